@@ -1,0 +1,145 @@
+/*
+ * schema.h: the database schema, as numbered migrations. Migration N brings
+ * a database from PRAGMA user_version N-1 to N; never edit a released
+ * migration, append a new one. Times are Unix seconds (UTC) in INTEGER
+ * columns; calendar dates are 'YYYY-MM-DD' TEXT.
+ */
+#ifndef CT_SCHEMA_H
+#define CT_SCHEMA_H
+
+static const char *const ct_migrations[] = {
+    /* 1: the first schema */
+    "CREATE TABLE members ("
+    "  id INTEGER PRIMARY KEY,"
+    /* NULL once erased; compared case-insensitively */
+    "  email TEXT UNIQUE COLLATE NOCASE,"
+    "  name TEXT,"
+    /* kept after erasure (anonymous counts per organisation) */
+    "  organisation TEXT,"
+    "  team TEXT, site TEXT, role TEXT, timezone TEXT,"
+    "  status TEXT NOT NULL DEFAULT 'active'"
+    "    CHECK (status IN ('active','paused','left','erased')),"
+    "  paused_until TEXT," /* YYYY-MM-DD, NULL = until resumed */
+    "  frequency INTEGER NOT NULL DEFAULT 1 CHECK (frequency IN (1,2,3)),"
+    "  unanswered INTEGER NOT NULL DEFAULT 0," /* invitations unanswered in a row */
+    "  created_at INTEGER NOT NULL,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    /* declared close colleagues, from the roster's ties column; a < b */
+    "CREATE TABLE ties ("
+    "  a INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    "  b INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    "  PRIMARY KEY (a, b), CHECK (a < b)"
+    ") WITHOUT ROWID;"
+    /* pairs an organiser excluded; a < b */
+    "CREATE TABLE exclusions ("
+    "  a INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    "  b INTEGER NOT NULL REFERENCES members(id) ON DELETE CASCADE,"
+    "  created_at INTEGER NOT NULL,"
+    "  PRIMARY KEY (a, b), CHECK (a < b)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE rounds ("
+    "  id INTEGER PRIMARY KEY,"
+    "  date TEXT NOT NULL," /* the round's date, YYYY-MM-DD */
+    "  seed INTEGER NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'planned'"
+    "    CHECK (state IN ('planned','sent','cancelled','replaced')),"
+    "  origin TEXT NOT NULL DEFAULT 'cli' CHECK (origin IN ('cli','daemon')),"
+    "  send_after INTEGER," /* daemon: send once the review period is over */
+    "  created_at INTEGER NOT NULL,"
+    "  sent_at INTEGER,"
+    "  cancelled_at INTEGER"
+    ");"
+    "CREATE INDEX rounds_date ON rounds(date);"
+    "CREATE TABLE groups ("
+    "  id INTEGER PRIMARY KEY,"
+    "  round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,"
+    "  uid TEXT NOT NULL UNIQUE," /* iCalendar UID, stable for the group's life */
+    "  sequence INTEGER NOT NULL DEFAULT 0,"
+    "  state TEXT NOT NULL DEFAULT 'planned'"
+    "    CHECK (state IN ('planned','sent','cancelled')),"
+    "  score REAL NOT NULL DEFAULT 0,"
+    "  explain TEXT," /* JSON: score by rule, reasons */
+    "  slot_start INTEGER," /* Unix seconds UTC */
+    "  slot_minutes INTEGER"
+    ");"
+    "CREATE INDEX groups_round ON groups(round_id);"
+    "CREATE TABLE group_members ("
+    "  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+    "  member_id INTEGER NOT NULL REFERENCES members(id),"
+    "  partstat TEXT NOT NULL DEFAULT 'NEEDS-ACTION',"
+    "  removed INTEGER NOT NULL DEFAULT 0," /* left the group after it was sent */
+    "  PRIMARY KEY (group_id, member_id)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX group_members_member ON group_members(member_id);"
+    /* eligible members a round could not group, and why (sit-outs too) */
+    "CREATE TABLE unpaired ("
+    "  round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,"
+    "  member_id INTEGER NOT NULL REFERENCES members(id),"
+    "  reason TEXT NOT NULL,"
+    "  sit_out INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (round_id, member_id)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE outbox ("
+    "  id INTEGER PRIMARY KEY,"
+    "  message_id TEXT NOT NULL UNIQUE," /* without angle brackets */
+    "  kind TEXT NOT NULL CHECK (kind IN ('request','cancel','notice')),"
+    "  group_id INTEGER REFERENCES groups(id),"
+    "  member_id INTEGER REFERENCES members(id),"
+    "  recipient TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  method TEXT," /* REQUEST / CANCEL, NULL for plain notices */
+    "  text_body TEXT NOT NULL,"
+    "  html_body TEXT,"
+    "  ics TEXT,"
+    "  message BLOB NOT NULL," /* the whole RFC 5322 message, CRLF line ends */
+    "  state TEXT NOT NULL DEFAULT 'queued'"
+    "    CHECK (state IN ('queued','sending','sent','dead')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at INTEGER NOT NULL,"
+    "  claimed_by INTEGER," /* pid of the sender holding it */
+    "  claimed_at INTEGER,"
+    "  last_error TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  sent_at INTEGER"
+    ");"
+    "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
+    /* whether a group met, from the CLI or a survey import */
+    "CREATE TABLE outcomes ("
+    "  group_id INTEGER PRIMARY KEY REFERENCES groups(id) ON DELETE CASCADE,"
+    "  met INTEGER NOT NULL CHECK (met IN (0,1)),"
+    "  rating INTEGER CHECK (rating BETWEEN 1 AND 5),"
+    "  note TEXT,"
+    "  source TEXT NOT NULL DEFAULT 'cli',"
+    "  recorded_at INTEGER NOT NULL"
+    ");"
+    /* iTIP replies received */
+    "CREATE TABLE replies ("
+    "  id INTEGER PRIMARY KEY,"
+    "  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+    "  member_id INTEGER NOT NULL REFERENCES members(id),"
+    "  partstat TEXT NOT NULL,"
+    "  sequence INTEGER NOT NULL,"
+    "  received_at INTEGER NOT NULL"
+    ");"
+    /* IMAP messages already processed, so nothing is counted twice */
+    "CREATE TABLE imap_seen ("
+    "  mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"
+    "  PRIMARY KEY (mailbox, uidvalidity, uid)"
+    ") WITHOUT ROWID;"
+    /* one row per roster import, the history organisers can audit */
+    "CREATE TABLE imports ("
+    "  id INTEGER PRIMARY KEY,"
+    "  at INTEGER NOT NULL,"
+    "  source TEXT NOT NULL,"
+    "  mode TEXT NOT NULL CHECK (mode IN ('sync','merge')),"
+    "  rows INTEGER NOT NULL, added INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    "  left_count INTEGER NOT NULL, unchanged INTEGER NOT NULL"
+    ");"
+    /* small facts: the daemon's schedule anchor, last catch-up, ... */
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;",
+};
+
+#define CT_SCHEMA_VERSION ((int)(sizeof(ct_migrations) / sizeof(ct_migrations[0])))
+
+#endif

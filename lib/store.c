@@ -1,0 +1,235 @@
+/*
+ * store.c: opening, migrating and transacting on the SQLite database; see
+ * store.h. Queries that belong to one module live in that module.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schema.h"
+#include "util.h"
+
+struct ct_store {
+    sqlite3 *db;
+    char *path;
+};
+
+/* How long a writer waits for another process's transaction. */
+#define CT_BUSY_TIMEOUT_MS 10000
+
+static enum ct_status
+exec_sql(struct ct_store *store, const char *sql, const char *doing, struct ct_error *err)
+{
+    char *msg = NULL;
+    int rc = sqlite3_exec(store->db, sql, NULL, NULL, &msg);
+
+    if (rc == SQLITE_OK)
+        return CT_OK;
+    ct_error_set(err, rc == SQLITE_BUSY ? CT_EBUSY : CT_EIO, "%s: %s: %s", store->path, doing,
+                 msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    return err ? err->status : CT_EIO;
+}
+
+int
+ct_store_schema_version(struct ct_store *store)
+{
+    sqlite3_stmt *stmt;
+    int version = -1;
+
+    if (sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        version = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return version;
+}
+
+/* Apply every migration the database lacks, each in its own transaction. */
+static enum ct_status
+migrate(struct ct_store *store, struct ct_error *err)
+{
+    enum ct_status st;
+    int version;
+    char pragma[64];
+
+    st = ct_store_begin(store, err);
+    if (st != CT_OK)
+        return st;
+    version = ct_store_schema_version(store);
+    if (version < 0) {
+        ct_store_rollback(store);
+        return ct_store_error(store, err, "read schema version");
+    }
+    if (version > CT_SCHEMA_VERSION) {
+        ct_store_rollback(store);
+        return ct_error_set(err, CT_ECONFIG,
+                            "%s: database schema version %d was written by a newer coffeetrial "
+                            "(this one knows up to %d); upgrade coffeetrial",
+                            store->path, version, CT_SCHEMA_VERSION);
+    }
+    for (; version < CT_SCHEMA_VERSION; version++) {
+        st = exec_sql(store, ct_migrations[version], "migration", err);
+        if (st != CT_OK) {
+            ct_store_rollback(store);
+            return ct_error_prefix(err, "schema version %d", version + 1);
+        }
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version + 1);
+        st = exec_sql(store, pragma, "set schema version", err);
+        if (st != CT_OK) {
+            ct_store_rollback(store);
+            return st;
+        }
+    }
+    return ct_store_commit(store, err);
+}
+
+enum ct_status
+ct_store_open(const char *path, struct ct_store **out, struct ct_error *err)
+{
+    struct ct_store *store;
+    enum ct_status st;
+    int rc;
+
+    *out = NULL;
+    store = calloc(1, sizeof(*store));
+    if (store == NULL || (store->path = strdup(path)) == NULL) {
+        free(store);
+        return ct_error_set(err, CT_ENOMEM, "%s: out of memory", path);
+    }
+    rc = sqlite3_open_v2(path, &store->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        st = ct_error_set(err, CT_EIO, "%s: cannot open database: %s", path,
+                          store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc));
+        goto fail;
+    }
+    sqlite3_extended_result_codes(store->db, 1);
+    sqlite3_busy_timeout(store->db, CT_BUSY_TIMEOUT_MS);
+    /*
+     * WAL lets the CLI read while the daemon writes; synchronous=FULL makes
+     * every committed outbox change survive a power cut.
+     */
+    st = exec_sql(store,
+                  "PRAGMA journal_mode = WAL;"
+                  "PRAGMA synchronous = FULL;"
+                  "PRAGMA foreign_keys = ON;",
+                  "configure", err);
+    if (st != CT_OK)
+        goto fail;
+    st = migrate(store, err);
+    if (st != CT_OK)
+        goto fail;
+    *out = store;
+    return CT_OK;
+fail:
+    ct_store_close(store);
+    return st;
+}
+
+void
+ct_store_close(struct ct_store *store)
+{
+    if (store == NULL)
+        return;
+    sqlite3_close(store->db);
+    free(store->path);
+    free(store);
+}
+
+sqlite3 *
+ct_store_db(struct ct_store *store)
+{
+    return store->db;
+}
+
+const char *
+ct_store_path(const struct ct_store *store)
+{
+    return store->path;
+}
+
+enum ct_status
+ct_store_begin(struct ct_store *store, struct ct_error *err)
+{
+    return exec_sql(store, "BEGIN IMMEDIATE", "begin transaction", err);
+}
+
+enum ct_status
+ct_store_commit(struct ct_store *store, struct ct_error *err)
+{
+    enum ct_status st = exec_sql(store, "COMMIT", "commit", err);
+
+    if (st != CT_OK)
+        ct_store_rollback(store);
+    return st;
+}
+
+void
+ct_store_rollback(struct ct_store *store)
+{
+    if (!sqlite3_get_autocommit(store->db))
+        (void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+enum ct_status
+ct_store_error(struct ct_store *store, struct ct_error *err, const char *doing)
+{
+    int code = sqlite3_errcode(store->db) & 0xff;
+    enum ct_status st = CT_EIO;
+
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+        st = CT_EBUSY;
+    else if (code == SQLITE_NOMEM)
+        st = CT_ENOMEM;
+    else if (code == SQLITE_CONSTRAINT)
+        st = CT_EDATA;
+    return ct_error_set(err, st, "%s: %s: %s", store->path, doing, sqlite3_errmsg(store->db));
+}
+
+enum ct_status
+ct_store_meta_get(struct ct_store *store, const char *key, char **value, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st = CT_OK;
+    int rc;
+
+    *value = NULL;
+    if (sqlite3_prepare_v2(store->db, "SELECT value FROM meta WHERE key = ?1", -1, &stmt,
+                           NULL) != SQLITE_OK)
+        return ct_store_error(store, err, "read meta");
+    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        const char *v = (const char *)sqlite3_column_text(stmt, 0);
+        if (v && (*value = strdup(v)) == NULL)
+            st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    } else if (rc != SQLITE_DONE) {
+        st = ct_store_error(store, err, "read meta");
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+enum ct_status
+ct_store_meta_set(struct ct_store *store, const char *key, const char *value,
+                  struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st = CT_OK;
+
+    if (sqlite3_prepare_v2(store->db,
+                           "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+                           "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        return ct_store_error(store, err, "write meta");
+    sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        st = ct_store_error(store, err, "write meta");
+    sqlite3_finalize(stmt);
+    return st;
+}

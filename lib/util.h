@@ -1,0 +1,67 @@
+/*
+ * util.h: small helpers used across lib/: formatted allocation, a growable
+ * byte buffer, case-insensitive comparison, whole-file reads and the
+ * write-temp-fsync-rename dance for files that must never be half written.
+ */
+#ifndef CT_UTIL_H
+#define CT_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ct.h"
+
+#define CT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* printf into a new heap string; NULL on allocation failure. */
+char *ct_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *ct_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* strdup that accepts NULL (and returns NULL for it). */
+char *ct_strdup(const char *s);
+
+/* A growable buffer, always NUL-terminated once anything was appended. */
+struct ct_buf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed; /* an allocation failed; the content is incomplete */
+};
+
+void ct_buf_init(struct ct_buf *b);
+void ct_buf_free(struct ct_buf *b);
+void ct_buf_reset(struct ct_buf *b);
+bool ct_buf_append(struct ct_buf *b, const void *data, size_t len);
+bool ct_buf_puts(struct ct_buf *b, const char *s);
+bool ct_buf_putc(struct ct_buf *b, char c);
+bool ct_buf_printf(struct ct_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Hand the content to the caller (who frees it) and reset the buffer. */
+char *ct_buf_steal(struct ct_buf *b);
+
+/* ASCII case-insensitive equality, for e-mail addresses and keywords. */
+bool ct_strcaseeq(const char *a, const char *b);
+
+/* Trim ASCII white space at both ends, in place; returns s. */
+char *ct_trim(char *s);
+
+/*
+ * Read a whole file into a NUL-terminated heap buffer (OUT: *data, *len).
+ * Files larger than max_bytes are refused. Errors name the path.
+ */
+enum ct_status ct_file_read(const char *path, size_t max_bytes, char **data, size_t *len,
+                            struct ct_error *err);
+
+/*
+ * Write data to path atomically: a temporary file in the same directory,
+ * fsync, rename over path, fsync of the directory. mode is the new file's
+ * permission bits. Either the old content or the new remains, never a mix.
+ */
+enum ct_status ct_file_write_atomic(const char *path, const void *data, size_t len,
+                                    unsigned mode, struct ct_error *err);
+
+/* Levenshtein distance, capped: used for "did you mean" suggestions. */
+size_t ct_edit_distance(const char *a, const char *b);
+
+#endif
