@@ -238,19 +238,12 @@ print_flush_json(const struct ct_outbox_result *r, const struct ct_error *err)
 static void
 print_flush_text(const struct ct_outbox_result *r)
 {
-    char when[32];
+    struct ct_buf b;
 
-    printf("flush: %ld sent, %ld to retry", r->sent, r->queued);
-    if (r->queued > 0)
-        printf(" (next at %s UTC)", format_time(r->next_attempt_at, false, when, sizeof(when)));
-    printf(", %ld failed", r->dead);
-    if (r->reclaimed > 0)
-        printf(", %ld interrupted earlier and requeued", r->reclaimed);
-    if (r->in_flight > 0)
-        printf(", %ld being sent by another process", r->in_flight);
-    if (r->stopped)
-        printf(" (stopped)");
-    printf("\n");
+    ct_buf_init(&b);
+    if (ct_outbox_result_summary(r, &b))
+        printf("%s\n", b.data);
+    ct_buf_free(&b);
 }
 
 static int

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -527,6 +528,30 @@ out:
         st = err ? err->status : CT_EUNAVAIL;
     }
     return st;
+}
+
+bool
+ct_outbox_result_summary(const struct ct_outbox_result *r, struct ct_buf *b)
+{
+    time_t t = (time_t)r->next_attempt_at;
+    struct tm tm;
+    char when[32];
+
+    ct_buf_printf(b, "flush: %ld sent, %ld to retry", r->sent, r->queued);
+    if (r->queued > 0 && gmtime_r(&t, &tm) != NULL) {
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+        ct_buf_printf(b, " (next at %s UTC)", when);
+    }
+    ct_buf_printf(b, ", %ld failed", r->dead);
+    if (r->reclaimed > 0)
+        ct_buf_printf(b, ", %ld interrupted earlier and requeued", r->reclaimed);
+    if (r->in_flight > 0)
+        ct_buf_printf(b, ", %ld being sent by another process", r->in_flight);
+    if (r->unavailable)
+        ct_buf_puts(b, " (service unavailable)");
+    else if (r->stopped)
+        ct_buf_puts(b, " (stopped)");
+    return !b->failed;
 }
 
 static char *

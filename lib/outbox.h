@@ -19,6 +19,7 @@
 #include "ct.h"
 #include "store.h"
 #include "transport.h"
+#include "util.h"
 
 /* Retry delays stop doubling here (then vary by the jitter, +-20%). */
 #define CT_OUTBOX_RETRY_CAP (24 * 3600)
@@ -107,6 +108,14 @@ struct ct_outbox_result {
 enum ct_status ct_outbox_flush(struct ct_store *store, struct ct_transport *t,
                                const struct ct_outbox_options *opts,
                                struct ct_outbox_result *result, struct ct_error *err);
+
+/*
+ * The one-line summary of a flush that the CLI prints and the daemon logs:
+ * "flush: 12 sent, 1 to retry (next at 2026-12-09 10:05 UTC), 0 failed",
+ * plus what else happened (claims taken back, messages in flight
+ * elsewhere, a stop), without a newline. Appended to b.
+ */
+bool ct_outbox_result_summary(const struct ct_outbox_result *result, struct ct_buf *b);
 
 /*
  * The delay before retry number `attempts` (1 for the first retry):

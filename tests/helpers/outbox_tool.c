@@ -208,7 +208,6 @@ flush(struct ct_store *store, int argc, char **argv)
     struct ct_outbox_result r;
     struct ct_error err;
     enum ct_status st;
-    char when[32];
     int i, rc;
 
     if (cfg == NULL)
@@ -233,10 +232,13 @@ flush(struct ct_store *store, int argc, char **argv)
         return fail(&err);
     if (st == CT_EUNAVAIL)
         fprintf(stderr, "outbox_tool: %s (messages stay queued)\n", err.message);
-    printf("flush: %ld sent, %ld to retry", r.sent, r.queued);
-    if (r.queued > 0)
-        printf(" (next at %s UTC)", utc(r.next_attempt_at, when, sizeof(when)));
-    printf(", %ld failed\n", r.dead);
+    {
+        struct ct_buf b;
+        ct_buf_init(&b);
+        if (ct_outbox_result_summary(&r, &b))
+            printf("%s\n", b.data);
+        ct_buf_free(&b);
+    }
     if (st == CT_EUNAVAIL)
         rc = EX_UNAVAILABLE;
     else if (r.queued > 0)
