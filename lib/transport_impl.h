@@ -57,9 +57,10 @@ bool ct_transport_address_ok(const char *addr);
  * curl_easy_perform, reply the last SMTP reply code (CURLINFO_RESPONSE_CODE,
  * 0 if none), curl_message libcurl's error buffer ("RCPT failed: 550").
  * Only the answers to RCPT, DATA and the end of data judge the message
- * (4xx temporary, 5xx permanent, 552 to MAIL too); a refusal at the
+ * (4xx temporary, 5xx permanent, 552 to MAIL too); any 4xx or 5xx at the
  * greeting, EHLO, STARTTLS, AUTH or MAIL FROM, and any failure to connect
- * or to set up TLS, is CT_EUNAVAIL; a dropped connection is CT_ETEMP.
+ * or to set up TLS, is CT_EUNAVAIL (it would refuse every message alike);
+ * a connection dropped mid-message is CT_ETEMP.
  */
 enum ct_status ct_transport_smtp_classify(int curl_code, long reply, const char *curl_message);
 

@@ -99,7 +99,7 @@ ct_transport_smtp_classify(int curl_code, long reply, const char *curl_message)
                       strstr(m, "smtp-server response") == NULL) ||
                      (strncmp(m, "MAIL failed", 11) == 0 && reply == 552);
     if (reply >= 400 && reply < 600 && !judged_message)
-        return reply >= 500 ? CT_EUNAVAIL : CT_ETEMP;
+        return CT_EUNAVAIL;
     if (reply >= 400 && reply < 500)
         return CT_ETEMP;
     if (reply >= 500 && reply < 600)

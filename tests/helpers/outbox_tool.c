@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +182,15 @@ utc(int64_t t, char *buf, size_t size)
     return buf;
 }
 
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
 /* One line on stderr per message that did not go, as the CLI prints it. */
 static void
 report_failure(void *arg, const struct ct_outbox_event *ev)
@@ -225,6 +235,9 @@ flush(struct ct_store *store, int argc, char **argv)
     }
     ct_outbox_options_init(&opts, cfg);
     opts.report = report_failure;
+    opts.stop = &stop_requested;
+    signal(SIGINT, on_stop_signal);
+    signal(SIGTERM, on_stop_signal);
     st = ct_outbox_flush(store, t, &opts, &r, &err);
     ct_transport_close(t);
     ct_config_free(cfg);

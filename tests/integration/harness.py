@@ -236,6 +236,14 @@ def read_json(path):
         return json.load(f)
 
 
+def read_log(path):
+    """The SMTP server's --log: one dict per accepted message (none yet: [])."""
+    if not os.path.exists(path):
+        return []
+    with open(path) as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
 def iso_to_unix(s):
     import calendar
     return calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%SZ"))

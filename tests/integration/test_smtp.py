@@ -11,7 +11,7 @@ sender, nothing listening), which must keep messages queued and exit 69.
 import os
 import time
 
-from harness import Env, Server, check, finish, iso_to_unix, parse_mail, read_json
+from harness import Env, Server, check, finish, iso_to_unix, parse_mail, read_json, read_log
 
 E = Env("smtp")
 cert, key = E.make_cert()
@@ -30,9 +30,10 @@ def settings(port, **more):
     return s
 
 
-def delivered(stats_path):
-    st = read_json(stats_path)
-    return st, [parse_mail(E.path("mail", d["file"])) for d in st["deliveries"]]
+def delivered():
+    log = read_log(E.path("deliveries.jsonl"))
+    return read_json(E.path("stats.json")), log, [parse_mail(E.path("mail", d["file"]))
+                                                  for d in log]
 
 
 # 1. A batch over STARTTLS + AUTH: one connection, every message intact.
@@ -40,19 +41,19 @@ srv = Server("smtp_server.py", "--starttls", cert, key, "--auth", "coffee:s3cret
              "--reject", "gone@b.example", "--defer", "busy@c.example",
              "--reject-data", "spam@d.example", "--defer-data", "scan@e.example",
              "--maildir", E.path("mail"), "--stats", E.path("stats.json"),
-             stderr_path=E.path("smtp.log"))
+             "--log", E.path("deliveries.jsonl"), stderr_path=E.path("smtp.log"))
 good = ["ana@a.example", "bo@a.example", "cy@b.example", "dee@c.example", "ed@d.example"]
 ids = {r: E.enqueue(r) for r in good}
 rc, out, err = E.flush(settings(srv.port))
 check(rc == 0, "flush of deliverable messages exits 0")
 check("5 sent, 0 to retry" in out, "summary counts 5 sent")
-stats, mails = delivered(E.path("stats.json"))
+stats, log, mails = delivered()
 check(stats["messages"] == 5, "server received 5 messages")
 check(stats["connections"] == 1, "one connection reused for the batch (got %d)"
       % stats["connections"])
 check(stats["tls_messages"] == 5 and stats["auth_messages"] == 5,
       "every message went over STARTTLS after AUTH")
-for d, m in zip(stats["deliveries"], mails):
+for d, m in zip(log, mails):
     rcpt = d["rcpt_tos"][0]
     check(d["rcpt_tos"] == [rcpt] and rcpt in ids, "one recipient per message (%s)" % rcpt)
     check(d["mail_from"] == E.organiser, "MAIL FROM is the organiser")

@@ -5,8 +5,10 @@ Listens on 127.0.0.1 on a free port and prints that port on its first line
 of stdout. Options choose what it does: offer and require STARTTLS, require
 AUTH, refuse chosen recipients (550) or put them off (451), refuse or put
 off at the end of data, refuse the sender, wait before accepting each
-message. Every message is saved as a file, every connection and message is
-counted in a JSON stats file, so tests can check delivery and reuse.
+message. Every message can be saved as a file and logged (one JSON line
+each: file, envelope, TLS, connection number); connections and messages
+are counted in a small JSON stats file, so tests can check delivery and
+reuse.
 It exits on SIGTERM/SIGINT, or by itself after --lifetime seconds.
 """
 import argparse
@@ -40,6 +42,7 @@ def parse_args():
                    help="seconds to wait after saving a message before answering 250")
     p.add_argument("--maildir", help="save each accepted message here as NNNNNN.eml")
     p.add_argument("--stats", help="keep counts here (JSON), rewritten on every change")
+    p.add_argument("--log", help="append one JSON line per accepted message here")
     p.add_argument("--lifetime", type=float, default=600.0,
                    help="exit after this many seconds in any case")
     return p.parse_args()
@@ -49,8 +52,7 @@ class Stats:
     def __init__(self, path):
         self.path = path
         self.data = {"connections": 0, "messages": 0, "tls_messages": 0,
-                     "auth_messages": 0, "rejected": 0, "deferred": 0,
-                     "messages_per_connection": {}, "deliveries": []}
+                     "auth_messages": 0, "rejected": 0, "deferred": 0}
         self.save()
 
     def save(self):
@@ -106,11 +108,11 @@ class Handler:
             d["tls_messages"] += 1
         if session.authenticated:
             d["auth_messages"] += 1
-        conn = str(server.connection_number)
-        d["messages_per_connection"][conn] = d["messages_per_connection"].get(conn, 0) + 1
-        d["deliveries"].append({"file": name, "mail_from": envelope.mail_from,
-                                "rcpt_tos": rcpts, "tls": session.ssl is not None,
-                                "connection": server.connection_number})
+        if self.args.log:
+            with open(self.args.log, "a") as f:
+                f.write(json.dumps({"file": name, "mail_from": envelope.mail_from,
+                                    "rcpt_tos": rcpts, "tls": session.ssl is not None,
+                                    "connection": server.connection_number}) + "\n")
         self.stats.save()
         if self.args.delay:
             await asyncio.sleep(self.args.delay)

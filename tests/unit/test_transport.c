@@ -104,7 +104,10 @@ test_smtp_classify(void **state)
     assert_int_equal(ct_transport_smtp_classify(CURLE_SEND_ERROR, 530, "MAIL failed: 530"),
                      CT_EUNAVAIL);
     assert_int_equal(ct_transport_smtp_classify(CURLE_SEND_ERROR, 451, "MAIL failed: 451"),
-                     CT_ETEMP);
+                     CT_EUNAVAIL);
+    assert_int_equal(ct_transport_smtp_classify(CURLE_WEIRD_SERVER_REPLY, 421,
+                                                "Got unexpected smtp-server response: 421"),
+                     CT_EUNAVAIL);
     /* ... unless it is this message's size. */
     assert_int_equal(ct_transport_smtp_classify(CURLE_SEND_ERROR, 552, "MAIL failed: 552"),
                      CT_EPERM);
