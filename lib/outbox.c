@@ -49,8 +49,19 @@ ct_outbox_options_init(struct ct_outbox_options *opts, const struct ct_config *c
     opts->max_attempts = cfg && cfg->transport.max_attempts > 0 ? cfg->transport.max_attempts : 8;
     opts->retry_base = cfg && cfg->transport.retry_base > 0 ? cfg->transport.retry_base : 300;
     opts->retry_cap = CT_OUTBOX_RETRY_CAP;
-    opts->stale_claim = CT_OUTBOX_STALE_CLAIM;
     opts->batch = CT_OUTBOX_BATCH;
+    /*
+     * A live flush may hold its batch for up to batch x (connect + 4 x
+     * timeout); a claim older than twice that cannot be one in progress
+     * (only a pid reused by an unrelated process could make it look alive).
+     */
+    opts->stale_claim = CT_OUTBOX_STALE_CLAIM;
+    if (cfg) {
+        int64_t t = cfg->smtp.timeout > cfg->http.timeout ? cfg->smtp.timeout : cfg->http.timeout;
+        if (t > 0 && t < INT64_MAX / (10 * CT_OUTBOX_BATCH) &&
+            2 * CT_OUTBOX_BATCH * 5 * t > opts->stale_claim)
+            opts->stale_claim = 2 * CT_OUTBOX_BATCH * 5 * t;
+    }
 }
 
 enum ct_status

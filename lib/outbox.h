@@ -23,7 +23,10 @@
 
 /* Retry delays stop doubling here (then vary by the jitter, +-20%). */
 #define CT_OUTBOX_RETRY_CAP (24 * 3600)
-/* A claim older than this is taken back even if its process seems alive. */
+/*
+ * A claim older than this (or than what the configured timeouts allow a
+ * live flush, if longer) is taken back even if its process seems alive.
+ */
 #define CT_OUTBOX_STALE_CLAIM 3600
 /* Rows claimed per transaction. */
 #define CT_OUTBOX_BATCH 16

@@ -217,6 +217,25 @@ test_backoff(void **state)
 }
 
 static void
+test_options(void **state)
+{
+    struct ct_config *cfg = ct_config_new_defaults();
+    struct ct_outbox_options o;
+
+    ct_outbox_options_init(&o, cfg);
+    assert_int_equal(o.max_attempts, 8);
+    assert_int_equal(o.retry_base, 300);
+    assert_string_equal(o.from, "organiser@example.org");
+    assert_true(o.stale_claim >= CT_OUTBOX_STALE_CLAIM);
+    assert_true(o.stale_claim >= (int64_t)CT_OUTBOX_BATCH * 5 * 30);
+    /* Long timeouts stretch the bound past what a live flush can take. */
+    cfg->smtp.timeout = 600;
+    ct_outbox_options_init(&o, cfg);
+    assert_true(o.stale_claim >= (int64_t)CT_OUTBOX_BATCH * 5 * 600);
+    ct_config_free(cfg);
+}
+
+static void
 test_sent(void **state)
 {
     struct fixture *f = *state;
@@ -550,6 +569,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_options),
         cmocka_unit_test_setup_teardown(test_sent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enqueue_transactional, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_then_dead, setup, teardown),
