@@ -378,8 +378,7 @@ outbox_retry(struct ct_cli *cli, int argc, char **argv)
 /* Two-word commands first: the group-level "outbox" matches any argv. */
 const struct ct_cmd ct_cmds_outbox[] = {
     {"outbox", "flush", "[--format text|json] [--limit N]",
-     "deliver every message due now, then exit (0 all sent, 75 some left, 69 unreachable)",
-     outbox_flush},
+     "deliver every message due now, then exit", outbox_flush},
     {"outbox", "retry", "ID|--all-dead", "put a failed (dead) message back in the queue",
      outbox_retry},
     {"outbox", NULL, "[--format text|json] [--state queued|sending|sent|dead|all]",
