@@ -13,6 +13,9 @@
 
 static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_config,
+    ct_cmds_roster,
+    ct_cmds_member,
+    ct_cmds_exclude,
 };
 
 static void
@@ -21,10 +24,11 @@ usage(FILE *f)
     size_t t;
     const struct ct_cmd *cmd;
 
-    fprintf(f, "usage: coffeetrial [-c FILE] COMMAND [ARGS]\n"
-               "       coffeetrial -h | --help | --version\n\n"
-               "  -c FILE   configuration (default $COFFEETRIAL_CONFIG, else %s,\n"
-               "            else built-in defaults)\n\ncommands:\n",
+    fprintf(f,
+            "usage: coffeetrial [-c FILE] COMMAND [ARGS]\n"
+            "       coffeetrial -h | --help | --version\n\n"
+            "  -c FILE   configuration (default $COFFEETRIAL_CONFIG, else %s,\n"
+            "            else built-in defaults)\n\ncommands:\n",
             CT_CONFIG_DEFAULT_PATH);
     for (t = 0; t < sizeof(cmd_tables) / sizeof(cmd_tables[0]); t++)
         for (cmd = cmd_tables[t]; cmd->group; cmd++) {
@@ -91,10 +95,18 @@ main(int argc, char **argv)
     /* '+': stop at the first command word; its options belong to it. */
     while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'c': cli.config_path = optarg; break;
-        case 'h': usage(stdout); return EX_OK;
-        case 'V': printf("coffeetrial %s\n", CT_VERSION); return EX_OK;
-        default: usage(stderr); return EX_USAGE;
+        case 'c':
+            cli.config_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return EX_OK;
+        case 'V':
+            printf("coffeetrial %s\n", CT_VERSION);
+            return EX_OK;
+        default:
+            usage(stderr);
+            return EX_USAGE;
         }
     }
     argc -= optind;
@@ -113,8 +125,12 @@ main(int argc, char **argv)
             ct_cli_error("unknown command '%s' (see coffeetrial --help)", argv[0]);
         return EX_USAGE;
     }
-    /* The command sees argv[0] = its last word, as getopt expects. */
-    optind = 1;
+    /*
+     * The command sees argv[0] = its last word, as getopt expects. optind
+     * = 0 (not 1) makes glibc and musl start afresh, so the '+' above does
+     * not stick and options may follow operands ("member pause X --until D").
+     */
+    optind = 0;
     rc = cmd->exec(&cli, argc - words + 1, argv + words - 1);
     ct_store_close(cli.store);
     ct_config_free(cli.config);

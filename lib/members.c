@@ -511,8 +511,10 @@ node_in_file(const struct sync *s, size_t node)
 }
 
 /*
- * Diff the declared ties of the members in the file: the old pairs that
- * touch one of them against the pairs the file declares.
+ * Diff the declared ties among the members in the file: the old pairs of
+ * two of them against the pairs the file declares. Ties to members the
+ * file does not list are left alone (a merge file cannot name them; in a
+ * sync those members have left, and the tie is history).
  */
 static enum ct_status
 diff_ties(struct sync *s, struct ct_error *err)
@@ -536,7 +538,8 @@ diff_ties(struct sync *s, struct ct_error *err)
         kb = bsearch(&b, s->known, s->known_count, sizeof(*s->known), known_id_cmp);
         if (ka == NULL || kb == NULL)
             continue; /* erasure deletes ties; nothing else can point nowhere */
-        if (!node_in_file(s, (size_t)(ka - s->known)) && !node_in_file(s, (size_t)(kb - s->known)))
+        /* The file speaks only for pairs it can name: both members in it. */
+        if (!node_in_file(s, (size_t)(ka - s->known)) || !node_in_file(s, (size_t)(kb - s->known)))
             continue;
         if (!pairs_add(&s->old_ties, (size_t)(ka - s->known), (size_t)(kb - s->known))) {
             st = nomem(err);
@@ -551,7 +554,7 @@ diff_ties(struct sync *s, struct ct_error *err)
         const struct ct_roster_entry *e = &r->entries[i];
         for (j = 0; j < e->ties_count; j++) {
             size_t other = email_map_get(&s->map, e->ties[j]);
-            if (other == SIZE_MAX || other == s->entry_node[i])
+            if (other == SIZE_MAX || other == s->entry_node[i] || !node_in_file(s, other))
                 continue;
             if (!pairs_add(&s->new_ties, s->entry_node[i], other)) {
                 st = nomem(err);

@@ -103,9 +103,9 @@ struct ct_sync_result {
  *    the CLI survives re-imports of an unchanged roster;
  *  - unless opts->merge, members missing from the file are marked left
  *    (their history is kept); a roster without any entry is then refused;
- *  - the declared ties of every member in the file are replaced by the
- *    file's (a tie is declared by either side); ties naming nobody known
- *    are ignored (the parser warns about them);
+ *  - the declared ties between members in the file are replaced by the
+ *    file's (a tie is declared by either side); ties to anyone the file
+ *    does not list are neither added nor removed;
  *  - erased members are never touched: an address that was erased and
  *    appears again is a new member;
  *  - one row is added to the imports history.
