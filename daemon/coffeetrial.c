@@ -24,11 +24,10 @@ usage(FILE *f)
     size_t t;
     const struct ct_cmd *cmd;
 
-    fprintf(f,
-            "usage: coffeetrial [-c FILE] COMMAND [ARGS]\n"
-            "       coffeetrial -h | --help | --version\n\n"
-            "  -c FILE   configuration (default $COFFEETRIAL_CONFIG, else %s,\n"
-            "            else built-in defaults)\n\ncommands:\n",
+    fprintf(f, "usage: coffeetrial [-c FILE] COMMAND [ARGS]\n"
+               "       coffeetrial -h | --help | --version\n\n"
+               "  -c FILE   configuration (default $COFFEETRIAL_CONFIG, else %s,\n"
+               "            else built-in defaults)\n\ncommands:\n",
             CT_CONFIG_DEFAULT_PATH);
     for (t = 0; t < sizeof(cmd_tables) / sizeof(cmd_tables[0]); t++)
         for (cmd = cmd_tables[t]; cmd->group; cmd++) {
@@ -95,18 +94,10 @@ main(int argc, char **argv)
     /* '+': stop at the first command word; its options belong to it. */
     while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'c':
-            cli.config_path = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return EX_OK;
-        case 'V':
-            printf("coffeetrial %s\n", CT_VERSION);
-            return EX_OK;
-        default:
-            usage(stderr);
-            return EX_USAGE;
+        case 'c': cli.config_path = optarg; break;
+        case 'h': usage(stdout); return EX_OK;
+        case 'V': printf("coffeetrial %s\n", CT_VERSION); return EX_OK;
+        default: usage(stderr); return EX_USAGE;
         }
     }
     argc -= optind;

@@ -14,9 +14,9 @@ int
 main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        {"help", no_argument, NULL, 'h'},   {"version", no_argument, NULL, 'V'},
         {"config", required_argument, NULL, 'c'}, {"once", no_argument, NULL, 'o'},
-        {"check", no_argument, NULL, 'n'},        {NULL, 0, NULL, 0},
+        {"check", no_argument, NULL, 'n'},  {NULL, 0, NULL, 0},
     };
     const char *path = NULL;
     struct ct_config *cfg = NULL;
@@ -26,19 +26,13 @@ main(int argc, char **argv)
 
     while ((ch = getopt_long(argc, argv, "c:hn", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'c':
-            path = optarg;
-            break;
-        case 'n':
-            break;
-        case 'o':
-            break;
+        case 'c': path = optarg; break;
+        case 'n': break;
+        case 'o': break;
         case 'h':
             printf("usage: coffeetriald [-c FILE] [--once] [-n|--check]\n");
             return EX_OK;
-        case 'V':
-            printf("coffeetriald %s\n", CT_VERSION);
-            return EX_OK;
+        case 'V': printf("coffeetriald %s\n", CT_VERSION); return EX_OK;
         default:
             fprintf(stderr, "usage: coffeetriald [-c FILE] [--once] [-n|--check]\n");
             return EX_USAGE;
