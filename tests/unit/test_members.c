@@ -492,6 +492,23 @@ test_sync_replaces_ties(void **state)
     assert_int_equal(ct_members_find(f->store, "cy@c.org", &m, &err), CT_OK);
     assert_int_equal(m->ties_count, 0);
     ct_member_free(m);
+
+    /*
+     * A merge file naming only ana cannot speak for her ties to the others:
+     * they stay. Between two members it lists, it decides.
+     */
+    roster_free(r);
+    r = roster_new();
+    roster_add(r, "ana@a.org,Ana,A");
+    res = do_sync(f, r, true, false);
+    assert_int_equal(res->unchanged, 1);
+    ct_sync_result_free(res);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 2);
+    roster_add(r, "dee@d.org,Dee,D");
+    res = do_sync(f, r, true, false);
+    assert_int_equal(res->updated, 2);
+    ct_sync_result_free(res);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 1);
     roster_free(r);
     roster_free(r2);
 }
