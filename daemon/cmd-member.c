@@ -112,17 +112,18 @@ member_show(struct ct_cli *cli, int argc, char **argv)
         goto out;
     }
     if (strcmp(format, "json") == 0) {
-        printf("{\"email\": ");
-        ct_cli_json_string(stdout, m->email);
-        printf(", \"name\": ");
-        ct_cli_json_string(stdout, m->name);
-        printf(", \"organisation\": ");
-        ct_cli_json_string(stdout, m->organisation);
-        printf(", \"status\": \"%s\", \"paused_until\": ", m->status);
-        if (m->paused_until)
-            ct_cli_json_string(stdout, m->paused_until);
-        else
-            fputs("null", stdout);
+        const char *fields[][2] = {
+            {"email", m->email},       {"name", m->name},     {"organisation", m->organisation},
+            {"team", m->team},         {"site", m->site},     {"role", m->role},
+            {"timezone", m->timezone}, {"status", m->status}, {"paused_until", m->paused_until},
+        };
+        for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+            printf("%s\"%s\": ", i ? ", " : "{", fields[i][0]);
+            if (fields[i][1])
+                ct_cli_json_string(stdout, fields[i][1]);
+            else
+                fputs("null", stdout);
+        }
         printf(", \"frequency\": \"%s\", \"groups\": %ld, \"groups_planned\": %ld,"
                " \"met\": %ld, \"accepted\": %ld, \"unanswered\": %d, \"exclusions\": %ld,"
                " \"last_round\": ",

@@ -20,7 +20,7 @@ out_has "Ana Alves"
 out_has "Alpha Trust"
 out_has "$bo"
 expect 0 member show ANA.ALVES@alpha.example.org --format json
-"$CT_PYTHON" -c 'import json,sys; m = json.load(sys.stdin); assert m["email"] == "ana.alves@alpha.example.org" and m["groups"] == 0, m' <"$tmp/out" ||
+"$CT_PYTHON" -c 'import json,sys; m = json.load(sys.stdin); assert m["email"] == "ana.alves@alpha.example.org" and m["groups"] == 0 and m["team"] == "Cardiology" and m["site"] == "North Site", m' <"$tmp/out" ||
     fail "member show json"
 expect 65 member show nobody@example.org
 err_has "coffeetrial: no member with e-mail nobody@example.org"
