@@ -35,20 +35,6 @@ status_intern(const char *s)
     return NULL;
 }
 
-static const char *
-roster_status_str(enum ct_member_status status)
-{
-    switch (status) {
-    case CT_MEMBER_ACTIVE:
-        return "active";
-    case CT_MEMBER_PAUSED:
-        return "paused";
-    case CT_MEMBER_LEFT:
-        return "left";
-    }
-    return "active";
-}
-
 const char *
 ct_member_field_str(enum ct_member_field field)
 {
@@ -380,6 +366,7 @@ struct sync {
     struct pairs old_ties, new_ties, tie_removed, tie_added;
     unsigned *entry_fields;     /* entry -> changed fields */
     bool *entry_status_changes; /* entry -> status to be set from the roster */
+    bool has[CT_COL_COUNT];     /* the file has this column; absent ones are not its to change */
 };
 
 static void
@@ -528,6 +515,8 @@ diff_ties(struct sync *s, struct ct_error *err)
     s->node_changes = calloc(nodes + 1, sizeof(*s->node_changes));
     if (s->node_changes == NULL)
         return nomem(err);
+    if (!s->has[CT_COL_TIES])
+        return CT_OK; /* a file without the column says nothing about ties */
     st = prepare(s->store, "SELECT a, b FROM ties", &stmt, err);
     if (st != CT_OK)
         return st;
@@ -634,7 +623,7 @@ plan_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
     for (i = 0; i < r->count; i++) {
         const struct ct_roster_entry *e = &r->entries[i];
         size_t node = s->entry_node[i];
-        const char *declared = roster_status_str(e->status);
+        const char *declared = ct_member_status_str(e->status);
         const struct known *k;
         unsigned f = 0;
 
@@ -652,22 +641,23 @@ plan_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
             f |= CT_FIELD_NAME;
         if (!field_eq(k->organisation, e->organisation))
             f |= CT_FIELD_ORGANISATION;
-        if (!field_eq(k->team, e->team))
+        if (s->has[CT_COL_TEAM] && !field_eq(k->team, e->team))
             f |= CT_FIELD_TEAM;
-        if (!field_eq(k->site, e->site))
+        if (s->has[CT_COL_SITE] && !field_eq(k->site, e->site))
             f |= CT_FIELD_SITE;
-        if (!field_eq(k->role, e->role))
+        if (s->has[CT_COL_ROLE] && !field_eq(k->role, e->role))
             f |= CT_FIELD_ROLE;
-        if (!field_eq(k->timezone, e->timezone))
+        if (s->has[CT_COL_TIMEZONE] && !field_eq(k->timezone, e->timezone))
             f |= CT_FIELD_TIMEZONE;
-        if (k->frequency != (int)e->frequency)
+        if (s->has[CT_COL_FREQUENCY] && k->frequency != (int)e->frequency)
             f |= CT_FIELD_FREQUENCY;
         /*
          * The roster's status wins only when it differs from what the
          * roster said last time: a CLI pause or removal is kept while the
          * file keeps saying the same thing.
          */
-        if (!status_eq(k->roster_status, declared) && strcmp(k->status, declared) != 0) {
+        if (s->has[CT_COL_STATUS] && !status_eq(k->roster_status, declared) &&
+            strcmp(k->status, declared) != 0) {
             f |= CT_FIELD_STATUS;
             s->entry_status_changes[i] = true;
         }
@@ -744,7 +734,7 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
     for (i = 0; i < r->count; i++) {
         const struct ct_roster_entry *e = &r->entries[i];
         size_t node = s->entry_node[i];
-        const char *declared = roster_status_str(e->status);
+        const char *declared = ct_member_status_str(e->status);
         const struct known *k;
         sqlite3_stmt *stmt;
 
@@ -771,18 +761,19 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
             sqlite3_bind_text(stmt, 1, e->email, -1, SQLITE_STATIC);
             bind_text_or_null(stmt, 2, e->name);
             bind_text_or_null(stmt, 3, e->organisation);
-            bind_text_or_null(stmt, 4, e->team);
-            bind_text_or_null(stmt, 5, e->site);
-            bind_text_or_null(stmt, 6, e->role);
-            bind_text_or_null(stmt, 7, e->timezone);
-            sqlite3_bind_text(stmt, 8, declared, -1, SQLITE_STATIC);
-            sqlite3_bind_int(stmt, 9, (int)e->frequency);
+            /* A column the file lacks keeps what the store has. */
+            bind_text_or_null(stmt, 4, s->has[CT_COL_TEAM] ? e->team : k->team);
+            bind_text_or_null(stmt, 5, s->has[CT_COL_SITE] ? e->site : k->site);
+            bind_text_or_null(stmt, 6, s->has[CT_COL_ROLE] ? e->role : k->role);
+            bind_text_or_null(stmt, 7, s->has[CT_COL_TIMEZONE] ? e->timezone : k->timezone);
+            bind_text_or_null(stmt, 8, s->has[CT_COL_STATUS] ? declared : k->roster_status);
+            sqlite3_bind_int(stmt, 9, s->has[CT_COL_FREQUENCY] ? (int)e->frequency : k->frequency);
             sqlite3_bind_int64(stmt, 10, now);
             sqlite3_bind_int(stmt, 11, s->entry_status_changes[i]);
             sqlite3_bind_int64(stmt, 12, k->id);
             if ((st = step_done(s->store, stmt, "update member", err)) != CT_OK)
                 goto out;
-        } else if (!status_eq(k->roster_status, declared)) {
+        } else if (s->has[CT_COL_STATUS] && !status_eq(k->roster_status, declared)) {
             /* Nothing visible changes; remember what the roster said. */
             sqlite3_bind_text(roster_status, 1, declared, -1, SQLITE_STATIC);
             sqlite3_bind_int64(roster_status, 2, k->id);
@@ -854,6 +845,7 @@ ct_members_sync(struct ct_store *store, const struct ct_roster *roster,
     struct sync s;
     struct ct_sync_result *res;
     enum ct_status st;
+    size_t i;
 
     *out = NULL;
     if (!opts->merge && roster->count == 0)
@@ -864,6 +856,8 @@ ct_members_sync(struct ct_store *store, const struct ct_roster *roster,
     s.store = store;
     s.roster = roster;
     s.opts = opts;
+    for (i = 0; i < CT_COL_COUNT; i++)
+        s.has[i] = ct_roster_has_column(roster, (enum ct_roster_column)i);
     res = calloc(1, sizeof(*res));
     if (res == NULL)
         return nomem(err);

@@ -106,6 +106,9 @@ struct ct_sync_result {
  *  - the declared ties between members in the file are replaced by the
  *    file's (a tie is declared by either side); ties to anyone the file
  *    does not list are neither added nor removed;
+ *  - a column the file does not have (team, site, role, timezone,
+ *    status, frequency, ties) leaves that field of known members as it
+ *    is; new members get the default;
  *  - erased members are never touched: an address that was erased and
  *    appears again is a new member;
  *  - one row is added to the imports history.

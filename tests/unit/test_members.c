@@ -88,6 +88,7 @@ roster_new(void)
     assert_non_null(r);
     r->entries = calloc(64, sizeof(*r->entries));
     assert_non_null(r->entries);
+    r->columns = (1u << CT_COL_COUNT) - 1;
     return r;
 }
 
@@ -564,6 +565,55 @@ test_sync_status_rules(void **state)
 }
 
 static void
+test_sync_absent_columns_keep_values(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_roster *r = three_members(), *slim = three_members();
+    struct ct_sync_result *res;
+    struct ct_member *m = NULL;
+    struct ct_error err;
+
+    ct_sync_result_free(do_sync(f, r, false, false));
+    /* The same people from a file with only the required columns. */
+    slim->columns = 1u << CT_COL_EMAIL | 1u << CT_COL_NAME | 1u << CT_COL_ORGANISATION;
+    for (size_t i = 0; i < slim->count; i++) {
+        free(slim->entries[i].team);
+        slim->entries[i].team = NULL;
+        slim->entries[i].status = CT_MEMBER_ACTIVE;
+        slim->entries[i].frequency = CT_FREQ_MONTHLY;
+        for (size_t j = 0; j < slim->entries[i].ties_count; j++)
+            free(slim->entries[i].ties[j]);
+        slim->entries[i].ties_count = 0;
+    }
+    free(slim->entries[1].name);
+    slim->entries[1].name = strdup("Bo B. Berg");
+    res = do_sync(f, slim, false, false);
+    assert_int_equal(res->unchanged, 2);
+    assert_int_equal(res->updated, 1);
+    assert_int_equal(change_for(res, "bo@b.org")->fields, CT_FIELD_NAME);
+    ct_sync_result_free(res);
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_find(f->store, "cy@c.org", &m, &err), CT_OK);
+    assert_string_equal(m->status, "paused");
+    assert_int_equal(m->frequency, CT_FREQ_QUARTERLY);
+    ct_member_free(m);
+    assert_int_equal(ct_members_find(f->store, "bo@b.org", &m, &err), CT_OK);
+    assert_string_equal(m->name, "Bo B. Berg");
+    assert_string_equal(m->team, "Housing");
+    assert_int_equal(m->ties_count, 1);
+    ct_member_free(m);
+    /* The roster's earlier word on status still counts once the column is back. */
+    res = do_sync(f, r, false, false);
+    assert_int_equal(res->updated, 1);
+    assert_int_equal(res->unchanged, 2);
+    ct_sync_result_free(res);
+    assert_query_text(f, STATUS_OF, "cy@c.org", "paused");
+    roster_free(r);
+    roster_free(slim);
+}
+
+static void
 test_sync_refuses_bad_input(void **state)
 {
     struct fixture *f = *state;
@@ -842,6 +892,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_sync_dry_run_writes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_replaces_ties, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_status_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_absent_columns_keep_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_refuses_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pause_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
