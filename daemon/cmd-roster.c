@@ -126,14 +126,15 @@ roster_import(struct ct_cli *cli, int argc, char **argv)
     if (opts.dry_run) {
         for (i = 0; i < result->changes_count; i++)
             print_change(&result->changes[i]);
-        printf("%s: %zu rows: %zu to add, %zu to update, %zu to mark left, %zu unchanged\n",
-               opts.source, result->rows, result->added, result->updated, result->left,
-               result->unchanged);
+        printf("%s: %zu row%s: %zu to add, %zu to update, %zu to mark left, %zu unchanged\n",
+               opts.source, result->rows, result->rows == 1 ? "" : "s", result->added,
+               result->updated, result->left, result->unchanged);
         printf("dry run: nothing changed\n");
     } else {
-        printf("%s %s: %zu rows, %zu added, %zu updated, %zu marked left, %zu unchanged\n",
-               opts.merge ? "merged" : "imported", opts.source, result->rows, result->added,
-               result->updated, result->left, result->unchanged);
+        printf("%s %s: %zu row%s, %zu added, %zu updated, %zu marked left, %zu unchanged\n",
+               opts.merge ? "merged" : "imported", opts.source, result->rows,
+               result->rows == 1 ? "" : "s", result->added, result->updated, result->left,
+               result->unchanged);
     }
 out:
     ct_sync_result_free(result);

@@ -128,6 +128,13 @@ expect 0 roster list --status left
 out_has "cy.chen@beta.example.org"
 [ "$(sql 'SELECT count(*) FROM imports')" = 5 ] || fail "import history"
 
+# A file with only the required columns leaves the other fields alone.
+printf 'email,name,organisation\r\nbo.berg@alpha.example.org,Bo Berg,Alpha Trust\r\n' >slim.csv
+expect 0 roster import --merge slim.csv
+out_has "merged slim.csv: 1 row, 0 added, 0 updated, 0 marked left, 1 unchanged"
+[ "$(sql "SELECT team FROM members WHERE email = 'bo.berg@alpha.example.org'")" = Cardiology ] ||
+    fail "a missing column cleared a field"
+
 # All or nothing: a roster with one bad row changes nothing.
 {
     cat changed.csv
