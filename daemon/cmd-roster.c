@@ -107,9 +107,14 @@ roster_import(struct ct_cli *cli, int argc, char **argv)
     }
     st = ct_roster_parse(name, data, len, &roster, &diags);
     ct_cli_print_diags(&diags);
-    if (st != CT_OK) {
+    if (st == CT_EDATA) {
         ct_cli_error("%s: %zu error%s; nothing imported", name, diags.errors,
                      diags.errors == 1 ? "" : "s");
+        rc = ct_status_exit(st);
+        goto out;
+    }
+    if (st != CT_OK) {
+        ct_cli_error("%s: %s; nothing imported", name, ct_status_str(st));
         rc = ct_status_exit(st);
         goto out;
     }
