@@ -384,9 +384,13 @@ read_header(struct parser *p, const struct ct_csv_record *rec)
             diag(p, CT_WARNING, rec->line, "header: column %zu has no name; ignored", i + 1);
         } else {
             const char *suggestion = NULL;
-            for (c = 0; c < CT_COL_COUNT; c++)
-                if (ct_edit_distance(cell, columns[c].name) <= 2)
+            size_t best = 3, d;
+            for (c = 0; c < CT_COL_COUNT; c++) {
+                if ((d = ct_edit_distance(cell, columns[c].name)) < best) {
+                    best = d;
                     suggestion = columns[c].name;
+                }
+            }
             if (suggestion)
                 diag(p, CT_WARNING, rec->line,
                      "header: unknown column '%s' ignored (did you mean '%s'?)",
