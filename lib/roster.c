@@ -49,6 +49,7 @@ struct parser {
     struct ct_diags *diags;
     size_t errors, warnings, suppressed;
     bool stopped;
+    bool out_of_memory;
     int map[CT_COL_COUNT]; /* column -> field index, or -1 */
     size_t header_count;
     const struct ct_csv_record *header;
@@ -190,6 +191,7 @@ nomem(struct parser *p)
 {
     diag(p, CT_ERROR, 0, "out of memory");
     p->stopped = true;
+    p->out_of_memory = true;
 }
 
 /*
@@ -804,9 +806,9 @@ out:
     for (i = 0; i < p.header_count && p.header_names; i++)
         free(p.header_names[i]);
     free(p.header_names);
-    if (p.errors > 0) {
+    if (p.errors > 0 || p.out_of_memory) {
         ct_roster_free(p.roster);
-        return CT_EDATA;
+        return p.out_of_memory ? CT_ENOMEM : CT_EDATA;
     }
     *out = p.roster;
     return CT_OK;

@@ -59,22 +59,30 @@ struct ct_roster {
 #define CT_ROSTER_MAX_TIES  200
 /* The ties cell holds up to CT_ROSTER_MAX_TIES addresses, so it may be longer. */
 #define CT_ROSTER_MAX_TIES_FIELD 16384
-/* After this many errors the parse stops; later warnings are only counted. */
+/* After this many errors the parse stops; warnings beyond their cap are only counted. */
 #define CT_ROSTER_MAX_ERRORS   200
 #define CT_ROSTER_MAX_WARNINGS 200
 /* A sensible cap on a roster file or download (100,000 members are ~15 MB). */
 #define CT_ROSTER_MAX_BYTES (64u * 1024 * 1024)
 
 /*
- * Parse and validate a roster CSV held in data[0..len). name is the file
- * name or URL used in messages ("FILE:LINE: field: message"). Every
- * problem goes to diags; warnings (unknown columns, ties naming people not
- * in the file) do not fail the parse. Returns CT_EDATA if any error was
- * found (and *out is NULL), else CT_OK with *out owned by the caller.
+ * Parse and validate a roster CSV held in data[0..len) (need not be
+ * NUL-terminated). name is the file name or URL used in messages
+ * ("FILE:LINE: field: message"). Every problem goes to diags, in line
+ * order; warnings (unknown columns, ties naming people not in the file) do
+ * not fail the parse.
+ *
+ * On success the entries are in file order, blank rows skipped, each with
+ * a valid e-mail unique in the file (case-insensitively), a name and an
+ * organisation, and no control characters in any field.
+ *
+ * Returns CT_OK with *out owned by the caller (free with ct_roster_free),
+ * CT_EDATA if any error was found, or CT_ENOMEM; on failure *out is NULL.
  */
 enum ct_status ct_roster_parse(const char *name, const char *data, size_t len,
                                struct ct_roster **out, struct ct_diags *diags);
 
+/* Free a roster and everything it holds. NULL is fine. */
 void ct_roster_free(struct ct_roster *roster);
 
 /* True if the roster's header had this column (absent columns: keep what the
