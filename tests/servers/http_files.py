@@ -3,8 +3,8 @@
 fetches a URL (the roster source, and anything else that needs a server
 that misbehaves on purpose).
 
-Listens on 127.0.0.1 on an ephemeral port and prints "PORT\\n" on stdout
-once it accepts connections. It stops when its standard input closes (so a
+Listens on 127.0.0.1 on an ephemeral port and writes "PORT\\n" to stdout
+(in one write) once it accepts connections; keep reading until the newline. It stops when its standard input closes (so a
 test that dies takes it along), on SIGTERM, or after --lifetime seconds,
 whichever comes first.
 
@@ -174,7 +174,9 @@ def main():
         os._exit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    threading.Timer(args.lifetime, stop).start()
+    timer = threading.Timer(args.lifetime, stop)
+    timer.daemon = True  # never keeps a failed server alive
+    timer.start()
 
     def watch_stdin():
         try:
@@ -184,7 +186,12 @@ def main():
             stop()
 
     threading.Thread(target=watch_stdin, daemon=True).start()
-    print(server.server_address[1], flush=True)
+    # One write: with PYTHONUNBUFFERED, print() would write the port and the
+    # newline separately, and a reader may see a partial line.
+    try:
+        os.write(sys.stdout.fileno(), f"{server.server_address[1]}\n".encode())
+    except OSError:
+        stop()
     server.serve_forever()
 
 

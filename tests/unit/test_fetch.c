@@ -15,6 +15,8 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <curl/curl.h>
 #include <ftw.h>
 #include <netinet/in.h>
@@ -33,7 +35,8 @@
 
 struct server {
     pid_t pid;
-    int stdin_fd;
+    int stdin_fd;  /* closing it stops the server */
+    int stdout_fd; /* kept open so the server never writes into a closed pipe */
     int port;
 };
 
@@ -44,28 +47,33 @@ struct fixture {
     size_t example_len;
 };
 
+static bool
+cloexec_pipe(int fds[2])
+{
+    return pipe(fds) == 0 && fcntl(fds[0], F_SETFD, FD_CLOEXEC) == 0 &&
+           fcntl(fds[1], F_SETFD, FD_CLOEXEC) == 0;
+}
+
 /* Start http_files.py; false if it did not report a port within 60 s. */
 static bool
 server_start(struct server *s, const char *root, const char *tls_dir)
 {
     const char *python = getenv("CT_PYTHON");
-    int in[2], out[2];
+    int in[2], out[2], waited = 0;
     char buf[32] = "";
-    struct pollfd pfd;
-    ssize_t n;
+    size_t got = 0;
 
     if (python == NULL || *python == '\0')
         python = "/usr/bin/python3";
-    if (pipe(in) != 0 || pipe(out) != 0)
+    if (!cloexec_pipe(in) || !cloexec_pipe(out))
         return false;
     s->pid = fork();
     if (s->pid < 0)
         return false;
     if (s->pid == 0) {
+        /* dup2 clears O_CLOEXEC on 0 and 1; every other pipe end closes at exec. */
         dup2(in[0], 0);
         dup2(out[1], 1);
-        close(in[1]);
-        close(out[0]);
         if (tls_dir)
             execl(python, python, CT_SRC "/tests/servers/http_files.py", "--root", root,
                   "--lifetime", "120", "--tls", tls_dir, (char *)NULL);
@@ -77,11 +85,26 @@ server_start(struct server *s, const char *root, const char *tls_dir)
     close(in[0]);
     close(out[1]);
     s->stdin_fd = in[1];
-    pfd.fd = out[0];
-    pfd.events = POLLIN;
-    if (poll(&pfd, 1, 60000) == 1 && (n = read(out[0], buf, sizeof(buf) - 1)) > 0)
-        buf[n] = '\0';
-    close(out[0]);
+    s->stdout_fd = out[0];
+    /* Read up to the newline: the port may arrive in pieces. */
+    while (got < sizeof(buf) - 1 && memchr(buf, '\n', got) == NULL && waited < 60000) {
+        struct pollfd pfd = {.fd = out[0], .events = POLLIN};
+        ssize_t n;
+        int rc = poll(&pfd, 1, 1000);
+        if (rc < 0 && errno != EINTR)
+            break;
+        if (rc <= 0) {
+            waited += 1000;
+            continue;
+        }
+        n = read(out[0], buf + got, sizeof(buf) - 1 - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+        buf[got] = '\0';
+    }
+    if (memchr(buf, '\n', got) == NULL)
+        return false;
     s->port = atoi(buf);
     return s->port > 0;
 }
@@ -94,6 +117,7 @@ server_stop(struct server *s)
     close(s->stdin_fd);
     kill(s->pid, SIGTERM);
     waitpid(s->pid, NULL, 0);
+    close(s->stdout_fd);
     s->pid = 0;
 }
 
