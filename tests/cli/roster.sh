@@ -151,6 +151,22 @@ expect 65 roster import empty.csv
 err_has "empty.csv"
 [ "$(snapshot)" = "$before" ] || fail "an empty roster changed the database"
 
+# The example roster that ships with coffeetrial, into a fresh database,
+# and back out without a change.
+mkdir example
+(
+    cd example
+    db="$PWD/coffeetrial.db"
+    expect 0 roster import "$CT_SRC/conf/roster.example.csv"
+    out_has "52 rows, 52 added, 0 updated, 0 marked left, 0 unchanged"
+    expect 0 roster list --format json
+    "$CT_PYTHON" -c 'import json, sys; m = json.load(sys.stdin); assert len(m) == 51, len(m)' \
+        <"$tmp/out" || fail "example roster: current members"
+    "$CT_BIN" roster list --status all --format csv >export.csv
+    expect 0 roster import export.csv
+    out_has "52 rows, 0 added, 0 updated, 0 marked left, 52 unchanged"
+)
+
 # A database written by a newer coffeetrial is refused, and left alone.
 sqlite3 "$db" "PRAGMA user_version = 999"
 expect 78 roster list
