@@ -103,11 +103,13 @@ ct_cli_store(struct ct_cli *cli)
     if (cli->store)
         return cli->store;
     cfg = ct_cli_config(cli);
-    if (cfg == NULL)
+    if (cfg == NULL) {
+        cli->failed_exit = EX_CONFIG;
         return NULL;
+    }
     ct_error_clear(&err);
     if (ct_store_open(cfg->store.path, &cli->store, &err) != CT_OK) {
-        ct_cli_fail(&err);
+        cli->failed_exit = ct_cli_fail(&err);
         return NULL;
     }
     return cli->store;

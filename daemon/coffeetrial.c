@@ -13,6 +13,9 @@
 
 static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_config,
+    ct_cmds_roster,
+    ct_cmds_member,
+    ct_cmds_exclude,
 };
 
 static void
@@ -113,8 +116,12 @@ main(int argc, char **argv)
             ct_cli_error("unknown command '%s' (see coffeetrial --help)", argv[0]);
         return EX_USAGE;
     }
-    /* The command sees argv[0] = its last word, as getopt expects. */
-    optind = 1;
+    /*
+     * The command sees argv[0] = its last word, as getopt expects. optind
+     * = 0 (not 1) makes glibc and musl start afresh, so the '+' above does
+     * not stick and options may follow operands ("member pause X --until D").
+     */
+    optind = 0;
     rc = cmd->exec(&cli, argc - words + 1, argv + words - 1);
     ct_store_close(cli.store);
     ct_config_free(cli.config);
