@@ -349,8 +349,7 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     p->inv = inv;
     if (inv == NULL)
         return ct_error_set(err, CT_EUSAGE, "no invitation given");
-    if (inv->member_count < (inv->method == CT_INVITE_CANCEL ? 1u : 2u) ||
-        inv->member_count > CT_INVITE_MAX_MEMBERS)
+    if (inv->member_count < 2 || inv->member_count > CT_INVITE_MAX_MEMBERS)
         return ct_error_set(err, CT_EDATA, "a group has 2 or 3 members, not %zu",
                             inv->member_count);
     if (inv->duration <= 0)
@@ -403,8 +402,10 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     p->reschedule = clean_text(
         inv->reschedule_hint ? inv->reschedule_hint : CT_INVITE_DEFAULT_RESCHEDULE, true);
     p->note = inv->note ? clean_text(inv->note, true) : NULL;
-    p->subject_template = clean_text(
-        inv->subject_template ? inv->subject_template : CT_INVITE_DEFAULT_SUBJECT, false);
+    p->subject_template = clean_text(inv->subject_template && !is_blank(inv->subject_template)
+                                         ? inv->subject_template
+                                         : CT_INVITE_DEFAULT_SUBJECT,
+                                     false);
     p->location_template =
         inv->location_template ? clean_text(inv->location_template, false) : NULL;
     p->url_template = inv->url_template ? clean_text(inv->url_template, false) : NULL;
@@ -783,9 +784,9 @@ build_bodies(const struct prepared *p, size_t r, const char *subject, const char
             put_names(&s, p, r);
         }
         ct_buf_printf(&s,
-                      " on %s is cancelled. Your calendar removes it when you open this "
+                      " on %s is cancelled%s. Your calendar removes it when you open this "
                       "message.",
-                      when.data);
+                      when.data, inv->cancel_recipient_only ? " for you" : "");
         if (s.failed)
             bd->text.failed = true;
         else
@@ -999,7 +1000,7 @@ refold(const char *ical)
 }
 
 static enum ct_status
-build_ics(const struct prepared *p, const char *summary, const char *description,
+build_ics(const struct prepared *p, size_t recipient, const char *summary, const char *description,
           const char *location, const char *url, char **ics, struct ct_error *err)
 {
     const struct ct_invite *inv = p->inv;
@@ -1048,6 +1049,8 @@ build_ics(const struct prepared *p, const char *summary, const char *description
     }
     icalcomponent_add_property(ev, prop);
     for (i = 0; i < p->n; i++) {
+        if (cancel && inv->cancel_recipient_only && i != recipient)
+            continue;
         prop = person_property(false, p->m[i].name, p->m[i].email);
         if (prop == NULL) {
             st = ct_error_set(err, CT_ENOMEM, "out of memory");
@@ -1119,7 +1122,7 @@ build_content(const struct prepared *p, size_t r, struct content *c, struct ct_e
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
         goto fail;
     }
-    st = build_ics(p, c->subject, c->text, c->location, c->url, &c->ics, err);
+    st = build_ics(p, r, c->subject, c->text, c->location, c->url, &c->ics, err);
     if (st != CT_OK)
         goto fail;
     return CT_OK;

@@ -12,6 +12,7 @@
 #ifndef CT_INVITE_H
 #define CT_INVITE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,7 +57,7 @@ struct ct_invite {
     const char *organiser_name;
     const char *organiser_email;
     struct ct_invite_person members[CT_INVITE_MAX_MEMBERS];
-    size_t member_count; /* 2 or 3 for REQUEST; 1 to 3 for CANCEL (e.g. to one leaver) */
+    size_t member_count; /* 2 or 3 */
     const char *uid;     /* stable per group */
     int sequence;        /* 0 first; higher for every update or cancel */
     int64_t dtstamp;     /* when this version was made, Unix seconds */
@@ -73,6 +74,12 @@ struct ct_invite {
     const char *round_date;        /* YYYY-MM-DD, for {date} */
     const char *reschedule_hint;   /* NULL = CT_INVITE_DEFAULT_RESCHEDULE */
     const char *note;              /* optional extra paragraph (why it changed), or NULL */
+    /*
+     * CANCEL only: list the recipient alone as ATTENDEE. This is the cancel
+     * for a member who left a trio (RFC 5546 3.2.5), while the others get
+     * an updated REQUEST without them; the text still names the others.
+     */
+    bool cancel_recipient_only;
 };
 
 /*

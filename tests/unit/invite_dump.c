@@ -213,16 +213,19 @@ main(int argc, char **argv)
     }
     fprintf(manifest, "],\n \"messages\": [");
 
-    /* Version 0: REQUEST to all three; 1: CANCEL to all three; 2: an updated
-     * REQUEST to the first two only (the third left). */
-    for (v = 0; v < 3; v++) {
-        inv.method = v == 1 ? CT_INVITE_CANCEL : CT_INVITE_REQUEST;
-        inv.sequence = (int)v;
+    /* Version 0: REQUEST to all three; 1: CANCEL to all three; 2: the third
+     * left: an updated REQUEST to the first two, and (3) a CANCEL listing
+     * only the third, to the third. */
+    for (v = 0; v < 4; v++) {
+        inv.method = (v == 1 || v == 3) ? CT_INVITE_CANCEL : CT_INVITE_REQUEST;
+        inv.sequence = v == 3 ? 2 : (int)v;
         inv.member_count = v == 2 ? 2 : 3;
-        for (i = 0; i < inv.member_count; i++) {
+        inv.cancel_recipient_only = v == 3;
+        for (i = v == 3 ? 2 : 0; i < inv.member_count; i++) {
             struct ct_invite_message msg;
             char *id = ct_invite_message_id(inv.uid, inv.members[i].email, inv.sequence,
-                                            v == 1 ? "cancel" : "request", inv.organiser_email);
+                                            inv.method == CT_INVITE_CANCEL ? "cancel" : "request",
+                                            inv.organiser_email);
             char file[64];
 
             if (id == NULL || ct_invite_message(&inv, i, id, inv.dtstamp + (int64_t)v * 60, &msg,
@@ -239,8 +242,10 @@ main(int argc, char **argv)
             }
             fprintf(manifest,
                     "%s\n  {\"file\": \"%s\", \"recipient\": %zu, \"sequence\": %d, "
-                    "\"method\": \"%s\", \"members\": %zu, \"message_id\": ",
-                    (v || i) ? "," : "", file, i, inv.sequence, msg.method, inv.member_count);
+                    "\"method\": \"%s\", \"members\": %zu, \"only_recipient\": %s, "
+                    "\"message_id\": ",
+                    (v || i) ? "," : "", file, i, inv.sequence, msg.method, inv.member_count,
+                    inv.cancel_recipient_only ? "true" : "false");
             json_string(manifest, msg.message_id);
             fprintf(manifest, ", \"subject\": ");
             json_string(manifest, msg.subject);

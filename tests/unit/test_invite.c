@@ -419,13 +419,16 @@ test_mime_structure(void **state)
     ct_invite_message_clear(&msg);
     ct_invite_message_clear(NULL);
 
+    /* The cancel to a member who left: they alone as ATTENDEE. */
     inv.method = CT_INVITE_CANCEL;
-    inv.member_count = 1; /* a cancel to one member who left */
+    inv.cancel_recipient_only = true;
     assert_int_equal(ct_invite_message(&inv, 0, "c@example.org", DTSTAMP, &msg, NULL), CT_OK);
     assert_string_equal(msg.method, "CANCEL");
     assert_non_null(strstr(msg.raw, "method=CANCEL\r\n"));
-    assert_non_null(strstr(msg.text, "is cancelled"));
-    assert_string_equal(msg.subject, "Cancelled: Coffee Trial: coffee with ");
+    assert_non_null(strstr(msg.text, "is cancelled for you"));
+    assert_string_equal(msg.subject, "Cancelled: Coffee Trial: coffee with Bo \xe6\x9d\x8e");
+    assert_non_null(strstr(msg.ics, "mailto:ana@a.example"));
+    assert_null(strstr(msg.ics, "mailto:bo@b.example"));
     ct_invite_message_clear(&msg);
 }
 
