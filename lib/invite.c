@@ -158,6 +158,19 @@ is_blank(const char *s)
     return true;
 }
 
+/* s cleaned to one line, or fallback (cleaned) if that leaves only spaces. */
+static char *
+clean_or(const char *s, const char *fallback)
+{
+    char *t = clean_text(s, false);
+
+    if (t != NULL && is_blank(t)) {
+        free(t);
+        t = clean_text(fallback, false);
+    }
+    return t;
+}
+
 /* ------------------------------------------------------------------ */
 /* Hashes, for IDs and boundaries                                       */
 
@@ -383,8 +396,7 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
             return CT_EDATA;
         }
         dst->email = strdup(src->email);
-        dst->name =
-            clean_text(src->name == NULL || is_blank(src->name) ? src->email : src->name, false);
+        dst->name = clean_or(src->name, src->email);
         dst->organisation = src->organisation ? clean_text(src->organisation, false) : NULL;
         dst->team = src->team ? clean_text(src->team, false) : NULL;
         dst->role = src->role ? clean_text(src->role, false) : NULL;
@@ -393,8 +405,8 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
                  (src->organisation && !dst->organisation) || (src->team && !dst->team) ||
                  (src->role && !dst->role);
     }
-    p->network = clean_text(inv->network ? inv->network : "Coffee Trial", false);
-    p->organiser_name = clean_text(inv->organiser_name ? inv->organiser_name : p->network, false);
+    p->network = clean_or(inv->network, "Coffee Trial");
+    p->organiser_name = clean_or(inv->organiser_name, p->network ? p->network : "");
     p->organiser_email = strdup(inv->organiser_email);
     p->uid = clean_text(inv->uid, false);
     p->date = clean_text(inv->round_date, false);

@@ -492,6 +492,13 @@ test_bad_input(void **state)
     assert_int_equal(ct_invite_message(&inv, 0, "a b@example.org", 0, &msg, &err), CT_EUSAGE);
     assert_int_equal(ct_invite_message(&inv, 0, "a>@example.org", 0, &msg, &err), CT_EUSAGE);
 
+    /* A name of control characters only: the address stands in for it. */
+    inv.members[1].name = "\r\n\t";
+    assert_int_equal(ct_invite_message(&inv, 0, "i@example.org", 0, &msg, &err), CT_OK);
+    assert_non_null(strstr(msg.raw, "\r\nSubject: Coffee Trial: coffee with bo@b.example\r\n"));
+    assert_non_null(strstr(msg.ics, "CN=bo@b.example"));
+    ct_invite_message_clear(&msg);
+
     /* Invalid UTF-8 in a name becomes U+FFFD, never raw bytes. */
     inv.members[1].name = "Bad \xff\xfe\xc3 bytes \xed\xa0\x80";
     assert_int_equal(ct_invite_ics(&inv, 0, &ics, &err), CT_OK);
