@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <ini.h>
@@ -403,7 +404,13 @@ closest(const char *word, const char *const *names, size_t n)
             best = names[i];
         }
     }
-    return best_d <= limit ? best : NULL;
+    if (best_d <= limit)
+        return best;
+    /* "password" for "password_file": a name the word begins. */
+    for (i = 0; i < n && strlen(word) >= 3; i++)
+        if (strncasecmp(names[i], word, strlen(word)) == 0)
+            return names[i];
+    return NULL;
 }
 
 /* ---- reading lines ------------------------------------------------------ */
@@ -1103,7 +1110,9 @@ add_boundary(struct parser *p, int k, const char *item, unsigned *bits)
     for (i = 0; i < CT_ARRAY_LEN(names); i++)
         if (ct_strcaseeq(item, names[i].name)) {
             if (*bits & names[i].bit) {
-                bad_value(p, k, "%s listed twice", names[i].name);
+                /* Name the boundary, not the spelling: "organization" is organisation. */
+                bad_value(p, k, "%s listed twice",
+                          names[i].bit == CT_B_ORGANISATION ? "organisation" : names[i].name);
                 return false;
             }
             *bits |= names[i].bit;
@@ -1406,18 +1415,15 @@ is_bad(const struct parser *p, const char *section, const char *key)
     return p->bad[find_key(section, key)];
 }
 
-/* The date of today (UTC) or of [schedule] start, as a libical date. */
+/*
+ * A day (days since 1970-01-01) as a libical DATE. Not icaltime_null_date()
+ * with fields set: it leaves hour, minute and second at -1, which shifts
+ * the recurrence iterator's dates by a day.
+ */
 static struct icaltimetype
 ical_date(int32_t days)
 {
-    struct icaltimetype t = icaltime_null_date();
-    int y, m, d;
-
-    ct_civil_from_days(days, &y, &m, &d);
-    t.year = y;
-    t.month = m;
-    t.day = d;
-    return t;
+    return icaltime_from_timet_with_zone((time_t)days * DAY, 1, NULL);
 }
 
 /* The rule must give at least one date from its start; warn if all are past. */
