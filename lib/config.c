@@ -1020,7 +1020,13 @@ set_prompts(struct parser *p, struct ct_config *c, int k)
     size_t len;
 
     if (!r->continued && r->text[0] && prompts_is_file(p, r->text, &path)) {
+        struct stat st;
         ct_error_clear(&err);
+        /* Not a FIFO or a device: opening or reading those could block. */
+        if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+            bad_value(p, k, "%s: not a regular file", path);
+            goto out;
+        }
         if (ct_file_read(path, PROMPTS_MAX_BYTES, &data, &len, &err) != CT_OK) {
             bad_value(p, k, "cannot read prompts file: %s", err.message);
             goto out;
@@ -1165,10 +1171,52 @@ parse_size(const char *v, int64_t *out)
     return true;
 }
 
+/*
+ * Rules no date can match, caught here because libical's iterator takes
+ * about a second of searching to give up on them: a numbered BYDAY beyond
+ * what a month or year holds, and BYMONTHDAY days no listed month has.
+ */
+static const char *
+impossible_rule(const struct icalrecurrencetype *r)
+{
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool by_month = r->by_month[0] != ICAL_RECURRENCE_ARRAY_MAX;
+    int i, j, max_pos;
+
+    max_pos = r->freq == ICAL_YEARLY_RECURRENCE && !by_month ? 53 : 5;
+    for (i = 0; i < ICAL_BY_DAY_SIZE && r->by_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+        int pos = icalrecurrencetype_day_position(r->by_day[i]);
+        if (pos == 0)
+            continue;
+        if (r->freq != ICAL_MONTHLY_RECURRENCE && r->freq != ICAL_YEARLY_RECURRENCE)
+            return "a numbered BYDAY (such as 1MO) needs FREQ=MONTHLY or FREQ=YEARLY";
+        if (abs(pos) > max_pos)
+            return max_pos == 5 ? "a numbered BYDAY must be from -5 to 5 (a month has at most "
+                                  "five of each weekday)"
+                                : "a numbered BYDAY must be from -53 to 53";
+    }
+    if (r->by_month_day[0] == ICAL_RECURRENCE_ARRAY_MAX)
+        return NULL;
+    for (i = 0; i < ICAL_BY_MONTHDAY_SIZE && r->by_month_day[i] != ICAL_RECURRENCE_ARRAY_MAX; i++) {
+        int day = abs(r->by_month_day[i]);
+        if (!by_month && day <= 31)
+            return NULL;
+        for (j = 0;
+             by_month && j < ICAL_BY_MONTH_SIZE && r->by_month[j] != ICAL_RECURRENCE_ARRAY_MAX;
+             j++) {
+            int m = icalrecurrencetype_month_month(r->by_month[j]);
+            if (m >= 1 && m <= 12 && day <= mdays[m - 1])
+                return NULL;
+        }
+    }
+    return "no month listed has the BYMONTHDAY days given";
+}
+
 static void
 set_rrule_syntax(struct parser *p, int k, const char *v)
 {
     struct icalrecurrencetype r;
+    const char *why;
 
     if (strncasecmp(v, "RRULE:", 6) == 0) {
         bad_value(p, k, "write the rule without the 'RRULE:' prefix");
@@ -1186,8 +1234,13 @@ set_rrule_syntax(struct parser *p, int k, const char *v)
         return;
     }
     if (r.freq == ICAL_SECONDLY_RECURRENCE || r.freq == ICAL_MINUTELY_RECURRENCE ||
-        r.freq == ICAL_HOURLY_RECURRENCE)
+        r.freq == ICAL_HOURLY_RECURRENCE) {
         bad_value(p, k, "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY");
+        return;
+    }
+    why = impossible_rule(&r);
+    if (why)
+        bad_value(p, k, "%s", why);
 }
 
 /* Convert one key's raw value into the config; errors go to diags. */

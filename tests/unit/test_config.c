@@ -330,8 +330,14 @@ test_bad_values(void **state)
         {"[schedule]\nrrule = BYDAY=1MO\n", "FREQ is missing"},
         {"[schedule]\nrrule = FREQ=HOURLY\n", "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY"},
         {"[schedule]\nrrule = RRULE:FREQ=MONTHLY\n", "without the 'RRULE:' prefix"},
-        {"[schedule]\nrrule = FREQ=MONTHLY;BYDAY=9MO\n", "the rule can match no date"},
-        {"[schedule]\nrrule = FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=31\n", "the rule can match no date"},
+        {"[schedule]\nrrule = FREQ=MONTHLY;BYDAY=9MO\n", "a numbered BYDAY must be from -5 to 5"},
+        {"[schedule]\nrrule = FREQ=YEARLY;BYDAY=-54MO\n", "from -53 to 53"},
+        {"[schedule]\nrrule = FREQ=YEARLY;BYMONTH=1;BYDAY=6TU\n", "from -5 to 5"},
+        {"[schedule]\nrrule = FREQ=WEEKLY;BYDAY=1MO\n", "needs FREQ=MONTHLY or FREQ=YEARLY"},
+        {"[schedule]\nrrule = FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30,31\n",
+         "no month listed has the BYMONTHDAY days given"},
+        {"[schedule]\nrrule = FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=4,6\n", "no month listed"},
+        {"[schedule]\nrrule = FREQ=MONTHLY;BYSETPOS=9;BYDAY=MO\n", "the rule can match no date"},
         {"[schedule]\nrrule = FREQ=WEEKLY;UNTIL=20260101\n",
          "the rule gives no date on or after 2026-06-01"},
         {"[schedule]\nrrule = FREQ=MONTHLY;UNTIL=20250101\nstart = 2025-06-01\n",
@@ -608,6 +614,9 @@ test_prompts_file(void **state)
     expect_one_error(ini, 2, "no prompts in the file");
     snprintf(ini, sizeof(ini), "[invite]\nprompts = %s/binary.txt\n", tmpdir);
     expect_one_error(ini, 2, "not UTF-8 text");
+    snprintf(ini, sizeof(ini), "[invite]\nprompts = %s\n", tmpdir);
+    expect_one_error(ini, 2, "not a regular file");
+    expect_one_error("[invite]\nprompts = /dev/null\n", 2, "/dev/null: not a regular file");
 
     /* One line that names no file is a prompt. */
     cfg = load_ok("[invite]\nprompts = prompts.txt\n");
@@ -743,6 +752,21 @@ test_cross_keys(void **state)
     cfg = load_ok("[schedule]\nrrule = FREQ=WEEKLY;UNTIL=20270101T000000Z\n");
     assert_int_equal(diags.count, 0);
     ct_config_free(cfg);
+
+    /* Rules at the edges of what a month or year holds are fine. */
+    static const char *const fine[] = {
+        "FREQ=MONTHLY;BYDAY=-1FR",         "FREQ=MONTHLY;BYDAY=5MO",
+        "FREQ=YEARLY;BYDAY=53MO",          "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",
+        "FREQ=MONTHLY;BYMONTHDAY=31,-1",   "FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=2,3",
+        "FREQ=WEEKLY;BYDAY=MO,WE;WKST=SU", "FREQ=MONTHLY;BYDAY=TU;BYSETPOS=2",
+    };
+    for (size_t i = 0; i < CT_ARRAY_LEN(fine); i++) {
+        char ini[128];
+        snprintf(ini, sizeof(ini), "[schedule]\nrrule = %s\n", fine[i]);
+        cfg = load_ok(ini);
+        assert_int_equal(diags.count, 0);
+        ct_config_free(cfg);
+    }
 }
 
 static void
