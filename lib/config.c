@@ -413,6 +413,25 @@ closest(const char *word, const char *const *names, size_t n)
     return NULL;
 }
 
+/*
+ * A name from the file as it may appear in a message: control characters
+ * become '?' (no escape sequences reach a terminal), long names are cut.
+ */
+static const char *
+shown(const char *name, char *buf, size_t size)
+{
+    size_t i, n = strlen(name);
+
+    if (n > 60)
+        n = 60;
+    for (i = 0; i < n && i + 4 < size; i++)
+        buf[i] = iscntrl((unsigned char)name[i]) ? '?' : name[i];
+    if (i < strlen(name) && i + 4 < size)
+        buf[i++] = '.', buf[i++] = '.', buf[i++] = '.';
+    buf[i] = '\0';
+    return buf;
+}
+
 /* ---- reading lines ------------------------------------------------------ */
 
 /* Where inih would end a section name or key: at chars or an inline comment. */
@@ -461,10 +480,12 @@ section_header(struct parser *p, const char *text)
     s = find_section(name);
     if (s < 0) {
         const char *hint = closest(name, sections, NSECTIONS);
+        char buf[80];
         if (hint)
-            perr(p, p->lineno, "unknown section [%s] (did you mean [%s]?)", name, hint);
+            perr(p, p->lineno, "unknown section [%s] (did you mean [%s]?)",
+                 shown(name, buf, sizeof(buf)), hint);
         else
-            perr(p, p->lineno, "unknown section [%s]", name);
+            perr(p, p->lineno, "unknown section [%s]", shown(name, buf, sizeof(buf)));
         p->section = SECTION_SKIP;
         return;
     }
@@ -595,6 +616,7 @@ unknown_key(struct parser *p, const char *name)
     const char *names[NKEYS], *hint;
     size_t i, n = 0;
     const char *elsewhere = NULL;
+    char buf[80];
 
     for (i = 0; i < NKEYS; i++) {
         if (strcmp(keys[i].section, sections[p->section]) == 0)
@@ -603,19 +625,21 @@ unknown_key(struct parser *p, const char *name)
             elsewhere = keys[i].section;
     }
     hint = closest(name, names, n);
+    shown(name, buf, sizeof(buf));
     if (hint)
-        perr(p, p->lineno, "unknown key '%s' in [%s] (did you mean '%s'?)", name,
+        perr(p, p->lineno, "unknown key '%s' in [%s] (did you mean '%s'?)", buf,
              sections[p->section], hint);
     else if (elsewhere)
-        perr(p, p->lineno, "unknown key '%s' in [%s] (it belongs in [%s])", name,
+        perr(p, p->lineno, "unknown key '%s' in [%s] (it belongs in [%s])", buf,
              sections[p->section], elsewhere);
     else
-        perr(p, p->lineno, "unknown key '%s' in [%s]", name, sections[p->section]);
+        perr(p, p->lineno, "unknown key '%s' in [%s]", buf, sections[p->section]);
 }
 
 static void
 key_outside_section(struct parser *p, const char *name)
 {
+    char buf[80];
     size_t i;
 
     for (i = 0; i < NKEYS; i++)
@@ -624,7 +648,7 @@ key_outside_section(struct parser *p, const char *name)
                  keys[i].section);
             return;
         }
-    perr(p, p->lineno, "key '%s' before any [section]", name);
+    perr(p, p->lineno, "key '%s' before any [section]", shown(name, buf, sizeof(buf)));
 }
 
 static void

@@ -437,6 +437,13 @@ test_unknown_sections_and_keys(void **state)
     expect_one_error("name = x\n[network]\n", 1,
                      "key 'name' before any [section] (it belongs in [network])");
     expect_one_error("colour = x\n", 1, "key 'colour' before any [section]");
+    /* Names are shown without control characters, and cut when long. */
+    expect_one_error("[\x1b[31mred]\n", 1, "unknown section [?[31mred]");
+    expect_one_error("[network]\nna\x1bme = x\n", 2, "unknown key 'na?me' in [network]");
+    expect_one_error(
+        "[network]\n"
+        "a123456789b123456789c123456789d123456789e123456789f123456789g1 = x\n",
+        2, "unknown key 'a123456789b123456789c123456789d123456789e123456789f123456789...'");
     expect_one_error("[network]\nname = a\nname = b\n", 3,
                      "duplicate key 'name' in [network] (first set on line 2)");
     /* A repeated section merges, with a warning; a key in both is still a duplicate. */
