@@ -160,7 +160,11 @@ void ct_config_free(struct ct_config *cfg);
  */
 enum ct_status ct_config_check_files(const struct ct_config *cfg, struct ct_diags *diags);
 
-/* The line that set section.key in cfg's file, or 0 if it holds its default. */
+/*
+ * The line that set section.key in cfg's file, or 0 if it holds its
+ * default; with key NULL, the line of the [section] header (0 if absent).
+ * For messages about a value found wanting later ("FILE:LINE: ...").
+ */
 long ct_config_line(const struct ct_config *cfg, const char *section, const char *key);
 
 /*

@@ -337,7 +337,7 @@ test_bad_values(void **state)
         {"[schedule]\nrrule = FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30,31\n",
          "no month listed has the BYMONTHDAY days given"},
         {"[schedule]\nrrule = FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=4,6\n", "no month listed"},
-        {"[schedule]\nrrule = FREQ=MONTHLY;BYSETPOS=9;BYDAY=MO\n", "the rule can match no date"},
+        {"[schedule]\nrrule = FREQ=YEARLY;BYYEARDAY=366;BYMONTH=1\n", "the rule can match no date"},
         {"[schedule]\nrrule = FREQ=WEEKLY;UNTIL=20260101\n",
          "the rule gives no date on or after 2026-06-01"},
         {"[schedule]\nrrule = FREQ=MONTHLY;UNTIL=20250101\nstart = 2025-06-01\n",
