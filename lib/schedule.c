@@ -351,6 +351,24 @@ ct_schedule_local_time(const struct ct_schedule *s, int64_t t, char *out)
     out[16] = '\0';
 }
 
+enum ct_status
+ct_schedule_zone_date(const char *tz, int64_t t, char *out, struct ct_error *err)
+{
+    icaltimezone *zone = NULL;
+    struct icaltimetype l;
+
+    if (tz && strcmp(tz, "UTC") == 0)
+        zone = icaltimezone_get_utc_timezone();
+    else if (tz && ct_check_timezone(tz) == NULL)
+        zone = icaltimezone_get_builtin_timezone(tz);
+    if (zone == NULL)
+        return ct_error_set(err, CT_ECONFIG, "[network] timezone '%s': unknown time zone",
+                            tz ? tz : "");
+    l = icaltime_from_timet_with_zone((time_t)t, 0, zone);
+    ct_format_date(ct_days_from_civil(l.year, l.month, l.day), out);
+    return CT_OK;
+}
+
 const char *
 ct_schedule_zone(const struct ct_schedule *s)
 {

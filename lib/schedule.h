@@ -58,6 +58,13 @@ void ct_schedule_local_date(const struct ct_schedule *s, int64_t t, char *out);
 /* t in the schedule's zone as "YYYY-MM-DD HH:MM" (out >= 17 bytes). */
 void ct_schedule_local_time(const struct ct_schedule *s, int64_t t, char *out);
 
+/*
+ * The calendar date of t in zone tz (IANA name or "UTC"), "YYYY-MM-DD" (out
+ * >= 11 bytes): the day the daemon first runs, when [schedule] start is
+ * unset. CT_ECONFIG if the zone is unknown.
+ */
+enum ct_status ct_schedule_zone_date(const char *tz, int64_t t, char *out, struct ct_error *err);
+
 /* The IANA zone the schedule runs in. Owned by s. */
 const char *ct_schedule_zone(const struct ct_schedule *s);
 
