@@ -197,6 +197,26 @@ test_accepts_rrule_prefix_and_utc(void **state)
     ct_schedule_free(s);
 }
 
+/* The first run's date is the network's calendar day, not UTC's. */
+static void
+test_zone_date(void **state)
+{
+    char date[11];
+    struct ct_error err;
+
+    assert_int_equal(ct_schedule_zone_date("Pacific/Auckland", utc(2027, 1, 1, 23, 30), date, NULL),
+                     CT_OK);
+    assert_string_equal(date, "2027-01-02");
+    assert_int_equal(
+        ct_schedule_zone_date("America/Los_Angeles", utc(2027, 1, 2, 5, 0), date, NULL), CT_OK);
+    assert_string_equal(date, "2027-01-01");
+    assert_int_equal(ct_schedule_zone_date("UTC", utc(2027, 1, 2, 5, 0), date, NULL), CT_OK);
+    assert_string_equal(date, "2027-01-02");
+    ct_error_clear(&err);
+    assert_int_equal(ct_schedule_zone_date("Nowhere/Land", 0, date, &err), CT_ECONFIG);
+    assert_non_null(strstr(err.message, "Nowhere/Land"));
+}
+
 /*
  * The skip-ahead iterator (icalrecur_iterator_set_start) must agree with a
  * plain walk from DTSTART, INTERVAL phase included, years after DTSTART.
@@ -249,6 +269,7 @@ main(void)
         cmocka_unit_test(test_refused_rules),
         cmocka_unit_test(test_accepts_rrule_prefix_and_utc),
         cmocka_unit_test(test_skip_ahead_agrees_with_walk),
+        cmocka_unit_test(test_zone_date),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
