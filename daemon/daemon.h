@@ -114,6 +114,14 @@ enum ct_status ct_daemon_schedule_compile(const struct ct_config *cfg, const cha
                                           struct ct_schedule **out, char *start_used,
                                           struct ct_error *err);
 
+/*
+ * Take over a schedule compiled from a reloaded configuration (ownership
+ * passes to d). If its occurrences differ from the old one's, the new rule
+ * counts from now: occurrences it has before now are not caught up.
+ */
+enum ct_status ct_daemon_schedule_replace(struct ct_daemon *d, struct ct_schedule *schedule,
+                                          const char *start, int64_t now, struct ct_error *err);
+
 /* One line for STATUS= and the log: next round, pending sends, queue. */
 void ct_daemon_status(struct ct_daemon *d, int64_t now, char *out, size_t size);
 

@@ -169,11 +169,10 @@ ct_daemon_schedule_init(struct ct_daemon *d, struct ct_error *err)
         st = ct_schedule_zone_date(d->cfg->network.timezone, now, today, err);
         if (st != CT_OK)
             goto done;
-        if (d->cfg->schedule.start == NULL) {
-            st = ct_store_meta_set(d->store, META_START, today, err);
-            if (st != CT_OK)
-                goto done;
-        }
+        /* Recorded even when [schedule] start is set, in case it is removed later. */
+        st = ct_store_meta_set(d->store, META_START, today, err);
+        if (st != CT_OK)
+            goto done;
         start = strdup(today);
         if (start == NULL) {
             st = ct_error_set(err, CT_ENOMEM, "out of memory");
@@ -210,6 +209,36 @@ ct_daemon_schedule_init(struct ct_daemon *d, struct ct_error *err)
 done:
     free(start);
     free(pending);
+    return st;
+}
+
+/* The first occurrence of schedule after t, CT_NEVER if none. */
+static int64_t
+next_or_never(const struct ct_schedule *schedule, int64_t t)
+{
+    int64_t occ;
+
+    return ct_schedule_next(schedule, t, &occ, NULL) == CT_OK ? occ : CT_NEVER;
+}
+
+enum ct_status
+ct_daemon_schedule_replace(struct ct_daemon *d, struct ct_schedule *schedule, const char *start,
+                           int64_t now, struct ct_error *err)
+{
+    int64_t old_next = next_or_never(d->schedule, d->handled);
+    int64_t new_next = next_or_never(schedule, d->handled);
+    enum ct_status st = CT_OK;
+
+    ct_schedule_free(d->schedule);
+    d->schedule = schedule;
+    snprintf(d->schedule_start, sizeof(d->schedule_start), "%s", start);
+    if (new_next <= now && new_next != old_next) {
+        /* Only the new rule has an occurrence in the past: not a catch-up, it counts from now. */
+        ct_log_info("the new schedule's occurrences before now are not planned");
+        st = meta_set_time(d->store, META_HANDLED, now, err);
+        if (st == CT_OK)
+            d->handled = now;
+    }
     return st;
 }
 

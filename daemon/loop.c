@@ -221,15 +221,14 @@ reload(struct ct_daemon *d)
         cfg->store.path = keep;
     }
     ct_config_free(d->cfg);
-    ct_schedule_free(d->schedule);
     free(d->config_path);
     d->cfg = cfg;
-    d->schedule = schedule;
     d->config_path = path;
-    memcpy(d->schedule_start, start, sizeof(start));
     cfg = NULL;
-    schedule = NULL;
     path = NULL;
+    if (ct_daemon_schedule_replace(d, schedule, start, ct_now(), &err) != CT_OK)
+        ct_log_error("%s", err.message);
+    schedule = NULL;
     /* A new configuration may mend what was failing: retry everything now. */
     for (i = 0; i < d->njobs; i++) {
         d->job_state[i].not_before = 0;
