@@ -157,7 +157,8 @@ check_config(const char *option)
         rc = ct_status_exit(st);
         goto done;
     }
-    ct_log_info("%s: configuration OK", path ? path : "no configuration file, built-in defaults");
+    /* As `coffeetrial config check` says it, on stdout. */
+    printf("%s: ok\n", path ? path : "built-in defaults (no configuration file)");
     rc = EX_OK;
 done:
     ct_schedule_free(schedule);

@@ -64,9 +64,14 @@ def base_env(**extra):
 
 def run(args, cwd, timeout=WAIT, **env):
     """Run coffeetriald to completion; returns (exit code, stderr)."""
+    return run_out(args, cwd, timeout, **env)[::2]
+
+
+def run_out(args, cwd, timeout=WAIT, **env):
+    """Run coffeetriald to completion; returns (exit code, stdout, stderr)."""
     p = subprocess.run([DAEMON] + args, cwd=cwd, env=base_env(**env), capture_output=True,
                        text=True, timeout=timeout)
-    return p.returncode, p.stderr
+    return p.returncode, p.stdout, p.stderr
 
 
 class Daemon:

@@ -1,20 +1,22 @@
 #!/usr/bin/python3
 """daemon.check: coffeetriald's options and -n/--check: a good configuration
-exits 0, a missing file 66, a bad one 78 with every problem named; usage
-errors exit 64; and an error about a hostile file name stays on one line."""
+exits 0 and says "ok" on stdout, as `coffeetrial config check` does; a
+missing file 66, a bad one 78 with every problem named; usage errors exit
+64; and an error about a hostile file name stays on one line."""
 
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from daemontest import check, run, scratch  # noqa: E402
+from daemontest import check, run, run_out, scratch  # noqa: E402
 
 d = scratch()
 
 # No file anywhere: the built-in defaults are a valid configuration.
-rc, err = run(["-n"], d)
+rc, out, err = run_out(["-n"], d)
 check(rc == 0, "-n on the defaults: exit %d\n%s" % (rc, err))
-check("configuration OK" in err, "-n says nothing about the result:\n" + err)
+check(out == "built-in defaults (no configuration file): ok\n", "-n said %r" % out)
+check(err == "", "-n on a good configuration printed problems:\n" + err)
 rc, err = run(["--check"], d)
 check(rc == 0, "--check on the defaults: exit %d" % rc)
 check(not os.path.exists(os.path.join(d, "coffeetrial.db")), "-n created the database")
