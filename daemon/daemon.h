@@ -116,8 +116,10 @@ enum ct_status ct_daemon_schedule_compile(const struct ct_config *cfg, const cha
 
 /*
  * Take over a schedule compiled from a reloaded configuration (ownership
- * passes to d). If its occurrences differ from the old one's, the new rule
- * counts from now: occurrences it has before now are not caught up.
+ * passes to d; d->cfg is already the new configuration). If the rule,
+ * start, time or zone changed, the new rule counts from now: occurrences it
+ * has before now are not caught up. The same holds for a change made while
+ * the daemon was stopped (ct_daemon_schedule_init).
  */
 enum ct_status ct_daemon_schedule_replace(struct ct_daemon *d, struct ct_schedule *schedule,
                                           const char *start, int64_t now, struct ct_error *err);

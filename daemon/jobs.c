@@ -22,6 +22,7 @@
 #define META_PENDING "schedule_pending" /* "DATE@SEND_AT,..." rounds awaiting review */
 #define META_ROSTER  "roster_refreshed_at"
 #define META_IMAP    "imap_polled_at"
+#define META_RULE    "schedule_rule" /* "RRULE|START|HH:MM|ZONE" the decisions were made for */
 
 /* Failures worth retrying soon: the next attempt may well succeed. */
 static bool
@@ -152,6 +153,60 @@ ct_daemon_schedule_compile(const struct ct_config *cfg, const char *start_fallba
     return st;
 }
 
+/* The first occurrence of schedule after t, CT_NEVER if none. */
+static int64_t
+next_or_never(const struct ct_schedule *schedule, int64_t t)
+{
+    int64_t occ;
+
+    return ct_schedule_next(schedule, t, &occ, NULL) == CT_OK ? occ : CT_NEVER;
+}
+
+/*
+ * Compare the schedule in force with the one recorded in meta. When the
+ * rule, start, time or zone changed (by a reload, or while the daemon was
+ * stopped), the new rule counts from now: an occurrence it has between the
+ * last one handled and now was never anybody's plan, so it is no catch-up.
+ */
+static enum ct_status
+adopt_rule(struct ct_daemon *d, int64_t now, struct ct_error *err)
+{
+    const struct ct_config *cfg = d->cfg;
+    char *rule = NULL, *recorded = NULL;
+    enum ct_status st;
+
+    rule = ct_asprintf("%s|%s|%02d:%02d|%s", cfg->schedule.rrule, d->schedule_start,
+                       cfg->schedule.time_minutes / 60, cfg->schedule.time_minutes % 60,
+                       cfg->network.timezone);
+    if (rule == NULL)
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    st = ct_store_meta_get(d->store, META_RULE, &recorded, err);
+    if (st != CT_OK || (recorded && strcmp(recorded, rule) == 0))
+        goto done;
+    if (recorded && next_or_never(d->schedule, d->handled) <= now) {
+        ct_log_info("the schedule changed; occurrences of the new one before now are not planned");
+        st = meta_set_time(d->store, META_HANDLED, now, err);
+        if (st != CT_OK)
+            goto done;
+        d->handled = now;
+    }
+    st = ct_store_meta_set(d->store, META_RULE, rule, err);
+done:
+    free(rule);
+    free(recorded);
+    return st;
+}
+
+enum ct_status
+ct_daemon_schedule_replace(struct ct_daemon *d, struct ct_schedule *schedule, const char *start,
+                           int64_t now, struct ct_error *err)
+{
+    ct_schedule_free(d->schedule);
+    d->schedule = schedule;
+    snprintf(d->schedule_start, sizeof(d->schedule_start), "%s", start);
+    return adopt_rule(d, now, err);
+}
+
 enum ct_status
 ct_daemon_schedule_init(struct ct_daemon *d, struct ct_error *err)
 {
@@ -198,6 +253,9 @@ ct_daemon_schedule_init(struct ct_daemon *d, struct ct_error *err)
         if (st != CT_OK)
             goto done;
     }
+    st = adopt_rule(d, now, err);
+    if (st != CT_OK)
+        goto done;
     st = ct_store_meta_get(d->store, META_PENDING, &pending, err);
     if (st != CT_OK)
         goto done;
@@ -209,36 +267,6 @@ ct_daemon_schedule_init(struct ct_daemon *d, struct ct_error *err)
 done:
     free(start);
     free(pending);
-    return st;
-}
-
-/* The first occurrence of schedule after t, CT_NEVER if none. */
-static int64_t
-next_or_never(const struct ct_schedule *schedule, int64_t t)
-{
-    int64_t occ;
-
-    return ct_schedule_next(schedule, t, &occ, NULL) == CT_OK ? occ : CT_NEVER;
-}
-
-enum ct_status
-ct_daemon_schedule_replace(struct ct_daemon *d, struct ct_schedule *schedule, const char *start,
-                           int64_t now, struct ct_error *err)
-{
-    int64_t old_next = next_or_never(d->schedule, d->handled);
-    int64_t new_next = next_or_never(schedule, d->handled);
-    enum ct_status st = CT_OK;
-
-    ct_schedule_free(d->schedule);
-    d->schedule = schedule;
-    snprintf(d->schedule_start, sizeof(d->schedule_start), "%s", start);
-    if (new_next <= now && new_next != old_next) {
-        /* Only the new rule has an occurrence in the past: not a catch-up, it counts from now. */
-        ct_log_info("the new schedule's occurrences before now are not planned");
-        st = meta_set_time(d->store, META_HANDLED, now, err);
-        if (st == CT_OK)
-            d->handled = now;
-    }
     return st;
 }
 
