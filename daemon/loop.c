@@ -150,7 +150,15 @@ publish_status(struct ct_daemon *d, bool ready)
 static void
 announce_unavailable(struct ct_daemon *d)
 {
+    static bool plan_announced;
     int i;
+
+    /* The schedule job still runs without it: it adopts rounds planned by hand. */
+    if (d->actions->round_plan == NULL && !plan_announced) {
+        ct_log_warnx("planning rounds is not available in this build: at each scheduled time "
+                     "only a round planned by hand (coffeetrial round plan) is sent");
+        plan_announced = true;
+    }
 
     for (i = 0; i < d->njobs; i++) {
         bool missing = false;
