@@ -4,7 +4,6 @@
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +70,6 @@ ct_cli_config(struct ct_cli *cli)
     struct ct_diags diags;
     struct stat st;
     const char *path;
-    enum ct_status status;
 
     if (cli->config)
         return cli->config;
@@ -86,11 +84,10 @@ ct_cli_config(struct ct_cli *cli)
         return cli->config;
     }
     ct_diags_init(&diags);
-    status = ct_config_load(path, &cli->config, &diags);
+    /* Every problem, a missing file included, arrives as a diagnostic. */
+    ct_config_load(path, &cli->config, &diags);
     ct_cli_print_diags(&diags);
     ct_diags_free(&diags);
-    if (status == CT_ENOINPUT)
-        ct_cli_error("%s: %s", path, strerror(ENOENT));
     return cli->config;
 }
 
