@@ -91,6 +91,8 @@ ct_daemon_load_config(const char *option, struct ct_config **cfg, char **path_ou
     }
     ct_diags_init(&diags);
     st = ct_config_load(path, cfg, &diags);
+    if (st == CT_OK)
+        st = ct_config_check_files(*cfg, &diags);
     log_diags(&diags);
     if (st != CT_OK && diags.errors == 0)
         ct_log_error("%s: cannot read configuration: %s", path, ct_status_str(st));

@@ -86,7 +86,8 @@ struct ct_daemon {
 /*
  * Load the configuration as coffeetrial does: the -c file, else
  * $COFFEETRIAL_CONFIG, else the default path if it exists, else the
- * built-in defaults. Every problem is logged as FILE:LINE: message.
+ * built-in defaults. The secret and CA files it names must be readable.
+ * Every problem is logged as FILE:LINE: message.
  * OUT: *cfg, and *path (heap; NULL when running on the defaults).
  * (coffeetriald.c)
  */
