@@ -59,6 +59,28 @@ log_diags(const struct ct_diags *diags)
         ct_log_error("out of memory: some problems could not be listed");
 }
 
+/*
+ * The line of the key a "[section] key ..." message is about, 0 if unknown.
+ * The INI reader records where each key was set; until it is part of the
+ * build, messages name the file only.
+ */
+static long
+config_key_line(const struct ct_config *cfg, const char *message)
+{
+    return 0;
+}
+
+void
+ct_daemon_log_config_error(const struct ct_config *cfg, const char *path, const char *message)
+{
+    long line = config_key_line(cfg, message);
+
+    if (path && line > 0)
+        ct_log_error("%s:%ld: %s", path, line, message);
+    else
+        ct_log_error("%s: %s", path ? path : "built-in defaults", message);
+}
+
 enum ct_status
 ct_daemon_load_config(const char *option, struct ct_config **cfg, char **path_out)
 {
@@ -155,7 +177,7 @@ check_config(const char *option)
     if (st == CT_OK)
         st = ct_daemon_schedule_compile(cfg, today, &schedule, NULL, &err);
     if (st != CT_OK) {
-        ct_log_error("%s: %s", path ? path : "built-in defaults", err.message);
+        ct_daemon_log_config_error(cfg, path, err.message);
         rc = ct_status_exit(st);
         goto done;
     }
@@ -237,8 +259,11 @@ main(int argc, char **argv)
     }
     if (st == CT_OK)
         st = ct_daemon_schedule_init(&d, &err);
-    if (st != CT_OK) {
+    if (st == CT_ECONFIG)
+        ct_daemon_log_config_error(d.cfg, d.config_path, err.message);
+    else if (st != CT_OK)
         ct_log_error("%s", err.message);
+    if (st != CT_OK) {
         rc = ct_status_exit(st);
         goto done;
     }

@@ -93,6 +93,13 @@ struct ct_daemon {
  */
 enum ct_status ct_daemon_load_config(const char *option, struct ct_config **cfg, char **path);
 
+/*
+ * Log a configuration error found after reading (a schedule the INI reader
+ * accepted but libical refuses, say) as "FILE:LINE: message", the line
+ * being that of the "[section] key" the message starts with.
+ */
+void ct_daemon_log_config_error(const struct ct_config *cfg, const char *path, const char *message);
+
 /* Set by signal handlers, acted on by the loop (loop.c). */
 extern volatile sig_atomic_t ct_daemon_stop_requested;
 

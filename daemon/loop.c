@@ -210,7 +210,7 @@ reload(struct ct_daemon *d)
     }
     ct_error_clear(&err);
     if (ct_daemon_schedule_compile(cfg, d->start_fallback, &schedule, start, &err) != CT_OK) {
-        ct_log_error("%s: %s", path ? path : "built-in defaults", err.message);
+        ct_daemon_log_config_error(cfg, path, err.message);
         ct_log_error("%s: configuration not reloaded; still running on the previous one",
                      path ? path : "built-in defaults");
         goto done;
