@@ -59,15 +59,15 @@ log_diags(const struct ct_diags *diags)
         ct_log_error("out of memory: some problems could not be listed");
 }
 
-/*
- * The line of the key a "[section] key ..." message is about, 0 if unknown.
- * The INI reader records where each key was set; until it is part of the
- * build, messages name the file only.
- */
+/* The line of the key a "[section] key ..." message is about, 0 if unknown. */
 static long
 config_key_line(const struct ct_config *cfg, const char *message)
 {
-    return 0;
+    char section[32], key[32];
+
+    if (cfg == NULL || sscanf(message, "[%31[a-z_]] %31[a-z_]", section, key) != 2)
+        return 0;
+    return ct_config_line(cfg, section, key);
 }
 
 void

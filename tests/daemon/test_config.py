@@ -41,6 +41,13 @@ write_ini(ini, d, rrule="FREQ=MONTHLY;BYDAY=1MO", time="09:00")
 rc, out, err = run_out(["-n", "-c", ini], d)
 check(rc == 0 and out == "%s: ok\n" % ini, "-n on a good file: %d %r %r" % (rc, out, err))
 
+# A rule the INI reader lets through but the schedule refuses: still FILE:LINE.
+bad = os.path.join(d, "byhour.ini")
+write_ini(bad, d, time="09:00", rrule="FREQ=DAILY;BYHOUR=9")
+rc, out, err = run_out(["-n", "-c", bad], d)
+check(rc == 78 and ("coffeetriald: %s:7: [schedule] rrule" % bad) in err,
+      "BYHOUR: %d %r" % (rc, err))
+
 ns = NotifySocket(d)
 daemon = Daemon(["-c", ini], d, NOTIFY_SOCKET=ns.address,
                 COFFEETRIAL_TEST_NOW="2027-01-10T12:00:00Z")
