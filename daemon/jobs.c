@@ -374,7 +374,8 @@ handle_occurrence(struct ct_daemon *d, int64_t occ, int64_t now, struct ct_error
 
     ct_schedule_local_date(d->schedule, occ, date);
     ct_schedule_local_time(d->schedule, send_at, when);
-    if (cfg->roster.source && d->actions->roster_refresh) {
+    /* Unless the roster job refreshed it this very pass. */
+    if (cfg->roster.source && d->actions->roster_refresh && d->roster_refreshed_at < now) {
         ct_error_clear(&rerr);
         if (roster_refresh_now(d, now, &rerr) != CT_OK)
             ct_log_warnx("%s", rerr.message);
