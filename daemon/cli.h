@@ -18,7 +18,7 @@ struct ct_cli {
     struct ct_config *config;
     struct ct_store *store;
     bool quiet;
-    int failed_exit; /* exit code after ct_cli_store() returned NULL */
+    int failed_exit; /* exit code after ct_cli_config() or ct_cli_store() returned NULL */
 };
 
 /*

@@ -24,14 +24,12 @@
 #include <libical/ical.h>
 
 #include "clock.h"
+#include "invite.h"
 #include "util.h"
 #include "validate.h"
 
-#define CT_DEFAULT_PROMPTS                                                                         \
-    "What are the main things you are responsible for, and who depends on them?\n"                 \
-    "What part of your work do you find most meaningful?\n"                                        \
-    "Where does your work help the other's, and where does it get in the way?\n"                   \
-    "When are your goals aligned, and when do you find yourselves at cross-purposes?"
+/* One copy of the default prompts: the invitation builder owns them. */
+#define CT_DEFAULT_PROMPTS CT_INVITE_DEFAULT_PROMPTS
 
 #define CONFIG_MAX_BYTES  (1024 * 1024)
 #define PROMPTS_MAX_BYTES (64 * 1024)
@@ -93,6 +91,8 @@ static const struct key_def keys[] = {
     {"roster", "source", K_SOURCE, F(roster.source), 0, 0, KF_OPTIONAL, NULL},
     {"roster", "refresh", K_DURATION, F(roster.refresh), MINUTE, 30 * DAY, KF_ZERO_OK, NULL},
     {"roster", "max_bytes", K_SIZE, F(roster.max_bytes), 1024, INT64_C(1) << 30, 0, NULL},
+    {"roster", "timeout", K_DURATION, F(roster.timeout), 1, HOUR, 0, NULL},
+    {"roster", "ca_file", K_FILE, F(roster.ca_file), 0, 0, KF_OPTIONAL, NULL},
     {"schedule", "rrule", K_RRULE, F(schedule.rrule), 0, 0, 0, NULL},
     {"schedule", "start", K_DATE, F(schedule.start), 0, 0, KF_OPTIONAL, NULL},
     {"schedule", "time", K_CLOCK, F(schedule.time_minutes), 0, 24 * 60 - 1, 0, NULL},
@@ -172,6 +172,7 @@ ct_config_new_defaults(void)
     c->store.path = strdup("coffeetrial.db");
     c->roster.refresh = 6 * HOUR;
     c->roster.max_bytes = 64 * 1024 * 1024;
+    c->roster.timeout = 60;
     c->schedule.rrule = strdup("FREQ=MONTHLY;BYDAY=1MO");
     c->schedule.time_minutes = 9 * 60;
     c->schedule.review_period = 2 * DAY;

@@ -47,6 +47,8 @@ struct ct_config {
         char *source;      /* file path or http(s) URL; NULL if unset */
         int64_t refresh;   /* seconds, default 6h */
         int64_t max_bytes; /* fetch size cap, default 64 MiB */
+        int64_t timeout;   /* seconds for a URL fetch, default 60 */
+        char *ca_file;     /* CA bundle for an https source; NULL: the system's */
     } roster;
 
     struct {
