@@ -14,9 +14,6 @@
 #include "transport_impl.h"
 #include "util.h"
 
-/* Secrets are small; anything bigger is the wrong file. */
-#define CT_SECRET_MAX 65536
-
 struct ct_transport {
     const struct ct_transport_backend *backend;
     void *state;
@@ -43,12 +40,9 @@ const char *
 ct_transport_kind_name(enum ct_transport_kind kind)
 {
     switch (kind) {
-    case CT_TRANSPORT_SPOOL:
-        return "spool";
-    case CT_TRANSPORT_SMTP:
-        return "smtp";
-    case CT_TRANSPORT_HTTP:
-        return "http";
+    case CT_TRANSPORT_SPOOL: return "spool";
+    case CT_TRANSPORT_SMTP: return "smtp";
+    case CT_TRANSPORT_HTTP: return "http";
     }
     return "spool";
 }
@@ -112,43 +106,21 @@ ct_transport_close(struct ct_transport *t)
 enum ct_status
 ct_transport_read_secret(const char *file, const char *what, char **secret, struct ct_error *err)
 {
-    const char *credentials = getenv("CREDENTIALS_DIRECTORY");
-    char *path = NULL, *data = NULL;
-    size_t len = 0;
     enum ct_status st;
 
     *secret = NULL;
     if (file == NULL || *file == '\0')
         return ct_error_set(err, CT_ECONFIG, "%s is not set", what);
-    if (file[0] != '/' && credentials && *credentials)
-        path = ct_asprintf("%s/%s", credentials, file);
-    else
-        path = ct_strdup(file);
-    if (path == NULL)
-        return ct_error_set(err, CT_ENOMEM, "out of memory");
-    st = ct_file_read(path, CT_SECRET_MAX, &data, &len, err);
+    st = ct_config_read_secret(file, secret, NULL, err);
+    if (st == CT_ENOMEM)
+        return st;
     if (st != CT_OK) {
         ct_error_prefix(err, "%s", what);
-        err->status = CT_ECONFIG;
-        st = CT_ECONFIG;
-        goto out;
+        if (err)
+            err->status = CT_ECONFIG;
+        return CT_ECONFIG;
     }
-    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-        data[--len] = '\0';
-    if (len == 0 || strlen(data) != len) {
-        st = ct_error_set(err, CT_ECONFIG, "%s: %s: %s", what, path,
-                          len == 0 ? "the file is empty" : "the file contains a NUL byte");
-        goto out;
-    }
-    *secret = data;
-    data = NULL;
-out:
-    if (data) {
-        explicit_bzero(data, len);
-        free(data);
-    }
-    free(path);
-    return st;
+    return CT_OK;
 }
 
 enum ct_status

@@ -23,13 +23,10 @@ extern const struct ct_transport_backend ct_transport_http;
 #define CT_TRANSPORT_RETRY_AFTER_MAX (7 * 86400)
 
 /*
- * Read the secret in file for the setting named what ("[smtp]
- * password_file"): a relative name is looked up in $CREDENTIALS_DIRECTORY
- * when that is set; trailing CR/LF are dropped; an empty secret is an
- * error. OUT: *secret, which the caller wipes (explicit_bzero) and frees.
- *
- * This stands in for ct_config_read_secret() (config.h) until the config
- * reader provides it; the contract is the same.
+ * ct_config_read_secret() for the setting named what ("[smtp]
+ * password_file"), which every failure names: unset, missing, unreadable,
+ * empty, or with control characters inside are all CT_ECONFIG.
+ * OUT: *secret, which the caller frees with ct_transport_secret_free().
  */
 enum ct_status ct_transport_read_secret(const char *file, const char *what, char **secret,
                                         struct ct_error *err);

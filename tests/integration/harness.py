@@ -6,10 +6,8 @@ and always stopped, invitation-like messages built with Python's email
 package and queued through the library, flushes, and the outbox as
 `coffeetrial outbox --format json` reports it.
 
-Flushing: through `coffeetrial -c test.ini outbox flush` when the INI
-reader is built; until then through outbox_tool, which builds the same
-configuration in code and runs the same library flush (the placeholder
-reader says "INI reader not built yet"; any other config error fails).
+Flushes and listings go through the real CLI with a test.ini written for
+each run (`coffeetrial -c test.ini outbox flush`).
 """
 import atexit
 import json
@@ -100,7 +98,7 @@ class Env:
         self.db = os.path.join(self.dir, "coffeetrial.db")
         self.ini = os.path.join(self.dir, "test.ini")
         self.organiser = "organiser@coffeetrial.test"
-        self._use_cli = None
+        self.write_ini({})
 
     def path(self, *parts):
         return os.path.join(self.dir, *parts)
@@ -169,29 +167,12 @@ class Env:
                     f.write("%s = %s\n" % (k, v))
                 f.write("\n")
 
-    def use_cli(self, settings):
-        """True if the real CLI reads test.ini (decided once, loudly)."""
-        if self._use_cli is None:
-            self.write_ini(settings)
-            r = subprocess.run([CT_BIN, "-c", self.ini, "config", "check"],
-                               capture_output=True, text=True)
-            if r.returncode == 0:
-                self._use_cli = True
-            elif "INI reader not built yet" in r.stderr:
-                self._use_cli = False
-            else:
-                raise RuntimeError("config check failed on test.ini: " + r.stderr)
-            print("# flushing through %s" % ("coffeetrial -c test.ini outbox flush"
-                                              if self._use_cli else "outbox_tool (no INI reader yet)"))
-        return self._use_cli
-
     def flush_command(self, settings):
+        """The command line of a flush with these settings (written to test.ini)."""
         settings = dict(settings)
         settings.setdefault("network.organiser_email", self.organiser)
-        if self.use_cli(settings):
-            self.write_ini(settings)
-            return [CT_BIN, "-c", self.ini, "outbox", "flush"]
-        return [CT_TOOL, self.db, "flush"] + ["%s=%s" % kv for kv in settings.items()]
+        self.write_ini(settings)
+        return [CT_BIN, "-c", self.ini, "outbox", "flush"]
 
     def flush(self, settings, now=None, timeout=120):
         """Run a flush; returns (exit code, stdout, stderr)."""
@@ -204,15 +185,12 @@ class Env:
         return r.returncode, r.stdout, r.stderr
 
     def cli(self, *args, now=None):
-        """Run coffeetrial in the test directory (built-in defaults use ./coffeetrial.db)."""
+        """Run coffeetrial -c test.ini in the test directory."""
         env = dict(os.environ)
         env.pop("COFFEETRIAL_CONFIG", None)
         if now is not None:
             env["COFFEETRIAL_TEST_NOW"] = str(int(now))
-        cmd = [CT_BIN]
-        if self._use_cli:
-            cmd += ["-c", self.ini]
-        return subprocess.run(cmd + list(args), capture_output=True, text=True, env=env,
+        return subprocess.run([CT_BIN, "-c", self.ini] + list(args), capture_output=True, text=True, env=env,
                               cwd=self.dir, timeout=60)
 
     def outbox(self):
