@@ -1310,10 +1310,13 @@ out:
     return st;
 }
 
-/* Set a member's status to to (clearing any pause date); *changed false if already so. */
+/*
+ * Set a member's status to to (clearing any pause date); *changed false if
+ * already so. hook, if any, runs first in the same transaction.
+ */
 static enum ct_status
-change_status(struct ct_store *store, const char *email, const char *to, bool *changed,
-              struct ct_error *err)
+change_status(struct ct_store *store, const char *email, const char *to,
+              const struct ct_member_hook *hook, bool *changed, struct ct_error *err)
 {
     const char *status = NULL;
     enum ct_status st;
@@ -1330,6 +1333,8 @@ change_status(struct ct_store *store, const char *email, const char *to, bool *c
         ct_store_rollback(store);
         return CT_OK;
     }
+    if (hook && hook->leaving && (st = hook->leaving(hook->arg, store, id, false, err)) != CT_OK)
+        goto out;
     st = update_member(store,
                        "UPDATE members SET status = ?3, paused_until = NULL, updated_at = ?2"
                        " WHERE id = ?1",
@@ -1347,13 +1352,14 @@ out:
 enum ct_status
 ct_members_resume(struct ct_store *store, const char *email, bool *changed, struct ct_error *err)
 {
-    return change_status(store, email, "active", changed, err);
+    return change_status(store, email, "active", NULL, changed, err);
 }
 
 enum ct_status
-ct_members_remove(struct ct_store *store, const char *email, bool *changed, struct ct_error *err)
+ct_members_remove(struct ct_store *store, const char *email, const struct ct_member_hook *hook,
+                  bool *changed, struct ct_error *err)
 {
-    return change_status(store, email, "left", changed, err);
+    return change_status(store, email, "left", hook, changed, err);
 }
 
 enum ct_status
@@ -1436,7 +1442,8 @@ static const char *const erase_sql[] = {
 /* clang-format on */
 
 enum ct_status
-ct_members_erase(struct ct_store *store, const char *email, struct ct_error *err)
+ct_members_erase(struct ct_store *store, const char *email, const struct ct_member_hook *hook,
+                 struct ct_error *err)
 {
     sqlite3 *db = ct_store_db(store);
     sqlite3_stmt *stmt = NULL;
@@ -1477,6 +1484,9 @@ ct_members_erase(struct ct_store *store, const char *email, struct ct_error *err
     }
     sqlite3_finalize(stmt);
     stmt = NULL;
+    /* While the address is still there: what the partners must be told is queued first. */
+    if (hook && hook->leaving && (st = hook->leaving(hook->arg, store, id, true, err)) != CT_OK)
+        goto out;
     for (i = 0; i < CT_ARRAY_LEN(erase_sql); i++) {
         st = prepare(store, erase_sql[i], &stmt, err);
         if (st != CT_OK)
