@@ -60,5 +60,6 @@ void ct_cli_json_string(FILE *f, const char *s);
 
 /* The command tables each cmd-*.c file exports, ended by an all-NULL entry. */
 extern const struct ct_cmd ct_cmds_config[];
+extern const struct ct_cmd ct_cmds_outcome[];
 
 #endif

@@ -13,6 +13,7 @@
 
 static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_config,
+    ct_cmds_outcome,
 };
 
 static void

@@ -35,7 +35,10 @@ enum ct_status ct_imap_new(const struct ct_imap_options *opts, struct ct_imap **
                            struct ct_error *err);
 void ct_imap_free(struct ct_imap *imap);
 
-/* The key that names this mailbox in imap_seen: "host[:port]/MAILBOX". */
+/*
+ * The key that names this mailbox in imap_seen: "username@host/MAILBOX"
+ * (no port or scheme, so switching between STARTTLS and imaps:// keeps it).
+ */
 const char *ct_imap_mailbox(const struct ct_imap *imap);
 
 /* The mailbox's UIDVALIDITY, known after the first search (0 before). */

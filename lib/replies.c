@@ -576,11 +576,9 @@ ct_replies_record_message(struct ct_store *store, const char *data, size_t len,
     if (st != CT_OK)
         goto done;
     if (src)
-        snprintf(where, sizeof(where), "UID %lu from %.80s", (unsigned long)src->uid,
-                 msg->from ? msg->from : "unknown sender");
+        snprintf(where, sizeof(where), "UID %lu", (unsigned long)src->uid);
     else
-        snprintf(where, sizeof(where), "message from %.80s",
-                 msg->from ? msg->from : "unknown sender");
+        snprintf(where, sizeof(where), "message");
 
     st = ct_store_begin(store, err);
     if (st != CT_OK)
@@ -604,9 +602,10 @@ ct_replies_record_message(struct ct_store *store, const char *data, size_t len,
         combine(result, r);
     }
     if (parsed.count == 0)
-        note(hooks, parsed.malformed ? CT_REPLIES_WARNING : CT_REPLIES_INFO, "%s: skipped: %s (%s)",
-             where, parsed.malformed ? "malformed calendar reply" : "not a calendar reply",
-             parsed.why);
+        note(hooks, parsed.malformed ? CT_REPLIES_WARNING : CT_REPLIES_INFO,
+             "%s from %.*s: skipped: %s (%s)", where, msg->from ? clip(msg->from, 100) : 14,
+             msg->from ? msg->from : "unknown sender",
+             parsed.malformed ? "malformed calendar reply" : "not a calendar reply", parsed.why);
     if (src) {
         st = remember_seen(store, src, err);
         if (st != CT_OK)

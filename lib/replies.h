@@ -67,7 +67,7 @@ struct ct_replies_hooks {
 
 /* Where a message came from: its key in imap_seen. */
 struct ct_replies_source {
-    const char *mailbox; /* "host[:port]/MAILBOX", see ct_imap_mailbox() */
+    const char *mailbox; /* "user@host/MAILBOX", see ct_imap_mailbox() */
     uint32_t uidvalidity;
     uint32_t uid;
 };
@@ -129,6 +129,13 @@ struct ct_replies_stats {
     size_t by_result[CT_REPLIES_RESULT_COUNT]; /* what became of them */
     size_t restored_unseen;                    /* left unread, as found */
 };
+
+/*
+ * One line for people: "fetched 7 messages: 5 replies recorded, 1 ignored
+ * (old sequence), 1 skipped (not a calendar reply)". Heap string, NULL on
+ * allocation failure.
+ */
+char *ct_replies_stats_format(const struct ct_replies_stats *stats);
 
 /*
  * Poll the mailbox once: every message not yet in imap_seen (for the
