@@ -217,9 +217,10 @@ ct_imap_new(const struct ct_imap_options *opts, struct ct_imap **out, struct ct_
     curl_easy_setopt(imap->curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(imap->curl, CURLOPT_CONNECTTIMEOUT, timeout);
     curl_easy_setopt(imap->curl, CURLOPT_SERVER_RESPONSE_TIMEOUT, timeout);
-    /* A stalled download ends; a slow but moving one may take its time. */
+    /* A stalled download ends soon; a slow but moving one gets ten times longer. */
     curl_easy_setopt(imap->curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(imap->curl, CURLOPT_LOW_SPEED_TIME, timeout);
+    curl_easy_setopt(imap->curl, CURLOPT_TIMEOUT, timeout * 10);
     curl_easy_setopt(imap->curl, CURLOPT_ERRORBUFFER, imap->errbuf);
     curl_easy_setopt(imap->curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(imap->curl, CURLOPT_WRITEDATA, imap);

@@ -21,6 +21,7 @@
 #define MAX_PARAMS       32
 #define MAX_BOUNDARY     200
 #define MAX_CHARSET      40
+#define MAX_WORD         512
 
 struct header {
     char name[MAX_NAME + 1]; /* lowercased field name */
@@ -780,8 +781,9 @@ encoded_word(const char *s, struct ct_buf *out)
     if ((enc != 'b' && enc != 'q') || q[2] != '?')
         return 0;
     text = q + 3;
+    /* Words are at most 75 characters; a bound keeps "=?" spam linear. */
     for (end = text; *end && !(end[0] == '?' && end[1] == '='); end++)
-        if (is_wsp(*end))
+        if (is_wsp(*end) || end - text > MAX_WORD)
             return 0;
     if (*end == '\0')
         return 0;

@@ -6,6 +6,7 @@
 #include "reply.h"
 
 #include <libical/ical.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -325,6 +326,61 @@ normalise_newlines(const char *text)
     return s;
 }
 
+#define MAX_NESTING 8
+
+/*
+ * Check that BEGIN and END lines pair up (names compared case-insensitively,
+ * at most MAX_NESTING deep) before libical sees the text: on "END before
+ * BEGIN" and similar, libical 3.0 prints to stderr, which a daemon must not
+ * do for every odd message. NULL if fine, else a reason.
+ */
+static const char *
+check_structure(const char *text, char *why, size_t why_size)
+{
+    char stack[MAX_NESTING][32];
+    int depth = 0;
+    const char *line = text;
+
+    while (line && *line) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        bool begin = len > 6 && strncasecmp(line, "BEGIN:", 6) == 0;
+        bool close = len > 4 && strncasecmp(line, "END:", 4) == 0;
+
+        if (begin || close) {
+            const char *name = line + (begin ? 6 : 4);
+            size_t n = len - (size_t)(name - line);
+            while (n > 0 && (name[n - 1] == ' ' || name[n - 1] == '\t'))
+                n--;
+            if (n == 0 || n >= sizeof(stack[0])) {
+                snprintf(why, why_size, "unreadable %s line", begin ? "BEGIN" : "END");
+                return why;
+            }
+            if (begin) {
+                if (depth == MAX_NESTING) {
+                    snprintf(why, why_size, "components nested more than %d deep", MAX_NESTING);
+                    return why;
+                }
+                memcpy(stack[depth], name, n);
+                stack[depth++][n] = '\0';
+            } else if (depth == 0 || strlen(stack[depth - 1]) != n ||
+                       strncasecmp(stack[depth - 1], name, n) != 0) {
+                snprintf(why, why_size, "END:%.*s does not close %s%s", (int)n, name,
+                         depth ? "BEGIN:" : "any BEGIN", depth ? stack[depth - 1] : "");
+                return why;
+            } else {
+                depth--;
+            }
+        }
+        line = end ? end + 1 : NULL;
+    }
+    if (depth > 0) {
+        snprintf(why, why_size, "BEGIN:%s is never closed (truncated?)", stack[depth - 1]);
+        return why;
+    }
+    return NULL;
+}
+
 /* Is there a BEGIN:VCALENDAR at the start of some line? */
 static bool
 looks_like_icalendar(const char *text)
@@ -349,7 +405,7 @@ ct_reply_parse(const char *text, struct ct_reply **out, struct ct_error *err)
     icalproperty_method method;
     struct ct_reply *reply = NULL;
     const char *problem;
-    char *normal = NULL;
+    char *normal = NULL, why[128];
     size_t cap = 0, warnings = 0;
     enum ct_status st = CT_OK;
 
@@ -364,6 +420,11 @@ ct_reply_parse(const char *text, struct ct_reply **out, struct ct_error *err)
     normal = normalise_newlines(text);
     if (normal == NULL)
         return ct_error_set(err, CT_ENOMEM, "out of memory reading a reply");
+    problem = check_structure(normal, why, sizeof(why));
+    if (problem) {
+        st = ct_error_set(err, CT_EDATA, "%s", problem);
+        goto done;
+    }
     root = icalparser_parse_string(normal);
     if (root == NULL) {
         st = ct_error_set(err, CT_EDATA, "not an iCalendar object");

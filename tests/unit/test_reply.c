@@ -185,7 +185,25 @@ test_refused(void **state)
         "BEGIN:VCALENDAR\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:u\nEND:VEVENT\nEND:VCALENDAR\n", CT_EDATA,
         why, sizeof(why));
     assert_string_equal(why, "no VEVENT with a UID and an ATTENDEE");
-    (void)r;
+    /* BEGIN and END must pair up before libical sees the text (it prints otherwise). */
+    r = text_reply("BEGIN:VCALENDAR\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:u\n"
+                   "ATTENDEE:mailto:a@b.example\nEND:VEVENT\nEND:VEVENT\nEND:VCALENDAR\n",
+                   CT_EDATA, why, sizeof(why));
+    assert_string_equal(why, "END:VEVENT does not close BEGIN:VCALENDAR");
+    r = text_reply("END:VEVENT\nBEGIN:VCALENDAR\nEND:VCALENDAR\n", CT_EDATA, why, sizeof(why));
+    assert_string_equal(why, "END:VEVENT does not close any BEGIN");
+    r = text_reply("BEGIN:VCALENDAR\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:u\n", CT_EDATA, why,
+                   sizeof(why));
+    assert_string_equal(why, "BEGIN:VEVENT is never closed (truncated?)");
+    r = text_reply("BEGIN:VCALENDAR\nBEGIN:A\nBEGIN:B\nBEGIN:C\nBEGIN:D\nBEGIN:E\nBEGIN:F\n"
+                   "BEGIN:G\nBEGIN:H\n",
+                   CT_EDATA, why, sizeof(why));
+    assert_string_equal(why, "components nested more than 8 deep");
+    /* Names compare without regard to case, as libical does. */
+    r = text_reply("begin:vcalendar\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:u\n"
+                   "ATTENDEE:mailto:a@b.example\nend:vevent\nEND:VCALENDAR\n",
+                   CT_OK, NULL, 0);
+    ct_reply_free(r);
 }
 
 static void
