@@ -4,10 +4,8 @@
  * and then counts the invitations whose answer window has closed.
  * ("outcome record" and "outcome import" belong in this table too.)
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 
