@@ -20,6 +20,13 @@ static const char *const ct_migrations[] = {
     "  status TEXT NOT NULL DEFAULT 'active'"
     "    CHECK (status IN ('active','paused','left','erased')),"
     "  paused_until TEXT," /* YYYY-MM-DD, NULL = until resumed */
+    /*
+     * the status the roster declared at the last import ('left' once the
+     * member was missing from a synced file); an import changes status only
+     * when this changes, so a pause or removal from the CLI survives
+     * re-imports of an unchanged roster
+     */
+    "  roster_status TEXT,"
     "  frequency INTEGER NOT NULL DEFAULT 1 CHECK (frequency IN (1,2,3)),"
     "  unanswered INTEGER NOT NULL DEFAULT 0," /* invitations unanswered in a row */
     "  created_at INTEGER NOT NULL,"
