@@ -6,7 +6,7 @@
  */
 #include <getopt.h>
 #include <stdlib.h>
-#include <sys/stat.h>
+#include <string.h>
 #include <sysexits.h>
 
 #include "cli.h"
@@ -29,49 +29,12 @@ print_log(void *arg, enum ct_replies_level level, const char *line)
         ct_cli_error("%s", line);
 }
 
-/*
- * The IMAP password from [imap] password_file (a relative name is looked up
- * in $CREDENTIALS_DIRECTORY when set, as systemd's LoadCredential= puts it).
- * TODO: use ct_config_read_secret() once the INI reader lands on main.
- */
-static char *
-read_password(const char *name, struct ct_error *err)
-{
-    const char *dir = getenv("CREDENTIALS_DIRECTORY");
-    char *path, *data = NULL;
-    size_t len = 0;
-    struct stat st;
-
-    if (name[0] != '/' && dir && *dir)
-        path = ct_asprintf("%s/%s", dir, name);
-    else
-        path = ct_strdup(name);
-    if (path == NULL) {
-        ct_error_set(err, CT_ENOMEM, "out of memory");
-        return NULL;
-    }
-    if (ct_file_read(path, 4096, &data, &len, err) != CT_OK) {
-        ct_error_prefix(err, "[imap] password_file");
-        err->status = CT_ECONFIG;
-        free(path);
-        return NULL;
-    }
-    if (stat(path, &st) == 0 && (st.st_mode & 077))
-        ct_cli_warn("%s: [imap] password_file is readable by others; chmod 600 it", path);
-    free(path);
-    while (len > 0 && (data[len - 1] == '\n' || data[len - 1] == '\r'))
-        data[--len] = '\0';
-    return data;
-}
-
+/* Free a secret, wiping it first. */
 static void
 wipe_free(char *secret)
 {
-    if (secret) {
-        volatile char *p = secret;
-        while (*p)
-            *p++ = '\0';
-    }
+    if (secret)
+        explicit_bzero(secret, strlen(secret));
     free(secret);
 }
 
@@ -100,6 +63,7 @@ outcome_fetch(struct ct_cli *cli, int argc, char **argv)
     struct ct_imap_options options = {0};
     struct ct_config *cfg;
     struct ct_store *store;
+    struct ct_diags diags;
     struct ct_error err;
     char *password = NULL;
     enum ct_status st;
@@ -107,31 +71,31 @@ outcome_fetch(struct ct_cli *cli, int argc, char **argv)
 
     while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'v':
-            log.verbose = true;
-            break;
-        default:
-            return ct_cli_usage(&ct_cmds_outcome[0]);
+        case 'v': log.verbose = true; break;
+        default: return ct_cli_usage(&ct_cmds_outcome[0]);
         }
     }
     if (optind != argc)
         return ct_cli_usage(&ct_cmds_outcome[0]);
     cfg = ct_cli_config(cli);
     if (cfg == NULL)
-        return EX_CONFIG;
+        return cli->failed_exit;
     if (cfg->imap.url == NULL || cfg->imap.username == NULL || cfg->imap.password_file == NULL) {
         ct_cli_error("%s: set [imap] url, username and password_file to fetch replies",
                      cfg->path ? cfg->path : "built-in defaults");
         return EX_CONFIG;
     }
     ct_error_clear(&err);
-    password = read_password(cfg->imap.password_file, &err);
-    if (password == NULL)
+    ct_diags_init(&diags);
+    st = ct_config_read_secret(cfg->imap.password_file, &password, &diags, &err);
+    ct_cli_print_diags(&diags);
+    ct_diags_free(&diags);
+    if (st != CT_OK)
         return ct_cli_fail(&err);
     store = ct_cli_store(cli);
     if (store == NULL) {
         wipe_free(password);
-        return EX_IOERR;
+        return cli->failed_exit;
     }
     options.url = cfg->imap.url;
     options.username = cfg->imap.username;

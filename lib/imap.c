@@ -279,9 +279,7 @@ transfer_error(struct ct_imap *imap, CURLcode rc, const char *doing, struct ct_e
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
-    case CURLE_UNSUPPORTED_PROTOCOL:
-        st = CT_EUNAVAIL;
-        break;
+    case CURLE_UNSUPPORTED_PROTOCOL: st = CT_EUNAVAIL; break;
     case CURLE_USE_SSL_FAILED:
         return ct_error_set(err, CT_EUNAVAIL,
                             "%s: %s: the server does not offer STARTTLS; use imaps:// or a "
@@ -303,15 +301,9 @@ transfer_error(struct ct_imap *imap, CURLcode rc, const char *doing, struct ct_e
                                                   : "login refused; check [imap] username "
                                                     "and password_file",
                             said);
-    case CURLE_OUT_OF_MEMORY:
-        st = CT_ENOMEM;
-        break;
-    case CURLE_QUOTE_ERROR:
-        st = CT_EPERM;
-        break;
-    default:
-        st = CT_ETEMP;
-        break;
+    case CURLE_OUT_OF_MEMORY: st = CT_ENOMEM; break;
+    case CURLE_QUOTE_ERROR: st = CT_EPERM; break;
+    default: st = CT_ETEMP; break;
     }
     return ct_error_set(err, st, "%s: %s: %s%s", imap->base_url, doing, why, said);
 }

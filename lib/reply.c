@@ -88,18 +88,12 @@ static enum ct_partstat
 map_partstat(icalparameter_partstat ps)
 {
     switch (ps) {
-    case ICAL_PARTSTAT_NEEDSACTION:
-        return CT_PARTSTAT_NEEDS_ACTION;
-    case ICAL_PARTSTAT_ACCEPTED:
-        return CT_PARTSTAT_ACCEPTED;
-    case ICAL_PARTSTAT_DECLINED:
-        return CT_PARTSTAT_DECLINED;
-    case ICAL_PARTSTAT_TENTATIVE:
-        return CT_PARTSTAT_TENTATIVE;
-    case ICAL_PARTSTAT_DELEGATED:
-        return CT_PARTSTAT_DELEGATED;
-    default:
-        return CT_PARTSTAT_OTHER;
+    case ICAL_PARTSTAT_NEEDSACTION: return CT_PARTSTAT_NEEDS_ACTION;
+    case ICAL_PARTSTAT_ACCEPTED: return CT_PARTSTAT_ACCEPTED;
+    case ICAL_PARTSTAT_DECLINED: return CT_PARTSTAT_DECLINED;
+    case ICAL_PARTSTAT_TENTATIVE: return CT_PARTSTAT_TENTATIVE;
+    case ICAL_PARTSTAT_DELEGATED: return CT_PARTSTAT_DELEGATED;
+    default: return CT_PARTSTAT_OTHER;
     }
 }
 

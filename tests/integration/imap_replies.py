@@ -9,9 +9,7 @@ with one new message, after the mailbox's UIDVALIDITY changed, over imaps://
 or STARTTLS -- never counts anything twice. Failures of the server side give
 the exit codes SPEC.md promises (69 unreachable, 78 bad login).
 
-Until the INI reader is on main the fetch runs through tests/integration/
-fetch_tool.c ($CT_FETCH_TOOL), which does what "coffeetrial outcome fetch"
-does with the options given on its command line.
+Every fetch is "coffeetrial -c FILE outcome fetch" with a throwaway INI file.
 """
 import glob
 import imaplib
@@ -23,7 +21,7 @@ import sys
 import tempfile
 
 SRC = os.environ["CT_SRC"]
-TOOL = os.environ["CT_FETCH_TOOL"]
+BIN = os.environ["CT_BIN"]
 sys.path.insert(0, os.path.join(SRC, "tests", "servers"))
 from dovecot import Dovecot, free_port  # noqa: E402
 
@@ -40,15 +38,33 @@ def check(cond, what):
         print("FAIL: " + what, flush=True)
 
 
-def run(*args, env=None):
+def write_ini(tmp, db, url, user, secret, ca=None):
+    """A throwaway configuration for one fetch; returns its path."""
+    path = os.path.join(tmp, "coffeetrial.ini")
+    with open(path, "w") as f:
+        f.write("[store]\npath = %s\n\n[imap]\nurl = %s\nusername = %s\n"
+                "password_file = %s\n" % (db, url, user, secret))
+        if ca:
+            f.write("ca_file = %s\n" % ca)
+    return path
+
+
+def run(ini, *args, env=None):
     full_env = dict(os.environ)
+    full_env.pop("COFFEETRIAL_CONFIG", None)
     full_env.update(env or {})
-    p = subprocess.run([TOOL] + list(args), capture_output=True, text=True, timeout=120,
-                       env=full_env)
-    print("$ fetch_tool %s\n  exit %d\n  stdout: %s\n  stderr: %s" % (
-        " ".join(args[:3]), p.returncode, p.stdout.strip(), p.stderr.strip().replace(
-            "\n", "\n          ")), flush=True)
+    p = subprocess.run([BIN, "-c", ini] + list(args), capture_output=True, text=True,
+                       timeout=120, env=full_env)
+    with open(ini) as f:
+        url = [line for line in f if line.startswith("url")][0].strip()
+    print("$ coffeetrial %s   (%s)\n  exit %d\n  stdout: %s\n  stderr: %s" % (
+        " ".join(args), url, p.returncode, p.stdout.strip(),
+        p.stderr.strip().replace("\n", "\n          ")), flush=True)
     return p
+
+
+def fetch(tmp, db, url, user, secret, ca=None, env=None):
+    return run(write_ini(tmp, db, url, user, secret, ca), "outcome", "fetch", env=env)
 
 
 def sql(db, query):
@@ -110,7 +126,9 @@ def main():
             with open(secret, "w") as f:
                 f.write(dv.password + "\n")
             os.chmod(secret, 0o600)
-            check(run("init", db).returncode == 0, "init database")
+            # Any command creates the database; the groups are then put in by hand.
+            check(run(write_ini(tmp, db, "imap://127.0.0.1/INBOX", dv.user, secret),
+                      "roster", "list").returncode == 0, "create the database")
             populate(db)
             for path in FIRST_BATCH:
                 with open(path, "rb") as f:
@@ -118,7 +136,7 @@ def main():
             url = "imap://127.0.0.1:%d/INBOX" % dv.imap_port
 
             # 1. First fetch: every message read once, each with the right outcome.
-            p = run("fetch", db, url, dv.user, secret)
+            p = fetch(tmp, db, url, dv.user, secret)
             check(p.returncode == 0, "first fetch exits 0")
             check(p.stdout.strip() == "fetched 13 messages: 6 replies recorded, 1 proposed "
                   "another time, 1 ignored (old sequence), 1 skipped (unknown meeting), "
@@ -149,7 +167,7 @@ def main():
                   "unrelated mail left unread: %r" % unseen)
 
             # 2. Again, nothing new: nothing fetched, nothing counted.
-            p = run("fetch", db, url, dv.user, secret)
+            p = fetch(tmp, db, url, dv.user, secret)
             check(p.returncode == 0 and p.stdout.strip() == "fetched 0 messages: 0 replies "
                   "recorded", "second fetch reads nothing")
             check(sql(db, "SELECT count(*) FROM replies") == "7", "still 7 replies rows")
@@ -157,7 +175,7 @@ def main():
             # 3. One new reply arrives: only it is fetched.
             with open(LATER[0], "rb") as f:
                 dv.deliver(f.read())
-            p = run("fetch", db, url, dv.user, secret)
+            p = fetch(tmp, db, url, dv.user, secret)
             check(p.stdout.strip() == "fetched 1 message: 1 reply recorded", "third fetch")
             check(sql(db, "SELECT partstat FROM group_members WHERE member_id = 4") ==
                   "DECLINED", "Dee's later decline recorded")
@@ -167,7 +185,7 @@ def main():
             before = sql(db, "SELECT count(*), group_concat(unanswered) FROM replies, "
                              "(SELECT group_concat(unanswered) AS unanswered FROM members)")
             dv.doveadm("mailbox", "update", "-u", dv.user, "--uid-validity", "4242", "INBOX")
-            p = run("fetch", db, url, dv.user, secret)
+            p = fetch(tmp, db, url, dv.user, secret)
             check(p.returncode == 0, "fetch after UIDVALIDITY change exits 0")
             check(p.stdout.strip() == "fetched 14 messages: 0 replies recorded, 8 already "
                   "recorded, 1 ignored (old sequence), 1 skipped (unknown meeting), 1 skipped "
@@ -181,13 +199,13 @@ def main():
 
             # 5. imaps:// and STARTTLS reach the same mailbox: nothing new.
             imaps = "imaps://127.0.0.1:%d/INBOX" % dv.imaps_port
-            p = run("fetch", db, imaps, dv.user, secret, dv.cert)
+            p = fetch(tmp, db, imaps, dv.user, secret, dv.cert)
             check(p.returncode == 0 and p.stdout.startswith("fetched 0 messages"),
                   "imaps with ca_file")
-            p = run("fetch", db, imaps, dv.user, secret)
+            p = fetch(tmp, db, imaps, dv.user, secret)
             check(p.returncode == 69 and "ca_file" in p.stderr,
                   "imaps with an unknown CA is refused (69)")
-            p = run("fetch", db, url, dv.user, secret, dv.cert,
+            p = fetch(tmp, db, url, dv.user, secret, dv.cert,
                     env={"COFFEETRIAL_TEST_IMAP_NOT_LOOPBACK": "1"})
             check(p.returncode == 0 and p.stdout.startswith("fetched 0 messages"),
                   "STARTTLS required off loopback, and works")
@@ -196,15 +214,15 @@ def main():
             wrong = os.path.join(tmp, "wrong-password")
             with open(wrong, "w") as f:
                 f.write("not it\n")
-            p = run("fetch", db, url, dv.user, wrong)
+            p = fetch(tmp, db, url, dv.user, wrong)
             check(p.returncode == 78 and "login refused" in p.stderr, "bad password is 78")
             check("not it" not in p.stderr + p.stdout, "password never printed")
-            p = run("fetch", db, "imap://127.0.0.1:%d/INBOX" % free_port(), dv.user, secret)
+            p = fetch(tmp, db, "imap://127.0.0.1:%d/INBOX" % free_port(), dv.user, secret)
             check(p.returncode == 69, "closed port is 69")
-            p = run("fetch", db, "imap://127.0.0.1:%d/NoSuchBox" % dv.imap_port, dv.user,
+            p = fetch(tmp, db, "imap://127.0.0.1:%d/NoSuchBox" % dv.imap_port, dv.user,
                     secret)
             check(p.returncode == 78 and "cannot be selected" in p.stderr, "missing mailbox")
-            p = run("fetch", db, "https://127.0.0.1/INBOX", dv.user, secret)
+            p = fetch(tmp, db, "https://127.0.0.1/INBOX", dv.user, secret)
             check(p.returncode == 78 and "[imap] url" in p.stderr, "non-IMAP URL is 78")
             if failures:
                 print("--- dovecot log ---\n" + dv.log())
@@ -216,11 +234,11 @@ def main():
             with open(secret, "w") as f:
                 f.write(dv.password + "\n")
             url = "imap://127.0.0.1:%d/INBOX" % dv.imap_port
-            p = run("fetch", db, url, dv.user, secret,
+            p = fetch(tmp, db, url, dv.user, secret,
                     env={"COFFEETRIAL_TEST_IMAP_NOT_LOOPBACK": "1"})
             check(p.returncode == 69 and "STARTTLS" in p.stderr,
                   "no STARTTLS offered: refused with 69")
-            p = run("fetch", db, url, dv.user, secret)
+            p = fetch(tmp, db, url, dv.user, secret)
             check(p.returncode == 0, "plain IMAP allowed on loopback")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
