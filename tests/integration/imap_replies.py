@@ -6,7 +6,7 @@ fetches them into a database holding the three groups they answer, and checks
 what a user would: the summary line, the database (with the sqlite3 CLI),
 which messages are left unread, and that fetching again -- with no new mail,
 with one new message, after the mailbox's UIDVALIDITY changed, over imaps://
-or STARTTLS -- never counts anything twice. Failures of the server side give
+or STARTTLS, by the daemon -- never counts anything twice. Failures of the server side give
 the exit codes SPEC.md promises (69 unreachable, 78 bad login).
 
 Every fetch is "coffeetrial -c FILE outcome fetch" with a throwaway INI file.
@@ -224,10 +224,27 @@ def main():
             check(p.returncode == 78 and "cannot be selected" in p.stderr, "missing mailbox")
             p = fetch(tmp, db, "https://127.0.0.1/INBOX", dv.user, secret)
             check(p.returncode == 78 and "[imap] url" in p.stderr, "non-IMAP URL is 78")
+
+            # 7. The daemon polls the same mailbox into a fresh database, once.
+            db2 = os.path.join(tmp, "daemon.db")
+            ini = write_ini(tmp, db2, url, dv.user, secret)
+            check(run(ini, "roster", "list").returncode == 0, "create the daemon's database")
+            populate(db2)
+            env = dict(os.environ, COFFEETRIAL_CONFIG="")
+            p = subprocess.run([os.environ["CT_DAEMON"], "-c", ini, "--once"], capture_output=True,
+                               text=True, timeout=120, env=env)
+            print("$ coffeetriald --once\n  exit %d\n  stderr: %s" % (
+                p.returncode, p.stderr.strip().replace("\n", "\n          ")), flush=True)
+            check(p.returncode == 0, "coffeetriald --once exits 0")
+            check("fetched 14 messages: 7 replies recorded, 1 proposed another time" in p.stderr,
+                  "the daemon logs what it fetched")
+            check(sql(db2, "SELECT count(*) FROM replies") == "8", "the daemon recorded replies")
+            check(sql(db2, "SELECT partstat FROM group_members WHERE member_id = 4") == "DECLINED",
+                  "the daemon applies the later answer")
             if failures:
                 print("--- dovecot log ---\n" + dv.log())
 
-        # 7. A server without TLS, reached as if it were remote: no plain-text login.
+        # 8. A server without TLS, reached as if it were remote: no plain-text login.
         plain_dir = os.path.join(tmp, "plain")
         os.makedirs(plain_dir)
         with Dovecot(plain_dir, tls=False) as dv:
