@@ -5,12 +5,81 @@
  */
 #include "actions.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
+#include "outbox.h"
 #include "replies.h"
+#include "transport.h"
+#include "util.h"
+
+/* --- outbox: deliveries and retries (lib/outbox, lib/transport) --- */
+
+struct flush_run {
+    struct ct_action_ctx *ctx;
+    volatile sig_atomic_t stop;
+};
+
+/* One log line per message that did not go; ctx->tick between messages. */
+static void
+flush_event(void *arg, const struct ct_outbox_event *ev)
+{
+    struct flush_run *run = arg;
+    char when[32] = "?";
+    time_t t = (time_t)ev->next_attempt_at;
+    struct tm tm;
+
+    if (ev->status == CT_OK)
+        ct_log_debug("sent %s to %s", ev->message_id, ev->recipient);
+    else if (strcmp(ev->state, "dead") == 0)
+        ct_log_error("%s to %s failed for good after %d attempt%s: %s", ev->message_id,
+                     ev->recipient, ev->attempts, ev->attempts == 1 ? "" : "s", ev->error);
+    else if (ev->status != CT_EUNAVAIL) {
+        if (gmtime_r(&t, &tm))
+            strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+        ct_log_warnx("%s to %s: %s (retry at %s UTC)", ev->message_id, ev->recipient, ev->error,
+                     when);
+    }
+    if (run->ctx->tick && run->ctx->tick(run->ctx->tick_arg))
+        run->stop = 1;
+}
+
+static enum ct_status
+outbox_flush(struct ct_action_ctx *ctx, struct ct_error *err)
+{
+    struct flush_run run = {ctx, 0};
+    struct ct_transport *t = NULL;
+    struct ct_outbox_options opts;
+    struct ct_outbox_result result;
+    struct ct_buf summary;
+    enum ct_status st;
+
+    st = ct_transport_open(ctx->cfg, &t, err);
+    if (st != CT_OK)
+        return st;
+    ct_outbox_options_init(&opts, ctx->cfg);
+    opts.stop = &run.stop;
+    opts.report = flush_event;
+    opts.report_arg = &run;
+    st = ct_outbox_flush(ctx->store, t, &opts, &result, err);
+    ct_transport_close(t);
+    if (st == CT_OK || st == CT_EUNAVAIL) {
+        /* An unavailable service is logged by the loop, with its backoff. */
+        if (result.sent + result.retry + result.dead + result.reclaimed > 0) {
+            ct_buf_init(&summary);
+            if (ct_outbox_result_summary(&result, &summary))
+                ct_log_info("%s", summary.data);
+            ct_buf_free(&summary);
+        }
+    }
+    return st;
+}
+
+/* --- replies: iTIP answers over IMAP (lib/replies) --- */
 
 static void
 replies_log(void *arg, enum ct_replies_level level, const char *line)
@@ -76,11 +145,11 @@ imap_poll(struct ct_action_ctx *ctx, struct ct_error *err)
 }
 
 static const struct ct_actions builtin = {
-    .roster_refresh = NULL, /* roster import (lib/roster) */
-    .round_plan = NULL,     /* pairing and rounds (lib/pairing) */
-    .round_send = NULL,     /* invites into the outbox (lib/invite) */
-    .outbox_flush = NULL,   /* transports (lib/transport) */
-    .imap_poll = imap_poll, /* iTIP replies over IMAP (lib/replies) */
+    .roster_refresh = NULL,       /* roster import (lib/roster) */
+    .round_plan = NULL,           /* pairing and rounds (lib/pairing) */
+    .round_send = NULL,           /* invites into the outbox (lib/invite) */
+    .outbox_flush = outbox_flush, /* transports (lib/outbox, lib/transport) */
+    .imap_poll = imap_poll,       /* iTIP replies over IMAP (lib/replies) */
 };
 
 const struct ct_actions *

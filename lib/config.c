@@ -59,6 +59,7 @@ enum key_type {
     K_BOUNDARIES,   /* unsigned enum ct_boundary bits */
     K_ODD,          /* enum ct_odd_policy */
     K_KIND,         /* enum ct_transport_kind */
+    K_SMTP_TLS,     /* enum ct_smtp_tls */
     K_URL,          /* URL with one of the schemes listed */
     K_PROMPTS,      /* multi-line text or a file */
     K_SIZE,         /* int64_t bytes, with K, M, G suffixes */
@@ -127,6 +128,7 @@ static const struct key_def keys[] = {
     {"smtp", "password_file", K_FILE, F(smtp.password_file), 0, 0, KF_OPTIONAL | KF_SECRET, NULL},
     {"smtp", "ca_file", K_FILE, F(smtp.ca_file), 0, 0, KF_OPTIONAL, NULL},
     {"smtp", "timeout", K_DURATION, F(smtp.timeout), 1, HOUR, 0, NULL},
+    {"smtp", "tls", K_SMTP_TLS, F(smtp.tls), 0, 0, 0, NULL},
     {"http", "url", K_URL, F(http.url), 0, 0, KF_OPTIONAL, "http https"},
     {"http", "token_file", K_FILE, F(http.token_file), 0, 0, KF_OPTIONAL | KF_SECRET, NULL},
     {"http", "ca_file", K_FILE, F(http.ca_file), 0, 0, KF_OPTIONAL, NULL},
@@ -1460,6 +1462,14 @@ set_value(struct parser *p, struct ct_config *c, int k)
         else
             why = "must be spool, smtp or http";
         break;
+    case K_SMTP_TLS:
+        if (ct_strcaseeq(v, "auto"))
+            *(enum ct_smtp_tls *)field = CT_SMTP_TLS_AUTO;
+        else if (ct_strcaseeq(v, "required"))
+            *(enum ct_smtp_tls *)field = CT_SMTP_TLS_REQUIRED;
+        else
+            why = "must be auto or required";
+        break;
     case K_PROMPTS:
         break;
     }
@@ -1859,6 +1869,10 @@ format_key(struct ct_buf *b, const struct ct_config *c, const struct key_def *d)
                                              : "spool");
         break;
     }
+    case K_SMTP_TLS:
+        snprintf(tmp, sizeof(tmp), "%s",
+                 *(const enum ct_smtp_tls *)field == CT_SMTP_TLS_REQUIRED ? "required" : "auto");
+        break;
     default:
         ct_buf_printf(b, " %s\n", *(char *const *)field);
         return;
