@@ -7,11 +7,13 @@
 
 #include <signal.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "log.h"
 #include "outbox.h"
+#include "replies.h"
 #include "transport.h"
 #include "util.h"
 
@@ -77,12 +79,77 @@ outbox_flush(struct ct_action_ctx *ctx, struct ct_error *err)
     return st;
 }
 
+/* --- replies: iTIP answers over IMAP (lib/replies) --- */
+
+static void
+replies_log(void *arg, enum ct_replies_level level, const char *line)
+{
+    (void)arg;
+    if (level == CT_REPLIES_WARNING)
+        ct_log_warnx("%s", line);
+    else if (level == CT_REPLIES_NOTICE)
+        ct_log_info("%s", line);
+    else
+        ct_log_debug("%s", line);
+}
+
+static bool
+replies_should_stop(void *arg)
+{
+    struct ct_action_ctx *ctx = arg;
+
+    return ctx->tick && ctx->tick(ctx->tick_arg);
+}
+
+/*
+ * Read the mailbox once (lib/replies), then settle the answer windows that
+ * have closed. TODO(lead): set hooks.paused to queue the "how to resume"
+ * notice when a member is paused (it runs inside the pausing transaction).
+ */
+static enum ct_status
+imap_poll(struct ct_action_ctx *ctx, struct ct_error *err)
+{
+    struct ct_replies_hooks hooks = {replies_log, NULL, replies_should_stop, ctx};
+    struct ct_replies_policy policy;
+    struct ct_replies_closed closed;
+    struct ct_replies_stats stats;
+    struct ct_imap_options options = {0};
+    struct ct_diags diags;
+    char *password = NULL, *summary;
+    enum ct_status st;
+    size_t i;
+
+    ct_diags_init(&diags);
+    st = ct_config_read_secret(ctx->cfg->imap.password_file, &password, &diags, err);
+    for (i = 0; i < diags.count; i++)
+        ct_log_warnx("%s", diags.items[i].message);
+    ct_diags_free(&diags);
+    if (st != CT_OK)
+        return st;
+    options.url = ctx->cfg->imap.url;
+    options.username = ctx->cfg->imap.username;
+    options.password = password;
+    options.ca_file = ctx->cfg->imap.ca_file;
+    st = ct_replies_fetch(ctx->store, &options, ctx->now, &hooks, &stats, err);
+    explicit_bzero(password, strlen(password));
+    free(password);
+    if (stats.fetched > 0 && (summary = ct_replies_stats_format(&stats)) != NULL) {
+        ct_log_info("%s", summary);
+        free(summary);
+    }
+    if (st != CT_OK)
+        return st;
+    policy.unanswered_limit = ctx->cfg->pairing.unanswered_limit;
+    policy.meeting_window = ctx->cfg->schedule.meeting_window;
+    return ct_replies_close_windows(ctx->store, ctx->now, &policy, &hooks, &closed, err);
+}
+
 static const struct ct_actions builtin = {
     .roster_refresh = NULL,       /* roster import (lib/roster) */
     .round_plan = NULL,           /* pairing and rounds (lib/pairing) */
     .round_send = NULL,           /* invites into the outbox (lib/invite) */
     .outbox_flush = outbox_flush, /* transports (lib/outbox, lib/transport) */
-    .imap_poll = NULL,            /* iTIP replies over IMAP (lib/replies) */
+    .imap_poll = imap_poll,       /* iTIP replies over IMAP (lib/replies) */
 };
 
 const struct ct_actions *
