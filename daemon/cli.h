@@ -69,5 +69,6 @@ extern const struct ct_cmd ct_cmds_member[];
 extern const struct ct_cmd ct_cmds_exclude[];
 extern const struct ct_cmd ct_cmds_outbox[];
 extern const struct ct_cmd ct_cmds_round[];
+extern const struct ct_cmd ct_cmds_outcome[];
 
 #endif

@@ -19,6 +19,7 @@ static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_exclude,
     ct_cmds_round,
     ct_cmds_outbox,
+    ct_cmds_outcome,
 };
 
 static void
