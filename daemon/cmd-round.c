@@ -193,34 +193,53 @@ put_members(struct ct_buf *b, const struct ct_round_group *g, size_t width)
     }
 }
 
-/* Append text word-wrapped at WIDTH, continuation lines indented by indent. */
+/*
+ * Append the words of text at column *col, starting a new line (indented
+ * by indent) before a word that would pass WIDTH. space_first: a space
+ * goes before the first word.
+ */
 static void
-put_wrapped(struct ct_buf *b, const char *first, const char *text, size_t indent)
+put_words(struct ct_buf *b, size_t *col, const char *text, size_t indent, bool space_first)
 {
-    size_t col = columns(first);
     const char *p = text;
+    bool space = space_first;
 
-    ct_buf_puts(b, first);
+    while (*p == ' ')
+        p++;
     while (*p) {
         const char *end = strchr(p, ' ');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
+        size_t len = end ? (size_t)(end - p) : strlen(p), w;
         char word[1024];
 
         snprintf(word, sizeof(word), "%.*s", (int)(len < sizeof(word) - 1 ? len : sizeof(word) - 1),
                  p);
-        if (col > indent && col + 1 + columns(word) > WIDTH) {
+        w = columns(word);
+        if (*col > indent && *col + (space ? 1 : 0) + w > WIDTH) {
             ct_buf_printf(b, "\n%*s", (int)indent, "");
-            col = indent;
-        } else if (col > indent || (col == indent && p != text)) {
+            *col = indent;
+            space = false;
+        }
+        if (space) {
             ct_buf_putc(b, ' ');
-            col++;
+            (*col)++;
         }
         ct_buf_puts(b, word);
-        col += columns(word);
+        *col += w;
+        space = true;
         p += len;
         while (*p == ' ')
             p++;
     }
+}
+
+/* Append first, then text word-wrapped at WIDTH with continuation lines indented. */
+static void
+put_wrapped(struct ct_buf *b, const char *first, const char *text, size_t indent)
+{
+    size_t col = columns(first);
+
+    ct_buf_puts(b, first);
+    put_words(b, &col, text, indent, false);
     ct_buf_putc(b, '\n');
 }
 
@@ -275,29 +294,45 @@ trio_count(const struct ct_round *r)
 }
 
 /*
- * Append items joined by sep after first, wrapped at WIDTH between items
- * (an item is never split), continuation lines indented by indent.
+ * Append items joined by sep after first, wrapped at WIDTH between items;
+ * an item longer than a whole line is wrapped between its words.
+ * Continuation lines are indented by indent.
  */
 static void
 put_items(struct ct_buf *b, const char *first, char *const *items, size_t n, const char *sep,
           size_t indent)
 {
-    size_t col = columns(first), i, sep_w = strlen(sep), trimmed = sep_w;
+    size_t col = columns(first), i, trimmed = strlen(sep);
 
     while (trimmed > 0 && sep[trimmed - 1] == ' ')
         trimmed--;
     ct_buf_puts(b, first);
     for (i = 0; i < n; i++) {
-        size_t w = columns(items[i]);
-        if (i > 0 && col + sep_w + w > WIDTH) {
-            ct_buf_printf(b, "%.*s\n%*s", (int)trimmed, sep, (int)indent, "");
-            col = indent;
-        } else if (i > 0) {
-            ct_buf_puts(b, sep);
-            col += sep_w;
+        char *text = ct_asprintf("%s%.*s", items[i], i + 1 < n ? (int)trimmed : 0, sep);
+        size_t w;
+        bool space = i > 0;
+
+        if (text == NULL) {
+            b->failed = true;
+            return;
         }
-        ct_buf_puts(b, items[i]);
-        col += w;
+        w = columns(text);
+        if (indent + w > WIDTH) {
+            put_words(b, &col, text, indent, space);
+        } else {
+            if (col > indent && col + (space ? 1 : 0) + w > WIDTH) {
+                ct_buf_printf(b, "\n%*s", (int)indent, "");
+                col = indent;
+                space = false;
+            }
+            if (space) {
+                ct_buf_putc(b, ' ');
+                col++;
+            }
+            ct_buf_puts(b, text);
+            col += w;
+        }
+        free(text);
     }
     ct_buf_putc(b, '\n');
 }
