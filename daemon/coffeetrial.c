@@ -16,6 +16,8 @@ static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_roster,
     ct_cmds_member,
     ct_cmds_exclude,
+    ct_cmds_outcome_record,
+    ct_cmds_report,
 };
 
 static void
