@@ -747,8 +747,10 @@ ct_outcomes_import(struct ct_store *store, const char *name, const char *data, s
     for (c = 0; c < COL_COUNT; c++)
         im.map[c] = -1;
 
+    /* Rows that parsed are checked against the store even if others did not: every problem at once.
+     */
     parse_file(&im, data, len);
-    if (im.errors > 0)
+    if (im.stopped || (im.count == 0 && im.errors > 0))
         goto check;
 
     if (!seen_init(&seen, im.count)) {

@@ -428,6 +428,8 @@ json_round(struct ct_buf *b, const struct ct_report_round *r)
                   r->invites, r->invites_sent, r->invites_failed, r->invites_pending, r->accepted,
                   r->declined, r->tentative, r->outcomes, r->met, r->not_met, r->ratings);
     json_num(b, r->mean_rating);
+    ct_buf_printf(b, ", \"awaiting_outcome\": %ld, \"awaiting_outcome_all_accepted\": %ld",
+                  r->awaiting, r->awaiting_accepted);
     if (is_sent(r)) {
         ct_buf_printf(b,
                       ", \"new_ties\": %ld, \"ties\": %ld, \"participants\": %ld,"
@@ -557,7 +559,8 @@ ct_report_render_csv(const struct ct_report *rep, const struct ct_report_options
                    "cross_organisation,cross_organisation_share,first_meetings,"
                    "first_meeting_share,mean_shared_contacts,invites,invites_sent,"
                    "invites_failed,invites_pending,accepted,declined,tentative,outcomes,met,"
-                   "not_met,ratings,mean_rating,new_ties,ties,participants,organisations,reach,"
+                   "not_met,ratings,mean_rating,awaiting_outcome,awaiting_outcome_all_accepted,"
+                   "new_ties,ties,participants,organisations,reach,"
                    "reach_bound,reach_simple_bound\r\n");
     row_range(rep, &from, &to);
     for (i = from; i < to; i++) {
@@ -573,6 +576,7 @@ ct_report_render_csv(const struct ct_report *rep, const struct ct_report_options
                       r->invites_sent, r->invites_failed, r->invites_pending, r->accepted,
                       r->declined, r->tentative, r->outcomes, r->met, r->not_met, r->ratings);
         csv_num(b, r->mean_rating);
+        ct_buf_printf(b, ",%ld,%ld", r->awaiting, r->awaiting_accepted);
         if (is_sent(r)) {
             ct_buf_printf(b, ",%ld,%ld,%ld,%ld", r->new_ties, r->ties, r->participants,
                           r->organisations);
