@@ -357,6 +357,7 @@ struct row {
     long line;
     int64_t group_id; /* 0 if only uid was given */
     char *uid;        /* NULL if not given */
+    bool invalid;     /* a field is wrong: its group is checked, it is never written */
     bool met;
     int rating;
     char *note;
@@ -600,11 +601,13 @@ read_row(struct importer *im, const struct ct_csv_record *rec)
         }
     }
 
-    if (im->errors != errors_before || im->stopped) {
+    if (im->stopped || (r.group_id == 0 && r.uid == NULL)) {
         free(r.uid);
         free(r.note);
         return;
     }
+    /* A row with other problems still has its group checked: every problem at once. */
+    r.invalid = im->errors != errors_before;
     if (!add_row(im, &r)) {
         diag(im, CT_ERROR, 0, "out of memory");
         im->stopped = true;
@@ -750,7 +753,7 @@ ct_outcomes_import(struct ct_store *store, const char *name, const char *data, s
     /* Rows that parsed are checked against the store even if others did not: every problem at once.
      */
     parse_file(&im, data, len);
-    if (im.stopped || (im.count == 0 && im.errors > 0))
+    if (im.stopped)
         goto check;
 
     if (!seen_init(&seen, im.count)) {
@@ -801,6 +804,8 @@ ct_outcomes_import(struct ct_store *store, const char *name, const char *data, s
             diag(&im, CT_ERROR, r->line, "%s: %s", label, why);
             continue;
         }
+        if (r->invalid)
+            continue; /* reported already; repeats are checked once it is fixed */
         if ((first = seen_add(&seen, ref.id, r->line)) != 0) {
             diag(&im, CT_ERROR, r->line, "%s: group %lld is already on line %ld", label,
                  (long long)ref.id, first);

@@ -366,7 +366,8 @@ test_import_every_error(void **state)
                       "2,,no,,\n"                   /* 16 */
                       "4,,no,,\n"                   /* 17 */
                       "1,,yes,4.5,\n"               /* 18 */
-                      "1,,yes,,\"unclosed\n",       /* 19 */
+                      "3,,yes,9,\n"                 /* 19 */
+                      "1,,yes,,\"unclosed\n",       /* 20 */
                       long_note);
     assert_int_equal(import(f, csv, false, &res, &d), CT_EDATA);
     assert_diags(d, "survey.csv:2: group: not a group number: 'x1'\n"
@@ -386,7 +387,10 @@ test_import_every_error(void **state)
                     "survey.csv:16: group: group 2 was cancelled\n"
                     "survey.csv:17: group: group 4 was never sent: round 3 was planned again\n"
                     "survey.csv:18: rating: not a whole number from 1 to 5: '4.5'\n"
-                    "survey.csv:19: note: quoted field never closed (missing '\"')\n");
+                    "survey.csv:19: rating: not a whole number from 1 to 5: '9'\n"
+                    "survey.csv:19: group: group 3 has not been sent yet (round 2 is planned); "
+                    "outcomes are recorded for sent groups\n"
+                    "survey.csv:20: note: quoted field never closed (missing '\"')\n");
     free(d);
     free(csv);
     /* All or nothing: the valid line 7 was not written either. */

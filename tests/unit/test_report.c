@@ -574,7 +574,8 @@ test_render_text(void **state)
     assert_contains(b.data, "   1 Alpha                         3       0      10"
                             "     3 of 3\n");
     assert_contains(b.data, "   1 Alpha                     0    4    3    3\n");
-    assert_contains(b.data, "      3  Bea Wilhelmina Theodora Feat~ Beta                 never (paused)\n");
+    assert_contains(b.data,
+                    "      3  Bea Wilhelmina Theodora Feat~ Beta                 never (paused)\n");
     assert_contains(b.data, "never (paused)\n");
     /* Erased and left members never appear by name. */
     assert_null(strstr(b.data, "d1@delta.org"));
