@@ -68,6 +68,7 @@ struct ct_config *
 ct_cli_config(struct ct_cli *cli)
 {
     struct ct_diags diags;
+    enum ct_status status;
     struct stat st;
     const char *path;
 
@@ -79,15 +80,19 @@ ct_cli_config(struct ct_cli *cli)
     if (path == NULL) {
         /* No file anywhere: run on the embedded defaults (first runs, demos). */
         cli->config = ct_config_new_defaults();
-        if (cli->config == NULL)
+        if (cli->config == NULL) {
             ct_cli_error("out of memory");
+            cli->failed_exit = EX_OSERR;
+        }
         return cli->config;
     }
     ct_diags_init(&diags);
     /* Every problem, a missing file included, arrives as a diagnostic. */
-    ct_config_load(path, &cli->config, &diags);
+    status = ct_config_load(path, &cli->config, &diags);
     ct_cli_print_diags(&diags);
     ct_diags_free(&diags);
+    if (cli->config == NULL)
+        cli->failed_exit = ct_status_exit(status == CT_OK ? CT_ECONFIG : status);
     return cli->config;
 }
 
@@ -100,10 +105,8 @@ ct_cli_store(struct ct_cli *cli)
     if (cli->store)
         return cli->store;
     cfg = ct_cli_config(cli);
-    if (cfg == NULL) {
-        cli->failed_exit = EX_CONFIG;
-        return NULL;
-    }
+    if (cfg == NULL)
+        return NULL; /* failed_exit says why */
     ct_error_clear(&err);
     if (ct_store_open(cfg->store.path, &cli->store, &err) != CT_OK) {
         cli->failed_exit = ct_cli_fail(&err);

@@ -18,7 +18,7 @@ struct ct_cli {
     struct ct_config *config;
     struct ct_store *store;
     bool quiet;
-    int failed_exit; /* exit code after ct_cli_store() returned NULL */
+    int failed_exit; /* exit code after ct_cli_config() or ct_cli_store() returned NULL */
 };
 
 /*
@@ -67,6 +67,8 @@ extern const struct ct_cmd ct_cmds_config[];
 extern const struct ct_cmd ct_cmds_roster[];
 extern const struct ct_cmd ct_cmds_member[];
 extern const struct ct_cmd ct_cmds_exclude[];
+extern const struct ct_cmd ct_cmds_outbox[];
+extern const struct ct_cmd ct_cmds_outcome[];
 extern const struct ct_cmd ct_cmds_outcome_record[];
 extern const struct ct_cmd ct_cmds_report[];
 

@@ -81,7 +81,7 @@ roster_import(struct ct_cli *cli, int argc, char **argv)
     if (argc - optind > 1)
         return ct_cli_usage(self);
     if ((cfg = ct_cli_config(cli)) == NULL)
-        return EX_CONFIG;
+        return cli->failed_exit;
     opts.source = argc - optind == 1 ? argv[optind] : cfg->roster.source;
     if (opts.source == NULL || *opts.source == '\0') {
         ct_cli_error("no roster given, and [roster] source is not set in %s",
@@ -99,8 +99,8 @@ roster_import(struct ct_cli *cli, int argc, char **argv)
         goto out;
     }
     opts.source = name;
-    st = ct_fetch_source(source, (size_t)cfg->roster.max_bytes, (long)cfg->http.timeout,
-                         cfg->http.ca_file, &data, &len, &err);
+    st = ct_fetch_source(source, (size_t)cfg->roster.max_bytes, (long)cfg->roster.timeout,
+                         cfg->roster.ca_file, &data, &len, &err);
     if (st != CT_OK) {
         rc = ct_cli_fail(&err);
         goto out;

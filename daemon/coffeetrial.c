@@ -3,6 +3,7 @@
  * the global options, finds the command in the tables the cmd-*.c files
  * export, and runs it. Exit codes follow sysexits.h.
  */
+#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@ static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_roster,
     ct_cmds_member,
     ct_cmds_exclude,
+    ct_cmds_outbox,
+    ct_cmds_outcome,
     ct_cmds_outcome_record,
     ct_cmds_report,
 };
@@ -109,6 +112,11 @@ main(int argc, char **argv)
         return EX_USAGE;
     }
     cmd = find_command(argc, argv, &words);
+    /* Once, before any thread or transfer exists (roster URLs, mail, IMAP). */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        ct_cli_error("cannot initialise libcurl");
+        return EX_SOFTWARE;
+    }
     if (cmd == NULL) {
         if (group_exists(argv[0]) && argc == 1)
             ct_cli_error("'%s' needs a command (see coffeetrial --help)", argv[0]);
@@ -127,6 +135,7 @@ main(int argc, char **argv)
     rc = cmd->exec(&cli, argc - words + 1, argv + words - 1);
     ct_store_close(cli.store);
     ct_config_free(cli.config);
+    curl_global_cleanup();
     if (fflush(stdout) != 0 && rc == EX_OK) {
         ct_cli_error("write error on standard output");
         rc = EX_IOERR;

@@ -4,6 +4,7 @@
  * This file holds main(): options, configuration, the single-instance
  * lock and the store; loop.c runs the loop and jobs.c the work.
  */
+#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -250,6 +251,13 @@ main(int argc, char **argv)
     if (d.config_path == NULL)
         ct_log_info("no configuration file (%s); running on the built-in defaults",
                     CT_CONFIG_DEFAULT_PATH);
+    /* Once, before any transfer (roster refresh, mail, IMAP). */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        ct_log_error("cannot initialise libcurl");
+        ct_config_free(d.cfg);
+        free(d.config_path);
+        return EX_SOFTWARE;
+    }
     ct_notify_init();
     ct_error_clear(&err);
     st = ct_lockfile_acquire(d.cfg->store.path, &lock_fd, &err);
@@ -292,5 +300,6 @@ done:
     free(d.job_state);
     if (lock_fd >= 0)
         close(lock_fd);
+    curl_global_cleanup();
     return rc;
 }

@@ -140,6 +140,7 @@ ct_config_check_files(const struct ct_config *cfg, struct ct_diags *diags)
     } files[] = {
         {"smtp", "password_file", cfg->smtp.password_file, true,
          cfg->transport.kind == CT_TRANSPORT_SMTP},
+        {"roster", "ca_file", cfg->roster.ca_file, false, cfg->roster.source != NULL},
         {"smtp", "ca_file", cfg->smtp.ca_file, false, cfg->transport.kind == CT_TRANSPORT_SMTP},
         {"http", "token_file", cfg->http.token_file, true,
          cfg->transport.kind == CT_TRANSPORT_HTTP},

@@ -24,14 +24,12 @@
 #include <libical/ical.h>
 
 #include "clock.h"
+#include "invite.h"
 #include "util.h"
 #include "validate.h"
 
-#define CT_DEFAULT_PROMPTS                                                                         \
-    "What are the main things you are responsible for, and who depends on them?\n"                 \
-    "What part of your work do you find most meaningful?\n"                                        \
-    "Where does your work help the other's, and where does it get in the way?\n"                   \
-    "When are your goals aligned, and when do you find yourselves at cross-purposes?"
+/* One copy of the default prompts: the invitation builder owns them. */
+#define CT_DEFAULT_PROMPTS CT_INVITE_DEFAULT_PROMPTS
 
 #define CONFIG_MAX_BYTES  (1024 * 1024)
 #define PROMPTS_MAX_BYTES (64 * 1024)
@@ -61,6 +59,7 @@ enum key_type {
     K_BOUNDARIES,   /* unsigned enum ct_boundary bits */
     K_ODD,          /* enum ct_odd_policy */
     K_KIND,         /* enum ct_transport_kind */
+    K_SMTP_TLS,     /* enum ct_smtp_tls */
     K_URL,          /* URL with one of the schemes listed */
     K_PROMPTS,      /* multi-line text or a file */
     K_SIZE,         /* int64_t bytes, with K, M, G suffixes */
@@ -93,6 +92,8 @@ static const struct key_def keys[] = {
     {"roster", "source", K_SOURCE, F(roster.source), 0, 0, KF_OPTIONAL, NULL},
     {"roster", "refresh", K_DURATION, F(roster.refresh), MINUTE, 30 * DAY, KF_ZERO_OK, NULL},
     {"roster", "max_bytes", K_SIZE, F(roster.max_bytes), 1024, INT64_C(1) << 30, 0, NULL},
+    {"roster", "timeout", K_DURATION, F(roster.timeout), 1, HOUR, 0, NULL},
+    {"roster", "ca_file", K_FILE, F(roster.ca_file), 0, 0, KF_OPTIONAL, NULL},
     {"schedule", "rrule", K_RRULE, F(schedule.rrule), 0, 0, 0, NULL},
     {"schedule", "start", K_DATE, F(schedule.start), 0, 0, KF_OPTIONAL, NULL},
     {"schedule", "time", K_CLOCK, F(schedule.time_minutes), 0, 24 * 60 - 1, 0, NULL},
@@ -127,6 +128,7 @@ static const struct key_def keys[] = {
     {"smtp", "password_file", K_FILE, F(smtp.password_file), 0, 0, KF_OPTIONAL | KF_SECRET, NULL},
     {"smtp", "ca_file", K_FILE, F(smtp.ca_file), 0, 0, KF_OPTIONAL, NULL},
     {"smtp", "timeout", K_DURATION, F(smtp.timeout), 1, HOUR, 0, NULL},
+    {"smtp", "tls", K_SMTP_TLS, F(smtp.tls), 0, 0, 0, NULL},
     {"http", "url", K_URL, F(http.url), 0, 0, KF_OPTIONAL, "http https"},
     {"http", "token_file", K_FILE, F(http.token_file), 0, 0, KF_OPTIONAL | KF_SECRET, NULL},
     {"http", "ca_file", K_FILE, F(http.ca_file), 0, 0, KF_OPTIONAL, NULL},
@@ -172,6 +174,7 @@ ct_config_new_defaults(void)
     c->store.path = strdup("coffeetrial.db");
     c->roster.refresh = 6 * HOUR;
     c->roster.max_bytes = 64 * 1024 * 1024;
+    c->roster.timeout = 60;
     c->schedule.rrule = strdup("FREQ=MONTHLY;BYDAY=1MO");
     c->schedule.time_minutes = 9 * 60;
     c->schedule.review_period = 2 * DAY;
@@ -1459,6 +1462,14 @@ set_value(struct parser *p, struct ct_config *c, int k)
         else
             why = "must be spool, smtp or http";
         break;
+    case K_SMTP_TLS:
+        if (ct_strcaseeq(v, "auto"))
+            *(enum ct_smtp_tls *)field = CT_SMTP_TLS_AUTO;
+        else if (ct_strcaseeq(v, "required"))
+            *(enum ct_smtp_tls *)field = CT_SMTP_TLS_REQUIRED;
+        else
+            why = "must be auto or required";
+        break;
     case K_PROMPTS:
         break;
     }
@@ -1858,6 +1869,10 @@ format_key(struct ct_buf *b, const struct ct_config *c, const struct key_def *d)
                                              : "spool");
         break;
     }
+    case K_SMTP_TLS:
+        snprintf(tmp, sizeof(tmp), "%s",
+                 *(const enum ct_smtp_tls *)field == CT_SMTP_TLS_REQUIRED ? "required" : "auto");
+        break;
     default:
         ct_buf_printf(b, " %s\n", *(char *const *)field);
         return;

@@ -24,6 +24,8 @@ enum ct_boundary {
 
 enum ct_odd_policy { CT_ODD_TRIO, CT_ODD_SIT_OUT };
 enum ct_transport_kind { CT_TRANSPORT_SPOOL, CT_TRANSPORT_SMTP, CT_TRANSPORT_HTTP };
+/* [smtp] tls: auto = STARTTLS required unless the host is loopback; required = always. */
+enum ct_smtp_tls { CT_SMTP_TLS_AUTO, CT_SMTP_TLS_REQUIRED };
 
 /* Where each key was set (private to config.c); see ct_config_line(). */
 struct ct_config_origin;
@@ -47,6 +49,8 @@ struct ct_config {
         char *source;      /* file path or http(s) URL; NULL if unset */
         int64_t refresh;   /* seconds, default 6h */
         int64_t max_bytes; /* fetch size cap, default 64 MiB */
+        int64_t timeout;   /* seconds for a URL fetch, default 60 */
+        char *ca_file;     /* CA bundle for an https source; NULL: the system's */
     } roster;
 
     struct {
@@ -105,7 +109,8 @@ struct ct_config {
         char *username;
         char *password_file;
         char *ca_file;
-        int64_t timeout; /* seconds, default 30 */
+        int64_t timeout;      /* seconds, default 30 */
+        enum ct_smtp_tls tls; /* default auto */
     } smtp;
 
     struct {

@@ -1429,6 +1429,11 @@ static const char *const erase_sql[] = {
     "UPDATE outcomes SET " SCRUB("note")
     " WHERE note IS NOT NULL"
     " AND group_id IN (SELECT group_id FROM group_members WHERE member_id = ?1)",
+    /* Calendar replies: their own comments go, their partners' lose their name. */
+    "UPDATE replies SET comment = NULL WHERE member_id = ?1",
+    "UPDATE replies SET " SCRUB("comment")
+    " WHERE comment IS NOT NULL"
+    " AND group_id IN (SELECT group_id FROM group_members WHERE member_id = ?1)",
     "UPDATE members SET email = NULL, name = NULL, team = NULL, site = NULL, role = NULL,"
     " timezone = NULL, paused_until = NULL, roster_status = NULL, status = 'erased',"
     " unanswered = 0, updated_at = ?4 WHERE id = ?1",

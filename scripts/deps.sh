@@ -8,7 +8,7 @@ set -eu
 build_pkgs="build-essential cmake pkg-config ca-certificates tzdata sqlite3
 libcurl4-openssl-dev libical-dev libsqlite3-dev libinih-dev"
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev openssl
-python3 python3-aiosmtpd python3-icalendar python3-networkx systemd
+python3 python3-aiosmtpd python3-icalendar python3-networkx systemd dovecot-imapd
 chromium fonts-dejavu-core"
 
 case "${1:-build}" in

@@ -38,6 +38,9 @@ check(1 <= states.count("sent") < 5 and states.count("queued") >= 1,
 ns.close()
 
 # SIGHUP: RELOADING=1, then READY=1 with a status; the daemon keeps going.
+# The real actions run from here: empty the outbox first, so no delivery
+# (and its status update) can come between READY and the reload.
+execute(db, "DELETE FROM outbox")
 ns = NotifySocket(d)
 daemon = Daemon([], d, NOTIFY_SOCKET=ns.address)
 ns.receive("READY=1")

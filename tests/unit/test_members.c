@@ -776,6 +776,10 @@ test_erase(void **state)
             " SELECT 2, id FROM members WHERE email IN ('ana@a.org', 'cy@c.org')");
     exec(f, "INSERT INTO outcomes(group_id, met, rating, note, recorded_at)"
             " VALUES (1, 1, 5, 'Ana Alves was great', 1)");
+    exec(f, "INSERT INTO replies(group_id, member_id, partstat, sequence, comment, received_at)"
+            " SELECT 1, id, 'ACCEPTED', 0, name || ' looks forward to meeting '"
+            " || CASE email WHEN 'ana@a.org' THEN 'Bo' ELSE 'Ana Alves' END, 1"
+            " FROM members WHERE email IN ('ana@a.org', 'bo@b.org')");
     exec(f, "INSERT INTO outbox(message_id, kind, group_id, member_id, recipient, subject,"
             " method, text_body, html_body, ics, message, state, next_attempt_at, created_at)"
             " SELECT 'm' || id, 'request', 1, id, email, 'Coffee with Ana Alves and Bo Berg',"
@@ -818,6 +822,10 @@ test_erase(void **state)
     assert_query_text(f, "SELECT subject FROM outbox WHERE recipient = 'bo@b.org'", NULL,
                       "Coffee with [erased] and Bo Berg");
     assert_query_text(f, "SELECT note FROM outcomes", NULL, "[erased] was great");
+    assert_query_text(f,
+                      "SELECT coalesce(group_concat(coalesce(comment, 'NULL'), '|'), '')"
+                      " FROM (SELECT comment FROM replies ORDER BY member_id)",
+                      NULL, "NULL|Bo Berg looks forward to meeting [erased]");
 
     /* Gone for every command, and irreversible. */
     assert_int_equal(ct_members_find(f->store, "ana@a.org", &m, &err), CT_ENOTFOUND);
