@@ -33,21 +33,11 @@ esc(struct ct_buf *b, const char *s)
 
     for (; *p; p++) {
         switch (*p) {
-        case '&':
-            ct_buf_puts(b, "&amp;");
-            break;
-        case '<':
-            ct_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            ct_buf_puts(b, "&gt;");
-            break;
-        case '"':
-            ct_buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            ct_buf_puts(b, "&#39;");
-            break;
+        case '&': ct_buf_puts(b, "&amp;"); break;
+        case '<': ct_buf_puts(b, "&lt;"); break;
+        case '>': ct_buf_puts(b, "&gt;"); break;
+        case '"': ct_buf_puts(b, "&quot;"); break;
+        case '\'': ct_buf_puts(b, "&#39;"); break;
         default:
             if (*p >= 0x20 && *p != 0x7f)
                 ct_buf_putc(b, (char)*p);
@@ -188,12 +178,12 @@ static const char css[] =
     "main{max-width:1160px;margin:0 auto;padding:24px 20px 40px}"
     "header h1{font-size:26px;margin:0 0 2px}"
     "header p{margin:0;color:" C_MUTED "}"
-    ".tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(200px,1fr));gap:12px;"
+    ".tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(170px,1fr));gap:12px;"
     "margin:20px 0}"
     ".tile{background:#fff;border-radius:8px;padding:14px 16px;border-left:5px solid " C_BLUE "}"
     ".tile .v{font-size:30px;font-weight:bold;line-height:1.1}"
     ".tile .l{color:" C_MUTED ";font-size:13.5px}"
-    ".grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(520px,1fr));gap:16px}"
+    ".grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(440px,1fr));gap:16px}"
     ".card{background:#fff;border-radius:8px;padding:16px 18px 12px;margin:0 0 16px}"
     ".card h2{font-size:17px;margin:0 0 2px}"
     ".card p.what{margin:0 0 8px;color:" C_MUTED ";font-size:13.5px}"
@@ -283,17 +273,17 @@ y_axis(struct ct_buf *b, double max, double step, bool as_percent, const char *l
                       LEFT, y, W - RIGHT, y, v == 0 ? "#9aa5b1" : C_GRID);
         if (as_percent)
             ct_buf_printf(b,
-                          "<text x=\"%d\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">"
+                          "<text x=\"%d\" y=\"%.1f\" font-size=\"13\" text-anchor=\"end\">"
                           "%.0f%%</text>\n",
                           LEFT - 6, y + 4, v * 100);
         else
             ct_buf_printf(b,
-                          "<text x=\"%d\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">"
+                          "<text x=\"%d\" y=\"%.1f\" font-size=\"13\" text-anchor=\"end\">"
                           "%g</text>\n",
                           LEFT - 6, y + 4, v);
     }
     ct_buf_printf(b,
-                  "<text x=\"14\" y=\"%.1f\" font-size=\"12\" text-anchor=\"middle\" "
+                  "<text x=\"14\" y=\"%.1f\" font-size=\"13\" text-anchor=\"middle\" "
                   "transform=\"rotate(-90 14 %.1f)\" style=\"fill:%s\">",
                   TOP + plot / 2, TOP + plot / 2, C_MUTED);
     esc(b, label);
@@ -309,8 +299,8 @@ x_labels(struct ct_buf *b, const struct ct_report *rep)
     double slot = (double)(W - LEFT - RIGHT) / (double)(n ? n : 1);
     char label[32];
 
-    /* A label is about 44 units wide: show every one that fits. */
-    every = (size_t)ceil(46.0 / slot);
+    /* A label is about 46 units wide: show every one that fits. */
+    every = (size_t)ceil(50.0 / slot);
     if (every == 0)
         every = 1;
     for (i = 0; i < n; i++) {
@@ -319,7 +309,7 @@ x_labels(struct ct_buf *b, const struct ct_report *rep)
         if (!last && (i % every != 0 || (n - 1 - i < every && n - 1 - i > 0 && i != 0)))
             continue;
         date_label(rep->rounds[i].date, by_month, label, sizeof(label));
-        ct_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">",
+        ct_buf_printf(b, "<text x=\"%.1f\" y=\"%d\" font-size=\"13\" text-anchor=\"middle\">",
                       x_of(i, n), H - BOT + 17);
         esc(b, label);
         ct_buf_puts(b, "</text>");
@@ -330,7 +320,7 @@ x_labels(struct ct_buf *b, const struct ct_report *rep)
                           x_of(i, n), H - BOT + 30, C_MUTED);
     }
     ct_buf_printf(b,
-                  "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" "
+                  "<text x=\"%.1f\" y=\"%d\" font-size=\"13\" text-anchor=\"middle\" "
                   "style=\"fill:%s\">round</text>\n",
                   LEFT + (W - LEFT - RIGHT) / 2.0, H - 6, C_MUTED);
 }
@@ -541,8 +531,8 @@ chart_mixing(struct ct_buf *b, const struct ct_report *rep)
             if (i != j && rep->mixing[i * k + j] > most)
                 most = rep->mixing[i * k + j];
     cell = 520.0 / (double)k;
-    if (cell > 56)
-        cell = 56;
+    if (cell > 48)
+        cell = 48;
     if (cell < 9)
         cell = 9;
     font = cell >= 30 ? 12.5 : cell >= 18 ? 10.5 : 0;
@@ -706,12 +696,12 @@ chart_histogram(struct ct_buf *b, const struct ct_report *rep)
                       i == 0 ? C_RED : C_GREEN);
         if (k <= 24 || i % 2 == 0)
             ct_buf_printf(b,
-                          "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">"
+                          "<text x=\"%.1f\" y=\"%d\" font-size=\"13\" text-anchor=\"middle\">"
                           "%zu</text>\n",
                           x, H - BOT + 17, i);
     }
     ct_buf_printf(b,
-                  "<text x=\"%.1f\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\" "
+                  "<text x=\"%.1f\" y=\"%d\" font-size=\"13\" text-anchor=\"middle\" "
                   "style=\"fill:%s\">other organisations met (of %zu)</text>\n",
                   LEFT + (W - LEFT - RIGHT) / 2.0, H - 6, C_MUTED, k - 1);
     ct_buf_puts(b, "</svg>\n</section>\n");

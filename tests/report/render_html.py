@@ -16,12 +16,13 @@ import os
 import re
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
-import zlib
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pngio import read_png  # noqa: E402
 
 WIDTH, HEIGHT = 1200, 2000
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
@@ -93,54 +94,7 @@ def check_page(text):
     return len(svgs)
 
 
-def read_png(path):
-    """(width, height, rows of RGB tuples) for 8-bit RGB or RGBA PNGs."""
-    data = open(path, "rb").read()
-    if data[:8] != b"\x89PNG\r\n\x1a\n":
-        fail("%s is not a PNG" % path)
-    pos, idat, width = 8, [], None
-    while pos < len(data):
-        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
-        body = data[pos + 8:pos + 8 + length]
-        if kind == b"IHDR":
-            width, height, depth, colour = struct.unpack(">IIBB", body[:10])
-            if depth != 8 or colour not in (2, 6):
-                fail("unexpected PNG format: depth %d colour type %d" % (depth, colour))
-            bpp = 3 if colour == 2 else 4
-        elif kind == b"IDAT":
-            idat.append(body)
-        pos += 12 + length
-    raw = zlib.decompress(b"".join(idat))
-    stride = width * bpp
-    prev = bytearray(stride)
-    rows = []
-    for y in range(height):
-        f = raw[y * (stride + 1)]
-        line = bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
-        if f == 1:
-            for i in range(bpp, stride):
-                line[i] = (line[i] + line[i - bpp]) & 0xFF
-        elif f == 2:
-            line = bytearray((a + b) & 0xFF for a, b in zip(line, prev))
-        elif f == 3:
-            for i in range(stride):
-                left = line[i - bpp] if i >= bpp else 0
-                line[i] = (line[i] + ((left + prev[i]) >> 1)) & 0xFF
-        elif f == 4:
-            for i in range(stride):
-                a = line[i - bpp] if i >= bpp else 0
-                b = prev[i]
-                c = prev[i - bpp] if i >= bpp else 0
-                pa, pb, pc = abs(b - c), abs(a - c), abs(a + b - 2 * c)
-                pred = a if pa <= pb and pa <= pc else b if pb <= pc else c
-                line[i] = (line[i] + pred) & 0xFF
-        prev = line
-        if y % 4 == 0:
-            rows.append([tuple(line[x:x + 3]) for x in range(0, stride, bpp * 4)])
-    return width, height, rows
-
-
-def render(page, png, workdir):
+def render(page, png, workdir, width=WIDTH, height=HEIGHT):
     chromium = shutil.which("chromium")
     if chromium is None:
         fail("chromium is not installed (scripts/deps.sh test installs it)")
@@ -149,7 +103,7 @@ def render(page, png, workdir):
            "--no-first-run", "--disable-background-networking", "--disable-component-update",
            "--disable-sync", "--disable-default-apps", "--disable-extensions",
            "--user-data-dir=" + profile, "--hide-scrollbars",
-           "--window-size=%d,%d" % (WIDTH, HEIGHT), "--screenshot=" + png,
+           "--window-size=%d,%d" % (width, height), "--screenshot=" + png,
            "file://" + page]
     env = dict(os.environ, HOME=workdir)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env,
@@ -192,7 +146,9 @@ def main():
 
         png = os.path.join(work, "report.png")
         render(page, png, work)
-        width, height, rows = read_png(png)
+        width, height, rows = read_png(png, step=4)
+        if width is None:
+            fail("%s is not an 8-bit RGB(A) PNG" % png)
         if (width, height) != (WIDTH, HEIGHT):
             fail("screenshot is %dx%d, want %dx%d" % (width, height, WIDTH, HEIGHT))
         counts = {}
