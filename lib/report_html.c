@@ -443,8 +443,8 @@ chart_outcomes(struct ct_buf *b, const struct ct_report *rep)
 
 /* One line series of shares (NAN points skipped) with dots; dash may be NULL. */
 static void
-line_series(struct ct_buf *b, const struct ct_report *rep, size_t which, const char *colour,
-            const char *dash, double width, const char *name)
+line_series(struct ct_buf *b, const struct ct_report *rep, size_t which, double top,
+            const char *colour, const char *dash, double width, const char *name)
 {
     size_t n = rep->rounds_count, i;
     double plot = H - TOP - BOT;
@@ -459,7 +459,7 @@ line_series(struct ct_buf *b, const struct ct_report *rep, size_t which, const c
             pen = false;
             continue;
         }
-        ct_buf_printf(b, "%s%.1f %.1f ", pen ? "L" : "M", x_of(i, n), TOP + plot - plot * v);
+        ct_buf_printf(b, "%s%.1f %.1f ", pen ? "L" : "M", x_of(i, n), TOP + plot - plot * v / top);
         pen = true;
     }
     ct_buf_puts(b, "\"/>\n");
@@ -468,9 +468,10 @@ line_series(struct ct_buf *b, const struct ct_report *rep, size_t which, const c
         double v = which == 0 ? r->reach : which == 1 ? r->reach_bound : r->reach_capacity;
         if (isnan(v))
             continue;
-        ct_buf_printf(
-            b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"><title>round %lld, ",
-            x_of(i, n), TOP + plot - plot * v, which == 0 ? 3.5 : 2.5, colour, (long long)r->id);
+        ct_buf_printf(b,
+                      "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.1f\" fill=\"%s\"><title>round %lld, ",
+                      x_of(i, n), TOP + plot - plot * v / top, which == 0 ? 3.5 : 2.5, colour,
+                      (long long)r->id);
         esc(b, r->date);
         ct_buf_printf(b, ": %s %.0f%%</title></circle>", name, v * 100);
     }
@@ -484,7 +485,10 @@ chart_reach(struct ct_buf *b, const struct ct_report *rep)
                                         "the most these rounds allowed",
                                         "simple bound: one new organisation per partner"};
     static const char *const colours[] = {C_BLUE, C_ORANGE, C_GREY};
+    static const double tops[] = {0.05, 0.1, 0.2, 0.25, 0.5, 1.0};
     char what[400], a[16], c[16];
+    double highest = 0;
+    size_t i;
 
     snprintf(what, sizeof(what),
              "The share of the other organisations each member has met so far, averaged over "
@@ -496,10 +500,16 @@ chart_reach(struct ct_buf *b, const struct ct_report *rep)
                   "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" role=\"img\" "
                   "aria-label=\"reach over time\">\n",
                   W, H);
-    y_axis(b, 1.0, 0.2, true, "of other organisations");
-    line_series(b, rep, 2, C_GREY, "2 4", 2, "simple bound");
-    line_series(b, rep, 1, C_ORANGE, "7 4", 2.5, "at most");
-    line_series(b, rep, 0, C_BLUE, NULL, 3.5, "reach");
+    /* In a network of many organisations a year reaches a few percent: zoom in. */
+    for (i = 0; i < rep->rounds_count; i++)
+        if (!isnan(rep->rounds[i].reach_capacity) && rep->rounds[i].reach_capacity > highest)
+            highest = rep->rounds[i].reach_capacity;
+    for (i = 0; i < CT_ARRAY_LEN(tops) - 1 && tops[i] < highest; i++)
+        ;
+    y_axis(b, tops[i], tops[i] / 5, true, "of other organisations");
+    line_series(b, rep, 2, tops[i], C_GREY, "2 4", 2, "simple bound");
+    line_series(b, rep, 1, tops[i], C_ORANGE, "7 4", 2.5, "at most");
+    line_series(b, rep, 0, tops[i], C_BLUE, NULL, 3.5, "reach");
     x_labels(b, rep);
     ct_buf_puts(b, "</svg>\n");
     legend(b, names, colours, 3);
@@ -516,53 +526,127 @@ blend(double t, int r, int g, int bl, char *out, size_t size)
     snprintf(out, size, "#%02x%02x%02x", rr, gg, bb);
 }
 
+/* An organisation and its size, to find the largest. */
+struct org_size {
+    long members;
+    size_t index;
+};
+
+/* Largest organisations first (by members who took part), then by name. */
+static int
+org_by_size(const void *pa, const void *pb)
+{
+    const struct org_size *a = pa, *b = pb;
+
+    if (a->members != b->members)
+        return a->members > b->members ? -1 : 1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* The most organisations the heatmap shows one by one; the rest are pooled. */
+#define MIXING_SHOWN 24
+
 static void
 chart_mixing(struct ct_buf *b, const struct ct_report *rep)
 {
-    size_t k = rep->orgs_count, i, j;
-    long most = 0;
-    double cell, label_w = 240, top = 170, size, font;
-    char colour[8], name[160];
+    size_t k = rep->orgs_count, n, i, j, *slot = NULL, *order = NULL;
+    long most = 0, *m = NULL;
+    double cell, label_w = 240, top = 170, size, font, label_font;
+    char colour[8], name[160], other[64];
+    bool pooled;
 
     if (k == 0)
         return;
+    /*
+     * With many organisations the matrix is unreadable (and huge): show the
+     * largest MIXING_SHOWN - 1 and pool the others in a last row and column.
+     */
+    pooled = k > MIXING_SHOWN;
+    n = pooled ? MIXING_SHOWN : k;
+    slot = calloc(k, sizeof(*slot));
+    order = calloc(k, sizeof(*order));
+    m = calloc(n * n, sizeof(*m));
+    if (slot == NULL || order == NULL || m == NULL) {
+        b->failed = true;
+        goto out;
+    }
+    if (pooled) {
+        struct org_size *sizes = calloc(k, sizeof(*sizes));
+        if (sizes == NULL) {
+            b->failed = true;
+            goto out;
+        }
+        for (i = 0; i < k; i++) {
+            sizes[i].members = rep->orgs[i].members;
+            sizes[i].index = i;
+            slot[i] = n - 1;
+        }
+        qsort(sizes, k, sizeof(*sizes), org_by_size);
+        for (i = 0; i < n - 1; i++)
+            slot[sizes[i].index] = 0; /* shown; numbered below */
+        free(sizes);
+        /* The shown ones keep name order (orgs[] is sorted by name). */
+        for (i = 0, j = 0; i < k; i++)
+            if (slot[i] == 0) {
+                slot[i] = j;
+                order[j++] = i;
+            }
+        snprintf(other, sizeof(other), "%zu other organisations", k - (n - 1));
+    } else {
+        for (i = 0; i < k; i++)
+            slot[i] = order[i] = i;
+    }
+    /*
+     * The matrix holds each pairing across two organisations in both
+     * [i][j] and [j][i]. Pooled together, such a pair must count once.
+     */
     for (i = 0; i < k; i++)
         for (j = 0; j < k; j++)
-            if (i != j && rep->mixing[i * k + j] > most)
-                most = rep->mixing[i * k + j];
-    cell = 520.0 / (double)k;
+            if (i == j || slot[i] != slot[j] || i < j)
+                m[slot[i] * n + slot[j]] += rep->mixing[i * k + j];
+    for (i = 0; i < n; i++)
+        for (j = 0; j < n; j++)
+            if (i != j && m[i * n + j] > most)
+                most = m[i * n + j];
+    cell = 520.0 / (double)n;
     if (cell > 48)
         cell = 48;
-    if (cell < 9)
-        cell = 9;
-    font = cell >= 30 ? 12.5 : cell >= 18 ? 10.5 : 0;
-    size = cell * (double)k;
+    font = cell >= 30 ? 12.5 : 10.5;
+    label_font = n > 16 ? 11.0 : 12.0;
+    size = cell * (double)n;
     card_open(b, "Who met whom: organisation by organisation",
-              "Pairings between members of two organisations over all sent rounds. Darker is "
-              "more; orange cells are organisations whose members have never been paired; "
-              "the diagonal (grey) counts pairings inside one organisation.");
+              pooled ? "Pairings between members of two organisations over all sent rounds, for "
+                       "the largest organisations; the last row pools the others. Darker is "
+                       "more; orange cells are organisations whose members have never been "
+                       "paired; the diagonal (grey) counts pairings inside one organisation."
+                     : "Pairings between members of two organisations over all sent rounds. "
+                       "Darker is more; orange cells are organisations whose members have "
+                       "never been paired; the diagonal (grey) counts pairings inside one "
+                       "organisation.");
     ct_buf_printf(b,
                   "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
                   "role=\"img\" aria-label=\"mixing matrix\" style=\"max-width:%.0fpx\">\n",
                   label_w + size + 120, top + size + 10, (label_w + size + 120) * 1.25);
-    for (i = 0; i < k; i++) {
+    for (i = 0; i < n; i++) {
+        const char *full = pooled && i == n - 1 ? other : rep->orgs[order[i]].name;
         /* Row labels on the left, column labels slanted on top. */
-        shorten(rep->orgs[i].name, 32, name, sizeof(name));
+        shorten(full, 32, name, sizeof(name));
         ct_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.1f\" text-anchor=\"end\">",
-                      label_w - 8, top + cell * ((double)i + 0.5) + 4, k > 30 ? 8.0 : 12.0);
+                      label_w - 8, top + cell * ((double)i + 0.5) + 4, label_font);
         esc(b, name);
         ct_buf_puts(b, "</text>");
         ct_buf_printf(b,
                       "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.1f\" "
                       "transform=\"rotate(-45 %.1f %.1f)\">",
-                      label_w + cell * ((double)i + 0.5), top - 8, k > 30 ? 8.0 : 12.0,
+                      label_w + cell * ((double)i + 0.5), top - 8, label_font,
                       label_w + cell * ((double)i + 0.5), top - 8);
         esc(b, name);
         ct_buf_puts(b, "</text>\n");
     }
-    for (i = 0; i < k; i++) {
-        for (j = 0; j < k; j++) {
-            long v = rep->mixing[i * k + j];
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < n; j++) {
+            long v = m[i * n + j];
+            bool among_pooled = pooled && i == n - 1 && j == n - 1;
             /* A square-root scale, so small counts stay visible next to big ones. */
             double t = most > 0 ? sqrt((double)v / (double)most) : 0;
             bool dark;
@@ -576,24 +660,41 @@ chart_mixing(struct ct_buf *b, const struct ct_report *rep)
                 blend(0.1 + 0.9 * t, 0x08, 0x3d, 0x7a, colour, sizeof(colour));
             dark = i != j && v > 0 && t > 0.55;
             ct_buf_printf(b, "<g><title>%ld pairing%s: ", v, v == 1 ? "" : "s");
-            esc(b, rep->orgs[i].name);
-            ct_buf_puts(b, " and ");
-            esc(b, rep->orgs[j].name);
+            if (among_pooled) {
+                ct_buf_puts(b, "within and among the ");
+                esc(b, other);
+            } else {
+                esc(b, pooled && i == n - 1 ? other : rep->orgs[order[i]].name);
+                ct_buf_puts(b, i == j ? " with itself" : " and ");
+                if (i != j)
+                    esc(b, pooled && j == n - 1 ? other : rep->orgs[order[j]].name);
+            }
             ct_buf_printf(b,
                           "</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
                           "fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"1\"/>",
                           label_w + cell * (double)j, top + cell * (double)i, cell, cell, colour);
-            if (font > 0 && (v > 0 || i != j))
-                ct_buf_printf(b,
-                              "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.1f\" "
-                              "text-anchor=\"middle\" style=\"fill:%s\">%ld</text>",
-                              label_w + cell * ((double)j + 0.5),
-                              top + cell * ((double)i + 0.5) + font * 0.36, font,
-                              dark ? "#ffffff" : C_INK, v);
+            {
+                /* The number, if it fits the cell (a digit is about 0.62 em wide). */
+                int digits = snprintf(NULL, 0, "%ld", v);
+                double fs = cell * 0.86 / (0.62 * (double)digits);
+                if (fs > font)
+                    fs = font;
+                if (fs >= 7 && (v > 0 || i != j))
+                    ct_buf_printf(b,
+                                  "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.1f\" "
+                                  "text-anchor=\"middle\" style=\"fill:%s\">%ld</text>",
+                                  label_w + cell * ((double)j + 0.5),
+                                  top + cell * ((double)i + 0.5) + fs * 0.36, fs,
+                                  dark ? "#ffffff" : C_INK, v);
+            }
             ct_buf_puts(b, "</g>\n");
         }
     }
     ct_buf_puts(b, "</svg>\n</section>\n");
+out:
+    free(slot);
+    free(order);
+    free(m);
 }
 
 static void
@@ -667,15 +768,22 @@ chart_waits(struct ct_buf *b, const struct ct_report *rep, size_t shown)
 static void
 chart_histogram(struct ct_buf *b, const struct ct_report *rep)
 {
-    size_t k = rep->orgs_count, i;
+    size_t k = rep->orgs_count, bars = 2, every, i;
     double max, step, plot = H - TOP - BOT, bw;
     long most = 0;
 
     if (k < 2)
         return;
-    for (i = 0; i < k; i++)
+    /* Bars from 0 to the most anyone has met (a big network: far fewer than k - 1). */
+    for (i = 0; i < k; i++) {
         if (rep->orgs_met_histogram[i] > most)
             most = rep->orgs_met_histogram[i];
+        if (rep->orgs_met_histogram[i] > 0 && i + 1 > bars)
+            bars = i + 1;
+    }
+    if (bars < k && bars < 10)
+        bars = k < 10 ? k : 10;
+    every = (bars + 19) / 20;
     nice_axis((double)most, &max, &step);
     card_open(b, "How far each member has reached",
               "Members by the number of other organisations they have met so far.");
@@ -684,17 +792,17 @@ chart_histogram(struct ct_buf *b, const struct ct_report *rep)
                   "aria-label=\"other organisations met\">\n",
                   W, H);
     y_axis(b, max, step, false, "members");
-    bw = (W - LEFT - RIGHT) / (double)k * 0.72;
-    for (i = 0; i < k; i++) {
+    bw = (W - LEFT - RIGHT) / (double)bars * 0.72;
+    for (i = 0; i < bars; i++) {
         long v = rep->orgs_met_histogram[i];
-        double h = plot * (double)v / max, x = x_of(i, k);
+        double h = plot * (double)v / max, x = x_of(i, bars);
         ct_buf_printf(b,
                       "<g><title>%ld member%s met %zu other organisation%s</title>"
                       "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"/>"
                       "</g>",
                       v, v == 1 ? "" : "s", i, i == 1 ? "" : "s", x - bw / 2, TOP + plot - h, bw, h,
                       i == 0 ? C_RED : C_GREEN);
-        if (k <= 24 || i % 2 == 0)
+        if (i % every == 0)
             ct_buf_printf(b,
                           "<text x=\"%.1f\" y=\"%d\" font-size=\"13\" text-anchor=\"middle\">"
                           "%zu</text>\n",

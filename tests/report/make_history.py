@@ -105,7 +105,7 @@ def main():
         for g in groups:
             cur = db.execute(
                 "INSERT INTO groups (round_id, uid, state, score) VALUES (?, ?, ?, 1.0)",
-                (round_id, "ct-%d-%d@example.org" % (round_id, len(g) * 1000 + g[0]), state),
+                (round_id, "ct-%d-%s@example.org" % (round_id, "-".join(map(str, g))), state),
             )
             gid = cur.lastrowid
             answers = {}
