@@ -6,6 +6,7 @@
  */
 #include "report.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -233,7 +234,7 @@ flow_max(struct flow *f, size_t s, size_t t)
 
     while (flow_levels(f, s, t)) {
         memcpy(f->iter, f->head, f->nodes * sizeof(*f->iter));
-        while ((pushed = flow_push(f, s, t, __LONG_MAX__)) > 0)
+        while ((pushed = flow_push(f, s, t, LONG_MAX)) > 0)
             total += pushed;
     }
     return total;
@@ -599,7 +600,8 @@ load_members(struct loader *ld)
             st = nomem(ld->err);
             goto out;
         }
-        memcpy(names, ld->orgs, norgs * sizeof(*names));
+        if (norgs > 0)
+            memcpy(names, ld->orgs, norgs * sizeof(*names));
         qsort(names, norgs, sizeof(*names), cmp_str);
         for (i = 0; i < norgs; i++)
             if (w == 0 || strcmp(names[w - 1], names[i]) != 0)
@@ -1403,14 +1405,10 @@ ct_report_render(const struct ct_report *report, enum ct_report_format format,
                  const struct ct_report_options *opts, struct ct_buf *out)
 {
     switch (format) {
-    case CT_REPORT_TEXT:
-        return ct_report_render_text(report, opts, out);
-    case CT_REPORT_JSON:
-        return ct_report_render_json(report, opts, out);
-    case CT_REPORT_CSV:
-        return ct_report_render_csv(report, opts, out);
-    case CT_REPORT_HTML:
-        return ct_report_render_html(report, opts, out);
+    case CT_REPORT_TEXT: return ct_report_render_text(report, opts, out);
+    case CT_REPORT_JSON: return ct_report_render_json(report, opts, out);
+    case CT_REPORT_CSV: return ct_report_render_csv(report, opts, out);
+    case CT_REPORT_HTML: return ct_report_render_html(report, opts, out);
     }
     return false;
 }
