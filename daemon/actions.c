@@ -11,9 +11,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "fetch.h"
 #include "log.h"
+#include "members.h"
+#include "notices.h"
 #include "outbox.h"
 #include "replies.h"
+#include "roster.h"
 #include "transport.h"
 #include "util.h"
 
@@ -79,6 +83,66 @@ outbox_flush(struct ct_action_ctx *ctx, struct ct_error *err)
     return st;
 }
 
+/* --- roster: re-import [roster] source (lib/fetch, lib/roster, lib/members) --- */
+
+/*
+ * Fetch, check and sync the roster, all or nothing: a source that cannot be
+ * read or has any invalid row leaves the members as they are, so the last
+ * good roster stays in use (the job says so). Every problem is logged with
+ * its line.
+ */
+static enum ct_status
+roster_refresh(struct ct_action_ctx *ctx, struct ct_error *err)
+{
+    const struct ct_config *cfg = ctx->cfg;
+    struct ct_sync_options opts = {0};
+    struct ct_sync_result *result = NULL;
+    struct ct_roster *roster = NULL;
+    struct ct_diags diags;
+    char *name, *data = NULL, *line;
+    enum ct_status st;
+    size_t len, i;
+
+    if ((name = ct_fetch_display_name(cfg->roster.source)) == NULL)
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    ct_diags_init(&diags);
+    st = ct_fetch_source(cfg->roster.source, (size_t)cfg->roster.max_bytes,
+                         (long)cfg->roster.timeout, cfg->roster.ca_file, &data, &len, err);
+    if (st != CT_OK)
+        goto out;
+    st = ct_roster_parse(name, data, len, &roster, &diags);
+    for (i = 0; i < diags.count; i++) {
+        if ((line = ct_diag_format(&diags.items[i])) == NULL)
+            continue;
+        if (diags.items[i].severity == CT_ERROR)
+            ct_log_error("%s", line);
+        else
+            ct_log_warnx("%s", line);
+        free(line);
+    }
+    if (st != CT_OK) {
+        ct_error_set(err, st, "%s: %zu error%s", name, diags.errors,
+                     diags.errors == 1 ? "" : "s");
+        goto out;
+    }
+    opts.source = name;
+    st = ct_members_sync(ctx->store, roster, &opts, &result, err);
+    if (st != CT_OK)
+        goto out;
+    if (result->added + result->updated + result->left > 0)
+        ct_log_info("roster %s: %zu rows, %zu added, %zu updated, %zu marked left", name,
+                    result->rows, result->added, result->updated, result->left);
+    else
+        ct_log_debug("roster %s: %zu rows, no change", name, result->rows);
+out:
+    ct_sync_result_free(result);
+    ct_roster_free(roster);
+    ct_diags_free(&diags);
+    free(data);
+    free(name);
+    return st;
+}
+
 /* --- replies: iTIP answers over IMAP (lib/replies) --- */
 
 static void
@@ -101,15 +165,26 @@ replies_should_stop(void *arg)
     return ctx->tick && ctx->tick(ctx->tick_arg);
 }
 
+/* A member was paused: queue the notice saying how to resume (SPEC). */
+static enum ct_status
+replies_paused(void *arg, struct ct_store *store, int64_t member_id, const char *email,
+               struct ct_error *err)
+{
+    struct ct_action_ctx *ctx = arg;
+
+    ct_log_info("paused %s after %d invitations in a row went unanswered; notice queued", email,
+                ctx->cfg->pairing.unanswered_limit);
+    return ct_notice_queue_pause(store, ctx->cfg, member_id, email, err);
+}
+
 /*
  * Read the mailbox once (lib/replies), then settle the answer windows that
- * have closed. TODO(lead): set hooks.paused to queue the "how to resume"
- * notice when a member is paused (it runs inside the pausing transaction).
+ * have closed; a member paused for it gets the notice, queued with the pause.
  */
 static enum ct_status
 imap_poll(struct ct_action_ctx *ctx, struct ct_error *err)
 {
-    struct ct_replies_hooks hooks = {replies_log, NULL, replies_should_stop, ctx};
+    struct ct_replies_hooks hooks = {replies_log, replies_paused, replies_should_stop, ctx};
     struct ct_replies_policy policy;
     struct ct_replies_closed closed;
     struct ct_replies_stats stats;
@@ -145,7 +220,7 @@ imap_poll(struct ct_action_ctx *ctx, struct ct_error *err)
 }
 
 static const struct ct_actions builtin = {
-    .roster_refresh = NULL,       /* roster import (lib/roster) */
+    .roster_refresh = roster_refresh, /* roster import (lib/roster, lib/members) */
     .round_plan = NULL,           /* pairing and rounds (lib/pairing) */
     .round_send = NULL,           /* invites into the outbox (lib/invite) */
     .outbox_flush = outbox_flush, /* transports (lib/outbox, lib/transport) */

@@ -11,11 +11,13 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "notices.h"
 #include "replies.h"
 #include "util.h"
 
 struct fetch_log {
     bool verbose;
+    const struct ct_config *cfg;
 };
 
 static void
@@ -27,6 +29,16 @@ print_log(void *arg, enum ct_replies_level level, const char *line)
         ct_cli_warn("%s", line);
     else if (level == CT_REPLIES_NOTICE || log->verbose)
         ct_cli_error("%s", line);
+}
+
+/* A member was paused: queue the notice saying how to resume (SPEC). */
+static enum ct_status
+queue_pause_notice(void *arg, struct ct_store *store, int64_t member_id, const char *email,
+                   struct ct_error *err)
+{
+    const struct fetch_log *log = arg;
+
+    return ct_notice_queue_pause(store, log->cfg, member_id, email, err);
 }
 
 /* Free a secret, wiping it first. */
@@ -55,7 +67,7 @@ outcome_fetch(struct ct_cli *cli, int argc, char **argv)
         {"verbose", no_argument, NULL, 'v'},
         {NULL, 0, NULL, 0},
     };
-    struct fetch_log log = {false};
+    struct fetch_log log = {false, NULL};
     struct ct_replies_hooks hooks = {0};
     struct ct_replies_stats stats;
     struct ct_replies_policy policy;
@@ -80,6 +92,7 @@ outcome_fetch(struct ct_cli *cli, int argc, char **argv)
     cfg = ct_cli_config(cli);
     if (cfg == NULL)
         return cli->failed_exit;
+    log.cfg = cfg;
     if (cfg->imap.url == NULL || cfg->imap.username == NULL || cfg->imap.password_file == NULL) {
         ct_cli_error("%s: set [imap] url, username and password_file to fetch replies",
                      cfg->path ? cfg->path : "built-in defaults");
@@ -102,6 +115,7 @@ outcome_fetch(struct ct_cli *cli, int argc, char **argv)
     options.password = password;
     options.ca_file = cfg->imap.ca_file;
     hooks.log = print_log;
+    hooks.paused = queue_pause_notice;
     hooks.arg = &log;
     st = ct_replies_fetch(store, &options, ct_now(), &hooks, &stats, &err);
     wipe_free(password);
@@ -113,9 +127,8 @@ outcome_fetch(struct ct_cli *cli, int argc, char **argv)
     print_summary(&stats);
 
     /*
-     * Count the invitations whose answer window closed. TODO(lead): pass
-     * hooks.paused to queue the "how to resume" notice (invite builder);
-     * until then a paused member is only logged here.
+     * Count the invitations whose answer window closed; a member paused
+     * for it gets the notice saying how to resume, queued with the pause.
      */
     policy.unanswered_limit = cfg->pairing.unanswered_limit;
     policy.meeting_window = cfg->schedule.meeting_window;
