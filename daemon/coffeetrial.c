@@ -20,6 +20,8 @@ static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_round,
     ct_cmds_outbox,
     ct_cmds_outcome,
+    ct_cmds_outcome_record,
+    ct_cmds_report,
 };
 
 static void
