@@ -181,6 +181,13 @@ enum ct_status ct_rounds_send(struct ct_store *store, const struct ct_config *cf
                               struct ct_round_mail *out, struct ct_error *err);
 
 /*
+ * Mark planned round id and its groups sent, as ct_rounds_send() does, but
+ * without building or queuing any mail: for simulations (`coffeetrial
+ * simulate` in a temporary database). CT_ENOTFOUND, CT_ESTATE as there.
+ */
+enum ct_status ct_rounds_mark_sent(struct ct_store *store, int64_t id, struct ct_error *err);
+
+/*
  * Cancel round id. A planned round is marked 'cancelled' and nothing is
  * mailed. A sent round: every group still on gets a METHOD:CANCEL (same
  * UID, SEQUENCE one higher) to each of its members, queued in the same

@@ -550,6 +550,35 @@ out:
     return CT_OK;
 }
 
+enum ct_status
+ct_rounds_mark_sent(struct ct_store *store, int64_t id, struct ct_error *err)
+{
+    char state[16], date[11];
+    int64_t now = ct_now();
+    enum ct_status st;
+
+    st = ct_store_begin(store, err);
+    if (st != CT_OK)
+        return st;
+    if ((st = round_state(store, id, state, sizeof(state), date, err)) != CT_OK)
+        goto out;
+    if (strcmp(state, "planned") != 0) {
+        st = ct_error_set(err, CT_ESTATE,
+                          "round %" PRId64 " is %s; only a planned round can be sent", id, state);
+        goto out;
+    }
+    if ((st = exec3(store,
+                    "UPDATE groups SET state = 'sent' WHERE round_id = ?1 AND state = 'planned'",
+                    id, 0, 0, "mark groups sent", err)) != CT_OK ||
+        (st = exec3(store, "UPDATE rounds SET state = 'sent', sent_at = ?2 WHERE id = ?1", id, now,
+                    0, "mark round sent", err)) != CT_OK)
+        goto out;
+    return ct_store_commit(store, err);
+out:
+    ct_store_rollback(store);
+    return st;
+}
+
 /* --- cancel -------------------------------------------------------------------- */
 
 enum ct_status

@@ -975,6 +975,36 @@ test_same_seed_same_groups(void **state)
 }
 
 static void
+test_mark_sent_queues_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_error err;
+    int64_t id;
+
+    import_many(f, 5, NULL);
+    id = plan_id(f, "2026-03-02", 1);
+    ct_error_clear(&err);
+    assert_int_equal(ct_rounds_mark_sent(f->store, id, &err), CT_OK);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'sent'"
+                                  " AND sent_at = 1772452800"),
+                     1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state <> 'sent'"), 0);
+    assert_int_equal(ct_rounds_mark_sent(f->store, id, &err), CT_ESTATE);
+    assert_int_equal(ct_rounds_mark_sent(f->store, 42, &err), CT_ENOTFOUND);
+    /* It counts as history like a sent round. */
+    ct_clock_set(NOW + 35 * DAY);
+    ct_round_free(plan(f, "2026-04-06", 2, false));
+    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members a JOIN group_members b"
+                                  " ON a.group_id = b.group_id AND a.member_id < b.member_id"
+                                  " JOIN groups ga ON ga.id = a.group_id"
+                                  " JOIN group_members c ON c.member_id = a.member_id"
+                                  " JOIN group_members d ON d.group_id = c.group_id"
+                                  " AND d.member_id = b.member_id AND c.group_id <> a.group_id"),
+                     0);
+}
+
+static void
 test_list(void **state)
 {
     struct fixture *f = *state;
@@ -1030,6 +1060,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_frequency_over_rounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_pair_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_seed_same_groups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mark_sent_queues_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
     };
 
