@@ -146,6 +146,7 @@ roster_refresh(struct ct_action_ctx *ctx, struct ct_error *err)
     struct ct_sync_options opts = {0};
     struct ct_sync_result *result = NULL;
     struct ct_roster *roster = NULL;
+    struct ct_rounds_leave leave;
     struct ct_diags diags;
     char *name, *data = NULL, *line;
     enum ct_status st;
@@ -174,9 +175,14 @@ roster_refresh(struct ct_action_ctx *ctx, struct ct_error *err)
         goto out;
     }
     opts.source = name;
+    ct_rounds_leave_init(&leave, cfg);
+    opts.hook = &leave.hook;
     st = ct_members_sync(ctx->store, roster, &opts, &result, err);
     if (st != CT_OK)
         goto out;
+    if (leave.mail.groups > 0)
+        ct_log_info("roster %s: %zu groups of members who left changed, %zu messages queued", name,
+                    leave.mail.groups, leave.mail.messages);
     if (result->added + result->updated + result->left > 0)
         ct_log_info("roster %s: %zu rows, %zu added, %zu updated, %zu marked left", name,
                     result->rows, result->added, result->updated, result->left);

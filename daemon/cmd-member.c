@@ -231,29 +231,15 @@ member_resume(struct ct_cli *cli, int argc, char **argv)
     return EX_OK;
 }
 
-/* What leaving did to the member's rounds, for the summary line. */
-struct leave_run {
-    const struct ct_config *cfg;
-    struct ct_round_mail mail;
-};
-
-static enum ct_status
-leaving(void *arg, struct ct_store *store, int64_t member_id, bool erasing, struct ct_error *err)
-{
-    struct leave_run *run = arg;
-
-    return ct_rounds_member_leave(store, run->cfg, member_id, erasing, &run->mail, err);
-}
-
 static void
-print_leave(const struct leave_run *run)
+print_leave(const struct ct_rounds_leave *leave)
 {
-    if (run->mail.groups == 0)
+    if (leave->mail.groups == 0)
         return;
     printf("%zu group%s changed, %zu message%s queued (cancellations and updates; "
            "coffeetrial outbox flush sends them)\n",
-           run->mail.groups, run->mail.groups == 1 ? "" : "s", run->mail.messages,
-           run->mail.messages == 1 ? "" : "s");
+           leave->mail.groups, leave->mail.groups == 1 ? "" : "s", leave->mail.messages,
+           leave->mail.messages == 1 ? "" : "s");
 }
 
 static int
@@ -263,21 +249,19 @@ member_remove(struct ct_cli *cli, int argc, char **argv)
     const char *email;
     struct ct_store *store;
     struct ct_error err;
-    struct leave_run run;
-    struct ct_member_hook hook = {leaving, &run};
+    struct ct_rounds_leave leave;
     bool changed;
 
     if (no_options(self, argc, argv) != EX_OK || (email = one_email(self, argc, argv)) == NULL)
         return EX_USAGE;
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
-    memset(&run, 0, sizeof(run));
-    run.cfg = cli->config;
+    ct_rounds_leave_init(&leave, cli->config);
     ct_error_clear(&err);
-    if (ct_members_remove(store, email, &hook, &changed, &err) != CT_OK)
+    if (ct_members_remove(store, email, &leave.hook, &changed, &err) != CT_OK)
         return ct_cli_fail(&err);
     printf(changed ? "removed %s: marked left, history kept\n" : "%s has already left\n", email);
-    print_leave(&run);
+    print_leave(&leave);
     return EX_OK;
 }
 
@@ -292,8 +276,7 @@ member_erase(struct ct_cli *cli, int argc, char **argv)
     const char *email;
     struct ct_store *store;
     struct ct_error err;
-    struct leave_run run;
-    struct ct_member_hook hook = {leaving, &run};
+    struct ct_rounds_leave leave;
     bool yes = false;
     int ch;
 
@@ -310,13 +293,12 @@ member_erase(struct ct_cli *cli, int argc, char **argv)
     }
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
-    memset(&run, 0, sizeof(run));
-    run.cfg = cli->config;
+    ct_rounds_leave_init(&leave, cli->config);
     ct_error_clear(&err);
-    if (ct_members_erase(store, email, &hook, &err) != CT_OK)
+    if (ct_members_erase(store, email, &leave.hook, &err) != CT_OK)
         return ct_cli_fail(&err);
     printf("erased %s: personal data removed, anonymous history kept\n", email);
-    print_leave(&run);
+    print_leave(&leave);
     return EX_OK;
 }
 

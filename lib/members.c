@@ -687,6 +687,17 @@ plan_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
 }
 
 /* Write what plan_changes() decided. Runs inside the transaction. */
+/* The caller's hook for a member this import makes left, if any. */
+static enum ct_status
+leaving(struct sync *s, int64_t id, struct ct_error *err)
+{
+    const struct ct_member_hook *hook = s->opts->hook;
+
+    if (hook == NULL || hook->leaving == NULL)
+        return CT_OK;
+    return hook->leaving(hook->arg, s->store, id, false, err);
+}
+
 static enum ct_status
 apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
 {
@@ -756,6 +767,9 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
             continue;
         }
         k = &s->known[node];
+        if (s->entry_status_changes[i] && e->status == CT_MEMBER_LEFT &&
+            strcmp(k->status, "left") != 0 && (st = leaving(s, k->id, err)) != CT_OK)
+            goto out;
         if (s->entry_fields[i] & ~(unsigned)CT_FIELD_TIES) {
             stmt = update;
             sqlite3_bind_text(stmt, 1, e->email, -1, SQLITE_STATIC);
@@ -787,6 +801,8 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
             if (k->entry != SIZE_MAX)
                 continue;
             if (strcmp(k->status, "left") != 0) {
+                if ((st = leaving(s, k->id, err)) != CT_OK)
+                    goto out;
                 sqlite3_bind_int64(leave, 1, now);
                 sqlite3_bind_int64(leave, 2, k->id);
                 if ((st = step_done(s->store, leave, "mark member left", err)) != CT_OK)

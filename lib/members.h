@@ -77,10 +77,25 @@ struct ct_member_change {
     long line;       /* roster line, 0 for CT_CHANGE_LEAVE */
 };
 
+/*
+ * What else changes when a member leaves: called by ct_members_remove(),
+ * ct_members_erase() and ct_members_sync() (for each member an import
+ * makes left) inside their transaction, before the member's record changes, so that, say, their sent
+ * invitations are cancelled in the same transaction (lib/rounds:
+ * ct_rounds_member_leave). A failure rolls the whole removal back.
+ */
+struct ct_member_hook {
+    enum ct_status (*leaving)(void *arg, struct ct_store *store, int64_t member_id, bool erasing,
+                              struct ct_error *err);
+    void *arg;
+};
+
 struct ct_sync_options {
     const char *source; /* file or URL, recorded in the import history */
     bool merge;         /* add and update only; never mark anyone left */
     bool dry_run;       /* compute the changes, write nothing */
+    /* Called for each member the import makes left (not in a dry run); may be NULL. */
+    const struct ct_member_hook *hook;
 };
 
 struct ct_sync_result {
@@ -168,19 +183,6 @@ enum ct_status ct_members_pause(struct ct_store *store, const char *email, const
  */
 enum ct_status ct_members_resume(struct ct_store *store, const char *email, bool *changed,
                                  struct ct_error *err);
-
-/*
- * What else changes when a member leaves: called by ct_members_remove()
- * and ct_members_erase() inside their transaction, after the member is
- * found and before their record changes, so that, say, their sent
- * invitations are cancelled in the same transaction (lib/rounds:
- * ct_rounds_member_leave). A failure rolls the whole removal back.
- */
-struct ct_member_hook {
-    enum ct_status (*leaving)(void *arg, struct ct_store *store, int64_t member_id, bool erasing,
-                              struct ct_error *err);
-    void *arg;
-};
 
 /*
  * Mark a member left: no further rounds, history kept. Survives re-imports

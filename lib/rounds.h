@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "ct.h"
+#include "members.h"
 #include "store.h"
 
 /* Who planned a round: the organiser with the CLI, or coffeetriald on schedule. */
@@ -213,5 +214,20 @@ enum ct_status ct_rounds_cancel(struct ct_store *store, const struct ct_config *
 enum ct_status ct_rounds_member_leave(struct ct_store *store, const struct ct_config *cfg,
                                       int64_t member_id, bool erasing, struct ct_round_mail *out,
                                       struct ct_error *err);
+
+/*
+ * A member hook (members.h) that runs ct_rounds_member_leave() for every
+ * member that member remove, member erase or a roster import makes leave,
+ * adding up in mail what it did. ct_rounds_leave_init() points
+ * leave->hook at it; pass &leave->hook, and leave must outlive the call.
+ */
+struct ct_rounds_leave {
+    const struct ct_config *cfg;
+    struct ct_round_mail mail; /* summed over every member who left */
+    size_t members;            /* members whose groups changed */
+    struct ct_member_hook hook;
+};
+
+void ct_rounds_leave_init(struct ct_rounds_leave *leave, const struct ct_config *cfg);
 
 #endif

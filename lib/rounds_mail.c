@@ -851,3 +851,29 @@ out:
         *out = m.counts;
     return st;
 }
+
+static enum ct_status
+leave_hook(void *arg, struct ct_store *store, int64_t member_id, bool erasing, struct ct_error *err)
+{
+    struct ct_rounds_leave *leave = arg;
+    struct ct_round_mail mail;
+    enum ct_status st;
+
+    st = ct_rounds_member_leave(store, leave->cfg, member_id, erasing, &mail, err);
+    if (st != CT_OK)
+        return st;
+    leave->mail.groups += mail.groups;
+    leave->mail.messages += mail.messages;
+    leave->mail.dropped += mail.dropped;
+    leave->members += mail.groups > 0;
+    return CT_OK;
+}
+
+void
+ct_rounds_leave_init(struct ct_rounds_leave *leave, const struct ct_config *cfg)
+{
+    memset(leave, 0, sizeof(*leave));
+    leave->cfg = cfg;
+    leave->hook.leaving = leave_hook;
+    leave->hook.arg = leave;
+}

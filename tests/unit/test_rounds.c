@@ -86,7 +86,7 @@ teardown(void **state)
 static void
 import(struct fixture *f, const char *csv)
 {
-    struct ct_sync_options opts = {"roster.csv", false, false};
+    struct ct_sync_options opts = {"roster.csv", false, false, NULL};
     struct ct_sync_result *res = NULL;
     struct ct_roster *roster = NULL;
     struct ct_diags diags;
@@ -839,6 +839,56 @@ test_erased_member_is_not_named(void **state)
 }
 
 static void
+test_roster_import_without_a_member(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_sync_options opts = {"roster.csv", false, false, NULL};
+    struct ct_sync_result *res = NULL;
+    struct ct_roster *roster = NULL;
+    struct ct_rounds_leave leave;
+    struct ct_diags diags;
+    struct ct_error err;
+    const char *csv = HEADER "m0@o0.org,Member 0,Org 0,Team 0,Role 0,,,,\n"
+                             "m2@o2.org,Member 2,Org 2,Team 2,Role 2,,,,\n"
+                             "m3@o3.org,Member 3,Org 3,Team 0,Role 3,,left,,\n";
+    long long groups;
+    int64_t id;
+
+    /* Two pairs, sent; the next roster omits m1 and says m3 left. */
+    import_many(f, 4, NULL);
+    id = plan_id(f, "2026-03-02", 11);
+    send(f, id, NULL);
+    ct_diags_init(&diags);
+    assert_int_equal(ct_roster_parse("roster.csv", csv, strlen(csv), &roster, &diags), CT_OK);
+    ct_rounds_leave_init(&leave, f->cfg);
+    opts.hook = &leave.hook;
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_sync(f->store, roster, &opts, &res, &err), CT_OK);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM members WHERE status = 'left'"), 2);
+    /* Each leaver's group is cancelled (m1 and m3 may have been paired together). */
+    groups = query_int(f, "SELECT count(DISTINCT group_id) FROM group_members gm JOIN members m"
+                          " ON m.id = gm.member_id WHERE m.email IN ('m1@o1.org', 'm3@o3.org')");
+    assert_int_equal(leave.mail.groups, groups);
+    assert_int_equal(leave.mail.messages, 2 * groups);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"), 2 * groups);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'cancelled'"), groups);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
+                                  " AND recipient IN ('m1@o1.org', 'm3@o3.org')"),
+                     2);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members WHERE removed = 1"), groups);
+    /* A dry run calls nothing. */
+    ct_sync_result_free(res);
+    res = NULL;
+    ct_rounds_leave_init(&leave, f->cfg);
+    opts.dry_run = true;
+    assert_int_equal(ct_members_sync(f->store, roster, &opts, &res, &err), CT_OK);
+    assert_int_equal(leave.mail.groups, 0);
+    ct_sync_result_free(res);
+    ct_roster_free(roster);
+    ct_diags_free(&diags);
+}
+
+static void
 test_member_leaves_planned_groups(void **state)
 {
     struct fixture *f = *state;
@@ -1056,6 +1106,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_member_leaving_after_the_meeting_changes_nothing,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_erased_member_is_not_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roster_import_without_a_member, setup, teardown),
         cmocka_unit_test_setup_teardown(test_member_leaves_planned_groups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_frequency_over_rounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_pair_twice, setup, teardown),
