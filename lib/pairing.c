@@ -29,10 +29,12 @@
 #define PF_MET      4u
 
 /* Salts so that the streams drawn from one round seed are independent. */
-#define SALT_COMMUNITIES UINT64_C(0x636f6d6d756e6974)
-#define SALT_CANDIDATES  UINT64_C(0x63616e6469646174)
-#define SALT_SIT_OUT     UINT64_C(0x7369742d6f757421)
-#define SALT_IMPROVE     UINT64_C(0x696d70726f766521)
+#define SALT_CANDIDATES UINT64_C(0x63616e6469646174)
+#define SALT_SIT_OUT    UINT64_C(0x7369742d6f757421)
+#define SALT_IMPROVE    UINT64_C(0x696d70726f766521)
+#define SALT_CIRCLE     UINT64_C(0x636972636c652121)
+#define SALT_BLOCKS     UINT64_C(0x626c6f636b732121)
+#define BLOCK_SIZE      4000 /* members per block in large rounds */
 
 struct pair_slot {
     uint64_t key; /* (min << 32 | max), 0 = empty */
@@ -60,6 +62,7 @@ struct ct_pairing_ctx {
     struct met_lists met_org, met_team, met_role;
     uint8_t *zone_ok; /* zone_count^2: overlap >= duration */
     size_t nz;
+    double *rho; /* each member's seeded place on the circle of the random term */
 };
 
 /* ---- parameters --------------------------------------------------------- */
@@ -331,6 +334,7 @@ ct_pairing_ctx_free(struct ct_pairing_ctx *c)
     free(c->met_role.v);
     free(c->met_role.bit);
     free(c->zone_ok);
+    free(c->rho);
     free(c);
 }
 
@@ -441,9 +445,16 @@ ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_pa
     c->community = malloc((c->n ? c->n : 1) * sizeof(*c->community));
     if (c->community == NULL)
         goto nomem;
-    st = ct_tiegraph_communities(c->graph, c->p.seed ^ SALT_COMMUNITIES, c->community, &ncomm, err);
+    st = ct_tiegraph_communities(c->graph, c->community, &ncomm, err);
     if (st != CT_OK)
         goto fail;
+
+    /* The random term's circle: a seeded place per member and round. */
+    c->rho = malloc((c->n ? c->n : 1) * sizeof(*c->rho));
+    if (c->rho == NULL)
+        goto nomem;
+    for (i = 0; i < c->n; i++)
+        c->rho[i] = ct_rng_hash_double(c->p.seed ^ SALT_CIRCLE, (uint64_t)in->members[i].id, 0);
 
     if (!build_met(c, &c->met_org, offsetof(struct ct_pairing_member, organisation)) ||
         !build_met(c, &c->met_team, offsetof(struct ct_pairing_member, team)) ||
@@ -564,6 +575,23 @@ ct_pairing_trio_hours(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, ui
     return ok;
 }
 
+/*
+ * The random term of a pair: 1 - 2 d, d the distance of the two members'
+ * places on a circle of circumference 1. The places are drawn from the round
+ * seed, so for any pair it is uniform on [0, 1) and new every round, and a
+ * member's most serendipitous partners are its neighbours on the circle,
+ * which large rounds find without scoring every pair.
+ */
+static double
+circle_closeness(double x, double y)
+{
+    double d = x > y ? x - y : y - x;
+
+    if (d > 0.5)
+        d = 1.0 - d;
+    return 1.0 - 2.0 * d;
+}
+
 /* The novelty of meeting v, seen from u: new organisation 1, team and role 1/4. */
 static double
 novelty_side(const struct ct_pairing_ctx *c, uint32_t u, uint32_t v)
@@ -609,10 +637,8 @@ score_cheap(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, struct ct_pa
         s->bridge = p->weight_bridge;
     if (p->weight_novelty != 0)
         s->novelty = p->weight_novelty * 0.5 * (novelty_side(c, a, b) + novelty_side(c, b, a));
-    if (p->randomness != 0) {
-        int64_t lo = ma->id < mb->id ? ma->id : mb->id, hi = ma->id < mb->id ? mb->id : ma->id;
-        s->random = p->randomness * ct_rng_hash_double(p->seed, (uint64_t)lo, (uint64_t)hi);
-    }
+    if (p->randomness != 0)
+        s->random = p->randomness * circle_closeness(c->rho[a], c->rho[b]);
 }
 
 static double
@@ -823,6 +849,7 @@ topk_offer(struct topk *t, uint32_t who, int64_t w)
 /* What the pair bound needs of one eligible member, packed together. */
 struct prow {
     int64_t id;
+    double rho;
     uint32_t member;
     uint32_t org, team, site, role, comm;
     uint32_t contacts; /* has a contact in the tie graph */
@@ -845,6 +872,7 @@ struct plan {
     uint8_t *no_dummy;      /* per position: not offered to the dummy */
     uint32_t *mate;         /* per position: partner position, or NONE */
     uint32_t dummy_partner; /* position, or NONE */
+    uint32_t *block;        /* per position, large rounds only (else NULL) */
     struct ct_pairing_stats stats;
 };
 
@@ -884,10 +912,8 @@ bound_pair(const struct plan *pl, uint32_t i, uint32_t j)
     if (a->contacts && b->contacts && a->comm != b->comm)
         s += p->weight_bridge;
     s += p->weight_novelty * 0.5 * nov;
-    if (p->randomness != 0) {
-        int64_t lo = a->id < b->id ? a->id : b->id, hi = a->id < b->id ? b->id : a->id;
-        s += p->randomness * ct_rng_hash_double(p->seed, (uint64_t)lo, (uint64_t)hi);
-    }
+    if (p->randomness != 0)
+        s += p->randomness * circle_closeness(a->rho, b->rho);
     return s;
 }
 
@@ -1010,126 +1036,394 @@ scan_member(struct plan *pl, uint32_t i, struct topk *t)
     return true;
 }
 
-/* Eligible positions by organisation: sort (organisation, position) keys. */
-static int
-cmp_u64(const void *x, const void *y)
-{
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+/* A position and its place on the circle, for sorting. */
+struct circle_key {
+    uint32_t org;
+    uint32_t pos;
+    double rho;
+};
 
-    return (a > b) - (a < b);
+static int
+cmp_circle(const void *x, const void *y)
+{
+    const struct circle_key *a = x, *b = y;
+
+    if (a->org != b->org)
+        return a->org < b->org ? -1 : 1;
+    if (a->rho != b->rho)
+        return a->rho < b->rho ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* Append the r members on each side of rho in keys[from, to) (a circle). */
+static size_t
+circle_neighbours(const struct circle_key *keys, size_t from, size_t to, double rho, size_t r,
+                  uint32_t *out, size_t nout, size_t cap)
+{
+    size_t lo = from, hi = to, len = to - from, i, want;
+
+    if (len == 0)
+        return nout;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (keys[mid].rho < rho)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    want = 2 * r < len ? 2 * r : len;
+    for (i = 0; i < want && nout < cap; i++) {
+        /* Alternate right and left of the insertion point, wrapping. */
+        size_t step = i / 2, idx;
+        if (i % 2 == 0)
+            idx = from + (lo - from + step) % len;
+        else
+            idx = from + (lo - from + len - 1 - step) % len;
+        out[nout++] = keys[idx].pos;
+    }
+    return nout;
+}
+
+/* Member by chose member who, with that bound. */
+struct choice {
+    uint32_t by, who;
+    int64_t bound;
+};
+
+/* By chosen member, then best bound first, then chooser. */
+static int
+cmp_choice(const void *x, const void *y)
+{
+    const struct choice *a = x, *b = y;
+
+    if (a->who != b->who)
+        return a->who < b->who ? -1 : 1;
+    if (a->bound != b->bound)
+        return a->bound > b->bound ? -1 : 1;
+    return (a->by > b->by) - (a->by < b->by);
+}
+
+/* Members of organisation o (dense index) to whom organisation p is new. */
+struct fresh_key {
+    uint32_t p, o, pos;
+    double rho;
+};
+
+static int
+cmp_fresh(const void *x, const void *y)
+{
+    const struct fresh_key *a = x, *b = y;
+
+    if (a->p != b->p)
+        return a->p < b->p ? -1 : 1;
+    if (a->o != b->o)
+        return a->o < b->o ? -1 : 1;
+    if (a->rho != b->rho)
+        return a->rho < b->rho ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* The same on a segment of the fresh list (sorted by rho inside it). */
+static size_t
+fresh_neighbours(const struct fresh_key *keys, size_t from, size_t to, double rho, size_t r,
+                 uint32_t *out, size_t nout, size_t cap)
+{
+    size_t lo = from, hi = to, len = to - from, i, want;
+
+    if (len == 0)
+        return nout;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (keys[mid].rho < rho)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    want = 2 * r < len ? 2 * r : len;
+    for (i = 0; i < want && nout < cap; i++) {
+        size_t step = i / 2, idx;
+        if (i % 2 == 0)
+            idx = from + (lo - from + step) % len;
+        else
+            idx = from + (lo - from + len - 1 - step) % len;
+        out[nout++] = keys[idx].pos;
+    }
+    return nout;
+}
+
+/* A member's place in the deal of blocks. */
+struct block_key {
+    uint32_t org;
+    uint32_t pos;
+    uint64_t h;
+};
+
+static int
+cmp_block_key(const void *x, const void *y)
+{
+    const struct block_key *a = x, *b = y;
+
+    if (a->org != b->org)
+        return a->org < b->org ? -1 : 1;
+    if (a->h != b->h)
+        return a->h < b->h ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* Scratch shared by the blocks of one round's candidate search. */
+struct sampler {
+    struct plan *pl;
+    size_t k;
+    struct circle_key *byorg, *all;
+    uint32_t *orgstart, *dense, *stamp, *sample, *freshstart;
+    struct fresh_key *fresh;
+    struct choice *chosen;
+    size_t nchosen, cap;
+    struct topk t;
+};
+
+/*
+ * The candidates of one block of members (positions mem[0 .. nb)). Each
+ * member considers its neighbours on the random term's circle: overall;
+ * and in every other organisation, among the members to whom its own
+ * organisation is still new (up to 64 organisations; beyond, plainly in 16
+ * organisations drawn with a preference for those it has not met); and two
+ * members at random. It keeps its k best by the bound, and the random ones.
+ * Members left with nobody allowed are scanned in full.
+ */
+static bool
+sample_block(struct sampler *sm, const uint32_t *mem, size_t nb)
+{
+    struct plan *pl = sm->pl;
+    struct ct_pairing_ctx *c = pl->c;
+    size_t i, norg = 0, cap = sm->cap;
+
+    for (i = 0; i < nb; i++) {
+        sm->byorg[i].org = pl->row[mem[i]].org;
+        sm->byorg[i].pos = mem[i];
+        sm->byorg[i].rho = pl->row[mem[i]].rho;
+        sm->all[i] = sm->byorg[i];
+        sm->all[i].org = 0;
+    }
+    qsort(sm->byorg, nb, sizeof(*sm->byorg), cmp_circle);
+    qsort(sm->all, nb, sizeof(*sm->all), cmp_circle);
+    for (i = 0; i < nb; i++) {
+        if (i == 0 || sm->byorg[i].org != sm->byorg[i - 1].org)
+            sm->orgstart[norg++] = (uint32_t)i;
+        sm->dense[sm->byorg[i].pos] = (uint32_t)(norg - 1);
+    }
+    sm->orgstart[norg] = (uint32_t)nb;
+    /* For few organisations: who still has organisation p to discover. */
+    free(sm->fresh);
+    free(sm->freshstart);
+    sm->fresh = NULL;
+    sm->freshstart = NULL;
+    if (norg >= 2 && norg <= 64) {
+        size_t nf = 0, p;
+        sm->fresh = malloc((nb * (norg - 1) + 1) * sizeof(*sm->fresh));
+        sm->freshstart = calloc(norg * norg + 1, sizeof(*sm->freshstart));
+        if (!sm->fresh || !sm->freshstart)
+            return false;
+        for (i = 0; i < nb; i++)
+            for (p = 0; p < norg; p++) {
+                uint32_t porg = sm->byorg[sm->orgstart[p]].org;
+                if (p == sm->dense[mem[i]] ||
+                    (porg != 0 && has_met(&c->met_org, pl->row[mem[i]].member, porg)))
+                    continue;
+                sm->fresh[nf].p = (uint32_t)p;
+                sm->fresh[nf].o = sm->dense[mem[i]];
+                sm->fresh[nf].pos = mem[i];
+                sm->fresh[nf++].rho = pl->row[mem[i]].rho;
+            }
+        qsort(sm->fresh, nf, sizeof(*sm->fresh), cmp_fresh);
+        /* Segment p * norg + o is fresh[freshstart[seg] .. freshstart[seg + 1]). */
+        for (i = 0; i < nf; i++)
+            sm->freshstart[sm->fresh[i].p * norg + sm->fresh[i].o + 1]++;
+        for (p = 0; p < norg * norg; p++)
+            sm->freshstart[p + 1] += sm->freshstart[p];
+    }
+    for (i = 0; i < nb; i++) {
+        uint32_t u = mem[i];
+        const struct prow *ru = &pl->row[u];
+        struct ct_rng rng;
+        size_t ns = 0, s, extra = 0, o, picked = 0;
+
+        ct_rng_seed(&rng, ct_rng_hash(c->p.seed ^ SALT_CANDIDATES, (uint64_t)ru->id, 0));
+        ns = circle_neighbours(sm->all, 0, nb, ru->rho, 5, sm->sample, ns, cap);
+        if (sm->fresh != NULL) {
+            size_t p = sm->dense[u];
+            for (o = 0; o < norg; o++) {
+                uint32_t org = sm->byorg[sm->orgstart[o]].org;
+                size_t seg = p * norg + o;
+                bool unmet = org == 0 || !has_met(&c->met_org, ru->member, org);
+                if (o == p)
+                    continue;
+                ns = fresh_neighbours(sm->fresh, sm->freshstart[seg], sm->freshstart[seg + 1],
+                                      ru->rho, unmet ? 6 : 2, sm->sample, ns, cap);
+            }
+            picked = norg;
+        }
+        for (o = 0; o < norg && picked < 16; o++) {
+            size_t oi = norg <= 16 ? o : (size_t)ct_rng_below(&rng, norg);
+            uint32_t org = sm->byorg[sm->orgstart[oi]].org;
+            if (org == ru->org && org != 0)
+                continue;
+            if (norg > 16 && org != 0 && has_met(&c->met_org, ru->member, org) &&
+                ct_rng_below(&rng, 4) != 0)
+                continue;
+            ns = circle_neighbours(sm->byorg, sm->orgstart[oi], sm->orgstart[oi + 1], ru->rho, 2,
+                                   sm->sample, ns, cap);
+            picked++;
+        }
+        while (ns < cap && extra < 2) {
+            sm->sample[ns++] = mem[ct_rng_below(&rng, nb)];
+            extra++;
+        }
+        sm->t.n = 0;
+        sm->stamp[u] = u + 1;
+        for (s = 0; s < ns; s++) {
+            uint32_t j = sm->sample[s];
+            int64_t b;
+
+            if (sm->stamp[j] == u + 1)
+                continue; /* u itself, or already seen */
+            sm->stamp[j] = u + 1;
+            b = bound_weight(pl, u, j);
+            if (sm->t.n == sm->t.k && b < sm->t.w[0] && s + 2 < ns)
+                continue;
+            if (!pos_pair_allowed(pl, u, j))
+                continue;
+            /* The two random members go in whatever their score: the graph
+             * stays well connected. */
+            if (s + 2 >= ns) {
+                if (!cand_push(&pl->cand, u, j, 0))
+                    return false;
+                continue;
+            }
+            topk_offer(&sm->t, j, b);
+        }
+        if (sm->t.n == 0) {
+            if (!scan_member(pl, u, &sm->t))
+                return false;
+            continue;
+        }
+        for (s = 0; s < sm->t.n; s++) {
+            sm->chosen[sm->nchosen].by = u;
+            sm->chosen[sm->nchosen].who = sm->t.who[s];
+            sm->chosen[sm->nchosen++].bound = sm->t.w[s];
+        }
+    }
+    return true;
 }
 
 /*
- * Large rounds: each member scores a sample of the others: half drawn from
- * organisations it has not met yet (organisations chosen uniformly, so small
- * ones get their share), half uniformly; it keeps its k best and a few at
- * random. Members whose sample held nobody allowed are scanned in full.
+ * Large rounds: no pair table of everyone. Above BLOCK_SIZE * 3 members the
+ * round is split into blocks of about BLOCK_SIZE, balanced by organisation
+ * and drawn afresh every round, and members find candidates inside their
+ * block: the matching then works on graphs of bounded size (its trees cannot
+ * wander across the whole network), at a cost in the total score of a few
+ * hundredths of a percent (docs/pairing.md).
  */
 static bool
 candidates_sampled(struct plan *pl)
 {
     struct ct_pairing_ctx *c = pl->c;
-    const struct ct_pairing_member *m = c->in->members;
-    size_t k = c->p.candidates / 2 < 8 ? 8 : c->p.candidates / 2;
-    size_t nsample = 3 * k < 32 ? 32 : 3 * k, i, norg = 0;
-    uint64_t *keys = malloc(pl->ne * sizeof(*keys));
-    uint32_t *byorg = malloc(pl->ne * sizeof(*byorg));
-    uint32_t *orgstart = malloc((pl->ne + 1) * sizeof(*orgstart));
-    uint32_t *orgid = malloc((pl->ne + 1) * sizeof(*orgid));
-    uint32_t *sample = malloc(nsample * sizeof(*sample));
-    struct topk t;
+    struct sampler sm;
+    size_t nblocks = pl->ne >= 3 * BLOCK_SIZE ? (pl->ne + BLOCK_SIZE / 2) / BLOCK_SIZE : 1;
+    struct block_key *order = NULL;
+    uint32_t *mem = NULL;
+    size_t i, b, run = 0;
     bool ok = false;
 
-    t.who = malloc(pl->ne * sizeof(*t.who) + 1);
-    t.w = malloc(pl->ne * sizeof(*t.w) + 1);
-    t.k = k;
-    if (t.who == NULL || t.w == NULL || !keys || !byorg || !orgstart || !orgid || !sample ||
-        !t.who || !t.w)
+    memset(&sm, 0, sizeof(sm));
+    sm.pl = pl;
+    sm.k = c->p.candidates / 2 < 8 ? 8 : c->p.candidates / 2;
+    sm.cap = 192;
+    sm.byorg = malloc((pl->ne + 1) * sizeof(*sm.byorg));
+    sm.all = malloc((pl->ne + 1) * sizeof(*sm.all));
+    sm.orgstart = malloc((pl->ne + 2) * sizeof(*sm.orgstart));
+    sm.dense = malloc((pl->ne + 1) * sizeof(*sm.dense));
+    sm.stamp = calloc(pl->ne + 1, sizeof(*sm.stamp));
+    sm.sample = malloc(sm.cap * sizeof(*sm.sample));
+    sm.chosen = malloc((pl->ne * sm.k + 1) * sizeof(*sm.chosen));
+    sm.t.who = malloc(pl->ne * sizeof(*sm.t.who) + 1);
+    sm.t.w = malloc(pl->ne * sizeof(*sm.t.w) + 1);
+    sm.t.k = sm.k;
+    order = malloc((pl->ne + 1) * sizeof(*order));
+    mem = malloc((pl->ne + 1) * sizeof(*mem));
+    if (!sm.byorg || !sm.all || !sm.orgstart || !sm.dense || !sm.stamp || !sm.sample ||
+        !sm.chosen || !sm.t.who || !sm.t.w || !order || !mem)
         goto done;
-    /* Buckets of eligible positions by organisation. */
-    for (i = 0; i < pl->ne; i++)
-        keys[i] = (uint64_t)m[pl->elig[i]].organisation << 32 | i;
-    qsort(keys, pl->ne, sizeof(*keys), cmp_u64);
+    /* Blocks: sort by (organisation, seeded hash) and deal round robin. */
     for (i = 0; i < pl->ne; i++) {
-        byorg[i] = (uint32_t)keys[i];
-        if (i == 0 || (keys[i] >> 32) != (keys[i - 1] >> 32)) {
-            orgstart[norg] = (uint32_t)i;
-            orgid[norg++] = (uint32_t)(keys[i] >> 32);
-        }
+        order[i].org = pl->row[i].org;
+        order[i].h = ct_rng_hash(c->p.seed ^ SALT_BLOCKS, (uint64_t)pl->row[i].id, 0);
+        order[i].pos = (uint32_t)i;
     }
-    orgstart[norg] = (uint32_t)pl->ne;
-    for (i = 0; i < pl->ne; i++) {
-        uint32_t u = pl->elig[i], own = m[u].organisation;
-        struct ct_rng rng;
-        size_t ns = 0, s, extra = 0, draws;
-
-        ct_rng_seed(&rng, ct_rng_hash(c->p.seed ^ SALT_CANDIDATES, (uint64_t)m[u].id, 0));
-        for (draws = 0; ns < nsample && draws < 4 * nsample; draws++) {
-            uint32_t j = NONE;
-            size_t d;
-            bool dup = false;
-
-            if ((draws & 1) == 0 && norg > 1) {
-                int tries;
-                for (tries = 0; tries < 4; tries++) {
-                    size_t o = (size_t)ct_rng_below(&rng, norg);
-                    if (orgid[o] == own || (orgid[o] != 0 && has_met(&c->met_org, u, orgid[o])))
-                        continue;
-                    j = byorg[orgstart[o] + ct_rng_below(&rng, orgstart[o + 1] - orgstart[o])];
-                    break;
-                }
-            }
-            if (j == NONE)
-                j = (uint32_t)ct_rng_below(&rng, pl->ne);
-            if (j == i)
-                continue;
-            for (d = 0; d < ns && !dup; d++)
-                dup = sample[d] == j;
-            if (!dup)
-                sample[ns++] = j;
-        }
-        t.n = 0;
-        for (s = 0; s < ns; s++) {
-            uint32_t j = sample[s];
-            int64_t b = bound_weight(pl, (uint32_t)i, j);
-            if (t.n == t.k && b < t.w[0])
-                continue;
-            if (!pos_pair_allowed(pl, (uint32_t)i, j))
-                continue;
-            topk_offer(&t, j, b);
-            /* The first few allowed ones, whatever their score: rounds stay
-             * serendipitous and the graph well connected. */
-            if (extra < RANDOM_EXTRA / 2) {
-                if (!cand_push(&pl->cand, (uint32_t)i, j, 0))
-                    goto done;
-                extra++;
-            }
-        }
-        if (t.n == 0) {
-            if (!scan_member(pl, (uint32_t)i, &t))
-                goto done;
+    qsort(order, pl->ne, sizeof(*order), cmp_block_key);
+    /* Members are dealt two at a time, so that every block but one has an
+     * even number of members; the odd one, if any, gets the dummy. */
+    if (nblocks > 1) {
+        pl->block = malloc((pl->ne + 1) * sizeof(*pl->block));
+        if (pl->block == NULL)
+            goto done;
+        for (i = 0; i < pl->ne; i++)
+            pl->block[order[i].pos] = (uint32_t)((i / 2) % nblocks);
+    }
+    for (b = 0; b < nblocks; b++) {
+        size_t nb = 0;
+        for (i = 0; i < pl->ne; i++)
+            if (nblocks == 1 || pl->block[order[i].pos] == b)
+                mem[nb++] = order[i].pos;
+        if (!sample_block(&sm, mem, nb))
+            goto done;
+    }
+    /* Popular members would be everyone's choice, and their hundreds of
+     * edges slow the matching while only one can be used: each member keeps
+     * the best 2k of the choices that fell on it. */
+    qsort(sm.chosen, sm.nchosen, sizeof(*sm.chosen), cmp_choice);
+    memset(sm.stamp, 0, (pl->ne + 1) * sizeof(*sm.stamp)); /* now: choices kept per member */
+    for (i = 0; i < sm.nchosen; i++) {
+        if (i > 0 && sm.chosen[i].who == sm.chosen[i - 1].who)
+            run++;
+        else
+            run = 0;
+        if (run >= 2 * sm.k)
             continue;
-        }
-        for (s = 0; s < t.n; s++)
-            if (!cand_push(&pl->cand, (uint32_t)i, t.who[s], 0))
-                goto done;
+        sm.chosen[i].bound = INT64_MIN; /* kept */
+        sm.stamp[sm.chosen[i].by]++;
+        if (!cand_push(&pl->cand, sm.chosen[i].by, sm.chosen[i].who, 0))
+            goto done;
+    }
+    /* But nobody is left with fewer than two of their own choices. */
+    for (i = 0; i < sm.nchosen; i++) {
+        if (sm.chosen[i].bound == INT64_MIN || sm.stamp[sm.chosen[i].by] >= 2)
+            continue;
+        sm.stamp[sm.chosen[i].by]++;
+        if (!cand_push(&pl->cand, sm.chosen[i].by, sm.chosen[i].who, 0))
+            goto done;
     }
     if (!cand_sort_unique(&pl->cand))
         goto done;
-    /* Score the kept edges in full (scan_member's are scored already, and
-     * scored again here: the same value). */
+    /* Score the kept edges in full. */
     for (i = 0; i < pl->cand.n; i++)
         pl->cand.v[i].w = pair_weight(c, pl->elig[pl->cand.v[i].key >> 32],
                                       pl->elig[(uint32_t)pl->cand.v[i].key]);
     ok = true;
 done:
-    free(keys);
-    free(byorg);
-    free(orgstart);
-    free(orgid);
-    free(sample);
-    free(t.who);
-    free(t.w);
+    free(sm.byorg);
+    free(sm.all);
+    free(sm.orgstart);
+    free(sm.dense);
+    free(sm.stamp);
+    free(sm.sample);
+    free(sm.chosen);
+    free(sm.fresh);
+    free(sm.freshstart);
+    free(sm.t.who);
+    free(sm.t.w);
+    free(order);
+    free(mem);
     return ok;
 }
 
@@ -1182,6 +1476,106 @@ dummy_tier(const struct plan *pl, uint8_t *tier)
 }
 
 /*
+ * Solve a graph one connected component at a time: large rounds' blocks are
+ * separate graphs, and solving each alone keeps the work in cache.
+ */
+static enum ct_status
+solve_components(size_t n, const struct ct_matching_edge *edges, size_t m, unsigned flags,
+                 uint32_t *mate, struct ct_matching_stats *ms, struct ct_error *err)
+{
+    uint32_t *parent = malloc((n + 1) * sizeof(*parent)), *comp = malloc((n + 1) * sizeof(*comp));
+    uint32_t *local = malloc((n + 1) * sizeof(*local)), *global = malloc((n + 1) * sizeof(*global));
+    uint32_t *cmate = malloc((n + 1) * sizeof(*cmate));
+    size_t *vstart = NULL, *estart = NULL, ncomp = 0, i, c;
+    struct ct_matching_edge *ce = malloc((m + 1) * sizeof(*ce));
+    enum ct_status st = CT_OK;
+
+    memset(ms, 0, sizeof(*ms));
+    ms->certified = true;
+    if (!parent || !comp || !local || !global || !cmate || !ce)
+        goto nomem;
+    for (i = 0; i < n; i++)
+        parent[i] = (uint32_t)i;
+    for (i = 0; i < m; i++) {
+        uint32_t a = edges[i].u, b = edges[i].v;
+        while (parent[a] != a)
+            a = parent[a] = parent[parent[a]];
+        while (parent[b] != b)
+            b = parent[b] = parent[parent[b]];
+        if (a != b)
+            parent[a < b ? b : a] = a < b ? a : b;
+    }
+    for (i = 0; i < n; i++) {
+        uint32_t a = (uint32_t)i;
+        while (parent[a] != a)
+            a = parent[a];
+        comp[i] = a == i ? (uint32_t)ncomp++ : comp[a];
+    }
+    vstart = calloc(ncomp + 1, sizeof(*vstart));
+    estart = calloc(ncomp + 1, sizeof(*estart));
+    if (!vstart || !estart)
+        goto nomem;
+    /* Vertices and edges bucketed by component, in their original order. */
+    for (i = 0; i < n; i++)
+        vstart[comp[i] + 1]++;
+    for (i = 0; i < m; i++)
+        estart[comp[edges[i].u] + 1]++;
+    for (c = 0; c < ncomp; c++) {
+        vstart[c + 1] += vstart[c];
+        estart[c + 1] += estart[c];
+    }
+    for (i = 0; i < n; i++) {
+        local[i] = (uint32_t)(vstart[comp[i]]++);
+        global[local[i]] = (uint32_t)i;
+    }
+    for (c = ncomp; c > 0; c--)
+        vstart[c] = vstart[c - 1];
+    vstart[0] = 0;
+    for (i = 0; i < m; i++) {
+        size_t at = estart[comp[edges[i].u]]++;
+        ce[at].u = local[edges[i].u] - (uint32_t)vstart[comp[edges[i].u]];
+        ce[at].v = local[edges[i].v] - (uint32_t)vstart[comp[edges[i].u]];
+        ce[at].w = edges[i].w;
+    }
+    for (c = ncomp; c > 0; c--)
+        estart[c] = estart[c - 1];
+    estart[0] = 0;
+    for (c = 0; c < ncomp; c++) {
+        struct ct_matching_stats cs;
+        size_t nv = vstart[c + 1] - vstart[c], v;
+
+        st = ct_matching_solve(nv, ce + estart[c], estart[c + 1] - estart[c], flags, cmate, NULL,
+                               &cs, err);
+        if (st != CT_OK)
+            goto done;
+        for (v = 0; v < nv; v++)
+            mate[global[vstart[c] + v]] =
+                cmate[v] == CT_MATCHING_NONE ? CT_MATCHING_NONE : global[vstart[c] + cmate[v]];
+        ms->stages += cs.stages;
+        ms->dual_updates += cs.dual_updates;
+        ms->blossoms += cs.blossoms;
+        ms->expansions += cs.expansions;
+        ms->exposed += cs.exposed;
+        ms->initial += cs.initial;
+        ms->certified = ms->certified && cs.certified;
+        ms->exact_pass = ms->exact_pass || cs.exact_pass;
+    }
+    goto done;
+nomem:
+    st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+done:
+    free(parent);
+    free(comp);
+    free(local);
+    free(global);
+    free(cmate);
+    free(vstart);
+    free(estart);
+    free(ce);
+    return st;
+}
+
+/*
  * Build the matching graph from the candidate list (every allowed pair when
  * use_all), with a dummy vertex when the number of members who can be grouped
  * is odd, and solve it. OUT: mate per matching vertex, duals, stats.
@@ -1230,6 +1624,23 @@ solve_graph(struct plan *pl, bool use_all, unsigned flags, uint32_t *mate,
     if (pl->nv % 2 == 1) {
         pl->dummy = (uint32_t)pl->nv;
         dummy_tier(pl, tier);
+        /* Large rounds: keep the dummy inside a block with an odd number
+         * of members to group, and someone of the tier, so that the blocks
+         * stay separate graphs. */
+        if (pl->block != NULL && !use_all) {
+            uint32_t *count = calloc(pl->ne + 1, sizeof(*count)), odd = NONE;
+            if (count != NULL) {
+                for (i = 0; i < pl->ne; i++)
+                    if (pl->vof[i] != NONE)
+                        count[pl->block[i]]++;
+                for (i = 0; i < pl->ne && odd == NONE; i++)
+                    if (tier[i] && count[pl->block[i]] % 2 == 1)
+                        odd = pl->block[i];
+                for (i = 0; i < pl->ne && odd != NONE; i++)
+                    tier[i] = tier[i] && pl->block[i] == odd;
+                free(count);
+            }
+        }
         for (i = 0; i < pl->ne; i++) {
             int64_t w;
             if (!tier[i])
@@ -1247,6 +1658,10 @@ solve_graph(struct plan *pl, bool use_all, unsigned flags, uint32_t *mate,
     }
     pl->stats.candidate_edges = m;
     pl->stats.solves++;
+    if (duals == NULL) {
+        st = solve_components(pl->nv + (pl->dummy != NONE), edges, m, flags, mate, ms, err);
+        goto done;
+    }
     st = ct_matching_solve(pl->nv + (pl->dummy != NONE), edges, m, flags, mate, duals, ms, err);
 done:
     free(edges);
@@ -1418,7 +1833,9 @@ match(struct plan *pl, struct ct_error *err)
     for (round = 0;; round++) {
         map_vertices(pl, use_all ? &pl->all : &pl->cand);
         ct_matching_duals_free(&duals);
-        st = solve_graph(pl, use_all, use_all ? CT_MATCHING_EXACT : 0, vmate, &duals, &ms, err);
+        /* Duals are needed for pricing only (rounds up to exact_limit). */
+        st = solve_graph(pl, use_all, use_all ? CT_MATCHING_EXACT : 0, vmate,
+                         pl->ne <= pl->c->p.exact_limit ? &duals : NULL, &ms, err);
         if (st != CT_OK)
             goto done;
         if (use_all) {
@@ -1627,10 +2044,13 @@ improve(struct plan *pl, struct group_build *g, size_t ng, uint32_t *group_of)
             x = g[j].m[0];
             y = g[j].m[1];
             now = pos_weight(pl, a, b) + pos_weight(pl, x, y);
-            alt1 = pos_allowed(pl, a, x) && pos_allowed(pl, b, y)
+            /* The bounds rule out most swaps before anything is scored. */
+            alt1 = bound_weight(pl, a, x) + bound_weight(pl, b, y) > now && pos_allowed(pl, a, x) &&
+                           pos_allowed(pl, b, y)
                        ? pos_weight(pl, a, x) + pos_weight(pl, b, y)
                        : INT64_MIN;
-            alt2 = pos_allowed(pl, a, y) && pos_allowed(pl, b, x)
+            alt2 = bound_weight(pl, a, y) + bound_weight(pl, b, x) > now && pos_allowed(pl, a, y) &&
+                           pos_allowed(pl, b, x)
                        ? pos_weight(pl, a, y) + pos_weight(pl, b, x)
                        : INT64_MIN;
             if (alt1 > now && alt1 >= alt2) {
@@ -1841,6 +2261,7 @@ starvation(struct plan *pl, uint32_t u, bool busy_possible, enum ct_pairing_rule
 static void
 plan_free(struct plan *pl)
 {
+    free(pl->block);
     free(pl->row);
     free(pl->elig);
     free(pl->pos);
@@ -1985,6 +2406,7 @@ ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct
         const struct ct_pairing_member *mi = &m[pl.elig[i]];
         struct prow *rw = &pl.row[i];
         rw->id = mi->id;
+        rw->rho = c->rho[pl.elig[i]];
         rw->member = pl.elig[i];
         rw->org = mi->organisation;
         rw->team = mi->team;

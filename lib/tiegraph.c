@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rng.h"
-
 static int
 cmp_u32(const void *a, const void *b)
 {
@@ -192,32 +190,31 @@ level_free(struct level *l)
 }
 
 /*
- * One round of local moves: each vertex, in a seeded random order, joins the
- * neighbouring community with the largest modularity gain
- * (2m k_in - tot k_i, in integers), staying put unless a move is strictly
- * better (the lowest community id wins among equal moves). Repeats until a
- * pass moves nobody. OUT: comm[] renumbered 0 .. *ncomm-1 by lowest vertex.
- * Returns whether any vertex moved.
+ * One round of local moves: each vertex in turn joins the neighbouring
+ * community with the largest modularity gain (2m k_in - tot k_i, in
+ * integers), staying put unless a move is strictly better (the lowest
+ * community id wins among equal moves). Repeats until a pass moves fewer
+ * than one vertex in a hundred. OUT: comm[] renumbered 0 .. *ncomm-1 by
+ * lowest vertex. Returns whether any vertex moved.
  */
 static bool
-local_moves(const struct level *l, int64_t m2, struct ct_rng *rng, uint32_t *comm, size_t *ncomm,
-            uint32_t *order, int64_t *tot, int64_t *kin, uint32_t *touched)
+local_moves(const struct level *l, int64_t m2, uint32_t *comm, size_t *ncomm, int64_t *tot,
+            int64_t *kin, uint32_t *touched)
 {
-    size_t i, v, pass;
+    size_t v, pass;
     bool moved_any = false;
 
     for (v = 0; v < l->n; v++) {
         comm[v] = (uint32_t)v;
         tot[v] = l->k[v];
         kin[v] = 0;
-        order[v] = (uint32_t)v;
     }
     for (pass = 0; pass < 64; pass++) {
         size_t moved = 0;
+        uint32_t u;
 
-        ct_rng_shuffle_u32(rng, order, l->n);
-        for (i = 0; i < l->n; i++) {
-            uint32_t u = order[i], old = comm[u], best;
+        for (u = 0; u < l->n; u++) {
+            uint32_t old = comm[u], best;
             size_t j, ntouched = 0;
             int64_t best_gain;
 
@@ -252,7 +249,7 @@ local_moves(const struct level *l, int64_t m2, struct ct_rng *rng, uint32_t *com
         if (moved > 0)
             moved_any = true;
         /* Stop when hardly anyone moves: the last moves change little. */
-        if (moved == 0 || moved * 1000 < l->n)
+        if (moved == 0 || moved * 100 < l->n)
             break;
     }
     /* Renumber by lowest vertex; tot[] is reused as the map. */
@@ -331,13 +328,12 @@ done:
 }
 
 enum ct_status
-ct_tiegraph_communities(const struct ct_tiegraph *g, uint64_t seed, uint32_t *label, size_t *count,
+ct_tiegraph_communities(const struct ct_tiegraph *g, uint32_t *label, size_t *count,
                         struct ct_error *err)
 {
     struct level cur, next;
     uint32_t *order = NULL, *comm = NULL, *touched = NULL;
     int64_t *tot = NULL, *kin = NULL, m2;
-    struct ct_rng rng;
     size_t n = g->n, v, ncomm, levels;
     enum ct_status st = CT_OK;
 
@@ -366,9 +362,8 @@ ct_tiegraph_communities(const struct ct_tiegraph *g, uint64_t seed, uint32_t *la
         label[v] = (uint32_t)v;
     }
     m2 = (int64_t)g->offset[n];
-    ct_rng_seed(&rng, seed);
     for (levels = 0; levels < 32; levels++) {
-        bool moved = local_moves(&cur, m2, &rng, comm, &ncomm, order, tot, kin, touched);
+        bool moved = local_moves(&cur, m2, comm, &ncomm, tot, kin, touched);
 
         for (v = 0; v < n; v++)
             label[v] = comm[label[v]];

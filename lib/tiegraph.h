@@ -53,15 +53,17 @@ size_t ct_tiegraph_shared(const struct ct_tiegraph *g, uint32_t a, uint32_t b);
 double ct_tiegraph_overlap(const struct ct_tiegraph *g, uint32_t a, uint32_t b);
 
 /*
- * Communities by the Louvain method: every vertex starts alone; in a seeded
- * random order each joins the neighbouring community that raises modularity
- * most (integer arithmetic, ties to the lowest community id, staying put
- * unless strictly better) until a pass moves fewer than one in a thousand; communities then become
- * the vertices of the next level, until a level changes nothing. Deterministic for a given graph
- * and seed. Labels are renumbered 0 .. k-1 in order of the lowest vertex of each community;
- * isolated vertices stay on their own. OUT: label[0 .. n), *count = k.
+ * Communities by the Louvain method: every vertex starts alone; in vertex
+ * order each joins the neighbouring community that raises modularity most
+ * (integer arithmetic, ties to the lowest community id, staying put unless
+ * strictly better) until a pass moves fewer than one vertex in a hundred;
+ * communities then become the vertices of the next level, until a level
+ * changes nothing. Deterministic: the same graph gives the same labels.
+ * Labels are renumbered 0 .. k-1 in order of the lowest vertex of each
+ * community; isolated vertices stay on their own. OUT: label[0 .. n),
+ * *count = k.
  */
-enum ct_status ct_tiegraph_communities(const struct ct_tiegraph *g, uint64_t seed, uint32_t *label,
-                                       size_t *count, struct ct_error *err);
+enum ct_status ct_tiegraph_communities(const struct ct_tiegraph *g, uint32_t *label, size_t *count,
+                                       struct ct_error *err);
 
 #endif

@@ -86,21 +86,45 @@ test_communities(void **state)
 {
     struct ct_tiegraph *g = two_cliques();
     uint32_t label[13], again[13];
-    size_t k, k2;
-    uint64_t seed;
+    size_t k, k2, v;
 
-    for (seed = 0; seed < 50; seed++) {
-        assert_int_equal(ct_tiegraph_communities(g, seed, label, &k, NULL), CT_OK);
-        assert_int_equal(k, 3);
-        assert_int_equal(label[0], 0);
-        assert_int_equal(label[5], 0);
-        assert_int_equal(label[6], 1);
-        assert_int_equal(label[11], 1);
-        assert_int_equal(label[12], 2);
-        /* Same seed, same labels. */
-        assert_int_equal(ct_tiegraph_communities(g, seed, again, &k2, NULL), CT_OK);
-        assert_memory_equal(label, again, sizeof(label));
+    assert_int_equal(ct_tiegraph_communities(g, label, &k, NULL), CT_OK);
+    assert_int_equal(k, 3);
+    for (v = 0; v < 6; v++) {
+        assert_int_equal(label[v], 0);
+        assert_int_equal(label[6 + v], 1);
     }
+    assert_int_equal(label[12], 2);
+    /* Deterministic. */
+    assert_int_equal(ct_tiegraph_communities(g, again, &k2, NULL), CT_OK);
+    assert_memory_equal(label, again, sizeof(label));
+    ct_tiegraph_free(g);
+}
+
+/* Eight 5-cliques in a ring, one edge between neighbours: eight communities. */
+static void
+test_ring_of_cliques(void **state)
+{
+    struct ct_tiegraph_edge e[8 * 11];
+    struct ct_tiegraph *g;
+    uint32_t label[40];
+    size_t m = 0, k, c, a, b;
+
+    for (c = 0; c < 8; c++) {
+        for (a = 0; a < 5; a++)
+            for (b = a + 1; b < 5; b++) {
+                e[m].a = (uint32_t)(5 * c + a);
+                e[m++].b = (uint32_t)(5 * c + b);
+            }
+        e[m].a = (uint32_t)(5 * c + 4);
+        e[m++].b = (uint32_t)((5 * c + 5) % 40);
+    }
+    assert_int_equal(ct_tiegraph_new(40, e, m, &g, NULL), CT_OK);
+    assert_int_equal(ct_tiegraph_communities(g, label, &k, NULL), CT_OK);
+    assert_int_equal(k, 8);
+    for (c = 0; c < 8; c++)
+        for (a = 0; a < 5; a++)
+            assert_int_equal(label[5 * c + a], c);
     ct_tiegraph_free(g);
 }
 
@@ -112,7 +136,7 @@ test_empty(void **state)
     size_t k;
 
     assert_int_equal(ct_tiegraph_new(0, NULL, 0, &g, NULL), CT_OK);
-    assert_int_equal(ct_tiegraph_communities(g, 1, label, &k, NULL), CT_OK);
+    assert_int_equal(ct_tiegraph_communities(g, label, &k, NULL), CT_OK);
     assert_int_equal(k, 0);
     ct_tiegraph_free(g);
 }
@@ -121,9 +145,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_build_dedup),
-        cmocka_unit_test(test_overlap),
-        cmocka_unit_test(test_communities),
+        cmocka_unit_test(test_build_dedup), cmocka_unit_test(test_overlap),
+        cmocka_unit_test(test_communities), cmocka_unit_test(test_ring_of_cliques),
         cmocka_unit_test(test_empty),
     };
 
