@@ -35,6 +35,7 @@
 #define SALT_CIRCLE     UINT64_C(0x636972636c652121)
 #define SALT_BLOCKS     UINT64_C(0x626c6f636b732121)
 #define BLOCK_SIZE      4000 /* members per block in large rounds */
+#define BOUND_CACHE     2048 /* up to this many members, pair bounds are kept */
 
 struct pair_slot {
     uint64_t key; /* (min << 32 | max), 0 = empty */
@@ -850,6 +851,7 @@ topk_offer(struct topk *t, uint32_t who, int64_t w)
 struct prow {
     int64_t id;
     double rho;
+    uint64_t met_org, met_team, met_role; /* bit sets, when the ids are small */
     uint32_t member;
     uint32_t org, team, site, role, comm;
     uint32_t contacts; /* has a contact in the tie graph */
@@ -873,6 +875,7 @@ struct plan {
     uint32_t *mate;         /* per position: partner position, or NONE */
     uint32_t dummy_partner; /* position, or NONE */
     uint32_t *block;        /* per position, large rounds only (else NULL) */
+    int64_t *bcache;        /* every pair's bound (rounds up to BOUND_CACHE members) */
     struct ct_pairing_stats stats;
 };
 
@@ -892,22 +895,28 @@ bound_pair(const struct plan *pl, uint32_t i, uint32_t j)
 
     if (differ_known(a->org, b->org)) {
         s += p->weight_organisation;
-        nov += !has_met(&c->met_org, a->member, b->org) + !has_met(&c->met_org, b->member, a->org);
+        if (c->met_org.bit != NULL)
+            nov += (double)(!((a->met_org >> b->org) & 1) + !((b->met_org >> a->org) & 1));
+        else
+            nov +=
+                !has_met(&c->met_org, a->member, b->org) + !has_met(&c->met_org, b->member, a->org);
     }
     if (differ_known(a->team, b->team)) {
         s += p->weight_team;
         if (c->met_team.bit != NULL)
-            nov += 0.25 * (!has_met(&c->met_team, a->member, b->team) +
-                           !has_met(&c->met_team, b->member, a->team));
+            nov += 0.25 * (!((a->met_team >> b->team) & 1) + !((b->met_team >> a->team) & 1));
         else
-            nov += 0.5;
+            nov += 0.5; /* a bound: taken as new */
     }
     if (differ_known(a->site, b->site))
         s += p->weight_site;
     if (differ_known(a->role, b->role)) {
         s += p->weight_role;
-        nov += 0.25 * (!has_met(&c->met_role, a->member, b->role) +
-                       !has_met(&c->met_role, b->member, a->role));
+        if (c->met_role.bit != NULL)
+            nov += 0.25 * (!((a->met_role >> b->role) & 1) + !((b->met_role >> a->role) & 1));
+        else
+            nov += 0.25 * (!has_met(&c->met_role, a->member, b->role) +
+                           !has_met(&c->met_role, b->member, a->role));
     }
     if (a->contacts && b->contacts && a->comm != b->comm)
         s += p->weight_bridge;
@@ -922,6 +931,22 @@ static int64_t
 bound_weight(const struct plan *pl, uint32_t i, uint32_t j)
 {
     return weight_of(bound_pair(pl, i, j)) + 1;
+}
+
+/* Where pair i < j sits in the triangular cache. */
+static size_t
+bcache_index(const struct plan *pl, uint32_t i, uint32_t j)
+{
+    return (size_t)i * (2 * pl->ne - i - 1) / 2 + (j - i - 1);
+}
+
+/* The bound of any pair, from the cache when there is one. */
+static int64_t
+bound_cached(const struct plan *pl, uint32_t i, uint32_t j)
+{
+    if (pl->bcache == NULL)
+        return bound_weight(pl, i, j);
+    return pl->bcache[i < j ? bcache_index(pl, i, j) : bcache_index(pl, j, i)];
 }
 
 static bool
@@ -948,6 +973,11 @@ candidates_full(struct plan *pl)
 
     if (!tk || !who || !w)
         goto done;
+    if (pl->ne <= BOUND_CACHE && pl->ne >= 2) {
+        pl->bcache = malloc(pl->ne * (pl->ne - 1) / 2 * sizeof(*pl->bcache));
+        if (pl->bcache == NULL)
+            goto done;
+    }
     for (i = 0; i < pl->ne; i++) {
         tk[i].who = who + i * k;
         tk[i].w = w + i * k;
@@ -958,6 +988,8 @@ candidates_full(struct plan *pl)
         for (j = i + 1; j < pl->ne; j++) {
             int64_t b = bound_weight(pl, (uint32_t)i, (uint32_t)j);
 
+            if (pl->bcache != NULL)
+                pl->bcache[bcache_index(pl, (uint32_t)i, (uint32_t)j)] = b;
             if (tk[i].n == k && tk[j].n == k && b < tk[i].w[0] && b < tk[j].w[0])
                 continue;
             if (!pos_pair_allowed(pl, (uint32_t)i, (uint32_t)j))
@@ -1727,7 +1759,7 @@ price(struct plan *pl, const struct ct_matching_duals *duals)
                 int64_t w;
 
                 pl->stats.priced_pairs++;
-                if (4 * bound_weight(pl, pa, pb) <= dual[a] + dual[b])
+                if (4 * bound_cached(pl, pa, pb) <= dual[a] + dual[b])
                     continue;
                 if (!pos_pair_allowed(pl, pa, pb))
                     continue;
@@ -2261,6 +2293,7 @@ starvation(struct plan *pl, uint32_t u, bool busy_possible, enum ct_pairing_rule
 static void
 plan_free(struct plan *pl)
 {
+    free(pl->bcache);
     free(pl->block);
     free(pl->row);
     free(pl->elig);
@@ -2407,6 +2440,9 @@ ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct
         struct prow *rw = &pl.row[i];
         rw->id = mi->id;
         rw->rho = c->rho[pl.elig[i]];
+        rw->met_org = c->met_org.bit ? c->met_org.bit[pl.elig[i]] : 0;
+        rw->met_team = c->met_team.bit ? c->met_team.bit[pl.elig[i]] : 0;
+        rw->met_role = c->met_role.bit ? c->met_role.bit[pl.elig[i]] : 0;
         rw->member = pl.elig[i];
         rw->org = mi->organisation;
         rw->team = mi->team;
