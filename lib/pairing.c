@@ -2506,6 +2506,23 @@ ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct
     r->unpaired = calloc(pl.ne + 1, sizeof(*r->unpaired));
     if (r->unpaired == NULL)
         goto nomem;
+    /* Two left-over members who may meet make a pair (the retries above can
+     * leave such a pair behind). */
+    for (i = 0; i < pl.ne; i++) {
+        size_t j;
+        if (group_of[i] != NONE || (i == pl.dummy_partner && c->p.odd == CT_ODD_SIT_OUT))
+            continue;
+        for (j = i + 1; j < pl.ne; j++) {
+            if (group_of[j] != NONE || (j == pl.dummy_partner && c->p.odd == CT_ODD_SIT_OUT) ||
+                !pos_allowed(&pl, (uint32_t)i, (uint32_t)j))
+                continue;
+            g[ng].m[0] = (uint32_t)i;
+            g[ng].m[1] = (uint32_t)j;
+            g[ng].size = 2;
+            group_of[i] = group_of[j] = (uint32_t)ng++;
+            break;
+        }
+    }
     for (i = 0; i < pl.ne; i++) {
         enum ct_pairing_rule rule = CT_RULE_NONE;
         char *reason = NULL;
