@@ -1230,10 +1230,50 @@ dual_descent(struct solver *s)
     }
 }
 
-static enum ct_status
-run(struct solver *s, struct ct_error *err)
+/*
+ * Start from a previous solution: its duals (blossoms folded in), raised at
+ * one end of every edge they leave infeasible; its matched edges that are
+ * still tight. Exposed vertices get even duals, as the dual descent would
+ * give them, so that every tree shares one parity.
+ */
+static void
+warm_start(struct solver *s, const struct ct_matching_start *start)
 {
-    dual_descent(s);
+    uint32_t v, k, j;
+
+    for (v = 0; v < s->nv; v++)
+        s->dual[v] = start->dual[v];
+    for (k = 0; k < s->ne; k++) {
+        int64_t need = 2 * s->w[k] - s->dual[s->end[2 * k]] - s->dual[s->end[2 * k + 1]];
+        if (need > 0)
+            s->dual[s->end[2 * k]] += need;
+    }
+    for (v = 0; v < s->nv; v++) {
+        uint32_t partner = start->mate[v];
+        if (partner == NONE || partner <= v || partner >= s->nv || start->mate[partner] != v)
+            continue;
+        for (j = s->adjoff[v]; j < s->adjoff[v + 1]; j++) {
+            uint32_t p = s->adj[j];
+            if (s->end[p] == partner && slack(s, p >> 1) == 0 && s->mate[partner] == NONE) {
+                s->mate[v] = p;
+                s->mate[partner] = p ^ 1;
+                s->stats->initial++;
+                break;
+            }
+        }
+    }
+    for (v = 0; v < s->nv; v++)
+        if (s->mate[v] == NONE && (s->dual[v] & 1))
+            s->dual[v]++;
+}
+
+static enum ct_status
+run(struct solver *s, struct ct_error *err, const struct ct_matching_start *start)
+{
+    if (start != NULL)
+        warm_start(s, start);
+    else
+        dual_descent(s);
     grow(s);
     if (s->nomem)
         return ct_error_set(err, CT_ENOMEM, "matching: out of memory");
@@ -1347,7 +1387,7 @@ exact_pass(size_t n, const struct ct_matching_edge *edges, size_t m, uint32_t *m
     hs_live = true;
     if (!solver_init(&hs, (uint32_t)(2 * nl), h, (uint32_t)nh, &hstats))
         goto nomem;
-    st = run(&hs, err);
+    st = run(&hs, err, NULL);
     if (st != CT_OK)
         goto done;
     for (i = 0; i < nl; i++) {
@@ -1456,10 +1496,30 @@ ct_matching_duals_improves(const struct ct_matching_duals *d, uint32_t u, uint32
     return d->zsum[a] < need;
 }
 
+void
+ct_matching_duals_fold(const struct ct_matching_duals *d, int64_t *dual)
+{
+    size_t v;
+
+    /* zsum is twice the blossom duals; half of it on each end covers every
+     * edge inside a blossom (both ends get at least the shared part). */
+    for (v = 0; v < d->n; v++)
+        dual[v] = d->vertex[v] + (d->parent[v] == NONE ? 0 : d->zsum[d->parent[v]] / 2);
+}
+
 enum ct_status
 ct_matching_solve(size_t n, const struct ct_matching_edge *edges, size_t m, unsigned flags,
                   uint32_t *mate, struct ct_matching_duals *duals, struct ct_matching_stats *stats,
                   struct ct_error *err)
+{
+    return ct_matching_solve_from(n, edges, m, flags, NULL, mate, duals, stats, err);
+}
+
+enum ct_status
+ct_matching_solve_from(size_t n, const struct ct_matching_edge *edges, size_t m, unsigned flags,
+                       const struct ct_matching_start *start, uint32_t *mate,
+                       struct ct_matching_duals *duals, struct ct_matching_stats *stats,
+                       struct ct_error *err)
 {
     struct ct_matching_stats local_stats;
     struct solver s;
@@ -1486,7 +1546,7 @@ ct_matching_solve(size_t n, const struct ct_matching_edge *edges, size_t m, unsi
         solver_free(&s);
         return ct_error_set(err, CT_ENOMEM, "matching: out of memory");
     }
-    st = run(&s, err);
+    st = run(&s, err, start);
     if (st == CT_OK) {
         size_t exposed = 0;
         for (i = 0; i < n; i++) {

@@ -37,6 +37,23 @@ struct ct_matching_duals {
     int64_t *zsum;    /* 2n: twice the blossom duals from this blossom to the top */
 };
 
+/*
+ * Where a solve may start from: a previous solution on (part of) the same
+ * vertices, for instance before pricing added edges. Any matching and any
+ * duals will do (the solver repairs them); good ones save most of the work.
+ */
+struct ct_matching_start {
+    const uint32_t *mate; /* n: partner or CT_MATCHING_NONE */
+    const int64_t *dual;  /* n: vertex duals with blossom duals folded in */
+};
+
+/*
+ * The previous solution's duals folded for a warm start: each vertex's dual
+ * plus the duals of the blossoms around it, which keeps every edge of the
+ * previous graph feasible without blossoms. OUT: dual[0 .. duals->n).
+ */
+void ct_matching_duals_fold(const struct ct_matching_duals *duals, int64_t *dual);
+
 /* Exact also when the graph has no perfect matching (see ct_matching_solve). */
 #define CT_MATCHING_EXACT 1u
 
@@ -81,6 +98,12 @@ struct ct_matching_stats {
 enum ct_status ct_matching_solve(size_t n, const struct ct_matching_edge *edges, size_t m,
                                  unsigned flags, uint32_t *mate, struct ct_matching_duals *duals,
                                  struct ct_matching_stats *stats, struct ct_error *err);
+
+/* ct_matching_solve from a previous solution instead of the dual descent. */
+enum ct_status ct_matching_solve_from(size_t n, const struct ct_matching_edge *edges, size_t m,
+                                      unsigned flags, const struct ct_matching_start *start,
+                                      uint32_t *mate, struct ct_matching_duals *duals,
+                                      struct ct_matching_stats *stats, struct ct_error *err);
 
 /*
  * Whether an edge u-v of weight w, absent from the solved graph, has a

@@ -1613,8 +1613,9 @@ done:
  * is odd, and solve it. OUT: mate per matching vertex, duals, stats.
  */
 static enum ct_status
-solve_graph(struct plan *pl, bool use_all, unsigned flags, uint32_t *mate,
-            struct ct_matching_duals *duals, struct ct_matching_stats *ms, struct ct_error *err)
+solve_graph(struct plan *pl, bool use_all, unsigned flags, const struct ct_matching_start *start,
+            uint32_t *mate, struct ct_matching_duals *duals, struct ct_matching_stats *ms,
+            struct ct_error *err)
 {
     const struct cand_list *l = use_all ? &pl->all : &pl->cand;
     struct ct_matching_edge *edges = NULL;
@@ -1694,7 +1695,8 @@ solve_graph(struct plan *pl, bool use_all, unsigned flags, uint32_t *mate,
         st = solve_components(pl->nv + (pl->dummy != NONE), edges, m, flags, mate, ms, err);
         goto done;
     }
-    st = ct_matching_solve(pl->nv + (pl->dummy != NONE), edges, m, flags, mate, duals, ms, err);
+    st = ct_matching_solve_from(pl->nv + (pl->dummy != NONE), edges, m, flags, start, mate, duals,
+                                ms, err);
 done:
     free(edges);
     free(best1);
@@ -1850,6 +1852,10 @@ static enum ct_status
 match(struct plan *pl, struct ct_error *err)
 {
     uint32_t *vmate = malloc((pl->ne + 2) * sizeof(*vmate));
+    uint32_t *prev_mate = malloc((pl->ne + 2) * sizeof(*prev_mate));
+    int64_t *prev_dual = malloc((pl->ne + 2) * sizeof(*prev_dual));
+    struct ct_matching_start start;
+    size_t prev_n = SIZE_MAX;
     struct ct_matching_duals duals;
     struct ct_matching_stats ms;
     bool use_all = false, widened = false;
@@ -1857,7 +1863,9 @@ match(struct plan *pl, struct ct_error *err)
     size_t v, round;
 
     memset(&duals, 0, sizeof(duals));
-    if (!vmate) {
+    start.mate = prev_mate;
+    start.dual = prev_dual;
+    if (!vmate || !prev_mate || !prev_dual) {
         st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
         goto done;
     }
@@ -1865,8 +1873,10 @@ match(struct plan *pl, struct ct_error *err)
     for (round = 0;; round++) {
         map_vertices(pl, use_all ? &pl->all : &pl->cand);
         ct_matching_duals_free(&duals);
-        /* Duals are needed for pricing only (rounds up to exact_limit). */
-        st = solve_graph(pl, use_all, use_all ? CT_MATCHING_EXACT : 0, vmate,
+        /* Duals are needed for pricing only (rounds up to exact_limit);
+         * after pricing, the last solution is where the next one starts. */
+        st = solve_graph(pl, use_all, use_all ? CT_MATCHING_EXACT : 0,
+                         !use_all && prev_n == pl->nv + (pl->nv % 2) ? &start : NULL, vmate,
                          pl->ne <= pl->c->p.exact_limit ? &duals : NULL, &ms, err);
         if (st != CT_OK)
             goto done;
@@ -1901,6 +1911,9 @@ match(struct plan *pl, struct ct_error *err)
         if (pl->ne > pl->c->p.exact_limit || round >= MAX_PRICING_ROUNDS)
             break;
         v = price(pl, &duals);
+        prev_n = pl->nv + (pl->nv % 2);
+        memcpy(prev_mate, vmate, prev_n * sizeof(*prev_mate));
+        ct_matching_duals_fold(&duals, prev_dual);
         if (v == SIZE_MAX) {
             st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
             goto done;
@@ -1926,6 +1939,8 @@ match(struct plan *pl, struct ct_error *err)
 done:
     ct_matching_duals_free(&duals);
     free(vmate);
+    free(prev_mate);
+    free(prev_dual);
     return st;
 }
 

@@ -86,8 +86,8 @@ net_add_meeting(struct net *net, uint32_t a, uint32_t b, uint32_t ago)
 }
 
 /*
- * n members in norgs organisations whose sizes fall from about 30% to 3%
- * (geometrically), teams of about 10 inside each organisation, 2-4 sites per
+ * n members in norgs organisations of unequal sizes (30% down to 3% for
+ * twelve), teams of about 10 inside each organisation, 2-4 sites per
  * organisation, 8 roles network-wide, three time zones (most in London),
  * 0-3 declared ties inside the team, a few exclusions, and past_rounds of
  * random pairings as history.
@@ -110,10 +110,12 @@ net_generate(struct net *net, size_t n, size_t norgs, unsigned past_rounds, uint
     net->n = n;
     net->norgs = norgs;
     net->m = xcalloc(n, sizeof(*net->m));
-    /* Sizes: 30% down to 3%, geometric. */
+    /* Sizes: for 12 organisations 30% down to 3% (30, 15, 10, 8, 7, 6, 5, 5,
+     * 4, 4, 3, 3); otherwise falling geometrically by a factor of ten. */
     ratio = norgs > 1 ? pow(0.1, 1.0 / (double)(norgs - 1)) : 1;
     for (o = 0; o < norgs; o++) {
-        share[o] = 0.30 * pow(ratio, (double)o);
+        static const double twelve[12] = {30, 15, 10, 8, 7, 6, 5, 5, 4, 4, 3, 3};
+        share[o] = norgs == 12 ? twelve[o] : 0.30 * pow(ratio, (double)o);
         total += share[o];
     }
     for (o = 0; o < norgs; o++) {
