@@ -176,15 +176,32 @@ test_large_weights(void **state)
     run_random(6, 1000, 12, 50, -1000000000, 1000000000, CT_MATCHING_EXACT, &nonperfect);
 }
 
+/* The weight of a matching: each matched pair counts its heaviest edge. */
 static int64_t
 matching_weight(const struct ct_matching_edge *all, size_t nall, const uint32_t *mate)
 {
-    int64_t w = 0;
-    size_t k;
+    int64_t w = 0, *best;
+    size_t k, n = 0;
 
-    for (k = 0; k < nall; k++)
-        if (mate[all[k].u] == all[k].v)
-            w += all[k].w;
+    for (k = 0; k < nall; k++) {
+        if (all[k].u + 1 > n)
+            n = all[k].u + 1;
+        if (all[k].v + 1 > n)
+            n = all[k].v + 1;
+    }
+    best = malloc((n + 1) * sizeof(*best));
+    assert_non_null(best);
+    for (k = 0; k < n; k++)
+        best[k] = INT64_MIN;
+    for (k = 0; k < nall; k++) {
+        uint32_t lo = all[k].u < all[k].v ? all[k].u : all[k].v;
+        if (mate[all[k].u] == all[k].v && all[k].w > best[lo])
+            best[lo] = all[k].w;
+    }
+    for (k = 0; k < n; k++)
+        if (best[k] != INT64_MIN)
+            w += best[k];
+    free(best);
     return w;
 }
 
@@ -376,6 +393,79 @@ test_certificate_large(void **state)
     }
 }
 
+/* Warm starts reach the same optimum, from a good start or from nonsense. */
+static void
+test_warm_start(void **state)
+{
+    struct ct_rng rng;
+    int t;
+
+    ct_rng_seed(&rng, 4242);
+    for (t = 0; t < 300; t++) {
+        size_t n = 2 * (5 + (size_t)ct_rng_below(&rng, 200)), m = 0, sub = 0, i,
+               deg = 3 + ct_rng_below(&rng, 8);
+        struct ct_matching_edge *e = malloc((n * deg + n) * sizeof(*e));
+        uint32_t *perm = malloc(n * sizeof(*perm)), *mate = malloc(n * sizeof(*mate));
+        uint32_t *mate2 = malloc(n * sizeof(*mate2)), *junk = malloc(n * sizeof(*junk));
+        int64_t *dual = malloc(n * sizeof(*dual)), wcold, wwarm;
+        struct ct_matching_duals d;
+        struct ct_matching_start start;
+        struct ct_matching_stats st;
+
+        assert_non_null(e);
+        assert_non_null(junk);
+        for (i = 0; i < n; i++)
+            perm[i] = (uint32_t)i;
+        ct_rng_shuffle_u32(&rng, perm, n);
+        for (i = 0; i + 1 < n; i += 2) {
+            e[m].u = perm[i];
+            e[m].v = perm[i + 1];
+            e[m++].w = (int64_t)ct_rng_below(&rng, 50);
+        }
+        sub = m + (n * deg / 2) / 2; /* the first solve sees about half the edges */
+        for (i = 0; i < n * deg / 2; i++) {
+            e[m].u = (uint32_t)ct_rng_below(&rng, n);
+            e[m].v = (uint32_t)ct_rng_below(&rng, n);
+            if (e[m].u == e[m].v)
+                continue;
+            e[m++].w = (int64_t)ct_rng_below(&rng, 50) - (int64_t)ct_rng_below(&rng, 20);
+        }
+        if (sub > m)
+            sub = m;
+        assert_int_equal(ct_matching_solve(n, e, m, 0, mate, NULL, NULL, NULL), CT_OK);
+        wcold = matching_weight(e, m, mate);
+        /* From the solution of a subgraph, as after pricing. */
+        assert_int_equal(ct_matching_solve(n, e, sub, 0, mate2, &d, &st, NULL), CT_OK);
+        assert_true(st.certified);
+        ct_matching_duals_fold(&d, dual);
+        ct_matching_duals_free(&d);
+        start.mate = mate2;
+        start.dual = dual;
+        assert_int_equal(ct_matching_solve_from(n, e, m, 0, &start, mate, &d, &st, NULL), CT_OK);
+        wwarm = matching_weight(e, m, mate);
+        assert_true(wwarm == wcold);
+        check_certificate(n, e, m, mate, &d);
+        ct_matching_duals_free(&d);
+        /* From nonsense: random duals of any parity, a mate that is no
+         * matching at all. */
+        for (i = 0; i < n; i++) {
+            dual[i] = (int64_t)ct_rng_below(&rng, 400) - 200;
+            junk[i] = (uint32_t)ct_rng_below(&rng, n + 5);
+        }
+        start.mate = junk;
+        assert_int_equal(ct_matching_solve_from(n, e, m, 0, &start, mate, &d, &st, NULL), CT_OK);
+        assert_true(matching_weight(e, m, mate) == wcold);
+        check_certificate(n, e, m, mate, &d);
+        ct_matching_duals_free(&d);
+        free(e);
+        free(perm);
+        free(mate);
+        free(mate2);
+        free(junk);
+        free(dual);
+    }
+}
+
 static void
 test_corner_cases(void **state)
 {
@@ -409,7 +499,7 @@ main(void)
         cmocka_unit_test(test_corner_cases),      cmocka_unit_test(test_random_dense),
         cmocka_unit_test(test_random_sparse),     cmocka_unit_test(test_random_ties_and_negative),
         cmocka_unit_test(test_large_weights),     cmocka_unit_test(test_pricing_certificate),
-        cmocka_unit_test(test_certificate_large),
+        cmocka_unit_test(test_certificate_large), cmocka_unit_test(test_warm_start),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
