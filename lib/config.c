@@ -9,10 +9,10 @@
 
 #include "util.h"
 
-#define CT_DEFAULT_PROMPTS                                                                         \
-    "What are the main things you are responsible for, and who depends on them?\n"                 \
-    "What part of your work do you find most meaningful?\n"                                        \
-    "Where does your work help the other's, and where does it get in the way?\n"                   \
+#define CT_DEFAULT_PROMPTS                                                                 \
+    "What are the main things you are responsible for, and who depends on them?\n"          \
+    "What part of your work do you find most meaningful?\n"                                \
+    "Where does your work help the other's, and where does it get in the way?\n"           \
     "When are your goals aligned, and when do you find yourselves at cross-purposes?"
 
 struct ct_config *

@@ -45,19 +45,19 @@ struct ct_config {
     } roster;
 
     struct {
-        char *rrule;            /* default "FREQ=MONTHLY;BYDAY=1MO" */
-        char *start;            /* YYYY-MM-DD or NULL (first run) */
-        int time_minutes;       /* minutes after midnight, default 09:00 */
-        int64_t review_period;  /* seconds, default 2d */
-        int64_t meeting_window; /* seconds, default 14d */
-        int64_t duration;       /* seconds, default 30m */
-        int work_start_minutes; /* default 09:00 */
-        int work_end_minutes;   /* default 17:00 */
-        unsigned working_days;  /* bit 0 = Monday ... bit 6 = Sunday; default MO-FR */
+        char *rrule;             /* default "FREQ=MONTHLY;BYDAY=1MO" */
+        char *start;             /* YYYY-MM-DD or NULL (first run) */
+        int time_minutes;        /* minutes after midnight, default 09:00 */
+        int64_t review_period;   /* seconds, default 2d */
+        int64_t meeting_window;  /* seconds, default 14d */
+        int64_t duration;        /* seconds, default 30m */
+        int work_start_minutes;  /* default 09:00 */
+        int work_end_minutes;    /* default 17:00 */
+        unsigned working_days;   /* bit 0 = Monday ... bit 6 = Sunday; default MO-FR */
     } schedule;
 
     struct {
-        int avoid_repeats;          /* rounds; 0 means "always" (never repeat) */
+        int avoid_repeats;         /* rounds; 0 means "always" (never repeat) */
         unsigned require_different; /* enum ct_boundary bits, default none */
         double weight_organisation;
         double weight_team;
@@ -124,8 +124,8 @@ struct ct_config *ct_config_new_defaults(void);
 enum ct_status ct_config_load(const char *path, struct ct_config **out, struct ct_diags *diags);
 
 /* Same, from a string already in memory; name is used in messages. */
-enum ct_status ct_config_load_string(const char *name, const char *text, struct ct_config **out,
-                                     struct ct_diags *diags);
+enum ct_status ct_config_load_string(const char *name, const char *text,
+                                     struct ct_config **out, struct ct_diags *diags);
 
 void ct_config_free(struct ct_config *cfg);
 

@@ -15,34 +15,20 @@ const char *
 ct_status_str(enum ct_status status)
 {
     switch (status) {
-    case CT_OK:
-        return "success";
-    case CT_EUSAGE:
-        return "usage error";
-    case CT_EDATA:
-        return "invalid data";
-    case CT_ENOINPUT:
-        return "input missing";
-    case CT_ENOTFOUND:
-        return "not found";
-    case CT_EUNAVAIL:
-        return "service unavailable";
-    case CT_ETEMP:
-        return "temporary failure";
-    case CT_EPERM:
-        return "permanent failure";
-    case CT_EIO:
-        return "I/O error";
-    case CT_ECONFIG:
-        return "configuration error";
-    case CT_ENOMEM:
-        return "out of memory";
-    case CT_ESTATE:
-        return "invalid state";
-    case CT_EBUSY:
-        return "resource busy";
-    case CT_EINTERNAL:
-        return "internal error";
+    case CT_OK: return "success";
+    case CT_EUSAGE: return "usage error";
+    case CT_EDATA: return "invalid data";
+    case CT_ENOINPUT: return "input missing";
+    case CT_ENOTFOUND: return "not found";
+    case CT_EUNAVAIL: return "service unavailable";
+    case CT_ETEMP: return "temporary failure";
+    case CT_EPERM: return "permanent failure";
+    case CT_EIO: return "I/O error";
+    case CT_ECONFIG: return "configuration error";
+    case CT_ENOMEM: return "out of memory";
+    case CT_ESTATE: return "invalid state";
+    case CT_EBUSY: return "resource busy";
+    case CT_EINTERNAL: return "internal error";
     }
     return "unknown status";
 }
@@ -51,34 +37,20 @@ int
 ct_status_exit(enum ct_status status)
 {
     switch (status) {
-    case CT_OK:
-        return EX_OK;
-    case CT_EUSAGE:
-        return EX_USAGE;
-    case CT_EDATA:
-        return EX_DATAERR;
-    case CT_ENOINPUT:
-        return EX_NOINPUT;
-    case CT_ENOTFOUND:
-        return EX_DATAERR;
-    case CT_EUNAVAIL:
-        return EX_UNAVAILABLE;
-    case CT_ETEMP:
-        return EX_TEMPFAIL;
-    case CT_EPERM:
-        return EX_UNAVAILABLE;
-    case CT_EIO:
-        return EX_IOERR;
-    case CT_ECONFIG:
-        return EX_CONFIG;
-    case CT_ENOMEM:
-        return EX_OSERR;
-    case CT_ESTATE:
-        return EX_DATAERR;
-    case CT_EBUSY:
-        return EX_TEMPFAIL;
-    case CT_EINTERNAL:
-        return EX_SOFTWARE;
+    case CT_OK: return EX_OK;
+    case CT_EUSAGE: return EX_USAGE;
+    case CT_EDATA: return EX_DATAERR;
+    case CT_ENOINPUT: return EX_NOINPUT;
+    case CT_ENOTFOUND: return EX_DATAERR;
+    case CT_EUNAVAIL: return EX_UNAVAILABLE;
+    case CT_ETEMP: return EX_TEMPFAIL;
+    case CT_EPERM: return EX_UNAVAILABLE;
+    case CT_EIO: return EX_IOERR;
+    case CT_ECONFIG: return EX_CONFIG;
+    case CT_ENOMEM: return EX_OSERR;
+    case CT_ESTATE: return EX_DATAERR;
+    case CT_EBUSY: return EX_TEMPFAIL;
+    case CT_EINTERNAL: return EX_SOFTWARE;
     }
     return EX_SOFTWARE;
 }

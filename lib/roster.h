@@ -15,17 +15,17 @@ enum ct_frequency { CT_FREQ_MONTHLY = 1, CT_FREQ_BIMONTHLY = 2, CT_FREQ_QUARTERL
 
 /* One roster row. Optional text fields are NULL when empty. */
 struct ct_roster_entry {
-    long line;   /* line in the CSV where the record starts */
-    char *email; /* as written, validated; compare case-insensitively */
+    long line;          /* line in the CSV where the record starts */
+    char *email;        /* as written, validated; compare case-insensitively */
     char *name;
     char *organisation;
     char *team;
     char *site;
     char *role;
-    char *timezone; /* NULL: the network's */
+    char *timezone;     /* NULL: the network's */
     enum ct_member_status status;
     enum ct_frequency frequency;
-    char **ties; /* e-mails of close colleagues */
+    char **ties;        /* e-mails of close colleagues */
     size_t ties_count;
 };
 
@@ -36,7 +36,7 @@ struct ct_roster {
 
 /* Limits on field sizes; longer fields are errors. */
 #define CT_ROSTER_MAX_FIELD 512
-#define CT_ROSTER_MAX_TIES  200
+#define CT_ROSTER_MAX_TIES 200
 
 /*
  * Parse and validate a roster CSV held in data[0..len). name is the file

@@ -59,7 +59,7 @@ static const char *const ct_migrations[] = {
     "  state TEXT NOT NULL DEFAULT 'planned'"
     "    CHECK (state IN ('planned','sent','cancelled')),"
     "  score REAL NOT NULL DEFAULT 0,"
-    "  explain TEXT,"       /* JSON: score by rule, reasons */
+    "  explain TEXT," /* JSON: score by rule, reasons */
     "  slot_start INTEGER," /* Unix seconds UTC */
     "  slot_minutes INTEGER"
     ");"

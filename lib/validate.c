@@ -189,27 +189,12 @@ ct_parse_duration(const char *s, int64_t *seconds)
         value = value * 10 + (*p - '0');
     }
     switch (*p) {
-    case '\0':
-        unit = 1;
-        break;
-    case 's':
-        unit = 1;
-        p++;
-        break;
-    case 'm':
-        unit = 60;
-        p++;
-        break;
-    case 'h':
-        unit = 3600;
-        p++;
-        break;
-    case 'd':
-        unit = 86400;
-        p++;
-        break;
-    default:
-        return "unknown duration unit (use s, m, h or d)";
+    case '\0': unit = 1; break;
+    case 's': unit = 1; p++; break;
+    case 'm': unit = 60; p++; break;
+    case 'h': unit = 3600; p++; break;
+    case 'd': unit = 86400; p++; break;
+    default: return "unknown duration unit (use s, m, h or d)";
     }
     if (*p != '\0')
         return "not a duration (a number with s, m, h or d, e.g. 30m)";
