@@ -4,7 +4,6 @@
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,9 +68,9 @@ struct ct_config *
 ct_cli_config(struct ct_cli *cli)
 {
     struct ct_diags diags;
+    enum ct_status status;
     struct stat st;
     const char *path;
-    enum ct_status status;
 
     if (cli->config)
         return cli->config;
@@ -81,16 +80,19 @@ ct_cli_config(struct ct_cli *cli)
     if (path == NULL) {
         /* No file anywhere: run on the embedded defaults (first runs, demos). */
         cli->config = ct_config_new_defaults();
-        if (cli->config == NULL)
+        if (cli->config == NULL) {
             ct_cli_error("out of memory");
+            cli->failed_exit = EX_OSERR;
+        }
         return cli->config;
     }
     ct_diags_init(&diags);
+    /* Every problem, a missing file included, arrives as a diagnostic. */
     status = ct_config_load(path, &cli->config, &diags);
     ct_cli_print_diags(&diags);
     ct_diags_free(&diags);
-    if (status == CT_ENOINPUT)
-        ct_cli_error("%s: %s", path, strerror(ENOENT));
+    if (cli->config == NULL)
+        cli->failed_exit = ct_status_exit(status == CT_OK ? CT_ECONFIG : status);
     return cli->config;
 }
 
@@ -104,10 +106,10 @@ ct_cli_store(struct ct_cli *cli)
         return cli->store;
     cfg = ct_cli_config(cli);
     if (cfg == NULL)
-        return NULL;
+        return NULL; /* failed_exit says why */
     ct_error_clear(&err);
     if (ct_store_open(cfg->store.path, &cli->store, &err) != CT_OK) {
-        ct_cli_fail(&err);
+        cli->failed_exit = ct_cli_fail(&err);
         return NULL;
     }
     return cli->store;

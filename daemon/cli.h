@@ -18,6 +18,7 @@ struct ct_cli {
     struct ct_config *config;
     struct ct_store *store;
     bool quiet;
+    int failed_exit; /* exit code after ct_cli_config() or ct_cli_store() returned NULL */
 };
 
 /*
@@ -39,7 +40,10 @@ struct ct_cmd {
  */
 struct ct_config *ct_cli_config(struct ct_cli *cli);
 
-/* Open the store named by the config once; NULL after printing why. */
+/*
+ * Open the store named by the config once; NULL after printing why, with
+ * cli->failed_exit set (78 for a database written by a newer coffeetrial).
+ */
 struct ct_store *ct_cli_store(struct ct_cli *cli);
 
 /* "coffeetrial: message" on stderr. */
@@ -60,5 +64,12 @@ void ct_cli_json_string(FILE *f, const char *s);
 
 /* The command tables each cmd-*.c file exports, ended by an all-NULL entry. */
 extern const struct ct_cmd ct_cmds_config[];
+extern const struct ct_cmd ct_cmds_roster[];
+extern const struct ct_cmd ct_cmds_member[];
+extern const struct ct_cmd ct_cmds_exclude[];
+extern const struct ct_cmd ct_cmds_outbox[];
+extern const struct ct_cmd ct_cmds_outcome[];
+extern const struct ct_cmd ct_cmds_outcome_record[];
+extern const struct ct_cmd ct_cmds_report[];
 
 #endif

@@ -3,6 +3,7 @@
  * the global options, finds the command in the tables the cmd-*.c files
  * export, and runs it. Exit codes follow sysexits.h.
  */
+#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,13 @@
 
 static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_config,
+    ct_cmds_roster,
+    ct_cmds_member,
+    ct_cmds_exclude,
+    ct_cmds_outbox,
+    ct_cmds_outcome,
+    ct_cmds_outcome_record,
+    ct_cmds_report,
 };
 
 static void
@@ -104,6 +112,11 @@ main(int argc, char **argv)
         return EX_USAGE;
     }
     cmd = find_command(argc, argv, &words);
+    /* Once, before any thread or transfer exists (roster URLs, mail, IMAP). */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        ct_cli_error("cannot initialise libcurl");
+        return EX_SOFTWARE;
+    }
     if (cmd == NULL) {
         if (group_exists(argv[0]) && argc == 1)
             ct_cli_error("'%s' needs a command (see coffeetrial --help)", argv[0]);
@@ -113,11 +126,16 @@ main(int argc, char **argv)
             ct_cli_error("unknown command '%s' (see coffeetrial --help)", argv[0]);
         return EX_USAGE;
     }
-    /* The command sees argv[0] = its last word, as getopt expects. */
-    optind = 1;
+    /*
+     * The command sees argv[0] = its last word, as getopt expects. optind
+     * = 0 (not 1) makes glibc and musl start afresh, so the '+' above does
+     * not stick and options may follow operands ("member pause X --until D").
+     */
+    optind = 0;
     rc = cmd->exec(&cli, argc - words + 1, argv + words - 1);
     ct_store_close(cli.store);
     ct_config_free(cli.config);
+    curl_global_cleanup();
     if (fflush(stdout) != 0 && rc == EX_OK) {
         ct_cli_error("write error on standard output");
         rc = EX_IOERR;

@@ -1,56 +1,305 @@
 /*
  * coffeetriald.c: the service that runs the trials: plans rounds on
- * schedule, sends invites, retries, ingests replies. For now it parses its
- * options and checks the configuration; the loop comes with its own issue.
+ * schedule, sends them after review, retries deliveries, reads replies.
+ * This file holds main(): options, configuration, the single-instance
+ * lock and the store; loop.c runs the loop and jobs.c the work.
  */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
-#include "config.h"
+#include "clock.h"
+#include "daemon.h"
+#include "lockfile.h"
+#include "log.h"
+#include "notify.h"
+#include "util.h"
+
+static const char usage_line[] = "usage: coffeetriald [-nv] [-c FILE] [--once]\n";
+
+static void
+usage(FILE *f)
+{
+    fputs(usage_line, f);
+    fputs("\n"
+          "  -c, --config FILE  configuration file (default $COFFEETRIAL_CONFIG, else\n"
+          "                     " CT_CONFIG_DEFAULT_PATH ")\n"
+          "      --once         do all work that is due now, then exit\n"
+          "  -n, --check        check the configuration and exit\n"
+          "  -v, --verbose      log debug lines too\n"
+          "  -h, --help         this help\n"
+          "      --version      print the version\n",
+          f);
+}
+
+/* Log every problem of a file as "FILE:LINE: message". */
+static void
+log_diags(const struct ct_diags *diags)
+{
+    size_t i;
+
+    for (i = 0; i < diags->count; i++) {
+        const struct ct_diag *dg = &diags->items[i];
+        void (*say)(const char *, ...) = dg->severity == CT_ERROR ? ct_log_error : ct_log_warnx;
+
+        if (dg->file && dg->line > 0)
+            say("%s:%ld: %s", dg->file, dg->line, dg->message);
+        else if (dg->file)
+            say("%s: %s", dg->file, dg->message);
+        else
+            say("%s", dg->message);
+    }
+    if (diags->count < diags->errors + diags->warnings)
+        ct_log_error("out of memory: some problems could not be listed");
+}
+
+/* The line of the key a "[section] key ..." message is about, 0 if unknown. */
+static long
+config_key_line(const struct ct_config *cfg, const char *message)
+{
+    char section[32], key[32];
+
+    if (cfg == NULL || sscanf(message, "[%31[a-z_]] %31[a-z_]", section, key) != 2)
+        return 0;
+    return ct_config_line(cfg, section, key);
+}
+
+void
+ct_daemon_log_config_error(const struct ct_config *cfg, const char *path, const char *message)
+{
+    long line = config_key_line(cfg, message);
+
+    if (path && line > 0)
+        ct_log_error("%s:%ld: %s", path, line, message);
+    else
+        ct_log_error("%s: %s", path ? path : "built-in defaults", message);
+}
+
+enum ct_status
+ct_daemon_load_config(const char *option, struct ct_config **cfg, char **path_out)
+{
+    const char *env = getenv("COFFEETRIAL_CONFIG");
+    bool named = (option && *option) || (env && *env);
+    const char *path = ct_config_default_path(option);
+    struct ct_diags diags;
+    struct stat sb;
+    enum ct_status st;
+
+    *cfg = NULL;
+    *path_out = NULL;
+    if (!named && stat(path, &sb) != 0 && errno == ENOENT) {
+        /* No file anywhere: the built-in defaults, as the CLI does. */
+        *cfg = ct_config_new_defaults();
+        if (*cfg == NULL) {
+            ct_log_error("out of memory");
+            return CT_ENOMEM;
+        }
+        return CT_OK;
+    }
+    *path_out = strdup(path);
+    if (*path_out == NULL) {
+        ct_log_error("out of memory");
+        return CT_ENOMEM;
+    }
+    if (stat(path, &sb) != 0) {
+        ct_log_error("%s: cannot read configuration: %s", path, strerror(errno));
+        return errno == ENOENT ? CT_ENOINPUT : CT_EIO;
+    }
+    ct_diags_init(&diags);
+    st = ct_config_load(path, cfg, &diags);
+    if (st == CT_OK)
+        st = ct_config_check_files(*cfg, &diags);
+    log_diags(&diags);
+    if (st != CT_OK && diags.errors == 0)
+        ct_log_error("%s: cannot read configuration: %s", path, ct_status_str(st));
+    ct_diags_free(&diags);
+    if (st != CT_OK) {
+        ct_config_free(*cfg);
+        *cfg = NULL;
+    }
+    return st;
+}
+
+/*
+ * Create the database file 0660 (less the umask) before SQLite does: SQLite
+ * would create it 0644, and its -wal and -shm files copy the database's
+ * mode, so organisers in the group could never write. With the unit's
+ * UMask=0007 the group keeps read and write access.
+ */
+static void
+create_database_file(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0660);
+
+    if (fd >= 0)
+        close(fd);
+    /* Any other failure is reported by ct_store_open() in its own words. */
+}
+
+static const struct ct_actions *
+choose_actions(void)
+{
+#ifdef CT_TEST_HOOKS
+    const char *env = getenv("COFFEETRIAL_TEST_ACTIONS");
+
+    if (env && strcmp(env, "fake") == 0) {
+        ct_log_warnx("test build: using stand-in actions (COFFEETRIAL_TEST_ACTIONS=fake)");
+        return ct_actions_test();
+    }
+#endif
+    return ct_actions_builtin();
+}
+
+/* -n: the whole configuration, schedule included, without touching the database. */
+static int
+check_config(const char *option)
+{
+    struct ct_config *cfg = NULL;
+    struct ct_schedule *schedule = NULL;
+    struct ct_error err;
+    char *path = NULL, today[11];
+    enum ct_status st;
+    int rc;
+
+    st = ct_daemon_load_config(option, &cfg, &path);
+    if (st != CT_OK) {
+        rc = ct_status_exit(st);
+        goto done;
+    }
+    ct_error_clear(&err);
+    st = ct_schedule_zone_date(cfg->network.timezone, ct_now(), today, &err);
+    if (st == CT_OK)
+        st = ct_daemon_schedule_compile(cfg, today, &schedule, NULL, &err);
+    if (st != CT_OK) {
+        ct_daemon_log_config_error(cfg, path, err.message);
+        rc = ct_status_exit(st);
+        goto done;
+    }
+    /* As `coffeetrial config check` says it, on stdout. */
+    printf("%s: ok\n", path ? path : "built-in defaults (no configuration file)");
+    rc = EX_OK;
+done:
+    ct_schedule_free(schedule);
+    ct_config_free(cfg);
+    free(path);
+    return rc;
+}
 
 int
 main(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},   {"version", no_argument, NULL, 'V'},
-        {"config", required_argument, NULL, 'c'}, {"once", no_argument, NULL, 'o'},
-        {"check", no_argument, NULL, 'n'},  {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},
+        {"once", no_argument, NULL, 'o'},
+        {"check", no_argument, NULL, 'n'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
-    const char *path = NULL;
-    struct ct_config *cfg = NULL;
-    struct ct_diags diags;
+    struct ct_daemon d;
+    struct ct_error err;
+    bool check = false;
     enum ct_status st;
-    int ch;
+    int ch, rc = EX_OK, lock_fd = -1;
+    char status[512];
 
-    while ((ch = getopt_long(argc, argv, "c:hn", longopts, NULL)) != -1) {
+    memset(&d, 0, sizeof(d));
+    while ((ch = getopt_long(argc, argv, "c:hnv", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'c': path = optarg; break;
-        case 'n': break;
-        case 'o': break;
+        case 'c':
+            d.config_option = optarg;
+            break;
+        case 'o':
+            d.once = true;
+            break;
+        case 'n':
+            check = true;
+            break;
+        case 'v':
+            d.verbose = true;
+            break;
         case 'h':
-            printf("usage: coffeetriald [-c FILE] [--once] [-n|--check]\n");
+            usage(stdout);
             return EX_OK;
-        case 'V': printf("coffeetriald %s\n", CT_VERSION); return EX_OK;
+        case 'V':
+            printf("coffeetriald %s\n", CT_VERSION);
+            return EX_OK;
         default:
-            fprintf(stderr, "usage: coffeetriald [-c FILE] [--once] [-n|--check]\n");
+            fputs(usage_line, stderr);
             return EX_USAGE;
         }
     }
     if (optind != argc) {
-        fprintf(stderr, "usage: coffeetriald [-c FILE] [--once] [-n|--check]\n");
+        fputs(usage_line, stderr);
         return EX_USAGE;
     }
-    path = ct_config_default_path(path);
-    ct_diags_init(&diags);
-    st = ct_config_load(path, &cfg, &diags);
-    for (size_t i = 0; i < diags.count; i++) {
-        char *line = ct_diag_format(&diags.items[i]);
-        fprintf(stderr, "coffeetriald: %s\n", line ? line : "out of memory");
-        free(line);
+    ct_log_init("coffeetriald", d.verbose);
+    if (check)
+        return check_config(d.config_option);
+
+    st = ct_daemon_load_config(d.config_option, &d.cfg, &d.config_path);
+    if (st != CT_OK)
+        return ct_status_exit(st);
+    if (d.config_path == NULL)
+        ct_log_info("no configuration file (%s); running on the built-in defaults",
+                    CT_CONFIG_DEFAULT_PATH);
+    /* Once, before any transfer (roster refresh, mail, IMAP). */
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        ct_log_error("cannot initialise libcurl");
+        ct_config_free(d.cfg);
+        free(d.config_path);
+        return EX_SOFTWARE;
     }
-    ct_diags_free(&diags);
-    ct_config_free(cfg);
-    return st == CT_OK ? EX_OK : ct_status_exit(st);
+    ct_notify_init();
+    ct_error_clear(&err);
+    st = ct_lockfile_acquire(d.cfg->store.path, &lock_fd, &err);
+    if (st == CT_OK) {
+        create_database_file(d.cfg->store.path);
+        st = ct_store_open(d.cfg->store.path, &d.store, &err);
+    }
+    if (st == CT_OK)
+        st = ct_daemon_schedule_init(&d, &err);
+    if (st == CT_ECONFIG)
+        ct_daemon_log_config_error(d.cfg, d.config_path, err.message);
+    else if (st != CT_OK)
+        ct_log_error("%s", err.message);
+    if (st != CT_OK) {
+        rc = ct_status_exit(st);
+        goto done;
+    }
+    d.actions = choose_actions();
+    d.jobs = ct_daemon_jobs;
+    d.njobs = ct_daemon_njobs;
+    d.job_state = calloc((size_t)d.njobs, sizeof(*d.job_state));
+    if (d.job_state == NULL) {
+        ct_log_error("out of memory");
+        rc = EX_OSERR;
+        goto done;
+    }
+    ct_daemon_status(&d, ct_now(), status, sizeof(status));
+    ct_log_info("version %s started%s: database %s, rounds %s from %s at %02d:%02d %s; %s",
+                CT_VERSION, d.once ? " for one pass (--once)" : "", ct_store_path(d.store),
+                d.cfg->schedule.rrule, d.schedule_start, d.cfg->schedule.time_minutes / 60,
+                d.cfg->schedule.time_minutes % 60, d.cfg->network.timezone, status);
+    rc = ct_daemon_loop(&d);
+    ct_log_info("stopped");
+done:
+    ct_notify_close();
+    ct_store_close(d.store);
+    ct_schedule_free(d.schedule);
+    ct_config_free(d.cfg);
+    free(d.config_path);
+    free(d.job_state);
+    if (lock_fd >= 0)
+        close(lock_fd);
+    curl_global_cleanup();
+    return rc;
 }

@@ -2,6 +2,7 @@
  * config.h: the one configuration of a network, read from an INI file.
  * Every key of SPEC.md's table has a field here and a default; the reader
  * checks types and ranges and reports every problem as FILE:LINE: message.
+ * The key-by-key contract is docs/coffeetrial.ini.5 and conf/coffeetrial.ini.
  */
 #ifndef CT_CONFIG_H
 #define CT_CONFIG_H
@@ -23,9 +24,15 @@ enum ct_boundary {
 
 enum ct_odd_policy { CT_ODD_TRIO, CT_ODD_SIT_OUT };
 enum ct_transport_kind { CT_TRANSPORT_SPOOL, CT_TRANSPORT_SMTP, CT_TRANSPORT_HTTP };
+/* [smtp] tls: auto = STARTTLS required unless the host is loopback; required = always. */
+enum ct_smtp_tls { CT_SMTP_TLS_AUTO, CT_SMTP_TLS_REQUIRED };
+
+/* Where each key was set (private to config.c); see ct_config_line(). */
+struct ct_config_origin;
 
 struct ct_config {
-    char *path; /* the file read, or NULL for embedded defaults */
+    char *path;                      /* the file read, or NULL for embedded defaults */
+    struct ct_config_origin *origin; /* NULL for embedded defaults */
 
     struct {
         char *name;            /* default "Coffee Trial" */
@@ -42,22 +49,24 @@ struct ct_config {
         char *source;      /* file path or http(s) URL; NULL if unset */
         int64_t refresh;   /* seconds, default 6h */
         int64_t max_bytes; /* fetch size cap, default 64 MiB */
+        int64_t timeout;   /* seconds for a URL fetch, default 60 */
+        char *ca_file;     /* CA bundle for an https source; NULL: the system's */
     } roster;
 
     struct {
-        char *rrule;             /* default "FREQ=MONTHLY;BYDAY=1MO" */
-        char *start;             /* YYYY-MM-DD or NULL (first run) */
-        int time_minutes;        /* minutes after midnight, default 09:00 */
-        int64_t review_period;   /* seconds, default 2d */
-        int64_t meeting_window;  /* seconds, default 14d */
-        int64_t duration;        /* seconds, default 30m */
-        int work_start_minutes;  /* default 09:00 */
-        int work_end_minutes;    /* default 17:00 */
-        unsigned working_days;   /* bit 0 = Monday ... bit 6 = Sunday; default MO-FR */
+        char *rrule;            /* default "FREQ=MONTHLY;BYDAY=1MO" */
+        char *start;            /* YYYY-MM-DD or NULL (first run) */
+        int time_minutes;       /* minutes after midnight, default 09:00 */
+        int64_t review_period;  /* seconds, default 2d */
+        int64_t meeting_window; /* seconds, default 14d */
+        int64_t duration;       /* seconds, default 30m */
+        int work_start_minutes; /* default 09:00 */
+        int work_end_minutes;   /* default 17:00 */
+        unsigned working_days;  /* bit 0 = Monday ... bit 6 = Sunday; default MO-FR */
     } schedule;
 
     struct {
-        int avoid_repeats;         /* rounds; 0 means "always" (never repeat) */
+        int avoid_repeats;          /* rounds; 0 means "always" (never repeat) */
         unsigned require_different; /* enum ct_boundary bits, default none */
         double weight_organisation;
         double weight_team;
@@ -72,10 +81,11 @@ struct ct_config {
     } pairing;
 
     struct {
-        char *subject;  /* template */
-        char *prompts;  /* text (multi-line) */
-        char *location; /* template or NULL */
-        char *url;      /* template or NULL */
+        char *subject;      /* template */
+        char *prompts;      /* one prompt per line, '\n'-separated, no trailing newline */
+        char *prompts_file; /* the file prompts were read from, or NULL if inline */
+        char *location;     /* template or NULL */
+        char *url;          /* template or NULL */
     } invite;
 
     struct {
@@ -88,19 +98,26 @@ struct ct_config {
         char *dir; /* default "spool" relative to the working directory */
     } spool;
 
+    /*
+     * *_file and ca_file names are resolved when the config is read: a
+     * relative name is looked up in $CREDENTIALS_DIRECTORY when that is set,
+     * else next to the config file. The secrets themselves are never held
+     * here; read them with ct_config_read_secret() when needed.
+     */
     struct {
         char *url;
         char *username;
         char *password_file;
         char *ca_file;
-        int64_t timeout; /* seconds, default 30 */
+        int64_t timeout;      /* seconds, default 30 */
+        enum ct_smtp_tls tls; /* default auto */
     } smtp;
 
     struct {
         char *url;
         char *token_file;
         char *ca_file;
-        int64_t timeout;
+        int64_t timeout; /* seconds, default 30 */
     } http;
 
     struct {
@@ -108,7 +125,7 @@ struct ct_config {
         char *username;
         char *password_file;
         char *ca_file;
-        int64_t poll_interval; /* seconds, default 15m */
+        int64_t poll_interval; /* seconds, default 15m; 0 never polls */
     } imap;
 };
 
@@ -116,24 +133,80 @@ struct ct_config {
 struct ct_config *ct_config_new_defaults(void);
 
 /*
- * Read path into a new config (OUT: *out) on top of the defaults. Every
- * problem is appended to diags as FILE:LINE: message; the call returns
- * CT_ECONFIG if any is an error (and then *out is NULL), CT_ENOINPUT if the
- * file cannot be opened.
+ * Read path into a new config (OUT: *out, which the caller frees) on top of
+ * the defaults. Every problem, not only the first, is appended to diags as
+ * FILE:LINE: message (warnings too). Returns CT_ECONFIG if any is an error
+ * (and then *out is NULL), CT_ENOINPUT (with a diagnostic) if the file
+ * cannot be opened. Secret files are not read here: see
+ * ct_config_check_files(). A prompts file named by [invite] prompts is.
  */
 enum ct_status ct_config_load(const char *path, struct ct_config **out, struct ct_diags *diags);
 
-/* Same, from a string already in memory; name is used in messages. */
-enum ct_status ct_config_load_string(const char *name, const char *text,
-                                     struct ct_config **out, struct ct_diags *diags);
+/*
+ * Same, from text already in memory (NUL bytes in it are reported, not
+ * trusted); name is used in messages and, through its directory, to
+ * resolve relative file names.
+ */
+enum ct_status ct_config_load_mem(const char *name, const char *data, size_t len,
+                                  struct ct_config **out, struct ct_diags *diags);
+
+/* Same, from a NUL-terminated string. */
+enum ct_status ct_config_load_string(const char *name, const char *text, struct ct_config **out,
+                                     struct ct_diags *diags);
 
 void ct_config_free(struct ct_config *cfg);
 
 /*
+ * Check that every secret (*_file) and CA file the config names can be
+ * read, without keeping or printing a secret. Files of a section in use
+ * (smtp when kind = smtp, http when kind = http, imap when it has a url)
+ * that fail are errors, others warnings; each names the config line.
+ * Returns CT_ECONFIG if any error was added, else CT_OK.
+ */
+enum ct_status ct_config_check_files(const struct ct_config *cfg, struct ct_diags *diags);
+
+/*
+ * The line that set section.key in cfg's file, or 0 if it holds its
+ * default; with key NULL, the line of the [section] header (0 if absent).
+ * For messages about a value found wanting later ("FILE:LINE: ...").
+ */
+long ct_config_line(const struct ct_config *cfg, const char *section, const char *key);
+
+/*
+ * The effective configuration as INI text, every key in the documented
+ * order; secret files by name, never content. Returns a heap string the
+ * caller frees, or NULL on allocation failure.
+ */
+char *ct_config_format(const struct ct_config *cfg);
+
+/*
+ * The values a template may use. The reader guarantees every '{' in a
+ * template starts one of {network} {round} {date} {names} {uid}.
+ */
+struct ct_template_vars {
+    const char *network; /* network name */
+    const char *round;   /* round number */
+    const char *date;    /* round date YYYY-MM-DD */
+    const char *names;   /* the other members' names, "Ana and Bo" */
+    const char *uid;     /* the group's calendar UID */
+};
+
+/*
+ * Expand a template: each placeholder is replaced by its value (NULL counts
+ * as ""), anything else is copied. Values are inserted as they are: callers
+ * pass values already free of line breaks. Returns a heap string the caller
+ * frees, or NULL on allocation failure.
+ */
+char *ct_config_expand(const char *tmpl, const struct ct_template_vars *vars);
+
+/*
  * Read a secret named by a *_file key: a relative name is looked up in
- * $CREDENTIALS_DIRECTORY when set. Trailing newlines are dropped. A file
- * readable by group or others adds a warning to diags (may be NULL).
- * OUT: *secret, which the caller frees (and should wipe).
+ * $CREDENTIALS_DIRECTORY when set (else in the working directory; names
+ * from a loaded config are already resolved). Trailing newlines are
+ * dropped; an empty secret, one with control characters or over 64 KiB is
+ * refused. A file accessible by group or others adds a warning naming the
+ * file (never the content) to diags (may be NULL).
+ * OUT: *secret, which the caller frees (and should wipe with explicit_bzero).
  */
 enum ct_status ct_config_read_secret(const char *file, char **secret, struct ct_diags *diags,
                                      struct ct_error *err);

@@ -20,6 +20,13 @@ static const char *const ct_migrations[] = {
     "  status TEXT NOT NULL DEFAULT 'active'"
     "    CHECK (status IN ('active','paused','left','erased')),"
     "  paused_until TEXT," /* YYYY-MM-DD, NULL = until resumed */
+    /*
+     * the status the roster declared at the last import ('left' once the
+     * member was missing from a synced file); an import changes status only
+     * when this changes, so a pause or removal from the CLI survives
+     * re-imports of an unchanged roster
+     */
+    "  roster_status TEXT,"
     "  frequency INTEGER NOT NULL DEFAULT 1 CHECK (frequency IN (1,2,3)),"
     "  unanswered INTEGER NOT NULL DEFAULT 0," /* invitations unanswered in a row */
     "  created_at INTEGER NOT NULL,"
@@ -61,7 +68,9 @@ static const char *const ct_migrations[] = {
     "  score REAL NOT NULL DEFAULT 0,"
     "  explain TEXT," /* JSON: score by rule, reasons */
     "  slot_start INTEGER," /* Unix seconds UTC */
-    "  slot_minutes INTEGER"
+    "  slot_minutes INTEGER,"
+    /* when the unanswered accounting ran for it (replies.c); NULL = not yet */
+    "  window_closed_at INTEGER"
     ");"
     "CREATE INDEX groups_round ON groups(round_id);"
     "CREATE TABLE group_members ("
@@ -113,15 +122,20 @@ static const char *const ct_migrations[] = {
     "  source TEXT NOT NULL DEFAULT 'cli',"
     "  recorded_at INTEGER NOT NULL"
     ");"
-    /* iTIP replies received */
+    /* iTIP replies received; one row per distinct answer, never a duplicate */
     "CREATE TABLE replies ("
     "  id INTEGER PRIMARY KEY,"
     "  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
     "  member_id INTEGER NOT NULL REFERENCES members(id),"
+    "  method TEXT NOT NULL DEFAULT 'REPLY' CHECK (method IN ('REPLY','COUNTER')),"
     "  partstat TEXT NOT NULL,"
     "  sequence INTEGER NOT NULL,"
+    "  dtstamp INTEGER NOT NULL DEFAULT 0," /* the reply's DTSTAMP, 0 if it had none */
+    "  proposed_start INTEGER," /* COUNTER: the time proposed instead */
+    "  comment TEXT," /* the attendee's COMMENT, if any */
     "  received_at INTEGER NOT NULL"
     ");"
+    "CREATE INDEX replies_group_member ON replies(group_id, member_id);"
     /* IMAP messages already processed, so nothing is counted twice */
     "CREATE TABLE imap_seen ("
     "  mailbox TEXT NOT NULL, uidvalidity INTEGER NOT NULL, uid INTEGER NOT NULL,"

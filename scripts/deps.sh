@@ -1,13 +1,15 @@
 #!/bin/sh
 # deps.sh: install the Debian 12 packages coffeetrial needs, if any are
 # missing. "build" is enough to build and run; "test" adds what the test
-# suite uses (cmocka, clang for fuzzing, Python test servers, dovecot, ...).
+# suite uses (cmocka, clang for fuzzing, Python test servers, dovecot,
+# headless Chromium and a font to render the HTML report, ...).
 set -eu
 
 build_pkgs="build-essential cmake pkg-config ca-certificates tzdata sqlite3
 libcurl4-openssl-dev libical-dev libsqlite3-dev libinih-dev"
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev openssl
-python3 python3-aiosmtpd python3-icalendar python3-networkx"
+python3 python3-aiosmtpd python3-icalendar python3-networkx systemd dovecot-imapd
+chromium fonts-dejavu-core"
 
 case "${1:-build}" in
 build) pkgs=$build_pkgs ;;

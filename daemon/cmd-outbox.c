@@ -1,0 +1,387 @@
+/*
+ * cmd-outbox.c: "coffeetrial outbox": list the outbox, deliver what is due
+ * ("outbox flush", with exit codes a cron job or timer can act on), and put
+ * dead messages back in the queue ("outbox retry").
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+#include "clock.h"
+#include "cli.h"
+#include "json.h"
+#include "outbox.h"
+#include "transport.h"
+#include "util.h"
+
+enum format { FORMAT_TEXT, FORMAT_JSON };
+
+static bool
+parse_format(const char *s, enum format *f)
+{
+    if (strcmp(s, "text") == 0)
+        *f = FORMAT_TEXT;
+    else if (strcmp(s, "json") == 0)
+        *f = FORMAT_JSON;
+    else
+        return false;
+    return true;
+}
+
+/* "2026-12-09 10:05" (UTC) for people, "2026-12-09T10:05:00Z" for JSON. */
+static const char *
+format_time(int64_t t, bool iso, char *buf, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL)
+        snprintf(buf, size, "?");
+    else
+        strftime(buf, size, iso ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M", &tm);
+    return buf;
+}
+
+static void
+json_time(struct ct_buf *b, int64_t t)
+{
+    char when[32];
+
+    if (t <= 0)
+        ct_buf_puts(b, "null");
+    else
+        ct_json_escape(b, format_time(t, true, when, sizeof(when)));
+}
+
+static void
+print_list_json(const struct ct_outbox_list *list)
+{
+    struct ct_buf b;
+    size_t i;
+    int s;
+
+    ct_buf_init(&b);
+    ct_buf_puts(&b, "{\"counts\":{");
+    for (s = CT_OUTBOX_QUEUED; s <= CT_OUTBOX_DEAD; s++)
+        ct_buf_printf(&b, "%s\"%s\":%ld", s ? "," : "", ct_outbox_state_name(s), list->counts[s]);
+    ct_buf_puts(&b, "},\"messages\":[");
+    for (i = 0; i < list->count; i++) {
+        const struct ct_outbox_row *r = &list->rows[i];
+        ct_buf_printf(&b, "%s{\"id\":%" PRId64 ",\"message_id\":", i ? "," : "", r->id);
+        ct_json_escape(&b, r->message_id);
+        ct_buf_puts(&b, ",\"kind\":");
+        ct_json_escape(&b, r->kind);
+        ct_buf_puts(&b, ",\"group\":");
+        if (r->group_id > 0)
+            ct_buf_printf(&b, "%" PRId64, r->group_id);
+        else
+            ct_buf_puts(&b, "null");
+        ct_buf_puts(&b, ",\"recipient\":");
+        ct_json_escape(&b, r->recipient);
+        ct_buf_puts(&b, ",\"subject\":");
+        ct_json_escape(&b, r->subject);
+        ct_buf_puts(&b, ",\"state\":");
+        ct_json_escape(&b, r->state);
+        ct_buf_printf(&b, ",\"attempts\":%d,\"next_attempt_at\":", r->attempts);
+        json_time(&b, strcmp(r->state, "queued") == 0 ? r->next_attempt_at : 0);
+        ct_buf_puts(&b, ",\"last_error\":");
+        ct_json_escape(&b, r->last_error);
+        ct_buf_puts(&b, ",\"created_at\":");
+        json_time(&b, r->created_at);
+        ct_buf_puts(&b, ",\"sent_at\":");
+        json_time(&b, r->sent_at);
+        ct_buf_puts(&b, "}");
+    }
+    ct_buf_puts(&b, "]}\n");
+    if (b.failed)
+        ct_cli_error("out of memory");
+    else
+        fwrite(b.data, 1, b.len, stdout);
+    ct_buf_free(&b);
+}
+
+static void
+print_list_text(const struct ct_outbox_list *list)
+{
+    char when[32];
+    size_t i;
+
+    if (list->count > 0)
+        printf("%-6s %-8s %5s  %-16s  %-30s %s\n", "ID", "STATE", "TRIES", "WHEN", "RECIPIENT",
+               "LAST ERROR");
+    for (i = 0; i < list->count; i++) {
+        const struct ct_outbox_row *r = &list->rows[i];
+        int64_t t = 0;
+
+        if (strcmp(r->state, "queued") == 0)
+            t = r->next_attempt_at;
+        else if (strcmp(r->state, "sent") == 0)
+            t = r->sent_at;
+        if (strcmp(r->state, "queued") == 0 && t <= ct_now())
+            snprintf(when, sizeof(when), "now");
+        else if (t > 0)
+            format_time(t, false, when, sizeof(when));
+        else
+            snprintf(when, sizeof(when), "-");
+        printf("%-6" PRId64 " %-8s %5d  %-16s  %-30s %s\n", r->id, r->state, r->attempts, when,
+               r->recipient, r->last_error && strcmp(r->state, "sent") != 0 ? r->last_error : "");
+    }
+    printf("%ld queued, %ld sending, %ld sent, %ld failed (dead)\n", list->counts[CT_OUTBOX_QUEUED],
+           list->counts[CT_OUTBOX_SENDING], list->counts[CT_OUTBOX_SENT],
+           list->counts[CT_OUTBOX_DEAD]);
+}
+
+static int
+outbox_list(struct ct_cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"state", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+    struct ct_outbox_list *list = NULL;
+    struct ct_store *store;
+    struct ct_error err;
+    enum format format = FORMAT_TEXT;
+    const char *state = NULL;
+    int ch;
+
+    while ((ch = getopt_long(argc, argv, "f:s:", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'f':
+            if (!parse_format(optarg, &format)) {
+                ct_cli_error("--format: '%s' is not text or json", optarg);
+                return EX_USAGE;
+            }
+            break;
+        case 's':
+            state = strcmp(optarg, "all") == 0 ? NULL : optarg;
+            if (state && ct_outbox_state_parse(state) < 0) {
+                ct_cli_error("--state: '%s' is not queued, sending, sent, dead or all", optarg);
+                return EX_USAGE;
+            }
+            break;
+        default:
+            return ct_cli_usage(&ct_cmds_outbox[2]);
+        }
+    }
+    if (optind != argc)
+        return ct_cli_usage(&ct_cmds_outbox[2]);
+    store = ct_cli_store(cli);
+    if (store == NULL)
+        return cli->config ? EX_IOERR : EX_CONFIG;
+    ct_error_clear(&err);
+    if (ct_outbox_list(store, state, &list, &err) != CT_OK)
+        return ct_cli_fail(&err);
+    if (format == FORMAT_JSON)
+        print_list_json(list);
+    else
+        print_list_text(list);
+    ct_outbox_list_free(list);
+    return EX_OK;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void
+on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* One line on stderr per message that did not go. */
+static void
+report_failure(void *arg, const struct ct_outbox_event *ev)
+{
+    char when[32];
+
+    (void)arg;
+    if (ev->status == CT_OK)
+        return;
+    if (strcmp(ev->state, "dead") == 0)
+        ct_cli_warn("%s to %s failed for good after %d attempt%s: %s", ev->message_id,
+                    ev->recipient, ev->attempts, ev->attempts == 1 ? "" : "s", ev->error);
+    else if (ev->status != CT_EUNAVAIL)
+        ct_cli_warn("%s to %s: %s (retry at %s UTC)", ev->message_id, ev->recipient, ev->error,
+                    format_time(ev->next_attempt_at, false, when, sizeof(when)));
+}
+
+static void
+print_flush_json(const struct ct_outbox_result *r, const struct ct_error *err)
+{
+    struct ct_buf b;
+
+    ct_buf_init(&b);
+    ct_buf_printf(&b,
+                  "{\"sent\":%ld,\"retry\":%ld,\"failed\":%ld,\"queued\":%ld,"
+                  "\"next_attempt_at\":",
+                  r->sent, r->retry, r->dead, r->queued);
+    json_time(&b, r->queued > 0 ? r->next_attempt_at : 0);
+    ct_buf_printf(&b,
+                  ",\"dead_total\":%ld,\"reclaimed\":%ld,\"in_flight\":%ld,"
+                  "\"unavailable\":%s,\"stopped\":%s,\"error\":",
+                  r->dead_total, r->reclaimed, r->in_flight, r->unavailable ? "true" : "false",
+                  r->stopped ? "true" : "false");
+    ct_json_escape(&b, err && err->message[0] ? err->message : NULL);
+    ct_buf_puts(&b, "}\n");
+    if (!b.failed)
+        fwrite(b.data, 1, b.len, stdout);
+    ct_buf_free(&b);
+}
+
+static void
+print_flush_text(const struct ct_outbox_result *r)
+{
+    struct ct_buf b;
+
+    ct_buf_init(&b);
+    if (ct_outbox_result_summary(r, &b))
+        printf("%s\n", b.data);
+    ct_buf_free(&b);
+}
+
+static int
+outbox_flush(struct ct_cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, 'f'},
+        {"limit", required_argument, NULL, 'l'},
+        {NULL, 0, NULL, 0},
+    };
+    struct ct_outbox_options opts;
+    struct ct_outbox_result result;
+    struct ct_transport *transport = NULL;
+    struct sigaction sa, old_int, old_term;
+    struct ct_store *store;
+    struct ct_error err;
+    enum format format = FORMAT_TEXT;
+    enum ct_status st;
+    long limit = 0;
+    char *end;
+    int ch, rc;
+
+    while ((ch = getopt_long(argc, argv, "f:l:", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'f':
+            if (!parse_format(optarg, &format)) {
+                ct_cli_error("--format: '%s' is not text or json", optarg);
+                return EX_USAGE;
+            }
+            break;
+        case 'l':
+            errno = 0;
+            limit = strtol(optarg, &end, 10);
+            if (errno || *end || end == optarg || limit < 1) {
+                ct_cli_error("--limit: '%s' is not a positive number", optarg);
+                return EX_USAGE;
+            }
+            break;
+        default:
+            return ct_cli_usage(&ct_cmds_outbox[0]);
+        }
+    }
+    if (optind != argc)
+        return ct_cli_usage(&ct_cmds_outbox[0]);
+    store = ct_cli_store(cli);
+    if (store == NULL)
+        return cli->config ? EX_IOERR : EX_CONFIG;
+    ct_error_clear(&err);
+    if (ct_transport_open(cli->config, &transport, &err) != CT_OK)
+        return ct_cli_fail(&err);
+    ct_outbox_options_init(&opts, cli->config);
+    opts.limit = limit;
+    opts.stop = &stop_requested;
+    opts.report = report_failure;
+
+    /* SIGINT/SIGTERM: finish the message in flight, then stop. */
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    st = ct_outbox_flush(store, transport, &opts, &result, &err);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    ct_transport_close(transport);
+
+    if (st != CT_OK && st != CT_EUNAVAIL)
+        return ct_cli_fail(&err);
+    if (st == CT_EUNAVAIL)
+        ct_cli_error("%s (messages stay queued)", err.message);
+    if (format == FORMAT_JSON)
+        print_flush_json(&result, st == CT_OK ? NULL : &err);
+    else
+        print_flush_text(&result);
+    /* Precedence: unreachable, then some left for later, then some refused. */
+    if (st == CT_EUNAVAIL)
+        rc = EX_UNAVAILABLE;
+    else if (result.queued > 0)
+        rc = EX_TEMPFAIL;
+    else if (result.dead > 0)
+        rc = EX_DATAERR;
+    else
+        rc = EX_OK;
+    return rc;
+}
+
+static int
+outbox_retry(struct ct_cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"all-dead", no_argument, NULL, 'a'},
+        {NULL, 0, NULL, 0},
+    };
+    struct ct_store *store;
+    struct ct_error err;
+    bool all_dead = false;
+    long long id = 0;
+    long count = 0;
+    char *end;
+    int ch;
+
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'a':
+            all_dead = true;
+            break;
+        default:
+            return ct_cli_usage(&ct_cmds_outbox[1]);
+        }
+    }
+    if (all_dead == (optind < argc) || argc - optind > 1)
+        return ct_cli_usage(&ct_cmds_outbox[1]);
+    if (!all_dead) {
+        errno = 0;
+        id = strtoll(argv[optind], &end, 10);
+        if (errno || *end || end == argv[optind] || id < 1) {
+            ct_cli_error("'%s' is not an outbox message number (see coffeetrial outbox)",
+                         argv[optind]);
+            return EX_USAGE;
+        }
+    }
+    store = ct_cli_store(cli);
+    if (store == NULL)
+        return cli->config ? EX_IOERR : EX_CONFIG;
+    ct_error_clear(&err);
+    if (ct_outbox_requeue(store, (int64_t)id, &count, &err) != CT_OK)
+        return ct_cli_fail(&err);
+    printf("requeued %ld message%s; they go out at the next flush\n", count, count == 1 ? "" : "s");
+    return EX_OK;
+}
+
+/* Two-word commands first: the group-level "outbox" matches any argv. */
+const struct ct_cmd ct_cmds_outbox[] = {
+    {"outbox", "flush", "[--format text|json] [--limit N]",
+     "deliver every message due now, then exit", outbox_flush},
+    {"outbox", "retry", "ID|--all-dead", "put a failed (dead) message back in the queue",
+     outbox_retry},
+    {"outbox", NULL, "[--format text|json] [--state queued|sending|sent|dead|all]",
+     "list queued, sent and failed messages", outbox_list},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,179 @@
+/*
+ * cmd-outcome-record.c: "coffeetrial outcome record" (whether one group
+ * met, its rating and a note) and "coffeetrial outcome import" (the same
+ * from a survey tool's CSV export, all or nothing). "outcome fetch" lives
+ * in cmd-outcome.c.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cli.h"
+#include "outcomes.h"
+#include "util.h"
+
+enum { OPT_MET = 256, OPT_RATING, OPT_NOTE, OPT_DRY_RUN };
+
+/* A positive whole number; false for anything else. */
+static bool
+parse_positive(const char *s, int64_t *out)
+{
+    char *end;
+    long long v;
+
+    if (s == NULL || *s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    v = strtoll(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v <= 0)
+        return false;
+    *out = (int64_t)v;
+    return true;
+}
+
+static void
+describe(char *out, size_t size, bool met, int rating)
+{
+    if (rating > 0)
+        snprintf(out, size, "%s, rating %d", met ? "met" : "did not meet", rating);
+    else
+        snprintf(out, size, "%s", met ? "met" : "did not meet");
+}
+
+static int
+outcome_record(struct ct_cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"met", required_argument, NULL, OPT_MET},
+        {"rating", required_argument, NULL, OPT_RATING},
+        {"note", required_argument, NULL, OPT_NOTE},
+        {NULL, 0, NULL, 0},
+    };
+    const struct ct_cmd *self = &ct_cmds_outcome_record[0];
+    struct ct_outcome outcome = {0};
+    struct ct_outcome_previous previous;
+    struct ct_store *store;
+    struct ct_error err;
+    const char *met = NULL;
+    char now_desc[64], was_desc[64];
+    int ch;
+
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_MET:
+            met = optarg;
+            break;
+        case OPT_RATING:
+            if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '5') {
+                ct_cli_error("--rating: not a whole number from 1 to 5: '%s'", optarg);
+                return EX_USAGE;
+            }
+            outcome.rating = optarg[0] - '0';
+            break;
+        case OPT_NOTE:
+            outcome.note = optarg;
+            break;
+        default:
+            return ct_cli_usage(self);
+        }
+    }
+    if (argc - optind != 1)
+        return ct_cli_usage(self);
+    if (!parse_positive(argv[optind], &outcome.group_id)) {
+        ct_cli_error("GROUP_ID: not a group number: '%s' (see coffeetrial round show)",
+                     argv[optind]);
+        return EX_USAGE;
+    }
+    if (met == NULL) {
+        ct_cli_error("--met yes|no is required");
+        return ct_cli_usage(self);
+    }
+    if (!ct_outcomes_parse_met(met, &outcome.met)) {
+        ct_cli_error("--met: not yes or no: '%s'", met);
+        return EX_USAGE;
+    }
+    if ((store = ct_cli_store(cli)) == NULL)
+        return cli->failed_exit;
+    ct_error_clear(&err);
+    if (ct_outcomes_record(store, &outcome, "cli", &previous, &err) != CT_OK) {
+        if (err.status == CT_EUSAGE) {
+            ct_cli_error("--%s", err.message);
+            return EX_USAGE;
+        }
+        return ct_cli_fail(&err);
+    }
+    describe(now_desc, sizeof(now_desc), outcome.met, outcome.rating);
+    if (previous.existed) {
+        describe(was_desc, sizeof(was_desc), previous.met, previous.rating);
+        printf("group %lld: %s (replaces the earlier record: %s)\n", (long long)outcome.group_id,
+               now_desc, was_desc);
+    } else {
+        printf("group %lld: %s\n", (long long)outcome.group_id, now_desc);
+    }
+    return EX_OK;
+}
+
+static int
+outcome_import(struct ct_cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {NULL, 0, NULL, 0},
+    };
+    const struct ct_cmd *self = &ct_cmds_outcome_record[1];
+    struct ct_outcomes_import_result result;
+    struct ct_store *store;
+    struct ct_diags diags;
+    struct ct_error err;
+    const char *path;
+    bool dry_run = false;
+    char *data = NULL;
+    size_t len = 0;
+    int ch, rc = EX_OK;
+
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        if (ch != OPT_DRY_RUN)
+            return ct_cli_usage(self);
+        dry_run = true;
+    }
+    if (argc - optind != 1)
+        return ct_cli_usage(self);
+    path = argv[optind];
+    ct_error_clear(&err);
+    ct_diags_init(&diags);
+    if (ct_file_read(path, CT_OUTCOMES_MAX_BYTES, &data, &len, &err) != CT_OK) {
+        rc = ct_cli_fail(&err);
+        goto out;
+    }
+    if ((store = ct_cli_store(cli)) == NULL) {
+        rc = cli->failed_exit;
+        goto out;
+    }
+    if (ct_outcomes_import(store, path, data, len, dry_run, &result, &diags, &err) != CT_OK) {
+        ct_cli_print_diags(&diags);
+        rc = ct_cli_fail(&err);
+        goto out;
+    }
+    ct_cli_print_diags(&diags);
+    if (dry_run)
+        printf("%s: %zu outcome%s valid: %zu new, %zu replacing earlier records\n"
+               "dry run: nothing changed\n",
+               path, result.rows, result.rows == 1 ? "" : "s", result.added, result.replaced);
+    else
+        printf("imported %s: %zu outcome%s, %zu new, %zu replacing earlier records\n", path,
+               result.rows, result.rows == 1 ? "" : "s", result.added, result.replaced);
+out:
+    ct_diags_free(&diags);
+    free(data);
+    return rc;
+}
+
+const struct ct_cmd ct_cmds_outcome_record[] = {
+    {"outcome", "record", "GROUP_ID --met yes|no [--rating 1-5] [--note TEXT]",
+     "record whether a group met", outcome_record},
+    {"outcome", "import", "FILE.csv [--dry-run]",
+     "record outcomes from a survey export, all or nothing", outcome_import},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,430 @@
+/*
+ * cmd-roster.c: "coffeetrial roster import" (sync or merge a roster CSV
+ * from a file or an http(s) URL into the store, or show what would change)
+ * and "coffeetrial roster list" (the members as a table, JSON or CSV).
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cli.h"
+#include "fetch.h"
+#include "members.h"
+#include "roster.h"
+#include "util.h"
+
+enum { OPT_DRY_RUN = 256, OPT_MERGE, OPT_FORMAT, OPT_STATUS };
+
+/* ---- roster import ----------------------------------------------------- */
+
+static void
+print_change(const struct ct_member_change *c)
+{
+    unsigned bit;
+    const char *sep = ": ";
+
+    switch (c->kind) {
+    case CT_CHANGE_ADD:
+        printf("+ %s (new)\n", c->email);
+        break;
+    case CT_CHANGE_LEAVE:
+        printf("- %s (would be marked left)\n", c->email);
+        break;
+    case CT_CHANGE_UPDATE:
+        printf("~ %s", c->email);
+        for (bit = 1; bit <= CT_FIELD_TIES; bit <<= 1) {
+            if (c->fields & bit) {
+                printf("%s%s", sep, ct_member_field_str((enum ct_member_field)bit));
+                sep = ", ";
+            }
+        }
+        putchar('\n');
+        break;
+    }
+}
+
+static int
+roster_import(struct ct_cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+        {"merge", no_argument, NULL, OPT_MERGE},
+        {NULL, 0, NULL, 0},
+    };
+    const struct ct_cmd *self = &ct_cmds_roster[0];
+    struct ct_sync_options opts = {0};
+    struct ct_sync_result *result = NULL;
+    struct ct_roster *roster = NULL;
+    struct ct_config *cfg;
+    struct ct_store *store;
+    struct ct_diags diags;
+    struct ct_error err;
+    enum ct_status st;
+    const char *source;
+    char *data = NULL, *name = NULL;
+    size_t len = 0, i;
+    int ch, rc = EX_OK;
+
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_DRY_RUN:
+            opts.dry_run = true;
+            break;
+        case OPT_MERGE:
+            opts.merge = true;
+            break;
+        default:
+            return ct_cli_usage(self);
+        }
+    }
+    if (argc - optind > 1)
+        return ct_cli_usage(self);
+    if ((cfg = ct_cli_config(cli)) == NULL)
+        return cli->failed_exit;
+    opts.source = argc - optind == 1 ? argv[optind] : cfg->roster.source;
+    if (opts.source == NULL || *opts.source == '\0') {
+        ct_cli_error("no roster given, and [roster] source is not set in %s",
+                     cfg->path ? cfg->path : "the configuration");
+        return ct_cli_usage(self);
+    }
+
+    ct_diags_init(&diags);
+    ct_error_clear(&err);
+    /* Messages and the import history name the source without any password. */
+    source = opts.source;
+    if ((name = ct_fetch_display_name(source)) == NULL) {
+        ct_cli_error("out of memory");
+        rc = EX_OSERR;
+        goto out;
+    }
+    opts.source = name;
+    st = ct_fetch_source(source, (size_t)cfg->roster.max_bytes, (long)cfg->roster.timeout,
+                         cfg->roster.ca_file, &data, &len, &err);
+    if (st != CT_OK) {
+        rc = ct_cli_fail(&err);
+        goto out;
+    }
+    st = ct_roster_parse(name, data, len, &roster, &diags);
+    ct_cli_print_diags(&diags);
+    if (st == CT_EDATA) {
+        ct_cli_error("%s: %zu error%s; nothing imported", name, diags.errors,
+                     diags.errors == 1 ? "" : "s");
+        rc = ct_status_exit(st);
+        goto out;
+    }
+    if (st != CT_OK) {
+        ct_cli_error("%s: %s; nothing imported", name, ct_status_str(st));
+        rc = ct_status_exit(st);
+        goto out;
+    }
+    /* The store is opened only now: a bad file must not create a database. */
+    if ((store = ct_cli_store(cli)) == NULL) {
+        rc = cli->failed_exit;
+        goto out;
+    }
+    st = ct_members_sync(store, roster, &opts, &result, &err);
+    if (st != CT_OK) {
+        rc = ct_cli_fail(&err);
+        goto out;
+    }
+    if (opts.dry_run) {
+        for (i = 0; i < result->changes_count; i++)
+            print_change(&result->changes[i]);
+        printf("%s: %zu row%s: %zu to add, %zu to update, %zu to mark left, %zu unchanged\n",
+               opts.source, result->rows, result->rows == 1 ? "" : "s", result->added,
+               result->updated, result->left, result->unchanged);
+        printf("dry run: nothing changed\n");
+    } else {
+        printf("%s %s: %zu row%s, %zu added, %zu updated, %zu marked left, %zu unchanged\n",
+               opts.merge ? "merged" : "imported", opts.source, result->rows,
+               result->rows == 1 ? "" : "s", result->added, result->updated, result->left,
+               result->unchanged);
+    }
+out:
+    ct_sync_result_free(result);
+    ct_roster_free(roster);
+    ct_diags_free(&diags);
+    free(data);
+    free(name);
+    return rc;
+}
+
+/* ---- roster list ------------------------------------------------------- */
+
+/* Display width of UTF-8 text: one column per code point (no wide-glyph tables). */
+static size_t
+text_width(const char *s)
+{
+    size_t n = 0;
+
+    for (; s && *s; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80)
+            n++;
+    return n;
+}
+
+/* Print s in exactly width columns (no padding if last), cut with "…" if longer. */
+static void
+print_cell(const char *s, size_t width, bool last)
+{
+    size_t w = text_width(s), n = 0;
+    const char *p = s ? s : "";
+
+    if (w > width) {
+        /* Copy width-1 code points, then the ellipsis. */
+        const char *end = p;
+        while (*end && n < width - 1) {
+            end++;
+            while (((unsigned char)*end & 0xc0) == 0x80)
+                end++;
+            n++;
+        }
+        fwrite(p, 1, (size_t)(end - p), stdout);
+        fputs("\xe2\x80\xa6", stdout);
+        w = width;
+    } else {
+        fputs(p, stdout);
+    }
+    if (!last)
+        printf("%*s", (int)(width - w + 2), "");
+}
+
+#define LIST_COLUMNS 4
+#define LIST_WIDTH   80
+
+static void
+member_status_text(const struct ct_member *m, char *out, size_t size)
+{
+    if (m->paused_until && strcmp(m->status, "paused") == 0)
+        snprintf(out, size, "paused to %s", m->paused_until);
+    else
+        snprintf(out, size, "%s", m->status);
+}
+
+static void
+list_text(const struct ct_member_list *list)
+{
+    static const char *const headers[LIST_COLUMNS] = {"EMAIL", "NAME", "ORGANISATION", "STATUS"};
+    size_t width[LIST_COLUMNS], min[LIST_COLUMNS], total, i, c;
+    size_t active = 0, paused = 0, left = 0;
+    char status[32];
+
+    for (c = 0; c < LIST_COLUMNS; c++) {
+        width[c] = text_width(headers[c]);
+        min[c] = width[c] < 6 ? width[c] : 6;
+    }
+    for (i = 0; i < list->count; i++) {
+        const struct ct_member *m = &list->items[i];
+        const char *cells[LIST_COLUMNS] = {m->email, m->name, m->organisation, status};
+        member_status_text(m, status, sizeof(status));
+        for (c = 0; c < LIST_COLUMNS; c++)
+            if (text_width(cells[c]) > width[c])
+                width[c] = text_width(cells[c]);
+    }
+    /* The status is never cut, the e-mail (what commands take) only if very long. */
+    min[LIST_COLUMNS - 1] = width[LIST_COLUMNS - 1];
+    min[0] = width[0] < 36 ? width[0] : 36;
+    /* Fit 80 columns: take one column at a time from the widest cells. */
+    for (;;) {
+        size_t widest = LIST_COLUMNS;
+        total = 2 * (LIST_COLUMNS - 1);
+        for (c = 0; c < LIST_COLUMNS; c++) {
+            total += width[c];
+            if (width[c] > min[c] && (widest == LIST_COLUMNS || width[c] > width[widest]))
+                widest = c;
+        }
+        if (total <= LIST_WIDTH || widest == LIST_COLUMNS)
+            break;
+        width[widest]--;
+    }
+    for (c = 0; c < LIST_COLUMNS; c++)
+        print_cell(headers[c], width[c], c == LIST_COLUMNS - 1);
+    putchar('\n');
+    for (i = 0; i < list->count; i++) {
+        const struct ct_member *m = &list->items[i];
+        const char *cells[LIST_COLUMNS] = {m->email, m->name, m->organisation, status};
+        member_status_text(m, status, sizeof(status));
+        for (c = 0; c < LIST_COLUMNS; c++)
+            print_cell(cells[c] ? cells[c] : "-", width[c], c == LIST_COLUMNS - 1);
+        putchar('\n');
+        if (strcmp(m->status, "active") == 0)
+            active++;
+        else if (strcmp(m->status, "paused") == 0)
+            paused++;
+        else
+            left++;
+    }
+    printf("%zu member%s: %zu active, %zu paused, %zu left\n", list->count,
+           list->count == 1 ? "" : "s", active, paused, left);
+}
+
+static void
+json_field(const char *key, const char *value, bool comma)
+{
+    printf("\"%s\": ", key);
+    if (value)
+        ct_cli_json_string(stdout, value);
+    else
+        fputs("null", stdout);
+    if (comma)
+        fputs(", ", stdout);
+}
+
+static void
+list_json(const struct ct_member_list *list)
+{
+    size_t i, j;
+
+    putchar('[');
+    for (i = 0; i < list->count; i++) {
+        const struct ct_member *m = &list->items[i];
+        printf("%s\n  {", i ? "," : "");
+        json_field("email", m->email, true);
+        json_field("name", m->name, true);
+        json_field("organisation", m->organisation, true);
+        json_field("team", m->team, true);
+        json_field("site", m->site, true);
+        json_field("role", m->role, true);
+        json_field("timezone", m->timezone, true);
+        json_field("status", m->status, true);
+        json_field("paused_until", m->paused_until, true);
+        json_field("frequency", ct_frequency_str(m->frequency), true);
+        fputs("\"ties\": [", stdout);
+        for (j = 0; j < m->ties_count; j++) {
+            if (j)
+                fputs(", ", stdout);
+            ct_cli_json_string(stdout, m->ties[j]);
+        }
+        fputs("]}", stdout);
+    }
+    fputs(list->count ? "\n]\n" : "]\n", stdout);
+}
+
+/* One RFC 4180 field: quoted when it holds a comma, quote, line break or edge space. */
+static void
+csv_field(const char *s, bool last)
+{
+    const char *p;
+
+    if (s == NULL)
+        s = "";
+    if (strpbrk(s, ",\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '))) {
+        putchar('"');
+        for (p = s; *p; p++) {
+            if (*p == '"')
+                putchar('"');
+            putchar(*p);
+        }
+        putchar('"');
+    } else {
+        fputs(s, stdout);
+    }
+    fputs(last ? "\r\n" : ",", stdout);
+}
+
+/* The roster import format: importing this output changes nothing. */
+static void
+list_csv(const struct ct_member_list *list)
+{
+    struct ct_buf ties;
+    size_t i, j;
+
+    ct_buf_init(&ties);
+    fputs("email,name,organisation,team,site,role,timezone,status,frequency,ties\r\n", stdout);
+    for (i = 0; i < list->count; i++) {
+        const struct ct_member *m = &list->items[i];
+        ct_buf_reset(&ties);
+        ct_buf_puts(&ties, "");
+        for (j = 0; j < m->ties_count; j++) {
+            if (j)
+                ct_buf_putc(&ties, ';');
+            ct_buf_puts(&ties, m->ties[j]);
+        }
+        csv_field(m->email, false);
+        csv_field(m->name, false);
+        csv_field(m->organisation, false);
+        csv_field(m->team, false);
+        csv_field(m->site, false);
+        csv_field(m->role, false);
+        csv_field(m->timezone, false);
+        csv_field(m->status, false);
+        csv_field(ct_frequency_str(m->frequency), false);
+        csv_field(ties.data ? ties.data : "", true);
+    }
+    ct_buf_free(&ties);
+}
+
+static int
+roster_list(struct ct_cli *cli, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"status", required_argument, NULL, OPT_STATUS},
+        {NULL, 0, NULL, 0},
+    };
+    static const struct {
+        const char *name;
+        unsigned bits;
+    } statuses[] = {
+        {"current", CT_MEMBERS_CURRENT}, {"active", CT_MEMBERS_ACTIVE},
+        {"paused", CT_MEMBERS_PAUSED},   {"left", CT_MEMBERS_LEFT},
+        {"all", CT_MEMBERS_ALL},
+    };
+    const struct ct_cmd *self = &ct_cmds_roster[1];
+    const char *format = "text";
+    unsigned bits = CT_MEMBERS_CURRENT;
+    struct ct_member_list *list = NULL;
+    struct ct_store *store;
+    struct ct_error err;
+    size_t i;
+    int ch;
+
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_FORMAT:
+            format = optarg;
+            break;
+        case OPT_STATUS:
+            for (i = 0; i < CT_ARRAY_LEN(statuses); i++)
+                if (strcmp(optarg, statuses[i].name) == 0)
+                    break;
+            if (i == CT_ARRAY_LEN(statuses)) {
+                ct_cli_error("--status: unknown status '%s' (current, active, paused, left, all)",
+                             optarg);
+                return EX_USAGE;
+            }
+            bits = statuses[i].bits;
+            break;
+        default:
+            return ct_cli_usage(self);
+        }
+    }
+    if (optind != argc)
+        return ct_cli_usage(self);
+    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
+        ct_cli_error("--format: unknown format '%s' (text, json, csv)", format);
+        return EX_USAGE;
+    }
+    if ((store = ct_cli_store(cli)) == NULL)
+        return cli->failed_exit;
+    ct_error_clear(&err);
+    if (ct_members_list(store, bits, &list, &err) != CT_OK)
+        return ct_cli_fail(&err);
+    if (strcmp(format, "json") == 0)
+        list_json(list);
+    else if (strcmp(format, "csv") == 0)
+        list_csv(list);
+    else
+        list_text(list);
+    ct_member_list_free(list);
+    return EX_OK;
+}
+
+const struct ct_cmd ct_cmds_roster[] = {
+    {"roster", "import", "[FILE|URL] [--dry-run] [--merge]",
+     "sync the members with a roster CSV (default: [roster] source)", roster_import},
+    {"roster", "list", "[--format text|json|csv] [--status current|active|paused|left|all]",
+     "list the members", roster_list},
+    {NULL, NULL, NULL, NULL, NULL},
+};

@@ -1,0 +1,1740 @@
+/*
+ * invite.c: the invitation a member receives: cleaning of roster text, the
+ * templates, the iCalendar built with libical, the text and HTML bodies, and
+ * the MIME message around them; see invite.h.
+ */
+#include "invite.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libical/ical.h>
+
+#include "util.h"
+#include "validate.h"
+
+#define ICS_LINE_MAX    75 /* RFC 5545 3.1: octets per line, without CRLF */
+#define HEADER_LINE_MAX 78 /* RFC 5322 2.1.1: the line length to keep to */
+#define QP_LINE_MAX     76 /* RFC 2045 6.7: including the soft break '=' */
+#define B64_LINE_MAX    76
+#define MESSAGE_ID_MAX  900
+
+static const char *const weekdays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                       "Thursday", "Friday", "Saturday"};
+static const char *const months[] = {"January",   "February", "March",    "April",
+                                     "May",       "June",     "July",     "August",
+                                     "September", "October",  "November", "December"};
+
+/* ------------------------------------------------------------------ */
+/* Cleaning roster text                                                 */
+
+/*
+ * Decode one UTF-8 character at s (len bytes available). Returns its length
+ * and sets *cp, or 0 for an invalid sequence (overlong, surrogate, > U+10FFFF).
+ */
+static size_t
+utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+    uint32_t c = s[0], min;
+    size_t n, i;
+
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    } else if ((c & 0xe0) == 0xc0) {
+        n = 2;
+        c &= 0x1f;
+        min = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+        n = 3;
+        c &= 0x0f;
+        min = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+        n = 4;
+        c &= 0x07;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len < n)
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3f);
+    }
+    if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+        return 0;
+    *cp = c;
+    return n;
+}
+
+static void
+put_utf8(struct ct_buf *b, uint32_t c)
+{
+    char out[4];
+    size_t n;
+
+    if (c < 0x80) {
+        out[0] = (char)c;
+        n = 1;
+    } else if (c < 0x800) {
+        out[0] = (char)(0xc0 | (c >> 6));
+        out[1] = (char)(0x80 | (c & 0x3f));
+        n = 2;
+    } else if (c < 0x10000) {
+        out[0] = (char)(0xe0 | (c >> 12));
+        out[1] = (char)(0x80 | ((c >> 6) & 0x3f));
+        out[2] = (char)(0x80 | (c & 0x3f));
+        n = 3;
+    } else {
+        out[0] = (char)(0xf0 | (c >> 18));
+        out[1] = (char)(0x80 | ((c >> 12) & 0x3f));
+        out[2] = (char)(0x80 | ((c >> 6) & 0x3f));
+        out[3] = (char)(0x80 | (c & 0x3f));
+        n = 4;
+    }
+    ct_buf_append(b, out, n);
+}
+
+static bool
+is_control(uint32_t c)
+{
+    return c < 0x20 || (c >= 0x7f && c <= 0x9f) || c == 0x2028 || c == 0x2029;
+}
+
+/*
+ * A clean copy of s (NULL gives ""): valid UTF-8, no control characters.
+ * With multiline, line breaks (LF, CRLF, CR) are kept as LF; every other
+ * control character, and line breaks without multiline, become a space.
+ */
+static char *
+clean_text(const char *s, bool multiline)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t len = strlen((const char *)p), i = 0;
+    struct ct_buf b;
+
+    ct_buf_init(&b);
+    ct_buf_append(&b, "", 0);
+    while (i < len) {
+        uint32_t c;
+        size_t n = utf8_decode(p + i, len - i, &c);
+
+        if (n == 0) {
+            put_utf8(&b, 0xfffd);
+            i++;
+            continue;
+        }
+        i += n;
+        if (multiline && (c == '\n' || c == '\r')) {
+            if (c == '\r' && i < len && p[i] == '\n')
+                i++;
+            ct_buf_putc(&b, '\n');
+        } else if (is_control(c)) {
+            ct_buf_putc(&b, ' ');
+        } else {
+            put_utf8(&b, c);
+        }
+    }
+    return ct_buf_steal(&b);
+}
+
+char *
+ct_invite_clean_line(const char *s)
+{
+    return clean_text(s, false);
+}
+
+static bool
+is_blank(const char *s)
+{
+    for (; s && *s; s++)
+        if (*s != ' ')
+            return false;
+    return true;
+}
+
+/* s cleaned to one line, or fallback (cleaned) if that leaves only spaces. */
+static char *
+clean_or(const char *s, const char *fallback)
+{
+    char *t = clean_text(s, false);
+
+    if (t != NULL && is_blank(t)) {
+        free(t);
+        t = clean_text(fallback, false);
+    }
+    return t;
+}
+
+/* ------------------------------------------------------------------ */
+/* Hashes, for IDs and boundaries                                       */
+
+static uint64_t
+fnv1a(uint64_t h, const char *s, bool fold_case)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (fold_case && c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        h ^= c;
+        h *= UINT64_C(0x100000001b3);
+    }
+    return h;
+}
+
+#define FNV_BASIS UINT64_C(0xcbf29ce484222325)
+
+static uint64_t
+mix64(uint64_t x)
+{
+    x += UINT64_C(0x9e3779b97f4a7c15);
+    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return x ^ (x >> 31);
+}
+
+/* The organiser's mail domain, lower case, or a reserved name if unusable. */
+static char *
+domain_of(const char *email)
+{
+    const char *at = email ? strrchr(email, '@') : NULL;
+    char *d;
+
+    if (at == NULL || ct_check_email(email) != NULL)
+        return strdup("coffeetrial.invalid");
+    d = strdup(at + 1);
+    for (char *p = d; p && *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return d;
+}
+
+/* Characters of s usable in a Message-ID's left part; the rest become '-'. */
+static void
+put_id_part(struct ct_buf *b, const char *s, size_t max)
+{
+    size_t n = 0;
+
+    for (; s && *s && n < max; s++, n++) {
+        char c = *s;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_';
+        ct_buf_putc(b, ok ? c : '-');
+    }
+}
+
+char *
+ct_invite_message_id(const char *uid, const char *recipient_email, int sequence, const char *kind,
+                     const char *organiser_email)
+{
+    struct ct_buf b;
+    uint64_t h = fnv1a(FNV_BASIS, uid, false);
+    char *domain = domain_of(organiser_email), *local = NULL;
+    const char *at = uid ? strrchr(uid, '@') : NULL;
+
+    if (domain == NULL)
+        return NULL;
+    /* The UID's own left part names the group; the hash covers all of it. */
+    local = at ? strndup(uid, (size_t)(at - uid)) : ct_strdup(uid ? uid : "");
+    h = fnv1a(mix64(h), recipient_email, true);
+    h = fnv1a(mix64(h), kind, false);
+    ct_buf_init(&b);
+    if (local == NULL || *local == '\0')
+        ct_buf_puts(&b, "ct");
+    else
+        put_id_part(&b, local, 200);
+    ct_buf_putc(&b, '-');
+    put_id_part(&b, kind ? kind : "msg", 16);
+    ct_buf_printf(&b, "%d-%016llx@%s", sequence < 0 ? 0 : sequence,
+                  (unsigned long long)mix64(h ^ (uint64_t)(sequence < 0 ? 0 : sequence)), domain);
+    free(local);
+    free(domain);
+    return ct_buf_steal(&b);
+}
+
+char *
+ct_invite_uid(const char *network, const char *round_date, int64_t group_id,
+              const char *organiser_email)
+{
+    struct ct_buf b;
+    uint64_t h = fnv1a(FNV_BASIS, network, false);
+    char *domain = domain_of(organiser_email);
+
+    if (domain == NULL)
+        return NULL;
+    h = fnv1a(mix64(h), round_date, false);
+    h = mix64(h ^ (uint64_t)group_id);
+    ct_buf_init(&b);
+    ct_buf_puts(&b, "coffeetrial-");
+    put_id_part(&b, round_date, 16);
+    ct_buf_printf(&b, "-g%lld-%08llx@%s", (long long)group_id,
+                  (unsigned long long)(h & 0xffffffffu), domain);
+    free(domain);
+    return ct_buf_steal(&b);
+}
+
+/* ------------------------------------------------------------------ */
+/* The invitation, cleaned                                              */
+
+struct person {
+    char *email, *name, *organisation, *team, *role, *zone_name;
+    icaltimezone *zone;
+};
+
+struct prepared {
+    const struct ct_invite *inv;
+    char *network, *organiser_name, *organiser_email, *uid, *date;
+    char *prompts, *reschedule, *note;
+    char *subject_template, *location_template, *url_template;
+    struct person m[CT_INVITE_MAX_MEMBERS];
+    size_t n;
+    char **reasons;
+    size_t reason_count;
+};
+
+static void
+prepared_free(struct prepared *p)
+{
+    size_t i;
+
+    free(p->network);
+    free(p->organiser_name);
+    free(p->organiser_email);
+    free(p->uid);
+    free(p->date);
+    free(p->prompts);
+    free(p->reschedule);
+    free(p->note);
+    free(p->subject_template);
+    free(p->location_template);
+    free(p->url_template);
+    for (i = 0; i < CT_INVITE_MAX_MEMBERS; i++) {
+        free(p->m[i].email);
+        free(p->m[i].name);
+        free(p->m[i].organisation);
+        free(p->m[i].team);
+        free(p->m[i].role);
+        free(p->m[i].zone_name);
+    }
+    for (i = 0; i < p->reason_count; i++)
+        free(p->reasons[i]);
+    free(p->reasons);
+    memset(p, 0, sizeof(*p));
+}
+
+static icaltimezone *
+zone_named(const char *name)
+{
+    if (name == NULL || strcmp(name, "UTC") == 0)
+        return icaltimezone_get_utc_timezone();
+    return icaltimezone_get_builtin_timezone(name);
+}
+
+/* An address we will put in a header: checked, never rewritten. */
+static enum ct_status
+check_address(const char *what, const char *addr, struct ct_error *err)
+{
+    const char *why = ct_check_email(addr);
+    char *shown;
+
+    if (why == NULL)
+        return CT_OK;
+    shown = clean_text(addr, false);
+    ct_error_set(err, CT_EDATA, "%s: invalid e-mail address '%s': %s", what, shown ? shown : "",
+                 why);
+    free(shown);
+    return CT_EDATA;
+}
+
+static enum ct_status
+prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
+{
+    const char *net_zone;
+    size_t i;
+    bool nomem = false;
+
+    memset(p, 0, sizeof(*p));
+    p->inv = inv;
+    if (inv == NULL)
+        return ct_error_set(err, CT_EUSAGE, "no invitation given");
+    if (inv->member_count < 2 || inv->member_count > CT_INVITE_MAX_MEMBERS)
+        return ct_error_set(err, CT_EDATA, "a group has 2 or 3 members, not %zu",
+                            inv->member_count);
+    if (inv->duration <= 0)
+        return ct_error_set(err, CT_EDATA, "meeting duration must be positive");
+    if (inv->uid == NULL || is_blank(inv->uid))
+        return ct_error_set(err, CT_EDATA, "invitation has no UID");
+    if (check_address("organiser_email", inv->organiser_email, err) != CT_OK)
+        return CT_EDATA;
+    net_zone = inv->network_timezone;
+    if (net_zone != NULL && zone_named(net_zone) == NULL)
+        return ct_error_set(err, CT_EDATA, "unknown network time zone");
+    p->n = inv->member_count;
+    for (i = 0; i < p->n; i++) {
+        const struct ct_invite_person *src = &inv->members[i];
+        struct person *dst = &p->m[i];
+        const char *zone = src->timezone ? src->timezone : net_zone;
+        char what[32];
+
+        snprintf(what, sizeof(what), "member %zu", i + 1);
+        if (check_address(what, src->email, err) != CT_OK) {
+            prepared_free(p);
+            return CT_EDATA;
+        }
+        dst->zone = zone_named(zone);
+        if (dst->zone == NULL) {
+            char *shown = clean_text(zone, false);
+            ct_error_set(err, CT_EDATA, "%s: unknown time zone '%s'", src->email,
+                         shown ? shown : "");
+            free(shown);
+            prepared_free(p);
+            return CT_EDATA;
+        }
+        dst->email = strdup(src->email);
+        dst->name = clean_or(src->name, src->email);
+        dst->organisation = src->organisation ? clean_text(src->organisation, false) : NULL;
+        dst->team = src->team ? clean_text(src->team, false) : NULL;
+        dst->role = src->role ? clean_text(src->role, false) : NULL;
+        dst->zone_name = strdup(zone ? zone : "UTC");
+        nomem |= !dst->email || !dst->name || !dst->zone_name ||
+                 (src->organisation && !dst->organisation) || (src->team && !dst->team) ||
+                 (src->role && !dst->role);
+    }
+    p->network = clean_or(inv->network, "Coffee Trial");
+    p->organiser_name = clean_or(inv->organiser_name, p->network ? p->network : "");
+    p->organiser_email = strdup(inv->organiser_email);
+    p->uid = clean_text(inv->uid, false);
+    p->date = clean_text(inv->round_date, false);
+    p->prompts = clean_text(inv->prompts ? inv->prompts : CT_INVITE_DEFAULT_PROMPTS, true);
+    p->reschedule = clean_text(
+        inv->reschedule_hint ? inv->reschedule_hint : CT_INVITE_DEFAULT_RESCHEDULE, true);
+    p->note = inv->note ? clean_text(inv->note, true) : NULL;
+    p->subject_template = clean_text(inv->subject_template && !is_blank(inv->subject_template)
+                                         ? inv->subject_template
+                                         : CT_INVITE_DEFAULT_SUBJECT,
+                                     false);
+    p->location_template =
+        inv->location_template ? clean_text(inv->location_template, false) : NULL;
+    p->url_template = inv->url_template ? clean_text(inv->url_template, false) : NULL;
+    nomem |= !p->network || !p->organiser_name || !p->organiser_email || !p->uid || !p->date ||
+             !p->prompts || !p->reschedule || (inv->note && !p->note) || !p->subject_template ||
+             (inv->location_template && !p->location_template) ||
+             (inv->url_template && !p->url_template);
+    if (inv->reason_count > 0 && inv->reasons != NULL) {
+        p->reasons = calloc(inv->reason_count, sizeof(*p->reasons));
+        nomem |= p->reasons == NULL;
+        for (i = 0; p->reasons && i < inv->reason_count; i++) {
+            p->reasons[p->reason_count] = clean_text(inv->reasons[i], false);
+            if (p->reasons[p->reason_count] == NULL)
+                nomem = true;
+            else if (is_blank(p->reasons[p->reason_count]))
+                free(p->reasons[p->reason_count]);
+            else
+                p->reason_count++;
+        }
+    }
+    if (nomem) {
+        prepared_free(p);
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    }
+    return CT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* Templates and names                                                  */
+
+/* "A", "A and B", "A, B and C": the members other than skip (SIZE_MAX: all). */
+static void
+put_names(struct ct_buf *b, const struct prepared *p, size_t skip)
+{
+    size_t i, count = 0, total = 0;
+
+    for (i = 0; i < p->n; i++)
+        total += i != skip;
+    for (i = 0; i < p->n; i++) {
+        if (i == skip)
+            continue;
+        if (count > 0)
+            ct_buf_puts(b, count + 1 == total ? " and " : ", ");
+        ct_buf_puts(b, p->m[i].name);
+        count++;
+    }
+}
+
+static void
+put_percent_encoded(struct ct_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~')
+            ct_buf_putc(b, (char)c);
+        else
+            ct_buf_printf(b, "%%%02X", c);
+    }
+}
+
+/*
+ * Expand {network}, {round}, {date}, {names}, {uid} in tpl; anything else in
+ * braces is kept as written. names_skip is the recipient (SIZE_MAX: all).
+ */
+static char *
+expand(const struct prepared *p, const char *tpl, size_t names_skip, bool url)
+{
+    struct ct_buf b, value;
+    const char *s = tpl;
+
+    ct_buf_init(&b);
+    ct_buf_init(&value);
+    ct_buf_append(&b, "", 0);
+    while (*s) {
+        const char *close;
+        size_t len;
+
+        if (*s != '{' || (close = strchr(s, '}')) == NULL) {
+            ct_buf_putc(&b, *s++);
+            continue;
+        }
+        len = (size_t)(close - s - 1);
+        ct_buf_reset(&value);
+        ct_buf_append(&value, "", 0);
+        if (len == 7 && strncmp(s + 1, "network", len) == 0)
+            ct_buf_puts(&value, p->network);
+        else if (len == 5 && strncmp(s + 1, "round", len) == 0)
+            ct_buf_printf(&value, "%d", p->inv->round);
+        else if (len == 4 && strncmp(s + 1, "date", len) == 0)
+            ct_buf_puts(&value, p->date);
+        else if (len == 5 && strncmp(s + 1, "names", len) == 0)
+            put_names(&value, p, names_skip);
+        else if (len == 3 && strncmp(s + 1, "uid", len) == 0)
+            ct_buf_puts(&value, p->uid);
+        else {
+            ct_buf_putc(&b, *s++);
+            continue;
+        }
+        if (value.failed)
+            b.failed = true;
+        else if (url)
+            put_percent_encoded(&b, value.data);
+        else
+            ct_buf_puts(&b, value.data);
+        s = close + 1;
+    }
+    ct_buf_free(&value);
+    return ct_buf_steal(&b);
+}
+
+static char *
+subject_for(const struct prepared *p, size_t recipient)
+{
+    char *base = expand(p, p->subject_template, recipient, false), *s;
+
+    if (base == NULL)
+        return NULL;
+    if (p->inv->method == CT_INVITE_CANCEL)
+        s = ct_asprintf("Cancelled: %s", base);
+    else if (p->inv->sequence > 0)
+        s = ct_asprintf("Updated: %s", base);
+    else
+        return base;
+    free(base);
+    return s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Times in words                                                       */
+
+/* Local civil time of t in zone, and the zone's offset then (seconds). */
+static struct icaltimetype
+local_time(int64_t t, icaltimezone *zone, int64_t *offset)
+{
+    struct icaltimetype lt = icaltime_from_timet_with_zone((time_t)t, 0, zone);
+    int64_t as_utc = (int64_t)ct_days_from_civil(lt.year, lt.month, lt.day) * 86400 +
+                     lt.hour * 3600 + lt.minute * 60 + lt.second;
+
+    *offset = as_utc - t;
+    return lt;
+}
+
+static void
+put_date_words(struct ct_buf *b, struct icaltimetype lt)
+{
+    int wd = icaltime_day_of_week(lt); /* 1 = Sunday */
+
+    ct_buf_printf(b, "%s %d %s %d", weekdays[(wd + 6) % 7], lt.day, months[(lt.month + 11) % 12],
+                  lt.year);
+}
+
+/*
+ * "Wednesday 9 December 2026, 10:00 to 10:30 (Europe/London time, UTC+00:00)",
+ * with the end's date too when it falls on another day.
+ */
+static void
+put_when(struct ct_buf *b, int64_t start, int64_t duration, const char *zone_name,
+         icaltimezone *zone)
+{
+    int64_t off, off_end;
+    struct icaltimetype a = local_time(start, zone, &off);
+    struct icaltimetype e = local_time(start + duration, zone, &off_end);
+    int64_t m = (off < 0 ? -off : off) / 60;
+
+    put_date_words(b, a);
+    ct_buf_printf(b, ", %02d:%02d to ", a.hour, a.minute);
+    if (e.year != a.year || e.month != a.month || e.day != a.day) {
+        put_date_words(b, e);
+        ct_buf_puts(b, ", ");
+    }
+    ct_buf_printf(b, "%02d:%02d", e.hour, e.minute);
+    if (strcmp(zone_name, "UTC") == 0)
+        ct_buf_puts(b, " (UTC)");
+    else
+        ct_buf_printf(b, " (%s time, UTC%c%02d:%02d)", zone_name, off < 0 ? '-' : '+',
+                      (int)(m / 60), (int)(m % 60));
+}
+
+/* ------------------------------------------------------------------ */
+/* The bodies                                                           */
+
+static void
+put_html_escaped(struct ct_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&':
+            ct_buf_puts(b, "&amp;");
+            break;
+        case '<':
+            ct_buf_puts(b, "&lt;");
+            break;
+        case '>':
+            ct_buf_puts(b, "&gt;");
+            break;
+        case '"':
+            ct_buf_puts(b, "&quot;");
+            break;
+        case '\'':
+            ct_buf_puts(b, "&#39;");
+            break;
+        default:
+            ct_buf_putc(b, *s);
+        }
+    }
+}
+
+/* Text and HTML side by side: every piece of content goes to both. */
+struct bodies {
+    struct ct_buf text;
+    struct ct_buf html;
+};
+
+static void
+both_text(struct bodies *bd, const char *s)
+{
+    ct_buf_puts(&bd->text, s);
+    put_html_escaped(&bd->html, s);
+}
+
+/* A paragraph of (possibly multi-line) text: lines joined by <br> in HTML. */
+static void
+both_paragraph(struct bodies *bd, const char *s)
+{
+    const char *line = s;
+
+    ct_buf_puts(&bd->html, "<p>");
+    while (*line) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        char *copy = strndup(line, len);
+
+        if (copy == NULL) {
+            bd->text.failed = true;
+            return;
+        }
+        ct_buf_puts(&bd->text, copy);
+        put_html_escaped(&bd->html, copy);
+        free(copy);
+        if (nl == NULL)
+            break;
+        ct_buf_puts(&bd->text, "\n");
+        ct_buf_puts(&bd->html, "<br>\n");
+        line = nl + 1;
+    }
+    ct_buf_puts(&bd->text, "\n\n");
+    ct_buf_puts(&bd->html, "</p>\n");
+}
+
+/* A bulleted list from lines of text; leading "-", "*" or "•" bullets dropped. */
+static void
+both_list(struct bodies *bd, const char *lines)
+{
+    const char *line = lines;
+
+    ct_buf_puts(&bd->html, "<ul>\n");
+    while (*line) {
+        const char *nl = strchr(line, '\n');
+        size_t len = nl ? (size_t)(nl - line) : strlen(line);
+        char *item = strndup(line, len), *t;
+
+        if (item == NULL) {
+            bd->text.failed = true;
+            return;
+        }
+        t = ct_trim(item);
+        if (strncmp(t, "\xe2\x80\xa2", 3) == 0)
+            t = ct_trim(t + 3);
+        else if (t[0] == '-' || t[0] == '*')
+            t = ct_trim(t + 1);
+        if (*t) {
+            ct_buf_printf(&bd->text, "  - %s\n", t);
+            ct_buf_puts(&bd->html, "<li>");
+            put_html_escaped(&bd->html, t);
+            ct_buf_puts(&bd->html, "</li>\n");
+        }
+        free(item);
+        if (nl == NULL)
+            break;
+        line = nl + 1;
+    }
+    ct_buf_puts(&bd->text, "\n");
+    ct_buf_puts(&bd->html, "</ul>\n");
+}
+
+static void
+put_partner(struct bodies *bd, const struct person *m)
+{
+    const char *labels[] = {"Organisation", "Team", "Role"};
+    const char *values[] = {m->organisation, m->team, m->role};
+    size_t i;
+
+    ct_buf_printf(&bd->text, "  %s <%s>\n", m->name, m->email);
+    ct_buf_puts(&bd->html, "<li><strong>");
+    put_html_escaped(&bd->html, m->name);
+    ct_buf_puts(&bd->html, "</strong> &lt;<a href=\"mailto:");
+    put_html_escaped(&bd->html, m->email);
+    ct_buf_puts(&bd->html, "\">");
+    put_html_escaped(&bd->html, m->email);
+    ct_buf_puts(&bd->html, "</a>&gt;");
+    for (i = 0; i < CT_ARRAY_LEN(labels); i++) {
+        if (values[i] == NULL || is_blank(values[i]))
+            continue;
+        ct_buf_printf(&bd->text, "    %s: %s\n", labels[i], values[i]);
+        ct_buf_printf(&bd->html, "<br>\n%s: ", labels[i]);
+        put_html_escaped(&bd->html, values[i]);
+    }
+    ct_buf_puts(&bd->text, "\n");
+    ct_buf_puts(&bd->html, "</li>\n");
+}
+
+static void
+put_footer(struct bodies *bd, const struct prepared *p)
+{
+    struct ct_buf line;
+
+    ct_buf_init(&line);
+    ct_buf_printf(&line, "This invitation comes from %s", p->network);
+    if (p->inv->round > 0)
+        ct_buf_printf(&line, ", round %d", p->inv->round);
+    if (*p->date)
+        ct_buf_printf(&line, " (%s)", p->date);
+    ct_buf_printf(&line, ", organised by %s <%s>.", p->organiser_name, p->organiser_email);
+    if (line.failed) {
+        bd->text.failed = true;
+    } else {
+        ct_buf_puts(&bd->text, "-- \n");
+        ct_buf_puts(&bd->text, line.data);
+        ct_buf_puts(&bd->text, "\n");
+        ct_buf_puts(&bd->html, "<hr>\n<p style=\"color:#555;font-size:smaller\">");
+        put_html_escaped(&bd->html, line.data);
+        ct_buf_puts(&bd->html, "</p>\n");
+    }
+    ct_buf_free(&line);
+}
+
+/*
+ * The introduction for members[r]: who, why, when, what to talk about, how
+ * to move it. Returns CT_OK with bd->text and bd->html filled (LF line ends).
+ */
+static void
+build_bodies(const struct prepared *p, size_t r, const char *subject, const char *location,
+             const char *url, struct bodies *bd)
+{
+    const struct person *me = &p->m[r];
+    const struct ct_invite *inv = p->inv;
+    size_t i, others = p->n - 1;
+    struct ct_buf when;
+
+    ct_buf_init(&when);
+    ct_buf_puts(&bd->html, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    put_html_escaped(&bd->html, subject);
+    ct_buf_puts(&bd->html,
+                "</title>\n</head>\n<body style=\"font-family:sans-serif;line-height:1.4\">\n");
+    ct_buf_puts(&bd->html, "<p>");
+    both_text(bd, "Hello ");
+    both_text(bd, me->name);
+    both_text(bd, ",");
+    ct_buf_puts(&bd->text, "\n\n");
+    ct_buf_puts(&bd->html, "</p>\n");
+
+    put_when(&when, inv->start, inv->duration, me->zone_name, me->zone);
+    if (when.failed) {
+        bd->text.failed = true;
+        goto done;
+    }
+
+    if (inv->method == CT_INVITE_CANCEL) {
+        struct ct_buf s;
+
+        ct_buf_init(&s);
+        ct_buf_printf(&s, "Your %s meeting", p->network);
+        if (others > 0) {
+            ct_buf_puts(&s, " with ");
+            put_names(&s, p, r);
+        }
+        ct_buf_printf(&s,
+                      " on %s is cancelled%s. Your calendar removes it when you open this "
+                      "message.",
+                      when.data, inv->cancel_recipient_only ? " for you" : "");
+        if (s.failed)
+            bd->text.failed = true;
+        else
+            both_paragraph(bd, s.data);
+        ct_buf_free(&s);
+        if (p->note && !is_blank(p->note))
+            both_paragraph(bd, p->note);
+        put_footer(bd, p);
+        goto done;
+    }
+
+    if (inv->sequence > 0) {
+        both_paragraph(bd, "This invitation replaces the one sent before.");
+        if (p->note && !is_blank(p->note))
+            both_paragraph(bd, p->note);
+    }
+    ct_buf_puts(&bd->html, "<p>");
+    both_text(bd, "This round of ");
+    ct_buf_puts(&bd->text, p->network);
+    ct_buf_puts(&bd->html, "<strong>");
+    put_html_escaped(&bd->html, p->network);
+    ct_buf_puts(&bd->html, "</strong>");
+    both_text(bd, others > 1 ? " brings the three of you together:" : " pairs you with:");
+    ct_buf_puts(&bd->text, "\n\n");
+    ct_buf_puts(&bd->html, "</p>\n<ul>\n");
+    for (i = 0; i < p->n; i++)
+        if (i != r)
+            put_partner(bd, &p->m[i]);
+    ct_buf_puts(&bd->html, "</ul>\n");
+
+    if (p->reason_count > 0) {
+        struct ct_buf lines;
+
+        ct_buf_init(&lines);
+        for (i = 0; i < p->reason_count; i++)
+            ct_buf_printf(&lines, "%s\n", p->reasons[i]);
+        ct_buf_puts(&bd->html, "<p>");
+        both_text(bd, others > 1 ? "Why the three of you:" : "Why the two of you:");
+        ct_buf_puts(&bd->text, "\n");
+        ct_buf_puts(&bd->html, "</p>\n");
+        if (lines.failed)
+            bd->text.failed = true;
+        else
+            both_list(bd, lines.data);
+        ct_buf_free(&lines);
+    }
+
+    ct_buf_puts(&bd->html, "<p><strong>");
+    both_text(bd, "Proposed time:");
+    ct_buf_puts(&bd->html, "</strong>");
+    both_text(bd, " ");
+    both_text(bd, when.data);
+    both_text(bd, ".");
+    for (i = 0; i < p->n; i++) {
+        if (i == r || strcmp(p->m[i].zone_name, me->zone_name) == 0)
+            continue;
+        ct_buf_reset(&when);
+        put_when(&when, inv->start, inv->duration, p->m[i].zone_name, p->m[i].zone);
+        if (when.failed)
+            break;
+        ct_buf_puts(&bd->text, "\n");
+        ct_buf_puts(&bd->html, "<br>\n");
+        both_text(bd, "For ");
+        both_text(bd, p->m[i].name);
+        both_text(bd, " that is ");
+        both_text(bd, when.data);
+        both_text(bd, ".");
+    }
+    ct_buf_puts(&bd->text, "\n");
+    ct_buf_puts(&bd->html, "<br>\n");
+    both_text(bd, "It is inside the working hours of each of you.");
+    ct_buf_puts(&bd->text, "\n\n");
+    ct_buf_puts(&bd->html, "</p>\n");
+
+    if (location && *location) {
+        ct_buf_puts(&bd->html, "<p><strong>Where:</strong> ");
+        ct_buf_printf(&bd->text, "Where: %s\n\n", location);
+        put_html_escaped(&bd->html, location);
+        ct_buf_puts(&bd->html, "</p>\n");
+    }
+    if (url && *url) {
+        ct_buf_printf(&bd->text, "Link: %s\n\n", url);
+        ct_buf_puts(&bd->html, "<p><strong>Link:</strong> <a href=\"");
+        put_html_escaped(&bd->html, url);
+        ct_buf_puts(&bd->html, "\">");
+        put_html_escaped(&bd->html, url);
+        ct_buf_puts(&bd->html, "</a></p>\n");
+    }
+
+    if (strspn(p->prompts, " \n") != strlen(p->prompts)) {
+        ct_buf_puts(&bd->html, "<p>");
+        both_text(bd, "Some questions to start the conversation:");
+        ct_buf_puts(&bd->text, "\n");
+        ct_buf_puts(&bd->html, "</p>\n");
+        both_list(bd, p->prompts);
+    }
+    if (!is_blank(p->reschedule))
+        both_paragraph(bd, p->reschedule);
+    put_footer(bd, p);
+done:
+    ct_buf_puts(&bd->html, "</body>\n</html>\n");
+    ct_buf_free(&when);
+}
+
+/* ------------------------------------------------------------------ */
+/* The calendar                                                         */
+
+/* Parameter values cannot hold DQUOTE (RFC 5545 3.2); few clients read RFC 6868. */
+static char *
+param_text(const char *s)
+{
+    char *t = strdup(s), *q;
+
+    for (q = t; q && *q; q++)
+        if (*q == '"')
+            *q = '\'';
+    return t;
+}
+
+static icalproperty *
+person_property(bool organiser, const char *name, const char *email)
+{
+    char *uri = ct_asprintf("mailto:%s", email), *cn = param_text(name);
+    icalproperty *prop = NULL;
+
+    if (uri == NULL || cn == NULL)
+        goto done;
+    prop = organiser ? icalproperty_new_organizer(uri) : icalproperty_new_attendee(uri);
+    if (prop == NULL)
+        goto done;
+    icalproperty_add_parameter(prop, icalparameter_new_cn(cn));
+    if (!organiser) {
+        icalproperty_add_parameter(prop, icalparameter_new_cutype(ICAL_CUTYPE_INDIVIDUAL));
+        icalproperty_add_parameter(prop, icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
+        icalproperty_add_parameter(prop, icalparameter_new_partstat(ICAL_PARTSTAT_NEEDSACTION));
+        icalproperty_add_parameter(prop, icalparameter_new_rsvp(ICAL_RSVP_TRUE));
+    }
+done:
+    free(uri);
+    free(cn);
+    return prop;
+}
+
+/*
+ * Fold every content line of ical at 75 octets, never inside a UTF-8
+ * character, with CRLF line ends. libical 3.0.16 already folds this way;
+ * doing it here keeps the output (and the golden files) the same whatever
+ * libical version folds differently.
+ */
+static char *
+refold(const char *ical)
+{
+    struct ct_buf logical, out;
+    const char *s = ical;
+
+    ct_buf_init(&logical);
+    ct_buf_init(&out);
+    ct_buf_append(&out, "", 0);
+    while (*s) {
+        const char *end;
+        size_t i, len, col;
+
+        /* Unfold one content line. */
+        ct_buf_reset(&logical);
+        ct_buf_append(&logical, "", 0);
+        for (;;) {
+            end = s + strcspn(s, "\r\n");
+            ct_buf_append(&logical, s, (size_t)(end - s));
+            s = end;
+            if (*s == '\r')
+                s++;
+            if (*s == '\n')
+                s++;
+            if (*s != ' ' && *s != '\t')
+                break;
+            s++;
+        }
+        if (logical.failed)
+            break;
+        len = logical.len;
+        if (len == 0)
+            continue;
+        /* Fold it again. */
+        col = 0;
+        for (i = 0; i < len;) {
+            size_t n = 1, limit = ICS_LINE_MAX;
+            unsigned char c = (unsigned char)logical.data[i];
+
+            if (c >= 0xf0)
+                n = 4;
+            else if (c >= 0xe0)
+                n = 3;
+            else if (c >= 0xc0)
+                n = 2;
+            if (i + n > len)
+                n = len - i;
+            if (col + n > limit) {
+                ct_buf_puts(&out, "\r\n ");
+                col = 1;
+            }
+            ct_buf_append(&out, logical.data + i, n);
+            col += n;
+            i += n;
+        }
+        ct_buf_puts(&out, "\r\n");
+    }
+    if (logical.failed)
+        out.failed = true;
+    ct_buf_free(&logical);
+    return ct_buf_steal(&out);
+}
+
+static enum ct_status
+build_ics(const struct prepared *p, size_t recipient, const char *summary, const char *description,
+          const char *location, const char *url, char **ics, struct ct_error *err)
+{
+    const struct ct_invite *inv = p->inv;
+    icaltimezone *utc = icaltimezone_get_utc_timezone();
+    icalcomponent *cal = NULL, *ev = NULL;
+    icalproperty *prop;
+    char *text = NULL;
+    size_t i;
+    enum ct_status st = CT_OK;
+    bool cancel = inv->method == CT_INVITE_CANCEL;
+
+    *ics = NULL;
+    cal = icalcomponent_new_vcalendar();
+    ev = icalcomponent_new_vevent();
+    if (cal == NULL || ev == NULL) {
+        icalcomponent_free(ev);
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto done;
+    }
+    icalcomponent_add_property(cal, icalproperty_new_prodid("-//coffeetrial//coffeetrial//EN"));
+    icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
+    icalcomponent_add_property(cal, icalproperty_new_calscale("GREGORIAN"));
+    icalcomponent_add_property(
+        cal, icalproperty_new_method(cancel ? ICAL_METHOD_CANCEL : ICAL_METHOD_REQUEST));
+    icalcomponent_add_component(cal, ev);
+
+    icalcomponent_add_property(ev, icalproperty_new_uid(p->uid));
+    icalcomponent_add_property(ev,
+                               icalproperty_new_sequence(inv->sequence < 0 ? 0 : inv->sequence));
+    icalcomponent_add_property(
+        ev, icalproperty_new_dtstamp(icaltime_from_timet_with_zone((time_t)inv->dtstamp, 0, utc)));
+    icalcomponent_add_property(
+        ev, icalproperty_new_dtstart(icaltime_from_timet_with_zone((time_t)inv->start, 0, utc)));
+    icalcomponent_add_property(ev, icalproperty_new_dtend(icaltime_from_timet_with_zone(
+                                       (time_t)(inv->start + inv->duration), 0, utc)));
+    icalcomponent_add_property(ev, icalproperty_new_summary(summary));
+    icalcomponent_add_property(ev, icalproperty_new_description(description));
+    if (location && *location)
+        icalcomponent_add_property(ev, icalproperty_new_location(location));
+    if (url && *url)
+        icalcomponent_add_property(ev, icalproperty_new_url(url));
+    prop = person_property(true, p->organiser_name, p->organiser_email);
+    if (prop == NULL) {
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto done;
+    }
+    icalcomponent_add_property(ev, prop);
+    for (i = 0; i < p->n; i++) {
+        if (cancel && inv->cancel_recipient_only && i != recipient)
+            continue;
+        prop = person_property(false, p->m[i].name, p->m[i].email);
+        if (prop == NULL) {
+            st = ct_error_set(err, CT_ENOMEM, "out of memory");
+            goto done;
+        }
+        icalcomponent_add_property(ev, prop);
+    }
+    icalcomponent_add_property(
+        ev, icalproperty_new_status(cancel ? ICAL_STATUS_CANCELLED : ICAL_STATUS_CONFIRMED));
+    icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_OPAQUE));
+
+    text = icalcomponent_as_ical_string_r(cal);
+    if (text == NULL) {
+        st = ct_error_set(err, CT_EINTERNAL, "libical could not write the calendar");
+        goto done;
+    }
+    *ics = refold(text);
+    if (*ics == NULL)
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+done:
+    free(text);
+    if (cal != NULL)
+        icalcomponent_free(cal);
+    return st;
+}
+
+/* Everything one recipient's copy holds, before MIME. */
+struct content {
+    char *subject, *text, *html, *ics, *location, *url;
+};
+
+static void
+content_free(struct content *c)
+{
+    free(c->subject);
+    free(c->text);
+    free(c->html);
+    free(c->ics);
+    free(c->location);
+    free(c->url);
+    memset(c, 0, sizeof(*c));
+}
+
+static enum ct_status
+build_content(const struct prepared *p, size_t r, struct content *c, struct ct_error *err)
+{
+    struct bodies bd;
+    enum ct_status st;
+
+    memset(c, 0, sizeof(*c));
+    ct_buf_init(&bd.text);
+    ct_buf_init(&bd.html);
+    c->subject = subject_for(p, r);
+    c->location = p->location_template ? expand(p, p->location_template, SIZE_MAX, false) : NULL;
+    c->url = p->url_template ? expand(p, p->url_template, SIZE_MAX, true) : NULL;
+    if (c->subject == NULL || (p->location_template && !c->location) ||
+        (p->url_template && !c->url)) {
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto fail;
+    }
+    build_bodies(p, r, c->subject, c->location, c->url, &bd);
+    if (bd.text.failed || bd.html.failed) {
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto fail;
+    }
+    c->text = ct_buf_steal(&bd.text);
+    c->html = ct_buf_steal(&bd.html);
+    if (c->text == NULL || c->html == NULL) {
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto fail;
+    }
+    st = build_ics(p, r, c->subject, c->text, c->location, c->url, &c->ics, err);
+    if (st != CT_OK)
+        goto fail;
+    return CT_OK;
+fail:
+    ct_buf_free(&bd.text);
+    ct_buf_free(&bd.html);
+    content_free(c);
+    return st;
+}
+
+enum ct_status
+ct_invite_ics(const struct ct_invite *inv, size_t recipient, char **ics, struct ct_error *err)
+{
+    struct prepared p;
+    struct content c;
+    enum ct_status st;
+
+    *ics = NULL;
+    st = prepare(inv, &p, err);
+    if (st != CT_OK)
+        return st;
+    if (recipient >= p.n) {
+        prepared_free(&p);
+        return ct_error_set(err, CT_EUSAGE, "recipient %zu is not a member of the group",
+                            recipient);
+    }
+    st = build_content(&p, recipient, &c, err);
+    if (st == CT_OK) {
+        *ics = c.ics;
+        c.ics = NULL;
+        content_free(&c);
+    }
+    prepared_free(&p);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* MIME                                                                 */
+
+/* LF (or CRLF) line ends to CRLF. */
+static char *
+to_crlf(const char *s)
+{
+    struct ct_buf b;
+
+    ct_buf_init(&b);
+    ct_buf_append(&b, "", 0);
+    for (; *s; s++) {
+        if (*s == '\r')
+            continue;
+        if (*s == '\n')
+            ct_buf_putc(&b, '\r');
+        ct_buf_putc(&b, *s);
+    }
+    return ct_buf_steal(&b);
+}
+
+/* A header being written, folded at HEADER_LINE_MAX where there is room. */
+struct header {
+    struct ct_buf *b;
+    size_t col;
+};
+
+static void
+header_begin(struct header *h, struct ct_buf *b, const char *name)
+{
+    h->b = b;
+    ct_buf_printf(b, "%s:", name);
+    h->col = strlen(name) + 1;
+}
+
+/* Append " token", folding before it if the line would grow too long. */
+static void
+header_token(struct header *h, const char *tok, size_t len)
+{
+    if (h->col + 1 + len > HEADER_LINE_MAX && h->col > 1) {
+        ct_buf_puts(h->b, "\r\n ");
+        h->col = 1;
+    } else {
+        ct_buf_putc(h->b, ' ');
+        h->col++;
+    }
+    ct_buf_append(h->b, tok, len);
+    h->col += len;
+}
+
+static void
+header_end(struct header *h)
+{
+    ct_buf_puts(h->b, "\r\n");
+}
+
+/* Characters an RFC 2047 'Q' word may carry literally, even in a phrase. */
+static bool
+q_literal(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '!' ||
+           c == '*' || c == '+' || c == '-' || c == '/';
+}
+
+static size_t
+q_len(unsigned char c)
+{
+    return (q_literal(c) || c == ' ') ? 1 : 3;
+}
+
+static size_t
+utf8_len(unsigned char lead)
+{
+    return lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+}
+
+/*
+ * s as RFC 2047 encoded-words ("=?UTF-8?Q?...?="), each at most 75
+ * characters and holding whole UTF-8 characters only, folded between words.
+ * In a phrase (a display name) words end after a space where possible:
+ * decoders that wrongly put a space between adjacent encoded-words (Python's
+ * address parser does) then still show every word whole.
+ */
+static void
+header_encoded_words(struct header *h, const char *s, bool phrase)
+{
+    static const char pre[] = "=?UTF-8?Q?", post[] = "?=";
+    const size_t overhead = sizeof(pre) - 1 + sizeof(post) - 1;
+    const unsigned char *p = (const unsigned char *)s;
+    struct ct_buf word;
+
+    ct_buf_init(&word);
+    while (*p) {
+        size_t room = HEADER_LINE_MAX > h->col + 1 ? HEADER_LINE_MAX - h->col - 1 : 0;
+        size_t cap, used = 0, end = 0, after_space = 0, k;
+
+        if (room < overhead + 12) {
+            ct_buf_puts(h->b, "\r\n");
+            h->col = 0; /* header_token adds the folding space */
+            room = HEADER_LINE_MAX - 1;
+        }
+        cap = (room < 75 ? room : 75) - overhead;
+        /* How much fits: whole characters, at least one. */
+        while (p[end]) {
+            size_t n = utf8_len(p[end]), enc = 0;
+
+            for (k = 0; k < n && p[end + k]; k++)
+                enc += q_len(p[end + k]);
+            if (used > 0 && used + enc > cap)
+                break;
+            used += enc;
+            end += k;
+            if (p[end - 1] == ' ')
+                after_space = end;
+        }
+        if (phrase && p[end] && after_space > 0)
+            end = after_space;
+        ct_buf_reset(&word);
+        ct_buf_puts(&word, pre);
+        for (k = 0; k < end; k++) {
+            if (p[k] == ' ')
+                ct_buf_putc(&word, '_');
+            else if (q_literal(p[k]))
+                ct_buf_putc(&word, (char)p[k]);
+            else
+                ct_buf_printf(&word, "=%02X", p[k]);
+        }
+        ct_buf_puts(&word, post);
+        if (word.failed) {
+            h->b->failed = true;
+            break;
+        }
+        header_token(h, word.data, word.len);
+        p += end;
+    }
+    ct_buf_free(&word);
+}
+
+/* Can s be sent as plain ASCII words without changing what a reader decodes? */
+static bool
+plain_ascii_words(const char *s, size_t max_word)
+{
+    size_t word = 0;
+
+    if (*s == '\0' || *s == ' ' || s[strlen(s) - 1] == ' ' || strstr(s, "=?") != NULL ||
+        strstr(s, "  ") != NULL)
+        return false;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c >= 0x7f)
+            return false;
+        word = c == ' ' ? 0 : word + 1;
+        if (word > max_word)
+            return false;
+    }
+    return true;
+}
+
+/* An unstructured header (Subject): plain words where possible, else RFC 2047. */
+static void
+header_unstructured(struct ct_buf *b, const char *name, const char *value)
+{
+    struct header h;
+
+    header_begin(&h, b, name);
+    if (plain_ascii_words(value, 60)) {
+        const char *s = value;
+        while (*s) {
+            size_t len = strcspn(s, " ");
+            header_token(&h, s, len);
+            s += len;
+            if (*s == ' ')
+                s++;
+        }
+    } else {
+        header_encoded_words(&h, value, false);
+    }
+    header_end(&h);
+}
+
+/*
+ * s with runs of spaces made one and the ends trimmed: display names are
+ * single-spaced, as most mail readers show them anyway. Heap string.
+ */
+static char *
+single_spaced(const char *s)
+{
+    char *out = malloc(strlen(s) + 1), *o = out;
+
+    if (out == NULL)
+        return NULL;
+    for (; *s; s++) {
+        if (*s == ' ' && (o == out || o[-1] == ' '))
+            continue;
+        *o++ = *s;
+    }
+    if (o > out && o[-1] == ' ')
+        o--;
+    *o = '\0';
+    return out;
+}
+
+/*
+ * "Name: display <addr>" with one mailbox: the display name as a quoted
+ * string when it is short plain ASCII without specials, otherwise as RFC
+ * 2047 words, in which every special is encoded. No comma, angle bracket
+ * or quote in a name can then add an address, even in a careless parser.
+ */
+static void
+header_mailbox(struct ct_buf *b, const char *name, const char *display_name, const char *addr)
+{
+    struct header h;
+    char *angle = ct_asprintf("<%s>", addr), *display = single_spaced(display_name);
+
+    header_begin(&h, b, name);
+    if (angle == NULL || display == NULL) {
+        b->failed = true;
+        free(angle);
+        free(display);
+        return;
+    }
+    if (*display == '\0') {
+        /* nothing before the address */
+    } else if (plain_ascii_words(display, 40) && strlen(display) <= 40 &&
+               strpbrk(display, "\"\\<>,;:@()[]") == NULL) {
+        char *quoted = ct_asprintf("\"%s\"", display);
+
+        if (quoted == NULL)
+            b->failed = true;
+        else
+            header_token(&h, quoted, strlen(quoted));
+        free(quoted);
+    } else {
+        header_encoded_words(&h, display, true);
+    }
+    header_token(&h, angle, strlen(angle));
+    header_end(&h);
+    free(angle);
+    free(display);
+}
+
+static void
+header_date(struct ct_buf *b, int64_t t)
+{
+    static const char *const wd[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL) {
+        b->failed = true;
+        return;
+    }
+    ct_buf_printf(b, "Date: %s, %02d %s %04d %02d:%02d:%02d +0000\r\n", wd[tm.tm_wday], tm.tm_mday,
+                  mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+/*
+ * Quoted-printable (RFC 2045 6.7) of text with CRLF line ends. A '.' or
+ * "From " at the start of a line is encoded too, so neither SMTP dot
+ * stuffing nor mbox "From " quoting can alter the body.
+ */
+static void
+put_quoted_printable(struct ct_buf *b, const char *s)
+{
+    size_t col = 0;
+
+    while (*s) {
+        unsigned char c = (unsigned char)*s;
+        bool literal;
+
+        if (c == '\r' && s[1] == '\n') {
+            ct_buf_puts(b, "\r\n");
+            col = 0;
+            s += 2;
+            continue;
+        }
+        literal = (c >= 33 && c <= 126 && c != '=') ||
+                  ((c == ' ' || c == '\t') && s[1] != '\r' && s[1] != '\0');
+        if (col + (literal ? 1 : 3) > QP_LINE_MAX - 1) {
+            ct_buf_puts(b, "=\r\n");
+            col = 0;
+        }
+        if (col == 0 && (c == '.' || strncmp(s, "From ", 5) == 0))
+            literal = false;
+        if (literal) {
+            ct_buf_putc(b, (char)c);
+            col++;
+        } else {
+            ct_buf_printf(b, "=%02X", c);
+            col += 3;
+        }
+        s++;
+    }
+    if (col > 0)
+        ct_buf_puts(b, "=\r\n");
+}
+
+static void
+put_base64(struct ct_buf *b, const char *data, size_t len)
+{
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const unsigned char *p = (const unsigned char *)data;
+    size_t i, col = 0;
+
+    for (i = 0; i < len; i += 3) {
+        uint32_t v = (uint32_t)p[i] << 16;
+        char out[4];
+
+        if (i + 1 < len)
+            v |= (uint32_t)p[i + 1] << 8;
+        if (i + 2 < len)
+            v |= p[i + 2];
+        out[0] = alphabet[(v >> 18) & 63];
+        out[1] = alphabet[(v >> 12) & 63];
+        out[2] = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
+        out[3] = i + 2 < len ? alphabet[v & 63] : '=';
+        ct_buf_append(b, out, 4);
+        col += 4;
+        if (col >= B64_LINE_MAX) {
+            ct_buf_puts(b, "\r\n");
+            col = 0;
+        }
+    }
+    if (col > 0)
+        ct_buf_puts(b, "\r\n");
+}
+
+/*
+ * A Message-ID we put between angle brackets: printable ASCII without
+ * spaces, brackets or quotes, and one '@' with text on both sides.
+ */
+static bool
+message_id_ok(const char *id)
+{
+    const char *at;
+    size_t len;
+
+    if (id == NULL || (len = strlen(id)) == 0 || len > MESSAGE_ID_MAX)
+        return false;
+    at = strchr(id, '@');
+    if (at == NULL || at == id || at[1] == '\0' || strchr(at + 1, '@') != NULL)
+        return false;
+    for (; *id; id++) {
+        unsigned char c = (unsigned char)*id;
+        if (c <= 0x20 || c >= 0x7f || strchr("<>\"\\()[],;:", c) != NULL)
+            return false;
+    }
+    return true;
+}
+
+/* A boundary no QP or base64 body can contain: "=_" never occurs in either. */
+static void
+make_boundary(char *out, size_t size, const char *message_id, const char *which)
+{
+    uint64_t h = mix64(fnv1a(fnv1a(FNV_BASIS, message_id, false), which, false));
+
+    snprintf(out, size, "=_ct_%s_%016llx", which, (unsigned long long)h);
+}
+
+/* From, To, Subject, Date, Message-ID, MIME-Version. */
+static void
+put_common_headers(struct ct_buf *b, const char *from_name, const char *from_addr,
+                   const char *to_name, const char *to_addr, const char *subject,
+                   const char *message_id, int64_t date)
+{
+    header_mailbox(b, "From", from_name, from_addr);
+    header_mailbox(b, "To", to_name, to_addr);
+    header_unstructured(b, "Subject", subject);
+    header_date(b, date);
+    ct_buf_printf(b, "Message-ID: <%s>\r\n", message_id);
+    ct_buf_puts(b, "MIME-Version: 1.0\r\n");
+}
+
+void
+ct_invite_message_clear(struct ct_invite_message *msg)
+{
+    if (msg == NULL)
+        return;
+    free(msg->recipient);
+    free(msg->subject);
+    free(msg->text);
+    free(msg->html);
+    free(msg->ics);
+    free(msg->message_id);
+    free(msg->raw);
+    memset(msg, 0, sizeof(*msg));
+}
+
+enum ct_status
+ct_invite_message(const struct ct_invite *inv, size_t recipient, const char *message_id,
+                  int64_t date, struct ct_invite_message *out, struct ct_error *err)
+{
+    struct prepared p;
+    struct content c;
+    struct ct_buf b;
+    char mixed[64], alt[64];
+    const char *method;
+    enum ct_status st;
+
+    memset(out, 0, sizeof(*out));
+    memset(&c, 0, sizeof(c));
+    ct_buf_init(&b);
+    if (!message_id_ok(message_id))
+        return ct_error_set(err, CT_EUSAGE, "malformed Message-ID");
+    st = prepare(inv, &p, err);
+    if (st != CT_OK)
+        return st;
+    if (recipient >= p.n) {
+        st = ct_error_set(err, CT_EUSAGE, "recipient %zu is not a member of the group", recipient);
+        goto done;
+    }
+    st = build_content(&p, recipient, &c, err);
+    if (st != CT_OK)
+        goto done;
+    method = inv->method == CT_INVITE_CANCEL ? "CANCEL" : "REQUEST";
+    out->text = to_crlf(c.text);
+    out->html = to_crlf(c.html);
+    if (out->text == NULL || out->html == NULL)
+        goto nomem;
+
+    make_boundary(mixed, sizeof(mixed), message_id, "mixed");
+    make_boundary(alt, sizeof(alt), message_id, "alt");
+    put_common_headers(&b, p.organiser_name, p.organiser_email, p.m[recipient].name,
+                       p.m[recipient].email, c.subject, message_id, date);
+    ct_buf_printf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", mixed);
+    ct_buf_puts(&b, "This is a calendar invitation in MIME format.\r\n");
+    ct_buf_printf(&b, "\r\n--%s\r\n", mixed);
+    ct_buf_printf(&b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", alt);
+    ct_buf_printf(&b, "--%s\r\n", alt);
+    ct_buf_puts(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
+                    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+    put_quoted_printable(&b, out->text);
+    ct_buf_printf(&b, "\r\n--%s\r\n", alt);
+    ct_buf_puts(&b, "Content-Type: text/html; charset=UTF-8\r\n"
+                    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+    put_quoted_printable(&b, out->html);
+    ct_buf_printf(&b, "\r\n--%s\r\n", alt);
+    ct_buf_printf(&b, "Content-Type: text/calendar; charset=UTF-8; method=%s\r\n", method);
+    ct_buf_puts(&b, "Content-Transfer-Encoding: base64\r\n\r\n");
+    put_base64(&b, c.ics, strlen(c.ics));
+    ct_buf_printf(&b, "\r\n--%s--\r\n", alt);
+    ct_buf_printf(&b, "\r\n--%s\r\n", mixed);
+    ct_buf_puts(&b, "Content-Type: application/ics; name=\"invite.ics\"\r\n"
+                    "Content-Disposition: attachment; filename=\"invite.ics\"\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\n");
+    put_base64(&b, c.ics, strlen(c.ics));
+    ct_buf_printf(&b, "\r\n--%s--\r\n", mixed);
+    if (b.failed)
+        goto nomem;
+
+    out->raw_len = b.len;
+    out->raw = ct_buf_steal(&b);
+    out->recipient = strdup(p.m[recipient].email);
+    out->message_id = strdup(message_id);
+    out->method = method;
+    out->subject = c.subject;
+    out->ics = c.ics;
+    c.subject = NULL;
+    c.ics = NULL;
+    if (out->raw == NULL || out->recipient == NULL || out->message_id == NULL)
+        goto nomem;
+    st = CT_OK;
+    goto done;
+nomem:
+    st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    ct_invite_message_clear(out);
+done:
+    ct_buf_free(&b);
+    content_free(&c);
+    prepared_free(&p);
+    return st;
+}
+
+/* ------------------------------------------------------------------ */
+/* Notices                                                              */
+
+enum ct_status
+ct_invite_notice(const struct ct_invite_notice *n, const char *message_id, int64_t date,
+                 struct ct_invite_message *out, struct ct_error *err)
+{
+    char *from_name = NULL, *to_name = NULL, *subject = NULL, *body = NULL, *text = NULL;
+    struct ct_buf b;
+    enum ct_status st;
+
+    memset(out, 0, sizeof(*out));
+    ct_buf_init(&b);
+    if (n == NULL || !message_id_ok(message_id))
+        return ct_error_set(err, CT_EUSAGE, "notice without a well-formed Message-ID");
+    if (check_address("organiser_email", n->organiser_email, err) != CT_OK ||
+        check_address("recipient", n->recipient_email, err) != CT_OK)
+        return CT_EDATA;
+    from_name = clean_text(n->organiser_name ? n->organiser_name : n->network, false);
+    to_name = clean_text(n->recipient_name, false);
+    subject = clean_text(n->subject ? n->subject : n->network, false);
+    body = clean_text(n->text, true);
+    text = body ? to_crlf(body) : NULL;
+    if (!from_name || !to_name || !subject || !text)
+        goto nomem;
+    put_common_headers(&b, from_name, n->organiser_email, to_name, n->recipient_email, subject,
+                       message_id, date);
+    ct_buf_puts(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
+                    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+    put_quoted_printable(&b, text);
+    if (b.failed)
+        goto nomem;
+    out->raw_len = b.len;
+    out->raw = ct_buf_steal(&b);
+    out->recipient = strdup(n->recipient_email);
+    out->message_id = strdup(message_id);
+    out->subject = subject;
+    out->text = text;
+    subject = text = NULL;
+    if (out->raw == NULL || out->recipient == NULL || out->message_id == NULL)
+        goto nomem;
+    st = CT_OK;
+    goto done;
+nomem:
+    st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    ct_invite_message_clear(out);
+done:
+    ct_buf_free(&b);
+    free(from_name);
+    free(to_name);
+    free(subject);
+    free(body);
+    free(text);
+    return st;
+}
+
+enum ct_status
+ct_invite_pause_notice(const char *network, const char *organiser_name, const char *organiser_email,
+                       const char *recipient_name, int unanswered, char **subject, char **text,
+                       struct ct_error *err)
+{
+    char *net = clean_text(network ? network : "Coffee Trial", false);
+    char *org = clean_text(organiser_name ? organiser_name : "the organiser", false);
+    char *who = clean_text(recipient_name, false);
+    char *addr = clean_text(organiser_email, false);
+    enum ct_status st = CT_OK;
+
+    *subject = *text = NULL;
+    if (net && org && who && addr) {
+        *subject = ct_asprintf("%s: your invitations are paused", net);
+        *text = ct_asprintf(
+            "Hello %s,\n\n"
+            "The last %d %s invitations sent to you went unanswered, so we have paused your "
+            "membership: you will not be paired in the coming rounds.\n\n"
+            "To take part again, reply to this message and say so; %s will resume your "
+            "membership. If you would rather stop, you need not do anything.\n\n"
+            "-- \n%s, organised by %s <%s>\n",
+            who, unanswered, net, org, net, org, addr);
+    }
+    if (*subject == NULL || *text == NULL) {
+        free(*subject);
+        free(*text);
+        *subject = *text = NULL;
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    }
+    free(net);
+    free(org);
+    free(who);
+    free(addr);
+    return st;
+}

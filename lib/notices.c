@@ -1,0 +1,85 @@
+/*
+ * notices.c: plain-text notices queued in the outbox; see notices.h.
+ */
+#include "notices.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "invite.h"
+#include "outbox.h"
+#include "util.h"
+
+/* The member's display name, or NULL (the notice then greets nobody by name). */
+static char *
+member_name(struct ct_store *store, int64_t member_id)
+{
+    sqlite3_stmt *stmt = NULL;
+    char *name = NULL;
+
+    if (sqlite3_prepare_v2(ct_store_db(store), "SELECT name FROM members WHERE id = ?1", -1,
+                           &stmt, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, member_id);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        name = ct_strdup((const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    return name;
+}
+
+enum ct_status
+ct_notice_queue_pause(struct ct_store *store, const struct ct_config *cfg, int64_t member_id,
+                      const char *email, struct ct_error *err)
+{
+    struct ct_invite_message msg = {0};
+    struct ct_invite_notice notice;
+    struct ct_outbox_entry entry;
+    char *name = NULL, *subject = NULL, *text = NULL, *key = NULL, *message_id = NULL;
+    int64_t now = ct_now();
+    enum ct_status st;
+
+    name = member_name(store, member_id);
+    st = ct_invite_pause_notice(cfg->network.name, cfg->network.organiser_name,
+                                cfg->network.organiser_email, name,
+                                cfg->pairing.unanswered_limit, &subject, &text, err);
+    if (st != CT_OK)
+        goto out;
+    /* One key per pause event: the member and the moment they were paused. */
+    key = ct_asprintf("pause-%" PRId64 "-%" PRId64, member_id, now);
+    message_id = key ? ct_invite_message_id(key, email, 0, "notice", cfg->network.organiser_email)
+                     : NULL;
+    if (message_id == NULL) {
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto out;
+    }
+    notice.network = cfg->network.name;
+    notice.organiser_name = cfg->network.organiser_name;
+    notice.organiser_email = cfg->network.organiser_email;
+    notice.recipient_name = name;
+    notice.recipient_email = email;
+    notice.subject = subject;
+    notice.text = text;
+    st = ct_invite_notice(&notice, message_id, now, &msg, err);
+    if (st != CT_OK)
+        goto out;
+    memset(&entry, 0, sizeof(entry));
+    entry.message_id = msg.message_id;
+    entry.kind = "notice";
+    entry.member_id = member_id;
+    entry.recipient = msg.recipient;
+    entry.subject = msg.subject;
+    entry.text_body = msg.text;
+    entry.message = msg.raw;
+    entry.message_len = msg.raw_len;
+    st = ct_outbox_enqueue(store, &entry, err);
+out:
+    ct_invite_message_clear(&msg);
+    free(name);
+    free(subject);
+    free(text);
+    free(key);
+    free(message_id);
+    return st;
+}

@@ -1,0 +1,913 @@
+/*
+ * outcomes.c: recording whether groups met (one at a time, or a survey
+ * CSV all or nothing) and the contact rule the tie graph and the reports
+ * share; see outcomes.h.
+ */
+#include "outcomes.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "csv.h"
+#include "util.h"
+#include "validate.h"
+
+/* ---- value checks -------------------------------------------------------- */
+
+bool
+ct_outcomes_parse_met(const char *s, bool *met)
+{
+    static const char *const yes[] = {"yes", "y", "true", "1", "met"};
+    static const char *const no[] = {"no", "n", "false", "0", "not met"};
+    char buf[16];
+    size_t len, i;
+
+    if (s == NULL)
+        return false;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    len = strlen(s);
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
+        len--;
+    if (len == 0 || len >= sizeof(buf))
+        return false;
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    for (i = 0; i < CT_ARRAY_LEN(yes); i++) {
+        if (ct_strcaseeq(buf, yes[i])) {
+            *met = true;
+            return true;
+        }
+        if (ct_strcaseeq(buf, no[i])) {
+            *met = false;
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * The first code point in s[0..len) (valid UTF-8) that must not be stored in
+ * a note: C0 controls other than TAB and line breaks, DEL, C1 controls,
+ * line/paragraph separators, bidirectional overrides and isolates, a stray
+ * byte order mark. -1 if there is none.
+ */
+static long
+forbidden_in_note(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str, *end = s + len;
+
+    while (s < end) {
+        unsigned c = *s;
+        unsigned long cp;
+        size_t n;
+
+        if (c < 0x80) {
+            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+                return (long)c;
+            s++;
+            continue;
+        }
+        n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+        if ((size_t)(end - s) < n)
+            return -1;
+        if (n == 2)
+            cp = ((c & 0x1fu) << 6) | (s[1] & 0x3fu);
+        else if (n == 3)
+            cp = ((c & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
+        else
+            cp = ((c & 0x07u) << 18) | ((s[1] & 0x3fu) << 12) | ((s[2] & 0x3fu) << 6) |
+                 (s[3] & 0x3fu);
+        if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+            (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
+            return (long)cp;
+        s += n;
+    }
+    return -1;
+}
+
+/* The reason a note is refused, formatted into buf (which it returns), or NULL. */
+static const char *
+note_problem(const char *note, size_t len, char *buf, size_t size)
+{
+    const char *reason;
+    long cp;
+
+    if (len > CT_OUTCOME_NOTE_MAX) {
+        snprintf(buf, size, "longer than %d bytes", CT_OUTCOME_NOTE_MAX);
+        return buf;
+    }
+    if ((reason = ct_check_utf8(note, len)) != NULL) {
+        snprintf(buf, size, "not UTF-8 (%s)", reason);
+        return buf;
+    }
+    if ((cp = forbidden_in_note(note, len)) >= 0) {
+        snprintf(buf, size, "control character U+%04lX not allowed", (unsigned long)cp);
+        return buf;
+    }
+    return NULL;
+}
+
+/* A copy of a note with CRLF and lone CR turned into LF and blanks trimmed. */
+static char *
+note_normalise(const char *s, size_t len)
+{
+    char *out = malloc(len + 1);
+    size_t i, o = 0;
+
+    if (out == NULL)
+        return NULL;
+    for (i = 0; i < len; i++) {
+        if (s[i] == '\r') {
+            out[o++] = '\n';
+            if (i + 1 < len && s[i + 1] == '\n')
+                i++;
+        } else {
+            out[o++] = s[i];
+        }
+    }
+    out[o] = '\0';
+    ct_trim(out);
+    return out;
+}
+
+/*
+ * A copy of s[0..len) safe to quote in a message: at most 40 bytes, then
+ * "...", anything but printable ASCII replaced by '?'. out holds 48 bytes.
+ */
+static const char *
+printable(const char *s, size_t len, char *out)
+{
+    size_t i, o = 0;
+
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (o == 40) {
+            memcpy(out + o, "...", 3);
+            o += 3;
+            break;
+        }
+        out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    out[o] = '\0';
+    return out;
+}
+
+/* ---- the store ------------------------------------------------------------ */
+
+static enum ct_status
+prepare(struct ct_store *store, const char *sql, sqlite3_stmt **stmt, struct ct_error *err)
+{
+    if (sqlite3_prepare_v2(ct_store_db(store), sql, -1, stmt, NULL) != SQLITE_OK) {
+        *stmt = NULL;
+        return ct_store_error(store, err, "prepare query");
+    }
+    return CT_OK;
+}
+
+/* A group as the outcome checks need it. */
+struct group_ref {
+    int64_t id;
+    int64_t round_id;
+    char state[16];       /* the group's */
+    char round_state[16]; /* its round's */
+    bool has_outcome;
+    bool met;
+    int rating;
+};
+
+#define GROUP_SELECT                                                                               \
+    "SELECT g.id, g.round_id, g.state, r.state, o.met, o.rating FROM groups g"                     \
+    " JOIN rounds r ON r.id = g.round_id LEFT JOIN outcomes o ON o.group_id = g.id"
+
+/* Fill *ref from a GROUP_SELECT row. */
+static void
+group_ref_read(sqlite3_stmt *stmt, struct group_ref *ref)
+{
+    const char *s;
+
+    memset(ref, 0, sizeof(*ref));
+    ref->id = sqlite3_column_int64(stmt, 0);
+    ref->round_id = sqlite3_column_int64(stmt, 1);
+    s = (const char *)sqlite3_column_text(stmt, 2);
+    snprintf(ref->state, sizeof(ref->state), "%s", s ? s : "");
+    s = (const char *)sqlite3_column_text(stmt, 3);
+    snprintf(ref->round_state, sizeof(ref->round_state), "%s", s ? s : "");
+    ref->has_outcome = sqlite3_column_type(stmt, 4) != SQLITE_NULL;
+    ref->met = sqlite3_column_int(stmt, 4) != 0;
+    ref->rating = sqlite3_column_int(stmt, 5);
+}
+
+/*
+ * Look a group up by id (uid NULL) or by calendar UID. OUT: *found, and
+ * *ref when found. stmt_id / stmt_uid are prepared GROUP_SELECT queries.
+ */
+static enum ct_status
+group_find(struct ct_store *store, sqlite3_stmt *stmt, int64_t id, const char *uid,
+           struct group_ref *ref, bool *found, struct ct_error *err)
+{
+    int rc;
+
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    if (uid)
+        sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(stmt, 1, id);
+    rc = sqlite3_step(stmt);
+    *found = rc == SQLITE_ROW;
+    if (rc == SQLITE_ROW)
+        group_ref_read(stmt, ref);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ct_store_error(store, err, "look up group");
+    return CT_OK;
+}
+
+/* Why a group cannot take an outcome, into buf (returned), or NULL if it can. */
+static const char *
+group_unfit(const struct group_ref *ref, char *buf, size_t size)
+{
+    long long id = (long long)ref->id, round = (long long)ref->round_id;
+
+    if (strcmp(ref->state, "sent") == 0 && strcmp(ref->round_state, "sent") == 0)
+        return NULL;
+    if (strcmp(ref->round_state, "replaced") == 0)
+        snprintf(buf, size, "group %lld was never sent: round %lld was planned again", id, round);
+    else if (strcmp(ref->state, "planned") == 0 && strcmp(ref->round_state, "planned") == 0)
+        snprintf(buf, size,
+                 "group %lld has not been sent yet (round %lld is planned); outcomes are "
+                 "recorded for sent groups",
+                 id, round);
+    else
+        snprintf(buf, size, "group %lld was cancelled", id);
+    return buf;
+}
+
+/* Insert or replace one outcome with a prepared upsert statement. */
+static enum ct_status
+outcome_write(struct ct_store *store, sqlite3_stmt *stmt, int64_t group_id, bool met, int rating,
+              const char *note, const char *source, int64_t now, struct ct_error *err)
+{
+    int rc;
+
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    sqlite3_bind_int64(stmt, 1, group_id);
+    sqlite3_bind_int(stmt, 2, met ? 1 : 0);
+    if (rating > 0)
+        sqlite3_bind_int(stmt, 3, rating);
+    if (note && *note)
+        sqlite3_bind_text(stmt, 4, note, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, source, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 6, now);
+    rc = sqlite3_step(stmt);
+    sqlite3_reset(stmt);
+    if (rc != SQLITE_DONE)
+        return ct_store_error(store, err, "record outcome");
+    return CT_OK;
+}
+
+#define OUTCOME_UPSERT                                                                             \
+    "INSERT INTO outcomes (group_id, met, rating, note, source, recorded_at)"                      \
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (group_id) DO UPDATE SET"                        \
+    " met = excluded.met, rating = excluded.rating, note = excluded.note,"                         \
+    " source = excluded.source, recorded_at = excluded.recorded_at"
+
+enum ct_status
+ct_outcomes_record(struct ct_store *store, const struct ct_outcome *outcome, const char *source,
+                   struct ct_outcome_previous *previous, struct ct_error *err)
+{
+    sqlite3_stmt *find = NULL, *upsert = NULL;
+    struct group_ref ref;
+    char *note = NULL, reason[160];
+    const char *why;
+    bool found, began = false;
+    enum ct_status st;
+
+    if (previous)
+        memset(previous, 0, sizeof(*previous));
+    if (outcome->rating != 0 && (outcome->rating < 1 || outcome->rating > 5))
+        return ct_error_set(err, CT_EUSAGE, "rating: %d is not a whole number from 1 to 5",
+                            outcome->rating);
+    if (outcome->note) {
+        size_t len = strlen(outcome->note);
+        if ((why = note_problem(outcome->note, len, reason, sizeof(reason))) != NULL)
+            return ct_error_set(err, CT_EUSAGE, "note: %s", why);
+        if ((note = note_normalise(outcome->note, len)) == NULL)
+            return ct_error_set(err, CT_ENOMEM, "out of memory");
+    }
+    if ((st = prepare(store, GROUP_SELECT " WHERE g.id = ?1", &find, err)) != CT_OK ||
+        (st = prepare(store, OUTCOME_UPSERT, &upsert, err)) != CT_OK)
+        goto out;
+    if ((st = ct_store_begin(store, err)) != CT_OK)
+        goto out;
+    began = true;
+    if ((st = group_find(store, find, outcome->group_id, NULL, &ref, &found, err)) != CT_OK)
+        goto out;
+    if (!found) {
+        st = ct_error_set(err, CT_ENOTFOUND, "no group %lld (see coffeetrial round show)",
+                          (long long)outcome->group_id);
+        goto out;
+    }
+    if ((why = group_unfit(&ref, reason, sizeof(reason))) != NULL) {
+        st = ct_error_set(err, CT_ESTATE, "%s", why);
+        goto out;
+    }
+    if ((st = outcome_write(store, upsert, ref.id, outcome->met, outcome->rating, note, source,
+                            ct_now(), err)) != CT_OK)
+        goto out;
+    if ((st = ct_store_commit(store, err)) != CT_OK)
+        goto out;
+    began = false;
+    if (previous) {
+        previous->existed = ref.has_outcome;
+        previous->met = ref.met;
+        previous->rating = ref.rating;
+    }
+out:
+    if (began)
+        ct_store_rollback(store);
+    sqlite3_finalize(find);
+    sqlite3_finalize(upsert);
+    free(note);
+    return st;
+}
+
+/* ---- the CSV import ---------------------------------------------------------- */
+
+enum column { COL_GROUP, COL_UID, COL_MET, COL_RATING, COL_NOTE, COL_COUNT };
+
+static const struct {
+    const char *name;
+    const char *aliases[4];
+} columns[COL_COUNT] = {
+    [COL_GROUP] = {"group", {"groupid", "id", NULL}},
+    [COL_UID] = {"uid", {"groupuid", NULL}},
+    [COL_MET] = {"met", {NULL}},
+    [COL_RATING] = {"rating", {NULL}},
+    [COL_NOTE] = {"note", {"notes", "comment", "comments"}},
+};
+
+/* One row that parsed; checked against the store afterwards. */
+struct row {
+    long line;
+    int64_t group_id; /* 0 if only uid was given */
+    char *uid;        /* NULL if not given */
+    bool invalid;     /* a field is wrong: its group is checked, it is never written */
+    bool met;
+    int rating;
+    char *note;
+};
+
+struct importer {
+    const char *file;
+    struct ct_diags *diags;
+    int map[COL_COUNT]; /* field index of each column, -1 if absent */
+    size_t header_count;
+    size_t errors;
+    bool stopped;
+    struct row *rows;
+    size_t count, capacity;
+};
+
+static void diag(struct importer *im, enum ct_severity severity, long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+diag(struct importer *im, enum ct_severity severity, long line, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (severity == CT_ERROR) {
+        if (im->stopped)
+            return;
+        im->errors++;
+    }
+    va_start(ap, fmt);
+    ct_diags_vadd(im->diags, severity, im->file, line, fmt, ap);
+    va_end(ap);
+    if (severity == CT_ERROR && im->errors >= CT_OUTCOMES_MAX_ERRORS)
+        im->stopped = true;
+}
+
+/* Header cells are matched after lowercasing and dropping ' ', '-', '_', '.'. */
+static int
+column_of(const char *cell, size_t len)
+{
+    char key[32];
+    size_t n = 0, i;
+    int c, a;
+
+    for (i = 0; i < len; i++) {
+        char ch = cell[i];
+        if (ch == ' ' || ch == '-' || ch == '_' || ch == '.' || ch == '\t')
+            continue;
+        if (n + 1 >= sizeof(key))
+            return -1;
+        key[n++] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+    }
+    key[n] = '\0';
+    for (c = 0; c < COL_COUNT; c++) {
+        if (strcmp(key, columns[c].name) == 0)
+            return c;
+        for (a = 0; columns[c].aliases[a] != NULL; a++)
+            if (strcmp(key, columns[c].aliases[a]) == 0)
+                return c;
+    }
+    return -1;
+}
+
+static bool
+blank_record(const struct ct_csv_record *rec)
+{
+    size_t i, j;
+
+    for (i = 0; i < rec->count; i++)
+        for (j = 0; j < rec->lengths[i]; j++)
+            if (!strchr(" \t\r\n", rec->fields[i][j]))
+                return false;
+    return true;
+}
+
+/* Trim ASCII blanks around s[0..*len); returns the new start. */
+static const char *
+trim_span(const char *s, size_t *len)
+{
+    size_t n = *len;
+
+    while (n > 0 && strchr(" \t\r\n", *s) && *s) {
+        s++;
+        n--;
+    }
+    while (n > 0 && strchr(" \t\r\n", s[n - 1]) && s[n - 1])
+        n--;
+    *len = n;
+    return s;
+}
+
+static bool
+read_header(struct importer *im, const struct ct_csv_record *rec)
+{
+    char tmp[48];
+    size_t i;
+    int c;
+
+    if (rec->error) {
+        diag(im, CT_ERROR, rec->error_line, "header: %s", rec->error);
+        return false;
+    }
+    im->header_count = rec->count;
+    if (rec->count == 1 && (memchr(rec->fields[0], ';', rec->lengths[0]) ||
+                            memchr(rec->fields[0], '\t', rec->lengths[0]))) {
+        diag(im, CT_ERROR, rec->line,
+             "header: columns are separated by '%s', not ','; save the file as "
+             "comma-separated CSV",
+             memchr(rec->fields[0], ';', rec->lengths[0]) ? ";" : "\\t");
+        return false;
+    }
+    for (i = 0; i < rec->count; i++) {
+        size_t len = rec->lengths[i];
+        const char *cell = trim_span(rec->fields[i], &len);
+        c = column_of(cell, len);
+        if (c >= 0 && im->map[c] >= 0) {
+            diag(im, CT_ERROR, rec->line, "header: column %zu '%s' repeats column %d '%s'", i + 1,
+                 printable(cell, len, tmp), im->map[c] + 1, columns[c].name);
+        } else if (c >= 0) {
+            im->map[c] = (int)i;
+        } else if (len == 0) {
+            diag(im, CT_WARNING, rec->line, "header: column %zu has no name; ignored", i + 1);
+        } else {
+            diag(im, CT_WARNING, rec->line, "header: unknown column '%s' ignored",
+                 printable(cell, len, tmp));
+        }
+    }
+    if (im->map[COL_GROUP] < 0 && im->map[COL_UID] < 0)
+        diag(im, CT_ERROR, rec->line,
+             "header: needs a 'group' or a 'uid' column to say which group each row is about");
+    if (im->map[COL_MET] < 0)
+        diag(im, CT_ERROR, rec->line, "header: missing required column 'met'");
+    return im->errors == 0;
+}
+
+/* The trimmed cell of column c, or NULL (len 0) when absent or empty. */
+static const char *
+cell(const struct importer *im, const struct ct_csv_record *rec, int c, size_t *len)
+{
+    const char *s;
+
+    *len = 0;
+    if (im->map[c] < 0)
+        return NULL;
+    *len = rec->lengths[im->map[c]];
+    s = trim_span(rec->fields[im->map[c]], len);
+    return *len ? s : NULL;
+}
+
+/* Parse a positive decimal id; false if s[0..len) is anything else. */
+static bool
+parse_id(const char *s, size_t len, int64_t *id)
+{
+    int64_t v = 0;
+    size_t i;
+
+    if (len == 0 || len > 18)
+        return false;
+    for (i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v <= 0)
+        return false;
+    *id = v;
+    return true;
+}
+
+static bool
+add_row(struct importer *im, struct row *r)
+{
+    if (im->count == im->capacity) {
+        size_t cap = im->capacity ? im->capacity * 2 : 64;
+        struct row *rows = realloc(im->rows, cap * sizeof(*rows));
+        if (rows == NULL)
+            return false;
+        im->rows = rows;
+        im->capacity = cap;
+    }
+    im->rows[im->count++] = *r;
+    return true;
+}
+
+static void
+read_row(struct importer *im, const struct ct_csv_record *rec)
+{
+    struct row r;
+    const char *s, *why;
+    char tmp[48], reason[160];
+    size_t len;
+    size_t errors_before = im->errors;
+    long line = rec->line;
+
+    memset(&r, 0, sizeof(r));
+    r.line = line;
+
+    s = cell(im, rec, COL_GROUP, &len);
+    if (s && !parse_id(s, len, &r.group_id))
+        diag(im, CT_ERROR, line, "group: not a group number: '%s'", printable(s, len, tmp));
+    s = cell(im, rec, COL_UID, &len);
+    if (s) {
+        if (len > 255 || memchr(s, '\0', len) != NULL) {
+            diag(im, CT_ERROR, line, "uid: not a calendar UID: '%s'", printable(s, len, tmp));
+        } else if ((r.uid = strndup(s, len)) == NULL) {
+            diag(im, CT_ERROR, 0, "out of memory");
+            im->stopped = true;
+            return;
+        }
+    }
+    if (r.group_id == 0 && r.uid == NULL && im->errors == errors_before)
+        diag(im, CT_ERROR, line, "%s: missing: say which group the row is about",
+             im->map[COL_GROUP] >= 0 ? "group" : "uid");
+
+    s = cell(im, rec, COL_MET, &len);
+    if (s == NULL) {
+        diag(im, CT_ERROR, line, "met: missing (yes or no)");
+    } else {
+        char buf[48];
+        snprintf(buf, sizeof(buf), "%.*s", (int)(len < 40 ? len : 40), s);
+        if (len >= 40 || !ct_outcomes_parse_met(buf, &r.met))
+            diag(im, CT_ERROR, line, "met: not yes or no: '%s'", printable(s, len, tmp));
+    }
+
+    s = cell(im, rec, COL_RATING, &len);
+    if (s) {
+        if (len == 1 && s[0] >= '1' && s[0] <= '5')
+            r.rating = s[0] - '0';
+        else
+            diag(im, CT_ERROR, line, "rating: not a whole number from 1 to 5: '%s'",
+                 printable(s, len, tmp));
+    }
+
+    s = cell(im, rec, COL_NOTE, &len);
+    if (s) {
+        if ((why = note_problem(s, len, reason, sizeof(reason))) != NULL) {
+            diag(im, CT_ERROR, line, "note: %s", why);
+        } else if ((r.note = note_normalise(s, len)) == NULL) {
+            diag(im, CT_ERROR, 0, "out of memory");
+            im->stopped = true;
+        }
+    }
+
+    if (im->stopped || (r.group_id == 0 && r.uid == NULL)) {
+        free(r.uid);
+        free(r.note);
+        return;
+    }
+    /* A row with other problems still has its group checked: every problem at once. */
+    r.invalid = im->errors != errors_before;
+    if (!add_row(im, &r)) {
+        diag(im, CT_ERROR, 0, "out of memory");
+        im->stopped = true;
+        free(r.uid);
+        free(r.note);
+    }
+}
+
+/* Put diagnostics from index from on in line order (stable: insertion sort). */
+static void
+sort_diags(struct ct_diags *d, size_t from)
+{
+    size_t i, j;
+
+    for (i = from + 1; i < d->count; i++) {
+        struct ct_diag item = d->items[i];
+        for (j = i; j > from && d->items[j - 1].line > item.line; j--)
+            d->items[j] = d->items[j - 1];
+        d->items[j] = item;
+    }
+}
+
+/* Read the whole file into im->rows, reporting every problem. */
+static void
+parse_file(struct importer *im, const char *data, size_t len)
+{
+    const struct ct_csv_record *rec;
+    struct ct_csv *csv;
+
+    if (len >= 2 && (((unsigned char)data[0] == 0xff && (unsigned char)data[1] == 0xfe) ||
+                     ((unsigned char)data[0] == 0xfe && (unsigned char)data[1] == 0xff))) {
+        diag(im, CT_ERROR, 1, "the file is UTF-16; save it as CSV UTF-8");
+        return;
+    }
+    if ((csv = ct_csv_new(data, len)) == NULL) {
+        diag(im, CT_ERROR, 0, "out of memory");
+        return;
+    }
+    do {
+        if (ct_csv_next(csv, &rec) != CT_OK) {
+            diag(im, CT_ERROR, 0, "out of memory");
+            goto out;
+        }
+    } while (rec != NULL && rec->error == NULL && blank_record(rec));
+    if (rec == NULL) {
+        diag(im, CT_ERROR, 0, "empty file: the first row must name the columns (group,met,...)");
+        goto out;
+    }
+    if (!read_header(im, rec))
+        goto out;
+    while (!im->stopped) {
+        if (ct_csv_next(csv, &rec) != CT_OK) {
+            diag(im, CT_ERROR, 0, "out of memory");
+            im->stopped = true;
+            break;
+        }
+        if (rec == NULL)
+            break;
+        if (rec->error) {
+            size_t f = rec->error_field;
+            const char *label = "row";
+            int c;
+            for (c = 0; c < COL_COUNT; c++)
+                if (im->map[c] >= 0 && (size_t)im->map[c] == f)
+                    label = columns[c].name;
+            diag(im, CT_ERROR, rec->error_line, "%s: %s", label, rec->error);
+            continue;
+        }
+        if (blank_record(rec))
+            continue;
+        if (rec->count != im->header_count) {
+            diag(im, CT_ERROR, rec->line, "row has %zu field%s but the header has %zu%s",
+                 rec->count, rec->count == 1 ? "" : "s", im->header_count,
+                 rec->count > im->header_count ? " (put values holding commas in quotes)" : "");
+            continue;
+        }
+        read_row(im, rec);
+    }
+out:
+    ct_csv_free(csv);
+}
+
+/* A set of group ids seen so far, with the line each was first on. */
+struct seen {
+    int64_t *ids;
+    long *lines;
+    size_t cap; /* power of two */
+    size_t count;
+};
+
+static bool
+seen_init(struct seen *s, size_t expected)
+{
+    s->cap = 64;
+    while (s->cap < expected * 2)
+        s->cap *= 2;
+    s->count = 0;
+    s->ids = calloc(s->cap, sizeof(*s->ids));
+    s->lines = calloc(s->cap, sizeof(*s->lines));
+    return s->ids && s->lines;
+}
+
+/* The line id was first seen on, or 0 after recording it now. */
+static long
+seen_add(struct seen *s, int64_t id, long line)
+{
+    size_t i = ((uint64_t)id * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
+
+    while (s->ids[i] != 0) {
+        if (s->ids[i] == id)
+            return s->lines[i];
+        i = (i + 1) & (s->cap - 1);
+    }
+    s->ids[i] = id;
+    s->lines[i] = line;
+    s->count++;
+    return 0;
+}
+
+enum ct_status
+ct_outcomes_import(struct ct_store *store, const char *name, const char *data, size_t len,
+                   bool dry_run, struct ct_outcomes_import_result *result, struct ct_diags *diags,
+                   struct ct_error *err)
+{
+    struct importer im;
+    struct seen seen = {0};
+    sqlite3_stmt *by_id = NULL, *by_uid = NULL, *upsert = NULL;
+    size_t first_diag = diags->count, i, added = 0, replaced = 0;
+    bool began = false, found;
+    enum ct_status st = CT_OK;
+    int64_t now = ct_now();
+    char tmp[48], reason[200];
+    int c;
+
+    if (result)
+        memset(result, 0, sizeof(*result));
+    memset(&im, 0, sizeof(im));
+    im.file = name;
+    im.diags = diags;
+    for (c = 0; c < COL_COUNT; c++)
+        im.map[c] = -1;
+
+    /* Rows that parsed are checked against the store even if others did not: every problem at once.
+     */
+    parse_file(&im, data, len);
+    if (im.stopped)
+        goto check;
+
+    if (!seen_init(&seen, im.count)) {
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = prepare(store, GROUP_SELECT " WHERE g.id = ?1", &by_id, err)) != CT_OK ||
+        (st = prepare(store, GROUP_SELECT " WHERE g.uid = ?1", &by_uid, err)) != CT_OK ||
+        (st = prepare(store, OUTCOME_UPSERT, &upsert, err)) != CT_OK)
+        goto out;
+    /* Check and write under one write lock, so nothing changes in between. */
+    if ((st = ct_store_begin(store, err)) != CT_OK)
+        goto out;
+    began = true;
+    for (i = 0; i < im.count && !im.stopped; i++) {
+        struct row *r = &im.rows[i];
+        struct group_ref ref;
+        const char *why, *label = r->uid && r->group_id == 0 ? "uid" : "group";
+        long first;
+
+        if (r->group_id) {
+            if ((st = group_find(store, by_id, r->group_id, NULL, &ref, &found, err)) != CT_OK)
+                goto out;
+            if (!found) {
+                diag(&im, CT_ERROR, r->line, "group: no group %lld", (long long)r->group_id);
+                continue;
+            }
+            if (r->uid) {
+                struct group_ref other;
+                if ((st = group_find(store, by_uid, 0, r->uid, &other, &found, err)) != CT_OK)
+                    goto out;
+                if (!found || other.id != ref.id) {
+                    diag(&im, CT_ERROR, r->line, "uid: is not the UID of group %lld: '%s'",
+                         (long long)ref.id, printable(r->uid, strlen(r->uid), tmp));
+                    continue;
+                }
+            }
+        } else {
+            if ((st = group_find(store, by_uid, 0, r->uid, &ref, &found, err)) != CT_OK)
+                goto out;
+            if (!found) {
+                diag(&im, CT_ERROR, r->line, "uid: no group has the UID '%s'",
+                     printable(r->uid, strlen(r->uid), tmp));
+                continue;
+            }
+        }
+        if ((why = group_unfit(&ref, reason, sizeof(reason))) != NULL) {
+            diag(&im, CT_ERROR, r->line, "%s: %s", label, why);
+            continue;
+        }
+        if (r->invalid)
+            continue; /* reported already; repeats are checked once it is fixed */
+        if ((first = seen_add(&seen, ref.id, r->line)) != 0) {
+            diag(&im, CT_ERROR, r->line, "%s: group %lld is already on line %ld", label,
+                 (long long)ref.id, first);
+            continue;
+        }
+        r->group_id = ref.id;
+        if (ref.has_outcome)
+            replaced++;
+        else
+            added++;
+    }
+    if (im.errors > 0)
+        goto check;
+    for (i = 0; i < im.count && !dry_run; i++) {
+        const struct row *r = &im.rows[i];
+        if ((st = outcome_write(store, upsert, r->group_id, r->met, r->rating, r->note, "import",
+                                now, err)) != CT_OK)
+            goto out;
+    }
+    if (dry_run) {
+        ct_store_rollback(store);
+    } else if ((st = ct_store_commit(store, err)) != CT_OK) {
+        goto out;
+    }
+    began = false;
+    if (result) {
+        result->rows = im.count;
+        result->added = added;
+        result->replaced = replaced;
+    }
+
+check:
+    if (im.errors > 0) {
+        if (im.stopped && im.errors >= CT_OUTCOMES_MAX_ERRORS)
+            ct_diags_add(diags, CT_ERROR, name, 0, "too many errors; stopped after %d",
+                         CT_OUTCOMES_MAX_ERRORS);
+        st = ct_error_set(err, CT_EDATA, "%s: %zu error%s; nothing imported", name, im.errors,
+                          im.errors == 1 ? "" : "s");
+    }
+out:
+    if (began)
+        ct_store_rollback(store);
+    sort_diags(diags, first_diag);
+    sqlite3_finalize(by_id);
+    sqlite3_finalize(by_uid);
+    sqlite3_finalize(upsert);
+    free(seen.ids);
+    free(seen.lines);
+    for (i = 0; i < im.count; i++) {
+        free(im.rows[i].uid);
+        free(im.rows[i].note);
+    }
+    free(im.rows);
+    return st;
+}
+
+/* ---- contacts ---------------------------------------------------------------- */
+
+enum ct_status
+ct_outcomes_contacts(struct ct_store *store, struct ct_contact **out, size_t *count,
+                     struct ct_error *err)
+{
+    static const char sql[] =
+        "SELECT c.a, c.b, c.group_id, c.round_id FROM (" CT_OUTCOMES_CONTACTS_SQL
+        ") c JOIN rounds r ON r.id = c.round_id"
+        " ORDER BY r.date, r.id, c.group_id, c.a, c.b";
+    sqlite3_stmt *stmt = NULL;
+    struct ct_contact *items = NULL;
+    size_t n = 0, cap = 0;
+    enum ct_status st;
+    int rc;
+
+    *out = NULL;
+    *count = 0;
+    if ((st = prepare(store, sql, &stmt, err)) != CT_OK)
+        return st;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 256;
+            struct ct_contact *grown = realloc(items, ncap * sizeof(*grown));
+            if (grown == NULL) {
+                st = ct_error_set(err, CT_ENOMEM, "out of memory");
+                goto out;
+            }
+            items = grown;
+            cap = ncap;
+        }
+        items[n].a = sqlite3_column_int64(stmt, 0);
+        items[n].b = sqlite3_column_int64(stmt, 1);
+        items[n].group_id = sqlite3_column_int64(stmt, 2);
+        items[n].round_id = sqlite3_column_int64(stmt, 3);
+        n++;
+    }
+    if (rc != SQLITE_DONE) {
+        st = ct_store_error(store, err, "read contacts");
+        goto out;
+    }
+    *out = items;
+    *count = n;
+    items = NULL;
+out:
+    free(items);
+    sqlite3_finalize(stmt);
+    return st;
+}

@@ -1,0 +1,75 @@
+/*
+ * simulate.h: running the current rules over N rounds of a roster in a
+ * temporary database, with simulated answers and meetings, and reporting on
+ * the result ("coffeetrial simulate"), so operators can tune the INI before
+ * going live. The real database is never opened.
+ *
+ * Planning a round is the pairing engine's job: the caller hands it in as
+ * struct ct_simulate_rounds, so this file depends on nothing but the store.
+ */
+#ifndef CT_SIMULATE_H
+#define CT_SIMULATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ct.h"
+#include "report.h"
+#include "roster.h"
+#include "store.h"
+
+/*
+ * What simulate needs from round planning. Both run with the clock
+ * (ct_now()) set to the round's scheduled time.
+ */
+struct ct_simulate_rounds {
+    /*
+     * Plan the round of date (YYYY-MM-DD) with seed under cfg's rules, as
+     * "round plan" does: a rounds row in state 'planned' with its groups,
+     * group_members and unpaired rows. OUT: *round_id.
+     */
+    enum ct_status (*plan)(void *arg, struct ct_store *store, const struct ct_config *cfg,
+                           const char *date, uint64_t seed, int64_t *round_id,
+                           struct ct_error *err);
+    /*
+     * Mark the round and its groups sent (rounds.state, sent_at,
+     * groups.state), as "round send" does but without queuing mail.
+     */
+    enum ct_status (*send)(void *arg, struct ct_store *store, int64_t round_id,
+                           struct ct_error *err);
+    void *arg;
+};
+
+struct ct_simulate_options {
+    const struct ct_config *cfg;    /* the rules, schedule and network zone */
+    const struct ct_roster *roster; /* the members, imported as "roster import" would */
+    int rounds;                     /* how many rounds (1-1000) */
+    uint64_t seed;                  /* the same seed gives the same simulation */
+    double accept_rate;             /* the chance a member accepts an invitation (0-1) */
+    const char *tmpdir;             /* where the temporary database goes; NULL: $TMPDIR or /tmp */
+    /* Called after each round (may be NULL): rounds done, of total. */
+    void (*progress)(void *arg, int done, int total);
+    void *progress_arg;
+};
+
+/*
+ * Simulate. In a fresh database in a new temporary directory: import the
+ * roster; then for each of the schedule's next opts->rounds occurrences
+ * (from [schedule] start, or from now): resume members whose pause ended,
+ * plan the round, send it, and simulate the members: each accepts with
+ * accept_rate, else declines (a third of the rest) or does not answer; a
+ * group whose members all accepted meets 9 times in 10 (rating 3-5), any
+ * other group does not; the outcomes are recorded as a survey would. Once
+ * a round's meeting window has passed, unanswered invitations are counted
+ * and members paused by [pairing] unanswered_limit, as the daemon does.
+ * At the end the report is built (OUT: *report, ct_report_free()) and the
+ * temporary directory removed, whatever happened. Nothing else is touched.
+ * The clock is set to simulated time while rounds run and released
+ * (ct_clock_set(0)) afterwards. CT_EUSAGE for out-of-range options.
+ */
+enum ct_status ct_simulate_run(const struct ct_simulate_options *opts,
+                               const struct ct_simulate_rounds *rounds, struct ct_report **report,
+                               struct ct_error *err);
+
+#endif

@@ -1,0 +1,911 @@
+/*
+ * test_members.c: members in the store: roster sync (add, update, left,
+ * unchanged, merge, dry run, ties, status rules), pause and resume,
+ * removal, erasure (nothing personal left in any table) and exclusions.
+ * Rosters are built by hand, without the CSV parser.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "ct.h"
+#include "members.h"
+#include "store.h"
+#include "util.h"
+#include "validate.h"
+
+/* 2026-03-02T12:00:00Z */
+#define NOW       1772452800
+#define TODAY_STR "2026-03-02"
+
+struct fixture {
+    char dir[64];
+    char *path;
+    struct ct_store *store;
+};
+
+static int
+setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct ct_error err;
+
+    assert_non_null(f);
+    strcpy(f->dir, "/tmp/ct-test-members-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    f->path = ct_asprintf("%s/ct.db", f->dir);
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &f->store, &err), CT_OK);
+    ct_clock_set(NOW);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    size_t i;
+
+    ct_store_close(f->store);
+    for (i = 0; i < CT_ARRAY_LEN(suffixes); i++) {
+        char *p = ct_asprintf("%s%s", f->path, suffixes[i]);
+        unlink(p);
+        free(p);
+    }
+    rmdir(f->dir);
+    free(f->path);
+    free(f);
+    ct_clock_set(0);
+    return 0;
+}
+
+static int32_t
+today(void)
+{
+    int32_t days;
+
+    assert_null(ct_parse_date(TODAY_STR, &days));
+    return days;
+}
+
+/* ---- building rosters by hand ------------------------------------------ */
+
+static struct ct_roster *
+roster_new(void)
+{
+    struct ct_roster *r = calloc(1, sizeof(*r));
+
+    assert_non_null(r);
+    r->entries = calloc(64, sizeof(*r->entries));
+    assert_non_null(r->entries);
+    r->columns = (1u << CT_COL_COUNT) - 1;
+    return r;
+}
+
+/*
+ * Append a row. "email,name,org,team,status,frequency,ties" where ties are
+ * ';'-separated; empty fields are NULL, status and frequency default.
+ */
+static void
+roster_add(struct ct_roster *r, const char *row)
+{
+    struct ct_roster_entry *e = &r->entries[r->count];
+    char *copy = strdup(row), *fields[7] = {0}, *p = copy;
+    size_t n = 0;
+
+    assert_true(r->count < 64);
+    while (n < 7) {
+        fields[n++] = p;
+        p = strchr(p, ',');
+        if (p == NULL)
+            break;
+        *p++ = '\0';
+    }
+    e->line = (long)r->count + 2;
+    e->email = strdup(fields[0]);
+    e->name = fields[1] && *fields[1] ? strdup(fields[1]) : NULL;
+    e->organisation = fields[2] && *fields[2] ? strdup(fields[2]) : NULL;
+    e->team = fields[3] && *fields[3] ? strdup(fields[3]) : NULL;
+    e->status = CT_MEMBER_ACTIVE;
+    if (fields[4] && strcmp(fields[4], "paused") == 0)
+        e->status = CT_MEMBER_PAUSED;
+    if (fields[4] && strcmp(fields[4], "left") == 0)
+        e->status = CT_MEMBER_LEFT;
+    e->frequency = CT_FREQ_MONTHLY;
+    if (fields[5] && strcmp(fields[5], "quarterly") == 0)
+        e->frequency = CT_FREQ_QUARTERLY;
+    if (fields[6] && *fields[6]) {
+        char *tie = strtok(fields[6], ";");
+        e->ties = calloc(8, sizeof(*e->ties));
+        while (tie) {
+            e->ties[e->ties_count++] = strdup(tie);
+            tie = strtok(NULL, ";");
+        }
+    }
+    r->count++;
+    free(copy);
+}
+
+static void
+roster_free(struct ct_roster *r)
+{
+    size_t i, j;
+
+    for (i = 0; i < r->count; i++) {
+        struct ct_roster_entry *e = &r->entries[i];
+        free(e->email);
+        free(e->name);
+        free(e->organisation);
+        free(e->team);
+        free(e->site);
+        free(e->role);
+        free(e->timezone);
+        for (j = 0; j < e->ties_count; j++)
+            free(e->ties[j]);
+        free(e->ties);
+    }
+    free(r->entries);
+    free(r);
+}
+
+static struct ct_sync_result *
+do_sync(struct fixture *f, struct ct_roster *r, bool merge, bool dry_run)
+{
+    struct ct_sync_options opts = {"roster.csv", merge, dry_run};
+    struct ct_sync_result *res = NULL;
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    if (ct_members_sync(f->store, r, &opts, &res, &err) != CT_OK)
+        fail_msg("sync failed: %s", err.message);
+    assert_non_null(res);
+    return res;
+}
+
+static struct ct_roster *
+three_members(void)
+{
+    struct ct_roster *r = roster_new();
+
+    roster_add(r, "ana@a.org,Ana Alves,Alpha Trust,Cardiology,,,bo@b.org");
+    roster_add(r, "bo@b.org,Bo Berg,Beta Council,Housing");
+    roster_add(r, "cy@c.org,Cy Chen,Gamma Uni,,paused,quarterly");
+    return r;
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+static long long
+query_int(struct fixture *f, const char *sql, const char *arg)
+{
+    sqlite3_stmt *stmt;
+    long long v;
+
+    assert_int_equal(sqlite3_prepare_v2(ct_store_db(f->store), sql, -1, &stmt, NULL), SQLITE_OK);
+    if (arg)
+        sqlite3_bind_text(stmt, 1, arg, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+/* A text value, "(null)" for NULL; the caller frees it. */
+static char *
+query_text(struct fixture *f, const char *sql, const char *arg)
+{
+    sqlite3_stmt *stmt;
+    char *v;
+
+    assert_int_equal(sqlite3_prepare_v2(ct_store_db(f->store), sql, -1, &stmt, NULL), SQLITE_OK);
+    if (arg)
+        sqlite3_bind_text(stmt, 1, arg, -1, SQLITE_TRANSIENT);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    v = strdup(sqlite3_column_text(stmt, 0) ? (const char *)sqlite3_column_text(stmt, 0)
+                                            : "(null)");
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+static void
+assert_query_text(struct fixture *f, const char *sql, const char *arg, const char *want)
+{
+    char *got = query_text(f, sql, arg);
+
+    if (strcmp(got, want) != 0)
+        fail_msg("%s [%s]: got '%s', want '%s'", sql, arg ? arg : "", got, want);
+    free(got);
+}
+
+static void
+exec(struct fixture *f, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(ct_store_db(f->store), sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+}
+
+#define STATUS_OF "SELECT status FROM members WHERE email = ?1"
+
+/* Everything in the members, ties and imports tables, as one string. */
+static char *
+dump(struct fixture *f)
+{
+    return query_text(
+        f,
+        "SELECT coalesce((SELECT group_concat(id || '|' || coalesce(email, '') || '|' ||"
+        " coalesce(name, '') || '|' || coalesce(organisation, '') || '|' || coalesce(team, '')"
+        " || '|' || status || '|' || coalesce(roster_status, '') || '|' ||"
+        " coalesce(paused_until, '') || '|' || frequency || '|' || updated_at, ';')"
+        " FROM members), '') || '#' || coalesce((SELECT group_concat(a || '-' || b, ';')"
+        " FROM ties), '') || '#' || (SELECT count(*) FROM imports)",
+        NULL);
+}
+
+static const struct ct_member_change *
+change_for(const struct ct_sync_result *res, const char *email)
+{
+    size_t i;
+
+    for (i = 0; i < res->changes_count; i++)
+        if (ct_strcaseeq(res->changes[i].email, email))
+            return &res->changes[i];
+    return NULL;
+}
+
+/* ---- sync -------------------------------------------------------------- */
+
+static void
+test_sync_adds(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_roster *r = three_members();
+    struct ct_sync_result *res = do_sync(f, r, false, false);
+    struct ct_member_list *list = NULL;
+    struct ct_error err;
+
+    assert_int_equal(res->rows, 3);
+    assert_int_equal(res->added, 3);
+    assert_int_equal(res->updated + res->left + res->unchanged, 0);
+    assert_int_equal(res->changes_count, 3);
+    assert_int_equal(res->changes[0].kind, CT_CHANGE_ADD);
+    assert_string_equal(res->changes[0].email, "ana@a.org");
+    assert_int_equal(res->changes[0].line, 2);
+    assert_true(res->import_id > 0);
+    ct_sync_result_free(res);
+
+    assert_query_text(f, "SELECT source || ' ' || mode || ' ' || rows || ' ' || added FROM imports",
+                      NULL, "roster.csv sync 3 3");
+    assert_query_text(f, STATUS_OF, "CY@C.ORG", "paused");
+    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 1);
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_list(f->store, CT_MEMBERS_ALL, &list, &err), CT_OK);
+    assert_int_equal(list->count, 3);
+    assert_string_equal(list->items[0].email, "ana@a.org");
+    assert_string_equal(list->items[0].organisation, "Alpha Trust");
+    assert_string_equal(list->items[0].status, "active");
+    assert_int_equal(list->items[0].ties_count, 1);
+    assert_string_equal(list->items[0].ties[0], "bo@b.org");
+    /* A tie is declared by one side and holds for both. */
+    assert_int_equal(list->items[1].ties_count, 1);
+    assert_string_equal(list->items[1].ties[0], "ana@a.org");
+    assert_null(list->items[1].site);
+    assert_string_equal(list->items[2].status, "paused");
+    assert_int_equal(list->items[2].frequency, CT_FREQ_QUARTERLY);
+    assert_int_equal(list->items[2].created_at, NOW);
+    ct_member_list_free(list);
+
+    assert_int_equal(ct_members_list(f->store, CT_MEMBERS_PAUSED, &list, &err), CT_OK);
+    assert_int_equal(list->count, 1);
+    assert_string_equal(list->items[0].email, "cy@c.org");
+    assert_int_equal(list->items[0].ties_count, 0);
+    ct_member_list_free(list);
+    roster_free(r);
+}
+
+static void
+test_sync_updates_and_unchanged(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_roster *r = three_members(), *r2;
+    struct ct_sync_result *res;
+    const struct ct_member_change *c;
+    struct ct_member *m = NULL;
+    struct ct_error err;
+
+    ct_sync_result_free(do_sync(f, r, false, false));
+    /* The same file again changes nothing. */
+    res = do_sync(f, r, false, false);
+    assert_int_equal(res->unchanged, 3);
+    assert_int_equal(res->added + res->updated + res->left, 0);
+    assert_int_equal(res->changes_count, 0);
+    ct_sync_result_free(res);
+
+    ct_clock_set(NOW + 60);
+    r2 = roster_new();
+    roster_add(r2, "Ana@A.org,Ana Alves,Alpha Trust,Cardiology,,,bo@b.org");
+    roster_add(r2, "bo@b.org,Bo Berg,Delta Board,Planning");
+    roster_add(r2, "cy@c.org,Cy Chen,Gamma Uni,,paused,quarterly");
+    res = do_sync(f, r2, false, false);
+    assert_int_equal(res->updated, 2);
+    assert_int_equal(res->unchanged, 1);
+    c = change_for(res, "ana@a.org");
+    assert_non_null(c);
+    assert_int_equal(c->kind, CT_CHANGE_UPDATE);
+    assert_int_equal(c->fields, CT_FIELD_EMAIL);
+    c = change_for(res, "bo@b.org");
+    assert_non_null(c);
+    assert_int_equal(c->fields, CT_FIELD_ORGANISATION | CT_FIELD_TEAM);
+    assert_string_equal(ct_member_field_str(CT_FIELD_ORGANISATION), "organisation");
+    ct_sync_result_free(res);
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_find(f->store, "BO@b.org", &m, &err), CT_OK);
+    assert_string_equal(m->organisation, "Delta Board");
+    assert_string_equal(m->team, "Planning");
+    assert_int_equal(m->updated_at, NOW + 60);
+    assert_int_equal(m->created_at, NOW);
+    ct_member_free(m);
+    assert_query_text(f, "SELECT email FROM members WHERE email = ?1", "ana@a.org", "Ana@A.org");
+    roster_free(r);
+    roster_free(r2);
+}
+
+static void
+test_sync_marks_left_and_merge_does_not(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_roster *r = three_members(), *two = roster_new();
+    struct ct_sync_result *res;
+
+    ct_sync_result_free(do_sync(f, r, false, false));
+    roster_add(two, "ana@a.org,Ana Alves,Alpha Trust,Cardiology,,,bo@b.org");
+    roster_add(two, "bo@b.org,Bo Berg,Beta Council,Housing");
+
+    res = do_sync(f, two, true, false);
+    assert_int_equal(res->left, 0);
+    assert_int_equal(res->unchanged, 2);
+    ct_sync_result_free(res);
+    assert_query_text(f, STATUS_OF, "cy@c.org", "paused");
+    assert_query_text(f, "SELECT mode FROM imports ORDER BY id DESC LIMIT 1", NULL, "merge");
+
+    res = do_sync(f, two, false, false);
+    assert_int_equal(res->left, 1);
+    assert_int_equal(res->changes_count, 1);
+    assert_int_equal(res->changes[0].kind, CT_CHANGE_LEAVE);
+    assert_string_equal(res->changes[0].email, "cy@c.org");
+    ct_sync_result_free(res);
+    assert_query_text(f, STATUS_OF, "cy@c.org", "left");
+    /* Left is not a second departure. */
+    res = do_sync(f, two, false, false);
+    assert_int_equal(res->left, 0);
+    ct_sync_result_free(res);
+    /* Coming back in the file makes them what the file says. */
+    res = do_sync(f, r, false, false);
+    assert_int_equal(res->updated, 1);
+    assert_int_equal(change_for(res, "cy@c.org")->fields, CT_FIELD_STATUS);
+    ct_sync_result_free(res);
+    assert_query_text(f, STATUS_OF, "cy@c.org", "paused");
+    assert_int_equal(query_int(f, "SELECT count(*) FROM imports", NULL), 5);
+    roster_free(r);
+    roster_free(two);
+}
+
+static void
+test_sync_dry_run_writes_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_roster *r = three_members(), *r2 = roster_new();
+    struct ct_sync_result *dry, *real;
+    char *before, *after;
+    size_t i;
+
+    dry = do_sync(f, r, false, true);
+    assert_int_equal(dry->added, 3);
+    assert_int_equal(dry->import_id, 0);
+    ct_sync_result_free(dry);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM members", NULL), 0);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM imports", NULL), 0);
+
+    ct_sync_result_free(do_sync(f, r, false, false));
+    roster_add(r2, "ana@a.org,Ana Alves,Alpha Trust,Surgery,,,cy@c.org");
+    roster_add(r2, "dee@d.org,Dee Doe,Delta Board");
+    ct_clock_set(NOW + 3600);
+    before = dump(f);
+    dry = do_sync(f, r2, false, true);
+    after = dump(f);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    /* The dry run predicts exactly what the real run does. */
+    real = do_sync(f, r2, false, false);
+    assert_int_equal(dry->added, real->added);
+    assert_int_equal(dry->updated, real->updated);
+    assert_int_equal(dry->left, real->left);
+    assert_int_equal(dry->unchanged, real->unchanged);
+    assert_int_equal(dry->changes_count, real->changes_count);
+    for (i = 0; i < dry->changes_count; i++) {
+        assert_int_equal(dry->changes[i].kind, real->changes[i].kind);
+        assert_string_equal(dry->changes[i].email, real->changes[i].email);
+        assert_int_equal(dry->changes[i].fields, real->changes[i].fields);
+    }
+    assert_int_equal(real->added, 1);
+    assert_int_equal(real->updated, 1);
+    assert_int_equal(real->left, 2);
+    /* ana's ties to bo and cy, who are not in the file, are not the file's to change. */
+    assert_int_equal(change_for(real, "ana@a.org")->fields, CT_FIELD_TEAM);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 1);
+    ct_sync_result_free(dry);
+    ct_sync_result_free(real);
+    roster_free(r);
+    roster_free(r2);
+}
+
+static void
+test_sync_replaces_ties(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_roster *r = roster_new(), *r2 = roster_new();
+    struct ct_sync_result *res;
+    struct ct_member *m = NULL;
+    struct ct_error err;
+
+    roster_add(r, "ana@a.org,Ana,A,,,,bo@b.org;cy@c.org;ana@a.org;nobody@x.org");
+    roster_add(r, "bo@b.org,Bo,B,,,,ana@a.org");
+    roster_add(r, "cy@c.org,Cy,C");
+    roster_add(r, "dee@d.org,Dee,D");
+    ct_sync_result_free(do_sync(f, r, false, false));
+    /* Both sides declaring a tie makes one tie; self and unknown are ignored. */
+    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 2);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM ties WHERE a >= b", NULL), 0);
+
+    /* ana now names dee only; bo still names ana, so that tie stays. */
+    roster_add(r2, "ana@a.org,Ana,A,,,,dee@d.org");
+    roster_add(r2, "bo@b.org,Bo,B,,,,ana@a.org");
+    roster_add(r2, "cy@c.org,Cy,C");
+    roster_add(r2, "dee@d.org,Dee,D");
+    res = do_sync(f, r2, false, false);
+    assert_int_equal(res->updated, 3);
+    assert_int_equal(change_for(res, "ana@a.org")->fields, CT_FIELD_TIES);
+    assert_int_equal(change_for(res, "cy@c.org")->fields, CT_FIELD_TIES);
+    assert_int_equal(change_for(res, "dee@d.org")->fields, CT_FIELD_TIES);
+    assert_null(change_for(res, "bo@b.org"));
+    ct_sync_result_free(res);
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_find(f->store, "ana@a.org", &m, &err), CT_OK);
+    assert_int_equal(m->ties_count, 2);
+    assert_string_equal(m->ties[0], "bo@b.org");
+    assert_string_equal(m->ties[1], "dee@d.org");
+    ct_member_free(m);
+    assert_int_equal(ct_members_find(f->store, "cy@c.org", &m, &err), CT_OK);
+    assert_int_equal(m->ties_count, 0);
+    ct_member_free(m);
+
+    /*
+     * A merge file naming only ana cannot speak for her ties to the others:
+     * they stay. Between two members it lists, it decides.
+     */
+    roster_free(r);
+    r = roster_new();
+    roster_add(r, "ana@a.org,Ana,A");
+    res = do_sync(f, r, true, false);
+    assert_int_equal(res->unchanged, 1);
+    ct_sync_result_free(res);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 2);
+    roster_add(r, "dee@d.org,Dee,D");
+    res = do_sync(f, r, true, false);
+    assert_int_equal(res->updated, 2);
+    ct_sync_result_free(res);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 1);
+    roster_free(r);
+    roster_free(r2);
+}
+
+static void
+test_sync_status_rules(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_roster *r = three_members(), *r2 = roster_new();
+    struct ct_sync_result *res;
+    struct ct_error err;
+    bool changed;
+
+    ct_sync_result_free(do_sync(f, r, false, false));
+    ct_error_clear(&err);
+    /* A CLI pause and a CLI removal survive re-importing the same file. */
+    assert_int_equal(ct_members_pause(f->store, "ana@a.org", "2026-04-01", today(), &err), CT_OK);
+    assert_int_equal(ct_members_remove(f->store, "bo@b.org", &changed, &err), CT_OK);
+    assert_true(changed);
+    res = do_sync(f, r, false, false);
+    assert_int_equal(res->unchanged, 3);
+    ct_sync_result_free(res);
+    assert_query_text(f, STATUS_OF, "ana@a.org", "paused");
+    assert_query_text(f, "SELECT paused_until FROM members WHERE email = ?1", "ana@a.org",
+                      "2026-04-01");
+    assert_query_text(f, STATUS_OF, "bo@b.org", "left");
+
+    /* When the roster's own status changes, the roster wins. */
+    roster_add(r2, "ana@a.org,Ana Alves,Alpha Trust,Cardiology,left,,bo@b.org");
+    roster_add(r2, "bo@b.org,Bo Berg,Beta Council,Housing,paused");
+    roster_add(r2, "cy@c.org,Cy Chen,Gamma Uni,,active,quarterly");
+    roster_add(r2, "dee@d.org,Dee Doe,Delta Board,,left");
+    res = do_sync(f, r2, false, false);
+    assert_int_equal(res->added, 1);
+    assert_int_equal(res->updated, 3);
+    ct_sync_result_free(res);
+    assert_query_text(f, STATUS_OF, "ana@a.org", "left");
+    assert_query_text(f, "SELECT coalesce(paused_until, 'none') FROM members WHERE email = ?1",
+                      "ana@a.org", "none");
+    assert_query_text(f, STATUS_OF, "bo@b.org", "paused");
+    assert_query_text(f, STATUS_OF, "cy@c.org", "active");
+    assert_query_text(f, STATUS_OF, "dee@d.org", "left");
+
+    /* A file that agrees with a CLI change counts as unchanged. */
+    assert_int_equal(ct_members_resume(f->store, "ana@a.org", &changed, &err), CT_OK);
+    assert_true(changed);
+    r2->entries[0].status = CT_MEMBER_ACTIVE;
+    res = do_sync(f, r2, false, false);
+    assert_int_equal(res->unchanged, 4);
+    ct_sync_result_free(res);
+    roster_free(r);
+    roster_free(r2);
+}
+
+static void
+test_sync_absent_columns_keep_values(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_roster *r = three_members(), *slim = three_members();
+    struct ct_sync_result *res;
+    struct ct_member *m = NULL;
+    struct ct_error err;
+
+    ct_sync_result_free(do_sync(f, r, false, false));
+    /* The same people from a file with only the required columns. */
+    slim->columns = 1u << CT_COL_EMAIL | 1u << CT_COL_NAME | 1u << CT_COL_ORGANISATION;
+    for (size_t i = 0; i < slim->count; i++) {
+        free(slim->entries[i].team);
+        slim->entries[i].team = NULL;
+        slim->entries[i].status = CT_MEMBER_ACTIVE;
+        slim->entries[i].frequency = CT_FREQ_MONTHLY;
+        for (size_t j = 0; j < slim->entries[i].ties_count; j++)
+            free(slim->entries[i].ties[j]);
+        slim->entries[i].ties_count = 0;
+    }
+    free(slim->entries[1].name);
+    slim->entries[1].name = strdup("Bo B. Berg");
+    res = do_sync(f, slim, false, false);
+    assert_int_equal(res->unchanged, 2);
+    assert_int_equal(res->updated, 1);
+    assert_int_equal(change_for(res, "bo@b.org")->fields, CT_FIELD_NAME);
+    ct_sync_result_free(res);
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_find(f->store, "cy@c.org", &m, &err), CT_OK);
+    assert_string_equal(m->status, "paused");
+    assert_int_equal(m->frequency, CT_FREQ_QUARTERLY);
+    ct_member_free(m);
+    assert_int_equal(ct_members_find(f->store, "bo@b.org", &m, &err), CT_OK);
+    assert_string_equal(m->name, "Bo B. Berg");
+    assert_string_equal(m->team, "Housing");
+    assert_int_equal(m->ties_count, 1);
+    ct_member_free(m);
+    /* The roster's earlier word on status still counts once the column is back. */
+    res = do_sync(f, r, false, false);
+    assert_int_equal(res->updated, 1);
+    assert_int_equal(res->unchanged, 2);
+    ct_sync_result_free(res);
+    assert_query_text(f, STATUS_OF, "cy@c.org", "paused");
+    roster_free(r);
+    roster_free(slim);
+}
+
+static void
+test_sync_refuses_bad_input(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_roster *r = three_members(), *empty = roster_new();
+    struct ct_sync_options opts = {"r.csv", false, false};
+    struct ct_sync_result *res = NULL;
+    struct ct_error err;
+
+    ct_sync_result_free(do_sync(f, r, false, false));
+    ct_error_clear(&err);
+    /* An empty file would make everybody leave: refused in sync mode. */
+    assert_int_equal(ct_members_sync(f->store, empty, &opts, &res, &err), CT_EDATA);
+    assert_null(res);
+    assert_non_null(strstr(err.message, "r.csv"));
+    opts.merge = true;
+    assert_int_equal(ct_members_sync(f->store, empty, &opts, &res, &err), CT_OK);
+    assert_int_equal(res->rows, 0);
+    ct_sync_result_free(res);
+
+    /* Duplicates (the parser's job) are still refused, and nothing changes. */
+    roster_add(r, "dee@d.org,Dee,D");
+    roster_add(r, "ANA@a.org,Ana again,A");
+    opts.merge = false;
+    assert_int_equal(ct_members_sync(f->store, r, &opts, &res, &err), CT_EDATA);
+    assert_null(res);
+    assert_non_null(strstr(err.message, "r.csv:6: e-mail ANA@a.org already appears on line 2"));
+    assert_int_equal(query_int(f, "SELECT count(*) FROM members", NULL), 3);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM imports", NULL), 2);
+    roster_free(r);
+    roster_free(empty);
+}
+
+/* ---- pause, resume, remove --------------------------------------------- */
+
+static void
+test_pause_resume(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_roster *r = three_members();
+    struct ct_member *m = NULL;
+    struct ct_error err;
+    size_t resumed;
+    bool changed;
+
+    ct_sync_result_free(do_sync(f, r, false, false));
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_pause(f->store, "nobody@x.org", NULL, today(), &err), CT_ENOTFOUND);
+    assert_string_equal(err.message, "no member with e-mail nobody@x.org");
+    assert_int_equal(ct_members_pause(f->store, "ana@a.org", TODAY_STR, today(), &err), CT_EUSAGE);
+    assert_non_null(strstr(err.message, "not in the future"));
+    assert_int_equal(ct_members_pause(f->store, "ana@a.org", "2026-02-30", today(), &err),
+                     CT_EUSAGE);
+    assert_non_null(strstr(err.message, "2026-02-30"));
+    assert_query_text(f, STATUS_OF, "ana@a.org", "active");
+
+    assert_int_equal(ct_members_pause(f->store, "ANA@a.org", NULL, today(), &err), CT_OK);
+    assert_int_equal(ct_members_find(f->store, "ana@a.org", &m, &err), CT_OK);
+    assert_string_equal(m->status, "paused");
+    assert_null(m->paused_until);
+    ct_member_free(m);
+    /* Pausing again sets the date. */
+    assert_int_equal(ct_members_pause(f->store, "ana@a.org", "2026-03-03", today(), &err), CT_OK);
+    assert_query_text(f, "SELECT paused_until FROM members WHERE email = ?1", "ana@a.org",
+                      "2026-03-03");
+    assert_int_equal(ct_members_resume(f->store, "ana@a.org", &changed, &err), CT_OK);
+    assert_true(changed);
+    assert_query_text(f,
+                      "SELECT status || coalesce(paused_until, '') FROM members WHERE email = ?1",
+                      "ana@a.org", "active");
+    assert_int_equal(ct_members_resume(f->store, "ana@a.org", &changed, &err), CT_OK);
+    assert_false(changed);
+
+    /* Pauses with a date end on that date. */
+    assert_int_equal(ct_members_pause(f->store, "ana@a.org", "2026-03-10", today(), &err), CT_OK);
+    assert_int_equal(ct_members_pause(f->store, "bo@b.org", "2026-03-20", today(), &err), CT_OK);
+    assert_int_equal(ct_members_expire_pauses(f->store, today() + 7, &resumed, &err), CT_OK);
+    assert_int_equal(resumed, 0);
+    assert_int_equal(ct_members_expire_pauses(f->store, today() + 8, &resumed, &err), CT_OK);
+    assert_int_equal(resumed, 1);
+    assert_query_text(f, STATUS_OF, "ana@a.org", "active");
+    assert_query_text(f, STATUS_OF, "bo@b.org", "paused");
+    /* An indefinite pause (cy, from the roster) never expires. */
+    assert_query_text(f, STATUS_OF, "cy@c.org", "paused");
+
+    /* Removed members cannot be paused, but can be resumed. */
+    assert_int_equal(ct_members_remove(f->store, "bo@b.org", &changed, &err), CT_OK);
+    assert_true(changed);
+    assert_query_text(f,
+                      "SELECT status || coalesce(paused_until, '') FROM members WHERE email = ?1",
+                      "bo@b.org", "left");
+    assert_int_equal(ct_members_remove(f->store, "bo@b.org", &changed, &err), CT_OK);
+    assert_false(changed);
+    assert_int_equal(ct_members_pause(f->store, "bo@b.org", NULL, today(), &err), CT_ESTATE);
+    assert_non_null(strstr(err.message, "bo@b.org"));
+    assert_int_equal(ct_members_resume(f->store, "bo@b.org", &changed, &err), CT_OK);
+    assert_query_text(f, STATUS_OF, "bo@b.org", "active");
+    assert_int_equal(ct_members_remove(f->store, "zed@z.org", &changed, &err), CT_ENOTFOUND);
+    assert_int_equal(ct_status_exit(CT_ENOTFOUND), 65);
+    roster_free(r);
+}
+
+/* ---- erasure ----------------------------------------------------------- */
+
+/* How many text values anywhere in the database contain needle. */
+static long long
+count_everywhere(struct fixture *f, const char *needle)
+{
+    sqlite3 *db = ct_store_db(f->store);
+    sqlite3_stmt *tables, *cols;
+    long long total = 0;
+
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'",
+                                        -1, &tables, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(tables) == SQLITE_ROW) {
+        char *table = strdup((const char *)sqlite3_column_text(tables, 0));
+        char *sql = ct_asprintf("SELECT name FROM pragma_table_info('%s')", table);
+        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &cols, NULL), SQLITE_OK);
+        free(sql);
+        while (sqlite3_step(cols) == SQLITE_ROW) {
+            const char *col = (const char *)sqlite3_column_text(cols, 0);
+            char *q = ct_asprintf("SELECT count(*) FROM \"%s\" WHERE instr(lower(CAST(\"%s\" AS "
+                                  "TEXT)), lower(?1)) > 0",
+                                  table, col);
+            total += query_int(f, q, needle);
+            free(q);
+        }
+        sqlite3_finalize(cols);
+        free(table);
+    }
+    sqlite3_finalize(tables);
+    return total;
+}
+
+static void
+test_erase(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_roster *r = three_members();
+    struct ct_sync_result *res;
+    struct ct_member_history h;
+    struct ct_member *m = NULL;
+    struct ct_error err;
+    long long ana_id;
+    bool added;
+
+    ct_sync_result_free(do_sync(f, r, false, false));
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_exclusion_add(f->store, "ana@a.org", "cy@c.org", &added, &err),
+                     CT_OK);
+    ana_id = query_int(f, "SELECT id FROM members WHERE email = ?1", "ana@a.org");
+    /* A sent round in which ana met bo, with mail both ways and a note. */
+    exec(f, "INSERT INTO rounds(id, date, seed, state, created_at) VALUES"
+            " (1, '2026-02-02', 7, 'sent', 1), (2, '2026-03-02', 8, 'planned', 1)");
+    exec(f, "INSERT INTO groups(id, round_id, uid, state) VALUES (1, 1, 'g1@ct', 'sent'),"
+            " (2, 2, 'g2@ct', 'planned')");
+    exec(f, "INSERT INTO group_members(group_id, member_id, partstat)"
+            " SELECT 1, id, 'ACCEPTED' FROM members WHERE email IN ('ana@a.org', 'bo@b.org')");
+    exec(f, "INSERT INTO group_members(group_id, member_id)"
+            " SELECT 2, id FROM members WHERE email IN ('ana@a.org', 'cy@c.org')");
+    exec(f, "INSERT INTO outcomes(group_id, met, rating, note, recorded_at)"
+            " VALUES (1, 1, 5, 'Ana Alves was great', 1)");
+    exec(f, "INSERT INTO replies(group_id, member_id, partstat, sequence, comment, received_at)"
+            " SELECT 1, id, 'ACCEPTED', 0, name || ' looks forward to meeting '"
+            " || CASE email WHEN 'ana@a.org' THEN 'Bo' ELSE 'Ana Alves' END, 1"
+            " FROM members WHERE email IN ('ana@a.org', 'bo@b.org')");
+    exec(f, "INSERT INTO outbox(message_id, kind, group_id, member_id, recipient, subject,"
+            " method, text_body, html_body, ics, message, state, next_attempt_at, created_at)"
+            " SELECT 'm' || id, 'request', 1, id, email, 'Coffee with Ana Alves and Bo Berg',"
+            " 'REQUEST', 'Hello, meet ana@a.org', '<p>Ana Alves</p>',"
+            " 'ATTENDEE;CN=Ana Alves:mailto:ana@a.org', CAST('To: ' || email AS BLOB),"
+            " 'sent', 0, 0 FROM members WHERE email IN ('ana@a.org', 'bo@b.org')");
+    exec(f, "INSERT INTO outbox(message_id, kind, group_id, member_id, recipient, subject,"
+            " text_body, message, state, next_attempt_at, created_at)"
+            " SELECT 'q' || id, 'request', 2, id, email, 'Coffee', 'Meet Ana Alves',"
+            " CAST('x' AS BLOB), 'queued', 0, 0 FROM members WHERE email = 'ana@a.org'");
+
+    assert_int_equal(ct_members_history(f->store, ana_id, &h, &err), CT_OK);
+    assert_int_equal(h.groups, 1);
+    assert_int_equal(h.groups_planned, 1);
+    assert_int_equal(h.met, 1);
+    assert_int_equal(h.accepted, 1);
+    assert_string_equal(h.last_round, "2026-02-02");
+    assert_int_equal(h.exclusions, 1);
+    assert_true(count_everywhere(f, "ana@a.org") > 0);
+    assert_true(count_everywhere(f, "Ana Alves") > 0);
+
+    assert_int_equal(ct_members_erase(f->store, "Ana@A.org", &err), CT_OK);
+    assert_int_equal(count_everywhere(f, "ana@a.org"), 0);
+    assert_int_equal(count_everywhere(f, "Ana Alves"), 0);
+    assert_int_equal(count_everywhere(f, "Cardiology"), 0);
+    /* What keeps the counts: the row, its organisation, its groups. */
+    assert_query_text(f,
+                      "SELECT status || '|' || organisation || '|' || coalesce(email, 'NULL')"
+                      " FROM members WHERE id = 1",
+                      NULL, "erased|Alpha Trust|NULL");
+    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members WHERE member_id = 1", NULL),
+                     2);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 0);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM exclusions", NULL), 0);
+    /* Unsent mail to them is dropped; sent mail keeps only its state. */
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE state = 'queued'", NULL), 0);
+    assert_query_text(f, "SELECT recipient || '|' || subject FROM outbox WHERE member_id = 1", NULL,
+                      "[erased]|[erased]");
+    /* The partner's copy keeps the partner, loses ana. */
+    assert_query_text(f, "SELECT subject FROM outbox WHERE recipient = 'bo@b.org'", NULL,
+                      "Coffee with [erased] and Bo Berg");
+    assert_query_text(f, "SELECT note FROM outcomes", NULL, "[erased] was great");
+    assert_query_text(f,
+                      "SELECT coalesce(group_concat(coalesce(comment, 'NULL'), '|'), '')"
+                      " FROM (SELECT comment FROM replies ORDER BY member_id)",
+                      NULL, "NULL|Bo Berg looks forward to meeting [erased]");
+
+    /* Gone for every command, and irreversible. */
+    assert_int_equal(ct_members_find(f->store, "ana@a.org", &m, &err), CT_ENOTFOUND);
+    assert_int_equal(ct_members_erase(f->store, "ana@a.org", &err), CT_ENOTFOUND);
+    /* Re-appearing in a roster is a new person. */
+    res = do_sync(f, r, false, false);
+    assert_int_equal(res->added, 1);
+    /* bo gains a tie to the new ana. */
+    assert_int_equal(res->updated, 1);
+    assert_int_equal(change_for(res, "bo@b.org")->fields, CT_FIELD_TIES);
+    assert_int_equal(res->unchanged, 1);
+    ct_sync_result_free(res);
+    assert_true(query_int(f, "SELECT id FROM members WHERE email = ?1", "ana@a.org") != ana_id);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM members", NULL), 4);
+    roster_free(r);
+}
+
+/* ---- exclusions -------------------------------------------------------- */
+
+static void
+test_exclusions(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_roster *r = three_members();
+    struct ct_exclusion_list *list = NULL;
+    struct ct_error err;
+    bool changed;
+
+    ct_sync_result_free(do_sync(f, r, false, false));
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_exclusion_add(f->store, "cy@c.org", "ana@a.org", &changed, &err),
+                     CT_OK);
+    assert_true(changed);
+    assert_int_equal(ct_members_exclusion_add(f->store, "ANA@a.org", "cy@c.org", &changed, &err),
+                     CT_OK);
+    assert_false(changed);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM exclusions WHERE a < b", NULL), 1);
+    assert_int_equal(ct_members_exclusion_add(f->store, "bo@b.org", "cy@c.org", &changed, &err),
+                     CT_OK);
+    assert_int_equal(ct_members_exclusion_add(f->store, "bo@b.org", "BO@b.org", &changed, &err),
+                     CT_EUSAGE);
+    assert_non_null(strstr(err.message, "same member"));
+    assert_int_equal(ct_members_exclusion_add(f->store, "bo@b.org", "zed@z.org", &changed, &err),
+                     CT_ENOTFOUND);
+    assert_string_equal(err.message, "no member with e-mail zed@z.org");
+
+    assert_int_equal(ct_members_exclusion_list(f->store, &list, &err), CT_OK);
+    assert_int_equal(list->count, 2);
+    assert_string_equal(list->items[0].email_a, "ana@a.org");
+    assert_string_equal(list->items[0].email_b, "cy@c.org");
+    assert_string_equal(list->items[1].email_a, "bo@b.org");
+    assert_int_equal(list->items[1].created_at, NOW);
+    ct_exclusion_list_free(list);
+
+    assert_int_equal(ct_members_exclusion_remove(f->store, "ana@a.org", "cy@c.org", &changed, &err),
+                     CT_OK);
+    assert_true(changed);
+    assert_int_equal(ct_members_exclusion_remove(f->store, "ana@a.org", "cy@c.org", &changed, &err),
+                     CT_OK);
+    assert_false(changed);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM exclusions", NULL), 1);
+    roster_free(r);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_sync_adds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_updates_and_unchanged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_marks_left_and_merge_does_not, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_dry_run_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_replaces_ties, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_status_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_absent_columns_keep_values, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_refuses_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pause_resume, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exclusions, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,585 @@
+/*
+ * test_outbox.c: the outbox's state machine on a temporary database, with
+ * a fake transport (a backend struct like the real ones) and a fixed clock:
+ * sent, retried with backoff and jitter, dead after max_attempts, permanent
+ * refusals, an unusable service stopping the batch, claims of dead
+ * processes taken back, stopping on request, listing and requeueing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "outbox.h"
+#include "store.h"
+#include "util.h"
+
+#define NOW 1796634000 /* 2026-12-07T09:00:00Z */
+
+/* The fake transport: its verdict depends on the recipient's local part. */
+static struct {
+    int calls;
+    char ids[32][128];
+    char from[128];
+    char raw[256];
+    size_t raw_len;
+    int stop_after; /* raise *stop after this many calls; 0: never */
+    volatile sig_atomic_t *stop;
+} fake;
+
+static enum ct_status
+fake_open(const struct ct_config *cfg, void **state, struct ct_error *err)
+{
+    *state = &fake;
+    return CT_OK;
+}
+
+static enum ct_status
+fake_send(void *state, const struct ct_transport_message *msg, int64_t *retry_after,
+          struct ct_error *err)
+{
+    const char *r = msg->recipient;
+
+    if (fake.calls < 32)
+        snprintf(fake.ids[fake.calls], sizeof(fake.ids[0]), "%s", msg->message_id);
+    fake.calls++;
+    snprintf(fake.from, sizeof(fake.from), "%s", msg->from ? msg->from : "");
+    fake.raw_len = msg->raw_len < sizeof(fake.raw) ? msg->raw_len : sizeof(fake.raw);
+    memcpy(fake.raw, msg->raw, fake.raw_len);
+    if (fake.stop_after && fake.calls >= fake.stop_after)
+        *fake.stop = 1;
+    if (strncmp(r, "temp", 4) == 0)
+        return ct_error_set(err, CT_ETEMP, "451 mailbox busy");
+    if (strncmp(r, "slow", 4) == 0) {
+        *retry_after = 7200;
+        return ct_error_set(err, CT_ETEMP, "HTTP 429");
+    }
+    if (strncmp(r, "perm", 4) == 0)
+        return ct_error_set(err, CT_EPERM, "550 no such user");
+    if (strncmp(r, "down", 4) == 0)
+        return ct_error_set(err, CT_EUNAVAIL, "connection refused");
+    return CT_OK;
+}
+
+static void
+fake_close(void *state)
+{
+}
+
+static const struct ct_transport_backend fake_backend = {
+    .name = "fake",
+    .open = fake_open,
+    .send = fake_send,
+    .close = fake_close,
+};
+
+struct fixture {
+    char dir[64];
+    struct ct_store *store;
+    struct ct_transport *t;
+    struct ct_outbox_options opts;
+    volatile sig_atomic_t stop;
+};
+
+static int
+setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct ct_error err;
+    char *db;
+
+    snprintf(f->dir, sizeof(f->dir), "/tmp/ct-test-outbox-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    db = ct_asprintf("%s/test.db", f->dir);
+    assert_int_equal(ct_store_open(db, &f->store, &err), CT_OK);
+    free(db);
+    assert_int_equal(ct_transport_open_backend(&fake_backend, NULL, &f->t, &err), CT_OK);
+    ct_outbox_options_init(&f->opts, NULL);
+    f->opts.from = "organiser@coffeetrial.example";
+    f->opts.max_attempts = 3;
+    f->opts.retry_base = 60;
+    f->opts.seed = 42;
+    f->opts.stop = &f->stop;
+    memset(&fake, 0, sizeof(fake));
+    fake.stop = &f->stop;
+    ct_clock_set(NOW);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+    char *cmd = ct_asprintf("rm -rf '%s'", f->dir);
+
+    ct_transport_close(f->t);
+    ct_store_close(f->store);
+    assert_int_equal(system(cmd), 0);
+    free(cmd);
+    free(f);
+    ct_clock_set(0);
+    return 0;
+}
+
+static void
+enqueue(struct fixture *f, const char *id, const char *rcpt)
+{
+    struct ct_outbox_entry e = {0};
+    struct ct_error err;
+    char raw[128];
+
+    snprintf(raw, sizeof(raw), "Message-ID: <%s>\r\nTo: %s\r\n\r\nhi\r\n", id, rcpt);
+    e.message_id = id;
+    e.kind = "request";
+    e.recipient = rcpt;
+    e.subject = "Coffee";
+    e.method = "REQUEST";
+    e.text_body = "hi";
+    e.message = raw;
+    e.message_len = strlen(raw);
+    assert_int_equal(ct_outbox_enqueue(f->store, &e, &err), CT_OK);
+}
+
+static struct ct_outbox_row *
+row(struct ct_outbox_list *list, const char *rcpt)
+{
+    size_t i;
+
+    for (i = 0; i < list->count; i++)
+        if (strcmp(list->rows[i].recipient, rcpt) == 0)
+            return &list->rows[i];
+    fail_msg("no outbox row for %s", rcpt);
+    return NULL;
+}
+
+static struct ct_outbox_list *
+list_all(struct fixture *f)
+{
+    struct ct_outbox_list *list = NULL;
+    struct ct_error err;
+
+    assert_int_equal(ct_outbox_list(f->store, NULL, &list, &err), CT_OK);
+    return list;
+}
+
+static enum ct_status
+flush(struct fixture *f, struct ct_outbox_result *r)
+{
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    return ct_outbox_flush(f->store, f->t, &f->opts, r, &err);
+}
+
+static void
+exec_sql(struct fixture *f, const char *sql)
+{
+    assert_int_equal(sqlite3_exec(ct_store_db(f->store), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+static void
+test_backoff(void **state)
+{
+    int64_t d, lo = INT64_MAX, hi = 0;
+    uint64_t r;
+
+    /* Doubling from the base, +-20%. */
+    assert_int_equal(ct_outbox_backoff(300, 86400, 1, 0), 240);
+    assert_int_equal(ct_outbox_backoff(300, 86400, 1, 400), 360);
+    assert_int_equal(ct_outbox_backoff(300, 86400, 1, 200), 300);
+    assert_int_equal(ct_outbox_backoff(300, 86400, 2, 200), 600);
+    assert_int_equal(ct_outbox_backoff(300, 86400, 3, 200), 1200);
+    /* Capped, then jittered around the cap. */
+    assert_int_equal(ct_outbox_backoff(300, 86400, 30, 200), 86400);
+    assert_int_equal(ct_outbox_backoff(300, 86400, 1000, 0), 69120);
+    assert_int_equal(ct_outbox_backoff(300, 86400, 1000, 400), 103680);
+    assert_int_equal(ct_outbox_backoff(100000, 86400, 1, 200), 86400);
+    /* Never zero, whatever the base. */
+    assert_int_equal(ct_outbox_backoff(0, 86400, 1, 0), 1);
+    assert_int_equal(ct_outbox_backoff(1, 86400, 1, 0), 1);
+    /* Every draw within bounds, and the draws do spread. */
+    for (r = 0; r < 100000; r += 7) {
+        d = ct_outbox_backoff(600, 86400, 4, r * 0x9e3779b97f4a7c15ULL);
+        assert_in_range(d, 3840, 5760);
+        lo = d < lo ? d : lo;
+        hi = d > hi ? d : hi;
+    }
+    assert_true(lo < 4000 && hi > 5600);
+}
+
+static void
+test_options(void **state)
+{
+    struct ct_config *cfg = ct_config_new_defaults();
+    struct ct_outbox_options o;
+
+    ct_outbox_options_init(&o, cfg);
+    assert_int_equal(o.max_attempts, 8);
+    assert_int_equal(o.retry_base, 300);
+    assert_string_equal(o.from, "organiser@example.org");
+    assert_true(o.stale_claim >= CT_OUTBOX_STALE_CLAIM);
+    assert_true(o.stale_claim >= (int64_t)CT_OUTBOX_BATCH * 5 * 30);
+    /* Long timeouts stretch the bound past what a live flush can take. */
+    cfg->smtp.timeout = 600;
+    ct_outbox_options_init(&o, cfg);
+    assert_true(o.stale_claim >= (int64_t)CT_OUTBOX_BATCH * 5 * 600);
+    ct_config_free(cfg);
+}
+
+static void
+test_sent(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_result r;
+    struct ct_outbox_list *list;
+
+    enqueue(f, "m1@x", "ana@a.example");
+    enqueue(f, "m2@x", "bo@b.example");
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(r.sent, 2);
+    assert_int_equal(r.retry + r.dead + r.queued + r.in_flight, 0);
+    assert_int_equal(fake.calls, 2);
+    /* The transport got the stored bytes and the organiser as sender. */
+    assert_string_equal(fake.from, "organiser@coffeetrial.example");
+    assert_memory_equal(fake.raw, "Message-ID: <m2@x>\r\nTo: bo@b.example\r\n\r\nhi\r\n",
+                        fake.raw_len);
+    list = list_all(f);
+    assert_int_equal(list->counts[CT_OUTBOX_SENT], 2);
+    assert_string_equal(row(list, "ana@a.example")->state, "sent");
+    assert_int_equal(row(list, "ana@a.example")->attempts, 1);
+    assert_int_equal(row(list, "ana@a.example")->sent_at, NOW);
+    assert_null(row(list, "ana@a.example")->last_error);
+    ct_outbox_list_free(list);
+    /* Nothing left: a second flush sends nothing. */
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(fake.calls, 2);
+    assert_int_equal(r.sent, 0);
+}
+
+static void
+test_enqueue_transactional(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_entry e = {0};
+    struct ct_outbox_list *list;
+    struct ct_error err;
+
+    assert_int_equal(ct_store_begin(f->store, &err), CT_OK);
+    enqueue(f, "m1@x", "ana@a.example");
+    ct_store_rollback(f->store);
+    list = list_all(f);
+    assert_int_equal(list->count, 0);
+    ct_outbox_list_free(list);
+    /* A duplicate Message-ID is refused. */
+    enqueue(f, "m1@x", "ana@a.example");
+    e.message_id = "m1@x";
+    e.kind = "request";
+    e.recipient = "bo@b.example";
+    e.subject = "s";
+    e.text_body = "t";
+    e.message = "x";
+    e.message_len = 1;
+    assert_int_equal(ct_outbox_enqueue(f->store, &e, &err), CT_EDATA);
+    assert_non_null(strstr(err.message, "m1@x"));
+}
+
+static void
+test_retry_then_dead(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_result r;
+    struct ct_outbox_list *list;
+    struct ct_outbox_row *m;
+    int64_t next;
+
+    enqueue(f, "m1@x", "temp@a.example");
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(r.retry, 1);
+    assert_int_equal(r.queued, 1);
+    list = list_all(f);
+    m = row(list, "temp@a.example");
+    assert_string_equal(m->state, "queued");
+    assert_int_equal(m->attempts, 1);
+    assert_in_range(m->next_attempt_at, NOW + 48, NOW + 72);
+    assert_int_equal(r.next_attempt_at, m->next_attempt_at);
+    assert_string_equal(m->last_error, "451 mailbox busy");
+    next = m->next_attempt_at;
+    ct_outbox_list_free(list);
+
+    /* Not due yet: untouched. */
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(fake.calls, 1);
+    assert_int_equal(r.queued, 1);
+
+    /* Second attempt: the delay doubles. */
+    ct_clock_set(next);
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(fake.calls, 2);
+    list = list_all(f);
+    m = row(list, "temp@a.example");
+    assert_int_equal(m->attempts, 2);
+    assert_in_range(m->next_attempt_at, next + 96, next + 144);
+    next = m->next_attempt_at;
+    ct_outbox_list_free(list);
+
+    /* Third attempt is the last (max_attempts = 3): dead, error kept. */
+    ct_clock_set(next);
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(r.dead, 1);
+    assert_int_equal(r.queued, 0);
+    assert_int_equal(r.dead_total, 1);
+    list = list_all(f);
+    m = row(list, "temp@a.example");
+    assert_string_equal(m->state, "dead");
+    assert_int_equal(m->attempts, 3);
+    assert_string_equal(m->last_error, "451 mailbox busy");
+    ct_outbox_list_free(list);
+    ct_clock_set(next + 86400);
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(fake.calls, 3);
+}
+
+static void
+test_retry_after_honoured(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_result r;
+    struct ct_outbox_list *list;
+
+    enqueue(f, "m1@x", "slow@a.example");
+    assert_int_equal(flush(f, &r), CT_OK);
+    list = list_all(f);
+    /* The server's 7200 s beat the 60 s backoff. */
+    assert_int_equal(row(list, "slow@a.example")->next_attempt_at, NOW + 7200);
+    ct_outbox_list_free(list);
+}
+
+static void
+test_permanent(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_result r;
+    struct ct_outbox_list *list;
+
+    enqueue(f, "m1@x", "perm@a.example");
+    enqueue(f, "m2@x", "ana@a.example");
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(r.dead, 1);
+    assert_int_equal(r.sent, 1);
+    list = list_all(f);
+    assert_string_equal(row(list, "perm@a.example")->state, "dead");
+    assert_int_equal(row(list, "perm@a.example")->attempts, 1);
+    assert_string_equal(row(list, "perm@a.example")->last_error, "550 no such user");
+    assert_string_equal(row(list, "ana@a.example")->state, "sent");
+    ct_outbox_list_free(list);
+}
+
+static void
+test_unavailable_stops_batch(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_result r;
+    struct ct_outbox_list *list;
+    struct ct_error err;
+
+    enqueue(f, "m1@x", "ana@a.example");
+    enqueue(f, "m2@x", "down@b.example");
+    enqueue(f, "m3@x", "cy@c.example");
+    ct_error_clear(&err);
+    assert_int_equal(ct_outbox_flush(f->store, f->t, &f->opts, &r, &err), CT_EUNAVAIL);
+    assert_string_equal(err.message, "connection refused");
+    assert_true(r.unavailable);
+    assert_int_equal(r.sent, 1);
+    assert_int_equal(r.queued, 2);
+    assert_int_equal(fake.calls, 2);
+    list = list_all(f);
+    /* Not the message's fault: no attempt counted, due again at once. */
+    assert_string_equal(row(list, "down@b.example")->state, "queued");
+    assert_int_equal(row(list, "down@b.example")->attempts, 0);
+    assert_int_equal(row(list, "down@b.example")->next_attempt_at, NOW);
+    assert_string_equal(row(list, "down@b.example")->last_error, "connection refused");
+    /* Claimed in the same batch but never tried: back in the queue. */
+    assert_string_equal(row(list, "cy@c.example")->state, "queued");
+    assert_int_equal(row(list, "cy@c.example")->attempts, 0);
+    assert_int_equal(list->counts[CT_OUTBOX_SENDING], 0);
+    ct_outbox_list_free(list);
+}
+
+/* A pid that surely belonged to a process that is gone. */
+static pid_t
+dead_pid(void)
+{
+    pid_t pid = fork();
+
+    assert_true(pid >= 0);
+    if (pid == 0)
+        _exit(0);
+    assert_int_equal(waitpid(pid, NULL, 0), pid);
+    return pid;
+}
+
+static void
+test_stale_claims(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_result r;
+    struct ct_outbox_list *list;
+    char sql[256];
+
+    enqueue(f, "crashed@x", "ana@a.example");
+    enqueue(f, "alive@x", "bo@b.example");
+    enqueue(f, "old@x", "cy@c.example");
+    enqueue(f, "mine@x", "dee@d.example");
+    snprintf(sql, sizeof(sql),
+             "UPDATE outbox SET state='sending', claimed_by=%ld, claimed_at=%ld "
+             "WHERE message_id='crashed@x'",
+             (long)dead_pid(), (long)NOW - 10);
+    exec_sql(f, sql);
+    /* Our parent is alive: its fresh claim must be left alone ... */
+    snprintf(sql, sizeof(sql),
+             "UPDATE outbox SET state='sending', claimed_by=%ld, claimed_at=%ld "
+             "WHERE message_id='alive@x'",
+             (long)getppid(), (long)NOW - 10);
+    exec_sql(f, sql);
+    /* ... but not a claim older than the bound. */
+    snprintf(sql, sizeof(sql),
+             "UPDATE outbox SET state='sending', claimed_by=%ld, claimed_at=%ld "
+             "WHERE message_id='old@x'",
+             (long)getppid(), (long)NOW - CT_OUTBOX_STALE_CLAIM - 1);
+    exec_sql(f, sql);
+    /* A claim of this very process is left over from an unfinished flush. */
+    snprintf(sql, sizeof(sql),
+             "UPDATE outbox SET state='sending', claimed_by=%ld, claimed_at=%ld "
+             "WHERE message_id='mine@x'",
+             (long)getpid(), (long)NOW - 10);
+    exec_sql(f, sql);
+
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(r.reclaimed, 3);
+    assert_int_equal(r.sent, 3);
+    assert_int_equal(r.in_flight, 1);
+    list = list_all(f);
+    assert_string_equal(row(list, "ana@a.example")->state, "sent");
+    assert_string_equal(row(list, "cy@c.example")->state, "sent");
+    assert_string_equal(row(list, "dee@d.example")->state, "sent");
+    assert_string_equal(row(list, "bo@b.example")->state, "sending");
+    ct_outbox_list_free(list);
+    /* Resent with its own Message-ID. */
+    assert_string_equal(fake.ids[0], "crashed@x");
+}
+
+static void
+test_stop_after_message_in_flight(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_result r;
+    struct ct_outbox_list *list;
+
+    enqueue(f, "m1@x", "ana@a.example");
+    enqueue(f, "m2@x", "bo@b.example");
+    enqueue(f, "m3@x", "cy@c.example");
+    fake.stop_after = 1;
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_true(r.stopped);
+    assert_int_equal(fake.calls, 1);
+    assert_int_equal(r.sent, 1);
+    assert_int_equal(r.queued, 2);
+    list = list_all(f);
+    assert_string_equal(row(list, "ana@a.example")->state, "sent");
+    assert_string_equal(row(list, "bo@b.example")->state, "queued");
+    assert_int_equal(row(list, "bo@b.example")->attempts, 0);
+    assert_int_equal(list->counts[CT_OUTBOX_SENDING], 0);
+    ct_outbox_list_free(list);
+}
+
+static void
+test_limit_and_batches(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_result r;
+    char id[32], rcpt[32];
+    int i;
+
+    for (i = 0; i < 40; i++) {
+        snprintf(id, sizeof(id), "m%d@x", i);
+        snprintf(rcpt, sizeof(rcpt), "p%d@a.example", i);
+        enqueue(f, id, rcpt);
+    }
+    f->opts.batch = 7;
+    f->opts.limit = 10;
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(r.sent, 10);
+    assert_int_equal(r.queued, 30);
+    /* Oldest first. */
+    assert_string_equal(fake.ids[0], "m0@x");
+    assert_string_equal(fake.ids[9], "m9@x");
+    f->opts.limit = 0;
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(r.sent, 30);
+    assert_int_equal(r.queued, 0);
+}
+
+static void
+test_list_and_requeue(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_result r;
+    struct ct_outbox_list *list = NULL;
+    struct ct_error err;
+    long n;
+
+    enqueue(f, "m1@x", "perm1@a.example");
+    enqueue(f, "m2@x", "perm2@a.example");
+    enqueue(f, "m3@x", "ana@a.example");
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(ct_outbox_list(f->store, "dead", &list, &err), CT_OK);
+    assert_int_equal(list->count, 2);
+    assert_int_equal(list->counts[CT_OUTBOX_DEAD], 2);
+    assert_int_equal(list->counts[CT_OUTBOX_SENT], 1);
+    ct_outbox_list_free(list);
+    assert_int_equal(ct_outbox_requeue(f->store, 3, &n, &err), CT_ESTATE);
+    assert_non_null(strstr(err.message, "sent"));
+    assert_int_equal(ct_outbox_requeue(f->store, 99, &n, &err), CT_ENOTFOUND);
+    assert_int_equal(ct_outbox_requeue(f->store, 1, &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+    list = list_all(f);
+    assert_string_equal(row(list, "perm1@a.example")->state, "queued");
+    assert_int_equal(row(list, "perm1@a.example")->attempts, 0);
+    /* The old error stays visible until the next attempt. */
+    assert_string_equal(row(list, "perm1@a.example")->last_error, "550 no such user");
+    ct_outbox_list_free(list);
+    assert_int_equal(ct_outbox_requeue(f->store, 0, &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ct_outbox_state_parse("dead"), CT_OUTBOX_DEAD);
+    assert_int_equal(ct_outbox_state_parse("nope"), -1);
+    assert_string_equal(ct_outbox_state_name(CT_OUTBOX_SENDING), "sending");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_options),
+        cmocka_unit_test_setup_teardown(test_sent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enqueue_transactional, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_then_dead, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_after_honoured, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_permanent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unavailable_stops_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stale_claims, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stop_after_message_in_flight, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_limit_and_batches, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_and_requeue, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,275 @@
+/*
+ * test_store.c: opening the database: creation at the current schema
+ * version with every table, idempotent reopening, refusal of a newer
+ * schema and of files that are not databases, and the pragmas in effect.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ct.h"
+#include "schema.h"
+#include "store.h"
+#include "util.h"
+
+struct fixture {
+    char dir[64];
+    char *path;
+};
+
+static int
+setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    assert_non_null(f);
+    strcpy(f->dir, "/tmp/ct-test-store-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    f->path = ct_asprintf("%s/ct.db", f->dir);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    size_t i;
+
+    for (i = 0; i < CT_ARRAY_LEN(suffixes); i++) {
+        char *p = ct_asprintf("%s%s", f->path, suffixes[i]);
+        unlink(p);
+        free(p);
+    }
+    rmdir(f->dir);
+    free(f->path);
+    free(f);
+    return 0;
+}
+
+/* One integer from a query on the store's handle. */
+static long long
+query_int(struct ct_store *store, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    long long v;
+
+    assert_int_equal(sqlite3_prepare_v2(ct_store_db(store), sql, -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+static void
+test_fresh_database(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const tables[] = {
+        "members", "ties",     "exclusions", "rounds",    "groups",  "group_members", "unpaired",
+        "outbox",  "outcomes", "replies",    "imap_seen", "imports", "meta",
+    };
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    size_t i;
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    assert_int_equal(ct_store_schema_version(store), CT_SCHEMA_VERSION);
+    assert_true(CT_SCHEMA_VERSION >= 1);
+    for (i = 0; i < CT_ARRAY_LEN(tables); i++) {
+        sqlite3_stmt *stmt;
+        assert_int_equal(sqlite3_prepare_v2(ct_store_db(store),
+                                            "SELECT count(*) FROM sqlite_master"
+                                            " WHERE type = 'table' AND name = ?1",
+                                            -1, &stmt, NULL),
+                         SQLITE_OK);
+        sqlite3_bind_text(stmt, 1, tables[i], -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+        if (sqlite3_column_int(stmt, 0) != 1)
+            fail_msg("table %s missing", tables[i]);
+        sqlite3_finalize(stmt);
+    }
+    assert_string_equal(ct_store_path(store), f->path);
+    ct_store_close(store);
+}
+
+static void
+test_reopen_is_idempotent(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    char *value = NULL;
+    long long tables;
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    tables = query_int(store, "SELECT count(*) FROM sqlite_master");
+    assert_int_equal(ct_store_meta_set(store, "probe", "kept", &err), CT_OK);
+    ct_store_close(store);
+
+    store = NULL;
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    assert_int_equal(ct_store_schema_version(store), CT_SCHEMA_VERSION);
+    assert_int_equal(query_int(store, "SELECT count(*) FROM sqlite_master"), tables);
+    assert_int_equal(ct_store_meta_get(store, "probe", &value, &err), CT_OK);
+    assert_non_null(value);
+    assert_string_equal(value, "kept");
+    free(value);
+    assert_int_equal(ct_store_meta_get(store, "absent", &value, &err), CT_OK);
+    assert_null(value);
+    ct_store_close(store);
+}
+
+static void
+test_newer_schema_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    sqlite3 *db;
+    char pragma[64], newer[32], ours[32];
+
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", CT_SCHEMA_VERSION + 7);
+    assert_int_equal(sqlite3_exec(db, pragma, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_ECONFIG);
+    assert_null(store);
+    snprintf(newer, sizeof(newer), "version %d", CT_SCHEMA_VERSION + 7);
+    snprintf(ours, sizeof(ours), "up to %d", CT_SCHEMA_VERSION);
+    assert_non_null(strstr(err.message, f->path));
+    assert_non_null(strstr(err.message, newer));
+    assert_non_null(strstr(err.message, ours));
+    assert_non_null(strstr(err.message, "newer coffeetrial"));
+
+    /* Refusing must not have touched it. */
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    {
+        sqlite3_stmt *stmt;
+        assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(stmt, 0), CT_SCHEMA_VERSION + 7);
+        sqlite3_finalize(stmt);
+    }
+    sqlite3_close(db);
+}
+
+static void
+test_not_a_database(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    const char junk[] = "email,name,organisation\nnot@a.db,This is CSV,Org\n"
+                        "padding padding padding padding padding padding padding padding\n";
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_file_write_atomic(f->path, junk, sizeof(junk) - 1, 0600, &err), CT_OK);
+    assert_int_not_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    assert_null(store);
+    assert_non_null(strstr(err.message, f->path));
+    assert_non_null(strstr(err.message, "not a database"));
+}
+
+static void
+test_unopenable_path(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    char *path = ct_asprintf("%s/no/such/dir/ct.db", f->dir);
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(path, &store, &err), CT_EIO);
+    assert_null(store);
+    assert_non_null(strstr(err.message, path));
+    free(path);
+}
+
+static void
+test_pragmas(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    sqlite3_stmt *stmt;
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    assert_int_equal(sqlite3_prepare_v2(ct_store_db(store), "PRAGMA journal_mode", -1, &stmt, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(stmt, 0), "wal");
+    sqlite3_finalize(stmt);
+    assert_int_equal(query_int(store, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(query_int(store, "PRAGMA synchronous"), 2); /* FULL */
+    assert_true(query_int(store, "PRAGMA busy_timeout") >= 1000);
+    /* Foreign keys are enforced, not only declared. */
+    assert_int_not_equal(
+        sqlite3_exec(ct_store_db(store), "INSERT INTO ties(a, b) VALUES (1, 2)", NULL, NULL, NULL),
+        SQLITE_OK);
+    ct_store_close(store);
+}
+
+static void
+test_transactions(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_store *store = NULL, *other = NULL;
+    struct ct_error err;
+    char *value = NULL;
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    assert_int_equal(ct_store_begin(store, &err), CT_OK);
+    assert_int_equal(ct_store_meta_set(store, "k", "rolled back", &err), CT_OK);
+    ct_store_rollback(store);
+    assert_int_equal(ct_store_meta_get(store, "k", &value, &err), CT_OK);
+    assert_null(value);
+
+    assert_int_equal(ct_store_begin(store, &err), CT_OK);
+    assert_int_equal(ct_store_meta_set(store, "k", "committed", &err), CT_OK);
+    assert_int_equal(ct_store_commit(store, &err), CT_OK);
+
+    /* BEGIN IMMEDIATE: a second writer is told the database is busy. */
+    assert_int_equal(ct_store_open(f->path, &other, &err), CT_OK);
+    sqlite3_busy_timeout(ct_store_db(other), 0);
+    assert_int_equal(ct_store_begin(store, &err), CT_OK);
+    assert_int_equal(ct_store_begin(other, &err), CT_EBUSY);
+    assert_non_null(strstr(err.message, f->path));
+    ct_store_rollback(store);
+    /* Readers are not blocked, and see committed data. */
+    assert_int_equal(ct_store_meta_get(other, "k", &value, &err), CT_OK);
+    assert_string_equal(value, "committed");
+    free(value);
+    ct_store_close(other);
+    ct_store_close(store);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_fresh_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reopen_is_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unopenable_path, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
