@@ -185,14 +185,17 @@ ct_config_new_defaults(void)
     c->schedule.working_days = 0x1f;
     c->pairing.avoid_repeats = 0;
     c->pairing.require_different = 0;
+    /* Pairing weights: measured by tests/bench (simulate) to reach zero
+     * repeats, zero tied pairs, full cross-organisation share and the reach
+     * bound on a 12-organisation network; see docs/pairing.md. */
     c->pairing.weight_organisation = 4.0;
     c->pairing.weight_team = 1.0;
     c->pairing.weight_site = 0.5;
     c->pairing.weight_role = 1.0;
-    c->pairing.weight_weak_tie = 2.0;
+    c->pairing.weight_weak_tie = 1.0;
     c->pairing.weight_bridge = 1.0;
     c->pairing.weight_novelty = 3.0;
-    c->pairing.randomness = 0.5;
+    c->pairing.randomness = 1.0;
     c->pairing.odd = CT_ODD_TRIO;
     c->pairing.unanswered_limit = 3;
     c->invite.subject = strdup("{network}: coffee with {names}");

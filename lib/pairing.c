@@ -1,0 +1,2642 @@
+/*
+ * pairing.c: the pairing engine: eligibility, hard rules, the soft score by
+ * rule, candidate generation, the matching with its pricing check, trios and
+ * sit-outs folded into the matching, an improvement phase, reasons, and a
+ * final check of every hard rule; see pairing.h and docs/pairing.md.
+ */
+#include "pairing.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "matching.h"
+#include "rng.h"
+#include "tiegraph.h"
+#include "util.h"
+
+#define SCALE               10000.0 /* score points to matching weight units */
+#define DEFAULT_CANDIDATES  16
+#define DEFAULT_EXACT_LIMIT 6000
+#define SMALL_ALL_EDGES     160 /* up to this many: every allowed pair is an edge */
+#define RANDOM_EXTRA        4   /* random allowed partners kept besides the best */
+#define MAX_PRICING_ROUNDS  40
+#define PRICE_PER_MEMBER    6 /* most violated pairs added per member and round */
+#define NONE                UINT32_MAX
+
+#define PF_TIE      1u
+#define PF_EXCLUDED 2u
+#define PF_MET      4u
+
+/* Salts so that the streams drawn from one round seed are independent. */
+#define SALT_CANDIDATES UINT64_C(0x63616e6469646174)
+#define SALT_SIT_OUT    UINT64_C(0x7369742d6f757421)
+#define SALT_IMPROVE    UINT64_C(0x696d70726f766521)
+#define SALT_CIRCLE     UINT64_C(0x636972636c652121)
+#define SALT_BLOCKS     UINT64_C(0x626c6f636b732121)
+#define BLOCK_SIZE      4000 /* members per block in large rounds */
+#define BOUND_CACHE     2048 /* up to this many members, pair bounds are kept */
+
+struct pair_slot {
+    uint64_t key; /* (min << 32 | max), 0 = empty */
+    uint32_t last_ago;
+    uint32_t flags;
+};
+
+struct met_lists {
+    size_t *off;   /* n + 1 */
+    uint32_t *v;   /* sorted per member */
+    uint64_t *bit; /* n: the same as a bit set, when every id is below 64 */
+};
+
+struct ct_pairing_ctx {
+    const struct ct_pairing_input *in;
+    struct ct_pairing_params p;
+    size_t n;
+    struct pair_slot *pairs;
+    size_t pair_mask;
+    double *penalty;           /* per slot, repeat penalty (numeric avoid_repeats only) */
+    uint64_t *filter;          /* one bit per hash bucket: most absent pairs stop here */
+    size_t filter_mask;        /* in bits */
+    struct ct_tiegraph *graph; /* declared ties + everyone grouped together */
+    uint32_t *community;
+    struct met_lists met_org, met_team, met_role;
+    uint8_t *zone_ok; /* zone_count^2: overlap >= duration */
+    size_t nz;
+    double *rho; /* each member's seeded place on the circle of the random term */
+};
+
+/* ---- parameters --------------------------------------------------------- */
+
+void
+ct_pairing_params_defaults(struct ct_pairing_params *p)
+{
+    struct ct_config *cfg = ct_config_new_defaults();
+
+    memset(p, 0, sizeof(*p));
+    if (cfg != NULL) {
+        ct_pairing_params_from_config(p, cfg, 0);
+        ct_config_free(cfg);
+        return;
+    }
+    /* Out of memory for the config: the same values, by hand. */
+    p->weight_organisation = 4.0;
+    p->weight_novelty = 3.0;
+    p->weight_weak_tie = 1.0;
+    p->weight_bridge = 1.0;
+    p->randomness = 1.0;
+    p->weight_repeat = 4.0;
+    p->repeat_halflife = 2.0;
+    p->duration = 30 * 60;
+}
+
+void
+ct_pairing_params_from_config(struct ct_pairing_params *p, const struct ct_config *cfg,
+                              uint64_t seed)
+{
+    memset(p, 0, sizeof(*p));
+    p->avoid_repeats = cfg->pairing.avoid_repeats;
+    p->require_different = cfg->pairing.require_different;
+    p->weight_organisation = cfg->pairing.weight_organisation;
+    p->weight_team = cfg->pairing.weight_team;
+    p->weight_site = cfg->pairing.weight_site;
+    p->weight_role = cfg->pairing.weight_role;
+    p->weight_weak_tie = cfg->pairing.weight_weak_tie;
+    p->weight_bridge = cfg->pairing.weight_bridge;
+    p->weight_novelty = cfg->pairing.weight_novelty;
+    p->randomness = cfg->pairing.randomness;
+    /* Not (yet) keys of their own: a repeat just outside the window costs
+     * as much as the organisation weight, halving every two rounds. */
+    p->weight_repeat =
+        cfg->pairing.weight_organisation > 0 ? cfg->pairing.weight_organisation : 1.0;
+    p->repeat_halflife = 2.0;
+    p->odd = cfg->pairing.odd;
+    p->duration = cfg->schedule.duration;
+    p->seed = seed;
+}
+
+const char *
+ct_pairing_rule_str(enum ct_pairing_rule rule)
+{
+    switch (rule) {
+    case CT_RULE_NONE:
+        return "none";
+    case CT_RULE_SELF:
+        return "self";
+    case CT_RULE_EXCLUDED:
+        return "excluded";
+    case CT_RULE_TIE:
+        return "ties";
+    case CT_RULE_REPEAT:
+        return "avoid_repeats";
+    case CT_RULE_SAME_ORGANISATION:
+        return "require_different organisation";
+    case CT_RULE_SAME_TEAM:
+        return "require_different team";
+    case CT_RULE_SAME_SITE:
+        return "require_different site";
+    case CT_RULE_SAME_ROLE:
+        return "require_different role";
+    case CT_RULE_HOURS:
+        return "working hours";
+    case CT_RULE_COUNT:
+        break;
+    }
+    return "unknown";
+}
+
+bool
+ct_pairing_member_eligible(const struct ct_pairing_member *m, int32_t today)
+{
+    int frequency = m->frequency < 1 ? 1 : m->frequency;
+
+    if (!m->active)
+        return false;
+    if (m->paused && !(m->paused_until > 0 && m->paused_until <= today))
+        return false;
+    return m->rounds_since_grouped == 0 || m->rounds_since_grouped >= frequency;
+}
+
+/* ---- the pair table ----------------------------------------------------- */
+
+static uint64_t
+pair_key(uint32_t a, uint32_t b)
+{
+    if (a > b) {
+        uint32_t t = a;
+        a = b;
+        b = t;
+    }
+    return (uint64_t)a << 32 | b;
+}
+
+static size_t
+pair_hash(uint64_t key)
+{
+    key ^= key >> 33;
+    key *= UINT64_C(0xff51afd7ed558ccd);
+    key ^= key >> 33;
+    key *= UINT64_C(0xc4ceb9fe1a85ec53);
+    key ^= key >> 33;
+    return (size_t)key;
+}
+
+static struct pair_slot *
+pair_find(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b)
+{
+    uint64_t key = pair_key(a, b);
+    size_t h = pair_hash(key), i = h & c->pair_mask, f = (h >> 32) & c->filter_mask;
+
+    if (!((c->filter[f >> 6] >> (f & 63)) & 1))
+        return NULL;
+    for (;;) {
+        struct pair_slot *s = &c->pairs[i];
+        if (s->key == key)
+            return s;
+        if (s->key == 0)
+            return NULL;
+        i = (i + 1) & c->pair_mask;
+    }
+}
+
+static struct pair_slot *
+pair_get(struct ct_pairing_ctx *c, uint32_t a, uint32_t b)
+{
+    uint64_t key = pair_key(a, b);
+    size_t i = pair_hash(key) & c->pair_mask;
+
+    for (;;) {
+        struct pair_slot *s = &c->pairs[i];
+        if (s->key == key)
+            return s;
+        if (s->key == 0) {
+            s->key = key;
+            s->last_ago = UINT32_MAX;
+            return s;
+        }
+        i = (i + 1) & c->pair_mask;
+    }
+}
+
+/* ---- context ------------------------------------------------------------ */
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+    return (x > y) - (x < y);
+}
+
+#define ATTR2(m, field) (*(const uint32_t *)((const char *)(m) + (field)))
+
+/* Which organisations (teams, roles) each member has been grouped with. */
+static bool
+build_met(struct ct_pairing_ctx *c, struct met_lists *ml, size_t field)
+{
+    const struct ct_pairing_input *in = c->in;
+    size_t i, v, total = 0;
+    size_t *fill;
+
+#define ATTR(m) (*(const uint32_t *)((const char *)(m) + field))
+    ml->off = calloc(c->n + 1, sizeof(*ml->off));
+    fill = calloc(c->n + 1, sizeof(*fill));
+    if (!ml->off || !fill) {
+        free(fill);
+        return false;
+    }
+    for (i = 0; i < in->history_count; i++) {
+        const struct ct_pairing_meeting *h = &in->history[i];
+        if (ATTR(&in->members[h->b]) != 0)
+            ml->off[h->a + 1]++;
+        if (ATTR(&in->members[h->a]) != 0)
+            ml->off[h->b + 1]++;
+    }
+    for (v = 0; v < c->n; v++)
+        ml->off[v + 1] += ml->off[v];
+    ml->v = malloc((ml->off[c->n] ? ml->off[c->n] : 1) * sizeof(*ml->v));
+    if (!ml->v) {
+        free(fill);
+        return false;
+    }
+    memcpy(fill, ml->off, (c->n + 1) * sizeof(*fill));
+    for (i = 0; i < in->history_count; i++) {
+        const struct ct_pairing_meeting *h = &in->history[i];
+        if (ATTR(&in->members[h->b]) != 0)
+            ml->v[fill[h->a]++] = ATTR(&in->members[h->b]);
+        if (ATTR(&in->members[h->a]) != 0)
+            ml->v[fill[h->b]++] = ATTR(&in->members[h->a]);
+    }
+#undef ATTR
+    /* Sort and squeeze each list in place. */
+    for (v = 0; v < c->n; v++) {
+        size_t from = ml->off[v], to = ml->off[v + 1], start = total;
+        qsort(ml->v + from, to - from, sizeof(*ml->v), cmp_u32);
+        for (i = from; i < to; i++)
+            if (total == start || ml->v[total - 1] != ml->v[i])
+                ml->v[total++] = ml->v[i];
+        ml->off[v] = start;
+    }
+    ml->off[c->n] = total;
+    free(fill);
+    /* Small id spaces (organisations, roles) get a bit set per member. */
+    for (i = 0; i < total; i++)
+        if (ml->v[i] >= 64)
+            return true;
+    for (v = 0; v < c->n; v++)
+        if (ATTR2(&in->members[v], field) >= 64)
+            return true;
+    ml->bit = calloc(c->n ? c->n : 1, sizeof(*ml->bit));
+    if (ml->bit == NULL)
+        return false;
+    for (v = 0; v < c->n; v++)
+        for (i = ml->off[v]; i < ml->off[v + 1]; i++)
+            ml->bit[v] |= UINT64_C(1) << ml->v[i];
+    return true;
+}
+
+static bool
+has_met(const struct met_lists *ml, uint32_t u, uint32_t value)
+{
+    size_t lo = ml->off[u], hi = ml->off[u + 1];
+
+    if (ml->bit != NULL)
+        return (ml->bit[u] >> value) & 1;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ml->v[mid] == value)
+            return true;
+        if (ml->v[mid] < value)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+void
+ct_pairing_ctx_free(struct ct_pairing_ctx *c)
+{
+    if (c == NULL)
+        return;
+    free(c->pairs);
+    free(c->penalty);
+    free(c->filter);
+    ct_tiegraph_free(c->graph);
+    free(c->community);
+    free(c->met_org.off);
+    free(c->met_org.v);
+    free(c->met_org.bit);
+    free(c->met_team.off);
+    free(c->met_team.v);
+    free(c->met_team.bit);
+    free(c->met_role.off);
+    free(c->met_role.v);
+    free(c->met_role.bit);
+    free(c->zone_ok);
+    free(c->rho);
+    free(c);
+}
+
+enum ct_status
+ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_params *params,
+                   struct ct_pairing_ctx **out, struct ct_error *err)
+{
+    struct ct_pairing_ctx *c;
+    struct ct_tiegraph_edge *edges = NULL;
+    struct ct_interval *scratch = NULL;
+    size_t i, cap, maxhours = 0, ncomm;
+    enum ct_status st;
+
+    *out = NULL;
+    if (in->member_count >= UINT32_MAX / 4)
+        return ct_error_set(err, CT_EUSAGE, "pairing: too many members (%zu)", in->member_count);
+    for (i = 0; i < in->member_count; i++)
+        if (in->zone_count > 0 && in->members[i].zone >= in->zone_count)
+            return ct_error_set(err, CT_EUSAGE, "pairing: member %lld has zone %u of %zu",
+                                (long long)in->members[i].id, in->members[i].zone, in->zone_count);
+    for (i = 0; i < in->tie_count; i++)
+        if (in->ties[i].a >= in->member_count || in->ties[i].b >= in->member_count)
+            return ct_error_set(err, CT_EUSAGE, "pairing: tie %zu names no member", i);
+    for (i = 0; i < in->exclusion_count; i++)
+        if (in->exclusions[i].a >= in->member_count || in->exclusions[i].b >= in->member_count)
+            return ct_error_set(err, CT_EUSAGE, "pairing: exclusion %zu names no member", i);
+    for (i = 0; i < in->history_count; i++)
+        if (in->history[i].a >= in->member_count || in->history[i].b >= in->member_count ||
+            in->history[i].rounds_ago == 0)
+            return ct_error_set(err, CT_EUSAGE,
+                                "pairing: past meeting %zu names no member or no round", i);
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+    c->in = in;
+    c->p = *params;
+    if (c->p.candidates == 0)
+        c->p.candidates = DEFAULT_CANDIDATES;
+    if (c->p.exact_limit == 0)
+        c->p.exact_limit = DEFAULT_EXACT_LIMIT;
+    if (!(c->p.repeat_halflife > 0))
+        c->p.repeat_halflife = 2.0;
+    c->n = in->member_count;
+
+    /* Pairs with something to say: ties, exclusions, past meetings. */
+    cap = 16;
+    while (cap < 2 * (in->tie_count + in->exclusion_count + in->history_count) + 16)
+        cap *= 2;
+    c->pairs = calloc(cap, sizeof(*c->pairs));
+    if (c->pairs == NULL)
+        goto nomem;
+    c->pair_mask = cap - 1;
+    if (c->p.avoid_repeats > 0) {
+        c->penalty = calloc(cap, sizeof(*c->penalty));
+        if (c->penalty == NULL)
+            goto nomem;
+    }
+    for (i = 0; i < in->tie_count; i++)
+        if (in->ties[i].a != in->ties[i].b)
+            pair_get(c, in->ties[i].a, in->ties[i].b)->flags |= PF_TIE;
+    for (i = 0; i < in->exclusion_count; i++)
+        if (in->exclusions[i].a != in->exclusions[i].b)
+            pair_get(c, in->exclusions[i].a, in->exclusions[i].b)->flags |= PF_EXCLUDED;
+    for (i = 0; i < in->history_count; i++) {
+        const struct ct_pairing_meeting *h = &in->history[i];
+        struct pair_slot *s;
+
+        if (h->a == h->b)
+            continue;
+        s = pair_get(c, h->a, h->b);
+        s->flags |= PF_MET;
+        if (h->rounds_ago < s->last_ago)
+            s->last_ago = h->rounds_ago;
+        /* Outside a numeric window, each past meeting counts against the
+         * pair, halving every repeat_halflife rounds. */
+        if (c->p.avoid_repeats > 0 && h->rounds_ago > (uint32_t)c->p.avoid_repeats)
+            c->penalty[s - c->pairs] +=
+                c->p.weight_repeat *
+                pow(0.5, (double)(h->rounds_ago - (uint32_t)c->p.avoid_repeats - 1) /
+                             c->p.repeat_halflife);
+    }
+    /* The filter: 16 bits per slot, about one false hit in ten lookups. */
+    c->filter_mask = 16 * cap - 1;
+    c->filter = calloc(cap / 4 + 1, sizeof(*c->filter));
+    if (c->filter == NULL)
+        goto nomem;
+    for (i = 0; i <= c->pair_mask; i++)
+        if (c->pairs[i].key != 0) {
+            size_t f = (pair_hash(c->pairs[i].key) >> 32) & c->filter_mask;
+            c->filter[f >> 6] |= UINT64_C(1) << (f & 63);
+        }
+
+    /* The tie graph: declared ties and everyone grouped together. */
+    edges = malloc((in->tie_count + in->history_count + 1) * sizeof(*edges));
+    if (edges == NULL)
+        goto nomem;
+    for (i = 0; i < in->tie_count; i++) {
+        edges[i].a = in->ties[i].a;
+        edges[i].b = in->ties[i].b;
+    }
+    for (i = 0; i < in->history_count; i++) {
+        edges[in->tie_count + i].a = in->history[i].a;
+        edges[in->tie_count + i].b = in->history[i].b;
+    }
+    st = ct_tiegraph_new(c->n, edges, in->tie_count + in->history_count, &c->graph, err);
+    if (st != CT_OK)
+        goto fail;
+    c->community = malloc((c->n ? c->n : 1) * sizeof(*c->community));
+    if (c->community == NULL)
+        goto nomem;
+    st = ct_tiegraph_communities(c->graph, c->community, &ncomm, err);
+    if (st != CT_OK)
+        goto fail;
+
+    /* The random term's circle: a seeded place per member and round. */
+    c->rho = malloc((c->n ? c->n : 1) * sizeof(*c->rho));
+    if (c->rho == NULL)
+        goto nomem;
+    for (i = 0; i < c->n; i++)
+        c->rho[i] = ct_rng_hash_double(c->p.seed ^ SALT_CIRCLE, (uint64_t)in->members[i].id, 0);
+
+    if (!build_met(c, &c->met_org, offsetof(struct ct_pairing_member, organisation)) ||
+        !build_met(c, &c->met_team, offsetof(struct ct_pairing_member, team)) ||
+        !build_met(c, &c->met_role, offsetof(struct ct_pairing_member, role)))
+        goto nomem;
+
+    /* Which zones share enough working hours: once per pair of zones. */
+    c->nz = in->zone_count;
+    if (c->nz > 0) {
+        size_t a, b;
+        c->zone_ok = malloc(c->nz * c->nz);
+        for (a = 0; a < c->nz; a++)
+            if (in->zones[a].count > maxhours)
+                maxhours = in->zones[a].count;
+        scratch = malloc((2 * maxhours + 1) * sizeof(*scratch));
+        if (c->zone_ok == NULL || scratch == NULL)
+            goto nomem;
+        for (a = 0; a < c->nz; a++)
+            for (b = a; b < c->nz; b++) {
+                size_t k = ct_intervals_intersect(in->zones[a].hours, in->zones[a].count,
+                                                  in->zones[b].hours, in->zones[b].count, scratch);
+                uint8_t ok = ct_intervals_longest(scratch, k) >= c->p.duration;
+                c->zone_ok[a * c->nz + b] = c->zone_ok[b * c->nz + a] = ok;
+            }
+    }
+    free(edges);
+    free(scratch);
+    *out = c;
+    return CT_OK;
+nomem:
+    st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+fail:
+    free(edges);
+    free(scratch);
+    ct_pairing_ctx_free(c);
+    return st;
+}
+
+/* ---- rules and scores --------------------------------------------------- */
+
+static bool
+same_known(uint32_t x, uint32_t y)
+{
+    return x != 0 && x == y;
+}
+
+static bool
+differ_known(uint32_t x, uint32_t y)
+{
+    return x != 0 && y != 0 && x != y;
+}
+
+enum ct_pairing_rule
+ct_pairing_allowed(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b)
+{
+    const struct ct_pairing_member *ma = &c->in->members[a], *mb = &c->in->members[b];
+    const struct pair_slot *s;
+    unsigned rd = c->p.require_different;
+
+    if (a == b)
+        return CT_RULE_SELF;
+    s = pair_find(c, a, b);
+    if (s != NULL) {
+        if (s->flags & PF_EXCLUDED)
+            return CT_RULE_EXCLUDED;
+        if (s->flags & PF_TIE)
+            return CT_RULE_TIE;
+        if ((s->flags & PF_MET) &&
+            (c->p.avoid_repeats <= 0 || s->last_ago <= (uint32_t)c->p.avoid_repeats))
+            return CT_RULE_REPEAT;
+    }
+    if ((rd & CT_B_ORGANISATION) && same_known(ma->organisation, mb->organisation))
+        return CT_RULE_SAME_ORGANISATION;
+    if ((rd & CT_B_TEAM) && same_known(ma->team, mb->team))
+        return CT_RULE_SAME_TEAM;
+    if ((rd & CT_B_SITE) && same_known(ma->site, mb->site))
+        return CT_RULE_SAME_SITE;
+    if ((rd & CT_B_ROLE) && same_known(ma->role, mb->role))
+        return CT_RULE_SAME_ROLE;
+    if (c->nz > 0 && !c->zone_ok[ma->zone * c->nz + mb->zone])
+        return CT_RULE_HOURS;
+    return CT_RULE_NONE;
+}
+
+bool
+ct_pairing_trio_hours(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, uint32_t x)
+{
+    const struct ct_pairing_zone *z = c->in->zones;
+    uint32_t za, zb, zx;
+    struct ct_interval *ab, *abx;
+    size_t nab, nabx;
+    bool ok;
+
+    if (c->nz == 0)
+        return true;
+    za = c->in->members[a].zone;
+    zb = c->in->members[b].zone;
+    zx = c->in->members[x].zone;
+    if (!c->zone_ok[za * c->nz + zb] || !c->zone_ok[za * c->nz + zx] ||
+        !c->zone_ok[zb * c->nz + zx])
+        return false;
+    if (za == zb || za == zx)
+        return true; /* two zones only: the pair table answered */
+    if (zb == zx)
+        return true;
+    ab = malloc((z[za].count + z[zb].count + 1) * sizeof(*ab));
+    abx = malloc((z[za].count + z[zb].count + z[zx].count + 1) * sizeof(*abx));
+    if (ab == NULL || abx == NULL) {
+        free(ab);
+        free(abx);
+        return false; /* refuse rather than guess */
+    }
+    nab = ct_intervals_intersect(z[za].hours, z[za].count, z[zb].hours, z[zb].count, ab);
+    nabx = ct_intervals_intersect(ab, nab, z[zx].hours, z[zx].count, abx);
+    ok = ct_intervals_longest(abx, nabx) >= c->p.duration;
+    free(ab);
+    free(abx);
+    return ok;
+}
+
+/*
+ * The random term of a pair: 1 - 2 d, d the distance of the two members'
+ * places on a circle of circumference 1. The places are drawn from the round
+ * seed, so for any pair it is uniform on [0, 1) and new every round, and a
+ * member's most serendipitous partners are its neighbours on the circle,
+ * which large rounds find without scoring every pair.
+ */
+static double
+circle_closeness(double x, double y)
+{
+    double d = x > y ? x - y : y - x;
+
+    if (d > 0.5)
+        d = 1.0 - d;
+    return 1.0 - 2.0 * d;
+}
+
+/* The novelty of meeting v, seen from u: new organisation 1, team and role 1/4. */
+static double
+novelty_side(const struct ct_pairing_ctx *c, uint32_t u, uint32_t v)
+{
+    const struct ct_pairing_member *mu = &c->in->members[u], *mv = &c->in->members[v];
+    double s = 0;
+
+    if (differ_known(mu->organisation, mv->organisation) &&
+        !has_met(&c->met_org, u, mv->organisation))
+        s += 1.0;
+    if (differ_known(mu->team, mv->team) && !has_met(&c->met_team, u, mv->team))
+        s += 0.25;
+    if (differ_known(mu->role, mv->role) && !has_met(&c->met_role, u, mv->role))
+        s += 0.25;
+    return s;
+}
+
+/* Everything but the weak-tie and repeat terms (the pricing bound uses it). */
+static void
+score_cheap(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, struct ct_pairing_score *s)
+{
+    const struct ct_pairing_member *ma, *mb;
+    const struct ct_pairing_params *p = &c->p;
+
+    if (a > b) {
+        uint32_t t = a;
+        a = b;
+        b = t;
+    }
+    ma = &c->in->members[a];
+    mb = &c->in->members[b];
+    memset(s, 0, sizeof(*s));
+    if (differ_known(ma->organisation, mb->organisation))
+        s->organisation = p->weight_organisation;
+    if (differ_known(ma->team, mb->team))
+        s->team = p->weight_team;
+    if (differ_known(ma->site, mb->site))
+        s->site = p->weight_site;
+    if (differ_known(ma->role, mb->role))
+        s->role = p->weight_role;
+    if (ct_tiegraph_degree(c->graph, a) > 0 && ct_tiegraph_degree(c->graph, b) > 0 &&
+        c->community[a] != c->community[b])
+        s->bridge = p->weight_bridge;
+    if (p->weight_novelty != 0)
+        s->novelty = p->weight_novelty * 0.5 * (novelty_side(c, a, b) + novelty_side(c, b, a));
+    if (p->randomness != 0)
+        s->random = p->randomness * circle_closeness(c->rho[a], c->rho[b]);
+}
+
+static double
+score_sum(const struct ct_pairing_score *s)
+{
+    return s->organisation + s->team + s->site + s->role + s->weak_tie + s->bridge + s->novelty +
+           s->repeat + s->random;
+}
+
+void
+ct_pairing_score_pair(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b,
+                      struct ct_pairing_score *s)
+{
+    const struct pair_slot *slot;
+
+    score_cheap(c, a, b, s);
+    if (c->p.weight_weak_tie != 0)
+        s->weak_tie = c->p.weight_weak_tie * (1.0 - ct_tiegraph_overlap(c->graph, a, b));
+    if (c->penalty != NULL) {
+        slot = pair_find(c, a, b);
+        if (slot != NULL && c->penalty[slot - c->pairs] > 0)
+            s->repeat = -c->penalty[slot - c->pairs];
+    }
+    s->total = score_sum(s);
+}
+
+/* Score points to integer weight, rounded half away from zero. */
+static int64_t
+weight_of(double score)
+{
+    double x = score * SCALE;
+
+    return x >= 0 ? (int64_t)(x + 0.5) : -(int64_t)(-x + 0.5);
+}
+
+static int64_t
+pair_weight(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b)
+{
+    struct ct_pairing_score s;
+
+    ct_pairing_score_pair(c, a, b, &s);
+    return weight_of(s.total);
+}
+
+/* ---- candidate edges ------------------------------------------------------ */
+
+/* An edge between eligible positions u < v with its weight. */
+struct cand {
+    uint64_t key; /* u << 32 | v */
+    int64_t w;
+};
+
+struct cand_list {
+    struct cand *v;
+    size_t n, cap;
+};
+
+static bool
+cand_push(struct cand_list *l, uint32_t u, uint32_t v, int64_t w)
+{
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 1024;
+        struct cand *nv = realloc(l->v, ncap * sizeof(*nv));
+        if (nv == NULL)
+            return false;
+        l->v = nv;
+        l->cap = ncap;
+    }
+    if (u > v) {
+        uint32_t t = u;
+        u = v;
+        v = t;
+    }
+    l->v[l->n].key = (uint64_t)u << 32 | v;
+    l->v[l->n++].w = w;
+    return true;
+}
+
+/* Sort by key (LSD radix, 16 bits a pass) and drop duplicate keys. */
+static bool
+cand_sort_unique(struct cand_list *l)
+{
+    struct cand *tmp;
+    size_t *count, i, n = l->n, out;
+    uint64_t maxkey = 0;
+    int shift;
+
+    if (n < 2)
+        return true;
+    /* The buffers swap roles: both keep the list's capacity. */
+    tmp = malloc(l->cap * sizeof(*tmp));
+    count = malloc(65537 * sizeof(*count));
+    if (tmp == NULL || count == NULL) {
+        free(tmp);
+        free(count);
+        return false;
+    }
+    for (i = 0; i < n; i++)
+        if (l->v[i].key > maxkey)
+            maxkey = l->v[i].key;
+    for (shift = 0; shift < 64 && (maxkey >> shift) != 0; shift += 16) {
+        struct cand *swap;
+        memset(count, 0, 65537 * sizeof(*count));
+        for (i = 0; i < n; i++)
+            count[((l->v[i].key >> shift) & 0xffff) + 1]++;
+        for (i = 0; i < 65536; i++)
+            count[i + 1] += count[i];
+        for (i = 0; i < n; i++)
+            tmp[count[(l->v[i].key >> shift) & 0xffff]++] = l->v[i];
+        swap = l->v;
+        l->v = tmp;
+        tmp = swap;
+    }
+    out = 0;
+    for (i = 0; i < n; i++)
+        if (out == 0 || l->v[out - 1].key != l->v[i].key)
+            l->v[out++] = l->v[i];
+    l->n = out;
+    free(tmp);
+    free(count);
+    return true;
+}
+
+static bool
+cand_contains(const struct cand_list *l, uint32_t u, uint32_t v)
+{
+    uint64_t key;
+    size_t lo = 0, hi = l->n;
+
+    if (u > v) {
+        uint32_t t = u;
+        u = v;
+        v = t;
+    }
+    key = (uint64_t)u << 32 | v;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->v[mid].key == key)
+            return true;
+        if (l->v[mid].key < key)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* The k best partners of one member, as a min-heap on (weight, position). */
+struct topk {
+    uint32_t *who;
+    int64_t *w;
+    size_t n, k;
+};
+
+static bool
+topk_less(const struct topk *t, size_t i, size_t j)
+{
+    return t->w[i] < t->w[j] || (t->w[i] == t->w[j] && t->who[i] > t->who[j]);
+}
+
+static void
+topk_swap(struct topk *t, size_t i, size_t j)
+{
+    uint32_t who = t->who[i];
+    int64_t w = t->w[i];
+
+    t->who[i] = t->who[j];
+    t->w[i] = t->w[j];
+    t->who[j] = who;
+    t->w[j] = w;
+}
+
+static void
+topk_offer(struct topk *t, uint32_t who, int64_t w)
+{
+    size_t i;
+
+    if (t->n < t->k) {
+        i = t->n++;
+        t->who[i] = who;
+        t->w[i] = w;
+        while (i > 0 && topk_less(t, i, (i - 1) / 2)) {
+            topk_swap(t, i, (i - 1) / 2);
+            i = (i - 1) / 2;
+        }
+        return;
+    }
+    if (w < t->w[0] || (w == t->w[0] && who > t->who[0]))
+        return;
+    t->who[0] = who;
+    t->w[0] = w;
+    i = 0;
+    for (;;) {
+        size_t l = 2 * i + 1, m = i;
+        if (l < t->n && topk_less(t, l, m))
+            m = l;
+        if (l + 1 < t->n && topk_less(t, l + 1, m))
+            m = l + 1;
+        if (m == i)
+            break;
+        topk_swap(t, i, m);
+        i = m;
+    }
+}
+
+/* ---- planning state ------------------------------------------------------- */
+
+/* What the pair bound needs of one eligible member, packed together. */
+struct prow {
+    int64_t id;
+    double rho;
+    uint64_t met_org, met_team, met_role; /* bit sets, when the ids are small */
+    uint32_t member;
+    uint32_t org, team, site, role, comm;
+    uint32_t contacts; /* has a contact in the tie graph */
+};
+
+struct plan {
+    struct ct_pairing_ctx *c;
+    uint32_t *elig; /* eligible member indices, ascending */
+    size_t ne;
+    struct prow *row;      /* per position */
+    uint32_t *pos;         /* member -> position in elig, or NONE */
+    uint8_t *full;         /* per position: candidates came from a full scan */
+    struct cand_list cand; /* candidate edges between positions */
+    struct cand_list all;  /* every allowed pair, when known (small rounds) */
+    bool all_known;
+    uint32_t *vmap;         /* matching vertex -> position */
+    uint32_t *vof;          /* position -> matching vertex, or NONE (no partner at all) */
+    size_t nv;              /* matching vertices, dummy excluded */
+    uint32_t dummy;         /* matching vertex of the odd-count dummy, or NONE */
+    uint8_t *no_dummy;      /* per position: not offered to the dummy */
+    uint32_t *mate;         /* per position: partner position, or NONE */
+    uint32_t dummy_partner; /* position, or NONE */
+    uint32_t *block;        /* per position, large rounds only (else NULL) */
+    int64_t *bcache;        /* every pair's bound (rounds up to BOUND_CACHE members) */
+    struct ct_pairing_stats stats;
+};
+
+/*
+ * An upper bound on the score of positions i and j, cheap enough to run on
+ * every pair: everything is exact but the weak-tie term (taken at its
+ * maximum), the repeat penalty (taken as zero) and, when team ids are too
+ * many for a bit set, the team novelty (taken as new).
+ */
+static double
+bound_pair(const struct plan *pl, uint32_t i, uint32_t j)
+{
+    const struct ct_pairing_ctx *c = pl->c;
+    const struct ct_pairing_params *p = &c->p;
+    const struct prow *a = &pl->row[i], *b = &pl->row[j];
+    double s = fmax(p->weight_weak_tie, 0), nov = 0;
+
+    if (differ_known(a->org, b->org)) {
+        s += p->weight_organisation;
+        if (c->met_org.bit != NULL)
+            nov += (double)(!((a->met_org >> b->org) & 1) + !((b->met_org >> a->org) & 1));
+        else
+            nov +=
+                !has_met(&c->met_org, a->member, b->org) + !has_met(&c->met_org, b->member, a->org);
+    }
+    if (differ_known(a->team, b->team)) {
+        s += p->weight_team;
+        if (c->met_team.bit != NULL)
+            nov += 0.25 * (!((a->met_team >> b->team) & 1) + !((b->met_team >> a->team) & 1));
+        else
+            nov += 0.5; /* a bound: taken as new */
+    }
+    if (differ_known(a->site, b->site))
+        s += p->weight_site;
+    if (differ_known(a->role, b->role)) {
+        s += p->weight_role;
+        if (c->met_role.bit != NULL)
+            nov += 0.25 * (!((a->met_role >> b->role) & 1) + !((b->met_role >> a->role) & 1));
+        else
+            nov += 0.25 * (!has_met(&c->met_role, a->member, b->role) +
+                           !has_met(&c->met_role, b->member, a->role));
+    }
+    if (a->contacts && b->contacts && a->comm != b->comm)
+        s += p->weight_bridge;
+    s += p->weight_novelty * 0.5 * nov;
+    if (p->randomness != 0)
+        s += p->randomness * circle_closeness(a->rho, b->rho);
+    return s;
+}
+
+/* The bound in weight units, rounded up so that it never undercuts. */
+static int64_t
+bound_weight(const struct plan *pl, uint32_t i, uint32_t j)
+{
+    return weight_of(bound_pair(pl, i, j)) + 1;
+}
+
+/* Where pair i < j sits in the triangular cache. */
+static size_t
+bcache_index(const struct plan *pl, uint32_t i, uint32_t j)
+{
+    return (size_t)i * (2 * pl->ne - i - 1) / 2 + (j - i - 1);
+}
+
+/* The bound of any pair, from the cache when there is one. */
+static int64_t
+bound_cached(const struct plan *pl, uint32_t i, uint32_t j)
+{
+    if (pl->bcache == NULL)
+        return bound_weight(pl, i, j);
+    return pl->bcache[i < j ? bcache_index(pl, i, j) : bcache_index(pl, j, i)];
+}
+
+static bool
+pos_pair_allowed(const struct plan *pl, uint32_t i, uint32_t j)
+{
+    return ct_pairing_allowed(pl->c, pl->row[i].member, pl->row[j].member) == CT_RULE_NONE;
+}
+
+/*
+ * Every pair once: each member keeps the k allowed partners with the best
+ * bound (a pair whose bound cannot beat the k-th best of either member is
+ * skipped before the hard rules are checked), plus a few at random; only
+ * those edges are scored in full. Pricing then makes the result exact.
+ */
+static bool
+candidates_full(struct plan *pl)
+{
+    struct ct_pairing_ctx *c = pl->c;
+    size_t k = c->p.candidates, i, j, e;
+    struct topk *tk = calloc(pl->ne + 1, sizeof(*tk));
+    uint32_t *who = malloc((pl->ne * k + 1) * sizeof(*who));
+    int64_t *w = malloc((pl->ne * k + 1) * sizeof(*w));
+    bool ok = false;
+
+    if (!tk || !who || !w)
+        goto done;
+    if (pl->ne <= BOUND_CACHE && pl->ne >= 2) {
+        pl->bcache = malloc(pl->ne * (pl->ne - 1) / 2 * sizeof(*pl->bcache));
+        if (pl->bcache == NULL)
+            goto done;
+    }
+    for (i = 0; i < pl->ne; i++) {
+        tk[i].who = who + i * k;
+        tk[i].w = w + i * k;
+        tk[i].k = k;
+    }
+    for (i = 0; i < pl->ne; i++) {
+        pl->full[i] = 1;
+        for (j = i + 1; j < pl->ne; j++) {
+            int64_t b = bound_weight(pl, (uint32_t)i, (uint32_t)j);
+
+            if (pl->bcache != NULL)
+                pl->bcache[bcache_index(pl, (uint32_t)i, (uint32_t)j)] = b;
+            if (tk[i].n == k && tk[j].n == k && b < tk[i].w[0] && b < tk[j].w[0])
+                continue;
+            if (!pos_pair_allowed(pl, (uint32_t)i, (uint32_t)j))
+                continue;
+            topk_offer(&tk[i], (uint32_t)j, b);
+            topk_offer(&tk[j], (uint32_t)i, b);
+        }
+    }
+    for (i = 0; i < pl->ne; i++) {
+        struct ct_rng rng;
+        size_t extra = 0, tries;
+
+        for (j = 0; j < tk[i].n; j++)
+            if (!cand_push(&pl->cand, (uint32_t)i, tk[i].who[j], 0))
+                goto done;
+        /* A few partners at random: popular members would otherwise be
+         * everyone's best and the graph could lack a perfect matching. */
+        ct_rng_seed(&rng, ct_rng_hash(c->p.seed ^ SALT_CANDIDATES, (uint64_t)pl->row[i].id, 1));
+        for (tries = 0; extra < RANDOM_EXTRA && tries < 8 * RANDOM_EXTRA; tries++) {
+            j = (size_t)ct_rng_below(&rng, pl->ne);
+            if (j == i || !pos_pair_allowed(pl, (uint32_t)i, (uint32_t)j))
+                continue;
+            if (!cand_push(&pl->cand, (uint32_t)i, (uint32_t)j, 0))
+                goto done;
+            extra++;
+        }
+    }
+    if (!cand_sort_unique(&pl->cand))
+        goto done;
+    for (e = 0; e < pl->cand.n; e++)
+        pl->cand.v[e].w = pair_weight(c, pl->elig[pl->cand.v[e].key >> 32],
+                                      pl->elig[(uint32_t)pl->cand.v[e].key]);
+    ok = true;
+done:
+    free(tk);
+    free(who);
+    free(w);
+    return ok;
+}
+
+/* Every allowed pair, scored: small rounds, and the fallback when the
+ * candidates cannot group everyone who could be. */
+static bool
+collect_all(struct plan *pl)
+{
+    size_t i, j;
+
+    pl->all.n = 0;
+    for (i = 0; i < pl->ne; i++)
+        for (j = i + 1; j < pl->ne; j++)
+            if (pos_pair_allowed(pl, (uint32_t)i, (uint32_t)j) &&
+                !cand_push(&pl->all, (uint32_t)i, (uint32_t)j,
+                           pair_weight(pl->c, pl->elig[i], pl->elig[j])))
+                return false;
+    pl->all_known = true;
+    return cand_sort_unique(&pl->all);
+}
+
+/* One member's candidates from every eligible member (starved samples). */
+static bool
+scan_member(struct plan *pl, uint32_t i, struct topk *t)
+{
+    struct ct_pairing_ctx *c = pl->c;
+    size_t j;
+
+    t->n = 0;
+    pl->full[i] = 1;
+    for (j = 0; j < pl->ne; j++) {
+        if (j == i || ct_pairing_allowed(c, pl->elig[i], pl->elig[j]) != CT_RULE_NONE)
+            continue;
+        topk_offer(t, (uint32_t)j, pair_weight(c, pl->elig[i], pl->elig[j]));
+    }
+    for (j = 0; j < t->n; j++)
+        if (!cand_push(&pl->cand, i, t->who[j], t->w[j]))
+            return false;
+    return true;
+}
+
+/* A position and its place on the circle, for sorting. */
+struct circle_key {
+    uint32_t org;
+    uint32_t pos;
+    double rho;
+};
+
+static int
+cmp_circle(const void *x, const void *y)
+{
+    const struct circle_key *a = x, *b = y;
+
+    if (a->org != b->org)
+        return a->org < b->org ? -1 : 1;
+    if (a->rho != b->rho)
+        return a->rho < b->rho ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* Append the r members on each side of rho in keys[from, to) (a circle). */
+static size_t
+circle_neighbours(const struct circle_key *keys, size_t from, size_t to, double rho, size_t r,
+                  uint32_t *out, size_t nout, size_t cap)
+{
+    size_t lo = from, hi = to, len = to - from, i, want;
+
+    if (len == 0)
+        return nout;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (keys[mid].rho < rho)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    want = 2 * r < len ? 2 * r : len;
+    for (i = 0; i < want && nout < cap; i++) {
+        /* Alternate right and left of the insertion point, wrapping. */
+        size_t step = i / 2, idx;
+        if (i % 2 == 0)
+            idx = from + (lo - from + step) % len;
+        else
+            idx = from + (lo - from + len - 1 - step) % len;
+        out[nout++] = keys[idx].pos;
+    }
+    return nout;
+}
+
+/* Member by chose member who, with that bound. */
+struct choice {
+    uint32_t by, who;
+    int64_t bound;
+};
+
+/* By chosen member, then best bound first, then chooser. */
+static int
+cmp_choice(const void *x, const void *y)
+{
+    const struct choice *a = x, *b = y;
+
+    if (a->who != b->who)
+        return a->who < b->who ? -1 : 1;
+    if (a->bound != b->bound)
+        return a->bound > b->bound ? -1 : 1;
+    return (a->by > b->by) - (a->by < b->by);
+}
+
+/* Members of organisation o (dense index) to whom organisation p is new. */
+struct fresh_key {
+    uint32_t p, o, pos;
+    double rho;
+};
+
+static int
+cmp_fresh(const void *x, const void *y)
+{
+    const struct fresh_key *a = x, *b = y;
+
+    if (a->p != b->p)
+        return a->p < b->p ? -1 : 1;
+    if (a->o != b->o)
+        return a->o < b->o ? -1 : 1;
+    if (a->rho != b->rho)
+        return a->rho < b->rho ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* The same on a segment of the fresh list (sorted by rho inside it). */
+static size_t
+fresh_neighbours(const struct fresh_key *keys, size_t from, size_t to, double rho, size_t r,
+                 uint32_t *out, size_t nout, size_t cap)
+{
+    size_t lo = from, hi = to, len = to - from, i, want;
+
+    if (len == 0)
+        return nout;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (keys[mid].rho < rho)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    want = 2 * r < len ? 2 * r : len;
+    for (i = 0; i < want && nout < cap; i++) {
+        size_t step = i / 2, idx;
+        if (i % 2 == 0)
+            idx = from + (lo - from + step) % len;
+        else
+            idx = from + (lo - from + len - 1 - step) % len;
+        out[nout++] = keys[idx].pos;
+    }
+    return nout;
+}
+
+/* A member's place in the deal of blocks. */
+struct block_key {
+    uint32_t org;
+    uint32_t pos;
+    uint64_t h;
+};
+
+static int
+cmp_block_key(const void *x, const void *y)
+{
+    const struct block_key *a = x, *b = y;
+
+    if (a->org != b->org)
+        return a->org < b->org ? -1 : 1;
+    if (a->h != b->h)
+        return a->h < b->h ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* Scratch shared by the blocks of one round's candidate search. */
+struct sampler {
+    struct plan *pl;
+    size_t k;
+    struct circle_key *byorg, *all;
+    uint32_t *orgstart, *dense, *stamp, *sample, *freshstart;
+    struct fresh_key *fresh;
+    struct choice *chosen;
+    size_t nchosen, cap;
+    struct topk t;
+};
+
+/*
+ * The candidates of one block of members (positions mem[0 .. nb)). Each
+ * member considers its neighbours on the random term's circle: overall;
+ * and in every other organisation, among the members to whom its own
+ * organisation is still new (up to 64 organisations; beyond, plainly in 16
+ * organisations drawn with a preference for those it has not met); and two
+ * members at random. It keeps its k best by the bound, and the random ones.
+ * Members left with nobody allowed are scanned in full.
+ */
+static bool
+sample_block(struct sampler *sm, const uint32_t *mem, size_t nb)
+{
+    struct plan *pl = sm->pl;
+    struct ct_pairing_ctx *c = pl->c;
+    size_t i, norg = 0, cap = sm->cap;
+
+    for (i = 0; i < nb; i++) {
+        sm->byorg[i].org = pl->row[mem[i]].org;
+        sm->byorg[i].pos = mem[i];
+        sm->byorg[i].rho = pl->row[mem[i]].rho;
+        sm->all[i] = sm->byorg[i];
+        sm->all[i].org = 0;
+    }
+    qsort(sm->byorg, nb, sizeof(*sm->byorg), cmp_circle);
+    qsort(sm->all, nb, sizeof(*sm->all), cmp_circle);
+    for (i = 0; i < nb; i++) {
+        if (i == 0 || sm->byorg[i].org != sm->byorg[i - 1].org)
+            sm->orgstart[norg++] = (uint32_t)i;
+        sm->dense[sm->byorg[i].pos] = (uint32_t)(norg - 1);
+    }
+    sm->orgstart[norg] = (uint32_t)nb;
+    /* For few organisations: who still has organisation p to discover. */
+    free(sm->fresh);
+    free(sm->freshstart);
+    sm->fresh = NULL;
+    sm->freshstart = NULL;
+    if (norg >= 2 && norg <= 64) {
+        size_t nf = 0, p;
+        sm->fresh = malloc((nb * (norg - 1) + 1) * sizeof(*sm->fresh));
+        sm->freshstart = calloc(norg * norg + 1, sizeof(*sm->freshstart));
+        if (!sm->fresh || !sm->freshstart)
+            return false;
+        for (i = 0; i < nb; i++)
+            for (p = 0; p < norg; p++) {
+                uint32_t porg = sm->byorg[sm->orgstart[p]].org;
+                if (p == sm->dense[mem[i]] ||
+                    (porg != 0 && has_met(&c->met_org, pl->row[mem[i]].member, porg)))
+                    continue;
+                sm->fresh[nf].p = (uint32_t)p;
+                sm->fresh[nf].o = sm->dense[mem[i]];
+                sm->fresh[nf].pos = mem[i];
+                sm->fresh[nf++].rho = pl->row[mem[i]].rho;
+            }
+        qsort(sm->fresh, nf, sizeof(*sm->fresh), cmp_fresh);
+        /* Segment p * norg + o is fresh[freshstart[seg] .. freshstart[seg + 1]). */
+        for (i = 0; i < nf; i++)
+            sm->freshstart[sm->fresh[i].p * norg + sm->fresh[i].o + 1]++;
+        for (p = 0; p < norg * norg; p++)
+            sm->freshstart[p + 1] += sm->freshstart[p];
+    }
+    for (i = 0; i < nb; i++) {
+        uint32_t u = mem[i];
+        const struct prow *ru = &pl->row[u];
+        struct ct_rng rng;
+        size_t ns = 0, s, extra = 0, o, picked = 0;
+
+        ct_rng_seed(&rng, ct_rng_hash(c->p.seed ^ SALT_CANDIDATES, (uint64_t)ru->id, 0));
+        ns = circle_neighbours(sm->all, 0, nb, ru->rho, 5, sm->sample, ns, cap);
+        if (sm->fresh != NULL) {
+            size_t p = sm->dense[u];
+            for (o = 0; o < norg; o++) {
+                uint32_t org = sm->byorg[sm->orgstart[o]].org;
+                size_t seg = p * norg + o;
+                bool unmet = org == 0 || !has_met(&c->met_org, ru->member, org);
+                if (o == p)
+                    continue;
+                ns = fresh_neighbours(sm->fresh, sm->freshstart[seg], sm->freshstart[seg + 1],
+                                      ru->rho, unmet ? 6 : 2, sm->sample, ns, cap);
+            }
+            picked = norg;
+        }
+        for (o = 0; o < norg && picked < 16; o++) {
+            size_t oi = norg <= 16 ? o : (size_t)ct_rng_below(&rng, norg);
+            uint32_t org = sm->byorg[sm->orgstart[oi]].org;
+            if (org == ru->org && org != 0)
+                continue;
+            if (norg > 16 && org != 0 && has_met(&c->met_org, ru->member, org) &&
+                ct_rng_below(&rng, 4) != 0)
+                continue;
+            ns = circle_neighbours(sm->byorg, sm->orgstart[oi], sm->orgstart[oi + 1], ru->rho, 2,
+                                   sm->sample, ns, cap);
+            picked++;
+        }
+        while (ns < cap && extra < 2) {
+            sm->sample[ns++] = mem[ct_rng_below(&rng, nb)];
+            extra++;
+        }
+        sm->t.n = 0;
+        sm->stamp[u] = u + 1;
+        for (s = 0; s < ns; s++) {
+            uint32_t j = sm->sample[s];
+            int64_t b;
+
+            if (sm->stamp[j] == u + 1)
+                continue; /* u itself, or already seen */
+            sm->stamp[j] = u + 1;
+            b = bound_weight(pl, u, j);
+            if (sm->t.n == sm->t.k && b < sm->t.w[0] && s + 2 < ns)
+                continue;
+            if (!pos_pair_allowed(pl, u, j))
+                continue;
+            /* The two random members go in whatever their score: the graph
+             * stays well connected. */
+            if (s + 2 >= ns) {
+                if (!cand_push(&pl->cand, u, j, 0))
+                    return false;
+                continue;
+            }
+            topk_offer(&sm->t, j, b);
+        }
+        if (sm->t.n == 0) {
+            if (!scan_member(pl, u, &sm->t))
+                return false;
+            continue;
+        }
+        for (s = 0; s < sm->t.n; s++) {
+            sm->chosen[sm->nchosen].by = u;
+            sm->chosen[sm->nchosen].who = sm->t.who[s];
+            sm->chosen[sm->nchosen++].bound = sm->t.w[s];
+        }
+    }
+    return true;
+}
+
+/*
+ * Large rounds: no pair table of everyone. Above BLOCK_SIZE * 3 members the
+ * round is split into blocks of about BLOCK_SIZE, balanced by organisation
+ * and drawn afresh every round, and members find candidates inside their
+ * block: the matching then works on graphs of bounded size (its trees cannot
+ * wander across the whole network), at a cost in the total score of a few
+ * hundredths of a percent (docs/pairing.md).
+ */
+static bool
+candidates_sampled(struct plan *pl)
+{
+    struct ct_pairing_ctx *c = pl->c;
+    struct sampler sm;
+    size_t nblocks = pl->ne >= 3 * BLOCK_SIZE ? (pl->ne + BLOCK_SIZE / 2) / BLOCK_SIZE : 1;
+    struct block_key *order = NULL;
+    uint32_t *mem = NULL;
+    size_t i, b, run = 0;
+    bool ok = false;
+
+    memset(&sm, 0, sizeof(sm));
+    sm.pl = pl;
+    sm.k = c->p.candidates / 2 < 8 ? 8 : c->p.candidates / 2;
+    sm.cap = 192;
+    sm.byorg = malloc((pl->ne + 1) * sizeof(*sm.byorg));
+    sm.all = malloc((pl->ne + 1) * sizeof(*sm.all));
+    sm.orgstart = malloc((pl->ne + 2) * sizeof(*sm.orgstart));
+    sm.dense = malloc((pl->ne + 1) * sizeof(*sm.dense));
+    sm.stamp = calloc(pl->ne + 1, sizeof(*sm.stamp));
+    sm.sample = malloc(sm.cap * sizeof(*sm.sample));
+    sm.chosen = malloc((pl->ne * sm.k + 1) * sizeof(*sm.chosen));
+    sm.t.who = malloc(pl->ne * sizeof(*sm.t.who) + 1);
+    sm.t.w = malloc(pl->ne * sizeof(*sm.t.w) + 1);
+    sm.t.k = sm.k;
+    order = malloc((pl->ne + 1) * sizeof(*order));
+    mem = malloc((pl->ne + 1) * sizeof(*mem));
+    if (!sm.byorg || !sm.all || !sm.orgstart || !sm.dense || !sm.stamp || !sm.sample ||
+        !sm.chosen || !sm.t.who || !sm.t.w || !order || !mem)
+        goto done;
+    /* Blocks: sort by (organisation, seeded hash) and deal round robin. */
+    for (i = 0; i < pl->ne; i++) {
+        order[i].org = pl->row[i].org;
+        order[i].h = ct_rng_hash(c->p.seed ^ SALT_BLOCKS, (uint64_t)pl->row[i].id, 0);
+        order[i].pos = (uint32_t)i;
+    }
+    qsort(order, pl->ne, sizeof(*order), cmp_block_key);
+    /* Members are dealt two at a time, so that every block but one has an
+     * even number of members; the odd one, if any, gets the dummy. */
+    if (nblocks > 1) {
+        pl->block = malloc((pl->ne + 1) * sizeof(*pl->block));
+        if (pl->block == NULL)
+            goto done;
+        for (i = 0; i < pl->ne; i++)
+            pl->block[order[i].pos] = (uint32_t)((i / 2) % nblocks);
+    }
+    for (b = 0; b < nblocks; b++) {
+        size_t nb = 0;
+        for (i = 0; i < pl->ne; i++)
+            if (nblocks == 1 || pl->block[order[i].pos] == b)
+                mem[nb++] = order[i].pos;
+        if (!sample_block(&sm, mem, nb))
+            goto done;
+    }
+    /* Popular members would be everyone's choice, and their hundreds of
+     * edges slow the matching while only one can be used: each member keeps
+     * the best 2k of the choices that fell on it. */
+    qsort(sm.chosen, sm.nchosen, sizeof(*sm.chosen), cmp_choice);
+    memset(sm.stamp, 0, (pl->ne + 1) * sizeof(*sm.stamp)); /* now: choices kept per member */
+    for (i = 0; i < sm.nchosen; i++) {
+        if (i > 0 && sm.chosen[i].who == sm.chosen[i - 1].who)
+            run++;
+        else
+            run = 0;
+        if (run >= 2 * sm.k)
+            continue;
+        sm.chosen[i].bound = INT64_MIN; /* kept */
+        sm.stamp[sm.chosen[i].by]++;
+        if (!cand_push(&pl->cand, sm.chosen[i].by, sm.chosen[i].who, 0))
+            goto done;
+    }
+    /* But nobody is left with fewer than two of their own choices. */
+    for (i = 0; i < sm.nchosen; i++) {
+        if (sm.chosen[i].bound == INT64_MIN || sm.stamp[sm.chosen[i].by] >= 2)
+            continue;
+        sm.stamp[sm.chosen[i].by]++;
+        if (!cand_push(&pl->cand, sm.chosen[i].by, sm.chosen[i].who, 0))
+            goto done;
+    }
+    if (!cand_sort_unique(&pl->cand))
+        goto done;
+    /* Score the kept edges in full. */
+    for (i = 0; i < pl->cand.n; i++)
+        pl->cand.v[i].w = pair_weight(c, pl->elig[pl->cand.v[i].key >> 32],
+                                      pl->elig[(uint32_t)pl->cand.v[i].key]);
+    ok = true;
+done:
+    free(sm.byorg);
+    free(sm.all);
+    free(sm.orgstart);
+    free(sm.dense);
+    free(sm.stamp);
+    free(sm.sample);
+    free(sm.chosen);
+    free(sm.fresh);
+    free(sm.freshstart);
+    free(sm.t.who);
+    free(sm.t.w);
+    free(order);
+    free(mem);
+    return ok;
+}
+
+/* ---- the matching --------------------------------------------------------- */
+
+/* The two best candidate weights of position i: its estimated trio gain. */
+static int64_t
+trio_gain(const int64_t *best1, const int64_t *best2, uint32_t i)
+{
+    if (best2[i] == INT64_MIN)
+        return best1[i] == INT64_MIN ? 0 : best1[i];
+    return best1[i] + best2[i];
+}
+
+/* Members offered to the dummy vertex when the count is odd. */
+static void
+dummy_tier(const struct plan *pl, uint8_t *tier)
+{
+    const struct ct_pairing_member *m = pl->c->in->members;
+    size_t i;
+    int best = INT32_MAX;
+    bool any = false;
+
+    memset(tier, 0, pl->ne);
+    if (pl->c->p.odd == CT_ODD_TRIO) {
+        /* Nobody is in a second trio while others have had none. */
+        for (i = 0; i < pl->ne; i++)
+            if (pl->vof[i] != NONE && !pl->no_dummy[i] && m[pl->elig[i]].trios < best)
+                best = m[pl->elig[i]].trios;
+        for (i = 0; i < pl->ne; i++)
+            tier[i] = pl->vof[i] != NONE && !pl->no_dummy[i] && m[pl->elig[i]].trios == best;
+        return;
+    }
+    /* Sit-outs rotate: fewest sit-outs first, never twice in a row. */
+    for (i = 0; i < pl->ne; i++) {
+        const struct ct_pairing_member *mi = &m[pl->elig[i]];
+        if (pl->vof[i] != NONE && !pl->no_dummy[i] && mi->rounds_since_sit_out != 1 &&
+            mi->sit_outs < best)
+            best = mi->sit_outs;
+    }
+    for (i = 0; i < pl->ne; i++) {
+        const struct ct_pairing_member *mi = &m[pl->elig[i]];
+        tier[i] = pl->vof[i] != NONE && !pl->no_dummy[i] && mi->rounds_since_sit_out != 1 &&
+                  mi->sit_outs == best;
+        any |= tier[i];
+    }
+    if (!any)
+        for (i = 0; i < pl->ne; i++)
+            tier[i] = pl->vof[i] != NONE && !pl->no_dummy[i];
+}
+
+/*
+ * Solve a graph one connected component at a time: large rounds' blocks are
+ * separate graphs, and solving each alone keeps the work in cache.
+ */
+static enum ct_status
+solve_components(size_t n, const struct ct_matching_edge *edges, size_t m, unsigned flags,
+                 uint32_t *mate, struct ct_matching_stats *ms, struct ct_error *err)
+{
+    uint32_t *parent = malloc((n + 1) * sizeof(*parent)), *comp = malloc((n + 1) * sizeof(*comp));
+    uint32_t *local = malloc((n + 1) * sizeof(*local)), *global = malloc((n + 1) * sizeof(*global));
+    uint32_t *cmate = malloc((n + 1) * sizeof(*cmate));
+    size_t *vstart = NULL, *estart = NULL, ncomp = 0, i, c;
+    struct ct_matching_edge *ce = malloc((m + 1) * sizeof(*ce));
+    enum ct_status st = CT_OK;
+
+    memset(ms, 0, sizeof(*ms));
+    ms->certified = true;
+    if (!parent || !comp || !local || !global || !cmate || !ce)
+        goto nomem;
+    for (i = 0; i < n; i++)
+        parent[i] = (uint32_t)i;
+    for (i = 0; i < m; i++) {
+        uint32_t a = edges[i].u, b = edges[i].v;
+        while (parent[a] != a)
+            a = parent[a] = parent[parent[a]];
+        while (parent[b] != b)
+            b = parent[b] = parent[parent[b]];
+        if (a != b)
+            parent[a < b ? b : a] = a < b ? a : b;
+    }
+    for (i = 0; i < n; i++) {
+        uint32_t a = (uint32_t)i;
+        while (parent[a] != a)
+            a = parent[a];
+        comp[i] = a == i ? (uint32_t)ncomp++ : comp[a];
+    }
+    vstart = calloc(ncomp + 1, sizeof(*vstart));
+    estart = calloc(ncomp + 1, sizeof(*estart));
+    if (!vstart || !estart)
+        goto nomem;
+    /* Vertices and edges bucketed by component, in their original order. */
+    for (i = 0; i < n; i++)
+        vstart[comp[i] + 1]++;
+    for (i = 0; i < m; i++)
+        estart[comp[edges[i].u] + 1]++;
+    for (c = 0; c < ncomp; c++) {
+        vstart[c + 1] += vstart[c];
+        estart[c + 1] += estart[c];
+    }
+    for (i = 0; i < n; i++) {
+        local[i] = (uint32_t)(vstart[comp[i]]++);
+        global[local[i]] = (uint32_t)i;
+    }
+    for (c = ncomp; c > 0; c--)
+        vstart[c] = vstart[c - 1];
+    vstart[0] = 0;
+    for (i = 0; i < m; i++) {
+        size_t at = estart[comp[edges[i].u]]++;
+        ce[at].u = local[edges[i].u] - (uint32_t)vstart[comp[edges[i].u]];
+        ce[at].v = local[edges[i].v] - (uint32_t)vstart[comp[edges[i].u]];
+        ce[at].w = edges[i].w;
+    }
+    for (c = ncomp; c > 0; c--)
+        estart[c] = estart[c - 1];
+    estart[0] = 0;
+    for (c = 0; c < ncomp; c++) {
+        struct ct_matching_stats cs;
+        size_t nv = vstart[c + 1] - vstart[c], v;
+
+        st = ct_matching_solve(nv, ce + estart[c], estart[c + 1] - estart[c], flags, cmate, NULL,
+                               &cs, err);
+        if (st != CT_OK)
+            goto done;
+        for (v = 0; v < nv; v++)
+            mate[global[vstart[c] + v]] =
+                cmate[v] == CT_MATCHING_NONE ? CT_MATCHING_NONE : global[vstart[c] + cmate[v]];
+        ms->stages += cs.stages;
+        ms->dual_updates += cs.dual_updates;
+        ms->blossoms += cs.blossoms;
+        ms->expansions += cs.expansions;
+        ms->exposed += cs.exposed;
+        ms->initial += cs.initial;
+        ms->certified = ms->certified && cs.certified;
+        ms->exact_pass = ms->exact_pass || cs.exact_pass;
+    }
+    goto done;
+nomem:
+    st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+done:
+    free(parent);
+    free(comp);
+    free(local);
+    free(global);
+    free(cmate);
+    free(vstart);
+    free(estart);
+    free(ce);
+    return st;
+}
+
+/*
+ * Build the matching graph from the candidate list (every allowed pair when
+ * use_all), with a dummy vertex when the number of members who can be grouped
+ * is odd, and solve it. OUT: mate per matching vertex, duals, stats.
+ */
+static enum ct_status
+solve_graph(struct plan *pl, bool use_all, unsigned flags, const struct ct_matching_start *start,
+            uint32_t *mate, struct ct_matching_duals *duals, struct ct_matching_stats *ms,
+            struct ct_error *err)
+{
+    const struct cand_list *l = use_all ? &pl->all : &pl->cand;
+    struct ct_matching_edge *edges = NULL;
+    int64_t *best1 = NULL, *best2 = NULL;
+    uint8_t *tier = NULL;
+    size_t e, i, m = 0;
+    enum ct_status st;
+
+    edges = malloc((l->n + pl->ne + 1) * sizeof(*edges));
+    best1 = malloc((pl->ne + 1) * sizeof(*best1));
+    best2 = malloc((pl->ne + 1) * sizeof(*best2));
+    tier = malloc(pl->ne + 1);
+    if (!edges || !best1 || !best2 || !tier) {
+        st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+        goto done;
+    }
+    for (i = 0; i < pl->ne; i++)
+        best1[i] = best2[i] = INT64_MIN;
+    for (e = 0; e < l->n; e++) {
+        uint32_t u = (uint32_t)(l->v[e].key >> 32), v = (uint32_t)l->v[e].key;
+        int64_t w = l->v[e].w;
+        uint32_t ends[2] = {u, v};
+        int s;
+
+        for (s = 0; s < 2; s++) {
+            uint32_t x = ends[s];
+            if (w > best1[x]) {
+                best2[x] = best1[x];
+                best1[x] = w;
+            } else if (w > best2[x]) {
+                best2[x] = w;
+            }
+        }
+        edges[m].u = pl->vof[u];
+        edges[m].v = pl->vof[v];
+        edges[m++].w = w;
+    }
+    pl->dummy = NONE;
+    if (pl->nv % 2 == 1) {
+        pl->dummy = (uint32_t)pl->nv;
+        dummy_tier(pl, tier);
+        /* Large rounds: keep the dummy inside a block with an odd number
+         * of members to group, and someone of the tier, so that the blocks
+         * stay separate graphs. */
+        if (pl->block != NULL && !use_all) {
+            uint32_t *count = calloc(pl->ne + 1, sizeof(*count)), odd = NONE;
+            if (count != NULL) {
+                for (i = 0; i < pl->ne; i++)
+                    if (pl->vof[i] != NONE)
+                        count[pl->block[i]]++;
+                for (i = 0; i < pl->ne && odd == NONE; i++)
+                    if (tier[i] && count[pl->block[i]] % 2 == 1)
+                        odd = pl->block[i];
+                for (i = 0; i < pl->ne && odd != NONE; i++)
+                    tier[i] = tier[i] && pl->block[i] == odd;
+                free(count);
+            }
+        }
+        for (i = 0; i < pl->ne; i++) {
+            int64_t w;
+            if (!tier[i])
+                continue;
+            if (pl->c->p.odd == CT_ODD_TRIO)
+                w = trio_gain(best1, best2, (uint32_t)i);
+            else
+                w = weight_of(pl->c->p.randomness *
+                              ct_rng_hash_double(pl->c->p.seed ^ SALT_SIT_OUT,
+                                                 (uint64_t)pl->c->in->members[pl->elig[i]].id, 0));
+            edges[m].u = pl->vof[i];
+            edges[m].v = pl->dummy;
+            edges[m++].w = w;
+        }
+    }
+    pl->stats.candidate_edges = m;
+    pl->stats.solves++;
+    if (duals == NULL) {
+        st = solve_components(pl->nv + (pl->dummy != NONE), edges, m, flags, mate, ms, err);
+        goto done;
+    }
+    st = ct_matching_solve_from(pl->nv + (pl->dummy != NONE), edges, m, flags, start, mate, duals,
+                                ms, err);
+done:
+    free(edges);
+    free(best1);
+    free(best2);
+    free(tier);
+    return st;
+}
+
+/* Offer a violated pair to both members' lists of the most violated. */
+static void
+price_offer(struct topk *tk, uint32_t a, uint32_t b, int64_t violation)
+{
+    topk_offer(&tk[a], b, violation);
+    topk_offer(&tk[b], a, violation);
+}
+
+/*
+ * Check every allowed pair left out of the graph against the duals: a pair
+ * with a negative reduced cost could improve the matching. The bound rules
+ * out most pairs before they are scored. Each member's most violated pairs
+ * are added (column generation); when none is left, the matching is
+ * optimal over every allowed pair. Returns the number added (or SIZE_MAX on
+ * allocation failure).
+ */
+static size_t
+price(struct plan *pl, const struct ct_matching_duals *duals)
+{
+    const int64_t *dual = duals->vertex;
+    struct ct_pairing_ctx *c = pl->c;
+    size_t a, b, added = 0, k = PRICE_PER_MEMBER, before;
+    struct topk *tk = calloc(pl->ne + 1, sizeof(*tk));
+    uint32_t *who = malloc((pl->ne * k + 1) * sizeof(*who));
+    int64_t *viol = malloc((pl->ne * k + 1) * sizeof(*viol));
+
+    if (!tk || !who || !viol) {
+        added = SIZE_MAX;
+        goto done;
+    }
+    for (a = 0; a < pl->ne; a++) {
+        tk[a].who = who + a * k;
+        tk[a].w = viol + a * k;
+        tk[a].k = k;
+    }
+    pl->stats.pricing_rounds++;
+    if (pl->all_known) {
+        size_t e;
+        for (e = 0; e < pl->all.n; e++) {
+            uint32_t u = (uint32_t)(pl->all.v[e].key >> 32), v = (uint32_t)pl->all.v[e].key;
+            int64_t w = pl->all.v[e].w;
+            pl->stats.priced_pairs++;
+            if (4 * w <= dual[pl->vof[u]] + dual[pl->vof[v]] ||
+                !ct_matching_duals_improves(duals, pl->vof[u], pl->vof[v], w) ||
+                cand_contains(&pl->cand, u, v))
+                continue;
+            price_offer(tk, u, v, 4 * w - dual[pl->vof[u]] - dual[pl->vof[v]]);
+        }
+    } else {
+        for (a = 0; a < pl->nv; a++) {
+            uint32_t pa = pl->vmap[a];
+            for (b = a + 1; b < pl->nv; b++) {
+                uint32_t pb = pl->vmap[b];
+                int64_t w;
+
+                pl->stats.priced_pairs++;
+                if (4 * bound_cached(pl, pa, pb) <= dual[a] + dual[b])
+                    continue;
+                if (!pos_pair_allowed(pl, pa, pb))
+                    continue;
+                w = pair_weight(c, pl->elig[pa], pl->elig[pb]);
+                if (!ct_matching_duals_improves(duals, (uint32_t)a, (uint32_t)b, w) ||
+                    cand_contains(&pl->cand, pa, pb))
+                    continue;
+                price_offer(tk, pa, pb, 4 * w - dual[a] - dual[b]);
+            }
+        }
+    }
+    before = pl->cand.n;
+    for (a = 0; a < pl->ne; a++)
+        for (b = 0; b < tk[a].n; b++) {
+            uint32_t x = tk[a].who[b];
+            int64_t w = pair_weight(c, pl->elig[a], pl->elig[x]);
+            if (!cand_push(&pl->cand, (uint32_t)a, x, w)) {
+                added = SIZE_MAX;
+                goto done;
+            }
+        }
+    if (pl->cand.n > before && !cand_sort_unique(&pl->cand)) {
+        added = SIZE_MAX;
+        goto done;
+    }
+    added = pl->cand.n - before;
+    pl->stats.priced_added += added;
+done:
+    free(tk);
+    free(who);
+    free(viol);
+    return added;
+}
+
+/* Widen the exposed members of a large round to every allowed partner. */
+static size_t
+widen_exposed(struct plan *pl, const uint32_t *vmate)
+{
+    struct topk t;
+    size_t v, added = 0, before = pl->cand.n;
+
+    t.k = pl->ne;
+    t.who = malloc(pl->ne * sizeof(*t.who) + 1);
+    t.w = malloc(pl->ne * sizeof(*t.w) + 1);
+    if (!t.who || !t.w) {
+        free(t.who);
+        free(t.w);
+        return SIZE_MAX;
+    }
+    for (v = 0; v < pl->nv && added < 2000; v++) {
+        if (vmate[v] != CT_MATCHING_NONE)
+            continue;
+        if (!scan_member(pl, pl->vmap[v], &t)) {
+            added = SIZE_MAX;
+            break;
+        }
+        added++;
+    }
+    free(t.who);
+    free(t.w);
+    if (added == SIZE_MAX || !cand_sort_unique(&pl->cand))
+        return SIZE_MAX;
+    return pl->cand.n - before;
+}
+
+/* Map positions with at least one edge in l to matching vertices. */
+static void
+map_vertices(struct plan *pl, const struct cand_list *l)
+{
+    size_t i, e;
+
+    for (i = 0; i < pl->ne; i++)
+        pl->vof[i] = NONE;
+    for (e = 0; e < l->n; e++) {
+        pl->vof[l->v[e].key >> 32] = 0;
+        pl->vof[(uint32_t)l->v[e].key] = 0;
+    }
+    pl->nv = 0;
+    for (i = 0; i < pl->ne; i++)
+        if (pl->vof[i] != NONE) {
+            pl->vof[i] = (uint32_t)pl->nv;
+            pl->vmap[pl->nv++] = (uint32_t)i;
+        }
+}
+
+/* Solve, check left-out pairs, widen, solve again: see docs/pairing.md. */
+static enum ct_status
+match(struct plan *pl, struct ct_error *err)
+{
+    uint32_t *vmate = malloc((pl->ne + 2) * sizeof(*vmate));
+    uint32_t *prev_mate = malloc((pl->ne + 2) * sizeof(*prev_mate));
+    int64_t *prev_dual = malloc((pl->ne + 2) * sizeof(*prev_dual));
+    struct ct_matching_start start;
+    size_t prev_n = SIZE_MAX;
+    struct ct_matching_duals duals;
+    struct ct_matching_stats ms;
+    bool use_all = false, widened = false;
+    enum ct_status st = CT_OK;
+    size_t v, round;
+
+    memset(&duals, 0, sizeof(duals));
+    start.mate = prev_mate;
+    start.dual = prev_dual;
+    if (!vmate || !prev_mate || !prev_dual) {
+        st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+        goto done;
+    }
+    pl->stats.optimal = false;
+    for (round = 0;; round++) {
+        map_vertices(pl, use_all ? &pl->all : &pl->cand);
+        ct_matching_duals_free(&duals);
+        /* Duals are needed for pricing only (rounds up to exact_limit);
+         * after pricing, the last solution is where the next one starts. */
+        st = solve_graph(pl, use_all, use_all ? CT_MATCHING_EXACT : 0,
+                         !use_all && prev_n == pl->nv + (pl->nv % 2) ? &start : NULL, vmate,
+                         pl->ne <= pl->c->p.exact_limit ? &duals : NULL, &ms, err);
+        if (st != CT_OK)
+            goto done;
+        if (use_all) {
+            pl->stats.optimal = true;
+            break;
+        }
+        if (!ms.certified) {
+            /* Someone could not be matched on the candidates: give those
+             * members every allowed partner; if that is not enough, use
+             * every allowed pair (up to exact_limit members). */
+            if (!widened) {
+                size_t added = widen_exposed(pl, vmate);
+                widened = true;
+                if (added == SIZE_MAX) {
+                    st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+                    goto done;
+                }
+                if (added > 0)
+                    continue;
+            }
+            if (pl->ne <= pl->c->p.exact_limit) {
+                if (!pl->all_known && !collect_all(pl)) {
+                    st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+                    goto done;
+                }
+                use_all = true;
+                continue;
+            }
+            break;
+        }
+        if (pl->ne > pl->c->p.exact_limit || round >= MAX_PRICING_ROUNDS)
+            break;
+        v = price(pl, &duals);
+        prev_n = pl->nv + (pl->nv % 2);
+        memcpy(prev_mate, vmate, prev_n * sizeof(*prev_mate));
+        ct_matching_duals_fold(&duals, prev_dual);
+        if (v == SIZE_MAX) {
+            st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+            goto done;
+        }
+        if (v == 0) {
+            pl->stats.optimal = true;
+            break;
+        }
+    }
+    /* Back to positions. */
+    for (v = 0; v < pl->ne; v++)
+        pl->mate[v] = NONE;
+    pl->dummy_partner = NONE;
+    for (v = 0; v < pl->nv; v++) {
+        uint32_t w = vmate[v];
+        if (w == CT_MATCHING_NONE)
+            continue;
+        if (w == pl->dummy)
+            pl->dummy_partner = pl->vmap[v];
+        else
+            pl->mate[pl->vmap[v]] = pl->vmap[w];
+    }
+done:
+    ct_matching_duals_free(&duals);
+    free(vmate);
+    free(prev_mate);
+    free(prev_dual);
+    return st;
+}
+
+/* ---- groups ------------------------------------------------------------- */
+
+struct group_build {
+    uint32_t m[3]; /* positions */
+    unsigned size;
+};
+
+static int64_t
+pos_weight(struct plan *pl, uint32_t a, uint32_t b)
+{
+    return pair_weight(pl->c, pl->elig[a], pl->elig[b]);
+}
+
+static bool
+pos_allowed(struct plan *pl, uint32_t a, uint32_t b)
+{
+    return ct_pairing_allowed(pl->c, pl->elig[a], pl->elig[b]) == CT_RULE_NONE;
+}
+
+static int
+above_min_trios(struct plan *pl, uint32_t a, int min_trios)
+{
+    return pl->c->in->members[pl->elig[a]].trios > min_trios;
+}
+
+/*
+ * Attach position x as the third member of a pair. Prefers, in order, a
+ * group whose members have had no more trios than anyone, then the largest
+ * gain. When fair is set and no such group exists, it also tries to form
+ * the trio from two of x's candidates who had the fewest trios, re-pairing
+ * their partners together. Returns false when no group can take x.
+ */
+static bool
+attach_third(struct plan *pl, struct group_build *g, size_t ng, uint32_t x, bool fair,
+             int min_trios, uint32_t *group_of)
+{
+    size_t i, best = SIZE_MAX;
+    int best_unfair = 3;
+    int64_t best_gain = INT64_MIN;
+
+    for (i = 0; i < ng; i++) {
+        uint32_t a = g[i].m[0], b = g[i].m[1];
+        int unfair;
+        int64_t gain;
+
+        if (g[i].size != 2 || !pos_allowed(pl, x, a) || !pos_allowed(pl, x, b) ||
+            !ct_pairing_trio_hours(pl->c, pl->elig[a], pl->elig[b], pl->elig[x]))
+            continue;
+        unfair = above_min_trios(pl, a, min_trios) + above_min_trios(pl, b, min_trios);
+        gain = pos_weight(pl, x, a) + pos_weight(pl, x, b);
+        if (unfair < best_unfair || (unfair == best_unfair && gain > best_gain)) {
+            best = i;
+            best_unfair = unfair;
+            best_gain = gain;
+        }
+    }
+    if (fair && best_unfair > 0) {
+        /* Try {x, a, b} from x's candidates, and pair their partners. */
+        size_t e, f, ba = SIZE_MAX, bb = SIZE_MAX;
+        int64_t bgain = INT64_MIN;
+        uint32_t *cands = malloc(pl->ne * sizeof(*cands));
+        size_t nc = 0;
+
+        if (cands == NULL)
+            return false;
+        for (e = 0; e < pl->cand.n; e++) {
+            uint32_t u = (uint32_t)(pl->cand.v[e].key >> 32), v = (uint32_t)pl->cand.v[e].key;
+            uint32_t other = u == x ? v : v == x ? u : NONE;
+            if (other != NONE && group_of[other] != NONE && g[group_of[other]].size == 2 &&
+                !above_min_trios(pl, other, min_trios))
+                cands[nc++] = other;
+        }
+        for (e = 0; e < nc; e++)
+            for (f = e + 1; f < nc; f++) {
+                uint32_t a = cands[e], b = cands[f], ga = group_of[a], gb = group_of[b];
+                uint32_t pa, pb;
+                int64_t gain;
+
+                if (ga == gb)
+                    continue;
+                pa = g[ga].m[0] == a ? g[ga].m[1] : g[ga].m[0];
+                pb = g[gb].m[0] == b ? g[gb].m[1] : g[gb].m[0];
+                if (!pos_allowed(pl, a, b) || !pos_allowed(pl, pa, pb) ||
+                    !ct_pairing_trio_hours(pl->c, pl->elig[a], pl->elig[b], pl->elig[x]))
+                    continue;
+                gain = pos_weight(pl, x, a) + pos_weight(pl, x, b) + pos_weight(pl, a, b) +
+                       pos_weight(pl, pa, pb) - pos_weight(pl, a, pa) - pos_weight(pl, b, pb);
+                if (gain > bgain) {
+                    bgain = gain;
+                    ba = e;
+                    bb = f;
+                }
+            }
+        if (ba != SIZE_MAX) {
+            uint32_t a = cands[ba], b = cands[bb], ga = group_of[a], gb = group_of[b];
+            uint32_t pa = g[ga].m[0] == a ? g[ga].m[1] : g[ga].m[0];
+            uint32_t pb = g[gb].m[0] == b ? g[gb].m[1] : g[gb].m[0];
+
+            g[ga].m[0] = x;
+            g[ga].m[1] = a;
+            g[ga].m[2] = b;
+            g[ga].size = 3;
+            g[gb].m[0] = pa;
+            g[gb].m[1] = pb;
+            g[gb].size = 2;
+            group_of[x] = group_of[a] = group_of[b] = ga;
+            group_of[pa] = group_of[pb] = gb;
+            free(cands);
+            return true;
+        }
+        free(cands);
+    }
+    if (best == SIZE_MAX)
+        return false;
+    g[best].m[2] = x;
+    g[best].size = 3;
+    group_of[x] = (uint32_t)best;
+    return true;
+}
+
+/*
+ * Improvement for rounds too large to price every pair: for each pair, try
+ * swapping partners with a few random other pairs (2-opt), keeping a swap
+ * only if it raises the total and breaks no hard rule.
+ */
+static void
+improve(struct plan *pl, struct group_build *g, size_t ng, uint32_t *group_of)
+{
+    struct ct_rng rng;
+    size_t i, tries;
+
+    if (ng < 2)
+        return;
+    ct_rng_seed(&rng, pl->c->p.seed ^ SALT_IMPROVE);
+    for (i = 0; i < ng; i++) {
+        if (g[i].size != 2)
+            continue;
+        for (tries = 0; tries < 4; tries++) {
+            size_t j = (size_t)ct_rng_below(&rng, ng);
+            uint32_t a = g[i].m[0], b = g[i].m[1], x, y;
+            int64_t now, alt1, alt2;
+
+            if (j == i || g[j].size != 2)
+                continue;
+            x = g[j].m[0];
+            y = g[j].m[1];
+            now = pos_weight(pl, a, b) + pos_weight(pl, x, y);
+            /* The bounds rule out most swaps before anything is scored. */
+            alt1 = bound_weight(pl, a, x) + bound_weight(pl, b, y) > now && pos_allowed(pl, a, x) &&
+                           pos_allowed(pl, b, y)
+                       ? pos_weight(pl, a, x) + pos_weight(pl, b, y)
+                       : INT64_MIN;
+            alt2 = bound_weight(pl, a, y) + bound_weight(pl, b, x) > now && pos_allowed(pl, a, y) &&
+                           pos_allowed(pl, b, x)
+                       ? pos_weight(pl, a, y) + pos_weight(pl, b, x)
+                       : INT64_MIN;
+            if (alt1 > now && alt1 >= alt2) {
+                g[i].m[1] = x;
+                g[j].m[0] = b;
+                group_of[x] = (uint32_t)i;
+                group_of[b] = (uint32_t)j;
+                pl->stats.improvements++;
+            } else if (alt2 > now) {
+                g[i].m[1] = y;
+                g[j].m[1] = b;
+                group_of[y] = (uint32_t)i;
+                group_of[b] = (uint32_t)j;
+                pl->stats.improvements++;
+            }
+        }
+    }
+}
+
+/* ---- reasons -------------------------------------------------------------- */
+
+static char *
+member_label(const struct ct_pairing_ctx *c, uint32_t m)
+{
+    const struct ct_pairing_member *mm = &c->in->members[m];
+
+    if (mm->label && *mm->label)
+        return ct_strdup(mm->label);
+    return ct_asprintf("member #%lld", (long long)mm->id);
+}
+
+struct reasons {
+    char **v;
+    size_t n, cap;
+    bool failed;
+};
+
+static void
+reason_add(struct reasons *r, char *s)
+{
+    if (s == NULL) {
+        r->failed = true;
+        return;
+    }
+    if (r->n == r->cap) {
+        size_t ncap = r->cap ? r->cap * 2 : 8;
+        char **nv = realloc(r->v, ncap * sizeof(*nv));
+        if (nv == NULL) {
+            free(s);
+            r->failed = true;
+            return;
+        }
+        r->v = nv;
+        r->cap = ncap;
+    }
+    r->v[r->n++] = s;
+}
+
+/* The reasons for one pair, prefixed with "A & B: " in a trio. */
+static void
+pair_reasons(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, bool prefix, struct reasons *r)
+{
+    const struct ct_pairing_member *ma = &c->in->members[a], *mb = &c->in->members[b];
+    const struct ct_pairing_params *p = &c->p;
+    char *la = member_label(c, a), *lb = member_label(c, b), *pre;
+    const struct pair_slot *slot = pair_find(c, a, b);
+    size_t shared;
+
+    pre = prefix ? ct_asprintf("%s & %s: ", la ? la : "?", lb ? lb : "?") : ct_strdup("");
+    if (!la || !lb || !pre) {
+        r->failed = true;
+        goto done;
+    }
+    if (p->weight_organisation != 0 && differ_known(ma->organisation, mb->organisation))
+        reason_add(r, ct_asprintf("%sdifferent organisation", pre));
+    if (p->weight_team != 0 && differ_known(ma->team, mb->team))
+        reason_add(r, ct_asprintf("%sdifferent team", pre));
+    if (p->weight_site != 0 && differ_known(ma->site, mb->site))
+        reason_add(r, ct_asprintf("%sdifferent site", pre));
+    if (p->weight_role != 0 && differ_known(ma->role, mb->role))
+        reason_add(r, ct_asprintf("%sdifferent role", pre));
+    if (slot == NULL || !(slot->flags & PF_MET))
+        reason_add(r, ct_asprintf("%sfirst meeting", pre));
+    else
+        reason_add(r, ct_asprintf("%slast met %u round%s ago", pre, slot->last_ago,
+                                  slot->last_ago == 1 ? "" : "s"));
+    if (p->weight_novelty != 0) {
+        uint32_t who[2] = {a, b}, other[2] = {b, a};
+        const char *lab[2] = {la, lb};
+        int s;
+        for (s = 0; s < 2; s++) {
+            const struct ct_pairing_member *mu = &c->in->members[who[s]];
+            const struct ct_pairing_member *mv = &c->in->members[other[s]];
+            if (differ_known(mu->organisation, mv->organisation) &&
+                !has_met(&c->met_org, who[s], mv->organisation))
+                reason_add(r, ct_asprintf("%snew organisation for %s", pre, lab[s]));
+            else if (differ_known(mu->role, mv->role) && !has_met(&c->met_role, who[s], mv->role))
+                reason_add(r, ct_asprintf("%snew role for %s", pre, lab[s]));
+        }
+    }
+    if (p->weight_bridge != 0 && ct_tiegraph_degree(c->graph, a) > 0 &&
+        ct_tiegraph_degree(c->graph, b) > 0 && c->community[a] != c->community[b])
+        reason_add(r, ct_asprintf("%sbridges two communities", pre));
+    if (p->weight_weak_tie != 0 &&
+        (ct_tiegraph_degree(c->graph, a) > 0 || ct_tiegraph_degree(c->graph, b) > 0)) {
+        shared = ct_tiegraph_shared(c->graph, a, b);
+        if (shared == 0)
+            reason_add(r, ct_asprintf("%sno shared contacts", pre));
+        else
+            reason_add(r,
+                       ct_asprintf("%s%zu shared contact%s", pre, shared, shared == 1 ? "" : "s"));
+    }
+done:
+    free(la);
+    free(lb);
+    free(pre);
+}
+
+static const char *
+rule_phrase(enum ct_pairing_rule r, size_t n)
+{
+    switch (r) {
+    case CT_RULE_REPEAT:
+        return "already met";
+    case CT_RULE_TIE:
+        return n == 1 ? "close colleague (ties)" : "close colleagues (ties)";
+    case CT_RULE_EXCLUDED:
+        return "excluded";
+    case CT_RULE_SAME_ORGANISATION:
+        return "in the same organisation (require_different)";
+    case CT_RULE_SAME_TEAM:
+        return "in the same team (require_different)";
+    case CT_RULE_SAME_SITE:
+        return "at the same site (require_different)";
+    case CT_RULE_SAME_ROLE:
+        return "in the same role (require_different)";
+    case CT_RULE_HOURS:
+        return "without common working hours";
+    default:
+        return "not allowed";
+    }
+}
+
+/* Why eligible member u could not be grouped: OUT *rule, returns the text. */
+static char *
+starvation(struct plan *pl, uint32_t u, bool busy_possible, enum ct_pairing_rule *rule)
+{
+    size_t counts[CT_RULE_COUNT] = {0}, i, others = pl->ne - 1, allowed;
+    enum ct_pairing_rule r, top = CT_RULE_NONE;
+    struct ct_buf b;
+
+    for (i = 0; i < pl->ne; i++)
+        if (pl->elig[i] != u)
+            counts[ct_pairing_allowed(pl->c, u, pl->elig[i])]++;
+    allowed = counts[CT_RULE_NONE];
+    for (r = CT_RULE_EXCLUDED; r < CT_RULE_COUNT; r++)
+        if (counts[r] > 0 && (top == CT_RULE_NONE || counts[r] > counts[top]))
+            top = r;
+    *rule = top;
+    if (others == 0)
+        return ct_strdup("no other member is eligible this round");
+    if (allowed == 0 && top != CT_RULE_NONE && counts[top] == others) {
+        switch (top) {
+        case CT_RULE_REPEAT:
+            return others == 1 ? ct_strdup("the only possible partner already met")
+                               : ct_asprintf("all %zu possible partners already met", others);
+        case CT_RULE_HOURS:
+            return ct_asprintf("no working hours in common with any of the %zu possible "
+                               "partner%s",
+                               others, others == 1 ? "" : "s");
+        default:
+            return ct_asprintf("%s %zu possible partner%s %s %s", others == 1 ? "the" : "all",
+                               others, others == 1 ? "" : "s", others == 1 ? "is" : "are",
+                               rule_phrase(top, others));
+        }
+    }
+    ct_buf_init(&b);
+    if (allowed == 0)
+        ct_buf_printf(&b, "no eligible partner among %zu: ", others);
+    else if (busy_possible)
+        ct_buf_printf(&b,
+                      "only %zu possible partner%s, all grouped with others (the rest: ", allowed,
+                      allowed == 1 ? "" : "s");
+    else
+        ct_buf_printf(&b, "odd number of members and no group can take a third (the rest: ");
+    {
+        bool first = true;
+        for (r = CT_RULE_EXCLUDED; r < CT_RULE_COUNT; r++) {
+            if (counts[r] == 0)
+                continue;
+            ct_buf_printf(&b, "%s%zu %s", first ? "" : ", ", counts[r], rule_phrase(r, counts[r]));
+            first = false;
+        }
+        if (first)
+            ct_buf_puts(&b, "none");
+    }
+    if (allowed > 0)
+        ct_buf_putc(&b, ')');
+    if (b.failed) {
+        ct_buf_free(&b);
+        return NULL;
+    }
+    return ct_buf_steal(&b);
+}
+
+/* ---- the plan ------------------------------------------------------------- */
+
+static void
+plan_free(struct plan *pl)
+{
+    free(pl->bcache);
+    free(pl->block);
+    free(pl->row);
+    free(pl->elig);
+    free(pl->pos);
+    free(pl->full);
+    free(pl->cand.v);
+    free(pl->all.v);
+    free(pl->vmap);
+    free(pl->vof);
+    free(pl->no_dummy);
+    free(pl->mate);
+}
+
+void
+ct_pairing_result_free(struct ct_pairing_result *r)
+{
+    size_t i, j;
+
+    if (r == NULL)
+        return;
+    for (i = 0; i < r->group_count; i++) {
+        for (j = 0; j < r->groups[i].reason_count; j++)
+            free(r->groups[i].reasons[j]);
+        free(r->groups[i].reasons);
+    }
+    for (i = 0; i < r->unpaired_count; i++)
+        free(r->unpaired[i].reason);
+    free(r->groups);
+    free(r->unpaired);
+    free(r);
+}
+
+static int
+cmp_groups(const void *x, const void *y)
+{
+    const struct ct_pairing_group *a = x, *b = y;
+
+    return (a->members[0] > b->members[0]) - (a->members[0] < b->members[0]);
+}
+
+static void
+sort3(uint32_t *v, unsigned n)
+{
+    unsigned i, j;
+
+    for (i = 1; i < n; i++)
+        for (j = i; j > 0 && v[j - 1] > v[j]; j--) {
+            uint32_t t = v[j];
+            v[j] = v[j - 1];
+            v[j - 1] = t;
+        }
+}
+
+/* Every eligible member exactly once, every group within the hard rules. */
+static enum ct_status
+validate(const struct ct_pairing_ctx *c, const struct plan *pl, const struct ct_pairing_result *r,
+         struct ct_error *err)
+{
+    uint8_t *seen = calloc(c->n ? c->n : 1, 1);
+    size_t i;
+    unsigned a, b;
+    enum ct_status st = CT_OK;
+
+    if (seen == NULL)
+        return ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+    for (i = 0; i < r->group_count && st == CT_OK; i++) {
+        const struct ct_pairing_group *g = &r->groups[i];
+        if (g->size < 2 || g->size > 3)
+            st = ct_error_set(err, CT_EINTERNAL, "pairing: a group of %u", g->size);
+        for (a = 0; a < g->size && st == CT_OK; a++) {
+            uint32_t x = g->members[a];
+            if (x >= c->n || pl->pos[x] == NONE || seen[x]++)
+                st = ct_error_set(err, CT_EINTERNAL,
+                                  "pairing: member %u placed twice or not eligible", x);
+            for (b = a + 1; b < g->size && st == CT_OK; b++) {
+                enum ct_pairing_rule rule = ct_pairing_allowed(c, x, g->members[b]);
+                if (rule != CT_RULE_NONE)
+                    st = ct_error_set(err, CT_EINTERNAL,
+                                      "pairing: group breaks the %s rule (internal error)",
+                                      ct_pairing_rule_str(rule));
+            }
+        }
+        if (st == CT_OK && g->size == 3 &&
+            !ct_pairing_trio_hours(c, g->members[0], g->members[1], g->members[2]))
+            st = ct_error_set(err, CT_EINTERNAL, "pairing: trio without common working hours");
+    }
+    for (i = 0; i < r->unpaired_count && st == CT_OK; i++) {
+        uint32_t x = r->unpaired[i].member;
+        if (x >= c->n || pl->pos[x] == NONE || seen[x]++)
+            st = ct_error_set(err, CT_EINTERNAL, "pairing: unpaired member %u listed twice", x);
+    }
+    for (i = 0; i < pl->ne && st == CT_OK; i++)
+        if (!seen[pl->elig[i]])
+            st = ct_error_set(err, CT_EINTERNAL, "pairing: eligible member %u left out",
+                              pl->elig[i]);
+    free(seen);
+    return st;
+}
+
+enum ct_status
+ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct ct_error *err)
+{
+    const struct ct_pairing_member *m = c->in->members;
+    struct plan pl;
+    struct ct_pairing_result *r = NULL;
+    struct group_build *g = NULL;
+    uint32_t *group_of = NULL;
+    size_t ng = 0, i, nunp = 0;
+    int min_trios = INT32_MAX;
+    enum ct_status st = CT_OK;
+    int attempt;
+
+    *out = NULL;
+    memset(&pl, 0, sizeof(pl));
+    pl.c = c;
+    pl.elig = malloc((c->n + 1) * sizeof(*pl.elig));
+    pl.pos = malloc((c->n + 1) * sizeof(*pl.pos));
+    if (!pl.elig || !pl.pos)
+        goto nomem;
+    for (i = 0; i < c->n; i++) {
+        pl.pos[i] = NONE;
+        if (ct_pairing_member_eligible(&m[i], c->in->today)) {
+            pl.pos[i] = (uint32_t)pl.ne;
+            pl.elig[pl.ne++] = (uint32_t)i;
+        }
+    }
+    pl.stats.eligible = pl.ne;
+    pl.full = calloc(pl.ne + 1, 1);
+    pl.vmap = malloc((pl.ne + 1) * sizeof(*pl.vmap));
+    pl.vof = malloc((pl.ne + 1) * sizeof(*pl.vof));
+    pl.no_dummy = calloc(pl.ne + 1, 1);
+    pl.mate = malloc((pl.ne + 1) * sizeof(*pl.mate));
+    g = calloc(pl.ne / 2 + 2, sizeof(*g));
+    group_of = malloc((pl.ne + 1) * sizeof(*group_of));
+    r = calloc(1, sizeof(*r));
+    if (!pl.full || !pl.vmap || !pl.vof || !pl.no_dummy || !pl.mate || !g || !group_of || !r)
+        goto nomem;
+
+    pl.row = malloc((pl.ne + 1) * sizeof(*pl.row));
+    if (pl.row == NULL)
+        goto nomem;
+    for (i = 0; i < pl.ne; i++) {
+        const struct ct_pairing_member *mi = &m[pl.elig[i]];
+        struct prow *rw = &pl.row[i];
+        rw->id = mi->id;
+        rw->rho = c->rho[pl.elig[i]];
+        rw->met_org = c->met_org.bit ? c->met_org.bit[pl.elig[i]] : 0;
+        rw->met_team = c->met_team.bit ? c->met_team.bit[pl.elig[i]] : 0;
+        rw->met_role = c->met_role.bit ? c->met_role.bit[pl.elig[i]] : 0;
+        rw->member = pl.elig[i];
+        rw->org = mi->organisation;
+        rw->team = mi->team;
+        rw->site = mi->site;
+        rw->role = mi->role;
+        rw->comm = c->community[pl.elig[i]];
+        rw->contacts = ct_tiegraph_degree(c->graph, pl.elig[i]) > 0;
+    }
+    /* Small rounds: every allowed pair is an edge. Up to exact_limit: the
+     * k best partners of everyone, then pricing. Beyond: samples. */
+    if (pl.ne <= SMALL_ALL_EDGES) {
+        if (!collect_all(&pl))
+            goto nomem;
+        for (i = 0; i < pl.all.n; i++)
+            if (!cand_push(&pl.cand, (uint32_t)(pl.all.v[i].key >> 32), (uint32_t)pl.all.v[i].key,
+                           pl.all.v[i].w))
+                goto nomem;
+        if (!cand_sort_unique(&pl.cand))
+            goto nomem;
+    } else if (pl.ne <= c->p.exact_limit) {
+        if (!candidates_full(&pl))
+            goto nomem;
+    } else if (!candidates_sampled(&pl)) {
+        goto nomem;
+    }
+    for (i = 0; i < pl.ne; i++)
+        if (m[pl.elig[i]].trios < min_trios)
+            min_trios = m[pl.elig[i]].trios;
+
+    /* The matching, and for an odd count the dummy's partner as a third
+     * member or the one who sits out; a dummy partner no group can take is
+     * withheld from the dummy and the matching solved again. */
+    for (attempt = 0;; attempt++) {
+        st = match(&pl, err);
+        if (st != CT_OK)
+            goto fail;
+        ng = 0;
+        for (i = 0; i < pl.ne; i++)
+            group_of[i] = NONE;
+        for (i = 0; i < pl.ne; i++) {
+            if (pl.mate[i] != NONE && pl.mate[i] > i) {
+                g[ng].m[0] = (uint32_t)i;
+                g[ng].m[1] = pl.mate[i];
+                g[ng].size = 2;
+                group_of[i] = group_of[pl.mate[i]] = (uint32_t)ng++;
+            }
+        }
+        if (pl.dummy_partner == NONE || c->p.odd != CT_ODD_TRIO)
+            break;
+        if (attach_third(&pl, g, ng, pl.dummy_partner, true, min_trios, group_of))
+            break;
+        if (attempt >= 3)
+            break; /* left unpaired below, with the reason */
+        pl.no_dummy[pl.dummy_partner] = 1;
+    }
+    if (!pl.stats.optimal)
+        improve(&pl, g, ng, group_of);
+
+    /* Members the matching left out: a third member where the rules allow
+     * (odd = trio), else unpaired with the rule that starves them. */
+    r->unpaired = calloc(pl.ne + 1, sizeof(*r->unpaired));
+    if (r->unpaired == NULL)
+        goto nomem;
+    /* Two left-over members who may meet make a pair (the retries above can
+     * leave such a pair behind). */
+    for (i = 0; i < pl.ne; i++) {
+        size_t j;
+        if (group_of[i] != NONE || (i == pl.dummy_partner && c->p.odd == CT_ODD_SIT_OUT))
+            continue;
+        for (j = i + 1; j < pl.ne; j++) {
+            if (group_of[j] != NONE || (j == pl.dummy_partner && c->p.odd == CT_ODD_SIT_OUT) ||
+                !pos_allowed(&pl, (uint32_t)i, (uint32_t)j))
+                continue;
+            g[ng].m[0] = (uint32_t)i;
+            g[ng].m[1] = (uint32_t)j;
+            g[ng].size = 2;
+            group_of[i] = group_of[j] = (uint32_t)ng++;
+            break;
+        }
+    }
+    for (i = 0; i < pl.ne; i++) {
+        enum ct_pairing_rule rule = CT_RULE_NONE;
+        char *reason = NULL;
+        uint32_t x = (uint32_t)i;
+
+        if (group_of[x] != NONE)
+            continue;
+        if (x == pl.dummy_partner && c->p.odd == CT_ODD_SIT_OUT) {
+            const struct ct_pairing_member *mx = &m[pl.elig[x]];
+            reason = ct_asprintf("sits out this round: odd number of members (odd = sit_out; "
+                                 "sat out %d time%s before); first in line next round",
+                                 mx->sit_outs, mx->sit_outs == 1 ? "" : "s");
+            if (reason == NULL)
+                goto nomem;
+            r->unpaired[nunp].member = pl.elig[x];
+            r->unpaired[nunp].sit_out = true;
+            r->unpaired[nunp].rule = CT_RULE_NONE;
+            r->unpaired[nunp++].reason = reason;
+            continue;
+        }
+        if (c->p.odd == CT_ODD_TRIO && x != pl.dummy_partner &&
+            attach_third(&pl, g, ng, x, false, min_trios, group_of))
+            continue;
+        reason = starvation(&pl, pl.elig[x], x != pl.dummy_partner, &rule);
+        if (reason == NULL)
+            goto nomem;
+        r->unpaired[nunp].member = pl.elig[x];
+        r->unpaired[nunp].rule = rule;
+        r->unpaired[nunp++].reason = reason;
+    }
+    r->unpaired_count = nunp;
+
+    /* Groups as member indices, with scores and reasons. */
+    r->groups = calloc(ng + 1, sizeof(*r->groups));
+    if (r->groups == NULL)
+        goto nomem;
+    for (i = 0; i < ng; i++) {
+        struct ct_pairing_group *og = &r->groups[i];
+        struct reasons rs = {NULL, 0, 0, false};
+        unsigned a, b;
+
+        og->size = g[i].size;
+        for (a = 0; a < og->size; a++)
+            og->members[a] = pl.elig[g[i].m[a]];
+        sort3(og->members, og->size);
+        for (a = 0; a < og->size; a++)
+            for (b = a + 1; b < og->size; b++) {
+                struct ct_pairing_score s;
+                ct_pairing_score_pair(c, og->members[a], og->members[b], &s);
+                og->score.organisation += s.organisation;
+                og->score.team += s.team;
+                og->score.site += s.site;
+                og->score.role += s.role;
+                og->score.weak_tie += s.weak_tie;
+                og->score.bridge += s.bridge;
+                og->score.novelty += s.novelty;
+                og->score.repeat += s.repeat;
+                og->score.random += s.random;
+                pair_reasons(c, og->members[a], og->members[b], og->size == 3, &rs);
+            }
+        og->score.total = score_sum(&og->score);
+        og->reasons = rs.v;
+        og->reason_count = rs.n;
+        r->group_count = i + 1;
+        if (rs.failed)
+            goto nomem;
+        r->total += og->score.total;
+    }
+    qsort(r->groups, r->group_count, sizeof(*r->groups), cmp_groups);
+    r->stats = pl.stats;
+    st = validate(c, &pl, r, err);
+    if (st != CT_OK)
+        goto fail;
+    *out = r;
+    r = NULL;
+    goto done;
+nomem:
+    st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+fail:
+    ct_pairing_result_free(r);
+done:
+    plan_free(&pl);
+    free(g);
+    free(group_of);
+    return st;
+}
+
+enum ct_status
+ct_pairing_run(const struct ct_pairing_input *in, const struct ct_pairing_params *params,
+               struct ct_pairing_result **out, struct ct_error *err)
+{
+    struct ct_pairing_ctx *c;
+    enum ct_status st;
+
+    *out = NULL;
+    st = ct_pairing_ctx_new(in, params, &c, err);
+    if (st != CT_OK)
+        return st;
+    st = ct_pairing_plan(c, out, err);
+    ct_pairing_ctx_free(c);
+    return st;
+}

@@ -1,0 +1,732 @@
+/*
+ * bench_pairing.c: figures for the pairing engine (docs/pairing.md).
+ *
+ *   bench_pairing exact N SEED FILE  engine on a generated N-member network;
+ *                                    writes every allowed pair's weight to
+ *                                    FILE for NetworkX; also solves the
+ *                                    complete allowed graph with our blossom
+ *   bench_pairing scale N SEED       engine time and peak memory on N members
+ *   bench_pairing simulate ROUNDS N SEED
+ *                                    a ROUNDS-round simulation on an N-member,
+ *                                    12-organisation network: random pairing,
+ *                                    organisation weight only, the defaults
+ *
+ * Prints figures; never fails on time. tests/bench/run_pairing.sh runs all.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "config.h"
+#include "matching.h"
+#include "pairing.h"
+#include "rng.h"
+#include "tiegraph.h"
+#include "worktime.h"
+
+static double
+now(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void *
+xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+
+    if (p == NULL) {
+        fprintf(stderr, "bench_pairing: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
+/* ---- a generated network ------------------------------------------------ */
+
+struct net {
+    size_t n;
+    struct ct_pairing_member *m;
+    struct ct_pairing_pair *ties;
+    size_t nties;
+    struct ct_pairing_pair *excl;
+    size_t nexcl;
+    struct ct_pairing_meeting *hist;
+    size_t nhist, caphist;
+    struct ct_pairing_zone zones[3];
+    struct ct_interval *hours[3];
+    size_t nzones;
+    size_t norgs;
+};
+
+/* 2026-03-02, a Monday, 00:00 UTC; the meeting window is 14 days. */
+#define WINDOW_START INT64_C(1772409600)
+#define TODAY        20514
+
+static void
+net_add_meeting(struct net *net, uint32_t a, uint32_t b, uint32_t ago)
+{
+    if (net->nhist == net->caphist) {
+        net->caphist = net->caphist ? net->caphist * 2 : 1024;
+        net->hist = realloc(net->hist, net->caphist * sizeof(*net->hist));
+        if (net->hist == NULL) {
+            fprintf(stderr, "bench_pairing: out of memory\n");
+            exit(1);
+        }
+    }
+    net->hist[net->nhist].a = a;
+    net->hist[net->nhist].b = b;
+    net->hist[net->nhist++].rounds_ago = ago;
+}
+
+/*
+ * n members in norgs organisations of unequal sizes (30% down to 3% for
+ * twelve), teams of about 10 inside each organisation, 2-4 sites per
+ * organisation, 8 roles network-wide, three time zones (most in London),
+ * 0-3 declared ties inside the team, a few exclusions, and past_rounds of
+ * random pairings as history.
+ */
+static void
+net_generate(struct net *net, size_t n, size_t norgs, unsigned past_rounds, uint64_t seed,
+             bool zones)
+{
+    static const char *zone_names[3] = {"Europe/London", "Europe/Berlin", "America/New_York"};
+    const struct ct_worktime wt = {9 * 60, 17 * 60, 0x1f};
+    struct ct_rng rng;
+    double *share = xcalloc(norgs, sizeof(*share)), total = 0, ratio;
+    size_t *size = xcalloc(norgs, sizeof(*size)), o, i, given = 0;
+    uint32_t *order = xcalloc(n, sizeof(*order));
+    uint32_t next_team = 1, next_site = 1;
+    unsigned r;
+
+    memset(net, 0, sizeof(*net));
+    ct_rng_seed(&rng, seed);
+    net->n = n;
+    net->norgs = norgs;
+    net->m = xcalloc(n, sizeof(*net->m));
+    /* Sizes: for 12 organisations 30% down to 3% (30, 15, 10, 8, 7, 6, 5, 5,
+     * 4, 4, 3, 3); otherwise falling geometrically by a factor of ten. */
+    ratio = norgs > 1 ? pow(0.1, 1.0 / (double)(norgs - 1)) : 1;
+    for (o = 0; o < norgs; o++) {
+        static const double twelve[12] = {30, 15, 10, 8, 7, 6, 5, 5, 4, 4, 3, 3};
+        share[o] = norgs == 12 ? twelve[o] : 0.30 * pow(ratio, (double)o);
+        total += share[o];
+    }
+    for (o = 0; o < norgs; o++) {
+        size[o] = (size_t)floor((double)n * share[o] / total);
+        if (size[o] == 0)
+            size[o] = 1;
+        given += size[o];
+    }
+    for (o = 0; given < n; o = (o + 1) % norgs, given++)
+        size[o]++;
+    for (o = 0; given > n; o = (o + 1) % norgs)
+        if (size[o] > 1) {
+            size[o]--;
+            given--;
+        }
+    i = 0;
+    for (o = 0; o < norgs; o++) {
+        size_t k, nsites = 2 + (size_t)ct_rng_below(&rng, 3);
+        uint32_t team = next_team, site0 = next_site;
+        next_site += (uint32_t)nsites;
+        for (k = 0; k < size[o]; k++, i++) {
+            struct ct_pairing_member *mm = &net->m[i];
+            if (k % 10 == 0 && k > 0)
+                team = ++next_team;
+            mm->id = (int64_t)i + 1;
+            mm->organisation = (uint32_t)o + 1;
+            mm->team = team;
+            mm->site = site0 + (uint32_t)ct_rng_below(&rng, nsites);
+            mm->role = 1 + (uint32_t)ct_rng_below(&rng, 8);
+            mm->zone = 0;
+            if (zones) {
+                uint64_t z = ct_rng_below(&rng, 100);
+                mm->zone = z < 70 ? 0 : z < 90 ? 1 : 2;
+            }
+            mm->active = true;
+            mm->frequency = 1;
+            mm->rounds_since_grouped = past_rounds > 0 ? 1 : 0;
+        }
+        next_team++;
+    }
+    /* Ties inside the team. */
+    net->ties = xcalloc(3 * n, sizeof(*net->ties));
+    for (i = 0; i < n; i++) {
+        size_t k, nt = (size_t)ct_rng_below(&rng, 4);
+        for (k = 0; k < nt; k++) {
+            size_t j = i + 1 + (size_t)ct_rng_below(&rng, 9);
+            if (j < n && net->m[j].team == net->m[i].team) {
+                net->ties[net->nties].a = (uint32_t)i;
+                net->ties[net->nties++].b = (uint32_t)j;
+            }
+        }
+    }
+    net->excl = xcalloc(n / 50 + 1, sizeof(*net->excl));
+    for (i = 0; i < n / 50; i++) {
+        net->excl[net->nexcl].a = (uint32_t)ct_rng_below(&rng, n);
+        net->excl[net->nexcl].b = (uint32_t)ct_rng_below(&rng, n);
+        if (net->excl[net->nexcl].a != net->excl[net->nexcl].b)
+            net->nexcl++;
+    }
+    /* History: random pairings. */
+    for (r = 0; r < past_rounds; r++) {
+        for (i = 0; i < n; i++)
+            order[i] = (uint32_t)i;
+        ct_rng_shuffle_u32(&rng, order, n);
+        for (i = 0; i + 1 < n; i += 2)
+            net_add_meeting(net, order[i], order[i + 1], past_rounds - r);
+    }
+    if (zones) {
+        net->nzones = 3;
+        for (o = 0; o < 3; o++) {
+            size_t count;
+            if (ct_worktime_intervals(zone_names[o], &wt, WINDOW_START, WINDOW_START + 14 * 86400,
+                                      &net->hours[o], &count, NULL) != CT_OK) {
+                fprintf(stderr, "bench_pairing: no zone %s\n", zone_names[o]);
+                exit(1);
+            }
+            net->zones[o].hours = net->hours[o];
+            net->zones[o].count = count;
+        }
+    }
+    free(share);
+    free(size);
+    free(order);
+}
+
+static void
+net_free(struct net *net)
+{
+    size_t i;
+
+    free(net->m);
+    free(net->ties);
+    free(net->excl);
+    free(net->hist);
+    for (i = 0; i < net->nzones; i++)
+        free(net->hours[i]);
+}
+
+static void
+net_input(const struct net *net, struct ct_pairing_input *in)
+{
+    memset(in, 0, sizeof(*in));
+    in->members = net->m;
+    in->member_count = net->n;
+    in->ties = net->ties;
+    in->tie_count = net->nties;
+    in->exclusions = net->excl;
+    in->exclusion_count = net->nexcl;
+    in->history = net->hist;
+    in->history_count = net->nhist;
+    in->zones = net->nzones ? net->zones : NULL;
+    in->zone_count = net->nzones;
+    in->today = TODAY;
+}
+
+static long
+peak_rss_kb(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static void
+die_status(const char *what, enum ct_status st, const struct ct_error *err)
+{
+    fprintf(stderr, "bench_pairing: %s: %s: %s\n", what, ct_status_str(st), err->message);
+    exit(1);
+}
+
+/* ---- exact: the engine against the complete graph ------------------------ */
+
+static int
+cmd_exact(size_t n, uint64_t seed, const char *file)
+{
+    struct net net;
+    struct ct_pairing_input in;
+    struct ct_pairing_params p;
+    struct ct_pairing_result *res;
+    struct ct_pairing_ctx *ctx;
+    struct ct_error err;
+    struct ct_matching_edge *edges;
+    uint32_t *mate;
+    double t0, t_engine, t_ref, engine_total = 0, ref_total = 0, *wd;
+    size_t a, b, m = 0, i, unp;
+    FILE *f;
+    enum ct_status st;
+    int reps, r;
+
+    net_generate(&net, n, 12, 6, seed, true);
+    net_input(&net, &in);
+    ct_pairing_params_defaults(&p);
+    p.seed = seed;
+    /* Engine time: the best of a few runs, the whole plan. */
+    reps = n <= 1000 ? 5 : 2;
+    t_engine = 1e9;
+    res = NULL;
+    for (r = 0; r < reps; r++) {
+        ct_pairing_result_free(res);
+        t0 = now();
+        st = ct_pairing_run(&in, &p, &res, &err);
+        if (st != CT_OK)
+            die_status("engine", st, &err);
+        if (now() - t0 < t_engine)
+            t_engine = now() - t0;
+    }
+    /* Every allowed pair's weight, exactly as the engine scores it. */
+    st = ct_pairing_ctx_new(&in, &p, &ctx, &err);
+    if (st != CT_OK)
+        die_status("context", st, &err);
+    edges = xcalloc(n * (n - 1) / 2, sizeof(*edges));
+    wd = xcalloc(n * (n - 1) / 2, sizeof(*wd));
+    f = fopen(file, "w");
+    if (f == NULL) {
+        perror(file);
+        return 1;
+    }
+    for (a = 0; a < n; a++)
+        for (b = a + 1; b < n; b++) {
+            struct ct_pairing_score s;
+            if (ct_pairing_allowed(ctx, (uint32_t)a, (uint32_t)b) != CT_RULE_NONE)
+                continue;
+            ct_pairing_score_pair(ctx, (uint32_t)a, (uint32_t)b, &s);
+            edges[m].u = (uint32_t)a;
+            edges[m].v = (uint32_t)b;
+            edges[m].w = (int64_t)llround(s.total * 10000.0);
+            wd[m++] = s.total;
+        }
+    fprintf(f, "%zu %zu\n", n, m);
+    for (i = 0; i < m; i++)
+        fprintf(f, "%u %u %.4f\n", edges[i].u, edges[i].v, (double)edges[i].w / 10000.0);
+    fclose(f);
+    /* The engine's total on those weights (pairs; a trio counts its pairs). */
+    for (i = 0; i < res->group_count; i++) {
+        const struct ct_pairing_group *g = &res->groups[i];
+        unsigned x, y;
+        for (x = 0; x < g->size; x++)
+            for (y = x + 1; y < g->size; y++) {
+                struct ct_pairing_score s;
+                ct_pairing_score_pair(ctx, g->members[x], g->members[y], &s);
+                engine_total += (double)llround(s.total * 10000.0) / 10000.0;
+            }
+    }
+    /* Reference: our blossom on the complete allowed graph. */
+    mate = xcalloc(n, sizeof(*mate));
+    t0 = now();
+    st = ct_matching_solve(n, edges, m, CT_MATCHING_EXACT, mate, NULL, NULL, &err);
+    t_ref = now() - t0;
+    if (st != CT_OK)
+        die_status("reference", st, &err);
+    for (i = 0; i < m; i++)
+        if (mate[edges[i].u] == edges[i].v)
+            ref_total += (double)edges[i].w / 10000.0;
+    unp = res->unpaired_count;
+    printf("members %zu  allowed pairs %zu  groups %zu  unpaired %zu\n", n, m, res->group_count,
+           unp);
+    printf("engine  total %.4f  time %.6f s  (candidate edges %zu, solves %zu, pricing rounds "
+           "%zu, pairs priced %zu, added %zu, proven optimal %s)\n",
+           engine_total, t_engine, res->stats.candidate_edges, res->stats.solves,
+           res->stats.pricing_rounds, res->stats.priced_pairs, res->stats.priced_added,
+           res->stats.optimal ? "yes" : "no");
+    printf("blossom on the complete graph  total %.4f  time %.6f s\n", ref_total, t_ref);
+    /* The large-round path (sampled candidates, no pricing) on the same data. */
+    {
+        struct ct_pairing_params ps = p;
+        struct ct_pairing_result *rs;
+        double sampled_total = 0, t1;
+
+        ps.exact_limit = 1;
+        t1 = now();
+        st = ct_pairing_run(&in, &ps, &rs, &err);
+        t1 = now() - t1;
+        if (st != CT_OK)
+            die_status("sampled engine", st, &err);
+        for (i = 0; i < rs->group_count; i++) {
+            const struct ct_pairing_group *g = &rs->groups[i];
+            unsigned x, y;
+            for (x = 0; x < g->size; x++)
+                for (y = x + 1; y < g->size; y++) {
+                    struct ct_pairing_score s;
+                    ct_pairing_score_pair(ctx, g->members[x], g->members[y], &s);
+                    sampled_total += (double)llround(s.total * 10000.0) / 10000.0;
+                }
+        }
+        printf("large-round path (sampled candidates, no pricing)  total %.4f  time %.6f s  "
+               "ratio %.6f  (edges %zu, improvements %zu)\n",
+               sampled_total, t1, sampled_total / ref_total, rs->stats.candidate_edges,
+               rs->stats.improvements);
+        ct_pairing_result_free(rs);
+    }
+    printf("engine / complete-graph optimum = %.6f\n", engine_total / ref_total);
+    printf("ENGINE_TOTAL %.4f\nENGINE_TIME %.6f\n", engine_total, t_engine);
+    free(edges);
+    free(wd);
+    free(mate);
+    ct_pairing_result_free(res);
+    ct_pairing_ctx_free(ctx);
+    net_free(&net);
+    return 0;
+}
+
+/* ---- scale ---------------------------------------------------------------- */
+
+static int
+cmd_scale(size_t n, uint64_t seed)
+{
+    struct net net;
+    struct ct_pairing_input in;
+    struct ct_pairing_params p;
+    struct ct_pairing_result *res;
+    struct ct_error err;
+    double t0, t_ctx, t_plan;
+    long rss_before;
+    struct ct_pairing_ctx *ctx;
+    enum ct_status st;
+
+    net_generate(&net, n, 12, 12, seed, true);
+    net_input(&net, &in);
+    ct_pairing_params_defaults(&p);
+    p.seed = seed;
+    rss_before = peak_rss_kb();
+    t0 = now();
+    st = ct_pairing_ctx_new(&in, &p, &ctx, &err);
+    if (st != CT_OK)
+        die_status("context", st, &err);
+    t_ctx = now() - t0;
+    t0 = now();
+    st = ct_pairing_plan(ctx, &res, &err);
+    if (st != CT_OK)
+        die_status("plan", st, &err);
+    t_plan = now() - t0;
+    printf("members %zu  history %zu meetings (12 rounds)  ties %zu\n", n, net.nhist, net.nties);
+    printf("context %.3f s  plan %.3f s  total %.3f s\n", t_ctx, t_plan, t_ctx + t_plan);
+    printf("groups %zu  unpaired %zu  candidate edges %zu  solves %zu  improvements %zu\n",
+           res->group_count, res->unpaired_count, res->stats.candidate_edges, res->stats.solves,
+           res->stats.improvements);
+    printf("peak RSS %.1f MB (%.1f MB for the generated input)\n", peak_rss_kb() / 1024.0,
+           rss_before / 1024.0);
+    ct_pairing_result_free(res);
+    ct_pairing_ctx_free(ctx);
+    net_free(&net);
+    return 0;
+}
+
+/* ---- simulate --------------------------------------------------------------- */
+
+/* Dinic max flow on a small graph. */
+struct flow {
+    size_t n, m, cap_m;
+    size_t *head, *next, *to;
+    long *cap;
+    size_t *level, *it, *queue;
+};
+
+static void
+flow_init(struct flow *f, size_t n, size_t max_edges)
+{
+    size_t i;
+
+    memset(f, 0, sizeof(*f));
+    f->n = n;
+    f->cap_m = 2 * max_edges;
+    f->head = xcalloc(n, sizeof(*f->head));
+    f->next = xcalloc(f->cap_m, sizeof(*f->next));
+    f->to = xcalloc(f->cap_m, sizeof(*f->to));
+    f->cap = xcalloc(f->cap_m, sizeof(*f->cap));
+    f->level = xcalloc(n, sizeof(*f->level));
+    f->it = xcalloc(n, sizeof(*f->it));
+    f->queue = xcalloc(n, sizeof(*f->queue));
+    for (i = 0; i < n; i++)
+        f->head[i] = SIZE_MAX;
+}
+
+static void
+flow_edge(struct flow *f, size_t a, size_t b, long cap)
+{
+    f->to[f->m] = b;
+    f->cap[f->m] = cap;
+    f->next[f->m] = f->head[a];
+    f->head[a] = f->m++;
+    f->to[f->m] = a;
+    f->cap[f->m] = 0;
+    f->next[f->m] = f->head[b];
+    f->head[b] = f->m++;
+}
+
+static long
+flow_dfs(struct flow *f, size_t v, size_t t, long pushed)
+{
+    if (v == t)
+        return pushed;
+    for (; f->it[v] != SIZE_MAX; f->it[v] = f->next[f->it[v]]) {
+        size_t e = f->it[v], u = f->to[e];
+        long got;
+        if (f->cap[e] <= 0 || f->level[u] != f->level[v] + 1)
+            continue;
+        got = flow_dfs(f, u, t, pushed < f->cap[e] ? pushed : f->cap[e]);
+        if (got > 0) {
+            f->cap[e] -= got;
+            f->cap[e ^ 1] += got;
+            return got;
+        }
+    }
+    return 0;
+}
+
+static long
+flow_max(struct flow *f, size_t s, size_t t)
+{
+    long total = 0;
+
+    for (;;) {
+        size_t qh = 0, qt = 0, i;
+        for (i = 0; i < f->n; i++)
+            f->level[i] = SIZE_MAX;
+        f->level[s] = 0;
+        f->queue[qt++] = s;
+        while (qh < qt) {
+            size_t v = f->queue[qh++], e;
+            for (e = f->head[v]; e != SIZE_MAX; e = f->next[e])
+                if (f->cap[e] > 0 && f->level[f->to[e]] == SIZE_MAX) {
+                    f->level[f->to[e]] = f->level[v] + 1;
+                    f->queue[qt++] = f->to[e];
+                }
+        }
+        if (f->level[t] == SIZE_MAX)
+            return total;
+        for (i = 0; i < f->n; i++)
+            f->it[i] = f->head[i];
+        for (;;) {
+            long got = flow_dfs(f, s, t, 1L << 40);
+            if (got == 0)
+                break;
+            total += got;
+        }
+    }
+}
+
+static void
+flow_free(struct flow *f)
+{
+    free(f->head);
+    free(f->next);
+    free(f->to);
+    free(f->cap);
+    free(f->level);
+    free(f->it);
+    free(f->queue);
+}
+
+/*
+ * The reach bound after r rounds: member u can meet at most r partners,
+ * hence at most min(r, K-1) other organisations (K organisations); an
+ * organisation o can offer at most |o| * r meetings in r rounds. Max flow
+ * source -> member (capacity r) -> each other organisation (capacity 1) ->
+ * sink (capacity |o| r) bounds the number of (member, organisation met)
+ * pairs; divided by n (K - 1) it bounds the mean reach.
+ */
+static double
+reach_bound(const struct net *net, unsigned r)
+{
+    size_t n = net->n, k = net->norgs, u, o;
+    size_t *orgsize = xcalloc(k, sizeof(*orgsize));
+    struct flow f;
+    long maxflow;
+
+    for (u = 0; u < n; u++)
+        orgsize[net->m[u].organisation - 1]++;
+    flow_init(&f, n + k + 2, n + n * k + k);
+    for (u = 0; u < n; u++) {
+        flow_edge(&f, n + k, u, (long)r);
+        for (o = 0; o < k; o++)
+            if (o + 1 != net->m[u].organisation)
+                flow_edge(&f, u, n + o, 1);
+    }
+    for (o = 0; o < k; o++)
+        flow_edge(&f, n + o, n + k + 1, (long)(orgsize[o] * r));
+    maxflow = flow_max(&f, n + k, n + k + 1);
+    flow_free(&f);
+    free(orgsize);
+    return (double)maxflow / (double)(n * (k - 1));
+}
+
+struct sim_stats {
+    double cross_sum, overlap_sum;
+    size_t pairs, cross, repeats, tied;
+};
+
+static int
+simulate_strategy(const char *name, struct ct_pairing_params *p, unsigned rounds, size_t n,
+                  uint64_t seed, const double *bounds, double *final_reach)
+{
+    struct net net;
+    struct ct_pairing_input in;
+    struct ct_pairing_result *res;
+    struct ct_error err;
+    uint8_t *metorg;
+    size_t k, u, i, total_pairs = 0, total_cross = 0, total_rep = 0, total_tied = 0;
+    double total_overlap = 0;
+    unsigned r;
+
+    net_generate(&net, n, 12, 0, seed, false);
+    k = net.norgs;
+    metorg = xcalloc(n * k, 1);
+    printf("\n%s\n", name);
+    printf("round  pairs  cross-org  repeats  tied  overlap   reach  bound  reach/bound\n");
+    for (r = 1; r <= rounds; r++) {
+        struct ct_tiegraph *tg;
+        struct ct_tiegraph_edge *te = xcalloc(net.nhist + net.nties + 1, sizeof(*te));
+        size_t pairs = 0, cross = 0, rep = 0, tied = 0;
+        double overlap = 0, reach = 0;
+        enum ct_status st;
+
+        /* The contact graph as it stands before the round. */
+        for (i = 0; i < net.nties; i++) {
+            te[i].a = net.ties[i].a;
+            te[i].b = net.ties[i].b;
+        }
+        for (i = 0; i < net.nhist; i++) {
+            te[net.nties + i].a = net.hist[i].a;
+            te[net.nties + i].b = net.hist[i].b;
+        }
+        if (ct_tiegraph_new(n, te, net.nhist + net.nties, &tg, &err) != CT_OK)
+            die_status("tie graph", CT_ENOMEM, &err);
+        net_input(&net, &in);
+        p->seed = seed * 1000 + r;
+        st = ct_pairing_run(&in, p, &res, &err);
+        if (st != CT_OK)
+            die_status("engine", st, &err);
+        for (i = 0; i < res->group_count; i++) {
+            const struct ct_pairing_group *g = &res->groups[i];
+            unsigned x, y;
+            for (x = 0; x < g->size; x++)
+                for (y = x + 1; y < g->size; y++) {
+                    uint32_t a = g->members[x], b = g->members[y];
+                    size_t h;
+                    pairs++;
+                    cross += net.m[a].organisation != net.m[b].organisation;
+                    overlap += ct_tiegraph_overlap(tg, a, b);
+                    for (h = 0; h < net.nhist; h++)
+                        if ((net.hist[h].a == a && net.hist[h].b == b) ||
+                            (net.hist[h].a == b && net.hist[h].b == a)) {
+                            rep++;
+                            break;
+                        }
+                    for (h = 0; h < net.nties; h++)
+                        if ((net.ties[h].a == a && net.ties[h].b == b) ||
+                            (net.ties[h].a == b && net.ties[h].b == a)) {
+                            tied++;
+                            break;
+                        }
+                    metorg[a * k + net.m[b].organisation - 1] = 1;
+                    metorg[b * k + net.m[a].organisation - 1] = 1;
+                }
+        }
+        /* Age the history, then add this round. */
+        for (i = 0; i < net.nhist; i++)
+            net.hist[i].rounds_ago++;
+        for (i = 0; i < res->group_count; i++) {
+            const struct ct_pairing_group *g = &res->groups[i];
+            unsigned x, y;
+            for (x = 0; x < g->size; x++)
+                for (y = x + 1; y < g->size; y++)
+                    net_add_meeting(&net, g->members[x], g->members[y], 1);
+            for (x = 0; x < g->size; x++) {
+                net.m[g->members[x]].rounds_since_grouped = 1;
+                net.m[g->members[x]].trios += g->size == 3;
+            }
+        }
+        for (u = 0; u < n; u++) {
+            size_t o, met = 0;
+            for (o = 0; o < k; o++)
+                met += metorg[u * k + o] && o + 1 != net.m[u].organisation;
+            reach += (double)met / (double)(k - 1);
+        }
+        reach /= (double)n;
+        total_pairs += pairs;
+        total_cross += cross;
+        total_rep += rep;
+        total_tied += tied;
+        total_overlap += overlap;
+        printf("%5u  %5zu  %9.3f  %7zu  %4zu  %7.4f  %6.3f  %5.3f  %11.4f\n", r, pairs,
+               (double)cross / (double)pairs, rep, tied, overlap / (double)pairs, reach, bounds[r],
+               reach / bounds[r]);
+        *final_reach = reach;
+        ct_pairing_result_free(res);
+        ct_tiegraph_free(tg);
+        free(te);
+    }
+    printf("all    %5zu  %9.3f  %7zu  %4zu  %7.4f  %6.3f  %5.3f  %11.4f\n", total_pairs,
+           (double)total_cross / (double)total_pairs, total_rep, total_tied,
+           total_overlap / (double)total_pairs, *final_reach, bounds[rounds],
+           *final_reach / bounds[rounds]);
+    free(metorg);
+    net_free(&net);
+    return 0;
+}
+
+static int
+cmd_simulate(unsigned rounds, size_t n, uint64_t seed)
+{
+    struct net net;
+    struct ct_pairing_params p;
+    double *bounds = xcalloc(rounds + 1, sizeof(*bounds)), reach;
+    unsigned r;
+    size_t o, *orgsize;
+
+    net_generate(&net, n, 12, 0, seed, false);
+    orgsize = xcalloc(net.norgs, sizeof(*orgsize));
+    for (o = 0; o < n; o++)
+        orgsize[net.m[o].organisation - 1]++;
+    printf("network: %zu members, %zu organisations of", n, net.norgs);
+    for (o = 0; o < net.norgs; o++)
+        printf(" %zu", orgsize[o]);
+    printf(" members; %zu declared ties\n", net.nties);
+    for (r = 1; r <= rounds; r++)
+        bounds[r] = reach_bound(&net, r);
+    net_free(&net);
+    free(orgsize);
+
+    ct_pairing_params_defaults(&p);
+    p.weight_organisation = p.weight_team = p.weight_site = p.weight_role = 0;
+    p.weight_weak_tie = p.weight_bridge = p.weight_novelty = 0;
+    p.randomness = 1.0;
+    simulate_strategy("random pairing (hard rules only)", &p, rounds, n, seed, bounds, &reach);
+
+    ct_pairing_params_defaults(&p);
+    p.weight_team = p.weight_site = p.weight_role = 0;
+    p.weight_weak_tie = p.weight_bridge = p.weight_novelty = 0;
+    p.randomness = 0.5;
+    simulate_strategy("organisation weight only (weight_organisation, randomness 0.5)", &p, rounds,
+                      n, seed, bounds, &reach);
+
+    ct_pairing_params_defaults(&p);
+    simulate_strategy("defaults", &p, rounds, n, seed, bounds, &reach);
+    free(bounds);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (argc == 5 && strcmp(argv[1], "exact") == 0)
+        return cmd_exact((size_t)strtoul(argv[2], NULL, 10), strtoull(argv[3], NULL, 10), argv[4]);
+    if (argc == 4 && strcmp(argv[1], "scale") == 0)
+        return cmd_scale((size_t)strtoul(argv[2], NULL, 10), strtoull(argv[3], NULL, 10));
+    if (argc == 5 && strcmp(argv[1], "simulate") == 0)
+        return cmd_simulate((unsigned)strtoul(argv[2], NULL, 10),
+                            (size_t)strtoul(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
+    fprintf(stderr, "usage: bench_pairing exact N SEED FILE | scale N SEED | "
+                    "simulate ROUNDS N SEED\n");
+    return 64;
+}
