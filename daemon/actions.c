@@ -18,8 +18,56 @@
 #include "outbox.h"
 #include "replies.h"
 #include "roster.h"
+#include "rounds.h"
 #include "transport.h"
 #include "util.h"
+
+/* --- rounds: planning on schedule and sending after review (lib/rounds) --- */
+
+static enum ct_status
+round_plan(struct ct_action_ctx *ctx, const char *date, int64_t send_after, int64_t *round_id,
+           struct ct_error *err)
+{
+    struct ct_round_plan_options opts = {0};
+    struct ct_round *round = NULL;
+    enum ct_status st;
+
+    opts.date = date;
+    opts.origin = CT_ROUND_DAEMON;
+    opts.send_after = send_after;
+    st = ct_rounds_plan(ctx->store, ctx->cfg, &opts, &round, err);
+    if (st != CT_OK)
+        return st;
+    *round_id = round->id;
+    ct_log_info("round %lld for %s: %zu groups, %zu unpaired of %zu eligible (seed %llu)",
+                (long long)round->id, round->date, round->group_count, round->unpaired_count,
+                round->eligible, (unsigned long long)round->seed);
+    if (round->replaced > 0)
+        ct_log_info("round %lld replaces round %lld, planned before for %s", (long long)round->id,
+                    (long long)round->replaced, round->date);
+    ct_round_free(round);
+    return CT_OK;
+}
+
+static enum ct_status
+round_send(struct ct_action_ctx *ctx, int64_t round_id, struct ct_error *err)
+{
+    struct ct_round_mail mail;
+    enum ct_status st = ct_rounds_send(ctx->store, ctx->cfg, round_id, &mail, err);
+
+    if (st != CT_OK)
+        return st;
+    ct_log_info("round %lld: %zu invitations queued for %zu groups", (long long)round_id,
+                mail.messages, mail.groups);
+    if (mail.dropped > 0)
+        ct_log_info("round %lld: %zu members who left since the plan were taken out of their "
+                    "groups",
+                    (long long)round_id, mail.dropped);
+    if (mail.reslotted > 0)
+        ct_log_info("round %lld: %zu groups got a new time, the planned one having passed",
+                    (long long)round_id, mail.reslotted);
+    return CT_OK;
+}
 
 /* --- outbox: deliveries and retries (lib/outbox, lib/transport) --- */
 
@@ -98,6 +146,7 @@ roster_refresh(struct ct_action_ctx *ctx, struct ct_error *err)
     struct ct_sync_options opts = {0};
     struct ct_sync_result *result = NULL;
     struct ct_roster *roster = NULL;
+    struct ct_rounds_leave leave;
     struct ct_diags diags;
     char *name, *data = NULL, *line;
     enum ct_status st;
@@ -126,9 +175,14 @@ roster_refresh(struct ct_action_ctx *ctx, struct ct_error *err)
         goto out;
     }
     opts.source = name;
+    ct_rounds_leave_init(&leave, cfg);
+    opts.hook = &leave.hook;
     st = ct_members_sync(ctx->store, roster, &opts, &result, err);
     if (st != CT_OK)
         goto out;
+    if (leave.mail.groups > 0)
+        ct_log_info("roster %s: %zu groups of members who left changed, %zu messages queued", name,
+                    leave.mail.groups, leave.mail.messages);
     if (result->added + result->updated + result->left > 0)
         ct_log_info("roster %s: %zu rows, %zu added, %zu updated, %zu marked left", name,
                     result->rows, result->added, result->updated, result->left);
@@ -221,10 +275,10 @@ imap_poll(struct ct_action_ctx *ctx, struct ct_error *err)
 
 static const struct ct_actions builtin = {
     .roster_refresh = roster_refresh, /* roster import (lib/roster, lib/members) */
-    .round_plan = NULL,           /* pairing and rounds (lib/pairing) */
-    .round_send = NULL,           /* invites into the outbox (lib/invite) */
-    .outbox_flush = outbox_flush, /* transports (lib/outbox, lib/transport) */
-    .imap_poll = imap_poll,       /* iTIP replies over IMAP (lib/replies) */
+    .round_plan = round_plan,         /* pairing and rounds (lib/rounds, lib/pairing) */
+    .round_send = round_send,         /* invites into the outbox (lib/rounds, lib/invite) */
+    .outbox_flush = outbox_flush,     /* transports (lib/outbox, lib/transport) */
+    .imap_poll = imap_poll,           /* iTIP replies over IMAP (lib/replies) */
 };
 
 const struct ct_actions *

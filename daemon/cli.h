@@ -68,6 +68,7 @@ extern const struct ct_cmd ct_cmds_roster[];
 extern const struct ct_cmd ct_cmds_member[];
 extern const struct ct_cmd ct_cmds_exclude[];
 extern const struct ct_cmd ct_cmds_outbox[];
+extern const struct ct_cmd ct_cmds_round[];
 extern const struct ct_cmd ct_cmds_outcome[];
 extern const struct ct_cmd ct_cmds_outcome_record[];
 extern const struct ct_cmd ct_cmds_report[];

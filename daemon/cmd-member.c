@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "members.h"
+#include "rounds.h"
 #include "validate.h"
 
 enum { OPT_UNTIL = 256, OPT_YES, OPT_FORMAT };
@@ -230,6 +231,17 @@ member_resume(struct ct_cli *cli, int argc, char **argv)
     return EX_OK;
 }
 
+static void
+print_leave(const struct ct_rounds_leave *leave)
+{
+    if (leave->mail.groups == 0)
+        return;
+    printf("%zu group%s changed, %zu message%s queued (cancellations and updates; "
+           "coffeetrial outbox flush sends them)\n",
+           leave->mail.groups, leave->mail.groups == 1 ? "" : "s", leave->mail.messages,
+           leave->mail.messages == 1 ? "" : "s");
+}
+
 static int
 member_remove(struct ct_cli *cli, int argc, char **argv)
 {
@@ -237,16 +249,19 @@ member_remove(struct ct_cli *cli, int argc, char **argv)
     const char *email;
     struct ct_store *store;
     struct ct_error err;
+    struct ct_rounds_leave leave;
     bool changed;
 
     if (no_options(self, argc, argv) != EX_OK || (email = one_email(self, argc, argv)) == NULL)
         return EX_USAGE;
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
+    ct_rounds_leave_init(&leave, cli->config);
     ct_error_clear(&err);
-    if (ct_members_remove(store, email, &changed, &err) != CT_OK)
+    if (ct_members_remove(store, email, &leave.hook, &changed, &err) != CT_OK)
         return ct_cli_fail(&err);
     printf(changed ? "removed %s: marked left, history kept\n" : "%s has already left\n", email);
+    print_leave(&leave);
     return EX_OK;
 }
 
@@ -261,6 +276,7 @@ member_erase(struct ct_cli *cli, int argc, char **argv)
     const char *email;
     struct ct_store *store;
     struct ct_error err;
+    struct ct_rounds_leave leave;
     bool yes = false;
     int ch;
 
@@ -277,10 +293,12 @@ member_erase(struct ct_cli *cli, int argc, char **argv)
     }
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
+    ct_rounds_leave_init(&leave, cli->config);
     ct_error_clear(&err);
-    if (ct_members_erase(store, email, &err) != CT_OK)
+    if (ct_members_erase(store, email, &leave.hook, &err) != CT_OK)
         return ct_cli_fail(&err);
     printf("erased %s: personal data removed, anonymous history kept\n", email);
+    print_leave(&leave);
     return EX_OK;
 }
 

@@ -12,6 +12,7 @@
 #include "fetch.h"
 #include "members.h"
 #include "roster.h"
+#include "rounds.h"
 #include "util.h"
 
 enum { OPT_DRY_RUN = 256, OPT_MERGE, OPT_FORMAT, OPT_STATUS };
@@ -56,6 +57,7 @@ roster_import(struct ct_cli *cli, int argc, char **argv)
     struct ct_sync_options opts = {0};
     struct ct_sync_result *result = NULL;
     struct ct_roster *roster = NULL;
+    struct ct_rounds_leave leave;
     struct ct_config *cfg;
     struct ct_store *store;
     struct ct_diags diags;
@@ -123,6 +125,9 @@ roster_import(struct ct_cli *cli, int argc, char **argv)
         rc = cli->failed_exit;
         goto out;
     }
+    /* Members the file no longer lists leave their meetings still to come. */
+    ct_rounds_leave_init(&leave, cfg);
+    opts.hook = &leave.hook;
     st = ct_members_sync(store, roster, &opts, &result, &err);
     if (st != CT_OK) {
         rc = ct_cli_fail(&err);
@@ -140,6 +145,11 @@ roster_import(struct ct_cli *cli, int argc, char **argv)
                opts.merge ? "merged" : "imported", opts.source, result->rows,
                result->rows == 1 ? "" : "s", result->added, result->updated, result->left,
                result->unchanged);
+        if (leave.mail.groups > 0)
+            printf("%zu group%s of members who left changed, %zu message%s queued "
+                   "(cancellations and updates; coffeetrial outbox flush sends them)\n",
+                   leave.mail.groups, leave.mail.groups == 1 ? "" : "s", leave.mail.messages,
+                   leave.mail.messages == 1 ? "" : "s");
     }
 out:
     ct_sync_result_free(result);

@@ -17,6 +17,7 @@ static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_roster,
     ct_cmds_member,
     ct_cmds_exclude,
+    ct_cmds_round,
     ct_cmds_outbox,
     ct_cmds_outcome,
     ct_cmds_outcome_record,

@@ -687,6 +687,17 @@ plan_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
 }
 
 /* Write what plan_changes() decided. Runs inside the transaction. */
+/* The caller's hook for a member this import makes left, if any. */
+static enum ct_status
+leaving(struct sync *s, int64_t id, struct ct_error *err)
+{
+    const struct ct_member_hook *hook = s->opts->hook;
+
+    if (hook == NULL || hook->leaving == NULL)
+        return CT_OK;
+    return hook->leaving(hook->arg, s->store, id, false, err);
+}
+
 static enum ct_status
 apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
 {
@@ -756,6 +767,9 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
             continue;
         }
         k = &s->known[node];
+        if (s->entry_status_changes[i] && e->status == CT_MEMBER_LEFT &&
+            strcmp(k->status, "left") != 0 && (st = leaving(s, k->id, err)) != CT_OK)
+            goto out;
         if (s->entry_fields[i] & ~(unsigned)CT_FIELD_TIES) {
             stmt = update;
             sqlite3_bind_text(stmt, 1, e->email, -1, SQLITE_STATIC);
@@ -787,6 +801,8 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
             if (k->entry != SIZE_MAX)
                 continue;
             if (strcmp(k->status, "left") != 0) {
+                if ((st = leaving(s, k->id, err)) != CT_OK)
+                    goto out;
                 sqlite3_bind_int64(leave, 1, now);
                 sqlite3_bind_int64(leave, 2, k->id);
                 if ((st = step_done(s->store, leave, "mark member left", err)) != CT_OK)
@@ -1310,10 +1326,13 @@ out:
     return st;
 }
 
-/* Set a member's status to to (clearing any pause date); *changed false if already so. */
+/*
+ * Set a member's status to to (clearing any pause date); *changed false if
+ * already so. hook, if any, runs first in the same transaction.
+ */
 static enum ct_status
-change_status(struct ct_store *store, const char *email, const char *to, bool *changed,
-              struct ct_error *err)
+change_status(struct ct_store *store, const char *email, const char *to,
+              const struct ct_member_hook *hook, bool *changed, struct ct_error *err)
 {
     const char *status = NULL;
     enum ct_status st;
@@ -1330,6 +1349,8 @@ change_status(struct ct_store *store, const char *email, const char *to, bool *c
         ct_store_rollback(store);
         return CT_OK;
     }
+    if (hook && hook->leaving && (st = hook->leaving(hook->arg, store, id, false, err)) != CT_OK)
+        goto out;
     st = update_member(store,
                        "UPDATE members SET status = ?3, paused_until = NULL, updated_at = ?2"
                        " WHERE id = ?1",
@@ -1347,13 +1368,14 @@ out:
 enum ct_status
 ct_members_resume(struct ct_store *store, const char *email, bool *changed, struct ct_error *err)
 {
-    return change_status(store, email, "active", changed, err);
+    return change_status(store, email, "active", NULL, changed, err);
 }
 
 enum ct_status
-ct_members_remove(struct ct_store *store, const char *email, bool *changed, struct ct_error *err)
+ct_members_remove(struct ct_store *store, const char *email, const struct ct_member_hook *hook,
+                  bool *changed, struct ct_error *err)
 {
-    return change_status(store, email, "left", changed, err);
+    return change_status(store, email, "left", hook, changed, err);
 }
 
 enum ct_status
@@ -1441,7 +1463,8 @@ static const char *const erase_sql[] = {
 /* clang-format on */
 
 enum ct_status
-ct_members_erase(struct ct_store *store, const char *email, struct ct_error *err)
+ct_members_erase(struct ct_store *store, const char *email, const struct ct_member_hook *hook,
+                 struct ct_error *err)
 {
     sqlite3 *db = ct_store_db(store);
     sqlite3_stmt *stmt = NULL;
@@ -1482,6 +1505,9 @@ ct_members_erase(struct ct_store *store, const char *email, struct ct_error *err
     }
     sqlite3_finalize(stmt);
     stmt = NULL;
+    /* While the address is still there: what the partners must be told is queued first. */
+    if (hook && hook->leaving && (st = hook->leaving(hook->arg, store, id, true, err)) != CT_OK)
+        goto out;
     for (i = 0; i < CT_ARRAY_LEN(erase_sql); i++) {
         st = prepare(store, erase_sql[i], &stmt, err);
         if (st != CT_OK)

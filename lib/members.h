@@ -77,10 +77,25 @@ struct ct_member_change {
     long line;       /* roster line, 0 for CT_CHANGE_LEAVE */
 };
 
+/*
+ * What else changes when a member leaves: called by ct_members_remove(),
+ * ct_members_erase() and ct_members_sync() (for each member an import
+ * makes left) inside their transaction, before the member's record changes, so that, say, their sent
+ * invitations are cancelled in the same transaction (lib/rounds:
+ * ct_rounds_member_leave). A failure rolls the whole removal back.
+ */
+struct ct_member_hook {
+    enum ct_status (*leaving)(void *arg, struct ct_store *store, int64_t member_id, bool erasing,
+                              struct ct_error *err);
+    void *arg;
+};
+
 struct ct_sync_options {
     const char *source; /* file or URL, recorded in the import history */
     bool merge;         /* add and update only; never mark anyone left */
     bool dry_run;       /* compute the changes, write nothing */
+    /* Called for each member the import makes left (not in a dry run); may be NULL. */
+    const struct ct_member_hook *hook;
 };
 
 struct ct_sync_result {
@@ -172,9 +187,11 @@ enum ct_status ct_members_resume(struct ct_store *store, const char *email, bool
 /*
  * Mark a member left: no further rounds, history kept. Survives re-imports
  * of a roster that still lists them until the roster's status for them
- * changes. OUT: *changed is false if they had already left.
+ * changes. hook (may be NULL) runs first, in the same transaction.
+ * OUT: *changed is false if they had already left (and hook did not run).
  */
-enum ct_status ct_members_remove(struct ct_store *store, const char *email, bool *changed,
+enum ct_status ct_members_remove(struct ct_store *store, const char *email,
+                                 const struct ct_member_hook *hook, bool *changed,
                                  struct ct_error *err);
 
 /*
@@ -186,11 +203,13 @@ enum ct_status ct_members_remove(struct ct_store *store, const char *email, bool
  * replaced by "[erased]"); in the other members' messages and outcome
  * notes of their groups, their address and name are replaced by
  * "[erased]". Kept: the row's id, organisation and group memberships, so
- * anonymous counts per round and organisation still add up. SQLite's
+ * anonymous counts per round and organisation still add up. hook (may be
+ * NULL) runs first, in the same transaction, with erasing set. SQLite's
  * secure_delete is on for the transaction and the WAL is checkpointed
  * afterwards, so the old values do not linger in free pages.
  */
-enum ct_status ct_members_erase(struct ct_store *store, const char *email, struct ct_error *err);
+enum ct_status ct_members_erase(struct ct_store *store, const char *email,
+                                const struct ct_member_hook *hook, struct ct_error *err);
 
 /*
  * Paused members whose pause date is on or before today (days since

@@ -1,7 +1,8 @@
 #!/bin/sh
 # quickstart.sh: install what is missing, build, and run coffeetrial on its
-# built-in defaults with the bundled example roster: the database and the
-# spool live in ./demo, nothing is mailed.
+# built-in defaults with the bundled example roster: import it, plan a
+# round, send it and deliver the invitations to the spool. The database and
+# the spool live in ./demo; nothing is mailed.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -13,6 +14,7 @@ ct="$top/build/daemon/coffeetrial"
 mkdir -p demo
 cd demo
 rm -f coffeetrial.db coffeetrial.db-wal coffeetrial.db-shm
+rm -rf spool
 # No -c and no /etc/coffeetrial/coffeetrial.ini: the built-in defaults apply
 # (SQLite file ./coffeetrial.db, spool transport into ./spool).
 unset COFFEETRIAL_CONFIG
@@ -26,4 +28,19 @@ echo
 echo "== the network"
 "$ct" roster list
 echo
+echo "== planning today's round (the organiser reviews it before it goes out)"
+"$ct" round plan >plan.txt
+cat plan.txt
+round=$(sed -n '1s/^round \([0-9][0-9]*\) for .*/\1/p' plan.txt)
+rm -f plan.txt
+[ -n "$round" ] || { echo "quickstart.sh: no round was planned" >&2; exit 1; }
+echo
+echo "== sending round $round: its invitations are queued in the outbox"
+"$ct" round send "$round"
+echo
+echo "== delivering the outbox (the spool transport writes files; nothing is mailed)"
+"$ct" outbox flush
+echo
 echo "Done. The database is $top/demo/coffeetrial.db."
+echo "The invitations are in $top/demo/spool/: one .eml file per member, a"
+echo "calendar invitation any mail client opens (try: ls demo/spool | head)."

@@ -161,7 +161,7 @@ roster_free(struct ct_roster *r)
 static struct ct_sync_result *
 do_sync(struct fixture *f, struct ct_roster *r, bool merge, bool dry_run)
 {
-    struct ct_sync_options opts = {"roster.csv", merge, dry_run};
+    struct ct_sync_options opts = {"roster.csv", merge, dry_run, NULL};
     struct ct_sync_result *res = NULL;
     struct ct_error err;
 
@@ -527,7 +527,7 @@ test_sync_status_rules(void **state)
     ct_error_clear(&err);
     /* A CLI pause and a CLI removal survive re-importing the same file. */
     assert_int_equal(ct_members_pause(f->store, "ana@a.org", "2026-04-01", today(), &err), CT_OK);
-    assert_int_equal(ct_members_remove(f->store, "bo@b.org", &changed, &err), CT_OK);
+    assert_int_equal(ct_members_remove(f->store, "bo@b.org", NULL, &changed, &err), CT_OK);
     assert_true(changed);
     res = do_sync(f, r, false, false);
     assert_int_equal(res->unchanged, 3);
@@ -618,7 +618,7 @@ test_sync_refuses_bad_input(void **state)
 {
     struct fixture *f = *state;
     struct ct_roster *r = three_members(), *empty = roster_new();
-    struct ct_sync_options opts = {"r.csv", false, false};
+    struct ct_sync_options opts = {"r.csv", false, false, NULL};
     struct ct_sync_result *res = NULL;
     struct ct_error err;
 
@@ -699,18 +699,18 @@ test_pause_resume(void **state)
     assert_query_text(f, STATUS_OF, "cy@c.org", "paused");
 
     /* Removed members cannot be paused, but can be resumed. */
-    assert_int_equal(ct_members_remove(f->store, "bo@b.org", &changed, &err), CT_OK);
+    assert_int_equal(ct_members_remove(f->store, "bo@b.org", NULL, &changed, &err), CT_OK);
     assert_true(changed);
     assert_query_text(f,
                       "SELECT status || coalesce(paused_until, '') FROM members WHERE email = ?1",
                       "bo@b.org", "left");
-    assert_int_equal(ct_members_remove(f->store, "bo@b.org", &changed, &err), CT_OK);
+    assert_int_equal(ct_members_remove(f->store, "bo@b.org", NULL, &changed, &err), CT_OK);
     assert_false(changed);
     assert_int_equal(ct_members_pause(f->store, "bo@b.org", NULL, today(), &err), CT_ESTATE);
     assert_non_null(strstr(err.message, "bo@b.org"));
     assert_int_equal(ct_members_resume(f->store, "bo@b.org", &changed, &err), CT_OK);
     assert_query_text(f, STATUS_OF, "bo@b.org", "active");
-    assert_int_equal(ct_members_remove(f->store, "zed@z.org", &changed, &err), CT_ENOTFOUND);
+    assert_int_equal(ct_members_remove(f->store, "zed@z.org", NULL, &changed, &err), CT_ENOTFOUND);
     assert_int_equal(ct_status_exit(CT_ENOTFOUND), 65);
     roster_free(r);
 }
@@ -801,7 +801,7 @@ test_erase(void **state)
     assert_true(count_everywhere(f, "ana@a.org") > 0);
     assert_true(count_everywhere(f, "Ana Alves") > 0);
 
-    assert_int_equal(ct_members_erase(f->store, "Ana@A.org", &err), CT_OK);
+    assert_int_equal(ct_members_erase(f->store, "Ana@A.org", NULL, &err), CT_OK);
     assert_int_equal(count_everywhere(f, "ana@a.org"), 0);
     assert_int_equal(count_everywhere(f, "Ana Alves"), 0);
     assert_int_equal(count_everywhere(f, "Cardiology"), 0);
@@ -829,7 +829,7 @@ test_erase(void **state)
 
     /* Gone for every command, and irreversible. */
     assert_int_equal(ct_members_find(f->store, "ana@a.org", &m, &err), CT_ENOTFOUND);
-    assert_int_equal(ct_members_erase(f->store, "ana@a.org", &err), CT_ENOTFOUND);
+    assert_int_equal(ct_members_erase(f->store, "ana@a.org", NULL, &err), CT_ENOTFOUND);
     /* Re-appearing in a roster is a new person. */
     res = do_sync(f, r, false, false);
     assert_int_equal(res->added, 1);

@@ -1,0 +1,233 @@
+/*
+ * rounds.h: the rounds of a network in the store. Planning one (the
+ * pairing engine run on the members, their history and the rules, a slot
+ * proposed for each group, everything written in one transaction), showing
+ * and listing them, sending one (every invitation queued in the outbox in
+ * the same transaction as the round is marked sent), cancelling one, and
+ * what happens to sent and planned groups when a member leaves.
+ *
+ * A round is 'planned', then 'sent', or 'cancelled' (by the organiser) or
+ * 'replaced' (planned again for the same date). See docs/rounds.md.
+ */
+#ifndef CT_ROUNDS_H
+#define CT_ROUNDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ct.h"
+#include "members.h"
+#include "store.h"
+
+/* Who planned a round: the organiser with the CLI, or coffeetriald on schedule. */
+enum ct_round_origin { CT_ROUND_CLI, CT_ROUND_DAEMON };
+
+/*
+ * The terms a group's score is the sum of, in the order of
+ * ct_round_group.terms: organisation, team, site, role, weak_tie, bridge,
+ * novelty, repeat, random (see docs/pairing.md for what each rewards).
+ */
+#define CT_ROUND_TERMS 9
+
+/* The JSON key of term i ("weak_tie"), or NULL past the last. */
+const char *ct_rounds_term_name(size_t i);
+
+/* The same for people ("weak tie"), or NULL past the last. */
+const char *ct_rounds_term_label(size_t i);
+
+/* A member as a round shows them. Strings are heap copies, NULL when unset or erased. */
+struct ct_round_person {
+    int64_t id;
+    char *email; /* NULL once erased */
+    char *name;
+    char *organisation;
+    char *team;
+    char *site;
+    char *role;
+    char *timezone; /* NULL: the network's */
+    bool removed;   /* left the group after it was sent */
+};
+
+struct ct_round_group {
+    int64_t id;     /* 0 in a dry run */
+    char *uid;      /* the calendar UID */
+    int sequence;   /* 0 until the group changes after it was sent */
+    char state[12]; /* "planned", "sent" or "cancelled" */
+    struct ct_round_person members[3];
+    size_t member_count; /* 2 or 3, removed members included */
+    double score;
+    double terms[CT_ROUND_TERMS]; /* the score by rule; they add up to score */
+    char **reasons;               /* why they were grouped, plain words */
+    size_t reason_count;
+    int64_t slot_start; /* Unix seconds UTC; 0 if none */
+    int slot_minutes;
+};
+
+/* An eligible member the round could not group, or who sits out. */
+struct ct_round_unpaired {
+    struct ct_round_person member;
+    char *reason; /* one line */
+    bool sit_out; /* odd = sit_out: this member's turn */
+};
+
+struct ct_round {
+    int64_t id; /* 0 in a dry run */
+    char date[11];
+    uint64_t seed;
+    char state[12];     /* "planned", "sent", "cancelled", "replaced" */
+    char origin[8];     /* "cli" or "daemon" */
+    int64_t send_after; /* daemon: when it is sent unless cancelled or replanned; 0: none */
+    int64_t created_at;
+    int64_t sent_at;      /* 0: not sent */
+    int64_t cancelled_at; /* 0: not cancelled */
+    struct ct_round_group *groups;
+    size_t group_count;
+    struct ct_round_unpaired *unpaired;
+    size_t unpaired_count;
+    /* Filled by ct_rounds_plan only: */
+    bool dry_run;
+    size_t eligible;      /* members due this round */
+    int64_t replaced;     /* the planned round of the same date this one replaced; 0: none */
+    int64_t window_start; /* the meeting window the slots were chosen in */
+    int64_t window_end;
+};
+
+void ct_round_free(struct ct_round *round);
+
+struct ct_round_plan_options {
+    const char *date; /* YYYY-MM-DD; NULL: today in the network's zone */
+    uint64_t seed;    /* 0: a random seed (from the system), stored with the round */
+    enum ct_round_origin origin;
+    int64_t send_after; /* when the round will be sent (daemon); 0: unknown */
+    bool dry_run;       /* compute and return the plan, write nothing */
+};
+
+/*
+ * Plan the round for opts->date. Paused members whose pause has ended are
+ * made active first (not in a dry run). The pairing engine groups the
+ * members who are eligible (active, not paused, due by their frequency)
+ * under the rules of cfg's [pairing], and each group gets a proposed slot
+ * inside the round's meeting window: it opens at opts->send_after, or, if
+ * that is 0, on the date at [schedule] time in the network's zone plus
+ * review_period, never before now; it lasts meeting_window. A group for
+ * which no slot exists is not kept: its members are listed as unpaired,
+ * with the reason.
+ *
+ * Unless opts->dry_run, the round, its groups and the unpaired are written
+ * in one transaction, and a round still 'planned' for the same date becomes
+ * 'replaced'. A date whose round was already sent is CT_ESTATE (cancel it
+ * first). A malformed date is CT_EUSAGE.
+ * OUT: *out, the plan (ids are 0 in a dry run), freed with ct_round_free().
+ */
+enum ct_status ct_rounds_plan(struct ct_store *store, const struct ct_config *cfg,
+                              const struct ct_round_plan_options *opts, struct ct_round **out,
+                              struct ct_error *err);
+
+/*
+ * Round id with its groups (members' names, e-mails, organisations; the
+ * score by rule and the reasons) and its unpaired members. CT_ENOTFOUND if
+ * there is no such round. OUT: *out, freed with ct_round_free().
+ */
+enum ct_status ct_rounds_load(struct ct_store *store, int64_t id, struct ct_round **out,
+                              struct ct_error *err);
+
+/* One line of `round list`. */
+struct ct_round_summary {
+    int64_t id;
+    char date[11];
+    uint64_t seed;
+    char state[12];
+    char origin[8];
+    size_t groups;   /* groups planned (cancelled ones too) */
+    size_t trios;    /* of which trios */
+    size_t members;  /* members in them, removed ones too */
+    size_t unpaired; /* sit-outs included */
+    int64_t send_after;
+    int64_t created_at;
+    int64_t sent_at;
+    int64_t cancelled_at;
+};
+
+struct ct_round_list {
+    struct ct_round_summary *items; /* newest date first */
+    size_t count;
+};
+
+/* Every round, newest date first. OUT: *out, freed with ct_round_list_free(). */
+enum ct_status ct_rounds_list(struct ct_store *store, struct ct_round_list **out,
+                              struct ct_error *err);
+void ct_round_list_free(struct ct_round_list *list);
+
+/* What a send, cancel or a member leaving queued. */
+struct ct_round_mail {
+    size_t groups;    /* groups invited, cancelled or updated */
+    size_t messages;  /* messages queued in the outbox */
+    size_t dropped;   /* members dropped from planned groups (they left) */
+    size_t reslotted; /* groups whose planned slot had passed and got a new one */
+};
+
+/*
+ * Send planned round id: for every group, one METHOD:REQUEST message per
+ * member, queued in the outbox, and the groups and the round marked 'sent',
+ * all in one transaction (a failure anywhere leaves nothing queued and the
+ * round planned). Members who left or were erased since the plan are
+ * dropped from their groups first (a partner left alone becomes unpaired);
+ * a group whose slot has passed gets a new one in [now, now +
+ * meeting_window). CT_ENOTFOUND for an unknown round, CT_ESTATE if it is
+ * not planned. OUT: *out (may be NULL).
+ */
+enum ct_status ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id,
+                              struct ct_round_mail *out, struct ct_error *err);
+
+/*
+ * Mark planned round id and its groups sent, as ct_rounds_send() does, but
+ * without building or queuing any mail: for simulations (`coffeetrial
+ * simulate` in a temporary database). CT_ENOTFOUND, CT_ESTATE as there.
+ */
+enum ct_status ct_rounds_mark_sent(struct ct_store *store, int64_t id, struct ct_error *err);
+
+/*
+ * Cancel round id. A planned round is marked 'cancelled' and nothing is
+ * mailed. A sent round: every group still on gets a METHOD:CANCEL (same
+ * UID, SEQUENCE one higher) to each of its members, queued in the same
+ * transaction as the round and its groups are marked 'cancelled'.
+ * CT_ESTATE for a round already cancelled or replaced. OUT: *out (may be NULL).
+ */
+enum ct_status ct_rounds_cancel(struct ct_store *store, const struct ct_config *cfg, int64_t id,
+                                struct ct_round_mail *out, struct ct_error *err);
+
+/*
+ * A member leaves (removed, or erased when erasing): runs inside the
+ * caller's transaction when one is open, else in its own.
+ *  - Sent groups whose meeting is not over: in a pair, both get a CANCEL
+ *    and the group is cancelled; in a trio, the leaver gets a CANCEL
+ *    listing only them, and the two others an updated REQUEST without
+ *    them; SEQUENCE rises by one. The leaver is marked removed.
+ *  - Planned rounds: the member is taken out of their group; a partner
+ *    left alone becomes unpaired ("partner left").
+ * When erasing, nothing is sent to the member (their address is about to
+ * go), and what the others receive does not name them.
+ * OUT: *out (may be NULL): groups changed, messages queued.
+ */
+enum ct_status ct_rounds_member_leave(struct ct_store *store, const struct ct_config *cfg,
+                                      int64_t member_id, bool erasing, struct ct_round_mail *out,
+                                      struct ct_error *err);
+
+/*
+ * A member hook (members.h) that runs ct_rounds_member_leave() for every
+ * member that member remove, member erase or a roster import makes leave,
+ * adding up in mail what it did. ct_rounds_leave_init() points
+ * leave->hook at it; pass &leave->hook, and leave must outlive the call.
+ */
+struct ct_rounds_leave {
+    const struct ct_config *cfg;
+    struct ct_round_mail mail; /* summed over every member who left */
+    size_t members;            /* members whose groups changed */
+    struct ct_member_hook hook;
+};
+
+void ct_rounds_leave_init(struct ct_rounds_leave *leave, const struct ct_config *cfg);
+
+#endif

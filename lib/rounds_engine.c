@@ -1,0 +1,167 @@
+/*
+ * rounds_engine.c: the adapter between the rounds module and the pairing
+ * engine (lib/pairing.h): the store's snapshot in, groups with their score
+ * by rule and reasons out, and the unpaired with the rule that starves
+ * them. The one file of the module that knows the engine's types.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pairing.h"
+#include "rounds_impl.h"
+
+/* The engine's score terms in the order of ct_rounds_term_name(). */
+static void
+copy_terms(const struct ct_pairing_score *s, double *terms)
+{
+    terms[0] = s->organisation;
+    terms[1] = s->team;
+    terms[2] = s->site;
+    terms[3] = s->role;
+    terms[4] = s->weak_tie;
+    terms[5] = s->bridge;
+    terms[6] = s->novelty;
+    terms[7] = s->repeat;
+    terms[8] = s->random;
+}
+
+/* The engine's input, borrowing from the snapshot; freed by input_free. */
+struct engine_input {
+    struct ct_pairing_input in;
+    struct ct_pairing_member *members;
+    struct ct_pairing_pair *ties;
+    struct ct_pairing_pair *exclusions;
+    struct ct_pairing_meeting *history;
+    struct ct_pairing_zone *zones;
+};
+
+static void
+input_free(struct engine_input *e)
+{
+    free(e->members);
+    free(e->ties);
+    free(e->exclusions);
+    free(e->history);
+    free(e->zones);
+}
+
+static bool
+input_build(const struct rounds_snapshot *snap, struct engine_input *e)
+{
+    size_t i;
+
+    memset(e, 0, sizeof(*e));
+    e->members = calloc(snap->count + 1, sizeof(*e->members));
+    e->ties = calloc(snap->tie_count + 1, sizeof(*e->ties));
+    e->exclusions = calloc(snap->exclusion_count + 1, sizeof(*e->exclusions));
+    e->history = calloc(snap->history_count + 1, sizeof(*e->history));
+    e->zones = calloc(snap->zone_count + 1, sizeof(*e->zones));
+    if (!e->members || !e->ties || !e->exclusions || !e->history || !e->zones)
+        return false;
+    for (i = 0; i < snap->count; i++) {
+        const struct rounds_member *m = &snap->members[i];
+        struct ct_pairing_member *p = &e->members[i];
+
+        p->id = m->id;
+        /* Reasons name members: by name, which the organiser reads. */
+        p->label = m->name && *m->name ? m->name : m->email;
+        p->organisation = m->organisation_id;
+        p->team = m->team_id;
+        p->site = m->site_id;
+        p->role = m->role_id;
+        p->zone = m->zone;
+        p->active = m->status == 'a' || m->status == 'p';
+        p->paused = m->status == 'p';
+        p->paused_until = m->paused_until;
+        p->frequency = m->frequency;
+        p->rounds_since_grouped = m->rounds_since_grouped;
+        p->trios = m->trios;
+        p->sit_outs = m->sit_outs;
+        p->rounds_since_sit_out = m->rounds_since_sit_out;
+    }
+    for (i = 0; i < snap->tie_count; i++) {
+        e->ties[i].a = snap->ties[i].a;
+        e->ties[i].b = snap->ties[i].b;
+    }
+    for (i = 0; i < snap->exclusion_count; i++) {
+        e->exclusions[i].a = snap->exclusions[i].a;
+        e->exclusions[i].b = snap->exclusions[i].b;
+    }
+    for (i = 0; i < snap->history_count; i++) {
+        e->history[i].a = snap->history[i].a;
+        e->history[i].b = snap->history[i].b;
+        e->history[i].rounds_ago = snap->history[i].rounds_ago;
+    }
+    for (i = 0; i < snap->zone_count; i++) {
+        e->zones[i].hours = snap->zones[i].hours;
+        e->zones[i].count = snap->zones[i].count;
+    }
+    e->in.members = e->members;
+    e->in.member_count = snap->count;
+    e->in.ties = e->ties;
+    e->in.tie_count = snap->tie_count;
+    e->in.exclusions = e->exclusions;
+    e->in.exclusion_count = snap->exclusion_count;
+    e->in.history = e->history;
+    e->in.history_count = snap->history_count;
+    e->in.zones = e->zones;
+    e->in.zone_count = snap->zone_count;
+    e->in.today = snap->day;
+    return true;
+}
+
+enum ct_status
+rounds_engine_run(const struct rounds_snapshot *snap, const struct ct_config *cfg, uint64_t seed,
+                  struct rounds_outcome *out, struct ct_error *err)
+{
+    struct ct_pairing_result *res = NULL;
+    struct ct_pairing_params params;
+    struct engine_input e;
+    enum ct_status st;
+    size_t i, j;
+
+    memset(out, 0, sizeof(*out));
+    if (!input_build(snap, &e)) {
+        input_free(&e);
+        return rounds_nomem(err);
+    }
+    ct_pairing_params_from_config(&params, cfg, seed);
+    st = ct_pairing_run(&e.in, &params, &res, err);
+    input_free(&e);
+    if (st != CT_OK)
+        return ct_error_prefix(err, "pairing");
+
+    out->eligible = res->stats.eligible;
+    out->groups = calloc(res->group_count + 1, sizeof(*out->groups));
+    out->unpaired = calloc(res->unpaired_count + 1, sizeof(*out->unpaired));
+    if (out->groups == NULL || out->unpaired == NULL) {
+        ct_pairing_result_free(res);
+        rounds_outcome_clear(out);
+        return rounds_nomem(err);
+    }
+    /* The strings change hands: the engine's result gives up its reasons. */
+    for (i = 0; i < res->group_count; i++) {
+        struct ct_pairing_group *pg = &res->groups[i];
+        struct rounds_outcome_group *g = &out->groups[i];
+
+        for (j = 0; j < 3; j++)
+            g->members[j] = pg->members[j];
+        g->size = pg->size;
+        g->total = pg->score.total;
+        copy_terms(&pg->score, g->terms);
+        g->reasons = pg->reasons;
+        g->reason_count = pg->reason_count;
+        pg->reasons = NULL;
+        pg->reason_count = 0;
+    }
+    out->group_count = res->group_count;
+    for (i = 0; i < res->unpaired_count; i++) {
+        out->unpaired[i].member = res->unpaired[i].member;
+        out->unpaired[i].sit_out = res->unpaired[i].sit_out;
+        out->unpaired[i].reason = res->unpaired[i].reason;
+        res->unpaired[i].reason = NULL;
+    }
+    out->unpaired_count = res->unpaired_count;
+    ct_pairing_result_free(res);
+    return CT_OK;
+}

@@ -1,0 +1,148 @@
+/*
+ * rounds_impl.h: what the files of the rounds module share and nobody else
+ * uses: the snapshot of the store a round is planned from, the engine's
+ * answer in the module's terms, the explain JSON, and group loading.
+ */
+#ifndef CT_ROUNDS_IMPL_H
+#define CT_ROUNDS_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "ct.h"
+#include "rounds.h"
+#include "store.h"
+#include "util.h"
+#include "worktime.h"
+
+/* One member row as planning sees it (erased members too: they are history). */
+struct rounds_member {
+    int64_t id;
+    char *email; /* NULL once erased */
+    char *name;
+    char *organisation;
+    char *team;
+    char *site;
+    char *role;
+    char *timezone;       /* NULL: the network's */
+    char status;          /* 'a'ctive, 'p'aused, 'l'eft, 'e'rased */
+    int32_t paused_until; /* day number; 0: until resumed */
+    int frequency;        /* 1, 2, 3 */
+    /* Interned boundaries (0: unknown), and the index of the member's zone. */
+    uint32_t organisation_id, team_id, site_id, role_id;
+    uint32_t zone;
+    /* History, counted in sent rounds: 1 = the latest sent round, 0 = never. */
+    int rounds_since_grouped; /* grouped or sat out */
+    int rounds_since_sit_out;
+    int trios;
+    int sit_outs;
+};
+
+struct rounds_pair {
+    uint32_t a, b; /* member indices */
+};
+
+struct rounds_meeting {
+    uint32_t a, b;
+    uint32_t rounds_ago; /* >= 1 */
+};
+
+/* A zone's working intervals inside the meeting window. */
+struct rounds_zone {
+    char *name; /* IANA */
+    struct ct_interval *hours;
+    size_t count;
+};
+
+/* The store as of one moment, in the shape the engine takes. */
+struct rounds_snapshot {
+    struct rounds_member *members; /* ordered by id */
+    size_t count;
+    struct rounds_pair *ties;
+    size_t tie_count;
+    struct rounds_pair *exclusions;
+    size_t exclusion_count;
+    struct rounds_meeting *history;
+    size_t history_count;
+    struct rounds_zone *zones;
+    size_t zone_count;
+    int32_t day; /* the round's date, days since 1970-01-01 */
+};
+
+/* The index of member id in the snapshot, or -1. */
+long rounds_snapshot_find(const struct rounds_snapshot *snap, int64_t id);
+
+/* One group the engine formed. */
+struct rounds_outcome_group {
+    uint32_t members[3]; /* snapshot indices */
+    unsigned size;       /* 2 or 3 */
+    double total;
+    double terms[CT_ROUND_TERMS];
+    char **reasons;
+    size_t reason_count;
+};
+
+struct rounds_outcome_unpaired {
+    uint32_t member;
+    bool sit_out;
+    char *reason;
+};
+
+struct rounds_outcome {
+    struct rounds_outcome_group *groups;
+    size_t group_count;
+    struct rounds_outcome_unpaired *unpaired;
+    size_t unpaired_count;
+    size_t eligible;
+};
+
+void rounds_outcome_clear(struct rounds_outcome *out);
+
+/*
+ * Run the pairing engine on snap under cfg's [pairing] rules with seed
+ * (rounds_engine.c, the one place that knows the engine's types).
+ * OUT: *out, cleared first; rounds_outcome_clear() frees it.
+ */
+enum ct_status rounds_engine_run(const struct rounds_snapshot *snap, const struct ct_config *cfg,
+                                 uint64_t seed, struct rounds_outcome *out, struct ct_error *err);
+
+/*
+ * The explain JSON stored with a group:
+ * {"score":S,"terms":{"organisation":X,...},"reasons":["...",...]}.
+ * rounds_explain_write appends it to b; rounds_explain_read fills the
+ * score, terms and reasons of g from it (unknown keys are skipped; text
+ * that is not this shape is CT_EDATA).
+ */
+void rounds_explain_write(struct ct_buf *b, double score, const double *terms, char *const *reasons,
+                          size_t reason_count);
+enum ct_status rounds_explain_read(const char *json, struct ct_round_group *g,
+                                   struct ct_error *err);
+
+/*
+ * Load the groups chosen by `where` (an SQL condition on the groups table
+ * aliased g, with ?1 bound to param), ordered by id, each with its members
+ * (removed ones too) and explain. OUT: *groups, *count; free each with
+ * rounds_group_clear() and the array with free().
+ */
+enum ct_status rounds_load_groups(struct ct_store *store, const char *where, int64_t param,
+                                  struct ct_round_group **groups, size_t *count,
+                                  struct ct_error *err);
+void rounds_group_clear(struct ct_round_group *g);
+void rounds_person_clear(struct ct_round_person *p);
+
+/* The member's details as a round shows them. OUT: *p (cleared first). */
+enum ct_status rounds_load_person(struct ct_store *store, int64_t member_id,
+                                  struct ct_round_person *p, struct ct_error *err);
+
+/* The meeting window that opens at start: [max(start, now), that + meeting_window). */
+void rounds_window(const struct ct_config *cfg, int64_t start, int64_t now, int64_t *from,
+                   int64_t *to);
+
+/* cfg's working hours as a struct ct_worktime. */
+void rounds_worktime(const struct ct_config *cfg, struct ct_worktime *wt);
+
+enum ct_status rounds_nomem(struct ct_error *err);
+
+#endif

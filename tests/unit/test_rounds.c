@@ -1,0 +1,1119 @@
+/*
+ * test_rounds.c: rounds in a temporary store: a plan writes what the
+ * engine returned (and a dry run nothing), a replan replaces, a sent date
+ * is refused; send queues exactly one message per member in one
+ * transaction (a failure injected mid-send leaves nothing queued); cancel
+ * of planned and sent rounds; members leaving pairs and trios, sent and
+ * planned, removed and erased; eligibility by frequency over rounds;
+ * history; the same seed gives the same groups.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+#include "config.h"
+#include "ct.h"
+#include "invite.h"
+#include "members.h"
+#include "roster.h"
+#include "rounds.h"
+#include "store.h"
+#include "util.h"
+
+/* Monday 2026-03-02T12:00:00Z */
+#define NOW 1772452800
+#define DAY 86400
+
+struct fixture {
+    char dir[64];
+    char *path;
+    struct ct_store *store;
+    struct ct_config *cfg;
+};
+
+static int
+setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct ct_error err;
+
+    assert_non_null(f);
+    strcpy(f->dir, "/tmp/ct-test-rounds-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    f->path = ct_asprintf("%s/ct.db", f->dir);
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &f->store, &err), CT_OK);
+    f->cfg = ct_config_new_defaults();
+    assert_non_null(f->cfg);
+    ct_clock_set(NOW);
+    *state = f;
+    return 0;
+}
+
+static int
+teardown(void **state)
+{
+    struct fixture *f = *state;
+    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
+    size_t i;
+
+    ct_store_close(f->store);
+    ct_config_free(f->cfg);
+    for (i = 0; i < CT_ARRAY_LEN(suffixes); i++) {
+        char *p = ct_asprintf("%s%s", f->path, suffixes[i]);
+        unlink(p);
+        free(p);
+    }
+    rmdir(f->dir);
+    free(f->path);
+    free(f);
+    ct_clock_set(0);
+    return 0;
+}
+
+/* ---- helpers -------------------------------------------------------------- */
+
+#define HEADER "email,name,organisation,team,role,timezone,status,frequency,ties\n"
+
+static void
+import(struct fixture *f, const char *csv)
+{
+    struct ct_sync_options opts = {"roster.csv", false, false, NULL};
+    struct ct_sync_result *res = NULL;
+    struct ct_roster *roster = NULL;
+    struct ct_diags diags;
+    struct ct_error err;
+
+    ct_diags_init(&diags);
+    if (ct_roster_parse("roster.csv", csv, strlen(csv), &roster, &diags) != CT_OK)
+        fail_msg("roster: %s", diags.count ? diags.items[0].message : "?");
+    ct_error_clear(&err);
+    if (ct_members_sync(f->store, roster, &opts, &res, &err) != CT_OK)
+        fail_msg("sync: %s", err.message);
+    ct_sync_result_free(res);
+    ct_roster_free(roster);
+    ct_diags_free(&diags);
+}
+
+/* n members a0@o0.org ... each in their own organisation. */
+static void
+import_many(struct fixture *f, int n, const char *extra_rows)
+{
+    struct ct_buf b;
+    int i;
+
+    ct_buf_init(&b);
+    ct_buf_puts(&b, HEADER);
+    for (i = 0; i < n; i++)
+        ct_buf_printf(&b, "m%d@o%d.org,Member %d,Org %d,Team %d,Role %d,,,,\n", i, i, i, i, i % 3,
+                      i % 4);
+    if (extra_rows)
+        ct_buf_puts(&b, extra_rows);
+    assert_false(b.failed);
+    import(f, b.data);
+    ct_buf_free(&b);
+}
+
+static long long
+query_int(struct fixture *f, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    long long v;
+
+    if (sqlite3_prepare_v2(ct_store_db(f->store), sql, -1, &stmt, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(ct_store_db(f->store)));
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+static char *
+query_text(struct fixture *f, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    char *v;
+
+    if (sqlite3_prepare_v2(ct_store_db(f->store), sql, -1, &stmt, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(ct_store_db(f->store)));
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    v = strdup(sqlite3_column_text(stmt, 0) ? (const char *)sqlite3_column_text(stmt, 0) : "");
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+static void
+exec(struct fixture *f, const char *sql)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(ct_store_db(f->store), sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("%s: %s", sql, msg);
+}
+
+/* Everything rounds, groups, members and the outbox hold, as one string. */
+static char *
+dump(struct fixture *f)
+{
+    return query_text(
+        f, "SELECT (SELECT count(*) || ':' || coalesce(group_concat(id || state), '') FROM rounds)"
+           " || '#' || (SELECT count(*) || ':' || coalesce(group_concat(id || state || sequence),"
+           " '') FROM groups)"
+           " || '#' || (SELECT count(*) || ':' || coalesce(sum(removed), 0) FROM group_members)"
+           " || '#' || (SELECT count(*) FROM unpaired) || '#' || (SELECT count(*) FROM outbox)"
+           " || '#' || (SELECT group_concat(status || coalesce(paused_until, '') || updated_at)"
+           " FROM members)");
+}
+
+static struct ct_round *
+plan(struct fixture *f, const char *date, uint64_t seed, bool dry_run)
+{
+    struct ct_round_plan_options opts = {date, seed, CT_ROUND_CLI, 0, dry_run};
+    struct ct_round *round = NULL;
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    if (ct_rounds_plan(f->store, f->cfg, &opts, &round, &err) != CT_OK)
+        fail_msg("plan %s: %s", date ? date : "today", err.message);
+    assert_non_null(round);
+    return round;
+}
+
+static int64_t
+plan_id(struct fixture *f, const char *date, uint64_t seed)
+{
+    struct ct_round *r = plan(f, date, seed, false);
+    int64_t id = r->id;
+
+    ct_round_free(r);
+    return id;
+}
+
+static void
+send(struct fixture *f, int64_t id, struct ct_round_mail *mail)
+{
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    if (ct_rounds_send(f->store, f->cfg, id, mail, &err) != CT_OK)
+        fail_msg("send %lld: %s", (long long)id, err.message);
+}
+
+static struct ct_round *
+load(struct fixture *f, int64_t id)
+{
+    struct ct_round *r = NULL;
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    if (ct_rounds_load(f->store, id, &r, &err) != CT_OK)
+        fail_msg("load %lld: %s", (long long)id, err.message);
+    return r;
+}
+
+/* The calendar of outbox row id with folded lines joined. */
+static char *
+outbox_ics(struct fixture *f, long long id)
+{
+    char *sql = ct_asprintf("SELECT ics FROM outbox WHERE id = %lld", id);
+    char *ics = query_text(f, sql), *r = ics, *w = ics;
+
+    free(sql);
+    while (*r) {
+        if (r[0] == '\r' && r[1] == '\n' && r[2] == ' ') {
+            r += 3;
+            continue;
+        }
+        *w++ = *r++;
+    }
+    *w = '\0';
+    return ics;
+}
+
+/* Sorted member ids of each group, "1-4,2-3,...", sorted: the groups as sets. */
+static char *
+groups_key(const struct ct_round *r)
+{
+    char **keys = calloc(r->group_count + 1, sizeof(*keys));
+    struct ct_buf b;
+    size_t i, j;
+
+    ct_buf_init(&b);
+    ct_buf_puts(&b, "");
+    for (i = 0; i < r->group_count; i++) {
+        const struct ct_round_group *g = &r->groups[i];
+        keys[i] = g->member_count == 3
+                      ? ct_asprintf("%lld-%lld-%lld", (long long)g->members[0].id,
+                                    (long long)g->members[1].id, (long long)g->members[2].id)
+                      : ct_asprintf("%lld-%lld", (long long)g->members[0].id,
+                                    (long long)g->members[1].id);
+    }
+    for (i = 0; i < r->group_count; i++)
+        for (j = i + 1; j < r->group_count; j++)
+            if (strcmp(keys[j], keys[i]) < 0) {
+                char *t = keys[i];
+                keys[i] = keys[j];
+                keys[j] = t;
+            }
+    for (i = 0; i < r->group_count; i++) {
+        ct_buf_printf(&b, "%s%s", i ? "," : "", keys[i]);
+        free(keys[i]);
+    }
+    free(keys);
+    return ct_buf_steal(&b);
+}
+
+static bool
+round_has(const struct ct_round *r, const char *email)
+{
+    size_t i, j;
+
+    for (i = 0; i < r->group_count; i++)
+        for (j = 0; j < r->groups[i].member_count; j++)
+            if (r->groups[i].members[j].email && strcmp(r->groups[i].members[j].email, email) == 0)
+                return true;
+    for (i = 0; i < r->unpaired_count; i++)
+        if (r->unpaired[i].member.email && strcmp(r->unpaired[i].member.email, email) == 0)
+            return true;
+    return false;
+}
+
+/* ---- plan ------------------------------------------------------------------ */
+
+static void
+test_plan_writes_the_groups(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round *r, *back;
+    size_t i, j, members = 0;
+    char *uid;
+
+    import_many(f, 7, NULL);
+    r = plan(f, "2026-03-02", 1234, false);
+    assert_true(r->id > 0);
+    assert_string_equal(r->date, "2026-03-02");
+    assert_int_equal(r->seed, 1234);
+    assert_string_equal(r->state, "planned");
+    assert_int_equal(r->eligible, 7);
+    /* Seven members: two pairs and a trio (odd = trio), nobody left out. */
+    assert_int_equal(r->group_count, 3);
+    assert_int_equal(r->unpaired_count, 0);
+    /* The meeting window opens after the review period: 09:00 + 2 days. */
+    assert_int_equal(r->window_start, NOW - 3 * 3600 + 2 * DAY);
+    assert_int_equal(r->window_end, r->window_start + 14 * DAY);
+
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds"), 1);
+    assert_int_equal(query_int(f, "SELECT seed FROM rounds"), 1234);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE origin = 'cli'"
+                                  " AND state = 'planned' AND send_after IS NULL"),
+                     1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups"), 3);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members"), 7);
+
+    back = load(f, r->id);
+    assert_int_equal(back->group_count, r->group_count);
+    for (i = 0; i < r->group_count; i++) {
+        const struct ct_round_group *g = &r->groups[i], *h = &back->groups[i];
+        double sum = 0;
+
+        assert_int_equal(g->id, h->id);
+        assert_string_equal(g->uid, h->uid);
+        uid = ct_invite_uid(f->cfg->network.name, "2026-03-02", g->id,
+                            f->cfg->network.organiser_email);
+        assert_string_equal(g->uid, uid);
+        free(uid);
+        assert_int_equal(g->member_count, h->member_count);
+        for (j = 0; j < g->member_count; j++)
+            assert_int_equal(g->members[j].id, h->members[j].id);
+        members += g->member_count;
+        /* The explanation comes back as written: terms, total and reasons. */
+        for (j = 0; j < CT_ROUND_TERMS; j++) {
+            assert_true(g->terms[j] - h->terms[j] < 1e-9 && h->terms[j] - g->terms[j] < 1e-9);
+            sum += h->terms[j];
+        }
+        assert_true(sum - h->score < 1e-6 && h->score - sum < 1e-6);
+        assert_int_equal(g->reason_count, h->reason_count);
+        assert_true(h->reason_count > 0);
+        for (j = 0; j < g->reason_count; j++)
+            assert_string_equal(g->reasons[j], h->reasons[j]);
+        /* A slot inside the window, on the half hour, 09:00-17:00 London (UTC in March). */
+        assert_int_equal(h->slot_start, g->slot_start);
+        assert_int_equal(h->slot_minutes, 30);
+        assert_true(h->slot_start >= r->window_start && h->slot_start < r->window_end);
+        assert_int_equal(h->slot_start % 1800, 0);
+        assert_true(h->slot_start % DAY >= 9 * 3600 && h->slot_start % DAY <= 16 * 3600 + 1800);
+        assert_string_equal(h->state, "planned");
+        assert_int_equal(h->sequence, 0);
+    }
+    assert_int_equal(members, 7);
+    ct_round_free(r);
+    ct_round_free(back);
+}
+
+static void
+test_dry_run_writes_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round *r, *wet;
+    char *before, *after;
+
+    import_many(f, 6, "p@p.org,Paused,Org P,,,,paused,,\n");
+    /* A pause that ended yesterday: a dry run counts the member in, but changes nothing. */
+    exec(f, "UPDATE members SET paused_until = '2026-03-01' WHERE email = 'p@p.org'");
+    before = dump(f);
+    r = plan(f, "2026-03-02", 99, true);
+    after = dump(f);
+    assert_string_equal(before, after);
+    assert_true(r->dry_run);
+    assert_int_equal(r->id, 0);
+    assert_int_equal(r->eligible, 7);
+    assert_int_equal(r->groups[0].id, 0);
+    assert_non_null(r->groups[0].uid);
+
+    /* The real plan makes the same groups from the same seed, and ends the pause. */
+    wet = plan(f, "2026-03-02", 99, false);
+    {
+        char *a = groups_key(r), *b = groups_key(wet);
+        assert_string_equal(a, b);
+        free(a);
+        free(b);
+    }
+    assert_int_equal(query_int(f, "SELECT count(*) FROM members WHERE status = 'paused'"), 0);
+    ct_round_free(r);
+    ct_round_free(wet);
+    free(before);
+    free(after);
+}
+
+static void
+test_replan_replaces(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round *second;
+    int64_t first;
+
+    import_many(f, 6, NULL);
+    first = plan_id(f, "2026-03-02", 1);
+    second = plan(f, "2026-03-02", 2, false);
+    assert_int_equal(second->replaced, first);
+    assert_true(second->id > first);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'replaced'"), 1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'planned'"), 1);
+    /* The replaced round's groups will never be sent. */
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups g JOIN rounds r"
+                                  " ON r.id = g.round_id WHERE r.state = 'replaced'"
+                                  " AND g.state <> 'cancelled'"),
+                     0);
+    /* Another date is another round. */
+    ct_round_free(plan(f, "2026-04-06", 3, false));
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'planned'"), 2);
+    ct_round_free(second);
+}
+
+static void
+test_plan_refuses_a_sent_date(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_plan_options opts = {"2026-03-02", 5, CT_ROUND_CLI, 0, false};
+    struct ct_round *r = NULL;
+    struct ct_error err;
+    int64_t id;
+
+    import_many(f, 4, NULL);
+    id = plan_id(f, "2026-03-02", 5);
+    send(f, id, NULL);
+    ct_error_clear(&err);
+    assert_int_equal(ct_rounds_plan(f->store, f->cfg, &opts, &r, &err), CT_ESTATE);
+    assert_null(r);
+    assert_non_null(strstr(err.message, "already sent"));
+    assert_non_null(strstr(err.message, "round cancel"));
+    /* Nothing changed, and the transaction is closed. */
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds"), 1);
+    assert_int_not_equal(sqlite3_get_autocommit(ct_store_db(f->store)), 0);
+    /* A malformed date is the caller's mistake. */
+    opts.date = "2026-02-30";
+    assert_int_equal(ct_rounds_plan(f->store, f->cfg, &opts, &r, &err), CT_EUSAGE);
+    /* After cancelling, the date can be planned again. */
+    assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, NULL, &err), CT_OK);
+    ct_round_free(plan(f, "2026-03-02", 5, false));
+}
+
+static void
+test_daemon_plan_window(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_plan_options opts = {"2026-03-02", 8, CT_ROUND_DAEMON, NOW + 3 * DAY, false};
+    struct ct_round *r = NULL;
+    struct ct_error err;
+    size_t i;
+
+    import_many(f, 4, NULL);
+    ct_error_clear(&err);
+    assert_int_equal(ct_rounds_plan(f->store, f->cfg, &opts, &r, &err), CT_OK);
+    assert_int_equal(r->window_start, NOW + 3 * DAY);
+    for (i = 0; i < r->group_count; i++)
+        assert_true(r->groups[i].slot_start >= NOW + 3 * DAY);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE origin = 'daemon'"
+                                  " AND send_after = 1772452800 + 3 * 86400"),
+                     1);
+    ct_round_free(r);
+}
+
+/* ---- send ------------------------------------------------------------------ */
+
+static void
+test_send_queues_one_message_per_member(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_mail mail;
+    struct ct_round *r;
+    struct ct_error err;
+    size_t i, j;
+    int64_t id;
+
+    import_many(f, 7, NULL);
+    id = plan_id(f, "2026-03-02", 77);
+    send(f, id, &mail);
+    assert_int_equal(mail.groups, 3);
+    assert_int_equal(mail.messages, 7);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 7);
+    assert_int_equal(query_int(f, "SELECT count(DISTINCT message_id) FROM outbox"), 7);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'request'"
+                                  " AND method = 'REQUEST' AND state = 'queued'"),
+                     7);
+    /* Exactly one message to each member of each group, addressed to them alone. */
+    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members gm JOIN members m"
+                                  " ON m.id = gm.member_id WHERE (SELECT count(*) FROM outbox o"
+                                  " WHERE o.group_id = gm.group_id AND o.member_id = m.id"
+                                  " AND o.recipient = m.email) = 1"),
+                     7);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'sent'"
+                                  " AND sent_at = 1772452800"),
+                     1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'sent'"), 3);
+
+    /* Each calendar lists the whole group, with the group's UID and sequence 0. */
+    r = load(f, id);
+    for (i = 0; i < r->group_count; i++) {
+        char *sql = ct_asprintf("SELECT min(id) FROM outbox WHERE group_id = %lld",
+                                (long long)r->groups[i].id);
+        char *ics = outbox_ics(f, query_int(f, sql)), *want;
+        want = ct_asprintf("UID:%s\r\n", r->groups[i].uid);
+        assert_non_null(strstr(ics, want));
+        assert_non_null(strstr(ics, "METHOD:REQUEST"));
+        assert_non_null(strstr(ics, "SEQUENCE:0"));
+        for (j = 0; j < r->groups[i].member_count; j++) {
+            char *att = ct_asprintf("mailto:%s", r->groups[i].members[j].email);
+            assert_non_null(strstr(ics, att));
+            free(att);
+        }
+        free(want);
+        free(ics);
+        free(sql);
+    }
+    ct_round_free(r);
+
+    /* Sending again is refused, and queues nothing. */
+    ct_error_clear(&err);
+    assert_int_equal(ct_rounds_send(f->store, f->cfg, id, NULL, &err), CT_ESTATE);
+    assert_non_null(strstr(err.message, "is sent"));
+    assert_int_equal(ct_rounds_send(f->store, f->cfg, 999, NULL, &err), CT_ENOTFOUND);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 7);
+}
+
+static void
+test_send_failure_queues_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_error err;
+    char *before;
+    int64_t id;
+
+    import_many(f, 7, NULL);
+    id = plan_id(f, "2026-03-02", 77);
+    before = dump(f);
+    /* The fourth message cannot be stored: the send is half done when it fails. */
+    exec(f, "CREATE TRIGGER fail_send AFTER INSERT ON outbox"
+            " WHEN (SELECT count(*) FROM outbox) >= 4"
+            " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    ct_error_clear(&err);
+    assert_int_not_equal(ct_rounds_send(f->store, f->cfg, id, NULL, &err), CT_OK);
+    assert_non_null(strstr(err.message, "injected failure"));
+    exec(f, "DROP TRIGGER fail_send");
+    {
+        char *after = dump(f);
+        assert_string_equal(before, after);
+        free(after);
+    }
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'planned'"), 1);
+    /* And it goes through once the fault is gone. */
+    send(f, id, NULL);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 7);
+    free(before);
+}
+
+static void
+test_send_finds_a_new_time_when_the_slot_passed(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_mail mail;
+    struct ct_round *r;
+    int64_t id, later = NOW + 30 * DAY;
+    size_t i;
+
+    import_many(f, 4, NULL);
+    id = plan_id(f, "2026-03-02", 3);
+    ct_clock_set(later);
+    send(f, id, &mail);
+    assert_int_equal(mail.reslotted, 2);
+    r = load(f, id);
+    for (i = 0; i < r->group_count; i++)
+        assert_true(r->groups[i].slot_start >= later);
+    ct_round_free(r);
+}
+
+static void
+test_send_drops_members_who_left(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_mail mail;
+    struct ct_round *r;
+    int64_t id;
+    char *gone;
+
+    import_many(f, 4, NULL);
+    id = plan_id(f, "2026-03-02", 3);
+    r = load(f, id);
+    gone = strdup(r->groups[0].members[0].email);
+    ct_round_free(r);
+    /* As an import of a roster without them would. */
+    exec(f, "UPDATE members SET status = 'left' WHERE id = (SELECT member_id FROM group_members"
+            " ORDER BY group_id, member_id LIMIT 1)");
+    send(f, id, &mail);
+    assert_int_equal(mail.dropped, 1);
+    assert_int_equal(mail.groups, 1);
+    assert_int_equal(mail.messages, 2);
+    r = load(f, id);
+    assert_int_equal(r->group_count, 1);
+    assert_int_equal(r->unpaired_count, 1);
+    assert_string_equal(r->unpaired[0].reason, "partner left");
+    assert_false(round_has(r, gone));
+    ct_round_free(r);
+    free(gone);
+}
+
+/* ---- cancel ---------------------------------------------------------------- */
+
+static void
+test_cancel_planned_mails_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_mail mail;
+    struct ct_error err;
+    int64_t id;
+
+    import_many(f, 4, NULL);
+    id = plan_id(f, "2026-03-02", 3);
+    ct_error_clear(&err);
+    assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, &mail, &err), CT_OK);
+    assert_int_equal(mail.messages, 0);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'cancelled'"
+                                  " AND cancelled_at = 1772452800"),
+                     1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state <> 'cancelled'"), 0);
+    assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, NULL, &err), CT_ESTATE);
+    assert_int_equal(ct_rounds_send(f->store, f->cfg, id, NULL, &err), CT_ESTATE);
+}
+
+static void
+test_cancel_sent_sends_cancel_with_same_uid(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_mail mail;
+    struct ct_error err;
+    struct ct_round *r;
+    size_t i;
+    int64_t id;
+
+    import_many(f, 5, NULL);
+    id = plan_id(f, "2026-03-02", 3);
+    send(f, id, NULL);
+    ct_clock_set(NOW + 3600);
+    ct_error_clear(&err);
+    assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, &mail, &err), CT_OK);
+    assert_int_equal(mail.groups, 2);
+    assert_int_equal(mail.messages, 5);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
+                                  " AND method = 'CANCEL'"),
+                     5);
+    /* One cancel per member, each the same event as the request, one version later. */
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox c JOIN outbox q"
+                                  " ON q.group_id = c.group_id AND q.member_id = c.member_id"
+                                  " AND q.kind = 'request' WHERE c.kind = 'cancel'"),
+                     5);
+    r = load(f, id);
+    assert_string_equal(r->state, "cancelled");
+    for (i = 0; i < r->group_count; i++) {
+        char *sql = ct_asprintf("SELECT max(id) FROM outbox WHERE group_id = %lld",
+                                (long long)r->groups[i].id);
+        char *ics = outbox_ics(f, query_int(f, sql));
+        char *uid = ct_asprintf("UID:%s\r\n", r->groups[i].uid);
+        assert_non_null(strstr(ics, uid));
+        assert_non_null(strstr(ics, "METHOD:CANCEL"));
+        assert_non_null(strstr(ics, "SEQUENCE:1"));
+        assert_non_null(strstr(ics, "STATUS:CANCELLED"));
+        assert_string_equal(r->groups[i].state, "cancelled");
+        assert_int_equal(r->groups[i].sequence, 1);
+        free(sql);
+        free(ics);
+        free(uid);
+    }
+    ct_round_free(r);
+}
+
+/* ---- members leaving --------------------------------------------------------- */
+
+/* Three members: a trio, in a sent round. Returns the round. */
+static int64_t
+sent_trio(struct fixture *f)
+{
+    int64_t id;
+
+    import_many(f, 3, NULL);
+    id = plan_id(f, "2026-03-02", 11);
+    send(f, id, NULL);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups"), 1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members"), 3);
+    return id;
+}
+
+static enum ct_status
+leave_hook(void *arg, struct ct_store *store, int64_t member_id, bool erasing, struct ct_error *err)
+{
+    struct fixture *f = arg;
+
+    return ct_rounds_member_leave(store, f->cfg, member_id, erasing, NULL, err);
+}
+
+static void
+remove_member(struct fixture *f, const char *email)
+{
+    struct ct_member_hook hook = {leave_hook, f};
+    struct ct_error err;
+    bool changed = false;
+
+    ct_error_clear(&err);
+    if (ct_members_remove(f->store, email, &hook, &changed, &err) != CT_OK)
+        fail_msg("remove %s: %s", email, err.message);
+    assert_true(changed);
+}
+
+static void
+test_member_leaves_a_sent_trio(void **state)
+{
+    struct fixture *f = *state;
+    char *ics;
+
+    sent_trio(f);
+    ct_clock_set(NOW + 600);
+    remove_member(f, "m1@o1.org");
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE id > 3"), 3);
+    /* The leaver: a CANCEL listing only them. */
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE id > 3 AND kind = 'cancel'"
+                                  " AND recipient = 'm1@o1.org'"),
+                     1);
+    ics = outbox_ics(f, query_int(f, "SELECT id FROM outbox WHERE id > 3 AND kind = 'cancel'"));
+    assert_non_null(strstr(ics, "METHOD:CANCEL"));
+    assert_non_null(strstr(ics, "SEQUENCE:1"));
+    assert_non_null(strstr(ics, "mailto:m1@o1.org"));
+    assert_null(strstr(ics, "mailto:m0@o0.org"));
+    free(ics);
+    /* The other two: an updated REQUEST without the leaver. */
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE id > 3"
+                                  " AND kind = 'request' AND recipient IN"
+                                  " ('m0@o0.org', 'm2@o2.org')"),
+                     2);
+    ics = outbox_ics(f, query_int(f, "SELECT max(id) FROM outbox WHERE kind = 'request'"));
+    assert_non_null(strstr(ics, "METHOD:REQUEST"));
+    assert_non_null(strstr(ics, "SEQUENCE:1"));
+    assert_non_null(strstr(ics, "mailto:m0@o0.org"));
+    assert_non_null(strstr(ics, "mailto:m2@o2.org"));
+    assert_null(strstr(ics, "mailto:m1@o1.org"));
+    free(ics);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'sent'"
+                                  " AND sequence = 1"),
+                     1);
+    assert_int_equal(query_int(f, "SELECT sum(removed) FROM group_members"), 1);
+
+    /* Then a second one leaves: the pair is off, the last one gets a CANCEL. */
+    remove_member(f, "m0@o0.org");
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE id > 6 AND kind = 'cancel'"),
+                     2);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'cancelled'"
+                                  " AND sequence = 2"),
+                     1);
+    assert_int_equal(query_int(f, "SELECT sum(removed) FROM group_members"), 2);
+}
+
+static void
+test_member_leaves_a_sent_pair(void **state)
+{
+    struct fixture *f = *state;
+    int64_t id;
+    char *text;
+
+    import_many(f, 2, NULL);
+    id = plan_id(f, "2026-03-02", 11);
+    send(f, id, NULL);
+    remove_member(f, "m0@o0.org");
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"), 2);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
+                                  " AND recipient IN ('m0@o0.org', 'm1@o1.org')"),
+                     2);
+    text = query_text(f, "SELECT text_body FROM outbox WHERE kind = 'cancel'"
+                         " AND recipient = 'm1@o1.org'");
+    assert_non_null(strstr(text, "Member 0 has left"));
+    free(text);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'cancelled'"
+                                  " AND sequence = 1"),
+                     1);
+    /* Removing them again changes nothing more. */
+    {
+        struct ct_member_hook hook = {leave_hook, f};
+        struct ct_error err;
+        bool changed = true;
+        assert_int_equal(ct_members_remove(f->store, "m0@o0.org", &hook, &changed, &err), CT_OK);
+        assert_false(changed);
+    }
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 4);
+}
+
+static void
+test_member_leaving_after_the_meeting_changes_nothing(void **state)
+{
+    struct fixture *f = *state;
+
+    sent_trio(f);
+    ct_clock_set(NOW + 40 * DAY);
+    remove_member(f, "m1@o1.org");
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 3);
+    assert_int_equal(query_int(f, "SELECT sum(removed) FROM group_members"), 0);
+}
+
+static void
+test_erased_member_is_not_named(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_member_hook hook = {leave_hook, f};
+    struct ct_error err;
+    char *all;
+    int64_t id;
+
+    import_many(f, 2, NULL);
+    id = plan_id(f, "2026-03-02", 11);
+    send(f, id, NULL);
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_erase(f->store, "m0@o0.org", &hook, &err), CT_OK);
+    /* Nothing to the erased member; their partner's cancel does not name them. */
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"), 1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
+                                  " AND recipient = 'm1@o1.org'"),
+                     1);
+    all = query_text(f, "SELECT subject || text_body || html_body || ics || CAST(message AS TEXT)"
+                        " FROM outbox WHERE kind = 'cancel'");
+    assert_null(strstr(all, "m0@o0.org"));
+    assert_null(strstr(all, "Member 0"));
+    assert_non_null(strstr(all, "METHOD:CANCEL"));
+    free(all);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'cancelled'"), 1);
+}
+
+static void
+test_roster_import_without_a_member(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_sync_options opts = {"roster.csv", false, false, NULL};
+    struct ct_sync_result *res = NULL;
+    struct ct_roster *roster = NULL;
+    struct ct_rounds_leave leave;
+    struct ct_diags diags;
+    struct ct_error err;
+    const char *csv = HEADER "m0@o0.org,Member 0,Org 0,Team 0,Role 0,,,,\n"
+                             "m2@o2.org,Member 2,Org 2,Team 2,Role 2,,,,\n"
+                             "m3@o3.org,Member 3,Org 3,Team 0,Role 3,,left,,\n";
+    long long groups;
+    int64_t id;
+
+    /* Two pairs, sent; the next roster omits m1 and says m3 left. */
+    import_many(f, 4, NULL);
+    id = plan_id(f, "2026-03-02", 11);
+    send(f, id, NULL);
+    ct_diags_init(&diags);
+    assert_int_equal(ct_roster_parse("roster.csv", csv, strlen(csv), &roster, &diags), CT_OK);
+    ct_rounds_leave_init(&leave, f->cfg);
+    opts.hook = &leave.hook;
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_sync(f->store, roster, &opts, &res, &err), CT_OK);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM members WHERE status = 'left'"), 2);
+    /* Each leaver's group is cancelled (m1 and m3 may have been paired together). */
+    groups = query_int(f, "SELECT count(DISTINCT group_id) FROM group_members gm JOIN members m"
+                          " ON m.id = gm.member_id WHERE m.email IN ('m1@o1.org', 'm3@o3.org')");
+    assert_int_equal(leave.mail.groups, groups);
+    assert_int_equal(leave.mail.messages, 2 * groups);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"), 2 * groups);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'cancelled'"), groups);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
+                                  " AND recipient IN ('m1@o1.org', 'm3@o3.org')"),
+                     2);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members WHERE removed = 1"), groups);
+    /* A dry run calls nothing. */
+    ct_sync_result_free(res);
+    res = NULL;
+    ct_rounds_leave_init(&leave, f->cfg);
+    opts.dry_run = true;
+    assert_int_equal(ct_members_sync(f->store, roster, &opts, &res, &err), CT_OK);
+    assert_int_equal(leave.mail.groups, 0);
+    ct_sync_result_free(res);
+    ct_roster_free(roster);
+    ct_diags_free(&diags);
+}
+
+static void
+test_member_leaves_planned_groups(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round *r;
+    int64_t id;
+    size_t i;
+
+    /* A trio becomes a pair; a pair leaves the partner unpaired. */
+    import_many(f, 5, NULL);
+    id = plan_id(f, "2026-03-02", 4);
+    r = load(f, id);
+    for (i = 0; i < r->group_count && r->groups[i].member_count != 3; i++)
+        ;
+    assert_true(i < r->group_count);
+    remove_member(f, r->groups[i].members[0].email);
+    ct_round_free(r);
+    r = load(f, id);
+    assert_int_equal(r->group_count, 2);
+    assert_int_equal(r->groups[0].member_count + r->groups[1].member_count, 4);
+    assert_int_equal(r->unpaired_count, 0);
+    remove_member(f, r->groups[0].members[0].email);
+    ct_round_free(r);
+    r = load(f, id);
+    assert_int_equal(r->group_count, 1);
+    assert_int_equal(r->unpaired_count, 1);
+    assert_string_equal(r->unpaired[0].reason, "partner left");
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 0);
+    ct_round_free(r);
+}
+
+/* ---- history and eligibility ----------------------------------------------------- */
+
+static void
+test_frequency_over_rounds(void **state)
+{
+    static const char *dates[] = {"2026-03-02", "2026-04-06", "2026-05-04", "2026-06-01"};
+    struct fixture *f = *state;
+    int i;
+
+    import_many(f, 10,
+                "bi@b.org,Bi Monthly,Org B,,,,,bimonthly,\n"
+                "quarter@q.org,Quarter Ly,Org Q,,,,,quarterly,\n");
+    for (i = 0; i < 4; i++) {
+        struct ct_round *r;
+        int64_t id;
+
+        ct_clock_set(NOW + (int64_t)i * 35 * DAY);
+        id = plan_id(f, dates[i], (uint64_t)i + 1);
+        r = load(f, id);
+        assert_true(round_has(r, "m0@o0.org"));
+        /* Bimonthly: rounds 1 and 3; quarterly: rounds 1 and 4. */
+        if (round_has(r, "bi@b.org") != (i == 0 || i == 2))
+            fail_msg("round %d: bimonthly member %s", i + 1, i % 2 ? "in" : "missing");
+        if (round_has(r, "quarter@q.org") != (i == 0 || i == 3))
+            fail_msg("round %d: quarterly member %s", i + 1, i % 3 ? "in" : "missing");
+        send(f, id, NULL);
+        ct_round_free(r);
+    }
+    /* A planned round that was never sent does not count. */
+    ct_clock_set(NOW + 4 * 35 * DAY);
+    ct_round_free(plan(f, "2026-07-06", 9, false));
+    ct_round_free(plan(f, "2026-07-06", 9, false)); /* replaced: still not sent */
+    {
+        struct ct_round *r = plan(f, "2026-07-06", 10, true);
+        assert_true(round_has(r, "bi@b.org"));
+        assert_false(round_has(r, "quarter@q.org"));
+        ct_round_free(r);
+    }
+}
+
+static void
+test_no_pair_twice(void **state)
+{
+    struct fixture *f = *state;
+    int i;
+
+    /* Eight members, three rounds: with avoid_repeats = always, no pair meets twice. */
+    import_many(f, 8, NULL);
+    for (i = 0; i < 3; i++) {
+        int64_t id;
+        ct_clock_set(NOW + (int64_t)i * 35 * DAY);
+        id = plan_id(f,
+                     i == 0   ? "2026-03-02"
+                     : i == 1 ? "2026-04-06"
+                              : "2026-05-04",
+                     (uint64_t)i + 40);
+        send(f, id, NULL);
+    }
+    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members a JOIN group_members b"
+                                  " ON a.group_id = b.group_id AND a.member_id < b.member_id"),
+                     query_int(f, "SELECT count(DISTINCT a.member_id || '-' || b.member_id)"
+                                  " FROM group_members a JOIN group_members b"
+                                  " ON a.group_id = b.group_id AND a.member_id < b.member_id"));
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'sent'"), 3);
+}
+
+static void
+test_same_seed_same_groups(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round *a, *b, *c;
+    char *ka, *kb, *kc;
+
+    import_many(f, 21, NULL);
+    a = plan(f, "2026-03-02", 4242, false);
+    b = plan(f, "2026-03-02", 4242, false); /* replaces a: same data, same seed */
+    c = load(f, b->id);
+    ka = groups_key(a);
+    kb = groups_key(b);
+    kc = groups_key(c);
+    assert_string_equal(ka, kb);
+    assert_string_equal(kb, kc);
+    assert_int_equal(c->seed, 4242);
+    free(ka);
+    free(kb);
+    free(kc);
+    ct_round_free(a);
+    ct_round_free(b);
+    ct_round_free(c);
+
+    /* A random seed is stored and replays the same groups. */
+    a = plan(f, "2026-04-06", 0, false);
+    assert_true(a->seed > 0);
+    b = plan(f, "2026-04-06", a->seed, true);
+    ka = groups_key(a);
+    kb = groups_key(b);
+    assert_string_equal(ka, kb);
+    assert_int_equal(query_int(f, "SELECT seed FROM rounds WHERE date = '2026-04-06'"),
+                     (long long)a->seed);
+    free(ka);
+    free(kb);
+    ct_round_free(a);
+    ct_round_free(b);
+}
+
+static void
+test_mark_sent_queues_nothing(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_error err;
+    int64_t id;
+
+    import_many(f, 5, NULL);
+    id = plan_id(f, "2026-03-02", 1);
+    ct_error_clear(&err);
+    assert_int_equal(ct_rounds_mark_sent(f->store, id, &err), CT_OK);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'sent'"
+                                  " AND sent_at = 1772452800"),
+                     1);
+    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state <> 'sent'"), 0);
+    assert_int_equal(ct_rounds_mark_sent(f->store, id, &err), CT_ESTATE);
+    assert_int_equal(ct_rounds_mark_sent(f->store, 42, &err), CT_ENOTFOUND);
+    /* It counts as history like a sent round. */
+    ct_clock_set(NOW + 35 * DAY);
+    ct_round_free(plan(f, "2026-04-06", 2, false));
+    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members a JOIN group_members b"
+                                  " ON a.group_id = b.group_id AND a.member_id < b.member_id"
+                                  " JOIN groups ga ON ga.id = a.group_id"
+                                  " JOIN group_members c ON c.member_id = a.member_id"
+                                  " JOIN group_members d ON d.group_id = c.group_id"
+                                  " AND d.member_id = b.member_id AND c.group_id <> a.group_id"),
+                     0);
+}
+
+static void
+test_list(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_list *list = NULL;
+    struct ct_error err;
+    int64_t first;
+
+    import_many(f, 5, NULL);
+    first = plan_id(f, "2026-03-02", 1);
+    send(f, first, NULL);
+    ct_round_free(plan(f, "2026-04-06", 2, false));
+    ct_error_clear(&err);
+    assert_int_equal(ct_rounds_list(f->store, &list, &err), CT_OK);
+    assert_int_equal(list->count, 2);
+    assert_string_equal(list->items[0].date, "2026-04-06");
+    assert_string_equal(list->items[0].state, "planned");
+    assert_string_equal(list->items[1].state, "sent");
+    assert_int_equal(list->items[1].groups, 2);
+    assert_int_equal(list->items[1].trios, 1);
+    assert_int_equal(list->items[1].members, 5);
+    assert_int_equal(list->items[1].sent_at, NOW);
+    ct_round_list_free(list);
+    {
+        struct ct_round *none = NULL;
+        assert_int_equal(ct_rounds_load(f->store, 99, &none, &err), CT_ENOTFOUND);
+        assert_null(none);
+    }
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_plan_writes_the_groups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_replan_replaces, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plan_refuses_a_sent_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_daemon_plan_window, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_queues_one_message_per_member, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_failure_queues_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_finds_a_new_time_when_the_slot_passed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_send_drops_members_who_left, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_planned_mails_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cancel_sent_sends_cancel_with_same_uid, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_member_leaves_a_sent_trio, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_member_leaves_a_sent_pair, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_member_leaving_after_the_meeting_changes_nothing,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_erased_member_is_not_named, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roster_import_without_a_member, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_member_leaves_planned_groups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_frequency_over_rounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_no_pair_twice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_same_seed_same_groups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mark_sent_queues_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
