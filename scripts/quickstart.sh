@@ -15,11 +15,14 @@ mkdir -p demo
 cd demo
 rm -f coffeetrial.db coffeetrial.db-wal coffeetrial.db-shm
 rm -rf spool
-# No -c and no /etc/coffeetrial/coffeetrial.ini: the built-in defaults apply
-# (SQLite file ./coffeetrial.db, spool transport into ./spool).
-unset COFFEETRIAL_CONFIG
+# The built-in defaults apply (SQLite file ./coffeetrial.db, spool transport
+# into ./spool). An installed /etc/coffeetrial/coffeetrial.ini would be read
+# instead; an empty configuration keeps the demo on the defaults, away from
+# the real database.
 if [ -f /etc/coffeetrial/coffeetrial.ini ]; then
-    export COFFEETRIAL_CONFIG="$top/conf/coffeetrial.ini"
+    export COFFEETRIAL_CONFIG=/dev/null
+else
+    unset COFFEETRIAL_CONFIG
 fi
 
 echo "== importing the example roster"
