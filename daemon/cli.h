@@ -62,6 +62,16 @@ int ct_cli_usage(const struct ct_cmd *cmd);
 /* Write s as a JSON string literal (with quotes) to f. */
 void ct_cli_json_string(FILE *f, const char *s);
 
+/*
+ * Write a rendered report (report, simulate) to path, atomically and
+ * readable by owner and group only, or to standard output if path is NULL.
+ * Says where a file went, as an absolute path, on standard error:
+ * organisers look for it, scripts read standard output. Returns a sysexits
+ * code, having printed any error.
+ */
+struct ct_buf;
+int ct_cli_write_report(const struct ct_buf *text, const char *path);
+
 /* The command tables each cmd-*.c file exports, ended by an all-NULL entry. */
 extern const struct ct_cmd ct_cmds_config[];
 extern const struct ct_cmd ct_cmds_roster[];
@@ -72,5 +82,6 @@ extern const struct ct_cmd ct_cmds_round[];
 extern const struct ct_cmd ct_cmds_outcome[];
 extern const struct ct_cmd ct_cmds_outcome_record[];
 extern const struct ct_cmd ct_cmds_report[];
+extern const struct ct_cmd ct_cmds_simulate[];
 
 #endif

@@ -16,13 +16,9 @@
 
 enum { OPT_ROUND = 256, OPT_FORMAT, OPT_OUT };
 
-/*
- * Write a rendered report to path (atomically) or standard output. Says
- * where a file went, as an absolute path, on standard error: organisers
- * look for it, scripts read standard output.
- */
-static int
-write_report(const struct ct_buf *text, const char *path)
+/* See cli.h. */
+int
+ct_cli_write_report(const struct ct_buf *text, const char *path)
 {
     struct ct_error err;
     char *abs = NULL;
@@ -81,11 +77,8 @@ report(struct ct_cli *cli, int argc, char **argv)
                 return EX_USAGE;
             }
             break;
-        case OPT_OUT:
-            path = optarg;
-            break;
-        default:
-            return ct_cli_usage(self);
+        case OPT_OUT: path = optarg; break;
+        default: return ct_cli_usage(self);
         }
     }
     if (argc != optind)
@@ -105,7 +98,7 @@ report(struct ct_cli *cli, int argc, char **argv)
         ct_cli_error("out of memory");
         rc = EX_OSERR;
     } else {
-        rc = write_report(&out, path);
+        rc = ct_cli_write_report(&out, path);
     }
     ct_buf_free(&out);
     ct_report_free(rep);

@@ -22,6 +22,7 @@ static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_outcome,
     ct_cmds_outcome_record,
     ct_cmds_report,
+    ct_cmds_simulate,
 };
 
 static void

@@ -1,8 +1,9 @@
 #!/bin/sh
 # quickstart.sh: install what is missing, build, and run coffeetrial on its
 # built-in defaults with the bundled example roster: import it, plan a
-# round, send it and deliver the invitations to the spool. The database and
-# the spool live in ./demo; nothing is mailed.
+# round, send it and deliver the invitations to the spool, then simulate a
+# year of rounds and write its HTML report. The database, the spool and the
+# report live in ./demo; nothing is mailed.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -44,6 +45,11 @@ echo
 echo "== delivering the outbox (the spool transport writes files; nothing is mailed)"
 "$ct" outbox flush
 echo
+echo "== simulating a year: twelve rounds of the example roster in a temporary database"
+"$ct" simulate --roster "$top/conf/roster.example.csv" --rounds 12 --format html --out report.html
+echo
 echo "Done. The database is $top/demo/coffeetrial.db."
 echo "The invitations are in $top/demo/spool/: one .eml file per member, a"
 echo "calendar invitation any mail client opens (try: ls demo/spool | head)."
+echo "The report of the simulated year is $top/demo/report.html: open it in a"
+echo "web browser (it needs no network access)."
