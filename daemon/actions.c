@@ -170,8 +170,7 @@ roster_refresh(struct ct_action_ctx *ctx, struct ct_error *err)
         free(line);
     }
     if (st != CT_OK) {
-        ct_error_set(err, st, "%s: %zu error%s", name, diags.errors,
-                     diags.errors == 1 ? "" : "s");
+        ct_error_set(err, st, "%s: %zu error%s", name, diags.errors, diags.errors == 1 ? "" : "s");
         goto out;
     }
     opts.source = name;

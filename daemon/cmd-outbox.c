@@ -166,8 +166,7 @@ outbox_list(struct ct_cli *cli, int argc, char **argv)
                 return EX_USAGE;
             }
             break;
-        default:
-            return ct_cli_usage(&ct_cmds_outbox[2]);
+        default: return ct_cli_usage(&ct_cmds_outbox[2]);
         }
     }
     if (optind != argc)
@@ -282,8 +281,7 @@ outbox_flush(struct ct_cli *cli, int argc, char **argv)
                 return EX_USAGE;
             }
             break;
-        default:
-            return ct_cli_usage(&ct_cmds_outbox[0]);
+        default: return ct_cli_usage(&ct_cmds_outbox[0]);
         }
     }
     if (optind != argc)
@@ -347,11 +345,8 @@ outbox_retry(struct ct_cli *cli, int argc, char **argv)
 
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'a':
-            all_dead = true;
-            break;
-        default:
-            return ct_cli_usage(&ct_cmds_outbox[1]);
+        case 'a': all_dead = true; break;
+        default: return ct_cli_usage(&ct_cmds_outbox[1]);
         }
     }
     if (all_dead == (optind < argc) || argc - optind > 1)

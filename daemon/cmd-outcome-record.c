@@ -62,9 +62,7 @@ outcome_record(struct ct_cli *cli, int argc, char **argv)
 
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case OPT_MET:
-            met = optarg;
-            break;
+        case OPT_MET: met = optarg; break;
         case OPT_RATING:
             if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '5') {
                 ct_cli_error("--rating: not a whole number from 1 to 5: '%s'", optarg);
@@ -72,11 +70,8 @@ outcome_record(struct ct_cli *cli, int argc, char **argv)
             }
             outcome.rating = optarg[0] - '0';
             break;
-        case OPT_NOTE:
-            outcome.note = optarg;
-            break;
-        default:
-            return ct_cli_usage(self);
+        case OPT_NOTE: outcome.note = optarg; break;
+        default: return ct_cli_usage(self);
         }
     }
     if (argc - optind != 1)

@@ -26,12 +26,8 @@ print_change(const struct ct_member_change *c)
     const char *sep = ": ";
 
     switch (c->kind) {
-    case CT_CHANGE_ADD:
-        printf("+ %s (new)\n", c->email);
-        break;
-    case CT_CHANGE_LEAVE:
-        printf("- %s (would be marked left)\n", c->email);
-        break;
+    case CT_CHANGE_ADD: printf("+ %s (new)\n", c->email); break;
+    case CT_CHANGE_LEAVE: printf("- %s (would be marked left)\n", c->email); break;
     case CT_CHANGE_UPDATE:
         printf("~ %s", c->email);
         for (bit = 1; bit <= CT_FIELD_TIES; bit <<= 1) {
@@ -70,14 +66,9 @@ roster_import(struct ct_cli *cli, int argc, char **argv)
 
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case OPT_DRY_RUN:
-            opts.dry_run = true;
-            break;
-        case OPT_MERGE:
-            opts.merge = true;
-            break;
-        default:
-            return ct_cli_usage(self);
+        case OPT_DRY_RUN: opts.dry_run = true; break;
+        case OPT_MERGE: opts.merge = true; break;
+        default: return ct_cli_usage(self);
         }
     }
     if (argc - optind > 1)
@@ -392,9 +383,7 @@ roster_list(struct ct_cli *cli, int argc, char **argv)
 
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
-        case OPT_FORMAT:
-            format = optarg;
-            break;
+        case OPT_FORMAT: format = optarg; break;
         case OPT_STATUS:
             for (i = 0; i < CT_ARRAY_LEN(statuses); i++)
                 if (strcmp(optarg, statuses[i].name) == 0)
@@ -406,8 +395,7 @@ roster_list(struct ct_cli *cli, int argc, char **argv)
             }
             bits = statuses[i].bits;
             break;
-        default:
-            return ct_cli_usage(self);
+        default: return ct_cli_usage(self);
         }
     }
     if (optind != argc)

@@ -13,16 +13,8 @@
 #include "cli.h"
 
 static const struct ct_cmd *const cmd_tables[] = {
-    ct_cmds_config,
-    ct_cmds_roster,
-    ct_cmds_member,
-    ct_cmds_exclude,
-    ct_cmds_round,
-    ct_cmds_outbox,
-    ct_cmds_outcome,
-    ct_cmds_outcome_record,
-    ct_cmds_report,
-    ct_cmds_simulate,
+    ct_cmds_config, ct_cmds_roster,  ct_cmds_member,         ct_cmds_exclude, ct_cmds_round,
+    ct_cmds_outbox, ct_cmds_outcome, ct_cmds_outcome_record, ct_cmds_report,  ct_cmds_simulate,
 };
 
 static void
@@ -31,10 +23,11 @@ usage(FILE *f)
     size_t t;
     const struct ct_cmd *cmd;
 
-    fprintf(f, "usage: coffeetrial [-c FILE] COMMAND [ARGS]\n"
-               "       coffeetrial -h | --help | --version\n\n"
-               "  -c FILE   configuration (default $COFFEETRIAL_CONFIG, else %s,\n"
-               "            else built-in defaults)\n\ncommands:\n",
+    fprintf(f,
+            "usage: coffeetrial [-c FILE] COMMAND [ARGS]\n"
+            "       coffeetrial -h | --help | --version\n\n"
+            "  -c FILE   configuration (default $COFFEETRIAL_CONFIG, else %s,\n"
+            "            else built-in defaults)\n\ncommands:\n",
             CT_CONFIG_DEFAULT_PATH);
     for (t = 0; t < sizeof(cmd_tables) / sizeof(cmd_tables[0]); t++)
         for (cmd = cmd_tables[t]; cmd->group; cmd++) {

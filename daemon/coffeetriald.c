@@ -214,27 +214,13 @@ main(int argc, char **argv)
     memset(&d, 0, sizeof(d));
     while ((ch = getopt_long(argc, argv, "c:hnv", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'c':
-            d.config_option = optarg;
-            break;
-        case 'o':
-            d.once = true;
-            break;
-        case 'n':
-            check = true;
-            break;
-        case 'v':
-            d.verbose = true;
-            break;
-        case 'h':
-            usage(stdout);
-            return EX_OK;
-        case 'V':
-            printf("coffeetriald %s\n", CT_VERSION);
-            return EX_OK;
-        default:
-            fputs(usage_line, stderr);
-            return EX_USAGE;
+        case 'c': d.config_option = optarg; break;
+        case 'o': d.once = true; break;
+        case 'n': check = true; break;
+        case 'v': d.verbose = true; break;
+        case 'h': usage(stdout); return EX_OK;
+        case 'V': printf("coffeetriald %s\n", CT_VERSION); return EX_OK;
+        default: fputs(usage_line, stderr); return EX_USAGE;
         }
     }
     if (optind != argc) {

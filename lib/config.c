@@ -238,10 +238,8 @@ is_string_type(enum key_type t)
     case K_DATE:
     case K_RRULE:
     case K_URL:
-    case K_PROMPTS:
-        return true;
-    default:
-        return false;
+    case K_PROMPTS: return true;
+    default: return false;
     }
 }
 
@@ -699,14 +697,9 @@ handle(void *user, const char *section, const char *name, const char *value)
         p->have_prev = true;
         p->prev_key = KEY_IGNORED;
         return 1;
-    case LINE_CONTINUE:
-        add_continuation(p, value);
-        return 1;
-    case LINE_KEY:
-        break;
-    default:
-        perr(p, p->lineno, "cannot parse this line");
-        return 1;
+    case LINE_CONTINUE: add_continuation(p, value); return 1;
+    case LINE_KEY: break;
+    default: perr(p, p->lineno, "cannot parse this line"); return 1;
     }
     p->have_prev = name[0] != '\0';
     p->prev_key = KEY_IGNORED;
@@ -1309,9 +1302,7 @@ set_value(struct parser *p, struct ct_config *c, int k)
     }
     switch (d->type) {
     case K_TEXT:
-    case K_PATH:
-        copy = strdup(v);
-        break;
+    case K_PATH: copy = strdup(v); break;
     case K_TEMPLATE:
         if (check_template(p, k, v))
             copy = strdup(v);
@@ -1340,9 +1331,7 @@ set_value(struct parser *p, struct ct_config *c, int k)
         else if (why == WRONG_SCHEME)
             why = "a URL here must start with http:// or https://";
         break;
-    case K_FILE:
-        copy = resolve_file(p, v);
-        break;
+    case K_FILE: copy = resolve_file(p, v); break;
     case K_DATE:
         if ((why = ct_parse_date(v, NULL)) == NULL)
             copy = strdup(v);
@@ -1473,8 +1462,7 @@ set_value(struct parser *p, struct ct_config *c, int k)
         else
             why = "must be auto or required";
         break;
-    case K_PROMPTS:
-        break;
+    case K_PROMPTS: break;
     }
     if (why)
         bad_value(p, k, "%s", why);
@@ -1823,15 +1811,9 @@ format_key(struct ct_buf *b, const struct ct_config *c, const struct key_def *d)
             }
         }
         return;
-    case K_DURATION:
-        format_duration(*(const int64_t *)field, tmp, sizeof(tmp));
-        break;
-    case K_SIZE:
-        format_size(*(const int64_t *)field, tmp, sizeof(tmp));
-        break;
-    case K_CLOCK:
-        format_clock(*(const int *)field, tmp, sizeof(tmp));
-        break;
+    case K_DURATION: format_duration(*(const int64_t *)field, tmp, sizeof(tmp)); break;
+    case K_SIZE: format_size(*(const int64_t *)field, tmp, sizeof(tmp)); break;
+    case K_CLOCK: format_clock(*(const int *)field, tmp, sizeof(tmp)); break;
     case K_HOURS:
         format_clock(c->schedule.work_start_minutes, tmp, sizeof(tmp));
         format_clock(c->schedule.work_end_minutes, tmp2, sizeof(tmp2));
@@ -1848,12 +1830,8 @@ format_key(struct ct_buf *b, const struct ct_config *c, const struct key_def *d)
         format_list(b, *(const unsigned *)field, boundaries, CT_ARRAY_LEN(boundaries));
         ct_buf_putc(b, '\n');
         return;
-    case K_NUMBER:
-        format_number(*(const double *)field, tmp, sizeof(tmp));
-        break;
-    case K_INT:
-        snprintf(tmp, sizeof(tmp), "%d", *(const int *)field);
-        break;
+    case K_NUMBER: format_number(*(const double *)field, tmp, sizeof(tmp)); break;
+    case K_INT: snprintf(tmp, sizeof(tmp), "%d", *(const int *)field); break;
     case K_REPEATS:
         if (*(const int *)field == 0)
             snprintf(tmp, sizeof(tmp), "always");
@@ -1876,9 +1854,7 @@ format_key(struct ct_buf *b, const struct ct_config *c, const struct key_def *d)
         snprintf(tmp, sizeof(tmp), "%s",
                  *(const enum ct_smtp_tls *)field == CT_SMTP_TLS_REQUIRED ? "required" : "auto");
         break;
-    default:
-        ct_buf_printf(b, " %s\n", *(char *const *)field);
-        return;
+    default: ct_buf_printf(b, " %s\n", *(char *const *)field); return;
     }
     ct_buf_printf(b, " %s\n", tmp);
 }

@@ -15,19 +15,19 @@
 
 enum ct_status {
     CT_OK = 0,
-    CT_EUSAGE,     /* the caller asked for something malformed */
-    CT_EDATA,      /* input data is invalid (roster row, reply, ...) */
-    CT_ENOINPUT,   /* an input file or resource does not exist */
-    CT_ENOTFOUND,  /* a named record (member, round, group) does not exist */
-    CT_EUNAVAIL,   /* a remote service cannot be reached at all */
-    CT_ETEMP,      /* temporary failure: retry later */
-    CT_EPERM,      /* permanent refusal by a remote service */
-    CT_EIO,        /* local I/O or database error */
-    CT_ECONFIG,    /* configuration is invalid */
-    CT_ENOMEM,     /* out of memory */
-    CT_ESTATE,     /* the operation does not fit the record's state */
-    CT_EBUSY,      /* another process holds the resource */
-    CT_EINTERNAL,  /* a bug: an invariant did not hold */
+    CT_EUSAGE,    /* the caller asked for something malformed */
+    CT_EDATA,     /* input data is invalid (roster row, reply, ...) */
+    CT_ENOINPUT,  /* an input file or resource does not exist */
+    CT_ENOTFOUND, /* a named record (member, round, group) does not exist */
+    CT_EUNAVAIL,  /* a remote service cannot be reached at all */
+    CT_ETEMP,     /* temporary failure: retry later */
+    CT_EPERM,     /* permanent refusal by a remote service */
+    CT_EIO,       /* local I/O or database error */
+    CT_ECONFIG,   /* configuration is invalid */
+    CT_ENOMEM,    /* out of memory */
+    CT_ESTATE,    /* the operation does not fit the record's state */
+    CT_EBUSY,     /* another process holds the resource */
+    CT_EINTERNAL, /* a bug: an invariant did not hold */
 };
 
 /* A short fixed name for a status ("invalid data", ...). Never NULL. */

@@ -157,17 +157,14 @@ curl_failure(CURLcode rc, const struct download *dl, const char *name, long time
     case CURLE_SSL_CIPHER:
     case CURLE_SSL_CACERT_BADFILE:
     case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_CRL_BADFILE:
-        return ct_error_set(err, CT_EUNAVAIL, "%s: TLS: %s", name, detail);
+    case CURLE_SSL_CRL_BADFILE: return ct_error_set(err, CT_EUNAVAIL, "%s: TLS: %s", name, detail);
     case CURLE_TOO_MANY_REDIRECTS:
         return ct_error_set(err, CT_EUNAVAIL, "%s: more than %d redirects", name, MAX_REDIRECTS);
     case CURLE_UNSUPPORTED_PROTOCOL:
         return ct_error_set(err, CT_EUNAVAIL, "%s: redirected to a protocol other than %s", name,
                             has_prefix_ci(name, "https://") ? "https" : "http(s)");
-    case CURLE_URL_MALFORMAT:
-        return ct_error_set(err, CT_EUSAGE, "%s: malformed URL", name);
-    case CURLE_OUT_OF_MEMORY:
-        return ct_error_set(err, CT_ENOMEM, "%s: out of memory", name);
+    case CURLE_URL_MALFORMAT: return ct_error_set(err, CT_EUSAGE, "%s: malformed URL", name);
+    case CURLE_OUT_OF_MEMORY: return ct_error_set(err, CT_ENOMEM, "%s: out of memory", name);
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
     case CURLE_GOT_NOTHING:
@@ -175,8 +172,7 @@ curl_failure(CURLcode rc, const struct download *dl, const char *name, long time
     case CURLE_HTTP2:
     case CURLE_HTTP2_STREAM:
         return ct_error_set(err, CT_ETEMP, "%s: transfer cut short: %s", name, detail);
-    default:
-        break;
+    default: break;
     }
     return ct_error_set(err, CT_EUNAVAIL, "%s: %s", name, detail);
 }

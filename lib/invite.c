@@ -605,23 +605,12 @@ put_html_escaped(struct ct_buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&':
-            ct_buf_puts(b, "&amp;");
-            break;
-        case '<':
-            ct_buf_puts(b, "&lt;");
-            break;
-        case '>':
-            ct_buf_puts(b, "&gt;");
-            break;
-        case '"':
-            ct_buf_puts(b, "&quot;");
-            break;
-        case '\'':
-            ct_buf_puts(b, "&#39;");
-            break;
-        default:
-            ct_buf_putc(b, *s);
+        case '&': ct_buf_puts(b, "&amp;"); break;
+        case '<': ct_buf_puts(b, "&lt;"); break;
+        case '>': ct_buf_puts(b, "&gt;"); break;
+        case '"': ct_buf_puts(b, "&quot;"); break;
+        case '\'': ct_buf_puts(b, "&#39;"); break;
+        default: ct_buf_putc(b, *s);
         }
     }
 }

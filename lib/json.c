@@ -61,27 +61,13 @@ ct_json_escape_n(struct ct_buf *b, const char *s, size_t len)
             continue;
         }
         switch (c) {
-        case '"':
-            ct_buf_puts(b, "\\\"");
-            break;
-        case '\\':
-            ct_buf_puts(b, "\\\\");
-            break;
-        case '\n':
-            ct_buf_puts(b, "\\n");
-            break;
-        case '\r':
-            ct_buf_puts(b, "\\r");
-            break;
-        case '\t':
-            ct_buf_puts(b, "\\t");
-            break;
-        case '\b':
-            ct_buf_puts(b, "\\b");
-            break;
-        case '\f':
-            ct_buf_puts(b, "\\f");
-            break;
+        case '"': ct_buf_puts(b, "\\\""); break;
+        case '\\': ct_buf_puts(b, "\\\\"); break;
+        case '\n': ct_buf_puts(b, "\\n"); break;
+        case '\r': ct_buf_puts(b, "\\r"); break;
+        case '\t': ct_buf_puts(b, "\\t"); break;
+        case '\b': ct_buf_puts(b, "\\b"); break;
+        case '\f': ct_buf_puts(b, "\\f"); break;
         default:
             if (c < 0x20 || c == 0x7f) {
                 snprintf(esc, sizeof(esc), "\\u%04x", c);

@@ -39,26 +39,16 @@ const char *
 ct_member_field_str(enum ct_member_field field)
 {
     switch (field) {
-    case CT_FIELD_EMAIL:
-        return "email";
-    case CT_FIELD_NAME:
-        return "name";
-    case CT_FIELD_ORGANISATION:
-        return "organisation";
-    case CT_FIELD_TEAM:
-        return "team";
-    case CT_FIELD_SITE:
-        return "site";
-    case CT_FIELD_ROLE:
-        return "role";
-    case CT_FIELD_TIMEZONE:
-        return "timezone";
-    case CT_FIELD_STATUS:
-        return "status";
-    case CT_FIELD_FREQUENCY:
-        return "frequency";
-    case CT_FIELD_TIES:
-        return "ties";
+    case CT_FIELD_EMAIL: return "email";
+    case CT_FIELD_NAME: return "name";
+    case CT_FIELD_ORGANISATION: return "organisation";
+    case CT_FIELD_TEAM: return "team";
+    case CT_FIELD_SITE: return "site";
+    case CT_FIELD_ROLE: return "role";
+    case CT_FIELD_TIMEZONE: return "timezone";
+    case CT_FIELD_STATUS: return "status";
+    case CT_FIELD_FREQUENCY: return "frequency";
+    case CT_FIELD_TIES: return "ties";
     }
     return NULL;
 }
@@ -1499,9 +1489,7 @@ ct_members_erase(struct ct_store *store, const char *email, const struct ct_memb
     case SQLITE_DONE:
         st = ct_error_set(err, CT_ENOTFOUND, "no member with e-mail %s", email);
         goto out;
-    default:
-        st = ct_store_error(store, err, "look up member");
-        goto out;
+    default: st = ct_store_error(store, err, "look up member"); goto out;
     }
     sqlite3_finalize(stmt);
     stmt = NULL;

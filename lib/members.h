@@ -80,9 +80,9 @@ struct ct_member_change {
 /*
  * What else changes when a member leaves: called by ct_members_remove(),
  * ct_members_erase() and ct_members_sync() (for each member an import
- * makes left) inside their transaction, before the member's record changes, so that, say, their sent
- * invitations are cancelled in the same transaction (lib/rounds:
- * ct_rounds_member_leave). A failure rolls the whole removal back.
+ * makes left) inside their transaction, before the member's record changes, so that, say, their
+ * sent invitations are cancelled in the same transaction (lib/rounds: ct_rounds_member_leave). A
+ * failure rolls the whole removal back.
  */
 struct ct_member_hook {
     enum ct_status (*leaving)(void *arg, struct ct_store *store, int64_t member_id, bool erasing,

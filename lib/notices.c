@@ -19,8 +19,8 @@ member_name(struct ct_store *store, int64_t member_id)
     sqlite3_stmt *stmt = NULL;
     char *name = NULL;
 
-    if (sqlite3_prepare_v2(ct_store_db(store), "SELECT name FROM members WHERE id = ?1", -1,
-                           &stmt, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(ct_store_db(store), "SELECT name FROM members WHERE id = ?1", -1, &stmt,
+                           NULL) != SQLITE_OK)
         return NULL;
     sqlite3_bind_int64(stmt, 1, member_id);
     if (sqlite3_step(stmt) == SQLITE_ROW)
@@ -42,14 +42,14 @@ ct_notice_queue_pause(struct ct_store *store, const struct ct_config *cfg, int64
 
     name = member_name(store, member_id);
     st = ct_invite_pause_notice(cfg->network.name, cfg->network.organiser_name,
-                                cfg->network.organiser_email, name,
-                                cfg->pairing.unanswered_limit, &subject, &text, err);
+                                cfg->network.organiser_email, name, cfg->pairing.unanswered_limit,
+                                &subject, &text, err);
     if (st != CT_OK)
         goto out;
     /* One key per pause event: the member and the moment they were paused. */
     key = ct_asprintf("pause-%" PRId64 "-%" PRId64, member_id, now);
-    message_id = key ? ct_invite_message_id(key, email, 0, "notice", cfg->network.organiser_email)
-                     : NULL;
+    message_id =
+        key ? ct_invite_message_id(key, email, 0, "notice", cfg->network.organiser_email) : NULL;
     if (message_id == NULL) {
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
         goto out;

@@ -20,7 +20,6 @@
  * second time a year later is told again.
  */
 enum ct_status ct_notice_queue_pause(struct ct_store *store, const struct ct_config *cfg,
-                                     int64_t member_id, const char *email,
-                                     struct ct_error *err);
+                                     int64_t member_id, const char *email, struct ct_error *err);
 
 #endif

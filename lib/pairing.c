@@ -119,28 +119,17 @@ const char *
 ct_pairing_rule_str(enum ct_pairing_rule rule)
 {
     switch (rule) {
-    case CT_RULE_NONE:
-        return "none";
-    case CT_RULE_SELF:
-        return "self";
-    case CT_RULE_EXCLUDED:
-        return "excluded";
-    case CT_RULE_TIE:
-        return "ties";
-    case CT_RULE_REPEAT:
-        return "avoid_repeats";
-    case CT_RULE_SAME_ORGANISATION:
-        return "require_different organisation";
-    case CT_RULE_SAME_TEAM:
-        return "require_different team";
-    case CT_RULE_SAME_SITE:
-        return "require_different site";
-    case CT_RULE_SAME_ROLE:
-        return "require_different role";
-    case CT_RULE_HOURS:
-        return "working hours";
-    case CT_RULE_COUNT:
-        break;
+    case CT_RULE_NONE: return "none";
+    case CT_RULE_SELF: return "self";
+    case CT_RULE_EXCLUDED: return "excluded";
+    case CT_RULE_TIE: return "ties";
+    case CT_RULE_REPEAT: return "avoid_repeats";
+    case CT_RULE_SAME_ORGANISATION: return "require_different organisation";
+    case CT_RULE_SAME_TEAM: return "require_different team";
+    case CT_RULE_SAME_SITE: return "require_different site";
+    case CT_RULE_SAME_ROLE: return "require_different role";
+    case CT_RULE_HOURS: return "working hours";
+    case CT_RULE_COUNT: break;
     }
     return "unknown";
 }
@@ -2220,24 +2209,15 @@ static const char *
 rule_phrase(enum ct_pairing_rule r, size_t n)
 {
     switch (r) {
-    case CT_RULE_REPEAT:
-        return "already met";
-    case CT_RULE_TIE:
-        return n == 1 ? "close colleague (ties)" : "close colleagues (ties)";
-    case CT_RULE_EXCLUDED:
-        return "excluded";
-    case CT_RULE_SAME_ORGANISATION:
-        return "in the same organisation (require_different)";
-    case CT_RULE_SAME_TEAM:
-        return "in the same team (require_different)";
-    case CT_RULE_SAME_SITE:
-        return "at the same site (require_different)";
-    case CT_RULE_SAME_ROLE:
-        return "in the same role (require_different)";
-    case CT_RULE_HOURS:
-        return "without common working hours";
-    default:
-        return "not allowed";
+    case CT_RULE_REPEAT: return "already met";
+    case CT_RULE_TIE: return n == 1 ? "close colleague (ties)" : "close colleagues (ties)";
+    case CT_RULE_EXCLUDED: return "excluded";
+    case CT_RULE_SAME_ORGANISATION: return "in the same organisation (require_different)";
+    case CT_RULE_SAME_TEAM: return "in the same team (require_different)";
+    case CT_RULE_SAME_SITE: return "at the same site (require_different)";
+    case CT_RULE_SAME_ROLE: return "in the same role (require_different)";
+    case CT_RULE_HOURS: return "without common working hours";
+    default: return "not allowed";
     }
 }
 

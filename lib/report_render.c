@@ -368,21 +368,11 @@ json_str(struct ct_buf *b, const char *s)
     ct_buf_putc(b, '"');
     for (; *p; p++) {
         switch (*p) {
-        case '"':
-            ct_buf_puts(b, "\\\"");
-            break;
-        case '\\':
-            ct_buf_puts(b, "\\\\");
-            break;
-        case '\n':
-            ct_buf_puts(b, "\\n");
-            break;
-        case '\r':
-            ct_buf_puts(b, "\\r");
-            break;
-        case '\t':
-            ct_buf_puts(b, "\\t");
-            break;
+        case '"': ct_buf_puts(b, "\\\""); break;
+        case '\\': ct_buf_puts(b, "\\\\"); break;
+        case '\n': ct_buf_puts(b, "\\n"); break;
+        case '\r': ct_buf_puts(b, "\\r"); break;
+        case '\t': ct_buf_puts(b, "\\t"); break;
         default:
             if (*p < 0x20 || *p == 0x7f)
                 ct_buf_printf(b, "\\u%04x", *p);

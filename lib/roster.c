@@ -877,12 +877,9 @@ const char *
 ct_frequency_str(enum ct_frequency frequency)
 {
     switch (frequency) {
-    case CT_FREQ_MONTHLY:
-        return "monthly";
-    case CT_FREQ_BIMONTHLY:
-        return "bimonthly";
-    case CT_FREQ_QUARTERLY:
-        return "quarterly";
+    case CT_FREQ_MONTHLY: return "monthly";
+    case CT_FREQ_BIMONTHLY: return "bimonthly";
+    case CT_FREQ_QUARTERLY: return "quarterly";
     }
     return "?";
 }

@@ -66,7 +66,7 @@ static const char *const ct_migrations[] = {
     "  state TEXT NOT NULL DEFAULT 'planned'"
     "    CHECK (state IN ('planned','sent','cancelled')),"
     "  score REAL NOT NULL DEFAULT 0,"
-    "  explain TEXT," /* JSON: score by rule, reasons */
+    "  explain TEXT,"       /* JSON: score by rule, reasons */
     "  slot_start INTEGER," /* Unix seconds UTC */
     "  slot_minutes INTEGER,"
     /* when the unanswered accounting ran for it (replies.c); NULL = not yet */
@@ -131,8 +131,8 @@ static const char *const ct_migrations[] = {
     "  partstat TEXT NOT NULL,"
     "  sequence INTEGER NOT NULL,"
     "  dtstamp INTEGER NOT NULL DEFAULT 0," /* the reply's DTSTAMP, 0 if it had none */
-    "  proposed_start INTEGER," /* COUNTER: the time proposed instead */
-    "  comment TEXT," /* the attendee's COMMENT, if any */
+    "  proposed_start INTEGER,"             /* COUNTER: the time proposed instead */
+    "  comment TEXT,"                       /* the attendee's COMMENT, if any */
     "  received_at INTEGER NOT NULL"
     ");"
     "CREATE INDEX replies_group_member ON replies(group_id, member_id);"

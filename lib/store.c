@@ -198,8 +198,8 @@ ct_store_meta_get(struct ct_store *store, const char *key, char **value, struct 
     int rc;
 
     *value = NULL;
-    if (sqlite3_prepare_v2(store->db, "SELECT value FROM meta WHERE key = ?1", -1, &stmt,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(store->db, "SELECT value FROM meta WHERE key = ?1", -1, &stmt, NULL) !=
+        SQLITE_OK)
         return ct_store_error(store, err, "read meta");
     sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
     rc = sqlite3_step(stmt);
@@ -215,8 +215,7 @@ ct_store_meta_get(struct ct_store *store, const char *key, char **value, struct 
 }
 
 enum ct_status
-ct_store_meta_set(struct ct_store *store, const char *key, const char *value,
-                  struct ct_error *err)
+ct_store_meta_set(struct ct_store *store, const char *key, const char *value, struct ct_error *err)
 {
     sqlite3_stmt *stmt = NULL;
     enum ct_status st = CT_OK;

@@ -299,12 +299,8 @@ http_send(void *state, const struct ct_transport_message *msg, int64_t *retry_af
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
         case CURLE_GOT_NOTHING:
-        case CURLE_PARTIAL_FILE:
-            st = CT_ETEMP;
-            break;
-        default:
-            st = CT_EUNAVAIL;
-            break;
+        case CURLE_PARTIAL_FILE: st = CT_ETEMP; break;
+        default: st = CT_EUNAVAIL; break;
         }
         ct_error_set(err, st, "%s: %s", h->url,
                      h->curl_message[0] ? h->curl_message : curl_easy_strerror(rc));

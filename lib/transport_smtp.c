@@ -62,8 +62,7 @@ ct_transport_smtp_classify(int curl_code, long reply, const char *curl_message)
     bool judged_message;
 
     switch ((CURLcode)curl_code) {
-    case CURLE_OK:
-        return CT_OK;
+    case CURLE_OK: return CT_OK;
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -83,10 +82,8 @@ ct_transport_smtp_classify(int curl_code, long reply, const char *curl_message)
     case CURLE_SSL_ENGINE_SETFAILED:
     case CURLE_SSL_ENGINE_INITFAILED:
     case CURLE_LOGIN_DENIED:
-    case CURLE_AUTH_ERROR:
-        return CT_EUNAVAIL;
-    default:
-        break;
+    case CURLE_AUTH_ERROR: return CT_EUNAVAIL;
+    default: break;
     }
     /*
      * Which command drew the reply: only RCPT (this recipient), DATA and the

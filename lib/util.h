@@ -58,8 +58,8 @@ enum ct_status ct_file_read(const char *path, size_t max_bytes, char **data, siz
  * fsync, rename over path, fsync of the directory. mode is the new file's
  * permission bits. Either the old content or the new remains, never a mix.
  */
-enum ct_status ct_file_write_atomic(const char *path, const void *data, size_t len,
-                                    unsigned mode, struct ct_error *err);
+enum ct_status ct_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
+                                    struct ct_error *err);
 
 /* Levenshtein distance, capped: used for "did you mean" suggestions. */
 size_t ct_edit_distance(const char *a, const char *b);

@@ -190,10 +190,22 @@ ct_parse_duration(const char *s, int64_t *seconds)
     }
     switch (*p) {
     case '\0': unit = 1; break;
-    case 's': unit = 1; p++; break;
-    case 'm': unit = 60; p++; break;
-    case 'h': unit = 3600; p++; break;
-    case 'd': unit = 86400; p++; break;
+    case 's':
+        unit = 1;
+        p++;
+        break;
+    case 'm':
+        unit = 60;
+        p++;
+        break;
+    case 'h':
+        unit = 3600;
+        p++;
+        break;
+    case 'd':
+        unit = 86400;
+        p++;
+        break;
     default: return "unknown duration unit (use s, m, h or d)";
     }
     if (*p != '\0')

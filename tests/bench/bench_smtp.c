@@ -184,21 +184,11 @@ main(int argc, char **argv)
 
     while ((ch = getopt(argc, argv, "c:u:p:d:")) != -1) {
         switch (ch) {
-        case 'c':
-            ca_file = optarg;
-            break;
-        case 'u':
-            user = optarg;
-            break;
-        case 'p':
-            password_file = optarg;
-            break;
-        case 'd':
-            dir = optarg;
-            break;
-        default:
-            usage();
-            return 64;
+        case 'c': ca_file = optarg; break;
+        case 'u': user = optarg; break;
+        case 'p': password_file = optarg; break;
+        case 'd': dir = optarg; break;
+        default: usage(); return 64;
         }
     }
     if (argc - optind != 3 || (n = strtol(argv[optind + 1], NULL, 10)) < 1) {
