@@ -94,32 +94,6 @@ column_dup(sqlite3_stmt *stmt, int col, bool *failed)
     return copy;
 }
 
-static enum ct_status
-prepare(struct ct_store *store, const char *sql, sqlite3_stmt **stmt, struct ct_error *err)
-{
-    if (sqlite3_prepare_v2(ct_store_db(store), sql, -1, stmt, NULL) != SQLITE_OK) {
-        *stmt = NULL;
-        return ct_store_error(store, err, "prepare query");
-    }
-    return CT_OK;
-}
-
-/* Step a statement that returns no rows and reset it for reuse. */
-static enum ct_status
-step_done(struct ct_store *store, sqlite3_stmt *stmt, const char *doing, struct ct_error *err)
-{
-    int rc = sqlite3_step(stmt);
-
-    if (rc != SQLITE_DONE) {
-        enum ct_status st = ct_store_error(store, err, doing);
-        sqlite3_reset(stmt);
-        return st;
-    }
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    return CT_OK;
-}
-
 /*
  * Find a member by e-mail (never an erased one). OUT: *id and *status
  * (static). CT_ENOTFOUND names the address.
@@ -132,8 +106,9 @@ lookup_member(struct ct_store *store, const char *email, int64_t *id, const char
     enum ct_status st;
     int rc;
 
-    st = prepare(store, "SELECT id, status FROM members WHERE email = ?1 AND status <> 'erased'",
-                 &stmt, err);
+    st = ct_store_prepare(store,
+                          "SELECT id, status FROM members WHERE email = ?1 AND status <> 'erased'",
+                          &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_text(stmt, 1, email, -1, SQLITE_STATIC);
@@ -390,10 +365,11 @@ load_known(struct sync *s, struct ct_error *err)
     enum ct_status st;
     int rc;
 
-    st = prepare(s->store,
-                 "SELECT id, email, name, organisation, team, site, role, timezone, status,"
-                 " roster_status, frequency FROM members WHERE status <> 'erased' ORDER BY id",
-                 &stmt, err);
+    st = ct_store_prepare(
+        s->store,
+        "SELECT id, email, name, organisation, team, site, role, timezone, status,"
+        " roster_status, frequency FROM members WHERE status <> 'erased' ORDER BY id",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -507,7 +483,7 @@ diff_ties(struct sync *s, struct ct_error *err)
         return nomem(err);
     if (!s->has[CT_COL_TIES])
         return CT_OK; /* a file without the column says nothing about ties */
-    st = prepare(s->store, "SELECT a, b FROM ties", &stmt, err);
+    st = ct_store_prepare(s->store, "SELECT a, b FROM ties", &stmt, err);
     if (st != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -704,32 +680,35 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
         return nomem(err);
     for (i = 0; i < s->known_count; i++)
         s->node_id[i] = s->known[i].id;
-    if ((st = prepare(s->store,
-                      "INSERT INTO members(email, name, organisation, team, site, role, timezone,"
-                      " status, roster_status, frequency, created_at, updated_at)"
-                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?10)",
-                      &insert, err)) != CT_OK ||
-        (st = prepare(s->store,
-                      "UPDATE members SET email = ?1, name = ?2, organisation = ?3, team = ?4,"
-                      " site = ?5, role = ?6, timezone = ?7,"
-                      " status = CASE WHEN ?11 THEN ?8 ELSE status END,"
-                      " paused_until = CASE WHEN ?11 THEN NULL ELSE paused_until END,"
-                      " roster_status = ?8, frequency = ?9, updated_at = ?10 WHERE id = ?12",
-                      &update, err)) != CT_OK ||
-        (st = prepare(s->store, "UPDATE members SET roster_status = ?1 WHERE id = ?2",
-                      &roster_status, err)) != CT_OK ||
-        (st = prepare(s->store,
-                      "UPDATE members SET status = 'left', roster_status = 'left',"
-                      " paused_until = NULL, updated_at = ?1 WHERE id = ?2",
-                      &leave, err)) != CT_OK ||
-        (st = prepare(s->store, "DELETE FROM ties WHERE a = ?1 AND b = ?2", &tie_del, err)) !=
-            CT_OK ||
-        (st = prepare(s->store, "INSERT INTO ties(a, b) VALUES (?1, ?2)", &tie_ins, err)) !=
-            CT_OK ||
-        (st = prepare(s->store,
-                      "INSERT INTO imports(at, source, mode, rows, added, updated, left_count,"
-                      " unchanged) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                      &import, err)) != CT_OK)
+    if ((st = ct_store_prepare(
+             s->store,
+             "INSERT INTO members(email, name, organisation, team, site, role, timezone,"
+             " status, roster_status, frequency, created_at, updated_at)"
+             " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9, ?10, ?10)",
+             &insert, err)) != CT_OK ||
+        (st = ct_store_prepare(
+             s->store,
+             "UPDATE members SET email = ?1, name = ?2, organisation = ?3, team = ?4,"
+             " site = ?5, role = ?6, timezone = ?7,"
+             " status = CASE WHEN ?11 THEN ?8 ELSE status END,"
+             " paused_until = CASE WHEN ?11 THEN NULL ELSE paused_until END,"
+             " roster_status = ?8, frequency = ?9, updated_at = ?10 WHERE id = ?12",
+             &update, err)) != CT_OK ||
+        (st = ct_store_prepare(s->store, "UPDATE members SET roster_status = ?1 WHERE id = ?2",
+                               &roster_status, err)) != CT_OK ||
+        (st = ct_store_prepare(s->store,
+                               "UPDATE members SET status = 'left', roster_status = 'left',"
+                               " paused_until = NULL, updated_at = ?1 WHERE id = ?2",
+                               &leave, err)) != CT_OK ||
+        (st = ct_store_prepare(s->store, "DELETE FROM ties WHERE a = ?1 AND b = ?2", &tie_del,
+                               err)) != CT_OK ||
+        (st = ct_store_prepare(s->store, "INSERT INTO ties(a, b) VALUES (?1, ?2)", &tie_ins,
+                               err)) != CT_OK ||
+        (st = ct_store_prepare(
+             s->store,
+             "INSERT INTO imports(at, source, mode, rows, added, updated, left_count,"
+             " unchanged) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+             &import, err)) != CT_OK)
         goto out;
 
     for (i = 0; i < r->count; i++) {
@@ -751,7 +730,7 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
             sqlite3_bind_text(stmt, 8, declared, -1, SQLITE_STATIC);
             sqlite3_bind_int(stmt, 9, (int)e->frequency);
             sqlite3_bind_int64(stmt, 10, now);
-            if ((st = step_done(s->store, stmt, "add member", err)) != CT_OK)
+            if ((st = ct_store_step_done(s->store, stmt, "add member", err)) != CT_OK)
                 goto out;
             s->node_id[node] = sqlite3_last_insert_rowid(db);
             continue;
@@ -775,13 +754,13 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
             sqlite3_bind_int64(stmt, 10, now);
             sqlite3_bind_int(stmt, 11, s->entry_status_changes[i]);
             sqlite3_bind_int64(stmt, 12, k->id);
-            if ((st = step_done(s->store, stmt, "update member", err)) != CT_OK)
+            if ((st = ct_store_step_done(s->store, stmt, "update member", err)) != CT_OK)
                 goto out;
         } else if (s->has[CT_COL_STATUS] && !status_eq(k->roster_status, declared)) {
             /* Nothing visible changes; remember what the roster said. */
             sqlite3_bind_text(roster_status, 1, declared, -1, SQLITE_STATIC);
             sqlite3_bind_int64(roster_status, 2, k->id);
-            if ((st = step_done(s->store, roster_status, "update member", err)) != CT_OK)
+            if ((st = ct_store_step_done(s->store, roster_status, "update member", err)) != CT_OK)
                 goto out;
         }
     }
@@ -795,12 +774,13 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
                     goto out;
                 sqlite3_bind_int64(leave, 1, now);
                 sqlite3_bind_int64(leave, 2, k->id);
-                if ((st = step_done(s->store, leave, "mark member left", err)) != CT_OK)
+                if ((st = ct_store_step_done(s->store, leave, "mark member left", err)) != CT_OK)
                     goto out;
             } else if (!status_eq(k->roster_status, "left")) {
                 sqlite3_bind_text(roster_status, 1, "left", -1, SQLITE_STATIC);
                 sqlite3_bind_int64(roster_status, 2, k->id);
-                if ((st = step_done(s->store, roster_status, "update member", err)) != CT_OK)
+                if ((st = ct_store_step_done(s->store, roster_status, "update member", err)) !=
+                    CT_OK)
                     goto out;
             }
         }
@@ -810,7 +790,7 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
         int64_t b = s->node_id[s->tie_removed.items[i].b];
         sqlite3_bind_int64(tie_del, 1, a < b ? a : b);
         sqlite3_bind_int64(tie_del, 2, a < b ? b : a);
-        if ((st = step_done(s->store, tie_del, "remove tie", err)) != CT_OK)
+        if ((st = ct_store_step_done(s->store, tie_del, "remove tie", err)) != CT_OK)
             goto out;
     }
     for (i = 0; i < s->tie_added.count; i++) {
@@ -818,7 +798,7 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
         int64_t b = s->node_id[s->tie_added.items[i].b];
         sqlite3_bind_int64(tie_ins, 1, a < b ? a : b);
         sqlite3_bind_int64(tie_ins, 2, a < b ? b : a);
-        if ((st = step_done(s->store, tie_ins, "add tie", err)) != CT_OK)
+        if ((st = ct_store_step_done(s->store, tie_ins, "add tie", err)) != CT_OK)
             goto out;
     }
     sqlite3_bind_int64(import, 1, now);
@@ -829,7 +809,7 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
     sqlite3_bind_int64(import, 6, (int64_t)res->updated);
     sqlite3_bind_int64(import, 7, (int64_t)res->left);
     sqlite3_bind_int64(import, 8, (int64_t)res->unchanged);
-    if ((st = step_done(s->store, import, "record import", err)) != CT_OK)
+    if ((st = ct_store_step_done(s->store, import, "record import", err)) != CT_OK)
         goto out;
     res->import_id = sqlite3_last_insert_rowid(db);
 out:
@@ -850,7 +830,7 @@ cache_size(struct ct_store *store)
     sqlite3_stmt *stmt = NULL;
     int pages = 0;
 
-    if (prepare(store, "PRAGMA cache_size", &stmt, NULL) == CT_OK &&
+    if (ct_store_prepare(store, "PRAGMA cache_size", &stmt, NULL) == CT_OK &&
         sqlite3_step(stmt) == SQLITE_ROW)
         pages = sqlite3_column_int(stmt, 0);
     sqlite3_finalize(stmt);
@@ -1054,7 +1034,7 @@ attach_ties(struct ct_store *store, struct ct_member_list *list, struct ct_error
         by_id[i].index = i;
     }
     qsort(by_id, list->count, sizeof(*by_id), id_index_cmp);
-    st = prepare(store, TIES_QUERY("", ""), &stmt, err);
+    st = ct_store_prepare(store, TIES_QUERY("", ""), &stmt, err);
     if (st != CT_OK)
         goto out;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -1090,11 +1070,11 @@ ct_members_list(struct ct_store *store, unsigned statuses, struct ct_member_list
     list = calloc(1, sizeof(*list));
     if (list == NULL)
         return nomem(err);
-    st = prepare(store,
-                 "SELECT " MEMBER_COLUMNS " FROM members WHERE"
-                 " ((?1 & 1) AND status = 'active') OR ((?1 & 2) AND status = 'paused')"
-                 " OR ((?1 & 4) AND status = 'left') ORDER BY email",
-                 &stmt, err);
+    st = ct_store_prepare(store,
+                          "SELECT " MEMBER_COLUMNS " FROM members WHERE"
+                          " ((?1 & 1) AND status = 'active') OR ((?1 & 2) AND status = 'paused')"
+                          " OR ((?1 & 4) AND status = 'left') ORDER BY email",
+                          &stmt, err);
     if (st != CT_OK)
         goto out;
     sqlite3_bind_int(stmt, 1, (int)statuses);
@@ -1155,9 +1135,9 @@ ct_members_find(struct ct_store *store, const char *email, struct ct_member **ou
     m = calloc(1, sizeof(*m));
     if (m == NULL)
         return nomem(err);
-    st = prepare(store,
-                 "SELECT " MEMBER_COLUMNS " FROM members WHERE email = ?1 AND status <> 'erased'",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store, "SELECT " MEMBER_COLUMNS " FROM members WHERE email = ?1 AND status <> 'erased'",
+        &stmt, err);
     if (st != CT_OK)
         goto out;
     sqlite3_bind_text(stmt, 1, email, -1, SQLITE_STATIC);
@@ -1174,7 +1154,7 @@ ct_members_find(struct ct_store *store, const char *email, struct ct_member **ou
         st = nomem(err);
         goto out;
     }
-    st = prepare(store, TIES_QUERY(" AND t.a = ?1", " AND t.b = ?1"), &ties, err);
+    st = ct_store_prepare(store, TIES_QUERY(" AND t.a = ?1", " AND t.b = ?1"), &ties, err);
     if (st != CT_OK)
         goto out;
     sqlite3_bind_int64(ties, 1, m->id);
@@ -1215,21 +1195,22 @@ ct_members_history(struct ct_store *store, int64_t member_id, struct ct_member_h
     const char *last;
 
     memset(out, 0, sizeof(*out));
-    st = prepare(store,
-                 "SELECT"
-                 " (SELECT count(*) FROM group_members gm JOIN groups g ON g.id = gm.group_id"
-                 "   WHERE gm.member_id = ?1 AND g.state = 'sent'),"
-                 " (SELECT count(*) FROM group_members gm JOIN groups g ON g.id = gm.group_id"
-                 "   WHERE gm.member_id = ?1 AND g.state = 'planned'),"
-                 " (SELECT count(*) FROM group_members gm JOIN outcomes o"
-                 "   ON o.group_id = gm.group_id WHERE gm.member_id = ?1 AND o.met = 1),"
-                 " (SELECT count(*) FROM group_members gm"
-                 "   WHERE gm.member_id = ?1 AND gm.partstat = 'ACCEPTED'),"
-                 " (SELECT max(r.date) FROM group_members gm JOIN groups g ON g.id = gm.group_id"
-                 "   JOIN rounds r ON r.id = g.round_id"
-                 "   WHERE gm.member_id = ?1 AND g.state = 'sent'),"
-                 " (SELECT count(*) FROM exclusions WHERE a = ?1 OR b = ?1)",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store,
+        "SELECT"
+        " (SELECT count(*) FROM group_members gm JOIN groups g ON g.id = gm.group_id"
+        "   WHERE gm.member_id = ?1 AND g.state = 'sent'),"
+        " (SELECT count(*) FROM group_members gm JOIN groups g ON g.id = gm.group_id"
+        "   WHERE gm.member_id = ?1 AND g.state = 'planned'),"
+        " (SELECT count(*) FROM group_members gm JOIN outcomes o"
+        "   ON o.group_id = gm.group_id WHERE gm.member_id = ?1 AND o.met = 1),"
+        " (SELECT count(*) FROM group_members gm"
+        "   WHERE gm.member_id = ?1 AND gm.partstat = 'ACCEPTED'),"
+        " (SELECT max(r.date) FROM group_members gm JOIN groups g ON g.id = gm.group_id"
+        "   JOIN rounds r ON r.id = g.round_id"
+        "   WHERE gm.member_id = ?1 AND g.state = 'sent'),"
+        " (SELECT count(*) FROM exclusions WHERE a = ?1 OR b = ?1)",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, member_id);
@@ -1260,14 +1241,14 @@ update_member(struct ct_store *store, const char *sql, int64_t id, const char *t
     sqlite3_stmt *stmt = NULL;
     enum ct_status st;
 
-    st = prepare(store, sql, &stmt, err);
+    st = ct_store_prepare(store, sql, &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_int64(stmt, 2, ct_now());
     if (text)
         sqlite3_bind_text(stmt, 3, text, -1, SQLITE_STATIC);
-    st = step_done(store, stmt, doing, err);
+    st = ct_store_step_done(store, stmt, doing, err);
     sqlite3_finalize(stmt);
     return st;
 }
@@ -1382,15 +1363,16 @@ ct_members_expire_pauses(struct ct_store *store, int32_t today, size_t *resumed,
     st = ct_store_begin(store, err);
     if (st != CT_OK)
         return st;
-    st = prepare(store,
-                 "UPDATE members SET status = 'active', paused_until = NULL, updated_at = ?1"
-                 " WHERE status = 'paused' AND paused_until IS NOT NULL AND paused_until <= ?2",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store,
+        "UPDATE members SET status = 'active', paused_until = NULL, updated_at = ?1"
+        " WHERE status = 'paused' AND paused_until IS NOT NULL AND paused_until <= ?2",
+        &stmt, err);
     if (st != CT_OK)
         goto out;
     sqlite3_bind_int64(stmt, 1, ct_now());
     sqlite3_bind_text(stmt, 2, date, -1, SQLITE_STATIC);
-    st = step_done(store, stmt, "resume members", err);
+    st = ct_store_step_done(store, stmt, "resume members", err);
     if (st != CT_OK)
         goto out;
     if (resumed)
@@ -1470,9 +1452,9 @@ ct_members_erase(struct ct_store *store, const char *email, const struct ct_memb
     st = ct_store_begin(store, err);
     if (st != CT_OK)
         goto out;
-    st = prepare(store,
-                 "SELECT id, email, name FROM members WHERE email = ?1 AND status <> 'erased'",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store, "SELECT id, email, name FROM members WHERE email = ?1 AND status <> 'erased'", &stmt,
+        err);
     if (st != CT_OK)
         goto out;
     sqlite3_bind_text(stmt, 1, email, -1, SQLITE_STATIC);
@@ -1497,14 +1479,14 @@ ct_members_erase(struct ct_store *store, const char *email, const struct ct_memb
     if (hook && hook->leaving && (st = hook->leaving(hook->arg, store, id, true, err)) != CT_OK)
         goto out;
     for (i = 0; i < CT_ARRAY_LEN(erase_sql); i++) {
-        st = prepare(store, erase_sql[i], &stmt, err);
+        st = ct_store_prepare(store, erase_sql[i], &stmt, err);
         if (st != CT_OK)
             goto out;
         sqlite3_bind_int64(stmt, 1, id);
         sqlite3_bind_text(stmt, 2, stored_email, -1, SQLITE_STATIC);
         sqlite3_bind_text(stmt, 3, name ? name : "", -1, SQLITE_STATIC);
         sqlite3_bind_int64(stmt, 4, ct_now());
-        st = step_done(store, stmt, "erase member", err);
+        st = ct_store_step_done(store, stmt, "erase member", err);
         sqlite3_finalize(stmt);
         stmt = NULL;
         if (st != CT_OK)
@@ -1568,14 +1550,14 @@ exclusion_write(struct ct_store *store, const char *sql, const char *email1, con
     st = lookup_pair(store, email1, email2, &a, &b, err);
     if (st != CT_OK)
         goto out;
-    st = prepare(store, sql, &stmt, err);
+    st = ct_store_prepare(store, sql, &stmt, err);
     if (st != CT_OK)
         goto out;
     sqlite3_bind_int64(stmt, 1, a);
     sqlite3_bind_int64(stmt, 2, b);
     if (sqlite3_bind_parameter_count(stmt) >= 3)
         sqlite3_bind_int64(stmt, 3, ct_now());
-    st = step_done(store, stmt, "update exclusions", err);
+    st = ct_store_step_done(store, stmt, "update exclusions", err);
     if (st != CT_OK)
         goto out;
     *changed = sqlite3_changes(ct_store_db(store)) > 0;
@@ -1630,11 +1612,11 @@ ct_members_exclusion_list(struct ct_store *store, struct ct_exclusion_list **out
     list = calloc(1, sizeof(*list));
     if (list == NULL)
         return nomem(err);
-    st = prepare(store,
-                 "SELECT ma.email, mb.email, e.created_at FROM exclusions e"
-                 " JOIN members ma ON ma.id = e.a JOIN members mb ON mb.id = e.b"
-                 " WHERE ma.email IS NOT NULL AND mb.email IS NOT NULL",
-                 &stmt, err);
+    st = ct_store_prepare(store,
+                          "SELECT ma.email, mb.email, e.created_at FROM exclusions e"
+                          " JOIN members ma ON ma.id = e.a JOIN members mb ON mb.id = e.b"
+                          " WHERE ma.email IS NOT NULL AND mb.email IS NOT NULL",
+                          &stmt, err);
     if (st != CT_OK)
         goto out;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {

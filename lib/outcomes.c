@@ -158,16 +158,6 @@ printable(const char *s, size_t len, char *out)
 
 /* ---- the store ------------------------------------------------------------ */
 
-static enum ct_status
-prepare(struct ct_store *store, const char *sql, sqlite3_stmt **stmt, struct ct_error *err)
-{
-    if (sqlite3_prepare_v2(ct_store_db(store), sql, -1, stmt, NULL) != SQLITE_OK) {
-        *stmt = NULL;
-        return ct_store_error(store, err, "prepare query");
-    }
-    return CT_OK;
-}
-
 /* A group as the outcome checks need it. */
 struct group_ref {
     int64_t id;
@@ -300,8 +290,8 @@ ct_outcomes_record(struct ct_store *store, const struct ct_outcome *outcome, con
         if ((note = note_normalise(outcome->note, len)) == NULL)
             return ct_error_set(err, CT_ENOMEM, "out of memory");
     }
-    if ((st = prepare(store, GROUP_SELECT " WHERE g.id = ?1", &find, err)) != CT_OK ||
-        (st = prepare(store, OUTCOME_UPSERT, &upsert, err)) != CT_OK)
+    if ((st = ct_store_prepare(store, GROUP_SELECT " WHERE g.id = ?1", &find, err)) != CT_OK ||
+        (st = ct_store_prepare(store, OUTCOME_UPSERT, &upsert, err)) != CT_OK)
         goto out;
     if ((st = ct_store_begin(store, err)) != CT_OK)
         goto out;
@@ -760,9 +750,9 @@ ct_outcomes_import(struct ct_store *store, const char *name, const char *data, s
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
         goto out;
     }
-    if ((st = prepare(store, GROUP_SELECT " WHERE g.id = ?1", &by_id, err)) != CT_OK ||
-        (st = prepare(store, GROUP_SELECT " WHERE g.uid = ?1", &by_uid, err)) != CT_OK ||
-        (st = prepare(store, OUTCOME_UPSERT, &upsert, err)) != CT_OK)
+    if ((st = ct_store_prepare(store, GROUP_SELECT " WHERE g.id = ?1", &by_id, err)) != CT_OK ||
+        (st = ct_store_prepare(store, GROUP_SELECT " WHERE g.uid = ?1", &by_uid, err)) != CT_OK ||
+        (st = ct_store_prepare(store, OUTCOME_UPSERT, &upsert, err)) != CT_OK)
         goto out;
     /* Check and write under one write lock, so nothing changes in between. */
     if ((st = ct_store_begin(store, err)) != CT_OK)
@@ -880,7 +870,7 @@ ct_outcomes_contacts(struct ct_store *store, struct ct_contact **out, size_t *co
 
     *out = NULL;
     *count = 0;
-    if ((st = prepare(store, sql, &stmt, err)) != CT_OK)
+    if ((st = ct_store_prepare(store, sql, &stmt, err)) != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         if (n == cap) {

@@ -73,16 +73,6 @@ clip(const char *s, int max)
     return n;
 }
 
-static enum ct_status
-prepare(struct ct_store *store, const char *sql, sqlite3_stmt **stmt, struct ct_error *err)
-{
-    if (sqlite3_prepare_v2(ct_store_db(store), sql, -1, stmt, NULL) != SQLITE_OK) {
-        *stmt = NULL;
-        return ct_store_error(store, err, "prepare a reply query");
-    }
-    return CT_OK;
-}
-
 /* Step a statement that returns no rows (or whose rows are not wanted). */
 static enum ct_status
 exec_done(struct ct_store *store, sqlite3_stmt *stmt, const char *doing, struct ct_error *err)
@@ -110,7 +100,8 @@ find_group(struct ct_store *store, const char *uid, struct group_row *g, bool *f
     int rc;
 
     *found = false;
-    st = prepare(store, "SELECT id, sequence, state FROM groups WHERE uid = ?1", &stmt, err);
+    st = ct_store_prepare(store, "SELECT id, sequence, state FROM groups WHERE uid = ?1", &stmt,
+                          err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_STATIC);
@@ -138,10 +129,11 @@ find_member(struct ct_store *store, int64_t group_id, const char *email, int64_t
     int rc;
 
     *found = false;
-    st = prepare(store,
-                 "SELECT gm.member_id FROM group_members gm JOIN members m ON m.id = gm.member_id "
-                 "WHERE gm.group_id = ?1 AND m.email = ?2 AND gm.removed = 0",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store,
+        "SELECT gm.member_id FROM group_members gm JOIN members m ON m.id = gm.member_id "
+        "WHERE gm.group_id = ?1 AND m.email = ?2 AND gm.removed = 0",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);
@@ -167,10 +159,11 @@ answer_exists(struct ct_store *store, int64_t group_id, int64_t member_id, const
     enum ct_status st;
     int rc;
 
-    st = prepare(store,
-                 "SELECT 1 FROM replies WHERE group_id = ?1 AND member_id = ?2 AND method = ?3 "
-                 "AND partstat = ?4 AND sequence = ?5 AND dtstamp = ?6 LIMIT 1",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store,
+        "SELECT 1 FROM replies WHERE group_id = ?1 AND member_id = ?2 AND method = ?3 "
+        "AND partstat = ?4 AND sequence = ?5 AND dtstamp = ?6 LIMIT 1",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);
@@ -196,11 +189,12 @@ newer_reply_exists(struct ct_store *store, int64_t group_id, int64_t member_id,
     enum ct_status st;
     int rc;
 
-    st = prepare(store,
-                 "SELECT 1 FROM replies WHERE group_id = ?1 AND member_id = ?2 "
-                 "AND method = 'REPLY' AND (sequence > ?3 OR (sequence = ?3 AND dtstamp > ?4)) "
-                 "LIMIT 1",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store,
+        "SELECT 1 FROM replies WHERE group_id = ?1 AND member_id = ?2 "
+        "AND method = 'REPLY' AND (sequence > ?3 OR (sequence = ?3 AND dtstamp > ?4)) "
+        "LIMIT 1",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);
@@ -223,11 +217,11 @@ insert_answer(struct ct_store *store, int64_t group_id, int64_t member_id, const
     sqlite3_stmt *stmt;
     enum ct_status st;
 
-    st =
-        prepare(store,
-                "INSERT INTO replies(group_id, member_id, method, partstat, sequence, dtstamp, "
-                "proposed_start, comment, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                &stmt, err);
+    st = ct_store_prepare(
+        store,
+        "INSERT INTO replies(group_id, member_id, method, partstat, sequence, dtstamp, "
+        "proposed_start, comment, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);
@@ -254,9 +248,9 @@ set_partstat(struct ct_store *store, int64_t group_id, int64_t member_id, const 
     sqlite3_stmt *stmt;
     enum ct_status st;
 
-    st = prepare(store,
-                 "UPDATE group_members SET partstat = ?3 WHERE group_id = ?1 AND member_id = ?2",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store, "UPDATE group_members SET partstat = ?3 WHERE group_id = ?1 AND member_id = ?2",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);
@@ -274,10 +268,10 @@ reset_unanswered(struct ct_store *store, int64_t member_id, int64_t now, struct 
     sqlite3_stmt *stmt;
     enum ct_status st;
 
-    st = prepare(store,
-                 "UPDATE members SET unanswered = 0, updated_at = ?2 "
-                 "WHERE id = ?1 AND unanswered <> 0",
-                 &stmt, err);
+    st = ct_store_prepare(store,
+                          "UPDATE members SET unanswered = 0, updated_at = ?2 "
+                          "WHERE id = ?1 AND unanswered <> 0",
+                          &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, member_id);
@@ -464,9 +458,9 @@ already_seen(struct ct_store *store, const struct ct_replies_source *src, bool *
     enum ct_status st;
     int rc;
 
-    st = prepare(store,
-                 "SELECT 1 FROM imap_seen WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store, "SELECT 1 FROM imap_seen WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_text(stmt, 1, src->mailbox, -1, SQLITE_STATIC);
@@ -486,9 +480,9 @@ remember_seen(struct ct_store *store, const struct ct_replies_source *src, struc
     sqlite3_stmt *stmt;
     enum ct_status st;
 
-    st = prepare(store,
-                 "INSERT OR IGNORE INTO imap_seen(mailbox, uidvalidity, uid) VALUES (?1, ?2, ?3)",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store, "INSERT OR IGNORE INTO imap_seen(mailbox, uidvalidity, uid) VALUES (?1, ?2, ?3)",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_text(stmt, 1, src->mailbox, -1, SQLITE_STATIC);
@@ -643,15 +637,15 @@ group_attendance(struct ct_store *store, int64_t group_id, struct attendance **o
 
     *out = NULL;
     *count = 0;
-    st = prepare(store,
-                 "SELECT gm.member_id, m.email, m.unanswered, "
-                 "  gm.partstat IN ('ACCEPTED', 'TENTATIVE') OR EXISTS ("
-                 "    SELECT 1 FROM replies r WHERE r.group_id = gm.group_id "
-                 "    AND r.member_id = gm.member_id AND r.method = 'COUNTER') "
-                 "FROM group_members gm JOIN members m ON m.id = gm.member_id "
-                 "WHERE gm.group_id = ?1 AND gm.removed = 0 AND m.status = 'active' "
-                 "ORDER BY gm.member_id",
-                 &stmt, err);
+    st = ct_store_prepare(store,
+                          "SELECT gm.member_id, m.email, m.unanswered, "
+                          "  gm.partstat IN ('ACCEPTED', 'TENTATIVE') OR EXISTS ("
+                          "    SELECT 1 FROM replies r WHERE r.group_id = gm.group_id "
+                          "    AND r.member_id = gm.member_id AND r.method = 'COUNTER') "
+                          "FROM group_members gm JOIN members m ON m.id = gm.member_id "
+                          "WHERE gm.group_id = ?1 AND gm.removed = 0 AND m.status = 'active' "
+                          "ORDER BY gm.member_id",
+                          &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);
@@ -701,11 +695,12 @@ set_unanswered(struct ct_store *store, int64_t member_id, int unanswered, bool p
     sqlite3_stmt *stmt;
     enum ct_status st;
 
-    st = prepare(store,
-                 pause ? "UPDATE members SET unanswered = ?2, status = 'paused', "
-                         "paused_until = NULL, updated_at = ?3 WHERE id = ?1"
-                       : "UPDATE members SET unanswered = ?2, updated_at = ?3 WHERE id = ?1",
-                 &stmt, err);
+    st = ct_store_prepare(store,
+                          pause
+                              ? "UPDATE members SET unanswered = ?2, status = 'paused', "
+                                "paused_until = NULL, updated_at = ?3 WHERE id = ?1"
+                              : "UPDATE members SET unanswered = ?2, updated_at = ?3 WHERE id = ?1",
+                          &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, member_id);
@@ -759,7 +754,8 @@ close_group(struct ct_store *store, int64_t group_id, int64_t now,
     attendance_free(list, count);
     if (st != CT_OK)
         return st;
-    st = prepare(store, "UPDATE groups SET window_closed_at = ?2 WHERE id = ?1", &stmt, err);
+    st = ct_store_prepare(store, "UPDATE groups SET window_closed_at = ?2 WHERE id = ?1", &stmt,
+                          err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);
@@ -788,14 +784,14 @@ ct_replies_close_windows(struct ct_store *store, int64_t now,
     if (st != CT_OK)
         return st;
     /* Oldest windows first, so runs of unanswered invitations add up in order. */
-    st = prepare(store,
-                 "SELECT g.id FROM groups g JOIN rounds r ON r.id = g.round_id "
-                 "WHERE g.state = 'sent' AND g.window_closed_at IS NULL "
-                 "AND r.sent_at IS NOT NULL AND r.sent_at + ?2 <= ?1 "
-                 "AND (g.slot_start IS NULL OR "
-                 "     g.slot_start + COALESCE(g.slot_minutes, 0) * 60 <= ?1) "
-                 "ORDER BY r.sent_at, g.id",
-                 &stmt, err);
+    st = ct_store_prepare(store,
+                          "SELECT g.id FROM groups g JOIN rounds r ON r.id = g.round_id "
+                          "WHERE g.state = 'sent' AND g.window_closed_at IS NULL "
+                          "AND r.sent_at IS NOT NULL AND r.sent_at + ?2 <= ?1 "
+                          "AND (g.slot_start IS NULL OR "
+                          "     g.slot_start + COALESCE(g.slot_minutes, 0) * 60 <= ?1) "
+                          "ORDER BY r.sent_at, g.id",
+                          &stmt, err);
     if (st != CT_OK)
         goto fail;
     sqlite3_bind_int64(stmt, 1, now);

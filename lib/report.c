@@ -384,16 +384,6 @@ struct loader {
 };
 
 static enum ct_status
-prepare(struct ct_store *store, const char *sql, sqlite3_stmt **stmt, struct ct_error *err)
-{
-    if (sqlite3_prepare_v2(ct_store_db(store), sql, -1, stmt, NULL) != SQLITE_OK) {
-        *stmt = NULL;
-        return ct_store_error(store, err, "prepare report query");
-    }
-    return CT_OK;
-}
-
-static enum ct_status
 nomem(struct ct_error *err)
 {
     return ct_error_set(err, CT_ENOMEM, "out of memory");
@@ -466,10 +456,10 @@ load_rounds(struct loader *ld, struct ct_report *rep, int64_t round_id)
     bool found = round_id == 0;
     int rc;
 
-    if ((st = prepare(ld->store,
-                      "SELECT id, date, state FROM rounds WHERE state <> 'replaced'"
-                      " ORDER BY date, id",
-                      &stmt, ld->err)) != CT_OK)
+    if ((st = ct_store_prepare(ld->store,
+                               "SELECT id, date, state FROM rounds WHERE state <> 'replaced'"
+                               " ORDER BY date, id",
+                               &stmt, ld->err)) != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *date = (const char *)sqlite3_column_text(stmt, 1);
@@ -545,10 +535,11 @@ load_members(struct loader *ld)
     size_t cap = 0, i, norgs = 0;
     int rc;
 
-    if ((st = prepare(ld->store,
-                      "SELECT id, email, name, coalesce(organisation, ''), status FROM members"
-                      " ORDER BY id",
-                      &stmt, ld->err)) != CT_OK)
+    if ((st = ct_store_prepare(
+             ld->store,
+             "SELECT id, email, name, coalesce(organisation, ''), status FROM members"
+             " ORDER BY id",
+             &stmt, ld->err)) != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         const char *email = (const char *)sqlite3_column_text(stmt, 1);
@@ -647,7 +638,7 @@ load_ties(struct loader *ld)
     bool added;
     int rc;
 
-    if ((st = prepare(ld->store, "SELECT a, b FROM ties", &stmt, ld->err)) != CT_OK)
+    if ((st = ct_store_prepare(ld->store, "SELECT a, b FROM ties", &stmt, ld->err)) != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         long a = member_find(ld, sqlite3_column_int64(stmt, 0));
@@ -688,10 +679,11 @@ load_groups(struct loader *ld)
     size_t cap = 0;
     int rc;
 
-    if ((st = prepare(ld->store,
-                      "SELECT g.id, g.round_id, g.state, o.group_id IS NOT NULL, o.met, o.rating"
-                      " FROM groups g LEFT JOIN outcomes o ON o.group_id = g.id ORDER BY g.id",
-                      &stmt, ld->err)) != CT_OK)
+    if ((st = ct_store_prepare(
+             ld->store,
+             "SELECT g.id, g.round_id, g.state, o.group_id IS NOT NULL, o.met, o.rating"
+             " FROM groups g LEFT JOIN outcomes o ON o.group_id = g.id ORDER BY g.id",
+             &stmt, ld->err)) != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         long row = row_of_round(ld, sqlite3_column_int64(stmt, 1));
@@ -726,10 +718,10 @@ load_groups(struct loader *ld)
     sqlite3_finalize(stmt);
     stmt = NULL;
 
-    if ((st = prepare(ld->store,
-                      "SELECT group_id, member_id, partstat, removed FROM group_members"
-                      " ORDER BY group_id, member_id",
-                      &stmt, ld->err)) != CT_OK)
+    if ((st = ct_store_prepare(ld->store,
+                               "SELECT group_id, member_id, partstat, removed FROM group_members"
+                               " ORDER BY group_id, member_id",
+                               &stmt, ld->err)) != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         long gi = group_find(ld, sqlite3_column_int64(stmt, 0));
@@ -764,11 +756,12 @@ load_groups(struct loader *ld)
     stmt = NULL;
 
     /* Invitations: per member and group, what became of its REQUEST messages. */
-    if ((st = prepare(ld->store,
-                      "SELECT group_id, member_id, sum(state = 'sent'), sum(state = 'dead'),"
-                      " count(*) FROM outbox WHERE kind = 'request' AND group_id IS NOT NULL"
-                      " AND member_id IS NOT NULL GROUP BY group_id, member_id",
-                      &stmt, ld->err)) != CT_OK)
+    if ((st = ct_store_prepare(
+             ld->store,
+             "SELECT group_id, member_id, sum(state = 'sent'), sum(state = 'dead'),"
+             " count(*) FROM outbox WHERE kind = 'request' AND group_id IS NOT NULL"
+             " AND member_id IS NOT NULL GROUP BY group_id, member_id",
+             &stmt, ld->err)) != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         long gi = group_find(ld, sqlite3_column_int64(stmt, 0));
@@ -852,8 +845,8 @@ load_unpaired(struct replay *rp)
     size_t cap = 0;
     int rc;
 
-    if ((st = prepare(ld->store, "SELECT round_id, member_id, sit_out FROM unpaired", &stmt,
-                      ld->err)) != CT_OK)
+    if ((st = ct_store_prepare(ld->store, "SELECT round_id, member_id, sit_out FROM unpaired",
+                               &stmt, ld->err)) != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         long row = row_of_round(ld, sqlite3_column_int64(stmt, 0));

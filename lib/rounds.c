@@ -86,29 +86,6 @@ column_copy(sqlite3_stmt *stmt, int col, char *out, size_t size)
     snprintf(out, size, "%s", s ? s : "");
 }
 
-static enum ct_status
-prepare(struct ct_store *store, const char *sql, sqlite3_stmt **stmt, struct ct_error *err)
-{
-    if (sqlite3_prepare_v2(ct_store_db(store), sql, -1, stmt, NULL) != SQLITE_OK) {
-        *stmt = NULL;
-        return ct_store_error(store, err, "prepare query");
-    }
-    return CT_OK;
-}
-
-/* Step a statement that returns no rows and reset it for reuse. */
-static enum ct_status
-step_done(struct ct_store *store, sqlite3_stmt *stmt, const char *doing, struct ct_error *err)
-{
-    int rc = sqlite3_step(stmt);
-
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE)
-        return ct_store_error(store, err, doing);
-    sqlite3_clear_bindings(stmt);
-    return CT_OK;
-}
-
 /* Grow *v (of *cap elements of size) to hold need; false when out of memory. */
 static bool
 grow(void *v, size_t *cap, size_t need, size_t size)
@@ -366,10 +343,11 @@ load_members(struct ct_store *store, const struct ct_config *cfg, struct rounds_
     bool failed = false;
     int rc;
 
-    st = prepare(store,
-                 "SELECT id, email, name, organisation, team, site, role, timezone, status,"
-                 " paused_until, frequency FROM members ORDER BY id",
-                 &stmt, err);
+    st =
+        ct_store_prepare(store,
+                         "SELECT id, email, name, organisation, team, site, role, timezone, status,"
+                         " paused_until, frequency FROM members ORDER BY id",
+                         &stmt, err);
     if (st != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -438,7 +416,7 @@ load_pairs(struct ct_store *store, struct rounds_snapshot *snap, const char *sql
     size_t cap = 0;
     int rc;
 
-    st = prepare(store, sql, &stmt, err);
+    st = ct_store_prepare(store, sql, &stmt, err);
     if (st != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -471,9 +449,9 @@ load_sent_rounds(struct ct_store *store, struct sent_round **sent, size_t *count
     size_t cap = 0;
     int rc;
 
-    st = prepare(store,
-                 "SELECT id, date FROM rounds WHERE state = 'sent' ORDER BY date DESC, id DESC",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store, "SELECT id, date FROM rounds WHERE state = 'sent' ORDER BY date DESC, id DESC",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -555,14 +533,14 @@ load_history(struct ct_store *store, struct rounds_snapshot *snap, const struct 
     size_t cap = 0;
     int rc;
 
-    st = prepare(store,
-                 "SELECT g.id, r.id, r.date, r.state = 'sent', gm.member_id, gm.removed"
-                 " FROM groups g JOIN rounds r ON r.id = g.round_id"
-                 " JOIN group_members gm ON gm.group_id = g.id"
-                 " WHERE r.state = 'sent'"
-                 " OR g.id IN (SELECT group_id FROM outcomes WHERE met = 1)"
-                 " ORDER BY g.id",
-                 &stmt, err);
+    st = ct_store_prepare(store,
+                          "SELECT g.id, r.id, r.date, r.state = 'sent', gm.member_id, gm.removed"
+                          " FROM groups g JOIN rounds r ON r.id = g.round_id"
+                          " JOIN group_members gm ON gm.group_id = g.id"
+                          " WHERE r.state = 'sent'"
+                          " OR g.id IN (SELECT group_id FROM outcomes WHERE met = 1)"
+                          " ORDER BY g.id",
+                          &stmt, err);
     if (st != CT_OK)
         return st;
     memset(&g, 0, sizeof(g));
@@ -603,10 +581,11 @@ load_sit_outs(struct ct_store *store, struct rounds_snapshot *snap, const struct
     enum ct_status st;
     int rc;
 
-    st = prepare(store,
-                 "SELECT u.member_id, r.id, r.date FROM unpaired u"
-                 " JOIN rounds r ON r.id = u.round_id WHERE u.sit_out = 1 AND r.state = 'sent'",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store,
+        "SELECT u.member_id, r.id, r.date FROM unpaired u"
+        " JOIN rounds r ON r.id = u.round_id WHERE u.sit_out = 1 AND r.state = 'sent'",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -756,7 +735,7 @@ next_group_id(struct ct_store *store, int64_t *id, struct ct_error *err)
     sqlite3_stmt *stmt = NULL;
     enum ct_status st;
 
-    st = prepare(store, "SELECT coalesce(max(id), 0) + 1 FROM groups", &stmt, err);
+    st = ct_store_prepare(store, "SELECT coalesce(max(id), 0) + 1 FROM groups", &stmt, err);
     if (st != CT_OK)
         return st;
     if (sqlite3_step(stmt) == SQLITE_ROW)
@@ -884,9 +863,9 @@ find_round(struct ct_store *store, const char *date, const char *state, int64_t 
     int rc;
 
     *id = 0;
-    st = prepare(store,
-                 "SELECT id FROM rounds WHERE date = ?1 AND state = ?2 ORDER BY id DESC LIMIT 1",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store, "SELECT id FROM rounds WHERE date = ?1 AND state = ?2 ORDER BY id DESC LIMIT 1",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_text(stmt, 1, date, -1, SQLITE_STATIC);
@@ -914,29 +893,33 @@ write_round(struct ct_store *store, const char *origin, struct ct_round *round,
     int rc;
 
     ct_buf_init(&explain);
-    if ((st = prepare(store,
-                      "UPDATE rounds SET state = 'replaced' WHERE date = ?1 AND state = 'planned'"
-                      " RETURNING id",
-                      &replace, err)) != CT_OK ||
-        (st = prepare(store,
-                      "UPDATE groups SET state = 'cancelled' WHERE state = 'planned' AND round_id"
-                      " IN (SELECT id FROM rounds WHERE date = ?1 AND state = 'replaced')",
-                      &cancel_groups, err)) != CT_OK ||
-        (st = prepare(store,
-                      "INSERT INTO rounds(date, seed, state, origin, send_after, created_at)"
-                      " VALUES (?1, ?2, 'planned', ?3, ?4, ?5)",
-                      &ins_round, err)) != CT_OK ||
-        (st =
-             prepare(store,
-                     "INSERT INTO groups(id, round_id, uid, sequence, state, score, explain,"
-                     " slot_start, slot_minutes) VALUES (?1, ?2, ?3, 0, 'planned', ?4, ?5, ?6, ?7)",
-                     &ins_group, err)) != CT_OK ||
-        (st = prepare(store, "INSERT INTO group_members(group_id, member_id) VALUES (?1, ?2)",
-                      &ins_member, err)) != CT_OK ||
-        (st = prepare(store,
-                      "INSERT INTO unpaired(round_id, member_id, reason, sit_out)"
-                      " VALUES (?1, ?2, ?3, ?4)",
-                      &ins_unpaired, err)) != CT_OK)
+    if ((st = ct_store_prepare(
+             store,
+             "UPDATE rounds SET state = 'replaced' WHERE date = ?1 AND state = 'planned'"
+             " RETURNING id",
+             &replace, err)) != CT_OK ||
+        (st = ct_store_prepare(
+             store,
+             "UPDATE groups SET state = 'cancelled' WHERE state = 'planned' AND round_id"
+             " IN (SELECT id FROM rounds WHERE date = ?1 AND state = 'replaced')",
+             &cancel_groups, err)) != CT_OK ||
+        (st = ct_store_prepare(
+             store,
+             "INSERT INTO rounds(date, seed, state, origin, send_after, created_at)"
+             " VALUES (?1, ?2, 'planned', ?3, ?4, ?5)",
+             &ins_round, err)) != CT_OK ||
+        (st = ct_store_prepare(
+             store,
+             "INSERT INTO groups(id, round_id, uid, sequence, state, score, explain,"
+             " slot_start, slot_minutes) VALUES (?1, ?2, ?3, 0, 'planned', ?4, ?5, ?6, ?7)",
+             &ins_group, err)) != CT_OK ||
+        (st = ct_store_prepare(store,
+                               "INSERT INTO group_members(group_id, member_id) VALUES (?1, ?2)",
+                               &ins_member, err)) != CT_OK ||
+        (st = ct_store_prepare(store,
+                               "INSERT INTO unpaired(round_id, member_id, reason, sit_out)"
+                               " VALUES (?1, ?2, ?3, ?4)",
+                               &ins_unpaired, err)) != CT_OK)
         goto out;
 
     sqlite3_bind_text(replace, 1, round->date, -1, SQLITE_STATIC);
@@ -947,7 +930,7 @@ write_round(struct ct_store *store, const char *origin, struct ct_round *round,
         goto out;
     }
     sqlite3_bind_text(cancel_groups, 1, round->date, -1, SQLITE_STATIC);
-    if ((st = step_done(store, cancel_groups, "replace the planned round", err)) != CT_OK)
+    if ((st = ct_store_step_done(store, cancel_groups, "replace the planned round", err)) != CT_OK)
         goto out;
 
     sqlite3_bind_text(ins_round, 1, round->date, -1, SQLITE_STATIC);
@@ -956,7 +939,7 @@ write_round(struct ct_store *store, const char *origin, struct ct_round *round,
     if (round->send_after > 0)
         sqlite3_bind_int64(ins_round, 4, round->send_after);
     sqlite3_bind_int64(ins_round, 5, round->created_at);
-    if ((st = step_done(store, ins_round, "insert round", err)) != CT_OK)
+    if ((st = ct_store_step_done(store, ins_round, "insert round", err)) != CT_OK)
         goto out;
     round->id = sqlite3_last_insert_rowid(db);
 
@@ -976,12 +959,12 @@ write_round(struct ct_store *store, const char *origin, struct ct_round *round,
         sqlite3_bind_text(ins_group, 5, explain.data, (int)explain.len, SQLITE_STATIC);
         sqlite3_bind_int64(ins_group, 6, g->slot_start);
         sqlite3_bind_int(ins_group, 7, g->slot_minutes);
-        if ((st = step_done(store, ins_group, "insert group", err)) != CT_OK)
+        if ((st = ct_store_step_done(store, ins_group, "insert group", err)) != CT_OK)
             goto out;
         for (j = 0; j < g->member_count; j++) {
             sqlite3_bind_int64(ins_member, 1, g->id);
             sqlite3_bind_int64(ins_member, 2, g->members[j].id);
-            if ((st = step_done(store, ins_member, "insert group member", err)) != CT_OK)
+            if ((st = ct_store_step_done(store, ins_member, "insert group member", err)) != CT_OK)
                 goto out;
         }
     }
@@ -990,7 +973,7 @@ write_round(struct ct_store *store, const char *origin, struct ct_round *round,
         sqlite3_bind_int64(ins_unpaired, 2, round->unpaired[i].member.id);
         sqlite3_bind_text(ins_unpaired, 3, round->unpaired[i].reason, -1, SQLITE_STATIC);
         sqlite3_bind_int(ins_unpaired, 4, round->unpaired[i].sit_out);
-        if ((st = step_done(store, ins_unpaired, "insert unpaired member", err)) != CT_OK)
+        if ((st = ct_store_step_done(store, ins_unpaired, "insert unpaired member", err)) != CT_OK)
             goto out;
     }
 out:
@@ -1142,7 +1125,8 @@ rounds_load_person(struct ct_store *store, int64_t member_id, struct ct_round_pe
     int rc;
 
     memset(p, 0, sizeof(*p));
-    st = prepare(store, "SELECT " PERSON_COLUMNS " FROM members m WHERE m.id = ?1", &stmt, err);
+    st = ct_store_prepare(store, "SELECT " PERSON_COLUMNS " FROM members m WHERE m.id = ?1", &stmt,
+                          err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, member_id);
@@ -1177,7 +1161,7 @@ rounds_load_groups(struct ct_store *store, const char *where, int64_t param,
                       where);
     if (sql == NULL)
         return rounds_nomem(err);
-    st = prepare(store, sql, &stmt, err);
+    st = ct_store_prepare(store, sql, &stmt, err);
     free(sql);
     if (st != CT_OK)
         return st;
@@ -1241,11 +1225,12 @@ load_unpaired(struct ct_store *store, struct ct_round *round, struct ct_error *e
     size_t cap = 0;
     int rc;
 
-    st = prepare(store,
-                 "SELECT u.reason, u.sit_out, " PERSON_COLUMNS
-                 " FROM unpaired u JOIN members m ON m.id = u.member_id"
-                 " WHERE u.round_id = ?1 ORDER BY u.sit_out DESC, m.email IS NULL, m.email, m.id",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store,
+        "SELECT u.reason, u.sit_out, " PERSON_COLUMNS
+        " FROM unpaired u JOIN members m ON m.id = u.member_id"
+        " WHERE u.round_id = ?1 ORDER BY u.sit_out DESC, m.email IS NULL, m.email, m.id",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, round->id);
@@ -1286,10 +1271,10 @@ ct_rounds_load(struct ct_store *store, int64_t id, struct ct_round **out, struct
     round = calloc(1, sizeof(*round));
     if (round == NULL)
         return rounds_nomem(err);
-    st = prepare(store,
-                 "SELECT id, date, seed, state, origin, send_after, created_at, sent_at,"
-                 " cancelled_at FROM rounds WHERE id = ?1",
-                 &stmt, err);
+    st = ct_store_prepare(store,
+                          "SELECT id, date, seed, state, origin, send_after, created_at, sent_at,"
+                          " cancelled_at FROM rounds WHERE id = ?1",
+                          &stmt, err);
     if (st != CT_OK)
         goto out;
     sqlite3_bind_int64(stmt, 1, id);
@@ -1344,17 +1329,18 @@ ct_rounds_list(struct ct_store *store, struct ct_round_list **out, struct ct_err
     list = calloc(1, sizeof(*list));
     if (list == NULL)
         return rounds_nomem(err);
-    st = prepare(store,
-                 "WITH sizes AS (SELECT g.round_id AS round_id, count(*) AS n FROM groups g"
-                 "   JOIN group_members gm ON gm.group_id = g.id GROUP BY g.id)"
-                 " SELECT r.id, r.date, r.seed, r.state, r.origin, r.send_after, r.created_at,"
-                 " r.sent_at, r.cancelled_at,"
-                 " (SELECT count(*) FROM sizes s WHERE s.round_id = r.id),"
-                 " (SELECT count(*) FROM sizes s WHERE s.round_id = r.id AND s.n = 3),"
-                 " (SELECT coalesce(sum(n), 0) FROM sizes s WHERE s.round_id = r.id),"
-                 " (SELECT count(*) FROM unpaired u WHERE u.round_id = r.id)"
-                 " FROM rounds r ORDER BY r.date DESC, r.id DESC",
-                 &stmt, err);
+    st = ct_store_prepare(
+        store,
+        "WITH sizes AS (SELECT g.round_id AS round_id, count(*) AS n FROM groups g"
+        "   JOIN group_members gm ON gm.group_id = g.id GROUP BY g.id)"
+        " SELECT r.id, r.date, r.seed, r.state, r.origin, r.send_after, r.created_at,"
+        " r.sent_at, r.cancelled_at,"
+        " (SELECT count(*) FROM sizes s WHERE s.round_id = r.id),"
+        " (SELECT count(*) FROM sizes s WHERE s.round_id = r.id AND s.n = 3),"
+        " (SELECT coalesce(sum(n), 0) FROM sizes s WHERE s.round_id = r.id),"
+        " (SELECT count(*) FROM unpaired u WHERE u.round_id = r.id)"
+        " FROM rounds r ORDER BY r.date DESC, r.id DESC",
+        &stmt, err);
     if (st != CT_OK)
         goto out;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {

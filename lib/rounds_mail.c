@@ -27,23 +27,13 @@ struct mailer {
     struct ct_round_mail counts;
 };
 
-static enum ct_status
-prepare(struct ct_store *store, const char *sql, sqlite3_stmt **stmt, struct ct_error *err)
-{
-    if (sqlite3_prepare_v2(ct_store_db(store), sql, -1, stmt, NULL) != SQLITE_OK) {
-        *stmt = NULL;
-        return ct_store_error(store, err, "prepare query");
-    }
-    return CT_OK;
-}
-
 /* Run one statement binding up to three integers (0 binds NULL for none). */
 static enum ct_status
 exec3(struct ct_store *store, const char *sql, int64_t a, int64_t b, int64_t c, const char *doing,
       struct ct_error *err)
 {
     sqlite3_stmt *stmt = NULL;
-    enum ct_status st = prepare(store, sql, &stmt, err);
+    enum ct_status st = ct_store_prepare(store, sql, &stmt, err);
     int n;
 
     if (st != CT_OK)
@@ -305,7 +295,8 @@ round_state(struct ct_store *store, int64_t id, char *state, size_t size, char *
             struct ct_error *err)
 {
     sqlite3_stmt *stmt = NULL;
-    enum ct_status st = prepare(store, "SELECT state, date FROM rounds WHERE id = ?1", &stmt, err);
+    enum ct_status st =
+        ct_store_prepare(store, "SELECT state, date FROM rounds WHERE id = ?1", &stmt, err);
     int rc;
 
     if (st != CT_OK)
@@ -343,7 +334,8 @@ drop_planned(struct mailer *m, int64_t round_id, int64_t group_id, int64_t membe
                group_id, member_id, 0, "drop member from group", err);
     if (st != CT_OK)
         return st;
-    st = prepare(m->store, "SELECT member_id FROM group_members WHERE group_id = ?1", &stmt, err);
+    st = ct_store_prepare(m->store, "SELECT member_id FROM group_members WHERE group_id = ?1",
+                          &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);
@@ -378,12 +370,13 @@ drop_departed(struct mailer *m, int64_t round_id, struct ct_error *err)
     enum ct_status st;
     int rc;
 
-    st = prepare(m->store,
-                 "SELECT gm.group_id, gm.member_id FROM group_members gm"
-                 " JOIN groups g ON g.id = gm.group_id JOIN members mb ON mb.id = gm.member_id"
-                 " WHERE g.round_id = ?1 AND g.state = 'planned'"
-                 " AND mb.status IN ('left', 'erased')",
-                 &stmt, err);
+    st = ct_store_prepare(
+        m->store,
+        "SELECT gm.group_id, gm.member_id FROM group_members gm"
+        " JOIN groups g ON g.id = gm.group_id JOIN members mb ON mb.id = gm.member_id"
+        " WHERE g.round_id = ?1 AND g.state = 'planned'"
+        " AND mb.status IN ('left', 'erased')",
+        &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, round_id);
@@ -488,10 +481,11 @@ ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id,
     }
     if ((st = drop_departed(&m, id, err)) != CT_OK ||
         (st = ct_rounds_load(store, id, &round, err)) != CT_OK ||
-        (st = prepare(store,
-                      "UPDATE groups SET state = 'sent', slot_start = ?2, slot_minutes = ?3"
-                      " WHERE id = ?1",
-                      &mark, err)) != CT_OK)
+        (st =
+             ct_store_prepare(store,
+                              "UPDATE groups SET state = 'sent', slot_start = ?2, slot_minutes = ?3"
+                              " WHERE id = ?1",
+                              &mark, err)) != CT_OK)
         goto out;
     m.counts.groups = 0; /* count the groups invited, not the ones changed by departures */
 
@@ -789,16 +783,16 @@ ct_rounds_member_leave(struct ct_store *store, const struct ct_config *cfg, int6
         memset(out, 0, sizeof(*out));
     if (own && (st = ct_store_begin(store, err)) != CT_OK)
         return st;
-    st = prepare(store,
-                 "SELECT g.id, r.id, r.date, r.state = 'sent',"
-                 " coalesce(g.slot_start + g.slot_minutes * 60, 0)"
-                 " FROM group_members gm JOIN groups g ON g.id = gm.group_id"
-                 " JOIN rounds r ON r.id = g.round_id"
-                 " WHERE gm.member_id = ?1 AND gm.removed = 0"
-                 " AND ((r.state = 'planned' AND g.state = 'planned')"
-                 "   OR (r.state = 'sent' AND g.state = 'sent'))"
-                 " ORDER BY g.id",
-                 &stmt, err);
+    st = ct_store_prepare(store,
+                          "SELECT g.id, r.id, r.date, r.state = 'sent',"
+                          " coalesce(g.slot_start + g.slot_minutes * 60, 0)"
+                          " FROM group_members gm JOIN groups g ON g.id = gm.group_id"
+                          " JOIN rounds r ON r.id = g.round_id"
+                          " WHERE gm.member_id = ?1 AND gm.removed = 0"
+                          " AND ((r.state = 'planned' AND g.state = 'planned')"
+                          "   OR (r.state = 'sent' AND g.state = 'sent'))"
+                          " ORDER BY g.id",
+                          &stmt, err);
     if (st != CT_OK)
         goto out;
     sqlite3_bind_int64(stmt, 1, member_id);

@@ -191,6 +191,31 @@ ct_store_error(struct ct_store *store, struct ct_error *err, const char *doing)
 }
 
 enum ct_status
+ct_store_prepare(struct ct_store *store, const char *sql, sqlite3_stmt **stmt, struct ct_error *err)
+{
+    if (sqlite3_prepare_v2(store->db, sql, -1, stmt, NULL) != SQLITE_OK) {
+        *stmt = NULL;
+        return ct_store_error(store, err, "prepare query");
+    }
+    return CT_OK;
+}
+
+enum ct_status
+ct_store_step_done(struct ct_store *store, sqlite3_stmt *stmt, const char *doing,
+                   struct ct_error *err)
+{
+    enum ct_status st = CT_OK;
+
+    /* The error is read before the reset, which may clear it. */
+    if (sqlite3_step(stmt) != SQLITE_DONE)
+        st = ct_store_error(store, err, doing);
+    sqlite3_reset(stmt);
+    if (st == CT_OK)
+        sqlite3_clear_bindings(stmt);
+    return st;
+}
+
+enum ct_status
 ct_store_meta_get(struct ct_store *store, const char *key, char **value, struct ct_error *err)
 {
     sqlite3_stmt *stmt = NULL;

@@ -45,6 +45,18 @@ void ct_store_rollback(struct ct_store *store);
  */
 enum ct_status ct_store_error(struct ct_store *store, struct ct_error *err, const char *doing);
 
+/* Prepare sql on the store's handle. OUT: *stmt (NULL on failure), which
+ * the caller finalizes. Errors name the database file. */
+enum ct_status ct_store_prepare(struct ct_store *store, const char *sql, sqlite3_stmt **stmt,
+                                struct ct_error *err);
+
+/*
+ * Step a statement that returns no rows, then reset it and clear its
+ * bindings for reuse. doing says what it was for ("insert member").
+ */
+enum ct_status ct_store_step_done(struct ct_store *store, sqlite3_stmt *stmt, const char *doing,
+                                  struct ct_error *err);
+
 /* meta table: small named values. ct_store_meta_get's *value is NULL if unset. */
 enum ct_status ct_store_meta_get(struct ct_store *store, const char *key, char **value,
                                  struct ct_error *err);
