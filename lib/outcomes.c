@@ -49,46 +49,6 @@ ct_outcomes_parse_met(const char *s, bool *met)
     return false;
 }
 
-/*
- * The first code point in s[0..len) (valid UTF-8) that must not be stored in
- * a note: C0 controls other than TAB and line breaks, DEL, C1 controls,
- * line/paragraph separators, bidirectional overrides and isolates, a stray
- * byte order mark. -1 if there is none.
- */
-static long
-forbidden_in_note(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str, *end = s + len;
-
-    while (s < end) {
-        unsigned c = *s;
-        unsigned long cp;
-        size_t n;
-
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
-                return (long)c;
-            s++;
-            continue;
-        }
-        n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-        if ((size_t)(end - s) < n)
-            return -1;
-        if (n == 2)
-            cp = ((c & 0x1fu) << 6) | (s[1] & 0x3fu);
-        else if (n == 3)
-            cp = ((c & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
-        else
-            cp = ((c & 0x07u) << 18) | ((s[1] & 0x3fu) << 12) | ((s[2] & 0x3fu) << 6) |
-                 (s[3] & 0x3fu);
-        if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
-            (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
-            return (long)cp;
-        s += n;
-    }
-    return -1;
-}
-
 /* The reason a note is refused, formatted into buf (which it returns), or NULL. */
 static const char *
 note_problem(const char *note, size_t len, char *buf, size_t size)
@@ -104,7 +64,7 @@ note_problem(const char *note, size_t len, char *buf, size_t size)
         snprintf(buf, size, "not UTF-8 (%s)", reason);
         return buf;
     }
-    if ((cp = forbidden_in_note(note, len)) >= 0) {
+    if ((cp = ct_find_forbidden_char(note, len, true)) >= 0) {
         snprintf(buf, size, "control character U+%04lX not allowed", (unsigned long)cp);
         return buf;
     }

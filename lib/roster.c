@@ -195,46 +195,6 @@ nomem(struct parser *p)
 }
 
 /*
- * The code point of the first character in s[0..len) (valid UTF-8) that must
- * not reach a mail header, an iCalendar line or a terminal: C0 and C1
- * controls, DEL, line and paragraph separators, bidirectional overrides and
- * isolates, and a stray byte order mark. -1 if there is none.
- */
-static long
-forbidden_char(const char *str, size_t len)
-{
-    const unsigned char *s = (const unsigned char *)str, *end = s + len;
-
-    while (s < end) {
-        unsigned c = *s;
-        unsigned long cp;
-        size_t n;
-
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f)
-                return (long)c;
-            s++;
-            continue;
-        }
-        n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
-        if ((size_t)(end - s) < n)
-            return -1;
-        if (n == 2)
-            cp = ((c & 0x1fu) << 6) | (s[1] & 0x3fu);
-        else if (n == 3)
-            cp = ((c & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
-        else
-            cp = ((c & 0x07u) << 18) | ((s[1] & 0x3fu) << 12) | ((s[2] & 0x3fu) << 6) |
-                 (s[3] & 0x3fu);
-        if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
-            (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
-            return (long)cp;
-        s += n;
-    }
-    return -1;
-}
-
-/*
  * A copy of s[0..len) safe to print inside quotes in a message: at most 60
  * bytes (cut at a character boundary, then "..."), anything unprintable or
  * not UTF-8 replaced by '?'. out must hold 80 bytes.
@@ -255,7 +215,7 @@ printable(const char *s, size_t len, char *out)
             o += 3;
             break;
         }
-        if ((c >= 0x80 && !utf8) || forbidden_char(s + i, n) >= 0) {
+        if ((c >= 0x80 && !utf8) || ct_find_forbidden_char(s + i, n, false) >= 0) {
             out[o++] = '?';
         } else {
             memcpy(out + o, s + i, n);
@@ -445,7 +405,7 @@ take_cell(struct parser *p, const struct ct_csv_record *rec, int column, char **
              columns[column].name, reason);
         return false;
     }
-    if ((cp = forbidden_char(s, len)) >= 0) {
+    if ((cp = ct_find_forbidden_char(s, len, false)) >= 0) {
         if (cp == '\n' || cp == '\r')
             diag(p, CT_ERROR, rec->line, "%s: line break not allowed", columns[column].name);
         else

@@ -265,3 +265,38 @@ ct_check_utf8(const char *str, size_t len)
     }
     return NULL;
 }
+
+long
+ct_find_forbidden_char(const char *str, size_t len, bool allow_line_breaks)
+{
+    const unsigned char *s = (const unsigned char *)str, *end = s + len;
+
+    while (s < end) {
+        unsigned c = *s;
+        unsigned long cp;
+        size_t n;
+
+        if (c < 0x80) {
+            bool line_break = c == '\t' || c == '\n' || c == '\r';
+            if ((c < 0x20 && !(allow_line_breaks && line_break)) || c == 0x7f)
+                return (long)c;
+            s++;
+            continue;
+        }
+        n = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+        if ((size_t)(end - s) < n)
+            return -1;
+        if (n == 2)
+            cp = ((c & 0x1fu) << 6) | (s[1] & 0x3fu);
+        else if (n == 3)
+            cp = ((c & 0x0fu) << 12) | ((s[1] & 0x3fu) << 6) | (s[2] & 0x3fu);
+        else
+            cp = ((c & 0x07u) << 18) | ((s[1] & 0x3fu) << 12) | ((s[2] & 0x3fu) << 6) |
+                 (s[3] & 0x3fu);
+        if ((cp >= 0x80 && cp <= 0x9f) || cp == 0x2028 || cp == 0x2029 ||
+            (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0xfeff)
+            return (long)cp;
+        s += n;
+    }
+    return -1;
+}

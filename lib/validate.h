@@ -39,6 +39,15 @@ const char *ct_parse_duration(const char *s, int64_t *seconds);
 /* True if s contains an ASCII control character (other than TAB if allowed). */
 bool ct_has_control(const char *s, bool allow_tab);
 
+/*
+ * The code point of the first character in s[0..len) (valid UTF-8) that
+ * must not reach a mail header, an iCalendar line or a terminal: C0 and C1
+ * controls, DEL, line and paragraph separators, bidirectional overrides and
+ * isolates, a stray byte order mark. With allow_line_breaks, TAB, CR and LF
+ * are allowed (free text such as notes). -1 if there is none.
+ */
+long ct_find_forbidden_char(const char *s, size_t len, bool allow_line_breaks);
+
 /* NULL if s is well-formed UTF-8 (no overlongs, no surrogates). */
 const char *ct_check_utf8(const char *s, size_t len);
 

@@ -173,6 +173,24 @@ test_utf8(void **state)
 }
 
 static void
+test_forbidden_chars(void **state)
+{
+    const char *bidi = "a\xe2\x80\xae"
+                       "b"; /* U+202E, right-to-left override */
+    const char *c1 = "a\xc2\x85"
+                     "b"; /* U+0085, next line */
+
+    assert_int_equal(ct_find_forbidden_char("Zoë Ångström", strlen("Zoë Ångström"), false), -1);
+    assert_int_equal(ct_find_forbidden_char("a\nb", 3, false), '\n');
+    assert_int_equal(ct_find_forbidden_char("a\nb\tc\r", 6, true), -1);
+    assert_int_equal(ct_find_forbidden_char("a\x01", 2, true), 1);
+    assert_int_equal(ct_find_forbidden_char("a\x7f", 2, true), 0x7f);
+    assert_int_equal(ct_find_forbidden_char(bidi, strlen(bidi), true), 0x202e);
+    assert_int_equal(ct_find_forbidden_char(c1, strlen(c1), false), 0x85);
+    assert_int_equal(ct_find_forbidden_char("\xef\xbb\xbfx", 4, false), 0xfeff);
+}
+
+static void
 test_atomic_write(void **state)
 {
     char dir[] = "/tmp/ct-util-XXXXXX";
@@ -216,6 +234,7 @@ main(void)
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_clock_and_duration),
         cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_forbidden_chars),
         cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_edit_distance),
     };
