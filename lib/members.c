@@ -80,20 +80,6 @@ bind_text_or_null(sqlite3_stmt *stmt, int index, const char *s)
         sqlite3_bind_text(stmt, index, s, -1, SQLITE_STATIC);
 }
 
-static char *
-column_dup(sqlite3_stmt *stmt, int col, bool *failed)
-{
-    const char *s = (const char *)sqlite3_column_text(stmt, col);
-    char *copy;
-
-    if (s == NULL)
-        return NULL;
-    copy = strdup(s);
-    if (copy == NULL)
-        *failed = true;
-    return copy;
-}
-
 /*
  * Find a member by e-mail (never an erased one). OUT: *id and *status
  * (static). CT_ENOTFOUND names the address.
@@ -939,17 +925,17 @@ member_from_row(sqlite3_stmt *stmt, struct ct_member *m)
 
     memset(m, 0, sizeof(*m));
     m->id = sqlite3_column_int64(stmt, 0);
-    m->email = column_dup(stmt, 1, &failed);
-    m->name = column_dup(stmt, 2, &failed);
-    m->organisation = column_dup(stmt, 3, &failed);
-    m->team = column_dup(stmt, 4, &failed);
-    m->site = column_dup(stmt, 5, &failed);
-    m->role = column_dup(stmt, 6, &failed);
-    m->timezone = column_dup(stmt, 7, &failed);
+    m->email = ct_store_column_dup(stmt, 1, &failed);
+    m->name = ct_store_column_dup(stmt, 2, &failed);
+    m->organisation = ct_store_column_dup(stmt, 3, &failed);
+    m->team = ct_store_column_dup(stmt, 4, &failed);
+    m->site = ct_store_column_dup(stmt, 5, &failed);
+    m->role = ct_store_column_dup(stmt, 6, &failed);
+    m->timezone = ct_store_column_dup(stmt, 7, &failed);
     m->status = status_intern((const char *)sqlite3_column_text(stmt, 8));
     if (m->status == NULL)
         m->status = "active";
-    m->paused_until = column_dup(stmt, 9, &failed);
+    m->paused_until = ct_store_column_dup(stmt, 9, &failed);
     freq = sqlite3_column_int(stmt, 10);
     m->frequency = freq == 2 ? CT_FREQ_BIMONTHLY : freq == 3 ? CT_FREQ_QUARTERLY : CT_FREQ_MONTHLY;
     m->unanswered = sqlite3_column_int(stmt, 11);
@@ -1461,8 +1447,8 @@ ct_members_erase(struct ct_store *store, const char *email, const struct ct_memb
     switch (sqlite3_step(stmt)) {
     case SQLITE_ROW:
         id = sqlite3_column_int64(stmt, 0);
-        stored_email = column_dup(stmt, 1, &failed);
-        name = column_dup(stmt, 2, &failed);
+        stored_email = ct_store_column_dup(stmt, 1, &failed);
+        name = ct_store_column_dup(stmt, 2, &failed);
         if (failed) {
             st = nomem(err);
             goto out;
@@ -1633,8 +1619,8 @@ ct_members_exclusion_list(struct ct_store *store, struct ct_exclusion_list **out
             cap = ncap;
         }
         x = &list->items[list->count++];
-        x->email_a = column_dup(stmt, 0, &failed);
-        x->email_b = column_dup(stmt, 1, &failed);
+        x->email_a = ct_store_column_dup(stmt, 0, &failed);
+        x->email_b = ct_store_column_dup(stmt, 1, &failed);
         x->created_at = sqlite3_column_int64(stmt, 2);
         if (failed) {
             st = nomem(err);

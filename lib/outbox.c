@@ -565,20 +565,6 @@ ct_outbox_result_summary(const struct ct_outbox_result *r, struct ct_buf *b)
     return !b->failed;
 }
 
-static char *
-dup_column(sqlite3_stmt *stmt, int col, bool *failed)
-{
-    const char *s = column_text(stmt, col);
-    char *copy;
-
-    if (s == NULL)
-        return NULL;
-    copy = strdup(s);
-    if (copy == NULL)
-        *failed = true;
-    return copy;
-}
-
 static void
 row_free(struct ct_outbox_row *r)
 {
@@ -660,12 +646,12 @@ ct_outbox_list(struct ct_store *store, const char *state, struct ct_outbox_list 
         r = &list->rows[list->count++];
         memset(r, 0, sizeof(*r));
         r->id = sqlite3_column_int64(stmt, 0);
-        r->message_id = dup_column(stmt, 1, &failed);
-        r->kind = dup_column(stmt, 2, &failed);
-        r->recipient = dup_column(stmt, 3, &failed);
-        r->subject = dup_column(stmt, 4, &failed);
-        r->state = dup_column(stmt, 5, &failed);
-        r->last_error = dup_column(stmt, 6, &failed);
+        r->message_id = ct_store_column_dup(stmt, 1, &failed);
+        r->kind = ct_store_column_dup(stmt, 2, &failed);
+        r->recipient = ct_store_column_dup(stmt, 3, &failed);
+        r->subject = ct_store_column_dup(stmt, 4, &failed);
+        r->state = ct_store_column_dup(stmt, 5, &failed);
+        r->last_error = ct_store_column_dup(stmt, 6, &failed);
         r->attempts = sqlite3_column_int(stmt, 7);
         r->group_id = sqlite3_column_int64(stmt, 8);
         r->next_attempt_at = sqlite3_column_int64(stmt, 9);

@@ -64,20 +64,6 @@ rounds_worktime(const struct ct_config *cfg, struct ct_worktime *wt)
     wt->days = cfg->schedule.working_days;
 }
 
-static char *
-column_dup(sqlite3_stmt *stmt, int col, bool *failed)
-{
-    const char *s = (const char *)sqlite3_column_text(stmt, col);
-    char *copy;
-
-    if (s == NULL)
-        return NULL;
-    copy = strdup(s);
-    if (copy == NULL)
-        *failed = true;
-    return copy;
-}
-
 static void
 column_copy(sqlite3_stmt *stmt, int col, char *out, size_t size)
 {
@@ -362,13 +348,13 @@ load_members(struct ct_store *store, const struct ct_config *cfg, struct rounds_
         m = &snap->members[snap->count++];
         memset(m, 0, sizeof(*m));
         m->id = sqlite3_column_int64(stmt, 0);
-        m->email = column_dup(stmt, 1, &failed);
-        m->name = column_dup(stmt, 2, &failed);
-        m->organisation = column_dup(stmt, 3, &failed);
-        m->team = column_dup(stmt, 4, &failed);
-        m->site = column_dup(stmt, 5, &failed);
-        m->role = column_dup(stmt, 6, &failed);
-        m->timezone = column_dup(stmt, 7, &failed);
+        m->email = ct_store_column_dup(stmt, 1, &failed);
+        m->name = ct_store_column_dup(stmt, 2, &failed);
+        m->organisation = ct_store_column_dup(stmt, 3, &failed);
+        m->team = ct_store_column_dup(stmt, 4, &failed);
+        m->site = ct_store_column_dup(stmt, 5, &failed);
+        m->role = ct_store_column_dup(stmt, 6, &failed);
+        m->timezone = ct_store_column_dup(stmt, 7, &failed);
         m->status = status ? status[0] : 'l';
         if (until == NULL || ct_parse_date(until, &m->paused_until) != NULL)
             m->paused_until = 0;
@@ -1104,13 +1090,13 @@ read_person(sqlite3_stmt *stmt, int col, struct ct_round_person *p)
 
     memset(p, 0, sizeof(*p));
     p->id = sqlite3_column_int64(stmt, col);
-    p->email = column_dup(stmt, col + 1, &failed);
-    p->name = column_dup(stmt, col + 2, &failed);
-    p->organisation = column_dup(stmt, col + 3, &failed);
-    p->team = column_dup(stmt, col + 4, &failed);
-    p->site = column_dup(stmt, col + 5, &failed);
-    p->role = column_dup(stmt, col + 6, &failed);
-    p->timezone = column_dup(stmt, col + 7, &failed);
+    p->email = ct_store_column_dup(stmt, col + 1, &failed);
+    p->name = ct_store_column_dup(stmt, col + 2, &failed);
+    p->organisation = ct_store_column_dup(stmt, col + 3, &failed);
+    p->team = ct_store_column_dup(stmt, col + 4, &failed);
+    p->site = ct_store_column_dup(stmt, col + 5, &failed);
+    p->role = ct_store_column_dup(stmt, col + 6, &failed);
+    p->timezone = ct_store_column_dup(stmt, col + 7, &failed);
     if (failed)
         rounds_person_clear(p);
     return !failed;
@@ -1178,7 +1164,7 @@ rounds_load_groups(struct ct_store *store, const char *where, int64_t param,
             g = &v[n++];
             memset(g, 0, sizeof(*g));
             g->id = id;
-            g->uid = column_dup(stmt, 1, &failed);
+            g->uid = ct_store_column_dup(stmt, 1, &failed);
             if (failed)
                 goto nomem;
             g->sequence = sqlite3_column_int(stmt, 2);
@@ -1242,7 +1228,7 @@ load_unpaired(struct ct_store *store, struct ct_round *round, struct ct_error *e
             goto nomem;
         u = &round->unpaired[round->unpaired_count];
         memset(u, 0, sizeof(*u));
-        u->reason = column_dup(stmt, 0, &failed);
+        u->reason = ct_store_column_dup(stmt, 0, &failed);
         u->sit_out = sqlite3_column_int(stmt, 1) != 0;
         if (failed || !read_person(stmt, 2, &u->member)) {
             free(u->reason);

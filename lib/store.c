@@ -215,6 +215,19 @@ ct_store_step_done(struct ct_store *store, sqlite3_stmt *stmt, const char *doing
     return st;
 }
 
+char *
+ct_store_column_dup(sqlite3_stmt *stmt, int col, bool *failed)
+{
+    const char *s = (const char *)sqlite3_column_text(stmt, col);
+    char *copy;
+
+    if (s == NULL)
+        return NULL;
+    if ((copy = strdup(s)) == NULL)
+        *failed = true;
+    return copy;
+}
+
 enum ct_status
 ct_store_meta_get(struct ct_store *store, const char *key, char **value, struct ct_error *err)
 {

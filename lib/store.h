@@ -57,6 +57,13 @@ enum ct_status ct_store_prepare(struct ct_store *store, const char *sql, sqlite3
 enum ct_status ct_store_step_done(struct ct_store *store, sqlite3_stmt *stmt, const char *doing,
                                   struct ct_error *err);
 
+/*
+ * A heap copy of a text column of the current row, NULL for SQL NULL. On
+ * allocation failure it returns NULL and sets *failed, so a caller can copy
+ * several columns and check once.
+ */
+char *ct_store_column_dup(sqlite3_stmt *stmt, int col, bool *failed);
+
 /* meta table: small named values. ct_store_meta_get's *value is NULL if unset. */
 enum ct_status ct_store_meta_get(struct ct_store *store, const char *key, char **value,
                                  struct ct_error *err);
