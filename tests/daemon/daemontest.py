@@ -30,7 +30,10 @@ def _cleanup():
             p.kill()
             p.wait()
     for d in _dirs:
-        shutil.rmtree(d, ignore_errors=True)
+        if os.environ.get("CT_KEEP"):
+            print("# kept %s" % d, file=sys.stderr)
+        else:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 atexit.register(_cleanup)

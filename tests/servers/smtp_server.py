@@ -1,15 +1,20 @@
 #!/usr/bin/python3
 """smtp_server.py: an SMTP server for coffeetrial's tests, on aiosmtpd.
 
-Listens on 127.0.0.1 on a free port and prints that port on its first line
-of stdout. Options choose what it does: offer and require STARTTLS, require
-AUTH, refuse chosen recipients (550) or put them off (451), refuse or put
-off at the end of data, refuse the sender, wait before accepting each
-message. Every message can be saved as a file and logged (one JSON line
-each: file, envelope, TLS, connection number); connections and messages
-are counted in a small JSON stats file, so tests can check delivery and
-reuse.
-It exits on SIGTERM/SIGINT, or by itself after --lifetime seconds.
+Listens on 127.0.0.1 on a free port (or the one --port names, so a test
+can restart it where a client expects it) and prints that port on its
+first line of stdout. Options choose what it does: offer and require
+STARTTLS, require AUTH, refuse chosen recipients (550) or put them off
+(451), refuse or put off at the end of data, refuse the sender, take a
+while before saving or before answering each message. Every message can be
+saved as a file and logged (one JSON line each: file, Message-ID, envelope,
+TLS, connection number); connections and messages are counted in a small
+JSON stats file, so tests can check delivery and reuse.
+
+It exits on SIGTERM/SIGINT, or by itself after --lifetime seconds. The
+signal is handled between two steps of the event loop, and saving a
+message and writing its 250 happen in one step (unless --delay puts a wait
+between them), so a stopped server has answered every message it saved.
 """
 import argparse
 import asyncio
@@ -18,6 +23,7 @@ import os
 import signal
 import ssl
 import sys
+from email.parser import BytesHeaderParser
 
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
@@ -40,9 +46,15 @@ def parse_args():
                    help="answer 553 to every MAIL FROM")
     p.add_argument("--delay", type=float, default=0.0,
                    help="seconds to wait after saving a message before answering 250")
+    p.add_argument("--accept-delay", type=float, default=0.0,
+                   help="seconds to wait at the end of DATA before saving the message "
+                        "(a slow relay: stopping the server meanwhile loses the message, "
+                        "and the client must send it again)")
     p.add_argument("--maildir", help="save each accepted message here as NNNNNN.eml")
     p.add_argument("--stats", help="keep counts here (JSON), rewritten on every change")
     p.add_argument("--log", help="append one JSON line per accepted message here")
+    p.add_argument("--port", type=int, default=0,
+                   help="listen on this port instead of a free one")
     p.add_argument("--lifetime", type=float, default=600.0,
                    help="exit after this many seconds in any case")
     return p.parse_args()
@@ -68,7 +80,8 @@ class Handler:
     def __init__(self, args, stats):
         self.args = args
         self.stats = stats
-        self.seq = 0
+        # A restarted server carries on numbering where the last one stopped.
+        self.seq = len(os.listdir(args.maildir)) if args.maildir else 0
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         if self.args.reject_sender:
@@ -95,6 +108,8 @@ class Handler:
             return "554 5.6.0 message content rejected"
         if any(r in self.args.defer_data for r in rcpts):
             return "451 4.3.0 content scanner busy"
+        if self.args.accept_delay:
+            await asyncio.sleep(self.args.accept_delay)
         self.seq += 1
         name = "%06d.eml" % self.seq
         if self.args.maildir:
@@ -110,7 +125,10 @@ class Handler:
             d["auth_messages"] += 1
         if self.args.log:
             with open(self.args.log, "a") as f:
-                f.write(json.dumps({"file": name, "mail_from": envelope.mail_from,
+                headers = BytesHeaderParser().parsebytes(envelope.original_content
+                                                         or envelope.content)
+                f.write(json.dumps({"file": name, "message_id": headers["Message-ID"],
+                                    "mail_from": envelope.mail_from,
                                     "rcpt_tos": rcpts, "tls": session.ssl is not None,
                                     "connection": server.connection_number}) + "\n")
         self.stats.save()
@@ -150,7 +168,8 @@ def main():
         smtp.connection_number = stats.data["connections"]
         return smtp
 
-    server = loop.run_until_complete(loop.create_server(factory, host="127.0.0.1", port=0))
+    server = loop.run_until_complete(loop.create_server(factory, host="127.0.0.1",
+                                                          port=args.port))
     port = server.sockets[0].getsockname()[1]
     print(port, flush=True)
     for sig in (signal.SIGTERM, signal.SIGINT):
