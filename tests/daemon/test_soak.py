@@ -28,23 +28,21 @@ At the end, with every round sent and the outbox empty:
 Bounded: the whole run takes about a minute and a half, every wait has a
 deadline, and both processes are always stopped."""
 
-import atexit
 import calendar
 from collections import Counter
-import json
 import os
-import select
 import signal
 import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
 from daemontest import Daemon, base_env, check, query, scratch  # noqa: E402
+from harness import Server, read_log  # noqa: E402
 
 CLI = os.environ["CT_BIN"]
 SRC = os.environ["CT_SRC"]
-PYTHON = os.environ.get("CT_PYTHON", "/usr/bin/python3")
 ROSTER = os.path.join(SRC, "conf", "roster.example.csv")
 
 ROUNDS = 12
@@ -70,44 +68,27 @@ def iso(t):
 
 
 class Smtp:
-    """tests/servers/smtp_server.py, restartable on the same port."""
+    """tests/servers/smtp_server.py, restarted on the same port."""
 
     def __init__(self, directory):
         self.log = os.path.join(directory, "smtp.jsonl")
+        self.directory = directory
         self.port = 0
-        self.proc = None
         self.starts = 0
-        atexit.register(self.stop)
         self.start()
 
     def start(self):
-        self.err = open(os.path.join(os.path.dirname(self.log), "smtp-%d.err" % self.starts), "wb")
-        self.proc = subprocess.Popen(
-            [PYTHON, os.path.join(SRC, "tests", "servers", "smtp_server.py"), "--port",
-             str(self.port), "--log", self.log, "--accept-delay", str(ACCEPT_DELAY),
-             "--lifetime", str(DEADLINE)], stdout=subprocess.PIPE, stderr=self.err)
+        self.server = Server("smtp_server.py", "--port", str(self.port), "--log", self.log,
+                             "--accept-delay", str(ACCEPT_DELAY), "--lifetime", str(DEADLINE),
+                             stderr_path=os.path.join(self.directory, "smtp-%d.err" % self.starts))
         self.starts += 1
-        ready, _, _ = select.select([self.proc.stdout], [], [], 20)
-        line = self.proc.stdout.readline() if ready else b""
-        check(line.strip().isdigit(), "the SMTP server did not start (start %d)" % self.starts)
-        self.port = int(line)
+        self.port = self.server.port
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if not self.err.closed:
-            self.err.close()
+        self.server.stop()
 
     def received(self):
-        if not os.path.exists(self.log):
-            return []
-        with open(self.log) as f:
-            return [json.loads(line)["message_id"] for line in f if line.endswith("\n")]
+        return [entry["message_id"] for entry in read_log(self.log)]
 
 
 def proc_sample(pid):
