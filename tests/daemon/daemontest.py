@@ -9,7 +9,6 @@ import atexit
 import os
 import re
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
