@@ -1057,29 +1057,37 @@ scan_member(struct plan *pl, uint32_t i, struct topk *t)
     return true;
 }
 
-/* A position and its place on the circle, for sorting. */
-struct circle_key {
-    uint32_t org;
+/*
+ * A position and its place on the random term's circle, in a list sorted
+ * by segment (org, then from) and by place within each segment. The
+ * circle lists use org for the member's organisation (0 in the list of
+ * everyone) and from = 0; the fresh list files a member under each
+ * organisation org (dense index) still new to it, with from its own.
+ */
+struct ring_key {
+    uint32_t org, from;
     uint32_t pos;
     double rho;
 };
 
 static int
-cmp_circle(const void *x, const void *y)
+cmp_ring(const void *x, const void *y)
 {
-    const struct circle_key *a = x, *b = y;
+    const struct ring_key *a = x, *b = y;
 
     if (a->org != b->org)
         return a->org < b->org ? -1 : 1;
+    if (a->from != b->from)
+        return a->from < b->from ? -1 : 1;
     if (a->rho != b->rho)
         return a->rho < b->rho ? -1 : 1;
     return (a->pos > b->pos) - (a->pos < b->pos);
 }
 
-/* Append the r members on each side of rho in keys[from, to) (a circle). */
+/* Append the r members on each side of rho in the segment keys[from, to) (a circle). */
 static size_t
-circle_neighbours(const struct circle_key *keys, size_t from, size_t to, double rho, size_t r,
-                  uint32_t *out, size_t nout, size_t cap)
+ring_neighbours(const struct ring_key *keys, size_t from, size_t to, double rho, size_t r,
+                uint32_t *out, size_t nout, size_t cap)
 {
     size_t lo = from, hi = to, len = to - from, i, want;
 
@@ -1124,54 +1132,6 @@ cmp_choice(const void *x, const void *y)
     return (a->by > b->by) - (a->by < b->by);
 }
 
-/* Members of organisation o (dense index) to whom organisation p is new. */
-struct fresh_key {
-    uint32_t p, o, pos;
-    double rho;
-};
-
-static int
-cmp_fresh(const void *x, const void *y)
-{
-    const struct fresh_key *a = x, *b = y;
-
-    if (a->p != b->p)
-        return a->p < b->p ? -1 : 1;
-    if (a->o != b->o)
-        return a->o < b->o ? -1 : 1;
-    if (a->rho != b->rho)
-        return a->rho < b->rho ? -1 : 1;
-    return (a->pos > b->pos) - (a->pos < b->pos);
-}
-
-/* The same on a segment of the fresh list (sorted by rho inside it). */
-static size_t
-fresh_neighbours(const struct fresh_key *keys, size_t from, size_t to, double rho, size_t r,
-                 uint32_t *out, size_t nout, size_t cap)
-{
-    size_t lo = from, hi = to, len = to - from, i, want;
-
-    if (len == 0)
-        return nout;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (keys[mid].rho < rho)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    want = 2 * r < len ? 2 * r : len;
-    for (i = 0; i < want && nout < cap; i++) {
-        size_t step = i / 2, idx;
-        if (i % 2 == 0)
-            idx = from + (lo - from + step) % len;
-        else
-            idx = from + (lo - from + len - 1 - step) % len;
-        out[nout++] = keys[idx].pos;
-    }
-    return nout;
-}
-
 /* A member's place in the deal of blocks. */
 struct block_key {
     uint32_t org;
@@ -1195,9 +1155,8 @@ cmp_block_key(const void *x, const void *y)
 struct sampler {
     struct plan *pl;
     size_t k;
-    struct circle_key *byorg, *all;
+    struct ring_key *byorg, *all, *fresh;
     uint32_t *orgstart, *dense, *stamp, *sample, *freshstart;
-    struct fresh_key *fresh;
     struct choice *chosen;
     size_t nchosen, cap;
     struct topk t;
@@ -1221,13 +1180,14 @@ sample_block(struct sampler *sm, const uint32_t *mem, size_t nb)
 
     for (i = 0; i < nb; i++) {
         sm->byorg[i].org = pl->row[mem[i]].org;
+        sm->byorg[i].from = 0;
         sm->byorg[i].pos = mem[i];
         sm->byorg[i].rho = pl->row[mem[i]].rho;
         sm->all[i] = sm->byorg[i];
         sm->all[i].org = 0;
     }
-    qsort(sm->byorg, nb, sizeof(*sm->byorg), cmp_circle);
-    qsort(sm->all, nb, sizeof(*sm->all), cmp_circle);
+    qsort(sm->byorg, nb, sizeof(*sm->byorg), cmp_ring);
+    qsort(sm->all, nb, sizeof(*sm->all), cmp_ring);
     for (i = 0; i < nb; i++) {
         if (i == 0 || sm->byorg[i].org != sm->byorg[i - 1].org)
             sm->orgstart[norg++] = (uint32_t)i;
@@ -1251,15 +1211,15 @@ sample_block(struct sampler *sm, const uint32_t *mem, size_t nb)
                 if (p == sm->dense[mem[i]] ||
                     (porg != 0 && has_met(&c->met_org, pl->row[mem[i]].member, porg)))
                     continue;
-                sm->fresh[nf].p = (uint32_t)p;
-                sm->fresh[nf].o = sm->dense[mem[i]];
+                sm->fresh[nf].org = (uint32_t)p;
+                sm->fresh[nf].from = sm->dense[mem[i]];
                 sm->fresh[nf].pos = mem[i];
                 sm->fresh[nf++].rho = pl->row[mem[i]].rho;
             }
-        qsort(sm->fresh, nf, sizeof(*sm->fresh), cmp_fresh);
+        qsort(sm->fresh, nf, sizeof(*sm->fresh), cmp_ring);
         /* Segment p * norg + o is fresh[freshstart[seg] .. freshstart[seg + 1]). */
         for (i = 0; i < nf; i++)
-            sm->freshstart[sm->fresh[i].p * norg + sm->fresh[i].o + 1]++;
+            sm->freshstart[sm->fresh[i].org * norg + sm->fresh[i].from + 1]++;
         for (p = 0; p < norg * norg; p++)
             sm->freshstart[p + 1] += sm->freshstart[p];
     }
@@ -1270,7 +1230,7 @@ sample_block(struct sampler *sm, const uint32_t *mem, size_t nb)
         size_t ns = 0, s, extra = 0, o, picked = 0;
 
         ct_rng_seed(&rng, ct_rng_hash(c->p.seed ^ SALT_CANDIDATES, (uint64_t)ru->id, 0));
-        ns = circle_neighbours(sm->all, 0, nb, ru->rho, 5, sm->sample, ns, cap);
+        ns = ring_neighbours(sm->all, 0, nb, ru->rho, 5, sm->sample, ns, cap);
         if (sm->fresh != NULL) {
             size_t p = sm->dense[u];
             for (o = 0; o < norg; o++) {
@@ -1279,8 +1239,8 @@ sample_block(struct sampler *sm, const uint32_t *mem, size_t nb)
                 bool unmet = org == 0 || !has_met(&c->met_org, ru->member, org);
                 if (o == p)
                     continue;
-                ns = fresh_neighbours(sm->fresh, sm->freshstart[seg], sm->freshstart[seg + 1],
-                                      ru->rho, unmet ? 6 : 2, sm->sample, ns, cap);
+                ns = ring_neighbours(sm->fresh, sm->freshstart[seg], sm->freshstart[seg + 1],
+                                     ru->rho, unmet ? 6 : 2, sm->sample, ns, cap);
             }
             picked = norg;
         }
@@ -1292,8 +1252,8 @@ sample_block(struct sampler *sm, const uint32_t *mem, size_t nb)
             if (norg > 16 && org != 0 && has_met(&c->met_org, ru->member, org) &&
                 ct_rng_below(&rng, 4) != 0)
                 continue;
-            ns = circle_neighbours(sm->byorg, sm->orgstart[oi], sm->orgstart[oi + 1], ru->rho, 2,
-                                   sm->sample, ns, cap);
+            ns = ring_neighbours(sm->byorg, sm->orgstart[oi], sm->orgstart[oi + 1], ru->rho, 2,
+                                 sm->sample, ns, cap);
             picked++;
         }
         while (ns < cap && extra < 2) {
