@@ -159,7 +159,7 @@ static enum ct_status
 group_find(struct ct_store *store, sqlite3_stmt *stmt, int64_t id, const char *uid,
            struct group_ref *ref, bool *found, struct ct_error *err)
 {
-    int rc;
+    enum ct_status st;
 
     sqlite3_reset(stmt);
     sqlite3_clear_bindings(stmt);
@@ -167,14 +167,11 @@ group_find(struct ct_store *store, sqlite3_stmt *stmt, int64_t id, const char *u
         sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_STATIC);
     else
         sqlite3_bind_int64(stmt, 1, id);
-    rc = sqlite3_step(stmt);
-    *found = rc == SQLITE_ROW;
-    if (rc == SQLITE_ROW)
+    st = ct_store_step_row(store, stmt, found, "look up group", err);
+    if (*found)
         group_ref_read(stmt, ref);
     sqlite3_reset(stmt);
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return ct_store_error(store, err, "look up group");
-    return CT_OK;
+    return st;
 }
 
 /* Why a group cannot take an outcome, into buf (returned), or NULL if it can. */

@@ -157,7 +157,6 @@ answer_exists(struct ct_store *store, int64_t group_id, int64_t member_id, const
 {
     sqlite3_stmt *stmt;
     enum ct_status st;
-    int rc;
 
     st = ct_store_prepare(
         store,
@@ -172,10 +171,7 @@ answer_exists(struct ct_store *store, int64_t group_id, int64_t member_id, const
     sqlite3_bind_text(stmt, 4, partstat, -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 5, ev->sequence);
     sqlite3_bind_int64(stmt, 6, ev->dtstamp);
-    rc = sqlite3_step(stmt);
-    *exists = rc == SQLITE_ROW;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        st = ct_store_error(store, err, "read replies");
+    st = ct_store_step_row(store, stmt, exists, "read replies", err);
     sqlite3_finalize(stmt);
     return st;
 }
@@ -187,7 +183,6 @@ newer_reply_exists(struct ct_store *store, int64_t group_id, int64_t member_id,
 {
     sqlite3_stmt *stmt;
     enum ct_status st;
-    int rc;
 
     st = ct_store_prepare(
         store,
@@ -201,10 +196,7 @@ newer_reply_exists(struct ct_store *store, int64_t group_id, int64_t member_id,
     sqlite3_bind_int64(stmt, 2, member_id);
     sqlite3_bind_int(stmt, 3, ev->sequence);
     sqlite3_bind_int64(stmt, 4, ev->dtstamp);
-    rc = sqlite3_step(stmt);
-    *newer = rc == SQLITE_ROW;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        st = ct_store_error(store, err, "read replies");
+    st = ct_store_step_row(store, stmt, newer, "read replies", err);
     sqlite3_finalize(stmt);
     return st;
 }
@@ -456,7 +448,6 @@ already_seen(struct ct_store *store, const struct ct_replies_source *src, bool *
 {
     sqlite3_stmt *stmt;
     enum ct_status st;
-    int rc;
 
     st = ct_store_prepare(
         store, "SELECT 1 FROM imap_seen WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
@@ -466,10 +457,7 @@ already_seen(struct ct_store *store, const struct ct_replies_source *src, bool *
     sqlite3_bind_text(stmt, 1, src->mailbox, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, src->uidvalidity);
     sqlite3_bind_int64(stmt, 3, src->uid);
-    rc = sqlite3_step(stmt);
-    *seen = rc == SQLITE_ROW;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        st = ct_store_error(store, err, "read imap_seen");
+    st = ct_store_step_row(store, stmt, seen, "read imap_seen", err);
     sqlite3_finalize(stmt);
     return st;
 }

@@ -15,17 +15,11 @@ static enum ct_status
 seen_before(struct ct_store *store, sqlite3_stmt *stmt, const char *mailbox, uint32_t uidvalidity,
             uint32_t uid, bool *seen, struct ct_error *err)
 {
-    int rc;
-
     sqlite3_reset(stmt);
     sqlite3_bind_text(stmt, 1, mailbox, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 2, uidvalidity);
     sqlite3_bind_int64(stmt, 3, uid);
-    rc = sqlite3_step(stmt);
-    *seen = rc == SQLITE_ROW;
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        return ct_store_error(store, err, "read imap_seen");
-    return CT_OK;
+    return ct_store_step_row(store, stmt, seen, "read imap_seen", err);
 }
 
 static bool

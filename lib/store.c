@@ -215,6 +215,18 @@ ct_store_step_done(struct ct_store *store, sqlite3_stmt *stmt, const char *doing
     return st;
 }
 
+enum ct_status
+ct_store_step_row(struct ct_store *store, sqlite3_stmt *stmt, bool *row, const char *doing,
+                  struct ct_error *err)
+{
+    int rc = sqlite3_step(stmt);
+
+    *row = rc == SQLITE_ROW;
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return ct_store_error(store, err, doing);
+    return CT_OK;
+}
+
 char *
 ct_store_column_dup(sqlite3_stmt *stmt, int col, bool *failed)
 {

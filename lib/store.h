@@ -58,6 +58,13 @@ enum ct_status ct_store_step_done(struct ct_store *store, sqlite3_stmt *stmt, co
                                   struct ct_error *err);
 
 /*
+ * Step a statement once for a row: *row says whether there was one (left
+ * current, for the caller to read). doing names the query in errors.
+ */
+enum ct_status ct_store_step_row(struct ct_store *store, sqlite3_stmt *stmt, bool *row,
+                                 const char *doing, struct ct_error *err);
+
+/*
  * A heap copy of a text column of the current row, NULL for SQL NULL. On
  * allocation failure it returns NULL and sets *failed, so a caller can copy
  * several columns and check once.
