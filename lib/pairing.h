@@ -187,8 +187,8 @@ void ct_pairing_ctx_free(struct ct_pairing_ctx *ctx);
 /* The first hard rule that forbids grouping members a and b. */
 enum ct_pairing_rule ct_pairing_allowed(const struct ct_pairing_ctx *ctx, uint32_t a, uint32_t b);
 
-/* Whether three members share working hours for a meeting (trios). */
-bool ct_pairing_trio_hours(const struct ct_pairing_ctx *ctx, uint32_t a, uint32_t b, uint32_t c);
+/* Whether members a, b and x share working hours for a meeting (trios). */
+bool ct_pairing_trio_hours(const struct ct_pairing_ctx *ctx, uint32_t a, uint32_t b, uint32_t x);
 
 /* The soft score of pair a-b, by rule (OUT: *score). Symmetric. */
 void ct_pairing_score_pair(const struct ct_pairing_ctx *ctx, uint32_t a, uint32_t b,
