@@ -70,9 +70,23 @@ scratchdb_free(struct scratchdb *db)
         fail_msg("remove %s: %s (did the test leave a file there?)", dir, strerror(why));
 }
 
-/* Fail the test saying why, with the statement as it ran; finalizes stmt. */
+/* Fail the test at the caller's file and line, as fail_msg() would there. */
+static void __attribute__((format(printf, 3, 4)))
+fail_at(const char *file, int line, const char *fmt, ...)
+{
+    char msg[8192];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    print_error("ERROR: %s\n", msg);
+    _fail(file, line);
+}
+
+/* Fail saying why, with the statement as it ran (values bound); finalizes stmt. */
 static void
-fail_stmt(sqlite3_stmt *stmt, const char *why)
+fail_stmt(const char *file, int line, sqlite3_stmt *stmt, const char *why)
 {
     char *expanded = sqlite3_expanded_sql(stmt);
     char msg[8192];
@@ -80,7 +94,7 @@ fail_stmt(sqlite3_stmt *stmt, const char *why)
     snprintf(msg, sizeof(msg), "%s\n  in: %s", why, expanded ? expanded : sqlite3_sql(stmt));
     sqlite3_free(expanded);
     sqlite3_finalize(stmt);
-    fail_msg("%s", msg);
+    fail_at(file, line, "%s", msg);
 }
 
 /*
@@ -89,39 +103,39 @@ fail_stmt(sqlite3_stmt *stmt, const char *why)
  * which the caller finalizes.
  */
 static sqlite3_stmt *
-first_row(struct ct_store *store, const char *sql, va_list ap)
+first_row(const char *file, int line, struct ct_store *store, const char *sql, va_list ap)
 {
     sqlite3 *handle = ct_store_db(store);
     sqlite3_stmt *stmt = NULL;
     int i, rc;
 
     if (sqlite3_prepare_v2(handle, sql, -1, &stmt, NULL) != SQLITE_OK)
-        fail_msg("%s\n  in: %s", sqlite3_errmsg(handle), sql);
+        fail_at(file, line, "%s\n  in: %s", sqlite3_errmsg(handle), sql);
     for (i = 1; i <= sqlite3_bind_parameter_count(stmt); i++)
         if (sqlite3_bind_text(stmt, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT) != SQLITE_OK)
-            fail_stmt(stmt, sqlite3_errmsg(handle));
+            fail_stmt(file, line, stmt, sqlite3_errmsg(handle));
     rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW)
-        fail_stmt(stmt, rc == SQLITE_DONE ? "no row" : sqlite3_errmsg(handle));
+        fail_stmt(file, line, stmt, rc == SQLITE_DONE ? "no row" : sqlite3_errmsg(handle));
     return stmt;
 }
 
 void
-sql_exec(struct ct_store *store, const char *sql)
+sql_exec_at(const char *file, int line, struct ct_store *store, const char *sql)
 {
     if (sqlite3_exec(ct_store_db(store), sql, NULL, NULL, NULL) != SQLITE_OK)
-        fail_msg("%s\n  in: %s", sqlite3_errmsg(ct_store_db(store)), sql);
+        fail_at(file, line, "%s\n  in: %s", sqlite3_errmsg(ct_store_db(store)), sql);
 }
 
 long long
-sql_int(struct ct_store *store, const char *sql, ...)
+sql_int_at(const char *file, int line, struct ct_store *store, const char *sql, ...)
 {
     sqlite3_stmt *stmt;
     long long v;
     va_list ap;
 
     va_start(ap, sql);
-    stmt = first_row(store, sql, ap);
+    stmt = first_row(file, line, store, sql, ap);
     va_end(ap);
     v = sqlite3_column_int64(stmt, 0);
     sqlite3_finalize(stmt);
@@ -129,7 +143,7 @@ sql_int(struct ct_store *store, const char *sql, ...)
 }
 
 char *
-sql_text(struct ct_store *store, const char *sql, ...)
+sql_text_at(const char *file, int line, struct ct_store *store, const char *sql, ...)
 {
     const unsigned char *text;
     sqlite3_stmt *stmt;
@@ -137,7 +151,7 @@ sql_text(struct ct_store *store, const char *sql, ...)
     char *v;
 
     va_start(ap, sql);
-    stmt = first_row(store, sql, ap);
+    stmt = first_row(file, line, store, sql, ap);
     va_end(ap);
     text = sqlite3_column_text(stmt, 0);
     v = strdup(text ? (const char *)text : "");
@@ -147,7 +161,8 @@ sql_text(struct ct_store *store, const char *sql, ...)
 }
 
 void
-assert_sql_text(struct ct_store *store, const char *want, const char *sql, ...)
+assert_sql_text_at(const char *file, int line, struct ct_store *store, const char *want,
+                   const char *sql, ...)
 {
     const unsigned char *text;
     sqlite3_stmt *stmt;
@@ -155,7 +170,7 @@ assert_sql_text(struct ct_store *store, const char *want, const char *sql, ...)
     va_list ap;
 
     va_start(ap, sql);
-    stmt = first_row(store, sql, ap);
+    stmt = first_row(file, line, store, sql, ap);
     va_end(ap);
     text = sqlite3_column_text(stmt, 0);
     got = text ? (const char *)text : "";
@@ -163,7 +178,7 @@ assert_sql_text(struct ct_store *store, const char *want, const char *sql, ...)
         char why[4096];
 
         snprintf(why, sizeof(why), "got '%s', want '%s'", got, want);
-        fail_stmt(stmt, why);
+        fail_stmt(file, line, stmt, why);
     }
     sqlite3_finalize(stmt);
 }

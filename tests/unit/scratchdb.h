@@ -32,20 +32,32 @@ struct scratchdb *scratchdb_new_unopened(const char *name);
  */
 void scratchdb_free(struct scratchdb *db);
 
+/*
+ * The SQL helpers are macros, as cmocka's assertions are, so that a
+ * failure names the line of the test that called them.
+ */
+
 /* Run one or more SQL statements on store. */
-void sql_exec(struct ct_store *store, const char *sql);
+#define sql_exec(store, sql) sql_exec_at(__FILE__, __LINE__, store, sql)
 
 /*
- * The first column of the first row of sql, which must return a row. Each
- * parameter of sql (?1, ?2, ...) takes the next argument, a const char *
- * bound as text; pass exactly as many as sql has.
+ * sql_int(store, sql, ...): the first column of the first row of sql,
+ * which must return a row. Each parameter of sql (?1, ?2, ...) takes the
+ * next argument, a const char * bound as text; pass exactly as many as sql
+ * has.
  */
-long long sql_int(struct ct_store *store, const char *sql, ...);
+#define sql_int(...) sql_int_at(__FILE__, __LINE__, __VA_ARGS__)
 
-/* The same as text, "" for NULL. OUT: the caller frees the string. */
-char *sql_text(struct ct_store *store, const char *sql, ...);
+/* sql_text(store, sql, ...): the same as text, "" for NULL. OUT: the caller frees it. */
+#define sql_text(...) sql_text_at(__FILE__, __LINE__, __VA_ARGS__)
 
-/* Fail unless sql_text(store, sql, ...) is want; the message shows the values bound. */
-void assert_sql_text(struct ct_store *store, const char *want, const char *sql, ...);
+/* assert_sql_text(store, want, sql, ...): fail unless sql_text() is want. */
+#define assert_sql_text(...) assert_sql_text_at(__FILE__, __LINE__, __VA_ARGS__)
+
+void sql_exec_at(const char *file, int line, struct ct_store *store, const char *sql);
+long long sql_int_at(const char *file, int line, struct ct_store *store, const char *sql, ...);
+char *sql_text_at(const char *file, int line, struct ct_store *store, const char *sql, ...);
+void assert_sql_text_at(const char *file, int line, struct ct_store *store, const char *want,
+                        const char *sql, ...);
 
 #endif
