@@ -98,22 +98,27 @@ fail_stmt(const char *file, int line, sqlite3_stmt *stmt, const char *why)
 }
 
 /*
- * Prepare sql, bind one text argument from ap to each of its parameters
- * and step to the first row. OUT: the statement standing on that row,
- * which the caller finalizes.
+ * Prepare sql, bind the text arguments from ap (up to the NULL the macros
+ * add) to its parameters, one each, and step to the first row. OUT: the
+ * statement standing on that row, which the caller finalizes.
  */
 static sqlite3_stmt *
 first_row(const char *file, int line, struct ct_store *store, const char *sql, va_list ap)
 {
     sqlite3 *handle = ct_store_db(store);
     sqlite3_stmt *stmt = NULL;
-    int i, rc;
+    const char *value;
+    int i = 0, rc;
 
     if (sqlite3_prepare_v2(handle, sql, -1, &stmt, NULL) != SQLITE_OK)
         fail_at(file, line, "%s\n  in: %s", sqlite3_errmsg(handle), sql);
-    for (i = 1; i <= sqlite3_bind_parameter_count(stmt); i++)
-        if (sqlite3_bind_text(stmt, i, va_arg(ap, const char *), -1, SQLITE_TRANSIENT) != SQLITE_OK)
-            fail_stmt(file, line, stmt, sqlite3_errmsg(handle));
+    while ((value = va_arg(ap, const char *)) != NULL)
+        if (++i > sqlite3_bind_parameter_count(stmt) ||
+            sqlite3_bind_text(stmt, i, value, -1, SQLITE_TRANSIENT) != SQLITE_OK)
+            fail_at(file, line, "value %d does not fit the statement\n  in: %s", i, sql);
+    if (i != sqlite3_bind_parameter_count(stmt))
+        fail_at(file, line, "%d values for %d parameters\n  in: %s", i,
+                sqlite3_bind_parameter_count(stmt), sql);
     rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW)
         fail_stmt(file, line, stmt, rc == SQLITE_DONE ? "no row" : sqlite3_errmsg(handle));

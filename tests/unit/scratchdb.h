@@ -43,16 +43,16 @@ void scratchdb_free(struct scratchdb *db);
 /*
  * sql_int(store, sql, ...): the first column of the first row of sql,
  * which must return a row. Each parameter of sql (?1, ?2, ...) takes the
- * next argument, a const char * bound as text; pass exactly as many as sql
- * has.
+ * next argument, a const char * (not NULL) bound as text; the macro ends
+ * the list with NULL, so a count that does not match fails the test.
  */
-#define sql_int(...) sql_int_at(__FILE__, __LINE__, __VA_ARGS__)
+#define sql_int(...) sql_int_at(__FILE__, __LINE__, __VA_ARGS__, (const char *)NULL)
 
 /* sql_text(store, sql, ...): the same as text, "" for NULL. OUT: the caller frees it. */
-#define sql_text(...) sql_text_at(__FILE__, __LINE__, __VA_ARGS__)
+#define sql_text(...) sql_text_at(__FILE__, __LINE__, __VA_ARGS__, (const char *)NULL)
 
 /* assert_sql_text(store, want, sql, ...): fail unless sql_text() is want. */
-#define assert_sql_text(...) assert_sql_text_at(__FILE__, __LINE__, __VA_ARGS__)
+#define assert_sql_text(...) assert_sql_text_at(__FILE__, __LINE__, __VA_ARGS__, (const char *)NULL)
 
 void sql_exec_at(const char *file, int line, struct ct_store *store, const char *sql);
 long long sql_int_at(const char *file, int line, struct ct_store *store, const char *sql, ...);
