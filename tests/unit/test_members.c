@@ -11,13 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "clock.h"
 #include "ct.h"
 #include "members.h"
+#include "scratchdb.h"
 #include "store.h"
 #include "util.h"
 #include "validate.h"
@@ -26,45 +26,18 @@
 #define NOW       1772452800
 #define TODAY_STR "2026-03-02"
 
-struct fixture {
-    char dir[64];
-    char *path;
-    struct ct_store *store;
-};
-
 static int
 setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    struct ct_error err;
-
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/ct-test-members-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->path = ct_asprintf("%s/ct.db", f->dir);
-    ct_error_clear(&err);
-    assert_int_equal(ct_store_open(f->path, &f->store, &err), CT_OK);
+    *state = scratchdb_new("members");
     ct_clock_set(NOW);
-    *state = f;
     return 0;
 }
 
 static int
 teardown(void **state)
 {
-    struct fixture *f = *state;
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    size_t i;
-
-    ct_store_close(f->store);
-    for (i = 0; i < CT_ARRAY_LEN(suffixes); i++) {
-        char *p = ct_asprintf("%s%s", f->path, suffixes[i]);
-        unlink(p);
-        free(p);
-    }
-    rmdir(f->dir);
-    free(f->path);
-    free(f);
+    scratchdb_free(*state);
     ct_clock_set(0);
     return 0;
 }
@@ -159,7 +132,7 @@ roster_free(struct ct_roster *r)
 }
 
 static struct ct_sync_result *
-do_sync(struct fixture *f, struct ct_roster *r, bool merge, bool dry_run)
+do_sync(struct scratchdb *f, struct ct_roster *r, bool merge, bool dry_run)
 {
     struct ct_sync_options opts = {"roster.csv", merge, dry_run, NULL};
     struct ct_sync_result *res = NULL;
@@ -185,72 +158,20 @@ three_members(void)
 
 /* ---- queries ----------------------------------------------------------- */
 
-static long long
-query_int(struct fixture *f, const char *sql, const char *arg)
-{
-    sqlite3_stmt *stmt;
-    long long v;
-
-    assert_int_equal(sqlite3_prepare_v2(ct_store_db(f->store), sql, -1, &stmt, NULL), SQLITE_OK);
-    if (arg)
-        sqlite3_bind_text(stmt, 1, arg, -1, SQLITE_TRANSIENT);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    v = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return v;
-}
-
-/* A text value, "(null)" for NULL; the caller frees it. */
-static char *
-query_text(struct fixture *f, const char *sql, const char *arg)
-{
-    sqlite3_stmt *stmt;
-    char *v;
-
-    assert_int_equal(sqlite3_prepare_v2(ct_store_db(f->store), sql, -1, &stmt, NULL), SQLITE_OK);
-    if (arg)
-        sqlite3_bind_text(stmt, 1, arg, -1, SQLITE_TRANSIENT);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    v = strdup(sqlite3_column_text(stmt, 0) ? (const char *)sqlite3_column_text(stmt, 0)
-                                            : "(null)");
-    sqlite3_finalize(stmt);
-    return v;
-}
-
-static void
-assert_query_text(struct fixture *f, const char *sql, const char *arg, const char *want)
-{
-    char *got = query_text(f, sql, arg);
-
-    if (strcmp(got, want) != 0)
-        fail_msg("%s [%s]: got '%s', want '%s'", sql, arg ? arg : "", got, want);
-    free(got);
-}
-
-static void
-exec(struct fixture *f, const char *sql)
-{
-    char *msg = NULL;
-
-    if (sqlite3_exec(ct_store_db(f->store), sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg);
-}
-
 #define STATUS_OF "SELECT status FROM members WHERE email = ?1"
 
 /* Everything in the members, ties and imports tables, as one string. */
 static char *
-dump(struct fixture *f)
+dump(struct scratchdb *f)
 {
-    return query_text(
-        f,
+    return sql_text(
+        f->store,
         "SELECT coalesce((SELECT group_concat(id || '|' || coalesce(email, '') || '|' ||"
         " coalesce(name, '') || '|' || coalesce(organisation, '') || '|' || coalesce(team, '')"
         " || '|' || status || '|' || coalesce(roster_status, '') || '|' ||"
         " coalesce(paused_until, '') || '|' || frequency || '|' || updated_at, ';')"
         " FROM members), '') || '#' || coalesce((SELECT group_concat(a || '-' || b, ';')"
-        " FROM ties), '') || '#' || (SELECT count(*) FROM imports)",
-        NULL);
+        " FROM ties), '') || '#' || (SELECT count(*) FROM imports)");
 }
 
 static const struct ct_member_change *
@@ -269,7 +190,7 @@ change_for(const struct ct_sync_result *res, const char *email)
 static void
 test_sync_adds(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_roster *r = three_members();
     struct ct_sync_result *res = do_sync(f, r, false, false);
     struct ct_member_list *list = NULL;
@@ -285,10 +206,10 @@ test_sync_adds(void **state)
     assert_true(res->import_id > 0);
     ct_sync_result_free(res);
 
-    assert_query_text(f, "SELECT source || ' ' || mode || ' ' || rows || ' ' || added FROM imports",
-                      NULL, "roster.csv sync 3 3");
-    assert_query_text(f, STATUS_OF, "CY@C.ORG", "paused");
-    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 1);
+    assert_sql_text(f->store, "roster.csv sync 3 3",
+                    "SELECT source || ' ' || mode || ' ' || rows || ' ' || added FROM imports");
+    assert_sql_text(f->store, "paused", STATUS_OF, "CY@C.ORG");
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM ties"), 1);
 
     ct_error_clear(&err);
     assert_int_equal(ct_members_list(f->store, CT_MEMBERS_ALL, &list, &err), CT_OK);
@@ -318,7 +239,7 @@ test_sync_adds(void **state)
 static void
 test_sync_updates_and_unchanged(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_roster *r = three_members(), *r2;
     struct ct_sync_result *res;
     const struct ct_member_change *c;
@@ -358,7 +279,8 @@ test_sync_updates_and_unchanged(void **state)
     assert_int_equal(m->updated_at, NOW + 60);
     assert_int_equal(m->created_at, NOW);
     ct_member_free(m);
-    assert_query_text(f, "SELECT email FROM members WHERE email = ?1", "ana@a.org", "Ana@A.org");
+    assert_sql_text(f->store, "Ana@A.org", "SELECT email FROM members WHERE email = ?1",
+                    "ana@a.org");
     roster_free(r);
     roster_free(r2);
 }
@@ -366,7 +288,7 @@ test_sync_updates_and_unchanged(void **state)
 static void
 test_sync_marks_left_and_merge_does_not(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_roster *r = three_members(), *two = roster_new();
     struct ct_sync_result *res;
 
@@ -378,8 +300,8 @@ test_sync_marks_left_and_merge_does_not(void **state)
     assert_int_equal(res->left, 0);
     assert_int_equal(res->unchanged, 2);
     ct_sync_result_free(res);
-    assert_query_text(f, STATUS_OF, "cy@c.org", "paused");
-    assert_query_text(f, "SELECT mode FROM imports ORDER BY id DESC LIMIT 1", NULL, "merge");
+    assert_sql_text(f->store, "paused", STATUS_OF, "cy@c.org");
+    assert_sql_text(f->store, "merge", "SELECT mode FROM imports ORDER BY id DESC LIMIT 1");
 
     res = do_sync(f, two, false, false);
     assert_int_equal(res->left, 1);
@@ -387,7 +309,7 @@ test_sync_marks_left_and_merge_does_not(void **state)
     assert_int_equal(res->changes[0].kind, CT_CHANGE_LEAVE);
     assert_string_equal(res->changes[0].email, "cy@c.org");
     ct_sync_result_free(res);
-    assert_query_text(f, STATUS_OF, "cy@c.org", "left");
+    assert_sql_text(f->store, "left", STATUS_OF, "cy@c.org");
     /* Left is not a second departure. */
     res = do_sync(f, two, false, false);
     assert_int_equal(res->left, 0);
@@ -397,8 +319,8 @@ test_sync_marks_left_and_merge_does_not(void **state)
     assert_int_equal(res->updated, 1);
     assert_int_equal(change_for(res, "cy@c.org")->fields, CT_FIELD_STATUS);
     ct_sync_result_free(res);
-    assert_query_text(f, STATUS_OF, "cy@c.org", "paused");
-    assert_int_equal(query_int(f, "SELECT count(*) FROM imports", NULL), 5);
+    assert_sql_text(f->store, "paused", STATUS_OF, "cy@c.org");
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM imports"), 5);
     roster_free(r);
     roster_free(two);
 }
@@ -406,7 +328,7 @@ test_sync_marks_left_and_merge_does_not(void **state)
 static void
 test_sync_dry_run_writes_nothing(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_roster *r = three_members(), *r2 = roster_new();
     struct ct_sync_result *dry, *real;
     char *before, *after;
@@ -416,8 +338,8 @@ test_sync_dry_run_writes_nothing(void **state)
     assert_int_equal(dry->added, 3);
     assert_int_equal(dry->import_id, 0);
     ct_sync_result_free(dry);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM members", NULL), 0);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM imports", NULL), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM imports"), 0);
 
     ct_sync_result_free(do_sync(f, r, false, false));
     roster_add(r2, "ana@a.org,Ana Alves,Alpha Trust,Surgery,,,cy@c.org");
@@ -446,7 +368,7 @@ test_sync_dry_run_writes_nothing(void **state)
     assert_int_equal(real->left, 2);
     /* ana's ties to bo and cy, who are not in the file, are not the file's to change. */
     assert_int_equal(change_for(real, "ana@a.org")->fields, CT_FIELD_TEAM);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM ties"), 1);
     ct_sync_result_free(dry);
     ct_sync_result_free(real);
     roster_free(r);
@@ -456,7 +378,7 @@ test_sync_dry_run_writes_nothing(void **state)
 static void
 test_sync_replaces_ties(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_roster *r = roster_new(), *r2 = roster_new();
     struct ct_sync_result *res;
     struct ct_member *m = NULL;
@@ -468,8 +390,8 @@ test_sync_replaces_ties(void **state)
     roster_add(r, "dee@d.org,Dee,D");
     ct_sync_result_free(do_sync(f, r, false, false));
     /* Both sides declaring a tie makes one tie; self and unknown are ignored. */
-    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 2);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM ties WHERE a >= b", NULL), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM ties"), 2);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM ties WHERE a >= b"), 0);
 
     /* ana now names dee only; bo still names ana, so that tie stays. */
     roster_add(r2, "ana@a.org,Ana,A,,,,dee@d.org");
@@ -504,12 +426,12 @@ test_sync_replaces_ties(void **state)
     res = do_sync(f, r, true, false);
     assert_int_equal(res->unchanged, 1);
     ct_sync_result_free(res);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 2);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM ties"), 2);
     roster_add(r, "dee@d.org,Dee,D");
     res = do_sync(f, r, true, false);
     assert_int_equal(res->updated, 2);
     ct_sync_result_free(res);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM ties"), 1);
     roster_free(r);
     roster_free(r2);
 }
@@ -517,7 +439,7 @@ test_sync_replaces_ties(void **state)
 static void
 test_sync_status_rules(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_roster *r = three_members(), *r2 = roster_new();
     struct ct_sync_result *res;
     struct ct_error err;
@@ -532,10 +454,10 @@ test_sync_status_rules(void **state)
     res = do_sync(f, r, false, false);
     assert_int_equal(res->unchanged, 3);
     ct_sync_result_free(res);
-    assert_query_text(f, STATUS_OF, "ana@a.org", "paused");
-    assert_query_text(f, "SELECT paused_until FROM members WHERE email = ?1", "ana@a.org",
-                      "2026-04-01");
-    assert_query_text(f, STATUS_OF, "bo@b.org", "left");
+    assert_sql_text(f->store, "paused", STATUS_OF, "ana@a.org");
+    assert_sql_text(f->store, "2026-04-01", "SELECT paused_until FROM members WHERE email = ?1",
+                    "ana@a.org");
+    assert_sql_text(f->store, "left", STATUS_OF, "bo@b.org");
 
     /* When the roster's own status changes, the roster wins. */
     roster_add(r2, "ana@a.org,Ana Alves,Alpha Trust,Cardiology,left,,bo@b.org");
@@ -546,12 +468,13 @@ test_sync_status_rules(void **state)
     assert_int_equal(res->added, 1);
     assert_int_equal(res->updated, 3);
     ct_sync_result_free(res);
-    assert_query_text(f, STATUS_OF, "ana@a.org", "left");
-    assert_query_text(f, "SELECT coalesce(paused_until, 'none') FROM members WHERE email = ?1",
-                      "ana@a.org", "none");
-    assert_query_text(f, STATUS_OF, "bo@b.org", "paused");
-    assert_query_text(f, STATUS_OF, "cy@c.org", "active");
-    assert_query_text(f, STATUS_OF, "dee@d.org", "left");
+    assert_sql_text(f->store, "left", STATUS_OF, "ana@a.org");
+    assert_sql_text(f->store, "none",
+                    "SELECT coalesce(paused_until, 'none') FROM members WHERE email = ?1",
+                    "ana@a.org");
+    assert_sql_text(f->store, "paused", STATUS_OF, "bo@b.org");
+    assert_sql_text(f->store, "active", STATUS_OF, "cy@c.org");
+    assert_sql_text(f->store, "left", STATUS_OF, "dee@d.org");
 
     /* A file that agrees with a CLI change counts as unchanged. */
     assert_int_equal(ct_members_resume(f->store, "ana@a.org", &changed, &err), CT_OK);
@@ -567,7 +490,7 @@ test_sync_status_rules(void **state)
 static void
 test_sync_absent_columns_keep_values(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_roster *r = three_members(), *slim = three_members();
     struct ct_sync_result *res;
     struct ct_member *m = NULL;
@@ -608,7 +531,7 @@ test_sync_absent_columns_keep_values(void **state)
     assert_int_equal(res->updated, 1);
     assert_int_equal(res->unchanged, 2);
     ct_sync_result_free(res);
-    assert_query_text(f, STATUS_OF, "cy@c.org", "paused");
+    assert_sql_text(f->store, "paused", STATUS_OF, "cy@c.org");
     roster_free(r);
     roster_free(slim);
 }
@@ -616,7 +539,7 @@ test_sync_absent_columns_keep_values(void **state)
 static void
 test_sync_refuses_bad_input(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_roster *r = three_members(), *empty = roster_new();
     struct ct_sync_options opts = {"r.csv", false, false, NULL};
     struct ct_sync_result *res = NULL;
@@ -640,8 +563,8 @@ test_sync_refuses_bad_input(void **state)
     assert_int_equal(ct_members_sync(f->store, r, &opts, &res, &err), CT_EDATA);
     assert_null(res);
     assert_non_null(strstr(err.message, "r.csv:6: e-mail ANA@a.org already appears on line 2"));
-    assert_int_equal(query_int(f, "SELECT count(*) FROM members", NULL), 3);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM imports", NULL), 2);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members"), 3);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM imports"), 2);
     roster_free(r);
     roster_free(empty);
 }
@@ -651,7 +574,7 @@ test_sync_refuses_bad_input(void **state)
 static void
 test_pause_resume(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_roster *r = three_members();
     struct ct_member *m = NULL;
     struct ct_error err;
@@ -667,7 +590,7 @@ test_pause_resume(void **state)
     assert_int_equal(ct_members_pause(f->store, "ana@a.org", "2026-02-30", today(), &err),
                      CT_EUSAGE);
     assert_non_null(strstr(err.message, "2026-02-30"));
-    assert_query_text(f, STATUS_OF, "ana@a.org", "active");
+    assert_sql_text(f->store, "active", STATUS_OF, "ana@a.org");
 
     assert_int_equal(ct_members_pause(f->store, "ANA@a.org", NULL, today(), &err), CT_OK);
     assert_int_equal(ct_members_find(f->store, "ana@a.org", &m, &err), CT_OK);
@@ -676,13 +599,13 @@ test_pause_resume(void **state)
     ct_member_free(m);
     /* Pausing again sets the date. */
     assert_int_equal(ct_members_pause(f->store, "ana@a.org", "2026-03-03", today(), &err), CT_OK);
-    assert_query_text(f, "SELECT paused_until FROM members WHERE email = ?1", "ana@a.org",
-                      "2026-03-03");
+    assert_sql_text(f->store, "2026-03-03", "SELECT paused_until FROM members WHERE email = ?1",
+                    "ana@a.org");
     assert_int_equal(ct_members_resume(f->store, "ana@a.org", &changed, &err), CT_OK);
     assert_true(changed);
-    assert_query_text(f,
-                      "SELECT status || coalesce(paused_until, '') FROM members WHERE email = ?1",
-                      "ana@a.org", "active");
+    assert_sql_text(f->store, "active",
+                    "SELECT status || coalesce(paused_until, '') FROM members WHERE email = ?1",
+                    "ana@a.org");
     assert_int_equal(ct_members_resume(f->store, "ana@a.org", &changed, &err), CT_OK);
     assert_false(changed);
 
@@ -693,23 +616,23 @@ test_pause_resume(void **state)
     assert_int_equal(resumed, 0);
     assert_int_equal(ct_members_expire_pauses(f->store, today() + 8, &resumed, &err), CT_OK);
     assert_int_equal(resumed, 1);
-    assert_query_text(f, STATUS_OF, "ana@a.org", "active");
-    assert_query_text(f, STATUS_OF, "bo@b.org", "paused");
+    assert_sql_text(f->store, "active", STATUS_OF, "ana@a.org");
+    assert_sql_text(f->store, "paused", STATUS_OF, "bo@b.org");
     /* An indefinite pause (cy, from the roster) never expires. */
-    assert_query_text(f, STATUS_OF, "cy@c.org", "paused");
+    assert_sql_text(f->store, "paused", STATUS_OF, "cy@c.org");
 
     /* Removed members cannot be paused, but can be resumed. */
     assert_int_equal(ct_members_remove(f->store, "bo@b.org", NULL, &changed, &err), CT_OK);
     assert_true(changed);
-    assert_query_text(f,
-                      "SELECT status || coalesce(paused_until, '') FROM members WHERE email = ?1",
-                      "bo@b.org", "left");
+    assert_sql_text(f->store, "left",
+                    "SELECT status || coalesce(paused_until, '') FROM members WHERE email = ?1",
+                    "bo@b.org");
     assert_int_equal(ct_members_remove(f->store, "bo@b.org", NULL, &changed, &err), CT_OK);
     assert_false(changed);
     assert_int_equal(ct_members_pause(f->store, "bo@b.org", NULL, today(), &err), CT_ESTATE);
     assert_non_null(strstr(err.message, "bo@b.org"));
     assert_int_equal(ct_members_resume(f->store, "bo@b.org", &changed, &err), CT_OK);
-    assert_query_text(f, STATUS_OF, "bo@b.org", "active");
+    assert_sql_text(f->store, "active", STATUS_OF, "bo@b.org");
     assert_int_equal(ct_members_remove(f->store, "zed@z.org", NULL, &changed, &err), CT_ENOTFOUND);
     assert_int_equal(ct_status_exit(CT_ENOTFOUND), 65);
     roster_free(r);
@@ -719,7 +642,7 @@ test_pause_resume(void **state)
 
 /* How many text values anywhere in the database contain needle. */
 static long long
-count_everywhere(struct fixture *f, const char *needle)
+count_everywhere(struct scratchdb *f, const char *needle)
 {
     sqlite3 *db = ct_store_db(f->store);
     sqlite3_stmt *tables, *cols;
@@ -738,7 +661,7 @@ count_everywhere(struct fixture *f, const char *needle)
             char *q = ct_asprintf("SELECT count(*) FROM \"%s\" WHERE instr(lower(CAST(\"%s\" AS "
                                   "TEXT)), lower(?1)) > 0",
                                   table, col);
-            total += query_int(f, q, needle);
+            total += sql_int(f->store, q, needle);
             free(q);
         }
         sqlite3_finalize(cols);
@@ -751,7 +674,7 @@ count_everywhere(struct fixture *f, const char *needle)
 static void
 test_erase(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_roster *r = three_members();
     struct ct_sync_result *res;
     struct ct_member_history h;
@@ -764,32 +687,37 @@ test_erase(void **state)
     ct_error_clear(&err);
     assert_int_equal(ct_members_exclusion_add(f->store, "ana@a.org", "cy@c.org", &added, &err),
                      CT_OK);
-    ana_id = query_int(f, "SELECT id FROM members WHERE email = ?1", "ana@a.org");
+    ana_id = sql_int(f->store, "SELECT id FROM members WHERE email = ?1", "ana@a.org");
     /* A sent round in which ana met bo, with mail both ways and a note. */
-    exec(f, "INSERT INTO rounds(id, date, seed, state, created_at) VALUES"
-            " (1, '2026-02-02', 7, 'sent', 1), (2, '2026-03-02', 8, 'planned', 1)");
-    exec(f, "INSERT INTO groups(id, round_id, uid, state) VALUES (1, 1, 'g1@ct', 'sent'),"
-            " (2, 2, 'g2@ct', 'planned')");
-    exec(f, "INSERT INTO group_members(group_id, member_id, partstat)"
-            " SELECT 1, id, 'ACCEPTED' FROM members WHERE email IN ('ana@a.org', 'bo@b.org')");
-    exec(f, "INSERT INTO group_members(group_id, member_id)"
-            " SELECT 2, id FROM members WHERE email IN ('ana@a.org', 'cy@c.org')");
-    exec(f, "INSERT INTO outcomes(group_id, met, rating, note, recorded_at)"
-            " VALUES (1, 1, 5, 'Ana Alves was great', 1)");
-    exec(f, "INSERT INTO replies(group_id, member_id, partstat, sequence, comment, received_at)"
-            " SELECT 1, id, 'ACCEPTED', 0, name || ' looks forward to meeting '"
-            " || CASE email WHEN 'ana@a.org' THEN 'Bo' ELSE 'Ana Alves' END, 1"
-            " FROM members WHERE email IN ('ana@a.org', 'bo@b.org')");
-    exec(f, "INSERT INTO outbox(message_id, kind, group_id, member_id, recipient, subject,"
-            " method, text_body, html_body, ics, message, state, next_attempt_at, created_at)"
-            " SELECT 'm' || id, 'request', 1, id, email, 'Coffee with Ana Alves and Bo Berg',"
-            " 'REQUEST', 'Hello, meet ana@a.org', '<p>Ana Alves</p>',"
-            " 'ATTENDEE;CN=Ana Alves:mailto:ana@a.org', CAST('To: ' || email AS BLOB),"
-            " 'sent', 0, 0 FROM members WHERE email IN ('ana@a.org', 'bo@b.org')");
-    exec(f, "INSERT INTO outbox(message_id, kind, group_id, member_id, recipient, subject,"
-            " text_body, message, state, next_attempt_at, created_at)"
-            " SELECT 'q' || id, 'request', 2, id, email, 'Coffee', 'Meet Ana Alves',"
-            " CAST('x' AS BLOB), 'queued', 0, 0 FROM members WHERE email = 'ana@a.org'");
+    sql_exec(f->store, "INSERT INTO rounds(id, date, seed, state, created_at) VALUES"
+                       " (1, '2026-02-02', 7, 'sent', 1), (2, '2026-03-02', 8, 'planned', 1)");
+    sql_exec(f->store,
+             "INSERT INTO groups(id, round_id, uid, state) VALUES (1, 1, 'g1@ct', 'sent'),"
+             " (2, 2, 'g2@ct', 'planned')");
+    sql_exec(f->store,
+             "INSERT INTO group_members(group_id, member_id, partstat)"
+             " SELECT 1, id, 'ACCEPTED' FROM members WHERE email IN ('ana@a.org', 'bo@b.org')");
+    sql_exec(f->store, "INSERT INTO group_members(group_id, member_id)"
+                       " SELECT 2, id FROM members WHERE email IN ('ana@a.org', 'cy@c.org')");
+    sql_exec(f->store, "INSERT INTO outcomes(group_id, met, rating, note, recorded_at)"
+                       " VALUES (1, 1, 5, 'Ana Alves was great', 1)");
+    sql_exec(f->store,
+             "INSERT INTO replies(group_id, member_id, partstat, sequence, comment, received_at)"
+             " SELECT 1, id, 'ACCEPTED', 0, name || ' looks forward to meeting '"
+             " || CASE email WHEN 'ana@a.org' THEN 'Bo' ELSE 'Ana Alves' END, 1"
+             " FROM members WHERE email IN ('ana@a.org', 'bo@b.org')");
+    sql_exec(f->store,
+             "INSERT INTO outbox(message_id, kind, group_id, member_id, recipient, subject,"
+             " method, text_body, html_body, ics, message, state, next_attempt_at, created_at)"
+             " SELECT 'm' || id, 'request', 1, id, email, 'Coffee with Ana Alves and Bo Berg',"
+             " 'REQUEST', 'Hello, meet ana@a.org', '<p>Ana Alves</p>',"
+             " 'ATTENDEE;CN=Ana Alves:mailto:ana@a.org', CAST('To: ' || email AS BLOB),"
+             " 'sent', 0, 0 FROM members WHERE email IN ('ana@a.org', 'bo@b.org')");
+    sql_exec(f->store,
+             "INSERT INTO outbox(message_id, kind, group_id, member_id, recipient, subject,"
+             " text_body, message, state, next_attempt_at, created_at)"
+             " SELECT 'q' || id, 'request', 2, id, email, 'Coffee', 'Meet Ana Alves',"
+             " CAST('x' AS BLOB), 'queued', 0, 0 FROM members WHERE email = 'ana@a.org'");
 
     assert_int_equal(ct_members_history(f->store, ana_id, &h, &err), CT_OK);
     assert_int_equal(h.groups, 1);
@@ -806,26 +734,24 @@ test_erase(void **state)
     assert_int_equal(count_everywhere(f, "Ana Alves"), 0);
     assert_int_equal(count_everywhere(f, "Cardiology"), 0);
     /* What keeps the counts: the row, its organisation, its groups. */
-    assert_query_text(f,
-                      "SELECT status || '|' || organisation || '|' || coalesce(email, 'NULL')"
-                      " FROM members WHERE id = 1",
-                      NULL, "erased|Alpha Trust|NULL");
-    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members WHERE member_id = 1", NULL),
+    assert_sql_text(f->store, "erased|Alpha Trust|NULL",
+                    "SELECT status || '|' || organisation || '|' || coalesce(email, 'NULL')"
+                    " FROM members WHERE id = 1");
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM group_members WHERE member_id = 1"),
                      2);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM ties", NULL), 0);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM exclusions", NULL), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM ties"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM exclusions"), 0);
     /* Unsent mail to them is dropped; sent mail keeps only its state. */
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE state = 'queued'", NULL), 0);
-    assert_query_text(f, "SELECT recipient || '|' || subject FROM outbox WHERE member_id = 1", NULL,
-                      "[erased]|[erased]");
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE state = 'queued'"), 0);
+    assert_sql_text(f->store, "[erased]|[erased]",
+                    "SELECT recipient || '|' || subject FROM outbox WHERE member_id = 1");
     /* The partner's copy keeps the partner, loses ana. */
-    assert_query_text(f, "SELECT subject FROM outbox WHERE recipient = 'bo@b.org'", NULL,
-                      "Coffee with [erased] and Bo Berg");
-    assert_query_text(f, "SELECT note FROM outcomes", NULL, "[erased] was great");
-    assert_query_text(f,
-                      "SELECT coalesce(group_concat(coalesce(comment, 'NULL'), '|'), '')"
-                      " FROM (SELECT comment FROM replies ORDER BY member_id)",
-                      NULL, "NULL|Bo Berg looks forward to meeting [erased]");
+    assert_sql_text(f->store, "Coffee with [erased] and Bo Berg",
+                    "SELECT subject FROM outbox WHERE recipient = 'bo@b.org'");
+    assert_sql_text(f->store, "[erased] was great", "SELECT note FROM outcomes");
+    assert_sql_text(f->store, "NULL|Bo Berg looks forward to meeting [erased]",
+                    "SELECT coalesce(group_concat(coalesce(comment, 'NULL'), '|'), '')"
+                    " FROM (SELECT comment FROM replies ORDER BY member_id)");
 
     /* Gone for every command, and irreversible. */
     assert_int_equal(ct_members_find(f->store, "ana@a.org", &m, &err), CT_ENOTFOUND);
@@ -838,8 +764,9 @@ test_erase(void **state)
     assert_int_equal(change_for(res, "bo@b.org")->fields, CT_FIELD_TIES);
     assert_int_equal(res->unchanged, 1);
     ct_sync_result_free(res);
-    assert_true(query_int(f, "SELECT id FROM members WHERE email = ?1", "ana@a.org") != ana_id);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM members", NULL), 4);
+    assert_true(sql_int(f->store, "SELECT id FROM members WHERE email = ?1", "ana@a.org") !=
+                ana_id);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members"), 4);
     roster_free(r);
 }
 
@@ -848,7 +775,7 @@ test_erase(void **state)
 static void
 test_exclusions(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_roster *r = three_members();
     struct ct_exclusion_list *list = NULL;
     struct ct_error err;
@@ -862,7 +789,7 @@ test_exclusions(void **state)
     assert_int_equal(ct_members_exclusion_add(f->store, "ANA@a.org", "cy@c.org", &changed, &err),
                      CT_OK);
     assert_false(changed);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM exclusions WHERE a < b", NULL), 1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM exclusions WHERE a < b"), 1);
     assert_int_equal(ct_members_exclusion_add(f->store, "bo@b.org", "cy@c.org", &changed, &err),
                      CT_OK);
     assert_int_equal(ct_members_exclusion_add(f->store, "bo@b.org", "BO@b.org", &changed, &err),
@@ -886,7 +813,7 @@ test_exclusions(void **state)
     assert_int_equal(ct_members_exclusion_remove(f->store, "ana@a.org", "cy@c.org", &changed, &err),
                      CT_OK);
     assert_false(changed);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM exclusions", NULL), 1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM exclusions"), 1);
     roster_free(r);
 }
 

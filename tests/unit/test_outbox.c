@@ -19,6 +19,7 @@
 
 #include "clock.h"
 #include "outbox.h"
+#include "scratchdb.h"
 #include "store.h"
 #include "util.h"
 
@@ -82,8 +83,8 @@ static const struct ct_transport_backend fake_backend = {
 };
 
 struct fixture {
-    char dir[64];
-    struct ct_store *store;
+    struct scratchdb *db;
+    struct ct_store *store; /* db->store */
     struct ct_transport *t;
     struct ct_outbox_options opts;
     volatile sig_atomic_t stop;
@@ -94,13 +95,9 @@ setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
     struct ct_error err;
-    char *db;
 
-    snprintf(f->dir, sizeof(f->dir), "/tmp/ct-test-outbox-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    db = ct_asprintf("%s/test.db", f->dir);
-    assert_int_equal(ct_store_open(db, &f->store, &err), CT_OK);
-    free(db);
+    f->db = scratchdb_new("outbox");
+    f->store = f->db->store;
     assert_int_equal(ct_transport_open_backend(&fake_backend, NULL, &f->t, &err), CT_OK);
     ct_outbox_options_init(&f->opts, NULL);
     f->opts.from = "organiser@coffeetrial.example";
@@ -119,12 +116,9 @@ static int
 teardown(void **state)
 {
     struct fixture *f = *state;
-    char *cmd = ct_asprintf("rm -rf '%s'", f->dir);
 
     ct_transport_close(f->t);
-    ct_store_close(f->store);
-    assert_int_equal(system(cmd), 0);
-    free(cmd);
+    scratchdb_free(f->db);
     free(f);
     ct_clock_set(0);
     return 0;
@@ -178,12 +172,6 @@ flush(struct fixture *f, struct ct_outbox_result *r)
 
     ct_error_clear(&err);
     return ct_outbox_flush(f->store, f->t, &f->opts, r, &err);
-}
-
-static void
-exec_sql(struct fixture *f, const char *sql)
-{
-    assert_int_equal(sqlite3_exec(ct_store_db(f->store), sql, NULL, NULL, NULL), SQLITE_OK);
 }
 
 static void
@@ -443,25 +431,25 @@ test_stale_claims(void **state)
              "UPDATE outbox SET state='sending', claimed_by=%ld, claimed_at=%ld "
              "WHERE message_id='crashed@x'",
              (long)dead_pid(), (long)NOW - 10);
-    exec_sql(f, sql);
+    sql_exec(f->store, sql);
     /* Our parent is alive: its fresh claim must be left alone ... */
     snprintf(sql, sizeof(sql),
              "UPDATE outbox SET state='sending', claimed_by=%ld, claimed_at=%ld "
              "WHERE message_id='alive@x'",
              (long)getppid(), (long)NOW - 10);
-    exec_sql(f, sql);
+    sql_exec(f->store, sql);
     /* ... but not a claim older than the bound. */
     snprintf(sql, sizeof(sql),
              "UPDATE outbox SET state='sending', claimed_by=%ld, claimed_at=%ld "
              "WHERE message_id='old@x'",
              (long)getppid(), (long)NOW - CT_OUTBOX_STALE_CLAIM - 1);
-    exec_sql(f, sql);
+    sql_exec(f->store, sql);
     /* A claim of this very process is left over from an unfinished flush. */
     snprintf(sql, sizeof(sql),
              "UPDATE outbox SET state='sending', claimed_by=%ld, claimed_at=%ld "
              "WHERE message_id='mine@x'",
              (long)getpid(), (long)NOW - 10);
-    exec_sql(f, sql);
+    sql_exec(f->store, sql);
 
     assert_int_equal(flush(f, &r), CT_OK);
     assert_int_equal(r.reclaimed, 3);

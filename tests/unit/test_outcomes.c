@@ -10,32 +10,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "clock.h"
 #include "ct.h"
 #include "outcomes.h"
+#include "scratchdb.h"
 #include "store.h"
 #include "util.h"
 
 #define NOW 1772452800 /* 2026-03-02T12:00:00Z */
-
-struct fixture {
-    char dir[64];
-    char *path;
-    struct ct_store *store;
-};
-
-static void
-exec_sql(struct ct_store *store, const char *sql)
-{
-    char *msg = NULL;
-
-    if (sqlite3_exec(ct_store_db(store), sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("SQL failed: %s\n%s", msg ? msg : "?", sql);
-}
 
 /*
  * Members 1-4; round 1 sent (group 1 sent, group 2 cancelled), round 2
@@ -64,16 +49,9 @@ static const char fixture_sql[] =
 static int
 setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    struct ct_error err;
+    struct scratchdb *f = scratchdb_new("outcomes");
 
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/ct-test-outcomes-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->path = ct_asprintf("%s/ct.db", f->dir);
-    ct_error_clear(&err);
-    assert_int_equal(ct_store_open(f->path, &f->store, &err), CT_OK);
-    exec_sql(f->store, fixture_sql);
+    sql_exec(f->store, fixture_sql);
     ct_clock_set(NOW);
     *state = f;
     return 0;
@@ -82,55 +60,9 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    struct fixture *f = *state;
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    size_t i;
-
-    ct_store_close(f->store);
-    for (i = 0; i < CT_ARRAY_LEN(suffixes); i++) {
-        char *p = ct_asprintf("%s%s", f->path, suffixes[i]);
-        unlink(p);
-        free(p);
-    }
-    rmdir(f->dir);
-    free(f->path);
-    free(f);
+    scratchdb_free(*state);
     ct_clock_set(0);
     return 0;
-}
-
-/* One text value of a query ("" for NULL); the caller frees it. */
-static char *
-query_text(struct ct_store *store, const char *sql)
-{
-    sqlite3_stmt *stmt = NULL;
-    char *out;
-
-    assert_int_equal(sqlite3_prepare_v2(ct_store_db(store), sql, -1, &stmt, NULL), SQLITE_OK);
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
-        out = strdup((const char *)sqlite3_column_text(stmt, 0));
-    else
-        out = strdup("");
-    sqlite3_finalize(stmt);
-    return out;
-}
-
-static long
-query_long(struct ct_store *store, const char *sql)
-{
-    char *s = query_text(store, sql);
-    long v = atol(s);
-    free(s);
-    return v;
-}
-
-static void
-assert_query(struct ct_store *store, const char *sql, const char *want)
-{
-    char *got = query_text(store, sql);
-    if (strcmp(got, want) != 0)
-        fail_msg("%s\n  got  '%s'\n  want '%s'", sql, got, want);
-    free(got);
 }
 
 /* ---- parsing "met" ------------------------------------------------------------ */
@@ -165,7 +97,7 @@ test_parse_met(void **state)
 static void
 test_record_and_replace(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_outcome o = {
         .group_id = 1, .met = true, .rating = 4, .note = "  Good chat\r\nabout rotas  "};
     struct ct_outcome_previous prev;
@@ -174,10 +106,10 @@ test_record_and_replace(void **state)
     ct_error_clear(&err);
     assert_int_equal(ct_outcomes_record(f->store, &o, "cli", &prev, &err), CT_OK);
     assert_false(prev.existed);
-    assert_query(f->store,
-                 "SELECT met || '|' || rating || '|' || note || '|' || source || '|' || recorded_at"
-                 " FROM outcomes WHERE group_id = 1",
-                 "1|4|Good chat\nabout rotas|cli|1772452800");
+    assert_sql_text(
+        f->store, "1|4|Good chat\nabout rotas|cli|1772452800",
+        "SELECT met || '|' || rating || '|' || note || '|' || source || '|' || recorded_at"
+        " FROM outcomes WHERE group_id = 1");
 
     /* Recording again replaces, and says what was there. */
     o.met = false;
@@ -187,15 +119,14 @@ test_record_and_replace(void **state)
     assert_true(prev.existed);
     assert_true(prev.met);
     assert_int_equal(prev.rating, 4);
-    assert_query(f->store,
-                 "SELECT met || '|' || coalesce(rating, 'null') || '|' || coalesce(note, 'null')"
-                 " FROM outcomes WHERE group_id = 1",
-                 "0|null|null");
-    assert_int_equal(query_long(f->store, "SELECT count(*) FROM outcomes"), 1);
+    assert_sql_text(f->store, "0|null|null",
+                    "SELECT met || '|' || coalesce(rating, 'null') || '|' || coalesce(note, 'null')"
+                    " FROM outcomes WHERE group_id = 1");
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outcomes"), 1);
 }
 
 static void
-expect_record_error(struct fixture *f, int64_t group, int rating, const char *note,
+expect_record_error(struct scratchdb *f, int64_t group, int rating, const char *note,
                     enum ct_status want, const char *message)
 {
     struct ct_outcome o = {.group_id = group, .met = true, .rating = rating, .note = note};
@@ -206,13 +137,13 @@ expect_record_error(struct fixture *f, int64_t group, int rating, const char *no
     assert_int_equal(err.status, want);
     if (strcmp(err.message, message) != 0)
         fail_msg("got  '%s'\nwant '%s'", err.message, message);
-    assert_int_equal(query_long(f->store, "SELECT count(*) FROM outcomes"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outcomes"), 0);
 }
 
 static void
 test_record_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     char long_note[CT_OUTCOME_NOTE_MAX + 2];
 
     expect_record_error(f, 99, 0, NULL, CT_ENOTFOUND, "no group 99 (see coffeetrial round show)");
@@ -259,7 +190,7 @@ diags_text(const struct ct_diags *d)
 }
 
 static enum ct_status
-import(struct fixture *f, const char *csv, bool dry_run, struct ct_outcomes_import_result *res,
+import(struct scratchdb *f, const char *csv, bool dry_run, struct ct_outcomes_import_result *res,
        char **diag_text)
 {
     struct ct_diags d;
@@ -284,7 +215,7 @@ assert_diags(const char *got, const char *want)
 static void
 test_import_good(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_outcomes_import_result res;
     struct ct_outcome o = {.group_id = 6, .met = false};
     struct ct_error err;
@@ -306,18 +237,18 @@ test_import_good(void **state)
     assert_int_equal(res.rows, 2);
     assert_int_equal(res.added, 1);
     assert_int_equal(res.replaced, 1);
-    assert_query(f->store,
-                 "SELECT group_concat(group_id || ':' || met || ':' || coalesce(rating, '-') || ':'"
-                 " || coalesce(note, '-') || ':' || source, ';') FROM"
-                 " (SELECT * FROM outcomes ORDER BY group_id)",
-                 "1:1:5:Lovely, and useful:\nwe swapped rotas:import;6:0:-:-:import");
+    assert_sql_text(
+        f->store, "1:1:5:Lovely, and useful:\nwe swapped rotas:import;6:0:-:-:import",
+        "SELECT group_concat(group_id || ':' || met || ':' || coalesce(rating, '-') || ':'"
+        " || coalesce(note, '-') || ':' || source, ';') FROM"
+        " (SELECT * FROM outcomes ORDER BY group_id)");
 
     /* Both columns may name the group when they agree. */
     assert_int_equal(import(f, "group,uid,met\n1,uid-1@example.org,no\n", false, &res, &d), CT_OK);
     assert_diags(d, "");
     free(d);
     assert_int_equal(res.replaced, 1);
-    assert_query(f->store, "SELECT met FROM outcomes WHERE group_id = 1", "0");
+    assert_sql_text(f->store, "0", "SELECT met FROM outcomes WHERE group_id = 1");
 
     /* A header alone is a valid, empty survey. */
     assert_int_equal(import(f, "group,met\n", false, &res, &d), CT_OK);
@@ -328,7 +259,7 @@ test_import_good(void **state)
 static void
 test_import_dry_run(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_outcomes_import_result res;
     char *d;
 
@@ -336,13 +267,13 @@ test_import_dry_run(void **state)
     free(d);
     assert_int_equal(res.rows, 2);
     assert_int_equal(res.added, 2);
-    assert_int_equal(query_long(f->store, "SELECT count(*) FROM outcomes"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outcomes"), 0);
 }
 
 static void
 test_import_every_error(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_outcomes_import_result res;
     char long_note[1100 + 16], *csv, *d;
 
@@ -394,13 +325,13 @@ test_import_every_error(void **state)
     free(d);
     free(csv);
     /* All or nothing: the valid line 7 was not written either. */
-    assert_int_equal(query_long(f->store, "SELECT count(*) FROM outcomes"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outcomes"), 0);
 }
 
 static void
 test_import_bad_headers(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_outcomes_import_result res;
     char *d;
 
@@ -436,7 +367,7 @@ test_import_bad_headers(void **state)
         free(d);
         ct_diags_free(&dd);
     }
-    assert_int_equal(query_long(f->store, "SELECT count(*) FROM outcomes"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outcomes"), 0);
 }
 
 /* ---- the contact rule ------------------------------------------------------------- */
@@ -444,7 +375,7 @@ test_import_bad_headers(void **state)
 static void
 test_contacts(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_contact *c = NULL;
     struct ct_outcome o = {.group_id = 1, .met = false};
     struct ct_error err;
@@ -468,7 +399,7 @@ test_contacts(void **state)
     o.met = true;
     assert_int_equal(ct_outcomes_record(f->store, &o, "cli", NULL, &err), CT_OK);
     /* A member who left the group is no contact of the others. */
-    exec_sql(f->store, "UPDATE group_members SET removed = 1 WHERE group_id = 6 AND member_id = 5");
+    sql_exec(f->store, "UPDATE group_members SET removed = 1 WHERE group_id = 6 AND member_id = 5");
     assert_int_equal(ct_outcomes_contacts(f->store, &c, &n, &err), CT_OK);
     assert_int_equal(n, 1);
     assert_true(c[0].a == 3 && c[0].b == 4 && c[0].group_id == 6);

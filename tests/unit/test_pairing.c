@@ -63,6 +63,17 @@ add(struct net *net, uint32_t org)
     return i;
 }
 
+/* A fresh network of count members, member i in organisation i + 1. */
+static void
+net_of_orgs(struct net *net, uint32_t count)
+{
+    uint32_t i;
+
+    net_init(net);
+    for (i = 0; i < count; i++)
+        add(net, i + 1);
+}
+
 static void
 tie(struct net *net, uint32_t a, uint32_t b)
 {
@@ -218,11 +229,7 @@ test_ineligible_left_out(void **state)
     struct net net;
     struct ct_pairing_result *r;
 
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
-    add(&net, 4);
+    net_of_orgs(&net, 4);
     net.m[3].paused = true;
     net.m[2].frequency = 2;
     net.m[2].rounds_since_grouped = 1;
@@ -267,11 +274,7 @@ test_rule_exclusion(void **state)
 {
     struct net net;
 
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
-    add(&net, 4);
+    net_of_orgs(&net, 4);
     exclude(&net, 1, 0);
     check_forbidden_01(&net, CT_RULE_EXCLUDED);
 }
@@ -281,11 +284,7 @@ test_rule_ties(void **state)
 {
     struct net net;
 
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
-    add(&net, 4);
+    net_of_orgs(&net, 4);
     tie(&net, 0, 1);
     check_forbidden_01(&net, CT_RULE_TIE);
 }
@@ -295,11 +294,7 @@ test_rule_repeat_always(void **state)
 {
     struct net net;
 
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
-    add(&net, 4);
+    net_of_orgs(&net, 4);
     met(&net, 0, 1, 40); /* long ago: still never again */
     check_forbidden_01(&net, CT_RULE_REPEAT);
 }
@@ -311,11 +306,7 @@ test_rule_repeat_window(void **state)
     struct ct_pairing_input in;
     struct ct_pairing_ctx *ctx;
 
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
-    add(&net, 4);
+    net_of_orgs(&net, 4);
     net.p.avoid_repeats = 2;
     met(&net, 0, 1, 2); /* within the window */
     met(&net, 2, 3, 3); /* just outside */
@@ -339,31 +330,19 @@ test_rule_require_different(void **state)
     net.p.require_different = CT_B_ORGANISATION;
     check_forbidden_01(&net, CT_RULE_SAME_ORGANISATION);
 
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
-    add(&net, 4);
+    net_of_orgs(&net, 4);
     net.m[0].role = net.m[1].role = 7;
     net.m[2].role = 8;
     net.m[3].role = 0; /* unknown: never blocks */
     net.p.require_different = CT_B_ROLE;
     check_forbidden_01(&net, CT_RULE_SAME_ROLE);
 
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
-    add(&net, 4);
+    net_of_orgs(&net, 4);
     net.m[0].team = net.m[1].team = 9;
     net.p.require_different = CT_B_TEAM;
     check_forbidden_01(&net, CT_RULE_SAME_TEAM);
 
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
-    add(&net, 4);
+    net_of_orgs(&net, 4);
     net.m[1].site = net.m[0].site;
     net.p.require_different = CT_B_SITE;
     check_forbidden_01(&net, CT_RULE_SAME_SITE);
@@ -408,14 +387,10 @@ test_rule_hours(void **state)
     struct ct_pairing_result *r;
     uint64_t seed;
 
-    net_init(&net);
+    net_of_orgs(&net, 4);
     add_zone(&net, "Europe/London");    /* 09-17 UTC in March */
     add_zone(&net, "Asia/Tokyo");       /* 00-08 UTC: no hour in common with London */
     add_zone(&net, "America/New_York"); /* 13/14-21/22 UTC: 3-4 hours with London */
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
-    add(&net, 4);
     net.m[0].zone = 0;
     net.m[1].zone = 1;
     net.m[2].zone = 0;
@@ -508,12 +483,7 @@ test_starvation_reasons(void **state)
     const struct ct_pairing_unpaired *u;
 
     /* 0 has met everyone: all 3 possible partners already met. */
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
-    add(&net, 4);
-    add(&net, 5);
+    net_of_orgs(&net, 5);
     met(&net, 0, 1, 1);
     met(&net, 0, 2, 2);
     met(&net, 0, 3, 3);
@@ -548,11 +518,7 @@ test_starvation_reasons(void **state)
     ct_pairing_result_free(r);
 
     /* Possible partners exist but are all taken by the only grouping. */
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
-    add(&net, 4);
+    net_of_orgs(&net, 4);
     net.p.odd = CT_ODD_SIT_OUT;
     /* 0 may only meet 1; 1, 2 and 3 may meet only each other and 0-1. */
     exclude(&net, 0, 2);
@@ -566,8 +532,7 @@ test_starvation_reasons(void **state)
     ct_pairing_result_free(r);
 
     /* The only other member: no one to meet. */
-    net_init(&net);
-    add(&net, 1);
+    net_of_orgs(&net, 1);
     r = plan(&net);
     u = unpaired(r, 0);
     assert_non_null(u);
@@ -623,9 +588,7 @@ test_trio_rotation(void **state)
     struct net net;
     int round;
 
-    net_init(&net);
-    for (round = 0; round < 7; round++)
-        add(&net, (uint32_t)round + 1);
+    net_of_orgs(&net, 7);
     /* Repeats are not recorded here: this is about trios alone. */
     for (round = 0; round < 21; round++) {
         struct ct_pairing_result *r;
@@ -669,9 +632,7 @@ test_sit_out_rotation(void **state)
     struct net net;
     int round, last = -1;
 
-    net_init(&net);
-    for (round = 0; round < 5; round++)
-        add(&net, (uint32_t)round + 1);
+    net_of_orgs(&net, 5);
     net.p.odd = CT_ODD_SIT_OUT;
     for (round = 0; round < 15; round++) {
         struct ct_pairing_result *r;
@@ -698,10 +659,7 @@ test_sit_out_rotation(void **state)
     for (round = 0; round < 5; round++)
         assert_int_equal(net.m[round].sit_outs, 3);
     /* Equal counts: whoever sat out last round is first in line now. */
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
+    net_of_orgs(&net, 3);
     net.p.odd = CT_ODD_SIT_OUT;
     for (round = 0; round < 3; round++)
         net.m[round].sit_outs = 1;
@@ -754,12 +712,7 @@ test_fading_penalty(void **state)
     struct ct_pairing_ctx *ctx;
     struct ct_pairing_score s;
 
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
-    add(&net, 3);
-    add(&net, 4);
-    add(&net, 5);
+    net_of_orgs(&net, 5);
     net.p.avoid_repeats = 1;
     net.p.weight_repeat = 4.0;
     net.p.repeat_halflife = 2.0;
@@ -1204,20 +1157,16 @@ test_bad_input(void **state)
     struct ct_pairing_result *r;
     struct ct_error err;
 
-    net_init(&net);
-    add(&net, 1);
-    add(&net, 2);
+    net_of_orgs(&net, 2);
     tie(&net, 0, 5);
     input(&net, &in);
     assert_int_equal(ct_pairing_run(&in, &net.p, &r, &err), CT_EUSAGE);
     assert_null(r);
-    net_init(&net);
-    add(&net, 1);
+    net_of_orgs(&net, 1);
     met(&net, 0, 0, 0);
     input(&net, &in);
     assert_int_equal(ct_pairing_run(&in, &net.p, &r, &err), CT_EUSAGE);
-    net_init(&net);
-    add(&net, 1);
+    net_of_orgs(&net, 1);
     net.m[0].zone = 3; /* no zones given: the rule is off, any zone is fine */
     input(&net, &in);
     assert_int_equal(ct_pairing_run(&in, &net.p, &r, &err), CT_OK);

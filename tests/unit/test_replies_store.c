@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "replies.h"
+#include "scratchdb.h"
 #include "store.h"
 #include "util.h"
 
@@ -28,8 +28,8 @@
 #define DAY     86400
 
 struct world {
-    struct ct_store *store;
-    char path[64];
+    struct scratchdb *db;
+    struct ct_store *store; /* db->store */
     struct ct_buf log;
     size_t warnings;
     size_t paused_calls;
@@ -64,75 +64,34 @@ on_paused(void *arg, struct ct_store *store, int64_t member_id, const char *emai
     return CT_OK;
 }
 
-static void
-exec(struct world *w, const char *sql)
-{
-    char *msg = NULL;
-
-    if (sqlite3_exec(ct_store_db(w->store), sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg);
-}
-
-static int64_t
-q_int(struct world *w, const char *sql)
-{
-    sqlite3_stmt *stmt;
-    int64_t v = -1;
-
-    assert_int_equal(sqlite3_prepare_v2(ct_store_db(w->store), sql, -1, &stmt, NULL), SQLITE_OK);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        v = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return v;
-}
-
-/* A single text column of the first row, in a static buffer ("" if none). */
-static const char *
-q_text(struct world *w, const char *sql)
-{
-    static char buf[256];
-    sqlite3_stmt *stmt;
-
-    buf[0] = '\0';
-    assert_int_equal(sqlite3_prepare_v2(ct_store_db(w->store), sql, -1, &stmt, NULL), SQLITE_OK);
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
-        snprintf(buf, sizeof(buf), "%s", (const char *)sqlite3_column_text(stmt, 0));
-    sqlite3_finalize(stmt);
-    return buf;
-}
-
 static int
 setup(void **state)
 {
     struct world *w = calloc(1, sizeof(*w));
-    struct ct_error err;
-    int fd;
 
-    snprintf(w->path, sizeof(w->path), "/tmp/ct-replies-XXXXXX");
-    fd = mkstemp(w->path);
-    assert_true(fd >= 0);
-    close(fd);
-    unlink(w->path);
-    assert_int_equal(ct_store_open(w->path, &w->store, &err), CT_OK);
+    assert_non_null(w);
+    w->db = scratchdb_new("replies");
+    w->store = w->db->store;
     ct_buf_init(&w->log);
     w->hooks.log = capture_log;
     w->hooks.paused = on_paused;
     w->hooks.arg = w;
-    exec(w, "INSERT INTO members(id, email, name, organisation, created_at, updated_at) VALUES "
-            "(1, 'ana@nhs-a.example', 'Ana Silva', 'Trust A', 0, 0),"
-            "(2, 'bo@uni-b.example', 'Bo Chen', 'University B', 0, 0),"
-            "(3, 'cy@trust-c.example', 'Cy Okafor', 'Trust C', 0, 0),"
-            "(4, 'dee@council-d.example', 'Dee Patel', 'Council D', 0, 0),"
-            "(5, 'jose@clinic-e.example', 'José Müller', 'Clinic E', 0, 0),"
-            "(6, 'fay@charity-f.example', 'Fay Kowalski', 'Charity F', 0, 0);"
-            "INSERT INTO rounds(id, date, seed, state, created_at, sent_at) VALUES "
-            "(1, '2026-11-30', 1, 'sent', 0, 1796100000);"
-            "INSERT INTO groups(id, round_id, uid, sequence, state, slot_start, slot_minutes) "
-            "VALUES (1, 1, 'ct-1-1-7f3a9c@coffee.example', 0, 'sent', 1796292000, 30),"
-            "(2, 1, 'ct-1-2-0b81e4@coffee.example', 1, 'sent', 1796378400, 30),"
-            "(3, 1, 'ct-1-3-5ad2f0@coffee.example', 0, 'sent', 1796292000, 30);"
-            "INSERT INTO group_members(group_id, member_id) VALUES "
-            "(1, 1), (1, 2), (2, 3), (2, 4), (3, 5), (3, 6);");
+    sql_exec(w->store,
+             "INSERT INTO members(id, email, name, organisation, created_at, updated_at) VALUES "
+             "(1, 'ana@nhs-a.example', 'Ana Silva', 'Trust A', 0, 0),"
+             "(2, 'bo@uni-b.example', 'Bo Chen', 'University B', 0, 0),"
+             "(3, 'cy@trust-c.example', 'Cy Okafor', 'Trust C', 0, 0),"
+             "(4, 'dee@council-d.example', 'Dee Patel', 'Council D', 0, 0),"
+             "(5, 'jose@clinic-e.example', 'José Müller', 'Clinic E', 0, 0),"
+             "(6, 'fay@charity-f.example', 'Fay Kowalski', 'Charity F', 0, 0);"
+             "INSERT INTO rounds(id, date, seed, state, created_at, sent_at) VALUES "
+             "(1, '2026-11-30', 1, 'sent', 0, 1796100000);"
+             "INSERT INTO groups(id, round_id, uid, sequence, state, slot_start, slot_minutes) "
+             "VALUES (1, 1, 'ct-1-1-7f3a9c@coffee.example', 0, 'sent', 1796292000, 30),"
+             "(2, 1, 'ct-1-2-0b81e4@coffee.example', 1, 'sent', 1796378400, 30),"
+             "(3, 1, 'ct-1-3-5ad2f0@coffee.example', 0, 'sent', 1796292000, 30);"
+             "INSERT INTO group_members(group_id, member_id) VALUES "
+             "(1, 1), (1, 2), (2, 3), (2, 4), (3, 5), (3, 6);");
     *state = w;
     return 0;
 }
@@ -141,15 +100,9 @@ static int
 teardown(void **state)
 {
     struct world *w = *state;
-    char side[80];
 
-    ct_store_close(w->store);
-    unlink(w->path);
-    snprintf(side, sizeof(side), "%s-wal", w->path);
-    unlink(side);
-    snprintf(side, sizeof(side), "%s-shm", w->path);
-    unlink(side);
     ct_buf_free(&w->log);
+    scratchdb_free(w->db);
     free(w);
     return 0;
 }
@@ -217,18 +170,20 @@ test_fixtures(void **state)
     assert_non_null(strstr(w->log.data, "no meeting with UID ct-9-9-deadbeef@coffee.example"));
     assert_non_null(strstr(w->log.data, "proposed another time for group 3: 2026-12-11 15:00 UTC"));
 
-    assert_string_equal(q_text(w, "SELECT group_concat(partstat, ',') FROM "
-                                  "(SELECT partstat FROM group_members ORDER BY member_id)"),
-                        "ACCEPTED,DECLINED,TENTATIVE,ACCEPTED,ACCEPTED,ACCEPTED");
+    assert_sql_text(w->store, "ACCEPTED,DECLINED,TENTATIVE,ACCEPTED,ACCEPTED,ACCEPTED",
+                    "SELECT group_concat(partstat, ',') FROM "
+                    "(SELECT partstat FROM group_members ORDER BY member_id)");
     /* six answers and one proposal; Gmail's duplicate attachment counted once */
-    assert_int_equal(q_int(w, "SELECT count(*) FROM replies WHERE method = 'REPLY'"), 6);
-    assert_int_equal(q_int(w, "SELECT count(*) FROM replies WHERE method = 'COUNTER'"), 1);
-    assert_int_equal(q_int(w, "SELECT proposed_start FROM replies WHERE method = 'COUNTER'"),
-                     1797001200);
-    assert_string_equal(q_text(w, "SELECT comment FROM replies WHERE member_id = 5"),
-                        "Gerne! Bis Mittwoch, Grüße");
-    assert_int_equal(q_int(w, "SELECT dtstamp FROM replies WHERE member_id = 1"), 1796202912);
-    assert_int_equal(q_int(w, "SELECT received_at FROM replies WHERE member_id = 1"), NOW);
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM replies WHERE method = 'REPLY'"), 6);
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM replies WHERE method = 'COUNTER'"), 1);
+    assert_int_equal(
+        sql_int(w->store, "SELECT proposed_start FROM replies WHERE method = 'COUNTER'"),
+        1797001200);
+    assert_sql_text(w->store, "Gerne! Bis Mittwoch, Grüße",
+                    "SELECT comment FROM replies WHERE member_id = 5");
+    assert_int_equal(sql_int(w->store, "SELECT dtstamp FROM replies WHERE member_id = 1"),
+                     1796202912);
+    assert_int_equal(sql_int(w->store, "SELECT received_at FROM replies WHERE member_id = 1"), NOW);
 }
 
 static void
@@ -238,31 +193,31 @@ test_idempotent(void **state)
     struct ct_replies_source src = {"mail.example/INBOX", 77, 5};
     int i;
 
-    exec(w, "UPDATE members SET unanswered = 2 WHERE id = 1");
+    sql_exec(w->store, "UPDATE members SET unanswered = 2 WHERE id = 1");
     assert_int_equal(record_fixture(w, "01-outlook-accepted.eml", NULL), CT_REPLIES_RECORDED);
-    assert_int_equal(q_int(w, "SELECT unanswered FROM members WHERE id = 1"), 0);
-    exec(w, "UPDATE members SET unanswered = 2 WHERE id = 1");
+    assert_int_equal(sql_int(w->store, "SELECT unanswered FROM members WHERE id = 1"), 0);
+    sql_exec(w->store, "UPDATE members SET unanswered = 2 WHERE id = 1");
     /* The same answer again (a re-fetch after UIDVALIDITY changed): nothing changes. */
     for (i = 0; i < 3; i++)
         assert_int_equal(record_fixture(w, "01-outlook-accepted.eml", NULL), CT_REPLIES_DUPLICATE);
-    assert_int_equal(q_int(w, "SELECT count(*) FROM replies"), 1);
-    assert_int_equal(q_int(w, "SELECT unanswered FROM members WHERE id = 1"), 2);
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM replies"), 1);
+    assert_int_equal(sql_int(w->store, "SELECT unanswered FROM members WHERE id = 1"), 2);
 
     /* A message from IMAP is remembered in the same transaction, and not read twice. */
     assert_int_equal(record_fixture(w, "02-gmail-declined.eml", &src), CT_REPLIES_RECORDED);
-    assert_int_equal(q_int(w, "SELECT count(*) FROM imap_seen WHERE mailbox = "
-                              "'mail.example/INBOX' AND uidvalidity = 77 AND uid = 5"),
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM imap_seen WHERE mailbox = "
+                                       "'mail.example/INBOX' AND uidvalidity = 77 AND uid = 5"),
                      1);
     assert_int_equal(record_fixture(w, "02-gmail-declined.eml", &src), CT_REPLIES_SEEN);
     /* Messages that are not replies are remembered too, so they are not fetched again. */
     src.uid = 6;
     assert_int_equal(record_fixture(w, "13-plain-no-calendar.eml", &src), CT_REPLIES_NOT_REPLY);
-    assert_int_equal(q_int(w, "SELECT count(*) FROM imap_seen"), 2);
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM imap_seen"), 2);
     /* A new UIDVALIDITY is a new mailbox as far as imap_seen goes; replies stay idempotent. */
     src.uidvalidity = 78;
     src.uid = 1;
     assert_int_equal(record_fixture(w, "02-gmail-declined.eml", &src), CT_REPLIES_DUPLICATE);
-    assert_int_equal(q_int(w, "SELECT count(*) FROM replies"), 2);
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM replies"), 2);
 }
 
 static void
@@ -273,19 +228,18 @@ test_ordering(void **state)
     /* Dee declines on 4 Dec; her earlier acceptance arrives afterwards. */
     assert_int_equal(record_fixture(w, "14-later-declined.eml", NULL), CT_REPLIES_RECORDED);
     assert_int_equal(record_fixture(w, "04-thunderbird-accepted.eml", NULL), CT_REPLIES_SUPERSEDED);
-    assert_string_equal(q_text(w, "SELECT partstat FROM group_members WHERE member_id = 4"),
-                        "DECLINED");
-    assert_int_equal(q_int(w, "SELECT count(*) FROM replies WHERE member_id = 4"), 1);
+    assert_sql_text(w->store, "DECLINED", "SELECT partstat FROM group_members WHERE member_id = 4");
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM replies WHERE member_id = 4"), 1);
 
     /* The invitation was re-sent (SEQUENCE 2): answers to SEQUENCE 1 are old now. */
-    exec(w, "UPDATE groups SET sequence = 2 WHERE id = 2");
+    sql_exec(w->store, "UPDATE groups SET sequence = 2 WHERE id = 2");
     assert_int_equal(record_fixture(w, "03-apple-tentative.eml", NULL), CT_REPLIES_OLD_SEQUENCE);
-    assert_string_equal(q_text(w, "SELECT partstat FROM group_members WHERE member_id = 3"),
-                        "NEEDS-ACTION");
+    assert_sql_text(w->store, "NEEDS-ACTION",
+                    "SELECT partstat FROM group_members WHERE member_id = 3");
 
     /* Cancelled and never-sent groups take no answers. */
-    exec(w, "UPDATE groups SET state = 'cancelled' WHERE id = 1;"
-            "UPDATE groups SET state = 'planned' WHERE id = 3");
+    sql_exec(w->store, "UPDATE groups SET state = 'cancelled' WHERE id = 1;"
+                       "UPDATE groups SET state = 'planned' WHERE id = 3");
     assert_int_equal(record_fixture(w, "01-outlook-accepted.eml", NULL), CT_REPLIES_CANCELLED);
     assert_int_equal(record_fixture(w, "05-latin1-accepted.eml", NULL), CT_REPLIES_UNKNOWN);
 }
@@ -304,13 +258,13 @@ test_attendee_rules(void **state)
                                     "ATTENDEE;PARTSTAT=ACCEPTED:mailto:BO@uni-b.example\n"
                                     "END:VEVENT\nEND:VCALENDAR\n"),
                      CT_REPLIES_RECORDED);
-    assert_string_equal(q_text(w, "SELECT group_concat(partstat) FROM "
-                                  "(SELECT partstat FROM group_members WHERE group_id = 1 "
-                                  "ORDER BY member_id)"),
-                        "NEEDS-ACTION,ACCEPTED");
+    assert_sql_text(w->store, "NEEDS-ACTION,ACCEPTED",
+                    "SELECT group_concat(partstat) FROM "
+                    "(SELECT partstat FROM group_members WHERE group_id = 1 "
+                    "ORDER BY member_id)");
     /* A member who left the group, an erased member: not attendees any more. */
-    exec(w, "UPDATE group_members SET removed = 1 WHERE member_id = 3;"
-            "UPDATE members SET email = NULL, status = 'erased' WHERE id = 6");
+    sql_exec(w->store, "UPDATE group_members SET removed = 1 WHERE member_id = 3;"
+                       "UPDATE members SET email = NULL, status = 'erased' WHERE id = 6");
     assert_int_equal(record_fixture(w, "03-apple-tentative.eml", NULL), CT_REPLIES_NOT_ATTENDEE);
     assert_int_equal(record_fixture(w, "06-ics-attachment-accepted.eml", NULL),
                      CT_REPLIES_NOT_ATTENDEE);
@@ -320,7 +274,8 @@ test_attendee_rules(void **state)
                                     "ATTENDEE;PARTSTAT=COMPLETED:mailto:dee@council-d.example\n"
                                     "END:VEVENT\nEND:VCALENDAR\n"),
                      CT_REPLIES_NOT_REPLY);
-    assert_int_equal(q_int(w, "SELECT count(*) FROM replies WHERE member_id IN (3, 4, 6)"), 0);
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM replies WHERE member_id IN (3, 4, 6)"),
+                     0);
 }
 
 static enum ct_status
@@ -347,7 +302,7 @@ add_round(struct world *w, int n)
         "VALUES (%d, %d, 'ct-%d@coffee.example', 0, 'sent', %d, 30);"
         "INSERT INTO group_members(group_id, member_id) VALUES (%d, 1), (%d, 2);",
         n, SENT_AT + n * 7 * DAY, 100 + n, n, n, SENT_AT + n * 7 * DAY + 3 * DAY, 100 + n, 100 + n);
-    exec(w, sql);
+    sql_exec(w->store, sql);
     free(sql);
 }
 
@@ -358,28 +313,29 @@ test_unanswered_windows(void **state)
     struct ct_replies_closed closed;
 
     /* Round 1: Ana accepted, Bo declined, Cy proposed another time (COUNTER), the rest silent. */
-    exec(w, "UPDATE group_members SET partstat = 'ACCEPTED' WHERE member_id = 1;"
-            "UPDATE group_members SET partstat = 'DECLINED' WHERE member_id = 2;"
-            "INSERT INTO replies(group_id, member_id, method, partstat, sequence, received_at) "
-            "VALUES (2, 3, 'COUNTER', 'TENTATIVE', 1, 0);"
-            "UPDATE members SET unanswered = 1 WHERE id IN (1, 3)");
+    sql_exec(w->store,
+             "UPDATE group_members SET partstat = 'ACCEPTED' WHERE member_id = 1;"
+             "UPDATE group_members SET partstat = 'DECLINED' WHERE member_id = 2;"
+             "INSERT INTO replies(group_id, member_id, method, partstat, sequence, received_at) "
+             "VALUES (2, 3, 'COUNTER', 'TENTATIVE', 1, 0);"
+             "UPDATE members SET unanswered = 1 WHERE id IN (1, 3)");
     /* The window is open for 14 days after sending, and at least until the slot. */
     assert_int_equal(close_at(w, SENT_AT + 14 * DAY - 1, 3, &closed), CT_OK);
     assert_int_equal(closed.groups, 0);
-    exec(w, "UPDATE groups SET slot_start = 1797400000 WHERE id = 3");
+    sql_exec(w->store, "UPDATE groups SET slot_start = 1797400000 WHERE id = 3");
     assert_int_equal(close_at(w, SENT_AT + 14 * DAY, 3, &closed), CT_OK);
     assert_int_equal(closed.groups, 2);
     assert_int_equal(closed.counted, 2); /* Bo (declined) and Dee (silent) */
-    assert_string_equal(q_text(w, "SELECT group_concat(unanswered) FROM "
-                                  "(SELECT unanswered FROM members ORDER BY id)"),
-                        "0,1,0,1,0,0");
+    assert_sql_text(w->store, "0,1,0,1,0,0",
+                    "SELECT group_concat(unanswered) FROM "
+                    "(SELECT unanswered FROM members ORDER BY id)");
     /* Closing again counts nothing again. */
     assert_int_equal(close_at(w, SENT_AT + 15 * DAY, 3, &closed), CT_OK);
     assert_int_equal(closed.groups, 0);
     assert_int_equal(closed.counted, 0);
-    assert_string_equal(q_text(w, "SELECT group_concat(unanswered) FROM "
-                                  "(SELECT unanswered FROM members ORDER BY id)"),
-                        "0,1,0,1,0,0");
+    assert_sql_text(w->store, "0,1,0,1,0,0",
+                    "SELECT group_concat(unanswered) FROM "
+                    "(SELECT unanswered FROM members ORDER BY id)");
     /* Group 3 closes once its slot is over; nobody answered there. */
     assert_int_equal(close_at(w, 1797400000 + 1800, 3, &closed), CT_OK);
     assert_int_equal(closed.groups, 1);
@@ -400,26 +356,26 @@ test_pause_at_limit(void **state)
     for (n = 2; n <= 4; n++)
         add_round(w, n);
     /* Ana answers round 3; Bo never answers. */
-    exec(w, "UPDATE group_members SET partstat = 'TENTATIVE' WHERE group_id = 103 AND "
-            "member_id = 1");
+    sql_exec(w->store, "UPDATE group_members SET partstat = 'TENTATIVE' WHERE group_id = 103 AND "
+                       "member_id = 1");
     assert_int_equal(close_at(w, SENT_AT + 2 * 7 * DAY + 14 * DAY, 3, &closed), CT_OK);
     assert_int_equal(closed.paused, 0);
-    assert_int_equal(q_int(w, "SELECT unanswered FROM members WHERE id = 2"), 2);
+    assert_int_equal(sql_int(w->store, "SELECT unanswered FROM members WHERE id = 2"), 2);
     assert_int_equal(close_at(w, SENT_AT + 3 * 7 * DAY + 14 * DAY, 3, &closed), CT_OK);
     assert_int_equal(closed.paused, 1);
     assert_int_equal(w->paused_calls, 1);
     assert_int_equal(w->paused_member, 2);
-    assert_string_equal(q_text(w, "SELECT status || '/' || ifnull(paused_until, 'none') || '/' "
-                                  "|| unanswered FROM members WHERE id = 2"),
-                        "paused/none/0");
-    assert_string_equal(q_text(w, "SELECT status FROM members WHERE id = 1"), "active");
+    assert_sql_text(w->store, "paused/none/0",
+                    "SELECT status || '/' || ifnull(paused_until, 'none') || '/' "
+                    "|| unanswered FROM members WHERE id = 2");
+    assert_sql_text(w->store, "active", "SELECT status FROM members WHERE id = 1");
     assert_non_null(strstr(w->log.data, "bo@uni-b.example paused: 3 invitations in a row"));
     /* Round 4 closes: Bo is paused now, so nothing more is counted or sent. */
     assert_int_equal(close_at(w, SENT_AT + 4 * 7 * DAY + 14 * DAY, 3, &closed), CT_OK);
     assert_int_equal(closed.groups, 1);
     assert_int_equal(w->paused_calls, 1);
-    assert_int_equal(q_int(w, "SELECT unanswered FROM members WHERE id = 2"), 0);
-    assert_int_equal(q_int(w, "SELECT unanswered FROM members WHERE id = 1"), 1);
+    assert_int_equal(sql_int(w->store, "SELECT unanswered FROM members WHERE id = 2"), 0);
+    assert_int_equal(sql_int(w->store, "SELECT unanswered FROM members WHERE id = 1"), 1);
 }
 
 static void
@@ -428,22 +384,24 @@ test_pause_hook_failure_and_no_limit(void **state)
     struct world *w = *state;
     struct ct_replies_closed closed;
 
-    exec(w, "UPDATE members SET unanswered = 2");
+    sql_exec(w->store, "UPDATE members SET unanswered = 2");
     w->paused_status = CT_EIO;
     /* The notice could not be queued: the pause and the window closing roll back. */
     assert_int_equal(close_at(w, SENT_AT + 30 * DAY, 3, &closed), CT_EIO);
     assert_int_equal(w->paused_calls, 1);
-    assert_int_equal(q_int(w, "SELECT count(*) FROM members WHERE status = 'paused'"), 0);
-    assert_int_equal(q_int(w, "SELECT count(*) FROM groups WHERE window_closed_at IS NOT NULL"), 0);
-    assert_int_equal(q_int(w, "SELECT sum(unanswered) FROM members"), 12);
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM members WHERE status = 'paused'"), 0);
+    assert_int_equal(
+        sql_int(w->store, "SELECT count(*) FROM groups WHERE window_closed_at IS NOT NULL"), 0);
+    assert_int_equal(sql_int(w->store, "SELECT sum(unanswered) FROM members"), 12);
     /* unanswered_limit = 0: count, never pause. */
     w->paused_status = CT_OK;
     assert_int_equal(close_at(w, SENT_AT + 30 * DAY, 0, &closed), CT_OK);
     assert_int_equal(closed.counted, 6);
     assert_int_equal(closed.paused, 0);
-    assert_int_equal(q_int(w, "SELECT sum(unanswered) FROM members"), 18);
+    assert_int_equal(sql_int(w->store, "SELECT sum(unanswered) FROM members"), 18);
     /* Unsent rounds have no window yet. */
-    exec(w, "UPDATE rounds SET sent_at = NULL; UPDATE groups SET window_closed_at = NULL");
+    sql_exec(w->store,
+             "UPDATE rounds SET sent_at = NULL; UPDATE groups SET window_closed_at = NULL");
     assert_int_equal(close_at(w, SENT_AT + 60 * DAY, 3, &closed), CT_OK);
     assert_int_equal(closed.groups, 0);
 }

@@ -12,32 +12,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "clock.h"
 #include "ct.h"
 #include "report.h"
+#include "scratchdb.h"
 #include "store.h"
 #include "util.h"
 
 #define NOW 1775000000
-
-struct fixture {
-    char dir[64];
-    char *path;
-    struct ct_store *store;
-};
-
-static void
-exec_sql(struct ct_store *store, const char *sql)
-{
-    char *msg = NULL;
-
-    if (sqlite3_exec(ct_store_db(store), sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("SQL failed: %s\n%s", msg ? msg : "?", sql);
-}
 
 /*
  * Eight members in four organisations:
@@ -121,16 +106,9 @@ static const char fixture_sql[] =
 static int
 setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-    struct ct_error err;
+    struct scratchdb *f = scratchdb_new("report");
 
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/ct-test-report-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->path = ct_asprintf("%s/ct.db", f->dir);
-    ct_error_clear(&err);
-    assert_int_equal(ct_store_open(f->path, &f->store, &err), CT_OK);
-    exec_sql(f->store, fixture_sql);
+    sql_exec(f->store, fixture_sql);
     ct_clock_set(NOW);
     *state = f;
     return 0;
@@ -139,25 +117,13 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-    struct fixture *f = *state;
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    size_t i;
-
-    ct_store_close(f->store);
-    for (i = 0; i < CT_ARRAY_LEN(suffixes); i++) {
-        char *p = ct_asprintf("%s%s", f->path, suffixes[i]);
-        unlink(p);
-        free(p);
-    }
-    rmdir(f->dir);
-    free(f->path);
-    free(f);
+    scratchdb_free(*state);
     ct_clock_set(0);
     return 0;
 }
 
 static struct ct_report *
-build(struct fixture *f, int64_t round)
+build(struct scratchdb *f, int64_t round)
 {
     struct ct_report *rep = NULL;
     struct ct_error err;
@@ -206,7 +172,7 @@ test_reach_flow(void **state)
 static void
 test_rounds(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_report *rep = build(f, 0);
     const struct ct_report_round *r;
 
@@ -382,7 +348,7 @@ test_rounds(void **state)
 static void
 test_over_time(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_report *rep = build(f, 0);
     /* Alpha, Beta, Delta, Gamma. */
     static const long mixing[4][4] = {
@@ -464,7 +430,7 @@ test_over_time(void **state)
 static void
 test_as_of_round(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_report *rep = build(f, 2);
     struct ct_error err;
 
@@ -502,11 +468,11 @@ assert_contains(const char *haystack, const char *needle)
 static void
 test_empty(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_report *rep;
     struct ct_buf b;
 
-    exec_sql(f->store, "DELETE FROM outbox; DELETE FROM outcomes; DELETE FROM unpaired;"
+    sql_exec(f->store, "DELETE FROM outbox; DELETE FROM outcomes; DELETE FROM unpaired;"
                        " DELETE FROM group_members; DELETE FROM groups; DELETE FROM rounds;");
     rep = build(f, 0);
     assert_int_equal(rep->rounds_count, 0);
@@ -542,7 +508,7 @@ columns(const char *s, size_t len)
 static void
 test_render_text(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_report_options opts = {.title = "Riverside Health and Care Coffee Trial Network "
                                               "with a very long name indeed"};
     struct ct_report *rep;
@@ -550,7 +516,7 @@ test_render_text(void **state)
     const char *line, *end;
 
     /* A long name, to see that cells are cut and lines stay within 80 columns. */
-    exec_sql(f->store, "UPDATE members SET name = 'Bea Wilhelmina Theodora Featherstonehaugh-"
+    sql_exec(f->store, "UPDATE members SET name = 'Bea Wilhelmina Theodora Featherstonehaugh-"
                        "Ffolkes' WHERE id = 5");
     rep = build(f, 0);
     ct_buf_init(&b);
@@ -586,7 +552,7 @@ test_render_text(void **state)
 static void
 test_render_csv_json(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_report *rep = build(f, 0);
     struct ct_buf b;
     const char *p;
@@ -626,14 +592,14 @@ count(const char *s, const char *needle)
 static void
 test_render_html(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_report_options opts = {.title = "Net & <Work> \"quoted\""};
     struct ct_report *rep;
     struct ct_buf b;
 
-    exec_sql(f->store, "UPDATE members SET organisation = 'Beta <script>alert(1)</script>'"
+    sql_exec(f->store, "UPDATE members SET organisation = 'Beta <script>alert(1)</script>'"
                        " WHERE organisation = 'Beta'");
-    exec_sql(f->store, "UPDATE members SET name = 'Bea \"B\" <b>' WHERE id = 5");
+    sql_exec(f->store, "UPDATE members SET name = 'Bea \"B\" <b>' WHERE id = 5");
     rep = build(f, 0);
     ct_buf_init(&b);
     assert_true(ct_report_render_html(rep, &opts, &b));

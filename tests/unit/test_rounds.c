@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -25,6 +24,7 @@
 #include "members.h"
 #include "roster.h"
 #include "rounds.h"
+#include "scratchdb.h"
 #include "store.h"
 #include "util.h"
 
@@ -33,9 +33,8 @@
 #define DAY 86400
 
 struct fixture {
-    char dir[64];
-    char *path;
-    struct ct_store *store;
+    struct scratchdb *db;
+    struct ct_store *store; /* db->store */
     struct ct_config *cfg;
 };
 
@@ -43,14 +42,10 @@ static int
 setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof(*f));
-    struct ct_error err;
 
     assert_non_null(f);
-    strcpy(f->dir, "/tmp/ct-test-rounds-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->path = ct_asprintf("%s/ct.db", f->dir);
-    ct_error_clear(&err);
-    assert_int_equal(ct_store_open(f->path, &f->store, &err), CT_OK);
+    f->db = scratchdb_new("rounds");
+    f->store = f->db->store;
     f->cfg = ct_config_new_defaults();
     assert_non_null(f->cfg);
     ct_clock_set(NOW);
@@ -62,18 +57,9 @@ static int
 teardown(void **state)
 {
     struct fixture *f = *state;
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    size_t i;
 
-    ct_store_close(f->store);
     ct_config_free(f->cfg);
-    for (i = 0; i < CT_ARRAY_LEN(suffixes); i++) {
-        char *p = ct_asprintf("%s%s", f->path, suffixes[i]);
-        unlink(p);
-        free(p);
-    }
-    rmdir(f->dir);
-    free(f->path);
+    scratchdb_free(f->db);
     free(f);
     ct_clock_set(0);
     return 0;
@@ -122,55 +108,19 @@ import_many(struct fixture *f, int n, const char *extra_rows)
     ct_buf_free(&b);
 }
 
-static long long
-query_int(struct fixture *f, const char *sql)
-{
-    sqlite3_stmt *stmt;
-    long long v;
-
-    if (sqlite3_prepare_v2(ct_store_db(f->store), sql, -1, &stmt, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(ct_store_db(f->store)));
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    v = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return v;
-}
-
-static char *
-query_text(struct fixture *f, const char *sql)
-{
-    sqlite3_stmt *stmt;
-    char *v;
-
-    if (sqlite3_prepare_v2(ct_store_db(f->store), sql, -1, &stmt, NULL) != SQLITE_OK)
-        fail_msg("%s: %s", sql, sqlite3_errmsg(ct_store_db(f->store)));
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    v = strdup(sqlite3_column_text(stmt, 0) ? (const char *)sqlite3_column_text(stmt, 0) : "");
-    sqlite3_finalize(stmt);
-    return v;
-}
-
-static void
-exec(struct fixture *f, const char *sql)
-{
-    char *msg = NULL;
-
-    if (sqlite3_exec(ct_store_db(f->store), sql, NULL, NULL, &msg) != SQLITE_OK)
-        fail_msg("%s: %s", sql, msg);
-}
-
 /* Everything rounds, groups, members and the outbox hold, as one string. */
 static char *
 dump(struct fixture *f)
 {
-    return query_text(
-        f, "SELECT (SELECT count(*) || ':' || coalesce(group_concat(id || state), '') FROM rounds)"
-           " || '#' || (SELECT count(*) || ':' || coalesce(group_concat(id || state || sequence),"
-           " '') FROM groups)"
-           " || '#' || (SELECT count(*) || ':' || coalesce(sum(removed), 0) FROM group_members)"
-           " || '#' || (SELECT count(*) FROM unpaired) || '#' || (SELECT count(*) FROM outbox)"
-           " || '#' || (SELECT group_concat(status || coalesce(paused_until, '') || updated_at)"
-           " FROM members)");
+    return sql_text(
+        f->store,
+        "SELECT (SELECT count(*) || ':' || coalesce(group_concat(id || state), '') FROM rounds)"
+        " || '#' || (SELECT count(*) || ':' || coalesce(group_concat(id || state || sequence),"
+        " '') FROM groups)"
+        " || '#' || (SELECT count(*) || ':' || coalesce(sum(removed), 0) FROM group_members)"
+        " || '#' || (SELECT count(*) FROM unpaired) || '#' || (SELECT count(*) FROM outbox)"
+        " || '#' || (SELECT group_concat(status || coalesce(paused_until, '') || updated_at)"
+        " FROM members)");
 }
 
 static struct ct_round *
@@ -224,7 +174,7 @@ static char *
 outbox_ics(struct fixture *f, long long id)
 {
     char *sql = ct_asprintf("SELECT ics FROM outbox WHERE id = %lld", id);
-    char *ics = query_text(f, sql), *r = ics, *w = ics;
+    char *ics = sql_text(f->store, sql), *r = ics, *w = ics;
 
     free(sql);
     while (*r) {
@@ -310,13 +260,13 @@ test_plan_writes_the_groups(void **state)
     assert_int_equal(r->window_start, NOW - 3 * 3600 + 2 * DAY);
     assert_int_equal(r->window_end, r->window_start + 14 * DAY);
 
-    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds"), 1);
-    assert_int_equal(query_int(f, "SELECT seed FROM rounds"), 1234);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE origin = 'cli'"
-                                  " AND state = 'planned' AND send_after IS NULL"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds"), 1);
+    assert_int_equal(sql_int(f->store, "SELECT seed FROM rounds"), 1234);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE origin = 'cli'"
+                                       " AND state = 'planned' AND send_after IS NULL"),
                      1);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM groups"), 3);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members"), 7);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups"), 3);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM group_members"), 7);
 
     back = load(f, r->id);
     assert_int_equal(back->group_count, r->group_count);
@@ -367,7 +317,7 @@ test_dry_run_writes_nothing(void **state)
 
     import_many(f, 6, "p@p.org,Paused,Org P,,,,paused,,\n");
     /* A pause that ended yesterday: a dry run counts the member in, but changes nothing. */
-    exec(f, "UPDATE members SET paused_until = '2026-03-01' WHERE email = 'p@p.org'");
+    sql_exec(f->store, "UPDATE members SET paused_until = '2026-03-01' WHERE email = 'p@p.org'");
     before = dump(f);
     r = plan(f, "2026-03-02", 99, true);
     after = dump(f);
@@ -386,7 +336,7 @@ test_dry_run_writes_nothing(void **state)
         free(a);
         free(b);
     }
-    assert_int_equal(query_int(f, "SELECT count(*) FROM members WHERE status = 'paused'"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members WHERE status = 'paused'"), 0);
     ct_round_free(r);
     ct_round_free(wet);
     free(before);
@@ -405,16 +355,16 @@ test_replan_replaces(void **state)
     second = plan(f, "2026-03-02", 2, false);
     assert_int_equal(second->replaced, first);
     assert_true(second->id > first);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'replaced'"), 1);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'planned'"), 1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE state = 'replaced'"), 1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE state = 'planned'"), 1);
     /* The replaced round's groups will never be sent. */
-    assert_int_equal(query_int(f, "SELECT count(*) FROM groups g JOIN rounds r"
-                                  " ON r.id = g.round_id WHERE r.state = 'replaced'"
-                                  " AND g.state <> 'cancelled'"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups g JOIN rounds r"
+                                       " ON r.id = g.round_id WHERE r.state = 'replaced'"
+                                       " AND g.state <> 'cancelled'"),
                      0);
     /* Another date is another round. */
     ct_round_free(plan(f, "2026-04-06", 3, false));
-    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'planned'"), 2);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE state = 'planned'"), 2);
     ct_round_free(second);
 }
 
@@ -436,7 +386,7 @@ test_plan_refuses_a_sent_date(void **state)
     assert_non_null(strstr(err.message, "already sent"));
     assert_non_null(strstr(err.message, "round cancel"));
     /* Nothing changed, and the transaction is closed. */
-    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds"), 1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds"), 1);
     assert_int_not_equal(sqlite3_get_autocommit(ct_store_db(f->store)), 0);
     /* A malformed date is the caller's mistake. */
     opts.date = "2026-02-30";
@@ -461,8 +411,8 @@ test_daemon_plan_window(void **state)
     assert_int_equal(r->window_start, NOW + 3 * DAY);
     for (i = 0; i < r->group_count; i++)
         assert_true(r->groups[i].slot_start >= NOW + 3 * DAY);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE origin = 'daemon'"
-                                  " AND send_after = 1772452800 + 3 * 86400"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE origin = 'daemon'"
+                                       " AND send_after = 1772452800 + 3 * 86400"),
                      1);
     ct_round_free(r);
 }
@@ -484,28 +434,29 @@ test_send_queues_one_message_per_member(void **state)
     send(f, id, &mail);
     assert_int_equal(mail.groups, 3);
     assert_int_equal(mail.messages, 7);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 7);
-    assert_int_equal(query_int(f, "SELECT count(DISTINCT message_id) FROM outbox"), 7);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'request'"
-                                  " AND method = 'REQUEST' AND state = 'queued'"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 7);
+    assert_int_equal(sql_int(f->store, "SELECT count(DISTINCT message_id) FROM outbox"), 7);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'request'"
+                                       " AND method = 'REQUEST' AND state = 'queued'"),
                      7);
     /* Exactly one message to each member of each group, addressed to them alone. */
-    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members gm JOIN members m"
-                                  " ON m.id = gm.member_id WHERE (SELECT count(*) FROM outbox o"
-                                  " WHERE o.group_id = gm.group_id AND o.member_id = m.id"
-                                  " AND o.recipient = m.email) = 1"),
+    assert_int_equal(sql_int(f->store,
+                             "SELECT count(*) FROM group_members gm JOIN members m"
+                             " ON m.id = gm.member_id WHERE (SELECT count(*) FROM outbox o"
+                             " WHERE o.group_id = gm.group_id AND o.member_id = m.id"
+                             " AND o.recipient = m.email) = 1"),
                      7);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'sent'"
-                                  " AND sent_at = 1772452800"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE state = 'sent'"
+                                       " AND sent_at = 1772452800"),
                      1);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'sent'"), 3);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state = 'sent'"), 3);
 
     /* Each calendar lists the whole group, with the group's UID and sequence 0. */
     r = load(f, id);
     for (i = 0; i < r->group_count; i++) {
         char *sql = ct_asprintf("SELECT min(id) FROM outbox WHERE group_id = %lld",
                                 (long long)r->groups[i].id);
-        char *ics = outbox_ics(f, query_int(f, sql)), *want;
+        char *ics = outbox_ics(f, sql_int(f->store, sql)), *want;
         want = ct_asprintf("UID:%s\r\n", r->groups[i].uid);
         assert_non_null(strstr(ics, want));
         assert_non_null(strstr(ics, "METHOD:REQUEST"));
@@ -526,7 +477,7 @@ test_send_queues_one_message_per_member(void **state)
     assert_int_equal(ct_rounds_send(f->store, f->cfg, id, NULL, &err), CT_ESTATE);
     assert_non_null(strstr(err.message, "is sent"));
     assert_int_equal(ct_rounds_send(f->store, f->cfg, 999, NULL, &err), CT_ENOTFOUND);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 7);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 7);
 }
 
 static void
@@ -541,23 +492,23 @@ test_send_failure_queues_nothing(void **state)
     id = plan_id(f, "2026-03-02", 77);
     before = dump(f);
     /* The fourth message cannot be stored: the send is half done when it fails. */
-    exec(f, "CREATE TRIGGER fail_send AFTER INSERT ON outbox"
-            " WHEN (SELECT count(*) FROM outbox) >= 4"
-            " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    sql_exec(f->store, "CREATE TRIGGER fail_send AFTER INSERT ON outbox"
+                       " WHEN (SELECT count(*) FROM outbox) >= 4"
+                       " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
     ct_error_clear(&err);
     assert_int_not_equal(ct_rounds_send(f->store, f->cfg, id, NULL, &err), CT_OK);
     assert_non_null(strstr(err.message, "injected failure"));
-    exec(f, "DROP TRIGGER fail_send");
+    sql_exec(f->store, "DROP TRIGGER fail_send");
     {
         char *after = dump(f);
         assert_string_equal(before, after);
         free(after);
     }
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 0);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'planned'"), 1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE state = 'planned'"), 1);
     /* And it goes through once the fault is gone. */
     send(f, id, NULL);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 7);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 7);
     free(before);
 }
 
@@ -596,8 +547,9 @@ test_send_drops_members_who_left(void **state)
     gone = strdup(r->groups[0].members[0].email);
     ct_round_free(r);
     /* As an import of a roster without them would. */
-    exec(f, "UPDATE members SET status = 'left' WHERE id = (SELECT member_id FROM group_members"
-            " ORDER BY group_id, member_id LIMIT 1)");
+    sql_exec(f->store,
+             "UPDATE members SET status = 'left' WHERE id = (SELECT member_id FROM group_members"
+             " ORDER BY group_id, member_id LIMIT 1)");
     send(f, id, &mail);
     assert_int_equal(mail.dropped, 1);
     assert_int_equal(mail.groups, 1);
@@ -626,11 +578,12 @@ test_cancel_planned_mails_nothing(void **state)
     ct_error_clear(&err);
     assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, &mail, &err), CT_OK);
     assert_int_equal(mail.messages, 0);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 0);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'cancelled'"
-                                  " AND cancelled_at = 1772452800"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE state = 'cancelled'"
+                                       " AND cancelled_at = 1772452800"),
                      1);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state <> 'cancelled'"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state <> 'cancelled'"),
+                     0);
     assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, NULL, &err), CT_ESTATE);
     assert_int_equal(ct_rounds_send(f->store, f->cfg, id, NULL, &err), CT_ESTATE);
 }
@@ -653,20 +606,20 @@ test_cancel_sent_sends_cancel_with_same_uid(void **state)
     assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, &mail, &err), CT_OK);
     assert_int_equal(mail.groups, 2);
     assert_int_equal(mail.messages, 5);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
-                                  " AND method = 'CANCEL'"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
+                                       " AND method = 'CANCEL'"),
                      5);
     /* One cancel per member, each the same event as the request, one version later. */
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox c JOIN outbox q"
-                                  " ON q.group_id = c.group_id AND q.member_id = c.member_id"
-                                  " AND q.kind = 'request' WHERE c.kind = 'cancel'"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox c JOIN outbox q"
+                                       " ON q.group_id = c.group_id AND q.member_id = c.member_id"
+                                       " AND q.kind = 'request' WHERE c.kind = 'cancel'"),
                      5);
     r = load(f, id);
     assert_string_equal(r->state, "cancelled");
     for (i = 0; i < r->group_count; i++) {
         char *sql = ct_asprintf("SELECT max(id) FROM outbox WHERE group_id = %lld",
                                 (long long)r->groups[i].id);
-        char *ics = outbox_ics(f, query_int(f, sql));
+        char *ics = outbox_ics(f, sql_int(f->store, sql));
         char *uid = ct_asprintf("UID:%s\r\n", r->groups[i].uid);
         assert_non_null(strstr(ics, uid));
         assert_non_null(strstr(ics, "METHOD:CANCEL"));
@@ -692,8 +645,8 @@ sent_trio(struct fixture *f)
     import_many(f, 3, NULL);
     id = plan_id(f, "2026-03-02", 11);
     send(f, id, NULL);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM groups"), 1);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members"), 3);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups"), 1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM group_members"), 3);
     return id;
 }
 
@@ -727,42 +680,44 @@ test_member_leaves_a_sent_trio(void **state)
     sent_trio(f);
     ct_clock_set(NOW + 600);
     remove_member(f, "m1@o1.org");
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE id > 3"), 3);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE id > 3"), 3);
     /* The leaver: a CANCEL listing only them. */
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE id > 3 AND kind = 'cancel'"
-                                  " AND recipient = 'm1@o1.org'"),
+    assert_int_equal(sql_int(f->store,
+                             "SELECT count(*) FROM outbox WHERE id > 3 AND kind = 'cancel'"
+                             " AND recipient = 'm1@o1.org'"),
                      1);
-    ics = outbox_ics(f, query_int(f, "SELECT id FROM outbox WHERE id > 3 AND kind = 'cancel'"));
+    ics =
+        outbox_ics(f, sql_int(f->store, "SELECT id FROM outbox WHERE id > 3 AND kind = 'cancel'"));
     assert_non_null(strstr(ics, "METHOD:CANCEL"));
     assert_non_null(strstr(ics, "SEQUENCE:1"));
     assert_non_null(strstr(ics, "mailto:m1@o1.org"));
     assert_null(strstr(ics, "mailto:m0@o0.org"));
     free(ics);
     /* The other two: an updated REQUEST without the leaver. */
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE id > 3"
-                                  " AND kind = 'request' AND recipient IN"
-                                  " ('m0@o0.org', 'm2@o2.org')"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE id > 3"
+                                       " AND kind = 'request' AND recipient IN"
+                                       " ('m0@o0.org', 'm2@o2.org')"),
                      2);
-    ics = outbox_ics(f, query_int(f, "SELECT max(id) FROM outbox WHERE kind = 'request'"));
+    ics = outbox_ics(f, sql_int(f->store, "SELECT max(id) FROM outbox WHERE kind = 'request'"));
     assert_non_null(strstr(ics, "METHOD:REQUEST"));
     assert_non_null(strstr(ics, "SEQUENCE:1"));
     assert_non_null(strstr(ics, "mailto:m0@o0.org"));
     assert_non_null(strstr(ics, "mailto:m2@o2.org"));
     assert_null(strstr(ics, "mailto:m1@o1.org"));
     free(ics);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'sent'"
-                                  " AND sequence = 1"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state = 'sent'"
+                                       " AND sequence = 1"),
                      1);
-    assert_int_equal(query_int(f, "SELECT sum(removed) FROM group_members"), 1);
+    assert_int_equal(sql_int(f->store, "SELECT sum(removed) FROM group_members"), 1);
 
     /* Then a second one leaves: the pair is off, the last one gets a CANCEL. */
     remove_member(f, "m0@o0.org");
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE id > 6 AND kind = 'cancel'"),
-                     2);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'cancelled'"
-                                  " AND sequence = 2"),
+    assert_int_equal(
+        sql_int(f->store, "SELECT count(*) FROM outbox WHERE id > 6 AND kind = 'cancel'"), 2);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state = 'cancelled'"
+                                       " AND sequence = 2"),
                      1);
-    assert_int_equal(query_int(f, "SELECT sum(removed) FROM group_members"), 2);
+    assert_int_equal(sql_int(f->store, "SELECT sum(removed) FROM group_members"), 2);
 }
 
 static void
@@ -776,16 +731,16 @@ test_member_leaves_a_sent_pair(void **state)
     id = plan_id(f, "2026-03-02", 11);
     send(f, id, NULL);
     remove_member(f, "m0@o0.org");
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"), 2);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
-                                  " AND recipient IN ('m0@o0.org', 'm1@o1.org')"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"), 2);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
+                                       " AND recipient IN ('m0@o0.org', 'm1@o1.org')"),
                      2);
-    text = query_text(f, "SELECT text_body FROM outbox WHERE kind = 'cancel'"
-                         " AND recipient = 'm1@o1.org'");
+    text = sql_text(f->store, "SELECT text_body FROM outbox WHERE kind = 'cancel'"
+                              " AND recipient = 'm1@o1.org'");
     assert_non_null(strstr(text, "Member 0 has left"));
     free(text);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'cancelled'"
-                                  " AND sequence = 1"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state = 'cancelled'"
+                                       " AND sequence = 1"),
                      1);
     /* Removing them again changes nothing more. */
     {
@@ -795,7 +750,7 @@ test_member_leaves_a_sent_pair(void **state)
         assert_int_equal(ct_members_remove(f->store, "m0@o0.org", &hook, &changed, &err), CT_OK);
         assert_false(changed);
     }
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 4);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 4);
 }
 
 static void
@@ -806,8 +761,8 @@ test_member_leaving_after_the_meeting_changes_nothing(void **state)
     sent_trio(f);
     ct_clock_set(NOW + 40 * DAY);
     remove_member(f, "m1@o1.org");
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 3);
-    assert_int_equal(query_int(f, "SELECT sum(removed) FROM group_members"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 3);
+    assert_int_equal(sql_int(f->store, "SELECT sum(removed) FROM group_members"), 0);
 }
 
 static void
@@ -825,17 +780,18 @@ test_erased_member_is_not_named(void **state)
     ct_error_clear(&err);
     assert_int_equal(ct_members_erase(f->store, "m0@o0.org", &hook, &err), CT_OK);
     /* Nothing to the erased member; their partner's cancel does not name them. */
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"), 1);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
-                                  " AND recipient = 'm1@o1.org'"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"), 1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
+                                       " AND recipient = 'm1@o1.org'"),
                      1);
-    all = query_text(f, "SELECT subject || text_body || html_body || ics || CAST(message AS TEXT)"
-                        " FROM outbox WHERE kind = 'cancel'");
+    all = sql_text(f->store,
+                   "SELECT subject || text_body || html_body || ics || CAST(message AS TEXT)"
+                   " FROM outbox WHERE kind = 'cancel'");
     assert_null(strstr(all, "m0@o0.org"));
     assert_null(strstr(all, "Member 0"));
     assert_non_null(strstr(all, "METHOD:CANCEL"));
     free(all);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'cancelled'"), 1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state = 'cancelled'"), 1);
 }
 
 static void
@@ -864,18 +820,22 @@ test_roster_import_without_a_member(void **state)
     opts.hook = &leave.hook;
     ct_error_clear(&err);
     assert_int_equal(ct_members_sync(f->store, roster, &opts, &res, &err), CT_OK);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM members WHERE status = 'left'"), 2);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members WHERE status = 'left'"), 2);
     /* Each leaver's group is cancelled (m1 and m3 may have been paired together). */
-    groups = query_int(f, "SELECT count(DISTINCT group_id) FROM group_members gm JOIN members m"
+    groups =
+        sql_int(f->store, "SELECT count(DISTINCT group_id) FROM group_members gm JOIN members m"
                           " ON m.id = gm.member_id WHERE m.email IN ('m1@o1.org', 'm3@o3.org')");
     assert_int_equal(leave.mail.groups, groups);
     assert_int_equal(leave.mail.messages, 2 * groups);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"), 2 * groups);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state = 'cancelled'"), groups);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
-                                  " AND recipient IN ('m1@o1.org', 'm3@o3.org')"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"),
+                     2 * groups);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state = 'cancelled'"),
+                     groups);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
+                                       " AND recipient IN ('m1@o1.org', 'm3@o3.org')"),
                      2);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members WHERE removed = 1"), groups);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM group_members WHERE removed = 1"),
+                     groups);
     /* A dry run calls nothing. */
     ct_sync_result_free(res);
     res = NULL;
@@ -915,7 +875,7 @@ test_member_leaves_planned_groups(void **state)
     assert_int_equal(r->group_count, 1);
     assert_int_equal(r->unpaired_count, 1);
     assert_string_equal(r->unpaired[0].reason, "partner left");
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 0);
     ct_round_free(r);
 }
 
@@ -977,12 +937,13 @@ test_no_pair_twice(void **state)
                      (uint64_t)i + 40);
         send(f, id, NULL);
     }
-    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members a JOIN group_members b"
-                                  " ON a.group_id = b.group_id AND a.member_id < b.member_id"),
-                     query_int(f, "SELECT count(DISTINCT a.member_id || '-' || b.member_id)"
-                                  " FROM group_members a JOIN group_members b"
-                                  " ON a.group_id = b.group_id AND a.member_id < b.member_id"));
-    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'sent'"), 3);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM group_members a JOIN group_members b"
+                                       " ON a.group_id = b.group_id AND a.member_id < b.member_id"),
+                     sql_int(f->store,
+                             "SELECT count(DISTINCT a.member_id || '-' || b.member_id)"
+                             " FROM group_members a JOIN group_members b"
+                             " ON a.group_id = b.group_id AND a.member_id < b.member_id"));
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE state = 'sent'"), 3);
 }
 
 static void
@@ -1016,7 +977,7 @@ test_same_seed_same_groups(void **state)
     ka = groups_key(a);
     kb = groups_key(b);
     assert_string_equal(ka, kb);
-    assert_int_equal(query_int(f, "SELECT seed FROM rounds WHERE date = '2026-04-06'"),
+    assert_int_equal(sql_int(f->store, "SELECT seed FROM rounds WHERE date = '2026-04-06'"),
                      (long long)a->seed);
     free(ka);
     free(kb);
@@ -1035,22 +996,23 @@ test_mark_sent_queues_nothing(void **state)
     id = plan_id(f, "2026-03-02", 1);
     ct_error_clear(&err);
     assert_int_equal(ct_rounds_mark_sent(f->store, id, &err), CT_OK);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM outbox"), 0);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM rounds WHERE state = 'sent'"
-                                  " AND sent_at = 1772452800"),
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE state = 'sent'"
+                                       " AND sent_at = 1772452800"),
                      1);
-    assert_int_equal(query_int(f, "SELECT count(*) FROM groups WHERE state <> 'sent'"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state <> 'sent'"), 0);
     assert_int_equal(ct_rounds_mark_sent(f->store, id, &err), CT_ESTATE);
     assert_int_equal(ct_rounds_mark_sent(f->store, 42, &err), CT_ENOTFOUND);
     /* It counts as history like a sent round. */
     ct_clock_set(NOW + 35 * DAY);
     ct_round_free(plan(f, "2026-04-06", 2, false));
-    assert_int_equal(query_int(f, "SELECT count(*) FROM group_members a JOIN group_members b"
-                                  " ON a.group_id = b.group_id AND a.member_id < b.member_id"
-                                  " JOIN groups ga ON ga.id = a.group_id"
-                                  " JOIN group_members c ON c.member_id = a.member_id"
-                                  " JOIN group_members d ON d.group_id = c.group_id"
-                                  " AND d.member_id = b.member_id AND c.group_id <> a.group_id"),
+    assert_int_equal(sql_int(f->store,
+                             "SELECT count(*) FROM group_members a JOIN group_members b"
+                             " ON a.group_id = b.group_id AND a.member_id < b.member_id"
+                             " JOIN groups ga ON ga.id = a.group_id"
+                             " JOIN group_members c ON c.member_id = a.member_id"
+                             " JOIN group_members d ON d.group_id = c.group_id"
+                             " AND d.member_id = b.member_id AND c.group_id <> a.group_id"),
                      0);
 }
 

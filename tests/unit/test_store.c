@@ -10,69 +10,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "ct.h"
 #include "schema.h"
+#include "scratchdb.h"
 #include "store.h"
 #include "util.h"
-
-struct fixture {
-    char dir[64];
-    char *path;
-};
 
 static int
 setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof(*f));
-
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/ct-test-store-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    f->path = ct_asprintf("%s/ct.db", f->dir);
-    *state = f;
+    *state = scratchdb_new_unopened("store");
     return 0;
 }
 
 static int
 teardown(void **state)
 {
-    struct fixture *f = *state;
-    const char *suffixes[] = {"", "-wal", "-shm", "-journal"};
-    size_t i;
-
-    for (i = 0; i < CT_ARRAY_LEN(suffixes); i++) {
-        char *p = ct_asprintf("%s%s", f->path, suffixes[i]);
-        unlink(p);
-        free(p);
-    }
-    rmdir(f->dir);
-    free(f->path);
-    free(f);
+    scratchdb_free(*state);
     return 0;
-}
-
-/* One integer from a query on the store's handle. */
-static long long
-query_int(struct ct_store *store, const char *sql)
-{
-    sqlite3_stmt *stmt;
-    long long v;
-
-    assert_int_equal(sqlite3_prepare_v2(ct_store_db(store), sql, -1, &stmt, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    v = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return v;
 }
 
 static void
 test_fresh_database(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     static const char *const tables[] = {
         "members", "ties",     "exclusions", "rounds",    "groups",  "group_members", "unpaired",
         "outbox",  "outcomes", "replies",    "imap_seen", "imports", "meta",
@@ -85,19 +49,10 @@ test_fresh_database(void **state)
     assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
     assert_int_equal(ct_store_schema_version(store), CT_SCHEMA_VERSION);
     assert_true(CT_SCHEMA_VERSION >= 1);
-    for (i = 0; i < CT_ARRAY_LEN(tables); i++) {
-        sqlite3_stmt *stmt;
-        assert_int_equal(sqlite3_prepare_v2(ct_store_db(store),
-                                            "SELECT count(*) FROM sqlite_master"
-                                            " WHERE type = 'table' AND name = ?1",
-                                            -1, &stmt, NULL),
-                         SQLITE_OK);
-        sqlite3_bind_text(stmt, 1, tables[i], -1, SQLITE_STATIC);
-        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-        if (sqlite3_column_int(stmt, 0) != 1)
+    for (i = 0; i < CT_ARRAY_LEN(tables); i++)
+        if (sql_int(store, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+                    tables[i]) != 1)
             fail_msg("table %s missing", tables[i]);
-        sqlite3_finalize(stmt);
-    }
     assert_string_equal(ct_store_path(store), f->path);
     ct_store_close(store);
 }
@@ -105,7 +60,7 @@ test_fresh_database(void **state)
 static void
 test_reopen_is_idempotent(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_store *store = NULL;
     struct ct_error err;
     char *value = NULL;
@@ -113,14 +68,14 @@ test_reopen_is_idempotent(void **state)
 
     ct_error_clear(&err);
     assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
-    tables = query_int(store, "SELECT count(*) FROM sqlite_master");
+    tables = sql_int(store, "SELECT count(*) FROM sqlite_master");
     assert_int_equal(ct_store_meta_set(store, "probe", "kept", &err), CT_OK);
     ct_store_close(store);
 
     store = NULL;
     assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
     assert_int_equal(ct_store_schema_version(store), CT_SCHEMA_VERSION);
-    assert_int_equal(query_int(store, "SELECT count(*) FROM sqlite_master"), tables);
+    assert_int_equal(sql_int(store, "SELECT count(*) FROM sqlite_master"), tables);
     assert_int_equal(ct_store_meta_get(store, "probe", &value, &err), CT_OK);
     assert_non_null(value);
     assert_string_equal(value, "kept");
@@ -133,7 +88,7 @@ test_reopen_is_idempotent(void **state)
 static void
 test_newer_schema_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_store *store = NULL;
     struct ct_error err;
     sqlite3 *db;
@@ -169,7 +124,7 @@ test_newer_schema_refused(void **state)
 static void
 test_not_a_database(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_store *store = NULL;
     struct ct_error err;
     const char junk[] = "email,name,organisation\nnot@a.db,This is CSV,Org\n"
@@ -186,7 +141,7 @@ test_not_a_database(void **state)
 static void
 test_unopenable_path(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_store *store = NULL;
     struct ct_error err;
     char *path = ct_asprintf("%s/no/such/dir/ct.db", f->dir);
@@ -201,21 +156,16 @@ test_unopenable_path(void **state)
 static void
 test_pragmas(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_store *store = NULL;
     struct ct_error err;
-    sqlite3_stmt *stmt;
 
     ct_error_clear(&err);
     assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
-    assert_int_equal(sqlite3_prepare_v2(ct_store_db(store), "PRAGMA journal_mode", -1, &stmt, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(stmt, 0), "wal");
-    sqlite3_finalize(stmt);
-    assert_int_equal(query_int(store, "PRAGMA foreign_keys"), 1);
-    assert_int_equal(query_int(store, "PRAGMA synchronous"), 2); /* FULL */
-    assert_true(query_int(store, "PRAGMA busy_timeout") >= 1000);
+    assert_sql_text(store, "wal", "PRAGMA journal_mode");
+    assert_int_equal(sql_int(store, "PRAGMA foreign_keys"), 1);
+    assert_int_equal(sql_int(store, "PRAGMA synchronous"), 2); /* FULL */
+    assert_true(sql_int(store, "PRAGMA busy_timeout") >= 1000);
     /* Foreign keys are enforced, not only declared. */
     assert_int_not_equal(
         sqlite3_exec(ct_store_db(store), "INSERT INTO ties(a, b) VALUES (1, 2)", NULL, NULL, NULL),
@@ -226,7 +176,7 @@ test_pragmas(void **state)
 static void
 test_transactions(void **state)
 {
-    struct fixture *f = *state;
+    struct scratchdb *f = *state;
     struct ct_store *store = NULL, *other = NULL;
     struct ct_error err;
     char *value = NULL;
