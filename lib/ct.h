@@ -86,6 +86,9 @@ void ct_diags_add(struct ct_diags *d, enum ct_severity severity, const char *fil
 void ct_diags_vadd(struct ct_diags *d, enum ct_severity severity, const char *file, long line,
                    const char *fmt, va_list ap) __attribute__((format(printf, 5, 0)));
 
+/* Put the problems from index from on in line order, keeping the order of equal lines. */
+void ct_diags_sort(struct ct_diags *d, size_t from);
+
 /*
  * Format one diagnostic the way every program prints it:
  * "FILE:LINE: message", "FILE: message", or "message", with "warning: "

@@ -128,6 +128,20 @@ ct_diags_free(struct ct_diags *d)
 }
 
 void
+ct_diags_sort(struct ct_diags *d, size_t from)
+{
+    size_t i, j;
+
+    /* Insertion sort: stable, and the lists are short and nearly sorted. */
+    for (i = from + 1; i < d->count; i++) {
+        struct ct_diag item = d->items[i];
+        for (j = i; j > from && d->items[j - 1].line > item.line; j--)
+            d->items[j] = d->items[j - 1];
+        d->items[j] = item;
+    }
+}
+
+void
 ct_diags_vadd(struct ct_diags *d, enum ct_severity severity, const char *file, long line,
               const char *fmt, va_list ap)
 {

@@ -563,20 +563,6 @@ read_row(struct importer *im, const struct ct_csv_record *rec)
     }
 }
 
-/* Put diagnostics from index from on in line order (stable: insertion sort). */
-static void
-sort_diags(struct ct_diags *d, size_t from)
-{
-    size_t i, j;
-
-    for (i = from + 1; i < d->count; i++) {
-        struct ct_diag item = d->items[i];
-        for (j = i; j > from && d->items[j - 1].line > item.line; j--)
-            d->items[j] = d->items[j - 1];
-        d->items[j] = item;
-    }
-}
-
 /* Read the whole file into im->rows, reporting every problem. */
 static void
 parse_file(struct importer *im, const char *data, size_t len)
@@ -795,7 +781,7 @@ check:
 out:
     if (began)
         ct_store_rollback(store);
-    sort_diags(diags, first_diag);
+    ct_diags_sort(diags, first_diag);
     sqlite3_finalize(by_id);
     sqlite3_finalize(by_uid);
     sqlite3_finalize(upsert);

@@ -663,20 +663,6 @@ resolve_ties(struct parser *p)
     }
 }
 
-/* Put this parse's diagnostics in line order (stable: insertion sort). */
-static void
-sort_diags(struct ct_diags *d, size_t from)
-{
-    size_t i, j;
-
-    for (i = from + 1; i < d->count; i++) {
-        struct ct_diag item = d->items[i];
-        for (j = i; j > from && d->items[j - 1].line > item.line; j--)
-            d->items[j] = d->items[j - 1];
-        d->items[j] = item;
-    }
-}
-
 enum ct_status
 ct_roster_parse(const char *name, const char *data, size_t len, struct ct_roster **out,
                 struct ct_diags *diags)
@@ -752,7 +738,7 @@ ct_roster_parse(const char *name, const char *data, size_t len, struct ct_roster
         resolve_ties(&p);
 
 out:
-    sort_diags(diags, first_diag);
+    ct_diags_sort(diags, first_diag);
     if (p.stopped && p.errors >= CT_ROSTER_MAX_ERRORS)
         ct_diags_add(diags, CT_ERROR, name, 0, "too many errors; stopped after %d",
                      CT_ROSTER_MAX_ERRORS);
