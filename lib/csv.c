@@ -234,3 +234,29 @@ done:
     *rec = r;
     return CT_OK;
 }
+
+int
+ct_csv_column_find(const struct ct_csv_column *columns, int count, const char *cell, size_t len)
+{
+    char key[32];
+    size_t n = 0, i;
+    int c, a;
+
+    for (i = 0; i < len; i++) {
+        char ch = cell[i];
+        if (ch == ' ' || ch == '-' || ch == '_' || ch == '.')
+            continue;
+        if (n + 1 >= sizeof(key))
+            return -1;
+        key[n++] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+    }
+    key[n] = '\0';
+    for (c = 0; c < count; c++) {
+        if (strcmp(key, columns[c].name) == 0)
+            return c;
+        for (a = 0; a < 4 && columns[c].aliases[a] != NULL; a++)
+            if (strcmp(key, columns[c].aliases[a]) == 0)
+                return c;
+    }
+    return -1;
+}

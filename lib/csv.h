@@ -58,4 +58,19 @@ void ct_csv_free(struct ct_csv *csv);
  */
 enum ct_status ct_csv_next(struct ct_csv *csv, const struct ct_csv_record **rec);
 
+/* A column a CSV reader knows by name, and the other names it accepts. */
+struct ct_csv_column {
+    const char *name;
+    bool required;
+    const char *aliases[4]; /* up to the first NULL */
+};
+
+/*
+ * Which of columns[0 .. count) the header cell cell[0 .. len) names: its
+ * index, or -1. Names match after ASCII lowercasing and dropping ' ', '-',
+ * '_' and '.', so "E-mail Address" is "emailaddress".
+ */
+int ct_csv_column_find(const struct ct_csv_column *columns, int count, const char *cell,
+                       size_t len);
+
 #endif

@@ -288,15 +288,12 @@ out:
 
 enum column { COL_GROUP, COL_UID, COL_MET, COL_RATING, COL_NOTE, COL_COUNT };
 
-static const struct {
-    const char *name;
-    const char *aliases[4];
-} columns[COL_COUNT] = {
-    [COL_GROUP] = {"group", {"groupid", "id", NULL}},
-    [COL_UID] = {"uid", {"groupuid", NULL}},
-    [COL_MET] = {"met", {NULL}},
-    [COL_RATING] = {"rating", {NULL}},
-    [COL_NOTE] = {"note", {"notes", "comment", "comments"}},
+static const struct ct_csv_column columns[COL_COUNT] = {
+    [COL_GROUP] = {"group", false, {"groupid", "id", NULL}},
+    [COL_UID] = {"uid", false, {"groupuid", NULL}},
+    [COL_MET] = {"met", false, {NULL}},
+    [COL_RATING] = {"rating", false, {NULL}},
+    [COL_NOTE] = {"note", false, {"notes", "comment", "comments", NULL}},
 };
 
 /* One row that parsed; checked against the store afterwards. */
@@ -339,33 +336,6 @@ diag(struct importer *im, enum ct_severity severity, long line, const char *fmt,
     va_end(ap);
     if (severity == CT_ERROR && im->errors >= CT_OUTCOMES_MAX_ERRORS)
         im->stopped = true;
-}
-
-/* Header cells are matched after lowercasing and dropping ' ', '-', '_', '.'. */
-static int
-column_of(const char *cell, size_t len)
-{
-    char key[32];
-    size_t n = 0, i;
-    int c, a;
-
-    for (i = 0; i < len; i++) {
-        char ch = cell[i];
-        if (ch == ' ' || ch == '-' || ch == '_' || ch == '.' || ch == '\t')
-            continue;
-        if (n + 1 >= sizeof(key))
-            return -1;
-        key[n++] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
-    }
-    key[n] = '\0';
-    for (c = 0; c < COL_COUNT; c++) {
-        if (strcmp(key, columns[c].name) == 0)
-            return c;
-        for (a = 0; columns[c].aliases[a] != NULL; a++)
-            if (strcmp(key, columns[c].aliases[a]) == 0)
-                return c;
-    }
-    return -1;
 }
 
 static bool
@@ -419,7 +389,7 @@ read_header(struct importer *im, const struct ct_csv_record *rec)
     for (i = 0; i < rec->count; i++) {
         size_t len = rec->lengths[i];
         const char *cell = trim_span(rec->fields[i], &len);
-        c = column_of(cell, len);
+        c = ct_csv_column_find(columns, COL_COUNT, cell, len);
         if (c >= 0 && im->map[c] >= 0) {
             diag(im, CT_ERROR, rec->line, "header: column %zu '%s' repeats column %d '%s'", i + 1,
                  printable(cell, len, tmp), im->map[c] + 1, columns[c].name);

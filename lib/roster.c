@@ -15,12 +15,8 @@
 #include "util.h"
 #include "validate.h"
 
-/* Header names are compared after lowercasing and dropping ' ', '-', '_', '.'. */
-static const struct {
-    const char *name;
-    bool required;
-    const char *aliases[4];
-} columns[CT_COL_COUNT] = {
+/* Header names are compared as ct_csv_column_find() does. */
+static const struct ct_csv_column columns[CT_COL_COUNT] = {
     [CT_COL_EMAIL] = {"email", true, {"emailaddress", "mail", NULL}},
     [CT_COL_NAME] = {"name", true, {"fullname", "displayname", NULL}},
     [CT_COL_ORGANISATION] = {"organisation", true, {"organization", "org", NULL}},
@@ -227,33 +223,6 @@ printable(const char *s, size_t len, char *out)
     return out;
 }
 
-/* Header cells are matched after lowercasing and dropping ' ', '-', '_', '.'. */
-static int
-column_of(const char *cell)
-{
-    char key[32];
-    size_t n = 0;
-    int c, a;
-
-    for (; *cell; cell++) {
-        char ch = *cell;
-        if (ch == ' ' || ch == '-' || ch == '_' || ch == '.')
-            continue;
-        if (n + 1 >= sizeof(key))
-            return -1;
-        key[n++] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
-    }
-    key[n] = '\0';
-    for (c = 0; c < CT_COL_COUNT; c++) {
-        if (strcmp(key, columns[c].name) == 0)
-            return c;
-        for (a = 0; columns[c].aliases[a] != NULL; a++)
-            if (strcmp(key, columns[c].aliases[a]) == 0)
-                return c;
-    }
-    return -1;
-}
-
 /* Trim ASCII white space around s[0..*len); returns the new start. */
 static const char *
 trim_span(const char *s, size_t *len)
@@ -335,7 +304,7 @@ read_header(struct parser *p, const struct ct_csv_record *rec)
     }
     for (i = 0; i < rec->count; i++) {
         const char *cell = p->header_names[i];
-        c = column_of(cell);
+        c = ct_csv_column_find(columns, CT_COL_COUNT, cell, strlen(cell));
         if (c >= 0 && p->map[c] >= 0) {
             diag(p, CT_ERROR, rec->line, "header: column %zu '%s' repeats column %d '%s'", i + 1,
                  printable(cell, strlen(cell), tmp), p->map[c] + 1, columns[c].name);

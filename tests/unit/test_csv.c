@@ -189,6 +189,31 @@ test_not_terminated(void **state)
     free(got);
 }
 
+/* Header cells name columns by name or alias, in any case and spelling of separators. */
+static void
+test_column_find(void **state)
+{
+    static const struct ct_csv_column cols[] = {
+        {"email", true, {"emailaddress", "mail", NULL}},
+        {"timezone", false, {"tz", NULL}},
+        {"note", false, {"notes", "comment", "comments", "remark"}},
+    };
+    const char *cell;
+
+    assert_int_equal(ct_csv_column_find(cols, 3, "email", 5), 0);
+    assert_int_equal(ct_csv_column_find(cols, 3, "E-mail Address", 14), 0);
+    assert_int_equal(ct_csv_column_find(cols, 3, "Time_Zone", 9), 1);
+    assert_int_equal(ct_csv_column_find(cols, 3, "TZ", 2), 1);
+    assert_int_equal(ct_csv_column_find(cols, 3, "remark", 6), 2); /* all four aliases used */
+    /* Only len bytes count: the cell need not end in NUL. */
+    assert_int_equal(ct_csv_column_find(cols, 3, "tzdata", 2), 1);
+    assert_int_equal(ct_csv_column_find(cols, 3, "", 0), -1);
+    assert_int_equal(ct_csv_column_find(cols, 3, "e mail\t", 7), -1);
+    assert_int_equal(ct_csv_column_find(cols, 3, "organisation", 12), -1);
+    cell = "emailemailemailemailemailemailemailemail"; /* longer than any name */
+    assert_int_equal(ct_csv_column_find(cols, 3, cell, strlen(cell)), -1);
+}
+
 int
 main(void)
 {
@@ -200,6 +225,7 @@ main(void)
         cmocka_unit_test(test_nul),
         cmocka_unit_test(test_big),
         cmocka_unit_test(test_not_terminated),
+        cmocka_unit_test(test_column_find),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
