@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store_impl.h"
 #include "actions.h"
 #include "log.h"
 

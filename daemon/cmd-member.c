@@ -116,7 +116,7 @@ member_show(struct ct_cli *cli, int argc, char **argv)
         const char *fields[][2] = {
             {"email", m->email},       {"name", m->name},     {"organisation", m->organisation},
             {"team", m->team},         {"site", m->site},     {"role", m->role},
-            {"timezone", m->timezone}, {"status", m->status}, {"paused_until", m->paused_until},
+            {"timezone", m->timezone}, {"status", ct_member_status_str(m->status)}, {"paused_until", m->paused_until},
         };
         for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
             printf("%s\"%s\": ", i ? ", " : "{", fields[i][0]);
@@ -152,10 +152,10 @@ member_show(struct ct_cli *cli, int argc, char **argv)
     print_line("timezone", m->timezone ? m->timezone : "(network's)");
     if (m->paused_until) {
         char status[64];
-        snprintf(status, sizeof(status), "%s until %s", m->status, m->paused_until);
+        snprintf(status, sizeof(status), "%s until %s", ct_member_status_str(m->status), m->paused_until);
         print_line("status", status);
     } else {
-        print_line("status", m->status);
+        print_line("status", ct_member_status_str(m->status));
     }
     print_line("frequency", ct_frequency_str(m->frequency));
     printf("%-14s", "ties");

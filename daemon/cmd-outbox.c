@@ -68,7 +68,7 @@ print_list_json(const struct ct_outbox_list *list)
     ct_buf_init(&b);
     ct_buf_puts(&b, "{\"counts\":{");
     for (s = CT_OUTBOX_QUEUED; s <= CT_OUTBOX_DEAD; s++)
-        ct_buf_printf(&b, "%s\"%s\":%ld", s ? "," : "", ct_outbox_state_name(s), list->counts[s]);
+        ct_buf_printf(&b, "%s\"%s\":%ld", s ? "," : "", ct_outbox_state_str(s), list->counts[s]);
     ct_buf_puts(&b, "},\"messages\":[");
     for (i = 0; i < list->count; i++) {
         const struct ct_outbox_row *r = &list->rows[i];
@@ -159,13 +159,15 @@ outbox_list(struct ct_cli *cli, int argc, char **argv)
                 return EX_USAGE;
             }
             break;
-        case 's':
+        case 's': {
+            enum ct_outbox_state parsed;
             state = strcmp(optarg, "all") == 0 ? NULL : optarg;
-            if (state && ct_outbox_state_parse(state) < 0) {
+            if (state && !ct_outbox_state_parse(state, &parsed)) {
                 ct_cli_error("--state: '%s' is not queued, sending, sent, dead or all", optarg);
                 return EX_USAGE;
             }
             break;
+        }
         default: return ct_cli_usage(&ct_cmds_outbox[2]);
         }
     }

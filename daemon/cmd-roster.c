@@ -197,10 +197,10 @@ print_cell(const char *s, size_t width, bool last)
 static void
 member_status_text(const struct ct_member *m, char *out, size_t size)
 {
-    if (m->paused_until && strcmp(m->status, "paused") == 0)
+    if (m->paused_until && m->status == CT_MEMBER_PAUSED)
         snprintf(out, size, "paused to %s", m->paused_until);
     else
-        snprintf(out, size, "%s", m->status);
+        snprintf(out, size, "%s", ct_member_status_str(m->status));
 }
 
 static void
@@ -249,9 +249,9 @@ list_text(const struct ct_member_list *list)
         for (c = 0; c < LIST_COLUMNS; c++)
             print_cell(cells[c] ? cells[c] : "-", width[c], c == LIST_COLUMNS - 1);
         putchar('\n');
-        if (strcmp(m->status, "active") == 0)
+        if (m->status == CT_MEMBER_ACTIVE)
             active++;
-        else if (strcmp(m->status, "paused") == 0)
+        else if (m->status == CT_MEMBER_PAUSED)
             paused++;
         else
             left++;
@@ -288,7 +288,7 @@ list_json(const struct ct_member_list *list)
         json_field("site", m->site, true);
         json_field("role", m->role, true);
         json_field("timezone", m->timezone, true);
-        json_field("status", m->status, true);
+        json_field("status", ct_member_status_str(m->status), true);
         json_field("paused_until", m->paused_until, true);
         json_field("frequency", ct_frequency_str(m->frequency), true);
         fputs("\"ties\": [", stdout);
@@ -349,7 +349,7 @@ list_csv(const struct ct_member_list *list)
         csv_field(m->site, false);
         csv_field(m->role, false);
         csv_field(m->timezone, false);
-        csv_field(m->status, false);
+        csv_field(ct_member_status_str(m->status), false);
         csv_field(ct_frequency_str(m->frequency), false);
         csv_field(ties.data ? ties.data : "", true);
     }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_impl.h"
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
@@ -61,7 +62,7 @@ meta_set_time(struct ct_store *store, const char *key, int64_t value, struct ct_
     char text[32];
 
     snprintf(text, sizeof(text), "%" PRId64, value);
-    return ct_store_meta_set(store, key, text, err);
+    return ct_store_meta_put(store, key, text, err);
 }
 
 /* Parse "DATE@SEND_AT,..." into d->pending; unreadable entries are dropped with a warning. */
@@ -104,7 +105,7 @@ pending_save(struct ct_daemon *d, struct ct_error *err)
         ct_buf_free(&b);
         return ct_error_set(err, CT_ENOMEM, "out of memory");
     }
-    st = ct_store_meta_set(d->store, META_PENDING, b.data, err);
+    st = ct_store_meta_put(d->store, META_PENDING, b.data, err);
     ct_buf_free(&b);
     return st;
 }
@@ -190,7 +191,7 @@ adopt_rule(struct ct_daemon *d, int64_t now, struct ct_error *err)
             goto done;
         d->handled = now;
     }
-    st = ct_store_meta_set(d->store, META_RULE, rule, err);
+    st = ct_store_meta_put(d->store, META_RULE, rule, err);
 done:
     free(rule);
     free(recorded);
@@ -225,7 +226,7 @@ ct_daemon_schedule_init(struct ct_daemon *d, struct ct_error *err)
         if (st != CT_OK)
             goto done;
         /* Recorded even when [schedule] start is set, in case it is removed later. */
-        st = ct_store_meta_set(d->store, META_START, today, err);
+        st = ct_store_meta_put(d->store, META_START, today, err);
         if (st != CT_OK)
             goto done;
         start = strdup(today);

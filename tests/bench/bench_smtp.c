@@ -20,6 +20,7 @@
 #include "config.h"
 #include "outbox.h"
 #include "store.h"
+#include "store_impl.h"
 #include "transport.h"
 #include "util.h"
 

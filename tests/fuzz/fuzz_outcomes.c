@@ -13,6 +13,7 @@
 
 #include "outcomes.h"
 #include "store.h"
+#include "store_impl.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,6 +14,7 @@
 
 #include "outbox.h"
 #include "store.h"
+#include "store_impl.h"
 #include "util.h"
 
 static int

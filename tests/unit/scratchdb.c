@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "store_impl.h"
 #include "scratchdb.h"
 #include "util.h"
 

@@ -19,6 +19,7 @@
 #include "members.h"
 #include "scratchdb.h"
 #include "store.h"
+#include "store_impl.h"
 #include "util.h"
 #include "validate.h"
 
@@ -216,14 +217,14 @@ test_sync_adds(void **state)
     assert_int_equal(list->count, 3);
     assert_string_equal(list->items[0].email, "ana@a.org");
     assert_string_equal(list->items[0].organisation, "Alpha Trust");
-    assert_string_equal(list->items[0].status, "active");
+    assert_int_equal(list->items[0].status, CT_MEMBER_ACTIVE);
     assert_int_equal(list->items[0].ties_count, 1);
     assert_string_equal(list->items[0].ties[0], "bo@b.org");
     /* A tie is declared by one side and holds for both. */
     assert_int_equal(list->items[1].ties_count, 1);
     assert_string_equal(list->items[1].ties[0], "ana@a.org");
     assert_null(list->items[1].site);
-    assert_string_equal(list->items[2].status, "paused");
+    assert_int_equal(list->items[2].status, CT_MEMBER_PAUSED);
     assert_int_equal(list->items[2].frequency, CT_FREQ_QUARTERLY);
     assert_int_equal(list->items[2].created_at, NOW);
     ct_member_list_free(list);
@@ -518,7 +519,7 @@ test_sync_absent_columns_keep_values(void **state)
 
     ct_error_clear(&err);
     assert_int_equal(ct_members_find(f->store, "cy@c.org", &m, &err), CT_OK);
-    assert_string_equal(m->status, "paused");
+    assert_int_equal(m->status, CT_MEMBER_PAUSED);
     assert_int_equal(m->frequency, CT_FREQ_QUARTERLY);
     ct_member_free(m);
     assert_int_equal(ct_members_find(f->store, "bo@b.org", &m, &err), CT_OK);
@@ -594,7 +595,7 @@ test_pause_resume(void **state)
 
     assert_int_equal(ct_members_pause(f->store, "ANA@a.org", NULL, today(), &err), CT_OK);
     assert_int_equal(ct_members_find(f->store, "ana@a.org", &m, &err), CT_OK);
-    assert_string_equal(m->status, "paused");
+    assert_int_equal(m->status, CT_MEMBER_PAUSED);
     assert_null(m->paused_until);
     ct_member_free(m);
     /* Pausing again sets the date. */

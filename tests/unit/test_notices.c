@@ -17,6 +17,7 @@
 #include "notices.h"
 #include "scratchdb.h"
 #include "store.h"
+#include "store_impl.h"
 
 struct world {
     struct scratchdb *db;

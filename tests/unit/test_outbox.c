@@ -21,6 +21,7 @@
 #include "outbox.h"
 #include "scratchdb.h"
 #include "store.h"
+#include "store_impl.h"
 #include "util.h"
 
 #define NOW 1796634000 /* 2026-12-07T09:00:00Z */
@@ -547,9 +548,11 @@ test_list_and_requeue(void **state)
     ct_outbox_list_free(list);
     assert_int_equal(ct_outbox_requeue(f->store, 0, &n, &err), CT_OK);
     assert_int_equal(n, 1);
-    assert_int_equal(ct_outbox_state_parse("dead"), CT_OUTBOX_DEAD);
-    assert_int_equal(ct_outbox_state_parse("nope"), -1);
-    assert_string_equal(ct_outbox_state_name(CT_OUTBOX_SENDING), "sending");
+    enum ct_outbox_state parsed;
+    assert_true(ct_outbox_state_parse("dead", &parsed));
+    assert_int_equal(parsed, CT_OUTBOX_DEAD);
+    assert_false(ct_outbox_state_parse("nope", &parsed));
+    assert_string_equal(ct_outbox_state_str(CT_OUTBOX_SENDING), "sending");
 }
 
 int

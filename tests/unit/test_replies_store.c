@@ -17,6 +17,7 @@
 #include "replies.h"
 #include "scratchdb.h"
 #include "store.h"
+#include "store_impl.h"
 #include "util.h"
 
 #define G1 "ct-1-1-7f3a9c@coffee.example"

@@ -26,6 +26,7 @@
 #include "rounds.h"
 #include "scratchdb.h"
 #include "store.h"
+#include "store_impl.h"
 #include "util.h"
 
 /* Monday 2026-03-02T12:00:00Z */

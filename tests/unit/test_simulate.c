@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "store_impl.h"
 #include "clock.h"
 #include "config.h"
 #include "roster.h"

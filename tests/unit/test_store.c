@@ -17,6 +17,7 @@
 #include "schema.h"
 #include "scratchdb.h"
 #include "store.h"
+#include "store_impl.h"
 #include "util.h"
 
 static int
@@ -69,7 +70,7 @@ test_reopen_is_idempotent(void **state)
     ct_error_clear(&err);
     assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
     tables = sql_int(store, "SELECT count(*) FROM sqlite_master");
-    assert_int_equal(ct_store_meta_set(store, "probe", "kept", &err), CT_OK);
+    assert_int_equal(ct_store_meta_put(store, "probe", "kept", &err), CT_OK);
     ct_store_close(store);
 
     store = NULL;
@@ -184,13 +185,13 @@ test_transactions(void **state)
     ct_error_clear(&err);
     assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
     assert_int_equal(ct_store_begin(store, &err), CT_OK);
-    assert_int_equal(ct_store_meta_set(store, "k", "rolled back", &err), CT_OK);
+    assert_int_equal(ct_store_meta_put(store, "k", "rolled back", &err), CT_OK);
     ct_store_rollback(store);
     assert_int_equal(ct_store_meta_get(store, "k", &value, &err), CT_OK);
     assert_null(value);
 
     assert_int_equal(ct_store_begin(store, &err), CT_OK);
-    assert_int_equal(ct_store_meta_set(store, "k", "committed", &err), CT_OK);
+    assert_int_equal(ct_store_meta_put(store, "k", "committed", &err), CT_OK);
     assert_int_equal(ct_store_commit(store, &err), CT_OK);
 
     /* BEGIN IMMEDIATE: a second writer is told the database is busy. */

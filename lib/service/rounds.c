@@ -4,6 +4,7 @@
  * back for show and list. Sending, cancelling and members leaving are in
  * rounds_mail.c; the engine adapter is rounds_engine.c.
  */
+#include "store_impl.h"
 #include "rounds.h"
 
 #include <errno.h>

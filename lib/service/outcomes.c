@@ -3,6 +3,7 @@
  * CSV all or nothing) and the contact rule the tie graph and the reports
  * share; see outcomes.h.
  */
+#include "store_impl.h"
 #include "outcomes.h"
 
 #include <stdarg.h>

@@ -3,6 +3,7 @@
  * replies.h): search, skip what imap_seen already holds, fetch and record
  * each new message in its own transaction, leave unrelated mail unread.
  */
+#include "store_impl.h"
 #include "replies.h"
 
 #include <stdio.h>

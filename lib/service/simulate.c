@@ -5,6 +5,7 @@
  * modules write (sent_at, the answer windows, pauses) follows simulated
  * time, and is put back afterwards.
  */
+#include "store_impl.h"
 #include "simulate.h"
 
 #include <stdio.h>

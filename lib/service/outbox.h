@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "entity.h"
 #include "ct.h"
 #include "store.h"
 #include "transport.h"
@@ -144,7 +145,6 @@ struct ct_outbox_row {
     int64_t sent_at; /* 0: not sent */
 };
 
-enum ct_outbox_state { CT_OUTBOX_QUEUED, CT_OUTBOX_SENDING, CT_OUTBOX_SENT, CT_OUTBOX_DEAD };
 
 struct ct_outbox_list {
     struct ct_outbox_row *rows;
@@ -153,8 +153,6 @@ struct ct_outbox_list {
 };
 
 /* The state's name, and back (-1 if unknown). */
-const char *ct_outbox_state_name(enum ct_outbox_state state);
-int ct_outbox_state_parse(const char *name);
 
 /*
  * The outbox, oldest first; state filters by state name (NULL: all).

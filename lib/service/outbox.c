@@ -7,6 +7,7 @@
  * flush puts them back in the queue. That is the one place a message can
  * go out twice, and it then carries the same Message-ID as before.
  */
+#include "store_impl.h"
 #include "outbox.h"
 
 #include <errno.h>
@@ -21,25 +22,6 @@
 
 #include "clock.h"
 #include "util.h"
-
-static const char *const state_names[] = {"queued", "sending", "sent", "dead"};
-
-const char *
-ct_outbox_state_name(enum ct_outbox_state state)
-{
-    return (unsigned)state < CT_ARRAY_LEN(state_names) ? state_names[state] : "unknown";
-}
-
-int
-ct_outbox_state_parse(const char *name)
-{
-    size_t i;
-
-    for (i = 0; name && i < CT_ARRAY_LEN(state_names); i++)
-        if (strcmp(name, state_names[i]) == 0)
-            return (int)i;
-    return -1;
-}
 
 void
 ct_outbox_options_init(struct ct_outbox_options *opts, const struct ct_config *cfg)
@@ -611,8 +593,8 @@ ct_outbox_list(struct ct_store *store, const char *state, struct ct_outbox_list 
         goto out;
     }
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int s = ct_outbox_state_parse(column_text(stmt, 0));
-        if (s >= 0)
+        enum ct_outbox_state s;
+        if (ct_outbox_state_parse(column_text(stmt, 0), &s))
             list->counts[s] = (long)sqlite3_column_int64(stmt, 1);
     }
     if (rc != SQLITE_DONE) {

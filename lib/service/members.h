@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "ct.h"
+#include "entity.h"
 #include "roster.h"
 #include "store.h"
 
@@ -24,26 +25,6 @@
 #define CT_MEMBERS_LEFT    (1u << 2)
 #define CT_MEMBERS_CURRENT (CT_MEMBERS_ACTIVE | CT_MEMBERS_PAUSED)
 #define CT_MEMBERS_ALL     (CT_MEMBERS_ACTIVE | CT_MEMBERS_PAUSED | CT_MEMBERS_LEFT)
-
-/* One member as stored. Erased members are never returned. */
-struct ct_member {
-    int64_t id;
-    char *email;
-    char *name;
-    char *organisation;
-    char *team; /* optional fields are NULL when unset */
-    char *site;
-    char *role;
-    char *timezone;     /* NULL: the network's */
-    const char *status; /* static string: "active", "paused" or "left" */
-    char *paused_until; /* YYYY-MM-DD, NULL when not paused or paused indefinitely */
-    enum ct_frequency frequency;
-    char **ties; /* e-mails of declared close colleagues, sorted */
-    size_t ties_count;
-    int unanswered;     /* invitations unanswered in a row */
-    int64_t created_at; /* Unix seconds */
-    int64_t updated_at;
-};
 
 struct ct_member_list {
     struct ct_member *items;

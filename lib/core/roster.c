@@ -765,29 +765,6 @@ ct_roster_find(const struct ct_roster *roster, const char *email)
     return NULL;
 }
 
-static const char *const status_names[] = {
-    [CT_MEMBER_ACTIVE] = "active", [CT_MEMBER_PAUSED] = "paused", [CT_MEMBER_LEFT] = "left"};
-
-const char *
-ct_member_status_str(enum ct_member_status status)
-{
-    return (unsigned)status < CT_ARRAY_LEN(status_names) ? status_names[status] : "?";
-}
-
-bool
-ct_member_status_parse(const char *s, enum ct_member_status *out)
-{
-    size_t i;
-
-    for (i = 0; i < CT_ARRAY_LEN(status_names); i++) {
-        if (ct_strcaseeq(s, status_names[i])) {
-            *out = (enum ct_member_status)i;
-            return true;
-        }
-    }
-    return false;
-}
-
 const char *
 ct_frequency_str(enum ct_frequency frequency)
 {

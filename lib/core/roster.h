@@ -10,9 +10,8 @@
 #include <stddef.h>
 
 #include "ct.h"
+#include "entity.h"
 
-enum ct_member_status { CT_MEMBER_ACTIVE, CT_MEMBER_PAUSED, CT_MEMBER_LEFT };
-enum ct_frequency { CT_FREQ_MONTHLY = 1, CT_FREQ_BIMONTHLY = 2, CT_FREQ_QUARTERLY = 3 };
 
 /* One roster row. Optional text fields are NULL when empty. */
 struct ct_roster_entry {
@@ -98,12 +97,10 @@ const char *ct_roster_column_name(enum ct_roster_column column);
  */
 const struct ct_roster_entry *ct_roster_find(const struct ct_roster *roster, const char *email);
 
-/* "active", "paused", "left"; "monthly", "bimonthly", "quarterly". */
-const char *ct_member_status_str(enum ct_member_status status);
+/* "monthly", "bimonthly", "quarterly" (member states: entity.h). */
 const char *ct_frequency_str(enum ct_frequency frequency);
 
 /* The reverse, case-insensitively; false (and *out untouched) if unknown. */
-bool ct_member_status_parse(const char *s, enum ct_member_status *out);
 bool ct_frequency_parse(const char *s, enum ct_frequency *out);
 
 #endif

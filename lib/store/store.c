@@ -1,8 +1,9 @@
 /*
  * store.c: opening, migrating and transacting on the SQLite database; see
- * store.h. Queries that belong to one module live in that module.
+ * store.h. The queries of each table family live in store_FAMILY.c.
  */
 #include "store.h"
+#include "store_impl.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -12,9 +13,15 @@
 #include "schema.h"
 #include "util.h"
 
+struct ct_txn {
+    struct ct_store *store;
+    bool open;
+};
+
 struct ct_store {
     sqlite3 *db;
     char *path;
+    struct ct_txn txn; /* the one write transaction a connection can hold */
 };
 
 /* How long a writer waits for another process's transaction. */
@@ -176,6 +183,45 @@ ct_store_rollback(struct ct_store *store)
 }
 
 enum ct_status
+ct_txn_begin(struct ct_store *store, struct ct_txn **txn, struct ct_error *err)
+{
+    enum ct_status st;
+
+    *txn = NULL;
+    if (store->txn.open)
+        return ct_error_set(err, CT_EINTERNAL, "%s: a transaction is already open", store->path);
+    st = ct_store_begin(store, err);
+    if (st != CT_OK)
+        return st;
+    store->txn.store = store;
+    store->txn.open = true;
+    *txn = &store->txn;
+    return CT_OK;
+}
+
+enum ct_status
+ct_txn_commit(struct ct_txn *txn, struct ct_error *err)
+{
+    txn->open = false;
+    return ct_store_commit(txn->store, err);
+}
+
+void
+ct_txn_rollback(struct ct_txn *txn)
+{
+    if (txn == NULL)
+        return;
+    txn->open = false;
+    ct_store_rollback(txn->store);
+}
+
+struct ct_store *
+ct_txn_store(struct ct_txn *txn)
+{
+    return txn->store;
+}
+
+enum ct_status
 ct_store_error(struct ct_store *store, struct ct_error *err, const char *doing)
 {
     int code = sqlite3_errcode(store->db) & 0xff;
@@ -265,7 +311,13 @@ ct_store_meta_get(struct ct_store *store, const char *key, char **value, struct 
 }
 
 enum ct_status
-ct_store_meta_set(struct ct_store *store, const char *key, const char *value, struct ct_error *err)
+ct_store_meta_set(struct ct_txn *txn, const char *key, const char *value, struct ct_error *err)
+{
+    return ct_store_meta_put(txn->store, key, value, err);
+}
+
+enum ct_status
+ct_store_meta_put(struct ct_store *store, const char *key, const char *value, struct ct_error *err)
 {
     sqlite3_stmt *stmt = NULL;
     enum ct_status st = CT_OK;

@@ -1,43 +1,29 @@
 /*
- * store.h: the SQLite database that is coffeetrial's only state. Opening
- * creates or migrates it (PRAGMA user_version), sets WAL, synchronous=FULL,
- * foreign keys and a busy timeout. Writers use ct_store_begin(), which is
- * BEGIN IMMEDIATE, so the CLI and the daemon can share one file.
- *
- * Module-specific queries (members, rounds, outbox, ...) live with their
- * modules and use ct_store_db() with prepared statements.
+ * store_impl.h: what the files of lib/store share and nobody else may see:
+ * the SQLite handle and the statement helpers. Including it anywhere
+ * outside lib/store fails to build (<sqlite3.h> is fenced off there).
  */
-#ifndef CT_STORE_H
-#define CT_STORE_H
+#ifndef CT_STORE_IMPL_H
+#define CT_STORE_IMPL_H
 
 #include <sqlite3.h>
 #include <stdbool.h>
-#include <stdint.h>
 
 #include "ct.h"
+#include "entity.h"
+#include "store.h"
 
-struct ct_store;
-
-/*
- * Open (creating if needed) the database at path and bring its schema up to
- * date. A database written by a newer coffeetrial is refused (CT_ECONFIG
- * with a message naming both versions). OUT: *out, closed with
- * ct_store_close().
- */
-enum ct_status ct_store_open(const char *path, struct ct_store **out, struct ct_error *err);
-void ct_store_close(struct ct_store *store);
-
-/* The underlying handle, for module queries. Owned by the store. */
+/* The underlying handle. Owned by the store. */
 sqlite3 *ct_store_db(struct ct_store *store);
-const char *ct_store_path(const struct ct_store *store);
 
-/* The schema version of the open database. */
-int ct_store_schema_version(struct ct_store *store);
-
-/* BEGIN IMMEDIATE / COMMIT / ROLLBACK; errors name the database file. */
+/* Transitional: bare BEGIN IMMEDIATE / COMMIT / ROLLBACK, for code not yet on ct_txn. */
 enum ct_status ct_store_begin(struct ct_store *store, struct ct_error *err);
 enum ct_status ct_store_commit(struct ct_store *store, struct ct_error *err);
 void ct_store_rollback(struct ct_store *store);
+
+/* Transitional: write a meta value outside any ct_txn (autocommit). */
+enum ct_status ct_store_meta_put(struct ct_store *store, const char *key, const char *value,
+                                 struct ct_error *err);
 
 /*
  * Turn the last SQLite error on the store's handle into err, prefixed with
@@ -71,10 +57,20 @@ enum ct_status ct_store_step_row(struct ct_store *store, sqlite3_stmt *stmt, boo
  */
 char *ct_store_column_dup(sqlite3_stmt *stmt, int col, bool *failed);
 
-/* meta table: small named values. ct_store_meta_get's *value is NULL if unset. */
-enum ct_status ct_store_meta_get(struct ct_store *store, const char *key, char **value,
-                                 struct ct_error *err);
-enum ct_status ct_store_meta_set(struct ct_store *store, const char *key, const char *value,
-                                 struct ct_error *err);
+/*
+ * The database's spelling of each state (schema.h's CHECK lists), and
+ * back: _sql returns NULL for a value out of range; _from_sql returns false
+ * for text that is no state (or NULL), leaving *out untouched.
+ */
+const char *ct_store_member_status_sql(enum ct_member_status value);
+bool ct_store_member_status_from_sql(const char *s, enum ct_member_status *out);
+const char *ct_store_round_state_sql(enum ct_round_state value);
+bool ct_store_round_state_from_sql(const char *s, enum ct_round_state *out);
+const char *ct_store_group_state_sql(enum ct_group_state value);
+bool ct_store_group_state_from_sql(const char *s, enum ct_group_state *out);
+const char *ct_store_outbox_state_sql(enum ct_outbox_state value);
+bool ct_store_outbox_state_from_sql(const char *s, enum ct_outbox_state *out);
+const char *ct_store_outbox_kind_sql(enum ct_outbox_kind value);
+bool ct_store_outbox_kind_from_sql(const char *s, enum ct_outbox_kind *out);
 
 #endif

@@ -4,6 +4,7 @@
  * by round, so figures "as of round r" (shared contacts before it, reach
  * after it) come from one pass: O(group members + contacts x degree).
  */
+#include "store_impl.h"
 #include "report.h"
 
 #include <limits.h>

@@ -4,6 +4,7 @@
  * diffs it against the roster, so a 100,000-member import is a single pass
  * of prepared-statement writes in one transaction, not a query per row.
  */
+#include "store_impl.h"
 #include "members.h"
 
 #include <stdio.h>
@@ -932,9 +933,8 @@ member_from_row(sqlite3_stmt *stmt, struct ct_member *m)
     m->site = ct_store_column_dup(stmt, 5, &failed);
     m->role = ct_store_column_dup(stmt, 6, &failed);
     m->timezone = ct_store_column_dup(stmt, 7, &failed);
-    m->status = status_intern((const char *)sqlite3_column_text(stmt, 8));
-    if (m->status == NULL)
-        m->status = "active";
+    if (!ct_store_member_status_from_sql((const char *)sqlite3_column_text(stmt, 8), &m->status))
+        m->status = CT_MEMBER_ACTIVE;
     m->paused_until = ct_store_column_dup(stmt, 9, &failed);
     freq = sqlite3_column_int(stmt, 10);
     m->frequency = freq == 2 ? CT_FREQ_BIMONTHLY : freq == 3 ? CT_FREQ_QUARTERLY : CT_FREQ_MONTHLY;
@@ -942,24 +942,6 @@ member_from_row(sqlite3_stmt *stmt, struct ct_member *m)
     m->created_at = sqlite3_column_int64(stmt, 12);
     m->updated_at = sqlite3_column_int64(stmt, 13);
     return !failed;
-}
-
-static void
-member_clear(struct ct_member *m)
-{
-    size_t i;
-
-    free(m->email);
-    free(m->name);
-    free(m->organisation);
-    free(m->team);
-    free(m->site);
-    free(m->role);
-    free(m->timezone);
-    free(m->paused_until);
-    for (i = 0; i < m->ties_count; i++)
-        free(m->ties[i]);
-    free(m->ties);
 }
 
 static bool
@@ -1103,7 +1085,7 @@ ct_member_list_free(struct ct_member_list *list)
     if (list == NULL)
         return;
     for (i = 0; i < list->count; i++)
-        member_clear(&list->items[i]);
+        ct_member_clear(&list->items[i]);
     free(list->items);
     free(list);
 }
@@ -1168,7 +1150,7 @@ ct_member_free(struct ct_member *member)
 {
     if (member == NULL)
         return;
-    member_clear(member);
+    ct_member_clear(member);
     free(member);
 }
 

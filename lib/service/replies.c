@@ -3,6 +3,7 @@
  * unanswered-invitation accounting; see replies.h. The IMAP poll that feeds
  * it is in replies_fetch.c.
  */
+#include "store_impl.h"
 #include "replies.h"
 
 #include <stdarg.h>

@@ -1,6 +1,7 @@
 /*
  * notices.c: plain-text notices queued in the outbox; see notices.h.
  */
+#include "store_impl.h"
 #include "notices.h"
 
 #include <inttypes.h>

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_impl.h"
 #include "clock.h"
 #include "invite.h"
 #include "outbox.h"
