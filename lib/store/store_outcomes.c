@@ -110,14 +110,14 @@ ct_store_outcomes_write(struct ct_txn *txn, const struct ct_outcome_row *rows, s
 
 enum ct_status
 ct_store_outcomes_round_members(struct ct_store *store, int64_t round_id,
-                                struct ct_group_answer **out, size_t *count, struct ct_error *err)
+                                struct ct_group_seat **out, size_t *count, struct ct_error *err)
 {
     static const char sql[] = "SELECT gm.group_id, gm.member_id, gm.partstat FROM group_members gm"
                               " JOIN groups g ON g.id = gm.group_id"
                               " WHERE g.round_id = ?1 AND g.state = 'sent' AND gm.removed = 0"
                               " ORDER BY gm.group_id, gm.member_id";
     sqlite3_stmt *stmt = NULL;
-    struct ct_group_answer *items = NULL;
+    struct ct_group_seat *items = NULL;
     size_t n = 0, cap = 0;
     enum ct_status st;
     bool row;
@@ -132,7 +132,7 @@ ct_store_outcomes_round_members(struct ct_store *store, int64_t round_id,
         const char *partstat = (const char *)sqlite3_column_text(stmt, 2);
         if (n == cap) {
             size_t ncap = cap ? cap * 2 : 256;
-            struct ct_group_answer *grown = realloc(items, ncap * sizeof(*grown));
+            struct ct_group_seat *grown = realloc(items, ncap * sizeof(*grown));
             if (grown == NULL) {
                 st = ct_error_set(err, CT_ENOMEM, "out of memory");
                 goto out;
@@ -157,7 +157,7 @@ out:
 }
 
 enum ct_status
-ct_store_outcomes_answers_set(struct ct_txn *txn, const struct ct_group_answer *answers, size_t n,
+ct_store_outcomes_answers_set(struct ct_txn *txn, const struct ct_group_seat *answers, size_t n,
                               struct ct_error *err)
 {
     struct ct_store *store = ct_txn_store(txn);

@@ -65,11 +65,12 @@ struct ct_outcome_row {
 enum ct_status ct_store_outcomes_write(struct ct_txn *txn, const struct ct_outcome_row *rows,
                                        size_t n, int64_t now, struct ct_error *err);
 
-/* A member of a group, and (for writing) their answer to the invitation. */
-struct ct_group_answer {
+/* A member's place in a group: their answer to the invitation, and whether they left it. */
+struct ct_group_seat {
     int64_t group_id;
     int64_t member_id;
     enum ct_partstat partstat;
+    bool removed; /* group_members.removed: taken out of the group */
 };
 
 /*
@@ -78,12 +79,12 @@ struct ct_group_answer {
  * array the caller frees; NULL when *count is 0) and *count.
  */
 enum ct_status ct_store_outcomes_round_members(struct ct_store *store, int64_t round_id,
-                                               struct ct_group_answer **out, size_t *count,
+                                               struct ct_group_seat **out, size_t *count,
                                                struct ct_error *err);
 
-/* Set the answers (group_members.partstat) of n group members. */
+/* Set the answers (group_members.partstat) of n group members; removed is not written. */
 enum ct_status ct_store_outcomes_answers_set(struct ct_txn *txn,
-                                             const struct ct_group_answer *answers, size_t n,
+                                             const struct ct_group_seat *answers, size_t n,
                                              struct ct_error *err);
 
 /* One pair of members who count as having met (the contact rule below). */

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "report.h"
+#include "report_model.h"
 
 /* Okabe-Ito colours: told apart by people with every common colour blindness. */
 #define C_BLUE   "#0072B2"
@@ -313,7 +313,7 @@ x_labels(struct ct_buf *b, const struct ct_report *rep)
                       x_of(i, n), H - BOT + 17);
         esc(b, label);
         ct_buf_puts(b, "</text>");
-        if (strcmp(rep->rounds[i].state, "sent") != 0)
+        if (rep->rounds[i].state != CT_ROUND_SENT)
             ct_buf_printf(b,
                           "<text x=\"%.1f\" y=\"%d\" font-size=\"10.5\" text-anchor=\"middle\" "
                           "style=\"fill:%s\">planned</text>",
@@ -358,7 +358,7 @@ stacked_bars(struct ct_buf *b, const struct ct_report *rep, const long *values, 
     y_axis(b, max, step, false, ylabel);
     for (i = 0; i < n; i++) {
         double y = TOP + plot, x = x_of(i, n) - bw / 2;
-        bool planned = strcmp(rep->rounds[i].state, "sent") != 0;
+        bool planned = rep->rounds[i].state != CT_ROUND_SENT;
         date_label(rep->rounds[i].date, false, label, sizeof(label));
         ct_buf_printf(b, "<g%s><title>round %lld, ", planned ? " opacity=\"0.55\"" : "",
                       (long long)rep->rounds[i].id);
@@ -725,13 +725,13 @@ chart_waits(struct ct_buf *b, const struct ct_report *rep, size_t shown)
         const struct ct_report_member *m = &rep->members[rep->waits[i]];
         double y = top + row * (double)i, w = plot * (double)m->waited / max;
         snprintf(who, sizeof(who), "%s (%s)",
-                 m->name    ? m->name
-                 : m->email ? m->email
-                            : "",
+                 m->member.name    ? m->member.name
+                 : m->member.email ? m->member.email
+                                   : "",
                  rep->orgs[m->org].name);
         shorten(who, 56, name, sizeof(name));
         ct_buf_printf(b, "<g><title>");
-        esc(b, m->email);
+        esc(b, m->member.email);
         ct_buf_printf(b, ": %ld round%s since %s</title>", m->waited, m->waited == 1 ? "" : "s",
                       m->never_crossed ? "joining" : "the last meeting across organisations");
         ct_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"14\" text-anchor=\"end\">",
@@ -746,7 +746,7 @@ chart_waits(struct ct_buf *b, const struct ct_report *rep, size_t shown)
                       "</g>\n",
                       label_w + w + 6, y + row / 2 + 4, m->waited, m->waited == 1 ? "" : "s",
                       m->never_crossed ? ", never" : "",
-                      strcmp(m->status, "paused") == 0 ? " (paused)" : "");
+                      m->member.status == CT_MEMBER_PAUSED ? " (paused)" : "");
     }
     ct_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#9aa5b1\"/>",
                   label_w, top, label_w, top + row * (double)n);
@@ -846,7 +846,7 @@ table_rounds(struct ct_buf *b, const struct ct_report *rep)
         ct_buf_printf(b, "<tr><td class=\"l\">%lld</td><td class=\"l\">", (long long)r->id);
         esc(b, r->date);
         ct_buf_puts(b, "</td><td class=\"l\">");
-        esc(b, r->state);
+        esc(b, ct_round_state_str(r->state));
         ct_buf_puts(b, "</td>");
         cell_long(b, r->eligible);
         cell_long(b, r->grouped);
@@ -867,7 +867,7 @@ table_rounds(struct ct_buf *b, const struct ct_report *rep)
             ct_buf_puts(b, "<td>–</td>");
         else
             ct_buf_printf(b, "<td>%.1f</td>", r->mean_rating);
-        if (strcmp(r->state, "sent") == 0) {
+        if (r->state == CT_ROUND_SENT) {
             cell_long(b, r->new_ties);
             cell_share(b, r->reach);
             cell_share(b, r->reach_bound);
