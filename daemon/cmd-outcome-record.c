@@ -11,6 +11,7 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "outcomes.h"
 #include "util.h"
 
@@ -92,7 +93,7 @@ outcome_record(struct ct_cli *cli, int argc, char **argv)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_outcomes_record(store, &outcome, "cli", &previous, &err) != CT_OK) {
+    if (ct_outcomes_record(store, &outcome, "cli", ct_now(), &previous, &err) != CT_OK) {
         if (err.status == CT_EUSAGE) {
             ct_cli_error("--%s", err.message);
             return EX_USAGE;
@@ -146,7 +147,8 @@ outcome_import(struct ct_cli *cli, int argc, char **argv)
         rc = cli->failed_exit;
         goto out;
     }
-    if (ct_outcomes_import(store, path, data, len, dry_run, &result, &diags, &err) != CT_OK) {
+    if (ct_outcomes_import(store, path, data, len, dry_run, ct_now(), &result, &diags, &err) !=
+        CT_OK) {
         ct_cli_print_diags(&diags);
         rc = ct_cli_fail(&err);
         goto out;

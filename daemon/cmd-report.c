@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "report.h"
 #include "util.h"
 
@@ -90,7 +91,7 @@ report(struct ct_cli *cli, int argc, char **argv)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_report_build(store, (int64_t)round, &rep, &err) != CT_OK)
+    if (ct_report_build(store, (int64_t)round, ct_now(), &rep, &err) != CT_OK)
         return ct_cli_fail(&err);
     opts.title = cli->config->network.name;
     ct_buf_init(&out);

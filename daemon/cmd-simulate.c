@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "fetch.h"
 #include "report.h"
 #include "roster.h"
@@ -184,6 +185,7 @@ simulate(struct ct_cli *cli, int argc, char **argv)
     opts.rounds = (int)rounds;
     opts.seed = (uint64_t)seed;
     opts.accept_rate = accept;
+    opts.now = ct_now();
     if (tty) {
         opts.progress = progress;
         progress(NULL, 0, opts.rounds);
