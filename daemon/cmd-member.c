@@ -14,19 +14,16 @@
 #include "clock.h"
 #include "members.h"
 #include "rounds.h"
+#include "tz.h"
 #include "validate.h"
 
 /* Today's date in the network's time zone, as days since 1970-01-01. */
 static int32_t
 network_today(const struct ct_config *cfg)
 {
-    icaltimezone *zone = NULL;
+    icaltimezone *zone = ct_tz_or_utc(cfg->network.timezone);
     struct icaltimetype t;
 
-    if (cfg->network.timezone && strcmp(cfg->network.timezone, "UTC") != 0)
-        zone = icaltimezone_get_builtin_timezone(cfg->network.timezone);
-    if (zone == NULL)
-        zone = icaltimezone_get_utc_timezone();
     t = icaltime_from_timet_with_zone((time_t)ct_now(), 1, zone);
     return ct_days_from_civil(t.year, t.month, t.day);
 }

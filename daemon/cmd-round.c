@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "json.h"
 #include "rounds.h"
+#include "tz.h"
 #include "util.h"
 #include "validate.h"
 
@@ -233,7 +234,7 @@ local_when(int64_t t, const char *zone_name, char *out, size_t size)
     static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    icaltimezone *zone = NULL;
+    icaltimezone *zone = ct_tz_or_utc(zone_name);
     struct icaltimetype lt;
     int dow;
 
@@ -241,10 +242,6 @@ local_when(int64_t t, const char *zone_name, char *out, size_t size)
         snprintf(out, size, "-");
         return;
     }
-    if (zone_name && strcmp(zone_name, "UTC") != 0)
-        zone = icaltimezone_get_builtin_timezone(zone_name);
-    if (zone == NULL)
-        zone = icaltimezone_get_utc_timezone();
     lt = icaltime_from_timet_with_zone((time_t)t, 0, zone);
     dow = icaltime_day_of_week(lt) - 1;
     snprintf(out, size, "%s %02d %s %02d:%02d", days[dow >= 0 && dow < 7 ? dow : 0], lt.day,
@@ -255,13 +252,9 @@ local_when(int64_t t, const char *zone_name, char *out, size_t size)
 static void
 local_stamp(int64_t t, const char *zone_name, char *out, size_t size)
 {
-    icaltimezone *zone = NULL;
+    icaltimezone *zone = ct_tz_or_utc(zone_name);
     struct icaltimetype lt;
 
-    if (zone_name && strcmp(zone_name, "UTC") != 0)
-        zone = icaltimezone_get_builtin_timezone(zone_name);
-    if (zone == NULL)
-        zone = icaltimezone_get_utc_timezone();
     lt = icaltime_from_timet_with_zone((time_t)t, 0, zone);
     snprintf(out, size, "%04d-%02d-%02d %02d:%02d", lt.year, lt.month, lt.day, lt.hour, lt.minute);
 }

@@ -21,3 +21,11 @@ ct_tz_lookup(const char *name)
         return NULL;
     return icaltimezone_get_builtin_timezone(name);
 }
+
+icaltimezone *
+ct_tz_or_utc(const char *name)
+{
+    icaltimezone *zone = ct_tz_lookup(name);
+
+    return zone ? zone : icaltimezone_get_utc_timezone();
+}

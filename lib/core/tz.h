@@ -18,6 +18,12 @@
 icaltimezone *ct_tz_lookup(const char *name);
 
 /*
+ * The zone for name, or UTC when name is NULL or not a zone: for showing
+ * a time, which must show in some zone. libical owns the zone.
+ */
+icaltimezone *ct_tz_or_utc(const char *name);
+
+/*
  * Whether name could be a tzdata name at all: not absolute, no "..", at
  * most 64 bytes. Says nothing of whether the zone exists.
  */

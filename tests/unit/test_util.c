@@ -252,6 +252,9 @@ test_tz_lookup(void **state)
     assert_null(ct_tz_lookup("Europe/../../etc"));
     assert_true(ct_tz_name_plausible("America/Argentina/Buenos_Aires"));
     assert_false(ct_tz_name_plausible(NULL));
+    assert_ptr_equal(ct_tz_or_utc("Mars/Base"), icaltimezone_get_utc_timezone());
+    assert_ptr_equal(ct_tz_or_utc(NULL), icaltimezone_get_utc_timezone());
+    assert_ptr_equal(ct_tz_or_utc("Europe/London"), ct_tz_lookup("Europe/London"));
 }
 
 int
