@@ -227,7 +227,7 @@ ct_simulate_run(const struct ct_simulate_options *opts, const struct ct_simulate
     /* A throw-away database: durability buys nothing here. */
     if ((st = exec(store, "PRAGMA synchronous = OFF", "set up the simulation", err)) != CT_OK)
         goto out;
-    if ((st = ct_members_sync(store, opts->roster, &sync, &synced, err)) != CT_OK)
+    if ((st = ct_members_sync(store, opts->roster, &sync, ct_now(), &synced, err)) != CT_OK)
         goto out;
 
     policy.unanswered_limit = cfg->pairing.unanswered_limit;
@@ -250,7 +250,7 @@ ct_simulate_run(const struct ct_simulate_options *opts, const struct ct_simulate
         ct_schedule_local_date(sched, t, date);
         /* What the daemon would have done since the last round. */
         if ((st = ct_replies_close_windows(store, t, &policy, NULL, NULL, err)) != CT_OK ||
-            (st = ct_members_expire_pauses(store, local_day(sched, t), NULL, err)) != CT_OK)
+            (st = ct_members_expire_pauses(store, local_day(sched, t), t, NULL, err)) != CT_OK)
             goto out;
         if ((st = rounds->plan(rounds->arg, store, cfg, date, round_seed, &round_id, err)) !=
                 CT_OK ||

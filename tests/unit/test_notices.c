@@ -63,8 +63,9 @@ test_pause_notice_queued(void **state)
 
     ct_clock_set(1780000000);
     assert_int_equal(ct_store_begin(w->store, &err), CT_OK);
-    assert_int_equal(ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", &err),
-                     CT_OK);
+    assert_int_equal(
+        ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", 1780000000, &err),
+        CT_OK);
     assert_int_equal(ct_store_commit(w->store, &err), CT_OK);
     assert_int_equal(sql_int(w->store,
                              "SELECT count(*) FROM outbox WHERE kind = 'notice' AND member_id = 7"
@@ -83,8 +84,9 @@ test_pause_notice_queued(void **state)
 
     /* Paused again later: a second, distinct notice. */
     ct_clock_set(1790000000);
-    assert_int_equal(ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", &err),
-                     CT_OK);
+    assert_int_equal(
+        ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", 1790000000, &err),
+        CT_OK);
     assert_int_equal(sql_int(w->store, "SELECT count(DISTINCT message_id) FROM outbox"), 2);
 }
 
@@ -95,8 +97,9 @@ test_rolled_back_with_the_pause(void **state)
     struct ct_error err;
 
     assert_int_equal(ct_store_begin(w->store, &err), CT_OK);
-    assert_int_equal(ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", &err),
-                     CT_OK);
+    assert_int_equal(
+        ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", 1780000000, &err),
+        CT_OK);
     ct_store_rollback(w->store);
     assert_int_equal(sql_int(w->store, "SELECT count(*) FROM outbox"), 0);
 }
