@@ -241,14 +241,6 @@ sync_free(struct sync *s)
     free(s->write_node);
 }
 
-static int
-known_id_cmp(const void *x, const void *y)
-{
-    const struct known *p = x, *q = y;
-
-    return p->m->id < q->m->id ? -1 : p->m->id > q->m->id ? 1 : 0;
-}
-
 /* Read every member that is not erased, ordered by id. */
 static enum ct_status
 load_known(struct sync *s, struct ct_error *err)
@@ -269,8 +261,7 @@ load_known(struct sync *s, struct ct_error *err)
         s->known[i].roster_status = list->roster_status[i];
         s->known[i].entry = SIZE_MAX;
     }
-    s->known_count = list->count;
-    qsort(s->known, s->known_count, sizeof(*s->known), known_id_cmp);
+    s->known_count = list->count; /* in the loader's order: by id */
     return CT_OK;
 }
 
@@ -784,7 +775,14 @@ enum ct_status
 ct_members_list(struct ct_store *store, unsigned statuses, struct ct_member_list **out,
                 struct ct_error *err)
 {
-    return ct_store_members_load(store, statuses, out, err);
+    enum ct_status st;
+
+    st = ct_store_members_load(store, statuses, out, err);
+    if (st == CT_OK && (st = ct_member_list_sort_by_email(*out, err)) != CT_OK) {
+        ct_member_list_free(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 enum ct_status

@@ -128,55 +128,73 @@ member_add_tie(struct ct_member *m, const char *email)
     "SELECT t.b, m.email FROM ties t JOIN members m ON m.id = t.a"                                 \
     " WHERE m.email IS NOT NULL" where_b " ORDER BY 1, 2"
 
-struct id_index {
-    int64_t id;
-    size_t index;
-};
-
+/*
+ * E-mail order as the column's NOCASE collation has it: bytes compared
+ * with ASCII letters folded to lower case, a prefix first.
+ */
 static int
-id_index_cmp(const void *x, const void *y)
+email_cmp(const char *a, const char *b)
 {
-    const struct id_index *p = x, *q = y;
+    const unsigned char *p = (const unsigned char *)a, *q = (const unsigned char *)b;
 
-    return p->id < q->id ? -1 : p->id > q->id ? 1 : 0;
+    for (;; p++, q++) {
+        int c = *p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p;
+        int d = *q >= 'A' && *q <= 'Z' ? *q - 'A' + 'a' : *q;
+        if (c != d || c == 0)
+            return c - d;
+    }
 }
 
+static int
+tie_cmp(const void *x, const void *y)
+{
+    return email_cmp(*(char *const *)x, *(char *const *)y);
+}
+
+static int
+member_id_cmp(const void *key, const void *elem)
+{
+    int64_t id = *(const int64_t *)key, other = ((const struct ct_member *)elem)->id;
+
+    return id < other ? -1 : id > other ? 1 : 0;
+}
+
+/*
+ * Give each member of list (ordered by id) the e-mails of those tied to
+ * them, sorted. Ties to members not in the list (erased ones) are skipped.
+ */
 static enum ct_status
 attach_ties(struct ct_store *store, struct ct_member_list *list, struct ct_error *err)
 {
     sqlite3_stmt *stmt = NULL;
-    struct id_index *by_id;
     enum ct_status st = CT_OK;
     size_t i;
     int rc;
 
-    by_id = malloc((list->count + 1) * sizeof(*by_id));
-    if (by_id == NULL)
-        return nomem(err);
-    for (i = 0; i < list->count; i++) {
-        by_id[i].id = list->items[i].id;
-        by_id[i].index = i;
-    }
-    qsort(by_id, list->count, sizeof(*by_id), id_index_cmp);
-    st = ct_store_prepare(store, TIES_QUERY("", ""), &stmt, err);
+    st = ct_store_prepare(store, "SELECT a, b FROM ties", &stmt, err);
     if (st != CT_OK)
-        goto out;
+        return st;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        struct id_index key = {sqlite3_column_int64(stmt, 0), 0};
-        const struct id_index *hit =
-            bsearch(&key, by_id, list->count, sizeof(*by_id), id_index_cmp);
-        if (hit == NULL)
-            continue; /* a member outside the listed statuses */
-        if (!member_add_tie(&list->items[hit->index], (const char *)sqlite3_column_text(stmt, 1))) {
+        int64_t a = sqlite3_column_int64(stmt, 0), b = sqlite3_column_int64(stmt, 1);
+        struct ct_member *ma, *mb;
+        ma = bsearch(&a, list->items, list->count, sizeof(*list->items), member_id_cmp);
+        mb = bsearch(&b, list->items, list->count, sizeof(*list->items), member_id_cmp);
+        if (ma == NULL || mb == NULL)
+            continue;
+        if (!member_add_tie(ma, mb->email) || !member_add_tie(mb, ma->email)) {
             st = nomem(err);
             goto out;
         }
     }
-    if (rc != SQLITE_DONE)
+    if (rc != SQLITE_DONE) {
         st = ct_store_error(store, err, "read ties");
+        goto out;
+    }
+    for (i = 0; i < list->count; i++)
+        if (list->items[i].ties_count > 1)
+            qsort(list->items[i].ties, list->items[i].ties_count, sizeof(char *), tie_cmp);
 out:
     sqlite3_finalize(stmt);
-    free(by_id);
     return st;
 }
 
@@ -203,10 +221,13 @@ list_grow(struct ct_member_list *list, size_t *cap)
     return true;
 }
 
-/* The member rows of ct_store_members_load(), without ties. */
+/*
+ * Every member not erased, ordered by id, without ties. Read in the
+ * table's own order: walking the e-mail index instead reads pages all
+ * over the file, twice as slow for a large network.
+ */
 static enum ct_status
-load_rows(struct ct_store *store, unsigned statuses, struct ct_member_list *list,
-          struct ct_error *err)
+load_rows(struct ct_store *store, struct ct_member_list *list, struct ct_error *err)
 {
     sqlite3_stmt *stmt = NULL;
     enum ct_status st;
@@ -214,16 +235,12 @@ load_rows(struct ct_store *store, unsigned statuses, struct ct_member_list *list
     int rc;
 
     st = ct_store_prepare(store,
-                          "SELECT " MEMBER_COLUMNS " FROM members WHERE"
-                          " ((?1 & 1) AND status = ?2) OR ((?1 & 2) AND status = ?3)"
-                          " OR ((?1 & 4) AND status = ?4) ORDER BY email",
+                          "SELECT " MEMBER_COLUMNS " FROM members WHERE status <> ?1"
+                          " ORDER BY id",
                           &stmt, err);
     if (st != CT_OK)
         return st;
-    sqlite3_bind_int(stmt, 1, (int)statuses);
-    bind_status(stmt, 2, CT_MEMBER_ACTIVE);
-    bind_status(stmt, 3, CT_MEMBER_PAUSED);
-    bind_status(stmt, 4, CT_MEMBER_LEFT);
+    bind_status(stmt, 1, CT_MEMBER_ERASED);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
         if (!list_grow(list, &cap)) {
             st = nomem(err);
@@ -240,6 +257,83 @@ load_rows(struct ct_store *store, unsigned statuses, struct ct_member_list *list
 out:
     sqlite3_finalize(stmt);
     return st;
+}
+
+/* The CT_MEMBERS_* bit of a status; 0 for erased. */
+static unsigned
+status_bit(enum ct_member_status status)
+{
+    switch (status) {
+    case CT_MEMBER_ACTIVE: return CT_MEMBERS_ACTIVE;
+    case CT_MEMBER_PAUSED: return CT_MEMBERS_PAUSED;
+    case CT_MEMBER_LEFT: return CT_MEMBERS_LEFT;
+    case CT_MEMBER_ERASED: break;
+    }
+    return 0;
+}
+
+/* Keep the members whose status is in statuses, in their order. */
+static void
+select_statuses(struct ct_member_list *list, unsigned statuses)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < list->count; i++) {
+        if ((status_bit(list->items[i].status) & statuses) == 0) {
+            ct_member_clear(&list->items[i]);
+            continue;
+        }
+        list->roster_status[n] = list->roster_status[i];
+        list->items[n++] = list->items[i];
+    }
+    list->count = n;
+}
+
+/* A member's e-mail and place in the list, for sorting. */
+struct email_index {
+    const char *email;
+    size_t index;
+};
+
+static int
+email_index_cmp(const void *x, const void *y)
+{
+    return email_cmp(((const struct email_index *)x)->email,
+                     ((const struct email_index *)y)->email);
+}
+
+enum ct_status
+ct_member_list_sort_by_email(struct ct_member_list *list, struct ct_error *err)
+{
+    struct email_index *order;
+    struct ct_member *items;
+    int *roster;
+    size_t i;
+
+    order = malloc((list->count + 1) * sizeof(*order));
+    items = malloc((list->count + 1) * sizeof(*items));
+    roster = malloc((list->count + 1) * sizeof(*roster));
+    if (order == NULL || items == NULL || roster == NULL) {
+        free(order);
+        free(items);
+        free(roster);
+        return nomem(err);
+    }
+    for (i = 0; i < list->count; i++) {
+        order[i].email = list->items[i].email;
+        order[i].index = i;
+    }
+    qsort(order, list->count, sizeof(*order), email_index_cmp);
+    for (i = 0; i < list->count; i++) {
+        items[i] = list->items[order[i].index];
+        roster[i] = list->roster_status[order[i].index];
+    }
+    free(list->items);
+    free(list->roster_status);
+    list->items = items;
+    list->roster_status = roster;
+    free(order);
+    return CT_OK;
 }
 
 /* Whether the store's connection is outside any transaction. */
@@ -273,9 +367,11 @@ ct_store_members_load(struct ct_store *store, unsigned statuses, struct ct_membe
         snapshot = false;
         goto out;
     }
-    if ((st = load_rows(store, statuses, list, err)) != CT_OK)
+    /* Everyone first: a tie to a member of another status still names them. */
+    if ((st = load_rows(store, list, err)) != CT_OK ||
+        (st = attach_ties(store, list, err)) != CT_OK)
         goto out;
-    st = attach_ties(store, list, err);
+    select_statuses(list, statuses);
 out:
     if (snapshot)
         (void)exec(store, "COMMIT", "end read", NULL);
