@@ -18,7 +18,6 @@
 #include "members.h"
 #include "scratchdb.h"
 #include "store.h"
-#include "store_impl.h"
 #include "util.h"
 #include "validate.h"
 
@@ -659,30 +658,24 @@ test_pause_resume(void **state)
 static long long
 count_everywhere(struct scratchdb *f, const char *needle)
 {
-    sqlite3 *db = ct_store_db(f->store);
-    sqlite3_stmt *tables, *cols;
+    char *tables, *table, *cols, *col, *q, *table_end = NULL, *col_end = NULL;
     long long total = 0;
 
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT name FROM sqlite_master WHERE type = 'table'",
-                                        -1, &tables, NULL),
-                     SQLITE_OK);
-    while (sqlite3_step(tables) == SQLITE_ROW) {
-        char *table = strdup((const char *)sqlite3_column_text(tables, 0));
-        char *sql = ct_asprintf("SELECT name FROM pragma_table_info('%s')", table);
-        assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &cols, NULL), SQLITE_OK);
-        free(sql);
-        while (sqlite3_step(cols) == SQLITE_ROW) {
-            const char *col = (const char *)sqlite3_column_text(cols, 0);
-            char *q = ct_asprintf("SELECT count(*) FROM \"%s\" WHERE instr(lower(CAST(\"%s\" AS "
-                                  "TEXT)), lower(?1)) > 0",
-                                  table, col);
+    tables =
+        sql_text(f->store, "SELECT group_concat(name) FROM sqlite_master WHERE type = 'table'");
+    for (table = strtok_r(tables, ",", &table_end); table;
+         table = strtok_r(NULL, ",", &table_end)) {
+        cols = sql_text(f->store, "SELECT group_concat(name) FROM pragma_table_info(?1)", table);
+        for (col = strtok_r(cols, ",", &col_end); col; col = strtok_r(NULL, ",", &col_end)) {
+            q = ct_asprintf("SELECT count(*) FROM \"%s\" WHERE instr(lower(CAST(\"%s\" AS "
+                            "TEXT)), lower(?1)) > 0",
+                            table, col);
             total += sql_int(f->store, q, needle);
             free(q);
         }
-        sqlite3_finalize(cols);
-        free(table);
+        free(cols);
     }
-    sqlite3_finalize(tables);
+    free(tables);
     return total;
 }
 
