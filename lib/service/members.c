@@ -318,7 +318,11 @@ old_ties(struct sync *s, struct ct_error *err)
         if (!node_in_file(s, i))
             continue;
         for (j = 0; j < m->ties_count; j++) {
-            size_t other = email_map_get(&s->map, m->ties[j]);
+            size_t other;
+            /* Each tie is in both members' lists: take it from one side only. */
+            if (strcmp(m->ties[j], m->email) < 0)
+                continue;
+            other = email_map_get(&s->map, m->ties[j]);
             /* The file speaks only for pairs it can name: both members in it. */
             if (other == SIZE_MAX || other >= s->known_count || !node_in_file(s, other))
                 continue;
