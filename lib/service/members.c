@@ -6,7 +6,6 @@
  */
 #include "members.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
