@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "fetch.h"
 #include "log.h"
 #include "members.h"
@@ -176,7 +177,7 @@ roster_refresh(struct ct_action_ctx *ctx, struct ct_error *err)
     opts.source = name;
     ct_rounds_leave_init(&leave, cfg);
     opts.hook = &leave.hook;
-    st = ct_members_sync(ctx->store, roster, &opts, &result, err);
+    st = ct_members_sync(ctx->store, roster, &opts, ct_now(), &result, err);
     if (st != CT_OK)
         goto out;
     if (leave.mail.groups > 0)
@@ -227,7 +228,7 @@ replies_paused(void *arg, struct ct_store *store, int64_t member_id, const char 
 
     ct_log_info("paused %s after %d invitations in a row went unanswered; notice queued", email,
                 ctx->cfg->pairing.unanswered_limit);
-    return ct_notice_queue_pause(store, ctx->cfg, member_id, email, err);
+    return ct_notice_queue_pause(store, ctx->cfg, member_id, email, ct_now(), err);
 }
 
 /*

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "members.h"
 
 static int
@@ -21,7 +22,7 @@ exclude_add(struct ct_cli *cli, const struct ct_args *args)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_members_exclusion_add(store, a, b, &added, &err) != CT_OK)
+    if (ct_members_exclusion_add(store, a, b, ct_now(), &added, &err) != CT_OK)
         return ct_cli_fail(&err);
     if (added)
         printf("excluded %s and %s: they will not be paired\n", a, b);

@@ -138,7 +138,8 @@ member_pause(struct ct_cli *cli, const struct ct_args *args)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_members_pause(store, email, until, network_today(cli->config), &err) != CT_OK) {
+    if (ct_members_pause(store, email, until, network_today(cli->config), ct_now(), &err) !=
+        CT_OK) {
         if (err.status == CT_EUSAGE) {
             ct_cli_error("--until: %s", err.message);
             return EX_USAGE;
@@ -163,7 +164,7 @@ member_resume(struct ct_cli *cli, const struct ct_args *args)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_members_resume(store, email, &changed, &err) != CT_OK)
+    if (ct_members_resume(store, email, ct_now(), &changed, &err) != CT_OK)
         return ct_cli_fail(&err);
     printf(changed ? "resumed %s\n" : "%s is already active\n", email);
     return EX_OK;
@@ -193,7 +194,7 @@ member_remove(struct ct_cli *cli, const struct ct_args *args)
         return cli->failed_exit;
     ct_rounds_leave_init(&leave, cli->config);
     ct_error_clear(&err);
-    if (ct_members_remove(store, email, &leave.hook, &changed, &err) != CT_OK)
+    if (ct_members_remove(store, email, &leave.hook, ct_now(), &changed, &err) != CT_OK)
         return ct_cli_fail(&err);
     printf(changed ? "removed %s: marked left, history kept\n" : "%s has already left\n", email);
     print_leave(&leave);
@@ -216,7 +217,7 @@ member_erase(struct ct_cli *cli, const struct ct_args *args)
         return cli->failed_exit;
     ct_rounds_leave_init(&leave, cli->config);
     ct_error_clear(&err);
-    if (ct_members_erase(store, email, &leave.hook, &err) != CT_OK)
+    if (ct_members_erase(store, email, &leave.hook, ct_now(), &err) != CT_OK)
         return ct_cli_fail(&err);
     printf("erased %s: personal data removed, anonymous history kept\n", email);
     print_leave(&leave);

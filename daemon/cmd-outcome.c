@@ -37,7 +37,7 @@ queue_pause_notice(void *arg, struct ct_store *store, int64_t member_id, const c
 {
     const struct fetch_log *log = arg;
 
-    return ct_notice_queue_pause(store, log->cfg, member_id, email, err);
+    return ct_notice_queue_pause(store, log->cfg, member_id, email, ct_now(), err);
 }
 
 /* Free a secret, wiping it first. */

@@ -8,6 +8,7 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "fetch.h"
 #include "members.h"
 #include "roster.h"
@@ -104,7 +105,7 @@ roster_import(struct ct_cli *cli, const struct ct_args *args)
     /* Members the file no longer lists leave their meetings still to come. */
     ct_rounds_leave_init(&leave, cfg);
     opts.hook = &leave.hook;
-    st = ct_members_sync(store, roster, &opts, &result, &err);
+    st = ct_members_sync(store, roster, &opts, ct_now(), &result, &err);
     if (st != CT_OK) {
         rc = ct_cli_fail(&err);
         goto out;

@@ -4,8 +4,10 @@
  * erasing one, and the pairs an organiser excluded from meeting.
  *
  * Members are named by e-mail address, compared case-insensitively (ASCII).
- * Every write runs in one BEGIN IMMEDIATE transaction: it happens wholly or
- * not at all.
+ * Every call that writes is one transaction (lib/store's ct_txn): it
+ * happens wholly or not at all. The types members come in (struct
+ * ct_member_list, the CT_MEMBERS_* filters, exclusions, history) are
+ * store_members.h's. Calls that write take now, the time they record.
  */
 #ifndef CT_MEMBERS_H
 #define CT_MEMBERS_H
@@ -18,18 +20,7 @@
 #include "entity.h"
 #include "roster.h"
 #include "store.h"
-
-/* Status filters for ct_members_list(), as bits. */
-#define CT_MEMBERS_ACTIVE  (1u << 0)
-#define CT_MEMBERS_PAUSED  (1u << 1)
-#define CT_MEMBERS_LEFT    (1u << 2)
-#define CT_MEMBERS_CURRENT (CT_MEMBERS_ACTIVE | CT_MEMBERS_PAUSED)
-#define CT_MEMBERS_ALL     (CT_MEMBERS_ACTIVE | CT_MEMBERS_PAUSED | CT_MEMBERS_LEFT)
-
-struct ct_member_list {
-    struct ct_member *items;
-    size_t count;
-};
+#include "store_members.h"
 
 /* Which fields of a member an import changes, as bits. */
 enum ct_member_field {
@@ -61,13 +52,14 @@ struct ct_member_change {
 /*
  * What else changes when a member leaves: called by ct_members_remove(),
  * ct_members_erase() and ct_members_sync() (for each member an import
- * makes left) inside their transaction, before the member's record changes, so that, say, their
- * sent invitations are cancelled in the same transaction (lib/rounds: ct_rounds_member_leave). A
- * failure rolls the whole removal back.
+ * makes left) inside their transaction txn, before the member's record
+ * changes, so that, say, their sent invitations are cancelled in the same
+ * transaction (lib/rounds: ct_rounds_member_leave). now is the caller's.
+ * A failure rolls the whole removal back.
  */
 struct ct_member_hook {
-    enum ct_status (*leaving)(void *arg, struct ct_store *store, int64_t member_id, bool erasing,
-                              struct ct_error *err);
+    enum ct_status (*leaving)(void *arg, struct ct_txn *txn, int64_t member_id, bool erasing,
+                              int64_t now, struct ct_error *err);
     void *arg;
 };
 
@@ -112,8 +104,8 @@ struct ct_sync_result {
  * OUT: *out, freed with ct_sync_result_free(), also on dry runs.
  */
 enum ct_status ct_members_sync(struct ct_store *store, const struct ct_roster *roster,
-                               const struct ct_sync_options *opts, struct ct_sync_result **out,
-                               struct ct_error *err);
+                               const struct ct_sync_options *opts, int64_t now,
+                               struct ct_sync_result **out, struct ct_error *err);
 void ct_sync_result_free(struct ct_sync_result *result);
 
 /*
@@ -122,7 +114,6 @@ void ct_sync_result_free(struct ct_sync_result *result);
  */
 enum ct_status ct_members_list(struct ct_store *store, unsigned statuses,
                                struct ct_member_list **out, struct ct_error *err);
-void ct_member_list_free(struct ct_member_list *list);
 
 /*
  * The member with this e-mail (any status but erased), with ties.
@@ -132,16 +123,6 @@ void ct_member_list_free(struct ct_member_list *list);
 enum ct_status ct_members_find(struct ct_store *store, const char *email, struct ct_member **out,
                                struct ct_error *err);
 void ct_member_free(struct ct_member *member);
-
-/* What a member has taken part in, for "member show". */
-struct ct_member_history {
-    long groups;         /* groups the member was in, in rounds that were sent */
-    long groups_planned; /* in planned rounds not sent yet */
-    long met;            /* groups recorded as met */
-    long accepted;       /* invitations the member accepted */
-    char last_round[11]; /* date of the last sent round with the member, or "" */
-    long exclusions;     /* pairs excluded with this member */
-};
 
 /* Fill *out (OUT) with member_id's history counts. */
 enum ct_status ct_members_history(struct ct_store *store, int64_t member_id,
@@ -156,14 +137,14 @@ enum ct_status ct_members_history(struct ct_store *store, int64_t member_id,
  * CT_EUSAGE for a bad or past date.
  */
 enum ct_status ct_members_pause(struct ct_store *store, const char *email, const char *until,
-                                int32_t today, struct ct_error *err);
+                                int32_t today, int64_t now, struct ct_error *err);
 
 /*
  * Make a paused or removed (left) member active again. OUT: *changed is
  * false if the member was already active.
  */
-enum ct_status ct_members_resume(struct ct_store *store, const char *email, bool *changed,
-                                 struct ct_error *err);
+enum ct_status ct_members_resume(struct ct_store *store, const char *email, int64_t now,
+                                 bool *changed, struct ct_error *err);
 
 /*
  * Mark a member left: no further rounds, history kept. Survives re-imports
@@ -172,7 +153,7 @@ enum ct_status ct_members_resume(struct ct_store *store, const char *email, bool
  * OUT: *changed is false if they had already left (and hook did not run).
  */
 enum ct_status ct_members_remove(struct ct_store *store, const char *email,
-                                 const struct ct_member_hook *hook, bool *changed,
+                                 const struct ct_member_hook *hook, int64_t now, bool *changed,
                                  struct ct_error *err);
 
 /*
@@ -190,33 +171,23 @@ enum ct_status ct_members_remove(struct ct_store *store, const char *email,
  * afterwards, so the old values do not linger in free pages.
  */
 enum ct_status ct_members_erase(struct ct_store *store, const char *email,
-                                const struct ct_member_hook *hook, struct ct_error *err);
+                                const struct ct_member_hook *hook, int64_t now,
+                                struct ct_error *err);
 
 /*
  * Paused members whose pause date is on or before today (days since
  * 1970-01-01) become active. OUT: *resumed (may be NULL), how many.
  */
-enum ct_status ct_members_expire_pauses(struct ct_store *store, int32_t today, size_t *resumed,
-                                        struct ct_error *err);
-
-/* An excluded pair: the two never meet. email_a sorts before email_b. */
-struct ct_exclusion {
-    char *email_a;
-    char *email_b;
-    int64_t created_at;
-};
-
-struct ct_exclusion_list {
-    struct ct_exclusion *items;
-    size_t count;
-};
+enum ct_status ct_members_expire_pauses(struct ct_store *store, int32_t today, int64_t now,
+                                        size_t *resumed, struct ct_error *err);
 
 /*
  * Exclude a pair of two distinct known members (any status but erased).
  * OUT: *added is false if the pair was already excluded.
  */
 enum ct_status ct_members_exclusion_add(struct ct_store *store, const char *email1,
-                                        const char *email2, bool *added, struct ct_error *err);
+                                        const char *email2, int64_t now, bool *added,
+                                        struct ct_error *err);
 
 /* Remove an exclusion. OUT: *removed is false if the pair was not excluded. */
 enum ct_status ct_members_exclusion_remove(struct ct_store *store, const char *email1,
@@ -225,6 +196,5 @@ enum ct_status ct_members_exclusion_remove(struct ct_store *store, const char *e
 /* Every excluded pair, ordered by e-mails. OUT: *out, freed with ct_exclusion_list_free(). */
 enum ct_status ct_members_exclusion_list(struct ct_store *store, struct ct_exclusion_list **out,
                                          struct ct_error *err);
-void ct_exclusion_list_free(struct ct_exclusion_list *list);
 
 #endif

@@ -1,44 +1,41 @@
 /*
  * notices.c: plain-text notices queued in the outbox; see notices.h.
  */
-#include "store_impl.h"
 #include "notices.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "invite.h"
 #include "outbox.h"
+#include "store_members.h"
 #include "util.h"
 
 /* The member's display name, or NULL (the notice then greets nobody by name). */
 static char *
 member_name(struct ct_store *store, int64_t member_id)
 {
-    sqlite3_stmt *stmt = NULL;
+    struct ct_member m;
+    struct ct_error ignored;
     char *name = NULL;
 
-    if (sqlite3_prepare_v2(ct_store_db(store), "SELECT name FROM members WHERE id = ?1", -1, &stmt,
-                           NULL) != SQLITE_OK)
+    if (ct_store_member_get(store, member_id, &m, &ignored) != CT_OK)
         return NULL;
-    sqlite3_bind_int64(stmt, 1, member_id);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        name = ct_strdup((const char *)sqlite3_column_text(stmt, 0));
-    sqlite3_finalize(stmt);
+    name = m.name;
+    m.name = NULL;
+    ct_member_clear(&m);
     return name;
 }
 
 enum ct_status
 ct_notice_queue_pause(struct ct_store *store, const struct ct_config *cfg, int64_t member_id,
-                      const char *email, struct ct_error *err)
+                      const char *email, int64_t now, struct ct_error *err)
 {
     struct ct_invite_message msg = {0};
     struct ct_invite_notice notice;
     struct ct_outbox_entry entry;
     char *name = NULL, *subject = NULL, *text = NULL, *key = NULL, *message_id = NULL;
-    int64_t now = ct_now();
     enum ct_status st;
 
     name = member_name(store, member_id);

@@ -1016,7 +1016,8 @@ ct_rounds_plan(struct ct_store *store, const struct ct_config *cfg,
         goto out;
 
     /* Pauses that ended come off first, as their own small transaction. */
-    if (!opts->dry_run && (st = ct_members_expire_pauses(store, today_day, NULL, err)) != CT_OK)
+    if (!opts->dry_run &&
+        (st = ct_members_expire_pauses(store, today_day, now, NULL, err)) != CT_OK)
         goto out;
     /* One transaction from reading to writing; a dry run only reads, from one snapshot. */
     if (opts->dry_run)

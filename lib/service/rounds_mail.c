@@ -848,13 +848,15 @@ out:
 }
 
 static enum ct_status
-leave_hook(void *arg, struct ct_store *store, int64_t member_id, bool erasing, struct ct_error *err)
+leave_hook(void *arg, struct ct_txn *txn, int64_t member_id, bool erasing, int64_t now,
+           struct ct_error *err)
 {
     struct ct_rounds_leave *leave = arg;
     struct ct_round_mail mail;
     enum ct_status st;
 
-    st = ct_rounds_member_leave(store, leave->cfg, member_id, erasing, &mail, err);
+    (void)now;
+    st = ct_rounds_member_leave(ct_txn_store(txn), leave->cfg, member_id, erasing, &mail, err);
     if (st != CT_OK)
         return st;
     leave->mail.groups += mail.groups;

@@ -211,7 +211,7 @@ simulate_round(struct sim *sim, int i, struct ct_error *err)
     if ((st = ct_replies_close_windows(sim->store, sim->t, &sim->policy, NULL, NULL, err)) !=
             CT_OK ||
         /* TODO(now): pass sim now */
-        (st = ct_members_expire_pauses(sim->store, local_day(sim->sched, sim->t), NULL, err)) !=
+        (st = ct_members_expire_pauses(sim->store, local_day(sim->sched, sim->t), sim->t, NULL, err)) !=
             CT_OK)
         return st;
     if ((st = sim->rounds->plan(sim->rounds->arg, sim->store, opts->cfg, date, round_seed, sim->t,
@@ -246,8 +246,7 @@ simulate_all(struct sim *sim, struct ct_error *err)
     /* A throw-away database: durability buys nothing here. */
     if ((st = ct_store_set_throwaway(sim->store, err)) != CT_OK)
         return st;
-    /* TODO(now): pass sim now (opts->now) */
-    st = ct_members_sync(sim->store, opts->roster, &sync, &synced, err);
+    st = ct_members_sync(sim->store, opts->roster, &sync, opts->now, &synced, err);
     ct_sync_result_free(synced);
     if (st != CT_OK)
         return st;

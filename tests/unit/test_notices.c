@@ -17,7 +17,6 @@
 #include "notices.h"
 #include "scratchdb.h"
 #include "store.h"
-#include "store_impl.h"
 
 struct world {
     struct scratchdb *db;
@@ -58,14 +57,16 @@ static void
 test_pause_notice_queued(void **state)
 {
     struct world *w = *state;
+    struct ct_txn *txn = NULL;
     struct ct_error err;
     char *message, *text;
 
     ct_clock_set(1780000000);
-    assert_int_equal(ct_store_begin(w->store, &err), CT_OK);
-    assert_int_equal(ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", &err),
-                     CT_OK);
-    assert_int_equal(ct_store_commit(w->store, &err), CT_OK);
+    assert_int_equal(ct_txn_begin(w->store, &txn, &err), CT_OK);
+    assert_int_equal(
+        ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", 1780000000, &err),
+        CT_OK);
+    assert_int_equal(ct_txn_commit(txn, &err), CT_OK);
     assert_int_equal(sql_int(w->store,
                              "SELECT count(*) FROM outbox WHERE kind = 'notice' AND member_id = 7"
                              " AND recipient = 'zoe@north.example.org' AND state = 'queued'"
@@ -83,8 +84,9 @@ test_pause_notice_queued(void **state)
 
     /* Paused again later: a second, distinct notice. */
     ct_clock_set(1790000000);
-    assert_int_equal(ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", &err),
-                     CT_OK);
+    assert_int_equal(
+        ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", 1790000000, &err),
+        CT_OK);
     assert_int_equal(sql_int(w->store, "SELECT count(DISTINCT message_id) FROM outbox"), 2);
 }
 
@@ -92,12 +94,14 @@ static void
 test_rolled_back_with_the_pause(void **state)
 {
     struct world *w = *state;
+    struct ct_txn *txn = NULL;
     struct ct_error err;
 
-    assert_int_equal(ct_store_begin(w->store, &err), CT_OK);
-    assert_int_equal(ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", &err),
-                     CT_OK);
-    ct_store_rollback(w->store);
+    assert_int_equal(ct_txn_begin(w->store, &txn, &err), CT_OK);
+    assert_int_equal(
+        ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", 1780000000, &err),
+        CT_OK);
+    ct_txn_rollback(txn);
     assert_int_equal(sql_int(w->store, "SELECT count(*) FROM outbox"), 0);
 }
 

@@ -83,7 +83,7 @@ import(struct fixture *f, const char *csv)
     if (ct_roster_parse("roster.csv", csv, strlen(csv), &roster, &diags) != CT_OK)
         fail_msg("roster: %s", diags.count ? diags.items[0].message : "?");
     ct_error_clear(&err);
-    if (ct_members_sync(f->store, roster, &opts, &res, &err) != CT_OK)
+    if (ct_members_sync(f->store, roster, &opts, ct_now(), &res, &err) != CT_OK)
         fail_msg("sync: %s", err.message);
     ct_sync_result_free(res);
     ct_roster_free(roster);
@@ -652,11 +652,13 @@ sent_trio(struct fixture *f)
 }
 
 static enum ct_status
-leave_hook(void *arg, struct ct_store *store, int64_t member_id, bool erasing, struct ct_error *err)
+leave_hook(void *arg, struct ct_txn *txn, int64_t member_id, bool erasing, int64_t now,
+           struct ct_error *err)
 {
     struct fixture *f = arg;
 
-    return ct_rounds_member_leave(store, f->cfg, member_id, erasing, NULL, err);
+    (void)now;
+    return ct_rounds_member_leave(ct_txn_store(txn), f->cfg, member_id, erasing, NULL, err);
 }
 
 static void
@@ -667,7 +669,7 @@ remove_member(struct fixture *f, const char *email)
     bool changed = false;
 
     ct_error_clear(&err);
-    if (ct_members_remove(f->store, email, &hook, &changed, &err) != CT_OK)
+    if (ct_members_remove(f->store, email, &hook, ct_now(), &changed, &err) != CT_OK)
         fail_msg("remove %s: %s", email, err.message);
     assert_true(changed);
 }
@@ -748,7 +750,8 @@ test_member_leaves_a_sent_pair(void **state)
         struct ct_member_hook hook = {leave_hook, f};
         struct ct_error err;
         bool changed = true;
-        assert_int_equal(ct_members_remove(f->store, "m0@o0.org", &hook, &changed, &err), CT_OK);
+        assert_int_equal(ct_members_remove(f->store, "m0@o0.org", &hook, ct_now(), &changed, &err),
+                         CT_OK);
         assert_false(changed);
     }
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 4);
@@ -779,7 +782,7 @@ test_erased_member_is_not_named(void **state)
     id = plan_id(f, "2026-03-02", 11);
     send(f, id, NULL);
     ct_error_clear(&err);
-    assert_int_equal(ct_members_erase(f->store, "m0@o0.org", &hook, &err), CT_OK);
+    assert_int_equal(ct_members_erase(f->store, "m0@o0.org", &hook, ct_now(), &err), CT_OK);
     /* Nothing to the erased member; their partner's cancel does not name them. */
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"), 1);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
@@ -820,7 +823,7 @@ test_roster_import_without_a_member(void **state)
     ct_rounds_leave_init(&leave, f->cfg);
     opts.hook = &leave.hook;
     ct_error_clear(&err);
-    assert_int_equal(ct_members_sync(f->store, roster, &opts, &res, &err), CT_OK);
+    assert_int_equal(ct_members_sync(f->store, roster, &opts, ct_now(), &res, &err), CT_OK);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members WHERE status = 'left'"), 2);
     /* Each leaver's group is cancelled (m1 and m3 may have been paired together). */
     groups =
@@ -842,7 +845,7 @@ test_roster_import_without_a_member(void **state)
     res = NULL;
     ct_rounds_leave_init(&leave, f->cfg);
     opts.dry_run = true;
-    assert_int_equal(ct_members_sync(f->store, roster, &opts, &res, &err), CT_OK);
+    assert_int_equal(ct_members_sync(f->store, roster, &opts, ct_now(), &res, &err), CT_OK);
     assert_int_equal(leave.mail.groups, 0);
     ct_sync_result_free(res);
     ct_roster_free(roster);
