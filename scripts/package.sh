@@ -94,6 +94,16 @@ coffeetrial ($version) unstable; urgency=medium
  -- $maintainer  $date
 CHANGELOG
 
+# The maintainer scripts need the sysusers and tmpfiles entries. An older
+# SOURCE (the upgrade test packages one) may predate one: take this tree's.
+for kind in sysusers tmpfiles; do
+    entry=$stage/usr/lib/$kind.d/coffeetrial.conf
+    if [ ! -f "$entry" ]; then
+        echo "package.sh: $src installs no $kind entry; using $top/systemd/coffeetrial.$kind"
+        install -D -m 0644 "$top/systemd/coffeetrial.$kind" "$entry"
+    fi
+done
+
 doc=$stage/usr/share/doc/coffeetrial
 install -m 0644 "$meta/copyright" "$doc/copyright"
 gzip -9n -c "$work/debian/changelog" >"$doc/changelog.gz"
