@@ -2,7 +2,7 @@
 # packaging.deb: scripts/package.sh builds a package that says what it is
 # and holds what it should: the path is its last line, the INI is a
 # conffile, Depends comes from dpkg-shlibdeps, the programs, every unit,
-# sysusers, tmpfiles, man pages and examples are in it, and
+# sysusers, tmpfiles, man pages, bash completion and examples are in it, and
 # lintian finds no errors or warnings. The package is left in
 # $CT_PKG_DIR for packaging.upgrade.
 set -eu
@@ -42,7 +42,8 @@ for f in /usr/bin/coffeetrial /usr/sbin/coffeetriald /etc/coffeetrial/coffeetria
     /usr/share/man/man8/coffeetriald.8.gz /usr/share/doc/coffeetrial/copyright \
     /usr/share/doc/coffeetrial/changelog.gz /usr/share/doc/coffeetrial/operations.md \
     /usr/share/doc/coffeetrial/examples/coffeetrial.ini \
-    /usr/share/doc/coffeetrial/examples/roster.example.csv; do
+    /usr/share/doc/coffeetrial/examples/roster.example.csv \
+    /usr/share/bash-completion/completions/coffeetrial; do
     grep -qx "$f" "$out/contents" || fail "the package has no $f"
 done
 
