@@ -61,6 +61,12 @@ if [ -z "$version" ]; then
     fi
 fi
 arch=$(dpkg --print-architecture)
+# Reproducible: the changelog's date and every file's time in the archive
+# are the commit's, unless the caller sets SOURCE_DATE_EPOCH.
+if [ -z "${SOURCE_DATE_EPOCH:-}" ] && git -C "$src" rev-parse --git-dir >/dev/null 2>&1; then
+    SOURCE_DATE_EPOCH=$(git -C "$src" log -1 --format=%ct)
+    export SOURCE_DATE_EPOCH
+fi
 
 # Debian's flags: hardening (PIE, RELRO, BIND_NOW, FORTIFY, stack
 # protector) and reproducible paths. CMake takes them from the environment

@@ -10,7 +10,8 @@
 # with --force-confold: the tuned INI must be unchanged, the new CLI must
 # open the database (migrating it) and list the round, the outbox must hold
 # the same messages in the same states, and the new CLI must deliver the
-# rest. The old package is cached in $CT_PKG_DIR/old by commit and by
+# rest. A purge then removes the INI and keeps the database and the user.
+# The old package is cached in $CT_PKG_DIR/old by commit and by
 # this tree's packaging files.
 set -eu
 src=${CT_SRC:?}
@@ -84,6 +85,9 @@ grep -q '^coffeetrial:x:' "$root/etc/passwd" || fail "the old package made no co
 # The operator tunes the INI: the database and spool in the scratch root.
 ini=$root/etc/coffeetrial/coffeetrial.ini
 [ -f "$ini" ] || fail "the old package installed no $ini"
+gid=$(awk -F: '$1 == "coffeetrial" { print $3 }' "$root/etc/group")
+[ "$(stat -c '%a %u %g' "$ini")" = "640 0 $gid" ] ||
+    fail "a new INI is $(stat -c '%a %u %g' "$ini"), not 640 root:coffeetrial"
 state=$root/var/lib/coffeetrial
 sed -e "s#^path = .*#path = $state/coffeetrial.db#" \
     -e "s#^dir = /var/lib/coffeetrial/spool#dir = $state/spool#" \
@@ -157,4 +161,12 @@ ct outbox flush >"$tmp/flush.log" 2>&1 || { cat "$tmp/flush.log"; fail "new: out
 total=$(echo "$before" | awk '{ print $NF }')
 spooled=$(find "$state/spool" -name '*.eml' | wc -l)
 [ "$spooled" -eq "$total" ] || fail "new: $spooled messages in the spool, not all $total"
-echo "ok: $total messages, all delivered"
+[ "$(stat -c '%a %u %g' "$ini")" = "640 0 $gid" ] ||
+    fail "the upgrade changed the INI's mode or owner: $(stat -c '%a %u %g' "$ini")"
+
+# A purge removes the INI (and its .dpkg-dist) but keeps the data.
+dpkg_root -P coffeetrial >"$tmp/dpkg-purge.log" 2>&1 || { cat "$tmp/dpkg-purge.log"; fail "purge"; }
+if [ -e "$ini" ] || [ -e "$ini.dpkg-dist" ]; then fail "the purge left the INI"; fi
+[ -s "$state/coffeetrial.db" ] || fail "the purge removed the database"
+grep -q '^coffeetrial:x:' "$root/etc/passwd" || fail "the purge removed the user"
+echo "ok: $total messages, all delivered; purged, database kept"
