@@ -14,6 +14,8 @@
 # VERSION defaults to the project version plus +gitCOUNT.HASH in a git
 # checkout, so every later commit makes a later package version.
 set -eu
+# Files 0644 and directories 0755 in the package, whatever the caller's umask.
+umask 022
 top=$(cd "$(dirname "$0")/.." && pwd)
 meta=$top/packaging/debian
 
@@ -86,7 +88,7 @@ work=$build/deb
 rm -rf "$work"
 mkdir -p "$work/debian"
 stage=$work/debian/coffeetrial
-(umask 022 && DESTDIR=$stage cmake --install "$build" >"$work/install.log")
+DESTDIR=$stage cmake --install "$build" >"$work/install.log"
 cp "$meta/control" "$work/debian/control"
 
 date=$(date -R ${SOURCE_DATE_EPOCH:+-d @$SOURCE_DATE_EPOCH})
