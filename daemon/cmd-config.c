@@ -55,15 +55,13 @@ load_config(struct ct_cli *cli, const char *file, bool check_files, struct ct_co
 }
 
 static int
-config_check(struct ct_cli *cli, int argc, char **argv)
+config_check(struct ct_cli *cli, const struct ct_args *args)
 {
     struct ct_config *cfg;
     size_t warnings;
     int rc;
 
-    if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
-        return ct_cli_usage(&ct_cmds_config[0]);
-    rc = load_config(cli, argc == 2 ? argv[1] : NULL, true, &cfg, &warnings);
+    rc = load_config(cli, args->count == 1 ? args->operands[0] : NULL, true, &cfg, &warnings);
     if (rc != EX_OK)
         return rc;
     if (cfg->path == NULL)
@@ -78,16 +76,14 @@ config_check(struct ct_cli *cli, int argc, char **argv)
 }
 
 static int
-config_show(struct ct_cli *cli, int argc, char **argv)
+config_show(struct ct_cli *cli, const struct ct_args *args)
 {
     struct ct_config *cfg;
     size_t warnings;
     char *text;
     int rc;
 
-    if (argc > 2 || (argc == 2 && argv[1][0] == '-'))
-        return ct_cli_usage(&ct_cmds_config[1]);
-    rc = load_config(cli, argc == 2 ? argv[1] : NULL, false, &cfg, &warnings);
+    rc = load_config(cli, args->count == 1 ? args->operands[0] : NULL, false, &cfg, &warnings);
     if (rc != EX_OK)
         return rc;
     text = ct_config_format(cfg);
@@ -102,9 +98,21 @@ config_show(struct ct_cli *cli, int argc, char **argv)
 }
 
 const struct ct_cmd ct_cmds_config[] = {
-    {"config", "check", "[FILE]", "validate the configuration; every problem as FILE:LINE",
-     config_check},
-    {"config", "show", "[FILE]", "print the configuration in effect (secrets by file name only)",
-     config_show},
-    {NULL, NULL, NULL, NULL, NULL},
+    {
+        .group = "config",
+        .name = "check",
+        .args = "[FILE]",
+        .summary = "validate the configuration; every problem as FILE:LINE",
+        .max_operands = 1,
+        .exec = config_check,
+    },
+    {
+        .group = "config",
+        .name = "show",
+        .args = "[FILE]",
+        .summary = "print the configuration in effect (secrets by file name only)",
+        .max_operands = 1,
+        .exec = config_show,
+    },
+    {0},
 };

@@ -3,7 +3,6 @@
  * an organiser does not want paired (a manager and their report, two
  * people with a history), whatever the pairing rules would say.
  */
-#include <getopt.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
@@ -11,32 +10,14 @@
 #include "cli.h"
 #include "members.h"
 
-enum { OPT_FORMAT = 256 };
-
-/* Parse "EMAIL EMAIL" with no options. OUT: *a, *b. */
 static int
-two_emails(const struct ct_cmd *self, int argc, char **argv, const char **a, const char **b)
+exclude_add(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option none[] = {{NULL, 0, NULL, 0}};
-
-    if (getopt_long(argc, argv, "", none, NULL) != -1 || argc - optind != 2)
-        return ct_cli_usage(self);
-    *a = argv[optind];
-    *b = argv[optind + 1];
-    return EX_OK;
-}
-
-static int
-exclude_add(struct ct_cli *cli, int argc, char **argv)
-{
-    const char *a, *b;
+    const char *a = args->operands[0], *b = args->operands[1];
     struct ct_store *store;
     struct ct_error err;
     bool added;
-    int rc;
 
-    if ((rc = two_emails(&ct_cmds_exclude[0], argc, argv, &a, &b)) != EX_OK)
-        return rc;
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
@@ -50,16 +31,13 @@ exclude_add(struct ct_cli *cli, int argc, char **argv)
 }
 
 static int
-exclude_remove(struct ct_cli *cli, int argc, char **argv)
+exclude_remove(struct ct_cli *cli, const struct ct_args *args)
 {
-    const char *a, *b;
+    const char *a = args->operands[0], *b = args->operands[1];
     struct ct_store *store;
     struct ct_error err;
     bool removed;
-    int rc;
 
-    if ((rc = two_emails(&ct_cmds_exclude[1], argc, argv, &a, &b)) != EX_OK)
-        return rc;
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
@@ -83,32 +61,15 @@ format_date(int64_t t, char *out, size_t size)
 }
 
 static int
-exclude_list(struct ct_cli *cli, int argc, char **argv)
+exclude_list(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {NULL, 0, NULL, 0},
-    };
-    const struct ct_cmd *self = &ct_cmds_exclude[2];
     struct ct_exclusion_list *list = NULL;
-    const char *format = "text";
+    const char *format = args->format;
     struct ct_store *store;
     struct ct_error err;
     size_t i, width = 6;
     char date[16];
-    int ch;
 
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (ch != OPT_FORMAT)
-            return ct_cli_usage(self);
-        format = optarg;
-    }
-    if (optind != argc)
-        return ct_cli_usage(self);
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-        ct_cli_error("--format: unknown format '%s' (text, json)", format);
-        return EX_USAGE;
-    }
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
@@ -146,8 +107,31 @@ exclude_list(struct ct_cli *cli, int argc, char **argv)
 }
 
 const struct ct_cmd ct_cmds_exclude[] = {
-    {"exclude", "add", "EMAIL EMAIL", "never pair these two members", exclude_add},
-    {"exclude", "remove", "EMAIL EMAIL", "allow the two to be paired again", exclude_remove},
-    {"exclude", "list", "[--format text|json]", "list the excluded pairs", exclude_list},
-    {NULL, NULL, NULL, NULL, NULL},
+    {
+        .group = "exclude",
+        .name = "add",
+        .args = "EMAIL EMAIL",
+        .summary = "never pair these two members",
+        .min_operands = 2,
+        .max_operands = 2,
+        .exec = exclude_add,
+    },
+    {
+        .group = "exclude",
+        .name = "remove",
+        .args = "EMAIL EMAIL",
+        .summary = "allow the two to be paired again",
+        .min_operands = 2,
+        .max_operands = 2,
+        .exec = exclude_remove,
+    },
+    {
+        .group = "exclude",
+        .name = "list",
+        .args = "[--format text|json]",
+        .summary = "list the excluded pairs",
+        .formats = "text|json",
+        .exec = exclude_list,
+    },
+    {0},
 };

@@ -3,7 +3,6 @@
  * resume them, remove them (marked left, history kept) and erase them
  * (right to erasure: personal data gone, anonymous counts kept).
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -15,47 +14,18 @@
 #include "clock.h"
 #include "members.h"
 #include "rounds.h"
+#include "tz.h"
 #include "validate.h"
-
-enum { OPT_UNTIL = 256, OPT_YES, OPT_FORMAT };
 
 /* Today's date in the network's time zone, as days since 1970-01-01. */
 static int32_t
 network_today(const struct ct_config *cfg)
 {
-    icaltimezone *zone = NULL;
+    icaltimezone *zone = ct_tz_or_utc(cfg->network.timezone);
     struct icaltimetype t;
 
-    if (cfg->network.timezone && strcmp(cfg->network.timezone, "UTC") != 0)
-        zone = icaltimezone_get_builtin_timezone(cfg->network.timezone);
-    if (zone == NULL)
-        zone = icaltimezone_get_utc_timezone();
     t = icaltime_from_timet_with_zone((time_t)ct_now(), 1, zone);
     return ct_days_from_civil(t.year, t.month, t.day);
-}
-
-/*
- * The common shape of the one-member commands: exactly one EMAIL operand
- * after the options the caller parsed. NULL (after usage) otherwise.
- */
-static const char *
-one_email(const struct ct_cmd *self, int argc, char **argv)
-{
-    if (argc - optind != 1) {
-        ct_cli_usage(self);
-        return NULL;
-    }
-    return argv[optind];
-}
-
-static int
-no_options(const struct ct_cmd *self, int argc, char **argv)
-{
-    static const struct option none[] = {{NULL, 0, NULL, 0}};
-
-    if (getopt_long(argc, argv, "", none, NULL) != -1)
-        return ct_cli_usage(self);
-    return EX_OK;
 }
 
 static void
@@ -78,32 +48,16 @@ print_line(const char *label, const char *value)
 }
 
 static int
-member_show(struct ct_cli *cli, int argc, char **argv)
+member_show(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {NULL, 0, NULL, 0},
-    };
-    const struct ct_cmd *self = &ct_cmds_member[0];
-    const char *email, *format = "text";
+    const char *email = args->operands[0], *format = args->format;
     struct ct_member_history h;
     struct ct_member *m = NULL;
     struct ct_store *store;
     struct ct_error err;
     size_t i;
-    int ch, rc = EX_OK;
+    int rc = EX_OK;
 
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (ch != OPT_FORMAT)
-            return ct_cli_usage(self);
-        format = optarg;
-    }
-    if ((email = one_email(self, argc, argv)) == NULL)
-        return EX_USAGE;
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0) {
-        ct_cli_error("--format: unknown format '%s' (text, json)", format);
-        return EX_USAGE;
-    }
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
@@ -175,25 +129,12 @@ out:
 }
 
 static int
-member_pause(struct ct_cli *cli, int argc, char **argv)
+member_pause(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"until", required_argument, NULL, OPT_UNTIL},
-        {NULL, 0, NULL, 0},
-    };
-    const struct ct_cmd *self = &ct_cmds_member[1];
-    const char *email, *until = NULL;
+    const char *email = args->operands[0], *until = ct_args_get(args, "until");
     struct ct_store *store;
     struct ct_error err;
-    int ch;
 
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (ch != OPT_UNTIL)
-            return ct_cli_usage(self);
-        until = optarg;
-    }
-    if ((email = one_email(self, argc, argv)) == NULL)
-        return EX_USAGE;
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
@@ -212,16 +153,13 @@ member_pause(struct ct_cli *cli, int argc, char **argv)
 }
 
 static int
-member_resume(struct ct_cli *cli, int argc, char **argv)
+member_resume(struct ct_cli *cli, const struct ct_args *args)
 {
-    const struct ct_cmd *self = &ct_cmds_member[2];
-    const char *email;
+    const char *email = args->operands[0];
     struct ct_store *store;
     struct ct_error err;
     bool changed;
 
-    if (no_options(self, argc, argv) != EX_OK || (email = one_email(self, argc, argv)) == NULL)
-        return EX_USAGE;
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
@@ -243,17 +181,14 @@ print_leave(const struct ct_rounds_leave *leave)
 }
 
 static int
-member_remove(struct ct_cli *cli, int argc, char **argv)
+member_remove(struct ct_cli *cli, const struct ct_args *args)
 {
-    const struct ct_cmd *self = &ct_cmds_member[3];
-    const char *email;
+    const char *email = args->operands[0];
     struct ct_store *store;
     struct ct_error err;
     struct ct_rounds_leave leave;
     bool changed;
 
-    if (no_options(self, argc, argv) != EX_OK || (email = one_email(self, argc, argv)) == NULL)
-        return EX_USAGE;
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_rounds_leave_init(&leave, cli->config);
@@ -266,28 +201,14 @@ member_remove(struct ct_cli *cli, int argc, char **argv)
 }
 
 static int
-member_erase(struct ct_cli *cli, int argc, char **argv)
+member_erase(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"yes", no_argument, NULL, OPT_YES},
-        {NULL, 0, NULL, 0},
-    };
-    const struct ct_cmd *self = &ct_cmds_member[4];
-    const char *email;
+    const char *email = args->operands[0];
     struct ct_store *store;
     struct ct_error err;
     struct ct_rounds_leave leave;
-    bool yes = false;
-    int ch;
 
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (ch != OPT_YES)
-            return ct_cli_usage(self);
-        yes = true;
-    }
-    if ((email = one_email(self, argc, argv)) == NULL)
-        return EX_USAGE;
-    if (!yes) {
+    if (!ct_args_has(args, "yes")) {
         ct_cli_error("erasing %s cannot be undone; add --yes to confirm", email);
         return EX_USAGE;
     }
@@ -303,11 +224,54 @@ member_erase(struct ct_cli *cli, int argc, char **argv)
 }
 
 const struct ct_cmd ct_cmds_member[] = {
-    {"member", "show", "EMAIL [--format text|json]", "a member's details and history", member_show},
-    {"member", "pause", "EMAIL [--until YYYY-MM-DD]", "leave a member out of rounds for a while",
-     member_pause},
-    {"member", "resume", "EMAIL", "make a paused or removed member active again", member_resume},
-    {"member", "remove", "EMAIL", "mark a member left (history kept)", member_remove},
-    {"member", "erase", "EMAIL --yes", "erase a member's personal data for good", member_erase},
-    {NULL, NULL, NULL, NULL, NULL},
+    {
+        .group = "member",
+        .name = "show",
+        .args = "EMAIL [--format text|json]",
+        .summary = "a member's details and history",
+        .min_operands = 1,
+        .max_operands = 1,
+        .formats = "text|json",
+        .exec = member_show,
+    },
+    {
+        .group = "member",
+        .name = "pause",
+        .args = "EMAIL [--until YYYY-MM-DD]",
+        .summary = "leave a member out of rounds for a while",
+        .options = {{"until", 0, "YYYY-MM-DD",
+                     "eligible again from this date (default: until resumed)"}},
+        .min_operands = 1,
+        .max_operands = 1,
+        .exec = member_pause,
+    },
+    {
+        .group = "member",
+        .name = "resume",
+        .args = "EMAIL",
+        .summary = "make a paused or removed member active again",
+        .min_operands = 1,
+        .max_operands = 1,
+        .exec = member_resume,
+    },
+    {
+        .group = "member",
+        .name = "remove",
+        .args = "EMAIL",
+        .summary = "mark a member left (history kept)",
+        .min_operands = 1,
+        .max_operands = 1,
+        .exec = member_remove,
+    },
+    {
+        .group = "member",
+        .name = "erase",
+        .args = "EMAIL --yes",
+        .summary = "erase a member's personal data for good",
+        .options = {{"yes", 0, NULL, "confirm: erasing cannot be undone"}},
+        .min_operands = 1,
+        .max_operands = 1,
+        .exec = member_erase,
+    },
+    {0},
 };

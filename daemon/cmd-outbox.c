@@ -4,7 +4,6 @@
  * dead messages back in the queue ("outbox retry").
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -18,20 +17,6 @@
 #include "outbox.h"
 #include "transport.h"
 #include "util.h"
-
-enum format { FORMAT_TEXT, FORMAT_JSON };
-
-static bool
-parse_format(const char *s, enum format *f)
-{
-    if (strcmp(s, "text") == 0)
-        *f = FORMAT_TEXT;
-    else if (strcmp(s, "json") == 0)
-        *f = FORMAT_JSON;
-    else
-        return false;
-    return true;
-}
 
 /* "2026-12-09 10:05" (UTC) for people, "2026-12-09T10:05:00Z" for JSON. */
 static const char *
@@ -137,49 +122,28 @@ print_list_text(const struct ct_outbox_list *list)
 }
 
 static int
-outbox_list(struct ct_cli *cli, int argc, char **argv)
+outbox_list(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"state", required_argument, NULL, 's'},
-        {NULL, 0, NULL, 0},
-    };
+    const char *state = ct_args_get(args, "state");
+    bool json = strcmp(args->format, "json") == 0;
+    enum ct_outbox_state parsed;
     struct ct_outbox_list *list = NULL;
     struct ct_store *store;
     struct ct_error err;
-    enum format format = FORMAT_TEXT;
-    const char *state = NULL;
-    int ch;
 
-    while ((ch = getopt_long(argc, argv, "f:s:", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'f':
-            if (!parse_format(optarg, &format)) {
-                ct_cli_error("--format: '%s' is not text or json", optarg);
-                return EX_USAGE;
-            }
-            break;
-        case 's': {
-            enum ct_outbox_state parsed;
-            state = strcmp(optarg, "all") == 0 ? NULL : optarg;
-            if (state && !ct_outbox_state_parse(state, &parsed)) {
-                ct_cli_error("--state: '%s' is not queued, sending, sent, dead or all", optarg);
-                return EX_USAGE;
-            }
-            break;
-        }
-        default: return ct_cli_usage(&ct_cmds_outbox[2]);
-        }
+    if (state && strcmp(state, "all") == 0)
+        state = NULL;
+    else if (state && !ct_outbox_state_parse(state, &parsed)) {
+        ct_cli_error("--state: '%s' is not queued, sending, sent, dead or all", state);
+        return EX_USAGE;
     }
-    if (optind != argc)
-        return ct_cli_usage(&ct_cmds_outbox[2]);
     store = ct_cli_store(cli);
     if (store == NULL)
         return cli->config ? EX_IOERR : EX_CONFIG;
     ct_error_clear(&err);
     if (ct_outbox_list(store, state, &list, &err) != CT_OK)
         return ct_cli_fail(&err);
-    if (format == FORMAT_JSON)
+    if (json)
         print_list_json(list);
     else
         print_list_text(list);
@@ -248,46 +212,29 @@ print_flush_text(const struct ct_outbox_result *r)
 }
 
 static int
-outbox_flush(struct ct_cli *cli, int argc, char **argv)
+outbox_flush(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"limit", required_argument, NULL, 'l'},
-        {NULL, 0, NULL, 0},
-    };
+    const char *limit_arg = ct_args_get(args, "limit");
+    bool json = strcmp(args->format, "json") == 0;
     struct ct_outbox_options opts;
     struct ct_outbox_result result;
     struct ct_transport *transport = NULL;
     struct sigaction sa, old_int, old_term;
     struct ct_store *store;
     struct ct_error err;
-    enum format format = FORMAT_TEXT;
     enum ct_status st;
     long limit = 0;
     char *end;
-    int ch, rc;
+    int rc;
 
-    while ((ch = getopt_long(argc, argv, "f:l:", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'f':
-            if (!parse_format(optarg, &format)) {
-                ct_cli_error("--format: '%s' is not text or json", optarg);
-                return EX_USAGE;
-            }
-            break;
-        case 'l':
-            errno = 0;
-            limit = strtol(optarg, &end, 10);
-            if (errno || *end || end == optarg || limit < 1) {
-                ct_cli_error("--limit: '%s' is not a positive number", optarg);
-                return EX_USAGE;
-            }
-            break;
-        default: return ct_cli_usage(&ct_cmds_outbox[0]);
+    if (limit_arg) {
+        errno = 0;
+        limit = strtol(limit_arg, &end, 10);
+        if (errno || *end || end == limit_arg || limit < 1) {
+            ct_cli_error("--limit: '%s' is not a positive number", limit_arg);
+            return EX_USAGE;
         }
     }
-    if (optind != argc)
-        return ct_cli_usage(&ct_cmds_outbox[0]);
     store = ct_cli_store(cli);
     if (store == NULL)
         return cli->config ? EX_IOERR : EX_CONFIG;
@@ -314,7 +261,7 @@ outbox_flush(struct ct_cli *cli, int argc, char **argv)
         return ct_cli_fail(&err);
     if (st == CT_EUNAVAIL)
         ct_cli_error("%s (messages stay queued)", err.message);
-    if (format == FORMAT_JSON)
+    if (json)
         print_flush_json(&result, st == CT_OK ? NULL : &err);
     else
         print_flush_text(&result);
@@ -331,34 +278,24 @@ outbox_flush(struct ct_cli *cli, int argc, char **argv)
 }
 
 static int
-outbox_retry(struct ct_cli *cli, int argc, char **argv)
+outbox_retry(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"all-dead", no_argument, NULL, 'a'},
-        {NULL, 0, NULL, 0},
-    };
+    bool all_dead = ct_args_has(args, "all-dead");
     struct ct_store *store;
     struct ct_error err;
-    bool all_dead = false;
     long long id = 0;
     long count = 0;
     char *end;
-    int ch;
 
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'a': all_dead = true; break;
-        default: return ct_cli_usage(&ct_cmds_outbox[1]);
-        }
-    }
-    if (all_dead == (optind < argc) || argc - optind > 1)
-        return ct_cli_usage(&ct_cmds_outbox[1]);
+    /* ID or --all-dead: one of the two. */
+    if (all_dead == (args->count > 0))
+        return ct_cli_usage(args->cmd);
     if (!all_dead) {
         errno = 0;
-        id = strtoll(argv[optind], &end, 10);
-        if (errno || *end || end == argv[optind] || id < 1) {
+        id = strtoll(args->operands[0], &end, 10);
+        if (errno || *end || end == args->operands[0] || id < 1) {
             ct_cli_error("'%s' is not an outbox message number (see coffeetrial outbox)",
-                         argv[optind]);
+                         args->operands[0]);
             return EX_USAGE;
         }
     }
@@ -372,13 +309,32 @@ outbox_retry(struct ct_cli *cli, int argc, char **argv)
     return EX_OK;
 }
 
-/* Two-word commands first: the group-level "outbox" matches any argv. */
 const struct ct_cmd ct_cmds_outbox[] = {
-    {"outbox", "flush", "[--format text|json] [--limit N]",
-     "deliver every message due now, then exit", outbox_flush},
-    {"outbox", "retry", "ID|--all-dead", "put a failed (dead) message back in the queue",
-     outbox_retry},
-    {"outbox", NULL, "[--format text|json] [--state queued|sending|sent|dead|all]",
-     "list queued, sent and failed messages", outbox_list},
-    {NULL, NULL, NULL, NULL, NULL},
+    {
+        .group = "outbox",
+        .name = "flush",
+        .args = "[--format text|json] [--limit N]",
+        .summary = "deliver every message due now, then exit",
+        .options = {{"limit", 'l', "N", "stop after N attempts"}},
+        .formats = "text|json",
+        .exec = outbox_flush,
+    },
+    {
+        .group = "outbox",
+        .name = "retry",
+        .args = "ID|--all-dead",
+        .summary = "put a failed (dead) message back in the queue",
+        .options = {{"all-dead", 0, NULL, "requeue every dead message"}},
+        .max_operands = 1,
+        .exec = outbox_retry,
+    },
+    {
+        .group = "outbox",
+        .args = "[--format text|json] [--state queued|sending|sent|dead|all]",
+        .summary = "list queued, sent and failed messages",
+        .options = {{"state", 's', "queued|sending|sent|dead|all", "only messages in this state"}},
+        .formats = "text|json",
+        .exec = outbox_list,
+    },
+    {0},
 };

@@ -5,16 +5,14 @@
  * in cmd-outcome.c.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "outcomes.h"
 #include "util.h"
-
-enum { OPT_MET = 256, OPT_RATING, OPT_NOTE, OPT_DRY_RUN };
 
 /* A positive whole number; false for anything else. */
 static bool
@@ -43,47 +41,29 @@ describe(char *out, size_t size, bool met, int rating)
 }
 
 static int
-outcome_record(struct ct_cli *cli, int argc, char **argv)
+outcome_record(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"met", required_argument, NULL, OPT_MET},
-        {"rating", required_argument, NULL, OPT_RATING},
-        {"note", required_argument, NULL, OPT_NOTE},
-        {NULL, 0, NULL, 0},
-    };
-    const struct ct_cmd *self = &ct_cmds_outcome_record[0];
+    const char *met = ct_args_get(args, "met"), *rating = ct_args_get(args, "rating");
     struct ct_outcome outcome = {0};
     struct ct_outcome_previous previous;
     struct ct_store *store;
     struct ct_error err;
-    const char *met = NULL;
     char now_desc[64], was_desc[64];
-    int ch;
 
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case OPT_MET: met = optarg; break;
-        case OPT_RATING:
-            if (strlen(optarg) != 1 || optarg[0] < '1' || optarg[0] > '5') {
-                ct_cli_error("--rating: not a whole number from 1 to 5: '%s'", optarg);
-                return EX_USAGE;
-            }
-            outcome.rating = optarg[0] - '0';
-            break;
-        case OPT_NOTE: outcome.note = optarg; break;
-        default: return ct_cli_usage(self);
-        }
+    if (rating && (strlen(rating) != 1 || rating[0] < '1' || rating[0] > '5')) {
+        ct_cli_error("--rating: not a whole number from 1 to 5: '%s'", rating);
+        return EX_USAGE;
     }
-    if (argc - optind != 1)
-        return ct_cli_usage(self);
-    if (!parse_positive(argv[optind], &outcome.group_id)) {
+    outcome.rating = rating ? rating[0] - '0' : 0;
+    outcome.note = ct_args_get(args, "note");
+    if (!parse_positive(args->operands[0], &outcome.group_id)) {
         ct_cli_error("GROUP_ID: not a group number: '%s' (see coffeetrial round show)",
-                     argv[optind]);
+                     args->operands[0]);
         return EX_USAGE;
     }
     if (met == NULL) {
         ct_cli_error("--met yes|no is required");
-        return ct_cli_usage(self);
+        return ct_cli_usage(args->cmd);
     }
     if (!ct_outcomes_parse_met(met, &outcome.met)) {
         ct_cli_error("--met: not yes or no: '%s'", met);
@@ -92,7 +72,7 @@ outcome_record(struct ct_cli *cli, int argc, char **argv)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_outcomes_record(store, &outcome, "cli", &previous, &err) != CT_OK) {
+    if (ct_outcomes_record(store, &outcome, "cli", ct_now(), &previous, &err) != CT_OK) {
         if (err.status == CT_EUSAGE) {
             ct_cli_error("--%s", err.message);
             return EX_USAGE;
@@ -111,31 +91,18 @@ outcome_record(struct ct_cli *cli, int argc, char **argv)
 }
 
 static int
-outcome_import(struct ct_cli *cli, int argc, char **argv)
+outcome_import(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {NULL, 0, NULL, 0},
-    };
-    const struct ct_cmd *self = &ct_cmds_outcome_record[1];
     struct ct_outcomes_import_result result;
     struct ct_store *store;
     struct ct_diags diags;
     struct ct_error err;
-    const char *path;
-    bool dry_run = false;
+    const char *path = args->operands[0];
+    bool dry_run = ct_args_has(args, "dry-run");
     char *data = NULL;
     size_t len = 0;
-    int ch, rc = EX_OK;
+    int rc = EX_OK;
 
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (ch != OPT_DRY_RUN)
-            return ct_cli_usage(self);
-        dry_run = true;
-    }
-    if (argc - optind != 1)
-        return ct_cli_usage(self);
-    path = argv[optind];
     ct_error_clear(&err);
     ct_diags_init(&diags);
     if (ct_file_read(path, CT_OUTCOMES_MAX_BYTES, &data, &len, &err) != CT_OK) {
@@ -146,7 +113,8 @@ outcome_import(struct ct_cli *cli, int argc, char **argv)
         rc = cli->failed_exit;
         goto out;
     }
-    if (ct_outcomes_import(store, path, data, len, dry_run, &result, &diags, &err) != CT_OK) {
+    if (ct_outcomes_import(store, path, data, len, dry_run, ct_now(), &result, &diags, &err) !=
+        CT_OK) {
         ct_cli_print_diags(&diags);
         rc = ct_cli_fail(&err);
         goto out;
@@ -166,9 +134,30 @@ out:
 }
 
 const struct ct_cmd ct_cmds_outcome_record[] = {
-    {"outcome", "record", "GROUP_ID --met yes|no [--rating 1-5] [--note TEXT]",
-     "record whether a group met", outcome_record},
-    {"outcome", "import", "FILE.csv [--dry-run]",
-     "record outcomes from a survey export, all or nothing", outcome_import},
-    {NULL, NULL, NULL, NULL, NULL},
+    {
+        .group = "outcome",
+        .name = "record",
+        .args = "GROUP_ID --met yes|no [--rating 1-5] [--note TEXT]",
+        .summary = "record whether a group met",
+        .options =
+            {
+                {"met", 0, "yes|no", "whether the group met (required)"},
+                {"rating", 0, "1-5", "a whole number from 1 to 5"},
+                {"note", 0, "TEXT", "free text, up to 1000 bytes"},
+            },
+        .min_operands = 1,
+        .max_operands = 1,
+        .exec = outcome_record,
+    },
+    {
+        .group = "outcome",
+        .name = "import",
+        .args = "FILE.csv [--dry-run]",
+        .summary = "record outcomes from a survey export, all or nothing",
+        .options = {{"dry-run", 0, NULL, "check the file and write nothing"}},
+        .min_operands = 1,
+        .max_operands = 1,
+        .exec = outcome_import,
+    },
+    {0},
 };

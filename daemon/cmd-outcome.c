@@ -4,7 +4,6 @@
  * and then counts the invitations whose answer window has closed.
  * ("outcome record" and "outcome import" belong in this table too.)
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -61,13 +60,9 @@ print_summary(const struct ct_replies_stats *stats)
 }
 
 static int
-outcome_fetch(struct ct_cli *cli, int argc, char **argv)
+outcome_fetch(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"verbose", no_argument, NULL, 'v'},
-        {NULL, 0, NULL, 0},
-    };
-    struct fetch_log log = {false, NULL};
+    struct fetch_log log = {ct_args_has(args, "verbose"), NULL};
     struct ct_replies_hooks hooks = {0};
     struct ct_replies_stats stats;
     struct ct_replies_policy policy;
@@ -79,16 +74,7 @@ outcome_fetch(struct ct_cli *cli, int argc, char **argv)
     struct ct_error err;
     char *password = NULL;
     enum ct_status st;
-    int ch;
 
-    while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'v': log.verbose = true; break;
-        default: return ct_cli_usage(&ct_cmds_outcome[0]);
-        }
-    }
-    if (optind != argc)
-        return ct_cli_usage(&ct_cmds_outcome[0]);
     cfg = ct_cli_config(cli);
     if (cfg == NULL)
         return cli->failed_exit;
@@ -142,7 +128,13 @@ outcome_fetch(struct ct_cli *cli, int argc, char **argv)
 }
 
 const struct ct_cmd ct_cmds_outcome[] = {
-    {"outcome", "fetch", "[-v|--verbose]", "poll the IMAP mailbox once for iTIP replies",
-     outcome_fetch},
-    {NULL, NULL, NULL, NULL, NULL},
+    {
+        .group = "outcome",
+        .name = "fetch",
+        .args = "[-v|--verbose]",
+        .summary = "poll the IMAP mailbox once for iTIP replies",
+        .options = {{"verbose", 'v', NULL, "also report each message"}},
+        .exec = outcome_fetch,
+    },
+    {0},
 };

@@ -4,17 +4,15 @@
  * output or written atomically to a file.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "report.h"
 #include "util.h"
-
-enum { OPT_ROUND = 256, OPT_FORMAT, OPT_OUT };
 
 /* See cli.h. */
 int
@@ -41,48 +39,29 @@ ct_cli_write_report(const struct ct_buf *text, const char *path)
 }
 
 static int
-report(struct ct_cli *cli, int argc, char **argv)
+report(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"round", required_argument, NULL, OPT_ROUND},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"out", required_argument, NULL, OPT_OUT},
-        {NULL, 0, NULL, 0},
-    };
-    const struct ct_cmd *self = &ct_cmds_report[0];
+    const char *path = ct_args_get(args, "out"), *round_arg = ct_args_get(args, "round");
     enum ct_report_format format = CT_REPORT_TEXT;
     struct ct_report_options opts = {0};
     struct ct_report *rep = NULL;
     struct ct_store *store;
     struct ct_error err;
     struct ct_buf out;
-    const char *path = NULL;
     long long round = 0;
     char *end;
-    int ch, rc;
+    int rc;
 
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case OPT_ROUND:
-            errno = 0;
-            round = strtoll(optarg, &end, 10);
-            if (errno || *end || end == optarg || round <= 0) {
-                ct_cli_error("--round: not a round number: '%s'", optarg);
-                return EX_USAGE;
-            }
-            break;
-        case OPT_FORMAT:
-            if (!ct_report_format_parse(optarg, &format)) {
-                ct_cli_error("--format: unknown format '%s' (text, json, csv, html)", optarg);
-                return EX_USAGE;
-            }
-            break;
-        case OPT_OUT: path = optarg; break;
-        default: return ct_cli_usage(self);
+    if (round_arg) {
+        errno = 0;
+        round = strtoll(round_arg, &end, 10);
+        if (errno || *end || end == round_arg || round <= 0) {
+            ct_cli_error("--round: not a round number: '%s'", round_arg);
+            return EX_USAGE;
         }
     }
-    if (argc != optind)
-        return ct_cli_usage(self);
+    /* The parser checked the name against .formats. */
+    (void)ct_report_format_parse(args->format, &format);
     if (format == CT_REPORT_HTML && path == NULL && isatty(STDOUT_FILENO)) {
         ct_cli_error("--format html writes a whole web page: add --out FILE.html");
         return EX_USAGE;
@@ -90,7 +69,7 @@ report(struct ct_cli *cli, int argc, char **argv)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_report_build(store, (int64_t)round, &rep, &err) != CT_OK)
+    if (ct_report_build(store, (int64_t)round, ct_now(), &rep, &err) != CT_OK)
         return ct_cli_fail(&err);
     opts.title = cli->config->network.name;
     ct_buf_init(&out);
@@ -106,7 +85,17 @@ report(struct ct_cli *cli, int argc, char **argv)
 }
 
 const struct ct_cmd ct_cmds_report[] = {
-    {"report", NULL, "[--round ID] [--format text|json|csv|html] [--out FILE]",
-     "figures per round and over time", report},
-    {NULL, NULL, NULL, NULL, NULL},
+    {
+        .group = "report",
+        .args = "[--round ID] [--format text|json|csv|html] [--out FILE]",
+        .summary = "figures per round and over time",
+        .options =
+            {
+                {"round", 0, "ID", "one round's figures (default: every round)"},
+                {"out", 0, "FILE", "write to FILE, atomically (default: standard output)"},
+            },
+        .formats = "text|json|csv|html",
+        .exec = report,
+    },
+    {0},
 };

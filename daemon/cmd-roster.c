@@ -3,7 +3,6 @@
  * from a file or an http(s) URL into the store, or show what would change)
  * and "coffeetrial roster list" (the members as a table, JSON or CSV).
  */
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -14,8 +13,6 @@
 #include "roster.h"
 #include "rounds.h"
 #include "util.h"
-
-enum { OPT_DRY_RUN = 256, OPT_MERGE, OPT_FORMAT, OPT_STATUS };
 
 /* ---- roster import ----------------------------------------------------- */
 
@@ -42,14 +39,9 @@ print_change(const struct ct_member_change *c)
 }
 
 static int
-roster_import(struct ct_cli *cli, int argc, char **argv)
+roster_import(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"merge", no_argument, NULL, OPT_MERGE},
-        {NULL, 0, NULL, 0},
-    };
-    const struct ct_cmd *self = &ct_cmds_roster[0];
+    const struct ct_cmd *self = args->cmd;
     struct ct_sync_options opts = {0};
     struct ct_sync_result *result = NULL;
     struct ct_roster *roster = NULL;
@@ -62,20 +54,13 @@ roster_import(struct ct_cli *cli, int argc, char **argv)
     const char *source;
     char *data = NULL, *name = NULL;
     size_t len = 0, i;
-    int ch, rc = EX_OK;
+    int rc = EX_OK;
 
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case OPT_DRY_RUN: opts.dry_run = true; break;
-        case OPT_MERGE: opts.merge = true; break;
-        default: return ct_cli_usage(self);
-        }
-    }
-    if (argc - optind > 1)
-        return ct_cli_usage(self);
+    opts.dry_run = ct_args_has(args, "dry-run");
+    opts.merge = ct_args_has(args, "merge");
     if ((cfg = ct_cli_config(cli)) == NULL)
         return cli->failed_exit;
-    opts.source = argc - optind == 1 ? argv[optind] : cfg->roster.source;
+    opts.source = args->count == 1 ? args->operands[0] : cfg->roster.source;
     if (opts.source == NULL || *opts.source == '\0') {
         ct_cli_error("no roster given, and [roster] source is not set in %s",
                      cfg->path ? cfg->path : "the configuration");
@@ -153,23 +138,11 @@ out:
 
 /* ---- roster list ------------------------------------------------------- */
 
-/* Display width of UTF-8 text: one column per code point (no wide-glyph tables). */
-static size_t
-text_width(const char *s)
-{
-    size_t n = 0;
-
-    for (; s && *s; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            n++;
-    return n;
-}
-
 /* Print s in exactly width columns (no padding if last), cut with "…" if longer. */
 static void
 print_cell(const char *s, size_t width, bool last)
 {
-    size_t w = text_width(s), n = 0;
+    size_t w = ct_utf8_width(s), n = 0;
     const char *p = s ? s : "";
 
     if (w > width) {
@@ -212,7 +185,7 @@ list_text(const struct ct_member_list *list)
     char status[32];
 
     for (c = 0; c < LIST_COLUMNS; c++) {
-        width[c] = text_width(headers[c]);
+        width[c] = ct_utf8_width(headers[c]);
         min[c] = width[c] < 6 ? width[c] : 6;
     }
     for (i = 0; i < list->count; i++) {
@@ -220,8 +193,8 @@ list_text(const struct ct_member_list *list)
         const char *cells[LIST_COLUMNS] = {m->email, m->name, m->organisation, status};
         member_status_text(m, status, sizeof(status));
         for (c = 0; c < LIST_COLUMNS; c++)
-            if (text_width(cells[c]) > width[c])
-                width[c] = text_width(cells[c]);
+            if (ct_utf8_width(cells[c]) > width[c])
+                width[c] = ct_utf8_width(cells[c]);
     }
     /* The status is never cut, the e-mail (what commands take) only if very long. */
     min[LIST_COLUMNS - 1] = width[LIST_COLUMNS - 1];
@@ -357,13 +330,8 @@ list_csv(const struct ct_member_list *list)
 }
 
 static int
-roster_list(struct ct_cli *cli, int argc, char **argv)
+roster_list(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"status", required_argument, NULL, OPT_STATUS},
-        {NULL, 0, NULL, 0},
-    };
     static const struct {
         const char *name;
         unsigned bits;
@@ -372,37 +340,23 @@ roster_list(struct ct_cli *cli, int argc, char **argv)
         {"paused", CT_MEMBERS_PAUSED},   {"left", CT_MEMBERS_LEFT},
         {"all", CT_MEMBERS_ALL},
     };
-    const struct ct_cmd *self = &ct_cmds_roster[1];
-    const char *format = "text";
+    const char *format = args->format, *status = ct_args_get(args, "status");
     unsigned bits = CT_MEMBERS_CURRENT;
     struct ct_member_list *list = NULL;
     struct ct_store *store;
     struct ct_error err;
     size_t i;
-    int ch;
 
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case OPT_FORMAT: format = optarg; break;
-        case OPT_STATUS:
-            for (i = 0; i < CT_ARRAY_LEN(statuses); i++)
-                if (strcmp(optarg, statuses[i].name) == 0)
-                    break;
-            if (i == CT_ARRAY_LEN(statuses)) {
-                ct_cli_error("--status: unknown status '%s' (current, active, paused, left, all)",
-                             optarg);
-                return EX_USAGE;
-            }
-            bits = statuses[i].bits;
-            break;
-        default: return ct_cli_usage(self);
+    if (status) {
+        for (i = 0; i < CT_ARRAY_LEN(statuses); i++)
+            if (strcmp(status, statuses[i].name) == 0)
+                break;
+        if (i == CT_ARRAY_LEN(statuses)) {
+            ct_cli_error("--status: unknown status '%s' (current, active, paused, left, all)",
+                         status);
+            return EX_USAGE;
         }
-    }
-    if (optind != argc)
-        return ct_cli_usage(self);
-    if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0 && strcmp(format, "csv") != 0) {
-        ct_cli_error("--format: unknown format '%s' (text, json, csv)", format);
-        return EX_USAGE;
+        bits = statuses[i].bits;
     }
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
@@ -420,9 +374,28 @@ roster_list(struct ct_cli *cli, int argc, char **argv)
 }
 
 const struct ct_cmd ct_cmds_roster[] = {
-    {"roster", "import", "[FILE|URL] [--dry-run] [--merge]",
-     "sync the members with a roster CSV (default: [roster] source)", roster_import},
-    {"roster", "list", "[--format text|json|csv] [--status current|active|paused|left|all]",
-     "list the members", roster_list},
-    {NULL, NULL, NULL, NULL, NULL},
+    {
+        .group = "roster",
+        .name = "import",
+        .args = "[FILE|URL] [--dry-run] [--merge]",
+        .summary = "sync the members with a roster CSV (default: [roster] source)",
+        .options =
+            {
+                {"dry-run", 0, NULL, "print what would change and write nothing"},
+                {"merge", 0, NULL, "add and update only; members missing from the file stay"},
+            },
+        .max_operands = 1,
+        .exec = roster_import,
+    },
+    {
+        .group = "roster",
+        .name = "list",
+        .args = "[--format text|json|csv] [--status current|active|paused|left|all]",
+        .summary = "list the members",
+        .options = {{"status", 0, "current|active|paused|left|all",
+                     "whom to list (default: current: active and paused)"}},
+        .formats = "text|json|csv",
+        .exec = roster_list,
+    },
+    {0},
 };

@@ -5,7 +5,6 @@
  * 80 columns; --format json is documented in docs/rounds.md.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,25 +18,11 @@
 #include "cli.h"
 #include "json.h"
 #include "rounds.h"
+#include "tz.h"
 #include "util.h"
 #include "validate.h"
 
 #define WIDTH 80
-
-enum { OPT_DATE = 256, OPT_SEED, OPT_DRY_RUN, OPT_FORMAT, OPT_EXPLAIN };
-enum format { FORMAT_TEXT, FORMAT_JSON };
-
-static bool
-parse_format(const char *s, enum format *f)
-{
-    if (strcmp(s, "text") == 0)
-        *f = FORMAT_TEXT;
-    else if (strcmp(s, "json") == 0)
-        *f = FORMAT_JSON;
-    else
-        return false;
-    return true;
-}
 
 static bool
 parse_id(const char *s, int64_t *id)
@@ -53,19 +38,18 @@ parse_id(const char *s, int64_t *id)
     return true;
 }
 
-/* --- text helpers ------------------------------------------------------------------ */
-
-/* Code points in s (the columns it takes, near enough for names). */
-static size_t
-columns(const char *s)
+/* The ROUND_ID operand of show, send and cancel. OUT: *id. */
+static int
+round_id(const char *s, int64_t *id)
 {
-    size_t n = 0;
-
-    for (; s && *s; s++)
-        if (((unsigned char)*s & 0xc0) != 0x80)
-            n++;
-    return n;
+    if (!parse_id(s, id)) {
+        ct_cli_error("'%s' is not a round number (see coffeetrial round list)", s);
+        return EX_USAGE;
+    }
+    return EX_OK;
 }
+
+/* --- text helpers ------------------------------------------------------------------ */
 
 /* Append s cut to at most width columns, ending in "…" when cut. */
 static void
@@ -74,7 +58,7 @@ put_fitted(struct ct_buf *b, const char *s, size_t width)
     size_t n = 0;
     const char *p;
 
-    if (columns(s) <= width) {
+    if (ct_utf8_width(s) <= width) {
         ct_buf_puts(b, s);
         return;
     }
@@ -152,27 +136,27 @@ put_members(struct ct_buf *b, const struct ct_round_group *g, size_t width)
     for (i = 0; i < g->member_count; i++) {
         const struct ct_round_person *p = &g->members[i];
         orgs[i] = p->removed ? "left" : (p->organisation ? p->organisation : "");
-        name_w[i] = columns(person_name(p));
+        name_w[i] = ct_utf8_width(person_name(p));
     }
     for (;;) {
         size_t longest = 0, longest_w = 0;
 
         total = g->member_count > 0 ? 3 * (g->member_count - 1) : 0;
         for (i = 0; i < g->member_count; i++)
-            total += name_w[i] + (*orgs[i] ? columns(orgs[i]) + 3 : 0);
+            total += name_w[i] + (*orgs[i] ? ct_utf8_width(orgs[i]) + 3 : 0);
         if (total <= width)
             break;
         for (i = 0; i < g->member_count; i++) {
             if (orgs[i] == short_org[i] || g->members[i].removed)
                 continue;
-            if (columns(orgs[i]) > longest_w) {
+            if (ct_utf8_width(orgs[i]) > longest_w) {
                 longest = i;
-                longest_w = columns(orgs[i]);
+                longest_w = ct_utf8_width(orgs[i]);
             }
         }
         if (longest_w > 4) {
             initials(orgs[longest], short_org[longest], sizeof(short_org[longest]));
-            if (columns(short_org[longest]) < longest_w) {
+            if (ct_utf8_width(short_org[longest]) < longest_w) {
                 orgs[longest] = short_org[longest];
                 continue;
             }
@@ -213,7 +197,7 @@ put_words(struct ct_buf *b, size_t *col, const char *text, size_t indent, bool s
 
         snprintf(word, sizeof(word), "%.*s", (int)(len < sizeof(word) - 1 ? len : sizeof(word) - 1),
                  p);
-        w = columns(word);
+        w = ct_utf8_width(word);
         if (*col > indent && *col + (space ? 1 : 0) + w > WIDTH) {
             ct_buf_printf(b, "\n%*s", (int)indent, "");
             *col = indent;
@@ -236,7 +220,7 @@ put_words(struct ct_buf *b, size_t *col, const char *text, size_t indent, bool s
 static void
 put_wrapped(struct ct_buf *b, const char *first, const char *text, size_t indent)
 {
-    size_t col = columns(first);
+    size_t col = ct_utf8_width(first);
 
     ct_buf_puts(b, first);
     put_words(b, &col, text, indent, false);
@@ -250,7 +234,7 @@ local_when(int64_t t, const char *zone_name, char *out, size_t size)
     static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-    icaltimezone *zone = NULL;
+    icaltimezone *zone = ct_tz_or_utc(zone_name);
     struct icaltimetype lt;
     int dow;
 
@@ -258,10 +242,6 @@ local_when(int64_t t, const char *zone_name, char *out, size_t size)
         snprintf(out, size, "-");
         return;
     }
-    if (zone_name && strcmp(zone_name, "UTC") != 0)
-        zone = icaltimezone_get_builtin_timezone(zone_name);
-    if (zone == NULL)
-        zone = icaltimezone_get_utc_timezone();
     lt = icaltime_from_timet_with_zone((time_t)t, 0, zone);
     dow = icaltime_day_of_week(lt) - 1;
     snprintf(out, size, "%s %02d %s %02d:%02d", days[dow >= 0 && dow < 7 ? dow : 0], lt.day,
@@ -272,13 +252,9 @@ local_when(int64_t t, const char *zone_name, char *out, size_t size)
 static void
 local_stamp(int64_t t, const char *zone_name, char *out, size_t size)
 {
-    icaltimezone *zone = NULL;
+    icaltimezone *zone = ct_tz_or_utc(zone_name);
     struct icaltimetype lt;
 
-    if (zone_name && strcmp(zone_name, "UTC") != 0)
-        zone = icaltimezone_get_builtin_timezone(zone_name);
-    if (zone == NULL)
-        zone = icaltimezone_get_utc_timezone();
     lt = icaltime_from_timet_with_zone((time_t)t, 0, zone);
     snprintf(out, size, "%04d-%02d-%02d %02d:%02d", lt.year, lt.month, lt.day, lt.hour, lt.minute);
 }
@@ -302,7 +278,7 @@ static void
 put_items(struct ct_buf *b, const char *first, char *const *items, size_t n, const char *sep,
           size_t indent)
 {
-    size_t col = columns(first), i, trimmed = strlen(sep);
+    size_t col = ct_utf8_width(first), i, trimmed = strlen(sep);
 
     while (trimmed > 0 && sep[trimmed - 1] == ' ')
         trimmed--;
@@ -316,7 +292,7 @@ put_items(struct ct_buf *b, const char *first, char *const *items, size_t n, con
             b->failed = true;
             return;
         }
-        w = columns(text);
+        w = ct_utf8_width(text);
         if (indent + w > WIDTH) {
             put_words(b, &col, text, indent, space);
         } else {
@@ -572,63 +548,37 @@ print_round_json(const struct ct_round *r, bool show, bool explain)
 /* --- commands -------------------------------------------------------------------- */
 
 static int
-round_plan(struct ct_cli *cli, int argc, char **argv)
+round_plan(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"date", required_argument, NULL, OPT_DATE},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {NULL, 0, NULL, 0},
-    };
-    const struct ct_cmd *self = &ct_cmds_round[0];
+    const char *date = ct_args_get(args, "date"), *seed_arg = ct_args_get(args, "seed"), *bad;
+    bool json = strcmp(args->format, "json") == 0;
     struct ct_round_plan_options opts;
     struct ct_round *round = NULL;
     struct ct_store *store;
     struct ct_error err;
-    enum format format = FORMAT_TEXT;
-    const char *bad;
     int32_t day;
     int64_t seed;
-    int ch;
 
     memset(&opts, 0, sizeof(opts));
     opts.origin = CT_ROUND_CLI;
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case OPT_DATE:
-            if ((bad = ct_parse_date(optarg, &day)) != NULL) {
-                ct_cli_error("--date: '%s': %s (YYYY-MM-DD)", optarg, bad);
-                return EX_USAGE;
-            }
-            opts.date = optarg;
-            break;
-        case OPT_SEED:
-            if (!parse_id(optarg, &seed)) {
-                ct_cli_error("--seed: '%s' is not a number from 1 to %" PRId64, optarg,
-                             (int64_t)INT64_MAX);
-                return EX_USAGE;
-            }
-            opts.seed = (uint64_t)seed;
-            break;
-        case OPT_DRY_RUN: opts.dry_run = true; break;
-        case OPT_FORMAT:
-            if (!parse_format(optarg, &format)) {
-                ct_cli_error("--format: '%s' is not text or json", optarg);
-                return EX_USAGE;
-            }
-            break;
-        default: return ct_cli_usage(self);
-        }
+    if (date && (bad = ct_parse_date(date, &day)) != NULL) {
+        ct_cli_error("--date: '%s': %s (YYYY-MM-DD)", date, bad);
+        return EX_USAGE;
     }
-    if (optind != argc)
-        return ct_cli_usage(self);
+    opts.date = date;
+    if (seed_arg && !parse_id(seed_arg, &seed)) {
+        ct_cli_error("--seed: '%s' is not a number from 1 to %" PRId64, seed_arg,
+                     (int64_t)INT64_MAX);
+        return EX_USAGE;
+    }
+    opts.seed = seed_arg ? (uint64_t)seed : 0;
+    opts.dry_run = ct_args_has(args, "dry-run");
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_rounds_plan(store, cli->config, &opts, &round, &err) != CT_OK)
         return ct_cli_fail(&err);
-    if (format == FORMAT_JSON) {
+    if (json) {
         print_round_json(round, false, false);
     } else {
         print_round_text(round, cli->config, false, true);
@@ -642,46 +592,23 @@ round_plan(struct ct_cli *cli, int argc, char **argv)
 }
 
 static int
-round_show(struct ct_cli *cli, int argc, char **argv)
+round_show(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"explain", no_argument, NULL, OPT_EXPLAIN},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {NULL, 0, NULL, 0},
-    };
-    const struct ct_cmd *self = &ct_cmds_round[1];
+    bool json = strcmp(args->format, "json") == 0, explain = ct_args_has(args, "explain");
     struct ct_round *round = NULL;
     struct ct_store *store;
     struct ct_error err;
-    enum format format = FORMAT_TEXT;
-    bool explain = false;
     int64_t id;
-    int ch;
+    int rc;
 
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case OPT_EXPLAIN: explain = true; break;
-        case OPT_FORMAT:
-            if (!parse_format(optarg, &format)) {
-                ct_cli_error("--format: '%s' is not text or json", optarg);
-                return EX_USAGE;
-            }
-            break;
-        default: return ct_cli_usage(self);
-        }
-    }
-    if (argc - optind != 1)
-        return ct_cli_usage(self);
-    if (!parse_id(argv[optind], &id)) {
-        ct_cli_error("'%s' is not a round number (see coffeetrial round list)", argv[optind]);
-        return EX_USAGE;
-    }
+    if ((rc = round_id(args->operands[0], &id)) != EX_OK)
+        return rc;
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_rounds_load(store, id, &round, &err) != CT_OK)
         return ct_cli_fail(&err);
-    if (format == FORMAT_JSON)
+    if (json)
         print_round_json(round, true, explain);
     else
         print_round_text(round, cli->config, explain, false);
@@ -690,39 +617,23 @@ round_show(struct ct_cli *cli, int argc, char **argv)
 }
 
 static int
-round_list(struct ct_cli *cli, int argc, char **argv)
+round_list(struct ct_cli *cli, const struct ct_args *args)
 {
-    static const struct option longopts[] = {
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {NULL, 0, NULL, 0},
-    };
-    const struct ct_cmd *self = &ct_cmds_round[2];
+    bool json = strcmp(args->format, "json") == 0;
     struct ct_round_list *list = NULL;
     struct ct_store *store;
     struct ct_error err;
-    enum format format = FORMAT_TEXT;
     struct ct_buf b;
     char when[32];
     size_t i;
-    int ch;
 
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        if (ch != OPT_FORMAT)
-            return ct_cli_usage(self);
-        if (!parse_format(optarg, &format)) {
-            ct_cli_error("--format: '%s' is not text or json", optarg);
-            return EX_USAGE;
-        }
-    }
-    if (optind != argc)
-        return ct_cli_usage(self);
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_rounds_list(store, &list, &err) != CT_OK)
         return ct_cli_fail(&err);
     ct_buf_init(&b);
-    if (format == FORMAT_JSON) {
+    if (json) {
         ct_buf_puts(&b, "{\"rounds\": [");
         for (i = 0; i < list->count; i++) {
             const struct ct_round_summary *s = &list->items[i];
@@ -771,23 +682,8 @@ round_list(struct ct_cli *cli, int argc, char **argv)
     return EX_OK;
 }
 
-/* The one ROUND_ID operand of send and cancel. */
 static int
-one_round(const struct ct_cmd *self, int argc, char **argv, int64_t *id)
-{
-    static const struct option none[] = {{NULL, 0, NULL, 0}};
-
-    if (getopt_long(argc, argv, "", none, NULL) != -1 || argc - optind != 1)
-        return ct_cli_usage(self);
-    if (!parse_id(argv[optind], id)) {
-        ct_cli_error("'%s' is not a round number (see coffeetrial round list)", argv[optind]);
-        return EX_USAGE;
-    }
-    return EX_OK;
-}
-
-static int
-round_send(struct ct_cli *cli, int argc, char **argv)
+round_send(struct ct_cli *cli, const struct ct_args *args)
 {
     struct ct_round_mail mail;
     struct ct_store *store;
@@ -795,7 +691,7 @@ round_send(struct ct_cli *cli, int argc, char **argv)
     int64_t id;
     int rc;
 
-    if ((rc = one_round(&ct_cmds_round[3], argc, argv, &id)) != EX_OK)
+    if ((rc = round_id(args->operands[0], &id)) != EX_OK)
         return rc;
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
@@ -815,7 +711,7 @@ round_send(struct ct_cli *cli, int argc, char **argv)
 }
 
 static int
-round_cancel(struct ct_cli *cli, int argc, char **argv)
+round_cancel(struct ct_cli *cli, const struct ct_args *args)
 {
     struct ct_round_mail mail;
     struct ct_store *store;
@@ -823,7 +719,7 @@ round_cancel(struct ct_cli *cli, int argc, char **argv)
     int64_t id;
     int rc;
 
-    if ((rc = one_round(&ct_cmds_round[4], argc, argv, &id)) != EX_OK)
+    if ((rc = round_id(args->operands[0], &id)) != EX_OK)
         return rc;
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
@@ -841,12 +737,57 @@ round_cancel(struct ct_cli *cli, int argc, char **argv)
 }
 
 const struct ct_cmd ct_cmds_round[] = {
-    {"round", "plan", "[--date YYYY-MM-DD] [--seed N] [--dry-run] [--format text|json]",
-     "pair the eligible members for a round", round_plan},
-    {"round", "show", "ID [--explain] [--format text|json]", "a round's groups and unpaired",
-     round_show},
-    {"round", "list", "[--format text|json]", "every round, newest first", round_list},
-    {"round", "send", "ID", "queue a planned round's invitations", round_send},
-    {"round", "cancel", "ID", "cancel a round (and its invitations, if sent)", round_cancel},
-    {NULL, NULL, NULL, NULL, NULL},
+    {
+        .group = "round",
+        .name = "plan",
+        .args = "[--date YYYY-MM-DD] [--seed N] [--dry-run] [--format text|json]",
+        .summary = "pair the eligible members for a round",
+        .options =
+            {
+                {"date", 0, "YYYY-MM-DD",
+                 "the round's date (default: today in the network's zone)"},
+                {"seed", 0, "N", "replay the plan of this seed (default: draw and store one)"},
+                {"dry-run", 0, NULL, "print the plan and write nothing"},
+            },
+        .formats = "text|json",
+        .exec = round_plan,
+    },
+    {
+        .group = "round",
+        .name = "show",
+        .args = "ID [--explain] [--format text|json]",
+        .summary = "a round's groups and unpaired",
+        .options = {{"explain", 0, NULL, "each group's score by rule, and why"}},
+        .min_operands = 1,
+        .max_operands = 1,
+        .formats = "text|json",
+        .exec = round_show,
+    },
+    {
+        .group = "round",
+        .name = "list",
+        .args = "[--format text|json]",
+        .summary = "every round, newest first",
+        .formats = "text|json",
+        .exec = round_list,
+    },
+    {
+        .group = "round",
+        .name = "send",
+        .args = "ID",
+        .summary = "queue a planned round's invitations",
+        .min_operands = 1,
+        .max_operands = 1,
+        .exec = round_send,
+    },
+    {
+        .group = "round",
+        .name = "cancel",
+        .args = "ID",
+        .summary = "cancel a round (and its invitations, if sent)",
+        .min_operands = 1,
+        .max_operands = 1,
+        .exec = round_cancel,
+    },
+    {0},
 };

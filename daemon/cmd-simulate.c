@@ -5,7 +5,6 @@
  * database is never opened.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,14 +13,13 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "fetch.h"
 #include "report.h"
 #include "roster.h"
 #include "simulate.h"
 #include "simulate_rounds.h"
 #include "util.h"
-
-enum { OPT_ROSTER = 256, OPT_ROUNDS, OPT_SEED, OPT_ACCEPT_RATE, OPT_FORMAT, OPT_OUT };
 
 #define MAX_ROUNDS      120
 #define DEFAULT_SEED    1
@@ -92,19 +90,48 @@ out:
     return rc;
 }
 
+/*
+ * The numbers of simulate's options, checked. OUT: *rounds (0 if absent),
+ * *seed, *accept (their defaults if absent). EX_OK or EX_USAGE after saying why.
+ */
 static int
-simulate(struct ct_cli *cli, int argc, char **argv)
+simulate_numbers(const struct ct_args *args, long *rounds, unsigned long long *seed, double *accept)
 {
-    static const struct option longopts[] = {
-        {"roster", required_argument, NULL, OPT_ROSTER},
-        {"rounds", required_argument, NULL, OPT_ROUNDS},
-        {"seed", required_argument, NULL, OPT_SEED},
-        {"accept-rate", required_argument, NULL, OPT_ACCEPT_RATE},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"out", required_argument, NULL, OPT_OUT},
-        {NULL, 0, NULL, 0},
-    };
-    const struct ct_cmd *self = &ct_cmds_simulate[0];
+    const char *v;
+    char *end;
+
+    if ((v = ct_args_get(args, "rounds")) != NULL) {
+        errno = 0;
+        *rounds = strtol(v, &end, 10);
+        if (errno || *end || end == v || *rounds < 1 || *rounds > MAX_ROUNDS) {
+            ct_cli_error("--rounds: '%s' is not a number from 1 to %d", v, MAX_ROUNDS);
+            return EX_USAGE;
+        }
+    }
+    if ((v = ct_args_get(args, "seed")) != NULL) {
+        errno = 0;
+        *seed = strtoull(v, &end, 10);
+        if (errno || *end || end == v || v[0] == '-') {
+            ct_cli_error("--seed: '%s' is not a whole number from 0 to %llu", v,
+                         (unsigned long long)UINT64_MAX);
+            return EX_USAGE;
+        }
+    }
+    if ((v = ct_args_get(args, "accept-rate")) != NULL) {
+        errno = 0;
+        *accept = strtod(v, &end);
+        if (errno || *end || end == v || !isfinite(*accept) || *accept < 0.0 || *accept > 1.0) {
+            ct_cli_error("--accept-rate: '%s' is not a number from 0 to 1", v);
+            return EX_USAGE;
+        }
+    }
+    return EX_OK;
+}
+
+static int
+simulate(struct ct_cli *cli, const struct ct_args *args)
+{
+    const struct ct_cmd *self = args->cmd;
     struct ct_simulate_options opts = {0};
     struct ct_simulate_rounds planner = ct_simulate_rounds_real();
     enum ct_report_format format = CT_REPORT_TEXT;
@@ -114,57 +141,20 @@ simulate(struct ct_cli *cli, int argc, char **argv)
     struct ct_config *cfg;
     struct ct_error err;
     struct ct_buf out;
-    const char *source = NULL, *path = NULL, *base;
-    char *subtitle = NULL, *end;
+    const char *source = ct_args_get(args, "roster"), *path = ct_args_get(args, "out"), *base;
+    char *subtitle = NULL;
     bool tty = isatty(STDERR_FILENO) == 1;
     long rounds = 0;
     unsigned long long seed = DEFAULT_SEED;
     double accept = DEFAULT_ACCEPT;
     enum ct_status st;
-    int ch, rc;
+    int rc;
 
     ct_buf_init(&out);
-    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-        switch (ch) {
-        case OPT_ROSTER: source = optarg; break;
-        case OPT_ROUNDS:
-            errno = 0;
-            rounds = strtol(optarg, &end, 10);
-            if (errno || *end || end == optarg || rounds < 1 || rounds > MAX_ROUNDS) {
-                ct_cli_error("--rounds: '%s' is not a number from 1 to %d", optarg, MAX_ROUNDS);
-                return EX_USAGE;
-            }
-            break;
-        case OPT_SEED:
-            errno = 0;
-            seed = strtoull(optarg, &end, 10);
-            if (errno || *end || end == optarg || optarg[0] == '-') {
-                ct_cli_error("--seed: '%s' is not a whole number from 0 to %llu", optarg,
-                             (unsigned long long)UINT64_MAX);
-                return EX_USAGE;
-            }
-            break;
-        case OPT_ACCEPT_RATE:
-            errno = 0;
-            accept = strtod(optarg, &end);
-            if (errno || *end || end == optarg || !isfinite(accept) || accept < 0.0 ||
-                accept > 1.0) {
-                ct_cli_error("--accept-rate: '%s' is not a number from 0 to 1", optarg);
-                return EX_USAGE;
-            }
-            break;
-        case OPT_FORMAT:
-            if (!ct_report_format_parse(optarg, &format) || format == CT_REPORT_CSV) {
-                ct_cli_error("--format: unknown format '%s' (text, json, html)", optarg);
-                return EX_USAGE;
-            }
-            break;
-        case OPT_OUT: path = optarg; break;
-        default: return ct_cli_usage(self);
-        }
-    }
-    if (argc != optind)
-        return ct_cli_usage(self);
+    if ((rc = simulate_numbers(args, &rounds, &seed, &accept)) != EX_OK)
+        return rc;
+    /* The parser checked the name against .formats (no csv). */
+    (void)ct_report_format_parse(args->format, &format);
     if (source == NULL || rounds == 0) {
         ct_cli_error("--roster FILE and --rounds N are required");
         return ct_cli_usage(self);
@@ -184,6 +174,7 @@ simulate(struct ct_cli *cli, int argc, char **argv)
     opts.rounds = (int)rounds;
     opts.seed = (uint64_t)seed;
     opts.accept_rate = accept;
+    opts.now = ct_now();
     if (tty) {
         opts.progress = progress;
         progress(NULL, 0, opts.rounds);
@@ -218,9 +209,21 @@ out:
 }
 
 const struct ct_cmd ct_cmds_simulate[] = {
-    {"simulate", NULL,
-     "--roster FILE --rounds N [--seed S] [--accept-rate P] [--format text|json|html] "
-     "[--out FILE]",
-     "the current rules over N rounds in a temporary database, then the report", simulate},
-    {NULL, NULL, NULL, NULL, NULL},
+    {
+        .group = "simulate",
+        .args = "--roster FILE --rounds N [--seed S] [--accept-rate P] "
+                "[--format text|json|html] [--out FILE]",
+        .summary = "the current rules over N rounds in a temporary database, then the report",
+        .options =
+            {
+                {"roster", 0, "FILE", "the members to simulate (required)"},
+                {"rounds", 0, "N", "how many rounds, 1 to 120 (required)"},
+                {"seed", 0, "S", "the same S gives the same simulation (default 1)"},
+                {"accept-rate", 0, "P", "the chance a member accepts (default 0.8)"},
+                {"out", 0, "FILE", "write to FILE, atomically (default: standard output)"},
+            },
+        .formats = "text|json|html",
+        .exec = simulate,
+    },
+    {0},
 };

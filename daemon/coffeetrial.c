@@ -1,133 +1,314 @@
 /*
  * coffeetrial.c: the organiser's and operator's command-line tool. Parses
  * the global options, finds the command in the tables the cmd-*.c files
- * export, and runs it. Exit codes follow sysexits.h.
+ * export, parses its arguments by its grammar and runs it; "help" and
+ * "did you mean" come from the same tables. Exit codes follow sysexits.h.
  */
 #include <curl/curl.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "cli.h"
+#include "util.h"
 
 static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_config, ct_cmds_roster,  ct_cmds_member,         ct_cmds_exclude, ct_cmds_round,
     ct_cmds_outbox, ct_cmds_outcome, ct_cmds_outcome_record, ct_cmds_report,  ct_cmds_simulate,
 };
 
+/* The options before COMMAND, parsed like any command's. */
+static const struct ct_cmd global = {
+    .args = "[-c FILE] COMMAND [ARGS]",
+    .summary = "manage a network's Randomised Coffee Trials",
+    .options =
+        {
+            {"config", 'c', "FILE", "the configuration file"},
+            {"version", 0, NULL, "print the version and exit"},
+        },
+    .max_operands = -1,
+    .options_first = true,
+};
+
+/* Every command, in table order, through one cursor: *t = 0, *cmd = NULL to start. */
+static const struct ct_cmd *
+next_command(size_t *t, const struct ct_cmd *cmd)
+{
+    cmd = cmd ? cmd + 1 : cmd_tables[*t];
+    while (cmd->group == NULL) {
+        if (++*t == CT_ARRAY_LEN(cmd_tables))
+            return NULL;
+        cmd = cmd_tables[*t];
+    }
+    return cmd;
+}
+
+/* "round plan", "outbox": a command's words. */
+static void
+command_words(const struct ct_cmd *cmd, char *out, size_t size)
+{
+    snprintf(out, size, "%s%s%s", cmd->group, cmd->name ? " " : "", cmd->name ? cmd->name : "");
+}
+
+/* The list of commands: words and summary, wrapped at 80 columns. */
+static void
+list_commands(FILE *f, const char *group)
+{
+    const struct ct_cmd *cmd = NULL;
+    char words[64], first[96];
+    size_t t = 0;
+
+    while ((cmd = next_command(&t, cmd)) != NULL) {
+        if (group && strcmp(cmd->group, group) != 0)
+            continue;
+        command_words(cmd, words, sizeof(words));
+        snprintf(first, sizeof(first), "  %-16s ", words);
+        ct_cli_wrap(f, first, 19, cmd->summary);
+    }
+}
+
 static void
 usage(FILE *f)
 {
-    size_t t;
-    const struct ct_cmd *cmd;
+    char first[] = "  -c FILE   ";
+    char text[256];
 
-    fprintf(f,
-            "usage: coffeetrial [-c FILE] COMMAND [ARGS]\n"
-            "       coffeetrial -h | --help | --version\n\n"
-            "  -c FILE   configuration (default $COFFEETRIAL_CONFIG, else %s,\n"
-            "            else built-in defaults)\n\ncommands:\n",
-            CT_CONFIG_DEFAULT_PATH);
-    for (t = 0; t < sizeof(cmd_tables) / sizeof(cmd_tables[0]); t++)
-        for (cmd = cmd_tables[t]; cmd->group; cmd++) {
-            char words[128];
-            snprintf(words, sizeof(words), "%s%s%s %s", cmd->group, cmd->name ? " " : "",
-                     cmd->name ? cmd->name : "", cmd->args);
-            fprintf(f, "  %-44s %s\n", words, cmd->summary);
-        }
-    fprintf(f, "\nSee coffeetrial(1).\n");
+    fputs("usage: coffeetrial [-c FILE] COMMAND [ARGS]\n"
+          "       coffeetrial help [COMMAND]\n"
+          "       coffeetrial -h | --help | --version\n\n",
+          f);
+    snprintf(text, sizeof(text),
+             "configuration (default $COFFEETRIAL_CONFIG, else %s, else built-in defaults)",
+             CT_CONFIG_DEFAULT_PATH);
+    ct_cli_wrap(f, first, strlen(first), text);
+    fputs("\ncommands:\n", f);
+    list_commands(f, NULL);
+    fputs("\n\"coffeetrial help COMMAND\" or \"coffeetrial COMMAND --help\" tells more.\n"
+          "See coffeetrial(1).\n",
+          f);
 }
 
-/* The command named by argv[0] (and argv[1] for two-word commands). */
-static const struct ct_cmd *
-find_command(int argc, char **argv, int *words)
+/* A group's commands: their usage lines, then each with its summary. */
+static void
+group_help(FILE *f, const char *group)
 {
-    size_t t;
-    const struct ct_cmd *cmd;
+    const struct ct_cmd *cmd = NULL;
+    const char *lead = "usage: ";
+    size_t t = 0;
 
-    for (t = 0; t < sizeof(cmd_tables) / sizeof(cmd_tables[0]); t++)
-        for (cmd = cmd_tables[t]; cmd->group; cmd++) {
-            if (strcmp(cmd->group, argv[0]) != 0)
-                continue;
-            if (cmd->name == NULL) {
-                *words = 1;
-                return cmd;
-            }
-            if (argc > 1 && strcmp(cmd->name, argv[1]) == 0) {
-                *words = 2;
-                return cmd;
-            }
-        }
-    return NULL;
+    while ((cmd = next_command(&t, cmd)) != NULL) {
+        if (strcmp(cmd->group, group) != 0)
+            continue;
+        ct_cli_print_usage(f, cmd, lead);
+        lead = "       ";
+    }
+    fputc('\n', f);
+    list_commands(f, group);
+    fprintf(f, "\n\"coffeetrial help %s COMMAND\" tells more about one.\n", group);
+}
+
+/*
+ * The distinct command words that could stand at a position: the groups
+ * (group NULL), or a group's command names. OUT: names; returns how many.
+ */
+static size_t
+command_names(const char *group, const char **names, size_t max)
+{
+    const struct ct_cmd *cmd = NULL;
+    size_t t = 0, n = 0, i;
+
+    while ((cmd = next_command(&t, cmd)) != NULL) {
+        const char *word = group ? cmd->name : cmd->group;
+
+        if ((group && strcmp(cmd->group, group) != 0) || word == NULL)
+            continue;
+        for (i = 0; i < n && strcmp(names[i], word) != 0; i++)
+            ;
+        if (i == n && n < max)
+            names[n++] = word;
+    }
+    if (group == NULL && n < max)
+        names[n++] = "help";
+    return n;
+}
+
+/*
+ * Say that word is not a command (of group, if given), with the close
+ * ones; if only_if_close, say nothing unless one is close. Returns whether
+ * it printed.
+ */
+static bool
+unknown_command(const char *group, const char *word, bool only_if_close)
+{
+    const char *names[64];
+    char hint[256], prefix[64];
+    size_t n = command_names(group, names, CT_ARRAY_LEN(names));
+    bool close;
+
+    snprintf(prefix, sizeof(prefix), "%s%s", group ? group : "", group ? " " : "");
+    close = ct_cli_suggest(word, names, n, prefix, hint, sizeof(hint));
+    if (close)
+        ct_cli_error("unknown %scommand '%s' (did you mean %s?)", prefix, word, hint);
+    else if (!only_if_close)
+        ct_cli_error("unknown %scommand '%s' (see coffeetrial help%s%s)", prefix, word,
+                     group ? " " : "", group ? group : "");
+    return close || !only_if_close;
 }
 
 static bool
 group_exists(const char *group)
 {
-    size_t t;
-    const struct ct_cmd *cmd;
+    const struct ct_cmd *cmd = NULL;
+    size_t t = 0;
 
-    for (t = 0; t < sizeof(cmd_tables) / sizeof(cmd_tables[0]); t++)
-        for (cmd = cmd_tables[t]; cmd->group; cmd++)
-            if (strcmp(cmd->group, group) == 0)
-                return true;
+    while ((cmd = next_command(&t, cmd)) != NULL)
+        if (strcmp(cmd->group, group) == 0)
+            return true;
     return false;
+}
+
+/*
+ * The command named by argv[0] (and argv[1] for two-word commands); a
+ * group's own command (name NULL) when argv[1] is none of its names.
+ * OUT: *words, how many argv words named it.
+ */
+static const struct ct_cmd *
+find_command(int argc, char **argv, int *words)
+{
+    const struct ct_cmd *cmd = NULL, *group_cmd = NULL;
+    size_t t = 0;
+
+    while ((cmd = next_command(&t, cmd)) != NULL) {
+        if (strcmp(cmd->group, argv[0]) != 0)
+            continue;
+        if (cmd->name == NULL)
+            group_cmd = cmd;
+        else if (argc > 1 && strcmp(cmd->name, argv[1]) == 0) {
+            *words = 2;
+            return cmd;
+        }
+    }
+    *words = 1;
+    return group_cmd;
+}
+
+/*
+ * Resolve argv to a command, or say why not: an unknown word (with "did
+ * you mean"), or a group without its command (listing the group's
+ * commands). NULL after printing, with *rc set.
+ */
+static const struct ct_cmd *
+resolve(int argc, char **argv, int *words, int *rc)
+{
+    const struct ct_cmd *cmd = find_command(argc, argv, words);
+
+    *rc = EX_USAGE;
+    if (!group_exists(argv[0])) {
+        unknown_command(NULL, argv[0], false);
+        return NULL;
+    }
+    /* "outbox flsh": the group's own command takes no operand; likely a typo. */
+    if (cmd && cmd->name == NULL && cmd->max_operands == 0 && argc > 1 && argv[1][0] != '-' &&
+        unknown_command(argv[0], argv[1], true))
+        return NULL;
+    if (cmd)
+        return cmd;
+    if (argc == 1) {
+        ct_cli_error("'%s' needs a command:", argv[0]);
+        group_help(stderr, argv[0]);
+    } else {
+        unknown_command(argv[0], argv[1], false);
+    }
+    return NULL;
+}
+
+/* "coffeetrial help [GROUP [NAME]]": help on stdout, exit 0. */
+static int
+help(int argc, char **argv)
+{
+    const struct ct_cmd *cmd = NULL, *only = NULL;
+    size_t t = 0, count = 0;
+    int words, rc;
+
+    if (argc == 0) {
+        usage(stdout);
+        return EX_OK;
+    }
+    if (argc > 2) {
+        fputs("usage: coffeetrial help [COMMAND]\n", stderr);
+        return EX_USAGE;
+    }
+    if (argc == 1) {
+        while ((cmd = next_command(&t, cmd)) != NULL)
+            if (strcmp(cmd->group, argv[0]) == 0)
+                only = cmd, count++;
+        if (count == 0) {
+            unknown_command(NULL, argv[0], false);
+            return EX_USAGE;
+        }
+        if (count == 1 && only->name == NULL) {
+            ct_cli_print_help(stdout, only);
+            return EX_OK;
+        }
+        group_help(stdout, argv[0]);
+        return EX_OK;
+    }
+    if ((cmd = resolve(argc, argv, &words, &rc)) == NULL)
+        return rc;
+    if (words != argc) {
+        unknown_command(argv[0], argv[1], false);
+        return EX_USAGE;
+    }
+    ct_cli_print_help(stdout, cmd);
+    return EX_OK;
 }
 
 int
 main(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {"config", required_argument, NULL, 'c'},
-        {NULL, 0, NULL, 0},
-    };
     struct ct_cli cli = {0};
+    struct ct_args global_args, args;
     const struct ct_cmd *cmd;
-    int ch, words = 0, rc;
+    int words = 0, rc;
 
     cli.config_path = getenv("COFFEETRIAL_CONFIG");
     if (cli.config_path && *cli.config_path == '\0')
         cli.config_path = NULL;
-    /* '+': stop at the first command word; its options belong to it. */
-    while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'c': cli.config_path = optarg; break;
-        case 'h': usage(stdout); return EX_OK;
-        case 'V': printf("coffeetrial %s\n", CT_VERSION); return EX_OK;
-        default: usage(stderr); return EX_USAGE;
-        }
+    if (ct_cli_parse(&global, argc - 1, argv + 1, &global_args) != EX_OK)
+        return EX_USAGE;
+    if (global_args.help) {
+        usage(stdout);
+        return EX_OK;
     }
-    argc -= optind;
-    argv += optind;
+    if (ct_args_has(&global_args, "version")) {
+        printf("coffeetrial %s\n", CT_VERSION);
+        return EX_OK;
+    }
+    if (ct_args_has(&global_args, "config"))
+        cli.config_path = ct_args_get(&global_args, "config");
+    argc = global_args.count;
+    argv = global_args.operands;
     if (argc == 0) {
         usage(stderr);
         return EX_USAGE;
     }
-    cmd = find_command(argc, argv, &words);
+    if (strcmp(argv[0], "help") == 0)
+        return help(argc - 1, argv + 1);
+    if ((cmd = resolve(argc, argv, &words, &rc)) == NULL)
+        return rc;
+    if ((rc = ct_cli_parse(cmd, argc - words, argv + words, &args)) != EX_OK)
+        return rc;
+    if (args.help) {
+        ct_cli_print_help(stdout, cmd);
+        return EX_OK;
+    }
     /* Once, before any thread or transfer exists (roster URLs, mail, IMAP). */
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         ct_cli_error("cannot initialise libcurl");
         return EX_SOFTWARE;
     }
-    if (cmd == NULL) {
-        if (group_exists(argv[0]) && argc == 1)
-            ct_cli_error("'%s' needs a command (see coffeetrial --help)", argv[0]);
-        else if (group_exists(argv[0]))
-            ct_cli_error("unknown %s command '%s' (see coffeetrial --help)", argv[0], argv[1]);
-        else
-            ct_cli_error("unknown command '%s' (see coffeetrial --help)", argv[0]);
-        return EX_USAGE;
-    }
-    /*
-     * The command sees argv[0] = its last word, as getopt expects. optind
-     * = 0 (not 1) makes glibc and musl start afresh, so the '+' above does
-     * not stick and options may follow operands ("member pause X --until D").
-     */
-    optind = 0;
-    rc = cmd->exec(&cli, argc - words + 1, argv + words - 1);
+    rc = cmd->exec(&cli, &args);
     ct_store_close(cli.store);
     ct_config_free(cli.config);
     curl_global_cleanup();

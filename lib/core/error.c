@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sysexits.h>
 
-#include "util.h"
+#include "fmt.h"
 
 const char *
 ct_status_str(enum ct_status status)

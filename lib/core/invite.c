@@ -13,6 +13,7 @@
 
 #include <libical/ical.h>
 
+#include "tz.h"
 #include "util.h"
 #include "validate.h"
 
@@ -327,14 +328,6 @@ prepared_free(struct prepared *p)
     memset(p, 0, sizeof(*p));
 }
 
-static icaltimezone *
-zone_named(const char *name)
-{
-    if (name == NULL || strcmp(name, "UTC") == 0)
-        return icaltimezone_get_utc_timezone();
-    return icaltimezone_get_builtin_timezone(name);
-}
-
 /* An address we will put in a header: checked, never rewritten. */
 static enum ct_status
 check_address(const char *what, const char *addr, struct ct_error *err)
@@ -372,7 +365,7 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     if (check_address("organiser_email", inv->organiser_email, err) != CT_OK)
         return CT_EDATA;
     net_zone = inv->network_timezone;
-    if (net_zone != NULL && zone_named(net_zone) == NULL)
+    if (net_zone != NULL && ct_tz_lookup(net_zone) == NULL)
         return ct_error_set(err, CT_EDATA, "unknown network time zone");
     p->n = inv->member_count;
     for (i = 0; i < p->n; i++) {
@@ -386,7 +379,7 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
             prepared_free(p);
             return CT_EDATA;
         }
-        dst->zone = zone_named(zone);
+        dst->zone = ct_tz_lookup(zone);
         if (dst->zone == NULL) {
             char *shown = clean_text(zone, false);
             ct_error_set(err, CT_EDATA, "%s: unknown time zone '%s'", src->email,

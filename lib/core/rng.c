@@ -4,11 +4,7 @@
  */
 #include "rng.h"
 
-static uint64_t
-splitmix64(uint64_t *state)
-{
-    return ct_rng_mix64(*state += UINT64_C(0x9e3779b97f4a7c15));
-}
+#include "util.h"
 
 static uint64_t
 rotl(uint64_t x, int k)
@@ -22,14 +18,15 @@ ct_rng_seed(struct ct_rng *rng, uint64_t seed)
     uint64_t state = seed;
     int i;
 
-    for (i = 0; i < 4; i++)
-        rng->s[i] = splitmix64(&state);
+    /* splitmix64: state advances by the golden ratio, each word is its mix. */
+    for (i = 0; i < 4; i++, state += CT_RNG_GOLDEN)
+        rng->s[i] = ct_rng_splitmix(state);
     /* splitmix64 never yields four zero words in a row, but be explicit. */
     if ((rng->s[0] | rng->s[1] | rng->s[2] | rng->s[3]) == 0)
         rng->s[0] = 1;
 }
 
-uint64_t
+CT_UNITTEST uint64_t
 ct_rng_next(struct ct_rng *rng)
 {
     uint64_t *s = rng->s;
@@ -43,12 +40,6 @@ ct_rng_next(struct ct_rng *rng)
     s[2] ^= t;
     s[3] = rotl(s[3], 45);
     return result;
-}
-
-double
-ct_rng_double(struct ct_rng *rng)
-{
-    return (double)(ct_rng_next(rng) >> 11) * 0x1.0p-53;
 }
 
 uint64_t

@@ -17,11 +17,10 @@ struct ct_rng {
 /* Seed the generator; every seed (0 included) gives a usable state. */
 void ct_rng_seed(struct ct_rng *rng, uint64_t seed);
 
-/* The next 64 random bits. */
+#ifdef CT_TEST_HOOKS
+/* The next 64 random bits (CT_UNITTEST: callers draw through _below). */
 uint64_t ct_rng_next(struct ct_rng *rng);
-
-/* A uniform double in [0, 1), with 53 random bits. */
-double ct_rng_double(struct ct_rng *rng);
+#endif
 
 /* A uniform integer in [0, bound), without modulo bias; 0 when bound is 0. */
 uint64_t ct_rng_below(struct ct_rng *rng, uint64_t bound);
@@ -39,6 +38,19 @@ ct_rng_mix64(uint64_t z)
 }
 
 /*
+ * One splitmix64 step from state x: the golden-ratio increment, then the
+ * mix. The generator's seeding, the pair hash and the slot picker's
+ * tie-break all use it, so the constants exist once.
+ */
+#define CT_RNG_GOLDEN UINT64_C(0x9e3779b97f4a7c15) /* 2^64 / phi, splitmix64's step */
+
+static inline uint64_t
+ct_rng_splitmix(uint64_t x)
+{
+    return ct_rng_mix64(x + CT_RNG_GOLDEN);
+}
+
+/*
  * A well-mixed 64-bit hash of (seed, a, b): the same inputs always give the
  * same value, whatever else was drawn before. Used for per-pair randomness.
  * Inline: the pairing engine evaluates it for every pair it considers.
@@ -46,11 +58,10 @@ ct_rng_mix64(uint64_t z)
 static inline uint64_t
 ct_rng_hash(uint64_t seed, uint64_t a, uint64_t b)
 {
-    const uint64_t golden = UINT64_C(0x9e3779b97f4a7c15);
-    uint64_t h = ct_rng_mix64(seed + golden);
+    uint64_t h = ct_rng_splitmix(seed);
 
-    h = ct_rng_mix64((h ^ a) + golden);
-    return ct_rng_mix64((h ^ b) + golden);
+    h = ct_rng_splitmix(h ^ a);
+    return ct_rng_splitmix(h ^ b);
 }
 
 /* ct_rng_hash mapped to a uniform double in [0, 1). */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tz.h"
 #include "util.h"
 #include "validate.h"
 
@@ -143,8 +144,7 @@ ct_schedule_new(const char *rrule, const char *start, int time_minutes, const ch
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
         goto fail;
     }
-    s->zone = strcmp(tz, "UTC") == 0 ? icaltimezone_get_utc_timezone()
-                                     : icaltimezone_get_builtin_timezone(tz);
+    s->zone = ct_tz_lookup(tz);
     icalerror_clear_errno();
     s->rule = icalrecurrencetype_from_string(rrule);
     if (s->rule.freq == ICAL_NO_RECURRENCE || icalerrno != ICAL_NO_ERROR) {
@@ -354,13 +354,9 @@ ct_schedule_local_time(const struct ct_schedule *s, int64_t t, char *out)
 enum ct_status
 ct_schedule_zone_date(const char *tz, int64_t t, char *out, struct ct_error *err)
 {
-    icaltimezone *zone = NULL;
+    icaltimezone *zone = tz ? ct_tz_lookup(tz) : NULL;
     struct icaltimetype l;
 
-    if (tz && strcmp(tz, "UTC") == 0)
-        zone = icaltimezone_get_utc_timezone();
-    else if (tz && ct_check_timezone(tz) == NULL)
-        zone = icaltimezone_get_builtin_timezone(tz);
     if (zone == NULL)
         return ct_error_set(err, CT_ECONFIG, "[network] timezone '%s': unknown time zone",
                             tz ? tz : "");

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
 #include "util.h"
 #include "validate.h"
 
@@ -26,16 +27,6 @@ static int64_t
 round_up(int64_t t, int64_t step)
 {
     return -floor_div(-t, step) * step;
-}
-
-/* splitmix64's finaliser: a well-mixed 64-bit value from any 64-bit input. */
-static uint64_t
-mix64(uint64_t x)
-{
-    x += UINT64_C(0x9e3779b97f4a7c15);
-    x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-    x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
-    return x ^ (x >> 31);
 }
 
 /* FNV-1a over a string (NULL hashes like ""). */
@@ -278,7 +269,7 @@ ct_slot_find(const struct ct_slot_query *q, struct ct_slot_load *load, int64_t *
     }
 
     /* Pass 2: the pick-th of them, pick fixed by (seed, key). */
-    pick = (size_t)(mix64(q->seed ^ mix64(hash_str(q->key))) % best_count);
+    pick = (size_t)(ct_rng_splitmix(q->seed ^ ct_rng_splitmix(hash_str(q->key))) % best_count);
     for (i = 0; i < n; i++) {
         for (s = round_up(common[i].start, CT_SLOT_STEP); s + q->duration <= common[i].end;
              s += CT_SLOT_STEP) {

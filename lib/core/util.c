@@ -1,5 +1,6 @@
 /*
- * util.c: formatted allocation, growable buffers, file helpers; see util.h.
+ * util.c: growable buffers, string and file helpers, the edit distance of
+ * "did you mean" and the display width of UTF-8 text; see util.h.
  */
 #include "util.h"
 
@@ -12,37 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-char *
-ct_vasprintf(const char *fmt, va_list ap)
-{
-    va_list copy;
-    char *s;
-    int n;
-
-    va_copy(copy, ap);
-    n = vsnprintf(NULL, 0, fmt, copy);
-    va_end(copy);
-    if (n < 0)
-        return NULL;
-    s = malloc((size_t)n + 1);
-    if (s == NULL)
-        return NULL;
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    return s;
-}
-
-char *
-ct_asprintf(const char *fmt, ...)
-{
-    va_list ap;
-    char *s;
-
-    va_start(ap, fmt);
-    s = ct_vasprintf(fmt, ap);
-    va_end(ap);
-    return s;
-}
 
 char *
 ct_strdup(const char *s)
@@ -288,28 +258,43 @@ out:
 size_t
 ct_edit_distance(const char *a, const char *b)
 {
-    size_t la = strlen(a), lb = strlen(b), i, j;
-    size_t row[64], prev, tmp;
+    /* Optimal string alignment, three rows: row i lives in rows[(i + 1) % 3]. */
+    size_t rows[3][64], la = strlen(a), lb = strlen(b), i, j;
 
-    if (la >= CT_ARRAY_LEN(row) || lb >= CT_ARRAY_LEN(row))
+    if (la >= CT_ARRAY_LEN(rows[0]) || lb >= CT_ARRAY_LEN(rows[0]))
         return (size_t)-1;
     for (j = 0; j <= lb; j++)
-        row[j] = j;
+        rows[1][j] = j;
     for (i = 1; i <= la; i++) {
-        prev = row[0];
+        size_t *row = rows[(i + 1) % 3], *prev = rows[i % 3], *before = rows[(i + 2) % 3];
+        int ca = tolower((unsigned char)a[i - 1]);
+
         row[0] = i;
         for (j = 1; j <= lb; j++) {
-            size_t cost =
-                tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1]) ? 0 : 1;
-            size_t best = prev + cost;
-            if (row[j] + 1 < best)
-                best = row[j] + 1;
+            int cb = tolower((unsigned char)b[j - 1]);
+            size_t best = prev[j - 1] + (ca == cb ? 0 : 1);
+
+            if (prev[j] + 1 < best)
+                best = prev[j] + 1;
             if (row[j - 1] + 1 < best)
                 best = row[j - 1] + 1;
-            tmp = row[j];
+            /* An adjacent transposition ("fromat" for "format") costs one. */
+            if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == cb && before[j - 2] + 1 < best)
+                best = before[j - 2] + 1;
             row[j] = best;
-            prev = tmp;
         }
     }
-    return row[lb];
+    return rows[(la + 1) % 3][lb];
+}
+
+size_t
+ct_utf8_width(const char *s)
+{
+    size_t n = 0;
+
+    for (; s && *s; s++)
+        if (((unsigned char)*s & 0xc0) != 0x80)
+            n++;
+    return n;
 }

@@ -1,7 +1,8 @@
 /*
- * util.h: small helpers used across lib/: formatted allocation, a growable
- * byte buffer, case-insensitive comparison, whole-file reads and the
- * write-temp-fsync-rename dance for files that must never be half written.
+ * util.h: small helpers used across lib/: formatted allocation (fmt.h), a
+ * growable byte buffer, case-insensitive comparison, whole-file reads, the
+ * write-temp-fsync-rename dance for files that must never be half written,
+ * the edit distance of "did you mean" and the width of UTF-8 text.
  */
 #ifndef CT_UTIL_H
 #define CT_UTIL_H
@@ -12,12 +13,23 @@
 #include <stdint.h>
 
 #include "ct.h"
+#include "fmt.h"
 
 #define CT_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* printf into a new heap string; NULL on allocation failure. */
-char *ct_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-char *ct_vasprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+/*
+ * CT_UNITTEST marks a function that its own file uses and the unit tests
+ * call too (curl's UNITTEST): exported in test builds (CT_TEST_HOOKS),
+ * static otherwise, so release builds export only what other files use.
+ * Declare such a function in its header inside #ifdef CT_TEST_HOOKS, and
+ * guard the tests that call it the same way. A function that only tests
+ * call is not a CT_UNITTEST: it is dead code and goes.
+ */
+#ifdef CT_TEST_HOOKS
+#define CT_UNITTEST
+#else
+#define CT_UNITTEST static
+#endif
 
 /* strdup that accepts NULL (and returns NULL for it). */
 char *ct_strdup(const char *s);
@@ -61,7 +73,18 @@ enum ct_status ct_file_read(const char *path, size_t max_bytes, char **data, siz
 enum ct_status ct_file_write_atomic(const char *path, const void *data, size_t len, unsigned mode,
                                     struct ct_error *err);
 
-/* Levenshtein distance, capped: used for "did you mean" suggestions. */
+/*
+ * Damerau-Levenshtein distance (optimal string alignment: insertions,
+ * deletions, substitutions and adjacent transpositions each cost one),
+ * ASCII case-insensitive, for "did you mean" suggestions. (size_t)-1 for
+ * words of 64 bytes or more.
+ */
 size_t ct_edit_distance(const char *a, const char *b);
+
+/*
+ * The columns UTF-8 text takes on a terminal: one per code point (no
+ * wide-glyph tables; near enough for names). 0 for NULL.
+ */
+size_t ct_utf8_width(const char *s);
 
 #endif

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libical/ical.h>
+#include "tz.h"
 
 static bool
 is_atext(unsigned char c)
@@ -74,9 +74,9 @@ ct_check_timezone(const char *name)
         return "empty time zone";
     if (strcmp(name, "UTC") == 0)
         return NULL;
-    if (name[0] == '/' || strstr(name, "..") != NULL || strlen(name) > 64)
+    if (!ct_tz_name_plausible(name))
         return "not an IANA time zone name";
-    if (icaltimezone_get_builtin_timezone(name) == NULL)
+    if (ct_tz_lookup(name) == NULL)
         return "unknown time zone (not in tzdata)";
     return NULL;
 }

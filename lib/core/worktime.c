@@ -10,13 +10,7 @@
 
 #include <libical/ical.h>
 
-static icaltimezone *
-zone_named(const char *tz)
-{
-    if (tz == NULL || strcmp(tz, "UTC") == 0)
-        return icaltimezone_get_utc_timezone();
-    return icaltimezone_get_builtin_timezone(tz);
-}
+#include "tz.h"
 
 /* Local wall-clock time on a civil date, in zone, as Unix seconds. */
 static int64_t
@@ -40,7 +34,7 @@ enum ct_status
 ct_worktime_intervals(const char *tz, const struct ct_worktime *wt, int64_t from, int64_t to,
                       struct ct_interval **out, size_t *count, struct ct_error *err)
 {
-    icaltimezone *zone = zone_named(tz);
+    icaltimezone *zone = ct_tz_lookup(tz);
     struct icaltimetype day;
     struct ct_interval *v = NULL;
     size_t n = 0, cap = 0;

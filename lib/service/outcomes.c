@@ -3,7 +3,6 @@
  * CSV all or nothing) and the contact rule the tie graph and the reports
  * share; see outcomes.h.
  */
-#include "store_impl.h"
 #include "outcomes.h"
 
 #include <stdarg.h>
@@ -11,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "csv.h"
+#include "store_outcomes.h"
 #include "util.h"
 #include "validate.h"
 
@@ -117,75 +116,19 @@ printable(const char *s, size_t len, char *out)
     return out;
 }
 
-/* ---- the store ------------------------------------------------------------ */
-
-/* A group as the outcome checks need it. */
-struct group_ref {
-    int64_t id;
-    int64_t round_id;
-    char state[16];       /* the group's */
-    char round_state[16]; /* its round's */
-    bool has_outcome;
-    bool met;
-    int rating;
-};
-
-#define GROUP_SELECT                                                                               \
-    "SELECT g.id, g.round_id, g.state, r.state, o.met, o.rating FROM groups g"                     \
-    " JOIN rounds r ON r.id = g.round_id LEFT JOIN outcomes o ON o.group_id = g.id"
-
-/* Fill *ref from a GROUP_SELECT row. */
-static void
-group_ref_read(sqlite3_stmt *stmt, struct group_ref *ref)
-{
-    const char *s;
-
-    memset(ref, 0, sizeof(*ref));
-    ref->id = sqlite3_column_int64(stmt, 0);
-    ref->round_id = sqlite3_column_int64(stmt, 1);
-    s = (const char *)sqlite3_column_text(stmt, 2);
-    snprintf(ref->state, sizeof(ref->state), "%s", s ? s : "");
-    s = (const char *)sqlite3_column_text(stmt, 3);
-    snprintf(ref->round_state, sizeof(ref->round_state), "%s", s ? s : "");
-    ref->has_outcome = sqlite3_column_type(stmt, 4) != SQLITE_NULL;
-    ref->met = sqlite3_column_int(stmt, 4) != 0;
-    ref->rating = sqlite3_column_int(stmt, 5);
-}
-
-/*
- * Look a group up by id (uid NULL) or by calendar UID. OUT: *found, and
- * *ref when found. stmt_id / stmt_uid are prepared GROUP_SELECT queries.
- */
-static enum ct_status
-group_find(struct ct_store *store, sqlite3_stmt *stmt, int64_t id, const char *uid,
-           struct group_ref *ref, bool *found, struct ct_error *err)
-{
-    enum ct_status st;
-
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    if (uid)
-        sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_int64(stmt, 1, id);
-    st = ct_store_step_row(store, stmt, found, "look up group", err);
-    if (*found)
-        group_ref_read(stmt, ref);
-    sqlite3_reset(stmt);
-    return st;
-}
+/* ---- the checks ------------------------------------------------------------ */
 
 /* Why a group cannot take an outcome, into buf (returned), or NULL if it can. */
 static const char *
-group_unfit(const struct group_ref *ref, char *buf, size_t size)
+group_unfit(const struct ct_outcome_group *ref, char *buf, size_t size)
 {
     long long id = (long long)ref->id, round = (long long)ref->round_id;
 
-    if (strcmp(ref->state, "sent") == 0 && strcmp(ref->round_state, "sent") == 0)
+    if (ref->state == CT_GROUP_SENT && ref->round_state == CT_ROUND_SENT)
         return NULL;
-    if (strcmp(ref->round_state, "replaced") == 0)
+    if (ref->round_state == CT_ROUND_REPLACED)
         snprintf(buf, size, "group %lld was never sent: round %lld was planned again", id, round);
-    else if (strcmp(ref->state, "planned") == 0 && strcmp(ref->round_state, "planned") == 0)
+    else if (ref->state == CT_GROUP_PLANNED && ref->round_state == CT_ROUND_PLANNED)
         snprintf(buf, size,
                  "group %lld has not been sent yet (round %lld is planned); outcomes are "
                  "recorded for sent groups",
@@ -195,49 +138,14 @@ group_unfit(const struct group_ref *ref, char *buf, size_t size)
     return buf;
 }
 
-/* Insert or replace one outcome with a prepared upsert statement. */
+/* Check an organiser's outcome before any store work. OUT: *note, the normalised copy. */
 static enum ct_status
-outcome_write(struct ct_store *store, sqlite3_stmt *stmt, int64_t group_id, bool met, int rating,
-              const char *note, const char *source, int64_t now, struct ct_error *err)
+outcome_check(const struct ct_outcome *outcome, char **note, struct ct_error *err)
 {
-    int rc;
-
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
-    sqlite3_bind_int64(stmt, 1, group_id);
-    sqlite3_bind_int(stmt, 2, met ? 1 : 0);
-    if (rating > 0)
-        sqlite3_bind_int(stmt, 3, rating);
-    if (note && *note)
-        sqlite3_bind_text(stmt, 4, note, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 5, source, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 6, now);
-    rc = sqlite3_step(stmt);
-    sqlite3_reset(stmt);
-    if (rc != SQLITE_DONE)
-        return ct_store_error(store, err, "record outcome");
-    return CT_OK;
-}
-
-#define OUTCOME_UPSERT                                                                             \
-    "INSERT INTO outcomes (group_id, met, rating, note, source, recorded_at)"                      \
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (group_id) DO UPDATE SET"                        \
-    " met = excluded.met, rating = excluded.rating, note = excluded.note,"                         \
-    " source = excluded.source, recorded_at = excluded.recorded_at"
-
-enum ct_status
-ct_outcomes_record(struct ct_store *store, const struct ct_outcome *outcome, const char *source,
-                   struct ct_outcome_previous *previous, struct ct_error *err)
-{
-    sqlite3_stmt *find = NULL, *upsert = NULL;
-    struct group_ref ref;
-    char *note = NULL, reason[160];
+    char reason[160];
     const char *why;
-    bool found, began = false;
-    enum ct_status st;
 
-    if (previous)
-        memset(previous, 0, sizeof(*previous));
+    *note = NULL;
     if (outcome->rating != 0 && (outcome->rating < 1 || outcome->rating > 5))
         return ct_error_set(err, CT_EUSAGE, "rating: %d is not a whole number from 1 to 5",
                             outcome->rating);
@@ -245,42 +153,52 @@ ct_outcomes_record(struct ct_store *store, const struct ct_outcome *outcome, con
         size_t len = strlen(outcome->note);
         if ((why = note_problem(outcome->note, len, reason, sizeof(reason))) != NULL)
             return ct_error_set(err, CT_EUSAGE, "note: %s", why);
-        if ((note = note_normalise(outcome->note, len)) == NULL)
+        if ((*note = note_normalise(outcome->note, len)) == NULL)
             return ct_error_set(err, CT_ENOMEM, "out of memory");
     }
-    if ((st = ct_store_prepare(store, GROUP_SELECT " WHERE g.id = ?1", &find, err)) != CT_OK ||
-        (st = ct_store_prepare(store, OUTCOME_UPSERT, &upsert, err)) != CT_OK)
+    return CT_OK;
+}
+
+enum ct_status
+ct_outcomes_record(struct ct_store *store, const struct ct_outcome *outcome, const char *source,
+                   int64_t now, struct ct_outcome_previous *previous, struct ct_error *err)
+{
+    struct ct_outcome_lookup look = {.group_id = outcome->group_id};
+    struct ct_outcome_row row;
+    struct ct_txn *txn = NULL;
+    char *note = NULL, reason[160];
+    const char *why;
+    enum ct_status st;
+
+    if (previous)
+        memset(previous, 0, sizeof(*previous));
+    if ((st = outcome_check(outcome, &note, err)) != CT_OK)
+        return st;
+    if ((st = ct_txn_begin(store, &txn, err)) != CT_OK)
         goto out;
-    if ((st = ct_store_begin(store, err)) != CT_OK)
+    if ((st = ct_store_outcome_groups_lookup(store, &look, 1, err)) != CT_OK)
         goto out;
-    began = true;
-    if ((st = group_find(store, find, outcome->group_id, NULL, &ref, &found, err)) != CT_OK)
-        goto out;
-    if (!found) {
+    if (!look.by_id_found) {
         st = ct_error_set(err, CT_ENOTFOUND, "no group %lld (see coffeetrial round show)",
                           (long long)outcome->group_id);
         goto out;
     }
-    if ((why = group_unfit(&ref, reason, sizeof(reason))) != NULL) {
+    if ((why = group_unfit(&look.by_id, reason, sizeof(reason))) != NULL) {
         st = ct_error_set(err, CT_ESTATE, "%s", why);
         goto out;
     }
-    if ((st = outcome_write(store, upsert, ref.id, outcome->met, outcome->rating, note, source,
-                            ct_now(), err)) != CT_OK)
+    row = (struct ct_outcome_row){look.by_id.id, outcome->met, outcome->rating, note, source};
+    if ((st = ct_store_outcomes_write(txn, &row, 1, now, err)) != CT_OK)
         goto out;
-    if ((st = ct_store_commit(store, err)) != CT_OK)
-        goto out;
-    began = false;
-    if (previous) {
-        previous->existed = ref.has_outcome;
-        previous->met = ref.met;
-        previous->rating = ref.rating;
+    st = ct_txn_commit(txn, err);
+    txn = NULL;
+    if (st == CT_OK && previous) {
+        previous->existed = look.by_id.has_outcome;
+        previous->met = look.by_id.met;
+        previous->rating = look.by_id.rating;
     }
 out:
-    if (began)
-        ct_store_rollback(store);
-    sqlite3_finalize(find);
-    sqlite3_finalize(upsert);
+    ct_txn_rollback(txn);
     free(note);
     return st;
 }
@@ -631,19 +549,159 @@ seen_add(struct seen *s, int64_t id, long line)
     return 0;
 }
 
+/* What checking the rows against the store found. */
+struct import_tally {
+    size_t added, replaced;
+};
+
+/* The key a row names its group by, for messages. */
+static const char *
+row_label(const struct row *r)
+{
+    return r->uid && r->group_id == 0 ? "uid" : "group";
+}
+
+/*
+ * The group row r names, from its look-up, or NULL after reporting why
+ * there is none (or the id and the UID disagree).
+ */
+static const struct ct_outcome_group *
+row_group(struct importer *im, const struct row *r, const struct ct_outcome_lookup *look)
+{
+    char tmp[48];
+
+    if (r->group_id) {
+        if (!look->by_id_found) {
+            diag(im, CT_ERROR, r->line, "group: no group %lld", (long long)r->group_id);
+            return NULL;
+        }
+        if (r->uid && (!look->by_uid_found || look->by_uid.id != look->by_id.id)) {
+            diag(im, CT_ERROR, r->line, "uid: is not the UID of group %lld: '%s'",
+                 (long long)look->by_id.id, printable(r->uid, strlen(r->uid), tmp));
+            return NULL;
+        }
+        return &look->by_id;
+    }
+    if (!look->by_uid_found) {
+        diag(im, CT_ERROR, r->line, "uid: no group has the UID '%s'",
+             printable(r->uid, strlen(r->uid), tmp));
+        return NULL;
+    }
+    return &look->by_uid;
+}
+
+/*
+ * Check every parsed row against the groups it names (looks[i] for row i):
+ * the group exists, can take an outcome, and is on one line only. Rows that
+ * pass get their group id; the tally counts new and replaced outcomes.
+ */
+static enum ct_status
+check_rows(struct importer *im, const struct ct_outcome_lookup *looks, struct import_tally *tally,
+           struct ct_error *err)
+{
+    struct seen seen = {0};
+    char reason[200];
+    size_t i;
+
+    if (!seen_init(&seen, im->count)) {
+        free(seen.ids);
+        free(seen.lines);
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    }
+    for (i = 0; i < im->count && !im->stopped; i++) {
+        struct row *r = &im->rows[i];
+        const struct ct_outcome_group *ref = row_group(im, r, &looks[i]);
+        const char *why, *label = row_label(r);
+        long first;
+
+        if (ref == NULL)
+            continue;
+        if ((why = group_unfit(ref, reason, sizeof(reason))) != NULL) {
+            diag(im, CT_ERROR, r->line, "%s: %s", label, why);
+            continue;
+        }
+        if (r->invalid)
+            continue; /* reported already; repeats are checked once it is fixed */
+        if ((first = seen_add(&seen, ref->id, r->line)) != 0) {
+            diag(im, CT_ERROR, r->line, "%s: group %lld is already on line %ld", label,
+                 (long long)ref->id, first);
+            continue;
+        }
+        r->group_id = ref->id;
+        if (ref->has_outcome)
+            tally->replaced++;
+        else
+            tally->added++;
+    }
+    free(seen.ids);
+    free(seen.lines);
+    return CT_OK;
+}
+
+/* Write every row's outcome (all checked), source "import". */
+static enum ct_status
+write_rows(struct ct_txn *txn, const struct importer *im, int64_t now, struct ct_error *err)
+{
+    struct ct_outcome_row *out = calloc(im->count + 1, sizeof(*out));
+    enum ct_status st;
+    size_t i;
+
+    if (out == NULL)
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    for (i = 0; i < im->count; i++) {
+        const struct row *r = &im->rows[i];
+        out[i] = (struct ct_outcome_row){r->group_id, r->met, r->rating, r->note, "import"};
+    }
+    st = ct_store_outcomes_write(txn, out, im->count, now, err);
+    free(out);
+    return st;
+}
+
+/*
+ * Check the parsed rows against the store and write them, under one write
+ * lock so nothing changes in between; nothing is written when a row fails
+ * or with dry_run. OUT: *tally.
+ */
+static enum ct_status
+import_rows(struct ct_store *store, struct importer *im, bool dry_run, int64_t now,
+            struct import_tally *tally, struct ct_error *err)
+{
+    struct ct_outcome_lookup *looks = calloc(im->count + 1, sizeof(*looks));
+    struct ct_txn *txn = NULL;
+    enum ct_status st;
+    size_t i;
+
+    if (looks == NULL)
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    for (i = 0; i < im->count; i++) {
+        looks[i].group_id = im->rows[i].group_id;
+        looks[i].uid = im->rows[i].uid;
+    }
+    if ((st = ct_txn_begin(store, &txn, err)) != CT_OK ||
+        (st = ct_store_outcome_groups_lookup(store, looks, im->count, err)) != CT_OK ||
+        (st = check_rows(im, looks, tally, err)) != CT_OK)
+        goto out;
+    if (im->errors > 0 || dry_run)
+        goto out; /* rolled back below */
+    if ((st = write_rows(txn, im, now, err)) != CT_OK)
+        goto out;
+    st = ct_txn_commit(txn, err);
+    txn = NULL;
+out:
+    ct_txn_rollback(txn);
+    free(looks);
+    return st;
+}
+
 enum ct_status
 ct_outcomes_import(struct ct_store *store, const char *name, const char *data, size_t len,
-                   bool dry_run, struct ct_outcomes_import_result *result, struct ct_diags *diags,
-                   struct ct_error *err)
+                   bool dry_run, int64_t now, struct ct_outcomes_import_result *result,
+                   struct ct_diags *diags, struct ct_error *err)
 {
     struct importer im;
-    struct seen seen = {0};
-    sqlite3_stmt *by_id = NULL, *by_uid = NULL, *upsert = NULL;
-    size_t first_diag = diags->count, i, added = 0, replaced = 0;
-    bool began = false, found;
+    struct import_tally tally = {0, 0};
+    size_t first_diag = diags->count, i;
     enum ct_status st = CT_OK;
-    int64_t now = ct_now();
-    char tmp[48], reason[200];
     int c;
 
     if (result)
@@ -654,164 +712,28 @@ ct_outcomes_import(struct ct_store *store, const char *name, const char *data, s
     for (c = 0; c < COL_COUNT; c++)
         im.map[c] = -1;
 
-    /* Rows that parsed are checked against the store even if others did not: every problem at once.
-     */
+    /* Rows that parsed are checked against the store even if others did not: every problem at
+     * once. */
     parse_file(&im, data, len);
-    if (im.stopped)
-        goto check;
-
-    if (!seen_init(&seen, im.count)) {
-        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    if (!im.stopped && (st = import_rows(store, &im, dry_run, now, &tally, err)) != CT_OK)
         goto out;
-    }
-    if ((st = ct_store_prepare(store, GROUP_SELECT " WHERE g.id = ?1", &by_id, err)) != CT_OK ||
-        (st = ct_store_prepare(store, GROUP_SELECT " WHERE g.uid = ?1", &by_uid, err)) != CT_OK ||
-        (st = ct_store_prepare(store, OUTCOME_UPSERT, &upsert, err)) != CT_OK)
-        goto out;
-    /* Check and write under one write lock, so nothing changes in between. */
-    if ((st = ct_store_begin(store, err)) != CT_OK)
-        goto out;
-    began = true;
-    for (i = 0; i < im.count && !im.stopped; i++) {
-        struct row *r = &im.rows[i];
-        struct group_ref ref;
-        const char *why, *label = r->uid && r->group_id == 0 ? "uid" : "group";
-        long first;
-
-        if (r->group_id) {
-            if ((st = group_find(store, by_id, r->group_id, NULL, &ref, &found, err)) != CT_OK)
-                goto out;
-            if (!found) {
-                diag(&im, CT_ERROR, r->line, "group: no group %lld", (long long)r->group_id);
-                continue;
-            }
-            if (r->uid) {
-                struct group_ref other;
-                if ((st = group_find(store, by_uid, 0, r->uid, &other, &found, err)) != CT_OK)
-                    goto out;
-                if (!found || other.id != ref.id) {
-                    diag(&im, CT_ERROR, r->line, "uid: is not the UID of group %lld: '%s'",
-                         (long long)ref.id, printable(r->uid, strlen(r->uid), tmp));
-                    continue;
-                }
-            }
-        } else {
-            if ((st = group_find(store, by_uid, 0, r->uid, &ref, &found, err)) != CT_OK)
-                goto out;
-            if (!found) {
-                diag(&im, CT_ERROR, r->line, "uid: no group has the UID '%s'",
-                     printable(r->uid, strlen(r->uid), tmp));
-                continue;
-            }
-        }
-        if ((why = group_unfit(&ref, reason, sizeof(reason))) != NULL) {
-            diag(&im, CT_ERROR, r->line, "%s: %s", label, why);
-            continue;
-        }
-        if (r->invalid)
-            continue; /* reported already; repeats are checked once it is fixed */
-        if ((first = seen_add(&seen, ref.id, r->line)) != 0) {
-            diag(&im, CT_ERROR, r->line, "%s: group %lld is already on line %ld", label,
-                 (long long)ref.id, first);
-            continue;
-        }
-        r->group_id = ref.id;
-        if (ref.has_outcome)
-            replaced++;
-        else
-            added++;
-    }
-    if (im.errors > 0)
-        goto check;
-    for (i = 0; i < im.count && !dry_run; i++) {
-        const struct row *r = &im.rows[i];
-        if ((st = outcome_write(store, upsert, r->group_id, r->met, r->rating, r->note, "import",
-                                now, err)) != CT_OK)
-            goto out;
-    }
-    if (dry_run) {
-        ct_store_rollback(store);
-    } else if ((st = ct_store_commit(store, err)) != CT_OK) {
-        goto out;
-    }
-    began = false;
-    if (result) {
-        result->rows = im.count;
-        result->added = added;
-        result->replaced = replaced;
-    }
-
-check:
     if (im.errors > 0) {
         if (im.stopped && im.errors >= CT_OUTCOMES_MAX_ERRORS)
             ct_diags_add(diags, CT_ERROR, name, 0, "too many errors; stopped after %d",
                          CT_OUTCOMES_MAX_ERRORS);
         st = ct_error_set(err, CT_EDATA, "%s: %zu error%s; nothing imported", name, im.errors,
                           im.errors == 1 ? "" : "s");
+    } else if (result) {
+        result->rows = im.count;
+        result->added = tally.added;
+        result->replaced = tally.replaced;
     }
 out:
-    if (began)
-        ct_store_rollback(store);
     ct_diags_sort(diags, first_diag);
-    sqlite3_finalize(by_id);
-    sqlite3_finalize(by_uid);
-    sqlite3_finalize(upsert);
-    free(seen.ids);
-    free(seen.lines);
     for (i = 0; i < im.count; i++) {
         free(im.rows[i].uid);
         free(im.rows[i].note);
     }
     free(im.rows);
-    return st;
-}
-
-/* ---- contacts ---------------------------------------------------------------- */
-
-enum ct_status
-ct_outcomes_contacts(struct ct_store *store, struct ct_contact **out, size_t *count,
-                     struct ct_error *err)
-{
-    static const char sql[] =
-        "SELECT c.a, c.b, c.group_id, c.round_id FROM (" CT_OUTCOMES_CONTACTS_SQL
-        ") c JOIN rounds r ON r.id = c.round_id"
-        " ORDER BY r.date, r.id, c.group_id, c.a, c.b";
-    sqlite3_stmt *stmt = NULL;
-    struct ct_contact *items = NULL;
-    size_t n = 0, cap = 0;
-    enum ct_status st;
-    int rc;
-
-    *out = NULL;
-    *count = 0;
-    if ((st = ct_store_prepare(store, sql, &stmt, err)) != CT_OK)
-        return st;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 256;
-            struct ct_contact *grown = realloc(items, ncap * sizeof(*grown));
-            if (grown == NULL) {
-                st = ct_error_set(err, CT_ENOMEM, "out of memory");
-                goto out;
-            }
-            items = grown;
-            cap = ncap;
-        }
-        items[n].a = sqlite3_column_int64(stmt, 0);
-        items[n].b = sqlite3_column_int64(stmt, 1);
-        items[n].group_id = sqlite3_column_int64(stmt, 2);
-        items[n].round_id = sqlite3_column_int64(stmt, 3);
-        n++;
-    }
-    if (rc != SQLITE_DONE) {
-        st = ct_store_error(store, err, "read contacts");
-        goto out;
-    }
-    *out = items;
-    *count = n;
-    items = NULL;
-out:
-    free(items);
-    sqlite3_finalize(stmt);
     return st;
 }

@@ -1,8 +1,8 @@
 /*
  * outcomes.h: whether a sent group met, as organisers record it one at a
- * time or import it from any survey tool's CSV export, and the rule that
- * turns groups into contacts ("who has met whom") for the tie graph and the
- * reports. docs/outcomes-record.md is the user-facing contract.
+ * time or import it from any survey tool's CSV export. The rule that turns
+ * groups into contacts lives with its SQL (store_outcomes.h).
+ * docs/outcomes-record.md is the user-facing contract.
  */
 #ifndef CT_OUTCOMES_H
 #define CT_OUTCOMES_H
@@ -52,11 +52,11 @@ bool ct_outcomes_parse_met(const char *s, bool *met);
  * line breaks and tabs, nor bidirectional overrides (CT_EUSAGE otherwise,
  * "note: ..."); it is stored trimmed, with CRLF turned into LF. A recorded
  * outcome is replaced; *previous (OUT, may be NULL) says what it was.
- * source is stored as given ("cli", "import").
+ * source is stored as given ("cli", "import"), recorded_at now.
  */
 enum ct_status ct_outcomes_record(struct ct_store *store, const struct ct_outcome *outcome,
-                                  const char *source, struct ct_outcome_previous *previous,
-                                  struct ct_error *err);
+                                  const char *source, int64_t now,
+                                  struct ct_outcome_previous *previous, struct ct_error *err);
 
 struct ct_outcomes_import_result {
     size_t rows;     /* outcome rows in the file (blank rows not counted) */
@@ -76,48 +76,14 @@ struct ct_outcomes_import_result {
  *
  * The checks and the writes run in one BEGIN IMMEDIATE transaction: on any
  * error nothing is written (CT_EDATA); with dry_run nothing is written
- * either way. OUT: *result (may be NULL). Database failures return their
- * status with err filled.
+ * either way. Outcomes are recorded_at now. OUT: *result (may be NULL).
+ * Database failures return their status with err filled.
  */
 enum ct_status ct_outcomes_import(struct ct_store *store, const char *name, const char *data,
-                                  size_t len, bool dry_run,
+                                  size_t len, bool dry_run, int64_t now,
                                   struct ct_outcomes_import_result *result, struct ct_diags *diags,
                                   struct ct_error *err);
 
-/*
- * The contact rule: which pairs of members count as having met, as SQL for
- * a sub-query with columns (a, b, group_id, round_id), a < b, one row per
- * pair and group. A pair counts when its group was sent (groups.state =
- * 'sent'; its round not cancelled), neither member left the group
- * (group_members.removed = 0), and either an outcome was recorded with
- * met = 1, or no outcome was recorded and neither of the two answered the
- * invitation DECLINED. The tie graph of the pairing engine is the declared
- * ties plus these pairs; the reports use the same rule.
- */
-#define CT_OUTCOMES_CONTACTS_SQL                                                                   \
-    "SELECT x.member_id AS a, y.member_id AS b, g.id AS group_id, g.round_id AS round_id"          \
-    " FROM groups g"                                                                               \
-    " JOIN rounds r ON r.id = g.round_id"                                                          \
-    " JOIN group_members x ON x.group_id = g.id AND x.removed = 0"                                 \
-    " JOIN group_members y ON y.group_id = g.id AND y.removed = 0 AND y.member_id > x.member_id"   \
-    " LEFT JOIN outcomes o ON o.group_id = g.id"                                                   \
-    " WHERE g.state = 'sent' AND r.state = 'sent'"                                                 \
-    "   AND (o.met = 1 OR (o.group_id IS NULL AND x.partstat <> 'DECLINED'"                        \
-    "        AND y.partstat <> 'DECLINED'))"
-
-/* One pair of members who count as having met (the contact rule above). */
-struct ct_contact {
-    int64_t a, b; /* member ids, a < b */
-    int64_t group_id;
-    int64_t round_id;
-};
-
-/*
- * Every contact in the store, ordered by round date, round id, group id,
- * a, b. OUT: *out (heap array the caller frees; NULL when *count is 0) and
- * *count.
- */
-enum ct_status ct_outcomes_contacts(struct ct_store *store, struct ct_contact **out, size_t *count,
-                                    struct ct_error *err);
+/* The contact rule ("who has met whom") lives with its SQL: ct_store_outcomes_contacts(). */
 
 #endif

@@ -4,7 +4,6 @@
  * by round, so figures "as of round r" (shared contacts before it, reach
  * after it) come from one pass: O(group members + contacts x degree).
  */
-#include "store_impl.h"
 #include "report.h"
 
 #include <limits.h>
@@ -13,8 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
-#include "outcomes.h"
+#include "entity.h"
+#include "reply.h"
+#include "store_report.h"
+#include "util.h"
 
 /* ---- small containers ------------------------------------------------------ */
 
@@ -111,236 +112,11 @@ adjlist_add(struct adjlist *l, size_t v)
     return true;
 }
 
-/* ---- the transportation bound ------------------------------------------------- */
-
-/* Dinic's maximum flow on a small graph. */
-struct flow {
-    size_t nodes;
-    size_t *head; /* first edge of each node, SIZE_MAX = none */
-    size_t *next, *to;
-    long *cap;
-    size_t edges, edges_cap;
-    int *level;
-    size_t *iter, *queue;
-};
-
-static bool
-flow_init(struct flow *f, size_t nodes)
-{
-    size_t i;
-
-    memset(f, 0, sizeof(*f));
-    f->nodes = nodes;
-    f->head = malloc(nodes * sizeof(*f->head));
-    f->level = malloc(nodes * sizeof(*f->level));
-    f->iter = malloc(nodes * sizeof(*f->iter));
-    f->queue = malloc(nodes * sizeof(*f->queue));
-    if (!f->head || !f->level || !f->iter || !f->queue)
-        return false;
-    for (i = 0; i < nodes; i++)
-        f->head[i] = SIZE_MAX;
-    return true;
-}
-
-static void
-flow_free(struct flow *f)
-{
-    free(f->head);
-    free(f->next);
-    free(f->to);
-    free(f->cap);
-    free(f->level);
-    free(f->iter);
-    free(f->queue);
-}
-
-static bool
-flow_edge1(struct flow *f, size_t from, size_t to, long cap)
-{
-    if (f->edges == f->edges_cap) {
-        size_t ncap = f->edges_cap ? f->edges_cap * 2 : 256;
-        size_t *next = realloc(f->next, ncap * sizeof(*next));
-        size_t *tov = next ? realloc(f->to, ncap * sizeof(*tov)) : NULL;
-        long *capv = tov ? realloc(f->cap, ncap * sizeof(*capv)) : NULL;
-        if (next)
-            f->next = next;
-        if (tov)
-            f->to = tov;
-        if (capv == NULL)
-            return false;
-        f->cap = capv;
-        f->edges_cap = ncap;
-    }
-    f->to[f->edges] = to;
-    f->cap[f->edges] = cap;
-    f->next[f->edges] = f->head[from];
-    f->head[from] = f->edges++;
-    return true;
-}
-
-/* An edge and its residual twin (edge e's twin is e ^ 1). */
-static bool
-flow_edge(struct flow *f, size_t from, size_t to, long cap)
-{
-    return flow_edge1(f, from, to, cap) && flow_edge1(f, to, from, 0);
-}
-
-static bool
-flow_levels(struct flow *f, size_t s, size_t t)
-{
-    size_t qh = 0, qt = 0, i, e;
-
-    for (i = 0; i < f->nodes; i++)
-        f->level[i] = -1;
-    f->level[s] = 0;
-    f->queue[qt++] = s;
-    while (qh < qt) {
-        size_t v = f->queue[qh++];
-        for (e = f->head[v]; e != SIZE_MAX; e = f->next[e]) {
-            if (f->cap[e] > 0 && f->level[f->to[e]] < 0) {
-                f->level[f->to[e]] = f->level[v] + 1;
-                f->queue[qt++] = f->to[e];
-            }
-        }
-    }
-    return f->level[t] >= 0;
-}
-
-/* Push up to limit along level-increasing paths (the graph is 4 layers deep). */
-static long
-flow_push(struct flow *f, size_t v, size_t t, long limit)
-{
-    long pushed;
-
-    if (v == t)
-        return limit;
-    for (; f->iter[v] != SIZE_MAX; f->iter[v] = f->next[f->iter[v]]) {
-        size_t e = f->iter[v], w = f->to[e];
-        if (f->cap[e] <= 0 || f->level[w] != f->level[v] + 1)
-            continue;
-        pushed = flow_push(f, w, t, limit < f->cap[e] ? limit : f->cap[e]);
-        if (pushed > 0) {
-            f->cap[e] -= pushed;
-            f->cap[e ^ 1] += pushed;
-            return pushed;
-        }
-    }
-    return 0;
-}
-
-static long
-flow_max(struct flow *f, size_t s, size_t t)
-{
-    long total = 0, pushed;
-
-    while (flow_levels(f, s, t)) {
-        memcpy(f->iter, f->head, f->nodes * sizeof(*f->iter));
-        while ((pushed = flow_push(f, s, t, LONG_MAX)) > 0)
-            total += pushed;
-    }
-    return total;
-}
-
-/* Members with the same organisation and the same cap are interchangeable. */
-struct member_class {
-    size_t org;
-    long cap;
-    long count;
-};
-
-static int
-class_cmp(const void *pa, const void *pb)
-{
-    const struct member_class *a = pa, *b = pb;
-
-    if (a->org != b->org)
-        return a->org < b->org ? -1 : 1;
-    return (a->cap > b->cap) - (a->cap < b->cap);
-}
-
-long
-ct_report_reach_flow(const size_t *org, const long *partners, size_t n, size_t k, long *capacity)
-{
-    struct member_class *classes = NULL;
-    long *supply = NULL, total_cap = 0, result = -1;
-    size_t i, p, nclasses = 0, source, sink;
-    struct flow f;
-    bool ok;
-
-    memset(&f, 0, sizeof(f));
-    if (capacity)
-        *capacity = 0;
-    if (k < 2 || n == 0)
-        return 0;
-    classes = malloc(n * sizeof(*classes));
-    supply = calloc(k, sizeof(*supply));
-    if (classes == NULL || supply == NULL)
-        goto out;
-    /*
-     * A member meets at most min(partners, k - 1) other organisations; the
-     * members of organisation p can be partners to at most supply[p]
-     * others (one per partner they had). Merging members of one
-     * organisation with the same cap is exact: any flow that gives a class
-     * of c members at most c meetings with each organisation and c * cap in
-     * all can be dealt out round-robin so no member exceeds cap or meets an
-     * organisation twice.
-     */
-    for (i = 0; i < n; i++) {
-        long cap = partners[i] < (long)(k - 1) ? partners[i] : (long)(k - 1);
-        supply[org[i]] += partners[i];
-        if (cap <= 0)
-            continue;
-        total_cap += cap;
-        classes[nclasses].org = org[i];
-        classes[nclasses].cap = cap;
-        classes[nclasses].count = 1;
-        nclasses++;
-    }
-    if (capacity)
-        *capacity = total_cap;
-    if (nclasses > 1) {
-        size_t w = 0;
-        qsort(classes, nclasses, sizeof(*classes), class_cmp);
-        for (i = 1; i < nclasses; i++) {
-            if (classes[i].org == classes[w].org && classes[i].cap == classes[w].cap)
-                classes[w].count++;
-            else
-                classes[++w] = classes[i];
-        }
-        nclasses = w + 1;
-    }
-    /* Nodes: source, classes, organisations, sink. */
-    source = 0;
-    sink = 1 + nclasses + k;
-    if (!flow_init(&f, sink + 1))
-        goto out;
-    ok = true;
-    for (i = 0; i < nclasses && ok; i++) {
-        ok = flow_edge(&f, source, 1 + i, classes[i].count * classes[i].cap);
-        for (p = 0; p < k && ok; p++)
-            if (p != classes[i].org)
-                ok = flow_edge(&f, 1 + i, 1 + nclasses + p, classes[i].count);
-    }
-    for (p = 0; p < k && ok; p++)
-        if (supply[p] > 0)
-            ok = flow_edge(&f, 1 + nclasses + p, sink, supply[p]);
-    if (!ok)
-        goto out;
-    result = flow_max(&f, source, sink);
-out:
-    flow_free(&f);
-    free(classes);
-    free(supply);
-    return result;
-}
-
 /* ---- loading the store ------------------------------------------------------- */
-
-enum partstat { PS_NEEDS_ACTION, PS_ACCEPTED, PS_DECLINED, PS_TENTATIVE, PS_OTHER };
 
 struct gmember {
     size_t member; /* index into the loaded members */
-    enum partstat partstat;
+    enum ct_partstat partstat;
     bool removed;
     int invite; /* 0 none, 1 sent, 2 failed, 3 pending */
 };
@@ -348,18 +124,17 @@ struct gmember {
 struct group {
     int64_t id;
     size_t round; /* index into rows */
-    bool sent;    /* state 'sent' */
+    bool sent;    /* the group's state is sent */
     bool has_outcome, met;
     int rating;
     struct gmember *members;
     size_t count, cap;
 };
 
+/* A member as the replay sees it: the one member view, and what the replay counts. */
 struct member {
-    int64_t id;
-    char *email, *name;
-    char status[8];
-    size_t org; /* index into all organisations */
+    struct ct_member m; /* id, email and name (NULL once erased), organisation, status */
+    size_t org;         /* index into all organisations */
     /* replay state */
     long rounds, partners, waited;
     int64_t last_round_seen; /* row index + 1 of the last round counted */
@@ -372,12 +147,16 @@ struct member {
 struct loader {
     struct ct_store *store;
     struct ct_error *err;
+    struct ct_report *rep;
+    int64_t round_id; /* the round asked for, 0 for all */
+    bool found;       /* round_id was read */
+    size_t rounds_cap;
     struct member *members;
-    size_t members_count;
-    char **orgs; /* every organisation name, sorted */
+    size_t members_count, members_cap;
+    const char **orgs; /* every organisation name, sorted; borrowed from members */
     size_t orgs_count;
     struct group *groups; /* sorted by id */
-    size_t groups_count;
+    size_t groups_count, groups_cap;
     int64_t *round_ids; /* rows' round ids, sorted, with their row index */
     size_t *round_rows;
     size_t rows_count;
@@ -393,7 +172,7 @@ nomem(struct ct_error *err)
 static int
 cmp_str(const void *a, const void *b)
 {
-    return strcmp(*(char *const *)a, *(char *const *)b);
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static long
@@ -403,9 +182,9 @@ member_find(const struct loader *ld, int64_t id)
 
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (ld->members[mid].id == id)
+        if (ld->members[mid].m.id == id)
             return (long)mid;
-        if (ld->members[mid].id < id)
+        if (ld->members[mid].m.id < id)
             lo = mid + 1;
         else
             hi = mid;
@@ -447,73 +226,61 @@ row_of_round(const struct loader *ld, int64_t round_id)
     return -1;
 }
 
+/* One round read: cancelled ones are counted, the rest become rows up to round_id. */
+static enum ct_status
+on_round(void *arg, const struct ct_store_report_round *in, bool *stop)
+{
+    struct loader *ld = arg;
+    struct ct_report *rep = ld->rep;
+    struct ct_report_round *r;
+
+    if (in->state == CT_ROUND_CANCELLED) {
+        if (in->id == ld->round_id)
+            return ct_error_set(ld->err, CT_ESTATE, "round %lld was cancelled; nothing to report",
+                                (long long)in->id);
+        rep->cancelled_rounds++;
+        return CT_OK;
+    }
+    if (rep->rounds_count == ld->rounds_cap) {
+        size_t ncap = ld->rounds_cap ? ld->rounds_cap * 2 : 32;
+        struct ct_report_round *grown = realloc(rep->rounds, ncap * sizeof(*grown));
+        if (grown == NULL)
+            return nomem(ld->err);
+        rep->rounds = grown;
+        ld->rounds_cap = ncap;
+    }
+    r = &rep->rounds[rep->rounds_count++];
+    memset(r, 0, sizeof(*r));
+    r->id = in->id;
+    memcpy(r->date, in->date, sizeof(r->date));
+    r->state = in->state;
+    if (in->id == ld->round_id) {
+        ld->found = true;
+        *stop = true;
+    }
+    return CT_OK;
+}
+
 /* The rounds to report: every round but re-planned ones, up to round_id. */
 static enum ct_status
-load_rounds(struct loader *ld, struct ct_report *rep, int64_t round_id)
+load_rounds(struct loader *ld)
 {
-    sqlite3_stmt *stmt = NULL;
+    struct ct_report *rep = ld->rep;
     enum ct_status st;
-    size_t cap = 0, i, j;
-    bool found = round_id == 0;
-    int rc;
+    size_t i, j;
 
-    if ((st = ct_store_prepare(ld->store,
-                               "SELECT id, date, state FROM rounds WHERE state <> 'replaced'"
-                               " ORDER BY date, id",
-                               &stmt, ld->err)) != CT_OK)
+    ld->found = ld->round_id == 0;
+    if ((st = ct_store_report_rounds(ld->store, on_round, ld, ld->err)) != CT_OK)
         return st;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *date = (const char *)sqlite3_column_text(stmt, 1);
-        const char *state = (const char *)sqlite3_column_text(stmt, 2);
-        int64_t id = sqlite3_column_int64(stmt, 0);
-        struct ct_report_round *r;
-
-        if (strcmp(state, "cancelled") == 0) {
-            if (id == round_id) {
-                st = ct_error_set(ld->err, CT_ESTATE, "round %lld was cancelled; nothing to report",
-                                  (long long)id);
-                goto out;
-            }
-            rep->cancelled_rounds++;
-            continue;
-        }
-        if (rep->rounds_count == cap) {
-            size_t ncap = cap ? cap * 2 : 32;
-            struct ct_report_round *grown = realloc(rep->rounds, ncap * sizeof(*grown));
-            if (grown == NULL) {
-                st = nomem(ld->err);
-                goto out;
-            }
-            rep->rounds = grown;
-            cap = ncap;
-        }
-        r = &rep->rounds[rep->rounds_count++];
-        memset(r, 0, sizeof(*r));
-        r->id = id;
-        snprintf(r->date, sizeof(r->date), "%s", date ? date : "");
-        snprintf(r->state, sizeof(r->state), "%s", state ? state : "");
-        if (id == round_id) {
-            found = true;
-            break;
-        }
-    }
-    if (!found) {
-        st = ct_error_set(ld->err, CT_ENOTFOUND, "no round %lld (see coffeetrial round list)",
-                          (long long)round_id);
-        goto out;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        st = ct_store_error(ld->store, ld->err, "read rounds");
-        goto out;
-    }
-    rep->selected = round_id ? (long)rep->rounds_count - 1 : -1;
+    if (!ld->found)
+        return ct_error_set(ld->err, CT_ENOTFOUND, "no round %lld (see coffeetrial round list)",
+                            (long long)ld->round_id);
+    rep->selected = ld->round_id ? (long)rep->rounds_count - 1 : -1;
     ld->rows_count = rep->rounds_count;
     ld->round_ids = malloc((ld->rows_count + 1) * sizeof(*ld->round_ids));
     ld->round_rows = malloc((ld->rows_count + 1) * sizeof(*ld->round_rows));
-    if (ld->round_ids == NULL || ld->round_rows == NULL) {
-        st = nomem(ld->err);
-        goto out;
-    }
+    if (ld->round_ids == NULL || ld->round_rows == NULL)
+        return nomem(ld->err);
     /* Insertion sort by id: rounds are few. */
     for (i = 0; i < ld->rows_count; i++) {
         for (j = i; j > 0 && ld->round_ids[j - 1] > rep->rounds[i].id; j--) {
@@ -523,265 +290,167 @@ load_rounds(struct loader *ld, struct ct_report *rep, int64_t round_id)
         ld->round_ids[j] = rep->rounds[i].id;
         ld->round_rows[j] = i;
     }
-out:
-    sqlite3_finalize(stmt);
-    return st;
+    return CT_OK;
+}
+
+/* One member read: a copy of what the report shows of them. */
+static enum ct_status
+on_member(void *arg, const struct ct_member *in)
+{
+    struct loader *ld = arg;
+    struct member *m;
+
+    if (ld->members_count == ld->members_cap) {
+        size_t ncap = ld->members_cap ? ld->members_cap * 2 : 256;
+        struct member *grown = realloc(ld->members, ncap * sizeof(*grown));
+        if (grown == NULL)
+            return nomem(ld->err);
+        ld->members = grown;
+        ld->members_cap = ncap;
+    }
+    m = &ld->members[ld->members_count++];
+    memset(m, 0, sizeof(*m));
+    m->m.id = in->id;
+    m->m.status = in->status;
+    m->m.email = ct_strdup(in->email);
+    m->m.name = ct_strdup(in->name);
+    m->m.organisation = ct_strdup(in->organisation ? in->organisation : "");
+    if ((in->email && !m->m.email) || (in->name && !m->m.name) || !m->m.organisation)
+        return nomem(ld->err);
+    return CT_OK;
+}
+
+/* Intern the organisations: a sorted list of distinct names, and each member's index in it. */
+static enum ct_status
+intern_orgs(struct loader *ld)
+{
+    size_t i, w = 0;
+
+    ld->orgs = malloc((ld->members_count + 1) * sizeof(*ld->orgs));
+    if (ld->orgs == NULL)
+        return nomem(ld->err);
+    for (i = 0; i < ld->members_count; i++)
+        ld->orgs[i] = ld->members[i].m.organisation;
+    qsort(ld->orgs, ld->members_count, sizeof(*ld->orgs), cmp_str);
+    for (i = 0; i < ld->members_count; i++)
+        if (w == 0 || strcmp(ld->orgs[w - 1], ld->orgs[i]) != 0)
+            ld->orgs[w++] = ld->orgs[i];
+    ld->orgs_count = w;
+    for (i = 0; i < ld->members_count; i++) {
+        const char *key = ld->members[i].m.organisation;
+        const char **hit = bsearch(&key, ld->orgs, w, sizeof(*ld->orgs), cmp_str);
+        ld->members[i].org = (size_t)(hit - ld->orgs);
+    }
+    for (i = 0; i < ld->members_count; i++) {
+        ld->members[i].met_orgs = calloc((ld->orgs_count + 7) / 8 + 1, 1);
+        if (ld->members[i].met_orgs == NULL)
+            return nomem(ld->err);
+    }
+    return CT_OK;
 }
 
 static enum ct_status
 load_members(struct loader *ld)
 {
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st;
-    size_t cap = 0, i, norgs = 0;
-    int rc;
+    enum ct_status st = ct_store_report_members(ld->store, on_member, ld, ld->err);
 
-    if ((st = ct_store_prepare(
-             ld->store,
-             "SELECT id, email, name, coalesce(organisation, ''), status FROM members"
-             " ORDER BY id",
-             &stmt, ld->err)) != CT_OK)
-        return st;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *email = (const char *)sqlite3_column_text(stmt, 1);
-        const char *name = (const char *)sqlite3_column_text(stmt, 2);
-        const char *status = (const char *)sqlite3_column_text(stmt, 4);
-        struct member *m;
-
-        if (ld->members_count == cap) {
-            size_t ncap = cap ? cap * 2 : 256;
-            struct member *grown = realloc(ld->members, ncap * sizeof(*grown));
-            char **orgs = realloc(ld->orgs, ncap * sizeof(*orgs));
-            if (grown)
-                ld->members = grown;
-            if (orgs)
-                ld->orgs = orgs;
-            if (grown == NULL || orgs == NULL) {
-                st = nomem(ld->err);
-                goto out;
-            }
-            cap = ncap;
-        }
-        m = &ld->members[ld->members_count++];
-        memset(m, 0, sizeof(*m));
-        m->id = sqlite3_column_int64(stmt, 0);
-        snprintf(m->status, sizeof(m->status), "%s", status ? status : "");
-        if (strcmp(m->status, "erased") != 0) {
-            m->email = ct_strdup(email);
-            m->name = ct_strdup(name);
-            if ((email && !m->email) || (name && !m->name)) {
-                st = nomem(ld->err);
-                goto out;
-            }
-        }
-        /* The organisation name, for now, in orgs[]; interned below. */
-        if ((ld->orgs[norgs++] = strdup((const char *)sqlite3_column_text(stmt, 3))) == NULL) {
-            st = nomem(ld->err);
-            goto out;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        st = ct_store_error(ld->store, ld->err, "read members");
-        goto out;
-    }
-    /* Intern: sort a copy of the names, drop duplicates, find each member's. */
-    {
-        char **names = malloc((norgs + 1) * sizeof(*names));
-        size_t w = 0;
-        if (names == NULL) {
-            st = nomem(ld->err);
-            goto out;
-        }
-        if (norgs > 0)
-            memcpy(names, ld->orgs, norgs * sizeof(*names));
-        qsort(names, norgs, sizeof(*names), cmp_str);
-        for (i = 0; i < norgs; i++)
-            if (w == 0 || strcmp(names[w - 1], names[i]) != 0)
-                names[w++] = names[i];
-        for (i = 0; i < ld->members_count; i++) {
-            const char *key = ld->orgs[i];
-            char **hit = bsearch(&key, names, w, sizeof(*names), cmp_str);
-            ld->members[i].org = (size_t)(hit - names);
-        }
-        /* Free the duplicates: those members' strings not kept in names. */
-        for (i = 0; i < ld->members_count; i++)
-            if (names[ld->members[i].org] != ld->orgs[i])
-                free(ld->orgs[i]);
-        free(ld->orgs);
-        ld->orgs = names;
-        ld->orgs_count = w;
-        norgs = 0;
-    }
-    for (i = 0; i < ld->members_count; i++) {
-        ld->members[i].met_orgs = calloc((ld->orgs_count + 7) / 8 + 1, 1);
-        if (ld->members[i].met_orgs == NULL) {
-            st = nomem(ld->err);
-            goto out;
-        }
-    }
-out:
-    /* On failure before interning, orgs[0..norgs) are the names read so far. */
-    for (i = 0; i < norgs; i++)
-        free(ld->orgs[i]);
-    if (norgs) {
-        free(ld->orgs);
-        ld->orgs = NULL;
-    }
-    sqlite3_finalize(stmt);
-    return st;
+    return st != CT_OK ? st : intern_orgs(ld);
 }
 
 static enum ct_status
-load_ties(struct loader *ld)
+on_tie(void *arg, int64_t ida, int64_t idb)
 {
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st;
+    struct loader *ld = arg;
+    long a = member_find(ld, ida), b = member_find(ld, idb);
     bool added;
-    int rc;
 
-    if ((st = ct_store_prepare(ld->store, "SELECT a, b FROM ties", &stmt, ld->err)) != CT_OK)
-        return st;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        long a = member_find(ld, sqlite3_column_int64(stmt, 0));
-        long b = member_find(ld, sqlite3_column_int64(stmt, 1));
-        if (a < 0 || b < 0 || a == b)
-            continue;
-        if (!pairset_add(&ld->ties, (size_t)a, (size_t)b, &added)) {
-            st = nomem(ld->err);
-            goto out;
-        }
-    }
-    if (rc != SQLITE_DONE)
-        st = ct_store_error(ld->store, ld->err, "read ties");
-out:
-    sqlite3_finalize(stmt);
-    return st;
+    if (a < 0 || b < 0 || a == b)
+        return CT_OK;
+    if (!pairset_add(&ld->ties, (size_t)a, (size_t)b, &added))
+        return nomem(ld->err);
+    return CT_OK;
 }
 
-static enum partstat
-partstat_of(const char *s)
+static enum ct_status
+on_group(void *arg, const struct ct_outcome_group *in)
 {
-    if (s == NULL || strcmp(s, "NEEDS-ACTION") == 0)
-        return PS_NEEDS_ACTION;
-    if (strcmp(s, "ACCEPTED") == 0)
-        return PS_ACCEPTED;
-    if (strcmp(s, "DECLINED") == 0)
-        return PS_DECLINED;
-    if (strcmp(s, "TENTATIVE") == 0)
-        return PS_TENTATIVE;
-    return PS_OTHER;
+    struct loader *ld = arg;
+    long row = row_of_round(ld, in->round_id);
+    struct group *g;
+
+    if (row < 0)
+        return CT_OK;
+    if (ld->groups_count == ld->groups_cap) {
+        size_t ncap = ld->groups_cap ? ld->groups_cap * 2 : 256;
+        struct group *grown = realloc(ld->groups, ncap * sizeof(*grown));
+        if (grown == NULL)
+            return nomem(ld->err);
+        ld->groups = grown;
+        ld->groups_cap = ncap;
+    }
+    g = &ld->groups[ld->groups_count++];
+    memset(g, 0, sizeof(*g));
+    g->id = in->id;
+    g->round = (size_t)row;
+    g->sent = in->state == CT_GROUP_SENT;
+    g->has_outcome = in->has_outcome;
+    g->met = in->met;
+    g->rating = in->rating;
+    return CT_OK;
+}
+
+static enum ct_status
+on_seat(void *arg, const struct ct_group_seat *in)
+{
+    struct loader *ld = arg;
+    long gi = group_find(ld, in->group_id), mi = member_find(ld, in->member_id);
+    struct group *g;
+    struct gmember *gm;
+
+    if (gi < 0 || mi < 0)
+        return CT_OK;
+    g = &ld->groups[gi];
+    if (g->count == g->cap) {
+        size_t ncap = g->cap ? g->cap * 2 : 2;
+        struct gmember *grown = realloc(g->members, ncap * sizeof(*grown));
+        if (grown == NULL)
+            return nomem(ld->err);
+        g->members = grown;
+        g->cap = ncap;
+    }
+    gm = &g->members[g->count++];
+    gm->member = (size_t)mi;
+    gm->partstat = in->partstat;
+    gm->removed = in->removed;
+    gm->invite = 0;
+    return CT_OK;
+}
+
+/* Invitations: per member and group, what became of its REQUEST messages. */
+static enum ct_status
+on_invite(void *arg, const struct ct_store_report_invite *in)
+{
+    struct loader *ld = arg;
+    long gi = group_find(ld, in->group_id), mi = member_find(ld, in->member_id);
+    size_t j;
+
+    if (gi < 0 || mi < 0)
+        return CT_OK;
+    for (j = 0; j < ld->groups[gi].count; j++)
+        if (ld->groups[gi].members[j].member == (size_t)mi)
+            ld->groups[gi].members[j].invite = in->sent > 0 ? 1 : in->dead == in->total ? 2 : 3;
+    return CT_OK;
 }
 
 static enum ct_status
 load_groups(struct loader *ld)
 {
-    sqlite3_stmt *stmt = NULL;
     enum ct_status st;
-    size_t cap = 0;
-    int rc;
 
-    if ((st = ct_store_prepare(
-             ld->store,
-             "SELECT g.id, g.round_id, g.state, o.group_id IS NOT NULL, o.met, o.rating"
-             " FROM groups g LEFT JOIN outcomes o ON o.group_id = g.id ORDER BY g.id",
-             &stmt, ld->err)) != CT_OK)
+    if ((st = ct_store_report_groups(ld->store, on_group, ld, ld->err)) != CT_OK ||
+        (st = ct_store_report_seats(ld->store, on_seat, ld, ld->err)) != CT_OK)
         return st;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        long row = row_of_round(ld, sqlite3_column_int64(stmt, 1));
-        const char *state = (const char *)sqlite3_column_text(stmt, 2);
-        struct group *g;
-
-        if (row < 0)
-            continue;
-        if (ld->groups_count == cap) {
-            size_t ncap = cap ? cap * 2 : 256;
-            struct group *grown = realloc(ld->groups, ncap * sizeof(*grown));
-            if (grown == NULL) {
-                st = nomem(ld->err);
-                goto out;
-            }
-            ld->groups = grown;
-            cap = ncap;
-        }
-        g = &ld->groups[ld->groups_count++];
-        memset(g, 0, sizeof(*g));
-        g->id = sqlite3_column_int64(stmt, 0);
-        g->round = (size_t)row;
-        g->sent = state && strcmp(state, "sent") == 0;
-        g->has_outcome = sqlite3_column_int(stmt, 3) != 0;
-        g->met = sqlite3_column_int(stmt, 4) != 0;
-        g->rating = sqlite3_column_int(stmt, 5);
-    }
-    if (rc != SQLITE_DONE) {
-        st = ct_store_error(ld->store, ld->err, "read groups");
-        goto out;
-    }
-    sqlite3_finalize(stmt);
-    stmt = NULL;
-
-    if ((st = ct_store_prepare(ld->store,
-                               "SELECT group_id, member_id, partstat, removed FROM group_members"
-                               " ORDER BY group_id, member_id",
-                               &stmt, ld->err)) != CT_OK)
-        return st;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        long gi = group_find(ld, sqlite3_column_int64(stmt, 0));
-        long mi = member_find(ld, sqlite3_column_int64(stmt, 1));
-        struct group *g;
-        struct gmember *gm;
-
-        if (gi < 0 || mi < 0)
-            continue;
-        g = &ld->groups[gi];
-        if (g->count == g->cap) {
-            size_t ncap = g->cap ? g->cap * 2 : 2;
-            struct gmember *grown = realloc(g->members, ncap * sizeof(*grown));
-            if (grown == NULL) {
-                st = nomem(ld->err);
-                goto out;
-            }
-            g->members = grown;
-            g->cap = ncap;
-        }
-        gm = &g->members[g->count++];
-        gm->member = (size_t)mi;
-        gm->partstat = partstat_of((const char *)sqlite3_column_text(stmt, 2));
-        gm->removed = sqlite3_column_int(stmt, 3) != 0;
-        gm->invite = 0;
-    }
-    if (rc != SQLITE_DONE) {
-        st = ct_store_error(ld->store, ld->err, "read group members");
-        goto out;
-    }
-    sqlite3_finalize(stmt);
-    stmt = NULL;
-
-    /* Invitations: per member and group, what became of its REQUEST messages. */
-    if ((st = ct_store_prepare(
-             ld->store,
-             "SELECT group_id, member_id, sum(state = 'sent'), sum(state = 'dead'),"
-             " count(*) FROM outbox WHERE kind = 'request' AND group_id IS NOT NULL"
-             " AND member_id IS NOT NULL GROUP BY group_id, member_id",
-             &stmt, ld->err)) != CT_OK)
-        return st;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        long gi = group_find(ld, sqlite3_column_int64(stmt, 0));
-        long mi = member_find(ld, sqlite3_column_int64(stmt, 1));
-        long sent = sqlite3_column_int(stmt, 2), dead = sqlite3_column_int(stmt, 3);
-        long all = sqlite3_column_int(stmt, 4);
-        size_t j;
-
-        if (gi < 0 || mi < 0)
-            continue;
-        for (j = 0; j < ld->groups[gi].count; j++)
-            if (ld->groups[gi].members[j].member == (size_t)mi)
-                ld->groups[gi].members[j].invite = sent > 0 ? 1 : dead == all ? 2 : 3;
-    }
-    if (rc != SQLITE_DONE)
-        st = ct_store_error(ld->store, ld->err, "read the outbox");
-out:
-    sqlite3_finalize(stmt);
-    return st;
+    return ct_store_report_invites(ld->store, on_invite, ld, ld->err);
 }
 
 /* ---- the replay ------------------------------------------------------------------ */
@@ -796,7 +465,7 @@ struct replay {
     size_t **round_groups;   /* per row, indices of its groups */
     size_t *round_groups_count;
     int64_t *unpaired; /* (row << 32 | member index) << 1 | sit_out, sorted */
-    size_t unpaired_count;
+    size_t unpaired_count, unpaired_cap;
     long *mixing_all; /* all organisations squared */
     long rating_sum;  /* over sent rounds */
 };
@@ -837,44 +506,34 @@ cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* One unpaired member, kept as (row << 32 | member index) << 1 | sit_out. */
+static enum ct_status
+on_unpaired(void *arg, int64_t round_id, int64_t member_id, bool sit_out)
+{
+    struct replay *rp = arg;
+    long row = row_of_round(rp->ld, round_id), mi = member_find(rp->ld, member_id);
+
+    if (row < 0 || mi < 0)
+        return CT_OK;
+    if (rp->unpaired_count == rp->unpaired_cap) {
+        size_t ncap = rp->unpaired_cap ? rp->unpaired_cap * 2 : 256;
+        int64_t *grown = realloc(rp->unpaired, ncap * sizeof(*grown));
+        if (grown == NULL)
+            return nomem(rp->ld->err);
+        rp->unpaired = grown;
+        rp->unpaired_cap = ncap;
+    }
+    rp->unpaired[rp->unpaired_count++] = ((((int64_t)row << 32) | (int64_t)mi) << 1) | sit_out;
+    return CT_OK;
+}
+
 static enum ct_status
 load_unpaired(struct replay *rp)
 {
-    struct loader *ld = rp->ld;
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st;
-    size_t cap = 0;
-    int rc;
+    enum ct_status st = ct_store_report_unpaired(rp->ld->store, on_unpaired, rp, rp->ld->err);
 
-    if ((st = ct_store_prepare(ld->store, "SELECT round_id, member_id, sit_out FROM unpaired",
-                               &stmt, ld->err)) != CT_OK)
-        return st;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        long row = row_of_round(ld, sqlite3_column_int64(stmt, 0));
-        long mi = member_find(ld, sqlite3_column_int64(stmt, 1));
-        if (row < 0 || mi < 0)
-            continue;
-        if (rp->unpaired_count == cap) {
-            size_t ncap = cap ? cap * 2 : 256;
-            int64_t *grown = realloc(rp->unpaired, ncap * sizeof(*grown));
-            if (grown == NULL) {
-                st = nomem(ld->err);
-                goto out;
-            }
-            rp->unpaired = grown;
-            cap = ncap;
-        }
-        rp->unpaired[rp->unpaired_count++] =
-            ((((int64_t)row << 32) | (int64_t)mi) << 1) | (sqlite3_column_int(stmt, 2) != 0);
-    }
-    if (rc != SQLITE_DONE) {
-        st = ct_store_error(ld->store, ld->err, "read unpaired members");
-        goto out;
-    }
-    if (rp->unpaired_count > 1)
+    if (st == CT_OK && rp->unpaired_count > 1)
         qsort(rp->unpaired, rp->unpaired_count, sizeof(*rp->unpaired), cmp_i64);
-out:
-    sqlite3_finalize(stmt);
     return st;
 }
 
@@ -955,15 +614,40 @@ out:
     return st;
 }
 
-/* Figures of one row; then, for a sent round, its contacts join the graph. */
-static enum ct_status
-replay_round(struct replay *rp, size_t row)
+/* The outcome figures of one group of a sent round. */
+static void
+replay_outcome(struct ct_report_round *r, const struct group *g, long *rating_sum)
+{
+    size_t x;
+
+    if (g->sent && !g->has_outcome) {
+        bool all = g->count > 0;
+        r->awaiting++;
+        for (x = 0; x < g->count; x++)
+            if (!g->members[x].removed && g->members[x].partstat != CT_PARTSTAT_ACCEPTED)
+                all = false;
+        r->awaiting_accepted += all;
+    }
+    if (g->has_outcome) {
+        r->outcomes++;
+        if (g->met)
+            r->met++;
+        else
+            r->not_met++;
+        if (g->rating > 0) {
+            r->ratings++;
+            *rating_sum += g->rating;
+        }
+    }
+}
+
+/* Figures of one row, from its unpaired members and its groups (any state). */
+static void
+replay_figures(struct replay *rp, size_t row, bool sent, long *shared, long *rating_sum)
 {
     struct loader *ld = rp->ld;
     struct ct_report_round *r = &rp->rep->rounds[row];
-    bool sent = strcmp(r->state, "sent") == 0, added;
-    long shared = 0, rating_sum = 0;
-    size_t i, j, x, y;
+    size_t i, x, y;
     int64_t lo = (int64_t)row << 33, hi = ((int64_t)row + 1) << 33;
 
     /* Unpaired members of this row: a contiguous run of the sorted array. */
@@ -994,9 +678,9 @@ replay_round(struct replay *rp, size_t row)
                 r->invites_pending += gm->invite == 3;
             }
             if (sent && !gm->removed) {
-                r->accepted += gm->partstat == PS_ACCEPTED;
-                r->declined += gm->partstat == PS_DECLINED;
-                r->tentative += gm->partstat == PS_TENTATIVE;
+                r->accepted += gm->partstat == CT_PARTSTAT_ACCEPTED;
+                r->declined += gm->partstat == CT_PARTSTAT_DECLINED;
+                r->tentative += gm->partstat == CT_PARTSTAT_TENTATIVE;
             }
             if (sent)
                 took_part(&ld->members[gm->member], row);
@@ -1007,29 +691,86 @@ replay_round(struct replay *rp, size_t row)
                     r->cross_org++;
                 if (!pairset_has(&rp->graph, a, b))
                     r->first_meetings++;
-                shared += shared_contacts(rp, a, b);
+                *shared += shared_contacts(rp, a, b);
             }
         }
-        if (sent && g->sent && !g->has_outcome) {
-            bool all = g->count > 0;
-            r->awaiting++;
-            for (x = 0; x < g->count; x++)
-                if (!g->members[x].removed && g->members[x].partstat != PS_ACCEPTED)
-                    all = false;
-            r->awaiting_accepted += all;
+        if (sent)
+            replay_outcome(r, g, rating_sum);
+    }
+}
+
+/* A contact across organisations: both members have now met the other's. */
+static void
+crossed(struct member *ma, struct member *mb, const char *date)
+{
+    size_t j;
+
+    for (j = 0; j < 2; j++) {
+        struct member *self = j ? mb : ma, *partner = j ? ma : mb;
+        if (!bit_test(self->met_orgs, partner->org)) {
+            bit_set(self->met_orgs, partner->org);
+            self->orgs_met++;
         }
-        if (sent && g->has_outcome) {
-            r->outcomes++;
-            if (g->met)
-                r->met++;
-            else
-                r->not_met++;
-            if (g->rating > 0) {
-                r->ratings++;
-                rating_sum += g->rating;
-            }
+        self->crossed = true;
+        self->waited = 0;
+        memcpy(self->last_cross, date, sizeof(self->last_cross));
+    }
+}
+
+/* The pairs of one sent group: partners, mixing, grouped pairs and contacts. */
+static enum ct_status
+replay_group(struct replay *rp, const struct group *g, struct ct_report_round *r)
+{
+    struct loader *ld = rp->ld;
+    long present = 0;
+    size_t x, y;
+    bool added, contact;
+
+    for (x = 0; x < g->count; x++)
+        present += !g->members[x].removed;
+    for (x = 0; x < g->count; x++) {
+        const struct gmember *p = &g->members[x];
+        if (p->removed)
+            continue;
+        ld->members[p->member].partners += present - 1;
+        for (y = x + 1; y < g->count; y++) {
+            const struct gmember *q = &g->members[y];
+            struct member *ma = &ld->members[p->member], *mb = &ld->members[q->member];
+            if (q->removed)
+                continue;
+            rp->mixing_all[ma->org * ld->orgs_count + mb->org]++;
+            if (ma->org != mb->org)
+                rp->mixing_all[mb->org * ld->orgs_count + ma->org]++;
+            if (!pairset_add(&rp->grouped, p->member, q->member, &added))
+                return nomem(ld->err);
+            /* The contact rule of store_outcomes.h. */
+            contact = g->has_outcome ? g->met
+                                     : p->partstat != CT_PARTSTAT_DECLINED &&
+                                           q->partstat != CT_PARTSTAT_DECLINED;
+            if (!contact)
+                continue;
+            if (!pairset_add(&rp->contacts, p->member, q->member, &added))
+                return nomem(ld->err);
+            r->new_ties += added;
+            if (ma->org != mb->org)
+                crossed(ma, mb, r->date);
         }
     }
+    return CT_OK;
+}
+
+/* Figures of one row; then, for a sent round, its contacts join the graph. */
+static enum ct_status
+replay_round(struct replay *rp, size_t row)
+{
+    struct loader *ld = rp->ld;
+    struct ct_report_round *r = &rp->rep->rounds[row];
+    bool sent = r->state == CT_ROUND_SENT;
+    long shared = 0, rating_sum = 0;
+    enum ct_status st;
+    size_t i, x, y;
+
+    replay_figures(rp, row, sent, &shared, &rating_sum);
     r->eligible = r->grouped + r->unpaired;
     r->cross_org_share = ratio(r->cross_org, r->pairings);
     r->first_meeting_share = ratio(r->first_meetings, r->pairings);
@@ -1045,51 +786,9 @@ replay_round(struct replay *rp, size_t row)
 
     /* The round happened: partners, mixing, contacts. */
     for (i = 0; i < rp->round_groups_count[row]; i++) {
-        struct group *g = &ld->groups[rp->round_groups[row][i]];
-        long present = 0;
-
-        if (!g->sent)
-            continue;
-        for (x = 0; x < g->count; x++)
-            present += !g->members[x].removed;
-        for (x = 0; x < g->count; x++) {
-            const struct gmember *p = &g->members[x];
-            if (p->removed)
-                continue;
-            ld->members[p->member].partners += present - 1;
-            for (y = x + 1; y < g->count; y++) {
-                const struct gmember *q = &g->members[y];
-                struct member *ma = &ld->members[p->member], *mb = &ld->members[q->member];
-                bool contact;
-                if (q->removed)
-                    continue;
-                rp->mixing_all[ma->org * ld->orgs_count + mb->org]++;
-                if (ma->org != mb->org)
-                    rp->mixing_all[mb->org * ld->orgs_count + ma->org]++;
-                if (!pairset_add(&rp->grouped, p->member, q->member, &added))
-                    return nomem(ld->err);
-                /* The contact rule of outcomes.h. */
-                contact = g->has_outcome ? g->met
-                                         : p->partstat != PS_DECLINED && q->partstat != PS_DECLINED;
-                if (!contact)
-                    continue;
-                if (!pairset_add(&rp->contacts, p->member, q->member, &added))
-                    return nomem(ld->err);
-                r->new_ties += added;
-                if (ma->org == mb->org)
-                    continue;
-                for (j = 0; j < 2; j++) {
-                    struct member *self = j ? mb : ma, *partner = j ? ma : mb;
-                    if (!bit_test(self->met_orgs, partner->org)) {
-                        bit_set(self->met_orgs, partner->org);
-                        self->orgs_met++;
-                    }
-                    self->crossed = true;
-                    self->waited = 0;
-                    memcpy(self->last_cross, r->date, sizeof(self->last_cross));
-                }
-            }
-        }
+        const struct group *g = &ld->groups[rp->round_groups[row][i]];
+        if (g->sent && (st = replay_group(rp, g, r)) != CT_OK)
+            return st;
     }
     /* Contacts join the graph only now: within a round nobody knew each other yet. */
     for (i = 0; i < rp->round_groups_count[row]; i++) {
@@ -1127,21 +826,20 @@ wait_order(const void *pa, const void *pb)
     return (a->id > b->id) - (a->id < b->id);
 }
 
-/* Move the replay's results into the report: organisations, members, waits. */
+/*
+ * The organisations of members who took part, in name order (orgs is
+ * sorted), and their mixing. OUT: compact[i], organisation i's index in the
+ * report, SIZE_MAX if nobody of it took part; *members, how many took part.
+ */
 static enum ct_status
-finish(struct replay *rp)
+finish_orgs(struct replay *rp, size_t *compact, size_t *members)
 {
     struct loader *ld = rp->ld;
     struct ct_report *rep = rp->rep;
-    size_t *compact = NULL, i, j, k = 0, n = 0;
-    enum ct_status st = CT_OK;
+    size_t i, j, k = 0, n = 0;
 
-    compact = malloc((ld->orgs_count + 1) * sizeof(*compact));
-    if (compact == NULL)
-        return nomem(ld->err);
     for (i = 0; i < ld->orgs_count; i++)
         compact[i] = SIZE_MAX;
-    /* Organisations of members who took part, in name order (orgs is sorted). */
     for (i = 0; i < ld->members_count; i++)
         if (ld->members[i].rounds > 0) {
             compact[ld->members[i].org] = 0;
@@ -1150,39 +848,49 @@ finish(struct replay *rp)
     for (i = 0; i < ld->orgs_count; i++)
         if (compact[i] == 0)
             compact[i] = k++;
+    *members = n;
     rep->orgs = calloc(k + 1, sizeof(*rep->orgs));
     rep->mixing = calloc(k * k + 1, sizeof(*rep->mixing));
-    rep->members = calloc(n + 1, sizeof(*rep->members));
-    rep->waits = calloc(n + 1, sizeof(*rep->waits));
     rep->orgs_met_histogram = calloc(k + 1, sizeof(*rep->orgs_met_histogram));
-    if (!rep->orgs || !rep->mixing || !rep->members || !rep->waits || !rep->orgs_met_histogram) {
-        st = nomem(ld->err);
-        goto out;
-    }
+    if (!rep->orgs || !rep->mixing || !rep->orgs_met_histogram)
+        return nomem(ld->err);
     for (i = 0; i < ld->orgs_count; i++) {
         if (compact[i] == SIZE_MAX)
             continue;
-        if ((rep->orgs[compact[i]].name = strdup(ld->orgs[i])) == NULL) {
-            st = nomem(ld->err);
-            goto out;
-        }
+        if ((rep->orgs[compact[i]].name = strdup(ld->orgs[i])) == NULL)
+            return nomem(ld->err);
         rep->orgs_count = compact[i] + 1;
         for (j = 0; j < ld->orgs_count; j++)
             if (compact[j] != SIZE_MAX)
                 rep->mixing[compact[i] * k + compact[j]] = rp->mixing_all[i * ld->orgs_count + j];
     }
+    return CT_OK;
+}
+
+/* Members who took part move into the report; current ones who wait join the list. */
+static enum ct_status
+finish_members(struct replay *rp, const size_t *compact, size_t n)
+{
+    struct loader *ld = rp->ld;
+    struct ct_report *rep = rp->rep;
+    size_t i, k = rep->orgs_count;
+
+    rep->members = calloc(n + 1, sizeof(*rep->members));
+    rep->waits = calloc(n + 1, sizeof(*rep->waits));
+    if (!rep->members || !rep->waits)
+        return nomem(ld->err);
     for (i = 0; i < ld->members_count; i++) {
         struct member *m = &ld->members[i];
         struct ct_report_member *out;
         if (m->rounds == 0)
             continue;
         out = &rep->members[rep->members_count++];
-        out->id = m->id;
-        out->email = m->email;
-        out->name = m->name;
-        m->email = m->name = NULL;
+        out->member.id = m->m.id;
+        out->member.email = m->m.email;
+        out->member.name = m->m.name;
+        out->member.status = m->m.status;
+        m->m.email = m->m.name = NULL;
         out->org = compact[m->org];
-        memcpy(out->status, m->status, sizeof(out->status));
         out->rounds = m->rounds;
         out->partners = m->partners;
         out->orgs_met = m->orgs_met;
@@ -1192,33 +900,48 @@ finish(struct replay *rp)
         rep->orgs[out->org].members++;
         if (out->orgs_met < (long)k)
             rep->orgs_met_histogram[out->orgs_met]++;
-        if ((strcmp(m->status, "active") == 0 || strcmp(m->status, "paused") == 0) &&
-            out->waited > 0)
+        if ((m->m.status == CT_MEMBER_ACTIVE || m->m.status == CT_MEMBER_PAUSED) && out->waited > 0)
             rep->waits[rep->waits_count++] = rep->members_count - 1;
     }
-    if (rep->waits_count > 1) {
-        struct wait_key *keys = malloc(rep->waits_count * sizeof(*keys));
-        if (keys == NULL) {
-            st = nomem(ld->err);
-            goto out;
-        }
-        for (i = 0; i < rep->waits_count; i++) {
-            const struct ct_report_member *m = &rep->members[rep->waits[i]];
-            keys[i].waited = m->waited;
-            keys[i].never = m->never_crossed;
-            keys[i].id = m->id;
-            keys[i].index = rep->waits[i];
-        }
-        qsort(keys, rep->waits_count, sizeof(*keys), wait_order);
-        for (i = 0; i < rep->waits_count; i++)
-            rep->waits[i] = keys[i].index;
-        free(keys);
-    }
+    return CT_OK;
+}
 
-    /* Over time: the sent rounds. */
+/* Sort the waiting list: longest wait first (wait_order). */
+static enum ct_status
+sort_waits(struct replay *rp)
+{
+    struct ct_report *rep = rp->rep;
+    struct wait_key *keys;
+    size_t i;
+
+    if (rep->waits_count < 2)
+        return CT_OK;
+    if ((keys = malloc(rep->waits_count * sizeof(*keys))) == NULL)
+        return nomem(rp->ld->err);
+    for (i = 0; i < rep->waits_count; i++) {
+        const struct ct_report_member *m = &rep->members[rep->waits[i]];
+        keys[i].waited = m->waited;
+        keys[i].never = m->never_crossed;
+        keys[i].id = m->member.id;
+        keys[i].index = rep->waits[i];
+    }
+    qsort(keys, rep->waits_count, sizeof(*keys), wait_order);
+    for (i = 0; i < rep->waits_count; i++)
+        rep->waits[i] = keys[i].index;
+    free(keys);
+    return CT_OK;
+}
+
+/* The figures over time: the sent rounds. */
+static void
+finish_over_time(struct replay *rp)
+{
+    struct ct_report *rep = rp->rep;
+    size_t i;
+
     for (i = 0; i < rep->rounds_count; i++) {
         const struct ct_report_round *r = &rep->rounds[i];
-        if (strcmp(r->state, "sent") != 0)
+        if (r->state != CT_ROUND_SENT)
             continue;
         rep->rounds_sent++;
         rep->pairings += r->pairings;
@@ -1233,7 +956,22 @@ finish(struct replay *rp)
     rep->mean_rating = ratio(rp->rating_sum, rep->ratings);
     rep->distinct_pairs = (long)rp->grouped.count;
     rep->ties = (long)rp->contacts.count;
-out:
+}
+
+/* Move the replay's results into the report: organisations, members, waits. */
+static enum ct_status
+finish(struct replay *rp)
+{
+    struct loader *ld = rp->ld;
+    size_t *compact, n = 0;
+    enum ct_status st;
+
+    compact = malloc((ld->orgs_count + 1) * sizeof(*compact));
+    if (compact == NULL)
+        return nomem(ld->err);
+    if ((st = finish_orgs(rp, compact, &n)) == CT_OK &&
+        (st = finish_members(rp, compact, n)) == CT_OK && (st = sort_waits(rp)) == CT_OK)
+        finish_over_time(rp);
     free(compact);
     return st;
 }
@@ -1244,14 +982,11 @@ loader_free(struct loader *ld)
     size_t i;
 
     for (i = 0; i < ld->members_count; i++) {
-        free(ld->members[i].email);
-        free(ld->members[i].name);
+        ct_member_clear(&ld->members[i].m);
         free(ld->members[i].met_orgs);
     }
     free(ld->members);
-    for (i = 0; i < ld->orgs_count; i++)
-        free(ld->orgs[i]);
-    free(ld->orgs);
+    free(ld->orgs); /* the names belong to the members */
     for (i = 0; i < ld->groups_count; i++)
         free(ld->groups[i].members);
     free(ld->groups);
@@ -1260,95 +995,114 @@ loader_free(struct loader *ld)
     free(ld->ties.keys);
 }
 
+static void
+replay_free(struct replay *rp)
+{
+    size_t i;
+
+    if (rp->adj)
+        for (i = 0; i < rp->ld->members_count; i++)
+            free(rp->adj[i].items);
+    free(rp->adj);
+    if (rp->round_groups)
+        for (i = 0; i < rp->ld->rows_count; i++)
+            free(rp->round_groups[i]);
+    free(rp->round_groups);
+    free(rp->round_groups_count);
+    free(rp->graph.keys);
+    free(rp->contacts.keys);
+    free(rp->grouped.keys);
+    free(rp->unpaired);
+    free(rp->mixing_all);
+}
+
+/* Read everything the report needs in one read transaction: one consistent state. */
+static enum ct_status
+load_all(struct replay *rp)
+{
+    struct loader *ld = rp->ld;
+    enum ct_status st;
+
+    if ((st = ct_store_read_begin(ld->store, ld->err)) != CT_OK)
+        return st;
+    if ((st = load_rounds(ld)) == CT_OK && (st = load_members(ld)) == CT_OK &&
+        (st = ct_store_report_ties(ld->store, on_tie, ld, ld->err)) == CT_OK &&
+        (st = load_groups(ld)) == CT_OK)
+        st = load_unpaired(rp);
+    ct_store_read_end(ld->store);
+    return st;
+}
+
+/* The replay's indexes: groups per row (in id order) and the declared ties in the graph. */
+static enum ct_status
+replay_init(struct replay *rp)
+{
+    struct loader *ld = rp->ld;
+    size_t i;
+
+    rp->adj = calloc(ld->members_count + 1, sizeof(*rp->adj));
+    rp->round_groups = calloc(ld->rows_count + 1, sizeof(*rp->round_groups));
+    rp->round_groups_count = calloc(ld->rows_count + 1, sizeof(*rp->round_groups_count));
+    rp->mixing_all = calloc(ld->orgs_count * ld->orgs_count + 1, sizeof(*rp->mixing_all));
+    if (!rp->adj || !rp->round_groups || !rp->round_groups_count || !rp->mixing_all)
+        return nomem(ld->err);
+    for (i = 0; i < ld->groups_count; i++)
+        rp->round_groups_count[ld->groups[i].round]++;
+    for (i = 0; i < ld->rows_count; i++) {
+        rp->round_groups[i] = malloc((rp->round_groups_count[i] + 1) * sizeof(**rp->round_groups));
+        if (rp->round_groups[i] == NULL)
+            return nomem(ld->err);
+        rp->round_groups_count[i] = 0;
+    }
+    for (i = 0; i < ld->groups_count; i++) {
+        size_t row = ld->groups[i].round;
+        rp->round_groups[row][rp->round_groups_count[row]++] = i;
+    }
+    /* Declared ties are in the graph from the start. */
+    for (i = 0; i < ld->ties.cap; i++) {
+        uint64_t key = ld->ties.keys[i];
+        if (key == 0)
+            continue;
+        key--;
+        if (!graph_add(rp, (size_t)(key >> 32), (size_t)(key & 0xffffffffu)))
+            return nomem(ld->err);
+    }
+    return CT_OK;
+}
+
 enum ct_status
-ct_report_build(struct ct_store *store, int64_t round_id, struct ct_report **out,
+ct_report_build(struct ct_store *store, int64_t round_id, int64_t now, struct ct_report **out,
                 struct ct_error *err)
 {
     struct loader ld;
     struct replay rp;
     struct ct_report *rep;
     enum ct_status st;
-    size_t i, j;
+    size_t i;
 
     *out = NULL;
     memset(&ld, 0, sizeof(ld));
     memset(&rp, 0, sizeof(rp));
-    ld.store = store;
-    ld.err = err;
     if ((rep = calloc(1, sizeof(*rep))) == NULL)
         return nomem(err);
     rep->selected = -1;
-    rep->generated_at = ct_now();
+    rep->generated_at = now;
     rep->reach = rep->reach_bound = rep->reach_capacity = rep->mean_rating = NAN;
+    ld.store = store;
+    ld.err = err;
+    ld.rep = rep;
+    ld.round_id = round_id;
     rp.ld = &ld;
     rp.rep = rep;
 
-    /* One read transaction, so the figures come from one consistent state. */
-    if (sqlite3_exec(ct_store_db(store), "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
-        st = ct_store_error(store, err, "begin reading");
+    if ((st = load_all(&rp)) != CT_OK || (st = replay_init(&rp)) != CT_OK)
         goto out;
-    }
-    if ((st = load_rounds(&ld, rep, round_id)) != CT_OK || (st = load_members(&ld)) != CT_OK ||
-        (st = load_ties(&ld)) != CT_OK || (st = load_groups(&ld)) != CT_OK ||
-        (st = load_unpaired(&rp)) != CT_OK) {
-        sqlite3_exec(ct_store_db(store), "ROLLBACK", NULL, NULL, NULL);
-        goto out;
-    }
-    sqlite3_exec(ct_store_db(store), "COMMIT", NULL, NULL, NULL);
-
-    rp.adj = calloc(ld.members_count + 1, sizeof(*rp.adj));
-    rp.round_groups = calloc(ld.rows_count + 1, sizeof(*rp.round_groups));
-    rp.round_groups_count = calloc(ld.rows_count + 1, sizeof(*rp.round_groups_count));
-    rp.mixing_all = calloc(ld.orgs_count * ld.orgs_count + 1, sizeof(*rp.mixing_all));
-    if (!rp.adj || !rp.round_groups || !rp.round_groups_count || !rp.mixing_all) {
-        st = nomem(err);
-        goto out;
-    }
-    /* Groups per row, in id order (groups[] is sorted by id). */
-    for (i = 0; i < ld.groups_count; i++)
-        rp.round_groups_count[ld.groups[i].round]++;
-    for (i = 0; i < ld.rows_count; i++) {
-        rp.round_groups[i] = malloc((rp.round_groups_count[i] + 1) * sizeof(**rp.round_groups));
-        if (rp.round_groups[i] == NULL) {
-            st = nomem(err);
-            goto out;
-        }
-        rp.round_groups_count[i] = 0;
-    }
-    for (i = 0; i < ld.groups_count; i++) {
-        size_t row = ld.groups[i].round;
-        rp.round_groups[row][rp.round_groups_count[row]++] = i;
-    }
-    /* Declared ties are in the graph from the start. */
-    for (i = 0; i < ld.ties.cap; i++) {
-        uint64_t key = ld.ties.keys[i];
-        if (key == 0)
-            continue;
-        key--;
-        if (!graph_add(&rp, (size_t)(key >> 32), (size_t)(key & 0xffffffffu))) {
-            st = nomem(err);
-            goto out;
-        }
-    }
     for (i = 0; i < ld.rows_count; i++)
         if ((st = replay_round(&rp, i)) != CT_OK)
             goto out;
     st = finish(&rp);
 out:
-    if (rp.adj)
-        for (i = 0; i < ld.members_count; i++)
-            free(rp.adj[i].items);
-    free(rp.adj);
-    if (rp.round_groups)
-        for (j = 0; j < ld.rows_count; j++)
-            free(rp.round_groups[j]);
-    free(rp.round_groups);
-    free(rp.round_groups_count);
-    free(rp.graph.keys);
-    free(rp.contacts.keys);
-    free(rp.grouped.keys);
-    free(rp.unpaired);
-    free(rp.mixing_all);
+    replay_free(&rp);
     loader_free(&ld);
     if (st != CT_OK) {
         ct_report_free(rep);
@@ -1356,53 +1110,4 @@ out:
     }
     *out = rep;
     return CT_OK;
-}
-
-void
-ct_report_free(struct ct_report *report)
-{
-    size_t i;
-
-    if (report == NULL)
-        return;
-    for (i = 0; i < report->orgs_count; i++)
-        free(report->orgs[i].name);
-    free(report->orgs);
-    free(report->mixing);
-    for (i = 0; i < report->members_count; i++) {
-        free(report->members[i].email);
-        free(report->members[i].name);
-    }
-    free(report->members);
-    free(report->waits);
-    free(report->orgs_met_histogram);
-    free(report->rounds);
-    free(report);
-}
-
-bool
-ct_report_format_parse(const char *s, enum ct_report_format *format)
-{
-    static const char *const names[] = {"text", "json", "csv", "html"};
-    size_t i;
-
-    for (i = 0; i < CT_ARRAY_LEN(names); i++)
-        if (strcmp(s, names[i]) == 0) {
-            *format = (enum ct_report_format)i;
-            return true;
-        }
-    return false;
-}
-
-bool
-ct_report_render(const struct ct_report *report, enum ct_report_format format,
-                 const struct ct_report_options *opts, struct ct_buf *out)
-{
-    switch (format) {
-    case CT_REPORT_TEXT: return ct_report_render_text(report, opts, out);
-    case CT_REPORT_JSON: return ct_report_render_json(report, opts, out);
-    case CT_REPORT_CSV: return ct_report_render_csv(report, opts, out);
-    case CT_REPORT_HTML: return ct_report_render_html(report, opts, out);
-    }
-    return false;
 }

@@ -1,11 +1,11 @@
 /*
  * simulate.c: rounds of the current rules on a roster in a throw-away
  * database, with members who answer and meet at random; see simulate.h.
- * The clock is set to each round's scheduled time, so every timestamp the
- * modules write (sent_at, the answer windows, pauses) follows simulated
- * time, and is put back afterwards.
+ * Simulated time (each round's scheduled time) is passed down to every
+ * call that takes a now, so the timestamps written (sent_at, answers,
+ * outcomes, pauses) follow it. Until the rounds and members services take
+ * now too, the global clock is also moved for them (TODO(now) below).
  */
-#include "store_impl.h"
 #include "simulate.h"
 
 #include <stdio.h>
@@ -16,19 +16,19 @@
 #include "clock.h"
 #include "members.h"
 #include "replies.h"
+#include "rng.h"
 #include "schedule.h"
+#include "store_outcomes.h"
+#include "store_report.h"
 #include "util.h"
 #include "validate.h"
 
-/* splitmix64: small, seedable, and the same everywhere. */
+/* splitmix64's stream (rng.h's mixer), so a seed gives the same simulation as ever. */
 static uint64_t
 next_random(uint64_t *state)
 {
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    *state += UINT64_C(0x9e3779b97f4a7c15);
+    return ct_rng_mix64(*state);
 }
 
 /* A uniform number in [0, 1). */
@@ -38,102 +38,70 @@ uniform(uint64_t *state)
     return (double)(next_random(state) >> 11) / 9007199254740992.0;
 }
 
-static enum ct_status
-exec(struct ct_store *store, const char *sql, const char *doing, struct ct_error *err)
+/*
+ * Decide what the members of one round did: seats[0..n) (ordered by group)
+ * get their answers, outcomes[] one row per group (OUT: *groups). Each
+ * member accepts with accept_rate; of the others a third decline and the
+ * rest never answer. A group whose members all accepted meets 9 times in
+ * 10, rated 3, 4 or 5; any other group does not meet.
+ */
+static void
+decide_answers(struct ct_group_seat *seats, size_t n, double accept_rate, uint64_t *rng,
+               struct ct_outcome_row *outcomes, size_t *groups)
 {
-    if (sqlite3_exec(ct_store_db(store), sql, NULL, NULL, NULL) != SQLITE_OK)
-        return ct_store_error(store, err, doing);
-    return CT_OK;
+    size_t i = 0, g = 0;
+
+    while (i < n) {
+        int64_t group = seats[i].group_id;
+        bool all_accepted = true, met;
+
+        for (; i < n && seats[i].group_id == group; i++) {
+            double x = uniform(rng);
+            seats[i].partstat = x < accept_rate ? CT_PARTSTAT_ACCEPTED
+                                : x < accept_rate + (1.0 - accept_rate) / 3.0
+                                    ? CT_PARTSTAT_DECLINED
+                                    : CT_PARTSTAT_NEEDS_ACTION;
+            all_accepted = all_accepted && seats[i].partstat == CT_PARTSTAT_ACCEPTED;
+        }
+        met = all_accepted && uniform(rng) < 0.9;
+        outcomes[g++] = (struct ct_outcome_row){
+            .group_id = group,
+            .met = met,
+            .rating = met ? 3 + (int)(next_random(rng) % 3) : 0,
+            .source = "simulated",
+        };
+    }
+    *groups = g;
 }
 
-/*
- * The members of round_id answer and meet. Each accepts with accept_rate;
- * of the others a third decline and the rest never answer. A group whose
- * members all accepted meets 9 times in 10, rated 3, 4 or 5; any other
- * group does not meet. One transaction.
- */
+/* The members of round_id answer and meet (decide_answers), at now. One transaction. */
 static enum ct_status
 members_respond(struct ct_store *store, int64_t round_id, double accept_rate, uint64_t *rng,
-                struct ct_error *err)
+                int64_t now, struct ct_error *err)
 {
-    sqlite3 *db = ct_store_db(store);
-    sqlite3_stmt *members = NULL, *answer = NULL, *outcome = NULL;
+    struct ct_group_seat *seats = NULL;
+    struct ct_outcome_row *outcomes = NULL;
+    struct ct_txn *txn = NULL;
+    size_t n = 0, groups = 0;
     enum ct_status st;
-    int64_t group = 0;
-    bool all_accepted = true, began = false;
-    int rc;
 
-    if (sqlite3_prepare_v2(db,
-                           "SELECT gm.group_id, gm.member_id FROM group_members gm"
-                           " JOIN groups g ON g.id = gm.group_id"
-                           " WHERE g.round_id = ?1 AND g.state = 'sent' AND gm.removed = 0"
-                           " ORDER BY gm.group_id, gm.member_id",
-                           -1, &members, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "UPDATE group_members SET partstat = ?3"
-                           " WHERE group_id = ?1 AND member_id = ?2",
-                           -1, &answer, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "INSERT OR REPLACE INTO outcomes (group_id, met, rating, source,"
-                           " recorded_at) VALUES (?1, ?2, ?3, 'simulated', ?4)",
-                           -1, &outcome, NULL) != SQLITE_OK) {
-        st = ct_store_error(store, err, "prepare simulated answers");
+    if ((st = ct_txn_begin(store, &txn, err)) != CT_OK ||
+        (st = ct_store_outcomes_round_members(store, round_id, &seats, &n, err)) != CT_OK)
+        goto out;
+    if ((outcomes = calloc(n + 1, sizeof(*outcomes))) == NULL) {
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
         goto out;
     }
-    if ((st = ct_store_begin(store, err)) != CT_OK)
+    decide_answers(seats, n, accept_rate, rng, outcomes, &groups);
+    if ((st = ct_store_outcomes_answers_set(txn, seats, n, err)) != CT_OK ||
+        (st = ct_store_outcomes_write(txn, outcomes, groups, now, err)) != CT_OK)
         goto out;
-    began = true;
-    sqlite3_bind_int64(members, 1, round_id);
-    for (;;) {
-        rc = sqlite3_step(members);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-            st = ct_store_error(store, err, "read simulated groups");
-            goto out;
-        }
-        /* A group is complete: record whether it met. */
-        if (group != 0 && (rc == SQLITE_DONE || sqlite3_column_int64(members, 0) != group)) {
-            bool met = all_accepted && uniform(rng) < 0.9;
-            sqlite3_bind_int64(outcome, 1, group);
-            sqlite3_bind_int(outcome, 2, met);
-            if (met)
-                sqlite3_bind_int(outcome, 3, 3 + (int)(next_random(rng) % 3));
-            else
-                sqlite3_bind_null(outcome, 3);
-            sqlite3_bind_int64(outcome, 4, ct_now());
-            if (sqlite3_step(outcome) != SQLITE_DONE) {
-                st = ct_store_error(store, err, "record a simulated outcome");
-                goto out;
-            }
-            sqlite3_reset(outcome);
-            all_accepted = true;
-        }
-        if (rc == SQLITE_DONE)
-            break;
-        {
-            double x = uniform(rng);
-            const char *partstat = x < accept_rate                               ? "ACCEPTED"
-                                   : x < accept_rate + (1.0 - accept_rate) / 3.0 ? "DECLINED"
-                                                                                 : "NEEDS-ACTION";
-            group = sqlite3_column_int64(members, 0);
-            all_accepted = all_accepted && strcmp(partstat, "ACCEPTED") == 0;
-            sqlite3_bind_int64(answer, 1, group);
-            sqlite3_bind_int64(answer, 2, sqlite3_column_int64(members, 1));
-            sqlite3_bind_text(answer, 3, partstat, -1, SQLITE_STATIC);
-            if (sqlite3_step(answer) != SQLITE_DONE) {
-                st = ct_store_error(store, err, "record a simulated answer");
-                goto out;
-            }
-            sqlite3_reset(answer);
-        }
-    }
-    st = ct_store_commit(store, err);
-    began = false;
+    st = ct_txn_commit(txn, err);
+    txn = NULL;
 out:
-    if (began)
-        ct_store_rollback(store);
-    sqlite3_finalize(members);
-    sqlite3_finalize(answer);
-    sqlite3_finalize(outcome);
+    ct_txn_rollback(txn);
+    free(seats);
+    free(outcomes);
     return st;
 }
 
@@ -166,115 +134,165 @@ local_day(const struct ct_schedule *sched, int64_t t)
     return days;
 }
 
-enum ct_status
-ct_simulate_run(const struct ct_simulate_options *opts, const struct ct_simulate_rounds *rounds,
-                struct ct_report **report, struct ct_error *err)
+/*
+ * The schedule the simulation follows, and the time its first occurrence
+ * is searched after: from [schedule] start, or from the day of now.
+ * OUT: *sched (ct_schedule_free) and *from.
+ */
+static enum ct_status
+simulated_schedule(const struct ct_config *cfg, int64_t now, struct ct_schedule **sched,
+                   int64_t *from, struct ct_error *err)
 {
-    const struct ct_config *cfg = opts->cfg;
-    struct ct_sync_options sync = {.source = "simulate"};
-    struct ct_sync_result *synced = NULL;
-    struct ct_replies_policy policy;
-    struct ct_schedule *sched = NULL;
-    struct ct_store *store = NULL;
-    const char *base = opts->tmpdir;
-    char *dir = NULL, *path = NULL, start[11];
-    int64_t saved_clock = 0, t, from;
-    uint64_t rng = opts->seed;
+    char start[11];
+    int32_t days = 0;
     enum ct_status st;
-    int i;
 
-    *report = NULL;
+    if (cfg->schedule.start) {
+        snprintf(start, sizeof(start), "%s", cfg->schedule.start);
+    } else if ((st = ct_schedule_zone_date(cfg->network.timezone, now, start, err)) != CT_OK) {
+        return st;
+    }
+    if ((st = ct_schedule_new(cfg->schedule.rrule, start, cfg->schedule.time_minutes,
+                              cfg->network.timezone, sched, err)) != CT_OK)
+        return st;
+    (void)ct_parse_date(start, &days);
+    /* Strictly after the day before: an occurrence on the start day counts. */
+    *from = (int64_t)days * 86400 - 86400;
+    return CT_OK;
+}
+
+/* A new temporary directory under base. OUT: *dir and *path (the database in it). */
+static enum ct_status
+make_tmp(const char *base, char **dir, char **path, struct ct_error *err)
+{
+    if ((*dir = ct_asprintf("%s/coffeetrial-simulate.XXXXXX", base)) == NULL)
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    if (mkdtemp(*dir) == NULL) {
+        free(*dir);
+        *dir = NULL;
+        return ct_error_set(err, CT_EIO, "%s: cannot create a temporary directory", base);
+    }
+    if ((*path = ct_asprintf("%s/simulation.db", *dir)) == NULL)
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    return CT_OK;
+}
+
+/* One simulation's state: its database, schedule and random stream. */
+struct sim {
+    const struct ct_simulate_options *opts;
+    const struct ct_simulate_rounds *rounds;
+    struct ct_store *store;
+    struct ct_schedule *sched;
+    struct ct_replies_policy policy;
+    uint64_t rng;
+    int64_t t; /* simulated now: the current round's scheduled time */
+};
+
+/* Round i: what the daemon would have done since the last one, then plan, send, answer. */
+static enum ct_status
+simulate_round(struct sim *sim, int i, struct ct_error *err)
+{
+    const struct ct_simulate_options *opts = sim->opts;
+    uint64_t round_seed = next_random(&sim->rng) & 0x7fffffffffffffffull;
+    int64_t round_id = 0;
+    enum ct_status st;
+    char date[11];
+
+    if ((st = ct_schedule_next(sim->sched, sim->t, &sim->t, err)) != CT_OK) {
+        if (st == CT_ENOTFOUND)
+            st = ct_error_set(err, CT_ECONFIG,
+                              "[schedule] rrule ends after %d round%s; %d asked for", i,
+                              i == 1 ? "" : "s", opts->rounds);
+        return st;
+    }
+    /* TODO(now): pass sim now -- the rounds and members services still read the clock. */
+    ct_clock_set(sim->t);
+    ct_schedule_local_date(sim->sched, sim->t, date);
+    if ((st = ct_replies_close_windows(sim->store, sim->t, &sim->policy, NULL, NULL, err)) !=
+            CT_OK ||
+        /* TODO(now): pass sim now */
+        (st = ct_members_expire_pauses(sim->store, local_day(sim->sched, sim->t), NULL, err)) !=
+            CT_OK)
+        return st;
+    if ((st = sim->rounds->plan(sim->rounds->arg, sim->store, opts->cfg, date, round_seed, sim->t,
+                                &round_id, err)) != CT_OK ||
+        (st = sim->rounds->send(sim->rounds->arg, sim->store, round_id, sim->t, err)) != CT_OK)
+        return st;
+    return members_respond(sim->store, round_id, opts->accept_rate, &sim->rng, sim->t, err);
+}
+
+/* Check the options. */
+static enum ct_status
+check_options(const struct ct_simulate_options *opts, struct ct_error *err)
+{
     if (opts->rounds < 1 || opts->rounds > 1000)
         return ct_error_set(err, CT_EUSAGE, "rounds: %d is not from 1 to 1000", opts->rounds);
     if (!(opts->accept_rate >= 0.0 && opts->accept_rate <= 1.0))
         return ct_error_set(err, CT_EUSAGE, "accept rate: %g is not from 0 to 1",
                             opts->accept_rate);
-    if (base == NULL && (base = getenv("TMPDIR")) == NULL)
-        base = "/tmp";
+    return CT_OK;
+}
 
-    /* When: the schedule's occurrences from its start, or from today. */
-    if (cfg->schedule.start) {
-        snprintf(start, sizeof(start), "%s", cfg->schedule.start);
-    } else if ((st = ct_schedule_zone_date(cfg->network.timezone, ct_now(), start, err)) != CT_OK) {
-        return st;
-    }
-    if ((st = ct_schedule_new(cfg->schedule.rrule, start, cfg->schedule.time_minutes,
-                              cfg->network.timezone, &sched, err)) != CT_OK)
-        return st;
-    {
-        int32_t days = 0;
-        (void)ct_parse_date(start, &days);
-        /* Strictly after the day before: an occurrence on the start day counts. */
-        from = (int64_t)days * 86400 - 86400;
-    }
+/* Import the roster and run every round, then let the last windows close. */
+static enum ct_status
+simulate_all(struct sim *sim, struct ct_error *err)
+{
+    const struct ct_simulate_options *opts = sim->opts;
+    struct ct_sync_options sync = {.source = "simulate"};
+    struct ct_sync_result *synced = NULL;
+    enum ct_status st;
+    int i;
 
-    if ((dir = ct_asprintf("%s/coffeetrial-simulate.XXXXXX", base)) == NULL) {
-        st = ct_error_set(err, CT_ENOMEM, "out of memory");
-        goto out;
-    }
-    if (mkdtemp(dir) == NULL) {
-        st = ct_error_set(err, CT_EIO, "%s: cannot create a temporary directory", base);
-        free(dir);
-        dir = NULL;
-        goto out;
-    }
-    if ((path = ct_asprintf("%s/simulation.db", dir)) == NULL) {
-        st = ct_error_set(err, CT_ENOMEM, "out of memory");
-        goto out;
-    }
-    if ((st = ct_store_open(path, &store, err)) != CT_OK)
-        goto out;
     /* A throw-away database: durability buys nothing here. */
-    if ((st = exec(store, "PRAGMA synchronous = OFF", "set up the simulation", err)) != CT_OK)
-        goto out;
-    if ((st = ct_members_sync(store, opts->roster, &sync, &synced, err)) != CT_OK)
-        goto out;
-
-    policy.unanswered_limit = cfg->pairing.unanswered_limit;
-    policy.meeting_window = cfg->schedule.meeting_window;
-    saved_clock = ct_now();
-    t = from;
+    if ((st = ct_store_set_throwaway(sim->store, err)) != CT_OK)
+        return st;
+    /* TODO(now): pass sim now (opts->now) */
+    st = ct_members_sync(sim->store, opts->roster, &sync, &synced, err);
+    ct_sync_result_free(synced);
+    if (st != CT_OK)
+        return st;
+    sim->policy.unanswered_limit = opts->cfg->pairing.unanswered_limit;
+    sim->policy.meeting_window = opts->cfg->schedule.meeting_window;
     for (i = 0; i < opts->rounds; i++) {
-        uint64_t round_seed = next_random(&rng) & 0x7fffffffffffffffull;
-        int64_t round_id = 0;
-        char date[11];
-
-        if ((st = ct_schedule_next(sched, t, &t, err)) != CT_OK) {
-            if (st == CT_ENOTFOUND)
-                st = ct_error_set(err, CT_ECONFIG,
-                                  "[schedule] rrule ends after %d round%s; %d asked for", i,
-                                  i == 1 ? "" : "s", opts->rounds);
-            goto out;
-        }
-        ct_clock_set(t);
-        ct_schedule_local_date(sched, t, date);
-        /* What the daemon would have done since the last round. */
-        if ((st = ct_replies_close_windows(store, t, &policy, NULL, NULL, err)) != CT_OK ||
-            (st = ct_members_expire_pauses(store, local_day(sched, t), NULL, err)) != CT_OK)
-            goto out;
-        if ((st = rounds->plan(rounds->arg, store, cfg, date, round_seed, &round_id, err)) !=
-                CT_OK ||
-            (st = rounds->send(rounds->arg, store, round_id, err)) != CT_OK ||
-            (st = members_respond(store, round_id, opts->accept_rate, &rng, err)) != CT_OK)
-            goto out;
+        if ((st = simulate_round(sim, i, err)) != CT_OK)
+            return st;
         if (opts->progress)
             opts->progress(opts->progress_arg, i + 1, opts->rounds);
     }
     /* The last windows close too: the report covers the whole simulated time. */
-    t += cfg->schedule.meeting_window + 86400;
-    ct_clock_set(t);
-    if ((st = ct_replies_close_windows(store, t, &policy, NULL, NULL, err)) != CT_OK)
+    sim->t += opts->cfg->schedule.meeting_window + 86400;
+    return ct_replies_close_windows(sim->store, sim->t, &sim->policy, NULL, NULL, err);
+}
+
+enum ct_status
+ct_simulate_run(const struct ct_simulate_options *opts, const struct ct_simulate_rounds *rounds,
+                struct ct_report **report, struct ct_error *err)
+{
+    struct sim sim = {.opts = opts, .rounds = rounds, .rng = opts->seed};
+    const char *base = opts->tmpdir;
+    char *dir = NULL, *path = NULL;
+    enum ct_status st;
+
+    *report = NULL;
+    if ((st = check_options(opts, err)) != CT_OK)
+        return st;
+    if (base == NULL && (base = getenv("TMPDIR")) == NULL)
+        base = "/tmp";
+    if ((st = simulated_schedule(opts->cfg, opts->now, &sim.sched, &sim.t, err)) != CT_OK)
+        return st;
+    if ((st = make_tmp(base, &dir, &path, err)) != CT_OK ||
+        (st = ct_store_open(path, &sim.store, err)) != CT_OK)
         goto out;
-    /* The report is made now, not at the end of simulated time. */
+    st = simulate_all(&sim, err);
+    /* TODO(now): the global clock goes once the rounds and members services take now. */
     ct_clock_set(0);
-    st = ct_report_build(store, 0, report, err);
+    /* The report is made at now, not at the end of simulated time. */
+    if (st == CT_OK)
+        st = ct_report_build(sim.store, 0, opts->now, report, err);
 out:
-    if (saved_clock)
-        ct_clock_set(0);
-    ct_store_close(store);
+    ct_store_close(sim.store);
     remove_tmp(dir, path);
-    ct_sync_result_free(synced);
-    ct_schedule_free(sched);
+    ct_schedule_free(sim.sched);
     free(path);
     free(dir);
     return st;

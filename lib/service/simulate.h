@@ -20,8 +20,8 @@
 #include "store.h"
 
 /*
- * What simulate needs from round planning. Both run with the clock
- * (ct_now()) set to the round's scheduled time.
+ * What simulate needs from round planning. Both are given now, the
+ * round's scheduled time in simulated time, for every timestamp they write.
  */
 struct ct_simulate_rounds {
     /*
@@ -30,13 +30,13 @@ struct ct_simulate_rounds {
      * group_members and unpaired rows. OUT: *round_id.
      */
     enum ct_status (*plan)(void *arg, struct ct_store *store, const struct ct_config *cfg,
-                           const char *date, uint64_t seed, int64_t *round_id,
+                           const char *date, uint64_t seed, int64_t now, int64_t *round_id,
                            struct ct_error *err);
     /*
      * Mark the round and its groups sent (rounds.state, sent_at,
      * groups.state), as "round send" does but without queuing mail.
      */
-    enum ct_status (*send)(void *arg, struct ct_store *store, int64_t round_id,
+    enum ct_status (*send)(void *arg, struct ct_store *store, int64_t round_id, int64_t now,
                            struct ct_error *err);
     void *arg;
 };
@@ -48,6 +48,8 @@ struct ct_simulate_options {
     uint64_t seed;                  /* the same seed gives the same simulation */
     double accept_rate;             /* the chance a member accepts an invitation (0-1) */
     const char *tmpdir;             /* where the temporary database goes; NULL: $TMPDIR or /tmp */
+    int64_t now;                    /* the real time: the first round is after its day unless
+                                       [schedule] start says otherwise; the report's time */
     /* Called after each round (may be NULL): rounds done, of total. */
     void (*progress)(void *arg, int done, int total);
     void *progress_arg;
@@ -63,10 +65,12 @@ struct ct_simulate_options {
  * other group does not; the outcomes are recorded as a survey would. Once
  * a round's meeting window has passed, unanswered invitations are counted
  * and members paused by [pairing] unanswered_limit, as the daemon does.
- * At the end the report is built (OUT: *report, ct_report_free()) and the
- * temporary directory removed, whatever happened. Nothing else is touched.
- * The clock is set to simulated time while rounds run and released
- * (ct_clock_set(0)) afterwards. CT_EUSAGE for out-of-range options.
+ * At the end the report is built as of opts->now (OUT: *report,
+ * ct_report_free()) and the temporary directory removed, whatever
+ * happened. Nothing else is touched. Simulated time is passed down; for
+ * the services that do not take now yet, the clock is also set to it
+ * while rounds run and released (ct_clock_set(0)) afterwards.
+ * CT_EUSAGE for out-of-range options.
  */
 enum ct_status ct_simulate_run(const struct ct_simulate_options *opts,
                                const struct ct_simulate_rounds *rounds, struct ct_report **report,

@@ -10,7 +10,7 @@
 
 static enum ct_status
 plan(void *arg, struct ct_store *store, const struct ct_config *cfg, const char *date,
-     uint64_t seed, int64_t *round_id, struct ct_error *err)
+     uint64_t seed, int64_t now, int64_t *round_id, struct ct_error *err)
 {
     /* Below 2^53 (and never 0, "pick one"), as the rounds module keeps its seeds. */
     struct ct_round_plan_options opts = {
@@ -22,7 +22,9 @@ plan(void *arg, struct ct_store *store, const struct ct_config *cfg, const char 
     enum ct_status st;
 
     (void)arg;
+    (void)now;
     *round_id = 0;
+    /* TODO(now): pass sim now */
     if ((st = ct_rounds_plan(store, cfg, &opts, &round, err)) != CT_OK)
         return st;
     *round_id = round->id;
@@ -31,9 +33,11 @@ plan(void *arg, struct ct_store *store, const struct ct_config *cfg, const char 
 }
 
 static enum ct_status
-send(void *arg, struct ct_store *store, int64_t round_id, struct ct_error *err)
+send(void *arg, struct ct_store *store, int64_t round_id, int64_t now, struct ct_error *err)
 {
     (void)arg;
+    (void)now;
+    /* TODO(now): pass sim now */
     return ct_rounds_mark_sent(store, round_id, err);
 }
 

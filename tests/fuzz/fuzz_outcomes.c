@@ -77,7 +77,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (store == NULL)
         open_store();
     ct_diags_init(&diags);
-    st = ct_outcomes_import(store, "fuzz.csv", (const char *)data, size, true, &res, &diags, &err);
+    st = ct_outcomes_import(store, "fuzz.csv", (const char *)data, size, true, 1772452800, &res,
+                            &diags, &err);
     CHECK(st == CT_OK || st == CT_EDATA || st == CT_ENOMEM);
     if (st == CT_EDATA)
         CHECK(diags.errors > 0);

@@ -13,11 +13,11 @@
 
 #include <cmocka.h>
 
-#include "clock.h"
 #include "ct.h"
 #include "outcomes.h"
 #include "scratchdb.h"
 #include "store.h"
+#include "store_outcomes.h"
 #include "util.h"
 
 #define NOW 1772452800 /* 2026-03-02T12:00:00Z */
@@ -52,7 +52,6 @@ setup(void **state)
     struct scratchdb *f = scratchdb_new("outcomes");
 
     sql_exec(f->store, fixture_sql);
-    ct_clock_set(NOW);
     *state = f;
     return 0;
 }
@@ -61,7 +60,6 @@ static int
 teardown(void **state)
 {
     scratchdb_free(*state);
-    ct_clock_set(0);
     return 0;
 }
 
@@ -104,7 +102,7 @@ test_record_and_replace(void **state)
     struct ct_error err;
 
     ct_error_clear(&err);
-    assert_int_equal(ct_outcomes_record(f->store, &o, "cli", &prev, &err), CT_OK);
+    assert_int_equal(ct_outcomes_record(f->store, &o, "cli", NOW, &prev, &err), CT_OK);
     assert_false(prev.existed);
     assert_sql_text(
         f->store, "1|4|Good chat\nabout rotas|cli|1772452800",
@@ -115,7 +113,7 @@ test_record_and_replace(void **state)
     o.met = false;
     o.rating = 0;
     o.note = NULL;
-    assert_int_equal(ct_outcomes_record(f->store, &o, "cli", &prev, &err), CT_OK);
+    assert_int_equal(ct_outcomes_record(f->store, &o, "cli", NOW, &prev, &err), CT_OK);
     assert_true(prev.existed);
     assert_true(prev.met);
     assert_int_equal(prev.rating, 4);
@@ -133,7 +131,7 @@ expect_record_error(struct scratchdb *f, int64_t group, int rating, const char *
     struct ct_error err;
 
     ct_error_clear(&err);
-    assert_int_equal(ct_outcomes_record(f->store, &o, "cli", NULL, &err), want);
+    assert_int_equal(ct_outcomes_record(f->store, &o, "cli", NOW, NULL, &err), want);
     assert_int_equal(err.status, want);
     if (strcmp(err.message, message) != 0)
         fail_msg("got  '%s'\nwant '%s'", err.message, message);
@@ -199,7 +197,7 @@ import(struct scratchdb *f, const char *csv, bool dry_run, struct ct_outcomes_im
 
     ct_diags_init(&d);
     ct_error_clear(&err);
-    st = ct_outcomes_import(f->store, "survey.csv", csv, strlen(csv), dry_run, res, &d, &err);
+    st = ct_outcomes_import(f->store, "survey.csv", csv, strlen(csv), dry_run, NOW, res, &d, &err);
     *diag_text = diags_text(&d);
     ct_diags_free(&d);
     return st;
@@ -222,7 +220,7 @@ test_import_good(void **state)
     char *d;
 
     ct_error_clear(&err);
-    assert_int_equal(ct_outcomes_record(f->store, &o, "cli", NULL, &err), CT_OK);
+    assert_int_equal(ct_outcomes_record(f->store, &o, "cli", NOW, NULL, &err), CT_OK);
     /* A survey export: other capitals, spaces, an extra column, a BOM, CRLF. */
     assert_int_equal(import(f,
                             "\xef\xbb\xbf"
@@ -360,7 +358,7 @@ test_import_bad_headers(void **state)
         struct ct_error err;
         ct_diags_init(&dd);
         assert_int_equal(ct_outcomes_import(f->store, "survey.csv", utf16, sizeof(utf16) - 1, false,
-                                            &res, &dd, &err),
+                                            NOW, &res, &dd, &err),
                          CT_EDATA);
         d = diags_text(&dd);
         assert_diags(d, "survey.csv:1: the file is UTF-16; save it as CSV UTF-8\n");
@@ -387,20 +385,20 @@ test_contacts(void **state)
      * (Cy ACCEPTED, Di DECLINED, Ed TENTATIVE): only Cy-Ed, Di declined.
      * Groups 2-5 were never sent or were cancelled.
      */
-    assert_int_equal(ct_outcomes_contacts(f->store, &c, &n, &err), CT_OK);
+    assert_int_equal(ct_store_outcomes_contacts(f->store, &c, &n, &err), CT_OK);
     assert_int_equal(n, 2);
     assert_true(c[0].a == 1 && c[0].b == 2 && c[0].group_id == 1 && c[0].round_id == 1);
     assert_true(c[1].a == 3 && c[1].b == 5 && c[1].group_id == 6);
     free(c);
 
     /* An outcome decides: group 1 did not meet; group 6 met, declines notwithstanding. */
-    assert_int_equal(ct_outcomes_record(f->store, &o, "cli", NULL, &err), CT_OK);
+    assert_int_equal(ct_outcomes_record(f->store, &o, "cli", NOW, NULL, &err), CT_OK);
     o.group_id = 6;
     o.met = true;
-    assert_int_equal(ct_outcomes_record(f->store, &o, "cli", NULL, &err), CT_OK);
+    assert_int_equal(ct_outcomes_record(f->store, &o, "cli", NOW, NULL, &err), CT_OK);
     /* A member who left the group is no contact of the others. */
     sql_exec(f->store, "UPDATE group_members SET removed = 1 WHERE group_id = 6 AND member_id = 5");
-    assert_int_equal(ct_outcomes_contacts(f->store, &c, &n, &err), CT_OK);
+    assert_int_equal(ct_store_outcomes_contacts(f->store, &c, &n, &err), CT_OK);
     assert_int_equal(n, 1);
     assert_true(c[0].a == 3 && c[0].b == 4 && c[0].group_id == 6);
     free(c);

@@ -34,7 +34,7 @@ static const char roster_csv[] =
 /* The stand-in planner: active members in a seeded shuffle, paired in turn. */
 static enum ct_status
 plan(void *arg, struct ct_store *store, const struct ct_config *cfg, const char *date,
-     uint64_t seed, int64_t *round_id, struct ct_error *err)
+     uint64_t seed, int64_t now, int64_t *round_id, struct ct_error *err)
 {
     sqlite3 *db = ct_store_db(store);
     sqlite3_stmt *stmt;
@@ -47,7 +47,7 @@ plan(void *arg, struct ct_store *store, const struct ct_config *cfg, const char 
     (void)err;
     sql = ct_asprintf("INSERT INTO rounds (date, seed, state, created_at) VALUES"
                       " ('%s', %lld, 'planned', %lld)",
-                      date, (long long)seed, (long long)ct_now());
+                      date, (long long)seed, (long long)now);
     assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
     free(sql);
     *round_id = sqlite3_last_insert_rowid(db);
@@ -88,11 +88,11 @@ plan(void *arg, struct ct_store *store, const struct ct_config *cfg, const char 
 }
 
 static enum ct_status
-send(void *arg, struct ct_store *store, int64_t round_id, struct ct_error *err)
+send(void *arg, struct ct_store *store, int64_t round_id, int64_t now, struct ct_error *err)
 {
     char *sql = ct_asprintf("UPDATE rounds SET state = 'sent', sent_at = %lld WHERE id = %lld;"
                             "UPDATE groups SET state = 'sent' WHERE round_id = %lld;",
-                            (long long)ct_now(), (long long)round_id, (long long)round_id);
+                            (long long)now, (long long)round_id, (long long)round_id);
 
     (void)arg;
     (void)err;
@@ -168,6 +168,7 @@ simulate(struct fixture *f, int n, uint64_t seed, double accept, struct progress
         .seed = seed,
         .accept_rate = accept,
         .tmpdir = f->tmp,
+        .now = ct_now(),
         .progress = log ? progress : NULL,
         .progress_arg = log,
     };
@@ -194,7 +195,7 @@ test_dates_and_progress(void **state)
     assert_int_equal(rep->rounds_count, 6);
     for (i = 0; i < 6; i++) {
         assert_string_equal(rep->rounds[i].date, dates[i]);
-        assert_string_equal(rep->rounds[i].state, "sent");
+        assert_int_equal(rep->rounds[i].state, CT_ROUND_SENT);
     }
     assert_int_equal(log.calls, 6);
     assert_int_equal(log.last_total, 6);

@@ -1,6 +1,7 @@
 /*
  * test_util.c: the shared helpers: buffers, diagnostics, and the value
- * checks (e-mail, time zone, date, clock time, duration, UTF-8).
+ * checks (e-mail, time zone, date, clock time, duration, UTF-8), the edit
+ * distance of "did you mean", the width of UTF-8 text and zone lookup.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,7 @@
 #include <cmocka.h>
 
 #include "ct.h"
+#include "tz.h"
 #include "util.h"
 #include "validate.h"
 
@@ -220,6 +222,39 @@ test_edit_distance(void **state)
     assert_int_equal(ct_edit_distance("timezon", "timezone"), 1);
     assert_int_equal(ct_edit_distance("organization", "organisation"), 1);
     assert_int_equal(ct_edit_distance("abc", "xyz"), 3);
+    /* Damerau: a swap of neighbours is one edit, not two. */
+    assert_int_equal(ct_edit_distance("fromat", "format"), 1);
+    assert_int_equal(ct_edit_distance("rooster", "roster"), 1);
+    assert_int_equal(ct_edit_distance("pln", "plan"), 1);
+    assert_int_equal(ct_edit_distance("ca", "abc"), 3); /* OSA, not unrestricted */
+    assert_int_equal(ct_edit_distance("", "abc"), 3);
+    assert_int_equal(ct_edit_distance("ROSTER", "roster"), 0);
+}
+
+static void
+test_utf8_width(void **state)
+{
+    assert_int_equal(ct_utf8_width(NULL), 0);
+    assert_int_equal(ct_utf8_width(""), 0);
+    assert_int_equal(ct_utf8_width("Ana"), 3);
+    assert_int_equal(ct_utf8_width("Zo\xc3\xab \xe2\x80\xa6"), 5); /* "Zoë …" */
+}
+
+static void
+test_tz_lookup(void **state)
+{
+    assert_ptr_equal(ct_tz_lookup(NULL), icaltimezone_get_utc_timezone());
+    assert_ptr_equal(ct_tz_lookup("UTC"), icaltimezone_get_utc_timezone());
+    assert_non_null(ct_tz_lookup("Europe/London"));
+    assert_null(ct_tz_lookup("Mars/Base"));
+    assert_null(ct_tz_lookup(""));
+    assert_null(ct_tz_lookup("/etc/passwd"));
+    assert_null(ct_tz_lookup("Europe/../../etc"));
+    assert_true(ct_tz_name_plausible("America/Argentina/Buenos_Aires"));
+    assert_false(ct_tz_name_plausible(NULL));
+    assert_ptr_equal(ct_tz_or_utc("Mars/Base"), icaltimezone_get_utc_timezone());
+    assert_ptr_equal(ct_tz_or_utc(NULL), icaltimezone_get_utc_timezone());
+    assert_ptr_equal(ct_tz_or_utc("Europe/London"), ct_tz_lookup("Europe/London"));
 }
 
 int
@@ -237,6 +272,8 @@ main(void)
         cmocka_unit_test(test_forbidden_chars),
         cmocka_unit_test(test_atomic_write),
         cmocka_unit_test(test_edit_distance),
+        cmocka_unit_test(test_utf8_width),
+        cmocka_unit_test(test_tz_lookup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "report.h"
+#include "report_model.h"
 
 /* ---- helpers shared by the formats ------------------------------------------ */
 
@@ -25,7 +25,7 @@ format_time(int64_t t, char *out, size_t size)
 static bool
 is_sent(const struct ct_report_round *r)
 {
-    return strcmp(r->state, "sent") == 0;
+    return r->state == CT_ROUND_SENT;
 }
 
 /* The rounds a table shows: all, or only the one asked for. */
@@ -143,7 +143,8 @@ text_rounds(const struct ct_report *rep, struct ct_buf *b)
                   "grouped", "trios", "unpaired", "across", "first", "shared");
     for (i = from; i < to; i++) {
         const struct ct_report_round *r = &rep->rounds[i];
-        ct_buf_printf(b, "%5lld %-10s %-7s", (long long)r->id, r->date, r->state);
+        ct_buf_printf(b, "%5lld %-10s %-7s", (long long)r->id, r->date,
+                      ct_round_state_str(r->state));
         put_long(b, r->eligible, 9);
         put_long(b, r->grouped, 8);
         put_long(b, r->trios, 6);
@@ -308,16 +309,16 @@ text_waits(const struct ct_report *rep, const struct ct_report_options *opts, st
     for (i = 0; i < rep->waits_count && i < shown; i++) {
         const struct ct_report_member *m = &rep->members[rep->waits[i]];
         char who[320];
-        if (m->name && m->email)
-            snprintf(who, sizeof(who), "%s <%s>", m->name, m->email);
+        if (m->member.name && m->member.email)
+            snprintf(who, sizeof(who), "%s <%s>", m->member.name, m->member.email);
         else
-            snprintf(who, sizeof(who), "%s", m->email ? m->email : "(erased)");
+            snprintf(who, sizeof(who), "%s", m->member.email ? m->member.email : "(erased)");
         ct_buf_printf(b, "%7ld  ", m->waited);
         put_cell(b, who, 29, false);
         ct_buf_putc(b, ' ');
         put_cell(b, rep->orgs[m->org].name, 20, false);
         ct_buf_printf(b, " %s%s\n", m->never_crossed ? "never" : m->last_cross,
-                      strcmp(m->status, "paused") == 0 ? " (paused)" : "");
+                      m->member.status == CT_MEMBER_PAUSED ? " (paused)" : "");
     }
     if (rep->waits_count > shown)
         ct_buf_printf(b, "  ... and %zu more\n", rep->waits_count - shown);
@@ -398,7 +399,7 @@ json_round(struct ct_buf *b, const struct ct_report_round *r)
     ct_buf_printf(b, "{\"id\": %lld, \"date\": ", (long long)r->id);
     json_str(b, r->date);
     ct_buf_puts(b, ", \"state\": ");
-    json_str(b, r->state);
+    json_str(b, ct_round_state_str(r->state));
     ct_buf_printf(b,
                   ", \"eligible\": %ld, \"grouped\": %ld, \"groups\": %ld, \"trios\": %ld,"
                   " \"unpaired\": %ld, \"sat_out\": %ld, \"pairings\": %ld,"
@@ -496,14 +497,13 @@ ct_report_render_json(const struct ct_report *rep, const struct ct_report_option
     for (i = 0; i < rep->waits_count && i < shown; i++) {
         const struct ct_report_member *m = &rep->members[rep->waits[i]];
         ct_buf_puts(b, i ? ",\n  {\"email\": " : "\n  {\"email\": ");
-        json_str(b, m->email);
+        json_str(b, m->member.email);
         ct_buf_puts(b, ", \"name\": ");
-        json_str(b, m->name);
+        json_str(b, m->member.name);
         ct_buf_puts(b, ", \"organisation\": ");
         json_str(b, rep->orgs[m->org].name);
-        ct_buf_printf(b,
-                      ", \"status\": \"%s\", \"rounds_waited\": %ld, \"last_across\": ", m->status,
-                      m->waited);
+        ct_buf_printf(b, ", \"status\": \"%s\", \"rounds_waited\": %ld, \"last_across\": ",
+                      ct_member_status_str(m->member.status), m->waited);
         json_str(b, m->never_crossed ? NULL : m->last_cross);
         ct_buf_putc(b, '}');
     }
@@ -511,16 +511,17 @@ ct_report_render_json(const struct ct_report *rep, const struct ct_report_option
     for (i = 0; i < rep->members_count; i++) {
         const struct ct_report_member *m = &rep->members[i];
         ct_buf_puts(b, i ? ",\n  {\"email\": " : "\n  {\"email\": ");
-        json_str(b, m->email);
+        json_str(b, m->member.email);
         ct_buf_puts(b, ", \"name\": ");
-        json_str(b, m->name);
+        json_str(b, m->member.name);
         ct_buf_puts(b, ", \"organisation\": ");
         json_str(b, rep->orgs[m->org].name);
         ct_buf_printf(b,
                       ", \"status\": \"%s\", \"rounds\": %ld, \"partners\": %ld,"
                       " \"other_organisations_met\": %ld, \"rounds_since_across\": %ld,"
                       " \"last_across\": ",
-                      m->status, m->rounds, m->partners, m->orgs_met, m->waited);
+                      ct_member_status_str(m->member.status), m->rounds, m->partners, m->orgs_met,
+                      m->waited);
         json_str(b, m->never_crossed ? NULL : m->last_cross);
         ct_buf_putc(b, '}');
     }
@@ -556,8 +557,8 @@ ct_report_render_csv(const struct ct_report *rep, const struct ct_report_options
     for (i = from; i < to; i++) {
         const struct ct_report_round *r = &rep->rounds[i];
         ct_buf_printf(b, "%lld,%s,%s,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld", (long long)r->id, r->date,
-                      r->state, r->eligible, r->grouped, r->groups, r->trios, r->unpaired,
-                      r->sat_out, r->pairings, r->cross_org);
+                      ct_round_state_str(r->state), r->eligible, r->grouped, r->groups, r->trios,
+                      r->unpaired, r->sat_out, r->pairings, r->cross_org);
         csv_num(b, r->cross_org_share);
         ct_buf_printf(b, ",%ld", r->first_meetings);
         csv_num(b, r->first_meeting_share);

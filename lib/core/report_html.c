@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "report.h"
+#include "report_model.h"
 
 /* Okabe-Ito colours: told apart by people with every common colour blindness. */
 #define C_BLUE   "#0072B2"
@@ -313,7 +313,7 @@ x_labels(struct ct_buf *b, const struct ct_report *rep)
                       x_of(i, n), H - BOT + 17);
         esc(b, label);
         ct_buf_puts(b, "</text>");
-        if (strcmp(rep->rounds[i].state, "sent") != 0)
+        if (rep->rounds[i].state != CT_ROUND_SENT)
             ct_buf_printf(b,
                           "<text x=\"%.1f\" y=\"%d\" font-size=\"10.5\" text-anchor=\"middle\" "
                           "style=\"fill:%s\">planned</text>",
@@ -358,7 +358,7 @@ stacked_bars(struct ct_buf *b, const struct ct_report *rep, const long *values, 
     y_axis(b, max, step, false, ylabel);
     for (i = 0; i < n; i++) {
         double y = TOP + plot, x = x_of(i, n) - bw / 2;
-        bool planned = strcmp(rep->rounds[i].state, "sent") != 0;
+        bool planned = rep->rounds[i].state != CT_ROUND_SENT;
         date_label(rep->rounds[i].date, false, label, sizeof(label));
         ct_buf_printf(b, "<g%s><title>round %lld, ", planned ? " opacity=\"0.55\"" : "",
                       (long long)rep->rounds[i].id);
@@ -546,14 +546,142 @@ org_by_size(const void *pa, const void *pb)
 /* The most organisations the heatmap shows one by one; the rest are pooled. */
 #define MIXING_SHOWN 24
 
+/* The mixing matrix as drawn: n rows of organisations (the last pooled, if pooled). */
+struct mixing_view {
+    const struct ct_report *rep;
+    size_t n;
+    bool pooled;
+    size_t *order; /* row i shows organisation order[i] (unless it is the pooled row) */
+    long *m;       /* n x n pairings */
+    long most;     /* the largest count off the diagonal */
+    double cell, label_w, top, font, label_font;
+    char other[64]; /* the pooled row's name */
+};
+
+/* The name of row i. */
+static const char *
+mixing_name(const struct mixing_view *v, size_t i)
+{
+    return v->pooled && i == v->n - 1 ? v->other : v->rep->orgs[v->order[i]].name;
+}
+
+/*
+ * Which row each organisation goes to (slot[]): all of them in name order,
+ * or, pooled, the largest n - 1 in name order and the rest in the last.
+ * False when out of memory.
+ */
+static bool
+mixing_slots(struct mixing_view *v, size_t *slot)
+{
+    const struct ct_report *rep = v->rep;
+    size_t k = rep->orgs_count, n = v->n, i, j;
+    struct org_size *sizes;
+
+    if (!v->pooled) {
+        for (i = 0; i < k; i++)
+            slot[i] = v->order[i] = i;
+        return true;
+    }
+    if ((sizes = calloc(k, sizeof(*sizes))) == NULL)
+        return false;
+    for (i = 0; i < k; i++) {
+        sizes[i].members = rep->orgs[i].members;
+        sizes[i].index = i;
+        slot[i] = n - 1;
+    }
+    qsort(sizes, k, sizeof(*sizes), org_by_size);
+    for (i = 0; i < n - 1; i++)
+        slot[sizes[i].index] = 0; /* shown; numbered below */
+    free(sizes);
+    /* The shown ones keep name order (orgs[] is sorted by name). */
+    for (i = 0, j = 0; i < k; i++)
+        if (slot[i] == 0) {
+            slot[i] = j;
+            v->order[j++] = i;
+        }
+    snprintf(v->other, sizeof(v->other), "%zu other organisations", k - (n - 1));
+    return true;
+}
+
+/* Row labels on the left, column labels slanted on top. */
+static void
+mixing_labels(struct ct_buf *b, const struct mixing_view *v)
+{
+    char name[160];
+    size_t i;
+
+    for (i = 0; i < v->n; i++) {
+        shorten(mixing_name(v, i), 32, name, sizeof(name));
+        ct_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.1f\" text-anchor=\"end\">",
+                      v->label_w - 8, v->top + v->cell * ((double)i + 0.5) + 4, v->label_font);
+        esc(b, name);
+        ct_buf_puts(b, "</text>");
+        ct_buf_printf(b,
+                      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.1f\" "
+                      "transform=\"rotate(-45 %.1f %.1f)\">",
+                      v->label_w + v->cell * ((double)i + 0.5), v->top - 8, v->label_font,
+                      v->label_w + v->cell * ((double)i + 0.5), v->top - 8);
+        esc(b, name);
+        ct_buf_puts(b, "</text>\n");
+    }
+}
+
+/* One cell: its colour, a tooltip naming the two, and the number if it fits. */
+static void
+mixing_cell(struct ct_buf *b, const struct mixing_view *v, size_t i, size_t j)
+{
+    long count = v->m[i * v->n + j];
+    bool among_pooled = v->pooled && i == v->n - 1 && j == v->n - 1, dark;
+    /* A square-root scale, so small counts stay visible next to big ones. */
+    double t = v->most > 0 ? sqrt((double)count / (double)v->most) : 0, fs;
+    char colour[8];
+    int digits;
+
+    if (t > 1)
+        t = 1;
+    if (i == j)
+        blend(count > 0 ? 0.25 + 0.35 * t : 0, 0x70, 0x78, 0x82, colour, sizeof(colour));
+    else if (count == 0)
+        snprintf(colour, sizeof(colour), "#f9d9c7"); /* never paired: stands out */
+    else
+        blend(0.1 + 0.9 * t, 0x08, 0x3d, 0x7a, colour, sizeof(colour));
+    dark = i != j && count > 0 && t > 0.55;
+    ct_buf_printf(b, "<g><title>%ld pairing%s: ", count, count == 1 ? "" : "s");
+    if (among_pooled) {
+        ct_buf_puts(b, "within and among the ");
+        esc(b, v->other);
+    } else {
+        esc(b, mixing_name(v, i));
+        ct_buf_puts(b, i == j ? " with itself" : " and ");
+        if (i != j)
+            esc(b, mixing_name(v, j));
+    }
+    ct_buf_printf(b,
+                  "</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                  "fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"1\"/>",
+                  v->label_w + v->cell * (double)j, v->top + v->cell * (double)i, v->cell, v->cell,
+                  colour);
+    /* The number, if it fits the cell (a digit is about 0.62 em wide). */
+    digits = snprintf(NULL, 0, "%ld", count);
+    fs = v->cell * 0.86 / (0.62 * (double)digits);
+    if (fs > v->font)
+        fs = v->font;
+    if (fs >= 7 && (count > 0 || i != j))
+        ct_buf_printf(b,
+                      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.1f\" "
+                      "text-anchor=\"middle\" style=\"fill:%s\">%ld</text>",
+                      v->label_w + v->cell * ((double)j + 0.5),
+                      v->top + v->cell * ((double)i + 0.5) + fs * 0.36, fs,
+                      dark ? "#ffffff" : C_INK, count);
+    ct_buf_puts(b, "</g>\n");
+}
+
 static void
 chart_mixing(struct ct_buf *b, const struct ct_report *rep)
 {
-    size_t k = rep->orgs_count, n, i, j, *slot = NULL, *order = NULL;
-    long most = 0, *m = NULL;
-    double cell, label_w = 240, top = 170, size, font, label_font;
-    char colour[8], name[160], other[64];
-    bool pooled;
+    struct mixing_view v = {.rep = rep, .label_w = 240, .top = 170};
+    size_t k = rep->orgs_count, n, i, j, *slot = NULL;
+    double size;
 
     if (k == 0)
         return;
@@ -561,40 +689,14 @@ chart_mixing(struct ct_buf *b, const struct ct_report *rep)
      * With many organisations the matrix is unreadable (and huge): show the
      * largest MIXING_SHOWN - 1 and pool the others in a last row and column.
      */
-    pooled = k > MIXING_SHOWN;
-    n = pooled ? MIXING_SHOWN : k;
+    v.pooled = k > MIXING_SHOWN;
+    v.n = n = v.pooled ? MIXING_SHOWN : k;
     slot = calloc(k, sizeof(*slot));
-    order = calloc(k, sizeof(*order));
-    m = calloc(n * n, sizeof(*m));
-    if (slot == NULL || order == NULL || m == NULL) {
+    v.order = calloc(k, sizeof(*v.order));
+    v.m = calloc(n * n, sizeof(*v.m));
+    if (slot == NULL || v.order == NULL || v.m == NULL || !mixing_slots(&v, slot)) {
         b->failed = true;
         goto out;
-    }
-    if (pooled) {
-        struct org_size *sizes = calloc(k, sizeof(*sizes));
-        if (sizes == NULL) {
-            b->failed = true;
-            goto out;
-        }
-        for (i = 0; i < k; i++) {
-            sizes[i].members = rep->orgs[i].members;
-            sizes[i].index = i;
-            slot[i] = n - 1;
-        }
-        qsort(sizes, k, sizeof(*sizes), org_by_size);
-        for (i = 0; i < n - 1; i++)
-            slot[sizes[i].index] = 0; /* shown; numbered below */
-        free(sizes);
-        /* The shown ones keep name order (orgs[] is sorted by name). */
-        for (i = 0, j = 0; i < k; i++)
-            if (slot[i] == 0) {
-                slot[i] = j;
-                order[j++] = i;
-            }
-        snprintf(other, sizeof(other), "%zu other organisations", k - (n - 1));
-    } else {
-        for (i = 0; i < k; i++)
-            slot[i] = order[i] = i;
     }
     /*
      * The matrix holds each pairing across two organisations in both
@@ -603,98 +705,39 @@ chart_mixing(struct ct_buf *b, const struct ct_report *rep)
     for (i = 0; i < k; i++)
         for (j = 0; j < k; j++)
             if (i == j || slot[i] != slot[j] || i < j)
-                m[slot[i] * n + slot[j]] += rep->mixing[i * k + j];
+                v.m[slot[i] * n + slot[j]] += rep->mixing[i * k + j];
     for (i = 0; i < n; i++)
         for (j = 0; j < n; j++)
-            if (i != j && m[i * n + j] > most)
-                most = m[i * n + j];
-    cell = 520.0 / (double)n;
-    if (cell > 48)
-        cell = 48;
-    font = cell >= 30 ? 12.5 : 10.5;
-    label_font = n > 16 ? 11.0 : 12.0;
-    size = cell * (double)n;
+            if (i != j && v.m[i * n + j] > v.most)
+                v.most = v.m[i * n + j];
+    v.cell = 520.0 / (double)n;
+    if (v.cell > 48)
+        v.cell = 48;
+    v.font = v.cell >= 30 ? 12.5 : 10.5;
+    v.label_font = n > 16 ? 11.0 : 12.0;
+    size = v.cell * (double)n;
     card_open(b, "Who met whom: organisation by organisation",
-              pooled ? "Pairings between members of two organisations over all sent rounds, for "
-                       "the largest organisations; the last row pools the others. Darker is "
-                       "more; orange cells are organisations whose members have never been "
-                       "paired; the diagonal (grey) counts pairings inside one organisation."
-                     : "Pairings between members of two organisations over all sent rounds. "
-                       "Darker is more; orange cells are organisations whose members have "
-                       "never been paired; the diagonal (grey) counts pairings inside one "
-                       "organisation.");
+              v.pooled ? "Pairings between members of two organisations over all sent rounds, for "
+                         "the largest organisations; the last row pools the others. Darker is "
+                         "more; orange cells are organisations whose members have never been "
+                         "paired; the diagonal (grey) counts pairings inside one organisation."
+                       : "Pairings between members of two organisations over all sent rounds. "
+                         "Darker is more; orange cells are organisations whose members have "
+                         "never been paired; the diagonal (grey) counts pairings inside one "
+                         "organisation.");
     ct_buf_printf(b,
                   "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
                   "role=\"img\" aria-label=\"mixing matrix\" style=\"max-width:%.0fpx\">\n",
-                  label_w + size + 120, top + size + 10, (label_w + size + 120) * 1.25);
-    for (i = 0; i < n; i++) {
-        const char *full = pooled && i == n - 1 ? other : rep->orgs[order[i]].name;
-        /* Row labels on the left, column labels slanted on top. */
-        shorten(full, 32, name, sizeof(name));
-        ct_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.1f\" text-anchor=\"end\">",
-                      label_w - 8, top + cell * ((double)i + 0.5) + 4, label_font);
-        esc(b, name);
-        ct_buf_puts(b, "</text>");
-        ct_buf_printf(b,
-                      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.1f\" "
-                      "transform=\"rotate(-45 %.1f %.1f)\">",
-                      label_w + cell * ((double)i + 0.5), top - 8, label_font,
-                      label_w + cell * ((double)i + 0.5), top - 8);
-        esc(b, name);
-        ct_buf_puts(b, "</text>\n");
-    }
-    for (i = 0; i < n; i++) {
-        for (j = 0; j < n; j++) {
-            long v = m[i * n + j];
-            bool among_pooled = pooled && i == n - 1 && j == n - 1;
-            /* A square-root scale, so small counts stay visible next to big ones. */
-            double t = most > 0 ? sqrt((double)v / (double)most) : 0;
-            bool dark;
-            if (t > 1)
-                t = 1;
-            if (i == j)
-                blend(v > 0 ? 0.25 + 0.35 * t : 0, 0x70, 0x78, 0x82, colour, sizeof(colour));
-            else if (v == 0)
-                snprintf(colour, sizeof(colour), "#f9d9c7"); /* never paired: stands out */
-            else
-                blend(0.1 + 0.9 * t, 0x08, 0x3d, 0x7a, colour, sizeof(colour));
-            dark = i != j && v > 0 && t > 0.55;
-            ct_buf_printf(b, "<g><title>%ld pairing%s: ", v, v == 1 ? "" : "s");
-            if (among_pooled) {
-                ct_buf_puts(b, "within and among the ");
-                esc(b, other);
-            } else {
-                esc(b, pooled && i == n - 1 ? other : rep->orgs[order[i]].name);
-                ct_buf_puts(b, i == j ? " with itself" : " and ");
-                if (i != j)
-                    esc(b, pooled && j == n - 1 ? other : rep->orgs[order[j]].name);
-            }
-            ct_buf_printf(b,
-                          "</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                          "fill=\"%s\" stroke=\"#ffffff\" stroke-width=\"1\"/>",
-                          label_w + cell * (double)j, top + cell * (double)i, cell, cell, colour);
-            {
-                /* The number, if it fits the cell (a digit is about 0.62 em wide). */
-                int digits = snprintf(NULL, 0, "%ld", v);
-                double fs = cell * 0.86 / (0.62 * (double)digits);
-                if (fs > font)
-                    fs = font;
-                if (fs >= 7 && (v > 0 || i != j))
-                    ct_buf_printf(b,
-                                  "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.1f\" "
-                                  "text-anchor=\"middle\" style=\"fill:%s\">%ld</text>",
-                                  label_w + cell * ((double)j + 0.5),
-                                  top + cell * ((double)i + 0.5) + fs * 0.36, fs,
-                                  dark ? "#ffffff" : C_INK, v);
-            }
-            ct_buf_puts(b, "</g>\n");
-        }
-    }
+                  v.label_w + size + 120, v.top + size + 10, (v.label_w + size + 120) * 1.25);
+    mixing_labels(b, &v);
+    for (i = 0; i < n; i++)
+        for (j = 0; j < n; j++)
+            mixing_cell(b, &v, i, j);
     ct_buf_puts(b, "</svg>\n</section>\n");
 out:
     free(slot);
-    free(order);
-    free(m);
+    free(v.order);
+    free(v.m);
 }
 
 static void
@@ -725,13 +768,13 @@ chart_waits(struct ct_buf *b, const struct ct_report *rep, size_t shown)
         const struct ct_report_member *m = &rep->members[rep->waits[i]];
         double y = top + row * (double)i, w = plot * (double)m->waited / max;
         snprintf(who, sizeof(who), "%s (%s)",
-                 m->name    ? m->name
-                 : m->email ? m->email
-                            : "",
+                 m->member.name    ? m->member.name
+                 : m->member.email ? m->member.email
+                                   : "",
                  rep->orgs[m->org].name);
         shorten(who, 56, name, sizeof(name));
         ct_buf_printf(b, "<g><title>");
-        esc(b, m->email);
+        esc(b, m->member.email);
         ct_buf_printf(b, ": %ld round%s since %s</title>", m->waited, m->waited == 1 ? "" : "s",
                       m->never_crossed ? "joining" : "the last meeting across organisations");
         ct_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"14\" text-anchor=\"end\">",
@@ -746,7 +789,7 @@ chart_waits(struct ct_buf *b, const struct ct_report *rep, size_t shown)
                       "</g>\n",
                       label_w + w + 6, y + row / 2 + 4, m->waited, m->waited == 1 ? "" : "s",
                       m->never_crossed ? ", never" : "",
-                      strcmp(m->status, "paused") == 0 ? " (paused)" : "");
+                      m->member.status == CT_MEMBER_PAUSED ? " (paused)" : "");
     }
     ct_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#9aa5b1\"/>",
                   label_w, top, label_w, top + row * (double)n);
@@ -846,7 +889,7 @@ table_rounds(struct ct_buf *b, const struct ct_report *rep)
         ct_buf_printf(b, "<tr><td class=\"l\">%lld</td><td class=\"l\">", (long long)r->id);
         esc(b, r->date);
         ct_buf_puts(b, "</td><td class=\"l\">");
-        esc(b, r->state);
+        esc(b, ct_round_state_str(r->state));
         ct_buf_puts(b, "</td>");
         cell_long(b, r->eligible);
         cell_long(b, r->grouped);
@@ -867,7 +910,7 @@ table_rounds(struct ct_buf *b, const struct ct_report *rep)
             ct_buf_puts(b, "<td>–</td>");
         else
             ct_buf_printf(b, "<td>%.1f</td>", r->mean_rating);
-        if (strcmp(r->state, "sent") == 0) {
+        if (r->state == CT_ROUND_SENT) {
             cell_long(b, r->new_ties);
             cell_share(b, r->reach);
             cell_share(b, r->reach_bound);
