@@ -3,7 +3,8 @@
 # an organiser types: "coffeetrial ro" -> roster round, "coffeetrial round "
 # -> its subcommands, options, --format values, files and members'
 # e-mails. And it offers exactly the commands, subcommands, options and
-# fixed values that "coffeetrial --help" lists, so the two cannot drift.
+# fixed values that "coffeetrial --help" and "coffeetrial COMMAND --help"
+# list, so the two cannot drift.
 set -eu
 src=${CT_SRC:?}
 bin=${CT_BIN:?}
@@ -49,6 +50,9 @@ expect "plan show list send cancel" coffeetrial round ""
 expect "text json csv html" coffeetrial report --format ""
 expect "text json" coffeetrial round plan --format ""
 expect "--date --dry-run" coffeetrial round plan --d
+expect "-f --format -h --help --explain" coffeetrial round show 1 -
+expect "text json csv" coffeetrial roster list -f ""
+expect "check show" coffeetrial help config ""
 expect "queued sending sent dead all" coffeetrial -c x.ini outbox --state ""
 expect "--config" coffeetrial --co
 mkdir "$tmp/dir" && : >"$tmp/dir/roster.csv"
@@ -62,43 +66,42 @@ expect "aisha.rahman@rmhp.example.org" "$bin" -c "$tmp/ct.ini" member show ai
 expect "aisha.rahman@rmhp.example.org" "$bin" -c "$tmp/ct.ini" exclude add ahmed.hassan@wcas.example.org ai
 expect "" "$bin" -c "$tmp/ct.ini" member pause ahmed.hassan@wcas.example.org ai
 
-# Everything "coffeetrial --help" lists, and nothing else: each line is
-# "GROUP [SUBCOMMAND] ARGS SUMMARY", ARGS like "[--format text|json]".
+# Everything the help lists, and nothing else: the commands from
+# "coffeetrial --help" ("  GROUP [SUBCOMMAND]   summary"), and each one's
+# options from "coffeetrial COMMAND --help" ("  -f, --format text|json  ...").
 COFFEETRIAL_CONFIG='' "$bin" --help >"$tmp/help"
 groups=""
 declare -A subcommands=()
 in_commands=no
 while IFS= read -r line; do
     [[ $line == "commands:" ]] && { in_commands=yes; continue; }
-    [[ $in_commands == yes && $line == "  "* ]] || continue
-    read -r group second rest <<<"$line"
-    command=$group
+    [[ $in_commands == yes ]] || continue
+    [[ -n $line ]] || break
+    [[ $line =~ ^\ \ ([a-z][a-z ]*[a-z])\ \  ]] || continue # a wrapped summary
+    command=${BASH_REMATCH[1]}
+    read -r group second <<<"$command"
     [[ " $groups " == *" $group "* ]] || groups="$groups $group"
-    if [[ $second =~ ^[a-z]+$ ]]; then
-        command="$group $second"
-        subcommands[$group]="${subcommands[$group]:-} $second"
-    fi
+    [[ -z $second ]] || subcommands[$group]="${subcommands[$group]:-} $second"
+
+    # shellcheck disable=SC2086
+    COFFEETRIAL_CONFIG='' "$bin" $command --help >"$tmp/command.help" 2>&1 ||
+        fail "coffeetrial $command --help failed"
     options=""
-    option=""
     declare -A values=()
-    for token in $second $rest; do
-        token=${token//[\[\]]/}
-        if [[ $token =~ (^|\|)--?[a-z] ]]; then
-            # "--limit", "-v|--verbose", "ID|--all-dead": the options in it.
-            option=""
-            for part in ${token//|/ }; do
-                if [[ $part =~ ^--?[a-z][a-z-]*$ ]]; then
-                    options="$options $part"
-                    option=$part
-                fi
-            done
-        elif [[ -n $option && $token =~ ^[a-z0-9]+(\|[a-z0-9]+)+$ ]]; then
-            values[$option]=${token//|/ }
-            option=""
-        else
-            option=""
+    in_options=no
+    while IFS= read -r option_line; do
+        [[ $option_line == "options:" ]] && { in_options=yes; continue; }
+        [[ $in_options == yes ]] || continue
+        [[ -n $option_line ]] || break
+        [[ $option_line =~ ^\ +((-[a-z]),\ )?(--[a-z-]+)(\ ([^ ]+))? ]] || continue
+        short=${BASH_REMATCH[2]} long=${BASH_REMATCH[3]} value=${BASH_REMATCH[5]}
+        [[ $long == --help ]] && continue # every command, in the completion's code
+        options="$options $short $long"
+        if [[ $value =~ ^[a-z0-9]+(\|[a-z0-9]+)+$ ]]; then
+            values[$long]=${value//|/ }
+            [[ -z $short ]] || values[$short]=${value//|/ }
         fi
-    done
+    done <"$tmp/command.help"
     same_set "$options" "$(_coffeetrial_options "$command")" ||
         fail "$command: help lists options '$options', completion '$(_coffeetrial_options "$command")'"
     for option in "${!values[@]}"; do
@@ -108,7 +111,8 @@ while IFS= read -r line; do
     unset values
 done <"$tmp/help"
 [ -n "$groups" ] || fail "no command list in coffeetrial --help"
-expect "$groups" coffeetrial ""
+expect "$groups help" coffeetrial ""
+expect "$groups" coffeetrial help ""
 for group in $groups; do
     same_set "${subcommands[$group]:-}" "$(_coffeetrial_subcommands "$group")" ||
         fail "$group: help lists subcommands '${subcommands[$group]:-}', completion '$(_coffeetrial_subcommands "$group")'"
