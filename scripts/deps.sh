@@ -2,12 +2,13 @@
 # deps.sh: install the Debian 12 packages coffeetrial needs, if any are
 # missing. "build" is enough to build and run; "test" adds what the test
 # suite uses (cmocka, clang for fuzzing, Python test servers, dovecot,
-# headless Chromium and a font to render the HTML report, ...).
+# headless Chromium and a font to render the HTML report, dpkg-dev and
+# lintian to build and check the Debian package, ...).
 set -eu
 
 build_pkgs="build-essential cmake pkg-config ca-certificates tzdata sqlite3
 libcurl4-openssl-dev libical-dev libsqlite3-dev libinih-dev"
-test_pkgs="libcmocka-dev clang libclang-rt-14-dev openssl
+test_pkgs="libcmocka-dev clang libclang-rt-14-dev openssl dpkg-dev lintian
 python3 python3-aiosmtpd python3-icalendar python3-networkx systemd dovecot-imapd
 chromium fonts-dejavu-core"
 
