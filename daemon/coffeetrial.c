@@ -3,7 +3,6 @@
  * the global options, finds the command in the tables the cmd-*.c files
  * export, and runs it. Exit codes follow sysexits.h.
  */
-#include <curl/curl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,8 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "config_path.h"
+#include "net.h"
 
 static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_config, ct_cmds_roster,  ct_cmds_member,         ct_cmds_exclude, ct_cmds_round,
@@ -86,15 +87,14 @@ main(int argc, char **argv)
     };
     struct ct_cli cli = {0};
     const struct ct_cmd *cmd;
+    const char *config_option = NULL;
+    struct ct_error err;
     int ch, words = 0, rc;
 
-    cli.config_path = getenv("COFFEETRIAL_CONFIG");
-    if (cli.config_path && *cli.config_path == '\0')
-        cli.config_path = NULL;
     /* '+': stop at the first command word; its options belong to it. */
     while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
         switch (ch) {
-        case 'c': cli.config_path = optarg; break;
+        case 'c': config_option = optarg; break;
         case 'h': usage(stdout); return EX_OK;
         case 'V': printf("coffeetrial %s\n", CT_VERSION); return EX_OK;
         default: usage(stderr); return EX_USAGE;
@@ -102,14 +102,16 @@ main(int argc, char **argv)
     }
     argc -= optind;
     argv += optind;
+    cli.config_path = ct_config_locate(config_option);
     if (argc == 0) {
         usage(stderr);
         return EX_USAGE;
     }
     cmd = find_command(argc, argv, &words);
     /* Once, before any thread or transfer exists (roster URLs, mail, IMAP). */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        ct_cli_error("cannot initialise libcurl");
+    ct_error_clear(&err);
+    if (ct_net_global_init(&err) != CT_OK) {
+        ct_cli_error("%s", err.message);
         return EX_SOFTWARE;
     }
     if (cmd == NULL) {
@@ -130,7 +132,7 @@ main(int argc, char **argv)
     rc = cmd->exec(&cli, argc - words + 1, argv + words - 1);
     ct_store_close(cli.store);
     ct_config_free(cli.config);
-    curl_global_cleanup();
+    ct_net_global_cleanup();
     if (fflush(stdout) != 0 && rc == EX_OK) {
         ct_cli_error("write error on standard output");
         rc = EX_IOERR;

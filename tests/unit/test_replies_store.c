@@ -50,7 +50,7 @@ capture_log(void *arg, enum ct_replies_level level, const char *line)
 }
 
 static enum ct_status
-on_paused(void *arg, struct ct_store *store, int64_t member_id, const char *email,
+on_paused(void *arg, struct ct_txn *txn, int64_t member_id, const char *email,
           struct ct_error *err)
 {
     struct world *w = arg;
@@ -59,7 +59,7 @@ on_paused(void *arg, struct ct_store *store, int64_t member_id, const char *emai
     w->paused_member = member_id;
     assert_non_null(email);
     /* The hook runs inside the pausing transaction: it sees the pause. */
-    assert_false(sqlite3_get_autocommit(ct_store_db(store)));
+    assert_false(sqlite3_get_autocommit(ct_store_db(ct_txn_store(txn))));
     if (w->paused_status != CT_OK)
         return ct_error_set(err, w->paused_status, "notice could not be queued");
     return CT_OK;
