@@ -18,8 +18,9 @@
 #include "outbox.h"
 #include "util.h"
 
-struct ct_action_ctx
-ct_daemon_action_ctx(struct ct_daemon *d, int64_t now)
+/* The action context for a job run at now (d->tick between units of work). */
+static struct ct_action_ctx
+action_ctx(struct ct_daemon *d, int64_t now)
 {
     struct ct_action_ctx ctx = {
         .cfg = d->cfg,
@@ -301,7 +302,7 @@ redact_source(const char *source, char *out, size_t size)
 static enum ct_status
 roster_refresh_now(struct ct_daemon *d, int64_t now, struct ct_error *err)
 {
-    struct ct_action_ctx ctx = ct_daemon_action_ctx(d, now);
+    struct ct_action_ctx ctx = action_ctx(d, now);
     char source[512];
     enum ct_status st;
 
@@ -365,7 +366,7 @@ handle_occurrence(struct ct_daemon *d, int64_t occ, int64_t now, struct ct_error
                             "this build; plan it with `coffeetrial round plan --date %s`",
                             date, date);
     }
-    ctx = ct_daemon_action_ctx(d, now);
+    ctx = action_ctx(d, now);
     st = d->actions->round_plan(&ctx, date, send_at, &id, err);
     if (st != CT_OK) {
         ct_error_prefix(err, "planning the round for %s", date);
@@ -489,7 +490,7 @@ send_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
             continue;
         }
         if (st == CT_OK) {
-            ctx = ct_daemon_action_ctx(d, now);
+            ctx = action_ctx(d, now);
             st = d->actions->round_send(&ctx, id, &rerr);
         }
         if (st == CT_OK) {
@@ -540,7 +541,7 @@ outbox_next_due(struct ct_daemon *d, int64_t now)
 static enum ct_status
 outbox_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
 {
-    struct ct_action_ctx ctx = ct_daemon_action_ctx(d, now);
+    struct ct_action_ctx ctx = action_ctx(d, now);
 
     return d->actions->outbox_flush(&ctx, err);
 }
@@ -594,7 +595,7 @@ imap_next_due(struct ct_daemon *d, int64_t now)
 static enum ct_status
 imap_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
 {
-    struct ct_action_ctx ctx = ct_daemon_action_ctx(d, now);
+    struct ct_action_ctx ctx = action_ctx(d, now);
     enum ct_status st = d->actions->imap_poll(&ctx, err);
 
     if (st != CT_OK)

@@ -49,7 +49,4 @@ enum ct_status ct_daemon_schedule_replace(struct ct_daemon *d, struct ct_schedul
 /* One line for STATUS= and the log: next round, pending sends, queue. */
 void ct_daemon_status(struct ct_daemon *d, int64_t now, char *out, size_t size);
 
-/* The action context for a job run at now (d->tick between units of work). */
-struct ct_action_ctx ct_daemon_action_ctx(struct ct_daemon *d, int64_t now);
-
 #endif

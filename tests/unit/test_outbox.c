@@ -21,7 +21,6 @@
 #include "outbox.h"
 #include "scratchdb.h"
 #include "store.h"
-#include "store_impl.h"
 #include "store_outbox.h"
 #include "util.h"
 
