@@ -133,17 +133,13 @@ ct_replies_fetch(struct ct_store *store, const struct ct_imap_options *options, 
         goto done;
     src.mailbox = ct_imap_mailbox(imap);
     src.uidvalidity = ct_imap_uidvalidity(imap);
+    /* What imap_seen already holds is never downloaded again. */
+    st = ct_store_imap_unseen(store, src.mailbox, src.uidvalidity, uids, &count, err);
+    if (st != CT_OK)
+        goto done;
     for (i = 0; i < count; i++) {
-        struct ct_imap_seen_key key = {src.mailbox, src.uidvalidity, uids[i]};
-        bool seen;
-
         if (hooks && hooks->should_stop && hooks->should_stop(hooks->arg))
             break;
-        st = ct_store_imap_seen(store, &key, &seen, err);
-        if (st != CT_OK)
-            goto done;
-        if (seen)
-            continue;
         src.uid = uids[i];
         st = fetch_one(store, imap, &src, unseen, unseen_count, now, hooks, stats, err);
         if (st != CT_OK)

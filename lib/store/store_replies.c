@@ -392,6 +392,37 @@ ct_store_imap_seen(struct ct_store *store, const struct ct_imap_seen_key *key, b
 }
 
 enum ct_status
+ct_store_imap_unseen(struct ct_store *store, const char *mailbox, uint32_t uidvalidity,
+                     uint32_t *uids, size_t *count, struct ct_error *err)
+{
+    sqlite3_stmt *stmt;
+    size_t i, kept = 0;
+    enum ct_status st;
+    bool seen = false;
+
+    st = ct_store_prepare(
+        store, "SELECT 1 FROM imap_seen WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
+        &stmt, err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_text(stmt, 1, mailbox, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, uidvalidity);
+    for (i = 0; i < *count; i++) {
+        sqlite3_bind_int64(stmt, 3, uids[i]);
+        st = ct_store_step_row(store, stmt, &seen, "read imap_seen", err);
+        sqlite3_reset(stmt);
+        if (st != CT_OK)
+            break;
+        if (!seen)
+            uids[kept++] = uids[i];
+    }
+    sqlite3_finalize(stmt);
+    if (st == CT_OK)
+        *count = kept;
+    return st;
+}
+
+enum ct_status
 ct_store_imap_seen_mark(struct ct_txn *txn, const struct ct_imap_seen_key *key,
                         struct ct_error *err)
 {

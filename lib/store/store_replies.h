@@ -111,6 +111,14 @@ struct ct_imap_seen_key {
 enum ct_status ct_store_imap_seen(struct ct_store *store, const struct ct_imap_seen_key *key,
                                   bool *seen, struct ct_error *err);
 
+/*
+ * Keep of uids[0..*count) those of mailbox at uidvalidity not processed
+ * before, in order, compacting uids in place. OUT: *count.
+ */
+enum ct_status ct_store_imap_unseen(struct ct_store *store, const char *mailbox,
+                                    uint32_t uidvalidity, uint32_t *uids, size_t *count,
+                                    struct ct_error *err);
+
 /* Remember that this message was processed (again is no error). */
 enum ct_status ct_store_imap_seen_mark(struct ct_txn *txn, const struct ct_imap_seen_key *key,
                                        struct ct_error *err);
