@@ -578,6 +578,36 @@ test_list_and_requeue(void **state)
     assert_string_equal(ct_outbox_state_str(CT_OUTBOX_SENDING), "sending");
 }
 
+static void
+test_next_due_and_pending(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_result r;
+    struct ct_error err;
+    int64_t due = -1;
+    bool found = true;
+    long n = -1;
+
+    assert_int_equal(ct_outbox_next_due(f->store, &due, &found, &err), CT_OK);
+    assert_false(found);
+    assert_int_equal(ct_outbox_pending(f->store, &n, &err), CT_OK);
+    assert_int_equal(n, 0);
+    enqueue(f, "m1@x", "temp@a.example");
+    enqueue(f, "m2@x", "ana@a.example");
+    assert_int_equal(ct_outbox_next_due(f->store, &due, &found, &err), CT_OK);
+    assert_true(found);
+    assert_int_equal(due, NOW);
+    assert_int_equal(ct_outbox_pending(f->store, &n, &err), CT_OK);
+    assert_int_equal(n, 2);
+    /* One sent, one waiting for its retry: due when the retry is. */
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(ct_outbox_pending(f->store, &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ct_outbox_next_due(f->store, &due, &found, &err), CT_OK);
+    assert_true(found);
+    assert_int_equal(due, r.next_attempt_at);
+}
+
 int
 main(void)
 {
@@ -594,6 +624,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_stop_after_message_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_and_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_and_requeue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_next_due_and_pending, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
