@@ -88,7 +88,7 @@ flush_event(void *arg, const struct ct_outbox_event *ev)
 
     if (ev->status == CT_OK)
         ct_log_debug("sent %s to %s", ev->message_id, ev->recipient);
-    else if (strcmp(ev->state, "dead") == 0)
+    else if (ev->state == CT_OUTBOX_DEAD)
         ct_log_error("%s to %s failed for good after %d attempt%s: %s", ev->message_id,
                      ev->recipient, ev->attempts, ev->attempts == 1 ? "" : "s", ev->error);
     else if (ev->status != CT_EUNAVAIL) {
@@ -118,7 +118,9 @@ outbox_flush(struct ct_action_ctx *ctx, struct ct_error *err)
     opts.stop = &run.stop;
     opts.report = flush_event;
     opts.report_arg = &run;
-    st = ct_outbox_flush(ctx->store, t, &opts, &result, err);
+    opts.clock = ct_now;
+    /* The time now, not the job's start: the send job may just have queued mail. */
+    st = ct_outbox_flush(ctx->store, t, &opts, ct_now(), &result, err);
     ct_transport_close(t);
     if (st == CT_OK || st == CT_EUNAVAIL) {
         /* An unavailable service is logged by the loop, with its backoff. */
@@ -221,14 +223,14 @@ replies_should_stop(void *arg)
 
 /* A member was paused: queue the notice saying how to resume (SPEC). */
 static enum ct_status
-replies_paused(void *arg, struct ct_store *store, int64_t member_id, const char *email,
+replies_paused(void *arg, struct ct_txn *txn, int64_t member_id, const char *email,
                struct ct_error *err)
 {
     struct ct_action_ctx *ctx = arg;
 
     ct_log_info("paused %s after %d invitations in a row went unanswered; notice queued", email,
                 ctx->cfg->pairing.unanswered_limit);
-    return ct_notice_queue_pause(store, ctx->cfg, member_id, email, ct_now(), err);
+    return ct_notice_queue_pause(ct_txn_store(txn), ctx->cfg, member_id, email, ct_now(), err);
 }
 
 /*

@@ -64,14 +64,14 @@ ct_notice_queue_pause(struct ct_store *store, const struct ct_config *cfg, int64
         goto out;
     memset(&entry, 0, sizeof(entry));
     entry.message_id = msg.message_id;
-    entry.kind = "notice";
+    entry.kind = CT_OUTBOX_NOTICE;
     entry.member_id = member_id;
     entry.recipient = msg.recipient;
     entry.subject = msg.subject;
     entry.text_body = msg.text;
     entry.message = msg.raw;
     entry.message_len = msg.raw_len;
-    st = ct_outbox_enqueue(store, &entry, err);
+    st = ct_store_outbox_enqueue_bare(store, &entry, now, err);
 out:
     ct_invite_message_clear(&msg);
     free(name);

@@ -243,7 +243,7 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
     }
     memset(&entry, 0, sizeof(entry));
     entry.message_id = msg.message_id;
-    entry.kind = kind;
+    entry.kind = ver->method == CT_INVITE_CANCEL ? CT_OUTBOX_CANCEL : CT_OUTBOX_REQUEST;
     entry.group_id = g->id;
     entry.member_id = to->id > 0 && strcmp(to->email, ERASED_EMAIL) != 0 ? to->id : 0;
     entry.recipient = msg.recipient;
@@ -254,7 +254,7 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
     entry.ics = msg.ics;
     entry.message = msg.raw;
     entry.message_len = msg.raw_len;
-    st = ct_outbox_enqueue(m->store, &entry, err);
+    st = ct_store_outbox_enqueue_bare(m->store, &entry, ct_now(), err);
     if (st == CT_OK)
         m->counts.messages++;
 out:

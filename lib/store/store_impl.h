@@ -11,6 +11,7 @@
 
 #include "ct.h"
 #include "entity.h"
+#include "reply.h"
 #include "store.h"
 
 /* The underlying handle. Owned by the store. */
@@ -72,5 +73,10 @@ const char *ct_store_outbox_state_sql(enum ct_outbox_state value);
 bool ct_store_outbox_state_from_sql(const char *s, enum ct_outbox_state *out);
 const char *ct_store_outbox_kind_sql(enum ct_outbox_kind value);
 bool ct_store_outbox_kind_from_sql(const char *s, enum ct_outbox_kind *out);
+/* Answers (replies.partstat, group_members.partstat, replies.method), as iTIP spells them. */
+const char *ct_store_partstat_sql(enum ct_partstat value);
+bool ct_store_partstat_from_sql(const char *s, enum ct_partstat *out);
+const char *ct_store_reply_method_sql(enum ct_reply_method value);
+bool ct_store_reply_method_from_sql(const char *s, enum ct_reply_method *out);
 
 #endif
