@@ -306,6 +306,7 @@ pairs_sort_unique(struct pairs *p)
 /* Everything one sync works on; freed by sync_free(). */
 struct sync {
     struct ct_store *store;
+    struct ct_txn *txn; /* the import's, NULL in a dry run */
     const struct ct_roster *roster;
     const struct ct_sync_options *opts;
     struct arena arena;
@@ -648,7 +649,7 @@ leaving(struct sync *s, int64_t id, struct ct_error *err)
 
     if (hook == NULL || hook->leaving == NULL)
         return CT_OK;
-    return hook->leaving(hook->arg, s->store, id, false, err);
+    return hook->leaving(hook->arg, s->txn, id, false, ct_now(), err);
 }
 
 static enum ct_status
@@ -865,7 +866,7 @@ ct_members_sync(struct ct_store *store, const struct ct_roster *roster,
             st = ct_store_error(store, err, "begin transaction");
             goto out;
         }
-    } else if ((st = ct_store_begin(store, err)) != CT_OK) {
+    } else if ((st = ct_txn_begin(store, &s.txn, err)) != CT_OK) {
         goto out;
     }
     if ((st = load_known(&s, err)) != CT_OK || (st = match_entries(&s, err)) != CT_OK ||
@@ -885,10 +886,14 @@ ct_members_sync(struct ct_store *store, const struct ct_roster *roster,
     set_cache_size(store, -16384);
     if ((st = apply_changes(&s, res, err)) != CT_OK)
         goto out;
-    st = ct_store_commit(store, err);
+    st = ct_txn_commit(s.txn, err);
+    s.txn = NULL;
 out:
     if (st != CT_OK) {
-        ct_store_rollback(store);
+        if (s.txn)
+            ct_txn_rollback(s.txn);
+        else
+            ct_store_rollback(store);
         ct_sync_result_free(res);
         res = NULL;
     }
@@ -1274,21 +1279,22 @@ change_status(struct ct_store *store, const char *email, const char *to,
               const struct ct_member_hook *hook, bool *changed, struct ct_error *err)
 {
     const char *status = NULL;
+    struct ct_txn *txn = NULL;
     enum ct_status st;
     int64_t id;
 
     *changed = false;
-    st = ct_store_begin(store, err);
+    st = ct_txn_begin(store, &txn, err);
     if (st != CT_OK)
         return st;
     st = lookup_member(store, email, &id, &status, err);
     if (st != CT_OK)
         goto out;
     if (status && strcmp(status, to) == 0) {
-        ct_store_rollback(store);
+        ct_txn_rollback(txn);
         return CT_OK;
     }
-    if (hook && hook->leaving && (st = hook->leaving(hook->arg, store, id, false, err)) != CT_OK)
+    if (hook && hook->leaving && (st = hook->leaving(hook->arg, txn, id, false, ct_now(), err)) != CT_OK)
         goto out;
     st = update_member(store,
                        "UPDATE members SET status = ?3, paused_until = NULL, updated_at = ?2"
@@ -1296,11 +1302,12 @@ change_status(struct ct_store *store, const char *email, const char *to,
                        id, to, "update member", err);
     if (st != CT_OK)
         goto out;
-    st = ct_store_commit(store, err);
+    st = ct_txn_commit(txn, err);
+    txn = NULL;
     *changed = st == CT_OK;
 out:
     if (st != CT_OK)
-        ct_store_rollback(store);
+        ct_txn_rollback(txn);
     return st;
 }
 
@@ -1408,6 +1415,7 @@ ct_members_erase(struct ct_store *store, const char *email, const struct ct_memb
 {
     sqlite3 *db = ct_store_db(store);
     sqlite3_stmt *stmt = NULL;
+    struct ct_txn *txn = NULL;
     enum ct_status st;
     char *stored_email = NULL, *name = NULL;
     int64_t id = 0;
@@ -1417,7 +1425,7 @@ ct_members_erase(struct ct_store *store, const char *email, const struct ct_memb
     /* Deleted content is overwritten, not left in free pages. */
     if (sqlite3_exec(db, "PRAGMA secure_delete = ON", NULL, NULL, NULL) != SQLITE_OK)
         return ct_store_error(store, err, "enable secure delete");
-    st = ct_store_begin(store, err);
+    st = ct_txn_begin(store, &txn, err);
     if (st != CT_OK)
         goto out;
     st = ct_store_prepare(
@@ -1444,7 +1452,7 @@ ct_members_erase(struct ct_store *store, const char *email, const struct ct_memb
     sqlite3_finalize(stmt);
     stmt = NULL;
     /* While the address is still there: what the partners must be told is queued first. */
-    if (hook && hook->leaving && (st = hook->leaving(hook->arg, store, id, true, err)) != CT_OK)
+    if (hook && hook->leaving && (st = hook->leaving(hook->arg, txn, id, true, ct_now(), err)) != CT_OK)
         goto out;
     for (i = 0; i < CT_ARRAY_LEN(erase_sql); i++) {
         st = ct_store_prepare(store, erase_sql[i], &stmt, err);
@@ -1460,7 +1468,8 @@ ct_members_erase(struct ct_store *store, const char *email, const struct ct_memb
         if (st != CT_OK)
             goto out;
     }
-    st = ct_store_commit(store, err);
+    st = ct_txn_commit(txn, err);
+    txn = NULL;
     if (st == CT_OK) {
         /*
          * Old page images stay in the WAL until a checkpoint copies them
@@ -1472,7 +1481,7 @@ ct_members_erase(struct ct_store *store, const char *email, const struct ct_memb
 out:
     sqlite3_finalize(stmt);
     if (st != CT_OK)
-        ct_store_rollback(store);
+        ct_txn_rollback(txn);
     (void)sqlite3_exec(db, "PRAGMA secure_delete = OFF", NULL, NULL, NULL);
     if (stored_email)
         memset(stored_email, 0, strlen(stored_email));

@@ -66,8 +66,8 @@ struct ct_member_change {
  * failure rolls the whole removal back.
  */
 struct ct_member_hook {
-    enum ct_status (*leaving)(void *arg, struct ct_store *store, int64_t member_id, bool erasing,
-                              struct ct_error *err);
+    enum ct_status (*leaving)(void *arg, struct ct_txn *txn, int64_t member_id, bool erasing,
+                              int64_t now, struct ct_error *err);
     void *arg;
 };
 

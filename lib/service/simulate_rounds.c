@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "clock.h"
 #include "rounds.h"
 
 static enum ct_status
@@ -23,7 +24,7 @@ plan(void *arg, struct ct_store *store, const struct ct_config *cfg, const char 
 
     (void)arg;
     *round_id = 0;
-    if ((st = ct_rounds_plan(store, cfg, &opts, &round, err)) != CT_OK)
+    if ((st = ct_rounds_plan(store, cfg, &opts, ct_now(), &round, err)) != CT_OK)
         return st;
     *round_id = round->id;
     ct_round_free(round);
@@ -34,7 +35,7 @@ static enum ct_status
 send(void *arg, struct ct_store *store, int64_t round_id, struct ct_error *err)
 {
     (void)arg;
-    return ct_rounds_mark_sent(store, round_id, err);
+    return ct_rounds_mark_sent(store, round_id, ct_now(), err);
 }
 
 struct ct_simulate_rounds
