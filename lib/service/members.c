@@ -1294,7 +1294,8 @@ change_status(struct ct_store *store, const char *email, const char *to,
         ct_txn_rollback(txn);
         return CT_OK;
     }
-    if (hook && hook->leaving && (st = hook->leaving(hook->arg, txn, id, false, ct_now(), err)) != CT_OK)
+    if (hook && hook->leaving &&
+        (st = hook->leaving(hook->arg, txn, id, false, ct_now(), err)) != CT_OK)
         goto out;
     st = update_member(store,
                        "UPDATE members SET status = ?3, paused_until = NULL, updated_at = ?2"
@@ -1452,7 +1453,8 @@ ct_members_erase(struct ct_store *store, const char *email, const struct ct_memb
     sqlite3_finalize(stmt);
     stmt = NULL;
     /* While the address is still there: what the partners must be told is queued first. */
-    if (hook && hook->leaving && (st = hook->leaving(hook->arg, txn, id, true, ct_now(), err)) != CT_OK)
+    if (hook && hook->leaving &&
+        (st = hook->leaving(hook->arg, txn, id, true, ct_now(), err)) != CT_OK)
         goto out;
     for (i = 0; i < CT_ARRAY_LEN(erase_sql); i++) {
         st = ct_store_prepare(store, erase_sql[i], &stmt, err);
