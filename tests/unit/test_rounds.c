@@ -27,6 +27,7 @@
 #include "scratchdb.h"
 #include "store.h"
 #include "store_impl.h"
+#include "store_rounds.h"
 #include "util.h"
 
 /* Monday 2026-03-02T12:00:00Z */
@@ -1051,6 +1052,59 @@ test_list(void **state)
     }
 }
 
+/* The store's typed view of the family: a filter picks groups, states come back as enums. */
+static void
+test_store_groups_by_filter(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_store_group_filter filter = {0};
+    struct ct_round_group *groups = NULL;
+    struct ct_round hdr;
+    struct ct_error err;
+    size_t n = 0, i;
+    int64_t id, found = 0;
+
+    import_many(f, 5, NULL);
+    id = plan_id(f, "2026-03-02", 1);
+    ct_error_clear(&err);
+    filter.round_id = id;
+    assert_int_equal(ct_store_groups_load(f->store, &filter, &groups, &n, &err), CT_OK);
+    assert_int_equal(n, 2);
+    for (i = 0; i < n; i++) {
+        assert_int_equal(groups[i].state, CT_GROUP_PLANNED);
+        assert_non_null(groups[i].explain);
+        assert_true(i == 0 || groups[i].id > groups[i - 1].id);
+    }
+    filter.round_id = 0;
+    filter.group_id = groups[1].id;
+    for (i = 0; i < n; i++)
+        ct_round_group_clear(&groups[i]);
+    free(groups);
+    assert_int_equal(ct_store_groups_load(f->store, &filter, &groups, &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(groups[0].id, filter.group_id);
+    ct_round_group_clear(&groups[0]);
+    free(groups);
+    filter.round_id = id + 1; /* no such round: the group is not in it */
+    assert_int_equal(ct_store_groups_load(f->store, &filter, &groups, &n, &err), CT_OK);
+    assert_int_equal(n, 0);
+    free(groups);
+
+    send(f, id, NULL);
+    assert_int_equal(ct_store_round_load(f->store, id, &hdr, &err), CT_OK);
+    assert_int_equal(hdr.state, CT_ROUND_SENT);
+    assert_int_equal(hdr.origin, CT_ROUND_CLI);
+    assert_string_equal(ct_round_origin_str(hdr.origin), "cli");
+    assert_int_equal(hdr.sent_at, NOW);
+    assert_int_equal(ct_store_round_find(f->store, "2026-03-02", CT_ROUND_SENT, &found, &err),
+                     CT_OK);
+    assert_int_equal(found, id);
+    assert_int_equal(ct_store_round_find(f->store, "2026-03-02", CT_ROUND_PLANNED, &found, &err),
+                     CT_OK);
+    assert_int_equal(found, 0);
+    assert_int_equal(ct_store_round_load(f->store, 99, &hdr, &err), CT_ENOTFOUND);
+}
+
 int
 main(void)
 {
@@ -1080,6 +1134,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_same_seed_same_groups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mark_sent_queues_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_groups_by_filter, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
