@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "fetch.h"
 #include "log.h"
 #include "members.h"
@@ -35,7 +36,7 @@ round_plan(struct ct_action_ctx *ctx, const char *date, int64_t send_after, int6
     opts.date = date;
     opts.origin = CT_ROUND_DAEMON;
     opts.send_after = send_after;
-    st = ct_rounds_plan(ctx->store, ctx->cfg, &opts, ctx->now, &round, err);
+    st = ct_rounds_plan(ctx->store, ctx->cfg, &opts, ct_now(), &round, err);
     if (st != CT_OK)
         return st;
     *round_id = round->id;
@@ -53,7 +54,7 @@ static enum ct_status
 round_send(struct ct_action_ctx *ctx, int64_t round_id, struct ct_error *err)
 {
     struct ct_round_mail mail;
-    enum ct_status st = ct_rounds_send(ctx->store, ctx->cfg, round_id, ctx->now, &mail, err);
+    enum ct_status st = ct_rounds_send(ctx->store, ctx->cfg, round_id, ct_now(), &mail, err);
 
     if (st != CT_OK)
         return st;
