@@ -233,6 +233,10 @@ take_members(const struct ct_config *cfg, struct ct_store_planning *planning,
         }
         m->zone = z - 1;
     }
+    /* The members are the snapshot's now; their old array goes before the engine runs. */
+    free(planning->members);
+    planning->members = NULL;
+    planning->member_count = 0;
     goto out;
 nomem:
     st = rounds_nomem(err);
