@@ -136,6 +136,16 @@ planning_members(struct ct_store *store, struct ct_store_planning *p, struct ct_
     size_t cap = 0;
     int rc;
 
+    /* Sized once: a network of 100,000 would otherwise end in a 131,072-slot array. */
+    st = ct_store_prepare(store, "SELECT count(*) FROM members", &stmt, err);
+    if (st != CT_OK)
+        return st;
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        cap = (size_t)sqlite3_column_int64(stmt, 0) + 1;
+    sqlite3_finalize(stmt);
+    stmt = NULL;
+    if ((p->members = calloc(cap ? cap : 1, sizeof(*p->members))) == NULL)
+        return nomem(err);
     st = ct_store_prepare(store,
                           "SELECT " PERSON_COLUMNS ", m.status, m.paused_until, m.frequency"
                           " FROM members m ORDER BY m.id",
