@@ -36,7 +36,7 @@ round_plan(struct ct_action_ctx *ctx, const char *date, int64_t send_after, int6
     opts.date = date;
     opts.origin = CT_ROUND_DAEMON;
     opts.send_after = send_after;
-    st = ct_rounds_plan(ctx->store, ctx->cfg, &opts, &round, err);
+    st = ct_rounds_plan(ctx->store, ctx->cfg, &opts, ct_now(), &round, err);
     if (st != CT_OK)
         return st;
     *round_id = round->id;
@@ -54,7 +54,7 @@ static enum ct_status
 round_send(struct ct_action_ctx *ctx, int64_t round_id, struct ct_error *err)
 {
     struct ct_round_mail mail;
-    enum ct_status st = ct_rounds_send(ctx->store, ctx->cfg, round_id, &mail, err);
+    enum ct_status st = ct_rounds_send(ctx->store, ctx->cfg, round_id, ct_now(), &mail, err);
 
     if (st != CT_OK)
         return st;

@@ -13,6 +13,25 @@
 #include "json.h"
 #include "rounds_impl.h"
 
+static const char *const term_names[CT_ROUND_TERMS] = {
+    "organisation", "team", "site", "role", "weak_tie", "bridge", "novelty", "repeat", "random",
+};
+static const char *const term_labels[CT_ROUND_TERMS] = {
+    "organisation", "team", "site", "role", "weak tie", "bridge", "novelty", "repeat", "random",
+};
+
+const char *
+ct_rounds_term_name(size_t i)
+{
+    return i < CT_ROUND_TERMS ? term_names[i] : NULL;
+}
+
+const char *
+ct_rounds_term_label(size_t i)
+{
+    return i < CT_ROUND_TERMS ? term_labels[i] : NULL;
+}
+
 void
 rounds_explain_write(struct ct_buf *b, double score, const double *terms, char *const *reasons,
                      size_t reason_count)
