@@ -230,7 +230,7 @@ replies_paused(void *arg, struct ct_txn *txn, int64_t member_id, const char *ema
 
     ct_log_info("paused %s after %d invitations in a row went unanswered; notice queued", email,
                 ctx->cfg->pairing.unanswered_limit);
-    return ct_notice_queue_pause(ct_txn_store(txn), ctx->cfg, member_id, email, ct_now(), err);
+    return ct_notice_queue_pause(txn, ctx->cfg, member_id, email, ct_now(), err);
 }
 
 /*

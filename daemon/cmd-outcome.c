@@ -37,7 +37,7 @@ queue_pause_notice(void *arg, struct ct_txn *txn, int64_t member_id, const char 
 {
     const struct fetch_log *log = arg;
 
-    return ct_notice_queue_pause(ct_txn_store(txn), log->cfg, member_id, email, ct_now(), err);
+    return ct_notice_queue_pause(txn, log->cfg, member_id, email, ct_now(), err);
 }
 
 /* Free a secret, wiping it first. */

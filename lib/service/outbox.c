@@ -336,6 +336,7 @@ deliver(struct ct_store *store, struct ct_transport *t, const struct ct_outbox_o
     msg.raw = row.message;
     msg.raw_len = row.message_len;
     msg.from = opts->from;
+    msg.now = opts->clock ? opts->clock() : now;
 
     ct_error_clear(&send_err);
     sent = ct_transport_send(t, &msg, &retry_after, &send_err);

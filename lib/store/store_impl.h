@@ -14,17 +14,8 @@
 #include "reply.h"
 #include "store.h"
 
-/* The underlying handle. Owned by the store. */
-sqlite3 *ct_store_db(struct ct_store *store);
-
-/* Transitional: bare BEGIN IMMEDIATE / COMMIT / ROLLBACK, for code not yet on ct_txn. */
-enum ct_status ct_store_begin(struct ct_store *store, struct ct_error *err);
-enum ct_status ct_store_commit(struct ct_store *store, struct ct_error *err);
-void ct_store_rollback(struct ct_store *store);
-
-/* Transitional: write a meta value outside any ct_txn (autocommit). */
-enum ct_status ct_store_meta_put(struct ct_store *store, const char *key, const char *value,
-                                 struct ct_error *err);
+/* The SQLite handle, for lib/store and the tests' scratch-database fixture. Owned by the store. */
+sqlite3 *ct_store_sqlite(struct ct_store *store);
 
 /*
  * Turn the last SQLite error on the store's handle into err, prefixed with

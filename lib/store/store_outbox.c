@@ -93,13 +93,6 @@ ct_store_outbox_enqueue(struct ct_txn *txn, const struct ct_outbox_entry *entry,
     return insert_row(ct_txn_store(txn), entry, now, err);
 }
 
-enum ct_status
-ct_store_outbox_enqueue_bare(struct ct_store *store, const struct ct_outbox_entry *entry,
-                             int64_t now, struct ct_error *err)
-{
-    return insert_row(store, entry, now, err);
-}
-
 /* A heap copy of a blob column; an empty blob is a 1-byte buffer, never NULL. */
 static void *
 column_blob_dup(sqlite3_stmt *stmt, int col, size_t *len, bool *failed)

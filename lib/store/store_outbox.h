@@ -99,15 +99,6 @@ enum ct_status ct_store_outbox_enqueue(struct ct_txn *txn, const struct ct_outbo
                                        int64_t now, struct ct_error *err);
 
 /*
- * TRANSITIONAL, deleted at integration: ct_store_outbox_enqueue for the
- * callers still inside a bare ct_store_begin() (round send, the pause
- * notice) instead of a ct_txn. Runs in whatever transaction is open.
- */
-enum ct_status ct_store_outbox_enqueue_bare(struct ct_store *store,
-                                            const struct ct_outbox_entry *entry, int64_t now,
-                                            struct ct_error *err);
-
-/*
  * The rows filter selects, oldest first. OUT: *rows (NULL when there are
  * none) and *count, freed with ct_outbox_rows_free().
  */

@@ -425,7 +425,7 @@ insert_round(struct ct_store *store, struct ct_round *round, int64_t now, struct
     sqlite3_bind_text(stmt, 6, ct_store_round_state_sql(CT_ROUND_PLANNED), -1, SQLITE_STATIC);
     st = ct_store_step_done(store, stmt, "insert round", err);
     if (st == CT_OK)
-        round->id = sqlite3_last_insert_rowid(ct_store_db(store));
+        round->id = sqlite3_last_insert_rowid(ct_store_sqlite(store));
     sqlite3_finalize(stmt);
     return st;
 }

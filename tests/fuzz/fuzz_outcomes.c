@@ -51,7 +51,7 @@ open_store(void)
     snprintf(path, sizeof(path), "/tmp/ct-fuzz-outcomes-%ld.db", (long)getpid());
     unlink(path);
     CHECK(ct_store_open(path, &store, &err) == CT_OK);
-    CHECK(sqlite3_exec(ct_store_db(store),
+    CHECK(sqlite3_exec(ct_store_sqlite(store),
                        "INSERT INTO members (id, email, name, organisation, created_at,"
                        " updated_at) VALUES (1, 'a@a.org', 'A', 'A', 0, 0),"
                        " (2, 'b@b.org', 'B', 'B', 0, 0);"

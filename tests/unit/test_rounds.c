@@ -392,7 +392,7 @@ test_plan_refuses_a_sent_date(void **state)
     assert_non_null(strstr(err.message, "round cancel"));
     /* Nothing changed, and the transaction is closed. */
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds"), 1);
-    assert_int_not_equal(sqlite3_get_autocommit(ct_store_db(f->store)), 0);
+    assert_int_not_equal(sqlite3_get_autocommit(ct_store_sqlite(f->store)), 0);
     /* A malformed date is the caller's mistake. */
     opts.date = "2026-02-30";
     assert_int_equal(ct_rounds_plan(f->store, f->cfg, &opts, ct_now(), &r, &err), CT_EUSAGE);
