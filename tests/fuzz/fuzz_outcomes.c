@@ -57,9 +57,9 @@ open_store(void)
                        " (2, 'b@b.org', 'B', 'B', 0, 0);"
                        "INSERT INTO rounds (id, date, seed, state, created_at) VALUES"
                        " (1, '2026-01-05', 1, 'sent', 0), (2, '2026-02-02', 2, 'planned', 0);"
-                       "INSERT INTO groups (id, round_id, uid, state) VALUES"
-                       " (1, 1, 'uid-1', 'sent'), (2, 1, 'uid-2', 'cancelled'),"
-                       " (3, 2, 'uid-3', 'planned');"
+                       "INSERT INTO groups (id, round_id, uid, state, slot_start) VALUES"
+                       " (1, 1, 'uid-1', 'sent', 1767600000), (2, 1, 'uid-2', 'cancelled', NULL),"
+                       " (3, 2, 'uid-3', 'planned', 1790000000);"
                        "INSERT INTO group_members (group_id, member_id) VALUES (1, 1), (1, 2);",
                        NULL, NULL, NULL) == SQLITE_OK);
     atexit(close_store);
