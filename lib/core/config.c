@@ -82,6 +82,13 @@ struct key_def {
 
 #define F(field) offsetof(struct ct_config, field)
 
+/* The [pairing] key of each weight the organiser sets (weights.h). */
+#define WEIGHT_KEY(ID, name, conf, key, def, min, max, label, order)                               \
+    WEIGHT_KEY_##conf(ID, key, min, max)
+#define WEIGHT_KEY_KEY(ID, key, min, max)                                                          \
+    {"pairing", key, K_NUMBER, F(pairing.weight[CT_W_##ID]), min, max, 0, NULL},
+#define WEIGHT_KEY_NOKEY(ID, key, min, max)
+
 /* Every key, in the order the documentation and "config show" list them. */
 static const struct key_def keys[] = {
     {"network", "name", K_TEXT, F(network.name), 0, 0, 0, NULL},
@@ -105,15 +112,7 @@ static const struct key_def keys[] = {
     {"schedule", "working_days", K_DAYS, F(schedule.working_days), 0, 0, 0, NULL},
     {"pairing", "avoid_repeats", K_REPEATS, F(pairing.avoid_repeats), 1, 1000, 0, NULL},
     {"pairing", "require_different", K_BOUNDARIES, F(pairing.require_different), 0, 0, 0, NULL},
-    {"pairing", "weight_organisation", K_NUMBER, F(pairing.weight_organisation), 0, 1000, 0, NULL},
-    {"pairing", "weight_team", K_NUMBER, F(pairing.weight_team), 0, 1000, 0, NULL},
-    {"pairing", "weight_site", K_NUMBER, F(pairing.weight_site), 0, 1000, 0, NULL},
-    {"pairing", "weight_role", K_NUMBER, F(pairing.weight_role), 0, 1000, 0, NULL},
-    {"pairing", "weight_weak_tie", K_NUMBER, F(pairing.weight_weak_tie), 0, 1000, 0, NULL},
-    {"pairing", "weight_bridge", K_NUMBER, F(pairing.weight_bridge), 0, 1000, 0, NULL},
-    {"pairing", "weight_novelty", K_NUMBER, F(pairing.weight_novelty), 0, 1000, 0, NULL},
-    {"pairing", "randomness", K_NUMBER, F(pairing.randomness), 0, 1000, 0, NULL},
-    {"pairing", "odd", K_ODD, F(pairing.odd), 0, 0, 0, NULL},
+    CT_WEIGHT_LIST(WEIGHT_KEY){"pairing", "odd", K_ODD, F(pairing.odd), 0, 0, 0, NULL},
     {"pairing", "unanswered_limit", K_INT, F(pairing.unanswered_limit), 0, 100, 0, NULL},
     {"invite", "subject", K_TEMPLATE, F(invite.subject), 0, 0, 0, NULL},
     {"invite", "prompts", K_PROMPTS, F(invite.prompts), 0, 0, KF_MULTI, NULL},
@@ -164,6 +163,7 @@ struct ct_config *
 ct_config_new_defaults(void)
 {
     struct ct_config *c = calloc(1, sizeof(*c));
+    size_t i;
 
     if (c == NULL)
         return NULL;
@@ -188,14 +188,8 @@ ct_config_new_defaults(void)
     /* Pairing weights: measured by tests/bench (simulate) to reach zero
      * repeats, zero tied pairs, full cross-organisation share and the reach
      * bound on a 12-organisation network; see docs/pairing.md. */
-    c->pairing.weight_organisation = 4.0;
-    c->pairing.weight_team = 1.0;
-    c->pairing.weight_site = 0.5;
-    c->pairing.weight_role = 1.0;
-    c->pairing.weight_weak_tie = 1.0;
-    c->pairing.weight_bridge = 1.0;
-    c->pairing.weight_novelty = 3.0;
-    c->pairing.randomness = 1.0;
+    for (i = 0; i < CT_WEIGHT_COUNT; i++)
+        c->pairing.weight[i] = ct_weights[i].key ? ct_weights[i].default_value : 0;
     c->pairing.odd = CT_ODD_TRIO;
     c->pairing.unanswered_limit = 3;
     c->invite.subject = strdup("{network}: coffee with {names}");

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ct.h"
+#include "weights.h"
 
 #define CT_CONFIG_DEFAULT_PATH "/etc/coffeetrial/coffeetrial.ini"
 
@@ -68,14 +69,9 @@ struct ct_config {
     struct {
         int avoid_repeats;          /* rounds; 0 means "always" (never repeat) */
         unsigned require_different; /* enum ct_boundary bits, default none */
-        double weight_organisation;
-        double weight_team;
-        double weight_site;
-        double weight_role;
-        double weight_weak_tie;
-        double weight_bridge;
-        double weight_novelty;
-        double randomness;
+        /* By enum ct_weight (weights.h), the keys weight_* and randomness;
+         * a term without a key (repeat) stays 0 here. */
+        double weight[CT_WEIGHT_COUNT];
         enum ct_odd_policy odd;
         int unanswered_limit; /* 0 disables; default 3 */
     } pairing;

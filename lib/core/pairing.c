@@ -72,6 +72,7 @@ void
 ct_pairing_params_defaults(struct ct_pairing_params *p)
 {
     struct ct_config *cfg = ct_config_new_defaults();
+    size_t i;
 
     memset(p, 0, sizeof(*p));
     if (cfg != NULL) {
@@ -79,14 +80,11 @@ ct_pairing_params_defaults(struct ct_pairing_params *p)
         ct_config_free(cfg);
         return;
     }
-    /* Out of memory for the config: the same values, by hand. */
-    p->weight_organisation = 4.0;
-    p->weight_novelty = 3.0;
-    p->weight_weak_tie = 1.0;
-    p->weight_bridge = 1.0;
-    p->randomness = 1.0;
-    p->weight_repeat = 4.0;
-    p->repeat_halflife = 2.0;
+    /* Out of memory for the config: the same values, from the same table. */
+    for (i = 0; i < CT_WEIGHT_COUNT; i++)
+        p->weight[i] = ct_weights[i].default_value;
+    p->weight[CT_W_REPEAT] = ct_weight_repeat_of(p->weight[CT_W_ORGANISATION]);
+    p->repeat_halflife = CT_WEIGHT_REPEAT_HALFLIFE;
     p->duration = 30 * 60;
 }
 
@@ -94,22 +92,15 @@ void
 ct_pairing_params_from_config(struct ct_pairing_params *p, const struct ct_config *cfg,
                               uint64_t seed)
 {
+    size_t i;
+
     memset(p, 0, sizeof(*p));
     p->avoid_repeats = cfg->pairing.avoid_repeats;
     p->require_different = cfg->pairing.require_different;
-    p->weight_organisation = cfg->pairing.weight_organisation;
-    p->weight_team = cfg->pairing.weight_team;
-    p->weight_site = cfg->pairing.weight_site;
-    p->weight_role = cfg->pairing.weight_role;
-    p->weight_weak_tie = cfg->pairing.weight_weak_tie;
-    p->weight_bridge = cfg->pairing.weight_bridge;
-    p->weight_novelty = cfg->pairing.weight_novelty;
-    p->randomness = cfg->pairing.randomness;
-    /* Not (yet) keys of their own: a repeat just outside the window costs
-     * as much as the organisation weight, halving every two rounds. */
-    p->weight_repeat =
-        cfg->pairing.weight_organisation > 0 ? cfg->pairing.weight_organisation : 1.0;
-    p->repeat_halflife = 2.0;
+    for (i = 0; i < CT_WEIGHT_COUNT; i++)
+        p->weight[i] = cfg->pairing.weight[i];
+    p->weight[CT_W_REPEAT] = ct_weight_repeat_of(cfg->pairing.weight[CT_W_ORGANISATION]);
+    p->repeat_halflife = CT_WEIGHT_REPEAT_HALFLIFE;
     p->odd = cfg->pairing.odd;
     p->duration = cfg->schedule.duration;
     p->seed = seed;
@@ -402,7 +393,7 @@ ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_pa
          * pair, halving every repeat_halflife rounds. */
         if (c->p.avoid_repeats > 0 && h->rounds_ago > (uint32_t)c->p.avoid_repeats)
             c->penalty[s - c->pairs] +=
-                c->p.weight_repeat *
+                c->p.weight[CT_W_REPEAT] *
                 pow(0.5, (double)(h->rounds_ago - (uint32_t)c->p.avoid_repeats - 1) /
                              c->p.repeat_halflife);
     }
@@ -599,61 +590,120 @@ novelty_side(const struct ct_pairing_ctx *c, uint32_t u, uint32_t v)
     return s;
 }
 
-/* Everything but the weak-tie and repeat terms (the pricing bound uses it). */
-static void
-score_cheap(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, struct ct_pairing_score *s)
-{
-    const struct ct_pairing_member *ma, *mb;
-    const struct ct_pairing_params *p = &c->p;
+/*
+ * ---- score terms ----------------------------------------------------------
+ * One function per row of CT_WEIGHT_LIST (weights.h): term_NAME gives the
+ * term of pair a-b for weight w (only called when w != 0), bound_NAME a
+ * cheap upper bound of it (below, with the planning state) and
+ * reasons_NAME its reasons in words (with the other reasons).
+ */
 
-    if (a > b) {
-        uint32_t t = a;
-        a = b;
-        b = t;
-    }
-    ma = &c->in->members[a];
-    mb = &c->in->members[b];
-    memset(s, 0, sizeof(*s));
-    if (differ_known(ma->organisation, mb->organisation))
-        s->organisation = p->weight_organisation;
-    if (differ_known(ma->team, mb->team))
-        s->team = p->weight_team;
-    if (differ_known(ma->site, mb->site))
-        s->site = p->weight_site;
-    if (differ_known(ma->role, mb->role))
-        s->role = p->weight_role;
-    if (ct_tiegraph_degree(c->graph, a) > 0 && ct_tiegraph_degree(c->graph, b) > 0 &&
-        c->community[a] != c->community[b])
-        s->bridge = p->weight_bridge;
-    if (p->weight_novelty != 0)
-        s->novelty = p->weight_novelty * 0.5 * (novelty_side(c, a, b) + novelty_side(c, b, a));
-    if (p->randomness != 0)
-        s->random = p->randomness * circle_closeness(c->rho[a], c->rho[b]);
+/* A difference across a boundary earns the weight. */
+static inline double
+term_boundary(uint32_t x, uint32_t y, double w)
+{
+    return differ_known(x, y) ? w : 0;
 }
 
+static inline double
+term_organisation(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return term_boundary(c->in->members[a].organisation, c->in->members[b].organisation, w);
+}
+
+static inline double
+term_team(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return term_boundary(c->in->members[a].team, c->in->members[b].team, w);
+}
+
+static inline double
+term_site(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return term_boundary(c->in->members[a].site, c->in->members[b].site, w);
+}
+
+static inline double
+term_role(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return term_boundary(c->in->members[a].role, c->in->members[b].role, w);
+}
+
+/* Few shared contacts: the weight times one minus their overlap. */
+static inline double
+term_weak_tie(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return w * (1.0 - ct_tiegraph_overlap(c->graph, a, b));
+}
+
+/* Two members with contacts, in different communities of the tie graph. */
+static inline bool
+bridges(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b)
+{
+    return ct_tiegraph_degree(c->graph, a) > 0 && ct_tiegraph_degree(c->graph, b) > 0 &&
+           c->community[a] != c->community[b];
+}
+
+static inline double
+term_bridge(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return bridges(c, a, b) ? w : 0;
+}
+
+static inline double
+term_novelty(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return w * 0.5 * (novelty_side(c, a, b) + novelty_side(c, b, a));
+}
+
+/* The penalty of past meetings outside the window (the weight is in it). */
+static inline double
+term_repeat(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    const struct pair_slot *slot;
+
+    (void)w;
+    if (c->penalty == NULL)
+        return 0;
+    slot = pair_find(c, a, b);
+    if (slot != NULL && c->penalty[slot - c->pairs] > 0)
+        return -c->penalty[slot - c->pairs];
+    return 0;
+}
+
+static inline double
+term_random(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return w * circle_closeness(c->rho[a], c->rho[b]);
+}
+
+/* The terms added up in the order of the list. */
 static double
 score_sum(const struct ct_pairing_score *s)
 {
-    return s->organisation + s->team + s->site + s->role + s->weak_tie + s->bridge + s->novelty +
-           s->repeat + s->random;
+    double total = s->term[0];
+    size_t i;
+
+    for (i = 1; i < CT_WEIGHT_COUNT; i++)
+        total += s->term[i];
+    return total;
 }
+
+/* Each term's function, called directly so that the compiler inlines it. */
+#define SCORE_TERM(ID, name, ...)                                                                  \
+    s->term[CT_W_##ID] = w[CT_W_##ID] != 0 ? term_##name(c, a, b, w[CT_W_##ID]) : 0;
 
 void
 ct_pairing_score_pair(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b,
                       struct ct_pairing_score *s)
 {
-    const struct pair_slot *slot;
+    const double *w = c->p.weight;
 
-    score_cheap(c, a, b, s);
-    if (c->p.weight_weak_tie != 0)
-        s->weak_tie = c->p.weight_weak_tie * (1.0 - ct_tiegraph_overlap(c->graph, a, b));
-    if (c->penalty != NULL) {
-        slot = pair_find(c, a, b);
-        if (slot != NULL && c->penalty[slot - c->pairs] > 0)
-            s->repeat = -c->penalty[slot - c->pairs];
-    }
+    CT_WEIGHT_LIST(SCORE_TERM)
     s->total = score_sum(s);
 }
+
+#undef SCORE_TERM
 
 /* Score points to integer weight, rounded half away from zero. */
 static int64_t
@@ -869,21 +919,63 @@ struct plan {
 };
 
 /*
- * An upper bound on the score of positions i and j, cheap enough to run on
- * every pair: everything is exact but the weak-tie term (taken at its
- * maximum), the repeat penalty (taken as zero) and, when team ids are too
- * many for a bit set, the team novelty (taken as new).
+ * Upper bounds of the terms of positions i and j, cheap enough to run on
+ * every pair: bound_NAME(pl, a, b, w) for each row of CT_WEIGHT_LIST. All
+ * are exact but the weak-tie term (taken at its maximum), the repeat
+ * penalty (taken as zero) and, when team ids are too many for a bit set,
+ * the team novelty (taken as new).
  */
-static double
-bound_pair(const struct plan *pl, uint32_t i, uint32_t j)
+static inline double
+bound_organisation(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    return differ_known(a->org, b->org) ? w : 0;
+}
+
+static inline double
+bound_team(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    return differ_known(a->team, b->team) ? w : 0;
+}
+
+static inline double
+bound_site(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    return differ_known(a->site, b->site) ? w : 0;
+}
+
+static inline double
+bound_role(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    return differ_known(a->role, b->role) ? w : 0;
+}
+
+static inline double
+bound_weak_tie(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    (void)a;
+    (void)b;
+    return fmax(w, 0);
+}
+
+static inline double
+bound_bridge(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    return a->contacts && b->contacts && a->comm != b->comm ? w : 0;
+}
+
+static inline double
+bound_novelty(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
 {
     const struct ct_pairing_ctx *c = pl->c;
-    const struct ct_pairing_params *p = &c->p;
-    const struct prow *a = &pl->row[i], *b = &pl->row[j];
-    double s = fmax(p->weight_weak_tie, 0), nov = 0;
+    double nov = 0;
 
     if (differ_known(a->org, b->org)) {
-        s += p->weight_organisation;
         if (c->met_org.bit != NULL)
             nov += (double)(!((a->met_org >> b->org) & 1) + !((b->met_org >> a->org) & 1));
         else
@@ -891,29 +983,55 @@ bound_pair(const struct plan *pl, uint32_t i, uint32_t j)
                 !has_met(&c->met_org, a->member, b->org) + !has_met(&c->met_org, b->member, a->org);
     }
     if (differ_known(a->team, b->team)) {
-        s += p->weight_team;
         if (c->met_team.bit != NULL)
             nov += 0.25 * (!((a->met_team >> b->team) & 1) + !((b->met_team >> a->team) & 1));
         else
             nov += 0.5; /* a bound: taken as new */
     }
-    if (differ_known(a->site, b->site))
-        s += p->weight_site;
     if (differ_known(a->role, b->role)) {
-        s += p->weight_role;
         if (c->met_role.bit != NULL)
             nov += 0.25 * (!((a->met_role >> b->role) & 1) + !((b->met_role >> a->role) & 1));
         else
             nov += 0.25 * (!has_met(&c->met_role, a->member, b->role) +
                            !has_met(&c->met_role, b->member, a->role));
     }
-    if (a->contacts && b->contacts && a->comm != b->comm)
-        s += p->weight_bridge;
-    s += p->weight_novelty * 0.5 * nov;
-    if (p->randomness != 0)
-        s += p->randomness * circle_closeness(a->rho, b->rho);
+    return w * 0.5 * nov;
+}
+
+static inline double
+bound_repeat(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    (void)a;
+    (void)b;
+    (void)w;
+    return 0;
+}
+
+static inline double
+bound_random(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    return w * circle_closeness(a->rho, b->rho);
+}
+
+#define BOUND_TERM(ID, name, ...)                                                                  \
+    if (w[CT_W_##ID] != 0)                                                                         \
+        s += bound_##name(pl, a, b, w[CT_W_##ID]);
+
+/* An upper bound on the score of positions i and j: the terms' bounds. */
+static double
+bound_pair(const struct plan *pl, uint32_t i, uint32_t j)
+{
+    const double *w = pl->c->p.weight;
+    const struct prow *a = &pl->row[i], *b = &pl->row[j];
+    double s = 0;
+
+    CT_WEIGHT_LIST(BOUND_TERM)
     return s;
 }
+
+#undef BOUND_TERM
 
 /* The bound in weight units, rounded up so that it never undercuts. */
 static int64_t
@@ -1630,7 +1748,7 @@ solve_graph(struct plan *pl, bool use_all, unsigned flags, const struct ct_match
             if (pl->c->p.odd == CT_ODD_TRIO)
                 w = trio_gain(best1, best2, (uint32_t)i);
             else
-                w = weight_of(pl->c->p.randomness *
+                w = weight_of(pl->c->p.weight[CT_W_RANDOM] *
                               ct_rng_hash_double(pl->c->p.seed ^ SALT_SIT_OUT,
                                                  (uint64_t)pl->c->in->members[pl->elig[i]].id, 0));
             edges[m].u = pl->vof[i];
@@ -2105,60 +2223,142 @@ reason_add(struct reasons *r, char *s)
     r->v[r->n++] = s;
 }
 
-/* The reasons for one pair, prefixed with "A & B: " in a trio. */
+/* What the reasons of one pair are written from. */
+struct pair_words {
+    const struct ct_pairing_ctx *c;
+    uint32_t a, b;
+    const struct ct_pairing_member *ma, *mb;
+    const char *la, *lb; /* the members' labels */
+    const char *pre;     /* "A & B: " in a trio, else "" */
+};
+
+/* "different team" for a term that rewards a difference across a boundary. */
+static void
+reasons_boundary(const struct pair_words *pw, double w, uint32_t x, uint32_t y, enum ct_weight t,
+                 struct reasons *r)
+{
+    if (w != 0 && differ_known(x, y))
+        reason_add(r, ct_asprintf("%sdifferent %s", pw->pre, ct_weights[t].label));
+}
+
+static void
+reasons_organisation(const struct pair_words *pw, double w, struct reasons *r)
+{
+    reasons_boundary(pw, w, pw->ma->organisation, pw->mb->organisation, CT_W_ORGANISATION, r);
+}
+
+static void
+reasons_team(const struct pair_words *pw, double w, struct reasons *r)
+{
+    reasons_boundary(pw, w, pw->ma->team, pw->mb->team, CT_W_TEAM, r);
+}
+
+static void
+reasons_site(const struct pair_words *pw, double w, struct reasons *r)
+{
+    reasons_boundary(pw, w, pw->ma->site, pw->mb->site, CT_W_SITE, r);
+}
+
+static void
+reasons_role(const struct pair_words *pw, double w, struct reasons *r)
+{
+    reasons_boundary(pw, w, pw->ma->role, pw->mb->role, CT_W_ROLE, r);
+}
+
+static void
+reasons_weak_tie(const struct pair_words *pw, double w, struct reasons *r)
+{
+    const struct ct_pairing_ctx *c = pw->c;
+    size_t shared;
+
+    if (w == 0 ||
+        (ct_tiegraph_degree(c->graph, pw->a) == 0 && ct_tiegraph_degree(c->graph, pw->b) == 0))
+        return;
+    shared = ct_tiegraph_shared(c->graph, pw->a, pw->b);
+    if (shared == 0)
+        reason_add(r, ct_asprintf("%sno shared contacts", pw->pre));
+    else
+        reason_add(r,
+                   ct_asprintf("%s%zu shared contact%s", pw->pre, shared, shared == 1 ? "" : "s"));
+}
+
+static void
+reasons_bridge(const struct pair_words *pw, double w, struct reasons *r)
+{
+    if (w != 0 && bridges(pw->c, pw->a, pw->b))
+        reason_add(r, ct_asprintf("%sbridges two communities", pw->pre));
+}
+
+static void
+reasons_novelty(const struct pair_words *pw, double w, struct reasons *r)
+{
+    const struct ct_pairing_ctx *c = pw->c;
+    uint32_t who[2] = {pw->a, pw->b}, other[2] = {pw->b, pw->a};
+    const char *lab[2] = {pw->la, pw->lb};
+    int s;
+
+    if (w == 0)
+        return;
+    for (s = 0; s < 2; s++) {
+        const struct ct_pairing_member *mu = &c->in->members[who[s]];
+        const struct ct_pairing_member *mv = &c->in->members[other[s]];
+        if (differ_known(mu->organisation, mv->organisation) &&
+            !has_met(&c->met_org, who[s], mv->organisation))
+            reason_add(r, ct_asprintf("%snew organisation for %s", pw->pre, lab[s]));
+        else if (differ_known(mu->role, mv->role) && !has_met(&c->met_role, who[s], mv->role))
+            reason_add(r, ct_asprintf("%snew role for %s", pw->pre, lab[s]));
+    }
+}
+
+/* Whatever the weight: when (or whether) the two last met. */
+static void
+reasons_repeat(const struct pair_words *pw, double w, struct reasons *r)
+{
+    const struct pair_slot *slot = pair_find(pw->c, pw->a, pw->b);
+
+    (void)w;
+    if (slot == NULL || !(slot->flags & PF_MET))
+        reason_add(r, ct_asprintf("%sfirst meeting", pw->pre));
+    else
+        reason_add(r, ct_asprintf("%slast met %u round%s ago", pw->pre, slot->last_ago,
+                                  slot->last_ago == 1 ? "" : "s"));
+}
+
+static void
+reasons_random(const struct pair_words *pw, double w, struct reasons *r)
+{
+    (void)pw;
+    (void)w;
+    (void)r;
+}
+
+typedef void reasons_fn(const struct pair_words *pw, double w, struct reasons *r);
+
+#define REASONS_TERM(ID, name, ...) [CT_W_##ID] = reasons_##name,
+static reasons_fn *const term_reasons[CT_WEIGHT_COUNT] = {CT_WEIGHT_LIST(REASONS_TERM)};
+#undef REASONS_TERM
+
+/* The reasons for one pair, prefixed with "A & B: " in a trio, in reason_order. */
 static void
 pair_reasons(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, bool prefix, struct reasons *r)
 {
-    const struct ct_pairing_member *ma = &c->in->members[a], *mb = &c->in->members[b];
-    const struct ct_pairing_params *p = &c->p;
+    struct pair_words pw = {c, a, b, &c->in->members[a], &c->in->members[b], NULL, NULL, NULL};
     char *la = member_label(c, a), *lb = member_label(c, b), *pre;
-    const struct pair_slot *slot = pair_find(c, a, b);
-    size_t shared;
+    unsigned order;
+    size_t t;
 
     pre = prefix ? ct_asprintf("%s & %s: ", la ? la : "?", lb ? lb : "?") : ct_strdup("");
     if (!la || !lb || !pre) {
         r->failed = true;
         goto done;
     }
-    if (p->weight_organisation != 0 && differ_known(ma->organisation, mb->organisation))
-        reason_add(r, ct_asprintf("%sdifferent organisation", pre));
-    if (p->weight_team != 0 && differ_known(ma->team, mb->team))
-        reason_add(r, ct_asprintf("%sdifferent team", pre));
-    if (p->weight_site != 0 && differ_known(ma->site, mb->site))
-        reason_add(r, ct_asprintf("%sdifferent site", pre));
-    if (p->weight_role != 0 && differ_known(ma->role, mb->role))
-        reason_add(r, ct_asprintf("%sdifferent role", pre));
-    if (slot == NULL || !(slot->flags & PF_MET))
-        reason_add(r, ct_asprintf("%sfirst meeting", pre));
-    else
-        reason_add(r, ct_asprintf("%slast met %u round%s ago", pre, slot->last_ago,
-                                  slot->last_ago == 1 ? "" : "s"));
-    if (p->weight_novelty != 0) {
-        uint32_t who[2] = {a, b}, other[2] = {b, a};
-        const char *lab[2] = {la, lb};
-        int s;
-        for (s = 0; s < 2; s++) {
-            const struct ct_pairing_member *mu = &c->in->members[who[s]];
-            const struct ct_pairing_member *mv = &c->in->members[other[s]];
-            if (differ_known(mu->organisation, mv->organisation) &&
-                !has_met(&c->met_org, who[s], mv->organisation))
-                reason_add(r, ct_asprintf("%snew organisation for %s", pre, lab[s]));
-            else if (differ_known(mu->role, mv->role) && !has_met(&c->met_role, who[s], mv->role))
-                reason_add(r, ct_asprintf("%snew role for %s", pre, lab[s]));
-        }
-    }
-    if (p->weight_bridge != 0 && ct_tiegraph_degree(c->graph, a) > 0 &&
-        ct_tiegraph_degree(c->graph, b) > 0 && c->community[a] != c->community[b])
-        reason_add(r, ct_asprintf("%sbridges two communities", pre));
-    if (p->weight_weak_tie != 0 &&
-        (ct_tiegraph_degree(c->graph, a) > 0 || ct_tiegraph_degree(c->graph, b) > 0)) {
-        shared = ct_tiegraph_shared(c->graph, a, b);
-        if (shared == 0)
-            reason_add(r, ct_asprintf("%sno shared contacts", pre));
-        else
-            reason_add(r,
-                       ct_asprintf("%s%zu shared contact%s", pre, shared, shared == 1 ? "" : "s"));
-    }
+    pw.la = la;
+    pw.lb = lb;
+    pw.pre = pre;
+    for (order = 0; order < CT_WEIGHT_COUNT; order++)
+        for (t = 0; t < CT_WEIGHT_COUNT; t++)
+            if (ct_weights[t].reason_order == order)
+                term_reasons[t](&pw, c->p.weight[t], r);
 done:
     free(la);
     free(lb);
@@ -2518,6 +2718,7 @@ ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct
         struct ct_pairing_group *og = &r->groups[i];
         struct reasons rs = {NULL, 0, 0, false};
         unsigned a, b;
+        size_t t;
 
         og->size = g[i].size;
         for (a = 0; a < og->size; a++)
@@ -2527,15 +2728,8 @@ ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct
             for (b = a + 1; b < og->size; b++) {
                 struct ct_pairing_score s;
                 ct_pairing_score_pair(c, og->members[a], og->members[b], &s);
-                og->score.organisation += s.organisation;
-                og->score.team += s.team;
-                og->score.site += s.site;
-                og->score.role += s.role;
-                og->score.weak_tie += s.weak_tie;
-                og->score.bridge += s.bridge;
-                og->score.novelty += s.novelty;
-                og->score.repeat += s.repeat;
-                og->score.random += s.random;
+                for (t = 0; t < CT_WEIGHT_COUNT; t++)
+                    og->score.term[t] += s.term[t];
                 pair_reasons(c, og->members[a], og->members[b], og->size == 3, &rs);
             }
         og->score.total = score_sum(&og->score);

@@ -25,25 +25,6 @@
 #include "slot.h"
 #include "validate.h"
 
-static const char *const term_names[CT_ROUND_TERMS] = {
-    "organisation", "team", "site", "role", "weak_tie", "bridge", "novelty", "repeat", "random",
-};
-static const char *const term_labels[CT_ROUND_TERMS] = {
-    "organisation", "team", "site", "role", "weak tie", "bridge", "novelty", "repeat", "random",
-};
-
-const char *
-ct_rounds_term_name(size_t i)
-{
-    return i < CT_ROUND_TERMS ? term_names[i] : NULL;
-}
-
-const char *
-ct_rounds_term_label(size_t i)
-{
-    return i < CT_ROUND_TERMS ? term_labels[i] : NULL;
-}
-
 enum ct_status
 rounds_nomem(struct ct_error *err)
 {

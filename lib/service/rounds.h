@@ -26,10 +26,11 @@ enum ct_round_origin { CT_ROUND_CLI, CT_ROUND_DAEMON };
 
 /*
  * The terms a group's score is the sum of, in the order of
- * ct_round_group.terms: organisation, team, site, role, weak_tie, bridge,
- * novelty, repeat, random (see docs/pairing.md for what each rewards).
+ * ct_round_group.terms: the pairing weights of weights.h (organisation,
+ * team, site, role, weak_tie, bridge, novelty, repeat, random; see
+ * docs/pairing.md for what each rewards).
  */
-#define CT_ROUND_TERMS 9
+#define CT_ROUND_TERMS CT_WEIGHT_COUNT
 
 /* The JSON key of term i ("weak_tie"), or NULL past the last. */
 const char *ct_rounds_term_name(size_t i);

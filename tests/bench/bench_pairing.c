@@ -675,6 +675,17 @@ simulate_strategy(const char *name, struct ct_pairing_params *p, unsigned rounds
     return 0;
 }
 
+/* Every weight the organiser sets to 0 but keep (CT_WEIGHT_COUNT: none). */
+static void
+only_weights(struct ct_pairing_params *p, enum ct_weight keep)
+{
+    size_t t;
+
+    for (t = 0; t < CT_WEIGHT_COUNT; t++)
+        if (ct_weights[t].key != NULL && t != (size_t)keep)
+            p->weight[t] = 0;
+}
+
 static int
 cmd_simulate(unsigned rounds, size_t n, uint64_t seed)
 {
@@ -698,15 +709,13 @@ cmd_simulate(unsigned rounds, size_t n, uint64_t seed)
     free(orgsize);
 
     ct_pairing_params_defaults(&p);
-    p.weight_organisation = p.weight_team = p.weight_site = p.weight_role = 0;
-    p.weight_weak_tie = p.weight_bridge = p.weight_novelty = 0;
-    p.randomness = 1.0;
+    only_weights(&p, CT_WEIGHT_COUNT);
+    p.weight[CT_W_RANDOM] = 1.0;
     simulate_strategy("random pairing (hard rules only)", &p, rounds, n, seed, bounds, &reach);
 
     ct_pairing_params_defaults(&p);
-    p.weight_team = p.weight_site = p.weight_role = 0;
-    p.weight_weak_tie = p.weight_bridge = p.weight_novelty = 0;
-    p.randomness = 0.5;
+    only_weights(&p, CT_W_ORGANISATION);
+    p.weight[CT_W_RANDOM] = 0.5;
     simulate_strategy("organisation weight only (weight_organisation, randomness 0.5)", &p, rounds,
                       n, seed, bounds, &reach);
 

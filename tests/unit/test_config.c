@@ -251,12 +251,12 @@ test_every_key(void **state)
     assert_int_equal(cfg->schedule.working_days, 1 | 4 | 16 | 64);
     assert_int_equal(cfg->pairing.avoid_repeats, 12);
     assert_int_equal(cfg->pairing.require_different, CT_B_ORGANISATION | CT_B_ROLE);
-    assert_true(cfg->pairing.weight_organisation == 10.0);
-    assert_true(cfg->pairing.weight_team == 0.25);
-    assert_true(cfg->pairing.weight_site == 0.0);
-    assert_true(cfg->pairing.weight_weak_tie == 1000.0);
-    assert_true(cfg->pairing.weight_novelty == 4.0);
-    assert_true(cfg->pairing.randomness == 0.125);
+    assert_true(cfg->pairing.weight[CT_W_ORGANISATION] == 10.0);
+    assert_true(cfg->pairing.weight[CT_W_TEAM] == 0.25);
+    assert_true(cfg->pairing.weight[CT_W_SITE] == 0.0);
+    assert_true(cfg->pairing.weight[CT_W_WEAK_TIE] == 1000.0);
+    assert_true(cfg->pairing.weight[CT_W_NOVELTY] == 4.0);
+    assert_true(cfg->pairing.weight[CT_W_RANDOM] == 0.125);
     assert_int_equal(cfg->pairing.odd, CT_ODD_SIT_OUT);
     assert_int_equal(cfg->pairing.unanswered_limit, 0);
     assert_string_equal(cfg->invite.prompts, "Just one prompt?");
@@ -874,6 +874,40 @@ test_format_round_trip(void **state)
     ct_config_free(again);
 }
 
+/* Every weight of weights.h with a key is a [pairing] key, with its
+ * default, its range and its line in "config show"; the others are not keys. */
+static void
+test_weight_keys(void **state)
+{
+    struct ct_config *cfg = ct_config_new_defaults();
+    char ini[128], line[64], *shown;
+    size_t t;
+
+    assert_non_null(cfg);
+    shown = ct_config_format(cfg);
+    assert_non_null(shown);
+    for (t = 0; t < CT_WEIGHT_COUNT; t++) {
+        const struct ct_weight_def *w = &ct_weights[t];
+        if (w->key == NULL) {
+            assert_true(cfg->pairing.weight[t] == 0);
+            continue;
+        }
+        assert_true(cfg->pairing.weight[t] == w->default_value);
+        snprintf(line, sizeof(line), "\n%s = ", w->key);
+        assert_non_null(strstr(shown, line));
+        ct_config_free(cfg);
+        snprintf(ini, sizeof(ini), "[pairing]\n%s = 7.5\n", w->key);
+        cfg = load_ok(ini);
+        assert_true(cfg->pairing.weight[t] == 7.5);
+        snprintf(ini, sizeof(ini), "[pairing]\n%s = %g\n", w->key, w->max + 1);
+        snprintf(line, sizeof(line), "must be a number from %g to %g", w->min, w->max);
+        expect_one_error(ini, 2, line);
+    }
+    free(shown);
+    ct_config_free(cfg);
+    expect_one_error("[pairing]\nweight_repeat = 1\n", 2, "unknown key 'weight_repeat'");
+}
+
 static void
 test_expand(void **state)
 {
@@ -924,6 +958,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_all_problems_in_one_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_weight_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expand, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_path, setup, teardown),
     };
