@@ -150,15 +150,11 @@ pair_key(uint32_t a, uint32_t b)
     return (uint64_t)a << 32 | b;
 }
 
+/* Low bits pick the slot, bits 32 and up the filter bit. */
 static size_t
 pair_hash(uint64_t key)
 {
-    key ^= key >> 33;
-    key *= UINT64_C(0xff51afd7ed558ccd);
-    key ^= key >> 33;
-    key *= UINT64_C(0xc4ceb9fe1a85ec53);
-    key ^= key >> 33;
-    return (size_t)key;
+    return (size_t)ct_rng_mix64(key);
 }
 
 static struct pair_slot *
@@ -2548,181 +2544,213 @@ validate(const struct ct_pairing_ctx *c, const struct plan *pl, const struct ct_
     return st;
 }
 
-enum ct_status
-ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct ct_error *err)
+/* The groups being built: positions, and each position's group or NONE. */
+struct grouping {
+    struct group_build *g;
+    size_t ng;
+    uint32_t *group_of;
+    int min_trios; /* fewest trios any eligible member has been in */
+};
+
+/* Who is eligible, and what the bound needs of each: pl->elig, pos, row. */
+static bool
+plan_positions(struct plan *pl, struct ct_pairing_ctx *c)
 {
     const struct ct_pairing_member *m = c->in->members;
-    struct plan pl;
-    struct ct_pairing_result *r = NULL;
-    struct group_build *g = NULL;
-    uint32_t *group_of = NULL;
-    size_t ng = 0, i, nunp = 0;
-    int min_trios = INT32_MAX;
-    enum ct_status st = CT_OK;
-    int attempt;
+    size_t i;
 
-    *out = NULL;
-    memset(&pl, 0, sizeof(pl));
-    pl.c = c;
-    pl.elig = malloc((c->n + 1) * sizeof(*pl.elig));
-    pl.pos = malloc((c->n + 1) * sizeof(*pl.pos));
-    if (!pl.elig || !pl.pos)
-        goto nomem;
+    memset(pl, 0, sizeof(*pl));
+    pl->c = c;
+    pl->elig = malloc((c->n + 1) * sizeof(*pl->elig));
+    pl->pos = malloc((c->n + 1) * sizeof(*pl->pos));
+    if (!pl->elig || !pl->pos)
+        return false;
     for (i = 0; i < c->n; i++) {
-        pl.pos[i] = NONE;
+        pl->pos[i] = NONE;
         if (ct_pairing_member_eligible(&m[i], c->in->today)) {
-            pl.pos[i] = (uint32_t)pl.ne;
-            pl.elig[pl.ne++] = (uint32_t)i;
+            pl->pos[i] = (uint32_t)pl->ne;
+            pl->elig[pl->ne++] = (uint32_t)i;
         }
     }
-    pl.stats.eligible = pl.ne;
-    pl.full = calloc(pl.ne + 1, 1);
-    pl.vmap = malloc((pl.ne + 1) * sizeof(*pl.vmap));
-    pl.vof = malloc((pl.ne + 1) * sizeof(*pl.vof));
-    pl.no_dummy = calloc(pl.ne + 1, 1);
-    pl.mate = malloc((pl.ne + 1) * sizeof(*pl.mate));
-    g = calloc(pl.ne / 2 + 2, sizeof(*g));
-    group_of = malloc((pl.ne + 1) * sizeof(*group_of));
-    r = calloc(1, sizeof(*r));
-    if (!pl.full || !pl.vmap || !pl.vof || !pl.no_dummy || !pl.mate || !g || !group_of || !r)
-        goto nomem;
-
-    pl.row = malloc((pl.ne + 1) * sizeof(*pl.row));
-    if (pl.row == NULL)
-        goto nomem;
-    for (i = 0; i < pl.ne; i++) {
-        const struct ct_pairing_member *mi = &m[pl.elig[i]];
-        struct prow *rw = &pl.row[i];
+    pl->stats.eligible = pl->ne;
+    pl->full = calloc(pl->ne + 1, 1);
+    pl->vmap = malloc((pl->ne + 1) * sizeof(*pl->vmap));
+    pl->vof = malloc((pl->ne + 1) * sizeof(*pl->vof));
+    pl->no_dummy = calloc(pl->ne + 1, 1);
+    pl->mate = malloc((pl->ne + 1) * sizeof(*pl->mate));
+    pl->row = malloc((pl->ne + 1) * sizeof(*pl->row));
+    if (!pl->full || !pl->vmap || !pl->vof || !pl->no_dummy || !pl->mate || !pl->row)
+        return false;
+    for (i = 0; i < pl->ne; i++) {
+        const struct ct_pairing_member *mi = &m[pl->elig[i]];
+        struct prow *rw = &pl->row[i];
         rw->id = mi->id;
-        rw->rho = c->rho[pl.elig[i]];
-        rw->met_org = c->met_org.bit ? c->met_org.bit[pl.elig[i]] : 0;
-        rw->met_team = c->met_team.bit ? c->met_team.bit[pl.elig[i]] : 0;
-        rw->met_role = c->met_role.bit ? c->met_role.bit[pl.elig[i]] : 0;
-        rw->member = pl.elig[i];
+        rw->rho = c->rho[pl->elig[i]];
+        rw->met_org = c->met_org.bit ? c->met_org.bit[pl->elig[i]] : 0;
+        rw->met_team = c->met_team.bit ? c->met_team.bit[pl->elig[i]] : 0;
+        rw->met_role = c->met_role.bit ? c->met_role.bit[pl->elig[i]] : 0;
+        rw->member = pl->elig[i];
         rw->org = mi->organisation;
         rw->team = mi->team;
         rw->site = mi->site;
         rw->role = mi->role;
-        rw->comm = c->community[pl.elig[i]];
-        rw->contacts = ct_tiegraph_degree(c->graph, pl.elig[i]) > 0;
+        rw->comm = c->community[pl->elig[i]];
+        rw->contacts = ct_tiegraph_degree(c->graph, pl->elig[i]) > 0;
     }
-    /* Small rounds: every allowed pair is an edge. Up to exact_limit: the
-     * k best partners of everyone, then pricing. Beyond: samples. */
-    if (pl.ne <= SMALL_ALL_EDGES) {
-        if (!collect_all(&pl))
-            goto nomem;
-        for (i = 0; i < pl.all.n; i++)
-            if (!cand_push(&pl.cand, (uint32_t)(pl.all.v[i].key >> 32), (uint32_t)pl.all.v[i].key,
-                           pl.all.v[i].w))
-                goto nomem;
-        if (!cand_sort_unique(&pl.cand))
-            goto nomem;
-    } else if (pl.ne <= c->p.exact_limit) {
-        if (!candidates_full(&pl))
-            goto nomem;
-    } else if (!candidates_sampled(&pl)) {
-        goto nomem;
-    }
-    for (i = 0; i < pl.ne; i++)
-        if (m[pl.elig[i]].trios < min_trios)
-            min_trios = m[pl.elig[i]].trios;
+    return true;
+}
 
-    /* The matching, and for an odd count the dummy's partner as a third
-     * member or the one who sits out; a dummy partner no group can take is
-     * withheld from the dummy and the matching solved again. */
+/* Small rounds: every allowed pair is an edge. Up to exact_limit: the k
+ * best partners of everyone, then pricing. Beyond: samples. */
+static bool
+plan_candidates(struct plan *pl)
+{
+    size_t i;
+
+    if (pl->ne <= SMALL_ALL_EDGES) {
+        if (!collect_all(pl))
+            return false;
+        for (i = 0; i < pl->all.n; i++)
+            if (!cand_push(&pl->cand, (uint32_t)(pl->all.v[i].key >> 32),
+                           (uint32_t)pl->all.v[i].key, pl->all.v[i].w))
+                return false;
+        return cand_sort_unique(&pl->cand);
+    }
+    if (pl->ne <= pl->c->p.exact_limit)
+        return candidates_full(pl);
+    return candidates_sampled(pl);
+}
+
+/*
+ * The matching, and for an odd count the dummy's partner as a third member
+ * or the one who sits out; a dummy partner no group can take is withheld
+ * from the dummy and the matching solved again.
+ */
+static enum ct_status
+plan_match(struct plan *pl, struct grouping *gr, struct ct_error *err)
+{
+    enum ct_status st;
+    size_t i;
+    int attempt;
+
     for (attempt = 0;; attempt++) {
-        st = match(&pl, err);
+        st = match(pl, err);
         if (st != CT_OK)
-            goto fail;
-        ng = 0;
-        for (i = 0; i < pl.ne; i++)
-            group_of[i] = NONE;
-        for (i = 0; i < pl.ne; i++) {
-            if (pl.mate[i] != NONE && pl.mate[i] > i) {
-                g[ng].m[0] = (uint32_t)i;
-                g[ng].m[1] = pl.mate[i];
-                g[ng].size = 2;
-                group_of[i] = group_of[pl.mate[i]] = (uint32_t)ng++;
+            return st;
+        gr->ng = 0;
+        for (i = 0; i < pl->ne; i++)
+            gr->group_of[i] = NONE;
+        for (i = 0; i < pl->ne; i++) {
+            if (pl->mate[i] != NONE && pl->mate[i] > i) {
+                gr->g[gr->ng].m[0] = (uint32_t)i;
+                gr->g[gr->ng].m[1] = pl->mate[i];
+                gr->g[gr->ng].size = 2;
+                gr->group_of[i] = gr->group_of[pl->mate[i]] = (uint32_t)gr->ng++;
             }
         }
-        if (pl.dummy_partner == NONE || c->p.odd != CT_ODD_TRIO)
+        if (pl->dummy_partner == NONE || pl->c->p.odd != CT_ODD_TRIO)
             break;
-        if (attach_third(&pl, g, ng, pl.dummy_partner, true, min_trios, group_of))
+        if (attach_third(pl, gr->g, gr->ng, pl->dummy_partner, true, gr->min_trios, gr->group_of))
             break;
         if (attempt >= 3)
             break; /* left unpaired below, with the reason */
-        pl.no_dummy[pl.dummy_partner] = 1;
+        pl->no_dummy[pl->dummy_partner] = 1;
     }
-    if (!pl.stats.optimal)
-        improve(&pl, g, ng, group_of);
+    if (!pl->stats.optimal)
+        improve(pl, gr->g, gr->ng, gr->group_of);
+    return CT_OK;
+}
 
-    /* Members the matching left out: a third member where the rules allow
-     * (odd = trio), else unpaired with the rule that starves them. */
-    r->unpaired = calloc(pl.ne + 1, sizeof(*r->unpaired));
-    if (r->unpaired == NULL)
-        goto nomem;
-    /* Two left-over members who may meet make a pair (the retries above can
-     * leave such a pair behind). */
-    for (i = 0; i < pl.ne; i++) {
-        size_t j;
-        if (group_of[i] != NONE || (i == pl.dummy_partner && c->p.odd == CT_ODD_SIT_OUT))
+/* Whether position i is the one who sits out (odd = sit_out). */
+static bool
+sits_out(const struct plan *pl, size_t i)
+{
+    return i == pl->dummy_partner && pl->c->p.odd == CT_ODD_SIT_OUT;
+}
+
+/* Two left-over members who may meet make a pair (the retries of
+ * plan_match can leave such a pair behind). */
+static void
+plan_pair_leftovers(struct plan *pl, struct grouping *gr)
+{
+    size_t i, j;
+
+    for (i = 0; i < pl->ne; i++) {
+        if (gr->group_of[i] != NONE || sits_out(pl, i))
             continue;
-        for (j = i + 1; j < pl.ne; j++) {
-            if (group_of[j] != NONE || (j == pl.dummy_partner && c->p.odd == CT_ODD_SIT_OUT) ||
-                !pos_allowed(&pl, (uint32_t)i, (uint32_t)j))
+        for (j = i + 1; j < pl->ne; j++) {
+            if (gr->group_of[j] != NONE || sits_out(pl, j) ||
+                !pos_allowed(pl, (uint32_t)i, (uint32_t)j))
                 continue;
-            g[ng].m[0] = (uint32_t)i;
-            g[ng].m[1] = (uint32_t)j;
-            g[ng].size = 2;
-            group_of[i] = group_of[j] = (uint32_t)ng++;
+            gr->g[gr->ng].m[0] = (uint32_t)i;
+            gr->g[gr->ng].m[1] = (uint32_t)j;
+            gr->g[gr->ng].size = 2;
+            gr->group_of[i] = gr->group_of[j] = (uint32_t)gr->ng++;
             break;
         }
     }
-    for (i = 0; i < pl.ne; i++) {
-        enum ct_pairing_rule rule = CT_RULE_NONE;
-        char *reason = NULL;
+}
+
+/*
+ * Members the matching left out: a third member where the rules allow
+ * (odd = trio), else unpaired with the rule that starves them, or the one
+ * who sits out. Fills r->unpaired; false when out of memory.
+ */
+static bool
+plan_unpaired(struct plan *pl, struct grouping *gr, struct ct_pairing_result *r)
+{
+    const struct ct_pairing_params *p = &pl->c->p;
+    size_t i, nunp = 0;
+
+    r->unpaired = calloc(pl->ne + 1, sizeof(*r->unpaired));
+    if (r->unpaired == NULL)
+        return false;
+    for (i = 0; i < pl->ne; i++) {
+        const struct ct_pairing_member *mx = &pl->c->in->members[pl->elig[i]];
+        struct ct_pairing_unpaired *u = &r->unpaired[nunp];
         uint32_t x = (uint32_t)i;
 
-        if (group_of[x] != NONE)
+        if (gr->group_of[x] != NONE)
             continue;
-        if (x == pl.dummy_partner && c->p.odd == CT_ODD_SIT_OUT) {
-            const struct ct_pairing_member *mx = &m[pl.elig[x]];
-            reason = ct_asprintf("sits out this round: odd number of members (odd = sit_out; "
-                                 "sat out %d time%s before); first in line next round",
-                                 mx->sit_outs, mx->sit_outs == 1 ? "" : "s");
-            if (reason == NULL)
-                goto nomem;
-            r->unpaired[nunp].member = pl.elig[x];
-            r->unpaired[nunp].sit_out = true;
-            r->unpaired[nunp].rule = CT_RULE_NONE;
-            r->unpaired[nunp++].reason = reason;
+        if (sits_out(pl, x)) {
+            u->reason = ct_asprintf("sits out this round: odd number of members (odd = sit_out; "
+                                    "sat out %d time%s before); first in line next round",
+                                    mx->sit_outs, mx->sit_outs == 1 ? "" : "s");
+            u->sit_out = true;
+            u->rule = CT_RULE_NONE;
+        } else if (p->odd == CT_ODD_TRIO && x != pl->dummy_partner &&
+                   attach_third(pl, gr->g, gr->ng, x, false, gr->min_trios, gr->group_of)) {
             continue;
+        } else {
+            u->reason = starvation(pl, pl->elig[x], x != pl->dummy_partner, &u->rule);
         }
-        if (c->p.odd == CT_ODD_TRIO && x != pl.dummy_partner &&
-            attach_third(&pl, g, ng, x, false, min_trios, group_of))
-            continue;
-        reason = starvation(&pl, pl.elig[x], x != pl.dummy_partner, &rule);
-        if (reason == NULL)
-            goto nomem;
-        r->unpaired[nunp].member = pl.elig[x];
-        r->unpaired[nunp].rule = rule;
-        r->unpaired[nunp++].reason = reason;
+        if (u->reason == NULL)
+            return false;
+        u->member = pl->elig[x];
+        r->unpaired_count = ++nunp;
     }
-    r->unpaired_count = nunp;
+    return true;
+}
 
-    /* Groups as member indices, with scores and reasons. */
-    r->groups = calloc(ng + 1, sizeof(*r->groups));
+/* The groups as member indices, with scores and reasons, sorted; false
+ * when out of memory. */
+static bool
+plan_groups(const struct plan *pl, const struct grouping *gr, struct ct_pairing_result *r)
+{
+    const struct ct_pairing_ctx *c = pl->c;
+    size_t i, t;
+
+    r->groups = calloc(gr->ng + 1, sizeof(*r->groups));
     if (r->groups == NULL)
-        goto nomem;
-    for (i = 0; i < ng; i++) {
+        return false;
+    for (i = 0; i < gr->ng; i++) {
         struct ct_pairing_group *og = &r->groups[i];
         struct reasons rs = {NULL, 0, 0, false};
         unsigned a, b;
-        size_t t;
 
-        og->size = g[i].size;
+        og->size = gr->g[i].size;
         for (a = 0; a < og->size; a++)
-            og->members[a] = pl.elig[g[i].m[a]];
+            og->members[a] = pl->elig[gr->g[i].m[a]];
         sort3(og->members, og->size);
         for (a = 0; a < og->size; a++)
             for (b = a + 1; b < og->size; b++) {
@@ -2737,10 +2765,39 @@ ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct
         og->reason_count = rs.n;
         r->group_count = i + 1;
         if (rs.failed)
-            goto nomem;
+            return false;
         r->total += og->score.total;
     }
     qsort(r->groups, r->group_count, sizeof(*r->groups), cmp_groups);
+    return true;
+}
+
+enum ct_status
+ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct ct_error *err)
+{
+    struct plan pl;
+    struct grouping gr = {NULL, 0, NULL, INT32_MAX};
+    struct ct_pairing_result *r = NULL;
+    enum ct_status st = CT_OK;
+    size_t i;
+
+    *out = NULL;
+    if (!plan_positions(&pl, c))
+        goto nomem;
+    gr.g = calloc(pl.ne / 2 + 2, sizeof(*gr.g));
+    gr.group_of = malloc((pl.ne + 1) * sizeof(*gr.group_of));
+    r = calloc(1, sizeof(*r));
+    if (!gr.g || !gr.group_of || !r || !plan_candidates(&pl))
+        goto nomem;
+    for (i = 0; i < pl.ne; i++)
+        if (c->in->members[pl.elig[i]].trios < gr.min_trios)
+            gr.min_trios = c->in->members[pl.elig[i]].trios;
+    st = plan_match(&pl, &gr, err);
+    if (st != CT_OK)
+        goto fail;
+    plan_pair_leftovers(&pl, &gr);
+    if (!plan_unpaired(&pl, &gr, r) || !plan_groups(&pl, &gr, r))
+        goto nomem;
     r->stats = pl.stats;
     st = validate(c, &pl, r, err);
     if (st != CT_OK)
@@ -2754,8 +2811,8 @@ fail:
     ct_pairing_result_free(r);
 done:
     plan_free(&pl);
-    free(g);
-    free(group_of);
+    free(gr.g);
+    free(gr.group_of);
     return st;
 }
 
