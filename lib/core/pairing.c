@@ -315,17 +315,12 @@ ct_pairing_ctx_free(struct ct_pairing_ctx *c)
     free(c);
 }
 
-enum ct_status
-ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_params *params,
-                   struct ct_pairing_ctx **out, struct ct_error *err)
+/* Every index of the input in range: CT_EUSAGE naming the first that is not. */
+static enum ct_status
+ctx_check_input(const struct ct_pairing_input *in, struct ct_error *err)
 {
-    struct ct_pairing_ctx *c;
-    struct ct_tiegraph_edge *edges = NULL;
-    struct ct_interval *scratch = NULL;
-    size_t i, cap, maxhours = 0, ncomm;
-    enum ct_status st;
+    size_t i;
 
-    *out = NULL;
     if (in->member_count >= UINT32_MAX / 4)
         return ct_error_set(err, CT_EUSAGE, "pairing: too many members (%zu)", in->member_count);
     for (i = 0; i < in->member_count; i++)
@@ -343,31 +338,27 @@ ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_pa
             in->history[i].rounds_ago == 0)
             return ct_error_set(err, CT_EUSAGE,
                                 "pairing: past meeting %zu names no member or no round", i);
-    c = calloc(1, sizeof(*c));
-    if (c == NULL)
-        return ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
-    c->in = in;
-    c->p = *params;
-    if (c->p.candidates == 0)
-        c->p.candidates = DEFAULT_CANDIDATES;
-    if (c->p.exact_limit == 0)
-        c->p.exact_limit = DEFAULT_EXACT_LIMIT;
-    if (!(c->p.repeat_halflife > 0))
-        c->p.repeat_halflife = 2.0;
-    c->n = in->member_count;
+    return CT_OK;
+}
 
-    /* Pairs with something to say: ties, exclusions, past meetings. */
-    cap = 16;
+/* Pairs with something to say (ties, exclusions, past meetings), the
+ * repeat penalties and the filter in front of them; false when out of memory. */
+static bool
+ctx_pairs(struct ct_pairing_ctx *c)
+{
+    const struct ct_pairing_input *in = c->in;
+    size_t i, cap = 16;
+
     while (cap < 2 * (in->tie_count + in->exclusion_count + in->history_count) + 16)
         cap *= 2;
     c->pairs = calloc(cap, sizeof(*c->pairs));
     if (c->pairs == NULL)
-        goto nomem;
+        return false;
     c->pair_mask = cap - 1;
     if (c->p.avoid_repeats > 0) {
         c->penalty = calloc(cap, sizeof(*c->penalty));
         if (c->penalty == NULL)
-            goto nomem;
+            return false;
     }
     for (i = 0; i < in->tie_count; i++)
         if (in->ties[i].a != in->ties[i].b)
@@ -397,17 +388,28 @@ ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_pa
     c->filter_mask = 16 * cap - 1;
     c->filter = calloc(cap / 4 + 1, sizeof(*c->filter));
     if (c->filter == NULL)
-        goto nomem;
+        return false;
     for (i = 0; i <= c->pair_mask; i++)
         if (c->pairs[i].key != 0) {
             size_t f = (pair_hash(c->pairs[i].key) >> 32) & c->filter_mask;
             c->filter[f >> 6] |= UINT64_C(1) << (f & 63);
         }
+    return true;
+}
 
-    /* The tie graph: declared ties and everyone grouped together. */
+/* The tie graph (declared ties and everyone grouped together) and its
+ * communities. */
+static enum ct_status
+ctx_graph(struct ct_pairing_ctx *c, struct ct_error *err)
+{
+    const struct ct_pairing_input *in = c->in;
+    struct ct_tiegraph_edge *edges;
+    enum ct_status st;
+    size_t i, ncomm;
+
     edges = malloc((in->tie_count + in->history_count + 1) * sizeof(*edges));
     if (edges == NULL)
-        goto nomem;
+        return ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
     for (i = 0; i < in->tie_count; i++) {
         edges[i].a = in->ties[i].a;
         edges[i].b = in->ties[i].b;
@@ -417,12 +419,73 @@ ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_pa
         edges[in->tie_count + i].b = in->history[i].b;
     }
     st = ct_tiegraph_new(c->n, edges, in->tie_count + in->history_count, &c->graph, err);
+    free(edges);
     if (st != CT_OK)
-        goto fail;
+        return st;
     c->community = malloc((c->n ? c->n : 1) * sizeof(*c->community));
     if (c->community == NULL)
+        return ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+    return ct_tiegraph_communities(c->graph, c->community, &ncomm, err);
+}
+
+/* Which zones share enough working hours: once per pair of zones. */
+static bool
+ctx_zones(struct ct_pairing_ctx *c)
+{
+    const struct ct_pairing_input *in = c->in;
+    struct ct_interval *scratch;
+    size_t a, b, maxhours = 0;
+
+    c->nz = in->zone_count;
+    if (c->nz == 0)
+        return true;
+    c->zone_ok = malloc(c->nz * c->nz);
+    for (a = 0; a < c->nz; a++)
+        if (in->zones[a].count > maxhours)
+            maxhours = in->zones[a].count;
+    scratch = malloc((2 * maxhours + 1) * sizeof(*scratch));
+    if (c->zone_ok == NULL || scratch == NULL) {
+        free(scratch);
+        return false;
+    }
+    for (a = 0; a < c->nz; a++)
+        for (b = a; b < c->nz; b++) {
+            size_t k = ct_intervals_intersect(in->zones[a].hours, in->zones[a].count,
+                                              in->zones[b].hours, in->zones[b].count, scratch);
+            uint8_t ok = ct_intervals_longest(scratch, k) >= c->p.duration;
+            c->zone_ok[a * c->nz + b] = c->zone_ok[b * c->nz + a] = ok;
+        }
+    free(scratch);
+    return true;
+}
+
+enum ct_status
+ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_params *params,
+                   struct ct_pairing_ctx **out, struct ct_error *err)
+{
+    struct ct_pairing_ctx *c;
+    enum ct_status st;
+    size_t i;
+
+    *out = NULL;
+    st = ctx_check_input(in, err);
+    if (st != CT_OK)
+        return st;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+    c->in = in;
+    c->p = *params;
+    if (c->p.candidates == 0)
+        c->p.candidates = DEFAULT_CANDIDATES;
+    if (c->p.exact_limit == 0)
+        c->p.exact_limit = DEFAULT_EXACT_LIMIT;
+    if (!(c->p.repeat_halflife > 0))
+        c->p.repeat_halflife = CT_WEIGHT_REPEAT_HALFLIFE;
+    c->n = in->member_count;
+    if (!ctx_pairs(c))
         goto nomem;
-    st = ct_tiegraph_communities(c->graph, c->community, &ncomm, err);
+    st = ctx_graph(c, err);
     if (st != CT_OK)
         goto fail;
 
@@ -435,37 +498,13 @@ ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_pa
 
     if (!build_met(c, &c->met_org, offsetof(struct ct_pairing_member, organisation)) ||
         !build_met(c, &c->met_team, offsetof(struct ct_pairing_member, team)) ||
-        !build_met(c, &c->met_role, offsetof(struct ct_pairing_member, role)))
+        !build_met(c, &c->met_role, offsetof(struct ct_pairing_member, role)) || !ctx_zones(c))
         goto nomem;
-
-    /* Which zones share enough working hours: once per pair of zones. */
-    c->nz = in->zone_count;
-    if (c->nz > 0) {
-        size_t a, b;
-        c->zone_ok = malloc(c->nz * c->nz);
-        for (a = 0; a < c->nz; a++)
-            if (in->zones[a].count > maxhours)
-                maxhours = in->zones[a].count;
-        scratch = malloc((2 * maxhours + 1) * sizeof(*scratch));
-        if (c->zone_ok == NULL || scratch == NULL)
-            goto nomem;
-        for (a = 0; a < c->nz; a++)
-            for (b = a; b < c->nz; b++) {
-                size_t k = ct_intervals_intersect(in->zones[a].hours, in->zones[a].count,
-                                                  in->zones[b].hours, in->zones[b].count, scratch);
-                uint8_t ok = ct_intervals_longest(scratch, k) >= c->p.duration;
-                c->zone_ok[a * c->nz + b] = c->zone_ok[b * c->nz + a] = ok;
-            }
-    }
-    free(edges);
-    free(scratch);
     *out = c;
     return CT_OK;
 nomem:
     st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
 fail:
-    free(edges);
-    free(scratch);
     ct_pairing_ctx_free(c);
     return st;
 }
@@ -1273,8 +1312,159 @@ struct sampler {
     uint32_t *orgstart, *dense, *stamp, *sample, *freshstart;
     struct choice *chosen;
     size_t nchosen, cap;
+    size_t norg; /* organisations in the current block */
     struct topk t;
 };
+
+/* The block's members on the circle, overall (all) and by organisation
+ * (byorg, organisation o at orgstart[o], dense index dense[pos]). */
+static void
+block_rings(struct sampler *sm, const uint32_t *mem, size_t nb)
+{
+    const struct plan *pl = sm->pl;
+    size_t i;
+
+    sm->norg = 0;
+    for (i = 0; i < nb; i++) {
+        sm->byorg[i].org = pl->row[mem[i]].org;
+        sm->byorg[i].from = 0;
+        sm->byorg[i].pos = mem[i];
+        sm->byorg[i].rho = pl->row[mem[i]].rho;
+        sm->all[i] = sm->byorg[i];
+        sm->all[i].org = 0;
+    }
+    qsort(sm->byorg, nb, sizeof(*sm->byorg), cmp_ring);
+    qsort(sm->all, nb, sizeof(*sm->all), cmp_ring);
+    for (i = 0; i < nb; i++) {
+        if (i == 0 || sm->byorg[i].org != sm->byorg[i - 1].org)
+            sm->orgstart[sm->norg++] = (uint32_t)i;
+        sm->dense[sm->byorg[i].pos] = (uint32_t)(sm->norg - 1);
+    }
+    sm->orgstart[sm->norg] = (uint32_t)nb;
+}
+
+/* For few organisations: who still has organisation p to discover (fresh,
+ * segment p * norg + o from organisation o); false when out of memory. */
+static bool
+block_fresh(struct sampler *sm, const uint32_t *mem, size_t nb)
+{
+    const struct plan *pl = sm->pl;
+    size_t i, p, nf = 0, norg = sm->norg;
+
+    free(sm->fresh);
+    free(sm->freshstart);
+    sm->fresh = NULL;
+    sm->freshstart = NULL;
+    if (norg < 2 || norg > 64)
+        return true;
+    sm->fresh = malloc((nb * (norg - 1) + 1) * sizeof(*sm->fresh));
+    sm->freshstart = calloc(norg * norg + 1, sizeof(*sm->freshstart));
+    if (!sm->fresh || !sm->freshstart)
+        return false;
+    for (i = 0; i < nb; i++)
+        for (p = 0; p < norg; p++) {
+            uint32_t porg = sm->byorg[sm->orgstart[p]].org;
+            if (p == sm->dense[mem[i]] ||
+                (porg != 0 && has_met(&pl->c->met_org, pl->row[mem[i]].member, porg)))
+                continue;
+            sm->fresh[nf].org = (uint32_t)p;
+            sm->fresh[nf].from = sm->dense[mem[i]];
+            sm->fresh[nf].pos = mem[i];
+            sm->fresh[nf++].rho = pl->row[mem[i]].rho;
+        }
+    qsort(sm->fresh, nf, sizeof(*sm->fresh), cmp_ring);
+    /* Segment p * norg + o is fresh[freshstart[seg] .. freshstart[seg + 1]). */
+    for (i = 0; i < nf; i++)
+        sm->freshstart[sm->fresh[i].org * norg + sm->fresh[i].from + 1]++;
+    for (p = 0; p < norg * norg; p++)
+        sm->freshstart[p + 1] += sm->freshstart[p];
+    return true;
+}
+
+/* The members position u considers (into sm->sample; returns how many),
+ * the last two of them drawn at random. */
+static size_t
+member_sample(struct sampler *sm, const uint32_t *mem, size_t nb, uint32_t u)
+{
+    const struct ct_pairing_ctx *c = sm->pl->c;
+    const struct prow *ru = &sm->pl->row[u];
+    size_t ns = 0, extra = 0, o, picked = 0, norg = sm->norg, cap = sm->cap;
+    struct ct_rng rng;
+
+    ct_rng_seed(&rng, ct_rng_hash(c->p.seed ^ SALT_CANDIDATES, (uint64_t)ru->id, 0));
+    ns = ring_neighbours(sm->all, 0, nb, ru->rho, 5, sm->sample, ns, cap);
+    if (sm->fresh != NULL) {
+        size_t p = sm->dense[u];
+        for (o = 0; o < norg; o++) {
+            uint32_t org = sm->byorg[sm->orgstart[o]].org;
+            size_t seg = p * norg + o;
+            bool unmet = org == 0 || !has_met(&c->met_org, ru->member, org);
+            if (o == p)
+                continue;
+            ns = ring_neighbours(sm->fresh, sm->freshstart[seg], sm->freshstart[seg + 1], ru->rho,
+                                 unmet ? 6 : 2, sm->sample, ns, cap);
+        }
+        picked = norg;
+    }
+    for (o = 0; o < norg && picked < 16; o++) {
+        size_t oi = norg <= 16 ? o : (size_t)ct_rng_below(&rng, norg);
+        uint32_t org = sm->byorg[sm->orgstart[oi]].org;
+        if (org == ru->org && org != 0)
+            continue;
+        if (norg > 16 && org != 0 && has_met(&c->met_org, ru->member, org) &&
+            ct_rng_below(&rng, 4) != 0)
+            continue;
+        ns = ring_neighbours(sm->byorg, sm->orgstart[oi], sm->orgstart[oi + 1], ru->rho, 2,
+                             sm->sample, ns, cap);
+        picked++;
+    }
+    while (ns < cap && extra < 2) {
+        sm->sample[ns++] = mem[ct_rng_below(&rng, nb)];
+        extra++;
+    }
+    return ns;
+}
+
+/* Position u keeps its k best of sample[0 .. ns) by the bound as choices,
+ * and the two random ones as candidates; false when out of memory. */
+static bool
+member_choose(struct sampler *sm, uint32_t u, size_t ns)
+{
+    struct plan *pl = sm->pl;
+    size_t s;
+
+    sm->t.n = 0;
+    sm->stamp[u] = u + 1;
+    for (s = 0; s < ns; s++) {
+        uint32_t j = sm->sample[s];
+        int64_t b;
+
+        if (sm->stamp[j] == u + 1)
+            continue; /* u itself, or already seen */
+        sm->stamp[j] = u + 1;
+        b = bound_weight(pl, u, j);
+        if (sm->t.n == sm->t.k && b < sm->t.w[0] && s + 2 < ns)
+            continue;
+        if (!pos_pair_allowed(pl, u, j))
+            continue;
+        /* The two random members go in whatever their score: the graph
+         * stays well connected. */
+        if (s + 2 >= ns) {
+            if (!cand_push(&pl->cand, u, j, 0))
+                return false;
+            continue;
+        }
+        topk_offer(&sm->t, j, b);
+    }
+    if (sm->t.n == 0)
+        return scan_member(pl, u, &sm->t);
+    for (s = 0; s < sm->t.n; s++) {
+        sm->chosen[sm->nchosen].by = u;
+        sm->chosen[sm->nchosen].who = sm->t.who[s];
+        sm->chosen[sm->nchosen++].bound = sm->t.w[s];
+    }
+    return true;
+}
 
 /*
  * The candidates of one block of members (positions mem[0 .. nb)). Each
@@ -1288,125 +1478,114 @@ struct sampler {
 static bool
 sample_block(struct sampler *sm, const uint32_t *mem, size_t nb)
 {
-    struct plan *pl = sm->pl;
-    struct ct_pairing_ctx *c = pl->c;
-    size_t i, norg = 0, cap = sm->cap;
+    size_t i;
 
-    for (i = 0; i < nb; i++) {
-        sm->byorg[i].org = pl->row[mem[i]].org;
-        sm->byorg[i].from = 0;
-        sm->byorg[i].pos = mem[i];
-        sm->byorg[i].rho = pl->row[mem[i]].rho;
-        sm->all[i] = sm->byorg[i];
-        sm->all[i].org = 0;
-    }
-    qsort(sm->byorg, nb, sizeof(*sm->byorg), cmp_ring);
-    qsort(sm->all, nb, sizeof(*sm->all), cmp_ring);
-    for (i = 0; i < nb; i++) {
-        if (i == 0 || sm->byorg[i].org != sm->byorg[i - 1].org)
-            sm->orgstart[norg++] = (uint32_t)i;
-        sm->dense[sm->byorg[i].pos] = (uint32_t)(norg - 1);
-    }
-    sm->orgstart[norg] = (uint32_t)nb;
-    /* For few organisations: who still has organisation p to discover. */
+    block_rings(sm, mem, nb);
+    if (!block_fresh(sm, mem, nb))
+        return false;
+    for (i = 0; i < nb; i++)
+        if (!member_choose(sm, mem[i], member_sample(sm, mem, nb, mem[i])))
+            return false;
+    return true;
+}
+
+static void
+sampler_free(struct sampler *sm)
+{
+    free(sm->byorg);
+    free(sm->all);
+    free(sm->orgstart);
+    free(sm->dense);
+    free(sm->stamp);
+    free(sm->sample);
+    free(sm->chosen);
     free(sm->fresh);
     free(sm->freshstart);
-    sm->fresh = NULL;
-    sm->freshstart = NULL;
-    if (norg >= 2 && norg <= 64) {
-        size_t nf = 0, p;
-        sm->fresh = malloc((nb * (norg - 1) + 1) * sizeof(*sm->fresh));
-        sm->freshstart = calloc(norg * norg + 1, sizeof(*sm->freshstart));
-        if (!sm->fresh || !sm->freshstart)
-            return false;
-        for (i = 0; i < nb; i++)
-            for (p = 0; p < norg; p++) {
-                uint32_t porg = sm->byorg[sm->orgstart[p]].org;
-                if (p == sm->dense[mem[i]] ||
-                    (porg != 0 && has_met(&c->met_org, pl->row[mem[i]].member, porg)))
-                    continue;
-                sm->fresh[nf].org = (uint32_t)p;
-                sm->fresh[nf].from = sm->dense[mem[i]];
-                sm->fresh[nf].pos = mem[i];
-                sm->fresh[nf++].rho = pl->row[mem[i]].rho;
-            }
-        qsort(sm->fresh, nf, sizeof(*sm->fresh), cmp_ring);
-        /* Segment p * norg + o is fresh[freshstart[seg] .. freshstart[seg + 1]). */
-        for (i = 0; i < nf; i++)
-            sm->freshstart[sm->fresh[i].org * norg + sm->fresh[i].from + 1]++;
-        for (p = 0; p < norg * norg; p++)
-            sm->freshstart[p + 1] += sm->freshstart[p];
+    free(sm->t.who);
+    free(sm->t.w);
+}
+
+/* The sampler's scratch for a round of pl->ne members; false when out of memory. */
+static bool
+sampler_init(struct sampler *sm, struct plan *pl)
+{
+    memset(sm, 0, sizeof(*sm));
+    sm->pl = pl;
+    sm->k = pl->c->p.candidates / 2 < 8 ? 8 : pl->c->p.candidates / 2;
+    sm->cap = 192;
+    sm->byorg = malloc((pl->ne + 1) * sizeof(*sm->byorg));
+    sm->all = malloc((pl->ne + 1) * sizeof(*sm->all));
+    sm->orgstart = malloc((pl->ne + 2) * sizeof(*sm->orgstart));
+    sm->dense = malloc((pl->ne + 1) * sizeof(*sm->dense));
+    sm->stamp = calloc(pl->ne + 1, sizeof(*sm->stamp));
+    sm->sample = malloc(sm->cap * sizeof(*sm->sample));
+    sm->chosen = malloc((pl->ne * sm->k + 1) * sizeof(*sm->chosen));
+    sm->t.who = malloc(pl->ne * sizeof(*sm->t.who) + 1);
+    sm->t.w = malloc(pl->ne * sizeof(*sm->t.w) + 1);
+    sm->t.k = sm->k;
+    return sm->byorg && sm->all && sm->orgstart && sm->dense && sm->stamp && sm->sample &&
+           sm->chosen && sm->t.who && sm->t.w;
+}
+
+/*
+ * Blocks: members sorted by (organisation, seeded hash) and dealt round
+ * robin two at a time, so that every block but one has an even number of
+ * members (the odd one, if any, gets the dummy); pl->block stays NULL for
+ * one block. OUT: order, the members in dealing order. False when out of memory.
+ */
+static bool
+deal_blocks(struct plan *pl, size_t nblocks, struct block_key *order)
+{
+    size_t i;
+
+    for (i = 0; i < pl->ne; i++) {
+        order[i].org = pl->row[i].org;
+        order[i].h = ct_rng_hash(pl->c->p.seed ^ SALT_BLOCKS, (uint64_t)pl->row[i].id, 0);
+        order[i].pos = (uint32_t)i;
     }
-    for (i = 0; i < nb; i++) {
-        uint32_t u = mem[i];
-        const struct prow *ru = &pl->row[u];
-        struct ct_rng rng;
-        size_t ns = 0, s, extra = 0, o, picked = 0;
+    qsort(order, pl->ne, sizeof(*order), cmp_block_key);
+    if (nblocks > 1) {
+        pl->block = malloc((pl->ne + 1) * sizeof(*pl->block));
+        if (pl->block == NULL)
+            return false;
+        for (i = 0; i < pl->ne; i++)
+            pl->block[order[i].pos] = (uint32_t)((i / 2) % nblocks);
+    }
+    return true;
+}
 
-        ct_rng_seed(&rng, ct_rng_hash(c->p.seed ^ SALT_CANDIDATES, (uint64_t)ru->id, 0));
-        ns = ring_neighbours(sm->all, 0, nb, ru->rho, 5, sm->sample, ns, cap);
-        if (sm->fresh != NULL) {
-            size_t p = sm->dense[u];
-            for (o = 0; o < norg; o++) {
-                uint32_t org = sm->byorg[sm->orgstart[o]].org;
-                size_t seg = p * norg + o;
-                bool unmet = org == 0 || !has_met(&c->met_org, ru->member, org);
-                if (o == p)
-                    continue;
-                ns = ring_neighbours(sm->fresh, sm->freshstart[seg], sm->freshstart[seg + 1],
-                                     ru->rho, unmet ? 6 : 2, sm->sample, ns, cap);
-            }
-            picked = norg;
-        }
-        for (o = 0; o < norg && picked < 16; o++) {
-            size_t oi = norg <= 16 ? o : (size_t)ct_rng_below(&rng, norg);
-            uint32_t org = sm->byorg[sm->orgstart[oi]].org;
-            if (org == ru->org && org != 0)
-                continue;
-            if (norg > 16 && org != 0 && has_met(&c->met_org, ru->member, org) &&
-                ct_rng_below(&rng, 4) != 0)
-                continue;
-            ns = ring_neighbours(sm->byorg, sm->orgstart[oi], sm->orgstart[oi + 1], ru->rho, 2,
-                                 sm->sample, ns, cap);
-            picked++;
-        }
-        while (ns < cap && extra < 2) {
-            sm->sample[ns++] = mem[ct_rng_below(&rng, nb)];
-            extra++;
-        }
-        sm->t.n = 0;
-        sm->stamp[u] = u + 1;
-        for (s = 0; s < ns; s++) {
-            uint32_t j = sm->sample[s];
-            int64_t b;
+/*
+ * Popular members would be everyone's choice, and their hundreds of edges
+ * slow the matching while only one can be used: each member keeps the best
+ * 2k of the choices that fell on it, but nobody is left with fewer than two
+ * of their own choices. The kept choices become candidates.
+ */
+static bool
+keep_choices(struct sampler *sm)
+{
+    struct plan *pl = sm->pl;
+    size_t i, run = 0;
 
-            if (sm->stamp[j] == u + 1)
-                continue; /* u itself, or already seen */
-            sm->stamp[j] = u + 1;
-            b = bound_weight(pl, u, j);
-            if (sm->t.n == sm->t.k && b < sm->t.w[0] && s + 2 < ns)
-                continue;
-            if (!pos_pair_allowed(pl, u, j))
-                continue;
-            /* The two random members go in whatever their score: the graph
-             * stays well connected. */
-            if (s + 2 >= ns) {
-                if (!cand_push(&pl->cand, u, j, 0))
-                    return false;
-                continue;
-            }
-            topk_offer(&sm->t, j, b);
-        }
-        if (sm->t.n == 0) {
-            if (!scan_member(pl, u, &sm->t))
-                return false;
+    qsort(sm->chosen, sm->nchosen, sizeof(*sm->chosen), cmp_choice);
+    memset(sm->stamp, 0, (pl->ne + 1) * sizeof(*sm->stamp)); /* now: choices kept per member */
+    for (i = 0; i < sm->nchosen; i++) {
+        if (i > 0 && sm->chosen[i].who == sm->chosen[i - 1].who)
+            run++;
+        else
+            run = 0;
+        if (run >= 2 * sm->k)
             continue;
-        }
-        for (s = 0; s < sm->t.n; s++) {
-            sm->chosen[sm->nchosen].by = u;
-            sm->chosen[sm->nchosen].who = sm->t.who[s];
-            sm->chosen[sm->nchosen++].bound = sm->t.w[s];
-        }
+        sm->chosen[i].bound = INT64_MIN; /* kept */
+        sm->stamp[sm->chosen[i].by]++;
+        if (!cand_push(&pl->cand, sm->chosen[i].by, sm->chosen[i].who, 0))
+            return false;
+    }
+    for (i = 0; i < sm->nchosen; i++) {
+        if (sm->chosen[i].bound == INT64_MIN || sm->stamp[sm->chosen[i].by] >= 2)
+            continue;
+        sm->stamp[sm->chosen[i].by]++;
+        if (!cand_push(&pl->cand, sm->chosen[i].by, sm->chosen[i].who, 0))
+            return false;
     }
     return true;
 }
@@ -1422,49 +1601,15 @@ sample_block(struct sampler *sm, const uint32_t *mem, size_t nb)
 static bool
 candidates_sampled(struct plan *pl)
 {
-    struct ct_pairing_ctx *c = pl->c;
     struct sampler sm;
     size_t nblocks = pl->ne >= 3 * BLOCK_SIZE ? (pl->ne + BLOCK_SIZE / 2) / BLOCK_SIZE : 1;
-    struct block_key *order = NULL;
-    uint32_t *mem = NULL;
-    size_t i, b, run = 0;
+    struct block_key *order = malloc((pl->ne + 1) * sizeof(*order));
+    uint32_t *mem = malloc((pl->ne + 1) * sizeof(*mem));
+    size_t i, b;
     bool ok = false;
 
-    memset(&sm, 0, sizeof(sm));
-    sm.pl = pl;
-    sm.k = c->p.candidates / 2 < 8 ? 8 : c->p.candidates / 2;
-    sm.cap = 192;
-    sm.byorg = malloc((pl->ne + 1) * sizeof(*sm.byorg));
-    sm.all = malloc((pl->ne + 1) * sizeof(*sm.all));
-    sm.orgstart = malloc((pl->ne + 2) * sizeof(*sm.orgstart));
-    sm.dense = malloc((pl->ne + 1) * sizeof(*sm.dense));
-    sm.stamp = calloc(pl->ne + 1, sizeof(*sm.stamp));
-    sm.sample = malloc(sm.cap * sizeof(*sm.sample));
-    sm.chosen = malloc((pl->ne * sm.k + 1) * sizeof(*sm.chosen));
-    sm.t.who = malloc(pl->ne * sizeof(*sm.t.who) + 1);
-    sm.t.w = malloc(pl->ne * sizeof(*sm.t.w) + 1);
-    sm.t.k = sm.k;
-    order = malloc((pl->ne + 1) * sizeof(*order));
-    mem = malloc((pl->ne + 1) * sizeof(*mem));
-    if (!sm.byorg || !sm.all || !sm.orgstart || !sm.dense || !sm.stamp || !sm.sample ||
-        !sm.chosen || !sm.t.who || !sm.t.w || !order || !mem)
+    if (!sampler_init(&sm, pl) || !order || !mem || !deal_blocks(pl, nblocks, order))
         goto done;
-    /* Blocks: sort by (organisation, seeded hash) and deal round robin. */
-    for (i = 0; i < pl->ne; i++) {
-        order[i].org = pl->row[i].org;
-        order[i].h = ct_rng_hash(c->p.seed ^ SALT_BLOCKS, (uint64_t)pl->row[i].id, 0);
-        order[i].pos = (uint32_t)i;
-    }
-    qsort(order, pl->ne, sizeof(*order), cmp_block_key);
-    /* Members are dealt two at a time, so that every block but one has an
-     * even number of members; the odd one, if any, gets the dummy. */
-    if (nblocks > 1) {
-        pl->block = malloc((pl->ne + 1) * sizeof(*pl->block));
-        if (pl->block == NULL)
-            goto done;
-        for (i = 0; i < pl->ne; i++)
-            pl->block[order[i].pos] = (uint32_t)((i / 2) % nblocks);
-    }
     for (b = 0; b < nblocks; b++) {
         size_t nb = 0;
         for (i = 0; i < pl->ne; i++)
@@ -1473,50 +1618,15 @@ candidates_sampled(struct plan *pl)
         if (!sample_block(&sm, mem, nb))
             goto done;
     }
-    /* Popular members would be everyone's choice, and their hundreds of
-     * edges slow the matching while only one can be used: each member keeps
-     * the best 2k of the choices that fell on it. */
-    qsort(sm.chosen, sm.nchosen, sizeof(*sm.chosen), cmp_choice);
-    memset(sm.stamp, 0, (pl->ne + 1) * sizeof(*sm.stamp)); /* now: choices kept per member */
-    for (i = 0; i < sm.nchosen; i++) {
-        if (i > 0 && sm.chosen[i].who == sm.chosen[i - 1].who)
-            run++;
-        else
-            run = 0;
-        if (run >= 2 * sm.k)
-            continue;
-        sm.chosen[i].bound = INT64_MIN; /* kept */
-        sm.stamp[sm.chosen[i].by]++;
-        if (!cand_push(&pl->cand, sm.chosen[i].by, sm.chosen[i].who, 0))
-            goto done;
-    }
-    /* But nobody is left with fewer than two of their own choices. */
-    for (i = 0; i < sm.nchosen; i++) {
-        if (sm.chosen[i].bound == INT64_MIN || sm.stamp[sm.chosen[i].by] >= 2)
-            continue;
-        sm.stamp[sm.chosen[i].by]++;
-        if (!cand_push(&pl->cand, sm.chosen[i].by, sm.chosen[i].who, 0))
-            goto done;
-    }
-    if (!cand_sort_unique(&pl->cand))
+    if (!keep_choices(&sm) || !cand_sort_unique(&pl->cand))
         goto done;
     /* Score the kept edges in full. */
     for (i = 0; i < pl->cand.n; i++)
-        pl->cand.v[i].w = pair_weight(c, pl->elig[pl->cand.v[i].key >> 32],
+        pl->cand.v[i].w = pair_weight(pl->c, pl->elig[pl->cand.v[i].key >> 32],
                                       pl->elig[(uint32_t)pl->cand.v[i].key]);
     ok = true;
 done:
-    free(sm.byorg);
-    free(sm.all);
-    free(sm.orgstart);
-    free(sm.dense);
-    free(sm.stamp);
-    free(sm.sample);
-    free(sm.chosen);
-    free(sm.fresh);
-    free(sm.freshstart);
-    free(sm.t.who);
-    free(sm.t.w);
+    sampler_free(&sm);
     free(order);
     free(mem);
     return ok;
