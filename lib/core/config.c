@@ -1260,18 +1260,350 @@ set_rrule_syntax(struct parser *p, int k, const char *v)
         bad_value(p, k, "%s", why);
 }
 
+/*
+ * ---- one parser per kind of value ------------------------------------------
+ * set_KIND(p, c, k, v, copy) checks value v of key k (never empty, no control
+ * characters) and either stores it in its field or, for a string kind, hands
+ * back a heap copy in *copy for set_value to store. It returns a reason the
+ * value is wrong, or NULL (fine, or already reported with bad_value).
+ */
+typedef const char *set_fn(struct parser *p, struct ct_config *c, int k, const char *v,
+                           char **copy);
+
+/* Where key k's value goes in c. */
+static void *
+field_of(struct ct_config *c, int k)
+{
+    return (char *)c + keys[k].offset;
+}
+
+static const char *
+set_text(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)p, (void)c, (void)k;
+    *copy = strdup(v);
+    return NULL;
+}
+
+static const char *
+set_template(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)c;
+    if (check_template(p, k, v))
+        *copy = strdup(v);
+    return NULL;
+}
+
+static const char *
+set_url_template(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    if (strncasecmp(v, "http://", 7) != 0 && strncasecmp(v, "https://", 8) != 0)
+        return "must start with http:// or https://";
+    if (strpbrk(v, " \t"))
+        return "white space in URL";
+    return set_template(p, c, k, v, copy);
+}
+
+/* A string kind checked by check(v), which gives the reason it is wrong. */
+static const char *
+set_checked(const char *why, const char *v, char **copy)
+{
+    if (why == NULL)
+        *copy = strdup(v);
+    return why;
+}
+
+static const char *
+set_email(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)p, (void)c, (void)k;
+    return set_checked(ct_check_email(v), v, copy);
+}
+
+static const char *
+set_zone(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)p, (void)c, (void)k;
+    return set_checked(ct_check_timezone(v), v, copy);
+}
+
+static const char *
+set_date(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)p, (void)c, (void)k;
+    return set_checked(ct_parse_date(v, NULL), v, copy);
+}
+
+static const char *
+set_source(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const char *why;
+
+    (void)p, (void)c, (void)k;
+    if (strstr(v, "://") == NULL)
+        return set_checked(NULL, v, copy);
+    why = check_url(v, "http https");
+    if (why == WRONG_SCHEME)
+        return "a URL here must start with http:// or https://";
+    return set_checked(why, v, copy);
+}
+
+static const char *
+set_file(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)c, (void)k;
+    *copy = resolve_file(p, v);
+    return NULL;
+}
+
+static const char *
+set_rrule(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)c;
+    set_rrule_syntax(p, k, v);
+    if (!p->bad[k])
+        *copy = strdup(v);
+    return NULL;
+}
+
+static const char *
+set_url(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    const char *why = check_url(v, d->schemes);
+
+    (void)p, (void)c;
+    if (why == WRONG_SCHEME)
+        why = strcmp(d->schemes, "smtp smtps") == 0   ? "must start with smtp:// or smtps://"
+              : strcmp(d->schemes, "imap imaps") == 0 ? "must start with imap:// or imaps://"
+                                                      : "must start with http:// or https://";
+    return set_checked(why, v, copy);
+}
+
+static const char *
+set_duration(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    const char *why;
+    int64_t n;
+
+    (void)copy;
+    if ((why = ct_parse_duration(v, &n)) != NULL)
+        return why;
+    if ((n < d->min && !(n == 0 && (d->flags & KF_ZERO_OK))) || n > d->max)
+        range_error(p, k);
+    else
+        *(int64_t *)field_of(c, k) = n;
+    return NULL;
+}
+
+static const char *
+set_size(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    int64_t n;
+
+    (void)copy;
+    if (!parse_size(v, &n))
+        return "not a size (bytes, or a number with K, M or G)";
+    if (n < d->min || n > d->max)
+        range_error(p, k);
+    else
+        *(int64_t *)field_of(c, k) = n;
+    return NULL;
+}
+
+static const char *
+set_clock(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const char *why;
+    int minutes;
+
+    (void)p, (void)copy;
+    if ((why = ct_parse_clock(v, &minutes)) != NULL)
+        return why;
+    if (minutes > keys[k].max)
+        return "must be a time of day from 00:00 to 23:59";
+    *(int *)field_of(c, k) = minutes;
+    return NULL;
+}
+
+static const char *
+set_hours(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    char buf[64];
+    char *dash, *a, *b;
+    int start, end;
+
+    (void)p, (void)k, (void)copy;
+    snprintf(buf, sizeof(buf), "%s", v);
+    dash = strchr(buf, '-');
+    if (dash == NULL || strlen(v) >= sizeof(buf))
+        return "not a range of the form HH:MM-HH:MM";
+    *dash = '\0';
+    a = ct_trim(buf);
+    b = ct_trim(dash + 1);
+    if (ct_parse_clock(a, &start) || ct_parse_clock(b, &end))
+        return "not a range of the form HH:MM-HH:MM (each from 00:00 to 24:00)";
+    if (start >= end)
+        return "the start must be before the end (hours past midnight are not supported)";
+    c->schedule.work_start_minutes = start;
+    c->schedule.work_end_minutes = end;
+    return NULL;
+}
+
+static const char *
+set_days(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    unsigned bits = 0;
+
+    (void)copy;
+    if (for_each_item(p, k, v, add_weekday, &bits))
+        *(unsigned *)field_of(c, k) = bits;
+    return NULL;
+}
+
+static const char *
+set_boundaries(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    unsigned bits = 0;
+
+    (void)copy;
+    if (for_each_item(p, k, v, add_boundary, &bits))
+        *(unsigned *)field_of(c, k) = bits;
+    return NULL;
+}
+
+static const char *
+set_number(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    double x;
+
+    (void)copy;
+    if (!parse_number(v, &x))
+        return "not a number (e.g. 2 or 0.5)";
+    if (x < (double)d->min || x > (double)d->max)
+        bad_value(p, k, "must be a number from %lld to %lld", (long long)d->min, (long long)d->max);
+    else
+        *(double *)field_of(c, k) = x;
+    return NULL;
+}
+
+static const char *
+set_int(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    int64_t n;
+
+    (void)copy;
+    if (!parse_int(v, &n))
+        return "not a whole number";
+    if (n < d->min || n > d->max)
+        range_error(p, k);
+    else
+        *(int *)field_of(c, k) = (int)n;
+    return NULL;
+}
+
+static const char *
+set_repeats(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    int64_t n;
+
+    (void)copy;
+    if (ct_strcaseeq(v, "always"))
+        n = 0;
+    else if (!parse_int(v, &n))
+        return "not 'always' or a number of rounds";
+    else if (n < d->min || n > d->max) {
+        bad_value(p, k, "must be 'always' or a number of rounds from %lld to %lld",
+                  (long long)d->min, (long long)d->max);
+        return NULL;
+    }
+    *(int *)field_of(c, k) = (int)n;
+    return NULL;
+}
+
+/* One of a list of words, case-insensitive: the value of the word's index. */
+static bool
+set_word(const char *v, const char *const *words, const int *values, size_t n, int *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (ct_strcaseeq(v, words[i])) {
+            *out = values[i];
+            return true;
+        }
+    return false;
+}
+
+static const char *
+set_odd(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    static const char *const words[] = {"trio", "sit_out"};
+    static const int values[] = {CT_ODD_TRIO, CT_ODD_SIT_OUT};
+    int x;
+
+    (void)p, (void)copy;
+    if (!set_word(v, words, values, CT_ARRAY_LEN(words), &x))
+        return "must be trio or sit_out";
+    *(enum ct_odd_policy *)field_of(c, k) = (enum ct_odd_policy)x;
+    return NULL;
+}
+
+static const char *
+set_kind(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    static const char *const words[] = {"spool", "smtp", "http"};
+    static const int values[] = {CT_TRANSPORT_SPOOL, CT_TRANSPORT_SMTP, CT_TRANSPORT_HTTP};
+    int x;
+
+    (void)p, (void)copy;
+    if (!set_word(v, words, values, CT_ARRAY_LEN(words), &x))
+        return "must be spool, smtp or http";
+    *(enum ct_transport_kind *)field_of(c, k) = (enum ct_transport_kind)x;
+    return NULL;
+}
+
+static const char *
+set_smtp_tls(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    static const char *const words[] = {"auto", "required"};
+    static const int values[] = {CT_SMTP_TLS_AUTO, CT_SMTP_TLS_REQUIRED};
+    int x;
+
+    (void)p, (void)copy;
+    if (!set_word(v, words, values, CT_ARRAY_LEN(words), &x))
+        return "must be auto or required";
+    *(enum ct_smtp_tls *)field_of(c, k) = (enum ct_smtp_tls)x;
+    return NULL;
+}
+
+/* The parser of each kind of value that keys[] names; K_PROMPTS has its own
+ * path (set_prompts: multi-line text or a file, empty allowed). */
+static set_fn *const setters[] = {
+    [K_TEXT] = set_text,     [K_TEMPLATE] = set_template, [K_URL_TEMPLATE] = set_url_template,
+    [K_EMAIL] = set_email,   [K_ZONE] = set_zone,         [K_PATH] = set_text,
+    [K_SOURCE] = set_source, [K_FILE] = set_file,         [K_DURATION] = set_duration,
+    [K_CLOCK] = set_clock,   [K_HOURS] = set_hours,       [K_DAYS] = set_days,
+    [K_DATE] = set_date,     [K_RRULE] = set_rrule,       [K_NUMBER] = set_number,
+    [K_INT] = set_int,       [K_REPEATS] = set_repeats,   [K_BOUNDARIES] = set_boundaries,
+    [K_ODD] = set_odd,       [K_KIND] = set_kind,         [K_SMTP_TLS] = set_smtp_tls,
+    [K_URL] = set_url,       [K_PROMPTS] = NULL,          [K_SIZE] = set_size,
+};
+
 /* Convert one key's raw value into the config; errors go to diags. */
 static void
 set_value(struct parser *p, struct ct_config *c, int k)
 {
     const struct key_def *d = &keys[k];
     const char *v = p->raw[k].text;
-    void *field = (char *)c + d->offset;
-    const char *why = NULL;
+    char **field = field_of(c, k);
+    const char *why;
     char *copy = NULL;
-    int64_t n;
-    double x;
-    int minutes;
 
     if (p->bad[k])
         return;
@@ -1281,10 +1613,10 @@ set_value(struct parser *p, struct ct_config *c, int k)
     }
     if (*v == '\0') {
         if (d->flags & KF_OPTIONAL) {
-            free(*(char **)field);
-            *(char **)field = NULL;
+            free(*field);
+            *field = NULL;
         } else if (d->type == K_BOUNDARIES) {
-            *(unsigned *)field = 0;
+            *(unsigned *)(void *)field = 0;
         } else {
             bad_value(p, k, "empty value");
         }
@@ -1294,175 +1626,12 @@ set_value(struct parser *p, struct ct_config *c, int k)
         bad_value(p, k, "control character in value");
         return;
     }
-    switch (d->type) {
-    case K_TEXT:
-    case K_PATH: copy = strdup(v); break;
-    case K_TEMPLATE:
-        if (check_template(p, k, v))
-            copy = strdup(v);
-        break;
-    case K_URL_TEMPLATE:
-        if (strncasecmp(v, "http://", 7) != 0 && strncasecmp(v, "https://", 8) != 0)
-            why = "must start with http:// or https://";
-        else if (strpbrk(v, " \t"))
-            why = "white space in URL";
-        else if (check_template(p, k, v))
-            copy = strdup(v);
-        break;
-    case K_EMAIL:
-        if ((why = ct_check_email(v)) == NULL)
-            copy = strdup(v);
-        break;
-    case K_ZONE:
-        if ((why = ct_check_timezone(v)) == NULL)
-            copy = strdup(v);
-        break;
-    case K_SOURCE:
-        if (strstr(v, "://") == NULL)
-            copy = strdup(v);
-        else if ((why = check_url(v, "http https")) == NULL)
-            copy = strdup(v);
-        else if (why == WRONG_SCHEME)
-            why = "a URL here must start with http:// or https://";
-        break;
-    case K_FILE: copy = resolve_file(p, v); break;
-    case K_DATE:
-        if ((why = ct_parse_date(v, NULL)) == NULL)
-            copy = strdup(v);
-        break;
-    case K_RRULE:
-        set_rrule_syntax(p, k, v);
-        if (!p->bad[k])
-            copy = strdup(v);
-        break;
-    case K_URL:
-        why = check_url(v, d->schemes);
-        if (why == WRONG_SCHEME)
-            why = d->type == K_URL && strcmp(d->schemes, "smtp smtps") == 0
-                      ? "must start with smtp:// or smtps://"
-                  : strcmp(d->schemes, "imap imaps") == 0 ? "must start with imap:// or imaps://"
-                                                          : "must start with http:// or https://";
-        if (why == NULL)
-            copy = strdup(v);
-        break;
-    case K_DURATION:
-        if ((why = ct_parse_duration(v, &n)) != NULL)
-            break;
-        if ((n < d->min && !(n == 0 && (d->flags & KF_ZERO_OK))) || n > d->max)
-            range_error(p, k);
-        else
-            *(int64_t *)field = n;
-        return;
-    case K_SIZE:
-        if (!parse_size(v, &n))
-            why = "not a size (bytes, or a number with K, M or G)";
-        else if (n < d->min || n > d->max)
-            range_error(p, k);
-        else
-            *(int64_t *)field = n;
-        break;
-    case K_CLOCK:
-        if ((why = ct_parse_clock(v, &minutes)) != NULL)
-            break;
-        if (minutes > d->max)
-            why = "must be a time of day from 00:00 to 23:59";
-        else
-            *(int *)field = minutes;
-        break;
-    case K_HOURS: {
-        char buf[64];
-        char *dash, *a, *b;
-        int start, end;
-        snprintf(buf, sizeof(buf), "%s", v);
-        dash = strchr(buf, '-');
-        if (dash == NULL || strlen(v) >= sizeof(buf)) {
-            why = "not a range of the form HH:MM-HH:MM";
-            break;
-        }
-        *dash = '\0';
-        a = ct_trim(buf);
-        b = ct_trim(dash + 1);
-        if (ct_parse_clock(a, &start) || ct_parse_clock(b, &end)) {
-            why = "not a range of the form HH:MM-HH:MM (each from 00:00 to 24:00)";
-        } else if (start >= end) {
-            why = "the start must be before the end (hours past midnight are not supported)";
-        } else {
-            c->schedule.work_start_minutes = start;
-            c->schedule.work_end_minutes = end;
-        }
-        break;
-    }
-    case K_DAYS: {
-        unsigned bits = 0;
-        if (for_each_item(p, k, v, add_weekday, &bits))
-            *(unsigned *)field = bits;
-        break;
-    }
-    case K_BOUNDARIES: {
-        unsigned bits = 0;
-        if (for_each_item(p, k, v, add_boundary, &bits))
-            *(unsigned *)field = bits;
-        break;
-    }
-    case K_NUMBER:
-        if (!parse_number(v, &x))
-            why = "not a number (e.g. 2 or 0.5)";
-        else if (x < (double)d->min || x > (double)d->max)
-            bad_value(p, k, "must be a number from %lld to %lld", (long long)d->min,
-                      (long long)d->max);
-        else
-            *(double *)field = x;
-        break;
-    case K_INT:
-    case K_REPEATS:
-        if (d->type == K_REPEATS && ct_strcaseeq(v, "always")) {
-            *(int *)field = 0;
-        } else if (!parse_int(v, &n)) {
-            why =
-                d->type == K_REPEATS ? "not 'always' or a number of rounds" : "not a whole number";
-        } else if (n < d->min || n > d->max) {
-            if (d->type == K_REPEATS)
-                bad_value(p, k, "must be 'always' or a number of rounds from %lld to %lld",
-                          (long long)d->min, (long long)d->max);
-            else
-                range_error(p, k);
-        } else {
-            *(int *)field = (int)n;
-        }
-        break;
-    case K_ODD:
-        if (ct_strcaseeq(v, "trio"))
-            *(enum ct_odd_policy *)field = CT_ODD_TRIO;
-        else if (ct_strcaseeq(v, "sit_out"))
-            *(enum ct_odd_policy *)field = CT_ODD_SIT_OUT;
-        else
-            why = "must be trio or sit_out";
-        break;
-    case K_KIND:
-        if (ct_strcaseeq(v, "spool"))
-            *(enum ct_transport_kind *)field = CT_TRANSPORT_SPOOL;
-        else if (ct_strcaseeq(v, "smtp"))
-            *(enum ct_transport_kind *)field = CT_TRANSPORT_SMTP;
-        else if (ct_strcaseeq(v, "http"))
-            *(enum ct_transport_kind *)field = CT_TRANSPORT_HTTP;
-        else
-            why = "must be spool, smtp or http";
-        break;
-    case K_SMTP_TLS:
-        if (ct_strcaseeq(v, "auto"))
-            *(enum ct_smtp_tls *)field = CT_SMTP_TLS_AUTO;
-        else if (ct_strcaseeq(v, "required"))
-            *(enum ct_smtp_tls *)field = CT_SMTP_TLS_REQUIRED;
-        else
-            why = "must be auto or required";
-        break;
-    case K_PROMPTS: break;
-    }
+    why = setters[d->type](p, c, k, v, &copy);
     if (why)
         bad_value(p, k, "%s", why);
     if (is_string_type(d->type) && copy) {
-        free(*(char **)field);
-        *(char **)field = copy;
+        free(*field);
+        *field = copy;
     } else if (is_string_type(d->type) && !p->bad[k]) {
         perr(p, p->raw[k].line, "out of memory");
     }
