@@ -2045,36 +2045,3 @@ ct_config_format(const struct ct_config *c)
     }
     return ct_buf_steal(&b);
 }
-
-/* ---- templates ----------------------------------------------------------- */
-
-char *
-ct_config_expand(const char *tmpl, const struct ct_template_vars *vars)
-{
-    const char *values[] = {vars->network, vars->round, vars->date, vars->names, vars->uid};
-    struct ct_buf b;
-    const char *p = tmpl;
-
-    ct_buf_init(&b);
-    while (*p) {
-        const char *close = *p == '{' ? strchr(p, '}') : NULL;
-        size_t i;
-        if (close) {
-            for (i = 0; i < CT_ARRAY_LEN(placeholders); i++)
-                if (strlen(placeholders[i]) == (size_t)(close - p - 1) &&
-                    strncmp(p + 1, placeholders[i], (size_t)(close - p - 1)) == 0)
-                    break;
-            if (i < CT_ARRAY_LEN(placeholders)) {
-                ct_buf_puts(&b, values[i] ? values[i] : "");
-                p = close + 1;
-                continue;
-            }
-        }
-        ct_buf_putc(&b, *p++);
-    }
-    if (b.failed) {
-        ct_buf_free(&b);
-        return NULL;
-    }
-    return b.data ? ct_buf_steal(&b) : strdup("");
-}

@@ -176,26 +176,6 @@ long ct_config_line(const struct ct_config *cfg, const char *section, const char
 char *ct_config_format(const struct ct_config *cfg);
 
 /*
- * The values a template may use. The reader guarantees every '{' in a
- * template starts one of {network} {round} {date} {names} {uid}.
- */
-struct ct_template_vars {
-    const char *network; /* network name */
-    const char *round;   /* round number */
-    const char *date;    /* round date YYYY-MM-DD */
-    const char *names;   /* the other members' names, "Ana and Bo" */
-    const char *uid;     /* the group's calendar UID */
-};
-
-/*
- * Expand a template: each placeholder is replaced by its value (NULL counts
- * as ""), anything else is copied. Values are inserted as they are: callers
- * pass values already free of line breaks. Returns a heap string the caller
- * frees, or NULL on allocation failure.
- */
-char *ct_config_expand(const char *tmpl, const struct ct_template_vars *vars);
-
-/*
  * Read a secret named by a *_file key: a relative name is looked up in
  * $CREDENTIALS_DIRECTORY when set (else in the working directory; names
  * from a loaded config are already resolved). Trailing newlines are

@@ -106,8 +106,9 @@ ct_pairing_params_from_config(struct ct_pairing_params *p, const struct ct_confi
     p->seed = seed;
 }
 
-const char *
-ct_pairing_rule_str(enum ct_pairing_rule rule)
+/* A short name for a rule ("excluded", "ties", "avoid_repeats", ...). */
+static const char *
+rule_str(enum ct_pairing_rule rule)
 {
     switch (rule) {
     case CT_RULE_NONE: return "none";
@@ -988,13 +989,20 @@ bound_role(const struct plan *pl, const struct prow *a, const struct prow *b, do
     return differ_known(a->role, b->role) ? w : 0;
 }
 
+/* The ceiling of a term that never exceeds its weight (weak tie, say). */
 static inline double
-bound_weak_tie(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+bound_weight_ceiling(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
 {
     (void)pl;
     (void)a;
     (void)b;
     return fmax(w, 0);
+}
+
+static inline double
+bound_weak_tie(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    return bound_weight_ceiling(pl, a, b, w);
 }
 
 static inline double
@@ -2430,12 +2438,19 @@ reasons_repeat(const struct pair_words *pw, double w, struct reasons *r)
                                   slot->last_ago == 1 ? "" : "s"));
 }
 
+/* For a term with no words of its own (random). */
 static void
-reasons_random(const struct pair_words *pw, double w, struct reasons *r)
+reasons_none(const struct pair_words *pw, double w, struct reasons *r)
 {
     (void)pw;
     (void)w;
     (void)r;
+}
+
+static void
+reasons_random(const struct pair_words *pw, double w, struct reasons *r)
+{
+    reasons_none(pw, w, r);
 }
 
 typedef void reasons_fn(const struct pair_words *pw, double w, struct reasons *r);
@@ -2634,7 +2649,7 @@ validate(const struct ct_pairing_ctx *c, const struct plan *pl, const struct ct_
                 if (rule != CT_RULE_NONE)
                     st = ct_error_set(err, CT_EINTERNAL,
                                       "pairing: group breaks the %s rule (internal error)",
-                                      ct_pairing_rule_str(rule));
+                                      rule_str(rule));
             }
         }
         if (st == CT_OK && g->size == 3 &&

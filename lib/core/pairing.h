@@ -106,9 +106,6 @@ enum ct_pairing_rule {
     CT_RULE_COUNT
 };
 
-/* A short name for a rule ("excluded", "ties", "avoid_repeats", ...). */
-const char *ct_pairing_rule_str(enum ct_pairing_rule rule);
-
 /* A score broken down by rule; total is their sum. */
 struct ct_pairing_score {
     /* By enum ct_weight; term[CT_W_REPEAT] <= 0: past meetings outside the

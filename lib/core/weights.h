@@ -16,8 +16,10 @@
  *   W(ID, name, CONF, key, default, min, max, label, reason_order)
  *
  *   ID            CT_W_<ID>, the term's index
- *   name          the JSON key, also the suffix of the scoring functions in
- *                 pairing.c (term_<name>, bound_<name>, reasons_<name>)
+ *   name          the JSON key, also the suffix of the term's functions in
+ *                 pairing.c: term_<name> (its score), bound_<name> (a cheap
+ *                 ceiling: bound_weight_ceiling for a term never above its
+ *                 weight) and reasons_<name> (reasons_none if it has no words)
  *   CONF, key     KEY, "[pairing] key" for a weight the organiser sets, or
  *                 NOKEY, NULL for a term the engine derives
  *   default       the weight in ct_config_new_defaults
@@ -26,8 +28,9 @@
  *   reason_order  where the term's reasons come in a group's list of reasons
  *
  * Adding a weight is one row here (its place in the list is its place in
- * "config show" and in the explanation) plus its scoring functions in
- * pairing.c; the compiler names whichever is missing.
+ * "config show" and in the explanation) plus its functions in pairing.c;
+ * the compiler names whichever is missing, and cli.config_check asks for
+ * its key in conf/coffeetrial.ini and docs/coffeetrial.ini.5.
  */
 /* clang-format off */
 #define CT_WEIGHT_LIST(W)                                                                         \

@@ -928,24 +928,6 @@ test_weight_keys(void **state)
 }
 
 static void
-test_expand(void **state)
-{
-    struct ct_template_vars vars = {"Net", "7", "2026-12-07", "Ana and Bo", NULL};
-    char *s;
-
-    s = ct_config_expand("{network} #{round} {date}: {names}{uid}", &vars);
-    assert_string_equal(s, "Net #7 2026-12-07: Ana and Bo");
-    free(s);
-    /* Anything that is not a placeholder is copied. */
-    s = ct_config_expand("{x} { } {network", &vars);
-    assert_string_equal(s, "{x} { } {network");
-    free(s);
-    s = ct_config_expand("", &vars);
-    assert_string_equal(s, "");
-    free(s);
-}
-
-static void
 test_default_path(void **state)
 {
     setenv("COFFEETRIAL_CONFIG", "/env.ini", 1);
@@ -978,7 +960,6 @@ main(void)
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_weight_keys, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_expand, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_path, setup, teardown),
     };
 
