@@ -996,7 +996,7 @@ bound_weight_ceiling(const struct plan *pl, const struct prow *a, const struct p
     (void)pl;
     (void)a;
     (void)b;
-    return fmax(w, 0);
+    return w > 0 ? w : 0; /* fmax(w, 0), without the library call */
 }
 
 static inline double
@@ -1058,9 +1058,7 @@ bound_random(const struct plan *pl, const struct prow *a, const struct prow *b, 
     return w * circle_closeness(a->rho, b->rho);
 }
 
-#define BOUND_TERM(ID, name, ...)                                                                  \
-    if (w[CT_W_##ID] != 0)                                                                         \
-        s += bound_##name(pl, a, b, w[CT_W_##ID]);
+#define BOUND_TERM(ID, name, ...) s += bound_##name(pl, a, b, w[CT_W_##ID]);
 
 /* An upper bound on the score of positions i and j: the terms' bounds. */
 static double
