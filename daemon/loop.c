@@ -197,7 +197,7 @@ ct_daemon_load_config(const char *option, struct ct_config **cfg, char **path_ou
         return errno == ENOENT ? CT_ENOINPUT : CT_EIO;
     }
     ct_diags_init(&diags);
-    st = ct_config_load(path, cfg, &diags);
+    st = ct_config_load(path, ct_now(), cfg, &diags);
     if (st == CT_OK)
         st = ct_config_check_files(*cfg, &diags);
     log_diags(&diags);

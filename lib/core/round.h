@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "entity.h"
+#include "weights.h"
 
 /* Who planned a round: the organiser with the CLI, or coffeetriald on schedule. */
 enum ct_round_origin { CT_ROUND_CLI, CT_ROUND_DAEMON };
@@ -21,10 +22,10 @@ const char *ct_round_origin_str(enum ct_round_origin origin);
 
 /*
  * The terms a group's score is the sum of, in the order of
- * ct_round_group.terms: organisation, team, site, role, weak_tie, bridge,
- * novelty, repeat, random (see docs/pairing.md for what each rewards).
+ * ct_round_group.terms: the pairing weights of weights.h, in its order
+ * (see docs/pairing.md for what each rewards).
  */
-#define CT_ROUND_TERMS 9
+#define CT_ROUND_TERMS CT_WEIGHT_COUNT
 
 /*
  * A member as a round shows them: the member view (id, e-mail, name,

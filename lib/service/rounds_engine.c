@@ -27,19 +27,15 @@ rounds_outcome_clear(struct rounds_outcome *out)
     memset(out, 0, sizeof(*out));
 }
 
-/* The engine's score terms in the order of ct_rounds_term_name(). */
+/* The engine's score terms: ct_rounds_term_name() names them in the same
+ * order, that of weights.h. */
 static void
 copy_terms(const struct ct_pairing_score *s, double *terms)
 {
-    terms[0] = s->organisation;
-    terms[1] = s->team;
-    terms[2] = s->site;
-    terms[3] = s->role;
-    terms[4] = s->weak_tie;
-    terms[5] = s->bridge;
-    terms[6] = s->novelty;
-    terms[7] = s->repeat;
-    terms[8] = s->random;
+    size_t i;
+
+    for (i = 0; i < CT_ROUND_TERMS; i++)
+        terms[i] = s->term[i];
 }
 
 /* The engine's input, borrowing from the snapshot; freed by input_free. */

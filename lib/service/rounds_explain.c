@@ -12,24 +12,19 @@
 
 #include "json.h"
 #include "rounds_impl.h"
+#include "weights.h"
 
-static const char *const term_names[CT_ROUND_TERMS] = {
-    "organisation", "team", "site", "role", "weak_tie", "bridge", "novelty", "repeat", "random",
-};
-static const char *const term_labels[CT_ROUND_TERMS] = {
-    "organisation", "team", "site", "role", "weak tie", "bridge", "novelty", "repeat", "random",
-};
-
+/* The names and labels are the pairing weights' (weights.h). */
 const char *
 ct_rounds_term_name(size_t i)
 {
-    return i < CT_ROUND_TERMS ? term_names[i] : NULL;
+    return i < CT_ROUND_TERMS ? ct_weights[i].name : NULL;
 }
 
 const char *
 ct_rounds_term_label(size_t i)
 {
-    return i < CT_ROUND_TERMS ? term_labels[i] : NULL;
+    return i < CT_ROUND_TERMS ? ct_weights[i].label : NULL;
 }
 
 void
