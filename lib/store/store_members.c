@@ -597,8 +597,8 @@ static const char *const apply_sql[APPLY_COUNT] = {
         " paused_until = CASE WHEN ?11 THEN NULL ELSE paused_until END,"
         " roster_status = ?8, frequency = ?9, updated_at = ?10 WHERE id = ?12",
     [CT_MEMBER_WRITE_ROSTER] = "UPDATE members SET roster_status = ?1 WHERE id = ?2",
-    [CT_MEMBER_WRITE_LEAVE] = "UPDATE members SET status = ?3, roster_status = ?3,"
-                              " paused_until = NULL, updated_at = ?1 WHERE id = ?2",
+    [CT_MEMBER_WRITE_LEAVE] = ("UPDATE members SET status = ?3, roster_status = ?3,"
+                               " paused_until = NULL, updated_at = ?1 WHERE id = ?2"),
 };
 
 static const char *const apply_doing[APPLY_COUNT] = {
