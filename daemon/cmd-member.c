@@ -65,6 +65,46 @@ print_utc(int64_t t)
     fputs(buf, stdout);
 }
 
+/* The partners of an answer as a JSON array of names. */
+static void
+print_partners_json(const char *partners)
+{
+    const char *p = partners, *end;
+    char name[512];
+
+    fputs("[", stdout);
+    while (p && *p) {
+        end = strchr(p, CT_ANSWER_SEP);
+        snprintf(name, sizeof(name), "%.*s", (int)(end ? (size_t)(end - p) : strlen(p)), p);
+        ct_cli_json_string(stdout, name);
+        if (end == NULL)
+            break;
+        fputs(", ", stdout);
+        p = end + 1;
+    }
+    fputs("]", stdout);
+}
+
+/* The partners for people: "Ana Silva & Bo Li", or "-". */
+static void
+partners_text(const char *partners, char *out, size_t size)
+{
+    size_t n = 0;
+    const char *p;
+
+    snprintf(out, size, "-");
+    for (p = partners; p && *p && n + 4 < size; p++) {
+        if (*p == CT_ANSWER_SEP) {
+            memcpy(out + n, " & ", 3);
+            n += 3;
+        } else {
+            out[n++] = *p;
+        }
+    }
+    if (n > 0)
+        out[n] = '\0';
+}
+
 /* member show's "answers": one object per sent group, newest round first. */
 static void
 print_answers_json(const struct ct_answer_list *list)
@@ -77,7 +117,7 @@ print_answers_json(const struct ct_answer_list *list)
         printf("%s{\"round\": %" PRId64 ", \"date\": \"%s\", \"group\": %" PRId64
                ", \"partners\": ",
                i ? ", " : "", a->round_id, a->date, a->group_id);
-        ct_cli_json_string(stdout, a->partners ? a->partners : "");
+        print_partners_json(a->partners);
         printf(", \"answer\": \"%s\", \"proposed\": ", ct_answers_word(a->partstat));
         print_utc(a->proposed_start);
         fputs("}", stdout);
@@ -101,11 +141,12 @@ print_answers_text(const struct ct_answer_list *list, const char *zone_name)
         const struct ct_answer *a = &list->items[i];
         const char *word = a->partstat == CT_PARTSTAT_NEEDS_ACTION ? "no answer"
                                                                    : ct_answers_word(a->partstat);
-        char first[64];
+        char first[64], names[1024];
 
         snprintf(first, sizeof(first), "  %5" PRId64 "  %-10s  %5" PRId64 "  %-9s  ", a->round_id,
                  a->date, a->group_id, word);
-        ct_cli_wrap(stdout, first, 41, a->partners ? a->partners : "-");
+        partners_text(a->partners, names, sizeof(names));
+        ct_cli_wrap(stdout, first, 41, names);
         if (a->proposed_start > 0) {
             icaltimezone *zone = ct_tz_or_utc(zone_name);
             struct icaltimetype lt =

@@ -23,7 +23,7 @@ static const char *const round_sql =
 
 static const char *const member_sql =
     "SELECT r.id, r.date, gm.group_id, gm.member_id, gm.partstat, " PROPOSED_SQL ","
-    " (SELECT group_concat(COALESCE(m2.name, m2.email, '[erased]'), ', ') FROM group_members o"
+    " (SELECT group_concat(COALESCE(m2.name, m2.email, '[erased]'), char(31)) FROM group_members o"
     "  JOIN members m2 ON m2.id = o.member_id"
     "  WHERE o.group_id = gm.group_id AND o.member_id <> gm.member_id)"
     " FROM group_members gm JOIN groups g ON g.id = gm.group_id JOIN rounds r ON r.id = g.round_id"
