@@ -75,8 +75,8 @@ ct_cli_fail_member(struct ct_cli *cli, const struct ct_error *err, const char *c
         if (elen > mlen || strcmp(err->message + mlen - elen, emails[i]) != 0)
             continue;
         ct_error_clear(&ignored);
-        if (ct_answers_suggest_email(cli->store, emails[i], best, sizeof(best), &found,
-                                     &ignored) == CT_OK &&
+        if (ct_answers_suggest_email(cli->store, emails[i], best, sizeof(best), &found, &ignored) ==
+                CT_OK &&
             found)
             break;
     }

@@ -139,8 +139,8 @@ print_answers_text(const struct ct_answer_list *list, const char *zone_name)
            "PARTNERS");
     for (i = 0; i < list->count; i++) {
         const struct ct_answer *a = &list->items[i];
-        const char *word = a->partstat == CT_PARTSTAT_NEEDS_ACTION ? "no answer"
-                                                                   : ct_answers_word(a->partstat);
+        const char *word =
+            a->partstat == CT_PARTSTAT_NEEDS_ACTION ? "no answer" : ct_answers_word(a->partstat);
         char first[64], names[1024];
 
         snprintf(first, sizeof(first), "  %5" PRId64 "  %-10s  %5" PRId64 "  %-9s  ", a->round_id,

@@ -167,7 +167,7 @@ put_legend(struct ct_buf *b, const struct legend *lg)
 /* One member of a group as a line shows them. */
 struct member_cell {
     const char *name;
-    const char *org;   /* full, initials, "left" or "" */
+    const char *org; /* full, initials, "left" or "" */
     char short_org[64];
     const char *full_org;
     size_t name_w;
@@ -433,8 +433,8 @@ trio_reasons(const struct ct_round_group *g, char **items, size_t max, size_t *n
                 continue;
             done[j] = true;
             if (other)
-                ct_buf_printf(&pairs, "%s%.*s", count++ ? "; " : "",
-                              (int)(other - g->reasons[j]), g->reasons[j]);
+                ct_buf_printf(&pairs, "%s%.*s", count++ ? "; " : "", (int)(other - g->reasons[j]),
+                              g->reasons[j]);
         }
         /* "new organisation for Ana" names its pairs already. */
         for (j = 0; j < g->member_count && count > 0 && count < 3; j++)
@@ -488,9 +488,9 @@ put_explain(struct ct_buf *b, const struct ct_round_group *g)
 static const char *
 fit_word(const struct ct_round_group *g, const struct ct_config *cfg)
 {
-    const double w[] = {cfg->pairing.weight_organisation,  cfg->pairing.weight_team,
-                        cfg->pairing.weight_site,          cfg->pairing.weight_role,
-                        cfg->pairing.weight_weak_tie,      cfg->pairing.weight_bridge,
+    const double w[] = {cfg->pairing.weight_organisation, cfg->pairing.weight_team,
+                        cfg->pairing.weight_site,         cfg->pairing.weight_role,
+                        cfg->pairing.weight_weak_tie,     cfg->pairing.weight_bridge,
                         1.5 * cfg->pairing.weight_novelty};
     double most = 0, share;
     size_t i;
@@ -506,9 +506,9 @@ fit_word(const struct ct_round_group *g, const struct ct_config *cfg)
 /* What a text view of a round shows besides the groups. */
 struct round_view {
     const struct ct_config *cfg;
-    bool explain;                        /* the score figure and its breakdown */
-    bool planned_now;                    /* printed by round plan */
-    bool declined_only;                  /* only groups with a decline */
+    bool explain;                         /* the score figure and its breakdown */
+    bool planned_now;                     /* printed by round plan */
+    bool declined_only;                   /* only groups with a decline */
     const struct ct_answer_list *answers; /* NULL: no answers column (not sent) */
 };
 

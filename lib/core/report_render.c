@@ -421,14 +421,14 @@ json_round(struct ct_buf *b, const struct ct_report_round *r)
     json_num(b, r->first_meeting_share);
     ct_buf_puts(b, ", \"mean_shared_contacts\": ");
     json_num(b, r->mean_shared_contacts);
-    ct_buf_printf(b,
-                  ", \"invites\": {\"total\": %ld, \"sent\": %ld, \"failed\": %ld,"
-                  " \"pending\": %ld}, \"accepted\": %ld, \"declined\": %ld, \"tentative\": %ld,"
-                  " \"proposed\": %ld, \"outcomes\": %ld, \"met\": %ld, \"not_met\": %ld, \"ratings\": %ld,"
-                  " \"mean_rating\": ",
-                  r->invites, r->invites_sent, r->invites_failed, r->invites_pending, r->accepted,
-                  r->declined, r->tentative, r->proposed, r->outcomes, r->met, r->not_met,
-                  r->ratings);
+    ct_buf_printf(
+        b,
+        ", \"invites\": {\"total\": %ld, \"sent\": %ld, \"failed\": %ld,"
+        " \"pending\": %ld}, \"accepted\": %ld, \"declined\": %ld, \"tentative\": %ld,"
+        " \"proposed\": %ld, \"outcomes\": %ld, \"met\": %ld, \"not_met\": %ld, \"ratings\": %ld,"
+        " \"mean_rating\": ",
+        r->invites, r->invites_sent, r->invites_failed, r->invites_pending, r->accepted,
+        r->declined, r->tentative, r->proposed, r->outcomes, r->met, r->not_met, r->ratings);
     json_num(b, r->mean_rating);
     ct_buf_printf(b, ", \"awaiting_outcome\": %ld, \"awaiting_outcome_all_accepted\": %ld",
                   r->awaiting, r->awaiting_accepted);

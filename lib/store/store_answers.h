@@ -21,7 +21,7 @@ struct ct_answer {
     int64_t member_id;
     enum ct_partstat partstat; /* group_members.partstat */
     int64_t proposed_start;    /* the latest COUNTER's proposed start, UTC; 0: none */
-    char *partners; /* member listings only: the others' names, CT_ANSWER_SEP between */
+    char *partners;            /* member listings only: the others' names, CT_ANSWER_SEP between */
 };
 
 /* What separates the names in ct_answer.partners (names may hold commas). */
