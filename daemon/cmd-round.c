@@ -112,7 +112,11 @@ initials(const char *s, char *out, size_t size)
         for (i = 0; i < CT_ARRAY_LEN(small); i++)
             if (strlen(small[i]) == len && strncasecmp(p, small[i], len) == 0)
                 skip = true;
-        if (!skip) {
+        if (!skip && *p >= '0' && *p <= '9') {
+            /* A number is kept whole: "Council 34" is C34, not C3. */
+            for (; p < end && n + 2 < size; p++)
+                out[n++] = *p;
+        } else if (!skip) {
             /* The whole first character, however many bytes it takes. */
             out[n++] = *p >= 'a' && *p <= 'z' ? (char)(*p - 'a' + 'A') : *p;
             for (p++; ((unsigned char)*p & 0xc0) == 0x80; p++)
@@ -126,42 +130,101 @@ initials(const char *s, char *out, size_t size)
 static void put_words(struct ct_buf *b, size_t *col, const char *text, size_t indent,
                       bool space_first);
 
-/* The organisation initials a table used, printed once below it. */
-#define LEGEND_MAX 64
-struct legend {
-    char initials[LEGEND_MAX][64];
-    const char *full[LEGEND_MAX]; /* borrowed from the round */
-    size_t count;
+/*
+ * The organisation initials a table used, printed once below it in the
+ * order first used: a vector of entries and an open-addressing index of
+ * them by initials (a large network has thousands of organisations).
+ */
+struct legend_entry {
+    char initials[64];
+    const char *full; /* borrowed from the round */
 };
+
+struct legend {
+    struct legend_entry *items;
+    size_t count, cap;
+    size_t *slots; /* index + 1 into items; 0: empty */
+    size_t nslots; /* a power of two, at least twice count */
+    bool failed;
+};
+
+static size_t
+legend_hash(const char *s)
+{
+    size_t h = 2166136261u;
+
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 16777619u;
+    return h;
+}
+
+/* Where ini is, or the empty slot it would go in. */
+static size_t *
+legend_slot(struct legend *lg, const char *ini)
+{
+    size_t i = legend_hash(ini) & (lg->nslots - 1);
+
+    while (lg->slots[i] && strcmp(lg->items[lg->slots[i] - 1].initials, ini) != 0)
+        i = (i + 1) & (lg->nslots - 1);
+    return &lg->slots[i];
+}
+
+/* Room for one more entry. false: out of memory (lg->failed). */
+static bool
+legend_grow(struct legend *lg)
+{
+    size_t i;
+
+    if (lg->count == lg->cap) {
+        size_t ncap = lg->cap ? lg->cap * 2 : 32;
+        struct legend_entry *grown = realloc(lg->items, ncap * sizeof(*grown));
+        if (grown == NULL)
+            return !(lg->failed = true);
+        lg->items = grown;
+        lg->cap = ncap;
+    }
+    if (2 * (lg->count + 1) > lg->nslots) {
+        size_t n = lg->nslots ? lg->nslots * 2 : 64, *old = lg->slots;
+        if ((lg->slots = calloc(n, sizeof(*lg->slots))) == NULL) {
+            lg->slots = old;
+            return !(lg->failed = true);
+        }
+        lg->nslots = n;
+        for (i = 0; i < lg->count; i++)
+            *legend_slot(lg, lg->items[i].initials) = i + 1;
+        free(old);
+    }
+    return true;
+}
 
 /*
  * Whether org may be shown as ini: true when the legend names ini for org
- * already or had room to add it; false when ini stands for another
- * organisation in this table (then the full name is shown).
+ * already or added it; false when ini stands for another organisation in
+ * this table (then the full name is shown).
  */
 static bool
 legend_use(struct legend *lg, const char *ini, const char *org)
 {
-    size_t i;
+    size_t *slot;
 
-    for (i = 0; i < lg->count; i++)
-        if (strcmp(lg->initials[i], ini) == 0)
-            return strcmp(lg->full[i], org) == 0;
-    if (lg->count == LEGEND_MAX)
+    if (lg->nslots && *(slot = legend_slot(lg, ini)))
+        return strcmp(lg->items[*slot - 1].full, org) == 0;
+    if (!legend_grow(lg))
         return false;
-    snprintf(lg->initials[lg->count], sizeof(lg->initials[0]), "%s", ini);
-    lg->full[lg->count++] = org;
+    snprintf(lg->items[lg->count].initials, sizeof(lg->items[0].initials), "%s", ini);
+    lg->items[lg->count].full = org;
+    *legend_slot(lg, ini) = ++lg->count;
     return true;
 }
 
-/* "NUH = Nottingham University Hospitals", one line each, sorted as met. */
+/* "NUH = Nottingham University Hospitals", one line each, in the order used. */
 static void
 put_legend(struct ct_buf *b, const struct legend *lg)
 {
     size_t i;
 
     for (i = 0; i < lg->count; i++)
-        ct_buf_printf(b, "%s = %s\n", lg->initials[i], lg->full[i]);
+        ct_buf_printf(b, "%s = %s\n", lg->items[i].initials, lg->items[i].full);
 }
 
 /* One member of a group as a line shows them. */
@@ -186,12 +249,24 @@ cell_abbreviate(struct member_cell *c, struct legend *lg)
 {
     if (c->org != c->full_org || ct_utf8_width(c->org) <= 4)
         return false;
-    initials(c->full_org, c->short_org, sizeof(c->short_org));
-    if (ct_utf8_width(c->short_org) >= ct_utf8_width(c->full_org) ||
-        !legend_use(lg, c->short_org, c->full_org))
-        return false;
-    c->org = c->short_org;
-    return true;
+    char base[48];
+    int k;
+
+    initials(c->full_org, base, sizeof(base));
+    /* Two organisations with the same initials: RUH, then RUH2, RUH3, ... */
+    for (k = 1; k < 10; k++) {
+        if (k == 1)
+            snprintf(c->short_org, sizeof(c->short_org), "%s", base);
+        else
+            snprintf(c->short_org, sizeof(c->short_org), "%s%d", base, k);
+        if (ct_utf8_width(c->short_org) >= ct_utf8_width(c->full_org))
+            return false;
+        if (legend_use(lg, c->short_org, c->full_org)) {
+            c->org = c->short_org;
+            return true;
+        }
+    }
+    return false;
 }
 
 static void
@@ -614,13 +689,9 @@ put_group(struct ct_buf *b, const struct round_view *v, const struct ct_round *r
 static void
 put_groups(struct ct_buf *b, const struct round_view *v, const struct ct_round *r)
 {
-    struct legend *lg = calloc(1, sizeof(*lg));
+    struct legend legend = {0}, *lg = &legend;
     size_t i, shown = 0;
 
-    if (lg == NULL) {
-        b->failed = true;
-        return;
-    }
     for (i = 0; i < r->group_count; i++) {
         if (v->declined_only && !group_declined(v, &r->groups[i]))
             continue;
@@ -633,7 +704,10 @@ put_groups(struct ct_buf *b, const struct round_view *v, const struct ct_round *
     if (v->declined_only && shown == 0)
         ct_buf_puts(b, "no group has a decline\n");
     put_legend(b, lg);
-    free(lg);
+    if (lg->failed)
+        b->failed = true;
+    free(lg->items);
+    free(lg->slots);
 }
 
 static void
