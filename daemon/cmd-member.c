@@ -287,14 +287,14 @@ member_resume(struct ct_cli *cli, const struct ct_args *args)
 }
 
 static void
-print_leave(const struct ct_rounds_leave *leave)
+print_leave(struct ct_cli *cli, const struct ct_rounds_leave *leave)
 {
     if (leave->mail.groups == 0)
         return;
     printf("%zu group%s changed, %zu message%s queued (cancellations and updates; "
-           "coffeetrial outbox flush sends them)\n",
+           "%s outbox flush sends them)\n",
            leave->mail.groups, leave->mail.groups == 1 ? "" : "s", leave->mail.messages,
-           leave->mail.messages == 1 ? "" : "s");
+           leave->mail.messages == 1 ? "" : "s", ct_cli_self(cli));
 }
 
 static int
@@ -313,7 +313,7 @@ member_remove(struct ct_cli *cli, const struct ct_args *args)
     if (ct_members_remove(store, email, &leave.hook, ct_now(), &changed, &err) != CT_OK)
         return ct_cli_fail_member(cli, &err, &email, 1);
     printf(changed ? "removed %s: marked left, history kept\n" : "%s has already left\n", email);
-    print_leave(&leave);
+    print_leave(cli, &leave);
     return EX_OK;
 }
 
@@ -336,7 +336,7 @@ member_erase(struct ct_cli *cli, const struct ct_args *args)
     if (ct_members_erase(store, email, &leave.hook, ct_now(), &err) != CT_OK)
         return ct_cli_fail_member(cli, &err, &email, 1);
     printf("erased %s: personal data removed, anonymous history kept\n", email);
-    print_leave(&leave);
+    print_leave(cli, &leave);
     return EX_OK;
 }
 

@@ -291,6 +291,10 @@ put_members(struct ct_buf *b, struct member_cell *cells, size_t n, size_t indent
     bool answers = n > 0 && cells[0].answer[0], one_line = !answers;
     size_t i, total;
 
+    if (n == 0) {
+        ct_buf_putc(b, '\n');
+        return;
+    }
     while (one_line) {
         size_t longest = n;
 
@@ -574,6 +578,7 @@ fit_word(const struct ct_round_group *g, const struct ct_config *cfg)
         most += w[i] > 0 ? w[i] : 0;
     if (most <= 0)
         return "";
+    /* The random term is the last (round.h). */
     share = (g->score - g->terms[CT_ROUND_TERMS - 1]) / (g->member_count == 3 ? 3 : 1) / most;
     return share >= 0.75 ? "strong" : share >= 0.5 ? "good" : share >= 0.25 ? "fair" : "low";
 }
@@ -703,6 +708,12 @@ put_groups(struct ct_buf *b, const struct round_view *v, const struct ct_round *
     }
     if (v->declined_only && shown == 0)
         ct_buf_puts(b, "no group has a decline\n");
+    /*
+     * HELD REPLIES (issue 13, "Replies you can trust"): replies kept back
+     * as untrusted belong below the table, one line each with the reason,
+     * once the replies module has a call that lists them for a round; none
+     * exists on this branch's base.
+     */
     put_legend(b, lg);
     if (lg->failed)
         b->failed = true;
