@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
+#include "answers.h"
 #include "util.h"
 
 void
@@ -58,6 +59,63 @@ ct_cli_fail(const struct ct_error *err)
 {
     ct_cli_error("%s", err->message[0] ? err->message : ct_status_str(err->status));
     return ct_status_exit(err->status);
+}
+
+int
+ct_cli_fail_member(struct ct_cli *cli, const struct ct_error *err, const char *const *emails,
+                   size_t n)
+{
+    char best[512];
+    struct ct_error ignored;
+    size_t i, mlen = strlen(err->message);
+    bool found = false;
+
+    for (i = 0; err->status == CT_ENOTFOUND && cli->store && i < n; i++) {
+        size_t elen = strlen(emails[i]);
+        /* The store names the address it did not find at the end of its message. */
+        if (elen > mlen || strcmp(err->message + mlen - elen, emails[i]) != 0)
+            continue;
+        ct_error_clear(&ignored);
+        if (ct_answers_suggest_email(cli->store, emails[i], best, sizeof(best), &found, &ignored) ==
+                CT_OK &&
+            found)
+            break;
+    }
+    if (!found)
+        return ct_cli_fail(err);
+    ct_cli_error("%s (did you mean %s?)", err->message, best);
+    return ct_status_exit(err->status);
+}
+
+const char *
+ct_cli_self(struct ct_cli *cli)
+{
+    const char *p, *path = cli->config_option;
+    size_t n = 0;
+    bool plain = true;
+
+    if (path == NULL || *path == '\0')
+        return "coffeetrial";
+    for (p = path; *p; p++)
+        if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-./,+=:@%",
+                   *p) == NULL)
+            plain = false;
+    if (plain) {
+        snprintf(cli->self, sizeof(cli->self), "coffeetrial -c %s", path);
+        return cli->self;
+    }
+    /* 'it'\''s': single quotes, each ' closed, escaped and reopened. */
+    n = (size_t)snprintf(cli->self, sizeof(cli->self), "coffeetrial -c '");
+    for (p = path; *p && n + 6 < sizeof(cli->self); p++) {
+        if (*p == '\'') {
+            memcpy(cli->self + n, "'\\''", 4);
+            n += 4;
+        } else {
+            cli->self[n++] = *p;
+        }
+    }
+    snprintf(cli->self + n, sizeof(cli->self) - n, "'");
+    return cli->self;
 }
 
 struct ct_config *

@@ -14,7 +14,9 @@
 #include "store.h"
 
 struct ct_cli {
-    const char *config_path; /* explicit -c or $COFFEETRIAL_CONFIG, or NULL */
+    const char *config_path;   /* explicit -c or $COFFEETRIAL_CONFIG, or NULL */
+    const char *config_option; /* the -c FILE given, or NULL (for the commands we print) */
+    char self[1024];           /* ct_cli_self()'s text */
     struct ct_config *config;
     struct ct_store *store;
     bool quiet;
@@ -127,6 +129,22 @@ void ct_cli_print_diags(const struct ct_diags *diags);
 
 /* Print a struct ct_error and return its exit code. */
 int ct_cli_fail(const struct ct_error *err);
+
+/*
+ * Print a struct ct_error and return its exit code, as ct_cli_fail(); an
+ * unknown member e-mail (CT_ENOTFOUND naming one of emails[0..n)) gets the
+ * closest roster address: "no member with e-mail ana@a.og (did you mean
+ * ana@a.org?)".
+ */
+int ct_cli_fail_member(struct ct_cli *cli, const struct ct_error *err, const char *const *emails,
+                       size_t n);
+
+/*
+ * How to run coffeetrial again as this command was run, for the next
+ * commands we suggest: "coffeetrial", or "coffeetrial -c FILE" (FILE
+ * shell-quoted when it needs it). Borrowed from cli.
+ */
+const char *ct_cli_self(struct ct_cli *cli);
 
 /* Print "usage: coffeetrial GROUP NAME ARGS" to stderr and return EX_USAGE. */
 int ct_cli_usage(const struct ct_cmd *cmd);

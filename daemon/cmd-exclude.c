@@ -23,7 +23,7 @@ exclude_add(struct ct_cli *cli, const struct ct_args *args)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_members_exclusion_add(store, a, b, ct_now(), &added, &err) != CT_OK)
-        return ct_cli_fail(&err);
+        return ct_cli_fail_member(cli, &err, (const char *const *)args->operands, 2);
     if (added)
         printf("excluded %s and %s: they will not be paired\n", a, b);
     else
@@ -43,7 +43,7 @@ exclude_remove(struct ct_cli *cli, const struct ct_args *args)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_members_exclusion_remove(store, a, b, &removed, &err) != CT_OK)
-        return ct_cli_fail(&err);
+        return ct_cli_fail_member(cli, &err, (const char *const *)args->operands, 2);
     if (removed)
         printf("%s and %s may be paired again\n", a, b);
     else

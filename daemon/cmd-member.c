@@ -3,6 +3,7 @@
  * resume them, remove them (marked left, history kept) and erase them
  * (right to erasure: personal data gone, anonymous counts kept).
  */
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
@@ -10,6 +11,7 @@
 
 #include <libical/ical.h>
 
+#include "answers.h"
 #include "cli.h"
 #include "clock.h"
 #include "members.h"
@@ -47,10 +49,119 @@ print_line(const char *label, const char *value)
     printf("%-14s %s\n", label, value && *value ? value : "-");
 }
 
+/* "2026-12-09T14:00:00Z", or null. */
+static void
+print_utc(int64_t t)
+{
+    char buf[32];
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (t <= 0 || gmtime_r(&tt, &tm) == NULL) {
+        fputs("null", stdout);
+        return;
+    }
+    strftime(buf, sizeof(buf), "\"%Y-%m-%dT%H:%M:%SZ\"", &tm);
+    fputs(buf, stdout);
+}
+
+/* The partners of an answer as a JSON array of names. */
+static void
+print_partners_json(const char *partners)
+{
+    const char *p = partners, *end;
+    char name[512];
+
+    fputs("[", stdout);
+    while (p && *p) {
+        end = strchr(p, CT_ANSWER_SEP);
+        snprintf(name, sizeof(name), "%.*s", (int)(end ? (size_t)(end - p) : strlen(p)), p);
+        ct_cli_json_string(stdout, name);
+        if (end == NULL)
+            break;
+        fputs(", ", stdout);
+        p = end + 1;
+    }
+    fputs("]", stdout);
+}
+
+/* The partners for people: "Ana Silva & Bo Li", or "-". */
+static void
+partners_text(const char *partners, char *out, size_t size)
+{
+    size_t n = 0;
+    const char *p;
+
+    snprintf(out, size, "-");
+    for (p = partners; p && *p && n + 4 < size; p++) {
+        if (*p == CT_ANSWER_SEP) {
+            memcpy(out + n, " & ", 3);
+            n += 3;
+        } else {
+            out[n++] = *p;
+        }
+    }
+    if (n > 0)
+        out[n] = '\0';
+}
+
+/* member show's "answers": one object per sent group, newest round first. */
+static void
+print_answers_json(const struct ct_answer_list *list)
+{
+    size_t i;
+
+    fputs("[", stdout);
+    for (i = 0; list && i < list->count; i++) {
+        const struct ct_answer *a = &list->items[i];
+        printf("%s{\"round\": %" PRId64 ", \"date\": \"%s\", \"group\": %" PRId64
+               ", \"partners\": ",
+               i ? ", " : "", a->round_id, a->date, a->group_id);
+        print_partners_json(a->partners);
+        printf(", \"answer\": \"%s\", \"proposed\": ", ct_answers_word(a->partstat));
+        print_utc(a->proposed_start);
+        fputs("}", stdout);
+    }
+    fputs("]", stdout);
+}
+
+/* The text listing: ROUND DATE GROUP ANSWER PARTNERS, newest first. */
+static void
+print_answers_text(const struct ct_answer_list *list, const char *zone_name)
+{
+    size_t i;
+
+    if (list == NULL || list->count == 0) {
+        printf("%-14s none yet\n", "answers");
+        return;
+    }
+    printf("answers:\n  %5s  %-10s  %5s  %-9s  %s\n", "ROUND", "DATE", "GROUP", "ANSWER",
+           "PARTNERS");
+    for (i = 0; i < list->count; i++) {
+        const struct ct_answer *a = &list->items[i];
+        const char *word =
+            a->partstat == CT_PARTSTAT_NEEDS_ACTION ? "no answer" : ct_answers_word(a->partstat);
+        char first[64], names[1024];
+
+        snprintf(first, sizeof(first), "  %5" PRId64 "  %-10s  %5" PRId64 "  %-9s  ", a->round_id,
+                 a->date, a->group_id, word);
+        partners_text(a->partners, names, sizeof(names));
+        ct_cli_wrap(stdout, first, 41, names);
+        if (a->proposed_start > 0) {
+            icaltimezone *zone = ct_tz_or_utc(zone_name);
+            struct icaltimetype lt =
+                icaltime_from_timet_with_zone((time_t)a->proposed_start, 0, zone);
+            printf("%41sproposed %04d-%02d-%02d %02d:%02d (%s)\n", "", lt.year, lt.month, lt.day,
+                   lt.hour, lt.minute, zone_name ? zone_name : "UTC");
+        }
+    }
+}
+
 static int
 member_show(struct ct_cli *cli, const struct ct_args *args)
 {
     const char *email = args->operands[0], *format = args->format;
+    struct ct_answer_list *answers = NULL;
     struct ct_member_history h;
     struct ct_member *m = NULL;
     struct ct_store *store;
@@ -62,8 +173,9 @@ member_show(struct ct_cli *cli, const struct ct_args *args)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_members_find(store, email, &m, &err) != CT_OK ||
-        ct_members_history(store, m->id, &h, &err) != CT_OK) {
-        rc = ct_cli_fail(&err);
+        ct_members_history(store, m->id, &h, &err) != CT_OK ||
+        ct_answers_member(store, m->id, &answers, &err) != CT_OK) {
+        rc = ct_cli_fail_member(cli, &err, &email, 1);
         goto out;
     }
     if (strcmp(format, "json") == 0) {
@@ -94,7 +206,9 @@ member_show(struct ct_cli *cli, const struct ct_args *args)
                 fputs(", ", stdout);
             ct_cli_json_string(stdout, m->ties[i]);
         }
-        fputs("]}\n", stdout);
+        fputs("], \"answers\": ", stdout);
+        print_answers_json(answers);
+        fputs("}\n", stdout);
         goto out;
     }
     print_line("email", m->email);
@@ -123,7 +237,9 @@ member_show(struct ct_cli *cli, const struct ct_args *args)
     printf("%-14s %ld\n", "exclusions", h.exclusions);
     print_time("added", m->created_at);
     print_time("updated", m->updated_at);
+    print_answers_text(answers, m->timezone ? m->timezone : cli->config->network.timezone);
 out:
+    ct_answer_list_free(answers);
     ct_member_free(m);
     return rc;
 }
@@ -144,7 +260,7 @@ member_pause(struct ct_cli *cli, const struct ct_args *args)
             ct_cli_error("--until: %s", err.message);
             return EX_USAGE;
         }
-        return ct_cli_fail(&err);
+        return ct_cli_fail_member(cli, &err, &email, 1);
     }
     if (until)
         printf("paused %s until %s\n", email, until);
@@ -165,20 +281,20 @@ member_resume(struct ct_cli *cli, const struct ct_args *args)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_members_resume(store, email, ct_now(), &changed, &err) != CT_OK)
-        return ct_cli_fail(&err);
+        return ct_cli_fail_member(cli, &err, &email, 1);
     printf(changed ? "resumed %s\n" : "%s is already active\n", email);
     return EX_OK;
 }
 
 static void
-print_leave(const struct ct_rounds_leave *leave)
+print_leave(struct ct_cli *cli, const struct ct_rounds_leave *leave)
 {
     if (leave->mail.groups == 0)
         return;
     printf("%zu group%s changed, %zu message%s queued (cancellations and updates; "
-           "coffeetrial outbox flush sends them)\n",
+           "%s outbox flush sends them)\n",
            leave->mail.groups, leave->mail.groups == 1 ? "" : "s", leave->mail.messages,
-           leave->mail.messages == 1 ? "" : "s");
+           leave->mail.messages == 1 ? "" : "s", ct_cli_self(cli));
 }
 
 static int
@@ -195,9 +311,9 @@ member_remove(struct ct_cli *cli, const struct ct_args *args)
     ct_rounds_leave_init(&leave, cli->config);
     ct_error_clear(&err);
     if (ct_members_remove(store, email, &leave.hook, ct_now(), &changed, &err) != CT_OK)
-        return ct_cli_fail(&err);
+        return ct_cli_fail_member(cli, &err, &email, 1);
     printf(changed ? "removed %s: marked left, history kept\n" : "%s has already left\n", email);
-    print_leave(&leave);
+    print_leave(cli, &leave);
     return EX_OK;
 }
 
@@ -218,9 +334,9 @@ member_erase(struct ct_cli *cli, const struct ct_args *args)
     ct_rounds_leave_init(&leave, cli->config);
     ct_error_clear(&err);
     if (ct_members_erase(store, email, &leave.hook, ct_now(), &err) != CT_OK)
-        return ct_cli_fail(&err);
+        return ct_cli_fail_member(cli, &err, &email, 1);
     printf("erased %s: personal data removed, anonymous history kept\n", email);
-    print_leave(&leave);
+    print_leave(cli, &leave);
     return EX_OK;
 }
 

@@ -284,7 +284,8 @@ main(int argc, char **argv)
         printf("coffeetrial %s\n", CT_VERSION);
         return EX_OK;
     }
-    cli.config_path = ct_config_locate(ct_args_get(&global_args, "config"));
+    cli.config_option = ct_args_get(&global_args, "config");
+    cli.config_path = ct_config_locate(cli.config_option);
     argc = global_args.count;
     argv = global_args.operands;
     if (argc == 0) {

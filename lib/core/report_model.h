@@ -47,6 +47,7 @@ struct ct_report_round {
     long accepted;        /* answers: group_members.partstat */
     long declined;
     long tentative;
+    long proposed; /* members who proposed another time (an iTIP COUNTER) */
 
     /* outcomes, per group */
     long outcomes; /* groups with a recorded outcome */

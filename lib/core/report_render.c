@@ -156,9 +156,9 @@ text_rounds(const struct ct_report *rep, struct ct_buf *b)
     }
     ct_buf_puts(b, "across: pairings across organisations; first: first meetings; shared:\n"
                    "contacts the two had in common, per pairing\n");
-    rule(b, "Invitations and outcomes");
-    ct_buf_printf(b, "%5s %-10s%6s%7s%8s%9s%9s%5s%8s%7s\n", "round", "date", "sent", "failed",
-                  "pending", "accepted", "declined", "met", "not met", "rating");
+    rule(b, "Invitations and answers");
+    ct_buf_printf(b, "%5s %-10s%6s%7s%8s%9s%10s%9s%9s\n", "round", "date", "sent", "failed",
+                  "pending", "accepted", "tentative", "declined", "proposed");
     for (i = from; i < to; i++) {
         const struct ct_report_round *r = &rep->rounds[i];
         ct_buf_printf(b, "%5lld %-10s", (long long)r->id, r->date);
@@ -166,7 +166,17 @@ text_rounds(const struct ct_report *rep, struct ct_buf *b)
         put_long(b, r->invites_failed, 7);
         put_long(b, r->invites_pending, 8);
         put_long(b, r->accepted, 9);
+        put_long(b, r->tentative, 10);
         put_long(b, r->declined, 9);
+        put_long(b, r->proposed, 9);
+        ct_buf_putc(b, '\n');
+    }
+    ct_buf_puts(b, "proposed: members who proposed another time\n");
+    rule(b, "Outcomes");
+    ct_buf_printf(b, "%5s %-10s%5s%8s%7s\n", "round", "date", "met", "not met", "rating");
+    for (i = from; i < to; i++) {
+        const struct ct_report_round *r = &rep->rounds[i];
+        ct_buf_printf(b, "%5lld %-10s", (long long)r->id, r->date);
         put_long(b, r->met, 5);
         put_long(b, r->not_met, 8);
         put_decimal(b, r->mean_rating, 7, 1);
@@ -411,13 +421,14 @@ json_round(struct ct_buf *b, const struct ct_report_round *r)
     json_num(b, r->first_meeting_share);
     ct_buf_puts(b, ", \"mean_shared_contacts\": ");
     json_num(b, r->mean_shared_contacts);
-    ct_buf_printf(b,
-                  ", \"invites\": {\"total\": %ld, \"sent\": %ld, \"failed\": %ld,"
-                  " \"pending\": %ld}, \"accepted\": %ld, \"declined\": %ld, \"tentative\": %ld,"
-                  " \"outcomes\": %ld, \"met\": %ld, \"not_met\": %ld, \"ratings\": %ld,"
-                  " \"mean_rating\": ",
-                  r->invites, r->invites_sent, r->invites_failed, r->invites_pending, r->accepted,
-                  r->declined, r->tentative, r->outcomes, r->met, r->not_met, r->ratings);
+    ct_buf_printf(
+        b,
+        ", \"invites\": {\"total\": %ld, \"sent\": %ld, \"failed\": %ld,"
+        " \"pending\": %ld}, \"accepted\": %ld, \"declined\": %ld, \"tentative\": %ld,"
+        " \"proposed\": %ld, \"outcomes\": %ld, \"met\": %ld, \"not_met\": %ld, \"ratings\": %ld,"
+        " \"mean_rating\": ",
+        r->invites, r->invites_sent, r->invites_failed, r->invites_pending, r->accepted,
+        r->declined, r->tentative, r->proposed, r->outcomes, r->met, r->not_met, r->ratings);
     json_num(b, r->mean_rating);
     ct_buf_printf(b, ", \"awaiting_outcome\": %ld, \"awaiting_outcome_all_accepted\": %ld",
                   r->awaiting, r->awaiting_accepted);
@@ -552,7 +563,7 @@ ct_report_render_csv(const struct ct_report *rep, const struct ct_report_options
                    "invites_failed,invites_pending,accepted,declined,tentative,outcomes,met,"
                    "not_met,ratings,mean_rating,awaiting_outcome,awaiting_outcome_all_accepted,"
                    "new_ties,ties,participants,organisations,reach,"
-                   "reach_bound,reach_simple_bound\r\n");
+                   "reach_bound,reach_simple_bound,proposed\r\n");
     row_range(rep, &from, &to);
     for (i = from; i < to; i++) {
         const struct ct_report_round *r = &rep->rounds[i];
@@ -577,7 +588,8 @@ ct_report_render_csv(const struct ct_report *rep, const struct ct_report_options
         } else {
             ct_buf_puts(b, ",,,,,,,");
         }
-        ct_buf_puts(b, "\r\n");
+        /* Appended last, so scripts reading columns by position keep working. */
+        ct_buf_printf(b, ",%ld\r\n", r->proposed);
     }
     return !b->failed;
 }

@@ -118,7 +118,8 @@ struct gmember {
     size_t member; /* index into the loaded members */
     enum ct_partstat partstat;
     bool removed;
-    int invite; /* 0 none, 1 sent, 2 failed, 3 pending */
+    bool proposed; /* proposed another time */
+    int invite;    /* 0 none, 1 sent, 2 failed, 3 pending */
 };
 
 struct group {
@@ -422,6 +423,7 @@ on_seat(void *arg, const struct ct_group_seat *in)
     gm->member = (size_t)mi;
     gm->partstat = in->partstat;
     gm->removed = in->removed;
+    gm->proposed = in->proposed;
     gm->invite = 0;
     return CT_OK;
 }
@@ -681,6 +683,7 @@ replay_figures(struct replay *rp, size_t row, bool sent, long *shared, long *rat
                 r->accepted += gm->partstat == CT_PARTSTAT_ACCEPTED;
                 r->declined += gm->partstat == CT_PARTSTAT_DECLINED;
                 r->tentative += gm->partstat == CT_PARTSTAT_TENTATIVE;
+                r->proposed += gm->proposed;
             }
             if (sent)
                 took_part(&ld->members[gm->member], row);

@@ -221,6 +221,7 @@ seat_row(sqlite3_stmt *stmt, void *ctx, bool *stop)
     s.member_id = sqlite3_column_int64(stmt, 1);
     s.partstat = partstat ? ct_reply_partstat_parse(partstat) : CT_PARTSTAT_NEEDS_ACTION;
     s.removed = sqlite3_column_int(stmt, 3) != 0;
+    s.proposed = sqlite3_column_int(stmt, 4) != 0;
     return c->each(c->arg, &s);
 }
 
@@ -232,8 +233,10 @@ ct_store_report_seats(struct ct_store *store,
     struct seats_ctx c = {each, arg};
 
     return each_row(store,
-                    "SELECT group_id, member_id, partstat, removed FROM group_members"
-                    " ORDER BY group_id, member_id",
+                    "SELECT gm.group_id, gm.member_id, gm.partstat, gm.removed,"
+                    " EXISTS (SELECT 1 FROM replies rp WHERE rp.group_id = gm.group_id"
+                    "  AND rp.member_id = gm.member_id AND rp.proposed_start IS NOT NULL)"
+                    " FROM group_members gm ORDER BY gm.group_id, gm.member_id",
                     "read group members", seat_row, &c, err);
 }
 

@@ -202,11 +202,17 @@ narrow(r.stdout, "plan --dry-run")
 r = ok("round", "show", "1")
 narrow(r.stdout, "round show")
 check(r.stdout.startswith("round 1 for 2027-03-01 (seed 7): planned"), "show header")
+# An organiser's table: a plain word for the fit, no bare score figure.
+check("SCORE" not in r.stdout and re.search(r"^GROUP\s+FIT\s+WHEN\s+MEMBERS$", r.stdout, re.M),
+      "show has a FIT column and no SCORE column:\n" + r.stdout)
 for gid in groups:
-    check(re.search(r"^\s*%d\s+\d+\.\d\d\s+\w{3} \d\d \w{3} \d\d:\d\d  " % gid, r.stdout, re.M)
-          is not None, "show has a line for group %d" % gid)
+    check(re.search(r"^\s*%d  (strong|good|fair|low)\s+\w{3} \d\d \w{3} \d\d:\d\d  " % gid,
+                    r.stdout, re.M) is not None, "show has a line for group %d" % gid)
 r = ok("round", "show", "1", "--explain")
 narrow(r.stdout, "round show --explain")
+for gid in groups:
+    check(re.search(r"^\s*%d\s+\d+\.\d\d  \w{3} \d\d \w{3} \d\d:\d\d  " % gid, r.stdout, re.M)
+          is not None, "show --explain has the score of group %d" % gid)
 check(r.stdout.count("       score: ") == len(groups), "one score breakdown per group")
 check("organisation +" in r.stdout and "why: " in r.stdout, "breakdown by rule, and reasons")
 shown = json.loads(ok("round", "show", "1", "--format", "json", "--explain").stdout)

@@ -50,7 +50,7 @@ expect "plan show list send cancel" coffeetrial round ""
 expect "text json csv html" coffeetrial report --format ""
 expect "text json" coffeetrial round plan --format ""
 expect "--date --dry-run" coffeetrial round plan --d
-expect "-f --format -h --help --explain" coffeetrial round show 1 -
+expect "-f --format -h --help --explain --declined" coffeetrial round show 1 -
 expect "text json csv" coffeetrial roster list -f ""
 expect "check show" coffeetrial help config ""
 expect "queued sending sent dead all" coffeetrial -c x.ini outbox --state ""

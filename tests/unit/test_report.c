@@ -100,7 +100,13 @@ static const char fixture_sql[] =
     " ('m6', 'request', 3, 3, 'x', 's', 't', 'm', 'sent', 0, 0),"
     " ('m7', 'request', 3, 5, 'x', 's', 't', 'm', 'sent', 0, 0),"
     " ('m8', 'request', 3, 8, 'x', 's', 't', 'm', 'queued', 0, 0),"
-    " ('m9', 'notice', NULL, 5, 'x', 's', 't', 'm', 'sent', 0, 0);";
+    " ('m9', 'notice', NULL, 5, 'x', 's', 't', 'm', 'sent', 0, 0);"
+    /* a3 proposed another time for G3 (twice); c1's plain decline of G2 proposes nothing */
+    "INSERT INTO replies (group_id, member_id, method, partstat, sequence, dtstamp,"
+    " proposed_start, received_at) VALUES"
+    " (3, 3, 'COUNTER', 'NEEDS-ACTION', 0, 1, 1767600000, 0),"
+    " (3, 3, 'COUNTER', 'NEEDS-ACTION', 0, 2, 1767700000, 0),"
+    " (2, 6, 'REPLY', 'DECLINED', 0, 1, NULL, 0);";
 
 static int
 setup(void **state)
@@ -214,6 +220,8 @@ test_rounds(void **state)
     assert_int_equal(r->accepted, 3);
     assert_int_equal(r->declined, 1);
     assert_int_equal(r->tentative, 0);
+    /* a3 proposed another time (two COUNTERs, one member); c1 only declined. */
+    assert_int_equal(r->proposed, 1);
     /* Outcomes: G1 met (5), G3 did not; G2 has none (and c1 declined). */
     assert_int_equal(r->outcomes, 2);
     assert_int_equal(r->met, 1);
@@ -262,6 +270,7 @@ test_rounds(void **state)
     assert_int_equal(r->accepted, 6);
     assert_int_equal(r->tentative, 1);
     assert_int_equal(r->declined, 0);
+    assert_int_equal(r->proposed, 0);
     /* G5 met (3), G6 met (4), G7 did not; G4 open, both accepted. */
     assert_int_equal(r->outcomes, 3);
     assert_int_equal(r->met, 2);
@@ -528,8 +537,10 @@ test_render_text(void **state)
                             "   100%  100%   0.00\n");
     assert_contains(b.data, "    3 2026-03-02 sent           7       6     0        1"
                             "   100%   67%   0.33\n");
-    assert_contains(b.data, "    1 2026-01-05     5      1       1        3        1"
-                            "    1       1    5.0\n");
+    /* Answers: accepted, tentative, declined, proposed; outcomes in a table of their own. */
+    assert_contains(b.data, "    1 2026-01-05     5      1       1        3         0"
+                            "        1        1\n");
+    assert_contains(b.data, "    1 2026-01-05    1       1    5.0\n");
     assert_contains(b.data,
                     "    2 2026-02-02        3        4       8    4    29%    54%     67%\n");
     assert_contains(b.data, "    4 2026-04-06  (not sent yet)\n");
@@ -562,9 +573,11 @@ test_render_csv_json(void **state)
     assert_int_equal(lines, 1 + 4);
     assert_true(strncmp(b.data, "round,date,state,eligible,grouped,", 34) == 0);
     assert_contains(b.data, "\r\n2,2026-02-02,sent,8,8,4,0,0,0,4,4,1.0000,4,1.0000,0.2500,"
-                            "0,0,0,0,6,0,1,3,2,1,2,3.5000,1,1,3,4,8,4,0.2917,0.5417,0.6667\r\n");
+                            "0,0,0,0,6,0,1,3,2,1,2,3.5000,1,1,3,4,8,4,0.2917,0.5417,0.6667,0\r\n");
     assert_contains(b.data, "\r\n4,2026-04-06,planned,2,2,1,0,0,0,1,1,1.0000,1,1.0000,1.0000,0,0,0,"
-                            "0,0,0,0,0,0,0,0,,0,0,,,,,,,\r\n");
+                            "0,0,0,0,0,0,0,0,,0,0,,,,,,,,0\r\n");
+    assert_contains(b.data, "\r\n1,2026-01-05,");
+    assert_true(strstr(b.data, "reach_simple_bound,proposed\r\n") != NULL);
     ct_buf_reset(&b);
     assert_true(ct_report_render_json(rep, NULL, &b));
     assert_contains(b.data, "\"round\": null");
@@ -572,6 +585,7 @@ test_render_csv_json(void **state)
     assert_contains(b.data, "{\"email\": null, \"name\": null, \"organisation\": \"Gamma\"");
     assert_contains(b.data, "\"name\": \"Ann <One>\"");
     assert_contains(b.data, "\"reach\": 0.3333, \"reach_bound\": 0.6667");
+    assert_contains(b.data, "\"declined\": 1, \"tentative\": 0, \"proposed\": 1,");
     ct_buf_free(&b);
     ct_report_free(rep);
 }
