@@ -567,15 +567,17 @@ put_explain(struct ct_buf *b, const struct ct_round_group *g)
 static const char *
 fit_word(const struct ct_round_group *g, const struct ct_config *cfg)
 {
-    const double w[] = {cfg->pairing.weight_organisation, cfg->pairing.weight_team,
-                        cfg->pairing.weight_site,         cfg->pairing.weight_role,
-                        cfg->pairing.weight_weak_tie,     cfg->pairing.weight_bridge,
-                        1.5 * cfg->pairing.weight_novelty};
     double most = 0, share;
     size_t i;
 
-    for (i = 0; i < CT_ARRAY_LEN(w); i++)
-        most += w[i] > 0 ? w[i] : 0;
+    /* Every term at its best but repeat (a penalty) and random; novelty
+     * gives up to 1.5 times its weight (pairing.c, novelty_side). */
+    for (i = 0; i < CT_WEIGHT_COUNT; i++) {
+        double w = cfg->pairing.weight[i];
+        if (i == CT_W_REPEAT || i == CT_W_RANDOM || w <= 0)
+            continue;
+        most += i == CT_W_NOVELTY ? 1.5 * w : w;
+    }
     if (most <= 0)
         return "";
     /* The random term is the last (round.h). */
