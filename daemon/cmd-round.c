@@ -687,10 +687,12 @@ round_list(struct ct_cli *cli, const struct ct_args *args)
 static int
 round_send(struct ct_cli *cli, const struct ct_args *args)
 {
+    struct ct_round_changes changes;
     struct ct_round_mail mail;
     struct ct_store *store;
     struct ct_error err;
     int64_t id;
+    size_t i;
     int rc;
 
     if ((rc = round_id(args->operands[0], &id)) != EX_OK)
@@ -698,13 +700,15 @@ round_send(struct ct_cli *cli, const struct ct_args *args)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_rounds_send(store, cli->config, id, ct_now(), &mail, &err) != CT_OK)
+    if (ct_rounds_send(store, cli->config, id, ct_now(), &mail, &changes, &err) != CT_OK)
         return ct_cli_fail(&err);
     printf("sent round %" PRId64 ": %zu invitation%s queued for %zu group%s\n", id, mail.messages,
            mail.messages == 1 ? "" : "s", mail.groups, mail.groups == 1 ? "" : "s");
-    if (mail.dropped)
-        printf("%zu member%s who left since the plan %s taken out of their groups\n", mail.dropped,
-               mail.dropped == 1 ? "" : "s", mail.dropped == 1 ? "was" : "were");
+    if (changes.count)
+        printf("changed since the plan:\n");
+    for (i = 0; i < changes.count; i++)
+        printf("  %s\n", changes.items[i].line);
+    ct_round_changes_clear(&changes);
     if (mail.reslotted)
         printf("%zu group%s got a new time: the planned one had passed\n", mail.reslotted,
                mail.reslotted == 1 ? "" : "s");

@@ -283,44 +283,19 @@ planned_round(struct ct_store *store, int64_t id, struct ct_round *hdr, struct c
 }
 
 /*
- * Take member_id out of planned group group_id of round_id. A partner left
- * alone becomes unpaired ("partner left") and the group goes.
+ * Take member_id out of planned group group_id of round_id (cause: left,
+ * erased), recording the change for the send (rounds_review.c).
  */
 static enum ct_status
 drop_planned(struct mailer *m, int64_t round_id, int64_t group_id, int64_t member_id,
-             struct ct_error *err)
+             enum ct_round_change_kind cause, struct ct_error *err)
 {
-    int64_t remaining[3];
-    size_t n = 0;
     enum ct_status st;
 
-    st = ct_store_group_member_drop(m->txn, group_id, member_id, remaining, &n, err);
-    if (st != CT_OK)
-        return st;
-    m->counts.dropped++;
-    m->counts.groups++;
-    if (n >= 2)
-        return CT_OK;
-    if (n == 1 && (st = ct_store_unpaired_put(m->txn, round_id, remaining[0], "partner left", false,
-                                              err)) != CT_OK)
-        return st;
-    return ct_store_group_delete(m->txn, group_id, err);
-}
-
-/* Drop members who left or were erased since the plan from round_id's planned groups. */
-static enum ct_status
-drop_departed(struct mailer *m, int64_t round_id, struct ct_error *err)
-{
-    struct ct_store_departure *v = NULL;
-    size_t n = 0, i;
-    enum ct_status st;
-
-    st = ct_store_groups_departed(m->store, round_id, &v, &n, err);
-    for (i = 0; i < n && st == CT_OK; i++)
-        st = drop_planned(m, round_id, v[i].group_id, v[i].member_id, err);
+    st = rounds_review_drop(m->txn, round_id, group_id, member_id, cause, m->now,
+                            &m->counts.dropped, err);
     if (st == CT_OK)
-        st = ct_store_unpaired_drop_departed(m->txn, round_id, err);
-    free(v);
+        m->counts.groups++;
     return st;
 }
 
@@ -422,7 +397,7 @@ send_groups(struct mailer *m, struct ct_round *round, struct ct_error *err)
 
 enum ct_status
 ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, int64_t now,
-               struct ct_round_mail *out, struct ct_error *err)
+               struct ct_round_mail *out, struct ct_round_changes *changes, struct ct_error *err)
 {
     struct mailer m = {NULL, store, cfg, now, {0}};
     struct ct_round *round = NULL, hdr;
@@ -430,10 +405,12 @@ ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, 
 
     if (out)
         memset(out, 0, sizeof(*out));
+    if (changes)
+        memset(changes, 0, sizeof(*changes));
     if ((st = ct_txn_begin(store, &m.txn, err)) != CT_OK)
         return st;
     if ((st = planned_round(store, id, &hdr, err)) != CT_OK ||
-        (st = drop_departed(&m, id, err)) != CT_OK ||
+        (st = rounds_review_reconcile(m.txn, cfg, &hdr, now, &m.counts.dropped, err)) != CT_OK ||
         (st = ct_rounds_load(store, id, &round, err)) != CT_OK)
         goto out;
     m.counts.groups = 0; /* count the groups invited, not the ones changed by departures */
@@ -442,6 +419,12 @@ ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, 
         goto out;
     st = ct_txn_commit(m.txn, err);
     m.txn = NULL;
+    if (st == CT_OK && changes) {
+        changes->items = round->changes;
+        changes->count = round->change_count;
+        round->changes = NULL;
+        round->change_count = 0;
+    }
 out:
     ct_txn_rollback(m.txn);
     ct_round_free(round);
@@ -450,6 +433,19 @@ out:
     if (out)
         *out = m.counts;
     return CT_OK;
+}
+
+void
+ct_round_changes_clear(struct ct_round_changes *c)
+{
+    size_t i;
+
+    if (c == NULL)
+        return;
+    for (i = 0; i < c->count; i++)
+        ct_round_change_clear(&c->items[i]);
+    free(c->items);
+    memset(c, 0, sizeof(*c));
 }
 
 enum ct_status
@@ -697,7 +693,8 @@ ct_rounds_member_leave(struct ct_txn *txn, const struct ct_config *cfg, int64_t 
     st = ct_store_member_groups(m.store, member_id, &v, &n, err);
     for (i = 0; i < n && st == CT_OK; i++) {
         if (!v[i].sent)
-            st = drop_planned(&m, v[i].round_id, v[i].group_id, member_id, err);
+            st = drop_planned(&m, v[i].round_id, v[i].group_id, member_id,
+                              erasing ? CT_CHANGE_ERASED : CT_CHANGE_LEFT, err);
         else if (v[i].ends == 0 || v[i].ends > now)
             st = sent_group_leave(&m, &v[i], member_id, erasing, err);
     }
