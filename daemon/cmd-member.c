@@ -128,6 +128,27 @@ out:
     return rc;
 }
 
+/*
+ * Say at once what a pause changes in planned rounds: the send re-forms
+ * the groups (docs/rounds.md "After review"). cmd-exclude.c has its twin.
+ */
+static void
+planned_rounds_say(struct ct_store *store, const char *email, const char *other)
+{
+    struct ct_error err;
+    char **lines = NULL;
+    size_t n = 0, i;
+
+    ct_error_clear(&err);
+    if (ct_rounds_preview_emails(store, email, other, &lines, &n, &err) != CT_OK)
+        ct_cli_warn("cannot read the planned rounds: %s", err.message);
+    for (i = 0; i < n; i++) {
+        printf("%s\n", lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+}
+
 static int
 member_pause(struct ct_cli *cli, const struct ct_args *args)
 {
@@ -150,6 +171,7 @@ member_pause(struct ct_cli *cli, const struct ct_args *args)
         printf("paused %s until %s\n", email, until);
     else
         printf("paused %s until resumed\n", email);
+    planned_rounds_say(store, email, NULL);
     return EX_OK;
 }
 

@@ -335,6 +335,36 @@ put_explain(struct ct_buf *b, const struct ct_round_group *g)
         put_items(b, "       why: ", g->reasons, g->reason_count, "; ", 12);
 }
 
+/* A group re-formed at send: what it was re-formed from (docs/rounds.md "After review"). */
+static void
+put_reformed(struct ct_buf *b, const struct ct_round_group *g)
+{
+    char *text;
+
+    if (g->reformed == NULL)
+        return;
+    text = ct_asprintf("(re-formed at send: %s)", g->reformed);
+    if (text == NULL) {
+        b->failed = true;
+        return;
+    }
+    put_wrapped(b, "      ", text, 6);
+    free(text);
+}
+
+/* What changed since the plan was reviewed, one line per planned group. */
+static void
+put_changes(struct ct_buf *b, const struct ct_round *r)
+{
+    size_t i;
+
+    if (r->change_count > 0)
+        ct_buf_puts(b, r->state == CT_ROUND_PLANNED ? "changed since the plan (handled at send):\n"
+                                                    : "changed since the plan:\n");
+    for (i = 0; i < r->change_count; i++)
+        put_wrapped(b, "  ", r->changes[i].line, 4);
+}
+
 static void
 print_round_text(const struct ct_round *r, const struct ct_config *cfg, bool explain,
                  bool planned_now)
@@ -394,6 +424,7 @@ print_round_text(const struct ct_round *r, const struct ct_config *cfg, bool exp
         }
         put_members(&b, g, width);
         ct_buf_putc(&b, '\n');
+        put_reformed(&b, g);
         if (explain)
             put_explain(&b, g);
     }
@@ -405,6 +436,7 @@ print_round_text(const struct ct_round *r, const struct ct_config *cfg, bool exp
                  u->member.member.email ? u->member.member.email : person_name(&u->member));
         put_wrapped(&b, head, u->reason, 6);
     }
+    put_changes(&b, r);
     if (b.failed) {
         ct_cli_error("out of memory");
     } else {
@@ -439,6 +471,34 @@ json_number(struct ct_buf *b, double v)
     if (strcmp(text, "-0.00") == 0)
         snprintf(text, sizeof(text), "0.00");
     ct_buf_puts(b, text);
+}
+
+/*
+ * round show: "changes", what changed since the plan ({"group", "cause",
+ * "outcome", "line"} per planned group), and each re-formed group's
+ * "reformed" (docs/rounds.md "After review").
+ */
+static void
+json_changes(struct ct_buf *b, const struct ct_round *r)
+{
+    size_t i;
+
+    ct_buf_puts(b, ",\n \"changes\": [");
+    for (i = 0; i < r->change_count; i++) {
+        const struct ct_round_change *c = &r->changes[i];
+        ct_buf_printf(b, "%s{\"group\": %" PRId64 ", \"cause\": ", i ? ",\n  " : "\n  ",
+                      c->group_id);
+        ct_json_escape(b, c->cause);
+        ct_buf_puts(b, ", \"outcome\": ");
+        if (c->outcome)
+            ct_json_escape(b, c->outcome);
+        else
+            ct_buf_puts(b, "null");
+        ct_buf_puts(b, ", \"line\": ");
+        ct_json_escape(b, c->line);
+        ct_buf_puts(b, "}");
+    }
+    ct_buf_puts(b, "]");
 }
 
 static void
@@ -506,7 +566,11 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain)
                 ct_json_escape(b, g->members[j].member.email);
                 first = false;
             }
-            ct_buf_puts(b, "]");
+            ct_buf_puts(b, "], \"reformed\": ");
+            if (g->reformed)
+                ct_json_escape(b, g->reformed);
+            else
+                ct_buf_puts(b, "null");
         }
         if (explain) {
             ct_buf_puts(b, ", \"explain\": {");
@@ -529,7 +593,10 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain)
             ct_buf_printf(b, ", \"sit_out\": %s", u->sit_out ? "true" : "false");
         ct_buf_puts(b, "}");
     }
-    ct_buf_puts(b, "]}\n");
+    ct_buf_puts(b, "]");
+    if (show)
+        json_changes(b, r);
+    ct_buf_puts(b, "}\n");
 }
 
 static void

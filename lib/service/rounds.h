@@ -124,6 +124,14 @@ enum ct_status ct_rounds_preview(struct ct_store *store, int64_t member_id, int6
                                  char ***lines, size_t *count, struct ct_error *err);
 
 /*
+ * The same by e-mail (other_email NULL for a pause). An unknown address is
+ * CT_ENOTFOUND. OUT: as ct_rounds_preview.
+ */
+enum ct_status ct_rounds_preview_emails(struct ct_store *store, const char *email,
+                                        const char *other_email, char ***lines, size_t *count,
+                                        struct ct_error *err);
+
+/*
  * Mark planned round id and its groups sent, as ct_rounds_send() does, but
  * without building or queuing any mail: for simulations (`coffeetrial
  * simulate` in a temporary database). CT_ENOTFOUND, CT_ESTATE as there.

@@ -408,8 +408,17 @@ outcome_words(struct ct_buf *b, const struct ct_round *round, const struct ct_st
         }
     }
     if (n == 0 && (g = find_group(round, v[from].group_id)) != NULL) {
-        others_words(b, g, 0);
-        ct_buf_puts(b, " still meet");
+        /* Nobody left alone: the others meet as planned (those who went are not named). */
+        for (i = 0; i < g->member_count; i++) {
+            bool went = g->members[i].removed;
+            for (j = from; j < to && !went; j++)
+                went = is_cause(v[j].kind) && v[j].kind != CT_CHANGE_EXCLUDED &&
+                       v[j].member_id == g->members[i].member.id;
+            if (!went)
+                ct_buf_printf(b, "%s%s", n++ ? " and " : "", person_name(&g->members[i]));
+        }
+        ct_buf_puts(b, n ? (round->state == CT_ROUND_PLANNED ? " will still meet" : " still meet")
+                         : "nobody is left to meet");
     }
 }
 
@@ -471,6 +480,128 @@ mark_reformed(const struct ct_round *round, const struct ct_store_round_change *
     return CT_OK;
 }
 
+/* Append a record of kind about group_id's member_id (named from round) to *v. */
+static bool
+pending_add(const struct ct_round *round, int64_t group_id, enum ct_round_change_kind kind,
+            int64_t member_id, int64_t other_id, struct ct_store_round_change **v, size_t *n)
+{
+    const struct ct_round_group *g = find_group(round, group_id);
+    struct ct_store_round_change *nv, *c;
+    size_t i;
+
+    if (g == NULL)
+        return true;
+    if ((nv = realloc(*v, (*n + 1) * sizeof(**v))) == NULL)
+        return false;
+    *v = nv;
+    c = &nv[(*n)++];
+    memset(c, 0, sizeof(*c));
+    c->group_id = group_id;
+    c->kind = kind;
+    c->member_id = member_id;
+    c->other_id = other_id;
+    for (i = 0; i < g->member_count; i++) {
+        const char *name = person_name(&g->members[i]);
+        if (g->members[i].member.id == member_id && !(c->member_name = strdup(name)))
+            return false;
+        if (other_id > 0 && g->members[i].member.id == other_id && !(c->other_name = strdup(name)))
+            return false;
+    }
+    return true;
+}
+
+/* The members of group_id other than those in gone[0..ngone) become orphans, if fewer than 2. */
+static bool
+pending_orphans(const struct ct_round *round, int64_t group_id, const int64_t *gone, size_t ngone,
+                bool dissolved, struct ct_store_round_change **v, size_t *n)
+{
+    const struct ct_round_group *g = find_group(round, group_id);
+    int64_t left[3];
+    size_t i, j, k = 0;
+
+    for (i = 0; g && i < g->member_count; i++) {
+        bool out = false;
+        for (j = 0; j < ngone && !out; j++)
+            out = gone[j] == g->members[i].member.id;
+        if (!out)
+            left[k++] = g->members[i].member.id;
+    }
+    if (!dissolved && k >= 2)
+        return true;
+    for (i = 0; i < k; i++)
+        if (!pending_add(round, group_id, CT_CHANGE_ORPHAN, left[i], 0, v, n))
+            return false;
+    return true;
+}
+
+/*
+ * A planned round: what the send will find (members paused, or gone by
+ * other means, and pairs excluded since the plan), as records appended to
+ * *v, so that show says it before the send does.
+ */
+static enum ct_status
+pending(struct ct_store *store, const struct ct_round *round, struct ct_store_round_change **v,
+        size_t *n, struct ct_error *err)
+{
+    struct ct_store_departure *d = NULL;
+    struct ct_store_excluded_pair *x = NULL;
+    size_t nd = 0, nx = 0, i, j;
+    enum ct_status st;
+    bool fine = true;
+
+    if ((st = ct_store_groups_departed(store, round->id, &d, &nd, err)) != CT_OK ||
+        (st = ct_store_groups_excluded(store, round->id, &x, &nx, err)) != CT_OK)
+        goto out;
+    for (i = 0; i < nd && fine; i++) {
+        int64_t gone[3];
+        size_t k = 0;
+        fine = pending_add(round, d[i].group_id,
+                           d[i].status == CT_MEMBER_PAUSED   ? CT_CHANGE_PAUSED
+                           : d[i].status == CT_MEMBER_ERASED ? CT_CHANGE_ERASED
+                                                             : CT_CHANGE_LEFT,
+                           d[i].member_id, 0, v, n);
+        for (j = 0; j < nd; j++)
+            if (d[j].group_id == d[i].group_id && k < 3)
+                gone[k++] = d[j].member_id;
+        /* Once per group, after its last departure; a group with an exclusion is dissolved. */
+        for (j = 0; j < nx && fine; j++)
+            if (x[j].group_id == d[i].group_id)
+                break;
+        if (fine && j == nx && (i + 1 == nd || d[i + 1].group_id != d[i].group_id))
+            fine = pending_orphans(round, d[i].group_id, gone, k, false, v, n);
+    }
+    for (i = 0; i < nx && fine; i++) {
+        int64_t gone[3];
+        size_t k = 0;
+        fine = pending_add(round, x[i].group_id, CT_CHANGE_EXCLUDED, x[i].a, x[i].b, v, n);
+        for (j = 0; j < nd; j++)
+            if (d[j].group_id == x[i].group_id && k < 3)
+                gone[k++] = d[j].member_id;
+        if (fine && (i + 1 == nx || x[i + 1].group_id != x[i].group_id))
+            fine = pending_orphans(round, x[i].group_id, gone, k, true, v, n);
+    }
+    if (!fine)
+        st = rounds_nomem(err);
+out:
+    free(d);
+    free(x);
+    return st;
+}
+
+/* Sort v by group id, keeping the order within a group (few records: insertion sort). */
+static void
+by_group(struct ct_store_round_change *v, size_t n)
+{
+    size_t i, j;
+
+    for (i = 1; i < n; i++) {
+        struct ct_store_round_change c = v[i];
+        for (j = i; j > 0 && v[j - 1].group_id > c.group_id; j--)
+            v[j] = v[j - 1];
+        v[j] = c;
+    }
+}
+
 enum ct_status
 rounds_review_load(struct ct_store *store, struct ct_round *round, struct ct_error *err)
 {
@@ -480,6 +611,11 @@ rounds_review_load(struct ct_store *store, struct ct_round *round, struct ct_err
 
     if ((st = ct_store_changes_load(store, round->id, &v, &n, err)) != CT_OK)
         return st;
+    if (round->state == CT_ROUND_PLANNED && (st = pending(store, round, &v, &n, err)) != CT_OK) {
+        ct_store_changes_free(v, n);
+        return st;
+    }
+    by_group(v, n);
     for (i = 0; i < n; i++)
         groups += i == 0 || v[i].group_id != v[i - 1].group_id;
     if (groups > 0 && (round->changes = calloc(groups, sizeof(*round->changes))) == NULL)
@@ -593,4 +729,21 @@ ct_rounds_preview(struct ct_store *store, int64_t member_id, int64_t other_id, c
     }
     *lines = out;
     return CT_OK;
+}
+
+enum ct_status
+ct_rounds_preview_emails(struct ct_store *store, const char *email, const char *other_email,
+                         char ***lines, size_t *count, struct ct_error *err)
+{
+    struct ct_member *m = NULL, *other = NULL;
+    enum ct_status st;
+
+    *lines = NULL;
+    *count = 0;
+    if ((st = ct_members_find(store, email, &m, err)) == CT_OK &&
+        (other_email == NULL || (st = ct_members_find(store, other_email, &other, err)) == CT_OK))
+        st = ct_rounds_preview(store, m->id, other ? other->id : 0, lines, count, err);
+    ct_member_free(m);
+    ct_member_free(other);
+    return st;
 }

@@ -1089,10 +1089,12 @@ test_review_erased_member(void **state)
     ct_error_clear(&err);
     assert_int_equal(ct_members_erase(f->store, a, &hook, ct_now(), &err), CT_OK);
     pause_member(f, c);
-    /* Before the send, show says what will happen. */
+    /* Before the send, show says what will happen: the erasure, and the pause. */
     r = load(f, id);
-    assert_int_equal(r->change_count, 1);
+    assert_int_equal(r->change_count, 2);
     assert_non_null(strstr(r->changes[0].line, "a member was erased since the plan; at send, "));
+    assert_non_null(strstr(r->changes[1].line, " paused since the plan; at send, "));
+    assert_non_null(strstr(r->changes[1].line, " will be re-paired"));
     ct_round_free(r);
     send_changes(f, id, NULL, &changes);
     assert_int_equal(changes.count, 2);
