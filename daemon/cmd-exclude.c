@@ -35,6 +35,28 @@ planned_rounds_say(struct ct_store *store, const char *email, const char *other)
     free(lines);
 }
 
+/*
+ * Sent groups holding the paused member (or the excluded pair) are changed
+ * at once, as when a member leaves (docs/rounds.md "After review").
+ */
+static void
+sent_rounds_change(struct ct_cli *cli, struct ct_store *store, const char *email, const char *other)
+{
+    struct ct_round_mail mail;
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    if (ct_rounds_withdraw(store, cli->config, email, other, ct_now(), &mail, &err) != CT_OK) {
+        ct_cli_warn("sent rounds were not changed: %s", err.message);
+        return;
+    }
+    if (mail.groups > 0)
+        printf("%zu sent group%s changed, %zu message%s queued (cancellations, updates and "
+               "notices; coffeetrial outbox flush sends them)\n",
+               mail.groups, mail.groups == 1 ? "" : "s", mail.messages,
+               mail.messages == 1 ? "" : "s");
+}
+
 static int
 exclude_add(struct ct_cli *cli, const struct ct_args *args)
 {
@@ -51,6 +73,7 @@ exclude_add(struct ct_cli *cli, const struct ct_args *args)
     if (added) {
         printf("excluded %s and %s: they will not be paired\n", a, b);
         planned_rounds_say(store, a, b);
+        sent_rounds_change(cli, store, a, b);
     } else {
         printf("%s and %s are already excluded\n", a, b);
     }

@@ -149,6 +149,29 @@ planned_rounds_say(struct ct_store *store, const char *email, const char *other)
     free(lines);
 }
 
+/*
+ * Sent groups holding the paused member (or the excluded pair) are changed
+ * at once, as when a member leaves (docs/rounds.md "After review").
+ */
+static void
+sent_rounds_change(struct ct_cli *cli, struct ct_store *store, const char *email,
+                   const char *other)
+{
+    struct ct_round_mail mail;
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    if (ct_rounds_withdraw(store, cli->config, email, other, ct_now(), &mail, &err) != CT_OK) {
+        ct_cli_warn("sent rounds were not changed: %s", err.message);
+        return;
+    }
+    if (mail.groups > 0)
+        printf("%zu sent group%s changed, %zu message%s queued (cancellations, updates and "
+               "notices; coffeetrial outbox flush sends them)\n",
+               mail.groups, mail.groups == 1 ? "" : "s", mail.messages,
+               mail.messages == 1 ? "" : "s");
+}
+
 static int
 member_pause(struct ct_cli *cli, const struct ct_args *args)
 {
@@ -172,6 +195,7 @@ member_pause(struct ct_cli *cli, const struct ct_args *args)
     else
         printf("paused %s until resumed\n", email);
     planned_rounds_say(store, email, NULL);
+    sent_rounds_change(cli, store, email, NULL);
     return EX_OK;
 }
 

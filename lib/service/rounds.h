@@ -167,6 +167,20 @@ enum ct_status ct_rounds_member_leave(struct ct_txn *txn, const struct ct_config
                                       struct ct_round_mail *out, struct ct_error *err);
 
 /*
+ * After a pause of email (other_email NULL), or an exclusion of email and
+ * other_email, at now: their sent groups whose meeting is not over are
+ * changed as when a member leaves (ct_rounds_member_leave): a pair gets a
+ * CANCEL each and is cancelled, a trio goes on as a pair (the paused one,
+ * or other_email for an exclusion, gets a CANCEL; the two others an
+ * updated REQUEST). Whoever is left alone also gets a notice ("your partner
+ * can't make it this month; we'll try to find you someone new"). One
+ * transaction. OUT: *out (may be NULL): groups changed, messages queued.
+ */
+enum ct_status ct_rounds_withdraw(struct ct_store *store, const struct ct_config *cfg,
+                                  const char *email, const char *other_email, int64_t now,
+                                  struct ct_round_mail *out, struct ct_error *err);
+
+/*
  * A member hook (members.h) that runs ct_rounds_member_leave() for every
  * member that member remove, member erase or a roster import makes leave,
  * adding up in mail what it did. ct_rounds_leave_init() points

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "invite.h"
+#include "notices.h"
 #include "rounds_impl.h"
 #include "slot.h"
 #include "store_outbox.h"
@@ -538,6 +539,9 @@ out:
 
 /* --- a member leaves ------------------------------------------------------------- */
 
+/* Why a member goes from a sent group: they left (or were erased), paused, or were excluded. */
+enum leave_why { WHY_LEFT, WHY_PAUSED, WHY_EXCLUDED };
+
 /* A sent group the leaver is leaving, as its messages are made. */
 struct leaving {
     struct mailer *m;
@@ -547,8 +551,21 @@ struct leaving {
     const struct ct_round_person *leaver;
     size_t leaver_index;
     bool erasing;
+    enum leave_why why;
     int sequence; /* the group's next */
 };
+
+/* An excluded leaver is left alone too: told they will get someone new. */
+static enum ct_status
+leaver_told(struct leaving *l, struct ct_error *err)
+{
+    enum ct_status st =
+        ct_notice_queue_partner_gone(l->m->store, l->m->cfg, l->leaver->member.id,
+                                     l->leaver->member.email, l->g->id, l->m->now, err);
+    if (st == CT_OK)
+        l->m->counts.messages++;
+    return st;
+}
 
 /* A trio goes on as a pair: the leaver's copy is cancelled, the others' updated. */
 static enum ct_status
@@ -569,9 +586,13 @@ trio_goes_on(struct leaving *l, struct ct_error *err)
     }
     note = l->erasing ? ct_asprintf("One member of your group has left the coffee trial; the "
                                     "meeting goes ahead with the two of you.")
-                      : ct_asprintf("%s has left the coffee trial; the meeting goes ahead with "
-                                    "the two of you.",
-                                    display_name(l->leaver));
+           : l->why == WHY_LEFT
+               ? ct_asprintf("%s has left the coffee trial; the meeting goes ahead with "
+                             "the two of you.",
+                             display_name(l->leaver))
+               : ct_asprintf("%s can't make it this time; the meeting goes ahead with the two of "
+                             "you.",
+                             display_name(l->leaver));
     if (note == NULL)
         return rounds_nomem(err);
     l->rest.method = CT_INVITE_REQUEST;
@@ -583,6 +604,8 @@ trio_goes_on(struct leaving *l, struct ct_error *err)
     if (st != CT_OK)
         return st;
     l->g->sequence = l->sequence;
+    if (l->why == WHY_EXCLUDED && (st = leaver_told(l, err)) != CT_OK)
+        return st;
     return ct_store_group_update(l->m->txn, l->g, err);
 }
 
@@ -605,9 +628,13 @@ pair_is_off(struct leaving *l, struct ct_error *err)
             return st;
     }
     for (i = 0; i < l->rest.count; i++) {
-        char *note = ct_asprintf("%s has left the coffee trial, so this meeting will not take "
-                                 "place. You will be paired again in a coming round.",
-                                 l->erasing ? "Your partner" : display_name(l->leaver));
+        char *note =
+            l->why == WHY_LEFT
+                ? ct_asprintf("%s has left the coffee trial, so this meeting will not take "
+                              "place. You will be paired again in a coming round.",
+                              l->erasing ? "Your partner" : display_name(l->leaver))
+                : ct_asprintf("Your partner can't make it this time, so this meeting will not "
+                              "take place. We'll try to find you someone new.");
         if (note == NULL)
             return rounds_nomem(err);
         memset(&one, 0, sizeof(one));
@@ -629,6 +656,17 @@ pair_is_off(struct leaving *l, struct ct_error *err)
         if (st != CT_OK)
             return st;
     }
+    /* Paused or excluded: the partners left alone are told they will get someone new. */
+    for (i = 0; i < l->rest.count && l->why != WHY_LEFT; i++) {
+        const struct ct_member *p = &l->rest.members[i]->member;
+        st = ct_notice_queue_partner_gone(l->m->store, l->m->cfg, p->id, p->email, l->g->id,
+                                          l->m->now, err);
+        if (st != CT_OK)
+            return st;
+        l->m->counts.messages++;
+    }
+    if (l->why == WHY_EXCLUDED && (st = leaver_told(l, err)) != CT_OK)
+        return st;
     l->g->state = CT_GROUP_CANCELLED;
     l->g->sequence = l->sequence;
     return ct_store_group_update(l->m->txn, l->g, err);
@@ -636,7 +674,7 @@ pair_is_off(struct leaving *l, struct ct_error *err)
 
 static enum ct_status
 sent_group_leave(struct mailer *m, const struct ct_store_member_group *a, int64_t member_id,
-                 bool erasing, struct ct_error *err)
+                 bool erasing, enum leave_why why, struct ct_error *err)
 {
     struct ct_store_group_filter filter = {.group_id = a->group_id};
     struct ct_round_group *groups = NULL;
@@ -656,6 +694,7 @@ sent_group_leave(struct mailer *m, const struct ct_store_member_group *a, int64_
     l.a = a;
     l.g = &groups[0];
     l.erasing = erasing;
+    l.why = why;
     l.sequence = l.g->sequence + 1;
     current_members(l.g, &l.all);
     for (i = 0; i < l.all.count; i++) {
@@ -696,13 +735,78 @@ ct_rounds_member_leave(struct ct_txn *txn, const struct ct_config *cfg, int64_t 
             st = drop_planned(&m, v[i].round_id, v[i].group_id, member_id,
                               erasing ? CT_CHANGE_ERASED : CT_CHANGE_LEFT, err);
         else if (v[i].ends == 0 || v[i].ends > now)
-            st = sent_group_leave(&m, &v[i], member_id, erasing, err);
+            st = sent_group_leave(&m, &v[i], member_id, erasing, WHY_LEFT, err);
     }
     if (st == CT_OK)
         st = ct_store_unpaired_drop_member(txn, member_id, err);
     free(v);
     if (st == CT_OK && out)
         *out = m.counts;
+    return st;
+}
+
+/* Whether member_id is in group group_id, of v. */
+static bool
+in_group(const struct ct_store_member_group *v, size_t n, int64_t group_id)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (v[i].group_id == group_id)
+            return true;
+    return false;
+}
+
+/* Inside m's transaction: member_id (paused) or the pair (excluded) out of their sent groups. */
+static enum ct_status
+withdraw(struct mailer *m, int64_t member_id, int64_t other_id, struct ct_error *err)
+{
+    struct ct_store_member_group *v = NULL, *w = NULL;
+    size_t n = 0, nw = 0, i;
+    enum ct_status st;
+
+    st = ct_store_member_groups(m->store, member_id, &v, &n, err);
+    if (st == CT_OK && other_id > 0)
+        st = ct_store_member_groups(m->store, other_id, &w, &nw, err);
+    for (i = 0; i < n && st == CT_OK; i++) {
+        if (!v[i].sent || (v[i].ends != 0 && v[i].ends <= m->now))
+            continue;
+        if (other_id == 0)
+            st = sent_group_leave(m, &v[i], member_id, false, WHY_PAUSED, err);
+        else if (in_group(w, nw, v[i].group_id))
+            st = sent_group_leave(m, &v[i], other_id, false, WHY_EXCLUDED, err);
+    }
+    free(v);
+    free(w);
+    return st;
+}
+
+enum ct_status
+ct_rounds_withdraw(struct ct_store *store, const struct ct_config *cfg, const char *email,
+                   const char *other_email, int64_t now, struct ct_round_mail *out,
+                   struct ct_error *err)
+{
+    struct mailer m = {NULL, store, cfg, now, {0}};
+    struct ct_member *a = NULL, *b = NULL;
+    enum ct_status st;
+
+    if (out)
+        memset(out, 0, sizeof(*out));
+    if ((st = ct_members_find(store, email, &a, err)) != CT_OK ||
+        (other_email && (st = ct_members_find(store, other_email, &b, err)) != CT_OK))
+        goto out;
+    if ((st = ct_txn_begin(store, &m.txn, err)) != CT_OK)
+        goto out;
+    if ((st = withdraw(&m, a->id, b ? b->id : 0, err)) == CT_OK) {
+        st = ct_txn_commit(m.txn, err);
+        m.txn = NULL;
+    }
+    ct_txn_rollback(m.txn);
+    if (st == CT_OK && out)
+        *out = m.counts;
+out:
+    ct_member_free(a);
+    ct_member_free(b);
     return st;
 }
 

@@ -8,7 +8,8 @@ will do; a member removed after the plan; then `round send` prints one
 line per changed group, the partners left alone meet each other, the
 excluded pair is never grouped, and nobody paused or removed gets mail
 (every spooled .eml parsed with Python's email and icalendar). `round
-show` marks the re-formed groups in text and JSON.
+show` marks the re-formed groups in text and JSON. After the send, a
+pause cancels the member's sent pair at once and the partner is told.
 """
 import email
 import email.policy
@@ -81,6 +82,23 @@ def spooled():
         att = att if isinstance(att, list) else [att]
         out.append((rcpt, {str(a).lower().replace("mailto:", "") for a in att}))
     return out
+
+
+def spooled_names():
+    d = os.path.join(tmp, "spool")
+    return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+
+def spooled_kind(name):
+    """(recipient, METHOD, or "notice" for plain text) of a spooled message."""
+    with open(os.path.join(tmp, "spool", name), "rb") as f:
+        m = email.message_from_bytes(f.read(), policy=email.policy.default)
+    rcpt = m.get_all("To")[0].addresses[0].addr_spec.lower()
+    for part in m.walk():
+        if part.get_content_type() == "text/calendar":
+            return rcpt, str(icalendar.Calendar.from_ical(part.get_payload(decode=True))["METHOD"])
+    check("someone new" in m.get_body(("plain",)).get_content(), "%s: the notice's words" % name)
+    return rcpt, "notice"
 
 
 ok("roster", "import", ROSTER)
@@ -169,4 +187,20 @@ check(r.stdout.count("(re-formed at send: ") == len(reformed), "show text marks 
 check("changed since the plan:" in r.stdout, "show text lists the changes")
 for line in r.stdout.splitlines():
     check(len(line) <= 80, "round show: line wider than 80 columns: %r" % line)
+
+# After the send: a pause cancels the sent pair at once and tells the partner.
+pair = next(g for g in shown["groups"] if len(g["members"]) == 2 and g["reformed"] is None)
+(q1, q2) = pair["members"]
+before = set(spooled_names())
+r = ok("member", "pause", q1)
+check("1 sent group changed, 3 messages queued" in r.stdout, "pause after send:\n%s" % r.stdout)
+ok("outbox", "flush")
+new = set(spooled_names()) - before
+kinds = {}
+for n in new:
+    rcpt, method = spooled_kind(n)
+    kinds.setdefault(rcpt, []).append(method)
+check(sorted(kinds.get(q1, [])) == ["CANCEL"], "the paused member's copy is cancelled: %r" % kinds)
+check(sorted(kinds.get(q2, [])) == ["CANCEL", "notice"], "the partner: a CANCEL and a notice: %r"
+      % kinds)
 finish()

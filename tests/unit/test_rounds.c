@@ -1224,6 +1224,86 @@ test_review_preview(void **state)
     free(want);
 }
 
+static void
+test_review_pause_in_sent_pair(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_mail mail;
+    struct ct_round *r;
+    struct ct_error err;
+    char *a, *b, *sql;
+    int64_t id;
+
+    import_many(f, 4, NULL);
+    id = plan_id(f, "2026-03-02", 3);
+    send(f, id, NULL);
+    sql_exec(f->store, "DELETE FROM outbox");
+    r = load(f, id);
+    a = group_email(r, 0, 0), b = group_email(r, 0, 1);
+    ct_round_free(r);
+    pause_member(f, a);
+    ct_error_clear(&err);
+    assert_int_equal(ct_rounds_withdraw(f->store, f->cfg, a, NULL, ct_now(), &mail, &err), CT_OK);
+    assert_int_equal(mail.groups, 1);
+    assert_int_equal(mail.messages, 3);
+    /* A CANCEL to each, and the partner left alone is told. */
+    sql = ct_asprintf("SELECT group_concat(kind, ',') FROM (SELECT kind FROM outbox"
+                      " WHERE recipient LIKE '%%%s%%' ORDER BY kind)",
+                      b);
+    assert_sql_text(f->store, "cancel,notice", sql);
+    free(sql);
+    sql = ct_asprintf("SELECT group_concat(kind) FROM outbox WHERE recipient LIKE '%%%s%%'", a);
+    assert_sql_text(f->store, "cancel", sql);
+    free(sql);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'notice' AND"
+                                       " text_body LIKE '%can''t make it this month%'"),
+                     1);
+    r = load(f, id);
+    assert_int_equal(r->groups[0].state, CT_GROUP_CANCELLED);
+    assert_int_equal(r->groups[1].state, CT_GROUP_SENT);
+    ct_round_free(r);
+    /* Nothing more to do the second time. */
+    assert_int_equal(ct_rounds_withdraw(f->store, f->cfg, a, NULL, ct_now(), &mail, &err), CT_OK);
+    assert_int_equal(mail.messages, 0);
+    free(a), free(b);
+}
+
+static void
+test_review_exclusion_in_sent_trio(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_mail mail;
+    struct ct_round *r;
+    struct ct_error err;
+    char *a, *b, *c, *sql;
+    int64_t id;
+
+    id = sent_trio(f);
+    sql_exec(f->store, "DELETE FROM outbox");
+    r = load(f, id);
+    a = group_email(r, 0, 0), b = group_email(r, 0, 1), c = group_email(r, 0, 2);
+    ct_round_free(r);
+    exclude(f, a, b);
+    ct_error_clear(&err);
+    assert_int_equal(ct_rounds_withdraw(f->store, f->cfg, a, b, ct_now(), &mail, &err), CT_OK);
+    /* b goes (a CANCEL and the notice); a and c get an update and still meet. */
+    assert_int_equal(mail.groups, 1);
+    assert_int_equal(mail.messages, 4);
+    sql = ct_asprintf("SELECT group_concat(kind, ',') FROM (SELECT kind FROM outbox"
+                      " WHERE recipient LIKE '%%%s%%' ORDER BY kind)",
+                      b);
+    assert_sql_text(f->store, "cancel,notice", sql);
+    free(sql);
+    sql = ct_asprintf("SELECT group_concat(kind) FROM outbox WHERE recipient LIKE '%%%s%%'", c);
+    assert_sql_text(f->store, "request", sql);
+    free(sql);
+    r = load(f, id);
+    assert_int_equal(r->groups[0].state, CT_GROUP_SENT);
+    assert_int_equal(r->groups[0].sequence, 1);
+    ct_round_free(r);
+    free(a), free(b), free(c);
+}
+
 /* ---- history and eligibility ----------------------------------------------------- */
 
 static void
@@ -1480,6 +1560,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_review_orphan_cannot_be_repaired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_send_failure_keeps_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_preview, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_pause_in_sent_pair, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_exclusion_in_sent_trio, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
