@@ -154,8 +154,7 @@ planned_rounds_say(struct ct_store *store, const char *email, const char *other)
  * at once, as when a member leaves (docs/rounds.md "After review").
  */
 static void
-sent_rounds_change(struct ct_cli *cli, struct ct_store *store, const char *email,
-                   const char *other)
+sent_rounds_change(struct ct_cli *cli, struct ct_store *store, const char *email, const char *other)
 {
     struct ct_round_mail mail;
     struct ct_error err;
