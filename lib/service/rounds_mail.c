@@ -418,6 +418,10 @@ ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, 
     if ((st = send_groups(&m, round, err)) != CT_OK ||
         (st = ct_store_round_set_state(m.txn, id, CT_ROUND_SENT, now, err)) != CT_OK)
         goto out;
+    /* What changed, in the words of a sent round. */
+    round->state = CT_ROUND_SENT;
+    if (changes && (st = rounds_review_load(store, round, err)) != CT_OK)
+        goto out;
     st = ct_txn_commit(m.txn, err);
     m.txn = NULL;
     if (st == CT_OK && changes) {

@@ -242,10 +242,18 @@ place(struct ct_txn *txn, const struct orphans *o, struct ct_round *r, int64_t n
             CT_OK)
             st = ct_store_change_add(txn, r->id, &c, now, err);
     }
-    /* Orphans paused or gone since are not eligible: no longer listed. */
-    for (i = 0; i < o->count && st == CT_OK; i++)
-        if (!placed_in(r, o->member[i]))
-            st = ct_store_unpaired_delete(txn, r->id, o->member[i], err);
+    /* Orphans paused or gone since are not eligible: no longer listed, and said so. */
+    for (i = 0; i < o->count && st == CT_OK; i++) {
+        if (placed_in(r, o->member[i]))
+            continue;
+        memset(&c, 0, sizeof(c));
+        c.group_id = o->group[i];
+        c.kind = CT_CHANGE_UNPAIRED;
+        c.member_id = o->member[i];
+        c.reason = "not taking part this round any more";
+        if ((st = ct_store_unpaired_delete(txn, r->id, o->member[i], err)) == CT_OK)
+            st = ct_store_change_add(txn, r->id, &c, now, err);
+    }
     return st;
 }
 
@@ -475,6 +483,7 @@ mark_reformed(const struct ct_round *round, const struct ct_store_round_change *
         ct_buf_free(&b);
         return rounds_nomem(err);
     }
+    free(g->reformed);
     g->reformed = b.len ? ct_buf_steal(&b) : NULL;
     ct_buf_free(&b);
     return CT_OK;
@@ -609,6 +618,11 @@ rounds_review_load(struct ct_store *store, struct ct_round *round, struct ct_err
     size_t n = 0, i, from, groups = 0;
     enum ct_status st;
 
+    for (i = 0; i < round->change_count; i++)
+        ct_round_change_clear(&round->changes[i]);
+    free(round->changes);
+    round->changes = NULL;
+    round->change_count = 0;
     if ((st = ct_store_changes_load(store, round->id, &v, &n, err)) != CT_OK)
         return st;
     if (round->state == CT_ROUND_PLANNED && (st = pending(store, round, &v, &n, err)) != CT_OK) {

@@ -1304,6 +1304,69 @@ test_review_exclusion_in_sent_trio(void **state)
     free(a), free(b), free(c);
 }
 
+static void
+test_review_orphan_paused_too(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_changes changes;
+    struct ct_round *r;
+    char *a, *b, *want;
+    int64_t id, g0;
+
+    import_many(f, 6, NULL);
+    id = plan_id(f, "2026-03-02", 3);
+    r = load(f, id);
+    a = group_email(r, 0, 0), b = group_email(r, 0, 1);
+    g0 = r->groups[0].id;
+    want = ct_asprintf("group %lld: %s left since the plan; %s unpaired (not taking part this "
+                       "round any more)",
+                       (long long)g0, member_name(r, a), member_name(r, b));
+    ct_round_free(r);
+    /* a leaves (b is left alone, "partner left"), then b is paused as well. */
+    remove_member(f, a);
+    pause_member(f, b);
+    send_changes(f, id, NULL, &changes);
+    assert_int_equal(changes.count, 1);
+    assert_string_equal(changes.items[0].line, want);
+    ct_round_changes_clear(&changes);
+    r = load(f, id);
+    assert_int_equal(r->group_count, 2);
+    assert_int_equal(r->unpaired_count, 0);
+    assert_int_equal(mail_to(f, b), 0);
+    ct_round_free(r);
+    free(a), free(b), free(want);
+}
+
+static void
+test_review_trio_keeps_two(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_changes changes;
+    struct ct_round *r;
+    char *gone;
+    int64_t id;
+    size_t i;
+
+    import_many(f, 5, NULL);
+    id = plan_id(f, "2026-03-02", 4);
+    r = load(f, id);
+    for (i = 0; i < r->group_count && r->groups[i].member_count != 3; i++)
+        ;
+    assert_true(i < r->group_count);
+    gone = group_email(r, i, 1);
+    ct_round_free(r);
+    pause_member(f, gone);
+    send_changes(f, id, NULL, &changes);
+    assert_int_equal(changes.count, 1);
+    assert_non_null(strstr(changes.items[0].line, " paused since the plan; "));
+    assert_non_null(strstr(changes.items[0].line, " still meet"));
+    assert_null(strstr(changes.items[0].line, "will still meet"));
+    ct_round_changes_clear(&changes);
+    assert_int_equal(mail_to(f, gone), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 4);
+    free(gone);
+}
+
 /* ---- history and eligibility ----------------------------------------------------- */
 
 static void
@@ -1560,6 +1623,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_review_orphan_cannot_be_repaired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_send_failure_keeps_plan, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_preview, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_orphan_paused_too, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_trio_keeps_two, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_pause_in_sent_pair, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_exclusion_in_sent_trio, setup, teardown),
     };
