@@ -701,8 +701,22 @@ preview_group(struct ct_store *store, const struct ct_store_member_group *a, int
     size_t n = 0, i;
     enum ct_status st;
 
-    if ((st = ct_store_round_load(store, a->round_id, &hdr, err)) != CT_OK ||
-        (st = ct_store_groups_load(store, &filter, &groups, &n, err)) != CT_OK)
+    if ((st = ct_store_round_load(store, a->round_id, &hdr, err)) != CT_OK)
+        return st;
+    if (other_id == 0) {
+        /* A pause that ends by the round's date changes nothing there. */
+        struct ct_store_departure *d = NULL;
+        size_t nd = 0;
+        bool out = false;
+        if ((st = ct_store_groups_departed(store, a->round_id, &d, &nd, err)) != CT_OK)
+            return st;
+        for (i = 0; i < nd && !out; i++)
+            out = d[i].member_id == member_id;
+        free(d);
+        if (!out)
+            return CT_OK;
+    }
+    if ((st = ct_store_groups_load(store, &filter, &groups, &n, err)) != CT_OK)
         return st;
     if (n == 1) {
         char *line = preview_line(&hdr, &groups[0], member_id, other_id);

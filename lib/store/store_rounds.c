@@ -887,8 +887,12 @@ ct_store_groups_departed(struct ct_store *store, int64_t round_id, struct ct_sto
     st = ct_store_prepare(store,
                           "SELECT gm.group_id, gm.member_id, mb.status FROM group_members gm"
                           " JOIN groups g ON g.id = gm.group_id JOIN members mb"
-                          " ON mb.id = gm.member_id WHERE g.round_id = ?1 AND g.state = ?2"
-                          " AND mb.status IN (?3, ?4, ?5) ORDER BY gm.group_id, gm.member_id",
+                          " ON mb.id = gm.member_id JOIN rounds r ON r.id = g.round_id"
+                          " WHERE g.round_id = ?1 AND g.state = ?2 AND mb.status IN (?3, ?4, ?5)"
+                          /* a pause over by the round's date does not take anyone out */
+                          " AND NOT (mb.status = ?5 AND mb.paused_until IS NOT NULL"
+                          "          AND mb.paused_until <= r.date)"
+                          " ORDER BY gm.group_id, gm.member_id",
                           &stmt, err);
     if (st != CT_OK)
         return st;

@@ -154,7 +154,8 @@ struct ct_store_departure {
 
 /*
  * The members of round_id's planned groups who left, were erased or are
- * paused, by group id. OUT: *v (free()), *count.
+ * paused (a pause that ends by the round's date does not count), by group
+ * id. OUT: *v (free()), *count.
  */
 enum ct_status ct_store_groups_departed(struct ct_store *store, int64_t round_id,
                                         struct ct_store_departure **v, size_t *count,

@@ -1185,6 +1185,7 @@ test_review_preview(void **state)
     char **lines = NULL, *want;
     size_t n = 0, i;
     int64_t id, a, b, c;
+    bool resumed = false;
 
     import_many(f, 5, NULL);
     id = plan_id(f, "2026-03-02", 4);
@@ -1201,6 +1202,11 @@ test_review_preview(void **state)
                     (long long)id, r->groups[i].members[0].member.name, (long long)r->groups[i].id,
                     r->groups[i].members[1].member.name, r->groups[i].members[1].member.name);
     ct_error_clear(&err);
+    /* Not paused: nothing to say. */
+    assert_int_equal(ct_rounds_preview(f->store, a, 0, &lines, &n, &err), CT_OK);
+    assert_int_equal(n, 0);
+    free(lines);
+    pause_member(f, r->groups[i].members[0].member.email);
     assert_int_equal(ct_rounds_preview(f->store, a, 0, &lines, &n, &err), CT_OK);
     assert_int_equal(n, 1);
     assert_string_equal(lines[0], want);
@@ -1216,6 +1222,10 @@ test_review_preview(void **state)
     assert_int_equal(n, 0);
     free(lines);
     /* Once sent, there is no planned round to warn about. */
+    ct_error_clear(&err);
+    assert_int_equal(
+        ct_members_resume(f->store, r->groups[i].members[0].member.email, ct_now(), &resumed, &err),
+        CT_OK);
     send(f, id, NULL);
     assert_int_equal(ct_rounds_preview(f->store, a, 0, &lines, &n, &err), CT_OK);
     assert_int_equal(n, 0);
@@ -1365,6 +1375,31 @@ test_review_trio_keeps_two(void **state)
     assert_int_equal(mail_to(f, gone), 0);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 4);
     free(gone);
+}
+
+static void
+test_review_pause_over_by_round_date(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_changes changes;
+    struct ct_round *r;
+    struct ct_error err;
+    char *a;
+    int64_t id;
+
+    import_many(f, 4, NULL);
+    id = plan_id(f, "2026-03-09", 3);
+    r = load(f, id);
+    a = group_email(r, 0, 0);
+    ct_round_free(r);
+    /* Back before the round's date: the member stays in. */
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_pause(f->store, a, "2026-03-05", 20514, ct_now(), &err), CT_OK);
+    send_changes(f, id, NULL, &changes);
+    assert_int_equal(changes.count, 0);
+    ct_round_changes_clear(&changes);
+    assert_int_equal(mail_to(f, a), 1);
+    free(a);
 }
 
 /* ---- history and eligibility ----------------------------------------------------- */
@@ -1625,6 +1660,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_review_preview, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_orphan_paused_too, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_trio_keeps_two, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_pause_over_by_round_date, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_pause_in_sent_pair, setup, teardown),
         cmocka_unit_test_setup_teardown(test_review_exclusion_in_sent_trio, setup, teardown),
     };
