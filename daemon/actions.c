@@ -53,17 +53,23 @@ round_plan(struct ct_action_ctx *ctx, const char *date, int64_t send_after, int6
 static enum ct_status
 round_send(struct ct_action_ctx *ctx, int64_t round_id, struct ct_error *err)
 {
+    struct ct_round_changes changes;
     struct ct_round_mail mail;
-    enum ct_status st = ct_rounds_send(ctx->store, ctx->cfg, round_id, ct_now(), &mail, err);
+    enum ct_status st =
+        ct_rounds_send(ctx->store, ctx->cfg, round_id, ct_now(), &mail, &changes, err);
+    size_t i;
 
     if (st != CT_OK)
         return st;
     ct_log_info("round %lld: %zu invitations queued for %zu groups", (long long)round_id,
                 mail.messages, mail.groups);
     if (mail.dropped > 0)
-        ct_log_info("round %lld: %zu members who left since the plan were taken out of their "
-                    "groups",
+        ct_log_info("round %lld: %zu members who left or paused since the plan were taken out "
+                    "of their groups",
                     (long long)round_id, mail.dropped);
+    for (i = 0; i < changes.count; i++)
+        ct_log_info("round %lld: %s", (long long)round_id, changes.items[i].line);
+    ct_round_changes_clear(&changes);
     if (mail.reslotted > 0)
         ct_log_info("round %lld: %zu groups got a new time, the planned one having passed",
                     (long long)round_id, mail.reslotted);

@@ -3,6 +3,8 @@
  * an organiser does not want paired (a manager and their report, two
  * people with a history), whatever the pairing rules would say.
  */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
@@ -10,6 +12,50 @@
 #include "cli.h"
 #include "clock.h"
 #include "members.h"
+#include "rounds.h"
+
+/*
+ * Say at once what excluding email and other changes in planned rounds
+ * (docs/rounds.md "After review"). cmd-member.c has its twin for a pause.
+ */
+static void
+planned_rounds_say(struct ct_store *store, const char *email, const char *other)
+{
+    struct ct_error err;
+    char **lines = NULL;
+    size_t n = 0, i;
+
+    ct_error_clear(&err);
+    if (ct_rounds_preview_emails(store, email, other, &lines, &n, &err) != CT_OK)
+        ct_cli_warn("cannot read the planned rounds: %s", err.message);
+    for (i = 0; i < n; i++) {
+        printf("%s\n", lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+}
+
+/*
+ * Sent groups holding the paused member (or the excluded pair) are changed
+ * at once, as when a member leaves (docs/rounds.md "After review").
+ */
+static void
+sent_rounds_change(struct ct_cli *cli, struct ct_store *store, const char *email, const char *other)
+{
+    struct ct_round_mail mail;
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    if (ct_rounds_withdraw(store, cli->config, email, other, ct_now(), &mail, &err) != CT_OK) {
+        ct_cli_warn("sent rounds were not changed: %s", err.message);
+        return;
+    }
+    if (mail.groups > 0)
+        printf("%zu sent group%s changed, %zu message%s queued (cancellations, updates and "
+               "notices; coffeetrial outbox flush sends them)\n",
+               mail.groups, mail.groups == 1 ? "" : "s", mail.messages,
+               mail.messages == 1 ? "" : "s");
+}
 
 static int
 exclude_add(struct ct_cli *cli, const struct ct_args *args)
@@ -24,10 +70,13 @@ exclude_add(struct ct_cli *cli, const struct ct_args *args)
     ct_error_clear(&err);
     if (ct_members_exclusion_add(store, a, b, ct_now(), &added, &err) != CT_OK)
         return ct_cli_fail_member(cli, &err, (const char *const *)args->operands, 2);
-    if (added)
+    if (added) {
         printf("excluded %s and %s: they will not be paired\n", a, b);
-    else
+        planned_rounds_say(store, a, b);
+        sent_rounds_change(cli, store, a, b);
+    } else {
         printf("%s and %s are already excluded\n", a, b);
+    }
     return EX_OK;
 }
 

@@ -244,6 +244,49 @@ out:
     return rc;
 }
 
+/*
+ * Say at once what a pause changes in planned rounds: the send re-forms
+ * the groups (docs/rounds.md "After review"). cmd-exclude.c has its twin.
+ */
+static void
+planned_rounds_say(struct ct_store *store, const char *email, const char *other)
+{
+    struct ct_error err;
+    char **lines = NULL;
+    size_t n = 0, i;
+
+    ct_error_clear(&err);
+    if (ct_rounds_preview_emails(store, email, other, &lines, &n, &err) != CT_OK)
+        ct_cli_warn("cannot read the planned rounds: %s", err.message);
+    for (i = 0; i < n; i++) {
+        printf("%s\n", lines[i]);
+        free(lines[i]);
+    }
+    free(lines);
+}
+
+/*
+ * Sent groups holding the paused member (or the excluded pair) are changed
+ * at once, as when a member leaves (docs/rounds.md "After review").
+ */
+static void
+sent_rounds_change(struct ct_cli *cli, struct ct_store *store, const char *email, const char *other)
+{
+    struct ct_round_mail mail;
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    if (ct_rounds_withdraw(store, cli->config, email, other, ct_now(), &mail, &err) != CT_OK) {
+        ct_cli_warn("sent rounds were not changed: %s", err.message);
+        return;
+    }
+    if (mail.groups > 0)
+        printf("%zu sent group%s changed, %zu message%s queued (cancellations, updates and "
+               "notices; coffeetrial outbox flush sends them)\n",
+               mail.groups, mail.groups == 1 ? "" : "s", mail.messages,
+               mail.messages == 1 ? "" : "s");
+}
+
 static int
 member_pause(struct ct_cli *cli, const struct ct_args *args)
 {
@@ -266,6 +309,8 @@ member_pause(struct ct_cli *cli, const struct ct_args *args)
         printf("paused %s until %s\n", email, until);
     else
         printf("paused %s until resumed\n", email);
+    planned_rounds_say(store, email, NULL);
+    sent_rounds_change(cli, store, email, NULL);
     return EX_OK;
 }
 

@@ -649,6 +649,23 @@ group_declined(const struct round_view *v, const struct ct_round_group *g)
     return false;
 }
 
+/* A group re-formed at send: what it was re-formed from (docs/rounds.md "After review"). */
+static void
+put_reformed(struct ct_buf *b, const struct ct_round_group *g)
+{
+    char *text;
+
+    if (g->reformed == NULL)
+        return;
+    text = ct_asprintf("(re-formed at send: %s)", g->reformed);
+    if (text == NULL) {
+        b->failed = true;
+        return;
+    }
+    put_wrapped(b, "      ", text, 6);
+    free(text);
+}
+
 /*
  * One group of the table: GROUP, FIT (or SCORE under --explain), WHEN and
  * the members (with their answers once sent), then the breakdown under
@@ -688,6 +705,7 @@ put_group(struct ct_buf *b, const struct round_view *v, const struct ct_round *r
         answer_text(v, g, p, cells[i].answer, sizeof(cells[i].answer));
     }
     put_members(b, cells, i, indent, width, lg);
+    put_reformed(b, g);
     if (v->explain)
         put_explain(b, g);
 }
@@ -721,6 +739,19 @@ put_groups(struct ct_buf *b, const struct round_view *v, const struct ct_round *
         b->failed = true;
     free(lg->items);
     free(lg->slots);
+}
+
+/* What changed since the plan was reviewed, one line per planned group. */
+static void
+put_changes(struct ct_buf *b, const struct ct_round *r)
+{
+    size_t i;
+
+    if (r->change_count > 0)
+        ct_buf_puts(b, r->state == CT_ROUND_PLANNED ? "changed since the plan (handled at send):\n"
+                                                    : "changed since the plan:\n");
+    for (i = 0; i < r->change_count; i++)
+        put_wrapped(b, "  ", r->changes[i].line, 4);
 }
 
 static void
@@ -772,6 +803,7 @@ print_round_text(const struct ct_round *r, const struct round_view *v)
                  u->member.member.email ? u->member.member.email : person_name(&u->member));
         put_wrapped(&b, head, u->reason, 6);
     }
+    put_changes(&b, r);
     if (b.failed) {
         ct_cli_error("out of memory");
     } else {
@@ -806,6 +838,34 @@ json_number(struct ct_buf *b, double v)
     if (strcmp(text, "-0.00") == 0)
         snprintf(text, sizeof(text), "0.00");
     ct_buf_puts(b, text);
+}
+
+/*
+ * round show: "changes", what changed since the plan ({"group", "cause",
+ * "outcome", "line"} per planned group), and each re-formed group's
+ * "reformed" (docs/rounds.md "After review").
+ */
+static void
+json_changes(struct ct_buf *b, const struct ct_round *r)
+{
+    size_t i;
+
+    ct_buf_puts(b, ",\n \"changes\": [");
+    for (i = 0; i < r->change_count; i++) {
+        const struct ct_round_change *c = &r->changes[i];
+        ct_buf_printf(b, "%s{\"group\": %" PRId64 ", \"cause\": ", i ? ",\n  " : "\n  ",
+                      c->group_id);
+        ct_json_escape(b, c->cause);
+        ct_buf_puts(b, ", \"outcome\": ");
+        if (c->outcome)
+            ct_json_escape(b, c->outcome);
+        else
+            ct_buf_puts(b, "null");
+        ct_buf_puts(b, ", \"line\": ");
+        ct_json_escape(b, c->line);
+        ct_buf_puts(b, "}");
+    }
+    ct_buf_puts(b, "]");
 }
 
 /*
@@ -930,7 +990,11 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain,
                 ct_json_escape(b, g->members[j].member.email);
                 first = false;
             }
-            ct_buf_puts(b, "]");
+            ct_buf_puts(b, "], \"reformed\": ");
+            if (g->reformed)
+                ct_json_escape(b, g->reformed);
+            else
+                ct_buf_puts(b, "null");
             json_answers(b, g, answers);
         }
         if (explain) {
@@ -954,7 +1018,10 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain,
             ct_buf_printf(b, ", \"sit_out\": %s", u->sit_out ? "true" : "false");
         ct_buf_puts(b, "}");
     }
-    ct_buf_puts(b, "]}\n");
+    ct_buf_puts(b, "]");
+    if (show)
+        json_changes(b, r);
+    ct_buf_puts(b, "}\n");
 }
 
 static void
@@ -1127,10 +1194,12 @@ round_list(struct ct_cli *cli, const struct ct_args *args)
 static int
 round_send(struct ct_cli *cli, const struct ct_args *args)
 {
+    struct ct_round_changes changes;
     struct ct_round_mail mail;
     struct ct_store *store;
     struct ct_error err;
     int64_t id;
+    size_t i;
     int rc;
 
     if ((rc = round_id(args->operands[0], &id)) != EX_OK)
@@ -1138,13 +1207,15 @@ round_send(struct ct_cli *cli, const struct ct_args *args)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_rounds_send(store, cli->config, id, ct_now(), &mail, &err) != CT_OK)
+    if (ct_rounds_send(store, cli->config, id, ct_now(), &mail, &changes, &err) != CT_OK)
         return ct_cli_fail(&err);
     printf("sent round %" PRId64 ": %zu invitation%s queued for %zu group%s\n", id, mail.messages,
            mail.messages == 1 ? "" : "s", mail.groups, mail.groups == 1 ? "" : "s");
-    if (mail.dropped)
-        printf("%zu member%s who left since the plan %s taken out of their groups\n", mail.dropped,
-               mail.dropped == 1 ? "" : "s", mail.dropped == 1 ? "was" : "were");
+    if (changes.count)
+        printf("changed since the plan:\n");
+    for (i = 0; i < changes.count; i++)
+        printf("  %s\n", changes.items[i].line);
+    ct_round_changes_clear(&changes);
     if (mail.reslotted)
         printf("%zu group%s got a new time: the planned one had passed\n", mail.reslotted,
                mail.reslotted == 1 ? "" : "s");

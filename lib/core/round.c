@@ -40,6 +40,7 @@ ct_round_group_clear(struct ct_round_group *g)
     free(g->reasons);
     free(g->uid);
     free(g->explain);
+    free(g->reformed);
     memset(g, 0, sizeof(*g));
 }
 
@@ -51,6 +52,17 @@ ct_round_unpaired_clear(struct ct_round_unpaired *u)
     ct_round_person_clear(&u->member);
     free(u->reason);
     memset(u, 0, sizeof(*u));
+}
+
+void
+ct_round_change_clear(struct ct_round_change *c)
+{
+    if (c == NULL)
+        return;
+    free(c->cause);
+    free(c->outcome);
+    free(c->line);
+    memset(c, 0, sizeof(*c));
 }
 
 void
@@ -66,5 +78,8 @@ ct_round_free(struct ct_round *round)
     for (i = 0; i < round->unpaired_count; i++)
         ct_round_unpaired_clear(&round->unpaired[i]);
     free(round->unpaired);
+    for (i = 0; i < round->change_count; i++)
+        ct_round_change_clear(&round->changes[i]);
+    free(round->changes);
     free(round);
 }

@@ -56,6 +56,8 @@ struct ct_round_group {
      * store for the service to read. NULL when absent.
      */
     char *explain;
+    /* What it was re-formed from at send ("Priya Shah paused since the plan"); NULL: as planned. */
+    char *reformed;
 };
 
 /* An eligible member the round could not group, or who sits out. */
@@ -63,6 +65,29 @@ struct ct_round_unpaired {
     struct ct_round_person member;
     char *reason; /* one line */
     bool sit_out; /* odd = sit_out: this member's turn */
+};
+
+/*
+ * What is recorded about a planned round after its plan (round_changes,
+ * docs/rounds.md "After review"). The values are stored: never renumber.
+ */
+enum ct_round_change_kind {
+    CT_CHANGE_PAUSED = 1,   /* member paused since the plan */
+    CT_CHANGE_LEFT = 2,     /* member left (removed) since the plan */
+    CT_CHANGE_ERASED = 3,   /* member erased since the plan */
+    CT_CHANGE_EXCLUDED = 4, /* member and other are now excluded from meeting */
+    CT_CHANGE_ORPHAN = 5,   /* member was left without a partner; re-formed at send */
+    CT_CHANGE_WITH = 6,     /* at send: member re-formed into new_group_id */
+    CT_CHANGE_UNPAIRED = 7, /* at send: member could not be grouped (reason) */
+    CT_CHANGE_KEPT = 8,     /* the group's other members still meet */
+};
+
+/* One planned group that changed since the plan, as one line for people. */
+struct ct_round_change {
+    int64_t group_id; /* the planned group */
+    char *cause;      /* "Priya Shah paused since the plan" (several joined by "; ") */
+    char *outcome;    /* "Mark Lee now with Ana Ruiz"; NULL when there is nothing to say */
+    char *line;       /* "group 4: CAUSE; OUTCOME" */
 };
 
 struct ct_round {
@@ -79,6 +104,8 @@ struct ct_round {
     size_t group_count;
     struct ct_round_unpaired *unpaired;
     size_t unpaired_count;
+    struct ct_round_change *changes; /* since the plan, by group id (ct_rounds_load) */
+    size_t change_count;
     /* Filled by ct_rounds_plan only: */
     bool dry_run;
     size_t eligible;      /* members due this round */
@@ -108,6 +135,7 @@ struct ct_round_summary {
 void ct_round_person_clear(struct ct_round_person *p);
 void ct_round_group_clear(struct ct_round_group *g);
 void ct_round_unpaired_clear(struct ct_round_unpaired *u);
+void ct_round_change_clear(struct ct_round_change *c);
 
 /* Free a round and everything it owns. NULL is accepted. */
 void ct_round_free(struct ct_round *round);

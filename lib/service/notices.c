@@ -82,3 +82,57 @@ out:
     free(message_id);
     return st;
 }
+
+enum ct_status
+ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
+                             const char *email, int64_t group_id, int64_t now, struct ct_error *err)
+{
+    struct ct_store *store = ct_txn_store(txn);
+    struct ct_invite_message msg = {0};
+    struct ct_invite_notice notice;
+    struct ct_outbox_entry entry;
+    char *name = NULL, *subject = NULL, *text = NULL, *key = NULL, *message_id = NULL;
+    enum ct_status st = CT_OK;
+
+    name = member_name(store, member_id);
+    subject = ct_asprintf("%s: your partner can't make it", cfg->network.name);
+    text =
+        ct_asprintf("Hello%s%s,\n\nyour partner can't make it this month, so the meeting in "
+                    "your calendar is called off. We'll try to find you someone new.\n\n%s\n",
+                    name ? " " : "", name ? name : "",
+                    cfg->network.organiser_name ? cfg->network.organiser_name : cfg->network.name);
+    key = ct_asprintf("partner-gone-%" PRId64 "-%" PRId64, group_id, member_id);
+    message_id =
+        key ? ct_invite_message_id(key, email, 0, "notice", cfg->network.organiser_email) : NULL;
+    if (subject == NULL || text == NULL || message_id == NULL) {
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto out;
+    }
+    notice.network = cfg->network.name;
+    notice.organiser_name = cfg->network.organiser_name;
+    notice.organiser_email = cfg->network.organiser_email;
+    notice.recipient_name = name;
+    notice.recipient_email = email;
+    notice.subject = subject;
+    notice.text = text;
+    if ((st = ct_invite_notice(&notice, message_id, now, &msg, err)) != CT_OK)
+        goto out;
+    memset(&entry, 0, sizeof(entry));
+    entry.message_id = msg.message_id;
+    entry.kind = CT_OUTBOX_NOTICE;
+    entry.member_id = member_id;
+    entry.recipient = msg.recipient;
+    entry.subject = msg.subject;
+    entry.text_body = msg.text;
+    entry.message = msg.raw;
+    entry.message_len = msg.raw_len;
+    st = ct_store_outbox_enqueue(txn, &entry, now, err);
+out:
+    ct_invite_message_clear(&msg);
+    free(name);
+    free(subject);
+    free(text);
+    free(key);
+    free(message_id);
+    return st;
+}

@@ -24,4 +24,16 @@ enum ct_status ct_notice_queue_pause(struct ct_txn *txn, const struct ct_config 
                                      int64_t member_id, const char *email, int64_t now,
                                      struct ct_error *err);
 
+/*
+ * Queue the notice to member_id at email, whose partner in sent group
+ * group_id can no longer come (paused, or the organiser excluded the
+ * pair): "your partner can't make it this month; we'll try to find you
+ * someone new". Runs inside the caller's transaction, with the CANCEL or
+ * update it goes with. One per member and group (the Message-ID is keyed
+ * by both).
+ */
+enum ct_status ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_config *cfg,
+                                            int64_t member_id, const char *email, int64_t group_id,
+                                            int64_t now, struct ct_error *err);
+
 #endif

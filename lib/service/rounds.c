@@ -236,11 +236,10 @@ build_group(struct builder *b, const struct rounds_outcome_group *og, struct ct_
     return group_fill(b, og, g) == CT_OK ? CT_OK : rounds_nomem(err);
 }
 
-/* Turn the engine's groups and unpaired into the round's. */
-static enum ct_status
-build_round(const struct ct_config *cfg, const struct rounds_snapshot *snap,
-            const struct rounds_outcome *oc, int64_t first_group_id, int64_t now,
-            struct ct_round *round, struct ct_error *err)
+enum ct_status
+rounds_build(const struct ct_config *cfg, const struct rounds_snapshot *snap,
+             const struct rounds_outcome *oc, int64_t first_group_id, int64_t now,
+             struct ct_round *round, struct ct_error *err)
 {
     struct builder b;
     enum ct_status st = CT_OK;
@@ -267,9 +266,8 @@ build_round(const struct ct_config *cfg, const struct rounds_snapshot *snap,
     return st;
 }
 
-/* The stored explain of each group (its score by rule and reasons), for writing. */
-static enum ct_status
-explain_groups(struct ct_round *round, struct ct_error *err)
+enum ct_status
+rounds_explain_groups(struct ct_round *round, struct ct_error *err)
 {
     struct ct_buf explain;
     size_t i;
@@ -360,7 +358,7 @@ plan_compute(struct ct_store *store, const struct ct_config *cfg, int32_t day, i
         (st = rounds_snapshot_build(cfg, &planning, day, round->window_start, round->window_end,
                                     &snap, err)) == CT_OK &&
         (st = rounds_engine_run(&snap, cfg, round->seed, &oc, err)) == CT_OK &&
-        (st = build_round(cfg, &snap, &oc, planning.next_group_id, now, round, err)) == CT_OK)
+        (st = rounds_build(cfg, &snap, &oc, planning.next_group_id, now, round, err)) == CT_OK)
         round->eligible = oc.eligible;
     ct_store_planning_clear(&planning);
     rounds_snapshot_clear(&snap);
@@ -396,7 +394,7 @@ ct_rounds_plan(struct ct_store *store, const struct ct_config *cfg,
             round->groups[i].id = 0;
         goto out;
     }
-    if ((st = explain_groups(round, err)) != CT_OK ||
+    if ((st = rounds_explain_groups(round, err)) != CT_OK ||
         (st = ct_store_round_write(txn, round, now, err)) != CT_OK)
         goto out;
     st = ct_txn_commit(txn, err);
@@ -463,7 +461,8 @@ ct_rounds_load(struct ct_store *store, int64_t id, struct ct_round **out, struct
         (st = rounds_load_groups(store, &filter, &round->groups, &round->group_count, err)) !=
             CT_OK ||
         (st = ct_store_unpaired_load(store, id, &round->unpaired, &round->unpaired_count, err)) !=
-            CT_OK) {
+            CT_OK ||
+        (st = rounds_review_load(store, round, err)) != CT_OK) {
         ct_round_free(round);
         return st;
     }

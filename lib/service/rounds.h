@@ -84,18 +84,53 @@ struct ct_round_mail {
     size_t reslotted; /* groups whose planned slot had passed and got a new one */
 };
 
+/* What changed in a round since its plan: one record per planned group changed. */
+struct ct_round_changes {
+    struct ct_round_change *items; /* by group id */
+    size_t count;
+};
+
+/* Free what c owns and zero it. NULL is accepted. */
+void ct_round_changes_clear(struct ct_round_changes *c);
+
 /*
  * Send planned round id: for every group, one METHOD:REQUEST message per
  * member, queued in the outbox, and the groups and the round marked 'sent',
  * all in one transaction (a failure anywhere leaves nothing queued and the
- * round planned). Members who left or were erased since the plan are
- * dropped from their groups first (a partner left alone becomes unpaired);
- * a group whose slot has passed gets a new one in [now, now +
- * meeting_window). CT_ENOTFOUND for an unknown round, CT_ESTATE if it is
- * not planned. OUT: *out (may be NULL).
+ * round planned). First, in the same transaction, the decisions taken
+ * since the plan are honoured (docs/rounds.md "After review"): members who
+ * left, were erased or paused are taken out of their groups, groups
+ * holding a pair now excluded are dissolved, and the members left without
+ * a partner are re-formed among themselves under every rule (each new
+ * group with a slot), or become unpaired with the reason; nobody paused or
+ * excluded is invited. A group whose slot has passed gets a new one in
+ * [now, now + meeting_window). CT_ENOTFOUND for an unknown round,
+ * CT_ESTATE if it is not planned. OUT: *out (may be NULL); *changes (may
+ * be NULL), what changed since the plan, one line per planned group,
+ * freed with ct_round_changes_clear().
  */
 enum ct_status ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id,
-                              int64_t now, struct ct_round_mail *out, struct ct_error *err);
+                              int64_t now, struct ct_round_mail *out,
+                              struct ct_round_changes *changes, struct ct_error *err);
+
+/*
+ * What pausing member_id (other_id 0), or excluding member_id and other_id
+ * from meeting, would change in the planned (not yet sent) rounds, one
+ * line each for the organiser ("round 3 (planned for 2026-12-07) has Priya
+ * Shah in group 4 with Mark Lee: at send, Mark Lee will be re-paired").
+ * Call it after the pause (a pause that ends by a round's date changes
+ * nothing there) or the exclusion. Read only. OUT: *lines (heap strings, free each and the array), *count.
+ */
+enum ct_status ct_rounds_preview(struct ct_store *store, int64_t member_id, int64_t other_id,
+                                 char ***lines, size_t *count, struct ct_error *err);
+
+/*
+ * The same by e-mail (other_email NULL for a pause). An unknown address is
+ * CT_ENOTFOUND. OUT: as ct_rounds_preview.
+ */
+enum ct_status ct_rounds_preview_emails(struct ct_store *store, const char *email,
+                                        const char *other_email, char ***lines, size_t *count,
+                                        struct ct_error *err);
 
 /*
  * Mark planned round id and its groups sent, as ct_rounds_send() does, but
@@ -131,6 +166,20 @@ enum ct_status ct_rounds_cancel(struct ct_store *store, const struct ct_config *
 enum ct_status ct_rounds_member_leave(struct ct_txn *txn, const struct ct_config *cfg,
                                       int64_t member_id, bool erasing, int64_t now,
                                       struct ct_round_mail *out, struct ct_error *err);
+
+/*
+ * After a pause of email (other_email NULL), or an exclusion of email and
+ * other_email, at now: their sent groups whose meeting is not over are
+ * changed as when a member leaves (ct_rounds_member_leave): a pair gets a
+ * CANCEL each and is cancelled, a trio goes on as a pair (the paused one,
+ * or other_email for an exclusion, gets a CANCEL; the two others an
+ * updated REQUEST). Whoever is left alone also gets a notice ("your partner
+ * can't make it this month; we'll try to find you someone new"). One
+ * transaction. OUT: *out (may be NULL): groups changed, messages queued.
+ */
+enum ct_status ct_rounds_withdraw(struct ct_store *store, const struct ct_config *cfg,
+                                  const char *email, const char *other_email, int64_t now,
+                                  struct ct_round_mail *out, struct ct_error *err);
 
 /*
  * A member hook (members.h) that runs ct_rounds_member_leave() for every

@@ -138,6 +138,52 @@ enum ct_status rounds_load_groups(struct ct_store *store,
                                   struct ct_round_group **groups, size_t *count,
                                   struct ct_error *err);
 
+/*
+ * Turn the engine's groups and unpaired into round's (rounds.c): each group
+ * gets an id from first_group_id on, a UID and a slot in round's window
+ * (round->id, date, seed and window_start/end set); a group no slot fits
+ * becomes unpaired with the reason. OUT: round->groups, round->unpaired.
+ */
+enum ct_status rounds_build(const struct ct_config *cfg, const struct rounds_snapshot *snap,
+                            const struct rounds_outcome *oc, int64_t first_group_id, int64_t now,
+                            struct ct_round *round, struct ct_error *err);
+
+/* Write each group's explain JSON from its score, terms and reasons (rounds.c). */
+enum ct_status rounds_explain_groups(struct ct_round *round, struct ct_error *err);
+
+/*
+ * Changes since the plan (rounds_review.c, docs/rounds.md "After review").
+ *
+ * rounds_review_drop: take member_id out of planned group group_id of
+ * round_id because of cause (paused, left, erased), recording it; a
+ * partner left alone becomes unpaired ("partner left") and is recorded as
+ * left without a partner, to be re-formed at send; the group goes.
+ * OUT: *dropped incremented.
+ */
+enum ct_status rounds_review_drop(struct ct_txn *txn, int64_t round_id, int64_t group_id,
+                                  int64_t member_id, enum ct_round_change_kind cause, int64_t now,
+                                  size_t *dropped, struct ct_error *err);
+
+/*
+ * At send, inside the send's transaction txn: take members who left, were
+ * erased or paused out of planned round hdr's groups, dissolve the groups
+ * holding a pair now excluded, and re-form every member left without a
+ * partner among themselves with the pairing engine under every rule (seed
+ * derived from the round's), each new group with a slot from now on;
+ * whoever cannot be grouped becomes unpaired with the reason. Everything is
+ * recorded in round_changes. OUT: *dropped (members taken out).
+ */
+enum ct_status rounds_review_reconcile(struct ct_txn *txn, const struct ct_config *cfg,
+                                       const struct ct_round *hdr, int64_t now, size_t *dropped,
+                                       struct ct_error *err);
+
+/*
+ * Fill round->changes and each group's reformed from round_changes, the
+ * members named as they are now (erased ones never).
+ */
+enum ct_status rounds_review_load(struct ct_store *store, struct ct_round *round,
+                                  struct ct_error *err);
+
 /* The meeting window that opens at start: [max(start, now), that + meeting_window). */
 void rounds_window(const struct ct_config *cfg, int64_t start, int64_t now, int64_t *from,
                    int64_t *to);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "invite.h"
+#include "notices.h"
 #include "rounds_impl.h"
 #include "slot.h"
 #include "store_outbox.h"
@@ -283,44 +284,19 @@ planned_round(struct ct_store *store, int64_t id, struct ct_round *hdr, struct c
 }
 
 /*
- * Take member_id out of planned group group_id of round_id. A partner left
- * alone becomes unpaired ("partner left") and the group goes.
+ * Take member_id out of planned group group_id of round_id (cause: left,
+ * erased), recording the change for the send (rounds_review.c).
  */
 static enum ct_status
 drop_planned(struct mailer *m, int64_t round_id, int64_t group_id, int64_t member_id,
-             struct ct_error *err)
+             enum ct_round_change_kind cause, struct ct_error *err)
 {
-    int64_t remaining[3];
-    size_t n = 0;
     enum ct_status st;
 
-    st = ct_store_group_member_drop(m->txn, group_id, member_id, remaining, &n, err);
-    if (st != CT_OK)
-        return st;
-    m->counts.dropped++;
-    m->counts.groups++;
-    if (n >= 2)
-        return CT_OK;
-    if (n == 1 && (st = ct_store_unpaired_put(m->txn, round_id, remaining[0], "partner left", false,
-                                              err)) != CT_OK)
-        return st;
-    return ct_store_group_delete(m->txn, group_id, err);
-}
-
-/* Drop members who left or were erased since the plan from round_id's planned groups. */
-static enum ct_status
-drop_departed(struct mailer *m, int64_t round_id, struct ct_error *err)
-{
-    struct ct_store_departure *v = NULL;
-    size_t n = 0, i;
-    enum ct_status st;
-
-    st = ct_store_groups_departed(m->store, round_id, &v, &n, err);
-    for (i = 0; i < n && st == CT_OK; i++)
-        st = drop_planned(m, round_id, v[i].group_id, v[i].member_id, err);
+    st = rounds_review_drop(m->txn, round_id, group_id, member_id, cause, m->now,
+                            &m->counts.dropped, err);
     if (st == CT_OK)
-        st = ct_store_unpaired_drop_departed(m->txn, round_id, err);
-    free(v);
+        m->counts.groups++;
     return st;
 }
 
@@ -422,7 +398,7 @@ send_groups(struct mailer *m, struct ct_round *round, struct ct_error *err)
 
 enum ct_status
 ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, int64_t now,
-               struct ct_round_mail *out, struct ct_error *err)
+               struct ct_round_mail *out, struct ct_round_changes *changes, struct ct_error *err)
 {
     struct mailer m = {NULL, store, cfg, now, {0}};
     struct ct_round *round = NULL, hdr;
@@ -430,18 +406,30 @@ ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, 
 
     if (out)
         memset(out, 0, sizeof(*out));
+    if (changes)
+        memset(changes, 0, sizeof(*changes));
     if ((st = ct_txn_begin(store, &m.txn, err)) != CT_OK)
         return st;
     if ((st = planned_round(store, id, &hdr, err)) != CT_OK ||
-        (st = drop_departed(&m, id, err)) != CT_OK ||
+        (st = rounds_review_reconcile(m.txn, cfg, &hdr, now, &m.counts.dropped, err)) != CT_OK ||
         (st = ct_rounds_load(store, id, &round, err)) != CT_OK)
         goto out;
     m.counts.groups = 0; /* count the groups invited, not the ones changed by departures */
     if ((st = send_groups(&m, round, err)) != CT_OK ||
         (st = ct_store_round_set_state(m.txn, id, CT_ROUND_SENT, now, err)) != CT_OK)
         goto out;
+    /* What changed, in the words of a sent round. */
+    round->state = CT_ROUND_SENT;
+    if (changes && (st = rounds_review_load(store, round, err)) != CT_OK)
+        goto out;
     st = ct_txn_commit(m.txn, err);
     m.txn = NULL;
+    if (st == CT_OK && changes) {
+        changes->items = round->changes;
+        changes->count = round->change_count;
+        round->changes = NULL;
+        round->change_count = 0;
+    }
 out:
     ct_txn_rollback(m.txn);
     ct_round_free(round);
@@ -450,6 +438,19 @@ out:
     if (out)
         *out = m.counts;
     return CT_OK;
+}
+
+void
+ct_round_changes_clear(struct ct_round_changes *c)
+{
+    size_t i;
+
+    if (c == NULL)
+        return;
+    for (i = 0; i < c->count; i++)
+        ct_round_change_clear(&c->items[i]);
+    free(c->items);
+    memset(c, 0, sizeof(*c));
 }
 
 enum ct_status
@@ -542,6 +543,9 @@ out:
 
 /* --- a member leaves ------------------------------------------------------------- */
 
+/* Why a member goes from a sent group: they left (or were erased), paused, or were excluded. */
+enum leave_why { WHY_LEFT, WHY_PAUSED, WHY_EXCLUDED };
+
 /* A sent group the leaver is leaving, as its messages are made. */
 struct leaving {
     struct mailer *m;
@@ -551,8 +555,21 @@ struct leaving {
     const struct ct_round_person *leaver;
     size_t leaver_index;
     bool erasing;
+    enum leave_why why;
     int sequence; /* the group's next */
 };
+
+/* An excluded leaver is left alone too: told they will get someone new. */
+static enum ct_status
+leaver_told(struct leaving *l, struct ct_error *err)
+{
+    enum ct_status st =
+        ct_notice_queue_partner_gone(l->m->txn, l->m->cfg, l->leaver->member.id,
+                                     l->leaver->member.email, l->g->id, l->m->now, err);
+    if (st == CT_OK)
+        l->m->counts.messages++;
+    return st;
+}
 
 /* A trio goes on as a pair: the leaver's copy is cancelled, the others' updated. */
 static enum ct_status
@@ -573,9 +590,13 @@ trio_goes_on(struct leaving *l, struct ct_error *err)
     }
     note = l->erasing ? ct_asprintf("One member of your group has left the coffee trial; the "
                                     "meeting goes ahead with the two of you.")
-                      : ct_asprintf("%s has left the coffee trial; the meeting goes ahead with "
-                                    "the two of you.",
-                                    display_name(l->leaver));
+           : l->why == WHY_LEFT
+               ? ct_asprintf("%s has left the coffee trial; the meeting goes ahead with "
+                             "the two of you.",
+                             display_name(l->leaver))
+               : ct_asprintf("%s can't make it this time; the meeting goes ahead with the two of "
+                             "you.",
+                             display_name(l->leaver));
     if (note == NULL)
         return rounds_nomem(err);
     l->rest.method = CT_INVITE_REQUEST;
@@ -587,6 +608,8 @@ trio_goes_on(struct leaving *l, struct ct_error *err)
     if (st != CT_OK)
         return st;
     l->g->sequence = l->sequence;
+    if (l->why == WHY_EXCLUDED && (st = leaver_told(l, err)) != CT_OK)
+        return st;
     return ct_store_group_update(l->m->txn, l->g, err);
 }
 
@@ -609,9 +632,13 @@ pair_is_off(struct leaving *l, struct ct_error *err)
             return st;
     }
     for (i = 0; i < l->rest.count; i++) {
-        char *note = ct_asprintf("%s has left the coffee trial, so this meeting will not take "
-                                 "place. You will be paired again in a coming round.",
-                                 l->erasing ? "Your partner" : display_name(l->leaver));
+        char *note =
+            l->why == WHY_LEFT
+                ? ct_asprintf("%s has left the coffee trial, so this meeting will not take "
+                              "place. You will be paired again in a coming round.",
+                              l->erasing ? "Your partner" : display_name(l->leaver))
+                : ct_asprintf("Your partner can't make it this time, so this meeting will not "
+                              "take place. We'll try to find you someone new.");
         if (note == NULL)
             return rounds_nomem(err);
         memset(&one, 0, sizeof(one));
@@ -633,6 +660,17 @@ pair_is_off(struct leaving *l, struct ct_error *err)
         if (st != CT_OK)
             return st;
     }
+    /* Paused or excluded: the partners left alone are told they will get someone new. */
+    for (i = 0; i < l->rest.count && l->why != WHY_LEFT; i++) {
+        const struct ct_member *p = &l->rest.members[i]->member;
+        st = ct_notice_queue_partner_gone(l->m->txn, l->m->cfg, p->id, p->email, l->g->id,
+                                          l->m->now, err);
+        if (st != CT_OK)
+            return st;
+        l->m->counts.messages++;
+    }
+    if (l->why == WHY_EXCLUDED && (st = leaver_told(l, err)) != CT_OK)
+        return st;
     l->g->state = CT_GROUP_CANCELLED;
     l->g->sequence = l->sequence;
     return ct_store_group_update(l->m->txn, l->g, err);
@@ -640,7 +678,7 @@ pair_is_off(struct leaving *l, struct ct_error *err)
 
 static enum ct_status
 sent_group_leave(struct mailer *m, const struct ct_store_member_group *a, int64_t member_id,
-                 bool erasing, struct ct_error *err)
+                 bool erasing, enum leave_why why, struct ct_error *err)
 {
     struct ct_store_group_filter filter = {.group_id = a->group_id};
     struct ct_round_group *groups = NULL;
@@ -660,6 +698,7 @@ sent_group_leave(struct mailer *m, const struct ct_store_member_group *a, int64_
     l.a = a;
     l.g = &groups[0];
     l.erasing = erasing;
+    l.why = why;
     l.sequence = l.g->sequence + 1;
     current_members(l.g, &l.all);
     for (i = 0; i < l.all.count; i++) {
@@ -697,15 +736,81 @@ ct_rounds_member_leave(struct ct_txn *txn, const struct ct_config *cfg, int64_t 
     st = ct_store_member_groups(m.store, member_id, &v, &n, err);
     for (i = 0; i < n && st == CT_OK; i++) {
         if (!v[i].sent)
-            st = drop_planned(&m, v[i].round_id, v[i].group_id, member_id, err);
+            st = drop_planned(&m, v[i].round_id, v[i].group_id, member_id,
+                              erasing ? CT_CHANGE_ERASED : CT_CHANGE_LEFT, err);
         else if (v[i].ends == 0 || v[i].ends > now)
-            st = sent_group_leave(&m, &v[i], member_id, erasing, err);
+            st = sent_group_leave(&m, &v[i], member_id, erasing, WHY_LEFT, err);
     }
     if (st == CT_OK)
         st = ct_store_unpaired_drop_member(txn, member_id, err);
     free(v);
     if (st == CT_OK && out)
         *out = m.counts;
+    return st;
+}
+
+/* Whether member_id is in group group_id, of v. */
+static bool
+in_group(const struct ct_store_member_group *v, size_t n, int64_t group_id)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (v[i].group_id == group_id)
+            return true;
+    return false;
+}
+
+/* Inside m's transaction: member_id (paused) or the pair (excluded) out of their sent groups. */
+static enum ct_status
+withdraw(struct mailer *m, int64_t member_id, int64_t other_id, struct ct_error *err)
+{
+    struct ct_store_member_group *v = NULL, *w = NULL;
+    size_t n = 0, nw = 0, i;
+    enum ct_status st;
+
+    st = ct_store_member_groups(m->store, member_id, &v, &n, err);
+    if (st == CT_OK && other_id > 0)
+        st = ct_store_member_groups(m->store, other_id, &w, &nw, err);
+    for (i = 0; i < n && st == CT_OK; i++) {
+        if (!v[i].sent || (v[i].ends != 0 && v[i].ends <= m->now))
+            continue;
+        if (other_id == 0)
+            st = sent_group_leave(m, &v[i], member_id, false, WHY_PAUSED, err);
+        else if (in_group(w, nw, v[i].group_id))
+            st = sent_group_leave(m, &v[i], other_id, false, WHY_EXCLUDED, err);
+    }
+    free(v);
+    free(w);
+    return st;
+}
+
+enum ct_status
+ct_rounds_withdraw(struct ct_store *store, const struct ct_config *cfg, const char *email,
+                   const char *other_email, int64_t now, struct ct_round_mail *out,
+                   struct ct_error *err)
+{
+    struct mailer m = {NULL, store, cfg, now, {0}};
+    struct ct_member *a = NULL, *b = NULL;
+    enum ct_status st;
+
+    if (out)
+        memset(out, 0, sizeof(*out));
+    if ((st = ct_members_find(store, email, &a, err)) != CT_OK ||
+        (other_email && (st = ct_members_find(store, other_email, &b, err)) != CT_OK))
+        goto out;
+    if ((st = ct_txn_begin(store, &m.txn, err)) != CT_OK)
+        goto out;
+    if ((st = withdraw(&m, a->id, b ? b->id : 0, err)) == CT_OK) {
+        st = ct_txn_commit(m.txn, err);
+        m.txn = NULL;
+    }
+    ct_txn_rollback(m.txn);
+    if (st == CT_OK && out)
+        *out = m.counts;
+out:
+    ct_member_free(a);
+    ct_member_free(b);
     return st;
 }
 

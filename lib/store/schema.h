@@ -152,6 +152,25 @@ static const char *const ct_migrations[] = {
     ");"
     /* small facts: the daemon's schedule anchor, last catch-up, ... */
     "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;",
+    /*
+     * 2: what changed in a planned round after the plan (docs/rounds.md
+     * "After review"): a cause (a member paused, left or erased, a pair
+     * excluded), a member left without a partner, and what the send did
+     * with them. kind is enum ct_round_change_kind (core/round.h); members
+     * are named by id only, so erasing a member leaves no name behind.
+     */
+    "CREATE TABLE round_changes ("
+    "  id INTEGER PRIMARY KEY,"
+    "  round_id INTEGER NOT NULL REFERENCES rounds(id) ON DELETE CASCADE,"
+    "  group_id INTEGER NOT NULL," /* the planned group; it may be gone since */
+    "  kind INTEGER NOT NULL,"
+    "  member_id INTEGER REFERENCES members(id),"
+    "  other_id INTEGER REFERENCES members(id)," /* the other of an excluded pair */
+    "  new_group_id INTEGER,"                    /* the group a member was re-formed into */
+    "  reason TEXT,"                             /* why a member stayed unpaired */
+    "  at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX round_changes_round ON round_changes(round_id);",
 };
 
 #define CT_SCHEMA_VERSION ((int)(sizeof(ct_migrations) / sizeof(ct_migrations[0])))

@@ -431,7 +431,8 @@ insert_round(struct ct_store *store, struct ct_round *round, int64_t now, struct
 }
 
 static enum ct_status
-insert_groups(struct ct_store *store, const struct ct_round *round, struct ct_error *err)
+insert_groups(struct ct_store *store, int64_t round_id, const struct ct_round_group *groups,
+              size_t count, struct ct_error *err)
 {
     sqlite3_stmt *ins_group = NULL, *ins_member = NULL;
     enum ct_status st;
@@ -446,11 +447,11 @@ insert_groups(struct ct_store *store, const struct ct_round *round, struct ct_er
                                "INSERT INTO group_members(group_id, member_id) VALUES (?1, ?2)",
                                &ins_member, err)) != CT_OK)
         goto out;
-    for (i = 0; i < round->group_count; i++) {
-        const struct ct_round_group *g = &round->groups[i];
+    for (i = 0; i < count; i++) {
+        const struct ct_round_group *g = &groups[i];
 
         sqlite3_bind_int64(ins_group, 1, g->id);
-        sqlite3_bind_int64(ins_group, 2, round->id);
+        sqlite3_bind_int64(ins_group, 2, round_id);
         sqlite3_bind_text(ins_group, 3, g->uid, -1, SQLITE_STATIC);
         sqlite3_bind_double(ins_group, 4, g->score);
         sqlite3_bind_text(ins_group, 5, g->explain, -1, SQLITE_STATIC);
@@ -503,9 +504,28 @@ ct_store_round_write(struct ct_txn *txn, struct ct_round *round, int64_t now, st
 
     if ((st = replace_planned(store, round, err)) != CT_OK ||
         (st = insert_round(store, round, now, err)) != CT_OK ||
-        (st = insert_groups(store, round, err)) != CT_OK)
+        (st = insert_groups(store, round->id, round->groups, round->group_count, err)) != CT_OK)
         return st;
     return insert_unpaired(store, round, err);
+}
+
+enum ct_status
+ct_store_groups_add(struct ct_txn *txn, int64_t round_id, const struct ct_round_group *groups,
+                    size_t count, struct ct_error *err)
+{
+    return insert_groups(ct_txn_store(txn), round_id, groups, count, err);
+}
+
+enum ct_status
+ct_store_group_next_id(struct ct_store *store, int64_t *id, struct ct_error *err)
+{
+    struct ct_store_planning p;
+    enum ct_status st;
+
+    memset(&p, 0, sizeof(p));
+    st = planning_next_group(store, &p, err);
+    *id = p.next_group_id;
+    return st;
 }
 
 /* --- reading rounds ---------------------------------------------------------------------- */
@@ -865,10 +885,14 @@ ct_store_groups_departed(struct ct_store *store, int64_t round_id, struct ct_sto
     *v = NULL;
     *count = 0;
     st = ct_store_prepare(store,
-                          "SELECT gm.group_id, gm.member_id FROM group_members gm"
+                          "SELECT gm.group_id, gm.member_id, mb.status FROM group_members gm"
                           " JOIN groups g ON g.id = gm.group_id JOIN members mb"
-                          " ON mb.id = gm.member_id WHERE g.round_id = ?1 AND g.state = ?2"
-                          " AND mb.status IN (?3, ?4)",
+                          " ON mb.id = gm.member_id JOIN rounds r ON r.id = g.round_id"
+                          " WHERE g.round_id = ?1 AND g.state = ?2 AND mb.status IN (?3, ?4, ?5)"
+                          /* a pause over by the round's date does not take anyone out */
+                          " AND NOT (mb.status = ?5 AND mb.paused_until IS NOT NULL"
+                          "          AND mb.paused_until <= r.date)"
+                          " ORDER BY gm.group_id, gm.member_id",
                           &stmt, err);
     if (st != CT_OK)
         return st;
@@ -876,14 +900,20 @@ ct_store_groups_departed(struct ct_store *store, int64_t round_id, struct ct_sto
     sqlite3_bind_text(stmt, 2, ct_store_group_state_sql(CT_GROUP_PLANNED), -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 3, ct_store_member_status_sql(CT_MEMBER_LEFT), -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 4, ct_store_member_status_sql(CT_MEMBER_ERASED), -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 5, ct_store_member_status_sql(CT_MEMBER_PAUSED), -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct ct_store_departure *d;
+
         if (!grow(v, &cap, *count + 1, sizeof(**v))) {
             st = nomem(err);
             goto out;
         }
-        (*v)[*count].group_id = sqlite3_column_int64(stmt, 0);
-        (*v)[*count].member_id = sqlite3_column_int64(stmt, 1);
-        (*count)++;
+        d = &(*v)[(*count)++];
+        d->group_id = sqlite3_column_int64(stmt, 0);
+        d->member_id = sqlite3_column_int64(stmt, 1);
+        d->status = CT_MEMBER_LEFT;
+        (void)ct_store_member_status_from_sql((const char *)sqlite3_column_text(stmt, 2),
+                                              &d->status);
     }
     if (rc != SQLITE_DONE)
         st = ct_store_error(store, err, "read group members");
@@ -1033,6 +1063,14 @@ ct_store_unpaired_put(struct ct_txn *txn, int64_t round_id, int64_t member_id, c
 }
 
 enum ct_status
+ct_store_unpaired_delete(struct ct_txn *txn, int64_t round_id, int64_t member_id,
+                         struct ct_error *err)
+{
+    return exec3(txn, "DELETE FROM unpaired WHERE round_id = ?1 AND member_id = ?2", round_id,
+                 member_id, 0, "drop unpaired member", err);
+}
+
+enum ct_status
 ct_store_unpaired_drop_departed(struct ct_txn *txn, int64_t round_id, struct ct_error *err)
 {
     struct ct_store *store = ct_txn_store(txn);
@@ -1073,3 +1111,169 @@ ct_store_unpaired_drop_member(struct ct_txn *txn, int64_t member_id, struct ct_e
     return st;
 }
 
+/* --- changes since the plan ---------------------------------------------------------------- */
+
+enum ct_status
+ct_store_groups_excluded(struct ct_store *store, int64_t round_id,
+                         struct ct_store_excluded_pair **v, size_t *count, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+    size_t cap = 0;
+    int rc;
+
+    *v = NULL;
+    *count = 0;
+    st = ct_store_prepare(store,
+                          "SELECT g.id, x.a, x.b FROM groups g"
+                          " JOIN group_members ga ON ga.group_id = g.id"
+                          " JOIN group_members gb ON gb.group_id = g.id"
+                          " JOIN exclusions x ON x.a = ga.member_id AND x.b = gb.member_id"
+                          " WHERE g.round_id = ?1 AND g.state = ?2 ORDER BY g.id, x.a, x.b",
+                          &stmt, err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, round_id);
+    sqlite3_bind_text(stmt, 2, ct_store_group_state_sql(CT_GROUP_PLANNED), -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        struct ct_store_excluded_pair *p;
+
+        if (!grow(v, &cap, *count + 1, sizeof(**v))) {
+            st = nomem(err);
+            goto out;
+        }
+        p = &(*v)[(*count)++];
+        p->group_id = sqlite3_column_int64(stmt, 0);
+        p->a = sqlite3_column_int64(stmt, 1);
+        p->b = sqlite3_column_int64(stmt, 2);
+    }
+    if (rc != SQLITE_DONE)
+        st = ct_store_error(store, err, "read excluded pairs");
+out:
+    sqlite3_finalize(stmt);
+    if (st != CT_OK) {
+        free(*v);
+        *v = NULL;
+        *count = 0;
+    }
+    return st;
+}
+
+static void
+bind_id_or_null(sqlite3_stmt *stmt, int col, int64_t id)
+{
+    if (id > 0)
+        sqlite3_bind_int64(stmt, col, id);
+    else
+        sqlite3_bind_null(stmt, col);
+}
+
+enum ct_status
+ct_store_change_add(struct ct_txn *txn, int64_t round_id, const struct ct_store_round_change *c,
+                    int64_t now, struct ct_error *err)
+{
+    struct ct_store *store = ct_txn_store(txn);
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+
+    st = ct_store_prepare(store,
+                          "INSERT INTO round_changes(round_id, group_id, kind, member_id, other_id,"
+                          " new_group_id, reason, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                          &stmt, err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, round_id);
+    sqlite3_bind_int64(stmt, 2, c->group_id);
+    sqlite3_bind_int(stmt, 3, (int)c->kind);
+    bind_id_or_null(stmt, 4, c->member_id);
+    bind_id_or_null(stmt, 5, c->other_id);
+    bind_id_or_null(stmt, 6, c->new_group_id);
+    if (c->reason)
+        sqlite3_bind_text(stmt, 7, c->reason, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 8, now);
+    st = ct_store_step_done(store, stmt, "record a change since the plan", err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+void
+ct_store_changes_free(struct ct_store_round_change *v, size_t count)
+{
+    size_t i;
+
+    for (i = 0; i < count; i++) {
+        free(v[i].member_name);
+        free(v[i].other_name);
+        free(v[i].reason_copy);
+    }
+    free(v);
+}
+
+/* One row of ct_store_changes_load's query into c; false when out of memory. */
+static bool
+read_change(sqlite3_stmt *stmt, struct ct_store_round_change *c)
+{
+    bool failed = false;
+
+    memset(c, 0, sizeof(*c));
+    c->group_id = sqlite3_column_int64(stmt, 0);
+    c->kind = (enum ct_round_change_kind)sqlite3_column_int(stmt, 1);
+    c->member_id = sqlite3_column_int64(stmt, 2);
+    c->other_id = sqlite3_column_int64(stmt, 3);
+    c->new_group_id = sqlite3_column_int64(stmt, 4);
+    c->reason_copy = ct_store_column_dup(stmt, 5, &failed);
+    c->reason = c->reason_copy;
+    c->member_name = ct_store_column_dup(stmt, 6, &failed);
+    c->other_name = ct_store_column_dup(stmt, 7, &failed);
+    c->member_erased = sqlite3_column_int(stmt, 8) != 0;
+    c->other_erased = sqlite3_column_int(stmt, 9) != 0;
+    return !failed;
+}
+
+enum ct_status
+ct_store_changes_load(struct ct_store *store, int64_t round_id, struct ct_store_round_change **v,
+                      size_t *count, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+    size_t cap = 0;
+    int rc;
+
+    *v = NULL;
+    *count = 0;
+    st = ct_store_prepare(store,
+                          "SELECT c.group_id, c.kind, c.member_id, c.other_id, c.new_group_id,"
+                          " c.reason, coalesce(nullif(a.name, ''), a.email),"
+                          " coalesce(nullif(b.name, ''), b.email),"
+                          " a.status = ?2, b.status = ?2"
+                          " FROM round_changes c LEFT JOIN members a ON a.id = c.member_id"
+                          " LEFT JOIN members b ON b.id = c.other_id"
+                          " WHERE c.round_id = ?1 ORDER BY c.group_id, c.id",
+                          &stmt, err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, round_id);
+    sqlite3_bind_text(stmt, 2, ct_store_member_status_sql(CT_MEMBER_ERASED), -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (!grow(v, &cap, *count + 1, sizeof(**v))) {
+            st = nomem(err);
+            goto out;
+        }
+        if (!read_change(stmt, &(*v)[*count])) {
+            (*count)++;
+            st = nomem(err);
+            goto out;
+        }
+        (*count)++;
+    }
+    if (rc != SQLITE_DONE)
+        st = ct_store_error(store, err, "read the changes since the plan");
+out:
+    sqlite3_finalize(stmt);
+    if (st != CT_OK) {
+        ct_store_changes_free(*v, *count);
+        *v = NULL;
+        *count = 0;
+    }
+    return st;
+}

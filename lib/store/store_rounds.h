@@ -145,13 +145,18 @@ enum ct_status ct_store_group_member_drop(struct ct_txn *txn, int64_t group_id, 
 enum ct_status ct_store_group_member_remove(struct ct_txn *txn, int64_t group_id, int64_t member_id,
                                             struct ct_error *err);
 
-/* A member of a planned group who has left or was erased since. */
+/* A member of a planned group who has left, was erased or paused since. */
 struct ct_store_departure {
     int64_t group_id;
     int64_t member_id;
+    enum ct_member_status status; /* left, erased or paused */
 };
 
-/* The departed members of round_id's planned groups. OUT: *v (free()), *count. */
+/*
+ * The members of round_id's planned groups who left, were erased or are
+ * paused (a pause that ends by the round's date does not count), by group
+ * id. OUT: *v (free()), *count.
+ */
 enum ct_status ct_store_groups_departed(struct ct_store *store, int64_t round_id,
                                         struct ct_store_departure **v, size_t *count,
                                         struct ct_error *err);
@@ -170,6 +175,61 @@ enum ct_status ct_store_member_groups(struct ct_store *store, int64_t member_id,
                                       struct ct_store_member_group **v, size_t *count,
                                       struct ct_error *err);
 
+/*
+ * Insert groups (their ids, UIDs, states, scores, explain JSON, slots and
+ * members as given) into round round_id.
+ */
+enum ct_status ct_store_groups_add(struct ct_txn *txn, int64_t round_id,
+                                   const struct ct_round_group *groups, size_t count,
+                                   struct ct_error *err);
+
+/* Two members of one planned group of a round who are now excluded from meeting. */
+struct ct_store_excluded_pair {
+    int64_t group_id;
+    int64_t a, b; /* a < b */
+};
+
+/* The excluded pairs inside round_id's planned groups, by group id. OUT: *v (free()), *count. */
+enum ct_status ct_store_groups_excluded(struct ct_store *store, int64_t round_id,
+                                        struct ct_store_excluded_pair **v, size_t *count,
+                                        struct ct_error *err);
+
+/* The next group id the store will take. OUT: *id. */
+enum ct_status ct_store_group_next_id(struct ct_store *store, int64_t *id, struct ct_error *err);
+
+/* --- changes since the plan (round_changes) ------------------------------------ */
+
+/* One record of what changed in a planned round (enum ct_round_change_kind). */
+struct ct_store_round_change {
+    int64_t group_id; /* the planned group */
+    enum ct_round_change_kind kind;
+    int64_t member_id;    /* 0: none */
+    int64_t other_id;     /* the other of an excluded pair; 0: none */
+    int64_t new_group_id; /* CT_CHANGE_WITH: the group re-formed into; 0: none */
+    const char *reason;   /* CT_CHANGE_UNPAIRED: why; NULL otherwise */
+    /* Filled by ct_store_changes_load (heap; NULL once erased or unset): */
+    char *member_name; /* the member's name, else their e-mail */
+    char *other_name;
+    char *reason_copy;
+    bool member_erased;
+    bool other_erased;
+};
+
+/* Record c about round_id at now. */
+enum ct_status ct_store_change_add(struct ct_txn *txn, int64_t round_id,
+                                   const struct ct_store_round_change *c, int64_t now,
+                                   struct ct_error *err);
+
+/*
+ * Round_id's change records, by group id then in the order recorded, with
+ * the members' names as they are now. OUT: *v, *count; free with
+ * ct_store_changes_free().
+ */
+enum ct_status ct_store_changes_load(struct ct_store *store, int64_t round_id,
+                                     struct ct_store_round_change **v, size_t *count,
+                                     struct ct_error *err);
+void ct_store_changes_free(struct ct_store_round_change *v, size_t count);
+
 /* --- unpaired ------------------------------------------------------------------ */
 
 /*
@@ -184,6 +244,10 @@ enum ct_status ct_store_unpaired_load(struct ct_store *store, int64_t round_id,
 /* Record member_id as unpaired in round_id, replacing any earlier reason. */
 enum ct_status ct_store_unpaired_put(struct ct_txn *txn, int64_t round_id, int64_t member_id,
                                      const char *reason, bool sit_out, struct ct_error *err);
+
+/* Delete member_id's unpaired row in round_id, if any. */
+enum ct_status ct_store_unpaired_delete(struct ct_txn *txn, int64_t round_id, int64_t member_id,
+                                        struct ct_error *err);
 
 /* Drop the unpaired of round_id who have left or were erased. */
 enum ct_status ct_store_unpaired_drop_departed(struct ct_txn *txn, int64_t round_id,

@@ -155,7 +155,7 @@ send(struct fixture *f, int64_t id, struct ct_round_mail *mail)
     struct ct_error err;
 
     ct_error_clear(&err);
-    if (ct_rounds_send(f->store, f->cfg, id, ct_now(), mail, &err) != CT_OK)
+    if (ct_rounds_send(f->store, f->cfg, id, ct_now(), mail, NULL, &err) != CT_OK)
         fail_msg("send %lld: %s", (long long)id, err.message);
 }
 
@@ -479,9 +479,10 @@ test_send_queues_one_message_per_member(void **state)
 
     /* Sending again is refused, and queues nothing. */
     ct_error_clear(&err);
-    assert_int_equal(ct_rounds_send(f->store, f->cfg, id, ct_now(), NULL, &err), CT_ESTATE);
+    assert_int_equal(ct_rounds_send(f->store, f->cfg, id, ct_now(), NULL, NULL, &err), CT_ESTATE);
     assert_non_null(strstr(err.message, "is sent"));
-    assert_int_equal(ct_rounds_send(f->store, f->cfg, 999, ct_now(), NULL, &err), CT_ENOTFOUND);
+    assert_int_equal(ct_rounds_send(f->store, f->cfg, 999, ct_now(), NULL, NULL, &err),
+                     CT_ENOTFOUND);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 7);
 }
 
@@ -501,7 +502,7 @@ test_send_failure_queues_nothing(void **state)
                        " WHEN (SELECT count(*) FROM outbox) >= 4"
                        " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
     ct_error_clear(&err);
-    assert_int_not_equal(ct_rounds_send(f->store, f->cfg, id, ct_now(), NULL, &err), CT_OK);
+    assert_int_not_equal(ct_rounds_send(f->store, f->cfg, id, ct_now(), NULL, NULL, &err), CT_OK);
     assert_non_null(strstr(err.message, "injected failure"));
     sql_exec(f->store, "DROP TRIGGER fail_send");
     {
@@ -562,7 +563,11 @@ test_send_drops_members_who_left(void **state)
     r = load(f, id);
     assert_int_equal(r->group_count, 1);
     assert_int_equal(r->unpaired_count, 1);
-    assert_string_equal(r->unpaired[0].reason, "partner left");
+    /* Re-formed at send under the rules: alone, the partner has nobody to meet. */
+    assert_string_equal(r->unpaired[0].reason, "no other member is eligible this round");
+    assert_int_equal(r->change_count, 1);
+    assert_non_null(strstr(r->changes[0].line, " left since the plan; "));
+    assert_non_null(strstr(r->changes[0].line, " unpaired (no other member is eligible"));
     assert_false(round_has(r, gone));
     ct_round_free(r);
     free(gone);
@@ -590,7 +595,7 @@ test_cancel_planned_mails_nothing(void **state)
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state <> 'cancelled'"),
                      0);
     assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, ct_now(), NULL, &err), CT_ESTATE);
-    assert_int_equal(ct_rounds_send(f->store, f->cfg, id, ct_now(), NULL, &err), CT_ESTATE);
+    assert_int_equal(ct_rounds_send(f->store, f->cfg, id, ct_now(), NULL, NULL, &err), CT_ESTATE);
 }
 
 static void
@@ -886,6 +891,517 @@ test_member_leaves_planned_groups(void **state)
     ct_round_free(r);
 }
 
+/* ---- after review: decisions taken between plan and send ------------------------- */
+
+static void
+pause_member(struct fixture *f, const char *email)
+{
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    if (ct_members_pause(f->store, email, NULL, 20514, ct_now(), &err) != CT_OK)
+        fail_msg("pause %s: %s", email, err.message);
+}
+
+static void
+exclude(struct fixture *f, const char *a, const char *b)
+{
+    struct ct_error err;
+    bool added = false;
+
+    ct_error_clear(&err);
+    if (ct_members_exclusion_add(f->store, a, b, ct_now(), &added, &err) != CT_OK)
+        fail_msg("exclude %s %s: %s", a, b, err.message);
+    assert_true(added);
+}
+
+/* The e-mail of member j of group i of r (a heap copy). */
+static char *
+group_email(const struct ct_round *r, size_t i, size_t j)
+{
+    assert_true(i < r->group_count && j < r->groups[i].member_count);
+    return strdup(r->groups[i].members[j].member.email);
+}
+
+static const char *
+member_name(const struct ct_round *r, const char *email)
+{
+    size_t i, j;
+
+    for (i = 0; i < r->group_count; i++)
+        for (j = 0; j < r->groups[i].member_count; j++)
+            if (strcmp(r->groups[i].members[j].member.email, email) == 0)
+                return r->groups[i].members[j].member.name;
+    fail_msg("%s is in no group", email);
+    return NULL;
+}
+
+/* The index of the group of r holding email, or r->group_count. */
+static size_t
+group_of(const struct ct_round *r, const char *email)
+{
+    size_t i, j;
+
+    for (i = 0; i < r->group_count; i++)
+        for (j = 0; j < r->groups[i].member_count; j++)
+            if (strcmp(r->groups[i].members[j].member.email, email) == 0)
+                return i;
+    return r->group_count;
+}
+
+/* The number of outbox rows addressed to email. */
+static int
+mail_to(struct fixture *f, const char *email)
+{
+    char *sql = ct_asprintf("SELECT count(*) FROM outbox WHERE recipient LIKE '%%%s%%'", email);
+    int n = sql_int(f->store, sql);
+
+    free(sql);
+    return n;
+}
+
+static void
+send_changes(struct fixture *f, int64_t id, struct ct_round_mail *mail,
+             struct ct_round_changes *changes)
+{
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    if (ct_rounds_send(f->store, f->cfg, id, ct_now(), mail, changes, &err) != CT_OK)
+        fail_msg("send %lld: %s", (long long)id, err.message);
+}
+
+static void
+test_review_pause_repairs_partner(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_changes changes;
+    struct ct_round_mail mail;
+    struct ct_round *r;
+    char *a, *b, *c, *d, *want;
+    int64_t id, g0, g1;
+    size_t k;
+
+    import_many(f, 8, NULL);
+    id = plan_id(f, "2026-03-02", 5);
+    r = load(f, id);
+    assert_int_equal(r->group_count, 4);
+    a = group_email(r, 0, 0), b = group_email(r, 0, 1);
+    c = group_email(r, 1, 0), d = group_email(r, 1, 1);
+    g0 = r->groups[0].id, g1 = r->groups[1].id;
+    want = ct_asprintf("group %lld: %s paused since the plan; %s now with %s", (long long)g0,
+                       member_name(r, a), member_name(r, b), member_name(r, d));
+    ct_round_free(r);
+    pause_member(f, a);
+    pause_member(f, c);
+    send_changes(f, id, &mail, &changes);
+    /* Three groups invited, two messages each; the paused get nothing. */
+    assert_int_equal(mail.groups, 3);
+    assert_int_equal(mail.messages, 6);
+    assert_int_equal(mail.dropped, 2);
+    assert_int_equal(mail_to(f, a), 0);
+    assert_int_equal(mail_to(f, c), 0);
+    assert_int_equal(mail_to(f, b), 1);
+    assert_int_equal(mail_to(f, d), 1);
+    assert_int_equal(changes.count, 2);
+    assert_int_equal(changes.items[0].group_id, g0);
+    assert_int_equal(changes.items[1].group_id, g1);
+    assert_string_equal(changes.items[0].line, want);
+    assert_non_null(strstr(changes.items[1].line, " paused since the plan; "));
+    ct_round_changes_clear(&changes);
+    /* The orphans meet each other, in a new group with a slot, marked re-formed. */
+    r = load(f, id);
+    assert_int_equal(r->group_count, 3);
+    assert_int_equal(r->unpaired_count, 0);
+    k = group_of(r, b);
+    assert_true(k < r->group_count);
+    assert_int_equal(k, group_of(r, d));
+    assert_true(r->groups[k].slot_start >= NOW);
+    assert_int_equal(r->groups[k].state, CT_GROUP_SENT);
+    assert_non_null(r->groups[k].reformed);
+    assert_non_null(strstr(r->groups[k].reformed, "paused since the plan"));
+    assert_null(r->groups[(k + 1) % 3].reformed);
+    assert_int_equal(r->change_count, 2);
+    assert_string_equal(r->changes[0].line, want);
+    ct_round_free(r);
+    free(a), free(b), free(c), free(d), free(want);
+}
+
+static void
+test_review_exclusion_after_plan(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_changes changes;
+    struct ct_round_mail mail;
+    struct ct_round *r;
+    char *a, *b, *c, *d;
+    int64_t id;
+    size_t ka, kb;
+
+    import_many(f, 6, NULL);
+    id = plan_id(f, "2026-03-02", 9);
+    r = load(f, id);
+    a = group_email(r, 0, 0), b = group_email(r, 0, 1);
+    c = group_email(r, 1, 0), d = group_email(r, 1, 1);
+    ct_round_free(r);
+    exclude(f, a, b);
+    pause_member(f, c);
+    send_changes(f, id, &mail, &changes);
+    assert_int_equal(changes.count, 2);
+    assert_non_null(strstr(changes.items[0].line, " are now excluded from meeting; "));
+    ct_round_changes_clear(&changes);
+    assert_int_equal(mail_to(f, c), 0);
+    r = load(f, id);
+    /* a, b and d are re-formed: never a and b together; whoever is left over is unpaired. */
+    ka = group_of(r, a);
+    kb = group_of(r, b);
+    assert_true(ka == r->group_count || kb == r->group_count || ka != kb);
+    assert_true(group_of(r, d) < r->group_count);
+    assert_int_equal(r->unpaired_count, 1);
+    assert_non_null(r->unpaired[0].reason);
+    assert_true(strcmp(r->unpaired[0].member.member.email, a) == 0 ||
+                strcmp(r->unpaired[0].member.member.email, b) == 0);
+    assert_int_equal(mail_to(f, r->unpaired[0].member.member.email), 0);
+    assert_int_equal(mail.messages, 4);
+    ct_round_free(r);
+    free(a), free(b), free(c), free(d);
+}
+
+static void
+test_review_erased_member(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_member_hook hook = {leave_hook, f};
+    struct ct_round_changes changes;
+    struct ct_round *r;
+    struct ct_error err;
+    char *a, *b, *c, *d, *gone_name;
+    int64_t id;
+    size_t i;
+
+    import_many(f, 4, NULL);
+    id = plan_id(f, "2026-03-02", 3);
+    r = load(f, id);
+    a = group_email(r, 0, 0), b = group_email(r, 0, 1);
+    c = group_email(r, 1, 0), d = group_email(r, 1, 1);
+    gone_name = strdup(member_name(r, a));
+    ct_round_free(r);
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_erase(f->store, a, &hook, ct_now(), &err), CT_OK);
+    pause_member(f, c);
+    /* Before the send, show says what will happen: the erasure, and the pause. */
+    r = load(f, id);
+    assert_int_equal(r->change_count, 2);
+    assert_non_null(strstr(r->changes[0].line, "a member was erased since the plan; at send, "));
+    assert_non_null(strstr(r->changes[1].line, " paused since the plan; at send, "));
+    assert_non_null(strstr(r->changes[1].line, " will be re-paired"));
+    ct_round_free(r);
+    send_changes(f, id, NULL, &changes);
+    assert_int_equal(changes.count, 2);
+    assert_non_null(strstr(changes.items[0].line, "a member was erased since the plan; "));
+    assert_non_null(strstr(changes.items[0].line, " now with "));
+    for (i = 0; i < changes.count; i++)
+        assert_null(strstr(changes.items[i].line, gone_name));
+    ct_round_changes_clear(&changes);
+    r = load(f, id);
+    assert_int_equal(r->group_count, 1);
+    assert_int_equal(group_of(r, b), group_of(r, d));
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 2);
+    ct_round_free(r);
+    free(a), free(b), free(c), free(d), free(gone_name);
+}
+
+static void
+test_review_orphan_cannot_be_repaired(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_changes changes;
+    struct ct_round *r;
+    char *a, *b, *c, *d;
+    int64_t id;
+    size_t i;
+
+    import_many(f, 4, NULL);
+    id = plan_id(f, "2026-03-02", 3);
+    r = load(f, id);
+    a = group_email(r, 0, 0), b = group_email(r, 0, 1);
+    c = group_email(r, 1, 0), d = group_email(r, 1, 1);
+    ct_round_free(r);
+    /* The two orphans are excluded from each other: the rules keep them apart. */
+    pause_member(f, a);
+    pause_member(f, c);
+    exclude(f, b, d);
+    send_changes(f, id, NULL, &changes);
+    assert_int_equal(changes.count, 2);
+    for (i = 0; i < changes.count; i++)
+        assert_non_null(strstr(changes.items[i].line, " unpaired ("));
+    ct_round_changes_clear(&changes);
+    r = load(f, id);
+    assert_int_equal(r->group_count, 0);
+    assert_int_equal(r->unpaired_count, 2);
+    for (i = 0; i < 2; i++)
+        assert_true(strlen(r->unpaired[i].reason) > 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 0);
+    ct_round_free(r);
+    free(a), free(b), free(c), free(d);
+}
+
+static void
+test_review_send_failure_keeps_plan(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round *r;
+    struct ct_error err;
+    char *a, *before, *after;
+    int64_t id;
+
+    import_many(f, 8, NULL);
+    id = plan_id(f, "2026-03-02", 5);
+    r = load(f, id);
+    a = group_email(r, 0, 0);
+    ct_round_free(r);
+    pause_member(f, a);
+    before = dump(f);
+    sql_exec(f->store, "CREATE TRIGGER fail_send AFTER INSERT ON outbox"
+                       " WHEN (SELECT count(*) FROM outbox) >= 3"
+                       " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    ct_error_clear(&err);
+    assert_int_not_equal(ct_rounds_send(f->store, f->cfg, id, ct_now(), NULL, NULL, &err), CT_OK);
+    sql_exec(f->store, "DROP TRIGGER fail_send");
+    after = dump(f);
+    assert_string_equal(before, after);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM round_changes"), 0);
+    send(f, id, NULL);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 6);
+    free(a), free(before), free(after);
+}
+
+static void
+test_review_preview(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round *r;
+    struct ct_error err;
+    char **lines = NULL, *want;
+    size_t n = 0, i;
+    int64_t id, a, b, c;
+    bool resumed = false;
+
+    import_many(f, 5, NULL);
+    id = plan_id(f, "2026-03-02", 4);
+    r = load(f, id);
+    for (i = 0; i < r->group_count && r->groups[i].member_count != 2; i++)
+        ;
+    assert_true(i < r->group_count);
+    a = r->groups[i].members[0].member.id;
+    b = r->groups[i].members[1].member.id;
+    c = r->groups[(i + 1) % 2].members[0].member.id;
+    want =
+        ct_asprintf("round %lld (planned for 2026-03-02) has %s in group %lld with %s: at "
+                    "send, %s will be re-paired",
+                    (long long)id, r->groups[i].members[0].member.name, (long long)r->groups[i].id,
+                    r->groups[i].members[1].member.name, r->groups[i].members[1].member.name);
+    ct_error_clear(&err);
+    /* Not paused: nothing to say. */
+    assert_int_equal(ct_rounds_preview(f->store, a, 0, &lines, &n, &err), CT_OK);
+    assert_int_equal(n, 0);
+    free(lines);
+    pause_member(f, r->groups[i].members[0].member.email);
+    assert_int_equal(ct_rounds_preview(f->store, a, 0, &lines, &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(lines[0], want);
+    free(lines[0]);
+    free(lines);
+    assert_int_equal(ct_rounds_preview(f->store, a, b, &lines, &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+    assert_non_null(strstr(lines[0], " together in group "));
+    free(lines[0]);
+    free(lines);
+    /* Not in one group: an exclusion changes nothing planned. */
+    assert_int_equal(ct_rounds_preview(f->store, a, c, &lines, &n, &err), CT_OK);
+    assert_int_equal(n, 0);
+    free(lines);
+    /* Once sent, there is no planned round to warn about. */
+    ct_error_clear(&err);
+    assert_int_equal(
+        ct_members_resume(f->store, r->groups[i].members[0].member.email, ct_now(), &resumed, &err),
+        CT_OK);
+    send(f, id, NULL);
+    assert_int_equal(ct_rounds_preview(f->store, a, 0, &lines, &n, &err), CT_OK);
+    assert_int_equal(n, 0);
+    free(lines);
+    ct_round_free(r);
+    free(want);
+}
+
+static void
+test_review_pause_in_sent_pair(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_mail mail;
+    struct ct_round *r;
+    struct ct_error err;
+    char *a, *b, *sql;
+    int64_t id;
+
+    import_many(f, 4, NULL);
+    id = plan_id(f, "2026-03-02", 3);
+    send(f, id, NULL);
+    sql_exec(f->store, "DELETE FROM outbox");
+    r = load(f, id);
+    a = group_email(r, 0, 0), b = group_email(r, 0, 1);
+    ct_round_free(r);
+    pause_member(f, a);
+    ct_error_clear(&err);
+    assert_int_equal(ct_rounds_withdraw(f->store, f->cfg, a, NULL, ct_now(), &mail, &err), CT_OK);
+    assert_int_equal(mail.groups, 1);
+    assert_int_equal(mail.messages, 3);
+    /* A CANCEL to each, and the partner left alone is told. */
+    sql = ct_asprintf("SELECT group_concat(kind, ',') FROM (SELECT kind FROM outbox"
+                      " WHERE recipient LIKE '%%%s%%' ORDER BY kind)",
+                      b);
+    assert_sql_text(f->store, "cancel,notice", sql);
+    free(sql);
+    sql = ct_asprintf("SELECT group_concat(kind) FROM outbox WHERE recipient LIKE '%%%s%%'", a);
+    assert_sql_text(f->store, "cancel", sql);
+    free(sql);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'notice' AND"
+                                       " text_body LIKE '%can''t make it this month%'"),
+                     1);
+    r = load(f, id);
+    assert_int_equal(r->groups[0].state, CT_GROUP_CANCELLED);
+    assert_int_equal(r->groups[1].state, CT_GROUP_SENT);
+    ct_round_free(r);
+    /* Nothing more to do the second time. */
+    assert_int_equal(ct_rounds_withdraw(f->store, f->cfg, a, NULL, ct_now(), &mail, &err), CT_OK);
+    assert_int_equal(mail.messages, 0);
+    free(a), free(b);
+}
+
+static void
+test_review_exclusion_in_sent_trio(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_mail mail;
+    struct ct_round *r;
+    struct ct_error err;
+    char *a, *b, *c, *sql;
+    int64_t id;
+
+    id = sent_trio(f);
+    sql_exec(f->store, "DELETE FROM outbox");
+    r = load(f, id);
+    a = group_email(r, 0, 0), b = group_email(r, 0, 1), c = group_email(r, 0, 2);
+    ct_round_free(r);
+    exclude(f, a, b);
+    ct_error_clear(&err);
+    assert_int_equal(ct_rounds_withdraw(f->store, f->cfg, a, b, ct_now(), &mail, &err), CT_OK);
+    /* b goes (a CANCEL and the notice); a and c get an update and still meet. */
+    assert_int_equal(mail.groups, 1);
+    assert_int_equal(mail.messages, 4);
+    sql = ct_asprintf("SELECT group_concat(kind, ',') FROM (SELECT kind FROM outbox"
+                      " WHERE recipient LIKE '%%%s%%' ORDER BY kind)",
+                      b);
+    assert_sql_text(f->store, "cancel,notice", sql);
+    free(sql);
+    sql = ct_asprintf("SELECT group_concat(kind) FROM outbox WHERE recipient LIKE '%%%s%%'", c);
+    assert_sql_text(f->store, "request", sql);
+    free(sql);
+    r = load(f, id);
+    assert_int_equal(r->groups[0].state, CT_GROUP_SENT);
+    assert_int_equal(r->groups[0].sequence, 1);
+    ct_round_free(r);
+    free(a), free(b), free(c);
+}
+
+static void
+test_review_orphan_paused_too(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_changes changes;
+    struct ct_round *r;
+    char *a, *b, *want;
+    int64_t id, g0;
+
+    import_many(f, 6, NULL);
+    id = plan_id(f, "2026-03-02", 3);
+    r = load(f, id);
+    a = group_email(r, 0, 0), b = group_email(r, 0, 1);
+    g0 = r->groups[0].id;
+    want = ct_asprintf("group %lld: %s left since the plan; %s unpaired (not taking part this "
+                       "round any more)",
+                       (long long)g0, member_name(r, a), member_name(r, b));
+    ct_round_free(r);
+    /* a leaves (b is left alone, "partner left"), then b is paused as well. */
+    remove_member(f, a);
+    pause_member(f, b);
+    send_changes(f, id, NULL, &changes);
+    assert_int_equal(changes.count, 1);
+    assert_string_equal(changes.items[0].line, want);
+    ct_round_changes_clear(&changes);
+    r = load(f, id);
+    assert_int_equal(r->group_count, 2);
+    assert_int_equal(r->unpaired_count, 0);
+    assert_int_equal(mail_to(f, b), 0);
+    ct_round_free(r);
+    free(a), free(b), free(want);
+}
+
+static void
+test_review_trio_keeps_two(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_changes changes;
+    struct ct_round *r;
+    char *gone;
+    int64_t id;
+    size_t i;
+
+    import_many(f, 5, NULL);
+    id = plan_id(f, "2026-03-02", 4);
+    r = load(f, id);
+    for (i = 0; i < r->group_count && r->groups[i].member_count != 3; i++)
+        ;
+    assert_true(i < r->group_count);
+    gone = group_email(r, i, 1);
+    ct_round_free(r);
+    pause_member(f, gone);
+    send_changes(f, id, NULL, &changes);
+    assert_int_equal(changes.count, 1);
+    assert_non_null(strstr(changes.items[0].line, " paused since the plan; "));
+    assert_non_null(strstr(changes.items[0].line, " still meet"));
+    assert_null(strstr(changes.items[0].line, "will still meet"));
+    ct_round_changes_clear(&changes);
+    assert_int_equal(mail_to(f, gone), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 4);
+    free(gone);
+}
+
+static void
+test_review_pause_over_by_round_date(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round_changes changes;
+    struct ct_round *r;
+    struct ct_error err;
+    char *a;
+    int64_t id;
+
+    import_many(f, 4, NULL);
+    id = plan_id(f, "2026-03-09", 3);
+    r = load(f, id);
+    a = group_email(r, 0, 0);
+    ct_round_free(r);
+    /* Back before the round's date: the member stays in. */
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_pause(f->store, a, "2026-03-05", 20514, ct_now(), &err), CT_OK);
+    send_changes(f, id, NULL, &changes);
+    assert_int_equal(changes.count, 0);
+    ct_round_changes_clear(&changes);
+    assert_int_equal(mail_to(f, a), 1);
+    free(a);
+}
+
 /* ---- history and eligibility ----------------------------------------------------- */
 
 static void
@@ -1136,6 +1652,17 @@ main(void)
         cmocka_unit_test_setup_teardown(test_mark_sent_queues_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_groups_by_filter, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_pause_repairs_partner, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_exclusion_after_plan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_erased_member, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_orphan_cannot_be_repaired, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_send_failure_keeps_plan, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_preview, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_orphan_paused_too, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_trio_keeps_two, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_pause_over_by_round_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_pause_in_sent_pair, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_review_exclusion_in_sent_trio, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
