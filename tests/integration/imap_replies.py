@@ -93,6 +93,9 @@ def populate(db):
           (3, 1, 'ct-1-3-5ad2f0@coffee.example', 0, 'sent', 1796292000, 30);
         INSERT INTO group_members(group_id, member_id) VALUES
           (1, 1), (1, 2), (2, 3), (2, 4), (3, 5), (3, 6);
+        -- groups sent before per-member UIDs: their members share the group's UID,
+        -- as the migration leaves them, so these replies are read as they always were
+        UPDATE group_members SET uid = (SELECT g.uid FROM groups g WHERE g.id = group_id);
     """)
     con.commit()
     con.close()

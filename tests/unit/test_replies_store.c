@@ -103,7 +103,9 @@ setup(void **state)
              "(2, 1, 'ct-1-2-0b81e4@coffee.example', 1, 'sent', 1796378400, 30),"
              "(3, 1, 'ct-1-3-5ad2f0@coffee.example', 0, 'sent', 1796292000, 30);"
              "INSERT INTO group_members(group_id, member_id) VALUES "
-             "(1, 1), (1, 2), (2, 3), (2, 4), (3, 5), (3, 6);");
+             "(1, 1), (1, 2), (2, 3), (2, 4), (3, 5), (3, 6);"
+             /* sent before per-member UIDs: the members share the group's, as migrated */
+             "UPDATE group_members SET uid = (SELECT g.uid FROM groups g WHERE g.id = group_id);");
     *state = w;
     return 0;
 }
