@@ -130,10 +130,14 @@ record_answer(struct ct_txn *txn, const struct ct_replies_group *g, int64_t memb
     const char *partstat = ct_reply_partstat_name(a->partstat);
     bool counter = method == CT_REPLY_METHOD_COUNTER, known = false;
     /* A reply without DTSTAMP is ordered by when it arrived. */
-    struct ct_replies_answer ans = {g->id,       member_id,
-                                    method,      a->partstat,
-                                    ev->sequence, ev->dtstamp ? ev->dtstamp : now,
-                                    ev->proposed_start, ev->comment,
+    struct ct_replies_answer ans = {g->id,
+                                    member_id,
+                                    method,
+                                    a->partstat,
+                                    ev->sequence,
+                                    ev->dtstamp ? ev->dtstamp : now,
+                                    ev->proposed_start,
+                                    ev->comment,
                                     false};
     enum ct_status st;
 
@@ -392,8 +396,8 @@ bound_event(struct ct_txn *txn, const struct ct_reply *reply, const struct ct_re
                                     o->email ? o->email : "an erased member");
             if (why == NULL)
                 return ct_error_set(err, CT_ENOMEM, "out of memory");
-            st = hold(txn, reply, ev, &ev->attendees[i], o->group_id, o->member_id, in, why,
-                      result, err);
+            st = hold(txn, reply, ev, &ev->attendees[i], o->group_id, o->member_id, in, why, result,
+                      err);
             free(why);
         }
         return st;
@@ -404,8 +408,8 @@ bound_event(struct ct_txn *txn, const struct ct_reply *reply, const struct ct_re
              ev->attendee_count, o->email);
     if (o->removed) {
         combine(result, CT_REPLIES_NOT_ATTENDEE);
-        note(in->hooks, CT_REPLIES_INFO, "%s: ignored: %s has left group %lld", in->where,
-             o->email, (long long)o->group_id);
+        note(in->hooks, CT_REPLIES_INFO, "%s: ignored: %s has left group %lld", in->where, o->email,
+             (long long)o->group_id);
         return CT_OK;
     }
     if (reply->method == CT_REPLY_METHOD_REPLY && mine->partstat == CT_PARTSTAT_OTHER) {

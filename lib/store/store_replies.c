@@ -50,8 +50,8 @@ ct_store_replies_group(struct ct_store *store, int64_t id, struct ct_replies_gro
     enum ct_status st;
 
     *found = false;
-    st = ct_store_prepare(store, "SELECT id, sequence, state FROM groups WHERE id = ?1", &stmt,
-                          err);
+    st =
+        ct_store_prepare(store, "SELECT id, sequence, state FROM groups WHERE id = ?1", &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, id);
@@ -486,17 +486,16 @@ column_dup(sqlite3_stmt *stmt, int i, bool *nomem)
 }
 
 enum ct_status
-ct_store_replies_member_uid(struct ct_store *store, int64_t group_id, int64_t member_id,
-                            char **uid, struct ct_error *err)
+ct_store_replies_member_uid(struct ct_store *store, int64_t group_id, int64_t member_id, char **uid,
+                            struct ct_error *err)
 {
     sqlite3_stmt *stmt;
     enum ct_status st;
     bool row = false, nomem = false;
 
     *uid = NULL;
-    st = ct_store_prepare(store,
-                          "SELECT uid FROM group_members WHERE group_id = ?1 AND member_id = ?2",
-                          &stmt, err);
+    st = ct_store_prepare(
+        store, "SELECT uid FROM group_members WHERE group_id = ?1 AND member_id = ?2", &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);
@@ -593,8 +592,8 @@ ct_store_replies_partstat(struct ct_store *store, int64_t group_id, int64_t memb
 
     *partstat = CT_PARTSTAT_NEEDS_ACTION;
     st = ct_store_prepare(
-        store, "SELECT partstat FROM group_members WHERE group_id = ?1 AND member_id = ?2",
-        &stmt, err);
+        store, "SELECT partstat FROM group_members WHERE group_id = ?1 AND member_id = ?2", &stmt,
+        err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);

@@ -29,8 +29,9 @@ enum ct_status ct_store_replies_find_group(struct ct_store *store, const char *u
                                            struct ct_error *err);
 
 /* Group id as an answer sees it. OUT: *g, *found. */
-enum ct_status ct_store_replies_group(struct ct_store *store, int64_t id, struct ct_replies_group *g,
-                                      bool *found, struct ct_error *err);
+enum ct_status ct_store_replies_group(struct ct_store *store, int64_t id,
+                                      struct ct_replies_group *g, bool *found,
+                                      struct ct_error *err);
 
 /* The member of group_id with this address, if still in the group. OUT: *member_id, *found. */
 enum ct_status ct_store_replies_find_attendee(struct ct_store *store, int64_t group_id,
@@ -120,7 +121,7 @@ enum ct_status ct_store_replies_set_member_uid(struct ct_txn *txn, int64_t group
 struct ct_replies_owner {
     int64_t group_id;
     int64_t member_id;
-    char *email; /* the member's address now; NULL once erased */
+    char *email;  /* the member's address now; NULL once erased */
     bool removed; /* no longer in the group */
     int sequence; /* the group's */
     enum ct_group_state state;
@@ -146,15 +147,15 @@ enum ct_status ct_store_replies_partstat(struct ct_store *store, int64_t group_i
 
 /* One attendee entry of a reply that was not applied, and why. */
 struct ct_replies_held {
-    int64_t id;          /* 0 before it is stored */
+    int64_t id; /* 0 before it is stored */
     int64_t received_at;
-    char *source;        /* "UID 12", "message" */
-    char *sender;        /* the From address (proof of nothing), or NULL */
-    char *event_uid;     /* the reply's UID */
-    int64_t group_id;    /* the group the UID names, 0 if none */
-    int64_t owner_id;    /* the member the UID was sent to, 0 if none */
-    char *owner_email;   /* read back only: that member's address, or NULL */
-    char *attendee;      /* the ATTENDEE address it answers for */
+    char *source;      /* "UID 12", "message" */
+    char *sender;      /* the From address (proof of nothing), or NULL */
+    char *event_uid;   /* the reply's UID */
+    int64_t group_id;  /* the group the UID names, 0 if none */
+    int64_t owner_id;  /* the member the UID was sent to, 0 if none */
+    char *owner_email; /* read back only: that member's address, or NULL */
+    char *attendee;    /* the ATTENDEE address it answers for */
     enum ct_reply_method method;
     enum ct_partstat partstat;
     int sequence;
@@ -205,8 +206,8 @@ struct ct_replies_member_answer {
 
 /* Members of group_id in member order. OUT: *list, *count; ct_replies_member_answers_free(). */
 enum ct_status ct_store_replies_group_answers(struct ct_store *store, int64_t group_id,
-                                              struct ct_replies_member_answer **list,
-                                              size_t *count, struct ct_error *err);
+                                              struct ct_replies_member_answer **list, size_t *count,
+                                              struct ct_error *err);
 void ct_replies_member_answers_free(struct ct_replies_member_answer *list, size_t count);
 
 /* A message of a mailbox, as imap_seen keys it. */
