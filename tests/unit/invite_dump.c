@@ -58,8 +58,10 @@ example(void)
                                           "you have not met through the coffee trial before"};
     struct ct_invite inv = {0};
     struct ct_invite_message msg;
+    unsigned char secret[CT_INVITE_UID_SECRET];
     struct ct_error err;
-    char *id;
+    char *id, *member_uid;
+    size_t i;
 
     inv.network = "North Coast Care Network";
     inv.network_timezone = "Europe/London";
@@ -75,7 +77,13 @@ example(void)
                                                "Social worker",
                                                NULL};
     inv.member_count = 2;
-    inv.uid = "coffeetrial-2026-03-02-g17-4f2a9c1e@northcoast.example";
+    inv.group_uid = "coffeetrial-2026-03-02-g17-4f2a9c1e@northcoast.example";
+    for (i = 0; i < sizeof(secret); i++) /* in use, 20 bytes from getrandom() */
+        secret[i] = (unsigned char)(i * 37 + 11);
+    member_uid = ct_invite_member_uid(inv.group_uid, secret, sizeof(secret));
+    if (member_uid == NULL)
+        return 1;
+    inv.uid = member_uid;
     inv.sequence = 0;
     inv.dtstamp = WINDOW_START + 9 * 3600;
     inv.start = WINDOW_START + 2 * DAY + 10 * 3600 + 1800; /* Wed 4 March 10:30 GMT */
@@ -86,15 +94,18 @@ example(void)
     inv.location_template = "Video call, or a café near you both";
     inv.round = 3;
     inv.round_date = "2026-03-02";
-    id = ct_invite_message_id(inv.uid, inv.members[0].email, 0, "request", inv.organiser_email);
+    id = ct_invite_message_id(inv.group_uid, inv.members[0].email, 0, "request",
+                              inv.organiser_email);
     if (id == NULL || ct_invite_message(&inv, 0, id, inv.dtstamp, &msg, &err) != CT_OK) {
         fprintf(stderr, "invite_dump: %s\n", id ? err.message : "out of memory");
         free(id);
+        free(member_uid);
         return 1;
     }
     fwrite(msg.raw, 1, msg.raw_len, stdout);
     ct_invite_message_clear(&msg);
     free(id);
+    free(member_uid);
     return 0;
 }
 
