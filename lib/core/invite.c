@@ -445,9 +445,9 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     p->location_template =
         inv->location_template ? clean_text(inv->location_template, false) : NULL;
     p->url_template = inv->url_template ? clean_text(inv->url_template, false) : NULL;
-    nomem |= !p->network || !p->organiser_name || !p->organiser_email || !p->uid || !p->group_uid || !p->date ||
-             !p->prompts || !p->reschedule || (inv->note && !p->note) || !p->subject_template ||
-             (inv->location_template && !p->location_template) ||
+    nomem |= !p->network || !p->organiser_name || !p->organiser_email || !p->uid || !p->group_uid ||
+             !p->date || !p->prompts || !p->reschedule || (inv->note && !p->note) ||
+             !p->subject_template || (inv->location_template && !p->location_template) ||
              (inv->url_template && !p->url_template);
     if (inv->reason_count > 0 && inv->reasons != NULL) {
         p->reasons = calloc(inv->reason_count, sizeof(*p->reasons));
@@ -935,16 +935,11 @@ static icalparameter_partstat
 ical_partstat(enum ct_partstat answer)
 {
     switch (answer) {
-    case CT_PARTSTAT_ACCEPTED:
-        return ICAL_PARTSTAT_ACCEPTED;
-    case CT_PARTSTAT_DECLINED:
-        return ICAL_PARTSTAT_DECLINED;
-    case CT_PARTSTAT_TENTATIVE:
-        return ICAL_PARTSTAT_TENTATIVE;
-    case CT_PARTSTAT_DELEGATED:
-        return ICAL_PARTSTAT_DELEGATED;
-    default:
-        return ICAL_PARTSTAT_NEEDSACTION;
+    case CT_PARTSTAT_ACCEPTED: return ICAL_PARTSTAT_ACCEPTED;
+    case CT_PARTSTAT_DECLINED: return ICAL_PARTSTAT_DECLINED;
+    case CT_PARTSTAT_TENTATIVE: return ICAL_PARTSTAT_TENTATIVE;
+    case CT_PARTSTAT_DELEGATED: return ICAL_PARTSTAT_DELEGATED;
+    default: return ICAL_PARTSTAT_NEEDSACTION;
     }
 }
 
@@ -967,10 +962,9 @@ person_property(bool organiser, const char *name, const char *email, enum ct_par
         icalproperty_add_parameter(prop, icalparameter_new_cutype(ICAL_CUTYPE_INDIVIDUAL));
         icalproperty_add_parameter(prop, icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
         icalproperty_add_parameter(prop, icalparameter_new_partstat(partstat));
-        icalproperty_add_parameter(prop,
-                                   icalparameter_new_rsvp(partstat == ICAL_PARTSTAT_NEEDSACTION
-                                                              ? ICAL_RSVP_TRUE
-                                                              : ICAL_RSVP_FALSE));
+        icalproperty_add_parameter(
+            prop, icalparameter_new_rsvp(partstat == ICAL_PARTSTAT_NEEDSACTION ? ICAL_RSVP_TRUE
+                                                                               : ICAL_RSVP_FALSE));
     }
 done:
     free(uri);

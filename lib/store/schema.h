@@ -169,9 +169,9 @@ static const char *const ct_migrations[] = {
     "CREATE TABLE held_replies ("
     "  id INTEGER PRIMARY KEY,"
     "  received_at INTEGER NOT NULL,"
-    "  source TEXT,"      /* 'UID 12' of the mailbox, or 'message' */
-    "  sender TEXT,"      /* the From address, cleaned; proof of nothing */
-    "  event_uid TEXT,"   /* the reply's UID, cleaned */
+    "  source TEXT,"    /* 'UID 12' of the mailbox, or 'message' */
+    "  sender TEXT,"    /* the From address, cleaned; proof of nothing */
+    "  event_uid TEXT," /* the reply's UID, cleaned */
     "  group_id INTEGER REFERENCES groups(id) ON DELETE SET NULL," /* the group the UID names */
     "  owner_id INTEGER REFERENCES members(id)," /* the member the UID was sent to, if any */
     "  attendee TEXT NOT NULL," /* the ATTENDEE address the reply answers for, cleaned */

@@ -19,6 +19,7 @@
 #include "replies.h"
 #include "scratchdb.h"
 #include "store.h"
+#include "store_members.h"
 #include "util.h"
 
 #define G1 "ct-1-1-7f3a9c@coffee.example"
@@ -543,6 +544,21 @@ test_reply_binding(void **state)
     assert_int_equal(ct_replies_apply_held(w->store, 3, NULL, NOW, NULL, &err), CT_EDATA);
     assert_int_equal(ct_replies_apply_held(w->store, 2, "jose@clinic-e.example", NOW, NULL, &err),
                      CT_EDATA);
+    /* Erasing Bo removes the held replies about him (answering for him, on his UID). */
+    {
+        struct ct_member bo_member = {0};
+        struct ct_txn *txn = NULL;
+
+        bo_member.id = 2;
+        bo_member.email = "bo@uni-b.example";
+        assert_int_equal(ct_txn_begin(w->store, &txn, &err), CT_OK);
+        assert_int_equal(ct_store_member_erase(txn, &bo_member, NOW, &err), CT_OK);
+        assert_int_equal(ct_txn_commit(txn, &err), CT_OK);
+    }
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM held_replies"), 1);
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM held_replies WHERE attendee LIKE "
+                                       "'%bo@%' OR sender LIKE '%bo@%'"),
+                     0);
     free(ana);
     free(bo);
 }
