@@ -18,7 +18,9 @@ seen one invitation answering for another member, a partner writing the
 member's From, a relay listing two attendees, a guessed UID; a genuine reply
 through an iCloud-style noreply relay; a reply without DTSTAMP ordered by
 arrival; a comment with control characters and 3,000 characters; held
-replies listed, applied by hand, and never pausing anyone.
+replies listed, applied by hand, and never pausing anyone; and a trio in
+which one member accepted and another left: the updated REQUEST keeps the
+acceptance (RSVP=FALSE), "Updated:" only in the Subject.
 """
 import email
 import email.policy
@@ -311,6 +313,85 @@ def trust_scenarios(dv, tmp, secret):
     check(status[a] == "paused", "trust: a, who never answered, is paused: %r" % status)
 
 
+TRIO_ROSTER = """email,name,organisation,team,site,role,timezone,status,frequency,ties
+gil@g.example,Gil Ortiz,Org G,T7,S7,Nurse,Europe/London,active,monthly,
+hal@h.example,Hal Berg,Org H,T8,S8,Doctor,Europe/London,active,monthly,
+ivy@i.example,Ivy Sato,Org I,T9,S9,Manager,Europe/London,active,monthly,
+"""
+
+
+def spool_messages(spool, names):
+    """{recipient: (Subject, SUMMARY, UID, SEQUENCE, {attendee: (PARTSTAT, RSVP)})}."""
+    out = {}
+    for name in names:
+        with open(os.path.join(spool, name), "rb") as f:
+            m = email.message_from_bytes(f.read(), policy=email.policy.default)
+        for part in m.walk():
+            if part.get_content_type() == "text/calendar":
+                cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+                ev = [c for c in cal.walk() if c.name == "VEVENT"][0]
+                atts = ev.get("ATTENDEE")
+                atts = atts if isinstance(atts, list) else [atts]
+                out[m["To"].addresses[0].addr_spec.lower()] = (
+                    str(m["Subject"]), str(ev["SUMMARY"]), str(ev["UID"]), int(ev["SEQUENCE"]),
+                    {str(a)[7:].lower(): (a.params.get("PARTSTAT"), a.params.get("RSVP"))
+                     for a in atts})
+                break
+    return out
+
+
+def updated_request_keeps_answers(dv, tmp, secret):
+    """A trio: one accepts, one leaves; the update keeps the answer and does not ask again."""
+    box = os.path.join(tmp, "trio")
+    os.makedirs(box)
+    spool = os.path.join(box, "spool")
+    roster = os.path.join(box, "roster.csv")
+    with open(roster, "w") as f:
+        f.write(TRIO_ROSTER)
+    ini = os.path.join(box, "coffeetrial.ini")
+    with open(ini, "w") as f:
+        f.write("[store]\npath = %s\n\n[spool]\ndir = %s\n\n"
+                "[imap]\nurl = imap://127.0.0.1:%d/Trio\nusername = %s\npassword_file = %s\n"
+                % (os.path.join(box, "trio.db"), spool, dv.imap_port, dv.user, secret))
+    for args in (["roster", "import", roster], ["round", "plan", "--date", "2027-03-01"],
+                 ["round", "send", "1"], ["outbox", "flush"]):
+        check(trust_run(ini, *args).returncode == 0, "trio: coffeetrial " + " ".join(args))
+    first = sorted(os.listdir(spool))
+    sent = spool_messages(spool, first)
+    if not check(len(sent) == 3 and all(len(v[4]) == 3 for v in sent.values()),
+                 "trio: one trio invited: %r" % sent):
+        return
+    gil, hal, ivy = "gil@g.example", "hal@h.example", "ivy@i.example"
+    imap = imaplib.IMAP4("127.0.0.1", dv.imap_port)
+    try:
+        imap.login(dv.user, dv.password)
+        imap.create("Trio")
+        imap.append("Trio", None, None, reply_eml(20, gil, sent[gil][2], 0, [(gil, "ACCEPTED")]))
+    finally:
+        imap.logout()
+    check(trust_run(ini, "outcome", "fetch", now="2027-03-01T09:00:00Z").returncode == 0,
+          "trio: fetch Gil's acceptance")
+    check(trust_run(ini, "member", "remove", ivy, now="2027-03-01T09:30:00Z").returncode == 0,
+          "trio: Ivy leaves")
+    trust_run(ini, "outbox", "flush", now="2027-03-01T09:30:00Z")
+    upd = spool_messages(spool, sorted(set(os.listdir(spool)) - set(first)))
+    for who in (gil, hal):
+        if not check(who in upd, "trio: %s gets the update" % who):
+            continue
+        subject, summary, uid, seq, atts = upd[who]
+        check(subject.startswith("Updated: ") and not summary.startswith("Updated"),
+              "trio: 'Updated:' in the Subject only: %r / %r" % (subject, summary))
+        check(uid == sent[who][2] and seq == 1, "trio: %s's own UID, SEQUENCE 1" % who)
+        check(atts.get(gil) == ("ACCEPTED", "FALSE"),
+              "trio: Gil's acceptance kept, not asked again: %r" % (atts.get(gil),))
+        check(atts.get(hal) == ("NEEDS-ACTION", "TRUE"), "trio: Hal still asked: %r"
+              % (atts.get(hal),))
+        check(ivy not in atts, "trio: Ivy no longer listed")
+    if check(ivy in upd, "trio: Ivy gets a CANCEL"):
+        check(upd[ivy][0].startswith("Cancelled: ") and not upd[ivy][1].startswith("Cancelled")
+              and upd[ivy][2] == sent[ivy][2], "trio: Ivy's CANCEL: own UID, plain SUMMARY")
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="ct-imap-")
     os.chmod(tmp, 0o711)  # the server may run as 'nobody' and must reach its directory
@@ -440,6 +521,7 @@ def main():
                   "the daemon applies the later answer")
             # 8. Replies you can trust, on a round the real binary sent.
             trust_scenarios(dv, tmp, secret)
+            updated_request_keeps_answers(dv, tmp, secret)
             if failures:
                 print("--- dovecot log ---\n" + dv.log())
 
