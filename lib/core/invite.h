@@ -110,8 +110,9 @@ struct ct_invite_message {
 void ct_invite_message_clear(struct ct_invite_message *msg);
 
 /*
- * The calendar as members[recipient]'s copy (the SUMMARY is their subject;
- * everything else is the same for all): a VCALENDAR built with libical,
+ * The calendar as members[recipient]'s copy (UID is inv->uid, their own;
+ * SUMMARY is their subject without "Updated:"/"Cancelled:", which belong
+ * to the mail; everything else is the same for all): a VCALENDAR built with libical,
  * with CRLF line ends and lines folded at 75 octets without splitting UTF-8
  * characters. OUT: *ics, which the caller frees. CT_EDATA names the field
  * (an invalid address, a group of the wrong size, an unknown zone).

@@ -3,6 +3,10 @@
  * what (group_members.partstat, replies), the unanswered-invitation count
  * that pauses members who stop answering, and the IMAP poll that feeds it.
  *
+ * Trust (docs/outcomes.md, "Replies you can trust"): a reply is bound to
+ * the member whose own invitation UID it carries, never to its From line;
+ * one that cannot be trusted is held (held_replies) and changes nothing.
+ *
  * Idempotent by construction: a message already in imap_seen is not read
  * again, and an answer already in replies (same group, member, method,
  * SEQUENCE, DTSTAMP and PARTSTAT) changes nothing, so reading the same
