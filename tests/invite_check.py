@@ -152,6 +152,7 @@ def check_message(man, m, raw, seen_ids):
                            where + ": From")
 
     subject = f"{clean(man['network'])} #3 (2026-03-02): coffee with {names_of(members, m['recipient'])}"
+    title = subject  # SUMMARY: the event's own title, whatever the mail's Subject says
     if method == "CANCEL":
         subject = "Cancelled: " + subject
     elif m["sequence"] > 0:
@@ -199,10 +200,13 @@ def check_message(man, m, raw, seen_ids):
     if not check(len(events) == 1, f"{where}: {len(events)} events"):
         return None
     ev = events[0]
-    check(str(ev["UID"]) == man["uid"], f"{where}: UID {ev['UID']}")
+    # Each member's copy carries that member's own UID (issue 13), never the group's.
+    check(str(ev["UID"]) == me["uid"], f"{where}: UID {ev['UID']} is not the recipient's")
+    check(str(ev["UID"]) != man["uid"] and str(ev["UID"]).startswith(man["uid"].split("@")[0] + "-"),
+          f"{where}: UID {ev['UID']} is not derived from the group's")
     check(int(ev["SEQUENCE"]) == m["sequence"], f"{where}: SEQUENCE {ev['SEQUENCE']}")
     check(str(ev["STATUS"]) == ("CANCELLED" if method == "CANCEL" else "CONFIRMED"), f"{where}: STATUS")
-    check(str(ev["SUMMARY"]) == subject, f"{where}: SUMMARY {str(ev['SUMMARY'])!r}")
+    check(str(ev["SUMMARY"]) == title, f"{where}: SUMMARY {str(ev['SUMMARY'])!r} != {title!r}")
     org = ev["ORGANIZER"]
     check(str(org).lower() == "mailto:" + man["organiser"]["email"], f"{where}: ORGANIZER {org}")
     check(org.params.get("CN") == clean(man["organiser"]["name"]).replace('"', "'"),
@@ -221,8 +225,12 @@ def check_message(man, m, raw, seen_ids):
         check(p.get("CN") == clean(want[addr]["name"]).replace('"', "'"), f"{where}: CN of {addr} {p.get('CN')!r}")
         check(p.get("CUTYPE") == "INDIVIDUAL", f"{where}: CUTYPE of {addr}")
         check(p.get("ROLE") == "REQ-PARTICIPANT", f"{where}: ROLE of {addr}")
-        check(p.get("PARTSTAT") == "NEEDS-ACTION", f"{where}: PARTSTAT of {addr}")
-        check(p.get("RSVP") == "TRUE", f"{where}: RSVP of {addr}")
+        # An update keeps the answer recorded (RSVP=FALSE once answered): only
+        # the first member has answered, from version 2 on.
+        answer = m["first_answer"] if addr == "mailto:" + members[0]["email"] else "NEEDS-ACTION"
+        check(p.get("PARTSTAT") == answer, f"{where}: PARTSTAT of {addr} {p.get('PARTSTAT')} != {answer}")
+        want_rsvp = "TRUE" if answer == "NEEDS-ACTION" else "FALSE"
+        check(p.get("RSVP") == want_rsvp, f"{where}: RSVP of {addr} {p.get('RSVP')} != {want_rsvp}")
 
     # The slot: UTC, the planned one, inside each member's hours in their zone.
     start = ev["DTSTART"].dt

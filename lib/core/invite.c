@@ -279,6 +279,35 @@ ct_invite_uid(const char *network, const char *round_date, int64_t group_id,
     return ct_buf_steal(&b);
 }
 
+char *
+ct_invite_member_uid(const char *group_uid, const unsigned char *secret, size_t len)
+{
+    static const char alphabet[] = "abcdefghijklmnopqrstuvwxyz234567";
+    const char *at = group_uid ? strrchr(group_uid, '@') : NULL;
+    uint32_t acc = 0;
+    int bits = 0;
+    struct ct_buf b;
+    size_t i;
+
+    if (at == NULL || secret == NULL || len == 0)
+        return NULL;
+    ct_buf_init(&b);
+    ct_buf_printf(&b, "%.*s-", (int)(at - group_uid), group_uid);
+    /* base32 (RFC 4648, lower case, no padding): 5 bits a character. */
+    for (i = 0; i < len; i++) {
+        acc = (acc << 8) | secret[i];
+        bits += 8;
+        while (bits >= 5) {
+            ct_buf_putc(&b, alphabet[(acc >> (bits - 5)) & 31]);
+            bits -= 5;
+        }
+    }
+    if (bits > 0)
+        ct_buf_putc(&b, alphabet[(acc << (5 - bits)) & 31]);
+    ct_buf_puts(&b, at);
+    return ct_buf_steal(&b);
+}
+
 /* ------------------------------------------------------------------ */
 /* The invitation, cleaned                                              */
 
@@ -289,7 +318,7 @@ struct person {
 
 struct prepared {
     const struct ct_invite *inv;
-    char *network, *organiser_name, *organiser_email, *uid, *date;
+    char *network, *organiser_name, *organiser_email, *uid, *group_uid, *date;
     char *prompts, *reschedule, *note;
     char *subject_template, *location_template, *url_template;
     struct person m[CT_INVITE_MAX_MEMBERS];
@@ -307,6 +336,7 @@ prepared_free(struct prepared *p)
     free(p->organiser_name);
     free(p->organiser_email);
     free(p->uid);
+    free(p->group_uid);
     free(p->date);
     free(p->prompts);
     free(p->reschedule);
@@ -402,6 +432,7 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     p->organiser_name = clean_or(inv->organiser_name, p->network ? p->network : "");
     p->organiser_email = strdup(inv->organiser_email);
     p->uid = clean_text(inv->uid, false);
+    p->group_uid = clean_text(inv->group_uid ? inv->group_uid : inv->uid, false);
     p->date = clean_text(inv->round_date, false);
     p->prompts = clean_text(inv->prompts ? inv->prompts : CT_INVITE_DEFAULT_PROMPTS, true);
     p->reschedule = clean_text(
@@ -414,9 +445,9 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     p->location_template =
         inv->location_template ? clean_text(inv->location_template, false) : NULL;
     p->url_template = inv->url_template ? clean_text(inv->url_template, false) : NULL;
-    nomem |= !p->network || !p->organiser_name || !p->organiser_email || !p->uid || !p->date ||
-             !p->prompts || !p->reschedule || (inv->note && !p->note) || !p->subject_template ||
-             (inv->location_template && !p->location_template) ||
+    nomem |= !p->network || !p->organiser_name || !p->organiser_email || !p->uid || !p->group_uid ||
+             !p->date || !p->prompts || !p->reschedule || (inv->note && !p->note) ||
+             !p->subject_template || (inv->location_template && !p->location_template) ||
              (inv->url_template && !p->url_template);
     if (inv->reason_count > 0 && inv->reasons != NULL) {
         p->reasons = calloc(inv->reason_count, sizeof(*p->reasons));
@@ -505,7 +536,7 @@ expand(const struct prepared *p, const char *tpl, size_t names_skip, bool url)
         else if (len == 5 && strncmp(s + 1, "names", len) == 0)
             put_names(&value, p, names_skip);
         else if (len == 3 && strncmp(s + 1, "uid", len) == 0)
-            ct_buf_puts(&value, p->uid);
+            ct_buf_puts(&value, p->group_uid);
         else {
             ct_buf_putc(&b, *s++);
             continue;
@@ -900,9 +931,24 @@ param_text(const char *s)
     return t;
 }
 
-static icalproperty *
-person_property(bool organiser, const char *name, const char *email)
+static icalparameter_partstat
+ical_partstat(enum ct_partstat answer)
 {
+    switch (answer) {
+    case CT_PARTSTAT_ACCEPTED: return ICAL_PARTSTAT_ACCEPTED;
+    case CT_PARTSTAT_DECLINED: return ICAL_PARTSTAT_DECLINED;
+    case CT_PARTSTAT_TENTATIVE: return ICAL_PARTSTAT_TENTATIVE;
+    case CT_PARTSTAT_DELEGATED: return ICAL_PARTSTAT_DELEGATED;
+    default: return ICAL_PARTSTAT_NEEDSACTION;
+    }
+}
+
+/* ORGANIZER, or an ATTENDEE with the answer already recorded (RSVP only while unanswered). */
+static icalproperty *
+person_property(bool organiser, const char *name, const char *email, enum ct_partstat answer)
+{
+    icalparameter_partstat partstat = ical_partstat(answer);
+
     char *uri = ct_asprintf("mailto:%s", email), *cn = param_text(name);
     icalproperty *prop = NULL;
 
@@ -915,8 +961,10 @@ person_property(bool organiser, const char *name, const char *email)
     if (!organiser) {
         icalproperty_add_parameter(prop, icalparameter_new_cutype(ICAL_CUTYPE_INDIVIDUAL));
         icalproperty_add_parameter(prop, icalparameter_new_role(ICAL_ROLE_REQPARTICIPANT));
-        icalproperty_add_parameter(prop, icalparameter_new_partstat(ICAL_PARTSTAT_NEEDSACTION));
-        icalproperty_add_parameter(prop, icalparameter_new_rsvp(ICAL_RSVP_TRUE));
+        icalproperty_add_parameter(prop, icalparameter_new_partstat(partstat));
+        icalproperty_add_parameter(
+            prop, icalparameter_new_rsvp(partstat == ICAL_PARTSTAT_NEEDSACTION ? ICAL_RSVP_TRUE
+                                                                               : ICAL_RSVP_FALSE));
     }
 done:
     free(uri);
@@ -1036,7 +1084,7 @@ build_ics(const struct prepared *p, size_t recipient, const char *summary, const
         icalcomponent_add_property(ev, icalproperty_new_location(location));
     if (url && *url)
         icalcomponent_add_property(ev, icalproperty_new_url(url));
-    prop = person_property(true, p->organiser_name, p->organiser_email);
+    prop = person_property(true, p->organiser_name, p->organiser_email, CT_PARTSTAT_NEEDS_ACTION);
     if (prop == NULL) {
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
         goto done;
@@ -1045,7 +1093,7 @@ build_ics(const struct prepared *p, size_t recipient, const char *summary, const
     for (i = 0; i < p->n; i++) {
         if (cancel && inv->cancel_recipient_only && i != recipient)
             continue;
-        prop = person_property(false, p->m[i].name, p->m[i].email);
+        prop = person_property(false, p->m[i].name, p->m[i].email, inv->answers[i]);
         if (prop == NULL) {
             st = ct_error_set(err, CT_ENOMEM, "out of memory");
             goto done;
@@ -1091,6 +1139,7 @@ content_free(struct content *c)
 static enum ct_status
 build_content(const struct prepared *p, size_t r, struct content *c, struct ct_error *err)
 {
+    char *title;
     struct bodies bd;
     enum ct_status st;
 
@@ -1116,7 +1165,14 @@ build_content(const struct prepared *p, size_t r, struct content *c, struct ct_e
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
         goto fail;
     }
-    st = build_ics(p, r, c->subject, c->text, c->location, c->url, &c->ics, err);
+    /* SUMMARY is the event's own title: "Updated:"/"Cancelled:" belong to the mail. */
+    title = expand(p, p->subject_template, r, false);
+    if (title == NULL) {
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto fail;
+    }
+    st = build_ics(p, r, title, c->text, c->location, c->url, &c->ics, err);
+    free(title);
     if (st != CT_OK)
         goto fail;
     return CT_OK;

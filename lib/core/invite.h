@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "ct.h"
+#include "reply.h"
 
 #define CT_INVITE_MAX_MEMBERS 3
 
@@ -58,11 +59,17 @@ struct ct_invite {
     const char *organiser_email;
     struct ct_invite_person members[CT_INVITE_MAX_MEMBERS];
     size_t member_count; /* 2 or 3 */
-    const char *uid;     /* stable per group */
-    int sequence;        /* 0 first; higher for every update or cancel */
-    int64_t dtstamp;     /* when this version was made, Unix seconds */
-    int64_t start;       /* the slot, Unix seconds UTC */
-    int64_t duration;    /* seconds, > 0 */
+    /*
+     * members[i]'s answer already recorded: an updated REQUEST keeps it,
+     * with RSVP=FALSE, so calendars do not ask again; NEEDS_ACTION (0) asks.
+     */
+    enum ct_partstat answers[CT_INVITE_MAX_MEMBERS];
+    const char *uid;       /* the recipient's own event UID (see ct_invite_member_uid) */
+    const char *group_uid; /* {uid} in templates: the group's; NULL = uid */
+    int sequence;          /* 0 first; higher for every update or cancel */
+    int64_t dtstamp;       /* when this version was made, Unix seconds */
+    int64_t start;         /* the slot, Unix seconds UTC */
+    int64_t duration;      /* seconds, > 0 */
     enum ct_invite_method method;
     const char *const *reasons; /* why they were paired, plain words ("different organisation") */
     size_t reason_count;
@@ -103,8 +110,9 @@ struct ct_invite_message {
 void ct_invite_message_clear(struct ct_invite_message *msg);
 
 /*
- * The calendar as members[recipient]'s copy (the SUMMARY is their subject;
- * everything else is the same for all): a VCALENDAR built with libical,
+ * The calendar as members[recipient]'s copy (UID is inv->uid, their own;
+ * SUMMARY is their subject without "Updated:"/"Cancelled:", which belong
+ * to the mail; everything else is the same for all): a VCALENDAR built with libical,
  * with CRLF line ends and lines folded at 75 octets without splitting UTF-8
  * characters. OUT: *ics, which the caller frees. CT_EDATA names the field
  * (an invalid address, a group of the wrong size, an unknown zone).
@@ -139,6 +147,18 @@ char *ct_invite_message_id(const char *uid, const char *recipient_email, int seq
  */
 char *ct_invite_uid(const char *network, const char *round_date, int64_t group_id,
                     const char *organiser_email);
+
+/* Bytes of secret randomness in a member's UID (at least 128 bits). */
+#define CT_INVITE_UID_SECRET 20
+
+/*
+ * The UID of one member's copy of a group's event: the group UID with the
+ * secret (len bytes, from the caller's random source) in base32 before the
+ * "@", "coffeetrial-...-gID-HASH-SECRET@DOMAIN". Whoever holds it holds that
+ * member's invitation; nothing in it tells another member's. Heap string;
+ * NULL on allocation failure or a group UID without "@".
+ */
+char *ct_invite_member_uid(const char *group_uid, const unsigned char *secret, size_t len);
 
 /* A plain-text notice to one member, e.g. that they were paused. Borrowed. */
 struct ct_invite_notice {

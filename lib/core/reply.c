@@ -235,6 +235,81 @@ read_attendee(icalproperty *p, struct ct_reply_attendee *a, struct ct_error *err
     return CT_OK;
 }
 
+/* Length of the UTF-8 character at s (n bytes left), 0 if invalid. OUT: *cp. */
+static size_t
+utf8_char(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    size_t len, i;
+    uint32_t c;
+
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    if (s[0] >= 0xC2 && s[0] <= 0xDF) {
+        len = 2;
+        c = s[0] & 0x1F;
+    } else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+        len = 3;
+        c = s[0] & 0x0F;
+    } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+        len = 4;
+        c = s[0] & 0x07;
+    } else {
+        return 0;
+    }
+    if (len > n)
+        return 0;
+    for (i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = (c << 6) | (s[i] & 0x3F);
+    }
+    /* Overlong forms, surrogates and beyond U+10FFFF are not characters. */
+    if ((len == 3 && c < 0x800) || (len == 4 && (c < 0x10000 || c > 0x10FFFF)) ||
+        (c >= 0xD800 && c <= 0xDFFF))
+        return 0;
+    *cp = c;
+    return len;
+}
+
+char *
+ct_reply_clean_comment(const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t n = text ? strlen(text) : 0, i = 0, out = 0, chars = 0;
+    char *clean = malloc(n + 1);
+    bool space = false;
+
+    if (clean == NULL)
+        return NULL;
+    while (i < n && chars < CT_REPLY_MAX_COMMENT) {
+        uint32_t c = 0;
+        size_t len = utf8_char(s + i, n - i, &c);
+
+        if (len == 0) { /* not UTF-8: the byte is dropped */
+            i++;
+            continue;
+        }
+        if (c == '\t' || c == '\r' || c == '\n' || c == ' ' || c == 0x2028 || c == 0x2029) {
+            space = out > 0; /* blanks and line breaks become one space; none leading */
+        } else if (c >= 0x20 && (c < 0x7F || c > 0x9F)) {
+            /* other control characters (C0, DEL, C1) are removed */
+            if (space && chars + 1 < CT_REPLY_MAX_COMMENT) {
+                clean[out++] = ' ';
+                chars++;
+            }
+            space = false;
+            memcpy(clean + out, s + i, len);
+            out += len;
+            chars++;
+        }
+        i += len;
+    }
+    clean[out] = '\0';
+    return clean;
+}
+
 /*
  * Read one VEVENT into ev. CT_EDATA (with err set) if it is malformed,
  * CT_ENOTFOUND if it lacks a UID or an ATTENDEE (skipped quietly).
@@ -271,11 +346,13 @@ read_event(icalcomponent *vevent, enum ct_reply_method method, struct ct_reply_e
     }
     comment = icalcomponent_get_comment(vevent);
     if (comment && *comment) {
-        size_t n = strlen(comment);
-        while (n > 0 && strchr(" \t\r\n", comment[n - 1]))
-            n--;
-        if (n > 0 && (ev->comment = strndup(comment, n)) == NULL)
+        ev->comment = ct_reply_clean_comment(comment);
+        if (ev->comment == NULL)
             return ct_error_set(err, CT_ENOMEM, "out of memory reading a reply");
+        if (*ev->comment == '\0') {
+            free(ev->comment);
+            ev->comment = NULL;
+        }
     }
     for (p = icalcomponent_get_first_property(vevent, ICAL_ATTENDEE_PROPERTY); p;
          p = icalcomponent_get_next_property(vevent, ICAL_ATTENDEE_PROPERTY)) {

@@ -15,6 +15,9 @@
 /* Calendar texts longer than this are refused before libical sees them. */
 #define CT_REPLY_MAX_TEXT (1024 * 1024)
 
+/* A COMMENT is kept to this many characters (code points), cleaned. */
+#define CT_REPLY_MAX_COMMENT 2000
+
 enum ct_partstat {
     CT_PARTSTAT_NEEDS_ACTION, /* also what an ATTENDEE without PARTSTAT means */
     CT_PARTSTAT_ACCEPTED,
@@ -43,7 +46,7 @@ struct ct_reply_event {
     int64_t dtstamp;        /* DTSTAMP as Unix seconds, 0 when absent */
     int64_t proposed_start; /* COUNTER: DTSTART as Unix seconds, 0 if none */
     int64_t proposed_end;   /* COUNTER: DTEND, 0 if none */
-    char *comment;          /* COMMENT, or NULL */
+    char *comment;          /* COMMENT cleaned (ct_reply_clean_comment), or NULL */
     struct ct_reply_attendee *attendees;
     size_t attendee_count;
 };
@@ -82,6 +85,15 @@ const char *ct_reply_method_name(enum ct_reply_method method);
  * blanks are not removed (use ct_reply_address_eq to compare).
  */
 const char *ct_reply_strip_mailto(const char *addr);
+
+/*
+ * A reply's COMMENT as it may be stored and shown: invalid UTF-8 dropped,
+ * blanks and line breaks folded to single spaces (none leading or
+ * trailing), every other control character (C0, DEL, C1) removed, and at
+ * most CT_REPLY_MAX_COMMENT characters, never cut inside a UTF-8
+ * character. Heap string (possibly empty); NULL on allocation failure.
+ */
+char *ct_reply_clean_comment(const char *text);
 
 /* Two calendar addresses name the same mailbox (mailto: stripped, case-insensitive). */
 bool ct_reply_address_eq(const char *a, const char *b);

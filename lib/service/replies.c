@@ -7,10 +7,12 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <sys/random.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "invite.h"
 #include "mime_parse.h"
 #include "store_replies.h"
 #include "util.h"
@@ -21,6 +23,7 @@ static const char *const result_labels[CT_REPLIES_RESULT_COUNT] = {
     [CT_REPLIES_DUPLICATE] = "already recorded",
     [CT_REPLIES_SUPERSEDED] = "ignored (a later answer is recorded)",
     [CT_REPLIES_OLD_SEQUENCE] = "ignored (old sequence)",
+    [CT_REPLIES_HELD] = "held for the organiser (not to be trusted)",
     [CT_REPLIES_CANCELLED] = "ignored (meeting cancelled)",
     [CT_REPLIES_UNKNOWN] = "skipped (unknown meeting)",
     [CT_REPLIES_NOT_ATTENDEE] = "skipped (not from an attendee)",
@@ -126,9 +129,16 @@ record_answer(struct ct_txn *txn, const struct ct_replies_group *g, int64_t memb
 {
     const char *partstat = ct_reply_partstat_name(a->partstat);
     bool counter = method == CT_REPLY_METHOD_COUNTER, known = false;
-    struct ct_replies_answer ans = {
-        g->id,       member_id,          method,     a->partstat, ev->sequence,
-        ev->dtstamp, ev->proposed_start, ev->comment};
+    /* A reply without DTSTAMP is ordered by when it arrived. */
+    struct ct_replies_answer ans = {g->id,
+                                    member_id,
+                                    method,
+                                    a->partstat,
+                                    ev->sequence,
+                                    ev->dtstamp ? ev->dtstamp : now,
+                                    ev->proposed_start,
+                                    ev->comment,
+                                    false};
     enum ct_status st;
 
     if (ev->sequence < g->sequence) {
@@ -230,51 +240,245 @@ record_attendee(struct ct_txn *txn, const struct ct_reply *reply, const struct c
     return st;
 }
 
+/* Where a reply came from, for held rows and log lines. */
+struct incoming {
+    const char *from;  /* the From address: proof of nothing */
+    const char *where; /* "UID 12" */
+    int64_t now;
+    const struct ct_replies_hooks *hooks;
+};
+
+/* s made safe to keep and show: one line, at most max characters. Heap; NULL if out of memory. */
+static char *
+kept_text(const char *s, size_t max)
+{
+    char *clean = ct_invite_clean_line(s ? s : ""), *p;
+    size_t n;
+
+    if (clean == NULL)
+        return NULL;
+    n = (size_t)clip(clean, (int)max);
+    clean[n] = '\0';
+    for (p = clean; *p; p++)
+        if (*p == '\x7f')
+            *p = ' ';
+    return clean;
+}
+
+/* Keep one attendee entry of a reply for the organiser, with the reason. */
+static enum ct_status
+hold(struct ct_txn *txn, const struct ct_reply *reply, const struct ct_reply_event *ev,
+     const struct ct_reply_attendee *a, int64_t group_id, int64_t owner_id,
+     const struct incoming *in, const char *reason, enum ct_replies_result *result,
+     struct ct_error *err)
+{
+    struct ct_replies_held h;
+    enum ct_status st = CT_OK;
+    int64_t id = 0;
+
+    memset(&h, 0, sizeof(h));
+    h.received_at = in->now;
+    h.source = kept_text(in->where, 64);
+    h.sender = in->from ? kept_text(in->from, 320) : NULL;
+    h.event_uid = kept_text(ev->uid, 300);
+    h.group_id = group_id;
+    h.owner_id = owner_id;
+    h.attendee = kept_text(a->email, 320);
+    h.method = reply->method;
+    h.partstat = a->partstat;
+    h.sequence = ev->sequence;
+    h.dtstamp = ev->dtstamp ? ev->dtstamp : in->now;
+    h.proposed_start = ev->proposed_start;
+    h.comment = ev->comment; /* cleaned by ct_reply_parse */
+    h.reason = kept_text(reason, 300);
+    if (!h.source || (in->from && !h.sender) || !h.event_uid || !h.attendee || !h.reason)
+        st = ct_error_set(err, CT_ENOMEM, "out of memory holding a reply");
+    if (st == CT_OK)
+        st = ct_store_replies_hold(txn, &h, &id, err);
+    if (st == CT_OK) {
+        combine(result, CT_REPLIES_HELD);
+        note(in->hooks, CT_REPLIES_WARNING, "%s: held (#%lld) %s %s for %s: %s", in->where,
+             (long long)id, ct_reply_method_name(reply->method),
+             ct_reply_partstat_name(a->partstat), h.attendee, h.reason);
+    }
+    free(h.source);
+    free(h.sender);
+    free(h.event_uid);
+    free(h.attendee);
+    free(h.reason);
+    return st;
+}
+
 /*
- * Record every answer of a parsed reply, inside txn. from is the message's
- * sender address (or NULL): when a reply lists several attendees, only the
- * one who sent it is believed. where prefixes log lines ("INBOX UID 12").
- * OUT: *result, the precedence-first result over all answers. Errors are
- * database errors only.
+ * A UID shaped like ours ("coffeetrial-...@...") that no invitation carries:
+ * forged, or guessed from another. OUT: *group_id, the group whose UID it
+ * extends ("GROUP-UID-SECRET@DOMAIN"), 0 if none.
  */
 static enum ct_status
-record_reply(struct ct_txn *txn, const struct ct_reply *reply, const char *from, int64_t now,
-             const char *where, const struct ct_replies_hooks *hooks,
-             enum ct_replies_result *result, struct ct_error *err)
+forged_uid_group(struct ct_store *store, const char *uid, bool *ours, int64_t *group_id,
+                 struct ct_error *err)
 {
-    size_t e, i;
+    const char *at = strrchr(uid, '@'), *dash;
+    struct ct_replies_group g;
+    char *group_uid;
     enum ct_status st;
+    bool found = false;
 
-    *result = CT_REPLIES_NOT_REPLY;
-    for (e = 0; e < reply->event_count; e++) {
-        const struct ct_reply_event *ev = &reply->events[e];
-        struct ct_replies_group g;
-        bool found;
+    *group_id = 0;
+    *ours = strncmp(uid, "coffeetrial-", 12) == 0 && at != NULL;
+    if (!*ours)
+        return CT_OK;
+    for (dash = at; dash > uid && dash[-1] != '-'; dash--)
+        ;
+    if (dash <= uid + 12)
+        return CT_OK;
+    group_uid = ct_asprintf("%.*s%s", (int)(dash - 1 - uid), uid, at);
+    if (group_uid == NULL)
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    st = ct_store_replies_find_group(store, group_uid, &g, &found, err);
+    free(group_uid);
+    if (st == CT_OK && found)
+        *group_id = g.id;
+    return st;
+}
 
-        st = ct_store_replies_find_group(ct_txn_store(txn), ev->uid, &g, &found, err);
+/* An event whose UID no invitation carries: skipped if not ours, else every entry held. */
+static enum ct_status
+unknown_event(struct ct_txn *txn, const struct ct_reply *reply, const struct ct_reply_event *ev,
+              const struct incoming *in, enum ct_replies_result *result, struct ct_error *err)
+{
+    int64_t group_id = 0;
+    enum ct_status st;
+    bool ours = false;
+    size_t i;
+
+    st = forged_uid_group(ct_txn_store(txn), ev->uid, &ours, &group_id, err);
+    if (st != CT_OK)
+        return st;
+    if (!ours) {
+        combine(result, CT_REPLIES_UNKNOWN);
+        note(in->hooks, CT_REPLIES_WARNING, "%s: skipped: no meeting with UID %.*s was sent",
+             in->where, clip(ev->uid, 200), ev->uid);
+        return CT_OK;
+    }
+    for (i = 0; i < ev->attendee_count && st == CT_OK; i++)
+        st = hold(txn, reply, ev, &ev->attendees[i], group_id, 0, in,
+                  group_id ? "its UID names a meeting but no member's invitation (forged?)"
+                           : "no invitation carries its UID (forged, or from another network?)",
+                  result, err);
+    return st;
+}
+
+/*
+ * An event bound to one member's invitation: only that member's own
+ * ATTENDEE entry is applied, whatever From says and whoever relayed it.
+ * Other entries are ignored (a relay listing everyone) or, when the
+ * owner's entry is missing, held: someone answers for another member.
+ */
+static enum ct_status
+bound_event(struct ct_txn *txn, const struct ct_reply *reply, const struct ct_reply_event *ev,
+            const struct ct_replies_owner *o, const struct incoming *in,
+            enum ct_replies_result *result, struct ct_error *err)
+{
+    struct ct_replies_group g = {o->group_id, o->sequence, o->state};
+    const struct ct_reply_attendee *mine = NULL;
+    enum ct_replies_result r;
+    enum ct_status st = CT_OK;
+    size_t i;
+
+    for (i = 0; o->email && i < ev->attendee_count && !mine; i++)
+        if (ct_reply_address_eq(ev->attendees[i].email, o->email))
+            mine = &ev->attendees[i];
+    if (mine == NULL) {
+        for (i = 0; i < ev->attendee_count && st == CT_OK; i++) {
+            char *why = ct_asprintf("it answers for %.*s, but its UID is the invitation of %s",
+                                    clip(ev->attendees[i].email, 200), ev->attendees[i].email,
+                                    o->email ? o->email : "an erased member");
+            if (why == NULL)
+                return ct_error_set(err, CT_ENOMEM, "out of memory");
+            st = hold(txn, reply, ev, &ev->attendees[i], o->group_id, o->member_id, in, why, result,
+                      err);
+            free(why);
+        }
+        return st;
+    }
+    if (ev->attendee_count > 1)
+        note(in->hooks, CT_REPLIES_INFO,
+             "%s: the reply lists %zu attendees; only %s's own answer counts", in->where,
+             ev->attendee_count, o->email);
+    if (o->removed) {
+        combine(result, CT_REPLIES_NOT_ATTENDEE);
+        note(in->hooks, CT_REPLIES_INFO, "%s: ignored: %s has left group %lld", in->where, o->email,
+             (long long)o->group_id);
+        return CT_OK;
+    }
+    if (reply->method == CT_REPLY_METHOD_REPLY && mine->partstat == CT_PARTSTAT_OTHER) {
+        combine(result, CT_REPLIES_NOT_REPLY);
+        note(in->hooks, CT_REPLIES_WARNING,
+             "%s: skipped: %s answered group %lld with a PARTSTAT meetings do not use", in->where,
+             o->email, (long long)o->group_id);
+        return CT_OK;
+    }
+    st = record_answer(txn, &g, o->member_id, reply->method, ev, mine, in->now, in->where,
+                       in->hooks, &r, err);
+    if (st == CT_OK)
+        combine(result, r);
+    return st;
+}
+
+/* A group sent before per-member UIDs: its members share its UID, so the old rules hold. */
+static enum ct_status
+shared_uid_event(struct ct_txn *txn, const struct ct_reply *reply, const struct ct_reply_event *ev,
+                 const struct ct_replies_owner *o, const struct incoming *in,
+                 enum ct_replies_result *result, struct ct_error *err)
+{
+    struct ct_replies_group g = {o->group_id, o->sequence, o->state};
+    enum ct_status st;
+    size_t i;
+
+    for (i = 0; i < ev->attendee_count; i++) {
+        if (!attendee_answers(ev, i, in->from))
+            continue;
+        st = record_attendee(txn, reply, ev, &g, i, in->now, in->where, in->hooks, result, err);
         if (st != CT_OK)
             return st;
-        if (!found || g.state == CT_GROUP_PLANNED) {
-            combine(result, CT_REPLIES_UNKNOWN);
-            note(hooks, CT_REPLIES_WARNING, "%s: skipped: no meeting with UID %.*s was sent", where,
-                 clip(ev->uid, 200), ev->uid);
-            continue;
-        }
-        if (g.state == CT_GROUP_CANCELLED) {
-            combine(result, CT_REPLIES_CANCELLED);
-            note(hooks, CT_REPLIES_INFO, "%s: ignored: group %lld was cancelled", where,
-                 (long long)g.id);
-            continue;
-        }
-        for (i = 0; i < ev->attendee_count; i++) {
-            if (!attendee_answers(ev, i, from))
-                continue;
-            st = record_attendee(txn, reply, ev, &g, i, now, where, hooks, result, err);
-            if (st != CT_OK)
-                return st;
-        }
     }
     return CT_OK;
+}
+
+/*
+ * Record every answer of a parsed reply, inside txn, under the trust rules
+ * (docs/outcomes.md). OUT: *result, the precedence-first result over all
+ * answers. Errors are database errors only.
+ */
+static enum ct_status
+record_reply(struct ct_txn *txn, const struct ct_reply *reply, const struct incoming *in,
+             enum ct_replies_result *result, struct ct_error *err)
+{
+    struct ct_replies_owner owners[2];
+    size_t e, n = 0;
+    enum ct_status st = CT_OK;
+
+    *result = CT_REPLIES_NOT_REPLY;
+    for (e = 0; e < reply->event_count && st == CT_OK; e++) {
+        const struct ct_reply_event *ev = &reply->events[e];
+
+        st = ct_store_replies_owners(ct_txn_store(txn), ev->uid, owners, 2, &n, err);
+        if (st != CT_OK)
+            return st;
+        if (n == 0 || owners[0].state == CT_GROUP_PLANNED)
+            st = unknown_event(txn, reply, ev, in, result, err);
+        else if (owners[0].state == CT_GROUP_CANCELLED) {
+            combine(result, CT_REPLIES_CANCELLED);
+            note(in->hooks, CT_REPLIES_INFO, "%s: ignored: group %lld was cancelled", in->where,
+                 (long long)owners[0].group_id);
+        } else if (n == 1)
+            st = bound_event(txn, reply, ev, &owners[0], in, result, err);
+        else
+            st = shared_uid_event(txn, reply, ev, &owners[0], in, result, err);
+        ct_replies_owners_clear(owners, n);
+    }
+    return st;
 }
 
 /* The calendars of a message, parsed; failures keep the first reason. */
@@ -344,8 +548,9 @@ record_parsed(struct ct_txn *txn, const struct ct_mime_message *msg, const struc
     size_t i;
 
     for (i = 0; i < parsed->count; i++) {
+        struct incoming in = {msg->from, where, now, hooks};
         enum ct_replies_result r;
-        st = record_reply(txn, parsed->replies[i], msg->from, now, where, hooks, &r, err);
+        st = record_reply(txn, parsed->replies[i], &in, &r, err);
         if (st != CT_OK)
             return st;
         combine(result, r);
@@ -412,6 +617,153 @@ done:
     parsed_free(&parsed);
     ct_mime_message_free(msg);
     return st;
+}
+
+/* ---- members' own UIDs, held replies, the organiser's view ----------- */
+
+enum ct_status
+ct_replies_member_uid(struct ct_txn *txn, int64_t group_id, int64_t member_id,
+                      const char *group_uid, char **uid, struct ct_error *err)
+{
+    unsigned char secret[CT_INVITE_UID_SECRET];
+    enum ct_status st;
+
+    st = ct_store_replies_member_uid(ct_txn_store(txn), group_id, member_id, uid, err);
+    if (st != CT_OK || *uid != NULL)
+        return st;
+    if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
+        return ct_error_set(err, CT_EIO, "group %lld: no system randomness for the invitation UID",
+                            (long long)group_id);
+    *uid = ct_invite_member_uid(group_uid, secret, sizeof(secret));
+    explicit_bzero(secret, sizeof(secret));
+    if (*uid == NULL)
+        return ct_error_set(err, CT_EINTERNAL, "group %lld: cannot make a UID from '%s'",
+                            (long long)group_id, group_uid ? group_uid : "");
+    st = ct_store_replies_set_member_uid(txn, group_id, member_id, *uid, err);
+    if (st != CT_OK) {
+        free(*uid);
+        *uid = NULL;
+    }
+    return st;
+}
+
+enum ct_status
+ct_replies_held_list(struct ct_store *store, const struct ct_replies_held_filter *filter,
+                     struct ct_replies_held **list, size_t *count, struct ct_error *err)
+{
+    return ct_store_replies_held_list(store, filter, list, count, err);
+}
+
+/* The held reply to apply, and the member and group it goes to; checks only. */
+static enum ct_status
+apply_target(struct ct_store *store, int64_t held_id, const char *member_email,
+             struct ct_replies_held **held, struct ct_replies_group *g, int64_t *member_id,
+             struct ct_error *err)
+{
+    struct ct_replies_held_filter filter = {held_id, 0, 0, false};
+    const char *email;
+    size_t n = 0;
+    enum ct_status st;
+    bool found = false;
+
+    st = ct_store_replies_held_list(store, &filter, held, &n, err);
+    if (st != CT_OK)
+        return st;
+    if (n == 0)
+        return ct_error_set(err, CT_ENOTFOUND, "no held reply %lld (applied already?)",
+                            (long long)held_id);
+    if ((*held)->group_id == 0)
+        return ct_error_set(err, CT_EDATA,
+                            "held reply %lld names no meeting of ours; there is nothing to "
+                            "apply it to",
+                            (long long)held_id);
+    st = ct_store_replies_group(store, (*held)->group_id, g, &found, err);
+    if (st != CT_OK)
+        return st;
+    if (!found || g->state != CT_GROUP_SENT)
+        return ct_error_set(err, CT_ESTATE, "group %lld is %s; only a sent meeting takes answers",
+                            (long long)(*held)->group_id,
+                            found ? ct_group_state_str(g->state) : "gone");
+    email = member_email ? member_email : (*held)->attendee;
+    st = ct_store_replies_find_attendee(store, g->id, email, member_id, &found, err);
+    if (st == CT_OK && !found)
+        st = ct_error_set(err, CT_EDATA, "%s is not a member of group %lld", email,
+                          (long long)g->id);
+    return st;
+}
+
+enum ct_status
+ct_replies_apply_held(struct ct_store *store, int64_t held_id, const char *member_email,
+                      int64_t now, struct ct_replies_applied *applied, struct ct_error *err)
+{
+    struct ct_replies_held *held = NULL;
+    struct ct_replies_answer ans;
+    struct ct_replies_group g;
+    struct ct_txn *txn = NULL;
+    int64_t member_id = 0;
+    enum ct_status st;
+
+    if ((st = ct_txn_begin(store, &txn, err)) != CT_OK)
+        return st;
+    st = apply_target(store, held_id, member_email, &held, &g, &member_id, err);
+    if (st != CT_OK)
+        goto out;
+    memset(&ans, 0, sizeof(ans));
+    ans.group_id = g.id;
+    ans.member_id = member_id;
+    ans.method = held->method;
+    ans.partstat = held->partstat;
+    ans.sequence = g.sequence;
+    ans.dtstamp = now; /* the organiser's decision stands until a later answer */
+    ans.proposed_start = held->proposed_start;
+    ans.comment = held->comment;
+    ans.by_organiser = true;
+    st = ct_store_replies_record(txn, &ans, now, err);
+    if (st == CT_OK &&
+        (ans.method == CT_REPLY_METHOD_COUNTER || ans.partstat == CT_PARTSTAT_ACCEPTED ||
+         ans.partstat == CT_PARTSTAT_TENTATIVE))
+        st = ct_store_replies_reset_unanswered(txn, member_id, now, err);
+    if (st == CT_OK)
+        st = ct_store_replies_held_applied(txn, held_id, member_id, now, err);
+    if (st == CT_OK) {
+        st = ct_txn_commit(txn, err);
+        txn = NULL;
+    }
+    if (st == CT_OK && applied) {
+        applied->group_id = g.id;
+        applied->member_id = member_id;
+        applied->method = ans.method;
+        applied->partstat = ans.partstat;
+    }
+out:
+    ct_txn_rollback(txn);
+    ct_replies_held_free(held, held ? 1 : 0);
+    return st;
+}
+
+enum ct_status
+ct_replies_group_answers(struct ct_store *store, int64_t group_id,
+                         struct ct_replies_member_answer **list, size_t *count, size_t *held,
+                         struct ct_error *err)
+{
+    struct ct_replies_held_filter filter = {0, group_id, 0, false};
+    struct ct_replies_held *h = NULL;
+    size_t n = 0;
+    enum ct_status st;
+
+    st = ct_store_replies_group_answers(store, group_id, list, count, err);
+    if (st != CT_OK || held == NULL)
+        return st;
+    st = ct_store_replies_held_list(store, &filter, &h, &n, err);
+    ct_replies_held_free(h, n);
+    if (st != CT_OK) {
+        ct_replies_member_answers_free(*list, *count);
+        *list = NULL;
+        *count = 0;
+        return st;
+    }
+    *held = n;
+    return CT_OK;
 }
 
 /* ---- unanswered invitations -------------------------------------------- */

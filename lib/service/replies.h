@@ -3,6 +3,10 @@
  * what (group_members.partstat, replies), the unanswered-invitation count
  * that pauses members who stop answering, and the IMAP poll that feeds it.
  *
+ * Trust (docs/outcomes.md, "Replies you can trust"): a reply is bound to
+ * the member whose own invitation UID it carries, never to its From line;
+ * one that cannot be trusted is held (held_replies) and changes nothing.
+ *
  * Idempotent by construction: a message already in imap_seen is not read
  * again, and an answer already in replies (same group, member, method,
  * SEQUENCE, DTSTAMP and PARTSTAT) changes nothing, so reading the same
@@ -19,6 +23,7 @@
 #include "imap.h"
 #include "reply.h"
 #include "store.h"
+#include "store_replies.h"
 
 /*
  * What became of one message (or one attendee's answer in it). The order is
@@ -31,6 +36,7 @@ enum ct_replies_result {
     CT_REPLIES_DUPLICATE,    /* the same answer was recorded before */
     CT_REPLIES_SUPERSEDED,   /* older (by DTSTAMP) than an answer already recorded */
     CT_REPLIES_OLD_SEQUENCE, /* answers an older version (SEQUENCE) of the invitation */
+    CT_REPLIES_HELD,         /* not to be trusted: kept for the organiser (held_replies) */
     CT_REPLIES_CANCELLED,    /* the meeting was cancelled */
     CT_REPLIES_UNKNOWN,      /* no sent group has the reply's UID */
     CT_REPLIES_NOT_ATTENDEE, /* the answering attendee is not (or no longer) in the group */
@@ -83,6 +89,59 @@ enum ct_status ct_replies_record_message(struct ct_store *store, const char *dat
                                          const struct ct_replies_source *src, int64_t now,
                                          const struct ct_replies_hooks *hooks,
                                          enum ct_replies_result *result, struct ct_error *err);
+
+/* ---- replies you can trust (docs/outcomes.md) -------------------------- */
+
+/*
+ * The event UID of member_id's copy of group_id's invitation: the one
+ * stored, or a new one made now (group_uid plus CT_INVITE_UID_SECRET bytes
+ * from getrandom) and stored in txn, so every later REQUEST or CANCEL to
+ * that member carries the same UID. A reply carrying it is bound to that
+ * member alone. OUT: *uid (heap).
+ */
+enum ct_status ct_replies_member_uid(struct ct_txn *txn, int64_t group_id, int64_t member_id,
+                                     const char *group_uid, char **uid, struct ct_error *err);
+
+/*
+ * Replies held for the organiser (filter as in store_replies.h; NULL: all
+ * still held). OUT: *list, *count, freed with ct_replies_held_free().
+ */
+enum ct_status ct_replies_held_list(struct ct_store *store,
+                                    const struct ct_replies_held_filter *filter,
+                                    struct ct_replies_held **list, size_t *count,
+                                    struct ct_error *err);
+
+/* What applying a held reply did. */
+struct ct_replies_applied {
+    int64_t group_id;
+    int64_t member_id;
+    enum ct_reply_method method;
+    enum ct_partstat partstat;
+};
+
+/*
+ * The organiser applies held reply held_id by hand, as the answer of the
+ * member with address member_email (NULL: the address the reply answered
+ * for), who must still be in the reply's sent group. Recorded like a mail
+ * answer but marked by_organiser, with now as its DTSTAMP (so it stands
+ * until a later answer); the held row is marked applied. CT_ENOTFOUND: no
+ * such held reply (or applied already); CT_EDATA: it names no meeting, or
+ * the member is not in the group; CT_ESTATE: the group is not sent.
+ * OUT: *applied (may be NULL).
+ */
+enum ct_status ct_replies_apply_held(struct ct_store *store, int64_t held_id,
+                                     const char *member_email, int64_t now,
+                                     struct ct_replies_applied *applied, struct ct_error *err);
+
+/*
+ * For the organiser's view of a group (round show): each member's current
+ * answer, latest proposed time and comment, and the replies held for them.
+ * OUT: *list, *count, freed with ct_replies_member_answers_free(); *held
+ * (may be NULL): all replies held for the group, whoever they name.
+ */
+enum ct_status ct_replies_group_answers(struct ct_store *store, int64_t group_id,
+                                        struct ct_replies_member_answer **list, size_t *count,
+                                        size_t *held, struct ct_error *err);
 
 /* The rules for counting invitations as unanswered. */
 struct ct_replies_policy {

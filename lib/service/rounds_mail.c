@@ -12,6 +12,7 @@
 
 #include "invite.h"
 #include "notices.h"
+#include "replies.h"
 #include "rounds_impl.h"
 #include "slot.h"
 #include "store_outbox.h"
@@ -183,6 +184,33 @@ fill_invite(const struct mailer *m, int64_t round_id, const char *round_date,
     inv->cancel_recipient_only = ver->recipient_only;
 }
 
+/*
+ * The recipient's own event UID (replies you can trust, docs/outcomes.md)
+ * and, in a REQUEST, every member's recorded answer, so an update does not
+ * ask again. OUT: *member_uid (heap, inv->uid points at it).
+ */
+static enum ct_status
+member_keys(struct mailer *m, const struct ct_round_group *g, const struct version *ver,
+            size_t recipient, struct ct_invite *inv, char **member_uid, struct ct_error *err)
+{
+    const struct ct_round_person *to = ver->members[recipient];
+    enum ct_status st = CT_OK;
+    size_t i;
+
+    inv->group_uid = g->uid;
+    if (to->member.id > 0 && g->id > 0) {
+        st = ct_replies_member_uid(m->txn, g->id, to->member.id, g->uid, member_uid, err);
+        if (st != CT_OK)
+            return st;
+        inv->uid = *member_uid;
+    }
+    for (i = 0; ver->method == CT_INVITE_REQUEST && i < ver->count && st == CT_OK; i++)
+        if (ver->members[i]->member.id > 0)
+            st = ct_store_replies_partstat(m->store, g->id, ver->members[i]->member.id,
+                                           &inv->answers[i], err);
+    return st;
+}
+
 /* Build the message of version ver of group g for ver->members[recipient] and queue it. */
 static enum ct_status
 queue_message(struct mailer *m, int64_t round_id, const char *round_date,
@@ -197,7 +225,7 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
     struct ct_invite_message msg;
     struct ct_outbox_entry entry;
     struct ct_invite inv;
-    char *message_id = NULL;
+    char *message_id = NULL, *member_uid = NULL;
     enum ct_status st;
 
     memset(&msg, 0, sizeof(msg));
@@ -208,6 +236,8 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
         return st;
     fill_invite(m, round_id, round_date, g, ver, reasons, reason_count, &inv, round_text,
                 sizeof(round_text));
+    if ((st = member_keys(m, g, ver, recipient, &inv, &member_uid, err)) != CT_OK)
+        goto out;
     message_id = ct_invite_message_id(g->uid, to->member.email, ver->sequence,
                                       ct_outbox_kind_str(kind), m->cfg->network.organiser_email);
     if (message_id == NULL) {
@@ -239,6 +269,7 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
 out:
     ct_invite_message_clear(&msg);
     free(message_id);
+    free(member_uid);
     free_words(reasons, reason_count);
     return st;
 }

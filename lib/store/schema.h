@@ -171,6 +171,40 @@ static const char *const ct_migrations[] = {
     "  at INTEGER NOT NULL"
     ");"
     "CREATE INDEX round_changes_round ON round_changes(round_id);",
+    /*
+     * 3: replies you can trust (issue 13): every member's invitation carries
+     * its own UID (group_members.uid, secret randomness made at send), so a
+     * reply is bound to the member whose calendar holds it. Groups sent
+     * before this migration keep the UID their invitations carry, shared by
+     * all their members (the replies service then reads them as before).
+     * Replies that cannot be trusted wait in held_replies for the organiser.
+     */
+    "ALTER TABLE group_members ADD COLUMN uid TEXT;"
+    "UPDATE group_members SET uid = (SELECT g.uid FROM groups g WHERE g.id = group_id) "
+    "  WHERE group_id IN (SELECT id FROM groups WHERE state <> 'planned');"
+    "CREATE INDEX group_members_uid ON group_members(uid);"
+    /* a reply the organiser applied by hand from held_replies (outcome apply) */
+    "ALTER TABLE replies ADD COLUMN by_organiser INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE held_replies ("
+    "  id INTEGER PRIMARY KEY,"
+    "  received_at INTEGER NOT NULL,"
+    "  source TEXT,"    /* 'UID 12' of the mailbox, or 'message' */
+    "  sender TEXT,"    /* the From address, cleaned; proof of nothing */
+    "  event_uid TEXT," /* the reply's UID, cleaned */
+    "  group_id INTEGER REFERENCES groups(id) ON DELETE SET NULL," /* the group the UID names */
+    "  owner_id INTEGER REFERENCES members(id)," /* the member the UID was sent to, if any */
+    "  attendee TEXT NOT NULL," /* the ATTENDEE address the reply answers for, cleaned */
+    "  method TEXT NOT NULL CHECK (method IN ('REPLY','COUNTER')),"
+    "  partstat TEXT NOT NULL,"
+    "  sequence INTEGER NOT NULL,"
+    "  dtstamp INTEGER NOT NULL,"
+    "  proposed_start INTEGER,"
+    "  comment TEXT,"
+    "  reason TEXT NOT NULL," /* why it was not applied, one line */
+    "  applied_at INTEGER,"   /* NULL while held */
+    "  applied_member_id INTEGER REFERENCES members(id)"
+    ");"
+    "CREATE INDEX held_replies_group ON held_replies(group_id);",
 };
 
 #define CT_SCHEMA_VERSION ((int)(sizeof(ct_migrations) / sizeof(ct_migrations[0])))

@@ -838,6 +838,9 @@ static const char *const erase_sql[] = {
     "UPDATE replies SET " SCRUB("comment")
     " WHERE comment IS NOT NULL"
     " AND group_id IN (SELECT group_id FROM group_members WHERE member_id = ?1)",
+    /* Replies held as untrustworthy that concern them: unverified, so they go. */
+    "DELETE FROM held_replies WHERE owner_id = ?1 OR applied_member_id = ?1"
+    " OR attendee = ?2 COLLATE NOCASE OR sender = ?2 COLLATE NOCASE",
     "UPDATE members SET email = NULL, name = NULL, team = NULL, site = NULL, role = NULL,"
     " timezone = NULL, paused_until = NULL, roster_status = NULL, status = ?5,"
     " unanswered = 0, updated_at = ?4 WHERE id = ?1",

@@ -43,6 +43,30 @@ ct_store_replies_find_group(struct ct_store *store, const char *uid, struct ct_r
 }
 
 enum ct_status
+ct_store_replies_group(struct ct_store *store, int64_t id, struct ct_replies_group *g, bool *found,
+                       struct ct_error *err)
+{
+    sqlite3_stmt *stmt;
+    enum ct_status st;
+
+    *found = false;
+    st =
+        ct_store_prepare(store, "SELECT id, sequence, state FROM groups WHERE id = ?1", &stmt, err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, id);
+    st = ct_store_step_row(store, stmt, found, "read group", err);
+    if (st == CT_OK && *found) {
+        g->id = sqlite3_column_int64(stmt, 0);
+        g->sequence = sqlite3_column_int(stmt, 1);
+        if (!ct_store_group_state_from_sql((const char *)sqlite3_column_text(stmt, 2), &g->state))
+            g->state = CT_GROUP_PLANNED;
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+enum ct_status
 ct_store_replies_find_attendee(struct ct_store *store, int64_t group_id, const char *email,
                                int64_t *member_id, bool *found, struct ct_error *err)
 {
@@ -125,7 +149,8 @@ insert_answer(struct ct_store *store, const struct ct_replies_answer *a, int64_t
     st = ct_store_prepare(
         store,
         "INSERT INTO replies(group_id, member_id, method, partstat, sequence, dtstamp, "
-        "proposed_start, comment, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "proposed_start, comment, received_at, by_organiser) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         &stmt, err);
     if (st != CT_OK)
         return st;
@@ -141,6 +166,7 @@ insert_answer(struct ct_store *store, const struct ct_replies_answer *a, int64_t
         sqlite3_bind_null(stmt, 7);
     sqlite3_bind_text(stmt, 8, a->comment, -1, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 9, now);
+    sqlite3_bind_int(stmt, 10, a->by_organiser ? 1 : 0);
     st = ct_store_step_done(store, stmt, "record reply", err);
     sqlite3_finalize(stmt);
     return st;
@@ -441,4 +467,426 @@ ct_store_imap_seen_mark(struct ct_txn *txn, const struct ct_imap_seen_key *key,
     st = ct_store_step_done(store, stmt, "remember processed message", err);
     sqlite3_finalize(stmt);
     return st;
+}
+
+/* ---- members' own event UIDs ------------------------------------------- */
+
+/* A heap copy of column i, or NULL for NULL; *nomem set when the copy failed. */
+static char *
+column_dup(sqlite3_stmt *stmt, int i, bool *nomem)
+{
+    const char *v = (const char *)sqlite3_column_text(stmt, i);
+    char *copy;
+
+    if (v == NULL)
+        return NULL;
+    if ((copy = strdup(v)) == NULL)
+        *nomem = true;
+    return copy;
+}
+
+enum ct_status
+ct_store_replies_member_uid(struct ct_store *store, int64_t group_id, int64_t member_id, char **uid,
+                            struct ct_error *err)
+{
+    sqlite3_stmt *stmt;
+    enum ct_status st;
+    bool row = false, nomem = false;
+
+    *uid = NULL;
+    st = ct_store_prepare(
+        store, "SELECT uid FROM group_members WHERE group_id = ?1 AND member_id = ?2", &stmt, err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, group_id);
+    sqlite3_bind_int64(stmt, 2, member_id);
+    st = ct_store_step_row(store, stmt, &row, "read a member's event UID", err);
+    if (st == CT_OK && row)
+        *uid = column_dup(stmt, 0, &nomem);
+    sqlite3_finalize(stmt);
+    if (st == CT_OK && nomem)
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    return st;
+}
+
+enum ct_status
+ct_store_replies_set_member_uid(struct ct_txn *txn, int64_t group_id, int64_t member_id,
+                                const char *uid, struct ct_error *err)
+{
+    struct ct_store *store = ct_txn_store(txn);
+    sqlite3_stmt *stmt;
+    enum ct_status st;
+
+    st = ct_store_prepare(
+        store, "UPDATE group_members SET uid = ?3 WHERE group_id = ?1 AND member_id = ?2", &stmt,
+        err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, group_id);
+    sqlite3_bind_int64(stmt, 2, member_id);
+    sqlite3_bind_text(stmt, 3, uid, -1, SQLITE_STATIC);
+    st = ct_store_step_done(store, stmt, "store a member's event UID", err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+void
+ct_replies_owners_clear(struct ct_replies_owner *owners, size_t count)
+{
+    size_t i;
+
+    for (i = 0; owners && i < count; i++) {
+        free(owners[i].email);
+        owners[i].email = NULL;
+    }
+}
+
+enum ct_status
+ct_store_replies_owners(struct ct_store *store, const char *uid, struct ct_replies_owner *owners,
+                        size_t max, size_t *count, struct ct_error *err)
+{
+    sqlite3_stmt *stmt;
+    enum ct_status st;
+    bool row, nomem = false;
+
+    *count = 0;
+    st = ct_store_prepare(store,
+                          "SELECT gm.group_id, gm.member_id, m.email, gm.removed, g.sequence, "
+                          "g.state FROM group_members gm JOIN groups g ON g.id = gm.group_id "
+                          "JOIN members m ON m.id = gm.member_id WHERE gm.uid = ?1 "
+                          "ORDER BY gm.group_id, gm.member_id",
+                          &stmt, err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_STATIC);
+    while (*count < max &&
+           (st = ct_store_step_row(store, stmt, &row, "read who holds a UID", err)) == CT_OK &&
+           row) {
+        struct ct_replies_owner *o = &owners[(*count)++];
+        o->group_id = sqlite3_column_int64(stmt, 0);
+        o->member_id = sqlite3_column_int64(stmt, 1);
+        o->email = column_dup(stmt, 2, &nomem);
+        o->removed = sqlite3_column_int(stmt, 3) != 0;
+        o->sequence = sqlite3_column_int(stmt, 4);
+        /* A state the schema does not know reads as planned: not answerable. */
+        if (!ct_store_group_state_from_sql((const char *)sqlite3_column_text(stmt, 5), &o->state))
+            o->state = CT_GROUP_PLANNED;
+    }
+    sqlite3_finalize(stmt);
+    if (st == CT_OK && nomem)
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    if (st != CT_OK) {
+        ct_replies_owners_clear(owners, *count);
+        *count = 0;
+    }
+    return st;
+}
+
+enum ct_status
+ct_store_replies_partstat(struct ct_store *store, int64_t group_id, int64_t member_id,
+                          enum ct_partstat *partstat, struct ct_error *err)
+{
+    sqlite3_stmt *stmt;
+    enum ct_status st;
+    bool row = false;
+
+    *partstat = CT_PARTSTAT_NEEDS_ACTION;
+    st = ct_store_prepare(
+        store, "SELECT partstat FROM group_members WHERE group_id = ?1 AND member_id = ?2", &stmt,
+        err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, group_id);
+    sqlite3_bind_int64(stmt, 2, member_id);
+    st = ct_store_step_row(store, stmt, &row, "read an answer", err);
+    if (st == CT_OK && row &&
+        !ct_store_partstat_from_sql((const char *)sqlite3_column_text(stmt, 0), partstat))
+        *partstat = CT_PARTSTAT_NEEDS_ACTION;
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+/* ---- held replies ------------------------------------------------------ */
+
+static void
+bind_text_or_null(sqlite3_stmt *stmt, int i, const char *s)
+{
+    if (s)
+        sqlite3_bind_text(stmt, i, s, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(stmt, i);
+}
+
+static void
+bind_id_or_null(sqlite3_stmt *stmt, int i, int64_t id)
+{
+    if (id > 0)
+        sqlite3_bind_int64(stmt, i, id);
+    else
+        sqlite3_bind_null(stmt, i);
+}
+
+enum ct_status
+ct_store_replies_hold(struct ct_txn *txn, const struct ct_replies_held *h, int64_t *id,
+                      struct ct_error *err)
+{
+    struct ct_store *store = ct_txn_store(txn);
+    sqlite3_stmt *stmt;
+    enum ct_status st;
+
+    st = ct_store_prepare(store,
+                          "INSERT INTO held_replies(received_at, source, sender, event_uid, "
+                          "group_id, owner_id, attendee, method, partstat, sequence, dtstamp, "
+                          "proposed_start, comment, reason) "
+                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                          &stmt, err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, h->received_at);
+    bind_text_or_null(stmt, 2, h->source);
+    bind_text_or_null(stmt, 3, h->sender);
+    bind_text_or_null(stmt, 4, h->event_uid);
+    bind_id_or_null(stmt, 5, h->group_id);
+    bind_id_or_null(stmt, 6, h->owner_id);
+    sqlite3_bind_text(stmt, 7, h->attendee ? h->attendee : "", -1, SQLITE_STATIC);
+    bind_state(stmt, 8, ct_store_reply_method_sql(h->method));
+    bind_state(stmt, 9, ct_store_partstat_sql(h->partstat));
+    sqlite3_bind_int(stmt, 10, h->sequence);
+    sqlite3_bind_int64(stmt, 11, h->dtstamp);
+    bind_id_or_null(stmt, 12, h->proposed_start);
+    bind_text_or_null(stmt, 13, h->comment);
+    sqlite3_bind_text(stmt, 14, h->reason ? h->reason : "", -1, SQLITE_STATIC);
+    st = ct_store_step_done(store, stmt, "hold a reply", err);
+    if (st == CT_OK && id)
+        *id = sqlite3_last_insert_rowid(sqlite3_db_handle(stmt));
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+void
+ct_replies_held_free(struct ct_replies_held *list, size_t count)
+{
+    size_t i;
+
+    if (list == NULL)
+        return;
+    for (i = 0; i < count; i++) {
+        free(list[i].source);
+        free(list[i].sender);
+        free(list[i].event_uid);
+        free(list[i].owner_email);
+        free(list[i].attendee);
+        free(list[i].comment);
+        free(list[i].reason);
+    }
+    free(list);
+}
+
+/* Row stmt of the held-replies query into h. */
+static bool
+read_held(sqlite3_stmt *stmt, struct ct_replies_held *h)
+{
+    bool nomem = false;
+
+    memset(h, 0, sizeof(*h));
+    h->id = sqlite3_column_int64(stmt, 0);
+    h->received_at = sqlite3_column_int64(stmt, 1);
+    h->source = column_dup(stmt, 2, &nomem);
+    h->sender = column_dup(stmt, 3, &nomem);
+    h->event_uid = column_dup(stmt, 4, &nomem);
+    h->group_id = sqlite3_column_int64(stmt, 5);
+    h->owner_id = sqlite3_column_int64(stmt, 6);
+    h->owner_email = column_dup(stmt, 7, &nomem);
+    h->attendee = column_dup(stmt, 8, &nomem);
+    if (!ct_store_reply_method_from_sql((const char *)sqlite3_column_text(stmt, 9), &h->method))
+        h->method = CT_REPLY_METHOD_REPLY;
+    if (!ct_store_partstat_from_sql((const char *)sqlite3_column_text(stmt, 10), &h->partstat))
+        h->partstat = CT_PARTSTAT_OTHER;
+    h->sequence = sqlite3_column_int(stmt, 11);
+    h->dtstamp = sqlite3_column_int64(stmt, 12);
+    h->proposed_start = sqlite3_column_int64(stmt, 13);
+    h->comment = column_dup(stmt, 14, &nomem);
+    h->reason = column_dup(stmt, 15, &nomem);
+    h->applied_at = sqlite3_column_int64(stmt, 16);
+    h->applied_member_id = sqlite3_column_int64(stmt, 17);
+    return !nomem;
+}
+
+static sqlite3_stmt *
+held_query(struct ct_store *store, const struct ct_replies_held_filter *f, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+
+    if (ct_store_prepare(store,
+                         "SELECT h.id, h.received_at, h.source, h.sender, h.event_uid, "
+                         "h.group_id, h.owner_id, m.email, h.attendee, h.method, h.partstat, "
+                         "h.sequence, h.dtstamp, h.proposed_start, h.comment, h.reason, "
+                         "h.applied_at, h.applied_member_id "
+                         "FROM held_replies h LEFT JOIN members m ON m.id = h.owner_id "
+                         "LEFT JOIN groups g ON g.id = h.group_id "
+                         "WHERE (?1 = 0 OR h.id = ?1) AND (?2 = 0 OR h.group_id = ?2) "
+                         "AND (?3 = 0 OR g.round_id = ?3) AND (?4 OR h.applied_at IS NULL) "
+                         "ORDER BY h.id",
+                         &stmt, err) != CT_OK)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, f ? f->id : 0);
+    sqlite3_bind_int64(stmt, 2, f ? f->group_id : 0);
+    sqlite3_bind_int64(stmt, 3, f ? f->round_id : 0);
+    sqlite3_bind_int(stmt, 4, f && f->applied ? 1 : 0);
+    return stmt;
+}
+
+enum ct_status
+ct_store_replies_held_list(struct ct_store *store, const struct ct_replies_held_filter *filter,
+                           struct ct_replies_held **out, size_t *count, struct ct_error *err)
+{
+    struct ct_replies_held *list = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *stmt;
+    enum ct_status st = CT_OK;
+    bool row;
+
+    *out = NULL;
+    *count = 0;
+    if ((stmt = held_query(store, filter, err)) == NULL)
+        return err ? err->status : CT_EIO;
+    while ((st = ct_store_step_row(store, stmt, &row, "read held replies", err)) == CT_OK && row) {
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 8;
+            struct ct_replies_held *grown = realloc(list, ncap * sizeof(*grown));
+            if (grown == NULL) {
+                st = ct_error_set(err, CT_ENOMEM, "out of memory");
+                break;
+            }
+            list = grown;
+            cap = ncap;
+        }
+        if (!read_held(stmt, &list[n++])) {
+            st = ct_error_set(err, CT_ENOMEM, "out of memory");
+            break;
+        }
+    }
+    sqlite3_finalize(stmt);
+    if (st != CT_OK) {
+        ct_replies_held_free(list, n);
+        return st;
+    }
+    *out = list;
+    *count = n;
+    return CT_OK;
+}
+
+enum ct_status
+ct_store_replies_held_applied(struct ct_txn *txn, int64_t id, int64_t member_id, int64_t now,
+                              struct ct_error *err)
+{
+    struct ct_store *store = ct_txn_store(txn);
+    sqlite3_stmt *stmt;
+    enum ct_status st;
+
+    st = ct_store_prepare(store,
+                          "UPDATE held_replies SET applied_at = ?2, applied_member_id = ?3 "
+                          "WHERE id = ?1 AND applied_at IS NULL",
+                          &stmt, err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_int64(stmt, 2, now);
+    sqlite3_bind_int64(stmt, 3, member_id);
+    st = ct_store_step_done(store, stmt, "mark a held reply applied", err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+/* ---- the organiser's view ---------------------------------------------- */
+
+void
+ct_replies_member_answers_free(struct ct_replies_member_answer *list, size_t count)
+{
+    size_t i;
+
+    if (list == NULL)
+        return;
+    for (i = 0; i < count; i++) {
+        free(list[i].email);
+        free(list[i].name);
+        free(list[i].comment);
+    }
+    free(list);
+}
+
+static sqlite3_stmt *
+answers_query(struct ct_store *store, int64_t group_id, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+
+    if (ct_store_prepare(
+            store,
+            "SELECT gm.member_id, m.email, m.name, gm.removed, gm.partstat, "
+            "  (SELECT r.proposed_start FROM replies r WHERE r.group_id = gm.group_id "
+            "   AND r.member_id = gm.member_id AND r.method = ?2 ORDER BY r.id DESC LIMIT 1), "
+            "  (SELECT r.comment FROM replies r WHERE r.group_id = gm.group_id "
+            "   AND r.member_id = gm.member_id ORDER BY r.id DESC LIMIT 1), "
+            "  (SELECT count(*) FROM held_replies h WHERE h.group_id = gm.group_id "
+            "   AND h.owner_id = gm.member_id AND h.applied_at IS NULL) "
+            "FROM group_members gm JOIN members m ON m.id = gm.member_id "
+            "WHERE gm.group_id = ?1 ORDER BY gm.member_id",
+            &stmt, err) != CT_OK)
+        return NULL;
+    sqlite3_bind_int64(stmt, 1, group_id);
+    bind_state(stmt, 2, ct_store_reply_method_sql(CT_REPLY_METHOD_COUNTER));
+    return stmt;
+}
+
+enum ct_status
+ct_store_replies_group_answers(struct ct_store *store, int64_t group_id,
+                               struct ct_replies_member_answer **out, size_t *count,
+                               struct ct_error *err)
+{
+    struct ct_replies_member_answer *list = NULL;
+    size_t n = 0, cap = 0;
+    sqlite3_stmt *stmt;
+    enum ct_status st = CT_OK;
+    bool row, nomem = false;
+
+    *out = NULL;
+    *count = 0;
+    if ((stmt = answers_query(store, group_id, err)) == NULL)
+        return err ? err->status : CT_EIO;
+    while ((st = ct_store_step_row(store, stmt, &row, "read answers", err)) == CT_OK && row) {
+        struct ct_replies_member_answer *a;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            struct ct_replies_member_answer *grown = realloc(list, ncap * sizeof(*grown));
+            if (grown == NULL) {
+                nomem = true;
+                break;
+            }
+            list = grown;
+            cap = ncap;
+        }
+        a = &list[n++];
+        memset(a, 0, sizeof(*a));
+        a->member_id = sqlite3_column_int64(stmt, 0);
+        a->email = column_dup(stmt, 1, &nomem);
+        a->name = column_dup(stmt, 2, &nomem);
+        a->removed = sqlite3_column_int(stmt, 3) != 0;
+        if (!ct_store_partstat_from_sql((const char *)sqlite3_column_text(stmt, 4), &a->answer))
+            a->answer = CT_PARTSTAT_NEEDS_ACTION;
+        a->proposed_start = sqlite3_column_int64(stmt, 5);
+        a->comment = column_dup(stmt, 6, &nomem);
+        a->held = (size_t)sqlite3_column_int64(stmt, 7);
+        if (nomem)
+            break;
+    }
+    sqlite3_finalize(stmt);
+    if (st == CT_OK && nomem)
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    if (st != CT_OK) {
+        ct_replies_member_answers_free(list, n);
+        return st;
+    }
+    *out = list;
+    *count = n;
+    return CT_OK;
 }

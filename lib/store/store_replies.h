@@ -28,6 +28,11 @@ enum ct_status ct_store_replies_find_group(struct ct_store *store, const char *u
                                            struct ct_replies_group *g, bool *found,
                                            struct ct_error *err);
 
+/* Group id as an answer sees it. OUT: *g, *found. */
+enum ct_status ct_store_replies_group(struct ct_store *store, int64_t id,
+                                      struct ct_replies_group *g, bool *found,
+                                      struct ct_error *err);
+
 /* The member of group_id with this address, if still in the group. OUT: *member_id, *found. */
 enum ct_status ct_store_replies_find_attendee(struct ct_store *store, int64_t group_id,
                                               const char *email, int64_t *member_id, bool *found,
@@ -43,6 +48,7 @@ struct ct_replies_answer {
     int64_t dtstamp;        /* 0: the reply had none */
     int64_t proposed_start; /* COUNTER: the time proposed; 0: none */
     const char *comment;    /* may be NULL */
+    bool by_organiser;      /* applied by hand from a held reply (outcome apply) */
 };
 
 /* Has exactly this answer (method, partstat, sequence, dtstamp) been recorded? */
@@ -99,6 +105,110 @@ enum ct_status ct_store_replies_windows_due(struct ct_store *store, int64_t now,
 /* Mark group_id's answer window closed at now. */
 enum ct_status ct_store_replies_close_window(struct ct_txn *txn, int64_t group_id, int64_t now,
                                              struct ct_error *err);
+
+/* ---- members' own event UIDs (issue 13) -------------------------------- */
+
+/* The UID stored for (group_id, member_id); NULL when none yet. OUT: *uid (heap). */
+enum ct_status ct_store_replies_member_uid(struct ct_store *store, int64_t group_id,
+                                           int64_t member_id, char **uid, struct ct_error *err);
+
+/* Store uid as (group_id, member_id)'s own event UID. */
+enum ct_status ct_store_replies_set_member_uid(struct ct_txn *txn, int64_t group_id,
+                                               int64_t member_id, const char *uid,
+                                               struct ct_error *err);
+
+/* Who holds an event UID: one member's copy of a group's invitation. */
+struct ct_replies_owner {
+    int64_t group_id;
+    int64_t member_id;
+    char *email;  /* the member's address now; NULL once erased */
+    bool removed; /* no longer in the group */
+    int sequence; /* the group's */
+    enum ct_group_state state;
+};
+
+/*
+ * The members whose invitation carries uid: one for a member's own UID,
+ * several for a group sent before per-member UIDs (all its members share
+ * the group's), none for a UID never sent. At most max rows.
+ * OUT: owners[0..*count), freed with ct_replies_owners_clear().
+ */
+enum ct_status ct_store_replies_owners(struct ct_store *store, const char *uid,
+                                       struct ct_replies_owner *owners, size_t max, size_t *count,
+                                       struct ct_error *err);
+void ct_replies_owners_clear(struct ct_replies_owner *owners, size_t count);
+
+/* The answer recorded for (group_id, member_id); NEEDS_ACTION if none. OUT: *partstat. */
+enum ct_status ct_store_replies_partstat(struct ct_store *store, int64_t group_id,
+                                         int64_t member_id, enum ct_partstat *partstat,
+                                         struct ct_error *err);
+
+/* ---- held replies ------------------------------------------------------ */
+
+/* One attendee entry of a reply that was not applied, and why. */
+struct ct_replies_held {
+    int64_t id; /* 0 before it is stored */
+    int64_t received_at;
+    char *source;      /* "UID 12", "message" */
+    char *sender;      /* the From address (proof of nothing), or NULL */
+    char *event_uid;   /* the reply's UID */
+    int64_t group_id;  /* the group the UID names, 0 if none */
+    int64_t owner_id;  /* the member the UID was sent to, 0 if none */
+    char *owner_email; /* read back only: that member's address, or NULL */
+    char *attendee;    /* the ATTENDEE address it answers for */
+    enum ct_reply_method method;
+    enum ct_partstat partstat;
+    int sequence;
+    int64_t dtstamp;
+    int64_t proposed_start; /* 0: none */
+    char *comment;          /* or NULL */
+    char *reason;           /* one line */
+    int64_t applied_at;     /* 0 while held */
+    int64_t applied_member_id;
+};
+
+/* Keep h (its id and owner_email are ignored) for the organiser. OUT: *id (may be NULL). */
+enum ct_status ct_store_replies_hold(struct ct_txn *txn, const struct ct_replies_held *h,
+                                     int64_t *id, struct ct_error *err);
+
+/* Which held replies to list: 0 fields mean any; applied ones only with applied. */
+struct ct_replies_held_filter {
+    int64_t id;
+    int64_t group_id;
+    int64_t round_id;
+    bool applied;
+};
+
+/* OUT: *list (oldest first) and *count, freed with ct_replies_held_free(). */
+enum ct_status ct_store_replies_held_list(struct ct_store *store,
+                                          const struct ct_replies_held_filter *filter,
+                                          struct ct_replies_held **list, size_t *count,
+                                          struct ct_error *err);
+void ct_replies_held_free(struct ct_replies_held *list, size_t count);
+
+/* Mark held reply id applied by the organiser to member_id at now. */
+enum ct_status ct_store_replies_held_applied(struct ct_txn *txn, int64_t id, int64_t member_id,
+                                             int64_t now, struct ct_error *err);
+
+/* ---- the organiser's view ---------------------------------------------- */
+
+/* One member of a group and their answer, for `round show`. */
+struct ct_replies_member_answer {
+    int64_t member_id;
+    char *email;             /* NULL once erased */
+    char *name;              /* or NULL */
+    bool removed;            /* left the group after it was sent */
+    enum ct_partstat answer; /* NEEDS_ACTION: no answer */
+    int64_t proposed_start;  /* the latest COUNTER's time; 0: none */
+    char *comment;           /* the latest answer's COMMENT, or NULL */
+    size_t held;             /* held replies whose UID is this member's */
+};
+
+/* Members of group_id in member order. OUT: *list, *count; ct_replies_member_answers_free(). */
+enum ct_status ct_store_replies_group_answers(struct ct_store *store, int64_t group_id,
+                                              struct ct_replies_member_answer **list, size_t *count,
+                                              struct ct_error *err);
+void ct_replies_member_answers_free(struct ct_replies_member_answer *list, size_t count);
 
 /* A message of a mailbox, as imap_seen keys it. */
 struct ct_imap_seen_key {

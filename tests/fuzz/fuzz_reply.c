@@ -30,6 +30,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const struct ct_reply_event *ev = &reply->events[j];
             if (strlen(ev->uid) == 0)
                 abort();
+            /* A kept comment is clean: no control character, at most 2,000 characters. */
+            if (ev->comment) {
+                size_t chars = 0;
+                const unsigned char *c;
+                for (c = (const unsigned char *)ev->comment; *c; c++) {
+                    if (*c < 0x20 || *c == 0x7f)
+                        abort();
+                    chars += (*c & 0xC0) != 0x80;
+                }
+                if (chars > CT_REPLY_MAX_COMMENT)
+                    abort();
+            }
             for (k = 0; k < ev->attendee_count; k++) {
                 const struct ct_reply_attendee *a = &ev->attendees[k];
                 (void)ct_reply_address_eq(a->email, msg->from ? msg->from : "");

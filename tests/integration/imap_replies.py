@@ -10,7 +10,21 @@ or STARTTLS, by the daemon -- never counts anything twice. Failures of the serve
 the exit codes SPEC.md promises (69 unreachable, 78 bad login).
 
 Every fetch is "coffeetrial -c FILE outcome fetch" with a throwaway INI file.
+
+Then replies you can trust (issue 13): a round planned, sent and flushed to
+the spool by the real binary, each member's own UID read from the mail they
+received, and the attacks delivered to the same Dovecot: an outsider who has
+seen one invitation answering for another member, a partner writing the
+member's From, a relay listing two attendees, a guessed UID; a genuine reply
+through an iCloud-style noreply relay; a reply without DTSTAMP ordered by
+arrival; a comment with control characters and 3,000 characters; held
+replies listed, applied by hand, and never pausing anyone; and a trio in
+which one member accepted and another left: the updated REQUEST keeps the
+acceptance (RSVP=FALSE), "Updated:" only in the Subject.
 """
+import email
+import email.policy
+import json
 import glob
 import imaplib
 import os
@@ -19,6 +33,8 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+
+import icalendar
 
 SRC = os.environ["CT_SRC"]
 BIN = os.environ["CT_BIN"]
@@ -36,6 +52,7 @@ def check(cond, what):
     if not cond:
         failures.append(what)
         print("FAIL: " + what, flush=True)
+    return cond
 
 
 def write_ini(tmp, db, url, user, secret, ca=None):
@@ -93,6 +110,9 @@ def populate(db):
           (3, 1, 'ct-1-3-5ad2f0@coffee.example', 0, 'sent', 1796292000, 30);
         INSERT INTO group_members(group_id, member_id) VALUES
           (1, 1), (1, 2), (2, 3), (2, 4), (3, 5), (3, 6);
+        -- groups sent before per-member UIDs: their members share the group's UID,
+        -- as the migration leaves them, so these replies are read as they always were
+        UPDATE group_members SET uid = (SELECT g.uid FROM groups g WHERE g.id = group_id);
     """)
     con.commit()
     con.close()
@@ -112,6 +132,264 @@ def unseen_subjects(dv):
         return sorted(subjects)
     finally:
         box.logout()
+
+TRUST_NOW = "2027-03-01T08:00:00Z"  # a Monday, before the schedule's 09:00
+TRUST_ROSTER = """email,name,organisation,team,site,role,timezone,status,frequency,ties
+ana@a.example,Ana Silva,Org A,T1,S1,Nurse,Europe/London,active,monthly,
+bo@b.example,Bo Chen,Org B,T2,S2,Doctor,Europe/London,active,monthly,
+cy@c.example,Cy Okafor,Org C,T3,S3,Manager,Europe/London,active,monthly,
+dee@d.example,Dee Patel,Org D,T4,S4,Pharmacist,Europe/London,active,monthly,
+eve@e.example,Eve Ng,Org E,T5,S5,Therapist,Europe/London,active,monthly,
+fay@f.example,Fay Kowalski,Org F,T6,S6,Social worker,Europe/London,active,monthly,
+"""
+
+
+def trust_run(ini, *args, now=TRUST_NOW):
+    env = dict(os.environ)
+    env.pop("COFFEETRIAL_CONFIG", None)
+    env["COFFEETRIAL_TEST_NOW"] = now
+    p = subprocess.run([BIN, "-c", ini] + list(args), capture_output=True, text=True,
+                       timeout=120, env=env)
+    print("$ coffeetrial %s   (now %s)\n  exit %d\n  stdout: %s\n  stderr: %s" % (
+        " ".join(args), now, p.returncode, p.stdout.strip().replace("\n", "\n          "),
+        p.stderr.strip().replace("\n", "\n          ")), flush=True)
+    return p
+
+
+def sent_invitations(spool):
+    """{recipient: (UID, SEQUENCE, [attendees])} from the spooled REQUESTs, as a client reads them."""
+    out = {}
+    for name in sorted(os.listdir(spool)):
+        with open(os.path.join(spool, name), "rb") as f:
+            m = email.message_from_bytes(f.read(), policy=email.policy.default)
+        rcpt = m["To"].addresses[0].addr_spec.lower()
+        for part in m.walk():
+            if part.get_content_type() == "text/calendar":
+                cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+                ev = [c for c in cal.walk() if c.name == "VEVENT"][0]
+                atts = ev.get("ATTENDEE")
+                atts = atts if isinstance(atts, list) else [atts]
+                out[rcpt] = (str(ev["UID"]), int(ev["SEQUENCE"]),
+                             sorted(str(a)[7:].lower() for a in atts))
+                break
+    return out
+
+
+def reply_eml(n, sender, uid, seq, attendees, dtstamp="20270301T073000Z", comment=None):
+    """A METHOD:REPLY as a calendar client sends it; attendees = [(address, PARTSTAT)]."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//forger//EN", "METHOD:REPLY",
+             "BEGIN:VEVENT", "UID:" + uid, "SEQUENCE:%d" % seq]
+    if dtstamp:
+        lines.append("DTSTAMP:" + dtstamp)
+    for addr, partstat in attendees:
+        lines.append("ATTENDEE;PARTSTAT=%s:mailto:%s" % (partstat, addr))
+    if comment is not None:
+        lines.append("COMMENT:" + comment)
+    lines += ["END:VEVENT", "END:VCALENDAR", ""]
+    ics = "\r\n".join(lines)
+    return ("From: %s\r\nTo: organiser@example.org\r\nSubject: reply %d\r\n"
+            "Message-ID: <trust-%d@test.example>\r\nDate: Mon, 1 Mar 2027 08:30:00 +0000\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: text/calendar; charset=UTF-8; method=REPLY\r\n"
+            "Content-Transfer-Encoding: 8bit\r\n\r\n%s" % (sender, n, n, ics)).encode()
+
+
+def trust_scenarios(dv, tmp, secret):
+    """Every attack on a real round's invitations; see the module docstring."""
+    box = os.path.join(tmp, "trust")
+    os.makedirs(box)
+    db = os.path.join(box, "trust.db")
+    spool = os.path.join(box, "spool")
+    roster = os.path.join(box, "roster.csv")
+    with open(roster, "w") as f:
+        f.write(TRUST_ROSTER)
+    ini = os.path.join(box, "coffeetrial.ini")
+    with open(ini, "w") as f:
+        f.write("[store]\npath = %s\n\n[spool]\ndir = %s\n\n[pairing]\nunanswered_limit = 1\n\n"
+                "[imap]\nurl = imap://127.0.0.1:%d/Trust\nusername = %s\npassword_file = %s\n"
+                % (db, spool, dv.imap_port, dv.user, secret))
+    for args in (["roster", "import", roster], ["round", "plan", "--date", "2027-03-01"],
+                 ["round", "send", "1"], ["outbox", "flush"]):
+        check(trust_run(ini, *args).returncode == 0, "trust: coffeetrial " + " ".join(args))
+    inv = sent_invitations(spool)
+    check(len(inv) == 6 and len({u for u, _, _ in inv.values()}) == 6,
+          "trust: six invitations, six different UIDs: %r" % inv)
+    if len(inv) != 6:
+        return
+    partner = {r: [a for a in atts if a != r][0] for r, (_, _, atts) in inv.items()}
+    uid = {r: u for r, (u, _, _) in inv.items()}
+    seq = {r: q for r, (_, q, _) in inv.items()}
+    a = "ana@a.example"
+    b = partner[a]
+    c = sorted(r for r in inv if r not in (a, b))[0]
+    d = partner[c]
+    e = sorted(r for r in inv if r not in (a, b, c, d))[0]
+    f = partner[e]
+
+    def partstat(who):
+        return sql(db, "SELECT gm.partstat FROM group_members gm JOIN members m ON m.id = "
+                       "gm.member_id WHERE m.email = '%s'" % who)
+
+    long_comment = "Bell\x07 and \x1b[31mred\x1b[0m\\nnew line " + "é" * 3000
+    guessed = uid[e].split("@")[0][:-4] + "aaaa@" + uid[e].split("@")[1]
+    replies = [
+        # 1. an outsider who has seen a's invitation answers for b with it: held
+        reply_eml(1, "mallory@evil.example", uid[a], seq[a], [(b, "DECLINED")]),
+        # 2. the partner b writes a's address in From and ATTENDEE, with b's own UID: held
+        reply_eml(2, a, uid[b], seq[b], [(a, "DECLINED")]),
+        # 3. a relay listing both attendees of c's invitation: only c's entry counts
+        reply_eml(3, "relay@calendar.example", uid[c], seq[c], [(c, "ACCEPTED"), (d, "DECLINED")]),
+        # 4. a genuine answer through iCloud's relay, whose From is not e's: applied
+        reply_eml(4, "noreply@email.icloud.com", uid[e], seq[e], [(e, "ACCEPTED")]),
+        # 5. a guessed UID for e's group: held, nothing changed
+        reply_eml(5, "mallory@evil.example", guessed, seq[e], [(e, "DECLINED")]),
+        # 6./7. f accepts (DTSTAMP 07:00), then declines without DTSTAMP: arrival orders them
+        reply_eml(6, f, uid[f], seq[f], [(f, "ACCEPTED")], dtstamp="20270301T070000Z"),
+        reply_eml(7, f, uid[f], seq[f], [(f, "DECLINED")], dtstamp=None),
+        # 8. d accepts with a hostile, overlong comment
+        reply_eml(8, d, uid[d], seq[d], [(d, "ACCEPTED")], comment=long_comment),
+        # 9. the partner d forges a decline for c (c accepted): held, c is never paused for it
+        reply_eml(9, c, uid[d], seq[d], [(c, "DECLINED")]),
+    ]
+    # Delivered in this order into a mailbox of their own, over IMAP (APPEND).
+    imap = imaplib.IMAP4("127.0.0.1", dv.imap_port)
+    try:
+        imap.login(dv.user, dv.password)
+        imap.create("Trust")
+        for raw in replies:
+            check(imap.append("Trust", None, None, raw)[0] == "OK", "trust: APPEND")
+    finally:
+        imap.logout()
+    p = trust_run(ini, "outcome", "fetch", "-v", now="2027-03-01T09:00:00Z")
+    check(p.returncode == 0, "trust: fetch exits 0")
+    check("4 held for the organiser (not to be trusted)" in p.stdout,
+          "trust: four replies held: " + p.stdout)
+    check(("answers for %s, but its UID is the invitation of %s" % (b, a)) in p.stderr,
+          "trust: fetch -v says why the outsider's reply is held")
+    check(("answers for %s, but its UID is the invitation of %s" % (a, b)) in p.stderr,
+          "trust: fetch -v says why the partner's reply is held")
+    check("names a meeting but no member's invitation" in p.stderr,
+          "trust: fetch -v says why the guessed UID is held")
+    check(partstat(a) == "NEEDS-ACTION" and partstat(b) == "NEEDS-ACTION",
+          "trust: forged answers changed nobody: a=%s b=%s" % (partstat(a), partstat(b)))
+    check(partstat(c) == "ACCEPTED", "trust: the relay's owner entry applied: " + partstat(c))
+    check(partstat(d) == "ACCEPTED", "trust: the relay's other entry ignored, d's own applied")
+    check(partstat(e) == "ACCEPTED", "trust: the iCloud-relayed reply applied: " + partstat(e))
+    check(partstat(f) == "DECLINED",
+          "trust: the reply without DTSTAMP, arriving later, wins: " + partstat(f))
+    stored = sql(db, "SELECT r.comment FROM replies r JOIN members m ON m.id = r.member_id "
+                     "WHERE m.email = '%s'" % d)
+    check(len(stored) == 2000 and not any(ord(ch) < 32 or 0x7f <= ord(ch) <= 0x9f
+                                          for ch in stored)
+          and stored.startswith("Bell and [31mred[0m new line é"),
+          "trust: comment cleaned and cut to 2,000 characters: %d %r" % (len(stored),
+                                                                           stored[:40]))
+    check(sql(db, "SELECT count(*) FROM held_replies") == "4", "trust: four held rows")
+
+    # The organiser's listing, and applying one by hand.
+    p = trust_run(ini, "outcome", "held", "--format", "json")
+    held = json.loads(p.stdout)["held"] if p.returncode == 0 else []
+    check(len(held) == 4 and all(h["reason"] for h in held), "trust: held listed with reasons")
+    text = trust_run(ini, "outcome", "held").stdout
+    check("the From line proves nothing" in text and "#1" in text, "trust: held as text")
+    first = [h for h in held if h["from"] == "mallory@evil.example" and h["answers_for"] == b]
+    if check(len(first) == 1, "trust: the outsider's reply is listed"):
+        p = trust_run(ini, "outcome", "apply", str(first[0]["id"]), "--member", b)
+        check(p.returncode == 0 and "applied" in p.stdout, "trust: apply by hand")
+        check(partstat(b) == "DECLINED", "trust: the organiser's choice applied: " + partstat(b))
+        check(sql(db, "SELECT count(*) FROM replies WHERE by_organiser = 1") == "1",
+              "trust: recorded as the organiser's")
+        p = trust_run(ini, "outcome", "apply", str(first[0]["id"]), "--member", b)
+        check(p.returncode != 0 and "applied already" in p.stderr, "trust: applied once only")
+    check(len(json.loads(trust_run(ini, "outcome", "held", "--format", "json").stdout)["held"])
+          == 3, "trust: three still held")
+
+    # Windows close long after the meetings: with unanswered_limit = 1 the members who
+    # did not answer are paused, but no held reply counts: c (forged decline held) is not.
+    p = trust_run(ini, "outcome", "fetch", now="2027-04-30T09:00:00Z")
+    check(p.returncode == 0, "trust: fetch after the windows closed")
+    status = dict(r.split("|") for r in sql(db, "SELECT email, status FROM members").split("\n"))
+    check(status[c] == "active" and status[e] == "active" and status[d] == "active",
+          "trust: members who answered are not paused: %r" % status)
+    check(status[a] == "paused", "trust: a, who never answered, is paused: %r" % status)
+
+
+TRIO_ROSTER = """email,name,organisation,team,site,role,timezone,status,frequency,ties
+gil@g.example,Gil Ortiz,Org G,T7,S7,Nurse,Europe/London,active,monthly,
+hal@h.example,Hal Berg,Org H,T8,S8,Doctor,Europe/London,active,monthly,
+ivy@i.example,Ivy Sato,Org I,T9,S9,Manager,Europe/London,active,monthly,
+"""
+
+
+def spool_messages(spool, names):
+    """{recipient: (Subject, SUMMARY, UID, SEQUENCE, {attendee: (PARTSTAT, RSVP)})}."""
+    out = {}
+    for name in names:
+        with open(os.path.join(spool, name), "rb") as f:
+            m = email.message_from_bytes(f.read(), policy=email.policy.default)
+        for part in m.walk():
+            if part.get_content_type() == "text/calendar":
+                cal = icalendar.Calendar.from_ical(part.get_payload(decode=True))
+                ev = [c for c in cal.walk() if c.name == "VEVENT"][0]
+                atts = ev.get("ATTENDEE")
+                atts = atts if isinstance(atts, list) else [atts]
+                out[m["To"].addresses[0].addr_spec.lower()] = (
+                    str(m["Subject"]), str(ev["SUMMARY"]), str(ev["UID"]), int(ev["SEQUENCE"]),
+                    {str(a)[7:].lower(): (a.params.get("PARTSTAT"), a.params.get("RSVP"))
+                     for a in atts})
+                break
+    return out
+
+
+def updated_request_keeps_answers(dv, tmp, secret):
+    """A trio: one accepts, one leaves; the update keeps the answer and does not ask again."""
+    box = os.path.join(tmp, "trio")
+    os.makedirs(box)
+    spool = os.path.join(box, "spool")
+    roster = os.path.join(box, "roster.csv")
+    with open(roster, "w") as f:
+        f.write(TRIO_ROSTER)
+    ini = os.path.join(box, "coffeetrial.ini")
+    with open(ini, "w") as f:
+        f.write("[store]\npath = %s\n\n[spool]\ndir = %s\n\n"
+                "[imap]\nurl = imap://127.0.0.1:%d/Trio\nusername = %s\npassword_file = %s\n"
+                % (os.path.join(box, "trio.db"), spool, dv.imap_port, dv.user, secret))
+    for args in (["roster", "import", roster], ["round", "plan", "--date", "2027-03-01"],
+                 ["round", "send", "1"], ["outbox", "flush"]):
+        check(trust_run(ini, *args).returncode == 0, "trio: coffeetrial " + " ".join(args))
+    first = sorted(os.listdir(spool))
+    sent = spool_messages(spool, first)
+    if not check(len(sent) == 3 and all(len(v[4]) == 3 for v in sent.values()),
+                 "trio: one trio invited: %r" % sent):
+        return
+    gil, hal, ivy = "gil@g.example", "hal@h.example", "ivy@i.example"
+    imap = imaplib.IMAP4("127.0.0.1", dv.imap_port)
+    try:
+        imap.login(dv.user, dv.password)
+        imap.create("Trio")
+        imap.append("Trio", None, None, reply_eml(20, gil, sent[gil][2], 0, [(gil, "ACCEPTED")]))
+    finally:
+        imap.logout()
+    check(trust_run(ini, "outcome", "fetch", now="2027-03-01T09:00:00Z").returncode == 0,
+          "trio: fetch Gil's acceptance")
+    check(trust_run(ini, "member", "remove", ivy, now="2027-03-01T09:30:00Z").returncode == 0,
+          "trio: Ivy leaves")
+    trust_run(ini, "outbox", "flush", now="2027-03-01T09:30:00Z")
+    upd = spool_messages(spool, sorted(set(os.listdir(spool)) - set(first)))
+    for who in (gil, hal):
+        if not check(who in upd, "trio: %s gets the update" % who):
+            continue
+        subject, summary, uid, seq, atts = upd[who]
+        check(subject.startswith("Updated: ") and not summary.startswith("Updated"),
+              "trio: 'Updated:' in the Subject only: %r / %r" % (subject, summary))
+        check(uid == sent[who][2] and seq == 1, "trio: %s's own UID, SEQUENCE 1" % who)
+        check(atts.get(gil) == ("ACCEPTED", "FALSE"),
+              "trio: Gil's acceptance kept, not asked again: %r" % (atts.get(gil),))
+        check(atts.get(hal) == ("NEEDS-ACTION", "TRUE"), "trio: Hal still asked: %r"
+              % (atts.get(hal),))
+        check(ivy not in atts, "trio: Ivy no longer listed")
+    if check(ivy in upd, "trio: Ivy gets a CANCEL"):
+        check(upd[ivy][0].startswith("Cancelled: ") and not upd[ivy][1].startswith("Cancelled")
+              and upd[ivy][2] == sent[ivy][2], "trio: Ivy's CANCEL: own UID, plain SUMMARY")
 
 
 def main():
@@ -241,6 +519,9 @@ def main():
             check(sql(db2, "SELECT count(*) FROM replies") == "8", "the daemon recorded replies")
             check(sql(db2, "SELECT partstat FROM group_members WHERE member_id = 4") == "DECLINED",
                   "the daemon applies the later answer")
+            # 8. Replies you can trust, on a round the real binary sent.
+            trust_scenarios(dv, tmp, secret)
+            updated_request_keeps_answers(dv, tmp, secret)
             if failures:
                 print("--- dovecot log ---\n" + dv.log())
 

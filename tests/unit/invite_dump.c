@@ -58,8 +58,10 @@ example(void)
                                           "you have not met through the coffee trial before"};
     struct ct_invite inv = {0};
     struct ct_invite_message msg;
+    unsigned char secret[CT_INVITE_UID_SECRET];
     struct ct_error err;
-    char *id;
+    char *id, *member_uid;
+    size_t i;
 
     inv.network = "North Coast Care Network";
     inv.network_timezone = "Europe/London";
@@ -75,7 +77,13 @@ example(void)
                                                "Social worker",
                                                NULL};
     inv.member_count = 2;
-    inv.uid = "coffeetrial-2026-03-02-g17-4f2a9c1e@northcoast.example";
+    inv.group_uid = "coffeetrial-2026-03-02-g17-4f2a9c1e@northcoast.example";
+    for (i = 0; i < sizeof(secret); i++) /* in use, 20 bytes from getrandom() */
+        secret[i] = (unsigned char)(i * 37 + 11);
+    member_uid = ct_invite_member_uid(inv.group_uid, secret, sizeof(secret));
+    if (member_uid == NULL)
+        return 1;
+    inv.uid = member_uid;
     inv.sequence = 0;
     inv.dtstamp = WINDOW_START + 9 * 3600;
     inv.start = WINDOW_START + 2 * DAY + 10 * 3600 + 1800; /* Wed 4 March 10:30 GMT */
@@ -86,15 +94,18 @@ example(void)
     inv.location_template = "Video call, or a café near you both";
     inv.round = 3;
     inv.round_date = "2026-03-02";
-    id = ct_invite_message_id(inv.uid, inv.members[0].email, 0, "request", inv.organiser_email);
+    id = ct_invite_message_id(inv.group_uid, inv.members[0].email, 0, "request",
+                              inv.organiser_email);
     if (id == NULL || ct_invite_message(&inv, 0, id, inv.dtstamp, &msg, &err) != CT_OK) {
         fprintf(stderr, "invite_dump: %s\n", id ? err.message : "out of memory");
         free(id);
+        free(member_uid);
         return 1;
     }
     fwrite(msg.raw, 1, msg.raw_len, stdout);
     ct_invite_message_clear(&msg);
     free(id);
+    free(member_uid);
     return 0;
 }
 
@@ -106,6 +117,7 @@ main(int argc, char **argv)
     struct ct_invite inv = {0};
     struct ct_slot_query q = {0};
     const char *zones[CT_INVITE_MAX_MEMBERS];
+    char *member_uids[CT_INVITE_MAX_MEMBERS] = {0};
     struct ct_error err;
     const char *dir;
     char name[64];
@@ -150,6 +162,15 @@ main(int argc, char **argv)
         NULL};
     inv.member_count = 3;
     inv.uid = "coffeetrial-2026-03-02-g9-0badc0de@coffee.example";
+    inv.group_uid = inv.uid;
+    /* Each member's copy carries its own UID (a fixed secret here, random in use). */
+    for (i = 0; i < inv.member_count; i++) {
+        unsigned char secret[CT_INVITE_UID_SECRET];
+        memset(secret, (int)(0x5a + i * 17), sizeof(secret));
+        member_uids[i] = ct_invite_member_uid(inv.group_uid, secret, sizeof(secret));
+        if (member_uids[i] == NULL)
+            return 1;
+    }
     inv.dtstamp = WINDOW_START - 3600;
     inv.duration = 30 * 60;
     inv.reasons = reasons;
@@ -173,7 +194,7 @@ main(int argc, char **argv)
     q.not_before = WINDOW_START + 5 * DAY; /* after the US change */
     q.duration = inv.duration;
     q.seed = 42;
-    q.key = inv.uid;
+    q.key = inv.group_uid;
     if (ct_slot_find(&q, NULL, &start, &err) != CT_OK) {
         fprintf(stderr, "invite_dump: slot: %s\n", err.message);
         return 1;
@@ -209,21 +230,26 @@ main(int argc, char **argv)
         fprintf(manifest, ", \"timezone\": ");
         json_string(manifest,
                     inv.members[i].timezone ? inv.members[i].timezone : inv.network_timezone);
+        fprintf(manifest, ", \"uid\": ");
+        json_string(manifest, member_uids[i]);
         fprintf(manifest, "}");
     }
     fprintf(manifest, "],\n \"messages\": [");
 
     /* Version 0: REQUEST to all three; 1: CANCEL to all three; 2: the third
-     * left: an updated REQUEST to the first two, and (3) a CANCEL listing
-     * only the third, to the third. */
+     * left: an updated REQUEST to the first two (the first had accepted,
+     * the second had not answered), and (3) a CANCEL listing only the
+     * third, to the third. */
     for (v = 0; v < 4; v++) {
         inv.method = (v == 1 || v == 3) ? CT_INVITE_CANCEL : CT_INVITE_REQUEST;
         inv.sequence = v == 3 ? 2 : (int)v;
         inv.member_count = v == 2 ? 2 : 3;
         inv.cancel_recipient_only = v == 3;
+        inv.answers[0] = v >= 2 ? CT_PARTSTAT_ACCEPTED : CT_PARTSTAT_NEEDS_ACTION;
         for (i = v == 3 ? 2 : 0; i < inv.member_count; i++) {
+            inv.uid = member_uids[i];
             struct ct_invite_message msg;
-            char *id = ct_invite_message_id(inv.uid, inv.members[i].email, inv.sequence,
+            char *id = ct_invite_message_id(inv.group_uid, inv.members[i].email, inv.sequence,
                                             inv.method == CT_INVITE_CANCEL ? "cancel" : "request",
                                             inv.organiser_email);
             char file[64];
@@ -243,9 +269,10 @@ main(int argc, char **argv)
             fprintf(manifest,
                     "%s\n  {\"file\": \"%s\", \"recipient\": %zu, \"sequence\": %d, "
                     "\"method\": \"%s\", \"members\": %zu, \"only_recipient\": %s, "
-                    "\"message_id\": ",
+                    "\"first_answer\": \"%s\", \"message_id\": ",
                     (v || i) ? "," : "", file, i, inv.sequence, msg.method, inv.member_count,
-                    inv.cancel_recipient_only ? "true" : "false");
+                    inv.cancel_recipient_only ? "true" : "false",
+                    ct_reply_partstat_name(inv.answers[0]));
             json_string(manifest, msg.message_id);
             fprintf(manifest, ", \"subject\": ");
             json_string(manifest, msg.subject);
@@ -259,5 +286,7 @@ main(int argc, char **argv)
 done:
     if (fclose(manifest) != 0)
         rc = 74;
+    for (i = 0; i < CT_INVITE_MAX_MEMBERS; i++)
+        free(member_uids[i]);
     return rc;
 }

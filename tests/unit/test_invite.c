@@ -595,6 +595,100 @@ test_pause_notice(void **state)
     free(text);
 }
 
+/* A member's own UID: the group's, a dash, 32 base32 characters (160 bits), the domain. */
+static void
+test_member_uid(void **state)
+{
+    static const char group_uid[] = "coffeetrial-2026-03-02-g17-4f2a9c1e@example.org";
+    unsigned char secret[CT_INVITE_UID_SECRET];
+    char *a, *b, *c;
+    size_t i;
+
+    (void)state;
+    assert_true(CT_INVITE_UID_SECRET * 8 >= 128);
+    memset(secret, 0, sizeof(secret));
+    a = ct_invite_member_uid(group_uid, secret, sizeof(secret));
+    assert_non_null(a);
+    assert_string_equal(a, "coffeetrial-2026-03-02-g17-4f2a9c1e-"
+                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@example.org");
+    secret[19] = 1; /* one bit differs: a different UID */
+    b = ct_invite_member_uid(group_uid, secret, sizeof(secret));
+    assert_non_null(b);
+    assert_string_not_equal(a, b);
+    assert_string_equal(b, "coffeetrial-2026-03-02-g17-4f2a9c1e-"
+                           "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab@example.org");
+    for (i = 0; i < sizeof(secret); i++)
+        secret[i] = (unsigned char)(0xff - i * 7);
+    c = ct_invite_member_uid(group_uid, secret, sizeof(secret));
+    assert_non_null(c);
+    assert_int_equal(strlen(c), strlen(group_uid) + 1 + 32);
+    for (i = strlen("coffeetrial-2026-03-02-g17-4f2a9c1e-"); c[i] != '@'; i++)
+        assert_non_null(strchr("abcdefghijklmnopqrstuvwxyz234567", c[i]));
+    assert_null(ct_invite_member_uid("no-at-sign", secret, sizeof(secret)));
+    assert_null(ct_invite_member_uid(group_uid, secret, 0));
+    free(a);
+    free(b);
+    free(c);
+}
+
+/* ics with its folded lines joined again, in place. */
+static char *
+unfold(char *ics)
+{
+    char *r = ics, *w = ics;
+
+    while (*r) {
+        if (r[0] == '\r' && r[1] == '\n' && r[2] == ' ')
+            r += 3;
+        else
+            *w++ = *r++;
+    }
+    *w = '\0';
+    return ics;
+}
+
+/*
+ * An updated REQUEST keeps each member's recorded answer: RSVP=FALSE once
+ * answered, so calendars do not ask again; SUMMARY stays the event's own
+ * title while the Subject says "Updated:"; {uid} in templates is the group's.
+ */
+static void
+test_update_keeps_answers(void **state)
+{
+    struct ct_invite inv = sample();
+    struct ct_invite_message msg;
+    char *ics;
+
+    (void)state;
+    inv.group_uid = inv.uid;
+    inv.uid = "coffeetrial-2026-03-02-g17-4f2a9c1e-abcdefghijklmnopqrstuvwxyz234567@example.org";
+    inv.sequence = 2;
+    inv.answers[0] = CT_PARTSTAT_ACCEPTED;
+    assert_int_equal(ct_invite_ics(&inv, 1, &ics, NULL), CT_OK);
+    unfold(ics);
+    assert_non_null(strstr(ics, "PARTSTAT=ACCEPTED;RSVP=FALSE:mailto:ana@a.example"));
+    assert_non_null(strstr(ics, "PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bo@b.example"));
+    assert_non_null(strstr(ics, "\r\nSUMMARY:Coffee Trial: coffee with Ana \xc3\x81vila\r\n"));
+    assert_non_null(strstr(ics, "\r\nUID:coffeetrial-2026-03-02-g17-4f2a9c1e-abcdefghij"));
+    assert_non_null(strstr(ics, "URL:https://meet.example.org/coffeetrial-2026-03-02-g17-4f2a9c1e"
+                                "%40example.org"));
+    free(ics);
+    inv.answers[1] = CT_PARTSTAT_DECLINED;
+    inv.answers[0] = CT_PARTSTAT_TENTATIVE;
+    assert_int_equal(ct_invite_message(&inv, 1, "m1@example.org", DTSTAMP, &msg, NULL), CT_OK);
+    assert_string_equal(msg.subject, "Updated: Coffee Trial: coffee with Ana \xc3\x81vila");
+    unfold(msg.ics);
+    assert_non_null(strstr(msg.ics, "PARTSTAT=TENTATIVE;RSVP=FALSE:mailto:ana@a.example"));
+    assert_non_null(strstr(msg.ics, "PARTSTAT=DECLINED;RSVP=FALSE:mailto:bo@b.example"));
+    assert_null(strstr(msg.ics, "SUMMARY:Updated"));
+    ct_invite_message_clear(&msg);
+    inv.method = CT_INVITE_CANCEL;
+    assert_int_equal(ct_invite_message(&inv, 1, "m2@example.org", DTSTAMP, &msg, NULL), CT_OK);
+    assert_string_equal(msg.subject, "Cancelled: Coffee Trial: coffee with Ana \xc3\x81vila");
+    assert_null(strstr(msg.ics, "SUMMARY:Cancelled"));
+    ct_invite_message_clear(&msg);
+}
+
 int
 main(void)
 {
@@ -609,6 +703,8 @@ main(void)
         cmocka_unit_test(test_clean_line),
         cmocka_unit_test(test_message_ids),
         cmocka_unit_test(test_pause_notice),
+        cmocka_unit_test(test_member_uid),
+        cmocka_unit_test(test_update_keeps_answers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

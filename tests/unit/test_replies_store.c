@@ -2,7 +2,9 @@
  * test_replies_store.c: recording replies in a real (temporary) database:
  * unknown UIDs and non-attendees skipped, old SEQUENCEs ignored, the same
  * answer never counted twice, and the unanswered-invitation accounting that
- * pauses a member at the limit and calls the notice hook exactly once.
+ * pauses a member at the limit and calls the notice hook exactly once;
+ * and replies you can trust: each member's own UID, replies bound to it,
+ * forged ones held (never applied, never pausing anyone), applied by hand.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,6 +19,7 @@
 #include "replies.h"
 #include "scratchdb.h"
 #include "store.h"
+#include "store_members.h"
 #include "util.h"
 
 #define G1 "ct-1-1-7f3a9c@coffee.example"
@@ -103,7 +106,9 @@ setup(void **state)
              "(2, 1, 'ct-1-2-0b81e4@coffee.example', 1, 'sent', 1796378400, 30),"
              "(3, 1, 'ct-1-3-5ad2f0@coffee.example', 0, 'sent', 1796292000, 30);"
              "INSERT INTO group_members(group_id, member_id) VALUES "
-             "(1, 1), (1, 2), (2, 3), (2, 4), (3, 5), (3, 6);");
+             "(1, 1), (1, 2), (2, 3), (2, 4), (3, 5), (3, 6);"
+             /* sent before per-member UIDs: the members share the group's, as migrated */
+             "UPDATE group_members SET uid = (SELECT g.uid FROM groups g WHERE g.id = group_id);");
     *state = w;
     return 0;
 }
@@ -418,6 +423,225 @@ test_pause_hook_failure_and_no_limit(void **state)
     assert_int_equal(closed.groups, 0);
 }
 
+/* ---- replies you can trust: every member's own UID -------------------- */
+
+/* Give group 1's members their own UIDs, as a send does. OUT: ana's and bo's. */
+static void
+own_uids(struct world *w, char **ana, char **bo)
+{
+    struct ct_txn *txn = NULL;
+    struct ct_error err;
+    char *again = NULL;
+
+    sql_exec(w->store, "UPDATE group_members SET uid = NULL WHERE group_id = 1");
+    assert_int_equal(ct_txn_begin(w->store, &txn, &err), CT_OK);
+    assert_int_equal(ct_replies_member_uid(txn, 1, 1, G1, ana, &err), CT_OK);
+    assert_int_equal(ct_replies_member_uid(txn, 1, 2, G1, bo, &err), CT_OK);
+    /* Asked again (an update, a cancel): the same UID. */
+    assert_int_equal(ct_replies_member_uid(txn, 1, 1, G1, &again, &err), CT_OK);
+    assert_string_equal(again, *ana);
+    free(again);
+    assert_int_equal(ct_txn_commit(txn, &err), CT_OK);
+}
+
+/* A reply to uid answering as each (address, PARTSTAT) in atts, from From. */
+static enum ct_replies_result
+reply_to(struct world *w, const char *from, const char *uid, const char *dtstamp, const char *atts)
+{
+    char *text = ct_asprintf("From: %s\nContent-Type: text/calendar; method=REPLY\n\n"
+                             "BEGIN:VCALENDAR\nMETHOD:REPLY\nBEGIN:VEVENT\nUID:%s\n%s%s%s%s"
+                             "END:VEVENT\nEND:VCALENDAR\n",
+                             from, uid, dtstamp ? "DTSTAMP:" : "", dtstamp ? dtstamp : "",
+                             dtstamp ? "\n" : "", atts);
+    enum ct_replies_result r = record_text(w, text);
+
+    free(text);
+    return r;
+}
+
+#define PARTSTATS_G1                                                                               \
+    "SELECT group_concat(partstat) FROM (SELECT partstat FROM group_members WHERE group_id = 1 "   \
+    "ORDER BY member_id)"
+
+static void
+test_member_uids(void **state)
+{
+    struct world *w = *state;
+    char *ana = NULL, *bo = NULL;
+
+    own_uids(w, &ana, &bo);
+    /* The group's UID, a dash, 32 base32 characters (160 bits), the domain; stored. */
+    assert_int_equal(strlen(ana), strlen(G1) + 33);
+    assert_int_equal(strncmp(ana, "ct-1-1-7f3a9c-", 14), 0);
+    assert_non_null(strstr(ana, "@coffee.example"));
+    assert_string_not_equal(ana, bo);
+    assert_int_equal(sql_int(w->store, "SELECT count(DISTINCT uid) FROM group_members "
+                                       "WHERE group_id = 1 AND length(uid) = 61"),
+                     2);
+    free(ana);
+    free(bo);
+}
+
+static void
+test_reply_binding(void **state)
+{
+    struct world *w = *state;
+    struct ct_replies_held *held = NULL;
+    size_t n = 0;
+    struct ct_error err;
+    char *ana = NULL, *bo = NULL;
+
+    own_uids(w, &ana, &bo);
+    /* An outsider who saw Ana's invitation answers for Bo with it: held. */
+    assert_int_equal(reply_to(w, "mallory@evil.example", ana, "20261202T100000Z",
+                              "ATTENDEE;PARTSTAT=DECLINED:mailto:bo@uni-b.example\n"),
+                     CT_REPLIES_HELD);
+    /* Bo writes Ana's address in From and ATTENDEE, on his own invitation: held. */
+    assert_int_equal(reply_to(w, "ana@nhs-a.example", bo, "20261202T100000Z",
+                              "ATTENDEE;PARTSTAT=DECLINED:mailto:ana@nhs-a.example\n"),
+                     CT_REPLIES_HELD);
+    /* The old shared UID of the group is no one's invitation any more: not applied. */
+    assert_int_equal(reply_to(w, "ana@nhs-a.example", G1, "20261202T100000Z",
+                              "ATTENDEE;PARTSTAT=DECLINED:mailto:ana@nhs-a.example\n"),
+                     CT_REPLIES_UNKNOWN);
+    assert_sql_text(w->store, "NEEDS-ACTION,NEEDS-ACTION", PARTSTATS_G1);
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM replies"), 0);
+    /* A relay listing both attendees on Ana's UID: only Ana's entry counts. */
+    assert_int_equal(reply_to(w, "relay@calendar.example", ana, "20261202T100000Z",
+                              "ATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@nhs-a.example\n"
+                              "ATTENDEE;PARTSTAT=DECLINED:mailto:bo@uni-b.example\n"),
+                     CT_REPLIES_RECORDED);
+    /* Bo through iCloud's relay (From is not his): applied to him. */
+    assert_int_equal(reply_to(w, "noreply@email.icloud.com", bo, "20261202T100000Z",
+                              "ATTENDEE;PARTSTAT=TENTATIVE:mailto:BO@uni-b.example\n"),
+                     CT_REPLIES_RECORDED);
+    assert_sql_text(w->store, "ACCEPTED,TENTATIVE", PARTSTATS_G1);
+    /* A UID shaped like ours that no invitation carries: held, naming no group. */
+    assert_int_equal(reply_to(w, "x@evil.example", "coffeetrial-2026-11-30-g1-00000000-aaaa@x",
+                              NULL, "ATTENDEE;PARTSTAT=DECLINED:mailto:ana@nhs-a.example\n"),
+                     CT_REPLIES_HELD);
+    assert_non_null(strstr(w->log.data, "it answers for bo@uni-b.example, but its UID is the "
+                                        "invitation of ana@nhs-a.example"));
+
+    /* The organiser sees them with their reasons ... */
+    assert_int_equal(ct_replies_held_list(w->store, NULL, &held, &n, &err), CT_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(held[0].attendee, "bo@uni-b.example");
+    assert_string_equal(held[0].owner_email, "ana@nhs-a.example");
+    assert_string_equal(held[0].sender, "mallory@evil.example");
+    assert_int_equal(held[0].group_id, 1);
+    assert_int_equal(held[0].partstat, CT_PARTSTAT_DECLINED);
+    assert_int_equal(held[2].group_id, 0);
+    ct_replies_held_free(held, n);
+    /* ... and may apply one by hand, once; one naming no meeting cannot be. */
+    assert_int_equal(ct_replies_apply_held(w->store, 1, "bo@uni-b.example", NOW + 60, NULL, &err),
+                     CT_OK);
+    assert_sql_text(w->store, "ACCEPTED,DECLINED", PARTSTATS_G1);
+    assert_int_equal(sql_int(w->store, "SELECT by_organiser FROM replies WHERE member_id = 2 "
+                                       "AND partstat = 'DECLINED'"),
+                     1);
+    assert_int_equal(ct_replies_apply_held(w->store, 1, NULL, NOW, NULL, &err), CT_ENOTFOUND);
+    assert_int_equal(ct_replies_apply_held(w->store, 3, NULL, NOW, NULL, &err), CT_EDATA);
+    assert_int_equal(ct_replies_apply_held(w->store, 2, "jose@clinic-e.example", NOW, NULL, &err),
+                     CT_EDATA);
+    /* Erasing Bo removes the held replies about him (answering for him, on his UID). */
+    {
+        struct ct_member bo_member = {0};
+        struct ct_txn *txn = NULL;
+
+        bo_member.id = 2;
+        bo_member.email = "bo@uni-b.example";
+        assert_int_equal(ct_txn_begin(w->store, &txn, &err), CT_OK);
+        assert_int_equal(ct_store_member_erase(txn, &bo_member, NOW, &err), CT_OK);
+        assert_int_equal(ct_txn_commit(txn, &err), CT_OK);
+    }
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM held_replies"), 1);
+    assert_int_equal(sql_int(w->store, "SELECT count(*) FROM held_replies WHERE attendee LIKE "
+                                       "'%bo@%' OR sender LIKE '%bo@%'"),
+                     0);
+    free(ana);
+    free(bo);
+}
+
+/* What round show prints: each member's answer, a proposed time, held replies. */
+static void
+test_group_answers(void **state)
+{
+    struct world *w = *state;
+    struct ct_replies_member_answer *list = NULL;
+    size_t n = 0, held = 0;
+    struct ct_error err;
+    char *ana = NULL, *bo = NULL;
+
+    own_uids(w, &ana, &bo);
+    assert_int_equal(reply_to(w, "ana@nhs-a.example", ana, "20261202T100000Z",
+                              "ATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@nhs-a.example\n"),
+                     CT_REPLIES_RECORDED);
+    {
+        char *text = ct_asprintf("Content-Type: text/calendar\n\nBEGIN:VCALENDAR\n"
+                                 "METHOD:COUNTER\nBEGIN:VEVENT\nUID:%s\n"
+                                 "DTSTAMP:20261202T110000Z\nDTSTART:20261211T150000Z\n"
+                                 "DTEND:20261211T153000Z\nCOMMENT:Friday?\n"
+                                 "ATTENDEE;PARTSTAT=NEEDS-ACTION:mailto:bo@uni-b.example\n"
+                                 "END:VEVENT\nEND:VCALENDAR\n",
+                                 bo);
+        assert_int_equal(record_text(w, text), CT_REPLIES_COUNTER);
+        free(text);
+    }
+    assert_int_equal(reply_to(w, "mallory@evil.example", bo, NULL,
+                              "ATTENDEE;PARTSTAT=DECLINED:mailto:ana@nhs-a.example\n"),
+                     CT_REPLIES_HELD);
+    assert_int_equal(ct_replies_group_answers(w->store, 1, &list, &n, &held, &err), CT_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(held, 1);
+    assert_string_equal(list[0].email, "ana@nhs-a.example");
+    assert_int_equal(list[0].answer, CT_PARTSTAT_ACCEPTED);
+    assert_int_equal(list[0].proposed_start, 0);
+    assert_int_equal(list[0].held, 0);
+    assert_int_equal(list[1].answer, CT_PARTSTAT_NEEDS_ACTION);
+    assert_int_equal(list[1].proposed_start, 1797001200);
+    assert_string_equal(list[1].comment, "Friday?");
+    assert_int_equal(list[1].held, 1); /* held on Bo's UID */
+    ct_replies_member_answers_free(list, n);
+    free(ana);
+    free(bo);
+}
+
+/* No DTSTAMP: ordered by arrival. A held (forged) decline never pauses anyone. */
+static void
+test_arrival_order_and_no_forged_pause(void **state)
+{
+    struct world *w = *state;
+    struct ct_replies_closed closed;
+    char *ana = NULL, *bo = NULL;
+
+    own_uids(w, &ana, &bo);
+    /* Ana accepted (DTSTAMP before NOW), then declines without a DTSTAMP: the decline wins. */
+    assert_int_equal(reply_to(w, "ana@nhs-a.example", ana, "20261202T100000Z",
+                              "ATTENDEE;PARTSTAT=ACCEPTED:mailto:ana@nhs-a.example\n"),
+                     CT_REPLIES_RECORDED);
+    assert_int_equal(reply_to(w, "ana@nhs-a.example", ana, NULL,
+                              "ATTENDEE;PARTSTAT=DECLINED:mailto:ana@nhs-a.example\n"),
+                     CT_REPLIES_RECORDED);
+    assert_int_equal(sql_int(w->store, "SELECT dtstamp FROM replies WHERE partstat = 'DECLINED'"),
+                     NOW);
+    /* Bo accepts; a forged decline for him (on Ana's invitation) is held. */
+    assert_int_equal(reply_to(w, "bo@uni-b.example", bo, "20261202T100000Z",
+                              "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bo@uni-b.example\n"),
+                     CT_REPLIES_RECORDED);
+    assert_int_equal(reply_to(w, "bo@uni-b.example", ana, "20261203T100000Z",
+                              "ATTENDEE;PARTSTAT=DECLINED:mailto:bo@uni-b.example\n"),
+                     CT_REPLIES_HELD);
+    assert_sql_text(w->store, "DECLINED,ACCEPTED", PARTSTATS_G1);
+    /* Windows close with a limit of one: Ana (declined) is paused, Bo is not. */
+    assert_int_equal(close_at(w, NOW + 30 * DAY, 1, &closed), CT_OK);
+    assert_sql_text(w->store, "paused", "SELECT status FROM members WHERE id = 1");
+    assert_sql_text(w->store, "active", "SELECT status FROM members WHERE id = 2");
+    assert_int_equal(sql_int(w->store, "SELECT unanswered FROM members WHERE id = 2"), 0);
+    free(ana);
+    free(bo);
+}
+
 int
 main(void)
 {
@@ -429,6 +653,10 @@ main(void)
         cmocka_unit_test_setup_teardown(test_unanswered_windows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pause_at_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pause_hook_failure_and_no_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_member_uids, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reply_binding, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_answers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_arrival_order_and_no_forged_pause, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

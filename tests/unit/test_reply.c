@@ -282,6 +282,60 @@ test_names_and_addresses(void **state)
     assert_false(ct_reply_address_eq("", "a@b"));
 }
 
+/* Comments are kept without control characters, at most 2,000 characters, cut on a character. */
+static void
+test_comment_cleaned(void **state)
+{
+    struct ct_buf b;
+    char *c;
+    size_t i, chars;
+
+    (void)state;
+    c = ct_reply_clean_comment("  Bell\a and \x1b[31mred\x1b[0m\r\n\tnext\xc2\x85 line\x7f  ");
+    assert_non_null(c);
+    assert_string_equal(c, "Bell and [31mred[0m next line");
+    free(c);
+    c = ct_reply_clean_comment("bad \xff\xfe utf-8 \xe2\x82 ok \xe2\x82\xac");
+    assert_string_equal(c, "bad utf-8 ok \xe2\x82\xac");
+    free(c);
+    /* 3,000 two-byte characters: 2,000 kept, never half of one. */
+    ct_buf_init(&b);
+    for (i = 0; i < 3000; i++)
+        ct_buf_puts(&b, "\xc3\xa9");
+    c = ct_reply_clean_comment(b.data);
+    assert_int_equal(strlen(c), 4000);
+    free(c);
+    /* Mixed widths: count characters, not bytes. */
+    ct_buf_free(&b);
+    ct_buf_init(&b);
+    for (i = 0; i < 1500; i++)
+        ct_buf_puts(&b, "a\xf0\x9f\x98\x80");
+    c = ct_reply_clean_comment(b.data);
+    for (i = 0, chars = 0; c[i]; i++)
+        chars += ((unsigned char)c[i] & 0xC0) != 0x80;
+    assert_int_equal(chars, CT_REPLY_MAX_COMMENT);
+    assert_int_equal(strlen(c), 1000 * 5);
+    free(c);
+    ct_buf_free(&b);
+}
+
+/* A parsed reply's COMMENT is the cleaned one. */
+static void
+test_comment_in_reply(void **state)
+{
+    struct ct_reply *r = NULL;
+    struct ct_error err;
+    const char *text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//t//EN\r\nMETHOD:REPLY\r\n"
+                       "BEGIN:VEVENT\r\nUID:u@x\r\nDTSTAMP:20261202T112031Z\r\n"
+                       "ATTENDEE;PARTSTAT=ACCEPTED:mailto:a@x.example\r\n"
+                       "COMMENT:one\\ntwo\x01\x1b three\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    (void)state;
+    assert_int_equal(ct_reply_parse(text, &r, &err), CT_OK);
+    assert_string_equal(r->events[0].comment, "one two three");
+    ct_reply_free(r);
+}
+
 int
 main(void)
 {
@@ -293,6 +347,8 @@ main(void)
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_events_and_attendees),
         cmocka_unit_test(test_names_and_addresses),
+        cmocka_unit_test(test_comment_cleaned),
+        cmocka_unit_test(test_comment_in_reply),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

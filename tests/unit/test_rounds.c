@@ -456,13 +456,23 @@ test_send_queues_one_message_per_member(void **state)
                      1);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state = 'sent'"), 3);
 
-    /* Each calendar lists the whole group, with the group's UID and sequence 0. */
+    /*
+     * Each calendar lists the whole group, with the recipient's own UID (the
+     * group's and a secret, stored per member: issue 13) and sequence 0.
+     */
+    assert_int_equal(sql_int(f->store, "SELECT count(DISTINCT gm.uid) FROM group_members gm"
+                                       " JOIN groups g ON g.id = gm.group_id"
+                                       " WHERE gm.uid <> g.uid AND length(gm.uid) > length(g.uid)"
+                                       " + 30 AND substr(gm.uid, 1, instr(g.uid, '@') - 1)"
+                                       " = substr(g.uid, 1, instr(g.uid, '@') - 1)"),
+                     7);
     r = load(f, id);
     for (i = 0; i < r->group_count; i++) {
         char *sql = ct_asprintf("SELECT min(id) FROM outbox WHERE group_id = %lld",
                                 (long long)r->groups[i].id);
         char *ics = outbox_ics(f, sql_int(f->store, sql)), *want;
-        want = ct_asprintf("UID:%s\r\n", r->groups[i].uid);
+        want = ct_asprintf("UID:%.*s-", (int)(strchr(r->groups[i].uid, '@') - r->groups[i].uid),
+                           r->groups[i].uid);
         assert_non_null(strstr(ics, want));
         assert_non_null(strstr(ics, "METHOD:REQUEST"));
         assert_non_null(strstr(ics, "SEQUENCE:0"));
@@ -630,8 +640,19 @@ test_cancel_sent_sends_cancel_with_same_uid(void **state)
         char *sql = ct_asprintf("SELECT max(id) FROM outbox WHERE group_id = %lld",
                                 (long long)r->groups[i].id);
         char *ics = outbox_ics(f, sql_int(f->store, sql));
-        char *uid = ct_asprintf("UID:%s\r\n", r->groups[i].uid);
+        /* The cancel carries the UID of that member's request (their own). */
+        char *req = ct_asprintf("SELECT min(q.id) FROM outbox q JOIN outbox c ON c.member_id ="
+                                " q.member_id AND c.group_id = q.group_id WHERE c.id = (%s)"
+                                " AND q.kind = 'request'",
+                                sql);
+        char *req_ics = outbox_ics(f, sql_int(f->store, req));
+        char *uid = strstr(req_ics, "\r\nUID:");
+        assert_non_null(uid);
+        uid = ct_asprintf("%.*s", (int)(strstr(uid + 2, "\r\n") - uid + 2), uid);
         assert_non_null(strstr(ics, uid));
+        assert_null(strstr(ics, r->groups[i].uid));
+        free(req);
+        free(req_ics);
         assert_non_null(strstr(ics, "METHOD:CANCEL"));
         assert_non_null(strstr(ics, "SEQUENCE:1"));
         assert_non_null(strstr(ics, "STATUS:CANCELLED"));
