@@ -50,8 +50,8 @@ warn_near_duplicates(const struct ct_config *cfg, const char *what, const char *
         const struct ct_orgname_group *b = &sum->groups[near[i].larger];
         ct_cli_warn("%s '%s' (%zu member%s) looks like '%s' (%zu); if they are one, add the "
                     "line '%s = %s' to the [roster] aliases file",
-                    what, a->name, a->count, a->count == 1 ? "" : "s", b->name, b->count,
-                    a->name, b->name);
+                    what, a->name, a->count, a->count == 1 ? "" : "s", b->name, b->count, a->name,
+                    b->name);
     }
 out:
     free(near);

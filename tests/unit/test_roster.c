@@ -699,7 +699,7 @@ test_orgname_aliases(void **state)
     assert_int_equal(parse_aliases("# trusts\n; and more\n\n"
                                    "N.U.H. Trust = Nottingham University Hospitals\r\n"
                                    "  Riverside Univ Hosp = Riverside University Hospitals  \n"
-                                   "RUH = Riverside Univ. Hosp\n" /* a chain */
+                                   "RUH = Riverside Univ. Hosp\n"                   /* a chain */
                                    "NUH trust = Nottingham University Hospitals\n", /* repeat */
                                    &a, &m),
                      CT_OK);
@@ -774,12 +774,18 @@ static void
 test_orgname_groups(void **state)
 {
     static const char *const names[] = {
-        "Riverside University Hospitals", "Riverside University Hospitals",
-        "riverside university hospitals", "Riverside University Hospital",
-        "NUH",                            "N.U.H.",
-        NULL,                             "",
-        "Nottingham Univ Hosp",           "NUH",
-        "Kings College",                  "Kings Colleges",
+        "Riverside University Hospitals",
+        "Riverside University Hospitals",
+        "riverside university hospitals",
+        "Riverside University Hospital",
+        "NUH",
+        "N.U.H.",
+        NULL,
+        "",
+        "Nottingham Univ Hosp",
+        "NUH",
+        "Kings College",
+        "Kings Colleges",
     };
     struct ct_orgname_aliases *a = NULL;
     struct ct_orgname_summary *sum = NULL;
