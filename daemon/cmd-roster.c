@@ -28,6 +28,9 @@ member_field(const struct ct_member *m, enum name_field f)
     return f == NAME_ORGANISATION ? m->organisation : m->site;
 }
 
+/* At most this many near-duplicate warnings per field, the smallest groups first. */
+#define NEAR_WARNINGS_MAX 20
+
 /*
  * Warn (stderr) about each pair of names that look like one but that
  * neither folding nor [roster] aliases make one. what: "organisation".
@@ -45,7 +48,7 @@ warn_near_duplicates(const struct ct_config *cfg, const char *what, const char *
         ct_cli_warn("out of memory checking %s names", what);
         goto out;
     }
-    for (i = 0; i < count; i++) {
+    for (i = 0; i < count && i < NEAR_WARNINGS_MAX; i++) {
         const struct ct_orgname_group *a = &sum->groups[near[i].smaller];
         const struct ct_orgname_group *b = &sum->groups[near[i].larger];
         ct_cli_warn("%s '%s' (%zu member%s) looks like '%s' (%zu); if they are one, add the "
@@ -53,6 +56,9 @@ warn_near_duplicates(const struct ct_config *cfg, const char *what, const char *
                     what, a->name, a->count, a->count == 1 ? "" : "s", b->name, b->count, a->name,
                     b->name);
     }
+    if (count > NEAR_WARNINGS_MAX)
+        ct_cli_warn("%zu more pairs of %s names look alike; not shown", count - NEAR_WARNINGS_MAX,
+                    what);
 out:
     free(near);
     ct_orgname_summary_free(sum);

@@ -275,24 +275,30 @@ ct_orgname_identity(const struct ct_orgname_aliases *aliases, const char *name)
 
 /* ---- near-duplicates --------------------------------------------------- */
 
-/* Levenshtein distance of a and b if at most 2, else 3 (a band of width 5). */
+/*
+ * Levenshtein distance of a and b if at most 2, else 3: only the band of
+ * cells within two of the diagonal is computed (cells beyond it hold 3),
+ * so a pair costs O(5 * length).
+ */
 static size_t
 distance_upto2(const char *a, size_t la, const char *b, size_t lb)
 {
-    size_t *prev, *cur, i, j, best, result = 3;
+    size_t *prev, *cur, *swap, i, j, best, result = 3;
 
     if ((la > lb ? la - lb : lb - la) > 2)
         return 3;
-    prev = malloc((lb + 1) * sizeof(*prev));
-    cur = malloc((lb + 1) * sizeof(*cur));
+    prev = malloc((lb + 2) * sizeof(*prev));
+    cur = malloc((lb + 2) * sizeof(*cur));
     if (prev == NULL || cur == NULL)
         goto out;
-    for (j = 0; j <= lb; j++)
-        prev[j] = j;
+    for (j = 0; j <= lb + 1; j++)
+        prev[j] = j < 3 ? j : 3;
     for (i = 1; i <= la; i++) {
-        cur[0] = i;
-        best = cur[0];
-        for (j = 1; j <= lb; j++) {
+        size_t lo = i > 2 ? i - 2 : 1, hi = i + 2 < lb ? i + 2 : lb;
+        cur[lo - 1] = lo == 1 && i < 3 ? i : 3;
+        cur[hi + 1] = 3;
+        best = cur[lo - 1];
+        for (j = lo; j <= hi; j++) {
             size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
             size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
             size_t v = sub < del ? sub : del;
@@ -304,13 +310,33 @@ distance_upto2(const char *a, size_t la, const char *b, size_t lb)
         }
         if (best >= 3)
             goto out;
-        memcpy(prev, cur, (lb + 1) * sizeof(*prev));
+        swap = prev;
+        prev = cur;
+        cur = swap;
     }
     result = prev[lb];
 out:
     free(prev);
     free(cur);
     return result;
+}
+
+/* True if a and b hold the same digits in the same order ("Ward 10" is not "Ward 11"). */
+static bool
+same_digits(const char *a, const char *b)
+{
+    for (;;) {
+        while (*a && (*a < '0' || *a > '9'))
+            a++;
+        while (*b && (*b < '0' || *b > '9'))
+            b++;
+        if (*a != *b)
+            return false;
+        if (*a == '\0')
+            return true;
+        a++;
+        b++;
+    }
 }
 
 bool
@@ -320,7 +346,7 @@ ct_orgname_similar(const char *key_a, const char *key_b)
     const char *shorter = la <= lb ? key_a : key_b, *longer = la <= lb ? key_b : key_a;
     size_t ls = la <= lb ? la : lb, ll = la <= lb ? lb : la;
 
-    if (strcmp(key_a, key_b) == 0)
+    if (strcmp(key_a, key_b) == 0 || !same_digits(key_a, key_b))
         return false;
     if (ls >= 3 && ll == ls + 1 && longer[ls] == 's' && strncmp(shorter, longer, ls) == 0)
         return true;

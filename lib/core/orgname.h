@@ -75,9 +75,11 @@ const struct ct_orgname_alias *ct_orgname_alias_find(const struct ct_orgname_ali
 char *ct_orgname_identity(const struct ct_orgname_aliases *aliases, const char *name);
 
 /*
- * True if two different keys look like one name misspelt: both at least
- * 6 bytes long and at most 2 edits apart (insert, delete, substitute), or
- * one is the other (at least 3 bytes) plus a trailing "s".
+ * True if two different keys look like one name misspelt: with the same
+ * digits in the same order (numbered wards, practices and sites are
+ * different places), and either both at least 6 bytes long and at most 2
+ * edits apart (insert, delete, substitute), or one the other (at least 3
+ * bytes) plus a trailing "s".
  */
 bool ct_orgname_similar(const char *key_a, const char *key_b);
 

@@ -768,6 +768,24 @@ test_orgname_similar(void **state)
     assert_false(ct_orgname_similar("nuh", "nuh"));                 /* the same */
     assert_false(ct_orgname_similar("ab", "abs"));                  /* too short for the s */
     assert_false(ct_orgname_similar("northtrust", "southtrust12")); /* far apart */
+    /* Numbered places are different places. */
+    assert_false(ct_orgname_similar("wardnumber10", "wardnumber11"));
+    assert_false(ct_orgname_similar("practice7", "practice"));
+    assert_true(ct_orgname_similar("practice7", "practise7"));
+    /* Long names: two edits anywhere, not three. */
+    char longer[201], edited[201];
+    longer[200] = '\0';
+    for (size_t i = 0; i < 200; i++)
+        longer[i] = (char)('a' + i % 26);
+    memcpy(edited, longer, sizeof(edited));
+    edited[3] = 'z';
+    edited[150] = 'z';
+    assert_true(ct_orgname_similar(longer, edited));
+    edited[199] = '\0'; /* and one deleted: three edits */
+    assert_false(ct_orgname_similar(longer, edited));
+    memcpy(edited, longer, sizeof(edited));
+    memmove(edited + 10, edited + 11, 190); /* one deleted in the middle */
+    assert_true(ct_orgname_similar(longer, edited));
 }
 
 static void
