@@ -1,7 +1,8 @@
 /*
  * cmd-roster.c: "coffeetrial roster import" (sync or merge a roster CSV
  * from a file or an http(s) URL into the store, or show what would change)
- * and "coffeetrial roster list" (the members as a table, JSON or CSV).
+ * "coffeetrial roster list" (the members as a table, JSON or CSV) and
+ * "coffeetrial roster orgs" (organisations, their members and spellings).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,114 @@
 #include "clock.h"
 #include "fetch.h"
 #include "members.h"
+#include "orgname.h"
 #include "roster.h"
 #include "rounds.h"
 #include "util.h"
+
+/* ---- organisation names ------------------------------------------------ */
+
+/* Which member field a names list holds. */
+enum name_field { NAME_ORGANISATION, NAME_SITE };
+
+static const char *
+member_field(const struct ct_member *m, enum name_field f)
+{
+    return f == NAME_ORGANISATION ? m->organisation : m->site;
+}
+
+/* At most this many near-duplicate warnings per field, the smallest groups first. */
+#define NEAR_WARNINGS_MAX 20
+
+/*
+ * Warn (stderr) about each pair of names that look like one but that
+ * neither folding nor [roster] aliases make one. what: "organisation".
+ */
+static void
+warn_near_duplicates(const struct ct_config *cfg, const char *what, const char *const *names,
+                     size_t n)
+{
+    struct ct_orgname_summary *sum = NULL;
+    struct ct_orgname_near *near = NULL;
+    size_t count = 0, i;
+
+    if (ct_orgname_summarise(cfg->roster.org_aliases, names, n, &sum) != CT_OK ||
+        ct_orgname_near_duplicates(sum, &near, &count) != CT_OK) {
+        ct_cli_warn("out of memory checking %s names", what);
+        goto out;
+    }
+    for (i = 0; i < count && i < NEAR_WARNINGS_MAX; i++) {
+        const struct ct_orgname_group *a = &sum->groups[near[i].smaller];
+        const struct ct_orgname_group *b = &sum->groups[near[i].larger];
+        ct_cli_warn("%s '%s' (%zu member%s) looks like '%s' (%zu); if they are one, add the "
+                    "line '%s = %s' to the [roster] aliases file",
+                    what, a->name, a->count, a->count == 1 ? "" : "s", b->name, b->count, a->name,
+                    b->name);
+    }
+    if (count > NEAR_WARNINGS_MAX)
+        ct_cli_warn("%zu more pairs of %s names look alike; not shown", count - NEAR_WARNINGS_MAX,
+                    what);
+out:
+    free(near);
+    ct_orgname_summary_free(sum);
+}
+
+/* Near-duplicate organisation and site names among the current members in list. */
+static void
+warn_member_names(const struct ct_config *cfg, const struct ct_member_list *list)
+{
+    static const char *const what[] = {"organisation", "site"};
+    const char **names = calloc(list->count + 1, sizeof(*names));
+    size_t i, f;
+
+    if (names == NULL)
+        return;
+    for (f = 0; f < CT_ARRAY_LEN(what); f++) {
+        for (i = 0; i < list->count; i++)
+            names[i] = member_field(&list->items[i], (enum name_field)f);
+        warn_near_duplicates(cfg, what[f], names, list->count);
+    }
+    free(names);
+}
+
+/* The same for a dry run: the roster's members who are not marked left. */
+static void
+warn_roster_names(const struct ct_config *cfg, const struct ct_roster *roster)
+{
+    const char **orgs = calloc(roster->count + 1, sizeof(*orgs));
+    const char **sites = calloc(roster->count + 1, sizeof(*sites));
+    size_t i, n = 0;
+
+    if (orgs && sites) {
+        for (i = 0; i < roster->count; i++) {
+            const struct ct_roster_entry *e = &roster->entries[i];
+            if (e->status != CT_MEMBER_ACTIVE && e->status != CT_MEMBER_PAUSED)
+                continue;
+            orgs[n] = e->organisation;
+            sites[n++] = e->site;
+        }
+        warn_near_duplicates(cfg, "organisation", orgs, n);
+        warn_near_duplicates(cfg, "site", sites, n);
+    }
+    free(orgs);
+    free(sites);
+}
+
+/* After an import: warn about the current members' names (a failure to list is only warned). */
+static void
+warn_after_import(struct ct_store *store, const struct ct_config *cfg)
+{
+    struct ct_member_list *list = NULL;
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    if (ct_members_list(store, CT_MEMBERS_CURRENT, &list, &err) != CT_OK) {
+        ct_cli_warn("cannot check organisation names: %s", err.message);
+        return;
+    }
+    warn_member_names(cfg, list);
+    ct_member_list_free(list);
+}
 
 /* ---- roster import ----------------------------------------------------- */
 
@@ -117,6 +223,7 @@ roster_import(struct ct_cli *cli, const struct ct_args *args)
                opts.source, result->rows, result->rows == 1 ? "" : "s", result->added,
                result->updated, result->left, result->unchanged);
         printf("dry run: nothing changed\n");
+        warn_roster_names(cfg, roster);
     } else {
         printf("%s %s: %zu row%s, %zu added, %zu updated, %zu marked left, %zu unchanged\n",
                opts.merge ? "merged" : "imported", opts.source, result->rows,
@@ -127,6 +234,7 @@ roster_import(struct ct_cli *cli, const struct ct_args *args)
                    "(cancellations and updates; coffeetrial outbox flush sends them)\n",
                    leave.mail.groups, leave.mail.groups == 1 ? "" : "s", leave.mail.messages,
                    leave.mail.messages == 1 ? "" : "s");
+        warn_after_import(store, cfg);
     }
 out:
     ct_sync_result_free(result);
@@ -374,6 +482,101 @@ roster_list(struct ct_cli *cli, const struct ct_args *args)
     return EX_OK;
 }
 
+/* ---- roster orgs ------------------------------------------------------- */
+
+/* A group's spellings need listing if there are several or one unlike its name. */
+static bool
+spellings_differ(const struct ct_orgname_group *g)
+{
+    return g->spellings_count > 1 || strcmp(g->spellings[0].name, g->name) != 0;
+}
+
+static void
+orgs_text(const struct ct_orgname_summary *sum, size_t members)
+{
+    size_t width = ct_utf8_width("ORGANISATION"), i, j;
+
+    for (i = 0; i < sum->count; i++)
+        if (ct_utf8_width(sum->groups[i].name) > width)
+            width = ct_utf8_width(sum->groups[i].name);
+    if (width > 40)
+        width = 40;
+    print_cell("ORGANISATION", width, false);
+    printf("MEMBERS  SPELLINGS\n");
+    for (i = 0; i < sum->count; i++) {
+        const struct ct_orgname_group *g = &sum->groups[i];
+        print_cell(g->name, width, false);
+        printf("%7zu", g->count);
+        for (j = 0; spellings_differ(g) && j < g->spellings_count; j++)
+            printf("%s'%s' (%zu)", j ? ", " : "  ", g->spellings[j].name, g->spellings[j].count);
+        putchar('\n');
+    }
+    printf("%zu organisation%s, %zu current member%s\n", sum->count, sum->count == 1 ? "" : "s",
+           members, members == 1 ? "" : "s");
+}
+
+static void
+orgs_json(const struct ct_orgname_summary *sum)
+{
+    size_t i, j;
+
+    putchar('[');
+    for (i = 0; i < sum->count; i++) {
+        const struct ct_orgname_group *g = &sum->groups[i];
+        printf("%s\n  {", i ? "," : "");
+        json_field("name", g->name, true);
+        json_field("key", g->key, true);
+        printf("\"members\": %zu, \"spellings\": [", g->count);
+        for (j = 0; j < g->spellings_count; j++) {
+            printf("%s{", j ? ", " : "");
+            json_field("name", g->spellings[j].name, true);
+            printf("\"members\": %zu}", g->spellings[j].count);
+        }
+        fputs("]}", stdout);
+    }
+    fputs(sum->count ? "\n]\n" : "]\n", stdout);
+}
+
+static int
+roster_orgs(struct ct_cli *cli, const struct ct_args *args)
+{
+    struct ct_orgname_summary *sum = NULL;
+    struct ct_member_list *list = NULL;
+    struct ct_config *cfg;
+    struct ct_store *store;
+    struct ct_error err;
+    const char **names = NULL;
+    size_t i;
+    int rc = EX_OK;
+
+    if ((cfg = ct_cli_config(cli)) == NULL)
+        return cli->failed_exit;
+    if ((store = ct_cli_store(cli)) == NULL)
+        return cli->failed_exit;
+    ct_error_clear(&err);
+    if (ct_members_list(store, CT_MEMBERS_CURRENT, &list, &err) != CT_OK)
+        return ct_cli_fail(&err);
+    names = calloc(list->count + 1, sizeof(*names));
+    for (i = 0; names && i < list->count; i++)
+        names[i] = list->items[i].organisation;
+    if (names == NULL ||
+        ct_orgname_summarise(cfg->roster.org_aliases, names, list->count, &sum) != CT_OK) {
+        ct_cli_error("out of memory");
+        rc = EX_OSERR;
+        goto out;
+    }
+    if (strcmp(args->format, "json") == 0)
+        orgs_json(sum);
+    else
+        orgs_text(sum, list->count);
+    warn_near_duplicates(cfg, "organisation", names, list->count);
+out:
+    ct_orgname_summary_free(sum);
+    ct_member_list_free(list);
+    free(names);
+    return rc;
+}
+
 const struct ct_cmd ct_cmds_roster[] = {
     {
         .group = "roster",
@@ -397,6 +600,15 @@ const struct ct_cmd ct_cmds_roster[] = {
                      "whom to list (default: current: active and paused)"}},
         .formats = "text|json|csv",
         .exec = roster_list,
+    },
+    {
+        .group = "roster",
+        .name = "orgs",
+        .args = "[--format text|json]",
+        .summary = "list the organisations, their current members and the spellings folded "
+                   "into each",
+        .formats = "text|json",
+        .exec = roster_orgs,
     },
     {0},
 };

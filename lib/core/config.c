@@ -25,6 +25,7 @@
 
 #include "clock.h"
 #include "invite.h"
+#include "orgname.h"
 #include "util.h"
 #include "validate.h"
 
@@ -101,6 +102,7 @@ static const struct key_def keys[] = {
     {"roster", "max_bytes", K_SIZE, F(roster.max_bytes), 1024, INT64_C(1) << 30, 0, NULL},
     {"roster", "timeout", K_DURATION, F(roster.timeout), 1, HOUR, 0, NULL},
     {"roster", "ca_file", K_FILE, F(roster.ca_file), 0, 0, KF_OPTIONAL, NULL},
+    {"roster", "aliases", K_FILE, F(roster.aliases), 0, 0, KF_OPTIONAL, NULL},
     {"schedule", "rrule", K_RRULE, F(schedule.rrule), 0, 0, 0, NULL},
     {"schedule", "start", K_DATE, F(schedule.start), 0, 0, KF_OPTIONAL, NULL},
     {"schedule", "time", K_CLOCK, F(schedule.time_minutes), 0, 24 * 60 - 1, 0, NULL},
@@ -248,6 +250,7 @@ ct_config_free(struct ct_config *c)
         if (is_string_type(keys[i].type))
             free(*string_field(c, &keys[i]));
     free(c->invite.prompts_file);
+    ct_orgname_aliases_free(c->roster.org_aliases);
     free(c->origin);
     free(c->path);
     free(c);
@@ -1722,6 +1725,23 @@ out:
     icalerror_clear_errno();
 }
 
+/* Read and parse [roster] aliases; its own lines' problems name its file and line. */
+static void
+load_aliases(struct parser *p, struct ct_config *c)
+{
+    struct ct_error err;
+    enum ct_status st;
+
+    if (c->roster.aliases == NULL || is_bad(p, "roster", "aliases"))
+        return;
+    ct_error_clear(&err);
+    st = ct_orgname_aliases_load(c->roster.aliases, &c->roster.org_aliases, p->diags, &err);
+    if (st == CT_ENOINPUT)
+        perr(p, line_of(p, "roster", "aliases"), "[roster] aliases: %s", err.message);
+    else if (st == CT_ENOMEM)
+        perr(p, line_of(p, "roster", "aliases"), "[roster] aliases: out of memory");
+}
+
 static void
 cross_checks(struct parser *p, const struct ct_config *c)
 {
@@ -1868,6 +1888,8 @@ ct_config_load_mem(const char *name, const char *data, size_t len, int64_t now,
         free(p.raw[k].text);
     free(p.dir);
     sort_by_line(diags, first_diag);
+    /* After the sort: the aliases file's lines are its own, not the INI's. */
+    load_aliases(&p, c);
     if (diags->errors > errors_before) {
         ct_config_free(c);
         return CT_ECONFIG;

@@ -30,6 +30,7 @@ enum ct_smtp_tls { CT_SMTP_TLS_AUTO, CT_SMTP_TLS_REQUIRED };
 
 /* Where each key was set (private to config.c); see ct_config_line(). */
 struct ct_config_origin;
+struct ct_orgname_aliases;
 
 struct ct_config {
     char *path;                      /* the file read, or NULL for embedded defaults */
@@ -52,6 +53,9 @@ struct ct_config {
         int64_t max_bytes; /* fetch size cap, default 64 MiB */
         int64_t timeout;   /* seconds for a URL fetch, default 60 */
         char *ca_file;     /* CA bundle for an https source; NULL: the system's */
+        char *aliases;     /* "variant = canonical" names file; NULL if unset */
+        /* That file, parsed when the configuration is loaded (orgname.h); NULL if unset. */
+        struct ct_orgname_aliases *org_aliases;
     } roster;
 
     struct {

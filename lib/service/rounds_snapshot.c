@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "orgname.h"
 #include "rounds_impl.h"
 #include "validate.h"
 
@@ -161,6 +162,33 @@ intern_id(struct intern *t, char kind, const char *scope, const char *value, boo
     return t->ids[j];
 }
 
+/*
+ * Intern m's organisation, team and site by their identity (orgname.h:
+ * case, spacing, punctuation and "&"/"and" ignored, [roster] aliases
+ * applied), so two spellings are one boundary; roles as written.
+ */
+static void
+intern_boundaries(struct intern *names, const struct ct_orgname_aliases *aliases,
+                  struct rounds_member *m, bool *failed)
+{
+    const struct ct_member *v = &m->member;
+    char *org = ct_orgname_identity(aliases, v->organisation);
+    char *team = ct_orgname_identity(aliases, v->team);
+    char *site = ct_orgname_identity(aliases, v->site);
+
+    if (org == NULL || team == NULL || site == NULL)
+        *failed = true;
+    else {
+        m->organisation_id = intern_id(names, 'o', NULL, org, failed);
+        m->team_id = intern_id(names, 't', org, team, failed);
+        m->site_id = intern_id(names, 's', NULL, site, failed);
+    }
+    m->role_id = intern_id(names, 'r', NULL, v->role, failed);
+    free(org);
+    free(team);
+    free(site);
+}
+
 /* --- members, ties and history --------------------------------------------------- */
 
 /* How many sent rounds ago round (id, date) was: 1 = the latest. */
@@ -214,10 +242,7 @@ take_members(const struct ct_config *cfg, struct ct_store_planning *planning,
             m->paused_day = 0;
         if ((int)v->frequency < 1 || (int)v->frequency > 3)
             v->frequency = CT_FREQ_MONTHLY;
-        m->organisation_id = intern_id(&names, 'o', NULL, v->organisation, &failed);
-        m->team_id = intern_id(&names, 't', v->organisation, v->team, &failed);
-        m->site_id = intern_id(&names, 's', NULL, v->site, &failed);
-        m->role_id = intern_id(&names, 'r', NULL, v->role, &failed);
+        intern_boundaries(&names, cfg->roster.org_aliases, m, &failed);
         zone = v->timezone ? v->timezone : cfg->network.timezone;
         z = intern_id(&zones, 'z', NULL, zone, &failed);
         if (failed)

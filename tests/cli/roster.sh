@@ -167,6 +167,89 @@ mkdir example
     out_has "52 rows, 0 added, 0 updated, 0 marked left, 52 unchanged"
 )
 
+# Organisation names: spellings that fold are one organisation; names that
+# only look alike are warned about, once per pair, the smaller first; an
+# aliases file folds them.
+mkdir orgs
+(
+    cd orgs
+    db="$PWD/coffeetrial.db"
+    {
+        echo "email,name,organisation,site,status"
+        for i in 1 2 3 4; do echo "r$i@x.org,R $i,Riverside University Hospitals,Main Site,"; done
+        echo "s1@x.org,S 1,Riverside University Hospital,Main site,"
+        echo "n1@x.org,N 1,NUH,,"
+        echo "n2@x.org,N 2,N.U.H.,,"
+        echo "m1@x.org,M 1,St. Mary's NHS Trust,,"
+        echo "m2@x.org,M 2,st marys nhs trust,,"
+        printf 'm3@x.org,M 3,St Mary\342\200\231s  NHS-Trust,,\n'
+        echo "h1@x.org,H 1,Health & Care,,"
+        echo "h2@x.org,H 2,Health and Care,Mian Site,"
+        echo "l1@x.org,L 1,Left Trusts,,left"
+        echo "l2@x.org,L 2,Left Trust,,left"
+    } >orgs.csv
+    w="warning: organisation 'Riverside University Hospital' (1 member) looks like 'Riverside University Hospitals' (4); if they are one, add the line 'Riverside University Hospital = Riverside University Hospitals' to the [roster] aliases file"
+    expect 0 roster import orgs.csv --dry-run
+    err_has "$w"
+    [ "$(grep -c 'looks like' "$tmp/err")" = 2 ] || fail "dry run: two warnings, none for who left"
+    expect 0 roster import orgs.csv
+    out_has "14 rows, 14 added"
+    err_has "$w"
+    err_has "warning: site 'Mian Site' (1 member) looks like 'Main Site' (5)"
+    [ "$(grep -c 'looks like' "$tmp/err")" = 2 ] ||
+        fail "one warning per pair, members who left not counted"
+    # Stored as the roster spells them.
+    [ "$(sql "SELECT organisation FROM members WHERE email = 'n2@x.org'")" = N.U.H. ] ||
+        fail "the roster's spelling was not stored"
+
+    expect 0 roster orgs
+    out_has "ORGANISATION"
+    out_has "5 organisations, 12 current members"
+    grep -q "^St Mary’s  NHS-Trust  *3  'St Mary’s  NHS-Trust' (1), 'St. Mary's NHS Trust' (1), 'st marys nhs trust' (1)$" "$tmp/out" ||
+        fail "St Mary's: three spellings folded"
+    grep -q "^Riverside University Hospitals  *4$" "$tmp/out" || fail "one spelling: no list"
+    err_has "$w"
+    expect 0 roster orgs --format json
+    "$CT_PYTHON" - "$tmp/out" <<'EOF' || fail "roster orgs JSON"
+import json, sys
+orgs = json.load(open(sys.argv[1], encoding="utf-8"))
+assert [o["members"] for o in orgs] == [4, 3, 2, 2, 1], orgs
+by = {o["key"]: o for o in orgs}
+assert set(orgs[0]) == {"name", "key", "members", "spellings"}, orgs[0]
+assert by["healthandcare"]["spellings"] == [
+    {"name": "Health & Care", "members": 1}, {"name": "Health and Care", "members": 1}]
+assert sum(s["members"] for s in by["stmarysnhstrust"]["spellings"]) == 3
+assert "lefttrust" not in by and "lefttrusts" not in by, "members who left are not counted"
+EOF
+
+    # An aliases file, relative to the configuration's directory, folds the pair.
+    mkdir conf
+    printf '[store]\npath = %s\n[roster]\naliases = aliases.txt\n' "$db" >conf/ct.ini
+    printf '# trusts\n\nRiverside University Hospital = Riverside University Hospitals\nMian Site = Main Site\n' \
+        >conf/aliases.txt
+    expect 0 -c conf/ct.ini roster orgs
+    grep -q "^Riverside University Hospitals  *5  'Riverside University Hospitals' (4), 'Riverside University Hospital' (1)$" \
+        "$tmp/out" || fail "the alias did not fold the spellings"
+    [ ! -s "$tmp/err" ] || fail "warned about a pair the aliases fold"
+    expect 0 -c conf/ct.ini roster import orgs.csv
+    [ ! -s "$tmp/err" ] || fail "import warned about a pair the aliases fold"
+    expect 0 -c conf/ct.ini config show
+    out_has "aliases = conf/aliases.txt"
+
+    # A bad aliases file: every bad line named, nothing runs.
+    printf 'a = b\nno equals\nNUH = N.U.H.\nb = a\n' >conf/aliases.txt
+    before=$(snapshot)
+    expect 78 -c conf/ct.ini roster import orgs.csv
+    err_has "conf/aliases.txt:2: expected 'variant = canonical'"
+    err_has "conf/aliases.txt:3: 'NUH' is an alias of itself"
+    err_has "conf/aliases.txt:1: 'a' = 'b' makes a cycle of aliases"
+    err_has "conf/aliases.txt:4: 'b' = 'a' makes a cycle of aliases"
+    [ "$(snapshot)" = "$before" ] || fail "a bad aliases file changed the database"
+    rm conf/aliases.txt
+    expect 78 -c conf/ct.ini roster orgs
+    err_has "conf/ct.ini:4: [roster] aliases: conf/aliases.txt"
+)
+
 # A database written by a newer coffeetrial is refused, and left alone.
 sqlite3 "$db" "PRAGMA user_version = 999"
 expect 78 roster list

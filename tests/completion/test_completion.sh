@@ -52,6 +52,8 @@ expect "text json" coffeetrial round plan --format ""
 expect "--date --dry-run" coffeetrial round plan --d
 expect "-f --format -h --help --explain --declined" coffeetrial round show 1 -
 expect "text json csv" coffeetrial roster list -f ""
+expect "import list orgs" coffeetrial roster ""
+expect "text json" coffeetrial roster orgs --format ""
 expect "check show" coffeetrial help config ""
 expect "queued sending sent dead all" coffeetrial -c x.ini outbox --state ""
 expect "--config" coffeetrial --co

@@ -2,7 +2,9 @@
  * test_roster.c: roster CSV parsing and validation: the header (case,
  * aliases, unknown and missing columns), every validation message with its
  * exact FILE:LINE, line numbers after quoted line breaks, duplicates, ties,
- * Unicode, limits, and the example roster shipped in conf/.
+ * Unicode, limits, and the example roster shipped in conf/; organisation
+ * names (orgname.h): the folding key, the aliases file, grouping and
+ * near-duplicates.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "orgname.h"
 #include "roster.h"
 #include "util.h"
 
@@ -627,6 +630,235 @@ test_example_roster(void **state)
     ct_roster_free(r);
 }
 
+/* ---- organisation names ------------------------------------------------ */
+
+static void
+assert_key(const char *name, const char *want)
+{
+    char *key = ct_orgname_key(name);
+    assert_non_null(key);
+    assert_string_equal(key, want);
+    free(key);
+}
+
+static void
+test_orgname_key(void **state)
+{
+    (void)state;
+    assert_key("St. Mary's NHS Trust", "stmarysnhstrust");
+    assert_key("st marys nhs trust", "stmarysnhstrust");
+    assert_key("St Mary\xe2\x80\x99s  NHS-Trust", "stmarysnhstrust"); /* curly apostrophe */
+    assert_key("ST MARY\xca\xbcS\xc2\xa0NHS\xe2\x80\x93TRUST", "stmarysnhstrust");
+    assert_key("Health & Care", "healthandcare");
+    assert_key("Health and Care", "healthandcare");
+    assert_key("health&care", "healthandcare");
+    assert_key("N.U.H.", "nuh");
+    assert_key("  NUH  ", "nuh");
+    assert_key("Z\xc3\xbcrich Site 2", "z\xc3\xbcrichsite2"); /* other letters kept */
+    assert_key("\xc3\x9c", "\xc3\x9c");                       /* only ASCII case folds */
+    assert_key("", "");
+    assert_key(NULL, "");
+    assert_key("--- ... ---", "");
+    /* Different names stay different. */
+    char *a = ct_orgname_key("Health Care"), *b = ct_orgname_key("Health & Care");
+    assert_string_not_equal(a, b);
+    free(a);
+    free(b);
+}
+
+/* Parse text as "aliases.txt"; OUT: the diagnostics, one per line. */
+static enum ct_status
+parse_aliases(const char *text, struct ct_orgname_aliases **out, char **messages)
+{
+    struct ct_diags diags;
+    struct ct_buf buf;
+    enum ct_status st;
+    size_t i;
+
+    ct_diags_init(&diags);
+    st = ct_orgname_aliases_parse("aliases.txt", text, strlen(text), out, &diags);
+    ct_buf_init(&buf);
+    ct_buf_puts(&buf, "");
+    for (i = 0; i < diags.count; i++) {
+        char *m = ct_diag_format(&diags.items[i]);
+        ct_buf_printf(&buf, "%s\n", m);
+        free(m);
+    }
+    *messages = ct_buf_steal(&buf);
+    ct_diags_free(&diags);
+    return st;
+}
+
+static void
+test_orgname_aliases(void **state)
+{
+    struct ct_orgname_aliases *a = NULL;
+    char *m = NULL, *id;
+    (void)state;
+
+    assert_int_equal(parse_aliases("# trusts\n; and more\n\n"
+                                   "N.U.H. Trust = Nottingham University Hospitals\r\n"
+                                   "  Riverside Univ Hosp = Riverside University Hospitals  \n"
+                                   "RUH = Riverside Univ. Hosp\n"                   /* a chain */
+                                   "NUH trust = Nottingham University Hospitals\n", /* repeat */
+                                   &a, &m),
+                     CT_OK);
+    assert_string_equal(m, "");
+    assert_int_equal(a->count, 3);
+    assert_string_equal(a->items[0].variant, "N.U.H. Trust");
+    assert_string_equal(a->items[0].canonical, "Nottingham University Hospitals");
+    assert_int_equal(a->items[0].line, 4);
+    /* The chain resolves to its end. */
+    assert_string_equal(a->items[2].canonical, "Riverside University Hospitals");
+    id = ct_orgname_identity(a, "ruh");
+    assert_string_equal(id, "riversideuniversityhospitals");
+    free(id);
+    id = ct_orgname_identity(a, "Somewhere Else");
+    assert_string_equal(id, "somewhereelse");
+    free(id);
+    assert_null(ct_orgname_alias_find(a, "nottinghamuniversityhospitals"));
+    ct_orgname_aliases_free(a);
+    free(m);
+
+    /* Every bad line named FILE:LINE; nothing returned. */
+    assert_int_equal(parse_aliases("ok = fine\n"
+                                   "no equals sign\n"
+                                   " = Canonical\n"
+                                   "Variant =\n"
+                                   "St Marys = ST. MARY'S\n"
+                                   "ok = other\n"
+                                   "... = x\n"
+                                   "bell\a = x\n",
+                                   &a, &m),
+                     CT_EDATA);
+    assert_null(a);
+    assert_string_equal(m, "aliases.txt:2: expected 'variant = canonical'\n"
+                           "aliases.txt:3: expected 'variant = canonical' (left side empty)\n"
+                           "aliases.txt:4: expected 'variant = canonical' (right side empty)\n"
+                           "aliases.txt:5: 'St Marys' is an alias of itself (case, spacing and "
+                           "punctuation are ignored already)\n"
+                           "aliases.txt:6: 'ok' is already an alias of 'fine' (line 1)\n"
+                           "aliases.txt:7: '...' has no letter or digit\n"
+                           "aliases.txt:8: control character\n");
+    free(m);
+
+    /* A cycle, however long, is an error at each of its lines. */
+    assert_int_equal(parse_aliases("a1 = b1\nb1 = c1\nC1 = A-1\nd1 = a1\n", &a, &m), CT_EDATA);
+    assert_null(a);
+    assert_string_equal(m, "aliases.txt:1: 'a1' = 'b1' makes a cycle of aliases\n"
+                           "aliases.txt:2: 'b1' = 'c1' makes a cycle of aliases\n"
+                           "aliases.txt:3: 'C1' = 'A-1' makes a cycle of aliases\n");
+    free(m);
+    assert_int_equal(parse_aliases("\xff = x\n", &a, &m), CT_EDATA);
+    assert_string_equal(m, "aliases.txt: not UTF-8 text\n");
+    free(m);
+}
+
+static void
+test_orgname_similar(void **state)
+{
+    (void)state;
+    assert_true(ct_orgname_similar("riversideuniversityhospital", "riversideuniversityhospitals"));
+    assert_true(ct_orgname_similar("nuh", "nuhs"));                 /* plus a trailing s */
+    assert_true(ct_orgname_similar("kingscollege", "kinscolege"));  /* two edits */
+    assert_true(ct_orgname_similar("stmarys", "stmaryz"));          /* one substitution */
+    assert_false(ct_orgname_similar("kingscollege", "kinscoleg"));  /* three */
+    assert_false(ct_orgname_similar("nuh", "nuk"));                 /* too short */
+    assert_false(ct_orgname_similar("abcde", "abcdf"));             /* five bytes: too short */
+    assert_false(ct_orgname_similar("nuh", "nuh"));                 /* the same */
+    assert_false(ct_orgname_similar("ab", "abs"));                  /* too short for the s */
+    assert_false(ct_orgname_similar("northtrust", "southtrust12")); /* far apart */
+    /* Numbered places are different places. */
+    assert_false(ct_orgname_similar("wardnumber10", "wardnumber11"));
+    assert_false(ct_orgname_similar("practice7", "practice"));
+    assert_true(ct_orgname_similar("practice7", "practise7"));
+    /* Long names: two edits anywhere, not three. */
+    char longer[201], edited[201];
+    longer[200] = '\0';
+    for (size_t i = 0; i < 200; i++)
+        longer[i] = (char)('a' + i % 26);
+    memcpy(edited, longer, sizeof(edited));
+    edited[3] = 'z';
+    edited[150] = 'z';
+    assert_true(ct_orgname_similar(longer, edited));
+    edited[199] = '\0'; /* and one deleted: three edits */
+    assert_false(ct_orgname_similar(longer, edited));
+    memcpy(edited, longer, sizeof(edited));
+    memmove(edited + 10, edited + 11, 190); /* one deleted in the middle */
+    assert_true(ct_orgname_similar(longer, edited));
+}
+
+static void
+test_orgname_groups(void **state)
+{
+    static const char *const names[] = {
+        "Riverside University Hospitals",
+        "Riverside University Hospitals",
+        "riverside university hospitals",
+        "Riverside University Hospital",
+        "NUH",
+        "N.U.H.",
+        NULL,
+        "",
+        "Nottingham Univ Hosp",
+        "NUH",
+        "Kings College",
+        "Kings Colleges",
+    };
+    struct ct_orgname_aliases *a = NULL;
+    struct ct_orgname_summary *sum = NULL;
+    struct ct_orgname_near *near = NULL;
+    size_t n = 0;
+    char *m = NULL;
+    (void)state;
+
+    assert_int_equal(parse_aliases("Nottingham Univ Hosp = Nottingham University Hospitals\n"
+                                   "nuh = Nottingham University Hospitals\n",
+                                   &a, &m),
+                     CT_OK);
+    free(m);
+    assert_int_equal(ct_orgname_summarise(a, names, CT_ARRAY_LEN(names), &sum), CT_OK);
+    assert_int_equal(sum->count, 5);
+    /* Largest first; the alias's canonical spelling names its group. */
+    assert_string_equal(sum->groups[0].name, "Nottingham University Hospitals");
+    assert_int_equal(sum->groups[0].count, 4);
+    assert_int_equal(sum->groups[0].spellings_count, 3);
+    assert_string_equal(sum->groups[0].spellings[0].name, "NUH");
+    assert_int_equal(sum->groups[0].spellings[0].count, 2);
+    /* Else the commonest spelling. */
+    assert_string_equal(sum->groups[1].name, "Riverside University Hospitals");
+    assert_int_equal(sum->groups[1].count, 3);
+    assert_int_equal(sum->groups[1].spellings_count, 2);
+    assert_string_equal(sum->groups[2].name, "Kings College");
+    assert_string_equal(sum->groups[3].name, "Kings Colleges");
+    assert_string_equal(sum->groups[4].name, "Riverside University Hospital");
+
+    /* One warning per pair, the smaller group first. */
+    assert_int_equal(ct_orgname_near_duplicates(sum, &near, &n), CT_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(sum->groups[near[0].smaller].name, "Riverside University Hospital");
+    assert_string_equal(sum->groups[near[0].larger].name, "Riverside University Hospitals");
+    assert_string_equal(sum->groups[near[1].smaller].name, "Kings Colleges");
+    assert_string_equal(sum->groups[near[1].larger].name, "Kings College");
+    free(near);
+    ct_orgname_summary_free(sum);
+
+    /* An alias line folds the pair, and the warning goes. */
+    ct_orgname_aliases_free(a);
+    assert_int_equal(
+        parse_aliases("Riverside University Hospital = Riverside University Hospitals\n", &a, &m),
+        CT_OK);
+    free(m);
+    assert_int_equal(ct_orgname_summarise(a, names, 4, &sum), CT_OK);
+    assert_int_equal(sum->count, 1);
+    assert_int_equal(sum->groups[0].count, 4);
+    assert_int_equal(ct_orgname_near_duplicates(sum, &near, &n), CT_OK);
+    assert_int_equal(n, 0);
+    free(near);
+    ct_orgname_summary_free(sum);
+    ct_orgname_aliases_free(a);
+}
+
 int
 main(void)
 {
@@ -646,6 +878,10 @@ main(void)
         cmocka_unit_test(test_too_many_errors),
         cmocka_unit_test(test_keywords),
         cmocka_unit_test(test_example_roster),
+        cmocka_unit_test(test_orgname_key),
+        cmocka_unit_test(test_orgname_aliases),
+        cmocka_unit_test(test_orgname_similar),
+        cmocka_unit_test(test_orgname_groups),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include "ct.h"
 #include "invite.h"
 #include "members.h"
+#include "orgname.h"
 #include "roster.h"
 #include "rounds.h"
 #include "scratchdb.h"
@@ -1643,6 +1644,87 @@ test_store_groups_by_filter(void **state)
     assert_int_equal(ct_store_round_load(f->store, 99, &hdr, &err), CT_ENOTFOUND);
 }
 
+/* ---- organisation names ------------------------------------------------------ */
+
+/* True if any of the group's reasons contains text. */
+static bool
+reasons_have(const struct ct_round_group *g, const char *text)
+{
+    size_t i;
+
+    for (i = 0; i < g->reason_count; i++)
+        if (strstr(g->reasons[i], text))
+            return true;
+    return false;
+}
+
+/* Plan two members with these organisations, teams and sites (dry run). */
+static struct ct_round *
+plan_two(struct fixture *f, const char *org_a, const char *org_b, const char *team_b,
+         const char *site_b)
+{
+    char *csv = ct_asprintf("email,name,organisation,team,site,role\n"
+                            "a@x.org,A,%s,Pharmacy,Queen's Medical Centre,Pharmacist\n"
+                            "b@x.org,B,%s,%s,%s,Pharmacist\n",
+                            org_a, org_b, team_b, site_b);
+    assert_non_null(csv);
+    import(f, csv);
+    free(csv);
+    return plan(f, "2026-03-09", 7, true);
+}
+
+/* Two spellings of one organisation (team, site) are one boundary: no weight, no reason. */
+static void
+test_spellings_are_one_organisation(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_orgname_aliases *aliases = NULL;
+    struct ct_diags diags;
+    struct ct_round *r;
+    const char *alias = "Nottingham University Hospitals = NUH\n";
+
+    /* The control: different names are different, with weight and reasons. */
+    r = plan_two(f, "NUH", "Other Trust", "Wards", "City Hospital");
+    assert_int_equal(r->group_count, 1);
+    assert_true(r->groups[0].terms[CT_W_ORGANISATION] > 0);
+    assert_true(r->groups[0].terms[CT_W_SITE] > 0);
+    assert_true(reasons_have(&r->groups[0], "different organisation"));
+    assert_true(reasons_have(&r->groups[0], "different site"));
+    ct_round_free(r);
+
+    r = plan_two(f, "NUH", "N.U.H.", "pharmacy.", "Queens Medical  Centre");
+    assert_int_equal(r->group_count, 1);
+    assert_true(r->groups[0].terms[CT_W_ORGANISATION] == 0);
+    assert_true(r->groups[0].terms[CT_W_TEAM] == 0);
+    assert_true(r->groups[0].terms[CT_W_SITE] == 0);
+    assert_false(reasons_have(&r->groups[0], "different organisation"));
+    assert_false(reasons_have(&r->groups[0], "different team"));
+    assert_false(reasons_have(&r->groups[0], "different site"));
+    ct_round_free(r);
+
+    /* require_different = organisation keeps the two spellings apart. */
+    f->cfg->pairing.require_different = CT_B_ORGANISATION;
+    r = plan_two(f, "NUH", "n u h", "Pharmacy", "Queen's Medical Centre");
+    assert_int_equal(r->group_count, 0);
+    assert_int_equal(r->unpaired_count, 2);
+    assert_non_null(strstr(r->unpaired[0].reason, "organisation"));
+    ct_round_free(r);
+
+    /* An alias folds a name the key cannot. */
+    r = plan_two(f, "NUH", "Nottingham University Hospitals", "Pharmacy", "Queen's Medical Centre");
+    assert_int_equal(r->group_count, 1);
+    ct_round_free(r);
+    ct_diags_init(&diags);
+    assert_int_equal(ct_orgname_aliases_parse("aliases", alias, strlen(alias), &aliases, &diags),
+                     CT_OK);
+    ct_diags_free(&diags);
+    f->cfg->roster.org_aliases = aliases; /* freed with the configuration */
+    r = plan_two(f, "NUH", "Nottingham University Hospitals", "Pharmacy", "Queen's Medical Centre");
+    assert_int_equal(r->group_count, 0);
+    assert_int_equal(r->unpaired_count, 2);
+    ct_round_free(r);
+}
+
 int
 main(void)
 {
@@ -1670,6 +1752,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_frequency_over_rounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_pair_twice, setup, teardown),
         cmocka_unit_test_setup_teardown(test_same_seed_same_groups, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spellings_are_one_organisation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mark_sent_queues_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_groups_by_filter, setup, teardown),
