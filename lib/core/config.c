@@ -63,6 +63,7 @@ enum key_type {
     K_URL,          /* URL with one of the schemes listed */
     K_PROMPTS,      /* multi-line text or a file */
     K_SIZE,         /* int64_t bytes, with K, M, G suffixes */
+    K_SHARE,        /* struct ct_share: a count up to max, or a percentage "N%" */
 };
 
 #define KF_OPTIONAL 1u /* an empty value leaves the key unset (NULL) */
@@ -94,6 +95,7 @@ static const struct key_def keys[] = {
     {"roster", "max_bytes", K_SIZE, F(roster.max_bytes), 1024, INT64_C(1) << 30, 0, NULL},
     {"roster", "timeout", K_DURATION, F(roster.timeout), 1, HOUR, 0, NULL},
     {"roster", "ca_file", K_FILE, F(roster.ca_file), 0, 0, KF_OPTIONAL, NULL},
+    {"roster", "max_left", K_SHARE, F(roster.max_left), 0, 1000000, 0, NULL},
     {"schedule", "rrule", K_RRULE, F(schedule.rrule), 0, 0, 0, NULL},
     {"schedule", "start", K_DATE, F(schedule.start), 0, 0, KF_OPTIONAL, NULL},
     {"schedule", "time", K_CLOCK, F(schedule.time_minutes), 0, 24 * 60 - 1, 0, NULL},
@@ -175,6 +177,8 @@ ct_config_new_defaults(void)
     c->roster.refresh = 6 * HOUR;
     c->roster.max_bytes = 64 * 1024 * 1024;
     c->roster.timeout = 60;
+    c->roster.max_left.value = 10;
+    c->roster.max_left.percent = true;
     c->schedule.rrule = strdup("FREQ=MONTHLY;BYDAY=1MO");
     c->schedule.time_minutes = 9 * 60;
     c->schedule.review_period = 2 * DAY;
@@ -1367,6 +1371,21 @@ set_value(struct parser *p, struct ct_config *c, int k)
         else
             *(int64_t *)field = n;
         break;
+    case K_SHARE: {
+        size_t len = strlen(v);
+        bool percent = len > 0 && v[len - 1] == '%';
+        char num[32];
+        snprintf(num, sizeof(num), "%.*s", (int)(percent ? len - 1 : len), v);
+        if (len >= sizeof(num) || !parse_int(ct_trim(num), &n))
+            why = "not a whole number of members or a percentage (e.g. 25 or 10%)";
+        else if (percent && n > 100)
+            bad_value(p, k, "must be a percentage from 0%% to 100%%");
+        else if (n < 0 || n > d->max)
+            bad_value(p, k, "must be a number of members from 0 to %lld", (long long)d->max);
+        else
+            *(struct ct_share *)field = (struct ct_share){(int)n, percent};
+        break;
+    }
     case K_CLOCK:
         if ((why = ct_parse_clock(v, &minutes)) != NULL)
             break;
@@ -1813,6 +1832,10 @@ format_key(struct ct_buf *b, const struct ct_config *c, const struct key_def *d)
         return;
     case K_DURATION: format_duration(*(const int64_t *)field, tmp, sizeof(tmp)); break;
     case K_SIZE: format_size(*(const int64_t *)field, tmp, sizeof(tmp)); break;
+    case K_SHARE:
+        snprintf(tmp, sizeof(tmp), "%d%s", ((const struct ct_share *)field)->value,
+                 ((const struct ct_share *)field)->percent ? "%" : "");
+        break;
     case K_CLOCK: format_clock(*(const int *)field, tmp, sizeof(tmp)); break;
     case K_HOURS:
         format_clock(c->schedule.work_start_minutes, tmp, sizeof(tmp));

@@ -30,6 +30,12 @@ enum ct_smtp_tls { CT_SMTP_TLS_AUTO, CT_SMTP_TLS_REQUIRED };
 /* Where each key was set (private to config.c); see ct_config_line(). */
 struct ct_config_origin;
 
+/* A limit given as a count ("25") or as a share of a whole ("10%"). */
+struct ct_share {
+    int value;    /* a count, or percent when percent is set */
+    bool percent; /* value is a percentage (0-100) of the whole */
+};
+
 struct ct_config {
     char *path;                      /* the file read, or NULL for embedded defaults */
     struct ct_config_origin *origin; /* NULL for embedded defaults */
@@ -46,11 +52,12 @@ struct ct_config {
     } store;
 
     struct {
-        char *source;      /* file path or http(s) URL; NULL if unset */
-        int64_t refresh;   /* seconds, default 6h */
-        int64_t max_bytes; /* fetch size cap, default 64 MiB */
-        int64_t timeout;   /* seconds for a URL fetch, default 60 */
-        char *ca_file;     /* CA bundle for an https source; NULL: the system's */
+        char *source;             /* file path or http(s) URL; NULL if unset */
+        int64_t refresh;          /* seconds, default 6h */
+        int64_t max_bytes;        /* fetch size cap, default 64 MiB */
+        int64_t timeout;          /* seconds for a URL fetch, default 60 */
+        char *ca_file;            /* CA bundle for an https source; NULL: the system's */
+        struct ct_share max_left; /* most current members a sync may mark left, default 10% */
     } roster;
 
     struct {

@@ -691,6 +691,27 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
     return ct_store_import_record(s->txn, &import, s->now, &res->import_id, err);
 }
 
+/*
+ * Roster safety: how many of the current (active, paused) members
+ * opts->max_left lets a sync mark left. A share rounds down, so the sync
+ * is refused exactly when left exceeds the share of current.
+ */
+static void
+check_left_limit(const struct sync *s, struct ct_sync_result *res)
+{
+    const struct ct_share *limit = s->opts->max_left;
+    size_t i, value = limit && limit->value > 0 ? (size_t)limit->value : 0;
+
+    for (i = 0; i < s->known_count; i++)
+        if (s->known[i].m->status == CT_MEMBER_ACTIVE || s->known[i].m->status == CT_MEMBER_PAUSED)
+            res->current++;
+    if (limit == NULL)
+        res->max_left = res->current;
+    else
+        res->max_left = limit->percent ? res->current * value / 100 : value;
+    res->refused = !s->opts->merge && res->left > res->max_left;
+}
+
 /* Load, match and decide: everything a sync does but write. */
 static enum ct_status
 sync_plan(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
@@ -698,9 +719,17 @@ sync_plan(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
     enum ct_status st;
 
     if ((st = load_known(s, err)) != CT_OK || (st = match_entries(s, err)) != CT_OK ||
-        (st = diff_ties(s, err)) != CT_OK)
+        (st = diff_ties(s, err)) != CT_OK || (st = plan_changes(s, res, err)) != CT_OK)
         return st;
-    return plan_changes(s, res, err);
+    check_left_limit(s, res);
+    if (res->refused && !s->opts->yes && !s->opts->dry_run)
+        return ct_error_set(err, CT_EDATA,
+                            "%s: refused: this sync would mark %zu of %zu current members left, "
+                            "more than [roster] max_left allows (%zu); nothing changed. Check "
+                            "the file, or apply it with --yes",
+                            s->opts->source ? s->opts->source : "roster", res->left, res->current,
+                            res->max_left);
+    return CT_OK;
 }
 
 enum ct_status
@@ -748,7 +777,7 @@ ct_members_sync(struct ct_store *store, const struct ct_roster *roster,
     s.txn = NULL;
 out:
     ct_txn_rollback(s.txn);
-    if (st != CT_OK) {
+    if (st != CT_OK && !(st == CT_EDATA && res->refused && !opts->yes)) {
         ct_sync_result_free(res);
         res = NULL;
     }

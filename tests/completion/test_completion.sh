@@ -53,7 +53,8 @@ expect "--date --dry-run" coffeetrial round plan --d
 expect "-f --format -h --help --explain" coffeetrial round show 1 -
 expect "text json csv" coffeetrial roster list -f ""
 expect "check show" coffeetrial help config ""
-expect "queued sending sent dead all" coffeetrial -c x.ini outbox --state ""
+expect "queued sending sent dead dropped all" coffeetrial -c x.ini outbox --state ""
+expect "request cancel notice" coffeetrial outbox drop --round 3 --kind ""
 expect "--config" coffeetrial --co
 mkdir "$tmp/dir" && : >"$tmp/dir/roster.csv"
 expect "$tmp/dir/roster.csv" coffeetrial roster import "$tmp/dir/r"

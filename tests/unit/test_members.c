@@ -135,7 +135,7 @@ roster_free(struct ct_roster *r)
 static struct ct_sync_result *
 do_sync(struct scratchdb *f, struct ct_roster *r, bool merge, bool dry_run)
 {
-    struct ct_sync_options opts = {"roster.csv", merge, dry_run, NULL};
+    struct ct_sync_options opts = {.source = "roster.csv", .merge = merge, .dry_run = dry_run};
     struct ct_sync_result *res = NULL;
     struct ct_error err;
 
@@ -544,7 +544,7 @@ test_sync_refuses_bad_input(void **state)
 {
     struct scratchdb *f = *state;
     struct ct_roster *r = three_members(), *empty = roster_new();
-    struct ct_sync_options opts = {"r.csv", false, false, NULL};
+    struct ct_sync_options opts = {.source = "r.csv"};
     struct ct_sync_result *res = NULL;
     struct ct_error err;
 
