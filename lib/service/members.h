@@ -126,6 +126,21 @@ enum ct_status ct_members_sync(struct ct_store *store, const struct ct_roster *r
 void ct_sync_result_free(struct ct_sync_result *result);
 
 /*
+ * After a sync was refused for max_left (result->refused): tell the
+ * organiser, once per refused file. data and len are the file's bytes;
+ * their fingerprint (size and a 64-bit FNV-1a hash) is kept in the meta
+ * table, and one notice (to [network] organiser_email, through the outbox)
+ * is queued only when it differs from the last refused file's. Any sync
+ * applied without merge clears the fingerprint, so a bad file refused
+ * after a good sync is reported again. source names the file in the
+ * notice. OUT: *queued, whether a notice was queued.
+ */
+enum ct_status ct_members_sync_refused_notice(struct ct_store *store, const struct ct_config *cfg,
+                                              const struct ct_sync_result *result,
+                                              const char *source, const void *data, size_t len,
+                                              int64_t now, bool *queued, struct ct_error *err);
+
+/*
  * Members whose status is one of the CT_MEMBERS_* bits in statuses, ordered
  * by e-mail, with their ties. OUT: *out, freed with ct_member_list_free().
  */
