@@ -368,7 +368,9 @@ outbox_drop(struct ct_cli *cli, const struct ct_args *args)
                ct_outbox_kind_str(rows[i].kind), rows[i].recipient, rows[i].subject);
     printf("%s %zu queued message%s%s\n", req.dry_run ? "would drop" : "dropped", count,
            count == 1 ? "" : "s",
-           req.dry_run ? "; dry run: nothing changed" : "; they will not be sent");
+           req.dry_run  ? "; dry run: nothing changed"
+           : count == 1 ? "; it will not be sent"
+                        : "; they will not be sent");
     ct_outbox_rows_free(rows, count);
     return EX_OK;
 }
