@@ -143,10 +143,37 @@ outbox_flush(struct ct_action_ctx *ctx, struct ct_error *err)
 /* --- roster: re-import [roster] source (lib/fetch, lib/roster, lib/members) --- */
 
 /*
+ * A sync refused for [roster] max_left: the organiser is told by mail once
+ * per refused file, and err (which the job logs as one line, after the
+ * source) says how many would leave and the limit.
+ */
+static enum ct_status
+roster_refused(struct ct_action_ctx *ctx, const struct ct_sync_result *result, const char *name,
+               const char *data, size_t len, struct ct_error *err)
+{
+    const struct ct_share *limit = &ctx->cfg->roster.max_left;
+    struct ct_error nerr;
+    bool mailed = false;
+
+    ct_error_clear(&nerr);
+    if (ct_members_sync_refused_notice(ctx->store, ctx->cfg, result, name, data, len, ct_now(),
+                                       &mailed, &nerr) != CT_OK)
+        ct_log_error("roster %s: could not queue the notice to the organiser: %s", name,
+                     nerr.message);
+    return ct_error_set(err, CT_EDATA,
+                        "refused: the sync would mark %zu of %zu current members left, more "
+                        "than [roster] max_left = %d%s allows (%zu); %s",
+                        result->left, result->current, limit->value, limit->percent ? "%" : "",
+                        result->max_left,
+                        mailed ? "the organiser is told by mail"
+                               : "the organiser was already told about this file");
+}
+
+/*
  * Fetch, check and sync the roster, all or nothing: a source that cannot be
  * read or has any invalid row leaves the members as they are, so the last
  * good roster stays in use (the job says so). Every problem is logged with
- * its line.
+ * its line. A sync beyond [roster] max_left is never applied here.
  */
 static enum ct_status
 roster_refresh(struct ct_action_ctx *ctx, struct ct_error *err)
@@ -185,7 +212,10 @@ roster_refresh(struct ct_action_ctx *ctx, struct ct_error *err)
     opts.source = name;
     ct_rounds_leave_init(&leave, cfg);
     opts.hook = &leave.hook;
+    opts.max_left = &cfg->roster.max_left;
     st = ct_members_sync(ctx->store, roster, &opts, ct_now(), &result, err);
+    if (st != CT_OK && result != NULL && result->refused)
+        st = roster_refused(ctx, result, name, data, len, err);
     if (st != CT_OK)
         goto out;
     if (leave.mail.groups > 0)

@@ -1,7 +1,8 @@
 /*
  * cmd-outbox.c: "coffeetrial outbox": list the outbox, deliver what is due
- * ("outbox flush", with exit codes a cron job or timer can act on), and put
- * dead messages back in the queue ("outbox retry").
+ * ("outbox flush", with exit codes a cron job or timer can act on), put
+ * dead messages back in the queue ("outbox retry") and take queued ones out
+ * of it before they go ("outbox drop").
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -52,7 +53,7 @@ print_list_json(const struct ct_outbox_list *list)
 
     ct_buf_init(&b);
     ct_buf_puts(&b, "{\"counts\":{");
-    for (s = CT_OUTBOX_QUEUED; s <= CT_OUTBOX_DEAD; s++)
+    for (s = CT_OUTBOX_QUEUED; s <= CT_OUTBOX_DROPPED; s++)
         ct_buf_printf(&b, "%s\"%s\":%ld", s ? "," : "", ct_outbox_state_str(s), list->counts[s]);
     ct_buf_puts(&b, "},\"messages\":[");
     for (i = 0; i < list->count; i++) {
@@ -117,9 +118,10 @@ print_list_text(const struct ct_outbox_list *list)
                r->attempts, when, r->recipient,
                r->last_error && r->state != CT_OUTBOX_SENT ? r->last_error : "");
     }
-    printf("%ld queued, %ld sending, %ld sent, %ld failed (dead)\n", list->counts[CT_OUTBOX_QUEUED],
-           list->counts[CT_OUTBOX_SENDING], list->counts[CT_OUTBOX_SENT],
-           list->counts[CT_OUTBOX_DEAD]);
+    printf("%ld queued, %ld sending, %ld sent, %ld failed (dead), %ld dropped\n",
+           list->counts[CT_OUTBOX_QUEUED], list->counts[CT_OUTBOX_SENDING],
+           list->counts[CT_OUTBOX_SENT], list->counts[CT_OUTBOX_DEAD],
+           list->counts[CT_OUTBOX_DROPPED]);
 }
 
 static int
@@ -136,7 +138,7 @@ outbox_list(struct ct_cli *cli, const struct ct_args *args)
     if (state && strcmp(state, "all") == 0)
         state = NULL;
     else if (state && !ct_outbox_state_parse(state, &parsed)) {
-        ct_cli_error("--state: '%s' is not queued, sending, sent, dead or all", state);
+        ct_cli_error("--state: '%s' is not queued, sending, sent, dead, dropped or all", state);
         return EX_USAGE;
     }
     store = ct_cli_store(cli);
@@ -314,6 +316,65 @@ outbox_retry(struct ct_cli *cli, const struct ct_args *args)
     return EX_OK;
 }
 
+/* A positive message or round number from text, or 0 (after saying why). */
+static int64_t
+parse_id(const char *text, const char *what)
+{
+    long long id;
+    char *end;
+
+    errno = 0;
+    id = strtoll(text, &end, 10);
+    if (errno || *end || end == text || id < 1) {
+        ct_cli_error("'%s' is not %s", text, what);
+        return 0;
+    }
+    return (int64_t)id;
+}
+
+static int
+outbox_drop(struct ct_cli *cli, const struct ct_args *args)
+{
+    const char *round = ct_args_get(args, "round"), *kind = ct_args_get(args, "kind");
+    struct ct_outbox_drop_request req = {0};
+    struct ct_outbox_row *rows = NULL;
+    enum ct_outbox_kind parsed;
+    struct ct_store *store;
+    struct ct_error err;
+    size_t count = 0, i;
+
+    /* ID or --round: one of the two. */
+    if ((round != NULL) == (args->count > 0))
+        return ct_cli_usage(args->cmd);
+    if (kind && !ct_outbox_kind_parse(kind, &parsed)) {
+        ct_cli_error("--kind: '%s' is not request, cancel or notice", kind);
+        return EX_USAGE;
+    }
+    req.kind_mask = kind ? 1u << parsed : 0;
+    req.dry_run = ct_args_has(args, "dry-run");
+    if (round &&
+        (req.round_id = parse_id(round, "a round number (see coffeetrial round list)")) == 0)
+        return EX_USAGE;
+    if (!round && (req.id = parse_id(args->operands[0],
+                                     "an outbox message number (see coffeetrial outbox)")) == 0)
+        return EX_USAGE;
+    if ((store = ct_cli_store(cli)) == NULL)
+        return cli->config ? EX_IOERR : EX_CONFIG;
+    ct_error_clear(&err);
+    if (ct_outbox_drop(store, &req, &rows, &count, &err) != CT_OK)
+        return ct_cli_fail(&err);
+    for (i = 0; i < count; i++)
+        printf("%s %" PRId64 ": %s to %s: %s\n", req.dry_run ? "would drop" : "dropped", rows[i].id,
+               ct_outbox_kind_str(rows[i].kind), rows[i].recipient, rows[i].subject);
+    printf("%s %zu queued message%s%s\n", req.dry_run ? "would drop" : "dropped", count,
+           count == 1 ? "" : "s",
+           req.dry_run  ? "; dry run: nothing changed"
+           : count == 1 ? "; it will not be sent"
+                        : "; they will not be sent");
+    ct_outbox_rows_free(rows, count);
+    return EX_OK;
+}
+
 const struct ct_cmd ct_cmds_outbox[] = {
     {
         .group = "outbox",
@@ -335,9 +396,24 @@ const struct ct_cmd ct_cmds_outbox[] = {
     },
     {
         .group = "outbox",
-        .args = "[--format text|json] [--state queued|sending|sent|dead|all]",
-        .summary = "list queued, sent and failed messages",
-        .options = {{"state", 's', "queued|sending|sent|dead|all", "only messages in this state"}},
+        .name = "drop",
+        .args = "ID|--round ID [--kind request|cancel|notice] [--dry-run]",
+        .summary = "take queued messages out of the queue before they go",
+        .options =
+            {
+                {"round", 0, "ID", "every queued message of this round"},
+                {"kind", 0, "request|cancel|notice", "only messages of this kind"},
+                {"dry-run", 0, NULL, "print what would be dropped and change nothing"},
+            },
+        .max_operands = 1,
+        .exec = outbox_drop,
+    },
+    {
+        .group = "outbox",
+        .args = "[--format text|json] [--state queued|sending|sent|dead|dropped|all]",
+        .summary = "list queued, sent, failed and dropped messages",
+        .options = {{"state", 's', "queued|sending|sent|dead|dropped|all",
+                     "only messages in this state"}},
         .formats = "text|json",
         .exec = outbox_list,
     },

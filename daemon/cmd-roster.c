@@ -145,6 +145,23 @@ print_change(const struct ct_member_change *c)
     }
 }
 
+/* What a sync would do, as --dry-run prints it (and a refused sync, before saying why). */
+static void
+print_dry_run(const struct ct_sync_result *result, const char *source)
+{
+    size_t i;
+
+    for (i = 0; i < result->changes_count; i++)
+        print_change(&result->changes[i]);
+    printf("%s: %zu row%s: %zu to add, %zu to update, %zu to mark left, %zu unchanged\n", source,
+           result->rows, result->rows == 1 ? "" : "s", result->added, result->updated, result->left,
+           result->unchanged);
+    if (result->refused)
+        printf("note: %zu of %zu current members would leave, more than [roster] max_left "
+               "allows (%zu); a sync needs --yes\n",
+               result->left, result->current, result->max_left);
+}
+
 static int
 roster_import(struct ct_cli *cli, const struct ct_args *args)
 {
@@ -160,13 +177,15 @@ roster_import(struct ct_cli *cli, const struct ct_args *args)
     enum ct_status st;
     const char *source;
     char *data = NULL, *name = NULL;
-    size_t len = 0, i;
+    size_t len = 0;
     int rc = EX_OK;
 
     opts.dry_run = ct_args_has(args, "dry-run");
     opts.merge = ct_args_has(args, "merge");
+    opts.yes = ct_args_has(args, "yes");
     if ((cfg = ct_cli_config(cli)) == NULL)
         return cli->failed_exit;
+    opts.max_left = &cfg->roster.max_left;
     opts.source = args->count == 1 ? args->operands[0] : cfg->roster.source;
     if (opts.source == NULL || *opts.source == '\0') {
         ct_cli_error("no roster given, and [roster] source is not set in %s",
@@ -213,15 +232,15 @@ roster_import(struct ct_cli *cli, const struct ct_args *args)
     opts.hook = &leave.hook;
     st = ct_members_sync(store, roster, &opts, ct_now(), &result, &err);
     if (st != CT_OK) {
+        /* Refused by max_left: show what it would have done, then why. */
+        if (result != NULL)
+            print_dry_run(result, opts.source);
+        fflush(stdout);
         rc = ct_cli_fail(&err);
         goto out;
     }
     if (opts.dry_run) {
-        for (i = 0; i < result->changes_count; i++)
-            print_change(&result->changes[i]);
-        printf("%s: %zu row%s: %zu to add, %zu to update, %zu to mark left, %zu unchanged\n",
-               opts.source, result->rows, result->rows == 1 ? "" : "s", result->added,
-               result->updated, result->left, result->unchanged);
+        print_dry_run(result, opts.source);
         printf("dry run: nothing changed\n");
         warn_roster_names(cfg, roster);
     } else {
@@ -581,12 +600,13 @@ const struct ct_cmd ct_cmds_roster[] = {
     {
         .group = "roster",
         .name = "import",
-        .args = "[FILE|URL] [--dry-run] [--merge]",
+        .args = "[FILE|URL] [--dry-run] [--merge] [--yes]",
         .summary = "sync the members with a roster CSV (default: [roster] source)",
         .options =
             {
                 {"dry-run", 0, NULL, "print what would change and write nothing"},
                 {"merge", 0, NULL, "add and update only; members missing from the file stay"},
+                {"yes", 0, NULL, "apply a sync that marks more than [roster] max_left left"},
             },
         .max_operands = 1,
         .exec = roster_import,

@@ -64,6 +64,7 @@ enum key_type {
     K_URL,          /* URL with one of the schemes listed */
     K_PROMPTS,      /* multi-line text or a file */
     K_SIZE,         /* int64_t bytes, with K, M, G suffixes */
+    K_SHARE,        /* struct ct_share: a count up to max, or a percentage "N%" */
 };
 
 #define KF_OPTIONAL 1u /* an empty value leaves the key unset (NULL) */
@@ -102,6 +103,7 @@ static const struct key_def keys[] = {
     {"roster", "max_bytes", K_SIZE, F(roster.max_bytes), 1024, INT64_C(1) << 30, 0, NULL},
     {"roster", "timeout", K_DURATION, F(roster.timeout), 1, HOUR, 0, NULL},
     {"roster", "ca_file", K_FILE, F(roster.ca_file), 0, 0, KF_OPTIONAL, NULL},
+    {"roster", "max_left", K_SHARE, F(roster.max_left), 0, 1000000, 0, NULL},
     {"roster", "aliases", K_FILE, F(roster.aliases), 0, 0, KF_OPTIONAL, NULL},
     {"schedule", "rrule", K_RRULE, F(schedule.rrule), 0, 0, 0, NULL},
     {"schedule", "start", K_DATE, F(schedule.start), 0, 0, KF_OPTIONAL, NULL},
@@ -177,6 +179,8 @@ ct_config_new_defaults(void)
     c->roster.refresh = 6 * HOUR;
     c->roster.max_bytes = 64 * 1024 * 1024;
     c->roster.timeout = 60;
+    c->roster.max_left.value = 10;
+    c->roster.max_left.percent = true;
     c->schedule.rrule = strdup("FREQ=MONTHLY;BYDAY=1MO");
     c->schedule.time_minutes = 9 * 60;
     c->schedule.review_period = 2 * DAY;
@@ -1417,6 +1421,29 @@ set_size(struct parser *p, struct ct_config *c, int k, const char *v, char **cop
     return NULL;
 }
 
+/* A count of members up to the key's max, or a percentage "N%". */
+static const char *
+set_share(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    size_t len = strlen(v);
+    bool percent = len > 0 && v[len - 1] == '%';
+    char num[32];
+    int64_t n;
+
+    (void)copy;
+    snprintf(num, sizeof(num), "%.*s", (int)(percent ? len - 1 : len), v);
+    if (len >= sizeof(num) || !parse_int(ct_trim(num), &n))
+        return "not a whole number of members or a percentage (e.g. 25 or 10%)";
+    if (percent && n > 100)
+        bad_value(p, k, "must be a percentage from 0%% to 100%%");
+    else if (n < 0 || n > d->max)
+        bad_value(p, k, "must be a number of members from 0 to %lld", (long long)d->max);
+    else
+        *(struct ct_share *)field_of(c, k) = (struct ct_share){(int)n, percent};
+    return NULL;
+}
+
 static const char *
 set_clock(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
 {
@@ -1597,6 +1624,7 @@ static set_fn *const setters[] = {
     [K_INT] = set_int,       [K_REPEATS] = set_repeats,   [K_BOUNDARIES] = set_boundaries,
     [K_ODD] = set_odd,       [K_KIND] = set_kind,         [K_SMTP_TLS] = set_smtp_tls,
     [K_URL] = set_url,       [K_PROMPTS] = NULL,          [K_SIZE] = set_size,
+    [K_SHARE] = set_share,
 };
 
 /* Convert one key's raw value into the config; errors go to diags. */
@@ -2000,6 +2028,10 @@ format_key(struct ct_buf *b, const struct ct_config *c, const struct key_def *d)
         return;
     case K_DURATION: format_duration(*(const int64_t *)field, tmp, sizeof(tmp)); break;
     case K_SIZE: format_size(*(const int64_t *)field, tmp, sizeof(tmp)); break;
+    case K_SHARE:
+        snprintf(tmp, sizeof(tmp), "%d%s", ((const struct ct_share *)field)->value,
+                 ((const struct ct_share *)field)->percent ? "%" : "");
+        break;
     case K_CLOCK: format_clock(*(const int *)field, tmp, sizeof(tmp)); break;
     case K_HOURS:
         format_clock(c->schedule.work_start_minutes, tmp, sizeof(tmp));

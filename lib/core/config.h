@@ -32,6 +32,12 @@ enum ct_smtp_tls { CT_SMTP_TLS_AUTO, CT_SMTP_TLS_REQUIRED };
 struct ct_config_origin;
 struct ct_orgname_aliases;
 
+/* A limit given as a count ("25") or as a share of a whole ("10%"). */
+struct ct_share {
+    int value;    /* a count, or percent when percent is set */
+    bool percent; /* value is a percentage (0-100) of the whole */
+};
+
 struct ct_config {
     char *path;                      /* the file read, or NULL for embedded defaults */
     struct ct_config_origin *origin; /* NULL for embedded defaults */
@@ -53,6 +59,7 @@ struct ct_config {
         int64_t max_bytes; /* fetch size cap, default 64 MiB */
         int64_t timeout;   /* seconds for a URL fetch, default 60 */
         char *ca_file;     /* CA bundle for an https source; NULL: the system's */
+        struct ct_share max_left; /* most current members a sync may mark left, default 10% */
         char *aliases;     /* "variant = canonical" names file; NULL if unset */
         /* That file, parsed when the configuration is loaded (orgname.h); NULL if unset. */
         struct ct_orgname_aliases *org_aliases;

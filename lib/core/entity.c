@@ -28,10 +28,8 @@ static const char *const group_state_words[] = {
     [CT_GROUP_CANCELLED] = "cancelled",
 };
 static const char *const outbox_state_words[] = {
-    [CT_OUTBOX_QUEUED] = "queued",
-    [CT_OUTBOX_SENDING] = "sending",
-    [CT_OUTBOX_SENT] = "sent",
-    [CT_OUTBOX_DEAD] = "dead",
+    [CT_OUTBOX_QUEUED] = "queued", [CT_OUTBOX_SENDING] = "sending", [CT_OUTBOX_SENT] = "sent",
+    [CT_OUTBOX_DEAD] = "dead",     [CT_OUTBOX_DROPPED] = "dropped",
 };
 static const char *const outbox_kind_words[] = {
     [CT_OUTBOX_REQUEST] = "request",

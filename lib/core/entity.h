@@ -20,8 +20,17 @@ enum ct_round_state { CT_ROUND_PLANNED, CT_ROUND_SENT, CT_ROUND_CANCELLED, CT_RO
 
 enum ct_group_state { CT_GROUP_PLANNED, CT_GROUP_SENT, CT_GROUP_CANCELLED };
 
-/* An outbox message: queued, claimed by a sender, sent, or dead (given up). */
-enum ct_outbox_state { CT_OUTBOX_QUEUED, CT_OUTBOX_SENDING, CT_OUTBOX_SENT, CT_OUTBOX_DEAD };
+/*
+ * An outbox message: queued, claimed by a sender, sent, dead (given up), or
+ * dropped (taken out of the queue by the organiser before it went).
+ */
+enum ct_outbox_state {
+    CT_OUTBOX_QUEUED,
+    CT_OUTBOX_SENDING,
+    CT_OUTBOX_SENT,
+    CT_OUTBOX_DEAD,
+    CT_OUTBOX_DROPPED,
+};
 
 enum ct_outbox_kind { CT_OUTBOX_REQUEST, CT_OUTBOX_CANCEL, CT_OUTBOX_NOTICE };
 

@@ -6,11 +6,17 @@
  */
 #include "members.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fmt.h"
+#include "notices.h"
 #include "util.h"
 #include "validate.h"
+
+/* The meta key holding the fingerprint of the last roster file a sync refused. */
+#define META_REFUSED "roster_refused_file"
 
 /* ---- small helpers ---------------------------------------------------- */
 
@@ -680,6 +686,9 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
     if ((st = plan_writes(s, err)) != CT_OK || (st = run_writes(s, err)) != CT_OK ||
         (st = write_ties(s, err)) != CT_OK)
         return st;
+    /* A good sync: the next refused file is news again. */
+    if (!s->opts->merge && (st = ct_store_meta_set(s->txn, META_REFUSED, NULL, err)) != CT_OK)
+        return st;
     memset(&import, 0, sizeof(import));
     import.source = s->opts->source;
     import.merge = s->opts->merge;
@@ -691,6 +700,27 @@ apply_changes(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
     return ct_store_import_record(s->txn, &import, s->now, &res->import_id, err);
 }
 
+/*
+ * Roster safety: how many of the current (active, paused) members
+ * opts->max_left lets a sync mark left. A share rounds down, so the sync
+ * is refused exactly when left exceeds the share of current.
+ */
+static void
+check_left_limit(const struct sync *s, struct ct_sync_result *res)
+{
+    const struct ct_share *limit = s->opts->max_left;
+    size_t i, value = limit && limit->value > 0 ? (size_t)limit->value : 0;
+
+    for (i = 0; i < s->known_count; i++)
+        if (s->known[i].m->status == CT_MEMBER_ACTIVE || s->known[i].m->status == CT_MEMBER_PAUSED)
+            res->current++;
+    if (limit == NULL)
+        res->max_left = res->current;
+    else
+        res->max_left = limit->percent ? res->current * value / 100 : value;
+    res->refused = !s->opts->merge && res->left > res->max_left;
+}
+
 /* Load, match and decide: everything a sync does but write. */
 static enum ct_status
 sync_plan(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
@@ -698,9 +728,17 @@ sync_plan(struct sync *s, struct ct_sync_result *res, struct ct_error *err)
     enum ct_status st;
 
     if ((st = load_known(s, err)) != CT_OK || (st = match_entries(s, err)) != CT_OK ||
-        (st = diff_ties(s, err)) != CT_OK)
+        (st = diff_ties(s, err)) != CT_OK || (st = plan_changes(s, res, err)) != CT_OK)
         return st;
-    return plan_changes(s, res, err);
+    check_left_limit(s, res);
+    if (res->refused && !s->opts->yes && !s->opts->dry_run)
+        return ct_error_set(err, CT_EDATA,
+                            "%s: refused: this sync would mark %zu of %zu current members left, "
+                            "more than [roster] max_left allows (%zu); nothing changed. Check "
+                            "the file, or apply it with --yes",
+                            s->opts->source ? s->opts->source : "roster", res->left, res->current,
+                            res->max_left);
+    return CT_OK;
 }
 
 enum ct_status
@@ -748,7 +786,7 @@ ct_members_sync(struct ct_store *store, const struct ct_roster *roster,
     s.txn = NULL;
 out:
     ct_txn_rollback(s.txn);
-    if (st != CT_OK) {
+    if (st != CT_OK && !(st == CT_EDATA && res->refused && !opts->yes)) {
         ct_sync_result_free(res);
         res = NULL;
     }
@@ -1081,4 +1119,88 @@ ct_members_exclusion_list(struct ct_store *store, struct ct_exclusion_list **out
                           struct ct_error *err)
 {
     return ct_store_exclusions_load(store, out, err);
+}
+
+/* "SIZE:HASH" of a file's bytes: FNV-1a, 64 bits (recognising a file again, not security). */
+static void
+file_fingerprint(const void *data, size_t len, char *out, size_t size)
+{
+    const unsigned char *p = data;
+    uint64_t h = UINT64_C(0xcbf29ce484222325);
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= UINT64_C(0x100000001b3);
+    }
+    snprintf(out, size, "%zu:%016llx", len, (unsigned long long)h);
+}
+
+/* The notice's text: what the refused sync would have done, and what to do. */
+static void
+refused_text(struct ct_buf *b, const struct ct_sync_result *r, const char *source)
+{
+    size_t i, shown = 0;
+
+    ct_buf_printf(b,
+                  "The scheduled roster refresh from %s was refused: it would mark %zu of the %zu "
+                  "current members left, more than [roster] max_left allows (%zu).\n\n"
+                  "Nothing changed: the members stay as they were, and you will not get this "
+                  "mail again for the same file.\n\n",
+                  source, r->left, r->current, r->max_left);
+    for (i = 0; i < r->changes_count && shown < 10; i++) {
+        if (r->changes[i].kind != CT_CHANGE_LEAVE)
+            continue;
+        ct_buf_printf(b, "%s%s\n", shown == 0 ? "Among those the file no longer lists:\n" : "",
+                      r->changes[i].email);
+        shown++;
+    }
+    if (r->left > shown)
+        ct_buf_printf(b, "and %zu more.\n", r->left - shown);
+    ct_buf_printf(b, "\nIf the file is wrong, correct it at its source. If it is right, see "
+                     "what it changes and apply it:\n\n"
+                     "    coffeetrial roster import --dry-run\n"
+                     "    coffeetrial roster import --yes\n");
+}
+
+enum ct_status
+ct_members_sync_refused_notice(struct ct_store *store, const struct ct_config *cfg,
+                               const struct ct_sync_result *result, const char *source,
+                               const void *data, size_t len, int64_t now, bool *queued,
+                               struct ct_error *err)
+{
+    struct ct_txn *txn = NULL;
+    struct ct_buf text;
+    char fingerprint[64], *last = NULL, *subject = NULL, *key = NULL;
+    enum ct_status st;
+
+    *queued = false;
+    ct_buf_init(&text);
+    file_fingerprint(data, len, fingerprint, sizeof(fingerprint));
+    if ((st = ct_txn_begin(store, &txn, err)) != CT_OK)
+        goto out;
+    st = ct_store_meta_get(ct_txn_store(txn), META_REFUSED, &last, err);
+    if (st != CT_OK || (last != NULL && strcmp(last, fingerprint) == 0))
+        goto out;
+    refused_text(&text, result, source);
+    subject = ct_asprintf("%s: roster refresh refused (%zu of %zu members would leave)",
+                          cfg->network.name, result->left, result->current);
+    key = ct_asprintf("roster-refused-%s-%lld", fingerprint, (long long)now);
+    if (text.failed || subject == NULL || key == NULL) {
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto out;
+    }
+    if ((st = ct_notice_queue_organiser(txn, cfg, key, subject, text.data, now, err)) != CT_OK ||
+        (st = ct_store_meta_set(txn, META_REFUSED, fingerprint, err)) != CT_OK)
+        goto out;
+    st = ct_txn_commit(txn, err);
+    txn = NULL;
+    *queued = st == CT_OK;
+out:
+    ct_txn_rollback(txn);
+    ct_buf_free(&text);
+    free(last);
+    free(subject);
+    free(key);
+    return st;
 }

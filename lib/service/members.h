@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "ct.h"
 #include "entity.h"
 #include "roster.h"
@@ -67,6 +68,14 @@ struct ct_sync_options {
     const char *source; /* file or URL, recorded in the import history */
     bool merge;         /* add and update only; never mark anyone left */
     bool dry_run;       /* compute the changes, write nothing */
+    /*
+     * The most current (active or paused) members a sync may mark left
+     * (the CLI and the daemon pass [roster] max_left); NULL: no limit. A
+     * share is compared exactly: 10% of 25 members allows 2 (2.5 rounded
+     * down). Ignored with merge.
+     */
+    const struct ct_share *max_left;
+    bool yes; /* apply a sync even beyond max_left */
     /* Called for each member the import makes left (not in a dry run); may be NULL. */
     const struct ct_member_hook *hook;
 };
@@ -80,6 +89,9 @@ struct ct_sync_result {
     struct ct_member_change *changes; /* adds and updates in file order, then leaves */
     size_t changes_count;
     int64_t import_id; /* the imports row written; 0 for a dry run */
+    size_t current;    /* active and paused members before the sync */
+    size_t max_left;   /* how many of them max_left allows to leave */
+    bool refused;      /* more than max_left would leave: nothing written */
 };
 
 /*
@@ -101,12 +113,32 @@ struct ct_sync_result {
  *    appears again is a new member;
  *  - one row is added to the imports history.
  * With opts->dry_run nothing is written and import_id is 0.
+ * Roster safety: unless opts->merge or opts->yes, a sync that would mark
+ * more than opts->max_left of the current members left writes nothing
+ * and returns CT_EDATA saying so; *out is then set too, with refused and
+ * the changes the sync would have made (as a dry run reports them). A dry
+ * run beyond the limit is not an error but sets refused.
  * OUT: *out, freed with ct_sync_result_free(), also on dry runs.
  */
 enum ct_status ct_members_sync(struct ct_store *store, const struct ct_roster *roster,
                                const struct ct_sync_options *opts, int64_t now,
                                struct ct_sync_result **out, struct ct_error *err);
 void ct_sync_result_free(struct ct_sync_result *result);
+
+/*
+ * After a sync was refused for max_left (result->refused): tell the
+ * organiser, once per refused file. data and len are the file's bytes;
+ * their fingerprint (size and a 64-bit FNV-1a hash) is kept in the meta
+ * table, and one notice (to [network] organiser_email, through the outbox)
+ * is queued only when it differs from the last refused file's. Any sync
+ * applied without merge clears the fingerprint, so a bad file refused
+ * after a good sync is reported again. source names the file in the
+ * notice. OUT: *queued, whether a notice was queued.
+ */
+enum ct_status ct_members_sync_refused_notice(struct ct_store *store, const struct ct_config *cfg,
+                                              const struct ct_sync_result *result,
+                                              const char *source, const void *data, size_t len,
+                                              int64_t now, bool *queued, struct ct_error *err);
 
 /*
  * Members whose status is one of the CT_MEMBERS_* bits in statuses, ordered

@@ -136,3 +136,40 @@ out:
     free(message_id);
     return st;
 }
+
+enum ct_status
+ct_notice_queue_organiser(struct ct_txn *txn, const struct ct_config *cfg, const char *key,
+                          const char *subject, const char *text, int64_t now, struct ct_error *err)
+{
+    const char *to = cfg->network.organiser_email;
+    struct ct_invite_message msg = {0};
+    struct ct_invite_notice notice;
+    struct ct_outbox_entry entry;
+    char *message_id;
+    enum ct_status st;
+
+    if ((message_id = ct_invite_message_id(key, to, 0, "notice", to)) == NULL)
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    notice.network = cfg->network.name;
+    notice.organiser_name = cfg->network.organiser_name;
+    notice.organiser_email = to;
+    notice.recipient_name = cfg->network.organiser_name;
+    notice.recipient_email = to;
+    notice.subject = subject;
+    notice.text = text;
+    st = ct_invite_notice(&notice, message_id, now, &msg, err);
+    if (st == CT_OK) {
+        memset(&entry, 0, sizeof(entry));
+        entry.message_id = msg.message_id;
+        entry.kind = CT_OUTBOX_NOTICE;
+        entry.recipient = msg.recipient;
+        entry.subject = msg.subject;
+        entry.text_body = msg.text;
+        entry.message = msg.raw;
+        entry.message_len = msg.raw_len;
+        st = ct_store_outbox_enqueue(txn, &entry, now, err);
+    }
+    ct_invite_message_clear(&msg);
+    free(message_id);
+    return st;
+}

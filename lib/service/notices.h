@@ -1,7 +1,8 @@
 /*
  * notices.h: the short plain-text messages coffeetrial mails besides
- * invitations. Today one: the notice to a member paused for leaving too
- * many invitations unanswered, saying how to resume.
+ * invitations: the notice to a member paused for leaving too many
+ * invitations unanswered, saying how to resume; and notices to the
+ * organiser (a roster refresh the daemon refused).
  */
 #ifndef CT_NOTICES_H
 #define CT_NOTICES_H
@@ -35,5 +36,14 @@ enum ct_status ct_notice_queue_pause(struct ct_txn *txn, const struct ct_config 
 enum ct_status ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_config *cfg,
                                             int64_t member_id, const char *email, int64_t group_id,
                                             int64_t now, struct ct_error *err);
+
+/*
+ * Queue a plain notice to the organiser ([network] organiser_email) in
+ * txn. key names the event and makes the Message-ID, so it must differ
+ * between notices (include the time). subject and text are the message's.
+ */
+enum ct_status ct_notice_queue_organiser(struct ct_txn *txn, const struct ct_config *cfg,
+                                         const char *key, const char *subject, const char *text,
+                                         int64_t now, struct ct_error *err);
 
 #endif

@@ -20,6 +20,8 @@
 #include <unistd.h>
 
 #include "rng.h"
+#include "round.h"
+#include "store_rounds.h"
 #include "util.h"
 
 void
@@ -565,6 +567,89 @@ ct_outbox_requeue(struct ct_store *store, int64_t id, int64_t now, long *count,
     enum ct_status st = in_txn(store, requeue_in, &job, err);
 
     *count = st == CT_OK ? job.count : 0;
+    return st;
+}
+
+/* The rows a drop request names, checked: see ct_outbox_drop(). OUT: *rows, *count. */
+static enum ct_status
+drop_select(struct ct_store *store, const struct ct_outbox_drop_request *req,
+            struct ct_outbox_row **rows, size_t *count, struct ct_error *err)
+{
+    struct ct_outbox_filter filter = {0};
+    struct ct_round *round;
+    enum ct_status st;
+
+    if (req->id > 0) {
+        filter.id = req->id;
+        if ((st = ct_store_outbox_load(store, &filter, rows, count, err)) != CT_OK)
+            return st;
+        if (*count == 0)
+            return ct_error_set(err, CT_ENOTFOUND,
+                                "outbox message %lld does not exist (see coffeetrial outbox)",
+                                (long long)req->id);
+        if ((*rows)[0].state != CT_OUTBOX_QUEUED || (*rows)[0].claimed_by != 0)
+            return ct_error_set(err, CT_ESTATE,
+                                "outbox message %lld is %s; only a queued message can be dropped",
+                                (long long)req->id, ct_outbox_state_str((*rows)[0].state));
+        if (req->kind_mask != 0 && !(req->kind_mask & (1u << (*rows)[0].kind)))
+            return ct_error_set(err, CT_ESTATE, "outbox message %lld is a %s, not a kind asked for",
+                                (long long)req->id, ct_outbox_kind_str((*rows)[0].kind));
+        return CT_OK;
+    }
+    if ((round = calloc(1, sizeof(*round))) == NULL)
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    st = ct_store_round_load(store, req->round_id, round, err);
+    ct_round_free(round);
+    if (st != CT_OK)
+        return st;
+    filter.round_id = req->round_id;
+    filter.kind_mask = req->kind_mask;
+    filter.state_mask = 1u << CT_OUTBOX_QUEUED;
+    return ct_store_outbox_load(store, &filter, rows, count, err);
+}
+
+enum ct_status
+ct_outbox_drop(struct ct_store *store, const struct ct_outbox_drop_request *req,
+               struct ct_outbox_row **rows, size_t *count, struct ct_error *err)
+{
+    struct ct_txn *txn = NULL;
+    enum ct_status st;
+    size_t i, kept = 0;
+    bool dropped;
+
+    *rows = NULL;
+    *count = 0;
+    if (req->id <= 0 && req->round_id <= 0)
+        return ct_error_set(err, CT_EUSAGE, "outbox drop needs a message id or a round");
+    if ((st = ct_txn_begin(store, &txn, err)) != CT_OK)
+        return st;
+    if ((st = drop_select(ct_txn_store(txn), req, rows, count, err)) != CT_OK)
+        goto out;
+    /* A claimed row (a sender holds it right now) is never dropped. */
+    for (i = 0; i < *count; i++) {
+        if ((*rows)[i].claimed_by != 0) {
+            ct_outbox_row_clear(&(*rows)[i]);
+            continue;
+        }
+        if (!req->dry_run &&
+            (st = ct_store_outbox_drop(txn, (*rows)[i].id, &dropped, err)) != CT_OK)
+            goto out;
+        if (!req->dry_run)
+            (*rows)[i].state = CT_OUTBOX_DROPPED;
+        (*rows)[kept++] = (*rows)[i];
+    }
+    *count = kept;
+    if (!req->dry_run) {
+        st = ct_txn_commit(txn, err);
+        txn = NULL;
+    }
+out:
+    ct_txn_rollback(txn);
+    if (st != CT_OK) {
+        ct_outbox_rows_free(*rows, *count);
+        *rows = NULL;
+        *count = 0;
+    }
     return st;
 }
 

@@ -135,6 +135,27 @@ void ct_outbox_list_free(struct ct_outbox_list *list);
 enum ct_status ct_outbox_requeue(struct ct_store *store, int64_t id, int64_t now, long *count,
                                  struct ct_error *err);
 
+/* What ct_outbox_drop() takes out of the queue: one message, or a round's. */
+struct ct_outbox_drop_request {
+    int64_t id;         /* one message; 0: round_id's instead */
+    int64_t round_id;   /* every queued message of this round's groups */
+    unsigned kind_mask; /* bits (1u << enum ct_outbox_kind); 0: every kind */
+    bool dry_run;       /* say what would be dropped, change nothing */
+};
+
+/*
+ * Drop queued messages before they go, in one transaction: they become
+ * dropped (kept, listed, never delivered). Only a queued message nobody
+ * has claimed can be dropped. By id: CT_ENOTFOUND for an unknown id,
+ * CT_ESTATE for a message that is not queued (sending, sent, dead or
+ * already dropped) or not of a kind in kind_mask. By round: CT_ENOTFOUND
+ * for an unknown round; its queued messages of those kinds are dropped
+ * (none is not an error). OUT: *rows and *count, the messages dropped (or,
+ * in a dry run, that would be), freed with ct_outbox_rows_free().
+ */
+enum ct_status ct_outbox_drop(struct ct_store *store, const struct ct_outbox_drop_request *req,
+                              struct ct_outbox_row **rows, size_t *count, struct ct_error *err);
+
 /*
  * When the earliest queued (or claimed) message is due, for the daemon's
  * timer. OUT: *due, and *found false when nothing waits.

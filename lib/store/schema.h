@@ -205,6 +205,43 @@ static const char *const ct_migrations[] = {
     "  applied_member_id INTEGER REFERENCES members(id)"
     ");"
     "CREATE INDEX held_replies_group ON held_replies(group_id);",
+    /*
+     * 4: outbox drop: a 'dropped' state (taken out of the queue before it
+     * went). SQLite cannot change a CHECK, so the table is rebuilt with
+     * every row and its index.
+     */
+    "CREATE TABLE outbox_new ("
+    "  id INTEGER PRIMARY KEY,"
+    "  message_id TEXT NOT NULL UNIQUE,"
+    "  kind TEXT NOT NULL CHECK (kind IN ('request','cancel','notice')),"
+    "  group_id INTEGER REFERENCES groups(id),"
+    "  member_id INTEGER REFERENCES members(id),"
+    "  recipient TEXT NOT NULL,"
+    "  subject TEXT NOT NULL,"
+    "  method TEXT,"
+    "  text_body TEXT NOT NULL,"
+    "  html_body TEXT,"
+    "  ics TEXT,"
+    "  message BLOB NOT NULL,"
+    "  state TEXT NOT NULL DEFAULT 'queued'"
+    "    CHECK (state IN ('queued','sending','sent','dead','dropped')),"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  next_attempt_at INTEGER NOT NULL,"
+    "  claimed_by INTEGER,"
+    "  claimed_at INTEGER,"
+    "  last_error TEXT,"
+    "  created_at INTEGER NOT NULL,"
+    "  sent_at INTEGER"
+    ");"
+    "INSERT INTO outbox_new (id, message_id, kind, group_id, member_id, recipient, subject,"
+    "  method, text_body, html_body, ics, message, state, attempts, next_attempt_at,"
+    "  claimed_by, claimed_at, last_error, created_at, sent_at)"
+    "  SELECT id, message_id, kind, group_id, member_id, recipient, subject,"
+    "  method, text_body, html_body, ics, message, state, attempts, next_attempt_at,"
+    "  claimed_by, claimed_at, last_error, created_at, sent_at FROM outbox;"
+    "DROP TABLE outbox;"
+    "ALTER TABLE outbox_new RENAME TO outbox;"
+    "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);",
 };
 
 #define CT_SCHEMA_VERSION ((int)(sizeof(ct_migrations) / sizeof(ct_migrations[0])))

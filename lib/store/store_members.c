@@ -828,7 +828,7 @@ static const char *const erase_sql[] = {
     SCRUB("subject") ", " SCRUB("text_body") ", " SCRUB("html_body") ", "
     SCRUB("ics") ", " SCRUB("last_error") ","
     " message = CAST('" ERASED_PLACEHOLDER "' AS BLOB)"
-    " WHERE state IN ('sent', 'dead')"
+    " WHERE state IN ('sent', 'dead', 'dropped')"
     " AND group_id IN (SELECT group_id FROM group_members WHERE member_id = ?1)",
     "UPDATE outcomes SET " SCRUB("note")
     " WHERE note IS NOT NULL"

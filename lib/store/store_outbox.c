@@ -145,7 +145,8 @@ read_row(sqlite3_stmt *stmt, bool with_message, struct ct_outbox_row *r)
 
 /*
  * The query for a filter: only the conditions it sets, so a lookup by id
- * stays a rowid lookup. Parameters: ?1 id, ?2 claimed_by, ?3..?6 states.
+ * stays a rowid lookup. Parameters: ?1 id, ?2 claimed_by, ?3..?7 states,
+ * ?8 round, ?9..?11 kinds.
  */
 static enum ct_status
 prepare_load(struct ct_store *store, const struct ct_outbox_filter *f, sqlite3_stmt **stmt,
@@ -165,7 +166,11 @@ prepare_load(struct ct_store *store, const struct ct_outbox_filter *f, sqlite3_s
     if (f->claimed_by != 0)
         ct_buf_puts(&sql, " AND claimed_by = ?2");
     if (f->state_mask != 0)
-        ct_buf_puts(&sql, " AND state IN (?3, ?4, ?5, ?6)");
+        ct_buf_puts(&sql, " AND state IN (?3, ?4, ?5, ?6, ?7)");
+    if (f->round_id != 0)
+        ct_buf_puts(&sql, " AND group_id IN (SELECT id FROM groups WHERE round_id = ?8)");
+    if (f->kind_mask != 0)
+        ct_buf_puts(&sql, " AND kind IN (?9, ?10, ?11)");
     ct_buf_puts(&sql, " ORDER BY id");
     if (sql.failed) {
         ct_buf_free(&sql);
@@ -182,6 +187,12 @@ prepare_load(struct ct_store *store, const struct ct_outbox_filter *f, sqlite3_s
     for (i = 0; f->state_mask != 0 && i < CT_OUTBOX_STATES; i++)
         if (f->state_mask & (1u << i))
             sqlite3_bind_text(*stmt, 3 + i, ct_store_outbox_state_sql((enum ct_outbox_state)i), -1,
+                              SQLITE_STATIC);
+    if (f->round_id != 0)
+        sqlite3_bind_int64(*stmt, 8, f->round_id);
+    for (i = 0; f->kind_mask != 0 && i <= CT_OUTBOX_NOTICE; i++)
+        if (f->kind_mask & (1u << i))
+            sqlite3_bind_text(*stmt, 9 + i, ct_store_outbox_kind_sql((enum ct_outbox_kind)i), -1,
                               SQLITE_STATIC);
     return CT_OK;
 }
@@ -409,6 +420,30 @@ ct_store_outbox_unclaim(struct ct_txn *txn, int64_t id, int64_t pid, const char 
     sqlite3_bind_text(stmt, 4, ct_store_outbox_state_sql(CT_OUTBOX_QUEUED), -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 5, ct_store_outbox_state_sql(CT_OUTBOX_SENDING), -1, SQLITE_STATIC);
     st = ct_store_step_done(store, stmt, "reclaim outbox", err);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+enum ct_status
+ct_store_outbox_drop(struct ct_txn *txn, int64_t id, bool *dropped, struct ct_error *err)
+{
+    struct ct_store *store = ct_txn_store(txn);
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+
+    *dropped = false;
+    st = ct_store_prepare(store,
+                          "UPDATE outbox SET state = ?2, last_error = 'dropped by the organiser' "
+                          "WHERE id = ?1 AND state = ?3 AND claimed_by IS NULL",
+                          &stmt, err);
+    if (st != CT_OK)
+        return ct_error_prefix(err, "drop outbox message");
+    sqlite3_bind_int64(stmt, 1, id);
+    sqlite3_bind_text(stmt, 2, ct_store_outbox_state_sql(CT_OUTBOX_DROPPED), -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, ct_store_outbox_state_sql(CT_OUTBOX_QUEUED), -1, SQLITE_STATIC);
+    st = ct_store_step_done(store, stmt, "drop outbox message", err);
+    if (st == CT_OK)
+        *dropped = sqlite3_changes(sqlite3_db_handle(stmt)) == 1;
     sqlite3_finalize(stmt);
     return st;
 }

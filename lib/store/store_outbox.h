@@ -16,7 +16,7 @@
 #include "store.h"
 
 /* How many enum ct_outbox_state values there are. */
-#define CT_OUTBOX_STATES 4
+#define CT_OUTBOX_STATES 5
 
 /* One message to queue; every field is borrowed for the call. */
 struct ct_outbox_entry {
@@ -73,6 +73,8 @@ struct ct_outbox_filter {
     unsigned state_mask; /* bits (1u << enum ct_outbox_state); 0: every state */
     int64_t id;          /* 0: any */
     int64_t claimed_by;  /* 0: any */
+    int64_t round_id;    /* 0: any; else only messages of this round's groups */
+    unsigned kind_mask;  /* bits (1u << enum ct_outbox_kind); 0: every kind */
     bool with_message;   /* also the bodies, the calendar and the raw message */
 };
 
@@ -144,6 +146,14 @@ enum ct_status ct_store_outbox_record(struct ct_txn *txn, int64_t id, int64_t pi
  */
 enum ct_status ct_store_outbox_unclaim(struct ct_txn *txn, int64_t id, int64_t pid,
                                        const char *note, struct ct_error *err);
+
+/*
+ * Take row id out of the queue for good: state dropped, with a note in
+ * last_error. Only a queued row nobody has claimed changes.
+ * OUT: *dropped, whether it did.
+ */
+enum ct_status ct_store_outbox_drop(struct ct_txn *txn, int64_t id, bool *dropped,
+                                    struct ct_error *err);
 
 /* Put every row pid still claims back in the queue, last_error unchanged. */
 enum ct_status ct_store_outbox_release(struct ct_txn *txn, int64_t pid, struct ct_error *err);

@@ -272,7 +272,8 @@ ct_store_report_invites(struct ct_store *store,
     return each_row(store,
                     "SELECT group_id, member_id, sum(state = 'sent'), sum(state = 'dead'),"
                     " count(*) FROM outbox WHERE kind = 'request' AND group_id IS NOT NULL"
-                    " AND member_id IS NOT NULL GROUP BY group_id, member_id",
+                    " AND member_id IS NOT NULL AND state <> 'dropped'"
+                    " GROUP BY group_id, member_id",
                     "read the outbox", invite_row, &c, err);
 }
 

@@ -26,10 +26,8 @@ static const char *const group_state_sql[] = {
     [CT_GROUP_CANCELLED] = "cancelled",
 };
 static const char *const outbox_state_sql[] = {
-    [CT_OUTBOX_QUEUED] = "queued",
-    [CT_OUTBOX_SENDING] = "sending",
-    [CT_OUTBOX_SENT] = "sent",
-    [CT_OUTBOX_DEAD] = "dead",
+    [CT_OUTBOX_QUEUED] = "queued", [CT_OUTBOX_SENDING] = "sending", [CT_OUTBOX_SENT] = "sent",
+    [CT_OUTBOX_DEAD] = "dead",     [CT_OUTBOX_DROPPED] = "dropped",
 };
 static const char *const outbox_kind_sql[] = {
     [CT_OUTBOX_REQUEST] = "request",

@@ -109,6 +109,7 @@ out_has "~ ana.alves@alpha.example.org: team, site"
 out_has "- cy.chen@beta.example.org (would be marked left)"
 out_has "changed.csv: 6 rows: 1 to add, 1 to update, 1 to mark left, 4 unchanged"
 out_has "dry run: nothing changed"
+out_has "note: 1 of 6 current members would leave, more than [roster] max_left allows (0); a sync needs --yes"
 [ "$(snapshot)" = "$before" ] || fail "dry run changed the database"
 
 # Merge: adds and updates, marks nobody left.
@@ -117,8 +118,22 @@ out_has "merged changed.csv: 6 rows, 1 added, 1 updated, 0 marked left, 4 unchan
 [ "$(sql "SELECT status FROM members WHERE email = 'cy.chen@beta.example.org'")" = paused ] ||
     fail "merge touched a member missing from the file"
 
-# Sync: the missing member is marked left, history kept.
-expect 0 roster import changed.csv
+# Roster safety: 1 of 7 is more than the default max_left (10%, which
+# rounds down to 0 here): refused with the dry-run summary, nothing written.
+before=$(snapshot)
+expect 65 roster import changed.csv
+out_has "- cy.chen@beta.example.org (would be marked left)"
+out_has "changed.csv: 6 rows: 0 to add, 0 to update, 1 to mark left, 6 unchanged"
+err_has "changed.csv: refused: this sync would mark 1 of 7 current members left"
+err_has "apply it with --yes"
+[ "$(snapshot)" = "$before" ] || fail "a refused sync changed the database"
+# A count: one may leave.
+printf '[roster]\nmax_left = 1\n' >one.ini
+expect 0 -c one.ini roster import changed.csv --dry-run
+out_lacks "note:"
+
+# Sync with --yes: the missing member is marked left, history kept.
+expect 0 roster import changed.csv --yes
 out_has "0 added, 0 updated, 1 marked left, 6 unchanged"
 [ "$(sql "SELECT status FROM members WHERE email = 'cy.chen@beta.example.org'")" = left ] ||
     fail "sync did not mark left"

@@ -2,7 +2,10 @@
 """daemon.roster_refresh: coffeetriald re-imports [roster] source from an
 http URL served on 127.0.0.1 with the real actions: a good roster is synced;
 a roster with a bad row, or a server answering 500, is logged (with the
-file's line for the bad row) and the members stay exactly as they were."""
+file's line for the bad row) and the members stay exactly as they were.
+Roster safety: a file that would mark more than [roster] max_left (10%)
+of the members left is never applied; the refusal is logged and the
+organiser mailed once per distinct refused file."""
 
 import os
 import shutil
@@ -30,6 +33,7 @@ try:
     def write_ini(path):
         with open(ini, "w") as f:
             f.write("[store]\npath = %s\n[spool]\ndir = %s\n"
+                    "[network]\norganiser_email = org@example.org\n"
                     "[roster]\nsource = http://127.0.0.1:%d%s\nrefresh = 1m\ntimeout = 10s\n"
                     # No round falls due during the test: only the roster job runs.
                     "[schedule]\nstart = 2030-01-07\n"
@@ -59,6 +63,59 @@ try:
     check("500" in err and "keeping the last good roster" in err,
           "a 500 from the server is not reported:\n" + err)
     check(members() == before, "members changed after a failed fetch")
+
+    # Roster safety. A truncated file (the first 30 rows): more than 10% of
+    # the members would leave. Refused, logged, one mail to the organiser.
+    with open(os.path.join(SRC, "conf", "roster.example.csv")) as f:
+        rows = f.read().splitlines(True)
+
+    def serve(lines):
+        with open(os.path.join(root, "roster.csv"), "w") as f:
+            f.writelines(lines)
+
+    def notices():
+        return query(db, "SELECT count(*) FROM outbox WHERE kind = 'notice'"
+                     " AND recipient = 'org@example.org'")[0][0]
+
+    def refresh(minute):
+        return run(["--once", "-c", ini], d,
+                   COFFEETRIAL_TEST_NOW="2027-01-10T13:%02d:00Z" % minute)
+
+    write_ini("/file/roster.csv")
+    serve(rows[:31])
+    current = query(db, "SELECT count(*) FROM members WHERE status IN ('active', 'paused')")[0][0]
+    rc, err = refresh(0)
+    refusals = [line for line in err.splitlines() if "refused" in line]
+    check(len(refusals) == 1, "not one line about the refusal:\n" + err)
+    check("roster.csv" in refusals[0] and "of %d current members left" % current in refusals[0]
+          and "max_left = 10% allows (5)" in refusals[0]
+          and "keeping the last good roster" in refusals[0],
+          "the refusal does not name the source, the count and the limit:\n" + err)
+    check(members() == before, "a refused sync changed the members")
+    check(notices() == 1, "the organiser was not mailed once: %d" % notices())
+    body = query(db, "SELECT text_body FROM outbox WHERE recipient = 'org@example.org'")[0][0]
+    check("coffeetrial roster import --yes" in body, "the notice says not how to apply:\n" + body)
+
+    # The same file again: refused again, but no second mail.
+    rc, err = refresh(5)
+    check("already told" in err, "the second refusal does not say the organiser knows:\n" + err)
+    check(notices() == 1, "the same refused file mailed again: %d" % notices())
+    check(members() == before, "a refused sync changed the members")
+
+    # A different bad file mails again.
+    serve(rows[:1] + rows[25:])
+    rc, err = refresh(10)
+    check("refused" in err and notices() == 2, "a new refused file was not mailed: %d" % notices())
+
+    # A good sync applies and clears the memory: the first bad file mails again.
+    serve(rows)
+    rc, err = refresh(15)
+    check("refused" not in err and members() == before, "the good roster was not synced:\n" + err)
+    check(query(db, "SELECT value FROM meta WHERE key = 'roster_refused_file'")[0][0] is None,
+          "a good sync did not forget the refused file")
+    serve(rows[:31])
+    rc, err = refresh(20)
+    check(notices() == 3, "the bad file after a good sync was not mailed: %d" % notices())
 finally:
     server.stdin.close()
     server.wait(timeout=30)

@@ -54,7 +54,8 @@ check(r.returncode == 0 and "0 queued, 0 sending, 3 sent, 0 failed (dead)" in r.
 check(all(x in r.stdout for x in rcpts), "text listing names the recipients")
 r = E.cli("outbox", "--format", "json", "--state", "sent")
 doc = json.loads(r.stdout)
-check(doc["counts"] == {"queued": 0, "sending": 0, "sent": 3, "dead": 0}, "JSON counts")
+check(doc["counts"] == {"queued": 0, "sending": 0, "sent": 3, "dead": 0, "dropped": 0},
+      "JSON counts")
 check(len(doc["messages"]) == 3 and all(m["sent_at"] and m["next_attempt_at"] is None
                                         for m in doc["messages"]), "JSON messages")
 check(set(doc["messages"][0]) == {"id", "message_id", "kind", "group", "recipient", "subject",

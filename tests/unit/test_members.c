@@ -135,7 +135,7 @@ roster_free(struct ct_roster *r)
 static struct ct_sync_result *
 do_sync(struct scratchdb *f, struct ct_roster *r, bool merge, bool dry_run)
 {
-    struct ct_sync_options opts = {"roster.csv", merge, dry_run, NULL};
+    struct ct_sync_options opts = {.source = "roster.csv", .merge = merge, .dry_run = dry_run};
     struct ct_sync_result *res = NULL;
     struct ct_error err;
 
@@ -544,7 +544,7 @@ test_sync_refuses_bad_input(void **state)
 {
     struct scratchdb *f = *state;
     struct ct_roster *r = three_members(), *empty = roster_new();
-    struct ct_sync_options opts = {"r.csv", false, false, NULL};
+    struct ct_sync_options opts = {.source = "r.csv"};
     struct ct_sync_result *res = NULL;
     struct ct_error err;
 
@@ -570,6 +570,183 @@ test_sync_refuses_bad_input(void **state)
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM imports"), 2);
     roster_free(r);
     roster_free(empty);
+}
+
+/* ---- roster safety: [roster] max_left ----------------------------------- */
+
+/* A roster of members m<from>..m<to-1>@n.org. */
+static struct ct_roster *
+numbered(int from, int to)
+{
+    struct ct_roster *r = roster_new();
+    char row[64];
+    int i;
+
+    for (i = from; i < to; i++) {
+        snprintf(row, sizeof(row), "m%02d@n.org,Member %d,Org %d", i, i, i % 3);
+        roster_add(r, row);
+    }
+    return r;
+}
+
+/* Sync r with limit (NULL: none); OUT: the result (may be NULL), the status. */
+static enum ct_status
+sync_limited(struct scratchdb *f, struct ct_roster *r, const struct ct_share *limit, bool merge,
+             bool yes, bool dry_run, struct ct_sync_result **res, struct ct_error *err)
+{
+    struct ct_sync_options opts = {.source = "r.csv", .merge = merge, .dry_run = dry_run};
+
+    opts.max_left = limit;
+    opts.yes = yes;
+    ct_error_clear(err);
+    return ct_members_sync(f->store, r, &opts, test_now, res, err);
+}
+
+static void
+test_max_left_share(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_roster *all = numbered(0, 25), *minus2 = numbered(2, 25), *minus3 = numbered(3, 25);
+    const struct ct_share ten = {10, true};
+    struct ct_sync_result *res = NULL;
+    struct ct_error err;
+    char *before;
+
+    ct_sync_result_free(do_sync(f, all, false, false));
+    before = sql_text(f->store, "SELECT group_concat(email || status) || (SELECT count(*) "
+                                "FROM imports) FROM members");
+    /* 10% of 25 is 2.5: 3 leaving is refused, with what the sync would do; nothing written. */
+    assert_int_equal(sync_limited(f, minus3, &ten, false, false, false, &res, &err), CT_EDATA);
+    assert_non_null(res);
+    assert_true(res->refused);
+    assert_int_equal(res->left, 3);
+    assert_int_equal(res->current, 25);
+    assert_int_equal(res->max_left, 2);
+    assert_int_equal(res->changes_count, 3);
+    assert_int_equal(res->changes[0].kind, CT_CHANGE_LEAVE);
+    assert_non_null(strstr(err.message, "r.csv: refused: this sync would mark 3 of 25 current"));
+    assert_non_null(strstr(err.message, "--yes"));
+    ct_sync_result_free(res);
+    assert_sql_text(f->store, before,
+                    "SELECT group_concat(email || status) || (SELECT count(*) FROM imports) "
+                    "FROM members");
+    /* A dry run beyond the limit is no error, but says so. */
+    assert_int_equal(sync_limited(f, minus3, &ten, false, false, true, &res, &err), CT_OK);
+    assert_true(res->refused);
+    ct_sync_result_free(res);
+    /* Exactly at the limit (2 of 25, rounded down from 2.5) is allowed. */
+    assert_int_equal(sync_limited(f, minus2, &ten, false, false, false, &res, &err), CT_OK);
+    assert_false(res->refused);
+    assert_int_equal(res->left, 2);
+    ct_sync_result_free(res);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members WHERE status = 'left'"), 2);
+    /* Left members no longer count: 23 current; m02 leaving is 1 of them. */
+    assert_int_equal(sync_limited(f, minus3, &ten, false, false, false, &res, &err), CT_OK);
+    assert_int_equal(res->current, 23);
+    ct_sync_result_free(res);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members WHERE status = 'left'"), 3);
+    free(before);
+    roster_free(all);
+    roster_free(minus2);
+    roster_free(minus3);
+}
+
+static void
+test_max_left_count_yes_merge(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_roster *all = numbered(0, 10), *minus2 = numbered(2, 10), *minus1 = numbered(1, 10);
+    const struct ct_share one = {1, false}, none = {0, false};
+    struct ct_sync_result *res = NULL;
+    struct ct_error err;
+
+    ct_sync_result_free(do_sync(f, all, false, false));
+    /* A paused member is current too. */
+    sql_exec(f->store, "UPDATE members SET status = 'paused' WHERE email = 'm00@n.org'");
+    assert_int_equal(sync_limited(f, minus2, &one, false, false, false, &res, &err), CT_EDATA);
+    assert_true(res->refused);
+    assert_int_equal(res->current, 10);
+    assert_int_equal(res->max_left, 1);
+    ct_sync_result_free(res);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members WHERE status = 'left'"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM imports"), 1);
+    /* --merge is never refused, even with max_left 0. */
+    assert_int_equal(sync_limited(f, minus2, &none, true, false, false, &res, &err), CT_OK);
+    assert_false(res->refused);
+    ct_sync_result_free(res);
+    /* At the count: allowed. */
+    assert_int_equal(sync_limited(f, minus1, &one, false, false, false, &res, &err), CT_OK);
+    ct_sync_result_free(res);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members WHERE status = 'left'"), 1);
+    /* Beyond it, with yes: applied. */
+    roster_free(minus1);
+    minus1 = numbered(4, 10);
+    assert_int_equal(sync_limited(f, minus1, &none, false, true, false, &res, &err), CT_OK);
+    assert_true(res->refused);
+    assert_int_equal(res->left, 3);
+    assert_true(res->import_id > 0);
+    ct_sync_result_free(res);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members WHERE status = 'left'"), 4);
+    roster_free(all);
+    roster_free(minus2);
+    roster_free(minus1);
+}
+
+static long long
+organiser_notices(struct scratchdb *f)
+{
+    return sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'notice' AND "
+                             "recipient = 'organiser@example.org' AND member_id IS NULL");
+}
+
+static void
+test_refused_notice_once_per_file(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_roster *all = numbered(0, 10), *half = numbered(5, 10);
+    struct ct_config *cfg = ct_config_new_defaults();
+    const struct ct_share ten = {10, true};
+    struct ct_sync_result *res = NULL;
+    struct ct_error err;
+    bool queued;
+
+    assert_non_null(cfg);
+    ct_sync_result_free(do_sync(f, all, false, false));
+    assert_int_equal(sync_limited(f, half, &ten, false, false, false, &res, &err), CT_EDATA);
+    assert_int_equal(ct_members_sync_refused_notice(f->store, cfg, res, "r.csv", "file A", 6,
+                                                    test_now, &queued, &err),
+                     CT_OK);
+    assert_true(queued);
+    assert_int_equal(organiser_notices(f), 1);
+    assert_sql_text(f->store, "1",
+                    "SELECT instr(text_body, 'would mark 5 of the 10 current') > 0 "
+                    "FROM outbox");
+    assert_sql_text(f->store, "1", "SELECT instr(text_body, 'm00@n.org') > 0 FROM outbox");
+    /* The same file: not again. */
+    assert_int_equal(ct_members_sync_refused_notice(f->store, cfg, res, "r.csv", "file A", 6,
+                                                    test_now + 60, &queued, &err),
+                     CT_OK);
+    assert_false(queued);
+    assert_int_equal(organiser_notices(f), 1);
+    /* Another file: again. */
+    assert_int_equal(ct_members_sync_refused_notice(f->store, cfg, res, "r.csv", "file B", 6,
+                                                    test_now + 120, &queued, &err),
+                     CT_OK);
+    assert_true(queued);
+    assert_int_equal(organiser_notices(f), 2);
+    ct_sync_result_free(res);
+    /* A good sync forgets: file B refused once more is news. */
+    ct_sync_result_free(do_sync(f, all, false, false));
+    assert_int_equal(sync_limited(f, half, &ten, false, false, false, &res, &err), CT_EDATA);
+    assert_int_equal(ct_members_sync_refused_notice(f->store, cfg, res, "r.csv", "file B", 6,
+                                                    test_now + 180, &queued, &err),
+                     CT_OK);
+    assert_true(queued);
+    assert_int_equal(organiser_notices(f), 3);
+    ct_sync_result_free(res);
+    ct_config_free(cfg);
+    roster_free(all);
+    roster_free(half);
 }
 
 /* ---- pause, resume, remove --------------------------------------------- */
@@ -842,6 +1019,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_sync_status_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_absent_columns_keep_values, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_refuses_bad_input, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_left_share, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_max_left_count_yes_merge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_notice_once_per_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pause_resume, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exclusions, setup, teardown),

@@ -3,7 +3,9 @@
  * a fake transport (a backend struct like the real ones) and a fixed clock:
  * sent, retried with backoff and jitter, dead after max_attempts, permanent
  * refusals, an unusable service stopping the batch, claims of dead
- * processes taken back, stopping on request, listing and requeueing.
+ * processes taken back, stopping on request, listing and requeueing,
+ * dropping queued messages (by id, by round and kind; never sent ones) and
+ * the migration that brought the dropped state.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 
 #include "clock.h"
 #include "outbox.h"
+#include "schema.h"
 #include "scratchdb.h"
 #include "store.h"
 #include "store_outbox.h"
@@ -578,6 +581,197 @@ test_list_and_requeue(void **state)
     assert_string_equal(ct_outbox_state_str(CT_OUTBOX_SENDING), "sending");
 }
 
+/* Queue a message of kind for group (0: none) to rcpt. */
+static void
+enqueue_kind(struct fixture *f, const char *id, const char *rcpt, enum ct_outbox_kind kind,
+             int64_t group)
+{
+    struct ct_outbox_entry e = {0};
+
+    e.message_id = id;
+    e.kind = kind;
+    e.group_id = group;
+    e.recipient = rcpt;
+    e.subject = "Coffee";
+    e.text_body = "hi";
+    e.message = "x";
+    e.message_len = 1;
+    queue(f, &e, CT_OK);
+}
+
+static enum ct_status
+drop(struct fixture *f, const struct ct_outbox_drop_request *req, size_t *count,
+     struct ct_error *err)
+{
+    struct ct_outbox_row *rows = NULL;
+    enum ct_status st;
+
+    ct_error_clear(err);
+    st = ct_outbox_drop(f->store, req, &rows, count, err);
+    ct_outbox_rows_free(rows, *count);
+    return st;
+}
+
+static void
+test_drop_by_id(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_drop_request req = {.id = 2, .dry_run = true};
+    struct ct_outbox_list *list = NULL;
+    struct ct_outbox_result r;
+    struct ct_error err;
+    size_t n;
+
+    enqueue(f, "m1@x", "ana@a.example");
+    assert_int_equal(flush(f, &r), CT_OK);
+    enqueue(f, "m2@x", "bo@b.example");
+    enqueue(f, "m3@x", "cy@c.example");
+    /* A dry run says what would go and changes nothing. */
+    assert_int_equal(drop(f, &req, &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+    assert_sql_text(f->store, "queued", "SELECT state FROM outbox WHERE id = 2");
+    req.dry_run = false;
+    assert_int_equal(drop(f, &req, &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+    assert_sql_text(f->store, "dropped|dropped by the organiser",
+                    "SELECT state || '|' || last_error FROM outbox WHERE id = 2");
+    /* Sent, already dropped, unknown, of another kind: refused. */
+    req.id = 1;
+    assert_int_equal(drop(f, &req, &n, &err), CT_ESTATE);
+    assert_non_null(strstr(err.message, "outbox message 1 is sent"));
+    req.id = 2;
+    assert_int_equal(drop(f, &req, &n, &err), CT_ESTATE);
+    assert_non_null(strstr(err.message, "dropped"));
+    req.id = 99;
+    assert_int_equal(drop(f, &req, &n, &err), CT_ENOTFOUND);
+    req.id = 3;
+    req.kind_mask = 1u << CT_OUTBOX_CANCEL;
+    assert_int_equal(drop(f, &req, &n, &err), CT_ESTATE);
+    assert_sql_text(f->store, "queued", "SELECT state FROM outbox WHERE id = 3");
+    /* A dropped message is never delivered, nor retried. */
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(r.sent, 1);
+    assert_int_equal(fake.calls, 2);
+    assert_string_equal(fake.ids[1], "m3@x");
+    assert_int_equal(ct_outbox_requeue(f->store, 2, ct_now(), (long[]){0}, &err), CT_ESTATE);
+    assert_int_equal(ct_outbox_list(f->store, 1u << CT_OUTBOX_DROPPED, &list, &err), CT_OK);
+    assert_int_equal(list->count, 1);
+    assert_int_equal(list->counts[CT_OUTBOX_DROPPED], 1);
+    assert_int_equal(list->counts[CT_OUTBOX_SENT], 2);
+    ct_outbox_list_free(list);
+    assert_string_equal(ct_outbox_state_str(CT_OUTBOX_DROPPED), "dropped");
+}
+
+static void
+test_drop_by_round(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_drop_request req = {.round_id = 1, .kind_mask = 1u << CT_OUTBOX_CANCEL};
+    struct ct_outbox_result r;
+    struct ct_error err;
+    size_t n;
+
+    sql_exec(f->store, "INSERT INTO rounds (id, date, seed, created_at) VALUES"
+                       " (1, '2026-12-07', 1, 0), (2, '2027-01-04', 2, 0);"
+                       "INSERT INTO groups (id, round_id, uid) VALUES (1, 1, 'u1'), (2, 1, 'u2'),"
+                       " (3, 2, 'u3');");
+    enqueue_kind(f, "r1@x", "ana@a.example", CT_OUTBOX_REQUEST, 1);
+    enqueue_kind(f, "c1@x", "bo@b.example", CT_OUTBOX_CANCEL, 2);
+    enqueue_kind(f, "r2@x", "cy@c.example", CT_OUTBOX_REQUEST, 2);
+    enqueue_kind(f, "r3@x", "dee@d.example", CT_OUTBOX_REQUEST, 3);
+    enqueue_kind(f, "n1@x", "eli@e.example", CT_OUTBOX_NOTICE, 0);
+    /* One of round 1's is being sent by another process right now. */
+    sql_exec(f->store, "UPDATE outbox SET state = 'sending', claimed_by = 4242, claimed_at = 0"
+                       " WHERE message_id = 'r2@x'");
+    /* By kind: the cancel only. */
+    assert_int_equal(drop(f, &req, &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+    assert_sql_text(f->store, "c1@x",
+                    "SELECT group_concat(message_id) FROM outbox"
+                    " WHERE state = 'dropped'");
+    /* The whole round: the queued request; never the one being sent, nor round 2's. */
+    req.kind_mask = 0;
+    assert_int_equal(drop(f, &req, &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+    assert_sql_text(f->store, "c1@x,r1@x",
+                    "SELECT group_concat(message_id) FROM (SELECT"
+                    " message_id FROM outbox WHERE state = 'dropped'"
+                    " ORDER BY message_id)");
+    assert_sql_text(f->store, "sending", "SELECT state FROM outbox WHERE message_id = 'r2@x'");
+    /* Nothing left to drop is no error; an unknown round is. */
+    assert_int_equal(drop(f, &req, &n, &err), CT_OK);
+    assert_int_equal(n, 0);
+    req.round_id = 99;
+    assert_int_equal(drop(f, &req, &n, &err), CT_ENOTFOUND);
+    /*
+     * The flush sends round 2's request, the notice and (its claim, made at
+     * time 0, long stale) r2, never a dropped one.
+     */
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(r.sent, 3);
+    assert_sql_text(f->store, "dropped,dropped",
+                    "SELECT group_concat(state) FROM outbox"
+                    " WHERE message_id IN ('c1@x', 'r1@x')");
+}
+
+/* The index of the migration that added the dropped state. */
+static int
+drop_migration(void)
+{
+    int i;
+
+    for (i = 0; i < CT_SCHEMA_VERSION; i++)
+        if (strstr(ct_migrations[i], "'dropped'") != NULL)
+            return i;
+    fail_msg("no migration adds the dropped state");
+    return -1;
+}
+
+static void
+test_migration_keeps_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    char pragma[64];
+
+    enqueue(f, "m1@x", "ana@a.example");
+    enqueue(f, "m2@x", "perm@b.example");
+    enqueue(f, "m3@x", "cy@c.example");
+    sql_exec(f->store, "UPDATE outbox SET state = 'sent', sent_at = 5 WHERE id = 1;"
+                       "UPDATE outbox SET state = 'dead', last_error = 'gone' WHERE id = 2;");
+    /* Back to the outbox table as it was before the migration, same rows. */
+    sql_exec(f->store,
+             "CREATE TABLE old AS SELECT * FROM outbox; DROP TABLE outbox;"
+             "CREATE TABLE outbox (id INTEGER PRIMARY KEY, message_id TEXT NOT NULL UNIQUE,"
+             " kind TEXT NOT NULL CHECK (kind IN ('request','cancel','notice')),"
+             " group_id INTEGER REFERENCES groups(id), member_id INTEGER REFERENCES members(id),"
+             " recipient TEXT NOT NULL, subject TEXT NOT NULL, method TEXT,"
+             " text_body TEXT NOT NULL, html_body TEXT, ics TEXT, message BLOB NOT NULL,"
+             " state TEXT NOT NULL DEFAULT 'queued'"
+             " CHECK (state IN ('queued','sending','sent','dead')),"
+             " attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,"
+             " claimed_by INTEGER, claimed_at INTEGER, last_error TEXT,"
+             " created_at INTEGER NOT NULL, sent_at INTEGER);"
+             "INSERT INTO outbox SELECT * FROM old; DROP TABLE old;"
+             "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);");
+    snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", drop_migration());
+    sql_exec(f->store, pragma);
+    ct_store_close(f->store);
+    assert_int_equal(ct_store_open(f->db->path, &store, &err), CT_OK);
+    f->store = f->db->store = store;
+    assert_int_equal(ct_store_schema_version(store), CT_SCHEMA_VERSION);
+    assert_sql_text(store, "1m1@xsent5|2m2@xdeadgone|3m3@xqueued",
+                    "SELECT group_concat(id || message_id || state || coalesce(sent_at, '')"
+                    " || coalesce(last_error, ''), '|') FROM (SELECT * FROM outbox ORDER BY id)");
+    assert_int_equal(sql_int(store, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                    " AND name = 'outbox_due' AND tbl_name = 'outbox'"),
+                     1);
+    /* The new state is allowed; the rebuild left no table behind. */
+    sql_exec(store, "UPDATE outbox SET state = 'dropped' WHERE id = 3");
+    assert_sql_text(store, "0", "SELECT count(*) FROM pragma_table_info('outbox_new')");
+}
+
 static void
 test_next_due_and_pending(void **state)
 {
@@ -625,6 +819,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_limit_and_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_and_requeue, setup, teardown),
         cmocka_unit_test_setup_teardown(test_next_due_and_pending, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drop_by_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drop_by_round, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_keeps_rows, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

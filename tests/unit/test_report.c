@@ -351,6 +351,21 @@ test_rounds(void **state)
     ct_report_free(rep);
 }
 
+/* A dropped invitation (outbox drop) counts as none: not sent, failed or pending. */
+static void
+test_dropped_invitation(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_report *rep;
+
+    sql_exec(f->store, "UPDATE outbox SET state = 'dropped' WHERE message_id = 'm8'");
+    rep = build(f, 0);
+    assert_int_equal(rep->rounds[0].invites_sent, 5);
+    assert_int_equal(rep->rounds[0].invites_failed, 1);
+    assert_int_equal(rep->rounds[0].invites_pending, 0);
+    ct_report_free(rep);
+}
+
 static void
 test_over_time(void **state)
 {
@@ -640,6 +655,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reach_flow),
         cmocka_unit_test_setup_teardown(test_rounds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dropped_invitation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_over_time, setup, teardown),
         cmocka_unit_test_setup_teardown(test_as_of_round, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty, setup, teardown),

@@ -75,7 +75,7 @@ teardown(void **state)
 static void
 import(struct fixture *f, const char *csv)
 {
-    struct ct_sync_options opts = {"roster.csv", false, false, NULL};
+    struct ct_sync_options opts = {.source = "roster.csv"};
     struct ct_sync_result *res = NULL;
     struct ct_roster *roster = NULL;
     struct ct_diags diags;
@@ -832,7 +832,7 @@ static void
 test_roster_import_without_a_member(void **state)
 {
     struct fixture *f = *state;
-    struct ct_sync_options opts = {"roster.csv", false, false, NULL};
+    struct ct_sync_options opts = {.source = "roster.csv"};
     struct ct_sync_result *res = NULL;
     struct ct_roster *roster = NULL;
     struct ct_rounds_leave leave;
