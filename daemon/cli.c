@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 
+#include "net.h"
 #include "util.h"
 
 void
@@ -64,6 +65,7 @@ struct ct_config *
 ct_cli_config(struct ct_cli *cli)
 {
     struct ct_diags diags;
+    struct ct_error err;
     enum ct_status status;
     struct stat st;
     const char *path;
@@ -89,6 +91,13 @@ ct_cli_config(struct ct_cli *cli)
     ct_diags_free(&diags);
     if (cli->config == NULL)
         cli->failed_exit = ct_status_exit(status == CT_OK ? CT_ECONFIG : status);
+    ct_error_clear(&err);
+    /* Every transfer of this command follows [transport] proxy, as the daemon's do. */
+    if (cli->config && ct_net_set_proxy(cli->config->transport.proxy, &err) != CT_OK) {
+        cli->failed_exit = ct_cli_fail(&err);
+        ct_config_free(cli->config);
+        cli->config = NULL;
+    }
     return cli->config;
 }
 

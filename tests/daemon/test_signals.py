@@ -50,7 +50,8 @@ ns.receive("READY=1")
 lines = ns.lines()
 check(lines[0] == "RELOADING=1" and any(l.startswith("MONOTONIC_USEC=") for l in lines),
       "reload not announced first: %r" % ns.messages)
-check(any(l.startswith("STATUS=next round") for l in lines), "no status after reload")
+check(any(l.startswith("STATUS=spool to ") and "; next round " in l for l in lines),
+      "no status after reload: %r" % lines)
 daemon.wait_log("configuration reloaded from built-in defaults")
 check(daemon.alive(), "daemon died on SIGHUP")
 rc, err = run(["--once"], d)
