@@ -36,7 +36,7 @@ usage(FILE *f)
           "                     " CT_CONFIG_DEFAULT_PATH ")\n"
           "      --once         do all work that is due now, then exit\n"
           "  -n, --check        check the configuration and exit\n"
-          "  -v, --verbose      log debug lines too\n"
+          "  -v, --verbose      log debug lines too, whatever [log] level says\n"
           "  -h, --help         this help\n"
           "      --version      print the version\n",
           f);
