@@ -4,7 +4,8 @@
 A recording stand-in proxy (tests/servers/http_proxy.py) and a file server
 (http_files.py), both on 127.0.0.1; the proxy answers what it is asked
 itself, so nothing leaves the machine. Checked with `roster import URL
---dry-run` (the roster fetch) and `outbox flush` (the http transport):
+--dry-run` (the roster fetch) and `outbox flush` (http and smtp, which
+asks for a CONNECT tunnel):
   - proxy = URL sends a request for a remote name through the proxy,
   - but 127.0.0.1 and localhost never (always in CURLOPT_NOPROXY);
   - proxy = none (and the default) ignores http_proxy in the environment;
@@ -15,6 +16,7 @@ COFFEETRIAL_TEST_NOPROXY (test builds) empties the loopback exemption so a
 import os
 import shutil
 import subprocess
+import time
 
 from harness import CT_SRC, PYTHON, SERVERS, Env, Server, check, finish
 
@@ -99,6 +101,20 @@ try:
           "http transport: nothing sent through a refusing proxy")
     check("CONNECT gateway.example.invalid:443 HTTP/1.1" in proxied(),
           "the proxy was asked for the gateway (%r)" % proxied()[-1:])
+
+    # smtp asks an HTTP proxy for a CONNECT tunnel to the relay's port.
+    rc, out, err = E.flush({"transport.kind": "smtp", "transport.proxy": PROXY,
+                            "smtp.url": "smtp://mail.example.invalid:587", "smtp.timeout": "10s"},
+                           now=time.time() + 3600)  # the message is due again
+    check(rc != 0 and "CONNECT mail.example.invalid:587 HTTP/1.1" in proxied(),
+          "smtp: the proxy was asked for a tunnel to the relay (%r)" % proxied()[-1:])
+    # ... but a relay on loopback is reached directly: nothing listens there, no proxy asked.
+    before = len(proxied())
+    rc, out, err = E.flush({"transport.kind": "smtp", "transport.proxy": PROXY,
+                            "smtp.url": "smtp://127.0.0.1:1", "smtp.timeout": "10s"},
+                           now=time.time() + 7200)
+    check(rc != 0 and proxied()[before:] == [],
+          "smtp: a loopback relay is not proxied (%r)" % proxied()[before:])
 
     # Credentials never go in the URL: refused, naming the line.
     rc, err, new = import_roster("http://user:secret@127.0.0.1:%d" % proxy.port, LOCAL)
