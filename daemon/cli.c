@@ -13,6 +13,7 @@
 #include <sysexits.h>
 
 #include "answers.h"
+#include "net.h"
 #include "util.h"
 
 void
@@ -122,6 +123,7 @@ struct ct_config *
 ct_cli_config(struct ct_cli *cli)
 {
     struct ct_diags diags;
+    struct ct_error err;
     enum ct_status status;
     struct stat st;
     const char *path;
@@ -147,6 +149,13 @@ ct_cli_config(struct ct_cli *cli)
     ct_diags_free(&diags);
     if (cli->config == NULL)
         cli->failed_exit = ct_status_exit(status == CT_OK ? CT_ECONFIG : status);
+    ct_error_clear(&err);
+    /* Every transfer of this command follows [transport] proxy, as the daemon's do. */
+    if (cli->config && ct_net_set_proxy(cli->config->transport.proxy, &err) != CT_OK) {
+        cli->failed_exit = ct_cli_fail(&err);
+        ct_config_free(cli->config);
+        cli->config = NULL;
+    }
     return cli->config;
 }
 

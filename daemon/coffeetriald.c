@@ -22,6 +22,7 @@
 #include "loop.h"
 #include "net.h"
 #include "notify.h"
+#include "transport.h"
 #include "util.h"
 
 static const char usage_line[] = "usage: coffeetriald [-nv] [-c FILE] [--once]\n";
@@ -35,7 +36,7 @@ usage(FILE *f)
           "                     " CT_CONFIG_DEFAULT_PATH ")\n"
           "      --once         do all work that is due now, then exit\n"
           "  -n, --check        check the configuration and exit\n"
-          "  -v, --verbose      log debug lines too\n"
+          "  -v, --verbose      log debug lines too, whatever [log] level says\n"
           "  -h, --help         this help\n"
           "      --version      print the version\n",
           f);
@@ -106,6 +107,34 @@ done:
     return rc;
 }
 
+/*
+ * The first info line: what runs, on which database, where invitations go
+ * and through which proxy (no URL here carries credentials: the config
+ * reader refuses them), the schedule, then the status.
+ */
+static void
+announce_start(struct ct_daemon *d)
+{
+    const struct ct_config *c = d->cfg;
+    struct ct_buf b;
+
+    ct_buf_init(&b);
+    ct_buf_printf(&b, "coffeetriald %s started%s: network '%s', database ", CT_VERSION,
+                  d->once ? " for one pass (--once)" : "", c->network.name);
+    ct_daemon_put_path(&b, ct_store_path(d->store));
+    ct_buf_printf(&b, ", transport %s (", ct_transport_kind_name(c->transport.kind));
+    ct_daemon_put_transport(&b, c);
+    ct_buf_printf(&b, "), proxy %s; rounds %s from %s at %02d:%02d %s; ", ct_net_proxy(),
+                  c->schedule.rrule, d->schedule_start, c->schedule.time_minutes / 60,
+                  c->schedule.time_minutes % 60, c->network.timezone);
+    ct_daemon_put_news(&b, d, ct_now());
+    if (b.failed)
+        ct_log_info("coffeetriald %s started", CT_VERSION);
+    else
+        ct_log_info("%s", b.data);
+    ct_buf_free(&b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -123,7 +152,6 @@ main(int argc, char **argv)
     bool check = false;
     enum ct_status st;
     int ch, rc = EX_OK, lock_fd = -1;
-    char status[512];
 
     memset(&d, 0, sizeof(d));
     while ((ch = getopt_long(argc, argv, "c:hnv", longopts, NULL)) != -1) {
@@ -160,6 +188,10 @@ main(int argc, char **argv)
         return EX_SOFTWARE;
     }
     ct_notify_init();
+    if (ct_daemon_apply_config(&d) != CT_OK) {
+        rc = EX_OSERR;
+        goto done;
+    }
     st = ct_lockfile_acquire(d.cfg->store.path, &lock_fd, &err);
     if (st == CT_OK) {
         create_database_file(d.cfg->store.path);
@@ -184,11 +216,7 @@ main(int argc, char **argv)
         rc = EX_OSERR;
         goto done;
     }
-    ct_daemon_status(&d, ct_now(), status, sizeof(status));
-    ct_log_info("version %s started%s: database %s, rounds %s from %s at %02d:%02d %s; %s",
-                CT_VERSION, d.once ? " for one pass (--once)" : "", ct_store_path(d.store),
-                d.cfg->schedule.rrule, d.schedule_start, d.cfg->schedule.time_minutes / 60,
-                d.cfg->schedule.time_minutes % 60, d.cfg->network.timezone, status);
+    announce_start(&d);
     rc = ct_daemon_loop(&d);
     ct_log_info("stopped");
 done:

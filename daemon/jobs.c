@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "daemon_state.h"
 #include "jobs.h"
 #include "log.h"
 #include "outbox.h"
+#include "transport.h"
 #include "util.h"
 
 /* The action context for a job run at now (d->tick between units of work). */
@@ -629,28 +631,62 @@ outbox_queued(struct ct_daemon *d)
 }
 
 void
-ct_daemon_status(struct ct_daemon *d, int64_t now, char *out, size_t size)
+ct_daemon_put_news(struct ct_buf *b, struct ct_daemon *d, int64_t now)
 {
-    struct ct_buf b;
     char when[17];
     int64_t occ;
     long queued;
     int i;
 
-    ct_buf_init(&b);
+    (void)now;
     if (ct_schedule_next(d->schedule, d->handled, &occ, NULL) == CT_OK) {
         ct_schedule_local_time(d->schedule, occ, when);
-        ct_buf_printf(&b, "next round %s %s", when, ct_schedule_zone(d->schedule));
+        ct_buf_printf(b, "next round %s %s", when, ct_schedule_zone(d->schedule));
     } else {
-        ct_buf_puts(&b, "no further rounds scheduled");
+        ct_buf_puts(b, "no further rounds scheduled");
     }
     for (i = 0; i < d->npending; i++) {
         ct_schedule_local_time(d->schedule, d->pending[i].send_at, when);
-        ct_buf_printf(&b, ", round %s in review until %s", d->pending[i].date, when);
+        ct_buf_printf(b, ", round %s in review until %s", d->pending[i].date, when);
     }
     queued = outbox_queued(d);
     if (queued >= 0)
-        ct_buf_printf(&b, ", %ld message%s queued", queued, queued == 1 ? "" : "s");
+        ct_buf_printf(b, ", %ld message%s queued", queued, queued == 1 ? "" : "s");
+}
+
+void
+ct_daemon_put_path(struct ct_buf *b, const char *path)
+{
+    char cwd[4096];
+
+    if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
+        ct_buf_printf(b, "%s%s", cwd, strcmp(cwd, "/") == 0 ? "" : "/");
+    ct_buf_puts(b, path);
+}
+
+void
+ct_daemon_put_transport(struct ct_buf *b, const struct ct_config *cfg)
+{
+    switch (cfg->transport.kind) {
+    case CT_TRANSPORT_SMTP: ct_buf_puts(b, cfg->smtp.url ? cfg->smtp.url : "(no url)"); return;
+    case CT_TRANSPORT_HTTP: ct_buf_puts(b, cfg->http.url ? cfg->http.url : "(no url)"); return;
+    case CT_TRANSPORT_SPOOL: break;
+    }
+    ct_daemon_put_path(b, cfg->spool.dir);
+}
+
+void
+ct_daemon_status(struct ct_daemon *d, int64_t now, char *out, size_t size)
+{
+    struct ct_buf b;
+
+    ct_buf_init(&b);
+    ct_buf_printf(&b, "%s to ", ct_transport_kind_name(d->cfg->transport.kind));
+    ct_daemon_put_transport(&b, d->cfg);
+    ct_buf_puts(&b, ", database ");
+    ct_daemon_put_path(&b, d->store ? ct_store_path(d->store) : d->cfg->store.path);
+    ct_buf_puts(&b, "; ");
+    ct_daemon_put_news(&b, d, now);
     snprintf(out, size, "%s", b.data && !b.failed ? b.data : "running");
     ct_buf_free(&b);
 }

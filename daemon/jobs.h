@@ -14,6 +14,7 @@
 #include "ct.h"
 #include "daemon.h"
 #include "schedule.h"
+#include "util.h"
 
 /* The jobs in the order the loop runs them when several are due. */
 extern const struct ct_job ct_daemon_jobs[];
@@ -46,7 +47,28 @@ enum ct_status ct_daemon_schedule_compile(const struct ct_config *cfg, const cha
 enum ct_status ct_daemon_schedule_replace(struct ct_daemon *d, struct ct_schedule *schedule,
                                           const char *start, int64_t now, struct ct_error *err);
 
-/* One line for STATUS= and the log: next round, pending sends, queue. */
+/* Room for a status line: two paths of PATH_MAX, and the schedule's news. */
+#define CT_DAEMON_STATUS_MAX 10240
+
+/*
+ * One line for STATUS= and the log: where invitations go and the
+ * database, then next round, pending sends, queue: "spool to DIR, database
+ * DB; next round 2027-02-01 09:00 Europe/London, 0 messages queued".
+ * Cut to size (CT_DAEMON_STATUS_MAX holds any).
+ */
 void ct_daemon_status(struct ct_daemon *d, int64_t now, char *out, size_t size);
+
+/* The part of the status after "; ": next round, pending sends, queue. */
+void ct_daemon_put_news(struct ct_buf *b, struct ct_daemon *d, int64_t now);
+
+/*
+ * Append to b where invitations go: the spool directory (made absolute),
+ * or the smtp or http URL (the config reader refuses URLs with a user or
+ * password, so none is shown).
+ */
+void ct_daemon_put_transport(struct ct_buf *b, const struct ct_config *cfg);
+
+/* Append path to b, made absolute against the working directory. */
+void ct_daemon_put_path(struct ct_buf *b, const char *path);
 
 #endif

@@ -21,7 +21,7 @@ enum { PRIO_ERR = 3, PRIO_WARNING = 4, PRIO_INFO = 6, PRIO_DEBUG = 7 };
 
 static struct {
     bool started;
-    bool verbose;
+    int max_prio; /* lines of a higher (less important) priority are dropped */
     bool journal;
     char progname[64];
 } logger;
@@ -46,15 +46,17 @@ void
 ct_log_init(const char *progname, bool verbose)
 {
     snprintf(logger.progname, sizeof(logger.progname), "%s", progname ? progname : "coffeetrial");
-    logger.verbose = verbose;
+    logger.max_prio = verbose ? PRIO_DEBUG : PRIO_INFO;
     logger.journal = stderr_is_journal();
     logger.started = true;
 }
 
 void
-ct_log_set_verbose(bool verbose)
+ct_log_set_level(enum ct_log_level level)
 {
-    logger.verbose = verbose;
+    logger.max_prio = level == CT_LOG_DEBUG     ? PRIO_DEBUG
+                      : level == CT_LOG_WARNING ? PRIO_WARNING
+                                                : PRIO_INFO;
 }
 
 bool
@@ -101,7 +103,7 @@ log_line(int prio, const char *errstr, const char *fmt, va_list ap)
     ssize_t n;
     int saved = errno;
 
-    if (!logger.started || (prio == PRIO_DEBUG && !logger.verbose))
+    if (!logger.started || prio > logger.max_prio)
         return;
     vsnprintf(message, sizeof(message), fmt, ap);
     if (logger.journal)

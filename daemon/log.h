@@ -14,14 +14,21 @@
 
 #include <stdbool.h>
 
+#include "config.h"
+
 /*
- * Start logging as progname (copied). verbose enables debug lines. Reads
- * JOURNAL_STREAM once to choose the journal or the plain format.
+ * Start logging as progname (copied). verbose enables debug lines, else
+ * info is the level until ct_log_set_level(). Reads JOURNAL_STREAM once to
+ * choose the journal or the plain format.
  */
 void ct_log_init(const char *progname, bool verbose);
 
-/* Debug lines on or off (e.g. after a reload). */
-void ct_log_set_verbose(bool verbose);
+/*
+ * Write lines of level and above only ([log] level, at start and after a
+ * reload): CT_LOG_WARNING drops info and debug lines, CT_LOG_INFO debug
+ * lines. Errors and warnings are always written.
+ */
+void ct_log_set_level(enum ct_log_level level);
 
 /* True if lines carry journal priority prefixes. */
 bool ct_log_journal(void);

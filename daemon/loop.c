@@ -23,6 +23,7 @@
 #include "daemon.h"
 #include "jobs.h"
 #include "log.h"
+#include "net.h"
 #include "loop.h"
 #include "notify.h"
 #include "util.h"
@@ -211,11 +212,34 @@ ct_daemon_load_config(const char *option, struct ct_config **cfg, char **path_ou
     return st;
 }
 
+enum ct_status
+ct_daemon_apply_config(struct ct_daemon *d)
+{
+    struct ct_error err;
+    struct ct_buf dir;
+
+    ct_log_set_level(d->verbose ? CT_LOG_DEBUG : d->cfg->log.level);
+    ct_error_clear(&err);
+    if (ct_net_set_proxy(d->cfg->transport.proxy, &err) != CT_OK) {
+        ct_log_error("%s", err.message);
+        return err.status;
+    }
+    if (d->cfg->transport.kind == CT_TRANSPORT_SPOOL &&
+        (getenv("INVOCATION_ID") != NULL || getenv("NOTIFY_SOCKET") != NULL)) {
+        ct_buf_init(&dir);
+        ct_daemon_put_path(&dir, d->cfg->spool.dir);
+        ct_log_warnx("transport is spool: invitations are written to %s, not mailed",
+                     dir.data && !dir.failed ? dir.data : d->cfg->spool.dir);
+        ct_buf_free(&dir);
+    }
+    return CT_OK;
+}
+
 /* STATUS= after each job; with READY=1 in the same datagram when ready is set. */
 static void
 publish_status(struct ct_daemon *d, bool ready)
 {
-    char status[512];
+    char status[CT_DAEMON_STATUS_MAX];
 
     ct_daemon_status(d, ct_now(), status, sizeof(status));
     ct_notify("%sSTATUS=%s", ready ? "READY=1\n" : "", status);
@@ -310,6 +334,7 @@ reload(struct ct_daemon *d)
     d->config_path = path;
     cfg = NULL;
     path = NULL;
+    ct_daemon_apply_config(d);
     if (ct_daemon_schedule_replace(d, schedule, start, ct_now(), &err) != CT_OK)
         ct_log_error("%s", err.message);
     schedule = NULL;

@@ -27,6 +27,15 @@ enum ct_status ct_daemon_load_config(const char *option, struct ct_config **cfg,
 void ct_daemon_log_config_error(const struct ct_config *cfg, const char *path, const char *message);
 
 /*
+ * Apply what the daemon takes from d->cfg beyond the jobs: the log level
+ * ([log] level, debug whatever it says with -v) and the proxy ([transport]
+ * proxy). Then say, as a warning, if invitations go to the spool under
+ * systemd (INVOCATION_ID or NOTIFY_SOCKET set), where that is rarely meant.
+ * CT_ENOMEM (logged) if the proxy could not be kept.
+ */
+enum ct_status ct_daemon_apply_config(struct ct_daemon *d);
+
+/*
  * Run the loop until SIGTERM/SIGINT (or, with d->once, until nothing is
  * due). Returns the exit code.
  */

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jobs.h"
 #include "log.h"
 
 static struct {
@@ -96,7 +97,7 @@ ct_notify_init(void)
 void
 ct_notify(const char *fmt, ...)
 {
-    char msg[1024];
+    char msg[CT_DAEMON_STATUS_MAX + 256]; /* a whole STATUS= and what goes with it */
     va_list ap;
     int n;
 

@@ -61,6 +61,8 @@ enum key_type {
     K_ODD,          /* enum ct_odd_policy */
     K_KIND,         /* enum ct_transport_kind */
     K_SMTP_TLS,     /* enum ct_smtp_tls */
+    K_PROXY,        /* "none", "env" or a proxy URL */
+    K_LOG_LEVEL,    /* enum ct_log_level */
     K_URL,          /* URL with one of the schemes listed */
     K_PROMPTS,      /* multi-line text or a file */
     K_SIZE,         /* int64_t bytes, with K, M, G suffixes */
@@ -125,6 +127,8 @@ static const struct key_def keys[] = {
     {"transport", "kind", K_KIND, F(transport.kind), 0, 0, 0, NULL},
     {"transport", "max_attempts", K_INT, F(transport.max_attempts), 1, 100, 0, NULL},
     {"transport", "retry_base", K_DURATION, F(transport.retry_base), 1, DAY, 0, NULL},
+    {"transport", "proxy", K_PROXY, F(transport.proxy), 0, 0, 0,
+     "http https socks4 socks4a socks5 socks5h"},
     {"spool", "dir", K_PATH, F(spool.dir), 0, 0, 0, NULL},
     {"smtp", "url", K_URL, F(smtp.url), 0, 0, KF_OPTIONAL, "smtp smtps"},
     {"smtp", "username", K_TEXT, F(smtp.username), 0, 0, KF_OPTIONAL, NULL},
@@ -141,13 +145,14 @@ static const struct key_def keys[] = {
     {"imap", "password_file", K_FILE, F(imap.password_file), 0, 0, KF_OPTIONAL | KF_SECRET, NULL},
     {"imap", "ca_file", K_FILE, F(imap.ca_file), 0, 0, KF_OPTIONAL, NULL},
     {"imap", "poll_interval", K_DURATION, F(imap.poll_interval), 10, DAY, KF_ZERO_OK, NULL},
+    {"log", "level", K_LOG_LEVEL, F(log.level), 0, 0, 0, NULL},
 };
 
 #define NKEYS CT_ARRAY_LEN(keys)
 
 static const char *const sections[] = {
     "network",   "store", "roster", "schedule", "pairing", "invite",
-    "transport", "spool", "smtp",   "http",     "imap",
+    "transport", "spool", "smtp",   "http",     "imap",    "log",
 };
 
 #define NSECTIONS CT_ARRAY_LEN(sections)
@@ -203,13 +208,15 @@ ct_config_new_defaults(void)
     c->transport.kind = CT_TRANSPORT_SPOOL;
     c->transport.max_attempts = 8;
     c->transport.retry_base = 5 * MINUTE;
+    c->transport.proxy = strdup("none");
     c->spool.dir = strdup("spool");
     c->smtp.timeout = 30;
     c->http.timeout = 30;
     c->imap.poll_interval = 15 * MINUTE;
+    c->log.level = CT_LOG_INFO;
     if (!c->network.name || !c->network.organiser_name || !c->network.organiser_email ||
         !c->network.timezone || !c->store.path || !c->schedule.rrule || !c->invite.subject ||
-        !c->invite.prompts || !c->spool.dir) {
+        !c->invite.prompts || !c->spool.dir || !c->transport.proxy) {
         ct_config_free(c);
         return NULL;
     }
@@ -238,6 +245,7 @@ is_string_type(enum key_type t)
     case K_DATE:
     case K_RRULE:
     case K_URL:
+    case K_PROXY:
     case K_PROMPTS: return true;
     default: return false;
     }
@@ -736,9 +744,22 @@ handle(void *user, const char *section, const char *name, const char *value)
 
 /* ---- value checks ------------------------------------------------------- */
 
-/* Report a bad value: "[section] key = VALUE: reason" (VALUE only if printable). */
+/* Report a bad value: "[section] key = VALUE: reason" (VALUE only if printable,
+ * and never a URL with a user or password in it). */
 static void bad_value(struct parser *p, int k, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* True for "scheme://user:password@host...": a value never to repeat in a message. */
+static bool
+carries_userinfo(const char *v)
+{
+    const char *host = strstr(v, "://");
+
+    if (host == NULL)
+        return false;
+    host += 3;
+    return memchr(host, '@', strcspn(host, "/?#")) != NULL;
+}
 
 static void
 bad_value(struct parser *p, int k, const char *fmt, ...)
@@ -751,7 +772,8 @@ bad_value(struct parser *p, int k, const char *fmt, ...)
     vsnprintf(reason, sizeof(reason), fmt, ap);
     va_end(ap);
     p->bad[k] = true;
-    if (v && *v && strlen(v) <= 80 && !ct_has_control(v, false) && !p->raw[k].continued)
+    if (v && *v && strlen(v) <= 80 && !ct_has_control(v, false) && !p->raw[k].continued &&
+        !carries_userinfo(v))
         perr(p, p->raw[k].line, "[%s] %s = %s: %s", keys[k].section, keys[k].name, v, reason);
     else
         perr(p, p->raw[k].line, "[%s] %s: %s", keys[k].section, keys[k].name, reason);
@@ -1613,17 +1635,69 @@ set_smtp_tls(struct parser *p, struct ct_config *c, int k, const char *v, char *
     return NULL;
 }
 
+/* [transport] proxy: none, env, or a proxy URL (no credentials, as every URL here). */
+static const char *
+set_proxy(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    static const char must[] = "must be none, env, or a URL starting with http://, https://, "
+                               "socks4://, socks4a://, socks5:// or socks5h://";
+    const char *why;
+
+    (void)p, (void)c;
+    if (strcmp(v, "none") == 0 || strcmp(v, "env") == 0)
+        return set_checked(NULL, v, copy);
+    if (strstr(v, "://") == NULL)
+        return must;
+    if (carries_userinfo(v))
+        return "a proxy URL must not carry a user name or password (a proxy that asks for one "
+               "is not supported)";
+    why = check_url(v, keys[k].schemes);
+    return set_checked(why == WRONG_SCHEME ? must : why, v, copy);
+}
+
+static const char *
+set_log_level(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    static const char *const words[] = {"warning", "info", "debug"};
+    static const int values[] = {CT_LOG_WARNING, CT_LOG_INFO, CT_LOG_DEBUG};
+    int x;
+
+    (void)p, (void)copy;
+    if (!set_word(v, words, values, CT_ARRAY_LEN(words), &x))
+        return "must be warning, info or debug";
+    *(enum ct_log_level *)field_of(c, k) = (enum ct_log_level)x;
+    return NULL;
+}
+
 /* The parser of each kind of value that keys[] names; K_PROMPTS has its own
  * path (set_prompts: multi-line text or a file, empty allowed). */
 static set_fn *const setters[] = {
-    [K_TEXT] = set_text,     [K_TEMPLATE] = set_template, [K_URL_TEMPLATE] = set_url_template,
-    [K_EMAIL] = set_email,   [K_ZONE] = set_zone,         [K_PATH] = set_text,
-    [K_SOURCE] = set_source, [K_FILE] = set_file,         [K_DURATION] = set_duration,
-    [K_CLOCK] = set_clock,   [K_HOURS] = set_hours,       [K_DAYS] = set_days,
-    [K_DATE] = set_date,     [K_RRULE] = set_rrule,       [K_NUMBER] = set_number,
-    [K_INT] = set_int,       [K_REPEATS] = set_repeats,   [K_BOUNDARIES] = set_boundaries,
-    [K_ODD] = set_odd,       [K_KIND] = set_kind,         [K_SMTP_TLS] = set_smtp_tls,
-    [K_URL] = set_url,       [K_PROMPTS] = NULL,          [K_SIZE] = set_size,
+    [K_TEXT] = set_text,
+    [K_TEMPLATE] = set_template,
+    [K_URL_TEMPLATE] = set_url_template,
+    [K_EMAIL] = set_email,
+    [K_ZONE] = set_zone,
+    [K_PATH] = set_text,
+    [K_SOURCE] = set_source,
+    [K_FILE] = set_file,
+    [K_DURATION] = set_duration,
+    [K_CLOCK] = set_clock,
+    [K_HOURS] = set_hours,
+    [K_DAYS] = set_days,
+    [K_DATE] = set_date,
+    [K_RRULE] = set_rrule,
+    [K_NUMBER] = set_number,
+    [K_INT] = set_int,
+    [K_REPEATS] = set_repeats,
+    [K_BOUNDARIES] = set_boundaries,
+    [K_ODD] = set_odd,
+    [K_KIND] = set_kind,
+    [K_SMTP_TLS] = set_smtp_tls,
+    [K_URL] = set_url,
+    [K_PROMPTS] = NULL,
+    [K_SIZE] = set_size,
+    [K_PROXY] = set_proxy,
+    [K_LOG_LEVEL] = set_log_level,
     [K_SHARE] = set_share,
 };
 
@@ -2073,6 +2147,14 @@ format_key(struct ct_buf *b, const struct ct_config *c, const struct key_def *d)
         snprintf(tmp, sizeof(tmp), "%s",
                  *(const enum ct_smtp_tls *)field == CT_SMTP_TLS_REQUIRED ? "required" : "auto");
         break;
+    case K_LOG_LEVEL: {
+        enum ct_log_level level = *(const enum ct_log_level *)field;
+        snprintf(tmp, sizeof(tmp), "%s",
+                 level == CT_LOG_WARNING ? "warning"
+                 : level == CT_LOG_DEBUG ? "debug"
+                                         : "info");
+        break;
+    }
     default: ct_buf_printf(b, " %s\n", *(char *const *)field); return;
     }
     ct_buf_printf(b, " %s\n", tmp);

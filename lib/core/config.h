@@ -27,6 +27,8 @@ enum ct_odd_policy { CT_ODD_TRIO, CT_ODD_SIT_OUT };
 enum ct_transport_kind { CT_TRANSPORT_SPOOL, CT_TRANSPORT_SMTP, CT_TRANSPORT_HTTP };
 /* [smtp] tls: auto = STARTTLS required unless the host is loopback; required = always. */
 enum ct_smtp_tls { CT_SMTP_TLS_AUTO, CT_SMTP_TLS_REQUIRED };
+/* [log] level: the least important lines the daemon writes. */
+enum ct_log_level { CT_LOG_WARNING, CT_LOG_INFO, CT_LOG_DEBUG };
 
 /* Where each key was set (private to config.c); see ct_config_line(). */
 struct ct_config_origin;
@@ -99,6 +101,10 @@ struct ct_config {
         enum ct_transport_kind kind; /* default spool */
         int max_attempts;            /* default 8 */
         int64_t retry_base;          /* seconds, default 5m */
+        /* "none" (default: never a proxy, whatever the environment says),
+         * "env" (libcurl reads http_proxy, https_proxy, all_proxy, no_proxy)
+         * or a proxy URL without credentials. Loopback never goes through it. */
+        char *proxy;
     } transport;
 
     struct {
@@ -134,6 +140,10 @@ struct ct_config {
         char *ca_file;
         int64_t poll_interval; /* seconds, default 15m; 0 never polls */
     } imap;
+
+    struct {
+        enum ct_log_level level; /* default info; coffeetriald -v forces debug */
+    } log;
 };
 
 /* A config holding every default; NULL on allocation failure. */

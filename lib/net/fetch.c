@@ -13,6 +13,7 @@
 
 #include <curl/curl.h>
 
+#include "net_impl.h"
 #include "util.h"
 
 #define MAX_REDIRECTS 5
@@ -212,7 +213,9 @@ fetch_url(const char *url, const char *name, size_t max_bytes, long timeout_s, c
         st = ct_error_set(err, CT_ENOMEM, "%s: cannot start libcurl", name);
         goto out;
     }
-    rc = curl_easy_setopt(curl, CURLOPT_URL, url);
+    rc = ct_net_apply_proxy(curl, false);
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(curl, CURLOPT_URL, url);
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
     if (rc == CURLE_OK)

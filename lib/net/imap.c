@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "net_impl.h"
 #include "util.h"
 
 #define DEFAULT_TIMEOUT 30L
@@ -204,6 +205,11 @@ ct_imap_new(const struct ct_imap_options *opts, struct ct_imap **out, struct ct_
     imap->curl = curl_easy_init();
     if (imap->password == NULL || imap->curl == NULL) {
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto fail;
+    }
+    /* Through an HTTP proxy, IMAP needs a CONNECT tunnel. */
+    if (ct_net_apply_proxy(imap->curl, true) != CURLE_OK) {
+        st = ct_error_set(err, CT_EINTERNAL, "[transport] proxy: libcurl cannot use it");
         goto fail;
     }
     curl_easy_setopt(imap->curl, CURLOPT_PROTOCOLS_STR, "imap,imaps");

@@ -15,6 +15,7 @@
 
 #include "json.h"
 #include "transport_impl.h"
+#include "net_impl.h"
 #include "util.h"
 
 struct http {
@@ -198,6 +199,10 @@ http_open(const struct ct_config *cfg, void **state, struct ct_error *err)
     if (h == NULL || (h->url = strdup(cfg->http.url)) == NULL ||
         (h->curl = curl_easy_init()) == NULL) {
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto out;
+    }
+    if (ct_net_apply_proxy(h->curl, false) != CURLE_OK) {
+        st = ct_error_set(err, CT_EINTERNAL, "[transport] proxy: libcurl cannot use it");
         goto out;
     }
     curl_easy_setopt(h->curl, CURLOPT_URL, h->url);

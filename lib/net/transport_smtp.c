@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "transport_impl.h"
+#include "net_impl.h"
 #include "util.h"
 
 struct smtp {
@@ -200,6 +201,11 @@ smtp_open(const struct ct_config *cfg, void **state, struct ct_error *err)
     if (s == NULL || (s->url = strdup(cfg->smtp.url)) == NULL ||
         (s->curl = curl_easy_init()) == NULL) {
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto out;
+    }
+    /* Through an HTTP proxy, SMTP needs a CONNECT tunnel. */
+    if (ct_net_apply_proxy(s->curl, true) != CURLE_OK) {
+        st = ct_error_set(err, CT_EINTERNAL, "[transport] proxy: libcurl cannot use it");
         goto out;
     }
     /*

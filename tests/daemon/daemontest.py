@@ -56,7 +56,7 @@ def check(cond, msg):
 
 def base_env(**extra):
     env = dict(os.environ)
-    for k in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM",
+    for k in ("NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "JOURNAL_STREAM", "INVOCATION_ID",
               "COFFEETRIAL_TEST_NOW", "COFFEETRIAL_TEST_ACTIONS", "COFFEETRIAL_TEST_SEND_MS"):
         env.pop(k, None)
     env["COFFEETRIAL_CONFIG"] = ""
@@ -79,9 +79,13 @@ def run_out(args, cwd, timeout=WAIT, **env):
 class Daemon:
     """A coffeetriald running in the background, its stderr in a file."""
 
-    def __init__(self, args, cwd, **env):
+    def __init__(self, args, cwd, journal=False, **env):
+        """journal: set JOURNAL_STREAM to the log file, so lines carry <N> priorities."""
         self.log_path = os.path.join(cwd, "daemon-%d.log" % len(_procs))
         self.log = open(self.log_path, "w")
+        if journal:
+            st = os.fstat(self.log.fileno())
+            env["JOURNAL_STREAM"] = "%d:%d" % (st.st_dev, st.st_ino)
         self.proc = subprocess.Popen([DAEMON] + args, cwd=cwd, env=base_env(**env),
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=self.log)

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """daemon.notify: the systemd notify protocol on a test NOTIFY_SOCKET:
+STATUS= starting with the transport and the database (whole, however long),
 READY=1 with a STATUS= a person can read, WATCHDOG=1 at half of
 WATCHDOG_USEC, also while a long delivery run keeps the loop busy,
 STOPPING=1 and exit 0 on SIGTERM; an abstract socket ("@name") works; a
 watchdog meant for another pid is left alone."""
 
 import os
+import re
 import signal
 import sys
 import time
@@ -21,8 +23,13 @@ daemon = Daemon([], d, NOTIFY_SOCKET=ns.address, WATCHDOG_USEC=200000,
 ns.receive("READY=1")
 status = [l for l in ns.lines() if l.startswith("STATUS=")]
 check(status, "no STATUS= line: %r" % ns.messages)
-check(status[-1] == "STATUS=next round 2027-02-01 09:00 Europe/London, 0 messages queued",
+real = os.path.realpath(d)
+check(status[-1] == "STATUS=spool to %s/spool, database %s/coffeetrial.db; " % (real, real) +
+      "next round 2027-02-01 09:00 Europe/London, 0 messages queued",
       "unexpected status %r" % status[-1])
+# Under systemd, a spool transport is worth a warning: the mail goes nowhere.
+daemon.wait_log(r"^coffeetriald: warning: transport is spool: invitations are written to "
+                + re.escape(real) + "/spool, not mailed$")
 
 # WATCHDOG=1 keeps coming while the daemon idles (every 100 ms here).
 deadline = time.monotonic() + WAIT
@@ -47,6 +54,23 @@ daemon.signal(signal.SIGINT)
 ns.receive("STOPPING=1")
 rc = daemon.wait_exit()
 check(rc == 0, "SIGINT: exit %d\n%s" % (rc, daemon.text()))
+
+# STATUS= names the spool and the database in full, however long the paths
+# (relative ones are shown made absolute against the working directory).
+d4 = scratch()
+deep = os.path.join(d4, *["a-rather-long-directory-name-%02d" % i for i in range(12)])
+os.makedirs(deep)
+ns = NotifySocket(d4)
+daemon = Daemon([], deep, NOTIFY_SOCKET=ns.address, INVOCATION_ID="0123abcd")
+ns.receive("READY=1")
+status = [l for l in ns.lines() if l.startswith("STATUS=")]
+real = os.path.realpath(deep)
+want = "STATUS=spool to %s/spool, database %s/coffeetrial.db; next round " % (real, real)
+check(len(want) > 800 and status and status[-1].startswith(want) and
+      status[-1].endswith(", 0 messages queued"), "long status cut or wrong: %r" % status)
+daemon.signal(signal.SIGTERM)
+check(daemon.wait_exit() == 0, "SIGTERM: nonzero exit")
+ns.close()
 
 # A delivery run of 6 x 300 ms: the watchdog is fed between messages, so
 # WATCHDOG=1 arrives before the STATUS= that follows the run.

@@ -54,7 +54,9 @@ check(rounds("2027-02-01") == [(1, "planned", "daemon", utc(2027, 2, 3, 9))],
       "planned round: %r" % rounds())
 ns.drain(0.5)
 status = [l for l in ns.lines() if l.startswith("STATUS=")][-1]
-check(status == "STATUS=next round 2027-03-01 09:00 Europe/London, round 2027-02-01 in review "
+sd = os.path.realpath(d)
+check(status == "STATUS=spool to %s/spool, database %s/coffeetrial.db; " % (sd, sd) +
+      "next round 2027-03-01 09:00 Europe/London, round 2027-02-01 in review "
                 "until 2027-02-03 09:00, 0 messages queued", "status after planning: %r" % status)
 daemon.signal(signal.SIGTERM)
 check(daemon.wait_exit() == 0, "SIGTERM: nonzero exit")

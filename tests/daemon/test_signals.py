@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """daemon.signals: SIGTERM finishes the message in flight and exits 0,
 leaving the rest queued and nothing half-sent; SIGHUP reloads with
-RELOADING=1 then READY=1 and keeps serving; SIGINT exits 0."""
+RELOADING=1 then READY=1 and keeps serving; SIGINT exits 0. A reload
+applies [log] level (warning -> debug -> warning), and a configuration that
+does not load keeps the level in use."""
 
 import os
 import signal
@@ -50,7 +52,8 @@ ns.receive("READY=1")
 lines = ns.lines()
 check(lines[0] == "RELOADING=1" and any(l.startswith("MONOTONIC_USEC=") for l in lines),
       "reload not announced first: %r" % ns.messages)
-check(any(l.startswith("STATUS=next round") for l in lines), "no status after reload")
+check(any(l.startswith("STATUS=spool to ") and "; next round " in l for l in lines),
+      "no status after reload: %r" % lines)
 daemon.wait_log("configuration reloaded from built-in defaults")
 check(daemon.alive(), "daemon died on SIGHUP")
 rc, err = run(["--once"], d)
@@ -59,5 +62,54 @@ daemon.signal(signal.SIGHUP)
 daemon.wait_log("(?s)reloaded.*reloaded")
 daemon.signal(signal.SIGINT)
 check(daemon.wait_exit() == 0, "SIGINT: nonzero exit\n" + daemon.text())
+
+# [log] level through SIGHUP, in journal format (<6> info, <7> debug).
+ini = os.path.join(d, "test.ini")
+
+
+def write_level(level):
+    with open(ini, "w") as f:
+        f.write("[store]\npath = coffeetrial.db\n[log]\nlevel = %s\n" % level)
+
+
+def reload_and_wait(ns):
+    ns.messages.clear()
+    daemon.signal(signal.SIGHUP)
+    ns.receive("READY=1")
+
+
+def priorities(text):
+    return {l[:3] for l in text.splitlines()}
+
+
+write_level("warning")
+ns = NotifySocket(d)
+daemon = Daemon(["-c", ini], d, journal=True, NOTIFY_SOCKET=ns.address)
+ns.receive("READY=1")
+ns.drain(0.3)
+check(priorities(daemon.text()) <= {"<3>", "<4>"}, "info at warning:\n" + daemon.text())
+write_level("debug")
+reload_and_wait(ns)
+daemon.wait_log(r"^<7>sleeping \d+ ms$")
+check(daemon.alive(), "daemon died on SIGHUP")
+# A bad level: not reloaded, still at debug.
+write_level("loud")
+reload_and_wait(ns)
+daemon.wait_log(r"^<3>.*test\.ini:\d+: \[log\] level = loud: must be warning, info or debug$")
+# The status published after the failed reload is still a debug line.
+daemon.wait_log(r"(?s)configuration not reloaded[^\n]*\n.*^<7>status: ")
+# Back to warning: nothing below <4> after the reload is done.
+write_level("warning")
+reload_and_wait(ns)
+mark = len(daemon.text())
+ns.drain(0.5)
+daemon.signal(signal.SIGHUP)  # another reload, whose own info lines must not show
+ns.receive("READY=1")
+ns.drain(0.3)
+check(priorities(daemon.text()[mark:]) <= {"<3>", "<4>"},
+      "info or debug after going back to warning:\n" + daemon.text()[mark:])
+daemon.signal(signal.SIGTERM)
+check(daemon.wait_exit() == 0, "SIGTERM: nonzero exit\n" + daemon.text())
+ns.close()
 
 print("ok")

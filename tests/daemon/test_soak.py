@@ -133,7 +133,7 @@ if SANITIZED:
     env["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "") + ":quarantine_size_mb=0"
 daemon = Daemon(["-c", ini], d, **env)
 deadline = time.monotonic() + DEADLINE
-daemon.wait_log(r"version .* started", timeout=30)
+daemon.wait_log(r"coffeetriald \S+ started", timeout=30)
 
 samples = {}  # rounds sent -> (rss, fds) at a quiet moment after that round
 seen_fds = set()  # every distinct set of descriptors sampled

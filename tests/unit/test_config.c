@@ -383,6 +383,12 @@ static const struct bad_case bad_cases[] = {
     {"[pairing]\nrequire_different = organisation, organization\n", "organisation listed twice"},
     {"[pairing]\nodd = pair\n", "must be trio or sit_out"},
     {"[transport]\nkind = sendmail\n", "must be spool, smtp or http"},
+    {"[transport]\nproxy = yes\n", "must be none, env, or a URL starting with http://"},
+    {"[transport]\nproxy = ftp://proxy.example.org\n", "must be none, env, or a URL"},
+    {"[transport]\nproxy = http://proxy.example.org:99999\n", "port must be"},
+    {"[transport]\nproxy = None\n", "must be none, env, or a URL"},
+    {"[log]\nlevel = loud\n", "[log] level = loud: must be warning, info or debug"},
+    {"[log]\nlevel = notice\n", "must be warning, info or debug"},
     /* URLs */
     {"[smtp]\nurl = http://mail.example.org\n", "must start with smtp:// or smtps://"},
     {"[smtp]\nurl = mail.example.org:25\n", "not a URL"},
@@ -895,6 +901,55 @@ test_format_round_trip(void **state)
 
 /* Every weight of weights.h with a key is a [pairing] key, with its
  * default, its range and its line in "config show"; the others are not keys. */
+/* [transport] proxy and [log] level: defaults, every accepted value, shown as read. */
+static void
+test_proxy_and_log_level(void **state)
+{
+    static const char *const proxies[] = {"none",
+                                          "env",
+                                          "http://proxy.example.org:3128",
+                                          "https://proxy.example.org",
+                                          "socks5h://127.0.0.1:1080",
+                                          "socks4a://[::1]:1080"};
+    static const char *const levels[] = {"warning", "info", "debug"};
+    struct ct_config *cfg = ct_config_new_defaults();
+    char ini[128], line[64], *shown;
+    size_t i;
+
+    (void)state;
+    assert_non_null(cfg);
+    assert_string_equal(cfg->transport.proxy, "none");
+    assert_int_equal(cfg->log.level, CT_LOG_INFO);
+    ct_config_free(cfg);
+    for (i = 0; i < CT_ARRAY_LEN(proxies); i++) {
+        snprintf(ini, sizeof(ini), "[transport]\nproxy = %s\n", proxies[i]);
+        cfg = load_ok(ini);
+        assert_string_equal(cfg->transport.proxy, proxies[i]);
+        shown = ct_config_format(cfg);
+        snprintf(line, sizeof(line), "\nproxy = %s\n", proxies[i]);
+        assert_non_null(strstr(shown, line));
+        free(shown);
+        ct_config_free(cfg);
+    }
+    for (i = 0; i < CT_ARRAY_LEN(levels); i++) {
+        snprintf(ini, sizeof(ini), "[log]\nlevel = %s\n", levels[i]);
+        cfg = load_ok(ini);
+        assert_int_equal(cfg->log.level, (int)i); /* warning, info, debug: in order */
+        shown = ct_config_format(cfg);
+        snprintf(line, sizeof(line), "\n[log]\nlevel = %s\n", levels[i]);
+        assert_non_null(strstr(shown, line));
+        free(shown);
+        ct_config_free(cfg);
+    }
+    /* A proxy password is neither accepted nor repeated in the message. */
+    expect_one_error("[transport]\nproxy = http://u:hunter2@proxy.example.org\n", 2,
+                     "[transport] proxy: a proxy URL must not carry a user name or password");
+    assert_null(strstr(diags.items[0].message, "hunter2"));
+    /* Nor is any other URL's (the smtp password stays out of the message too). */
+    expect_one_error("[smtp]\nurl = smtp://u:hunter2@mail.example.org\n", 2, "must not carry");
+    assert_null(strstr(diags.items[0].message, "hunter2"));
+}
+
 static void
 test_weight_keys(void **state)
 {
@@ -960,6 +1015,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_weight_keys, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_proxy_and_log_level, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_path, setup, teardown),
     };
 
