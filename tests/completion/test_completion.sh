@@ -55,6 +55,16 @@ expect "text json csv" coffeetrial roster list -f ""
 expect "check show" coffeetrial help config ""
 expect "queued sending sent dead all" coffeetrial -c x.ini outbox --state ""
 expect "--config" coffeetrial --co
+expect "--network" coffeetrial --net
+expect "-c --config -n --network -h --help --version" coffeetrial -
+# -n NAME: the networks are the INI files beside the default one.
+mkdir "$tmp/etc" && : >"$tmp/etc/north.ini" && : >"$tmp/etc/nowhere.ini" && : >"$tmp/etc/south.ini"
+: >"$tmp/etc/north.ini.dpkg-dist"
+_coffeetrial_confdir=$tmp/etc
+expect "north nowhere" coffeetrial -n no
+expect "north nowhere south" coffeetrial --network ""
+expect "list" coffeetrial -n north round l
+_coffeetrial_confdir=/etc/coffeetrial
 mkdir "$tmp/dir" && : >"$tmp/dir/roster.csv"
 expect "$tmp/dir/roster.csv" coffeetrial roster import "$tmp/dir/r"
 expect "$tmp/dir/roster.csv" coffeetrial simulate --roster "$tmp/dir/"
