@@ -356,7 +356,7 @@ roster_list(struct ct_cli *cli, const struct ct_args *args)
         }
         bits = statuses[i].bits;
     }
-    if ((store = ct_cli_store(cli)) == NULL)
+    if ((store = ct_cli_store_read(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_members_list(store, bits, &list, &err) != CT_OK)

@@ -13,6 +13,12 @@
 #include "entity.h"
 #include "store.h"
 
+/*
+ * "file:PATH?QUERY" with PATH percent-encoded, for sqlite3_open_v2 with
+ * SQLITE_OPEN_URI ("mode=ro", "immutable=1"). Heap; NULL when out of memory.
+ */
+char *ct_store_uri(const char *path, const char *query);
+
 /* The underlying handle. Owned by the store. */
 sqlite3 *ct_store_db(struct ct_store *store);
 

@@ -68,6 +68,8 @@ _coffeetrial_confdir=/etc/coffeetrial
 mkdir "$tmp/dir" && : >"$tmp/dir/roster.csv"
 expect "$tmp/dir/roster.csv" coffeetrial roster import "$tmp/dir/r"
 expect "$tmp/dir/roster.csv" coffeetrial simulate --roster "$tmp/dir/"
+expect "$tmp/dir/roster.csv" coffeetrial restore "$tmp/dir/"
+expect "--force" coffeetrial backup x.db --f
 
 # Members' e-mails, from the database the -c file names.
 printf '[store]\npath = %s/ct.db\n' "$tmp" >"$tmp/ct.ini"
