@@ -68,6 +68,9 @@ migrate(struct ct_store *store, struct ct_error *err)
     int version;
     char pragma[64];
 
+    /* Up to date (the usual case): no write lock needed, so readers never wait. */
+    if (ct_store_schema_version(store) == CT_SCHEMA_VERSION)
+        return CT_OK;
     st = ct_store_begin(store, err);
     if (st != CT_OK)
         return st;
