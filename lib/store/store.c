@@ -317,12 +317,6 @@ fail:
     return st;
 }
 
-bool
-ct_store_readonly(const struct ct_store *store)
-{
-    return store->readonly;
-}
-
 void
 ct_store_close(struct ct_store *store)
 {

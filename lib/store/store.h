@@ -44,9 +44,6 @@ enum ct_store_access { CT_STORE_WRITE, CT_STORE_READ };
  */
 enum ct_status ct_store_open_for(const char *path, enum ct_store_access access,
                                  struct ct_store **out, struct ct_error *err);
-
-/* Whether the store was opened read-only (CT_STORE_READ on a read-only file). */
-bool ct_store_readonly(const struct ct_store *store);
 void ct_store_close(struct ct_store *store);
 
 const char *ct_store_path(const struct ct_store *store);
