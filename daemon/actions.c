@@ -36,7 +36,7 @@ round_plan(struct ct_action_ctx *ctx, const char *date, int64_t send_after, int6
     opts.date = date;
     opts.origin = CT_ROUND_DAEMON;
     opts.send_after = send_after;
-    st = ct_rounds_plan(ctx->store, ctx->cfg, &opts, &round, err);
+    st = ct_rounds_plan(ctx->store, ctx->cfg, &opts, ct_now(), &round, err);
     if (st != CT_OK)
         return st;
     *round_id = round->id;
@@ -54,7 +54,7 @@ static enum ct_status
 round_send(struct ct_action_ctx *ctx, int64_t round_id, struct ct_error *err)
 {
     struct ct_round_mail mail;
-    enum ct_status st = ct_rounds_send(ctx->store, ctx->cfg, round_id, &mail, err);
+    enum ct_status st = ct_rounds_send(ctx->store, ctx->cfg, round_id, ct_now(), &mail, err);
 
     if (st != CT_OK)
         return st;
@@ -88,7 +88,7 @@ flush_event(void *arg, const struct ct_outbox_event *ev)
 
     if (ev->status == CT_OK)
         ct_log_debug("sent %s to %s", ev->message_id, ev->recipient);
-    else if (strcmp(ev->state, "dead") == 0)
+    else if (ev->state == CT_OUTBOX_DEAD)
         ct_log_error("%s to %s failed for good after %d attempt%s: %s", ev->message_id,
                      ev->recipient, ev->attempts, ev->attempts == 1 ? "" : "s", ev->error);
     else if (ev->status != CT_EUNAVAIL) {
@@ -118,7 +118,9 @@ outbox_flush(struct ct_action_ctx *ctx, struct ct_error *err)
     opts.stop = &run.stop;
     opts.report = flush_event;
     opts.report_arg = &run;
-    st = ct_outbox_flush(ctx->store, t, &opts, &result, err);
+    opts.clock = ct_now;
+    /* The time now, not the job's start: the send job may just have queued mail. */
+    st = ct_outbox_flush(ctx->store, t, &opts, ct_now(), &result, err);
     ct_transport_close(t);
     if (st == CT_OK || st == CT_EUNAVAIL) {
         /* An unavailable service is logged by the loop, with its backoff. */
@@ -221,14 +223,14 @@ replies_should_stop(void *arg)
 
 /* A member was paused: queue the notice saying how to resume (SPEC). */
 static enum ct_status
-replies_paused(void *arg, struct ct_store *store, int64_t member_id, const char *email,
+replies_paused(void *arg, struct ct_txn *txn, int64_t member_id, const char *email,
                struct ct_error *err)
 {
     struct ct_action_ctx *ctx = arg;
 
     ct_log_info("paused %s after %d invitations in a row went unanswered; notice queued", email,
                 ctx->cfg->pairing.unanswered_limit);
-    return ct_notice_queue_pause(store, ctx->cfg, member_id, email, ct_now(), err);
+    return ct_notice_queue_pause(txn, ctx->cfg, member_id, email, ct_now(), err);
 }
 
 /*

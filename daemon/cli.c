@@ -4,6 +4,7 @@
  * and the one parser and help printer that read the commands' grammar.
  */
 #include "cli.h"
+#include "clock.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -83,7 +84,7 @@ ct_cli_config(struct ct_cli *cli)
     }
     ct_diags_init(&diags);
     /* Every problem, a missing file included, arrives as a diagnostic. */
-    status = ct_config_load(path, &cli->config, &diags);
+    status = ct_config_load(path, ct_now(), &cli->config, &diags);
     ct_cli_print_diags(&diags);
     ct_diags_free(&diags);
     if (cli->config == NULL)

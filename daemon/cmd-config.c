@@ -10,6 +10,7 @@
 #include <sysexits.h>
 
 #include "cli.h"
+#include "clock.h"
 
 /*
  * Load the file to check: FILE if given, else -c / $COFFEETRIAL_CONFIG, else
@@ -40,7 +41,7 @@ load_config(struct ct_cli *cli, const char *file, bool check_files, struct ct_co
         return EX_OK;
     }
     ct_diags_init(&diags);
-    status = ct_config_load(path, out, &diags);
+    status = ct_config_load(path, ct_now(), out, &diags);
     if (status == CT_OK && check_files)
         status = ct_config_check_files(*out, &diags);
     ct_cli_print_diags(&diags);

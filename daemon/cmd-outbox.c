@@ -60,7 +60,7 @@ print_list_json(const struct ct_outbox_list *list)
         ct_buf_printf(&b, "%s{\"id\":%" PRId64 ",\"message_id\":", i ? "," : "", r->id);
         ct_json_escape(&b, r->message_id);
         ct_buf_puts(&b, ",\"kind\":");
-        ct_json_escape(&b, r->kind);
+        ct_json_escape(&b, ct_outbox_kind_str(r->kind));
         ct_buf_puts(&b, ",\"group\":");
         if (r->group_id > 0)
             ct_buf_printf(&b, "%" PRId64, r->group_id);
@@ -71,9 +71,9 @@ print_list_json(const struct ct_outbox_list *list)
         ct_buf_puts(&b, ",\"subject\":");
         ct_json_escape(&b, r->subject);
         ct_buf_puts(&b, ",\"state\":");
-        ct_json_escape(&b, r->state);
+        ct_json_escape(&b, ct_outbox_state_str(r->state));
         ct_buf_printf(&b, ",\"attempts\":%d,\"next_attempt_at\":", r->attempts);
-        json_time(&b, strcmp(r->state, "queued") == 0 ? r->next_attempt_at : 0);
+        json_time(&b, r->state == CT_OUTBOX_QUEUED ? r->next_attempt_at : 0);
         ct_buf_puts(&b, ",\"last_error\":");
         ct_json_escape(&b, r->last_error);
         ct_buf_puts(&b, ",\"created_at\":");
@@ -103,18 +103,19 @@ print_list_text(const struct ct_outbox_list *list)
         const struct ct_outbox_row *r = &list->rows[i];
         int64_t t = 0;
 
-        if (strcmp(r->state, "queued") == 0)
+        if (r->state == CT_OUTBOX_QUEUED)
             t = r->next_attempt_at;
-        else if (strcmp(r->state, "sent") == 0)
+        else if (r->state == CT_OUTBOX_SENT)
             t = r->sent_at;
-        if (strcmp(r->state, "queued") == 0 && t <= ct_now())
+        if (r->state == CT_OUTBOX_QUEUED && t <= ct_now())
             snprintf(when, sizeof(when), "now");
         else if (t > 0)
             format_time(t, false, when, sizeof(when));
         else
             snprintf(when, sizeof(when), "-");
-        printf("%-6" PRId64 " %-8s %5d  %-16s  %-30s %s\n", r->id, r->state, r->attempts, when,
-               r->recipient, r->last_error && strcmp(r->state, "sent") != 0 ? r->last_error : "");
+        printf("%-6" PRId64 " %-8s %5d  %-16s  %-30s %s\n", r->id, ct_outbox_state_str(r->state),
+               r->attempts, when, r->recipient,
+               r->last_error && r->state != CT_OUTBOX_SENT ? r->last_error : "");
     }
     printf("%ld queued, %ld sending, %ld sent, %ld failed (dead)\n", list->counts[CT_OUTBOX_QUEUED],
            list->counts[CT_OUTBOX_SENDING], list->counts[CT_OUTBOX_SENT],
@@ -130,6 +131,7 @@ outbox_list(struct ct_cli *cli, const struct ct_args *args)
     struct ct_outbox_list *list = NULL;
     struct ct_store *store;
     struct ct_error err;
+    unsigned state_mask = 0;
 
     if (state && strcmp(state, "all") == 0)
         state = NULL;
@@ -141,7 +143,9 @@ outbox_list(struct ct_cli *cli, const struct ct_args *args)
     if (store == NULL)
         return cli->config ? EX_IOERR : EX_CONFIG;
     ct_error_clear(&err);
-    if (ct_outbox_list(store, state, &list, &err) != CT_OK)
+    if (state)
+        state_mask = 1u << parsed;
+    if (ct_outbox_list(store, state_mask, &list, &err) != CT_OK)
         return ct_cli_fail(&err);
     if (json)
         print_list_json(list);
@@ -169,7 +173,7 @@ report_failure(void *arg, const struct ct_outbox_event *ev)
     (void)arg;
     if (ev->status == CT_OK)
         return;
-    if (strcmp(ev->state, "dead") == 0)
+    if (ev->state == CT_OUTBOX_DEAD)
         ct_cli_warn("%s to %s failed for good after %d attempt%s: %s", ev->message_id,
                     ev->recipient, ev->attempts, ev->attempts == 1 ? "" : "s", ev->error);
     else if (ev->status != CT_EUNAVAIL)
@@ -245,6 +249,7 @@ outbox_flush(struct ct_cli *cli, const struct ct_args *args)
     opts.limit = limit;
     opts.stop = &stop_requested;
     opts.report = report_failure;
+    opts.clock = ct_now;
 
     /* SIGINT/SIGTERM: finish the message in flight, then stop. */
     memset(&sa, 0, sizeof(sa));
@@ -252,7 +257,7 @@ outbox_flush(struct ct_cli *cli, const struct ct_args *args)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
-    st = ct_outbox_flush(store, transport, &opts, &result, &err);
+    st = ct_outbox_flush(store, transport, &opts, ct_now(), &result, &err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     ct_transport_close(transport);
@@ -303,7 +308,7 @@ outbox_retry(struct ct_cli *cli, const struct ct_args *args)
     if (store == NULL)
         return cli->config ? EX_IOERR : EX_CONFIG;
     ct_error_clear(&err);
-    if (ct_outbox_requeue(store, (int64_t)id, &count, &err) != CT_OK)
+    if (ct_outbox_requeue(store, (int64_t)id, ct_now(), &count, &err) != CT_OK)
         return ct_cli_fail(&err);
     printf("requeued %ld message%s; they go out at the next flush\n", count, count == 1 ? "" : "s");
     return EX_OK;

@@ -56,6 +56,7 @@ outcome_record(struct ct_cli *cli, const struct ct_args *args)
     }
     outcome.rating = rating ? rating[0] - '0' : 0;
     outcome.note = ct_args_get(args, "note");
+    outcome.force = ct_args_has(args, "force");
     if (!parse_positive(args->operands[0], &outcome.group_id)) {
         ct_cli_error("GROUP_ID: not a group number: '%s' (see coffeetrial round show)",
                      args->operands[0]);
@@ -93,13 +94,17 @@ outcome_record(struct ct_cli *cli, const struct ct_args *args)
 static int
 outcome_import(struct ct_cli *cli, const struct ct_args *args)
 {
+    struct ct_outcomes_import_options options = {
+        .dry_run = ct_args_has(args, "dry-run"),
+        .force = ct_args_has(args, "force"),
+        .round = ct_args_get(args, "round"),
+    };
     struct ct_outcomes_import_result result;
     struct ct_store *store;
     struct ct_diags diags;
     struct ct_error err;
     const char *path = args->operands[0];
-    bool dry_run = ct_args_has(args, "dry-run");
-    char *data = NULL;
+    char *data = NULL, answers[48] = "";
     size_t len = 0;
     int rc = EX_OK;
 
@@ -113,20 +118,29 @@ outcome_import(struct ct_cli *cli, const struct ct_args *args)
         rc = cli->failed_exit;
         goto out;
     }
-    if (ct_outcomes_import(store, path, data, len, dry_run, ct_now(), &result, &diags, &err) !=
+    if (ct_outcomes_import(store, path, data, len, &options, ct_now(), &result, &diags, &err) !=
         CT_OK) {
         ct_cli_print_diags(&diags);
-        rc = ct_cli_fail(&err);
+        if (err.status == CT_EUSAGE) {
+            ct_cli_error("%s", err.message);
+            rc = EX_USAGE;
+        } else {
+            rc = ct_cli_fail(&err);
+        }
         goto out;
     }
     ct_cli_print_diags(&diags);
-    if (dry_run)
-        printf("%s: %zu outcome%s valid: %zu new, %zu replacing earlier records\n"
+    if (result.rows != result.groups)
+        snprintf(answers, sizeof(answers), " from %zu answers", result.rows);
+    if (options.dry_run)
+        printf("%s: %zu outcome%s%s valid: %zu new, %zu replacing earlier records\n"
                "dry run: nothing changed\n",
-               path, result.rows, result.rows == 1 ? "" : "s", result.added, result.replaced);
+               path, result.groups, result.groups == 1 ? "" : "s", answers, result.added,
+               result.replaced);
     else
-        printf("imported %s: %zu outcome%s, %zu new, %zu replacing earlier records\n", path,
-               result.rows, result.rows == 1 ? "" : "s", result.added, result.replaced);
+        printf("imported %s: %zu outcome%s%s, %zu new, %zu replacing earlier records\n", path,
+               result.groups, result.groups == 1 ? "" : "s", answers, result.added,
+               result.replaced);
 out:
     ct_diags_free(&diags);
     free(data);
@@ -137,13 +151,14 @@ const struct ct_cmd ct_cmds_outcome_record[] = {
     {
         .group = "outcome",
         .name = "record",
-        .args = "GROUP_ID --met yes|no [--rating 1-5] [--note TEXT]",
+        .args = "GROUP_ID --met yes|no [--rating 1-5] [--note TEXT] [--force]",
         .summary = "record whether a group met",
         .options =
             {
                 {"met", 0, "yes|no", "whether the group met (required)"},
                 {"rating", 0, "1-5", "a whole number from 1 to 5"},
                 {"note", 0, "TEXT", "free text, up to 1000 bytes"},
+                {"force", 0, NULL, "record met although the group's slot is still to come"},
             },
         .min_operands = 1,
         .max_operands = 1,
@@ -152,9 +167,14 @@ const struct ct_cmd ct_cmds_outcome_record[] = {
     {
         .group = "outcome",
         .name = "import",
-        .args = "FILE.csv [--dry-run]",
+        .args = "FILE.csv [--round ID|DATE] [--dry-run] [--force]",
         .summary = "record outcomes from a survey export, all or nothing",
-        .options = {{"dry-run", 0, NULL, "check the file and write nothing"}},
+        .options =
+            {
+                {"round", 0, "ID|DATE", "the round of rows that name none (number or YYYY-MM-DD)"},
+                {"dry-run", 0, NULL, "check the file and write nothing"},
+                {"force", 0, NULL, "accept met for groups whose slot is still to come"},
+            },
         .min_operands = 1,
         .max_operands = 1,
         .exec = outcome_import,

@@ -32,12 +32,12 @@ print_log(void *arg, enum ct_replies_level level, const char *line)
 
 /* A member was paused: queue the notice saying how to resume (SPEC). */
 static enum ct_status
-queue_pause_notice(void *arg, struct ct_store *store, int64_t member_id, const char *email,
+queue_pause_notice(void *arg, struct ct_txn *txn, int64_t member_id, const char *email,
                    struct ct_error *err)
 {
     const struct fetch_log *log = arg;
 
-    return ct_notice_queue_pause(store, log->cfg, member_id, email, ct_now(), err);
+    return ct_notice_queue_pause(txn, log->cfg, member_id, email, ct_now(), err);
 }
 
 /* Free a secret, wiping it first. */

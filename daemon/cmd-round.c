@@ -16,6 +16,7 @@
 #include <libical/ical.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "json.h"
 #include "rounds.h"
 #include "tz.h"
@@ -78,9 +79,9 @@ put_fitted(struct ct_buf *b, const char *s, size_t width)
 static const char *
 person_name(const struct ct_round_person *p)
 {
-    if (p->name && *p->name)
-        return p->name;
-    return p->email ? p->email : "[erased]";
+    if (p->member.name && *p->member.name)
+        return p->member.name;
+    return p->member.email ? p->member.email : "[erased]";
 }
 
 /*
@@ -135,7 +136,7 @@ put_members(struct ct_buf *b, const struct ct_round_group *g, size_t width)
 
     for (i = 0; i < g->member_count; i++) {
         const struct ct_round_person *p = &g->members[i];
-        orgs[i] = p->removed ? "left" : (p->organisation ? p->organisation : "");
+        orgs[i] = p->removed ? "left" : (p->member.organisation ? p->member.organisation : "");
         name_w[i] = ct_utf8_width(person_name(p));
     }
     for (;;) {
@@ -349,7 +350,7 @@ print_round_text(const struct ct_round *r, const struct ct_config *cfg, bool exp
                       r->seed);
     else
         ct_buf_printf(&b, "round %" PRId64 " for %s (seed %" PRIu64 "): %s\n", r->id, r->date,
-                      r->seed, r->state);
+                      r->seed, ct_round_state_str(r->state));
     ct_buf_printf(&b, "%zu group%s", r->group_count, r->group_count == 1 ? "" : "s");
     if (trios)
         ct_buf_printf(&b, " (%zu trio%s)", trios, trios == 1 ? "" : "s");
@@ -366,7 +367,7 @@ print_round_text(const struct ct_round *r, const struct ct_config *cfg, bool exp
         local_stamp(r->cancelled_at, zone, when, sizeof(when));
         ct_buf_printf(&b, "cancelled %s\n", when);
     }
-    if (!planned_now && strcmp(r->state, "planned") == 0 && r->send_after > 0) {
+    if (!planned_now && r->state == CT_ROUND_PLANNED && r->send_after > 0) {
         local_stamp(r->send_after, zone, when, sizeof(when));
         ct_buf_printf(&b, "coffeetriald sends it at %s unless it is cancelled or replanned\n",
                       when);
@@ -386,8 +387,8 @@ print_round_text(const struct ct_round *r, const struct ct_config *cfg, bool exp
         else
             ct_buf_printf(&b, "%5s", "-");
         ct_buf_printf(&b, " %6.2f  %-16s  ", g->score, when);
-        if (strcmp(g->state, "cancelled") == 0 && strcmp(r->state, "cancelled") != 0 &&
-            strcmp(r->state, "replaced") != 0) {
+        if (g->state == CT_GROUP_CANCELLED && r->state != CT_ROUND_CANCELLED &&
+            r->state != CT_ROUND_REPLACED) {
             ct_buf_puts(&b, "[off] ");
             width -= 6;
         }
@@ -400,8 +401,8 @@ print_round_text(const struct ct_round *r, const struct ct_config *cfg, bool exp
         ct_buf_puts(&b, "unpaired:\n");
     for (i = 0; i < r->unpaired_count; i++) {
         const struct ct_round_unpaired *u = &r->unpaired[i];
-        snprintf(head, sizeof(head),
-                 "  %s: ", u->member.email ? u->member.email : person_name(&u->member));
+        snprintf(head, sizeof(head), "  %s: ",
+                 u->member.member.email ? u->member.member.email : person_name(&u->member));
         put_wrapped(&b, head, u->reason, 6);
     }
     if (b.failed) {
@@ -454,7 +455,7 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain)
     ct_buf_puts(b, ", \"date\": ");
     ct_json_escape(b, r->date);
     ct_buf_printf(b, ", \"seed\": %" PRIu64 ", \"state\": ", r->seed);
-    ct_json_escape(b, r->state);
+    ct_json_escape(b, ct_round_state_str(r->state));
     if (r->dry_run)
         ct_buf_puts(b, ", \"dry_run\": true");
     ct_buf_puts(b, ",\n \"groups\": [");
@@ -473,7 +474,7 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain)
                 continue;
             if (!first)
                 ct_buf_puts(b, ", ");
-            ct_json_escape(b, g->members[j].email);
+            ct_json_escape(b, g->members[j].member.email);
             first = false;
         }
         ct_buf_puts(b, "], \"score\": ");
@@ -494,7 +495,7 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain)
         }
         if (show) {
             ct_buf_puts(b, ", \"state\": ");
-            ct_json_escape(b, g->state);
+            ct_json_escape(b, ct_group_state_str(g->state));
             ct_buf_printf(b, ", \"sequence\": %d, \"left\": [", g->sequence);
             first = true;
             for (j = 0; j < g->member_count; j++) {
@@ -502,7 +503,7 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain)
                     continue;
                 if (!first)
                     ct_buf_puts(b, ", ");
-                ct_json_escape(b, g->members[j].email);
+                ct_json_escape(b, g->members[j].member.email);
                 first = false;
             }
             ct_buf_puts(b, "]");
@@ -521,7 +522,7 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain)
     for (i = 0; i < r->unpaired_count; i++) {
         const struct ct_round_unpaired *u = &r->unpaired[i];
         ct_buf_puts(b, i ? ",\n  {\"email\": " : "\n  {\"email\": ");
-        ct_json_escape(b, u->member.email);
+        ct_json_escape(b, u->member.member.email);
         ct_buf_puts(b, ", \"reason\": ");
         ct_json_escape(b, u->reason);
         if (show || explain)
@@ -576,7 +577,7 @@ round_plan(struct ct_cli *cli, const struct ct_args *args)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_rounds_plan(store, cli->config, &opts, &round, &err) != CT_OK)
+    if (ct_rounds_plan(store, cli->config, &opts, ct_now(), &round, &err) != CT_OK)
         return ct_cli_fail(&err);
     if (json) {
         print_round_json(round, false, false);
@@ -640,16 +641,16 @@ round_list(struct ct_cli *cli, const struct ct_args *args)
             ct_buf_printf(&b, "%s\n  {\"round\": %" PRId64 ", \"date\": ", i ? "," : "", s->id);
             ct_json_escape(&b, s->date);
             ct_buf_printf(&b, ", \"seed\": %" PRIu64 ", \"state\": ", s->seed);
-            ct_json_escape(&b, s->state);
+            ct_json_escape(&b, ct_round_state_str(s->state));
             ct_buf_puts(&b, ", \"origin\": ");
-            ct_json_escape(&b, s->origin);
+            ct_json_escape(&b, ct_round_origin_str(s->origin));
             ct_buf_printf(&b,
                           ", \"groups\": %zu, \"trios\": %zu, \"members\": %zu, "
                           "\"unpaired\": %zu, \"created_at\": ",
                           s->groups, s->trios, s->members, s->unpaired);
             json_time(&b, s->created_at);
             ct_buf_puts(&b, ", \"send_after\": ");
-            json_time(&b, strcmp(s->state, "planned") == 0 ? s->send_after : 0);
+            json_time(&b, s->state == CT_ROUND_PLANNED ? s->send_after : 0);
             ct_buf_puts(&b, ", \"sent_at\": ");
             json_time(&b, s->sent_at);
             ct_buf_puts(&b, ", \"cancelled_at\": ");
@@ -670,7 +671,8 @@ round_list(struct ct_cli *cli, const struct ct_args *args)
             else
                 snprintf(when, sizeof(when), "-");
             ct_buf_printf(&b, "%5" PRId64 "  %-10s  %-9s  %-6s  %6zu  %5zu  %8zu  %s\n", s->id,
-                          s->date, s->state, s->origin, s->groups, s->trios, s->unpaired, when);
+                          s->date, ct_round_state_str(s->state), ct_round_origin_str(s->origin),
+                          s->groups, s->trios, s->unpaired, when);
         }
     }
     if (b.failed)
@@ -696,7 +698,7 @@ round_send(struct ct_cli *cli, const struct ct_args *args)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_rounds_send(store, cli->config, id, &mail, &err) != CT_OK)
+    if (ct_rounds_send(store, cli->config, id, ct_now(), &mail, &err) != CT_OK)
         return ct_cli_fail(&err);
     printf("sent round %" PRId64 ": %zu invitation%s queued for %zu group%s\n", id, mail.messages,
            mail.messages == 1 ? "" : "s", mail.groups, mail.groups == 1 ? "" : "s");
@@ -724,7 +726,7 @@ round_cancel(struct ct_cli *cli, const struct ct_args *args)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_rounds_cancel(store, cli->config, id, &mail, &err) != CT_OK)
+    if (ct_rounds_cancel(store, cli->config, id, ct_now(), &mail, &err) != CT_OK)
         return ct_cli_fail(&err);
     if (mail.messages == 0)
         printf("cancelled round %" PRId64 ": it was not sent, so nobody is told\n", id);

@@ -4,13 +4,14 @@
  * export, parses its arguments by its grammar and runs it; "help" and
  * "did you mean" come from the same tables. Exit codes follow sysexits.h.
  */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 
 #include "cli.h"
+#include "config_path.h"
+#include "net.h"
 #include "util.h"
 
 static const struct ct_cmd *const cmd_tables[] = {
@@ -313,12 +314,11 @@ main(int argc, char **argv)
     struct ct_cli cli = {0};
     struct ct_args global_args, args;
     const struct ct_cmd *cmd;
+    struct ct_error err;
     char network_path[300];
+    const char *config;
     int words = 0, rc;
 
-    cli.config_path = getenv("COFFEETRIAL_CONFIG");
-    if (cli.config_path && *cli.config_path == '\0')
-        cli.config_path = NULL;
     if (ct_cli_parse(&global, argc - 1, argv + 1, &global_args) != EX_OK)
         return EX_USAGE;
     if (global_args.help) {
@@ -333,14 +333,14 @@ main(int argc, char **argv)
         ct_cli_error("-c and -n both name the configuration; give one");
         return EX_USAGE;
     }
-    if (ct_args_has(&global_args, "config"))
-        cli.config_path = ct_args_get(&global_args, "config");
+    config = ct_args_get(&global_args, "config");
     if (ct_args_has(&global_args, "network")) {
         if (network_config(ct_args_get(&global_args, "network"), network_path,
                            sizeof(network_path)) != EX_OK)
             return EX_USAGE;
-        cli.config_path = network_path;
+        config = network_path;
     }
+    cli.config_path = ct_config_locate(config);
     argc = global_args.count;
     argv = global_args.operands;
     if (argc == 0) {
@@ -358,14 +358,15 @@ main(int argc, char **argv)
         return EX_OK;
     }
     /* Once, before any thread or transfer exists (roster URLs, mail, IMAP). */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        ct_cli_error("cannot initialise libcurl");
+    ct_error_clear(&err);
+    if (ct_net_global_init(&err) != CT_OK) {
+        ct_cli_error("%s", err.message);
         return EX_SOFTWARE;
     }
     rc = cmd->exec(&cli, &args);
     ct_store_close(cli.store);
     ct_config_free(cli.config);
-    curl_global_cleanup();
+    ct_net_global_cleanup();
     if (fflush(stdout) != 0 && rc == EX_OK) {
         ct_cli_error("write error on standard output");
         rc = EX_IOERR;

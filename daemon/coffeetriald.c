@@ -4,7 +4,6 @@
  * This file holds main(): options, configuration, the single-instance
  * lock and the store; loop.c runs the loop and jobs.c the work.
  */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -17,8 +16,11 @@
 
 #include "clock.h"
 #include "daemon.h"
+#include "jobs.h"
 #include "lockfile.h"
 #include "log.h"
+#include "loop.h"
+#include "net.h"
 #include "notify.h"
 #include "util.h"
 
@@ -37,94 +39,6 @@ usage(FILE *f)
           "  -h, --help         this help\n"
           "      --version      print the version\n",
           f);
-}
-
-/* Log every problem of a file as "FILE:LINE: message". */
-static void
-log_diags(const struct ct_diags *diags)
-{
-    size_t i;
-
-    for (i = 0; i < diags->count; i++) {
-        const struct ct_diag *dg = &diags->items[i];
-        void (*say)(const char *, ...) = dg->severity == CT_ERROR ? ct_log_error : ct_log_warnx;
-
-        if (dg->file && dg->line > 0)
-            say("%s:%ld: %s", dg->file, dg->line, dg->message);
-        else if (dg->file)
-            say("%s: %s", dg->file, dg->message);
-        else
-            say("%s", dg->message);
-    }
-    if (diags->count < diags->errors + diags->warnings)
-        ct_log_error("out of memory: some problems could not be listed");
-}
-
-/* The line of the key a "[section] key ..." message is about, 0 if unknown. */
-static long
-config_key_line(const struct ct_config *cfg, const char *message)
-{
-    char section[32], key[32];
-
-    if (cfg == NULL || sscanf(message, "[%31[a-z_]] %31[a-z_]", section, key) != 2)
-        return 0;
-    return ct_config_line(cfg, section, key);
-}
-
-void
-ct_daemon_log_config_error(const struct ct_config *cfg, const char *path, const char *message)
-{
-    long line = config_key_line(cfg, message);
-
-    if (path && line > 0)
-        ct_log_error("%s:%ld: %s", path, line, message);
-    else
-        ct_log_error("%s: %s", path ? path : "built-in defaults", message);
-}
-
-enum ct_status
-ct_daemon_load_config(const char *option, struct ct_config **cfg, char **path_out)
-{
-    const char *env = getenv("COFFEETRIAL_CONFIG");
-    bool named = (option && *option) || (env && *env);
-    const char *path = ct_config_default_path(option);
-    struct ct_diags diags;
-    struct stat sb;
-    enum ct_status st;
-
-    *cfg = NULL;
-    *path_out = NULL;
-    if (!named && stat(path, &sb) != 0 && errno == ENOENT) {
-        /* No file anywhere: the built-in defaults, as the CLI does. */
-        *cfg = ct_config_new_defaults();
-        if (*cfg == NULL) {
-            ct_log_error("out of memory");
-            return CT_ENOMEM;
-        }
-        return CT_OK;
-    }
-    *path_out = strdup(path);
-    if (*path_out == NULL) {
-        ct_log_error("out of memory");
-        return CT_ENOMEM;
-    }
-    if (stat(path, &sb) != 0) {
-        ct_log_error("%s: cannot read configuration: %s", path, strerror(errno));
-        return errno == ENOENT ? CT_ENOINPUT : CT_EIO;
-    }
-    ct_diags_init(&diags);
-    st = ct_config_load(path, cfg, &diags);
-    if (st == CT_OK)
-        st = ct_config_check_files(*cfg, &diags);
-    log_diags(&diags);
-    if (st != CT_OK && diags.errors == 0)
-        ct_log_error("%s: cannot read configuration: %s", path, ct_status_str(st));
-    ct_diags_free(&diags);
-    if (st != CT_OK) {
-        ct_config_free(*cfg);
-        *cfg = NULL;
-    }
-    return st;
 }
 
 static const struct ct_actions *
@@ -222,20 +136,20 @@ main(int argc, char **argv)
         ct_log_info("no configuration file (%s); running on the built-in defaults",
                     CT_CONFIG_DEFAULT_PATH);
     /* Once, before any transfer (roster refresh, mail, IMAP). */
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        ct_log_error("cannot initialise libcurl");
+    ct_error_clear(&err);
+    if (ct_net_global_init(&err) != CT_OK) {
+        ct_log_error("%s", err.message);
         ct_config_free(d.cfg);
         free(d.config_path);
         return EX_SOFTWARE;
     }
     ct_notify_init();
-    ct_error_clear(&err);
     st = ct_lockfile_acquire(d.cfg->store.path, &lock_fd, &err);
     /* ct_store_open creates a missing database 0660 (the group's, see the unit). */
     if (st == CT_OK)
         st = ct_store_open(d.cfg->store.path, &d.store, &err);
     if (st == CT_OK)
-        st = ct_daemon_schedule_init(&d, &err);
+        st = ct_daemon_schedule_init(&d, ct_now(), &err);
     if (st == CT_ECONFIG)
         ct_daemon_log_config_error(d.cfg, d.config_path, err.message);
     else if (st != CT_OK)
@@ -269,6 +183,6 @@ done:
     free(d.job_state);
     if (lock_fd >= 0)
         close(lock_fd);
-    curl_global_cleanup();
+    ct_net_global_cleanup();
     return rc;
 }

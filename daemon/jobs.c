@@ -12,57 +12,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_impl.h"
-#include "clock.h"
-#include "daemon.h"
+#include "daemon_state.h"
+#include "jobs.h"
 #include "log.h"
+#include "outbox.h"
 #include "util.h"
 
-#define META_START   "schedule_start"   /* DTSTART date when [schedule] start is unset */
-#define META_HANDLED "schedule_handled" /* Unix time of the last occurrence handled */
-#define META_PENDING "schedule_pending" /* "DATE@SEND_AT,..." rounds awaiting review */
-#define META_ROSTER  "roster_refreshed_at"
-#define META_IMAP    "imap_polled_at"
-#define META_RULE    "schedule_rule" /* "RRULE|START|HH:MM|ZONE" the decisions were made for */
+/* The action context for a job run at now (d->tick between units of work). */
+static struct ct_action_ctx
+action_ctx(struct ct_daemon *d, int64_t now)
+{
+    struct ct_action_ctx ctx = {
+        .cfg = d->cfg,
+        .store = d->store,
+        .now = now,
+        .tick = d->tick,
+        .tick_arg = d->tick_arg,
+    };
+
+    return ctx;
+}
 
 /* Failures worth retrying soon: the next attempt may well succeed. */
 static bool
 transient(enum ct_status st)
 {
     return st == CT_ETEMP || st == CT_EBUSY || st == CT_EIO || st == CT_EUNAVAIL || st == CT_ENOMEM;
-}
-
-static enum ct_status
-meta_get_time(struct ct_store *store, const char *key, int64_t *value, bool *found,
-              struct ct_error *err)
-{
-    char *text = NULL, *end;
-    enum ct_status st = ct_store_meta_get(store, key, &text, err);
-    long long v;
-
-    *value = 0;
-    *found = false;
-    if (st != CT_OK || text == NULL)
-        return st;
-    v = strtoll(text, &end, 10);
-    if (end == text || *end != '\0' || v < 0)
-        st = ct_error_set(err, CT_EDATA, "%s: meta %s: not a time: '%s'", ct_store_path(store), key,
-                          text);
-    else {
-        *value = (int64_t)v;
-        *found = true;
-    }
-    free(text);
-    return st;
-}
-
-static enum ct_status
-meta_set_time(struct ct_store *store, const char *key, int64_t value, struct ct_error *err)
-{
-    char text[32];
-
-    snprintf(text, sizeof(text), "%" PRId64, value);
-    return ct_store_meta_put(store, key, text, err);
 }
 
 /* Parse "DATE@SEND_AT,..." into d->pending; unreadable entries are dropped with a warning. */
@@ -82,7 +57,8 @@ pending_parse(struct ct_daemon *d, const char *text)
             ps->send_at = (int64_t)at;
             d->npending++;
         } else {
-            ct_log_warnx("meta %s: ignoring unreadable entry in '%s'", META_PENDING, text);
+            ct_log_warnx("meta %s: ignoring unreadable entry in '%s'",
+                         ct_daemon_state_key(CT_DSTATE_PENDING), text);
         }
         p = strchr(p, ',');
         if (p)
@@ -90,22 +66,42 @@ pending_parse(struct ct_daemon *d, const char *text)
     }
 }
 
+/* d->pending as "DATE@SEND_AT,..." in b. */
 static enum ct_status
-pending_save(struct ct_daemon *d, struct ct_error *err)
+pending_format(const struct ct_daemon *d, struct ct_buf *b, struct ct_error *err)
 {
-    struct ct_buf b;
-    enum ct_status st;
     int i;
 
-    ct_buf_init(&b);
-    ct_buf_puts(&b, "");
+    ct_buf_init(b);
+    ct_buf_puts(b, "");
     for (i = 0; i < d->npending; i++)
-        ct_buf_printf(&b, "%s%s@%" PRId64, i ? "," : "", d->pending[i].date, d->pending[i].send_at);
-    if (b.failed) {
-        ct_buf_free(&b);
+        ct_buf_printf(b, "%s%s@%" PRId64, i ? "," : "", d->pending[i].date, d->pending[i].send_at);
+    if (b->failed) {
+        ct_buf_free(b);
         return ct_error_set(err, CT_ENOMEM, "out of memory");
     }
-    st = ct_store_meta_put(d->store, META_PENDING, b.data, err);
+    return CT_OK;
+}
+
+/* Record the pending sends, and with handled > 0 the occurrence handled, in one transaction. */
+static enum ct_status
+pending_save(struct ct_daemon *d, int64_t handled, struct ct_error *err)
+{
+    struct ct_daemon_fact_value values[2];
+    char handled_text[32];
+    struct ct_buf b;
+    enum ct_status st;
+    size_t n = 0;
+
+    st = pending_format(d, &b, err);
+    if (st != CT_OK)
+        return st;
+    if (handled > 0) {
+        snprintf(handled_text, sizeof(handled_text), "%" PRId64, handled);
+        values[n++] = (struct ct_daemon_fact_value){CT_DSTATE_HANDLED, handled_text};
+    }
+    values[n++] = (struct ct_daemon_fact_value){CT_DSTATE_PENDING, b.data};
+    st = ct_daemon_state_set(d->store, values, n, err);
     ct_buf_free(&b);
     return st;
 }
@@ -181,17 +177,18 @@ adopt_rule(struct ct_daemon *d, int64_t now, struct ct_error *err)
                        cfg->network.timezone);
     if (rule == NULL)
         return ct_error_set(err, CT_ENOMEM, "out of memory");
-    st = ct_store_meta_get(d->store, META_RULE, &recorded, err);
+    st = ct_daemon_state_get(d->store, CT_DSTATE_RULE, &recorded, err);
     if (st != CT_OK || (recorded && strcmp(recorded, rule) == 0))
         goto done;
     if (recorded && next_or_never(d->schedule, d->handled) <= now) {
         ct_log_info("the schedule changed; occurrences of the new one before now are not planned");
-        st = meta_set_time(d->store, META_HANDLED, now, err);
+        st = ct_daemon_state_set_time(d->store, CT_DSTATE_HANDLED, now, err);
         if (st != CT_OK)
             goto done;
         d->handled = now;
     }
-    st = ct_store_meta_put(d->store, META_RULE, rule, err);
+    st =
+        ct_daemon_state_set(d->store, &(struct ct_daemon_fact_value){CT_DSTATE_RULE, rule}, 1, err);
 done:
     free(rule);
     free(recorded);
@@ -209,15 +206,14 @@ ct_daemon_schedule_replace(struct ct_daemon *d, struct ct_schedule *schedule, co
 }
 
 enum ct_status
-ct_daemon_schedule_init(struct ct_daemon *d, struct ct_error *err)
+ct_daemon_schedule_init(struct ct_daemon *d, int64_t now, struct ct_error *err)
 {
     char *start = NULL, *pending = NULL;
     char today[11];
-    int64_t now = ct_now();
     bool found;
     enum ct_status st;
 
-    st = ct_store_meta_get(d->store, META_START, &start, err);
+    st = ct_daemon_state_get(d->store, CT_DSTATE_START, &start, err);
     if (st != CT_OK)
         goto done;
     if (start == NULL) {
@@ -226,7 +222,8 @@ ct_daemon_schedule_init(struct ct_daemon *d, struct ct_error *err)
         if (st != CT_OK)
             goto done;
         /* Recorded even when [schedule] start is set, in case it is removed later. */
-        st = ct_store_meta_put(d->store, META_START, today, err);
+        st = ct_daemon_state_set(d->store, &(struct ct_daemon_fact_value){CT_DSTATE_START, today},
+                                 1, err);
         if (st != CT_OK)
             goto done;
         start = strdup(today);
@@ -240,7 +237,7 @@ ct_daemon_schedule_init(struct ct_daemon *d, struct ct_error *err)
     if (st != CT_OK)
         goto done;
 
-    st = meta_get_time(d->store, META_HANDLED, &d->handled, &found, err);
+    st = ct_daemon_state_get_time(d->store, CT_DSTATE_HANDLED, &d->handled, &found, err);
     if (st != CT_OK)
         goto done;
     if (!found) {
@@ -250,55 +247,24 @@ ct_daemon_schedule_init(struct ct_daemon *d, struct ct_error *err)
          * is the one catch-up.
          */
         d->handled = d->cfg->schedule.start ? 0 : now;
-        st = meta_set_time(d->store, META_HANDLED, d->handled, err);
+        st = ct_daemon_state_set_time(d->store, CT_DSTATE_HANDLED, d->handled, err);
         if (st != CT_OK)
             goto done;
     }
     st = adopt_rule(d, now, err);
     if (st != CT_OK)
         goto done;
-    st = ct_store_meta_get(d->store, META_PENDING, &pending, err);
+    st = ct_daemon_state_get(d->store, CT_DSTATE_PENDING, &pending, err);
     if (st != CT_OK)
         goto done;
     pending_parse(d, pending);
-    st = meta_get_time(d->store, META_ROSTER, &d->roster_refreshed_at, &found, err);
+    st = ct_daemon_state_get_time(d->store, CT_DSTATE_ROSTER, &d->roster_refreshed_at, &found, err);
     if (st != CT_OK)
         goto done;
-    st = meta_get_time(d->store, META_IMAP, &d->imap_polled_at, &found, err);
+    st = ct_daemon_state_get_time(d->store, CT_DSTATE_IMAP, &d->imap_polled_at, &found, err);
 done:
     free(start);
     free(pending);
-    return st;
-}
-
-/* The newest round for date, optionally only a planned one. CT_ENOTFOUND if none. */
-static enum ct_status
-newest_round(struct ct_daemon *d, const char *date, bool planned_only, int64_t *id, char *state,
-             size_t state_size, struct ct_error *err)
-{
-    sqlite3 *db = ct_store_db(d->store);
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st;
-    int rc;
-
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, state FROM rounds WHERE date = ?1 "
-                           "AND (?2 = 0 OR state = 'planned') ORDER BY id DESC LIMIT 1",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return ct_store_error(d->store, err, "find round");
-    sqlite3_bind_text(stmt, 1, date, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 2, planned_only);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        *id = sqlite3_column_int64(stmt, 0);
-        snprintf(state, state_size, "%s", (const char *)sqlite3_column_text(stmt, 1));
-        st = CT_OK;
-    } else if (rc == SQLITE_DONE) {
-        st = CT_ENOTFOUND;
-    } else {
-        st = ct_store_error(d->store, err, "find round");
-    }
-    sqlite3_finalize(stmt);
     return st;
 }
 
@@ -306,16 +272,8 @@ newest_round(struct ct_daemon *d, const char *date, bool planned_only, int64_t *
 static enum ct_status
 mark_handled(struct ct_daemon *d, int64_t occ, struct ct_error *err)
 {
-    enum ct_status st = ct_store_begin(d->store, err);
+    enum ct_status st = pending_save(d, occ, err);
 
-    if (st != CT_OK)
-        return st;
-    if ((st = meta_set_time(d->store, META_HANDLED, occ, err)) != CT_OK ||
-        (st = pending_save(d, err)) != CT_OK) {
-        ct_store_rollback(d->store);
-        return st;
-    }
-    st = ct_store_commit(d->store, err);
     if (st == CT_OK)
         d->handled = occ;
     return st;
@@ -344,7 +302,7 @@ redact_source(const char *source, char *out, size_t size)
 static enum ct_status
 roster_refresh_now(struct ct_daemon *d, int64_t now, struct ct_error *err)
 {
-    struct ct_action_ctx ctx = ct_daemon_action_ctx(d, now);
+    struct ct_action_ctx ctx = action_ctx(d, now);
     char source[512];
     enum ct_status st;
 
@@ -355,7 +313,7 @@ roster_refresh_now(struct ct_daemon *d, int64_t now, struct ct_error *err)
                                source);
     ct_log_info("roster refreshed from %s", source);
     d->roster_refreshed_at = now;
-    return meta_set_time(d->store, META_ROSTER, now, err);
+    return ct_daemon_state_set_time(d->store, CT_DSTATE_ROSTER, now, err);
 }
 
 /*
@@ -368,7 +326,8 @@ handle_occurrence(struct ct_daemon *d, int64_t occ, int64_t now, struct ct_error
     const struct ct_config *cfg = d->cfg;
     struct ct_action_ctx ctx;
     struct ct_error rerr;
-    char date[11], when[17], state[16];
+    char date[11], when[17];
+    enum ct_round_state state;
     int64_t send_at = (occ > now ? occ : now) + cfg->schedule.review_period;
     int64_t id = 0;
     enum ct_status st;
@@ -382,17 +341,17 @@ handle_occurrence(struct ct_daemon *d, int64_t occ, int64_t now, struct ct_error
             ct_log_warnx("%s", rerr.message);
     }
 
-    st = newest_round(d, date, false, &id, state, sizeof(state), err);
-    if (st == CT_OK && strcmp(state, "planned") == 0) {
+    st = ct_daemon_state_round(d->store, date, false, &id, &state, err);
+    if (st == CT_OK && state == CT_ROUND_PLANNED) {
         ct_log_info("round %" PRId64 " for %s is already planned; sending it at %s unless the "
                     "organiser cancels or replans it",
                     id, date, when);
         pending_add(d, date, send_at);
         return mark_handled(d, occ, err);
     }
-    if (st == CT_OK && strcmp(state, "replaced") != 0) {
+    if (st == CT_OK && state != CT_ROUND_REPLACED) {
         ct_log_info("round %" PRId64 " for %s was %s by the organiser; not planning another", id,
-                    date, state);
+                    date, ct_round_state_str(state));
         return mark_handled(d, occ, err);
     }
     if (st != CT_OK && st != CT_ENOTFOUND)
@@ -407,7 +366,7 @@ handle_occurrence(struct ct_daemon *d, int64_t occ, int64_t now, struct ct_error
                             "this build; plan it with `coffeetrial round plan --date %s`",
                             date, date);
     }
-    ctx = ct_daemon_action_ctx(d, now);
+    ctx = action_ctx(d, now);
     st = d->actions->round_plan(&ctx, date, send_at, &id, err);
     if (st != CT_OK) {
         ct_error_prefix(err, "planning the round for %s", date);
@@ -500,7 +459,7 @@ send_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
     enum ct_status result = CT_OK, st;
     struct ct_action_ctx ctx;
     struct ct_error rerr;
-    char state[16];
+    enum ct_round_state state;
     int64_t id;
     int i = 0;
 
@@ -520,18 +479,18 @@ send_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
             continue;
         }
         ct_error_clear(&rerr);
-        st = newest_round(d, ps->date, true, &id, state, sizeof(state), &rerr);
+        st = ct_daemon_state_round(d->store, ps->date, true, &id, &state, &rerr);
         if (st == CT_ENOTFOUND) {
-            if (newest_round(d, ps->date, false, &id, state, sizeof(state), &rerr) == CT_OK)
+            if (ct_daemon_state_round(d->store, ps->date, false, &id, &state, &rerr) == CT_OK)
                 ct_log_info("round %" PRId64 " for %s was %s by the organiser; nothing to send", id,
-                            ps->date, state);
+                            ps->date, ct_round_state_str(state));
             else
                 ct_log_info("no round for %s any more; nothing to send", ps->date);
             pending_remove(d, i);
             continue;
         }
         if (st == CT_OK) {
-            ctx = ct_daemon_action_ctx(d, now);
+            ctx = action_ctx(d, now);
             st = d->actions->round_send(&ctx, id, &rerr);
         }
         if (st == CT_OK) {
@@ -548,7 +507,7 @@ send_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
             pending_remove(d, i);
         }
     }
-    st = pending_save(d, result == CT_OK ? err : &rerr);
+    st = pending_save(d, 0, result == CT_OK ? err : &rerr);
     return result != CT_OK ? result : st;
 }
 
@@ -567,28 +526,22 @@ outbox_unavailable(struct ct_daemon *d, bool *missing)
 static int64_t
 outbox_next_due(struct ct_daemon *d, int64_t now)
 {
-    sqlite3_stmt *stmt = NULL;
-    int64_t due = CT_NEVER;
     struct ct_error err;
+    int64_t due;
+    bool found;
 
-    if (sqlite3_prepare_v2(ct_store_db(d->store),
-                           "SELECT min(next_attempt_at) FROM outbox "
-                           "WHERE state IN ('queued', 'sending')",
-                           -1, &stmt, NULL) != SQLITE_OK) {
-        ct_store_error(d->store, &err, "read outbox");
+    ct_error_clear(&err);
+    if (ct_outbox_next_due(d->store, &due, &found, &err) != CT_OK) {
         ct_log_warnx("%s", err.message);
         return CT_NEVER;
     }
-    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_type(stmt, 0) != SQLITE_NULL)
-        due = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return due;
+    return found ? due : CT_NEVER;
 }
 
 static enum ct_status
 outbox_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
 {
-    struct ct_action_ctx ctx = ct_daemon_action_ctx(d, now);
+    struct ct_action_ctx ctx = action_ctx(d, now);
 
     return d->actions->outbox_flush(&ctx, err);
 }
@@ -642,13 +595,13 @@ imap_next_due(struct ct_daemon *d, int64_t now)
 static enum ct_status
 imap_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
 {
-    struct ct_action_ctx ctx = ct_daemon_action_ctx(d, now);
+    struct ct_action_ctx ctx = action_ctx(d, now);
     enum ct_status st = d->actions->imap_poll(&ctx, err);
 
     if (st != CT_OK)
         return st;
     d->imap_polled_at = now;
-    return meta_set_time(d->store, META_IMAP, now, err);
+    return ct_daemon_state_set_time(d->store, CT_DSTATE_IMAP, now, err);
 }
 
 /*
@@ -669,17 +622,10 @@ const int ct_daemon_njobs = (int)CT_ARRAY_LEN(ct_daemon_jobs);
 static long
 outbox_queued(struct ct_daemon *d)
 {
-    sqlite3_stmt *stmt = NULL;
-    long n = -1;
+    struct ct_error err;
+    long n;
 
-    if (sqlite3_prepare_v2(ct_store_db(d->store),
-                           "SELECT count(*) FROM outbox WHERE state IN ('queued', 'sending')", -1,
-                           &stmt, NULL) != SQLITE_OK)
-        return -1;
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        n = (long)sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return n;
+    return ct_outbox_pending(d->store, &n, &err) == CT_OK ? n : -1;
 }
 
 void

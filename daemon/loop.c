@@ -6,6 +6,7 @@
  * watchdog ping, or a signal.
  */
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -18,8 +19,11 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "config_path.h"
 #include "daemon.h"
+#include "jobs.h"
 #include "log.h"
+#include "loop.h"
 #include "notify.h"
 #include "util.h"
 
@@ -43,7 +47,7 @@
 /* --once repeats passes while jobs make more work due (plan, send, deliver); at most this many. */
 #define ONCE_MAX_PASSES 8
 
-volatile sig_atomic_t ct_daemon_stop_requested;
+static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t reload_requested;
 static int wake_pipe[2] = {-1, -1};
 
@@ -56,7 +60,7 @@ on_signal(int sig)
     if (sig == SIGHUP)
         reload_requested = 1;
     else
-        ct_daemon_stop_requested = 1;
+        stop_requested = 1;
     /* Full pipe: a wake-up is already pending, which is all we need. */
     unused = write(wake_pipe[1], "", 1);
     (void)unused;
@@ -118,21 +122,93 @@ static bool
 action_tick(void *arg)
 {
     ct_notify_watchdog_kick();
-    return ct_daemon_stop_requested != 0;
+    return stop_requested != 0;
 }
 
-struct ct_action_ctx
-ct_daemon_action_ctx(struct ct_daemon *d, int64_t now)
+/* Log every problem of a file as "FILE:LINE: message". */
+static void
+log_diags(const struct ct_diags *diags)
 {
-    struct ct_action_ctx ctx = {
-        .cfg = d->cfg,
-        .store = d->store,
-        .now = now,
-        .tick = action_tick,
-        .tick_arg = d,
-    };
+    size_t i;
 
-    return ctx;
+    for (i = 0; i < diags->count; i++) {
+        const struct ct_diag *dg = &diags->items[i];
+        void (*say)(const char *, ...) = dg->severity == CT_ERROR ? ct_log_error : ct_log_warnx;
+
+        if (dg->file && dg->line > 0)
+            say("%s:%ld: %s", dg->file, dg->line, dg->message);
+        else if (dg->file)
+            say("%s: %s", dg->file, dg->message);
+        else
+            say("%s", dg->message);
+    }
+    if (diags->count < diags->errors + diags->warnings)
+        ct_log_error("out of memory: some problems could not be listed");
+}
+
+/* The line of the key a "[section] key ..." message is about, 0 if unknown. */
+static long
+config_key_line(const struct ct_config *cfg, const char *message)
+{
+    char section[32], key[32];
+
+    if (cfg == NULL || sscanf(message, "[%31[a-z_]] %31[a-z_]", section, key) != 2)
+        return 0;
+    return ct_config_line(cfg, section, key);
+}
+
+void
+ct_daemon_log_config_error(const struct ct_config *cfg, const char *path, const char *message)
+{
+    long line = config_key_line(cfg, message);
+
+    if (path && line > 0)
+        ct_log_error("%s:%ld: %s", path, line, message);
+    else
+        ct_log_error("%s: %s", path ? path : "built-in defaults", message);
+}
+
+enum ct_status
+ct_daemon_load_config(const char *option, struct ct_config **cfg, char **path_out)
+{
+    const char *path = ct_config_locate(option);
+    struct ct_diags diags;
+    struct stat sb;
+    enum ct_status st;
+
+    *cfg = NULL;
+    *path_out = NULL;
+    if (path == NULL) {
+        /* No file anywhere: the built-in defaults, as the CLI does. */
+        *cfg = ct_config_new_defaults();
+        if (*cfg == NULL) {
+            ct_log_error("out of memory");
+            return CT_ENOMEM;
+        }
+        return CT_OK;
+    }
+    *path_out = strdup(path);
+    if (*path_out == NULL) {
+        ct_log_error("out of memory");
+        return CT_ENOMEM;
+    }
+    if (stat(path, &sb) != 0) {
+        ct_log_error("%s: cannot read configuration: %s", path, strerror(errno));
+        return errno == ENOENT ? CT_ENOINPUT : CT_EIO;
+    }
+    ct_diags_init(&diags);
+    st = ct_config_load(path, ct_now(), cfg, &diags);
+    if (st == CT_OK)
+        st = ct_config_check_files(*cfg, &diags);
+    log_diags(&diags);
+    if (st != CT_OK && diags.errors == 0)
+        ct_log_error("%s: cannot read configuration: %s", path, ct_status_str(st));
+    ct_diags_free(&diags);
+    if (st != CT_OK) {
+        ct_config_free(*cfg);
+        *cfg = NULL;
+    }
+    return st;
 }
 
 /* STATUS= after each job; with READY=1 in the same datagram when ready is set. */
@@ -258,7 +334,7 @@ run_due_jobs(struct ct_daemon *d, int64_t now)
 {
     int i, ran = 0;
 
-    for (i = 0; i < d->njobs && !ct_daemon_stop_requested; i++) {
+    for (i = 0; i < d->njobs && !stop_requested; i++) {
         const struct ct_job *job = &d->jobs[i];
         struct ct_job_state *js = &d->job_state[i];
         struct ct_error err;
@@ -330,13 +406,15 @@ ct_daemon_loop(struct ct_daemon *d)
         signals_teardown();
         return EX_OSERR;
     }
+    d->tick = action_tick;
+    d->tick_arg = d;
     announce_unavailable(d);
     publish_status(d, true);
     for (;;) {
         struct pollfd pfd = {.fd = wake_pipe[0], .events = POLLIN};
         int ran, timeout;
 
-        if (ct_daemon_stop_requested)
+        if (stop_requested)
             break;
         if (reload_requested) {
             reload_requested = 0;
@@ -344,7 +422,7 @@ ct_daemon_loop(struct ct_daemon *d)
         }
         ct_notify_watchdog_kick();
         ran = run_due_jobs(d, ct_now());
-        if (ct_daemon_stop_requested)
+        if (stop_requested)
             break;
         if (d->once) {
             if (ran == 0 || ++passes >= ONCE_MAX_PASSES)
@@ -361,10 +439,10 @@ ct_daemon_loop(struct ct_daemon *d)
         drain_wake_pipe();
     }
     ct_notify("STOPPING=1\nSTATUS=stopping");
-    if (ct_daemon_stop_requested)
+    if (stop_requested)
         ct_log_info("stopping on signal");
     signals_teardown();
-    if (rc == EX_OK && d->once && d->failures && !ct_daemon_stop_requested)
+    if (rc == EX_OK && d->once && d->failures && !stop_requested)
         rc = ct_status_exit(d->first_failure);
     return rc;
 }

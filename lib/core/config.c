@@ -82,6 +82,13 @@ struct key_def {
 
 #define F(field) offsetof(struct ct_config, field)
 
+/* The [pairing] key of each weight the organiser sets (weights.h). */
+#define WEIGHT_KEY(ID, name, conf, key, def, min, max, label, order)                               \
+    WEIGHT_KEY_##conf(ID, key, min, max)
+#define WEIGHT_KEY_KEY(ID, key, min, max)                                                          \
+    {"pairing", key, K_NUMBER, F(pairing.weight[CT_W_##ID]), min, max, 0, NULL},
+#define WEIGHT_KEY_NOKEY(ID, key, min, max)
+
 /* Every key, in the order the documentation and "config show" list them. */
 static const struct key_def keys[] = {
     {"network", "name", K_TEXT, F(network.name), 0, 0, 0, NULL},
@@ -105,15 +112,7 @@ static const struct key_def keys[] = {
     {"schedule", "working_days", K_DAYS, F(schedule.working_days), 0, 0, 0, NULL},
     {"pairing", "avoid_repeats", K_REPEATS, F(pairing.avoid_repeats), 1, 1000, 0, NULL},
     {"pairing", "require_different", K_BOUNDARIES, F(pairing.require_different), 0, 0, 0, NULL},
-    {"pairing", "weight_organisation", K_NUMBER, F(pairing.weight_organisation), 0, 1000, 0, NULL},
-    {"pairing", "weight_team", K_NUMBER, F(pairing.weight_team), 0, 1000, 0, NULL},
-    {"pairing", "weight_site", K_NUMBER, F(pairing.weight_site), 0, 1000, 0, NULL},
-    {"pairing", "weight_role", K_NUMBER, F(pairing.weight_role), 0, 1000, 0, NULL},
-    {"pairing", "weight_weak_tie", K_NUMBER, F(pairing.weight_weak_tie), 0, 1000, 0, NULL},
-    {"pairing", "weight_bridge", K_NUMBER, F(pairing.weight_bridge), 0, 1000, 0, NULL},
-    {"pairing", "weight_novelty", K_NUMBER, F(pairing.weight_novelty), 0, 1000, 0, NULL},
-    {"pairing", "randomness", K_NUMBER, F(pairing.randomness), 0, 1000, 0, NULL},
-    {"pairing", "odd", K_ODD, F(pairing.odd), 0, 0, 0, NULL},
+    CT_WEIGHT_LIST(WEIGHT_KEY){"pairing", "odd", K_ODD, F(pairing.odd), 0, 0, 0, NULL},
     {"pairing", "unanswered_limit", K_INT, F(pairing.unanswered_limit), 0, 100, 0, NULL},
     {"invite", "subject", K_TEMPLATE, F(invite.subject), 0, 0, 0, NULL},
     {"invite", "prompts", K_PROMPTS, F(invite.prompts), 0, 0, KF_MULTI, NULL},
@@ -164,6 +163,7 @@ struct ct_config *
 ct_config_new_defaults(void)
 {
     struct ct_config *c = calloc(1, sizeof(*c));
+    size_t i;
 
     if (c == NULL)
         return NULL;
@@ -188,14 +188,8 @@ ct_config_new_defaults(void)
     /* Pairing weights: measured by tests/bench (simulate) to reach zero
      * repeats, zero tied pairs, full cross-organisation share and the reach
      * bound on a 12-organisation network; see docs/pairing.md. */
-    c->pairing.weight_organisation = 4.0;
-    c->pairing.weight_team = 1.0;
-    c->pairing.weight_site = 0.5;
-    c->pairing.weight_role = 1.0;
-    c->pairing.weight_weak_tie = 1.0;
-    c->pairing.weight_bridge = 1.0;
-    c->pairing.weight_novelty = 3.0;
-    c->pairing.randomness = 1.0;
+    for (i = 0; i < CT_WEIGHT_COUNT; i++)
+        c->pairing.weight[i] = ct_weights[i].key ? ct_weights[i].default_value : 0;
     c->pairing.odd = CT_ODD_TRIO;
     c->pairing.unanswered_limit = 3;
     c->invite.subject = strdup("{network}: coffee with {names}");
@@ -352,6 +346,7 @@ struct parser {
     size_t len, pos;
     struct ct_diags *diags;
     size_t errors_at_start;
+    int64_t now; /* Unix seconds: rule dates before it are past */
 
     long lineno;
     enum line_kind kind; /* of the line handed to inih last */
@@ -1266,18 +1261,350 @@ set_rrule_syntax(struct parser *p, int k, const char *v)
         bad_value(p, k, "%s", why);
 }
 
+/*
+ * ---- one parser per kind of value ------------------------------------------
+ * set_KIND(p, c, k, v, copy) checks value v of key k (never empty, no control
+ * characters) and either stores it in its field or, for a string kind, hands
+ * back a heap copy in *copy for set_value to store. It returns a reason the
+ * value is wrong, or NULL (fine, or already reported with bad_value).
+ */
+typedef const char *set_fn(struct parser *p, struct ct_config *c, int k, const char *v,
+                           char **copy);
+
+/* Where key k's value goes in c. */
+static void *
+field_of(struct ct_config *c, int k)
+{
+    return (char *)c + keys[k].offset;
+}
+
+static const char *
+set_text(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)p, (void)c, (void)k;
+    *copy = strdup(v);
+    return NULL;
+}
+
+static const char *
+set_template(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)c;
+    if (check_template(p, k, v))
+        *copy = strdup(v);
+    return NULL;
+}
+
+static const char *
+set_url_template(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    if (strncasecmp(v, "http://", 7) != 0 && strncasecmp(v, "https://", 8) != 0)
+        return "must start with http:// or https://";
+    if (strpbrk(v, " \t"))
+        return "white space in URL";
+    return set_template(p, c, k, v, copy);
+}
+
+/* A string kind checked by check(v), which gives the reason it is wrong. */
+static const char *
+set_checked(const char *why, const char *v, char **copy)
+{
+    if (why == NULL)
+        *copy = strdup(v);
+    return why;
+}
+
+static const char *
+set_email(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)p, (void)c, (void)k;
+    return set_checked(ct_check_email(v), v, copy);
+}
+
+static const char *
+set_zone(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)p, (void)c, (void)k;
+    return set_checked(ct_check_timezone(v), v, copy);
+}
+
+static const char *
+set_date(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)p, (void)c, (void)k;
+    return set_checked(ct_parse_date(v, NULL), v, copy);
+}
+
+static const char *
+set_source(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const char *why;
+
+    (void)p, (void)c, (void)k;
+    if (strstr(v, "://") == NULL)
+        return set_checked(NULL, v, copy);
+    why = check_url(v, "http https");
+    if (why == WRONG_SCHEME)
+        return "a URL here must start with http:// or https://";
+    return set_checked(why, v, copy);
+}
+
+static const char *
+set_file(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)c, (void)k;
+    *copy = resolve_file(p, v);
+    return NULL;
+}
+
+static const char *
+set_rrule(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    (void)c;
+    set_rrule_syntax(p, k, v);
+    if (!p->bad[k])
+        *copy = strdup(v);
+    return NULL;
+}
+
+static const char *
+set_url(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    const char *why = check_url(v, d->schemes);
+
+    (void)p, (void)c;
+    if (why == WRONG_SCHEME)
+        why = strcmp(d->schemes, "smtp smtps") == 0   ? "must start with smtp:// or smtps://"
+              : strcmp(d->schemes, "imap imaps") == 0 ? "must start with imap:// or imaps://"
+                                                      : "must start with http:// or https://";
+    return set_checked(why, v, copy);
+}
+
+static const char *
+set_duration(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    const char *why;
+    int64_t n;
+
+    (void)copy;
+    if ((why = ct_parse_duration(v, &n)) != NULL)
+        return why;
+    if ((n < d->min && !(n == 0 && (d->flags & KF_ZERO_OK))) || n > d->max)
+        range_error(p, k);
+    else
+        *(int64_t *)field_of(c, k) = n;
+    return NULL;
+}
+
+static const char *
+set_size(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    int64_t n;
+
+    (void)copy;
+    if (!parse_size(v, &n))
+        return "not a size (bytes, or a number with K, M or G)";
+    if (n < d->min || n > d->max)
+        range_error(p, k);
+    else
+        *(int64_t *)field_of(c, k) = n;
+    return NULL;
+}
+
+static const char *
+set_clock(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const char *why;
+    int minutes;
+
+    (void)p, (void)copy;
+    if ((why = ct_parse_clock(v, &minutes)) != NULL)
+        return why;
+    if (minutes > keys[k].max)
+        return "must be a time of day from 00:00 to 23:59";
+    *(int *)field_of(c, k) = minutes;
+    return NULL;
+}
+
+static const char *
+set_hours(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    char buf[64];
+    char *dash, *a, *b;
+    int start, end;
+
+    (void)p, (void)k, (void)copy;
+    snprintf(buf, sizeof(buf), "%s", v);
+    dash = strchr(buf, '-');
+    if (dash == NULL || strlen(v) >= sizeof(buf))
+        return "not a range of the form HH:MM-HH:MM";
+    *dash = '\0';
+    a = ct_trim(buf);
+    b = ct_trim(dash + 1);
+    if (ct_parse_clock(a, &start) || ct_parse_clock(b, &end))
+        return "not a range of the form HH:MM-HH:MM (each from 00:00 to 24:00)";
+    if (start >= end)
+        return "the start must be before the end (hours past midnight are not supported)";
+    c->schedule.work_start_minutes = start;
+    c->schedule.work_end_minutes = end;
+    return NULL;
+}
+
+static const char *
+set_days(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    unsigned bits = 0;
+
+    (void)copy;
+    if (for_each_item(p, k, v, add_weekday, &bits))
+        *(unsigned *)field_of(c, k) = bits;
+    return NULL;
+}
+
+static const char *
+set_boundaries(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    unsigned bits = 0;
+
+    (void)copy;
+    if (for_each_item(p, k, v, add_boundary, &bits))
+        *(unsigned *)field_of(c, k) = bits;
+    return NULL;
+}
+
+static const char *
+set_number(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    double x;
+
+    (void)copy;
+    if (!parse_number(v, &x))
+        return "not a number (e.g. 2 or 0.5)";
+    if (x < (double)d->min || x > (double)d->max)
+        bad_value(p, k, "must be a number from %lld to %lld", (long long)d->min, (long long)d->max);
+    else
+        *(double *)field_of(c, k) = x;
+    return NULL;
+}
+
+static const char *
+set_int(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    int64_t n;
+
+    (void)copy;
+    if (!parse_int(v, &n))
+        return "not a whole number";
+    if (n < d->min || n > d->max)
+        range_error(p, k);
+    else
+        *(int *)field_of(c, k) = (int)n;
+    return NULL;
+}
+
+static const char *
+set_repeats(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const struct key_def *d = &keys[k];
+    int64_t n;
+
+    (void)copy;
+    if (ct_strcaseeq(v, "always"))
+        n = 0;
+    else if (!parse_int(v, &n))
+        return "not 'always' or a number of rounds";
+    else if (n < d->min || n > d->max) {
+        bad_value(p, k, "must be 'always' or a number of rounds from %lld to %lld",
+                  (long long)d->min, (long long)d->max);
+        return NULL;
+    }
+    *(int *)field_of(c, k) = (int)n;
+    return NULL;
+}
+
+/* One of a list of words, case-insensitive: the value of the word's index. */
+static bool
+set_word(const char *v, const char *const *words, const int *values, size_t n, int *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        if (ct_strcaseeq(v, words[i])) {
+            *out = values[i];
+            return true;
+        }
+    return false;
+}
+
+static const char *
+set_odd(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    static const char *const words[] = {"trio", "sit_out"};
+    static const int values[] = {CT_ODD_TRIO, CT_ODD_SIT_OUT};
+    int x;
+
+    (void)p, (void)copy;
+    if (!set_word(v, words, values, CT_ARRAY_LEN(words), &x))
+        return "must be trio or sit_out";
+    *(enum ct_odd_policy *)field_of(c, k) = (enum ct_odd_policy)x;
+    return NULL;
+}
+
+static const char *
+set_kind(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    static const char *const words[] = {"spool", "smtp", "http"};
+    static const int values[] = {CT_TRANSPORT_SPOOL, CT_TRANSPORT_SMTP, CT_TRANSPORT_HTTP};
+    int x;
+
+    (void)p, (void)copy;
+    if (!set_word(v, words, values, CT_ARRAY_LEN(words), &x))
+        return "must be spool, smtp or http";
+    *(enum ct_transport_kind *)field_of(c, k) = (enum ct_transport_kind)x;
+    return NULL;
+}
+
+static const char *
+set_smtp_tls(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    static const char *const words[] = {"auto", "required"};
+    static const int values[] = {CT_SMTP_TLS_AUTO, CT_SMTP_TLS_REQUIRED};
+    int x;
+
+    (void)p, (void)copy;
+    if (!set_word(v, words, values, CT_ARRAY_LEN(words), &x))
+        return "must be auto or required";
+    *(enum ct_smtp_tls *)field_of(c, k) = (enum ct_smtp_tls)x;
+    return NULL;
+}
+
+/* The parser of each kind of value that keys[] names; K_PROMPTS has its own
+ * path (set_prompts: multi-line text or a file, empty allowed). */
+static set_fn *const setters[] = {
+    [K_TEXT] = set_text,     [K_TEMPLATE] = set_template, [K_URL_TEMPLATE] = set_url_template,
+    [K_EMAIL] = set_email,   [K_ZONE] = set_zone,         [K_PATH] = set_text,
+    [K_SOURCE] = set_source, [K_FILE] = set_file,         [K_DURATION] = set_duration,
+    [K_CLOCK] = set_clock,   [K_HOURS] = set_hours,       [K_DAYS] = set_days,
+    [K_DATE] = set_date,     [K_RRULE] = set_rrule,       [K_NUMBER] = set_number,
+    [K_INT] = set_int,       [K_REPEATS] = set_repeats,   [K_BOUNDARIES] = set_boundaries,
+    [K_ODD] = set_odd,       [K_KIND] = set_kind,         [K_SMTP_TLS] = set_smtp_tls,
+    [K_URL] = set_url,       [K_PROMPTS] = NULL,          [K_SIZE] = set_size,
+};
+
 /* Convert one key's raw value into the config; errors go to diags. */
 static void
 set_value(struct parser *p, struct ct_config *c, int k)
 {
     const struct key_def *d = &keys[k];
     const char *v = p->raw[k].text;
-    void *field = (char *)c + d->offset;
-    const char *why = NULL;
+    char **field = field_of(c, k);
+    const char *why;
     char *copy = NULL;
-    int64_t n;
-    double x;
-    int minutes;
 
     if (p->bad[k])
         return;
@@ -1287,10 +1614,10 @@ set_value(struct parser *p, struct ct_config *c, int k)
     }
     if (*v == '\0') {
         if (d->flags & KF_OPTIONAL) {
-            free(*(char **)field);
-            *(char **)field = NULL;
+            free(*field);
+            *field = NULL;
         } else if (d->type == K_BOUNDARIES) {
-            *(unsigned *)field = 0;
+            *(unsigned *)(void *)field = 0;
         } else {
             bad_value(p, k, "empty value");
         }
@@ -1300,175 +1627,12 @@ set_value(struct parser *p, struct ct_config *c, int k)
         bad_value(p, k, "control character in value");
         return;
     }
-    switch (d->type) {
-    case K_TEXT:
-    case K_PATH: copy = strdup(v); break;
-    case K_TEMPLATE:
-        if (check_template(p, k, v))
-            copy = strdup(v);
-        break;
-    case K_URL_TEMPLATE:
-        if (strncasecmp(v, "http://", 7) != 0 && strncasecmp(v, "https://", 8) != 0)
-            why = "must start with http:// or https://";
-        else if (strpbrk(v, " \t"))
-            why = "white space in URL";
-        else if (check_template(p, k, v))
-            copy = strdup(v);
-        break;
-    case K_EMAIL:
-        if ((why = ct_check_email(v)) == NULL)
-            copy = strdup(v);
-        break;
-    case K_ZONE:
-        if ((why = ct_check_timezone(v)) == NULL)
-            copy = strdup(v);
-        break;
-    case K_SOURCE:
-        if (strstr(v, "://") == NULL)
-            copy = strdup(v);
-        else if ((why = check_url(v, "http https")) == NULL)
-            copy = strdup(v);
-        else if (why == WRONG_SCHEME)
-            why = "a URL here must start with http:// or https://";
-        break;
-    case K_FILE: copy = resolve_file(p, v); break;
-    case K_DATE:
-        if ((why = ct_parse_date(v, NULL)) == NULL)
-            copy = strdup(v);
-        break;
-    case K_RRULE:
-        set_rrule_syntax(p, k, v);
-        if (!p->bad[k])
-            copy = strdup(v);
-        break;
-    case K_URL:
-        why = check_url(v, d->schemes);
-        if (why == WRONG_SCHEME)
-            why = d->type == K_URL && strcmp(d->schemes, "smtp smtps") == 0
-                      ? "must start with smtp:// or smtps://"
-                  : strcmp(d->schemes, "imap imaps") == 0 ? "must start with imap:// or imaps://"
-                                                          : "must start with http:// or https://";
-        if (why == NULL)
-            copy = strdup(v);
-        break;
-    case K_DURATION:
-        if ((why = ct_parse_duration(v, &n)) != NULL)
-            break;
-        if ((n < d->min && !(n == 0 && (d->flags & KF_ZERO_OK))) || n > d->max)
-            range_error(p, k);
-        else
-            *(int64_t *)field = n;
-        return;
-    case K_SIZE:
-        if (!parse_size(v, &n))
-            why = "not a size (bytes, or a number with K, M or G)";
-        else if (n < d->min || n > d->max)
-            range_error(p, k);
-        else
-            *(int64_t *)field = n;
-        break;
-    case K_CLOCK:
-        if ((why = ct_parse_clock(v, &minutes)) != NULL)
-            break;
-        if (minutes > d->max)
-            why = "must be a time of day from 00:00 to 23:59";
-        else
-            *(int *)field = minutes;
-        break;
-    case K_HOURS: {
-        char buf[64];
-        char *dash, *a, *b;
-        int start, end;
-        snprintf(buf, sizeof(buf), "%s", v);
-        dash = strchr(buf, '-');
-        if (dash == NULL || strlen(v) >= sizeof(buf)) {
-            why = "not a range of the form HH:MM-HH:MM";
-            break;
-        }
-        *dash = '\0';
-        a = ct_trim(buf);
-        b = ct_trim(dash + 1);
-        if (ct_parse_clock(a, &start) || ct_parse_clock(b, &end)) {
-            why = "not a range of the form HH:MM-HH:MM (each from 00:00 to 24:00)";
-        } else if (start >= end) {
-            why = "the start must be before the end (hours past midnight are not supported)";
-        } else {
-            c->schedule.work_start_minutes = start;
-            c->schedule.work_end_minutes = end;
-        }
-        break;
-    }
-    case K_DAYS: {
-        unsigned bits = 0;
-        if (for_each_item(p, k, v, add_weekday, &bits))
-            *(unsigned *)field = bits;
-        break;
-    }
-    case K_BOUNDARIES: {
-        unsigned bits = 0;
-        if (for_each_item(p, k, v, add_boundary, &bits))
-            *(unsigned *)field = bits;
-        break;
-    }
-    case K_NUMBER:
-        if (!parse_number(v, &x))
-            why = "not a number (e.g. 2 or 0.5)";
-        else if (x < (double)d->min || x > (double)d->max)
-            bad_value(p, k, "must be a number from %lld to %lld", (long long)d->min,
-                      (long long)d->max);
-        else
-            *(double *)field = x;
-        break;
-    case K_INT:
-    case K_REPEATS:
-        if (d->type == K_REPEATS && ct_strcaseeq(v, "always")) {
-            *(int *)field = 0;
-        } else if (!parse_int(v, &n)) {
-            why =
-                d->type == K_REPEATS ? "not 'always' or a number of rounds" : "not a whole number";
-        } else if (n < d->min || n > d->max) {
-            if (d->type == K_REPEATS)
-                bad_value(p, k, "must be 'always' or a number of rounds from %lld to %lld",
-                          (long long)d->min, (long long)d->max);
-            else
-                range_error(p, k);
-        } else {
-            *(int *)field = (int)n;
-        }
-        break;
-    case K_ODD:
-        if (ct_strcaseeq(v, "trio"))
-            *(enum ct_odd_policy *)field = CT_ODD_TRIO;
-        else if (ct_strcaseeq(v, "sit_out"))
-            *(enum ct_odd_policy *)field = CT_ODD_SIT_OUT;
-        else
-            why = "must be trio or sit_out";
-        break;
-    case K_KIND:
-        if (ct_strcaseeq(v, "spool"))
-            *(enum ct_transport_kind *)field = CT_TRANSPORT_SPOOL;
-        else if (ct_strcaseeq(v, "smtp"))
-            *(enum ct_transport_kind *)field = CT_TRANSPORT_SMTP;
-        else if (ct_strcaseeq(v, "http"))
-            *(enum ct_transport_kind *)field = CT_TRANSPORT_HTTP;
-        else
-            why = "must be spool, smtp or http";
-        break;
-    case K_SMTP_TLS:
-        if (ct_strcaseeq(v, "auto"))
-            *(enum ct_smtp_tls *)field = CT_SMTP_TLS_AUTO;
-        else if (ct_strcaseeq(v, "required"))
-            *(enum ct_smtp_tls *)field = CT_SMTP_TLS_REQUIRED;
-        else
-            why = "must be auto or required";
-        break;
-    case K_PROMPTS: break;
-    }
+    why = setters[d->type](p, c, k, v, &copy);
     if (why)
         bad_value(p, k, "%s", why);
     if (is_string_type(d->type) && copy) {
-        free(*(char **)field);
-        *(char **)field = copy;
+        free(*field);
+        *field = copy;
     } else if (is_string_type(d->type) && !p->bad[k]) {
         perr(p, p->raw[k].line, "out of memory");
     }
@@ -1510,7 +1674,7 @@ static void
 check_rrule_dates(struct parser *p, const struct ct_config *c)
 {
     long line = line_of(p, "schedule", "rrule");
-    int32_t today = (int32_t)(ct_now() / DAY), from = today;
+    int32_t today = (int32_t)(p->now / DAY), from = today;
     struct icalrecurrencetype r;
     struct icaltimetype first, next, last;
     icalrecur_iterator *it;
@@ -1657,8 +1821,8 @@ dir_of(const char *path)
 }
 
 enum ct_status
-ct_config_load_mem(const char *name, const char *data, size_t len, struct ct_config **out,
-                   struct ct_diags *diags)
+ct_config_load_mem(const char *name, const char *data, size_t len, int64_t now,
+                   struct ct_config **out, struct ct_diags *diags)
 {
     struct parser p;
     struct ct_config *c;
@@ -1671,6 +1835,7 @@ ct_config_load_mem(const char *name, const char *data, size_t len, struct ct_con
     p.data = data;
     p.len = len;
     p.diags = diags;
+    p.now = now;
     p.section = SECTION_NONE;
     p.prev_key = KEY_IGNORED;
     p.dir = dir_of(name);
@@ -1712,14 +1877,14 @@ ct_config_load_mem(const char *name, const char *data, size_t len, struct ct_con
 }
 
 enum ct_status
-ct_config_load_string(const char *name, const char *text, struct ct_config **out,
+ct_config_load_string(const char *name, const char *text, int64_t now, struct ct_config **out,
                       struct ct_diags *diags)
 {
-    return ct_config_load_mem(name, text, strlen(text), out, diags);
+    return ct_config_load_mem(name, text, strlen(text), now, out, diags);
 }
 
 enum ct_status
-ct_config_load(const char *path, struct ct_config **out, struct ct_diags *diags)
+ct_config_load(const char *path, int64_t now, struct ct_config **out, struct ct_diags *diags)
 {
     struct ct_error err;
     struct stat st;
@@ -1748,7 +1913,7 @@ ct_config_load(const char *path, struct ct_config **out, struct ct_diags *diags)
         ct_diags_add(diags, CT_ERROR, NULL, 0, "%s", err.message);
         return status == CT_ENOMEM ? CT_ENOMEM : CT_ENOINPUT;
     }
-    status = ct_config_load_mem(path, data, len, out, diags);
+    status = ct_config_load_mem(path, data, len, now, out, diags);
     free(data);
     return status;
 }
@@ -1881,37 +2046,4 @@ ct_config_format(const struct ct_config *c)
         return NULL;
     }
     return ct_buf_steal(&b);
-}
-
-/* ---- templates ----------------------------------------------------------- */
-
-char *
-ct_config_expand(const char *tmpl, const struct ct_template_vars *vars)
-{
-    const char *values[] = {vars->network, vars->round, vars->date, vars->names, vars->uid};
-    struct ct_buf b;
-    const char *p = tmpl;
-
-    ct_buf_init(&b);
-    while (*p) {
-        const char *close = *p == '{' ? strchr(p, '}') : NULL;
-        size_t i;
-        if (close) {
-            for (i = 0; i < CT_ARRAY_LEN(placeholders); i++)
-                if (strlen(placeholders[i]) == (size_t)(close - p - 1) &&
-                    strncmp(p + 1, placeholders[i], (size_t)(close - p - 1)) == 0)
-                    break;
-            if (i < CT_ARRAY_LEN(placeholders)) {
-                ct_buf_puts(&b, values[i] ? values[i] : "");
-                p = close + 1;
-                continue;
-            }
-        }
-        ct_buf_putc(&b, *p++);
-    }
-    if (b.failed) {
-        ct_buf_free(&b);
-        return NULL;
-    }
-    return b.data ? ct_buf_steal(&b) : strdup("");
 }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "ct.h"
+#include "weights.h"
 
 #define CT_CONFIG_DEFAULT_PATH "/etc/coffeetrial/coffeetrial.ini"
 
@@ -68,14 +69,9 @@ struct ct_config {
     struct {
         int avoid_repeats;          /* rounds; 0 means "always" (never repeat) */
         unsigned require_different; /* enum ct_boundary bits, default none */
-        double weight_organisation;
-        double weight_team;
-        double weight_site;
-        double weight_role;
-        double weight_weak_tie;
-        double weight_bridge;
-        double weight_novelty;
-        double randomness;
+        /* By enum ct_weight (weights.h), the keys weight_* and randomness;
+         * a term without a key (repeat) stays 0 here. */
+        double weight[CT_WEIGHT_COUNT];
         enum ct_odd_policy odd;
         int unanswered_limit; /* 0 disables; default 3 */
     } pairing;
@@ -139,20 +135,23 @@ struct ct_config *ct_config_new_defaults(void);
  * (and then *out is NULL), CT_ENOINPUT (with a diagnostic) if the file
  * cannot be opened. Secret files are not read here: see
  * ct_config_check_files(). A prompts file named by [invite] prompts is.
+ * now (Unix seconds) is when the check runs: a [schedule] rule whose dates
+ * are all before it is warned about.
  */
-enum ct_status ct_config_load(const char *path, struct ct_config **out, struct ct_diags *diags);
+enum ct_status ct_config_load(const char *path, int64_t now, struct ct_config **out,
+                              struct ct_diags *diags);
 
 /*
  * Same, from text already in memory (NUL bytes in it are reported, not
  * trusted); name is used in messages and, through its directory, to
  * resolve relative file names.
  */
-enum ct_status ct_config_load_mem(const char *name, const char *data, size_t len,
+enum ct_status ct_config_load_mem(const char *name, const char *data, size_t len, int64_t now,
                                   struct ct_config **out, struct ct_diags *diags);
 
 /* Same, from a NUL-terminated string. */
-enum ct_status ct_config_load_string(const char *name, const char *text, struct ct_config **out,
-                                     struct ct_diags *diags);
+enum ct_status ct_config_load_string(const char *name, const char *text, int64_t now,
+                                     struct ct_config **out, struct ct_diags *diags);
 
 void ct_config_free(struct ct_config *cfg);
 
@@ -178,26 +177,6 @@ long ct_config_line(const struct ct_config *cfg, const char *section, const char
  * caller frees, or NULL on allocation failure.
  */
 char *ct_config_format(const struct ct_config *cfg);
-
-/*
- * The values a template may use. The reader guarantees every '{' in a
- * template starts one of {network} {round} {date} {names} {uid}.
- */
-struct ct_template_vars {
-    const char *network; /* network name */
-    const char *round;   /* round number */
-    const char *date;    /* round date YYYY-MM-DD */
-    const char *names;   /* the other members' names, "Ana and Bo" */
-    const char *uid;     /* the group's calendar UID */
-};
-
-/*
- * Expand a template: each placeholder is replaced by its value (NULL counts
- * as ""), anything else is copied. Values are inserted as they are: callers
- * pass values already free of line breaks. Returns a heap string the caller
- * frees, or NULL on allocation failure.
- */
-char *ct_config_expand(const char *tmpl, const struct ct_template_vars *vars);
 
 /*
  * Read a secret named by a *_file key: a relative name is looked up in

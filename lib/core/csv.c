@@ -299,3 +299,23 @@ ct_csv_unneutralise(const char *s, size_t len)
 {
     return len >= 2 && s[0] == '\'' && formula_start(s[1]) ? 1 : 0;
 }
+
+size_t
+ct_csv_header_key(const char *cell, size_t len, char *key, size_t size)
+{
+    size_t n = 0, i;
+
+    for (i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)cell[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (unsigned char)(ch - 'A' + 'a');
+        else if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch >= 0x80))
+            continue;
+        if (n + 1 >= size)
+            return 0;
+        key[n++] = (char)ch;
+    }
+    if (size > 0)
+        key[n] = '\0';
+    return n;
+}

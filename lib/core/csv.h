@@ -91,4 +91,14 @@ bool ct_csv_write_field(struct ct_buf *b, const char *s, bool last);
  */
 size_t ct_csv_unneutralise(const char *s, size_t len);
 
+/*
+ * A header cell cell[0 .. len) as a loose comparison key, for tables of
+ * column names written the way survey tools spell them: ASCII letters are
+ * lowercased, digits and non-ASCII bytes kept, everything else (blanks,
+ * punctuation) dropped, so "How was it? (1-5)" is "howwasit15" and
+ * "E-mail Address" is "emailaddress". OUT: key, NUL-terminated. Returns
+ * the key's length, or 0 when it is empty or does not fit in size bytes.
+ */
+size_t ct_csv_header_key(const char *cell, size_t len, char *key, size_t size);
+
 #endif

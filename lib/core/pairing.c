@@ -72,6 +72,7 @@ void
 ct_pairing_params_defaults(struct ct_pairing_params *p)
 {
     struct ct_config *cfg = ct_config_new_defaults();
+    size_t i;
 
     memset(p, 0, sizeof(*p));
     if (cfg != NULL) {
@@ -79,14 +80,11 @@ ct_pairing_params_defaults(struct ct_pairing_params *p)
         ct_config_free(cfg);
         return;
     }
-    /* Out of memory for the config: the same values, by hand. */
-    p->weight_organisation = 4.0;
-    p->weight_novelty = 3.0;
-    p->weight_weak_tie = 1.0;
-    p->weight_bridge = 1.0;
-    p->randomness = 1.0;
-    p->weight_repeat = 4.0;
-    p->repeat_halflife = 2.0;
+    /* Out of memory for the config: the same values, from the same table. */
+    for (i = 0; i < CT_WEIGHT_COUNT; i++)
+        p->weight[i] = ct_weights[i].default_value;
+    p->weight[CT_W_REPEAT] = ct_weight_repeat_of(p->weight[CT_W_ORGANISATION]);
+    p->repeat_halflife = CT_WEIGHT_REPEAT_HALFLIFE;
     p->duration = 30 * 60;
 }
 
@@ -94,29 +92,23 @@ void
 ct_pairing_params_from_config(struct ct_pairing_params *p, const struct ct_config *cfg,
                               uint64_t seed)
 {
+    size_t i;
+
     memset(p, 0, sizeof(*p));
     p->avoid_repeats = cfg->pairing.avoid_repeats;
     p->require_different = cfg->pairing.require_different;
-    p->weight_organisation = cfg->pairing.weight_organisation;
-    p->weight_team = cfg->pairing.weight_team;
-    p->weight_site = cfg->pairing.weight_site;
-    p->weight_role = cfg->pairing.weight_role;
-    p->weight_weak_tie = cfg->pairing.weight_weak_tie;
-    p->weight_bridge = cfg->pairing.weight_bridge;
-    p->weight_novelty = cfg->pairing.weight_novelty;
-    p->randomness = cfg->pairing.randomness;
-    /* Not (yet) keys of their own: a repeat just outside the window costs
-     * as much as the organisation weight, halving every two rounds. */
-    p->weight_repeat =
-        cfg->pairing.weight_organisation > 0 ? cfg->pairing.weight_organisation : 1.0;
-    p->repeat_halflife = 2.0;
+    for (i = 0; i < CT_WEIGHT_COUNT; i++)
+        p->weight[i] = cfg->pairing.weight[i];
+    p->weight[CT_W_REPEAT] = ct_weight_repeat_of(cfg->pairing.weight[CT_W_ORGANISATION]);
+    p->repeat_halflife = CT_WEIGHT_REPEAT_HALFLIFE;
     p->odd = cfg->pairing.odd;
     p->duration = cfg->schedule.duration;
     p->seed = seed;
 }
 
-const char *
-ct_pairing_rule_str(enum ct_pairing_rule rule)
+/* A short name for a rule ("excluded", "ties", "avoid_repeats", ...). */
+static const char *
+rule_str(enum ct_pairing_rule rule)
 {
     switch (rule) {
     case CT_RULE_NONE: return "none";
@@ -159,15 +151,11 @@ pair_key(uint32_t a, uint32_t b)
     return (uint64_t)a << 32 | b;
 }
 
+/* Low bits pick the slot, bits 32 and up the filter bit. */
 static size_t
 pair_hash(uint64_t key)
 {
-    key ^= key >> 33;
-    key *= UINT64_C(0xff51afd7ed558ccd);
-    key ^= key >> 33;
-    key *= UINT64_C(0xc4ceb9fe1a85ec53);
-    key ^= key >> 33;
-    return (size_t)key;
+    return (size_t)ct_rng_mix64(key);
 }
 
 static struct pair_slot *
@@ -328,17 +316,12 @@ ct_pairing_ctx_free(struct ct_pairing_ctx *c)
     free(c);
 }
 
-enum ct_status
-ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_params *params,
-                   struct ct_pairing_ctx **out, struct ct_error *err)
+/* Every index of the input in range: CT_EUSAGE naming the first that is not. */
+static enum ct_status
+ctx_check_input(const struct ct_pairing_input *in, struct ct_error *err)
 {
-    struct ct_pairing_ctx *c;
-    struct ct_tiegraph_edge *edges = NULL;
-    struct ct_interval *scratch = NULL;
-    size_t i, cap, maxhours = 0, ncomm;
-    enum ct_status st;
+    size_t i;
 
-    *out = NULL;
     if (in->member_count >= UINT32_MAX / 4)
         return ct_error_set(err, CT_EUSAGE, "pairing: too many members (%zu)", in->member_count);
     for (i = 0; i < in->member_count; i++)
@@ -356,31 +339,27 @@ ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_pa
             in->history[i].rounds_ago == 0)
             return ct_error_set(err, CT_EUSAGE,
                                 "pairing: past meeting %zu names no member or no round", i);
-    c = calloc(1, sizeof(*c));
-    if (c == NULL)
-        return ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
-    c->in = in;
-    c->p = *params;
-    if (c->p.candidates == 0)
-        c->p.candidates = DEFAULT_CANDIDATES;
-    if (c->p.exact_limit == 0)
-        c->p.exact_limit = DEFAULT_EXACT_LIMIT;
-    if (!(c->p.repeat_halflife > 0))
-        c->p.repeat_halflife = 2.0;
-    c->n = in->member_count;
+    return CT_OK;
+}
 
-    /* Pairs with something to say: ties, exclusions, past meetings. */
-    cap = 16;
+/* Pairs with something to say (ties, exclusions, past meetings), the
+ * repeat penalties and the filter in front of them; false when out of memory. */
+static bool
+ctx_pairs(struct ct_pairing_ctx *c)
+{
+    const struct ct_pairing_input *in = c->in;
+    size_t i, cap = 16;
+
     while (cap < 2 * (in->tie_count + in->exclusion_count + in->history_count) + 16)
         cap *= 2;
     c->pairs = calloc(cap, sizeof(*c->pairs));
     if (c->pairs == NULL)
-        goto nomem;
+        return false;
     c->pair_mask = cap - 1;
     if (c->p.avoid_repeats > 0) {
         c->penalty = calloc(cap, sizeof(*c->penalty));
         if (c->penalty == NULL)
-            goto nomem;
+            return false;
     }
     for (i = 0; i < in->tie_count; i++)
         if (in->ties[i].a != in->ties[i].b)
@@ -402,7 +381,7 @@ ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_pa
          * pair, halving every repeat_halflife rounds. */
         if (c->p.avoid_repeats > 0 && h->rounds_ago > (uint32_t)c->p.avoid_repeats)
             c->penalty[s - c->pairs] +=
-                c->p.weight_repeat *
+                c->p.weight[CT_W_REPEAT] *
                 pow(0.5, (double)(h->rounds_ago - (uint32_t)c->p.avoid_repeats - 1) /
                              c->p.repeat_halflife);
     }
@@ -410,17 +389,28 @@ ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_pa
     c->filter_mask = 16 * cap - 1;
     c->filter = calloc(cap / 4 + 1, sizeof(*c->filter));
     if (c->filter == NULL)
-        goto nomem;
+        return false;
     for (i = 0; i <= c->pair_mask; i++)
         if (c->pairs[i].key != 0) {
             size_t f = (pair_hash(c->pairs[i].key) >> 32) & c->filter_mask;
             c->filter[f >> 6] |= UINT64_C(1) << (f & 63);
         }
+    return true;
+}
 
-    /* The tie graph: declared ties and everyone grouped together. */
+/* The tie graph (declared ties and everyone grouped together) and its
+ * communities. */
+static enum ct_status
+ctx_graph(struct ct_pairing_ctx *c, struct ct_error *err)
+{
+    const struct ct_pairing_input *in = c->in;
+    struct ct_tiegraph_edge *edges;
+    enum ct_status st;
+    size_t i, ncomm;
+
     edges = malloc((in->tie_count + in->history_count + 1) * sizeof(*edges));
     if (edges == NULL)
-        goto nomem;
+        return ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
     for (i = 0; i < in->tie_count; i++) {
         edges[i].a = in->ties[i].a;
         edges[i].b = in->ties[i].b;
@@ -430,12 +420,73 @@ ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_pa
         edges[in->tie_count + i].b = in->history[i].b;
     }
     st = ct_tiegraph_new(c->n, edges, in->tie_count + in->history_count, &c->graph, err);
+    free(edges);
     if (st != CT_OK)
-        goto fail;
+        return st;
     c->community = malloc((c->n ? c->n : 1) * sizeof(*c->community));
     if (c->community == NULL)
+        return ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+    return ct_tiegraph_communities(c->graph, c->community, &ncomm, err);
+}
+
+/* Which zones share enough working hours: once per pair of zones. */
+static bool
+ctx_zones(struct ct_pairing_ctx *c)
+{
+    const struct ct_pairing_input *in = c->in;
+    struct ct_interval *scratch;
+    size_t a, b, maxhours = 0;
+
+    c->nz = in->zone_count;
+    if (c->nz == 0)
+        return true;
+    c->zone_ok = malloc(c->nz * c->nz);
+    for (a = 0; a < c->nz; a++)
+        if (in->zones[a].count > maxhours)
+            maxhours = in->zones[a].count;
+    scratch = malloc((2 * maxhours + 1) * sizeof(*scratch));
+    if (c->zone_ok == NULL || scratch == NULL) {
+        free(scratch);
+        return false;
+    }
+    for (a = 0; a < c->nz; a++)
+        for (b = a; b < c->nz; b++) {
+            size_t k = ct_intervals_intersect(in->zones[a].hours, in->zones[a].count,
+                                              in->zones[b].hours, in->zones[b].count, scratch);
+            uint8_t ok = ct_intervals_longest(scratch, k) >= c->p.duration;
+            c->zone_ok[a * c->nz + b] = c->zone_ok[b * c->nz + a] = ok;
+        }
+    free(scratch);
+    return true;
+}
+
+enum ct_status
+ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_params *params,
+                   struct ct_pairing_ctx **out, struct ct_error *err)
+{
+    struct ct_pairing_ctx *c;
+    enum ct_status st;
+    size_t i;
+
+    *out = NULL;
+    st = ctx_check_input(in, err);
+    if (st != CT_OK)
+        return st;
+    c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+    c->in = in;
+    c->p = *params;
+    if (c->p.candidates == 0)
+        c->p.candidates = DEFAULT_CANDIDATES;
+    if (c->p.exact_limit == 0)
+        c->p.exact_limit = DEFAULT_EXACT_LIMIT;
+    if (!(c->p.repeat_halflife > 0))
+        c->p.repeat_halflife = CT_WEIGHT_REPEAT_HALFLIFE;
+    c->n = in->member_count;
+    if (!ctx_pairs(c))
         goto nomem;
-    st = ct_tiegraph_communities(c->graph, c->community, &ncomm, err);
+    st = ctx_graph(c, err);
     if (st != CT_OK)
         goto fail;
 
@@ -448,37 +499,13 @@ ct_pairing_ctx_new(const struct ct_pairing_input *in, const struct ct_pairing_pa
 
     if (!build_met(c, &c->met_org, offsetof(struct ct_pairing_member, organisation)) ||
         !build_met(c, &c->met_team, offsetof(struct ct_pairing_member, team)) ||
-        !build_met(c, &c->met_role, offsetof(struct ct_pairing_member, role)))
+        !build_met(c, &c->met_role, offsetof(struct ct_pairing_member, role)) || !ctx_zones(c))
         goto nomem;
-
-    /* Which zones share enough working hours: once per pair of zones. */
-    c->nz = in->zone_count;
-    if (c->nz > 0) {
-        size_t a, b;
-        c->zone_ok = malloc(c->nz * c->nz);
-        for (a = 0; a < c->nz; a++)
-            if (in->zones[a].count > maxhours)
-                maxhours = in->zones[a].count;
-        scratch = malloc((2 * maxhours + 1) * sizeof(*scratch));
-        if (c->zone_ok == NULL || scratch == NULL)
-            goto nomem;
-        for (a = 0; a < c->nz; a++)
-            for (b = a; b < c->nz; b++) {
-                size_t k = ct_intervals_intersect(in->zones[a].hours, in->zones[a].count,
-                                                  in->zones[b].hours, in->zones[b].count, scratch);
-                uint8_t ok = ct_intervals_longest(scratch, k) >= c->p.duration;
-                c->zone_ok[a * c->nz + b] = c->zone_ok[b * c->nz + a] = ok;
-            }
-    }
-    free(edges);
-    free(scratch);
     *out = c;
     return CT_OK;
 nomem:
     st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
 fail:
-    free(edges);
-    free(scratch);
     ct_pairing_ctx_free(c);
     return st;
 }
@@ -599,61 +626,120 @@ novelty_side(const struct ct_pairing_ctx *c, uint32_t u, uint32_t v)
     return s;
 }
 
-/* Everything but the weak-tie and repeat terms (the pricing bound uses it). */
-static void
-score_cheap(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, struct ct_pairing_score *s)
-{
-    const struct ct_pairing_member *ma, *mb;
-    const struct ct_pairing_params *p = &c->p;
+/*
+ * ---- score terms ----------------------------------------------------------
+ * One function per row of CT_WEIGHT_LIST (weights.h): term_NAME gives the
+ * term of pair a-b for weight w (only called when w != 0), bound_NAME a
+ * cheap upper bound of it (below, with the planning state) and
+ * reasons_NAME its reasons in words (with the other reasons).
+ */
 
-    if (a > b) {
-        uint32_t t = a;
-        a = b;
-        b = t;
-    }
-    ma = &c->in->members[a];
-    mb = &c->in->members[b];
-    memset(s, 0, sizeof(*s));
-    if (differ_known(ma->organisation, mb->organisation))
-        s->organisation = p->weight_organisation;
-    if (differ_known(ma->team, mb->team))
-        s->team = p->weight_team;
-    if (differ_known(ma->site, mb->site))
-        s->site = p->weight_site;
-    if (differ_known(ma->role, mb->role))
-        s->role = p->weight_role;
-    if (ct_tiegraph_degree(c->graph, a) > 0 && ct_tiegraph_degree(c->graph, b) > 0 &&
-        c->community[a] != c->community[b])
-        s->bridge = p->weight_bridge;
-    if (p->weight_novelty != 0)
-        s->novelty = p->weight_novelty * 0.5 * (novelty_side(c, a, b) + novelty_side(c, b, a));
-    if (p->randomness != 0)
-        s->random = p->randomness * circle_closeness(c->rho[a], c->rho[b]);
+/* A difference across a boundary earns the weight. */
+static inline double
+term_boundary(uint32_t x, uint32_t y, double w)
+{
+    return differ_known(x, y) ? w : 0;
 }
 
+static inline double
+term_organisation(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return term_boundary(c->in->members[a].organisation, c->in->members[b].organisation, w);
+}
+
+static inline double
+term_team(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return term_boundary(c->in->members[a].team, c->in->members[b].team, w);
+}
+
+static inline double
+term_site(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return term_boundary(c->in->members[a].site, c->in->members[b].site, w);
+}
+
+static inline double
+term_role(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return term_boundary(c->in->members[a].role, c->in->members[b].role, w);
+}
+
+/* Few shared contacts: the weight times one minus their overlap. */
+static inline double
+term_weak_tie(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return w * (1.0 - ct_tiegraph_overlap(c->graph, a, b));
+}
+
+/* Two members with contacts, in different communities of the tie graph. */
+static inline bool
+bridges(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b)
+{
+    return ct_tiegraph_degree(c->graph, a) > 0 && ct_tiegraph_degree(c->graph, b) > 0 &&
+           c->community[a] != c->community[b];
+}
+
+static inline double
+term_bridge(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return bridges(c, a, b) ? w : 0;
+}
+
+static inline double
+term_novelty(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return w * 0.5 * (novelty_side(c, a, b) + novelty_side(c, b, a));
+}
+
+/* The penalty of past meetings outside the window (the weight is in it). */
+static inline double
+term_repeat(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    const struct pair_slot *slot;
+
+    (void)w;
+    if (c->penalty == NULL)
+        return 0;
+    slot = pair_find(c, a, b);
+    if (slot != NULL && c->penalty[slot - c->pairs] > 0)
+        return -c->penalty[slot - c->pairs];
+    return 0;
+}
+
+static inline double
+term_random(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return w * circle_closeness(c->rho[a], c->rho[b]);
+}
+
+/* The terms added up in the order of the list. */
 static double
 score_sum(const struct ct_pairing_score *s)
 {
-    return s->organisation + s->team + s->site + s->role + s->weak_tie + s->bridge + s->novelty +
-           s->repeat + s->random;
+    double total = s->term[0];
+    size_t i;
+
+    for (i = 1; i < CT_WEIGHT_COUNT; i++)
+        total += s->term[i];
+    return total;
 }
+
+/* Each term's function, called directly so that the compiler inlines it. */
+#define SCORE_TERM(ID, name, ...)                                                                  \
+    s->term[CT_W_##ID] = w[CT_W_##ID] != 0 ? term_##name(c, a, b, w[CT_W_##ID]) : 0;
 
 void
 ct_pairing_score_pair(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b,
                       struct ct_pairing_score *s)
 {
-    const struct pair_slot *slot;
+    const double *w = c->p.weight;
 
-    score_cheap(c, a, b, s);
-    if (c->p.weight_weak_tie != 0)
-        s->weak_tie = c->p.weight_weak_tie * (1.0 - ct_tiegraph_overlap(c->graph, a, b));
-    if (c->penalty != NULL) {
-        slot = pair_find(c, a, b);
-        if (slot != NULL && c->penalty[slot - c->pairs] > 0)
-            s->repeat = -c->penalty[slot - c->pairs];
-    }
+    CT_WEIGHT_LIST(SCORE_TERM)
     s->total = score_sum(s);
 }
+
+#undef SCORE_TERM
 
 /* Score points to integer weight, rounded half away from zero. */
 static int64_t
@@ -869,21 +955,70 @@ struct plan {
 };
 
 /*
- * An upper bound on the score of positions i and j, cheap enough to run on
- * every pair: everything is exact but the weak-tie term (taken at its
- * maximum), the repeat penalty (taken as zero) and, when team ids are too
- * many for a bit set, the team novelty (taken as new).
+ * Upper bounds of the terms of positions i and j, cheap enough to run on
+ * every pair: bound_NAME(pl, a, b, w) for each row of CT_WEIGHT_LIST. All
+ * are exact but the weak-tie term (taken at its maximum), the repeat
+ * penalty (taken as zero) and, when team ids are too many for a bit set,
+ * the team novelty (taken as new).
  */
-static double
-bound_pair(const struct plan *pl, uint32_t i, uint32_t j)
+static inline double
+bound_organisation(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    return differ_known(a->org, b->org) ? w : 0;
+}
+
+static inline double
+bound_team(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    return differ_known(a->team, b->team) ? w : 0;
+}
+
+static inline double
+bound_site(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    return differ_known(a->site, b->site) ? w : 0;
+}
+
+static inline double
+bound_role(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    return differ_known(a->role, b->role) ? w : 0;
+}
+
+/* The ceiling of a term that never exceeds its weight (weak tie, say). */
+static inline double
+bound_weight_ceiling(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    (void)a;
+    (void)b;
+    return w > 0 ? w : 0; /* fmax(w, 0), without the library call */
+}
+
+static inline double
+bound_weak_tie(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    return bound_weight_ceiling(pl, a, b, w);
+}
+
+static inline double
+bound_bridge(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    return a->contacts && b->contacts && a->comm != b->comm ? w : 0;
+}
+
+static inline double
+bound_novelty(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
 {
     const struct ct_pairing_ctx *c = pl->c;
-    const struct ct_pairing_params *p = &c->p;
-    const struct prow *a = &pl->row[i], *b = &pl->row[j];
-    double s = fmax(p->weight_weak_tie, 0), nov = 0;
+    double nov = 0;
 
     if (differ_known(a->org, b->org)) {
-        s += p->weight_organisation;
         if (c->met_org.bit != NULL)
             nov += (double)(!((a->met_org >> b->org) & 1) + !((b->met_org >> a->org) & 1));
         else
@@ -891,29 +1026,53 @@ bound_pair(const struct plan *pl, uint32_t i, uint32_t j)
                 !has_met(&c->met_org, a->member, b->org) + !has_met(&c->met_org, b->member, a->org);
     }
     if (differ_known(a->team, b->team)) {
-        s += p->weight_team;
         if (c->met_team.bit != NULL)
             nov += 0.25 * (!((a->met_team >> b->team) & 1) + !((b->met_team >> a->team) & 1));
         else
             nov += 0.5; /* a bound: taken as new */
     }
-    if (differ_known(a->site, b->site))
-        s += p->weight_site;
     if (differ_known(a->role, b->role)) {
-        s += p->weight_role;
         if (c->met_role.bit != NULL)
             nov += 0.25 * (!((a->met_role >> b->role) & 1) + !((b->met_role >> a->role) & 1));
         else
             nov += 0.25 * (!has_met(&c->met_role, a->member, b->role) +
                            !has_met(&c->met_role, b->member, a->role));
     }
-    if (a->contacts && b->contacts && a->comm != b->comm)
-        s += p->weight_bridge;
-    s += p->weight_novelty * 0.5 * nov;
-    if (p->randomness != 0)
-        s += p->randomness * circle_closeness(a->rho, b->rho);
+    return w * 0.5 * nov;
+}
+
+static inline double
+bound_repeat(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    (void)a;
+    (void)b;
+    (void)w;
+    return 0;
+}
+
+static inline double
+bound_random(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    (void)pl;
+    return w * circle_closeness(a->rho, b->rho);
+}
+
+#define BOUND_TERM(ID, name, ...) s += bound_##name(pl, a, b, w[CT_W_##ID]);
+
+/* An upper bound on the score of positions i and j: the terms' bounds. */
+static double
+bound_pair(const struct plan *pl, uint32_t i, uint32_t j)
+{
+    const double *w = pl->c->p.weight;
+    const struct prow *a = &pl->row[i], *b = &pl->row[j];
+    double s = 0;
+
+    CT_WEIGHT_LIST(BOUND_TERM)
     return s;
 }
+
+#undef BOUND_TERM
 
 /* The bound in weight units, rounded up so that it never undercuts. */
 static int64_t
@@ -1159,8 +1318,159 @@ struct sampler {
     uint32_t *orgstart, *dense, *stamp, *sample, *freshstart;
     struct choice *chosen;
     size_t nchosen, cap;
+    size_t norg; /* organisations in the current block */
     struct topk t;
 };
+
+/* The block's members on the circle, overall (all) and by organisation
+ * (byorg, organisation o at orgstart[o], dense index dense[pos]). */
+static void
+block_rings(struct sampler *sm, const uint32_t *mem, size_t nb)
+{
+    const struct plan *pl = sm->pl;
+    size_t i;
+
+    sm->norg = 0;
+    for (i = 0; i < nb; i++) {
+        sm->byorg[i].org = pl->row[mem[i]].org;
+        sm->byorg[i].from = 0;
+        sm->byorg[i].pos = mem[i];
+        sm->byorg[i].rho = pl->row[mem[i]].rho;
+        sm->all[i] = sm->byorg[i];
+        sm->all[i].org = 0;
+    }
+    qsort(sm->byorg, nb, sizeof(*sm->byorg), cmp_ring);
+    qsort(sm->all, nb, sizeof(*sm->all), cmp_ring);
+    for (i = 0; i < nb; i++) {
+        if (i == 0 || sm->byorg[i].org != sm->byorg[i - 1].org)
+            sm->orgstart[sm->norg++] = (uint32_t)i;
+        sm->dense[sm->byorg[i].pos] = (uint32_t)(sm->norg - 1);
+    }
+    sm->orgstart[sm->norg] = (uint32_t)nb;
+}
+
+/* For few organisations: who still has organisation p to discover (fresh,
+ * segment p * norg + o from organisation o); false when out of memory. */
+static bool
+block_fresh(struct sampler *sm, const uint32_t *mem, size_t nb)
+{
+    const struct plan *pl = sm->pl;
+    size_t i, p, nf = 0, norg = sm->norg;
+
+    free(sm->fresh);
+    free(sm->freshstart);
+    sm->fresh = NULL;
+    sm->freshstart = NULL;
+    if (norg < 2 || norg > 64)
+        return true;
+    sm->fresh = malloc((nb * (norg - 1) + 1) * sizeof(*sm->fresh));
+    sm->freshstart = calloc(norg * norg + 1, sizeof(*sm->freshstart));
+    if (!sm->fresh || !sm->freshstart)
+        return false;
+    for (i = 0; i < nb; i++)
+        for (p = 0; p < norg; p++) {
+            uint32_t porg = sm->byorg[sm->orgstart[p]].org;
+            if (p == sm->dense[mem[i]] ||
+                (porg != 0 && has_met(&pl->c->met_org, pl->row[mem[i]].member, porg)))
+                continue;
+            sm->fresh[nf].org = (uint32_t)p;
+            sm->fresh[nf].from = sm->dense[mem[i]];
+            sm->fresh[nf].pos = mem[i];
+            sm->fresh[nf++].rho = pl->row[mem[i]].rho;
+        }
+    qsort(sm->fresh, nf, sizeof(*sm->fresh), cmp_ring);
+    /* Segment p * norg + o is fresh[freshstart[seg] .. freshstart[seg + 1]). */
+    for (i = 0; i < nf; i++)
+        sm->freshstart[sm->fresh[i].org * norg + sm->fresh[i].from + 1]++;
+    for (p = 0; p < norg * norg; p++)
+        sm->freshstart[p + 1] += sm->freshstart[p];
+    return true;
+}
+
+/* The members position u considers (into sm->sample; returns how many),
+ * the last two of them drawn at random. */
+static size_t
+member_sample(struct sampler *sm, const uint32_t *mem, size_t nb, uint32_t u)
+{
+    const struct ct_pairing_ctx *c = sm->pl->c;
+    const struct prow *ru = &sm->pl->row[u];
+    size_t ns = 0, extra = 0, o, picked = 0, norg = sm->norg, cap = sm->cap;
+    struct ct_rng rng;
+
+    ct_rng_seed(&rng, ct_rng_hash(c->p.seed ^ SALT_CANDIDATES, (uint64_t)ru->id, 0));
+    ns = ring_neighbours(sm->all, 0, nb, ru->rho, 5, sm->sample, ns, cap);
+    if (sm->fresh != NULL) {
+        size_t p = sm->dense[u];
+        for (o = 0; o < norg; o++) {
+            uint32_t org = sm->byorg[sm->orgstart[o]].org;
+            size_t seg = p * norg + o;
+            bool unmet = org == 0 || !has_met(&c->met_org, ru->member, org);
+            if (o == p)
+                continue;
+            ns = ring_neighbours(sm->fresh, sm->freshstart[seg], sm->freshstart[seg + 1], ru->rho,
+                                 unmet ? 6 : 2, sm->sample, ns, cap);
+        }
+        picked = norg;
+    }
+    for (o = 0; o < norg && picked < 16; o++) {
+        size_t oi = norg <= 16 ? o : (size_t)ct_rng_below(&rng, norg);
+        uint32_t org = sm->byorg[sm->orgstart[oi]].org;
+        if (org == ru->org && org != 0)
+            continue;
+        if (norg > 16 && org != 0 && has_met(&c->met_org, ru->member, org) &&
+            ct_rng_below(&rng, 4) != 0)
+            continue;
+        ns = ring_neighbours(sm->byorg, sm->orgstart[oi], sm->orgstart[oi + 1], ru->rho, 2,
+                             sm->sample, ns, cap);
+        picked++;
+    }
+    while (ns < cap && extra < 2) {
+        sm->sample[ns++] = mem[ct_rng_below(&rng, nb)];
+        extra++;
+    }
+    return ns;
+}
+
+/* Position u keeps its k best of sample[0 .. ns) by the bound as choices,
+ * and the two random ones as candidates; false when out of memory. */
+static bool
+member_choose(struct sampler *sm, uint32_t u, size_t ns)
+{
+    struct plan *pl = sm->pl;
+    size_t s;
+
+    sm->t.n = 0;
+    sm->stamp[u] = u + 1;
+    for (s = 0; s < ns; s++) {
+        uint32_t j = sm->sample[s];
+        int64_t b;
+
+        if (sm->stamp[j] == u + 1)
+            continue; /* u itself, or already seen */
+        sm->stamp[j] = u + 1;
+        b = bound_weight(pl, u, j);
+        if (sm->t.n == sm->t.k && b < sm->t.w[0] && s + 2 < ns)
+            continue;
+        if (!pos_pair_allowed(pl, u, j))
+            continue;
+        /* The two random members go in whatever their score: the graph
+         * stays well connected. */
+        if (s + 2 >= ns) {
+            if (!cand_push(&pl->cand, u, j, 0))
+                return false;
+            continue;
+        }
+        topk_offer(&sm->t, j, b);
+    }
+    if (sm->t.n == 0)
+        return scan_member(pl, u, &sm->t);
+    for (s = 0; s < sm->t.n; s++) {
+        sm->chosen[sm->nchosen].by = u;
+        sm->chosen[sm->nchosen].who = sm->t.who[s];
+        sm->chosen[sm->nchosen++].bound = sm->t.w[s];
+    }
+    return true;
+}
 
 /*
  * The candidates of one block of members (positions mem[0 .. nb)). Each
@@ -1174,125 +1484,114 @@ struct sampler {
 static bool
 sample_block(struct sampler *sm, const uint32_t *mem, size_t nb)
 {
-    struct plan *pl = sm->pl;
-    struct ct_pairing_ctx *c = pl->c;
-    size_t i, norg = 0, cap = sm->cap;
+    size_t i;
 
-    for (i = 0; i < nb; i++) {
-        sm->byorg[i].org = pl->row[mem[i]].org;
-        sm->byorg[i].from = 0;
-        sm->byorg[i].pos = mem[i];
-        sm->byorg[i].rho = pl->row[mem[i]].rho;
-        sm->all[i] = sm->byorg[i];
-        sm->all[i].org = 0;
-    }
-    qsort(sm->byorg, nb, sizeof(*sm->byorg), cmp_ring);
-    qsort(sm->all, nb, sizeof(*sm->all), cmp_ring);
-    for (i = 0; i < nb; i++) {
-        if (i == 0 || sm->byorg[i].org != sm->byorg[i - 1].org)
-            sm->orgstart[norg++] = (uint32_t)i;
-        sm->dense[sm->byorg[i].pos] = (uint32_t)(norg - 1);
-    }
-    sm->orgstart[norg] = (uint32_t)nb;
-    /* For few organisations: who still has organisation p to discover. */
+    block_rings(sm, mem, nb);
+    if (!block_fresh(sm, mem, nb))
+        return false;
+    for (i = 0; i < nb; i++)
+        if (!member_choose(sm, mem[i], member_sample(sm, mem, nb, mem[i])))
+            return false;
+    return true;
+}
+
+static void
+sampler_free(struct sampler *sm)
+{
+    free(sm->byorg);
+    free(sm->all);
+    free(sm->orgstart);
+    free(sm->dense);
+    free(sm->stamp);
+    free(sm->sample);
+    free(sm->chosen);
     free(sm->fresh);
     free(sm->freshstart);
-    sm->fresh = NULL;
-    sm->freshstart = NULL;
-    if (norg >= 2 && norg <= 64) {
-        size_t nf = 0, p;
-        sm->fresh = malloc((nb * (norg - 1) + 1) * sizeof(*sm->fresh));
-        sm->freshstart = calloc(norg * norg + 1, sizeof(*sm->freshstart));
-        if (!sm->fresh || !sm->freshstart)
-            return false;
-        for (i = 0; i < nb; i++)
-            for (p = 0; p < norg; p++) {
-                uint32_t porg = sm->byorg[sm->orgstart[p]].org;
-                if (p == sm->dense[mem[i]] ||
-                    (porg != 0 && has_met(&c->met_org, pl->row[mem[i]].member, porg)))
-                    continue;
-                sm->fresh[nf].org = (uint32_t)p;
-                sm->fresh[nf].from = sm->dense[mem[i]];
-                sm->fresh[nf].pos = mem[i];
-                sm->fresh[nf++].rho = pl->row[mem[i]].rho;
-            }
-        qsort(sm->fresh, nf, sizeof(*sm->fresh), cmp_ring);
-        /* Segment p * norg + o is fresh[freshstart[seg] .. freshstart[seg + 1]). */
-        for (i = 0; i < nf; i++)
-            sm->freshstart[sm->fresh[i].org * norg + sm->fresh[i].from + 1]++;
-        for (p = 0; p < norg * norg; p++)
-            sm->freshstart[p + 1] += sm->freshstart[p];
+    free(sm->t.who);
+    free(sm->t.w);
+}
+
+/* The sampler's scratch for a round of pl->ne members; false when out of memory. */
+static bool
+sampler_init(struct sampler *sm, struct plan *pl)
+{
+    memset(sm, 0, sizeof(*sm));
+    sm->pl = pl;
+    sm->k = pl->c->p.candidates / 2 < 8 ? 8 : pl->c->p.candidates / 2;
+    sm->cap = 192;
+    sm->byorg = malloc((pl->ne + 1) * sizeof(*sm->byorg));
+    sm->all = malloc((pl->ne + 1) * sizeof(*sm->all));
+    sm->orgstart = malloc((pl->ne + 2) * sizeof(*sm->orgstart));
+    sm->dense = malloc((pl->ne + 1) * sizeof(*sm->dense));
+    sm->stamp = calloc(pl->ne + 1, sizeof(*sm->stamp));
+    sm->sample = malloc(sm->cap * sizeof(*sm->sample));
+    sm->chosen = malloc((pl->ne * sm->k + 1) * sizeof(*sm->chosen));
+    sm->t.who = malloc(pl->ne * sizeof(*sm->t.who) + 1);
+    sm->t.w = malloc(pl->ne * sizeof(*sm->t.w) + 1);
+    sm->t.k = sm->k;
+    return sm->byorg && sm->all && sm->orgstart && sm->dense && sm->stamp && sm->sample &&
+           sm->chosen && sm->t.who && sm->t.w;
+}
+
+/*
+ * Blocks: members sorted by (organisation, seeded hash) and dealt round
+ * robin two at a time, so that every block but one has an even number of
+ * members (the odd one, if any, gets the dummy); pl->block stays NULL for
+ * one block. OUT: order, the members in dealing order. False when out of memory.
+ */
+static bool
+deal_blocks(struct plan *pl, size_t nblocks, struct block_key *order)
+{
+    size_t i;
+
+    for (i = 0; i < pl->ne; i++) {
+        order[i].org = pl->row[i].org;
+        order[i].h = ct_rng_hash(pl->c->p.seed ^ SALT_BLOCKS, (uint64_t)pl->row[i].id, 0);
+        order[i].pos = (uint32_t)i;
     }
-    for (i = 0; i < nb; i++) {
-        uint32_t u = mem[i];
-        const struct prow *ru = &pl->row[u];
-        struct ct_rng rng;
-        size_t ns = 0, s, extra = 0, o, picked = 0;
+    qsort(order, pl->ne, sizeof(*order), cmp_block_key);
+    if (nblocks > 1) {
+        pl->block = malloc((pl->ne + 1) * sizeof(*pl->block));
+        if (pl->block == NULL)
+            return false;
+        for (i = 0; i < pl->ne; i++)
+            pl->block[order[i].pos] = (uint32_t)((i / 2) % nblocks);
+    }
+    return true;
+}
 
-        ct_rng_seed(&rng, ct_rng_hash(c->p.seed ^ SALT_CANDIDATES, (uint64_t)ru->id, 0));
-        ns = ring_neighbours(sm->all, 0, nb, ru->rho, 5, sm->sample, ns, cap);
-        if (sm->fresh != NULL) {
-            size_t p = sm->dense[u];
-            for (o = 0; o < norg; o++) {
-                uint32_t org = sm->byorg[sm->orgstart[o]].org;
-                size_t seg = p * norg + o;
-                bool unmet = org == 0 || !has_met(&c->met_org, ru->member, org);
-                if (o == p)
-                    continue;
-                ns = ring_neighbours(sm->fresh, sm->freshstart[seg], sm->freshstart[seg + 1],
-                                     ru->rho, unmet ? 6 : 2, sm->sample, ns, cap);
-            }
-            picked = norg;
-        }
-        for (o = 0; o < norg && picked < 16; o++) {
-            size_t oi = norg <= 16 ? o : (size_t)ct_rng_below(&rng, norg);
-            uint32_t org = sm->byorg[sm->orgstart[oi]].org;
-            if (org == ru->org && org != 0)
-                continue;
-            if (norg > 16 && org != 0 && has_met(&c->met_org, ru->member, org) &&
-                ct_rng_below(&rng, 4) != 0)
-                continue;
-            ns = ring_neighbours(sm->byorg, sm->orgstart[oi], sm->orgstart[oi + 1], ru->rho, 2,
-                                 sm->sample, ns, cap);
-            picked++;
-        }
-        while (ns < cap && extra < 2) {
-            sm->sample[ns++] = mem[ct_rng_below(&rng, nb)];
-            extra++;
-        }
-        sm->t.n = 0;
-        sm->stamp[u] = u + 1;
-        for (s = 0; s < ns; s++) {
-            uint32_t j = sm->sample[s];
-            int64_t b;
+/*
+ * Popular members would be everyone's choice, and their hundreds of edges
+ * slow the matching while only one can be used: each member keeps the best
+ * 2k of the choices that fell on it, but nobody is left with fewer than two
+ * of their own choices. The kept choices become candidates.
+ */
+static bool
+keep_choices(struct sampler *sm)
+{
+    struct plan *pl = sm->pl;
+    size_t i, run = 0;
 
-            if (sm->stamp[j] == u + 1)
-                continue; /* u itself, or already seen */
-            sm->stamp[j] = u + 1;
-            b = bound_weight(pl, u, j);
-            if (sm->t.n == sm->t.k && b < sm->t.w[0] && s + 2 < ns)
-                continue;
-            if (!pos_pair_allowed(pl, u, j))
-                continue;
-            /* The two random members go in whatever their score: the graph
-             * stays well connected. */
-            if (s + 2 >= ns) {
-                if (!cand_push(&pl->cand, u, j, 0))
-                    return false;
-                continue;
-            }
-            topk_offer(&sm->t, j, b);
-        }
-        if (sm->t.n == 0) {
-            if (!scan_member(pl, u, &sm->t))
-                return false;
+    qsort(sm->chosen, sm->nchosen, sizeof(*sm->chosen), cmp_choice);
+    memset(sm->stamp, 0, (pl->ne + 1) * sizeof(*sm->stamp)); /* now: choices kept per member */
+    for (i = 0; i < sm->nchosen; i++) {
+        if (i > 0 && sm->chosen[i].who == sm->chosen[i - 1].who)
+            run++;
+        else
+            run = 0;
+        if (run >= 2 * sm->k)
             continue;
-        }
-        for (s = 0; s < sm->t.n; s++) {
-            sm->chosen[sm->nchosen].by = u;
-            sm->chosen[sm->nchosen].who = sm->t.who[s];
-            sm->chosen[sm->nchosen++].bound = sm->t.w[s];
-        }
+        sm->chosen[i].bound = INT64_MIN; /* kept */
+        sm->stamp[sm->chosen[i].by]++;
+        if (!cand_push(&pl->cand, sm->chosen[i].by, sm->chosen[i].who, 0))
+            return false;
+    }
+    for (i = 0; i < sm->nchosen; i++) {
+        if (sm->chosen[i].bound == INT64_MIN || sm->stamp[sm->chosen[i].by] >= 2)
+            continue;
+        sm->stamp[sm->chosen[i].by]++;
+        if (!cand_push(&pl->cand, sm->chosen[i].by, sm->chosen[i].who, 0))
+            return false;
     }
     return true;
 }
@@ -1308,49 +1607,15 @@ sample_block(struct sampler *sm, const uint32_t *mem, size_t nb)
 static bool
 candidates_sampled(struct plan *pl)
 {
-    struct ct_pairing_ctx *c = pl->c;
     struct sampler sm;
     size_t nblocks = pl->ne >= 3 * BLOCK_SIZE ? (pl->ne + BLOCK_SIZE / 2) / BLOCK_SIZE : 1;
-    struct block_key *order = NULL;
-    uint32_t *mem = NULL;
-    size_t i, b, run = 0;
+    struct block_key *order = malloc((pl->ne + 1) * sizeof(*order));
+    uint32_t *mem = malloc((pl->ne + 1) * sizeof(*mem));
+    size_t i, b;
     bool ok = false;
 
-    memset(&sm, 0, sizeof(sm));
-    sm.pl = pl;
-    sm.k = c->p.candidates / 2 < 8 ? 8 : c->p.candidates / 2;
-    sm.cap = 192;
-    sm.byorg = malloc((pl->ne + 1) * sizeof(*sm.byorg));
-    sm.all = malloc((pl->ne + 1) * sizeof(*sm.all));
-    sm.orgstart = malloc((pl->ne + 2) * sizeof(*sm.orgstart));
-    sm.dense = malloc((pl->ne + 1) * sizeof(*sm.dense));
-    sm.stamp = calloc(pl->ne + 1, sizeof(*sm.stamp));
-    sm.sample = malloc(sm.cap * sizeof(*sm.sample));
-    sm.chosen = malloc((pl->ne * sm.k + 1) * sizeof(*sm.chosen));
-    sm.t.who = malloc(pl->ne * sizeof(*sm.t.who) + 1);
-    sm.t.w = malloc(pl->ne * sizeof(*sm.t.w) + 1);
-    sm.t.k = sm.k;
-    order = malloc((pl->ne + 1) * sizeof(*order));
-    mem = malloc((pl->ne + 1) * sizeof(*mem));
-    if (!sm.byorg || !sm.all || !sm.orgstart || !sm.dense || !sm.stamp || !sm.sample ||
-        !sm.chosen || !sm.t.who || !sm.t.w || !order || !mem)
+    if (!sampler_init(&sm, pl) || !order || !mem || !deal_blocks(pl, nblocks, order))
         goto done;
-    /* Blocks: sort by (organisation, seeded hash) and deal round robin. */
-    for (i = 0; i < pl->ne; i++) {
-        order[i].org = pl->row[i].org;
-        order[i].h = ct_rng_hash(c->p.seed ^ SALT_BLOCKS, (uint64_t)pl->row[i].id, 0);
-        order[i].pos = (uint32_t)i;
-    }
-    qsort(order, pl->ne, sizeof(*order), cmp_block_key);
-    /* Members are dealt two at a time, so that every block but one has an
-     * even number of members; the odd one, if any, gets the dummy. */
-    if (nblocks > 1) {
-        pl->block = malloc((pl->ne + 1) * sizeof(*pl->block));
-        if (pl->block == NULL)
-            goto done;
-        for (i = 0; i < pl->ne; i++)
-            pl->block[order[i].pos] = (uint32_t)((i / 2) % nblocks);
-    }
     for (b = 0; b < nblocks; b++) {
         size_t nb = 0;
         for (i = 0; i < pl->ne; i++)
@@ -1359,50 +1624,15 @@ candidates_sampled(struct plan *pl)
         if (!sample_block(&sm, mem, nb))
             goto done;
     }
-    /* Popular members would be everyone's choice, and their hundreds of
-     * edges slow the matching while only one can be used: each member keeps
-     * the best 2k of the choices that fell on it. */
-    qsort(sm.chosen, sm.nchosen, sizeof(*sm.chosen), cmp_choice);
-    memset(sm.stamp, 0, (pl->ne + 1) * sizeof(*sm.stamp)); /* now: choices kept per member */
-    for (i = 0; i < sm.nchosen; i++) {
-        if (i > 0 && sm.chosen[i].who == sm.chosen[i - 1].who)
-            run++;
-        else
-            run = 0;
-        if (run >= 2 * sm.k)
-            continue;
-        sm.chosen[i].bound = INT64_MIN; /* kept */
-        sm.stamp[sm.chosen[i].by]++;
-        if (!cand_push(&pl->cand, sm.chosen[i].by, sm.chosen[i].who, 0))
-            goto done;
-    }
-    /* But nobody is left with fewer than two of their own choices. */
-    for (i = 0; i < sm.nchosen; i++) {
-        if (sm.chosen[i].bound == INT64_MIN || sm.stamp[sm.chosen[i].by] >= 2)
-            continue;
-        sm.stamp[sm.chosen[i].by]++;
-        if (!cand_push(&pl->cand, sm.chosen[i].by, sm.chosen[i].who, 0))
-            goto done;
-    }
-    if (!cand_sort_unique(&pl->cand))
+    if (!keep_choices(&sm) || !cand_sort_unique(&pl->cand))
         goto done;
     /* Score the kept edges in full. */
     for (i = 0; i < pl->cand.n; i++)
-        pl->cand.v[i].w = pair_weight(c, pl->elig[pl->cand.v[i].key >> 32],
+        pl->cand.v[i].w = pair_weight(pl->c, pl->elig[pl->cand.v[i].key >> 32],
                                       pl->elig[(uint32_t)pl->cand.v[i].key]);
     ok = true;
 done:
-    free(sm.byorg);
-    free(sm.all);
-    free(sm.orgstart);
-    free(sm.dense);
-    free(sm.stamp);
-    free(sm.sample);
-    free(sm.chosen);
-    free(sm.fresh);
-    free(sm.freshstart);
-    free(sm.t.who);
-    free(sm.t.w);
+    sampler_free(&sm);
     free(order);
     free(mem);
     return ok;
@@ -1630,7 +1860,7 @@ solve_graph(struct plan *pl, bool use_all, unsigned flags, const struct ct_match
             if (pl->c->p.odd == CT_ODD_TRIO)
                 w = trio_gain(best1, best2, (uint32_t)i);
             else
-                w = weight_of(pl->c->p.randomness *
+                w = weight_of(pl->c->p.weight[CT_W_RANDOM] *
                               ct_rng_hash_double(pl->c->p.seed ^ SALT_SIT_OUT,
                                                  (uint64_t)pl->c->in->members[pl->elig[i]].id, 0));
             edges[m].u = pl->vof[i];
@@ -2105,60 +2335,149 @@ reason_add(struct reasons *r, char *s)
     r->v[r->n++] = s;
 }
 
-/* The reasons for one pair, prefixed with "A & B: " in a trio. */
+/* What the reasons of one pair are written from. */
+struct pair_words {
+    const struct ct_pairing_ctx *c;
+    uint32_t a, b;
+    const struct ct_pairing_member *ma, *mb;
+    const char *la, *lb; /* the members' labels */
+    const char *pre;     /* "A & B: " in a trio, else "" */
+};
+
+/* "different team" for a term that rewards a difference across a boundary. */
+static void
+reasons_boundary(const struct pair_words *pw, double w, uint32_t x, uint32_t y, enum ct_weight t,
+                 struct reasons *r)
+{
+    if (w != 0 && differ_known(x, y))
+        reason_add(r, ct_asprintf("%sdifferent %s", pw->pre, ct_weights[t].label));
+}
+
+static void
+reasons_organisation(const struct pair_words *pw, double w, struct reasons *r)
+{
+    reasons_boundary(pw, w, pw->ma->organisation, pw->mb->organisation, CT_W_ORGANISATION, r);
+}
+
+static void
+reasons_team(const struct pair_words *pw, double w, struct reasons *r)
+{
+    reasons_boundary(pw, w, pw->ma->team, pw->mb->team, CT_W_TEAM, r);
+}
+
+static void
+reasons_site(const struct pair_words *pw, double w, struct reasons *r)
+{
+    reasons_boundary(pw, w, pw->ma->site, pw->mb->site, CT_W_SITE, r);
+}
+
+static void
+reasons_role(const struct pair_words *pw, double w, struct reasons *r)
+{
+    reasons_boundary(pw, w, pw->ma->role, pw->mb->role, CT_W_ROLE, r);
+}
+
+static void
+reasons_weak_tie(const struct pair_words *pw, double w, struct reasons *r)
+{
+    const struct ct_pairing_ctx *c = pw->c;
+    size_t shared;
+
+    if (w == 0 ||
+        (ct_tiegraph_degree(c->graph, pw->a) == 0 && ct_tiegraph_degree(c->graph, pw->b) == 0))
+        return;
+    shared = ct_tiegraph_shared(c->graph, pw->a, pw->b);
+    if (shared == 0)
+        reason_add(r, ct_asprintf("%sno shared contacts", pw->pre));
+    else
+        reason_add(r,
+                   ct_asprintf("%s%zu shared contact%s", pw->pre, shared, shared == 1 ? "" : "s"));
+}
+
+static void
+reasons_bridge(const struct pair_words *pw, double w, struct reasons *r)
+{
+    if (w != 0 && bridges(pw->c, pw->a, pw->b))
+        reason_add(r, ct_asprintf("%sbridges two communities", pw->pre));
+}
+
+static void
+reasons_novelty(const struct pair_words *pw, double w, struct reasons *r)
+{
+    const struct ct_pairing_ctx *c = pw->c;
+    uint32_t who[2] = {pw->a, pw->b}, other[2] = {pw->b, pw->a};
+    const char *lab[2] = {pw->la, pw->lb};
+    int s;
+
+    if (w == 0)
+        return;
+    for (s = 0; s < 2; s++) {
+        const struct ct_pairing_member *mu = &c->in->members[who[s]];
+        const struct ct_pairing_member *mv = &c->in->members[other[s]];
+        if (differ_known(mu->organisation, mv->organisation) &&
+            !has_met(&c->met_org, who[s], mv->organisation))
+            reason_add(r, ct_asprintf("%snew organisation for %s", pw->pre, lab[s]));
+        else if (differ_known(mu->role, mv->role) && !has_met(&c->met_role, who[s], mv->role))
+            reason_add(r, ct_asprintf("%snew role for %s", pw->pre, lab[s]));
+    }
+}
+
+/* Whatever the weight: when (or whether) the two last met. */
+static void
+reasons_repeat(const struct pair_words *pw, double w, struct reasons *r)
+{
+    const struct pair_slot *slot = pair_find(pw->c, pw->a, pw->b);
+
+    (void)w;
+    if (slot == NULL || !(slot->flags & PF_MET))
+        reason_add(r, ct_asprintf("%sfirst meeting", pw->pre));
+    else
+        reason_add(r, ct_asprintf("%slast met %u round%s ago", pw->pre, slot->last_ago,
+                                  slot->last_ago == 1 ? "" : "s"));
+}
+
+/* For a term with no words of its own (random). */
+static void
+reasons_none(const struct pair_words *pw, double w, struct reasons *r)
+{
+    (void)pw;
+    (void)w;
+    (void)r;
+}
+
+static void
+reasons_random(const struct pair_words *pw, double w, struct reasons *r)
+{
+    reasons_none(pw, w, r);
+}
+
+typedef void reasons_fn(const struct pair_words *pw, double w, struct reasons *r);
+
+#define REASONS_TERM(ID, name, ...) [CT_W_##ID] = reasons_##name,
+static reasons_fn *const term_reasons[CT_WEIGHT_COUNT] = {CT_WEIGHT_LIST(REASONS_TERM)};
+#undef REASONS_TERM
+
+/* The reasons for one pair, prefixed with "A & B: " in a trio, in reason_order. */
 static void
 pair_reasons(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, bool prefix, struct reasons *r)
 {
-    const struct ct_pairing_member *ma = &c->in->members[a], *mb = &c->in->members[b];
-    const struct ct_pairing_params *p = &c->p;
+    struct pair_words pw = {c, a, b, &c->in->members[a], &c->in->members[b], NULL, NULL, NULL};
     char *la = member_label(c, a), *lb = member_label(c, b), *pre;
-    const struct pair_slot *slot = pair_find(c, a, b);
-    size_t shared;
+    unsigned order;
+    size_t t;
 
     pre = prefix ? ct_asprintf("%s & %s: ", la ? la : "?", lb ? lb : "?") : ct_strdup("");
     if (!la || !lb || !pre) {
         r->failed = true;
         goto done;
     }
-    if (p->weight_organisation != 0 && differ_known(ma->organisation, mb->organisation))
-        reason_add(r, ct_asprintf("%sdifferent organisation", pre));
-    if (p->weight_team != 0 && differ_known(ma->team, mb->team))
-        reason_add(r, ct_asprintf("%sdifferent team", pre));
-    if (p->weight_site != 0 && differ_known(ma->site, mb->site))
-        reason_add(r, ct_asprintf("%sdifferent site", pre));
-    if (p->weight_role != 0 && differ_known(ma->role, mb->role))
-        reason_add(r, ct_asprintf("%sdifferent role", pre));
-    if (slot == NULL || !(slot->flags & PF_MET))
-        reason_add(r, ct_asprintf("%sfirst meeting", pre));
-    else
-        reason_add(r, ct_asprintf("%slast met %u round%s ago", pre, slot->last_ago,
-                                  slot->last_ago == 1 ? "" : "s"));
-    if (p->weight_novelty != 0) {
-        uint32_t who[2] = {a, b}, other[2] = {b, a};
-        const char *lab[2] = {la, lb};
-        int s;
-        for (s = 0; s < 2; s++) {
-            const struct ct_pairing_member *mu = &c->in->members[who[s]];
-            const struct ct_pairing_member *mv = &c->in->members[other[s]];
-            if (differ_known(mu->organisation, mv->organisation) &&
-                !has_met(&c->met_org, who[s], mv->organisation))
-                reason_add(r, ct_asprintf("%snew organisation for %s", pre, lab[s]));
-            else if (differ_known(mu->role, mv->role) && !has_met(&c->met_role, who[s], mv->role))
-                reason_add(r, ct_asprintf("%snew role for %s", pre, lab[s]));
-        }
-    }
-    if (p->weight_bridge != 0 && ct_tiegraph_degree(c->graph, a) > 0 &&
-        ct_tiegraph_degree(c->graph, b) > 0 && c->community[a] != c->community[b])
-        reason_add(r, ct_asprintf("%sbridges two communities", pre));
-    if (p->weight_weak_tie != 0 &&
-        (ct_tiegraph_degree(c->graph, a) > 0 || ct_tiegraph_degree(c->graph, b) > 0)) {
-        shared = ct_tiegraph_shared(c->graph, a, b);
-        if (shared == 0)
-            reason_add(r, ct_asprintf("%sno shared contacts", pre));
-        else
-            reason_add(r,
-                       ct_asprintf("%s%zu shared contact%s", pre, shared, shared == 1 ? "" : "s"));
-    }
+    pw.la = la;
+    pw.lb = lb;
+    pw.pre = pre;
+    for (order = 0; order < CT_WEIGHT_COUNT; order++)
+        for (t = 0; t < CT_WEIGHT_COUNT; t++)
+            if (ct_weights[t].reason_order == order)
+                term_reasons[t](&pw, c->p.weight[t], r);
 done:
     free(la);
     free(lb);
@@ -2328,7 +2647,7 @@ validate(const struct ct_pairing_ctx *c, const struct plan *pl, const struct ct_
                 if (rule != CT_RULE_NONE)
                     st = ct_error_set(err, CT_EINTERNAL,
                                       "pairing: group breaks the %s rule (internal error)",
-                                      ct_pairing_rule_str(rule));
+                                      rule_str(rule));
             }
         }
         if (st == CT_OK && g->size == 3 &&
@@ -2348,194 +2667,220 @@ validate(const struct ct_pairing_ctx *c, const struct plan *pl, const struct ct_
     return st;
 }
 
-enum ct_status
-ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct ct_error *err)
+/* The groups being built: positions, and each position's group or NONE. */
+struct grouping {
+    struct group_build *g;
+    size_t ng;
+    uint32_t *group_of;
+    int min_trios; /* fewest trios any eligible member has been in */
+};
+
+/* Who is eligible, and what the bound needs of each: pl->elig, pos, row. */
+static bool
+plan_positions(struct plan *pl, struct ct_pairing_ctx *c)
 {
     const struct ct_pairing_member *m = c->in->members;
-    struct plan pl;
-    struct ct_pairing_result *r = NULL;
-    struct group_build *g = NULL;
-    uint32_t *group_of = NULL;
-    size_t ng = 0, i, nunp = 0;
-    int min_trios = INT32_MAX;
-    enum ct_status st = CT_OK;
-    int attempt;
+    size_t i;
 
-    *out = NULL;
-    memset(&pl, 0, sizeof(pl));
-    pl.c = c;
-    pl.elig = malloc((c->n + 1) * sizeof(*pl.elig));
-    pl.pos = malloc((c->n + 1) * sizeof(*pl.pos));
-    if (!pl.elig || !pl.pos)
-        goto nomem;
+    memset(pl, 0, sizeof(*pl));
+    pl->c = c;
+    pl->elig = malloc((c->n + 1) * sizeof(*pl->elig));
+    pl->pos = malloc((c->n + 1) * sizeof(*pl->pos));
+    if (!pl->elig || !pl->pos)
+        return false;
     for (i = 0; i < c->n; i++) {
-        pl.pos[i] = NONE;
+        pl->pos[i] = NONE;
         if (ct_pairing_member_eligible(&m[i], c->in->today)) {
-            pl.pos[i] = (uint32_t)pl.ne;
-            pl.elig[pl.ne++] = (uint32_t)i;
+            pl->pos[i] = (uint32_t)pl->ne;
+            pl->elig[pl->ne++] = (uint32_t)i;
         }
     }
-    pl.stats.eligible = pl.ne;
-    pl.full = calloc(pl.ne + 1, 1);
-    pl.vmap = malloc((pl.ne + 1) * sizeof(*pl.vmap));
-    pl.vof = malloc((pl.ne + 1) * sizeof(*pl.vof));
-    pl.no_dummy = calloc(pl.ne + 1, 1);
-    pl.mate = malloc((pl.ne + 1) * sizeof(*pl.mate));
-    g = calloc(pl.ne / 2 + 2, sizeof(*g));
-    group_of = malloc((pl.ne + 1) * sizeof(*group_of));
-    r = calloc(1, sizeof(*r));
-    if (!pl.full || !pl.vmap || !pl.vof || !pl.no_dummy || !pl.mate || !g || !group_of || !r)
-        goto nomem;
-
-    pl.row = malloc((pl.ne + 1) * sizeof(*pl.row));
-    if (pl.row == NULL)
-        goto nomem;
-    for (i = 0; i < pl.ne; i++) {
-        const struct ct_pairing_member *mi = &m[pl.elig[i]];
-        struct prow *rw = &pl.row[i];
+    pl->stats.eligible = pl->ne;
+    pl->full = calloc(pl->ne + 1, 1);
+    pl->vmap = malloc((pl->ne + 1) * sizeof(*pl->vmap));
+    pl->vof = malloc((pl->ne + 1) * sizeof(*pl->vof));
+    pl->no_dummy = calloc(pl->ne + 1, 1);
+    pl->mate = malloc((pl->ne + 1) * sizeof(*pl->mate));
+    pl->row = malloc((pl->ne + 1) * sizeof(*pl->row));
+    if (!pl->full || !pl->vmap || !pl->vof || !pl->no_dummy || !pl->mate || !pl->row)
+        return false;
+    for (i = 0; i < pl->ne; i++) {
+        const struct ct_pairing_member *mi = &m[pl->elig[i]];
+        struct prow *rw = &pl->row[i];
         rw->id = mi->id;
-        rw->rho = c->rho[pl.elig[i]];
-        rw->met_org = c->met_org.bit ? c->met_org.bit[pl.elig[i]] : 0;
-        rw->met_team = c->met_team.bit ? c->met_team.bit[pl.elig[i]] : 0;
-        rw->met_role = c->met_role.bit ? c->met_role.bit[pl.elig[i]] : 0;
-        rw->member = pl.elig[i];
+        rw->rho = c->rho[pl->elig[i]];
+        rw->met_org = c->met_org.bit ? c->met_org.bit[pl->elig[i]] : 0;
+        rw->met_team = c->met_team.bit ? c->met_team.bit[pl->elig[i]] : 0;
+        rw->met_role = c->met_role.bit ? c->met_role.bit[pl->elig[i]] : 0;
+        rw->member = pl->elig[i];
         rw->org = mi->organisation;
         rw->team = mi->team;
         rw->site = mi->site;
         rw->role = mi->role;
-        rw->comm = c->community[pl.elig[i]];
-        rw->contacts = ct_tiegraph_degree(c->graph, pl.elig[i]) > 0;
+        rw->comm = c->community[pl->elig[i]];
+        rw->contacts = ct_tiegraph_degree(c->graph, pl->elig[i]) > 0;
     }
-    /* Small rounds: every allowed pair is an edge. Up to exact_limit: the
-     * k best partners of everyone, then pricing. Beyond: samples. */
-    if (pl.ne <= SMALL_ALL_EDGES) {
-        if (!collect_all(&pl))
-            goto nomem;
-        for (i = 0; i < pl.all.n; i++)
-            if (!cand_push(&pl.cand, (uint32_t)(pl.all.v[i].key >> 32), (uint32_t)pl.all.v[i].key,
-                           pl.all.v[i].w))
-                goto nomem;
-        if (!cand_sort_unique(&pl.cand))
-            goto nomem;
-    } else if (pl.ne <= c->p.exact_limit) {
-        if (!candidates_full(&pl))
-            goto nomem;
-    } else if (!candidates_sampled(&pl)) {
-        goto nomem;
-    }
-    for (i = 0; i < pl.ne; i++)
-        if (m[pl.elig[i]].trios < min_trios)
-            min_trios = m[pl.elig[i]].trios;
+    return true;
+}
 
-    /* The matching, and for an odd count the dummy's partner as a third
-     * member or the one who sits out; a dummy partner no group can take is
-     * withheld from the dummy and the matching solved again. */
+/* Small rounds: every allowed pair is an edge. Up to exact_limit: the k
+ * best partners of everyone, then pricing. Beyond: samples. */
+static bool
+plan_candidates(struct plan *pl)
+{
+    size_t i;
+
+    if (pl->ne <= SMALL_ALL_EDGES) {
+        if (!collect_all(pl))
+            return false;
+        for (i = 0; i < pl->all.n; i++)
+            if (!cand_push(&pl->cand, (uint32_t)(pl->all.v[i].key >> 32),
+                           (uint32_t)pl->all.v[i].key, pl->all.v[i].w))
+                return false;
+        return cand_sort_unique(&pl->cand);
+    }
+    if (pl->ne <= pl->c->p.exact_limit)
+        return candidates_full(pl);
+    return candidates_sampled(pl);
+}
+
+/*
+ * The matching, and for an odd count the dummy's partner as a third member
+ * or the one who sits out; a dummy partner no group can take is withheld
+ * from the dummy and the matching solved again.
+ */
+static enum ct_status
+plan_match(struct plan *pl, struct grouping *gr, struct ct_error *err)
+{
+    enum ct_status st;
+    size_t i;
+    int attempt;
+
     for (attempt = 0;; attempt++) {
-        st = match(&pl, err);
+        st = match(pl, err);
         if (st != CT_OK)
-            goto fail;
-        ng = 0;
-        for (i = 0; i < pl.ne; i++)
-            group_of[i] = NONE;
-        for (i = 0; i < pl.ne; i++) {
-            if (pl.mate[i] != NONE && pl.mate[i] > i) {
-                g[ng].m[0] = (uint32_t)i;
-                g[ng].m[1] = pl.mate[i];
-                g[ng].size = 2;
-                group_of[i] = group_of[pl.mate[i]] = (uint32_t)ng++;
+            return st;
+        gr->ng = 0;
+        for (i = 0; i < pl->ne; i++)
+            gr->group_of[i] = NONE;
+        for (i = 0; i < pl->ne; i++) {
+            if (pl->mate[i] != NONE && pl->mate[i] > i) {
+                gr->g[gr->ng].m[0] = (uint32_t)i;
+                gr->g[gr->ng].m[1] = pl->mate[i];
+                gr->g[gr->ng].size = 2;
+                gr->group_of[i] = gr->group_of[pl->mate[i]] = (uint32_t)gr->ng++;
             }
         }
-        if (pl.dummy_partner == NONE || c->p.odd != CT_ODD_TRIO)
+        if (pl->dummy_partner == NONE || pl->c->p.odd != CT_ODD_TRIO)
             break;
-        if (attach_third(&pl, g, ng, pl.dummy_partner, true, min_trios, group_of))
+        if (attach_third(pl, gr->g, gr->ng, pl->dummy_partner, true, gr->min_trios, gr->group_of))
             break;
         if (attempt >= 3)
             break; /* left unpaired below, with the reason */
-        pl.no_dummy[pl.dummy_partner] = 1;
+        pl->no_dummy[pl->dummy_partner] = 1;
     }
-    if (!pl.stats.optimal)
-        improve(&pl, g, ng, group_of);
+    if (!pl->stats.optimal)
+        improve(pl, gr->g, gr->ng, gr->group_of);
+    return CT_OK;
+}
 
-    /* Members the matching left out: a third member where the rules allow
-     * (odd = trio), else unpaired with the rule that starves them. */
-    r->unpaired = calloc(pl.ne + 1, sizeof(*r->unpaired));
-    if (r->unpaired == NULL)
-        goto nomem;
-    /* Two left-over members who may meet make a pair (the retries above can
-     * leave such a pair behind). */
-    for (i = 0; i < pl.ne; i++) {
-        size_t j;
-        if (group_of[i] != NONE || (i == pl.dummy_partner && c->p.odd == CT_ODD_SIT_OUT))
+/* Whether position i is the one who sits out (odd = sit_out). */
+static bool
+sits_out(const struct plan *pl, size_t i)
+{
+    return i == pl->dummy_partner && pl->c->p.odd == CT_ODD_SIT_OUT;
+}
+
+/* Two left-over members who may meet make a pair (the retries of
+ * plan_match can leave such a pair behind). */
+static void
+plan_pair_leftovers(struct plan *pl, struct grouping *gr)
+{
+    size_t i, j;
+
+    for (i = 0; i < pl->ne; i++) {
+        if (gr->group_of[i] != NONE || sits_out(pl, i))
             continue;
-        for (j = i + 1; j < pl.ne; j++) {
-            if (group_of[j] != NONE || (j == pl.dummy_partner && c->p.odd == CT_ODD_SIT_OUT) ||
-                !pos_allowed(&pl, (uint32_t)i, (uint32_t)j))
+        for (j = i + 1; j < pl->ne; j++) {
+            if (gr->group_of[j] != NONE || sits_out(pl, j) ||
+                !pos_allowed(pl, (uint32_t)i, (uint32_t)j))
                 continue;
-            g[ng].m[0] = (uint32_t)i;
-            g[ng].m[1] = (uint32_t)j;
-            g[ng].size = 2;
-            group_of[i] = group_of[j] = (uint32_t)ng++;
+            gr->g[gr->ng].m[0] = (uint32_t)i;
+            gr->g[gr->ng].m[1] = (uint32_t)j;
+            gr->g[gr->ng].size = 2;
+            gr->group_of[i] = gr->group_of[j] = (uint32_t)gr->ng++;
             break;
         }
     }
-    for (i = 0; i < pl.ne; i++) {
-        enum ct_pairing_rule rule = CT_RULE_NONE;
-        char *reason = NULL;
+}
+
+/*
+ * Members the matching left out: a third member where the rules allow
+ * (odd = trio), else unpaired with the rule that starves them, or the one
+ * who sits out. Fills r->unpaired; false when out of memory.
+ */
+static bool
+plan_unpaired(struct plan *pl, struct grouping *gr, struct ct_pairing_result *r)
+{
+    const struct ct_pairing_params *p = &pl->c->p;
+    size_t i, nunp = 0;
+
+    r->unpaired = calloc(pl->ne + 1, sizeof(*r->unpaired));
+    if (r->unpaired == NULL)
+        return false;
+    for (i = 0; i < pl->ne; i++) {
+        const struct ct_pairing_member *mx = &pl->c->in->members[pl->elig[i]];
+        struct ct_pairing_unpaired *u = &r->unpaired[nunp];
         uint32_t x = (uint32_t)i;
 
-        if (group_of[x] != NONE)
+        if (gr->group_of[x] != NONE)
             continue;
-        if (x == pl.dummy_partner && c->p.odd == CT_ODD_SIT_OUT) {
-            const struct ct_pairing_member *mx = &m[pl.elig[x]];
-            reason = ct_asprintf("sits out this round: odd number of members (odd = sit_out; "
-                                 "sat out %d time%s before); first in line next round",
-                                 mx->sit_outs, mx->sit_outs == 1 ? "" : "s");
-            if (reason == NULL)
-                goto nomem;
-            r->unpaired[nunp].member = pl.elig[x];
-            r->unpaired[nunp].sit_out = true;
-            r->unpaired[nunp].rule = CT_RULE_NONE;
-            r->unpaired[nunp++].reason = reason;
+        if (sits_out(pl, x)) {
+            u->reason = ct_asprintf("sits out this round: odd number of members (odd = sit_out; "
+                                    "sat out %d time%s before); first in line next round",
+                                    mx->sit_outs, mx->sit_outs == 1 ? "" : "s");
+            u->sit_out = true;
+            u->rule = CT_RULE_NONE;
+        } else if (p->odd == CT_ODD_TRIO && x != pl->dummy_partner &&
+                   attach_third(pl, gr->g, gr->ng, x, false, gr->min_trios, gr->group_of)) {
             continue;
+        } else {
+            u->reason = starvation(pl, pl->elig[x], x != pl->dummy_partner, &u->rule);
         }
-        if (c->p.odd == CT_ODD_TRIO && x != pl.dummy_partner &&
-            attach_third(&pl, g, ng, x, false, min_trios, group_of))
-            continue;
-        reason = starvation(&pl, pl.elig[x], x != pl.dummy_partner, &rule);
-        if (reason == NULL)
-            goto nomem;
-        r->unpaired[nunp].member = pl.elig[x];
-        r->unpaired[nunp].rule = rule;
-        r->unpaired[nunp++].reason = reason;
+        if (u->reason == NULL)
+            return false;
+        u->member = pl->elig[x];
+        r->unpaired_count = ++nunp;
     }
-    r->unpaired_count = nunp;
+    return true;
+}
 
-    /* Groups as member indices, with scores and reasons. */
-    r->groups = calloc(ng + 1, sizeof(*r->groups));
+/* The groups as member indices, with scores and reasons, sorted; false
+ * when out of memory. */
+static bool
+plan_groups(const struct plan *pl, const struct grouping *gr, struct ct_pairing_result *r)
+{
+    const struct ct_pairing_ctx *c = pl->c;
+    size_t i, t;
+
+    r->groups = calloc(gr->ng + 1, sizeof(*r->groups));
     if (r->groups == NULL)
-        goto nomem;
-    for (i = 0; i < ng; i++) {
+        return false;
+    for (i = 0; i < gr->ng; i++) {
         struct ct_pairing_group *og = &r->groups[i];
         struct reasons rs = {NULL, 0, 0, false};
         unsigned a, b;
 
-        og->size = g[i].size;
+        og->size = gr->g[i].size;
         for (a = 0; a < og->size; a++)
-            og->members[a] = pl.elig[g[i].m[a]];
+            og->members[a] = pl->elig[gr->g[i].m[a]];
         sort3(og->members, og->size);
         for (a = 0; a < og->size; a++)
             for (b = a + 1; b < og->size; b++) {
                 struct ct_pairing_score s;
                 ct_pairing_score_pair(c, og->members[a], og->members[b], &s);
-                og->score.organisation += s.organisation;
-                og->score.team += s.team;
-                og->score.site += s.site;
-                og->score.role += s.role;
-                og->score.weak_tie += s.weak_tie;
-                og->score.bridge += s.bridge;
-                og->score.novelty += s.novelty;
-                og->score.repeat += s.repeat;
-                og->score.random += s.random;
+                for (t = 0; t < CT_WEIGHT_COUNT; t++)
+                    og->score.term[t] += s.term[t];
                 pair_reasons(c, og->members[a], og->members[b], og->size == 3, &rs);
             }
         og->score.total = score_sum(&og->score);
@@ -2543,10 +2888,39 @@ ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct
         og->reason_count = rs.n;
         r->group_count = i + 1;
         if (rs.failed)
-            goto nomem;
+            return false;
         r->total += og->score.total;
     }
     qsort(r->groups, r->group_count, sizeof(*r->groups), cmp_groups);
+    return true;
+}
+
+enum ct_status
+ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct ct_error *err)
+{
+    struct plan pl;
+    struct grouping gr = {NULL, 0, NULL, INT32_MAX};
+    struct ct_pairing_result *r = NULL;
+    enum ct_status st = CT_OK;
+    size_t i;
+
+    *out = NULL;
+    if (!plan_positions(&pl, c))
+        goto nomem;
+    gr.g = calloc(pl.ne / 2 + 2, sizeof(*gr.g));
+    gr.group_of = malloc((pl.ne + 1) * sizeof(*gr.group_of));
+    r = calloc(1, sizeof(*r));
+    if (!gr.g || !gr.group_of || !r || !plan_candidates(&pl))
+        goto nomem;
+    for (i = 0; i < pl.ne; i++)
+        if (c->in->members[pl.elig[i]].trios < gr.min_trios)
+            gr.min_trios = c->in->members[pl.elig[i]].trios;
+    st = plan_match(&pl, &gr, err);
+    if (st != CT_OK)
+        goto fail;
+    plan_pair_leftovers(&pl, &gr);
+    if (!plan_unpaired(&pl, &gr, r) || !plan_groups(&pl, &gr, r))
+        goto nomem;
     r->stats = pl.stats;
     st = validate(c, &pl, r, err);
     if (st != CT_OK)
@@ -2560,8 +2934,8 @@ fail:
     ct_pairing_result_free(r);
 done:
     plan_free(&pl);
-    free(g);
-    free(group_of);
+    free(gr.g);
+    free(gr.group_of);
     return st;
 }
 

@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "ct.h"
+#include "weights.h"
 #include "worktime.h"
 
 /* One member of the network, as the store knows them. */
@@ -72,16 +73,10 @@ struct ct_pairing_input {
 struct ct_pairing_params {
     int avoid_repeats;          /* 0 = always: never group a pair twice */
     unsigned require_different; /* enum ct_boundary bits */
-    double weight_organisation;
-    double weight_team;
-    double weight_site;
-    double weight_role;
-    double weight_weak_tie;
-    double weight_bridge;
-    double weight_novelty;
-    double randomness;
-    double weight_repeat;   /* penalty of a repeat just outside avoid_repeats */
-    double repeat_halflife; /* rounds for that penalty to halve */
+    /* By enum ct_weight (weights.h); weight[CT_W_REPEAT] is the penalty of
+     * a repeat just outside avoid_repeats, weight[CT_W_RANDOM] the randomness. */
+    double weight[CT_WEIGHT_COUNT];
+    double repeat_halflife; /* rounds for the repeat penalty to halve */
     enum ct_odd_policy odd;
     int64_t duration; /* meeting length in seconds (working-hours rule) */
     uint64_t seed;
@@ -111,20 +106,11 @@ enum ct_pairing_rule {
     CT_RULE_COUNT
 };
 
-/* A short name for a rule ("excluded", "ties", "avoid_repeats", ...). */
-const char *ct_pairing_rule_str(enum ct_pairing_rule rule);
-
 /* A score broken down by rule; total is their sum. */
 struct ct_pairing_score {
-    double organisation;
-    double team;
-    double site;
-    double role;
-    double weak_tie;
-    double bridge;
-    double novelty;
-    double repeat; /* <= 0: past meetings outside the avoid_repeats window */
-    double random;
+    /* By enum ct_weight; term[CT_W_REPEAT] <= 0: past meetings outside the
+     * avoid_repeats window. */
+    double term[CT_WEIGHT_COUNT];
     double total;
 };
 

@@ -29,6 +29,7 @@ struct ct_transport_message {
     const char *ics;       /* may be NULL */
     const char *raw;
     size_t raw_len;
+    int64_t now; /* when the send starts, Unix seconds: a Retry-After date is read against it */
 };
 
 /*

@@ -13,7 +13,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "json.h"
 #include "transport_impl.h"
 #include "util.h"
@@ -310,7 +309,7 @@ http_send(void *state, const struct ct_transport_message *msg, int64_t *retry_af
     if (st == CT_OK)
         goto out;
     if (st == CT_ETEMP && h->retry_after[0])
-        ct_transport_retry_after_parse(h->retry_after, ct_now(), retry_after);
+        ct_transport_retry_after_parse(h->retry_after, msg->now, retry_after);
     ct_transport_reply_text(reply, sizeof(reply), h->body, h->body_len);
     ct_error_set(err, st, "%s: HTTP %ld%s%s", h->url, status, reply[0] ? ": " : "", reply);
 out:

@@ -29,9 +29,10 @@ member_name(struct ct_store *store, int64_t member_id)
 }
 
 enum ct_status
-ct_notice_queue_pause(struct ct_store *store, const struct ct_config *cfg, int64_t member_id,
+ct_notice_queue_pause(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
                       const char *email, int64_t now, struct ct_error *err)
 {
+    struct ct_store *store = ct_txn_store(txn);
     struct ct_invite_message msg = {0};
     struct ct_invite_notice notice;
     struct ct_outbox_entry entry;
@@ -64,14 +65,14 @@ ct_notice_queue_pause(struct ct_store *store, const struct ct_config *cfg, int64
         goto out;
     memset(&entry, 0, sizeof(entry));
     entry.message_id = msg.message_id;
-    entry.kind = "notice";
+    entry.kind = CT_OUTBOX_NOTICE;
     entry.member_id = member_id;
     entry.recipient = msg.recipient;
     entry.subject = msg.subject;
     entry.text_body = msg.text;
     entry.message = msg.raw;
     entry.message_len = msg.raw_len;
-    st = ct_outbox_enqueue(store, &entry, err);
+    st = ct_store_outbox_enqueue(txn, &entry, now, err);
 out:
     ct_invite_message_clear(&msg);
     free(name);

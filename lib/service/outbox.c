@@ -7,7 +7,6 @@
  * flush puts them back in the queue. That is the one place a message can
  * go out twice, and it then carries the same Message-ID as before.
  */
-#include "store_impl.h"
 #include "outbox.h"
 
 #include <errno.h>
@@ -20,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "rng.h"
 #include "util.h"
 
 void
@@ -46,54 +45,11 @@ ct_outbox_options_init(struct ct_outbox_options *opts, const struct ct_config *c
     }
 }
 
-enum ct_status
-ct_outbox_enqueue(struct ct_store *store, const struct ct_outbox_entry *e, struct ct_error *err)
-{
-    sqlite3 *db = ct_store_db(store);
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st = CT_OK;
-    int64_t now = ct_now();
-
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO outbox (message_id, kind, group_id, member_id, "
-                           "recipient, subject, method, text_body, html_body, ics, message, "
-                           "state, attempts, next_attempt_at, created_at) "
-                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 'queued', 0, "
-                           "?12, ?12)",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return ct_store_error(store, err, "queue message");
-    sqlite3_bind_text(stmt, 1, e->message_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 2, e->kind, -1, SQLITE_STATIC);
-    if (e->group_id > 0)
-        sqlite3_bind_int64(stmt, 3, e->group_id);
-    if (e->member_id > 0)
-        sqlite3_bind_int64(stmt, 4, e->member_id);
-    sqlite3_bind_text(stmt, 5, e->recipient, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 6, e->subject, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 7, e->method, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 8, e->text_body, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 9, e->html_body, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 10, e->ics, -1, SQLITE_STATIC);
-    sqlite3_bind_blob64(stmt, 11, e->message ? e->message : "", e->message_len, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 12, now);
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        st = ct_store_error(store, err, "queue message");
-        ct_error_prefix(err, "message %s to %s", e->message_id ? e->message_id : "?",
-                        e->recipient ? e->recipient : "?");
-    }
-    sqlite3_finalize(stmt);
-    return st;
-}
-
-/* splitmix64: small, good enough for jitter, reproducible from a seed. */
+/* splitmix64's stream: small, good enough for jitter, reproducible from a seed. */
 static uint64_t
 next_random(uint64_t *state)
 {
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return ct_rng_mix64(*state += UINT64_C(0x9e3779b97f4a7c15));
 }
 
 int64_t
@@ -124,74 +80,85 @@ claim_abandoned(int64_t pid, int64_t claimed_at, int64_t now, int64_t stale_clai
     return kill((pid_t)pid, 0) != 0 && errno == ESRCH;
 }
 
-/* Return the rows of processes that are gone to the queue. OUT: *count. */
+/* Run fn(txn, arg) in a transaction of its own, committed if it succeeds. */
 static enum ct_status
-reclaim(struct ct_store *store, const struct ct_outbox_options *opts, long *count,
-        struct ct_error *err)
+in_txn(struct ct_store *store, enum ct_status (*fn)(struct ct_txn *, void *, struct ct_error *),
+       void *arg, struct ct_error *err)
 {
-    sqlite3 *db = ct_store_db(store);
-    sqlite3_stmt *sel = NULL, *upd = NULL;
-    enum ct_status st;
-    int64_t now = ct_now();
-    int rc;
+    struct ct_txn *txn = NULL;
+    enum ct_status st = ct_txn_begin(store, &txn, err);
 
-    *count = 0;
-    st = ct_store_begin(store, err);
     if (st != CT_OK)
         return st;
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, claimed_by, claimed_at FROM outbox "
-                           "WHERE state = 'sending'",
-                           -1, &sel, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
-                           "UPDATE outbox SET state = 'queued', claimed_by = NULL, "
-                           "claimed_at = NULL, last_error = ?2 "
-                           "WHERE id = ?1 AND state = 'sending'",
-                           -1, &upd, NULL) != SQLITE_OK) {
-        st = ct_store_error(store, err, "reclaim outbox");
-        goto out;
+    st = fn(txn, arg, err);
+    if (st != CT_OK) {
+        ct_txn_rollback(txn);
+        return st;
     }
-    while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(sel, 0);
-        int64_t pid = sqlite3_column_int64(sel, 1);
-        int64_t at = sqlite3_column_int64(sel, 2);
+    return ct_txn_commit(txn, err);
+}
+
+struct reclaim_job {
+    const struct ct_outbox_options *opts;
+    int64_t now;
+    long count;
+};
+
+static enum ct_status
+reclaim_in(struct ct_txn *txn, void *arg, struct ct_error *err)
+{
+    struct reclaim_job *job = arg;
+    struct ct_outbox_filter filter = {.state_mask = 1u << CT_OUTBOX_SENDING};
+    struct ct_outbox_row *rows = NULL;
+    size_t count = 0, i;
+    enum ct_status st;
+
+    job->count = 0;
+    st = ct_store_outbox_load(ct_txn_store(txn), &filter, &rows, &count, err);
+    for (i = 0; st == CT_OK && i < count; i++) {
         char note[128];
 
-        if (!claim_abandoned(pid, at, now, opts->stale_claim))
+        if (!claim_abandoned(rows[i].claimed_by, rows[i].claimed_at, job->now,
+                             job->opts->stale_claim))
             continue;
         snprintf(note, sizeof(note),
                  "sending was interrupted (process %lld stopped); sent again with the same "
                  "Message-ID",
-                 (long long)pid);
-        sqlite3_bind_int64(upd, 1, id);
-        sqlite3_bind_text(upd, 2, note, -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(upd) != SQLITE_DONE) {
-            st = ct_store_error(store, err, "reclaim outbox");
-            goto out;
-        }
-        sqlite3_reset(upd);
-        (*count)++;
+                 (long long)rows[i].claimed_by);
+        st = ct_store_outbox_unclaim(txn, rows[i].id, 0, note, err);
+        if (st == CT_OK)
+            job->count++;
     }
-    if (rc != SQLITE_DONE) {
-        st = ct_store_error(store, err, "reclaim outbox");
-        goto out;
-    }
-    sqlite3_finalize(sel);
-    sqlite3_finalize(upd);
-    return ct_store_commit(store, err);
-out:
-    sqlite3_finalize(sel);
-    sqlite3_finalize(upd);
-    ct_store_rollback(store);
+    ct_outbox_rows_free(rows, count);
     return st;
 }
 
-static int
-compare_ids(const void *a, const void *b)
+/* Return the rows of processes that are gone to the queue. OUT: *count. */
+static enum ct_status
+reclaim(struct ct_store *store, const struct ct_outbox_options *opts, int64_t now, long *count,
+        struct ct_error *err)
 {
-    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    struct reclaim_job job = {opts, now, 0};
+    enum ct_status st = in_txn(store, reclaim_in, &job, err);
 
-    return (x > y) - (x < y);
+    *count = st == CT_OK ? job.count : 0;
+    return st;
+}
+
+struct claim_job {
+    int64_t due, now;
+    int max;
+    int64_t *ids;
+    int count;
+};
+
+static enum ct_status
+claim_in(struct ct_txn *txn, void *arg, struct ct_error *err)
+{
+    struct claim_job *job = arg;
+
+    return ct_store_outbox_claim(txn, job->due, job->max, (int64_t)getpid(), job->now, job->ids,
+                                 &job->count, err);
 }
 
 /*
@@ -199,102 +166,141 @@ compare_ids(const void *a, const void *b)
  * other process sends them. OUT: ids[], *count (0 when nothing is due).
  */
 static enum ct_status
-claim(struct ct_store *store, int64_t due, int max, int64_t *ids, int *count, struct ct_error *err)
+claim(struct ct_store *store, int64_t due, int64_t now, int max, int64_t *ids, int *count,
+      struct ct_error *err)
 {
-    sqlite3 *db = ct_store_db(store);
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st;
-    int rc;
+    struct claim_job job = {due, now, max, ids, 0};
+    enum ct_status st = in_txn(store, claim_in, &job, err);
 
-    *count = 0;
-    st = ct_store_begin(store, err);
-    if (st != CT_OK)
-        return st;
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE outbox SET state = 'sending', claimed_by = ?1, "
-                           "claimed_at = ?2 WHERE id IN (SELECT id FROM outbox "
-                           "WHERE state = 'queued' AND next_attempt_at <= ?3 "
-                           "ORDER BY next_attempt_at, id LIMIT ?4) RETURNING id",
-                           -1, &stmt, NULL) != SQLITE_OK) {
-        st = ct_store_error(store, err, "claim outbox messages");
-        goto fail;
-    }
-    sqlite3_bind_int64(stmt, 1, (int64_t)getpid());
-    sqlite3_bind_int64(stmt, 2, ct_now());
-    sqlite3_bind_int64(stmt, 3, due);
-    sqlite3_bind_int(stmt, 4, max);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && *count < max)
-        ids[(*count)++] = sqlite3_column_int64(stmt, 0);
-    if (rc != SQLITE_DONE) {
-        st = ct_store_error(store, err, "claim outbox messages");
-        goto fail;
-    }
-    sqlite3_finalize(stmt);
-    st = ct_store_commit(store, err);
-    if (st != CT_OK)
-        *count = 0;
-    qsort(ids, (size_t)*count, sizeof(*ids), compare_ids);
+    *count = st == CT_OK ? job.count : 0;
     return st;
-fail:
-    sqlite3_finalize(stmt);
-    ct_store_rollback(store);
-    *count = 0;
-    return st;
+}
+
+static enum ct_status
+release_in(struct ct_txn *txn, void *arg, struct ct_error *err)
+{
+    (void)arg;
+    return ct_store_outbox_release(txn, (int64_t)getpid(), err);
 }
 
 /* Put every row this process still claims back in the queue. */
 static enum ct_status
 release_claims(struct ct_store *store, struct ct_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st = CT_OK;
+    return in_txn(store, release_in, NULL, err);
+}
 
-    if (sqlite3_prepare_v2(ct_store_db(store),
-                           "UPDATE outbox SET state = 'queued', claimed_by = NULL, "
-                           "claimed_at = NULL WHERE state = 'sending' AND claimed_by = ?1",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return ct_store_error(store, err, "release outbox claims");
-    sqlite3_bind_int64(stmt, 1, (int64_t)getpid());
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        st = ct_store_error(store, err, "release outbox claims");
-    sqlite3_finalize(stmt);
-    return st;
+struct record_job {
+    int64_t id;
+    const struct ct_outbox_outcome *outcome;
+    int64_t now;
+};
+
+static enum ct_status
+record_in(struct ct_txn *txn, void *arg, struct ct_error *err)
+{
+    struct record_job *job = arg;
+
+    return ct_store_outbox_record(txn, job->id, (int64_t)getpid(), job->outcome, job->now, err);
 }
 
 /* Record one attempt's outcome on a row we claimed. */
 static enum ct_status
-record(struct ct_store *store, int64_t id, const char *state, int attempts, int64_t next_attempt_at,
-       const char *error, struct ct_error *err)
+record(struct ct_store *store, int64_t id, const struct ct_outbox_outcome *outcome, int64_t now,
+       struct ct_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st = CT_OK;
-    int64_t now = ct_now();
+    struct record_job job = {id, outcome, now};
 
-    if (sqlite3_prepare_v2(ct_store_db(store),
-                           "UPDATE outbox SET state = ?2, attempts = ?3, "
-                           "next_attempt_at = ?4, last_error = ?5, "
-                           "sent_at = CASE WHEN ?2 = 'sent' THEN ?6 ELSE sent_at END, "
-                           "claimed_by = NULL, claimed_at = NULL "
-                           "WHERE id = ?1 AND state = 'sending' AND claimed_by = ?7",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return ct_store_error(store, err, "record delivery");
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_text(stmt, 2, state, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 3, attempts);
-    sqlite3_bind_int64(stmt, 4, next_attempt_at);
-    sqlite3_bind_text(stmt, 5, error, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 6, now);
-    sqlite3_bind_int64(stmt, 7, (int64_t)getpid());
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        st = ct_store_error(store, err, "record delivery");
-    sqlite3_finalize(stmt);
+    return in_txn(store, record_in, &job, err);
+}
+
+/* The claimed row id, with its message; *found false if it is no longer ours. */
+static enum ct_status
+load_claimed(struct ct_store *store, int64_t id, struct ct_outbox_row *row, bool *found,
+             struct ct_error *err)
+{
+    struct ct_outbox_filter filter = {.state_mask = 1u << CT_OUTBOX_SENDING,
+                                      .id = id,
+                                      .claimed_by = (int64_t)getpid(),
+                                      .with_message = true};
+    struct ct_outbox_row *rows = NULL;
+    size_t count = 0;
+    enum ct_status st = ct_store_outbox_load(store, &filter, &rows, &count, err);
+
+    *found = st == CT_OK && count == 1;
+    if (*found) {
+        *row = rows[0];
+        memset(&rows[0], 0, sizeof(rows[0]));
+    }
+    ct_outbox_rows_free(rows, count);
     return st;
 }
 
-static const char *
-column_text(sqlite3_stmt *stmt, int col)
+/*
+ * Decide what a send's status means for the row: its new state, attempts
+ * and next attempt, counted in result. *unavailable when the transport
+ * could not be used.
+ */
+static void
+decide(const struct ct_outbox_options *opts, enum ct_status sent, int64_t retry_after, int64_t now,
+       uint64_t *rng, struct ct_outbox_outcome *o, struct ct_outbox_result *result,
+       bool *unavailable)
 {
-    return (const char *)sqlite3_column_text(stmt, col);
+    switch (sent) {
+    case CT_OK:
+        o->state = CT_OUTBOX_SENT;
+        o->attempts++;
+        o->next_attempt_at = 0;
+        result->sent++;
+        break;
+    case CT_EUNAVAIL:
+        /* Not this message's fault: it keeps its place and its attempts. */
+        o->state = CT_OUTBOX_QUEUED;
+        *unavailable = true;
+        break;
+    case CT_EPERM:
+        o->state = CT_OUTBOX_DEAD;
+        o->attempts++;
+        o->next_attempt_at = 0;
+        result->dead++;
+        break;
+    default:
+        o->attempts++;
+        if (o->attempts >= opts->max_attempts) {
+            o->state = CT_OUTBOX_DEAD;
+            o->next_attempt_at = 0;
+            result->dead++;
+        } else {
+            int64_t delay =
+                ct_outbox_backoff(opts->retry_base, opts->retry_cap, o->attempts, next_random(rng));
+            if (retry_after > delay)
+                delay = retry_after;
+            o->state = CT_OUTBOX_QUEUED;
+            o->next_attempt_at = now + delay;
+            result->retry++;
+        }
+        break;
+    }
+}
+
+static void
+report_attempt(const struct ct_outbox_options *opts, const struct ct_outbox_row *row,
+               enum ct_status sent, const struct ct_outbox_outcome *o)
+{
+    struct ct_outbox_event ev;
+
+    if (opts->report == NULL)
+        return;
+    memset(&ev, 0, sizeof(ev));
+    ev.id = row->id;
+    ev.message_id = row->message_id;
+    ev.recipient = row->recipient;
+    ev.status = sent;
+    ev.error = o->error;
+    ev.state = o->state;
+    ev.attempts = o->attempts;
+    ev.next_attempt_at = o->state == CT_OUTBOX_QUEUED ? o->next_attempt_at : 0;
+    opts->report(opts->report_arg, &ev);
 }
 
 /*
@@ -304,109 +310,47 @@ column_text(sqlite3_stmt *stmt, int col)
  */
 static enum ct_status
 deliver(struct ct_store *store, struct ct_transport *t, const struct ct_outbox_options *opts,
-        int64_t id, uint64_t *rng, struct ct_outbox_result *result, bool *unavailable,
+        int64_t id, int64_t now, uint64_t *rng, struct ct_outbox_result *result, bool *unavailable,
         struct ct_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
+    struct ct_outbox_row row = {0};
     struct ct_transport_message msg;
-    struct ct_outbox_event ev;
+    struct ct_outbox_outcome o;
     struct ct_error send_err;
     enum ct_status st, sent;
-    int64_t retry_after = 0, next_at, now;
-    const char *state;
-    int attempts, rc;
+    int64_t retry_after = 0;
+    bool found;
 
     *unavailable = false;
-    if (sqlite3_prepare_v2(ct_store_db(store),
-                           "SELECT message_id, recipient, subject, method, text_body, "
-                           "html_body, ics, message, attempts, next_attempt_at FROM outbox "
-                           "WHERE id = ?1 AND state = 'sending' AND claimed_by = ?2",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return ct_store_error(store, err, "read outbox message");
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_int64(stmt, 2, (int64_t)getpid());
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) {
-        /* Taken back by another process meanwhile: not ours to send. */
-        sqlite3_finalize(stmt);
-        return CT_OK;
-    }
-    if (rc != SQLITE_ROW) {
-        st = ct_store_error(store, err, "read outbox message");
-        sqlite3_finalize(stmt);
-        return st;
-    }
-    /* The column pointers stay valid until the statement is reset. */
+    st = load_claimed(store, id, &row, &found, err);
+    if (st != CT_OK || !found)
+        return st; /* not found: taken back by another process meanwhile */
     memset(&msg, 0, sizeof(msg));
-    msg.message_id = column_text(stmt, 0);
-    msg.recipient = column_text(stmt, 1);
-    msg.subject = column_text(stmt, 2);
-    msg.method = column_text(stmt, 3);
-    msg.text_body = column_text(stmt, 4);
-    msg.html_body = column_text(stmt, 5);
-    msg.ics = column_text(stmt, 6);
-    msg.raw = sqlite3_column_blob(stmt, 7);
-    msg.raw_len = (size_t)sqlite3_column_bytes(stmt, 7);
-    if (msg.raw == NULL)
-        msg.raw = "";
+    msg.message_id = row.message_id;
+    msg.recipient = row.recipient;
+    msg.subject = row.subject;
+    msg.method = row.method;
+    msg.text_body = row.text_body;
+    msg.html_body = row.html_body;
+    msg.ics = row.ics;
+    msg.raw = row.message;
+    msg.raw_len = row.message_len;
     msg.from = opts->from;
-    attempts = sqlite3_column_int(stmt, 8);
-    next_at = sqlite3_column_int64(stmt, 9);
+    msg.now = opts->clock ? opts->clock() : now;
 
     ct_error_clear(&send_err);
     sent = ct_transport_send(t, &msg, &retry_after, &send_err);
     if (sent != CT_OK && send_err.message[0] == '\0')
         ct_error_set(&send_err, sent, "%s", ct_status_str(sent));
-    now = ct_now();
-    switch (sent) {
-    case CT_OK:
-        state = "sent";
-        attempts++;
-        next_at = 0;
-        result->sent++;
-        break;
-    case CT_EUNAVAIL:
-        /* Not this message's fault: it keeps its place and its attempts. */
-        state = "queued";
-        *unavailable = true;
-        break;
-    case CT_EPERM:
-        state = "dead";
-        attempts++;
-        next_at = 0;
-        result->dead++;
-        break;
-    default:
-        attempts++;
-        if (attempts >= opts->max_attempts) {
-            state = "dead";
-            next_at = 0;
-            result->dead++;
-        } else {
-            int64_t delay =
-                ct_outbox_backoff(opts->retry_base, opts->retry_cap, attempts, next_random(rng));
-            if (retry_after > delay)
-                delay = retry_after;
-            state = "queued";
-            next_at = now + delay;
-            result->retry++;
-        }
-        break;
-    }
-    memset(&ev, 0, sizeof(ev));
-    ev.id = id;
-    ev.message_id = msg.message_id;
-    ev.recipient = msg.recipient;
-    ev.status = sent;
-    ev.error = sent == CT_OK ? NULL : send_err.message;
-    ev.state = state;
-    ev.attempts = attempts;
-    ev.next_attempt_at = strcmp(state, "queued") == 0 ? next_at : 0;
-    if (opts->report)
-        opts->report(opts->report_arg, &ev);
-    sqlite3_reset(stmt);
-    st = record(store, id, state, attempts, next_at, ev.error, err);
-    sqlite3_finalize(stmt);
+    if (opts->clock)
+        now = opts->clock();
+    o.attempts = row.attempts;
+    o.next_attempt_at = row.next_attempt_at;
+    o.error = sent == CT_OK ? NULL : send_err.message;
+    decide(opts, sent, retry_after, now, rng, &o, result, unavailable);
+    report_attempt(opts, &row, sent, &o);
+    st = record(store, id, &o, now, err);
+    ct_outbox_row_clear(&row);
     if (st == CT_OK && *unavailable)
         ct_error_set(err, CT_EUNAVAIL, "%s", send_err.message);
     return st;
@@ -416,57 +360,90 @@ deliver(struct ct_store *store, struct ct_transport *t, const struct ct_outbox_o
 static enum ct_status
 tally(struct ct_store *store, struct ct_outbox_result *result, struct ct_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st = CT_OK;
+    struct ct_outbox_summary sum;
+    enum ct_status st = ct_store_outbox_summarise(store, &sum, err);
 
-    if (sqlite3_prepare_v2(ct_store_db(store),
-                           "SELECT count(*) FILTER (WHERE state = 'queued'), "
-                           "min(next_attempt_at) FILTER (WHERE state = 'queued'), "
-                           "count(*) FILTER (WHERE state = 'sending'), "
-                           "count(*) FILTER (WHERE state = 'dead') FROM outbox",
-                           -1, &stmt, NULL) != SQLITE_OK)
-        return ct_store_error(store, err, "count outbox");
-    if (sqlite3_step(stmt) == SQLITE_ROW) {
-        result->queued = (long)sqlite3_column_int64(stmt, 0);
-        result->next_attempt_at = sqlite3_column_int64(stmt, 1);
-        result->in_flight = (long)sqlite3_column_int64(stmt, 2);
-        result->dead_total = (long)sqlite3_column_int64(stmt, 3);
-    } else {
-        st = ct_store_error(store, err, "count outbox");
-    }
-    sqlite3_finalize(stmt);
-    return st;
+    if (st != CT_OK)
+        return st;
+    result->queued = sum.count[CT_OUTBOX_QUEUED];
+    result->next_attempt_at = sum.next_attempt_at[CT_OUTBOX_QUEUED];
+    result->in_flight = sum.count[CT_OUTBOX_SENDING];
+    result->dead_total = sum.count[CT_OUTBOX_DEAD];
+    return CT_OK;
 }
 
 static uint64_t
-seed_random(uint64_t seed)
+seed_random(uint64_t seed, int64_t now)
 {
     uint64_t s = 0;
 
     if (seed != 0)
         return seed;
     if (getrandom(&s, sizeof(s), GRND_NONBLOCK) != (ssize_t)sizeof(s))
-        s = (uint64_t)ct_now() ^ ((uint64_t)getpid() << 32);
+        s = (uint64_t)now ^ ((uint64_t)getpid() << 32);
     return s;
+}
+
+static bool
+stop_raised(const struct ct_outbox_options *opts, struct ct_outbox_result *result)
+{
+    if (opts->stop && *opts->stop) {
+        result->stopped = true;
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Claim and deliver batches until nothing due at `due` is left, the limit
+ * is reached, a stop is asked for or the transport is unusable.
+ */
+static enum ct_status
+deliver_due(struct ct_store *store, struct ct_transport *t, const struct ct_outbox_options *opts,
+            int64_t due, struct ct_outbox_result *result, bool *unavailable, struct ct_error *err)
+{
+    int64_t ids[256];
+    int batch = opts->batch > 0 ? opts->batch : CT_OUTBOX_BATCH;
+    uint64_t rng = seed_random(opts->seed, due);
+    long attempted = 0;
+    enum ct_status st = CT_OK;
+    int count, i;
+
+    if (batch > (int)CT_ARRAY_LEN(ids))
+        batch = (int)CT_ARRAY_LEN(ids);
+    while (!*unavailable && !stop_raised(opts, result)) {
+        int64_t now = opts->clock ? opts->clock() : due;
+
+        if (opts->limit > 0 && attempted >= opts->limit)
+            break;
+        if (opts->limit > 0 && opts->limit - attempted < batch)
+            batch = (int)(opts->limit - attempted);
+        st = claim(store, due, now, batch, ids, &count, err);
+        if (st != CT_OK || count == 0)
+            break;
+        for (i = 0; i < count && !stop_raised(opts, result); i++) {
+            st = deliver(store, t, opts, ids[i], now, &rng, result, unavailable, err);
+            attempted++;
+            if (st != CT_OK || *unavailable)
+                break;
+        }
+        if (st != CT_OK || result->stopped)
+            break;
+    }
+    return st;
 }
 
 enum ct_status
 ct_outbox_flush(struct ct_store *store, struct ct_transport *t,
-                const struct ct_outbox_options *opts, struct ct_outbox_result *result,
+                const struct ct_outbox_options *opts, int64_t now, struct ct_outbox_result *result,
                 struct ct_error *err)
 {
-    int64_t ids[256], due;
-    int batch = opts->batch > 0 ? opts->batch : CT_OUTBOX_BATCH;
-    int count, i;
-    long attempted = 0;
-    uint64_t rng = seed_random(opts->seed);
+    struct ct_error ignored;
     enum ct_status st;
     bool unavailable = false;
 
     memset(result, 0, sizeof(*result));
-    if (batch > (int)CT_ARRAY_LEN(ids))
-        batch = (int)CT_ARRAY_LEN(ids);
-    st = reclaim(store, opts, &result->reclaimed, err);
+    st = reclaim(store, opts, now, &result->reclaimed, err);
     if (st != CT_OK)
         return st;
     /*
@@ -474,48 +451,16 @@ ct_outbox_flush(struct ct_store *store, struct ct_transport *t,
      * it (at least a second later) waits for the next flush, so a flush
      * always ends.
      */
-    due = ct_now();
-    while (!unavailable) {
-        if (opts->stop && *opts->stop) {
-            result->stopped = true;
-            break;
-        }
-        if (opts->limit > 0 && attempted >= opts->limit)
-            break;
-        if (opts->limit > 0 && opts->limit - attempted < batch)
-            batch = (int)(opts->limit - attempted);
-        st = claim(store, due, batch, ids, &count, err);
-        if (st != CT_OK)
-            goto out;
-        if (count == 0)
-            break;
-        for (i = 0; i < count; i++) {
-            if (opts->stop && *opts->stop) {
-                result->stopped = true;
-                break;
-            }
-            st = deliver(store, t, opts, ids[i], &rng, result, &unavailable, err);
-            attempted++;
-            if (st != CT_OK || unavailable)
-                break;
-        }
-        if (st != CT_OK || unavailable || result->stopped)
-            break;
-    }
-out:
-    if (st == CT_OK) {
-        /* Claimed but not tried (stopped, or the transport went away). */
+    st = deliver_due(store, t, opts, now, result, &unavailable, err);
+    /* Claimed but not tried (stopped, or the transport went away). */
+    if (st == CT_OK)
         st = release_claims(store, err);
-    } else {
-        struct ct_error ignored;
+    else
         (void)release_claims(store, &ignored);
-    }
     if (st == CT_OK)
         st = tally(store, result, err);
-    else {
-        struct ct_error ignored;
+    else
         (void)tally(store, result, &ignored);
-    }
     if (st == CT_OK && unavailable) {
         result->unavailable = true;
         st = err ? err->status : CT_EUNAVAIL;
@@ -547,185 +492,90 @@ ct_outbox_result_summary(const struct ct_outbox_result *r, struct ct_buf *b)
     return !b->failed;
 }
 
-static void
-row_free(struct ct_outbox_row *r)
-{
-    free(r->message_id);
-    free(r->kind);
-    free(r->recipient);
-    free(r->subject);
-    free(r->state);
-    free(r->last_error);
-}
-
 void
 ct_outbox_list_free(struct ct_outbox_list *list)
 {
-    size_t i;
-
     if (list == NULL)
         return;
-    for (i = 0; i < list->count; i++)
-        row_free(&list->rows[i]);
-    free(list->rows);
+    ct_outbox_rows_free(list->rows, list->count);
     free(list);
 }
 
 enum ct_status
-ct_outbox_list(struct ct_store *store, const char *state, struct ct_outbox_list **out,
+ct_outbox_list(struct ct_store *store, unsigned state_mask, struct ct_outbox_list **out,
                struct ct_error *err)
 {
-    sqlite3 *db = ct_store_db(store);
-    sqlite3_stmt *stmt = NULL;
+    struct ct_outbox_filter filter = {.state_mask = state_mask};
+    struct ct_outbox_summary sum;
     struct ct_outbox_list *list;
-    enum ct_status st = CT_OK;
-    size_t cap = 0;
-    bool failed = false;
-    int rc;
+    enum ct_status st;
 
     *out = NULL;
     list = calloc(1, sizeof(*list));
     if (list == NULL)
         return ct_error_set(err, CT_ENOMEM, "out of memory");
-    if (sqlite3_prepare_v2(db, "SELECT state, count(*) FROM outbox GROUP BY state", -1, &stmt,
-                           NULL) != SQLITE_OK) {
-        st = ct_store_error(store, err, "read outbox");
-        goto out;
+    st = ct_store_outbox_summarise(store, &sum, err);
+    if (st == CT_OK) {
+        memcpy(list->counts, sum.count, sizeof(list->counts));
+        st = ct_store_outbox_load(store, &filter, &list->rows, &list->count, err);
     }
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        enum ct_outbox_state s;
-        if (ct_outbox_state_parse(column_text(stmt, 0), &s))
-            list->counts[s] = (long)sqlite3_column_int64(stmt, 1);
-    }
-    if (rc != SQLITE_DONE) {
-        st = ct_store_error(store, err, "read outbox");
-        goto out;
-    }
-    sqlite3_finalize(stmt);
-    if (sqlite3_prepare_v2(db,
-                           "SELECT id, message_id, kind, recipient, subject, state, last_error, "
-                           "attempts, coalesce(group_id, 0), next_attempt_at, "
-                           "coalesce(claimed_by, 0), created_at, coalesce(sent_at, 0) "
-                           "FROM outbox WHERE ?1 IS NULL OR state = ?1 ORDER BY id",
-                           -1, &stmt, NULL) != SQLITE_OK) {
-        st = ct_store_error(store, err, "read outbox");
-        goto out;
-    }
-    sqlite3_bind_text(stmt, 1, state, -1, SQLITE_STATIC);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        struct ct_outbox_row *r;
-
-        if (list->count == cap) {
-            size_t ncap = cap ? cap * 2 : 32;
-            struct ct_outbox_row *rows = realloc(list->rows, ncap * sizeof(*rows));
-            if (rows == NULL) {
-                failed = true;
-                break;
-            }
-            list->rows = rows;
-            cap = ncap;
-        }
-        r = &list->rows[list->count++];
-        memset(r, 0, sizeof(*r));
-        r->id = sqlite3_column_int64(stmt, 0);
-        r->message_id = ct_store_column_dup(stmt, 1, &failed);
-        r->kind = ct_store_column_dup(stmt, 2, &failed);
-        r->recipient = ct_store_column_dup(stmt, 3, &failed);
-        r->subject = ct_store_column_dup(stmt, 4, &failed);
-        r->state = ct_store_column_dup(stmt, 5, &failed);
-        r->last_error = ct_store_column_dup(stmt, 6, &failed);
-        r->attempts = sqlite3_column_int(stmt, 7);
-        r->group_id = sqlite3_column_int64(stmt, 8);
-        r->next_attempt_at = sqlite3_column_int64(stmt, 9);
-        r->claimed_by = sqlite3_column_int64(stmt, 10);
-        r->created_at = sqlite3_column_int64(stmt, 11);
-        r->sent_at = sqlite3_column_int64(stmt, 12);
-        if (failed)
-            break;
-    }
-    if (failed) {
-        st = ct_error_set(err, CT_ENOMEM, "out of memory");
-        goto out;
-    }
-    if (rc != SQLITE_DONE) {
-        st = ct_store_error(store, err, "read outbox");
-        goto out;
-    }
-out:
-    sqlite3_finalize(stmt);
-    if (st != CT_OK)
+    if (st != CT_OK) {
         ct_outbox_list_free(list);
-    else
-        *out = list;
+        return st;
+    }
+    *out = list;
+    return CT_OK;
+}
+
+struct requeue_job {
+    int64_t id, now;
+    long count;
+};
+
+static enum ct_status
+requeue_in(struct ct_txn *txn, void *arg, struct ct_error *err)
+{
+    struct requeue_job *job = arg;
+    struct ct_outbox_filter filter = {.id = job->id};
+    struct ct_outbox_row *rows = NULL;
+    size_t count = 0;
+    enum ct_status st;
+
+    if (job->id > 0) {
+        st = ct_store_outbox_load(ct_txn_store(txn), &filter, &rows, &count, err);
+        if (st == CT_OK && count == 0)
+            st = ct_error_set(err, CT_ENOTFOUND, "outbox message %lld does not exist",
+                              (long long)job->id);
+        else if (st == CT_OK && rows[0].state != CT_OUTBOX_DEAD &&
+                 rows[0].state != CT_OUTBOX_QUEUED)
+            st = ct_error_set(err, CT_ESTATE, "outbox message %lld is %s, not dead or queued",
+                              (long long)job->id, ct_outbox_state_str(rows[0].state));
+        ct_outbox_rows_free(rows, count);
+        if (st != CT_OK)
+            return st;
+    }
+    return ct_store_outbox_requeue(txn, job->id, job->now, &job->count, err);
+}
+
+enum ct_status
+ct_outbox_requeue(struct ct_store *store, int64_t id, int64_t now, long *count,
+                  struct ct_error *err)
+{
+    struct requeue_job job = {id, now, 0};
+    enum ct_status st = in_txn(store, requeue_in, &job, err);
+
+    *count = st == CT_OK ? job.count : 0;
     return st;
 }
 
 enum ct_status
-ct_outbox_requeue(struct ct_store *store, int64_t id, long *count, struct ct_error *err)
+ct_outbox_next_due(struct ct_store *store, int64_t *due, bool *found, struct ct_error *err)
 {
-    sqlite3 *db = ct_store_db(store);
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st;
-    char *state = NULL;
-    int rc;
+    return ct_store_outbox_next_due(store, due, found, err);
+}
 
-    *count = 0;
-    st = ct_store_begin(store, err);
-    if (st != CT_OK)
-        return st;
-    if (id > 0) {
-        if (sqlite3_prepare_v2(db, "SELECT state FROM outbox WHERE id = ?1", -1, &stmt, NULL) !=
-            SQLITE_OK) {
-            st = ct_store_error(store, err, "requeue");
-            goto fail;
-        }
-        sqlite3_bind_int64(stmt, 1, id);
-        rc = sqlite3_step(stmt);
-        if (rc == SQLITE_DONE) {
-            st = ct_error_set(err, CT_ENOTFOUND, "outbox message %lld does not exist",
-                              (long long)id);
-            goto fail;
-        }
-        if (rc != SQLITE_ROW) {
-            st = ct_store_error(store, err, "requeue");
-            goto fail;
-        }
-        state = ct_strdup(column_text(stmt, 0));
-        sqlite3_finalize(stmt);
-        stmt = NULL;
-        if (state == NULL) {
-            st = ct_error_set(err, CT_ENOMEM, "out of memory");
-            goto fail;
-        }
-        if (strcmp(state, "dead") != 0 && strcmp(state, "queued") != 0) {
-            st = ct_error_set(err, CT_ESTATE, "outbox message %lld is %s, not dead or queued",
-                              (long long)id, state);
-            goto fail;
-        }
-    }
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE outbox SET next_attempt_at = ?2, "
-                           "attempts = CASE WHEN state = 'dead' THEN 0 ELSE attempts END, "
-                           "state = 'queued' "
-                           "WHERE (?1 = 0 AND state = 'dead') OR (?1 > 0 AND id = ?1)",
-                           -1, &stmt, NULL) != SQLITE_OK) {
-        st = ct_store_error(store, err, "requeue");
-        goto fail;
-    }
-    sqlite3_bind_int64(stmt, 1, id);
-    sqlite3_bind_int64(stmt, 2, ct_now());
-    if (sqlite3_step(stmt) != SQLITE_DONE) {
-        st = ct_store_error(store, err, "requeue");
-        goto fail;
-    }
-    *count = sqlite3_changes(db);
-    sqlite3_finalize(stmt);
-    free(state);
-    return ct_store_commit(store, err);
-fail:
-    sqlite3_finalize(stmt);
-    free(state);
-    ct_store_rollback(store);
-    *count = 0;
-    return st;
+enum ct_status
+ct_outbox_pending(struct ct_store *store, long *count, struct ct_error *err)
+{
+    return ct_store_outbox_pending(store, count, err);
 }

@@ -1,6 +1,7 @@
 /*
  * outbox.h: the crash-safe queue between a round being sent and its mail
- * leaving. Rows are written in the caller's transaction (the round's send),
+ * leaving. Rows are written in the caller's transaction (the round's send,
+ * with ct_store_outbox_enqueue() of store_outbox.h),
  * then delivered one by one: claimed and committed before sending, marked
  * sent after, or scheduled for a retry with exponential backoff and jitter,
  * or dead after max_attempts with the last error kept. Claims of a process
@@ -19,6 +20,7 @@
 #include "entity.h"
 #include "ct.h"
 #include "store.h"
+#include "store_outbox.h"
 #include "transport.h"
 #include "util.h"
 
@@ -32,40 +34,16 @@
 /* Rows claimed per transaction. */
 #define CT_OUTBOX_BATCH 16
 
-/* One message to queue; every field is borrowed for the call. */
-struct ct_outbox_entry {
-    const char *message_id; /* without angle brackets; unique */
-    const char *kind;       /* "request", "cancel" or "notice" */
-    int64_t group_id;       /* 0: none */
-    int64_t member_id;      /* 0: none */
-    const char *recipient;
-    const char *subject;
-    const char *method; /* "REQUEST", "CANCEL" or NULL */
-    const char *text_body;
-    const char *html_body; /* may be NULL */
-    const char *ics;       /* may be NULL */
-    const void *message;   /* the whole RFC 5322 message, CRLF line ends */
-    size_t message_len;
-};
-
-/*
- * Queue one message, due now. Runs inside the caller's transaction when one
- * is open (round send opens one, so the round and its mail commit together),
- * else on its own. A duplicate message_id is CT_EDATA.
- */
-enum ct_status ct_outbox_enqueue(struct ct_store *store, const struct ct_outbox_entry *entry,
-                                 struct ct_error *err);
-
 /* What one delivery attempt came to, for logs. Strings are borrowed. */
 struct ct_outbox_event {
     int64_t id;
     const char *message_id;
     const char *recipient;
-    enum ct_status status;   /* what the transport said */
-    const char *error;       /* NULL when sent */
-    const char *state;       /* the row's new state: "sent", "queued" or "dead" */
-    int attempts;            /* attempts made, this one included */
-    int64_t next_attempt_at; /* when it is tried again; 0 if it is not */
+    enum ct_status status;      /* what the transport said */
+    const char *error;          /* NULL when sent */
+    enum ct_outbox_state state; /* the row's new state: sent, queued or dead */
+    int attempts;               /* attempts made, this one included */
+    int64_t next_attempt_at;    /* when it is tried again; 0 if it is not */
 };
 
 /* How a flush behaves. ct_outbox_options_init() fills it from a config. */
@@ -78,6 +56,12 @@ struct ct_outbox_options {
     int batch;           /* rows claimed per transaction */
     long limit;          /* stop after this many attempts; 0: no limit */
     uint64_t seed;       /* jitter random seed; 0: from the system */
+    /*
+     * The time of each attempt (its sent_at and the base of its retry
+     * delay), if set; NULL: the flush's now for every attempt. The
+     * programs pass ct_now, so a long flush records real times.
+     */
+    int64_t (*clock)(void);
     /* Raised (by a signal handler, say): stop after the message in flight. */
     volatile sig_atomic_t *stop;
     /* Called after each attempt, if set. */
@@ -102,7 +86,7 @@ struct ct_outbox_result {
 };
 
 /*
- * Deliver every message due now through t. Claims of processes that are
+ * Deliver every message due at now through t. Claims of processes that are
  * gone are first returned to the queue. Each message's fate is recorded
  * before the next is sent. Returns CT_OK when the outbox was worked through
  * (whatever each message's fate: see *result), CT_EUNAVAIL when the
@@ -110,7 +94,7 @@ struct ct_outbox_result {
  * its attempts unchanged), or a database error. OUT: *result, always filled.
  */
 enum ct_status ct_outbox_flush(struct ct_store *store, struct ct_transport *t,
-                               const struct ct_outbox_options *opts,
+                               const struct ct_outbox_options *opts, int64_t now,
                                struct ct_outbox_result *result, struct ct_error *err);
 
 /*
@@ -128,46 +112,37 @@ bool ct_outbox_result_summary(const struct ct_outbox_result *result, struct ct_b
  */
 int64_t ct_outbox_backoff(int64_t retry_base, int64_t retry_cap, int attempts, uint64_t random);
 
-/* One outbox row, as `coffeetrial outbox` shows it. */
-struct ct_outbox_row {
-    int64_t id;
-    char *message_id;
-    char *kind;
-    char *recipient;
-    char *subject;
-    char *state;
-    char *last_error; /* NULL if none */
-    int attempts;
-    int64_t group_id; /* 0: none */
-    int64_t next_attempt_at;
-    int64_t claimed_by; /* 0: none */
-    int64_t created_at;
-    int64_t sent_at; /* 0: not sent */
-};
-
-
 struct ct_outbox_list {
-    struct ct_outbox_row *rows;
+    struct ct_outbox_row *rows; /* without their messages */
     size_t count;
-    long counts[4]; /* messages in each enum ct_outbox_state, whatever the filter */
+    long counts[CT_OUTBOX_STATES]; /* messages in each enum ct_outbox_state, whatever the filter */
 };
-
-/* The state's name, and back (-1 if unknown). */
 
 /*
- * The outbox, oldest first; state filters by state name (NULL: all).
- * OUT: *out, freed with ct_outbox_list_free().
+ * The outbox, oldest first; state_mask filters by state (bits
+ * 1u << enum ct_outbox_state; 0: all). OUT: *out, freed with
+ * ct_outbox_list_free().
  */
-enum ct_status ct_outbox_list(struct ct_store *store, const char *state,
+enum ct_status ct_outbox_list(struct ct_store *store, unsigned state_mask,
                               struct ct_outbox_list **out, struct ct_error *err);
 void ct_outbox_list_free(struct ct_outbox_list *list);
 
 /*
- * Make message id (or, with id 0, every dead message) due now. A dead
+ * Make message id (or, with id 0, every dead message) due at now. A dead
  * message starts again with 0 attempts. A sent or sending message is
  * CT_ESTATE, an unknown id CT_ENOTFOUND. OUT: *count, messages requeued.
  */
-enum ct_status ct_outbox_requeue(struct ct_store *store, int64_t id, long *count,
+enum ct_status ct_outbox_requeue(struct ct_store *store, int64_t id, int64_t now, long *count,
                                  struct ct_error *err);
+
+/*
+ * When the earliest queued (or claimed) message is due, for the daemon's
+ * timer. OUT: *due, and *found false when nothing waits.
+ */
+enum ct_status ct_outbox_next_due(struct ct_store *store, int64_t *due, bool *found,
+                                  struct ct_error *err);
+
+/* OUT: *count, the messages waiting: queued or being sent. */
+enum ct_status ct_outbox_pending(struct ct_store *store, long *count, struct ct_error *err);
 
 #endif

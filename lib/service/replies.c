@@ -3,7 +3,6 @@
  * unanswered-invitation accounting; see replies.h. The IMAP poll that feeds
  * it is in replies_fetch.c.
  */
-#include "store_impl.h"
 #include "replies.h"
 
 #include <stdarg.h>
@@ -13,6 +12,7 @@
 #include <time.h>
 
 #include "mime_parse.h"
+#include "store_replies.h"
 #include "util.h"
 
 static const char *const result_labels[CT_REPLIES_RESULT_COUNT] = {
@@ -74,206 +74,6 @@ clip(const char *s, int max)
     return n;
 }
 
-/* Step a statement that returns no rows (or whose rows are not wanted). */
-static enum ct_status
-exec_done(struct ct_store *store, sqlite3_stmt *stmt, const char *doing, struct ct_error *err)
-{
-    int rc = sqlite3_step(stmt);
-
-    if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-        return ct_store_error(store, err, doing);
-    return CT_OK;
-}
-
-struct group_row {
-    int64_t id;
-    int sequence;
-    char state[16];
-};
-
-/* The group with this UID; *found false if there is none. */
-static enum ct_status
-find_group(struct ct_store *store, const char *uid, struct group_row *g, bool *found,
-           struct ct_error *err)
-{
-    sqlite3_stmt *stmt;
-    enum ct_status st;
-    int rc;
-
-    *found = false;
-    st = ct_store_prepare(store, "SELECT id, sequence, state FROM groups WHERE uid = ?1", &stmt,
-                          err);
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_text(stmt, 1, uid, -1, SQLITE_STATIC);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        const char *state = (const char *)sqlite3_column_text(stmt, 2);
-        g->id = sqlite3_column_int64(stmt, 0);
-        g->sequence = sqlite3_column_int(stmt, 1);
-        snprintf(g->state, sizeof(g->state), "%s", state ? state : "");
-        *found = true;
-    } else if (rc != SQLITE_DONE) {
-        st = ct_store_error(store, err, "read group");
-    }
-    sqlite3_finalize(stmt);
-    return st;
-}
-
-/* The member of group_id with this address, if still in the group. */
-static enum ct_status
-find_member(struct ct_store *store, int64_t group_id, const char *email, int64_t *member_id,
-            bool *found, struct ct_error *err)
-{
-    sqlite3_stmt *stmt;
-    enum ct_status st;
-    int rc;
-
-    *found = false;
-    st = ct_store_prepare(
-        store,
-        "SELECT gm.member_id FROM group_members gm JOIN members m ON m.id = gm.member_id "
-        "WHERE gm.group_id = ?1 AND m.email = ?2 AND gm.removed = 0",
-        &stmt, err);
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, group_id);
-    sqlite3_bind_text(stmt, 2, email, -1, SQLITE_STATIC);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        *member_id = sqlite3_column_int64(stmt, 0);
-        *found = true;
-    } else if (rc != SQLITE_DONE) {
-        st = ct_store_error(store, err, "read group member");
-    }
-    sqlite3_finalize(stmt);
-    return st;
-}
-
-/* Has exactly this answer been recorded before? */
-static enum ct_status
-answer_exists(struct ct_store *store, int64_t group_id, int64_t member_id, const char *method,
-              const char *partstat, const struct ct_reply_event *ev, bool *exists,
-              struct ct_error *err)
-{
-    sqlite3_stmt *stmt;
-    enum ct_status st;
-
-    st = ct_store_prepare(
-        store,
-        "SELECT 1 FROM replies WHERE group_id = ?1 AND member_id = ?2 AND method = ?3 "
-        "AND partstat = ?4 AND sequence = ?5 AND dtstamp = ?6 LIMIT 1",
-        &stmt, err);
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, group_id);
-    sqlite3_bind_int64(stmt, 2, member_id);
-    sqlite3_bind_text(stmt, 3, method, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, partstat, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 5, ev->sequence);
-    sqlite3_bind_int64(stmt, 6, ev->dtstamp);
-    st = ct_store_step_row(store, stmt, exists, "read replies", err);
-    sqlite3_finalize(stmt);
-    return st;
-}
-
-/* Is a REPLY newer than this one (higher SEQUENCE, or same and later DTSTAMP) recorded? */
-static enum ct_status
-newer_reply_exists(struct ct_store *store, int64_t group_id, int64_t member_id,
-                   const struct ct_reply_event *ev, bool *newer, struct ct_error *err)
-{
-    sqlite3_stmt *stmt;
-    enum ct_status st;
-
-    st = ct_store_prepare(
-        store,
-        "SELECT 1 FROM replies WHERE group_id = ?1 AND member_id = ?2 "
-        "AND method = 'REPLY' AND (sequence > ?3 OR (sequence = ?3 AND dtstamp > ?4)) "
-        "LIMIT 1",
-        &stmt, err);
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, group_id);
-    sqlite3_bind_int64(stmt, 2, member_id);
-    sqlite3_bind_int(stmt, 3, ev->sequence);
-    sqlite3_bind_int64(stmt, 4, ev->dtstamp);
-    st = ct_store_step_row(store, stmt, newer, "read replies", err);
-    sqlite3_finalize(stmt);
-    return st;
-}
-
-static enum ct_status
-insert_answer(struct ct_store *store, int64_t group_id, int64_t member_id, const char *method,
-              const char *partstat, const struct ct_reply_event *ev, int64_t now,
-              struct ct_error *err)
-{
-    sqlite3_stmt *stmt;
-    enum ct_status st;
-
-    st = ct_store_prepare(
-        store,
-        "INSERT INTO replies(group_id, member_id, method, partstat, sequence, dtstamp, "
-        "proposed_start, comment, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        &stmt, err);
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, group_id);
-    sqlite3_bind_int64(stmt, 2, member_id);
-    sqlite3_bind_text(stmt, 3, method, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 4, partstat, -1, SQLITE_STATIC);
-    sqlite3_bind_int(stmt, 5, ev->sequence);
-    sqlite3_bind_int64(stmt, 6, ev->dtstamp);
-    if (ev->proposed_start)
-        sqlite3_bind_int64(stmt, 7, ev->proposed_start);
-    else
-        sqlite3_bind_null(stmt, 7);
-    sqlite3_bind_text(stmt, 8, ev->comment, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 9, now);
-    st = exec_done(store, stmt, "record reply", err);
-    sqlite3_finalize(stmt);
-    return st;
-}
-
-static enum ct_status
-set_partstat(struct ct_store *store, int64_t group_id, int64_t member_id, const char *partstat,
-             struct ct_error *err)
-{
-    sqlite3_stmt *stmt;
-    enum ct_status st;
-
-    st = ct_store_prepare(
-        store, "UPDATE group_members SET partstat = ?3 WHERE group_id = ?1 AND member_id = ?2",
-        &stmt, err);
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, group_id);
-    sqlite3_bind_int64(stmt, 2, member_id);
-    sqlite3_bind_text(stmt, 3, partstat, -1, SQLITE_STATIC);
-    st = exec_done(store, stmt, "record answer", err);
-    sqlite3_finalize(stmt);
-    return st;
-}
-
-/* An answer ends a member's run of unanswered invitations. */
-static enum ct_status
-reset_unanswered(struct ct_store *store, int64_t member_id, int64_t now, struct ct_error *err)
-{
-    sqlite3_stmt *stmt;
-    enum ct_status st;
-
-    st = ct_store_prepare(store,
-                          "UPDATE members SET unanswered = 0, updated_at = ?2 "
-                          "WHERE id = ?1 AND unanswered <> 0",
-                          &stmt, err);
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, member_id);
-    sqlite3_bind_int64(stmt, 2, now);
-    st = exec_done(store, stmt, "reset unanswered count", err);
-    sqlite3_finalize(stmt);
-    return st;
-}
-
 static void
 format_utc(int64_t t, char *out, size_t size)
 {
@@ -284,17 +84,51 @@ format_utc(int64_t t, char *out, size_t size)
         snprintf(out, size, "%lld", (long long)t);
 }
 
+/* Has this answer been recorded before, or a later one? OUT: *result when so. */
+static enum ct_status
+answer_known(struct ct_store *store, const struct ct_replies_answer *ans,
+             const struct ct_reply_attendee *a, int64_t group_id, const char *where,
+             const struct ct_replies_hooks *hooks, enum ct_replies_result *result, bool *known,
+             struct ct_error *err)
+{
+    const char *partstat = ct_reply_partstat_name(a->partstat);
+    bool counter = ans->method == CT_REPLY_METHOD_COUNTER;
+    enum ct_status st;
+
+    st = ct_store_replies_exists(store, ans, known, err);
+    if (st != CT_OK)
+        return st;
+    if (*known) {
+        *result = CT_REPLIES_DUPLICATE;
+        note(hooks, CT_REPLIES_INFO, "%s: %s %s for group %lld: already recorded", where, a->email,
+             counter ? "COUNTER" : partstat, (long long)group_id);
+        return CT_OK;
+    }
+    if (counter)
+        return CT_OK;
+    st = ct_store_replies_newer_exists(store, ans, known, err);
+    if (st == CT_OK && *known) {
+        *result = CT_REPLIES_SUPERSEDED;
+        note(hooks, CT_REPLIES_INFO,
+             "%s: %s %s for group %lld: ignored, a later answer is recorded", where, a->email,
+             partstat, (long long)group_id);
+    }
+    return st;
+}
+
 /* Record one attendee's answer to a sent group. */
 static enum ct_status
-record_answer(struct ct_store *store, const struct group_row *g, int64_t member_id,
+record_answer(struct ct_txn *txn, const struct ct_replies_group *g, int64_t member_id,
               enum ct_reply_method method, const struct ct_reply_event *ev,
               const struct ct_reply_attendee *a, int64_t now, const char *where,
               const struct ct_replies_hooks *hooks, enum ct_replies_result *result,
               struct ct_error *err)
 {
-    const char *method_name = ct_reply_method_name(method);
     const char *partstat = ct_reply_partstat_name(a->partstat);
-    bool counter = method == CT_REPLY_METHOD_COUNTER, flag = false;
+    bool counter = method == CT_REPLY_METHOD_COUNTER, known = false;
+    struct ct_replies_answer ans = {
+        g->id,       member_id,          method,     a->partstat, ev->sequence,
+        ev->dtstamp, ev->proposed_start, ev->comment};
     enum ct_status st;
 
     if (ev->sequence < g->sequence) {
@@ -305,33 +139,13 @@ record_answer(struct ct_store *store, const struct group_row *g, int64_t member_
              where, a->email, partstat, (long long)g->id, ev->sequence, g->sequence);
         return CT_OK;
     }
-    st = answer_exists(store, g->id, member_id, method_name, partstat, ev, &flag, err);
-    if (st != CT_OK)
+    st = answer_known(ct_txn_store(txn), &ans, a, g->id, where, hooks, result, &known, err);
+    if (st != CT_OK || known)
         return st;
-    if (flag) {
-        *result = CT_REPLIES_DUPLICATE;
-        note(hooks, CT_REPLIES_INFO, "%s: %s %s for group %lld: already recorded", where, a->email,
-             counter ? "COUNTER" : partstat, (long long)g->id);
-        return CT_OK;
-    }
-    if (!counter) {
-        st = newer_reply_exists(store, g->id, member_id, ev, &flag, err);
-        if (st != CT_OK)
-            return st;
-        if (flag) {
-            *result = CT_REPLIES_SUPERSEDED;
-            note(hooks, CT_REPLIES_INFO,
-                 "%s: %s %s for group %lld: ignored, a later answer is recorded", where, a->email,
-                 partstat, (long long)g->id);
-            return CT_OK;
-        }
-    }
-    st = insert_answer(store, g->id, member_id, method_name, partstat, ev, now, err);
-    if (st == CT_OK && !counter)
-        st = set_partstat(store, g->id, member_id, partstat, err);
+    st = ct_store_replies_record(txn, &ans, now, err);
     if (st == CT_OK &&
         (counter || a->partstat == CT_PARTSTAT_ACCEPTED || a->partstat == CT_PARTSTAT_TENTATIVE))
-        st = reset_unanswered(store, member_id, now, err);
+        st = ct_store_replies_reset_unanswered(txn, member_id, now, err);
     if (st != CT_OK)
         return st;
     if (counter) {
@@ -380,10 +194,53 @@ combine(enum ct_replies_result *acc, enum ct_replies_result r)
         *acc = r;
 }
 
-enum ct_status
-ct_replies_record(struct ct_store *store, const struct ct_reply *reply, const char *from,
-                  int64_t now, const char *where, const struct ct_replies_hooks *hooks,
-                  enum ct_replies_result *result, struct ct_error *err)
+/* Record one attendee's answer, if the attendee is one to believe and in the group. */
+static enum ct_status
+record_attendee(struct ct_txn *txn, const struct ct_reply *reply, const struct ct_reply_event *ev,
+                const struct ct_replies_group *g, size_t i, int64_t now, const char *where,
+                const struct ct_replies_hooks *hooks, enum ct_replies_result *result,
+                struct ct_error *err)
+{
+    const struct ct_reply_attendee *a = &ev->attendees[i];
+    enum ct_replies_result r;
+    int64_t member_id = 0;
+    enum ct_status st;
+    bool found;
+
+    if (reply->method == CT_REPLY_METHOD_REPLY && a->partstat == CT_PARTSTAT_OTHER) {
+        combine(result, CT_REPLIES_NOT_REPLY);
+        note(hooks, CT_REPLIES_WARNING,
+             "%s: skipped: %.*s answered group %lld with a PARTSTAT meetings do not use", where,
+             clip(a->email, 200), a->email, (long long)g->id);
+        return CT_OK;
+    }
+    st =
+        ct_store_replies_find_attendee(ct_txn_store(txn), g->id, a->email, &member_id, &found, err);
+    if (st != CT_OK)
+        return st;
+    if (!found) {
+        combine(result, CT_REPLIES_NOT_ATTENDEE);
+        note(hooks, CT_REPLIES_WARNING, "%s: skipped: %.*s is not an attendee of group %lld", where,
+             clip(a->email, 200), a->email, (long long)g->id);
+        return CT_OK;
+    }
+    st = record_answer(txn, g, member_id, reply->method, ev, a, now, where, hooks, &r, err);
+    if (st == CT_OK)
+        combine(result, r);
+    return st;
+}
+
+/*
+ * Record every answer of a parsed reply, inside txn. from is the message's
+ * sender address (or NULL): when a reply lists several attendees, only the
+ * one who sent it is believed. where prefixes log lines ("INBOX UID 12").
+ * OUT: *result, the precedence-first result over all answers. Errors are
+ * database errors only.
+ */
+static enum ct_status
+record_reply(struct ct_txn *txn, const struct ct_reply *reply, const char *from, int64_t now,
+             const char *where, const struct ct_replies_hooks *hooks,
+             enum ct_replies_result *result, struct ct_error *err)
 {
     size_t e, i;
     enum ct_status st;
@@ -391,95 +248,33 @@ ct_replies_record(struct ct_store *store, const struct ct_reply *reply, const ch
     *result = CT_REPLIES_NOT_REPLY;
     for (e = 0; e < reply->event_count; e++) {
         const struct ct_reply_event *ev = &reply->events[e];
-        struct group_row g;
+        struct ct_replies_group g;
         bool found;
 
-        st = find_group(store, ev->uid, &g, &found, err);
+        st = ct_store_replies_find_group(ct_txn_store(txn), ev->uid, &g, &found, err);
         if (st != CT_OK)
             return st;
-        if (!found || strcmp(g.state, "planned") == 0) {
+        if (!found || g.state == CT_GROUP_PLANNED) {
             combine(result, CT_REPLIES_UNKNOWN);
             note(hooks, CT_REPLIES_WARNING, "%s: skipped: no meeting with UID %.*s was sent", where,
                  clip(ev->uid, 200), ev->uid);
             continue;
         }
-        if (strcmp(g.state, "cancelled") == 0) {
+        if (g.state == CT_GROUP_CANCELLED) {
             combine(result, CT_REPLIES_CANCELLED);
             note(hooks, CT_REPLIES_INFO, "%s: ignored: group %lld was cancelled", where,
                  (long long)g.id);
             continue;
         }
         for (i = 0; i < ev->attendee_count; i++) {
-            const struct ct_reply_attendee *a = &ev->attendees[i];
-            enum ct_replies_result r;
-            int64_t member_id;
-
             if (!attendee_answers(ev, i, from))
                 continue;
-            if (reply->method == CT_REPLY_METHOD_REPLY && a->partstat == CT_PARTSTAT_OTHER) {
-                combine(result, CT_REPLIES_NOT_REPLY);
-                note(hooks, CT_REPLIES_WARNING,
-                     "%s: skipped: %.*s answered group %lld with a PARTSTAT meetings do not use",
-                     where, clip(a->email, 200), a->email, (long long)g.id);
-                continue;
-            }
-            st = find_member(store, g.id, a->email, &member_id, &found, err);
+            st = record_attendee(txn, reply, ev, &g, i, now, where, hooks, result, err);
             if (st != CT_OK)
                 return st;
-            if (!found) {
-                combine(result, CT_REPLIES_NOT_ATTENDEE);
-                note(hooks, CT_REPLIES_WARNING,
-                     "%s: skipped: %.*s is not an attendee of group %lld", where,
-                     clip(a->email, 200), a->email, (long long)g.id);
-                continue;
-            }
-            st = record_answer(store, &g, member_id, reply->method, ev, a, now, where, hooks, &r,
-                               err);
-            if (st != CT_OK)
-                return st;
-            combine(result, r);
         }
     }
     return CT_OK;
-}
-
-static enum ct_status
-already_seen(struct ct_store *store, const struct ct_replies_source *src, bool *seen,
-             struct ct_error *err)
-{
-    sqlite3_stmt *stmt;
-    enum ct_status st;
-
-    st = ct_store_prepare(
-        store, "SELECT 1 FROM imap_seen WHERE mailbox = ?1 AND uidvalidity = ?2 AND uid = ?3",
-        &stmt, err);
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_text(stmt, 1, src->mailbox, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, src->uidvalidity);
-    sqlite3_bind_int64(stmt, 3, src->uid);
-    st = ct_store_step_row(store, stmt, seen, "read imap_seen", err);
-    sqlite3_finalize(stmt);
-    return st;
-}
-
-static enum ct_status
-remember_seen(struct ct_store *store, const struct ct_replies_source *src, struct ct_error *err)
-{
-    sqlite3_stmt *stmt;
-    enum ct_status st;
-
-    st = ct_store_prepare(
-        store, "INSERT OR IGNORE INTO imap_seen(mailbox, uidvalidity, uid) VALUES (?1, ?2, ?3)",
-        &stmt, err);
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_text(stmt, 1, src->mailbox, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, src->uidvalidity);
-    sqlite3_bind_int64(stmt, 3, src->uid);
-    st = exec_done(store, stmt, "remember processed message", err);
-    sqlite3_finalize(stmt);
-    return st;
 }
 
 /* The calendars of a message, parsed; failures keep the first reason. */
@@ -537,6 +332,37 @@ parse_calendars(const struct ct_mime_message *msg, struct parsed *p, struct ct_e
     return CT_OK;
 }
 
+/* Record the parsed replies of msg in txn; src (may be NULL) is remembered in imap_seen. */
+static enum ct_status
+record_parsed(struct ct_txn *txn, const struct ct_mime_message *msg, const struct parsed *parsed,
+              const struct ct_replies_source *src, int64_t now, const char *where,
+              const struct ct_replies_hooks *hooks, enum ct_replies_result *result,
+              struct ct_error *err)
+{
+    struct ct_imap_seen_key key = {0};
+    enum ct_status st;
+    size_t i;
+
+    for (i = 0; i < parsed->count; i++) {
+        enum ct_replies_result r;
+        st = record_reply(txn, parsed->replies[i], msg->from, now, where, hooks, &r, err);
+        if (st != CT_OK)
+            return st;
+        combine(result, r);
+    }
+    if (parsed->count == 0)
+        note(hooks, parsed->malformed ? CT_REPLIES_WARNING : CT_REPLIES_INFO,
+             "%s from %.*s: skipped: %s (%s)", where, msg->from ? clip(msg->from, 100) : 14,
+             msg->from ? msg->from : "unknown sender",
+             parsed->malformed ? "malformed calendar reply" : "not a calendar reply", parsed->why);
+    if (src == NULL)
+        return CT_OK;
+    key.mailbox = src->mailbox;
+    key.uidvalidity = src->uidvalidity;
+    key.uid = src->uid;
+    return ct_store_imap_seen_mark(txn, &key, err);
+}
+
 enum ct_status
 ct_replies_record_message(struct ct_store *store, const char *data, size_t len,
                           const struct ct_replies_source *src, int64_t now,
@@ -545,10 +371,10 @@ ct_replies_record_message(struct ct_store *store, const char *data, size_t len,
 {
     struct ct_mime_message *msg = NULL;
     struct parsed parsed = {0};
+    struct ct_txn *txn = NULL;
     char where[160];
     enum ct_status st;
     bool seen = false;
-    size_t i;
 
     *result = CT_REPLIES_NOT_REPLY;
     /* Parse first: no transaction is held while reading a message. */
@@ -563,41 +389,25 @@ ct_replies_record_message(struct ct_store *store, const char *data, size_t len,
     else
         snprintf(where, sizeof(where), "message");
 
-    st = ct_store_begin(store, err);
+    st = ct_txn_begin(store, &txn, err);
     if (st != CT_OK)
         goto done;
     if (src) {
-        st = already_seen(store, src, &seen, err);
-        if (st != CT_OK)
-            goto rollback;
-        if (seen) {
-            /* Another process read it since the search. */
-            *result = CT_REPLIES_SEEN;
-            ct_store_rollback(store);
+        struct ct_imap_seen_key key = {src->mailbox, src->uidvalidity, src->uid};
+        st = ct_store_imap_seen(store, &key, &seen, err);
+        if (st != CT_OK || seen) {
+            /* Seen: another process read it since the search. */
+            if (seen)
+                *result = CT_REPLIES_SEEN;
+            ct_txn_rollback(txn);
             goto done;
         }
     }
-    for (i = 0; i < parsed.count; i++) {
-        enum ct_replies_result r;
-        st = ct_replies_record(store, parsed.replies[i], msg->from, now, where, hooks, &r, err);
-        if (st != CT_OK)
-            goto rollback;
-        combine(result, r);
-    }
-    if (parsed.count == 0)
-        note(hooks, parsed.malformed ? CT_REPLIES_WARNING : CT_REPLIES_INFO,
-             "%s from %.*s: skipped: %s (%s)", where, msg->from ? clip(msg->from, 100) : 14,
-             msg->from ? msg->from : "unknown sender",
-             parsed.malformed ? "malformed calendar reply" : "not a calendar reply", parsed.why);
-    if (src) {
-        st = remember_seen(store, src, err);
-        if (st != CT_OK)
-            goto rollback;
-    }
-    st = ct_store_commit(store, err);
-    goto done;
-rollback:
-    ct_store_rollback(store);
+    st = record_parsed(txn, msg, &parsed, src, now, where, hooks, result, err);
+    if (st != CT_OK)
+        ct_txn_rollback(txn);
+    else
+        st = ct_txn_commit(txn, err);
 done:
     parsed_free(&parsed);
     ct_mime_message_free(msg);
@@ -606,151 +416,59 @@ done:
 
 /* ---- unanswered invitations -------------------------------------------- */
 
-struct attendance {
-    int64_t member_id;
-    char *email;
-    int unanswered;
-    bool answered;
-};
-
-/* The active members still in a group, with whether they answered yes. */
+/* Count one member's invitation of a closed group as declined or unanswered. */
 static enum ct_status
-group_attendance(struct ct_store *store, int64_t group_id, struct attendance **out, size_t *count,
+count_unanswered(struct ct_txn *txn, const struct ct_replies_attendance *a, int64_t group_id,
+                 int64_t now, const struct ct_replies_policy *policy,
+                 const struct ct_replies_hooks *hooks, struct ct_replies_closed *closed,
                  struct ct_error *err)
 {
-    sqlite3_stmt *stmt;
-    struct attendance *list = NULL;
-    size_t n = 0, cap = 0;
     enum ct_status st;
-    int rc;
 
-    *out = NULL;
-    *count = 0;
-    st = ct_store_prepare(store,
-                          "SELECT gm.member_id, m.email, m.unanswered, "
-                          "  gm.partstat IN ('ACCEPTED', 'TENTATIVE') OR EXISTS ("
-                          "    SELECT 1 FROM replies r WHERE r.group_id = gm.group_id "
-                          "    AND r.member_id = gm.member_id AND r.method = 'COUNTER') "
-                          "FROM group_members gm JOIN members m ON m.id = gm.member_id "
-                          "WHERE gm.group_id = ?1 AND gm.removed = 0 AND m.status = 'active' "
-                          "ORDER BY gm.member_id",
-                          &stmt, err);
-    if (st != CT_OK)
+    closed->counted++;
+    if (policy->unanswered_limit <= 0 || a->unanswered + 1 < policy->unanswered_limit) {
+        st = ct_store_replies_set_unanswered(txn, a->member_id, a->unanswered + 1, false, now, err);
+        note(hooks, CT_REPLIES_INFO,
+             "%s: group %lld counted as declined or unanswered (%d "
+             "in a row)",
+             a->email, (long long)group_id, a->unanswered + 1);
         return st;
-    sqlite3_bind_int64(stmt, 1, group_id);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const char *email = (const char *)sqlite3_column_text(stmt, 1);
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 4;
-            struct attendance *grown = realloc(list, ncap * sizeof(*grown));
-            if (grown == NULL) {
-                st = ct_error_set(err, CT_ENOMEM, "out of memory");
-                break;
-            }
-            list = grown;
-            cap = ncap;
-        }
-        list[n].member_id = sqlite3_column_int64(stmt, 0);
-        list[n].email = strdup(email ? email : "(erased)");
-        list[n].unanswered = sqlite3_column_int(stmt, 2);
-        list[n].answered = sqlite3_column_int(stmt, 3) != 0;
-        if (list[n++].email == NULL) {
-            st = ct_error_set(err, CT_ENOMEM, "out of memory");
-            break;
-        }
     }
-    if (st == CT_OK && rc != SQLITE_DONE)
-        st = ct_store_error(store, err, "read group members");
-    sqlite3_finalize(stmt);
-    *out = list;
-    *count = n;
-    return st;
-}
-
-static void
-attendance_free(struct attendance *list, size_t count)
-{
-    size_t i;
-
-    for (i = 0; i < count; i++)
-        free(list[i].email);
-    free(list);
-}
-
-static enum ct_status
-set_unanswered(struct ct_store *store, int64_t member_id, int unanswered, bool pause, int64_t now,
-               struct ct_error *err)
-{
-    sqlite3_stmt *stmt;
-    enum ct_status st;
-
-    st = ct_store_prepare(store,
-                          pause
-                              ? "UPDATE members SET unanswered = ?2, status = 'paused', "
-                                "paused_until = NULL, updated_at = ?3 WHERE id = ?1"
-                              : "UPDATE members SET unanswered = ?2, updated_at = ?3 WHERE id = ?1",
-                          &stmt, err);
+    /* The count restarts, so a resumed member gets a fresh run. */
+    st = ct_store_replies_set_unanswered(txn, a->member_id, 0, true, now, err);
     if (st != CT_OK)
         return st;
-    sqlite3_bind_int64(stmt, 1, member_id);
-    sqlite3_bind_int(stmt, 2, unanswered);
-    sqlite3_bind_int64(stmt, 3, now);
-    st = exec_done(store, stmt, pause ? "pause member" : "count unanswered invitation", err);
-    sqlite3_finalize(stmt);
+    closed->paused++;
+    note(hooks, CT_REPLIES_NOTICE,
+         "%s paused: %d invitations in a row declined or unanswered (group %lld was "
+         "the last)",
+         a->email, a->unanswered + 1, (long long)group_id);
+    if (hooks && hooks->paused)
+        st = hooks->paused(hooks->arg, txn, a->member_id, a->email, err);
     return st;
 }
 
-/* Count one closed group's invitations; the caller holds the transaction. */
+/* Count one closed group's invitations in txn. */
 static enum ct_status
-close_group(struct ct_store *store, int64_t group_id, int64_t now,
+close_group(struct ct_txn *txn, int64_t group_id, int64_t now,
             const struct ct_replies_policy *policy, const struct ct_replies_hooks *hooks,
             struct ct_replies_closed *closed, struct ct_error *err)
 {
-    struct attendance *list = NULL;
-    sqlite3_stmt *stmt = NULL;
+    struct ct_replies_attendance *list = NULL;
     size_t count = 0, i;
     enum ct_status st;
 
-    st = group_attendance(store, group_id, &list, &count, err);
+    st = ct_store_replies_attendance(ct_txn_store(txn), group_id, &list, &count, err);
     for (i = 0; st == CT_OK && i < count; i++) {
-        struct attendance *a = &list[i];
-        if (a->answered) {
-            if (a->unanswered != 0)
-                st = set_unanswered(store, a->member_id, 0, false, now, err);
-            continue;
-        }
-        closed->counted++;
-        if (policy->unanswered_limit > 0 && a->unanswered + 1 >= policy->unanswered_limit) {
-            /* The count restarts, so a resumed member gets a fresh run. */
-            st = set_unanswered(store, a->member_id, 0, true, now, err);
-            if (st != CT_OK)
-                break;
-            closed->paused++;
-            note(hooks, CT_REPLIES_NOTICE,
-                 "%s paused: %d invitations in a row declined or unanswered (group %lld was "
-                 "the last)",
-                 a->email, a->unanswered + 1, (long long)group_id);
-            if (hooks && hooks->paused)
-                st = hooks->paused(hooks->arg, store, a->member_id, a->email, err);
-        } else {
-            st = set_unanswered(store, a->member_id, a->unanswered + 1, false, now, err);
-            note(hooks, CT_REPLIES_INFO,
-                 "%s: group %lld counted as declined or unanswered (%d "
-                 "in a row)",
-                 a->email, (long long)group_id, a->unanswered + 1);
-        }
+        const struct ct_replies_attendance *a = &list[i];
+        if (!a->answered)
+            st = count_unanswered(txn, a, group_id, now, policy, hooks, closed, err);
+        else if (a->unanswered != 0)
+            st = ct_store_replies_set_unanswered(txn, a->member_id, 0, false, now, err);
     }
-    attendance_free(list, count);
-    if (st != CT_OK)
-        return st;
-    st = ct_store_prepare(store, "UPDATE groups SET window_closed_at = ?2 WHERE id = ?1", &stmt,
-                          err);
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, group_id);
-    sqlite3_bind_int64(stmt, 2, now);
-    st = exec_done(store, stmt, "close answer window", err);
-    sqlite3_finalize(stmt);
+    ct_replies_attendance_free(list, count);
+    if (st == CT_OK)
+        st = ct_store_replies_close_window(txn, group_id, now, err);
     if (st == CT_OK)
         closed->groups++;
     return st;
@@ -763,62 +481,25 @@ ct_replies_close_windows(struct ct_store *store, int64_t now,
                          struct ct_error *err)
 {
     struct ct_replies_closed local = {0};
-    sqlite3_stmt *stmt = NULL;
+    struct ct_txn *txn = NULL;
     int64_t *ids = NULL;
-    size_t n = 0, cap = 0, i;
+    size_t n = 0, i;
     enum ct_status st;
-    int rc;
 
-    st = ct_store_begin(store, err);
+    st = ct_txn_begin(store, &txn, err);
     if (st != CT_OK)
         return st;
     /* Oldest windows first, so runs of unanswered invitations add up in order. */
-    st = ct_store_prepare(store,
-                          "SELECT g.id FROM groups g JOIN rounds r ON r.id = g.round_id "
-                          "WHERE g.state = 'sent' AND g.window_closed_at IS NULL "
-                          "AND r.sent_at IS NOT NULL AND r.sent_at + ?2 <= ?1 "
-                          "AND (g.slot_start IS NULL OR "
-                          "     g.slot_start + COALESCE(g.slot_minutes, 0) * 60 <= ?1) "
-                          "ORDER BY r.sent_at, g.id",
-                          &stmt, err);
-    if (st != CT_OK)
-        goto fail;
-    sqlite3_bind_int64(stmt, 1, now);
-    sqlite3_bind_int64(stmt, 2, policy->meeting_window);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            int64_t *grown = realloc(ids, ncap * sizeof(*grown));
-            if (grown == NULL) {
-                st = ct_error_set(err, CT_ENOMEM, "out of memory");
-                goto fail;
-            }
-            ids = grown;
-            cap = ncap;
-        }
-        ids[n++] = sqlite3_column_int64(stmt, 0);
-    }
-    if (rc != SQLITE_DONE) {
-        st = ct_store_error(store, err, "read groups to close");
-        goto fail;
-    }
-    sqlite3_finalize(stmt);
-    stmt = NULL;
-    for (i = 0; i < n; i++) {
-        st = close_group(store, ids[i], now, policy, hooks, &local, err);
-        if (st != CT_OK)
-            goto fail;
-    }
-    st = ct_store_commit(store, err);
-    if (st != CT_OK)
-        goto fail;
+    st = ct_store_replies_windows_due(store, now, policy->meeting_window, &ids, &n, err);
+    for (i = 0; st == CT_OK && i < n; i++)
+        st = close_group(txn, ids[i], now, policy, hooks, &local, err);
     free(ids);
-    if (closed)
+    if (st != CT_OK) {
+        ct_txn_rollback(txn);
+        return st;
+    }
+    st = ct_txn_commit(txn, err);
+    if (st == CT_OK && closed)
         *closed = local;
-    return CT_OK;
-fail:
-    sqlite3_finalize(stmt);
-    ct_store_rollback(store);
-    free(ids);
     return st;
 }

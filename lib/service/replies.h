@@ -58,8 +58,8 @@ struct ct_replies_hooks {
      * the outbox here commits (or rolls back) with the pause. Returning an
      * error rolls the pause back and ends ct_replies_close_windows().
      */
-    enum ct_status (*paused)(void *arg, struct ct_store *store, int64_t member_id,
-                             const char *email, struct ct_error *err);
+    enum ct_status (*paused)(void *arg, struct ct_txn *txn, int64_t member_id, const char *email,
+                             struct ct_error *err);
     /* Polled between messages: true ends a fetch early (SIGTERM). */
     bool (*should_stop)(void *arg);
     void *arg;
@@ -71,18 +71,6 @@ struct ct_replies_source {
     uint32_t uidvalidity;
     uint32_t uid;
 };
-
-/*
- * Record every answer of a parsed reply. Must run inside a transaction
- * (ct_store_begin). from is the message's sender address (or NULL): when a
- * reply lists several attendees, only the one who sent it is believed.
- * where prefixes log lines ("INBOX UID 12"). OUT: *result, the precedence-
- * first result over all answers. Errors are database errors only.
- */
-enum ct_status ct_replies_record(struct ct_store *store, const struct ct_reply *reply,
-                                 const char *from, int64_t now, const char *where,
-                                 const struct ct_replies_hooks *hooks,
-                                 enum ct_replies_result *result, struct ct_error *err);
 
 /*
  * Read one whole message (len bytes), find its calendar replies and record

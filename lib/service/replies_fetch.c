@@ -3,25 +3,14 @@
  * replies.h): search, skip what imap_seen already holds, fetch and record
  * each new message in its own transaction, leave unrelated mail unread.
  */
-#include "store_impl.h"
 #include "replies.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_replies.h"
 #include "util.h"
-
-static enum ct_status
-seen_before(struct ct_store *store, sqlite3_stmt *stmt, const char *mailbox, uint32_t uidvalidity,
-            uint32_t uid, bool *seen, struct ct_error *err)
-{
-    sqlite3_reset(stmt);
-    sqlite3_bind_text(stmt, 1, mailbox, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(stmt, 2, uidvalidity);
-    sqlite3_bind_int64(stmt, 3, uid);
-    return ct_store_step_row(store, stmt, seen, "read imap_seen", err);
-}
 
 static bool
 contains(const uint32_t *list, size_t count, uint32_t uid)
@@ -71,6 +60,52 @@ ct_replies_stats_format(const struct ct_replies_stats *stats)
     return ct_buf_steal(&b);
 }
 
+/*
+ * Fetch one message not seen before and record it. Expunged messages are
+ * skipped; one that grew past the limit is recorded as not a reply.
+ */
+static enum ct_status
+fetch_one(struct ct_store *store, struct ct_imap *imap, const struct ct_replies_source *src,
+          const uint32_t *unseen, size_t unseen_count, int64_t now,
+          const struct ct_replies_hooks *hooks, struct ct_replies_stats *stats,
+          struct ct_error *err)
+{
+    enum ct_replies_result result;
+    char *data = NULL;
+    size_t len = 0;
+    enum ct_status st;
+
+    st = ct_imap_fetch(imap, src->uid, &data, &len, err);
+    if (st == CT_ENOTFOUND) {
+        /* Expunged since the search: nothing to remember. */
+        log_line(hooks, CT_REPLIES_INFO, err ? err->message : "a message is gone");
+        return CT_OK;
+    }
+    if (st == CT_EDATA) {
+        /* Grew past the limit since the search; record it as not a reply. */
+        log_line(hooks, CT_REPLIES_WARNING, err ? err->message : "a message is too large");
+        if ((data = strdup("")) == NULL)
+            return ct_error_set(err, CT_ENOMEM, "out of memory");
+    } else if (st != CT_OK) {
+        return st;
+    }
+    stats->fetched++;
+    st = ct_replies_record_message(store, data, len, src, now, hooks, &result, err);
+    free(data);
+    if (st != CT_OK)
+        return st;
+    stats->by_result[result]++;
+    if (!is_ours(result) && result != CT_REPLIES_SEEN && contains(unseen, unseen_count, src->uid)) {
+        struct ct_error mark_err;
+        ct_error_clear(&mark_err);
+        if (ct_imap_mark_unseen(imap, src->uid, &mark_err) == CT_OK)
+            stats->restored_unseen++;
+        else
+            log_line(hooks, CT_REPLIES_WARNING, mark_err.message);
+    }
+    return CT_OK;
+}
+
 enum ct_status
 ct_replies_fetch(struct ct_store *store, const struct ct_imap_options *options, int64_t now,
                  const struct ct_replies_hooks *hooks, struct ct_replies_stats *stats,
@@ -79,7 +114,6 @@ ct_replies_fetch(struct ct_store *store, const struct ct_imap_options *options, 
     struct ct_imap *imap = NULL;
     uint32_t *uids = NULL, *unseen = NULL;
     size_t count = 0, unseen_count = 0, i;
-    sqlite3_stmt *seen_stmt = NULL;
     struct ct_replies_source src;
     char criteria[64];
     enum ct_status st;
@@ -99,65 +133,19 @@ ct_replies_fetch(struct ct_store *store, const struct ct_imap_options *options, 
         goto done;
     src.mailbox = ct_imap_mailbox(imap);
     src.uidvalidity = ct_imap_uidvalidity(imap);
-    if (sqlite3_prepare_v2(ct_store_db(store),
-                           "SELECT 1 FROM imap_seen WHERE mailbox = ?1 AND uidvalidity = ?2 "
-                           "AND uid = ?3",
-                           -1, &seen_stmt, NULL) != SQLITE_OK) {
-        st = ct_store_error(store, err, "read imap_seen");
+    /* What imap_seen already holds is never downloaded again. */
+    st = ct_store_imap_unseen(store, src.mailbox, src.uidvalidity, uids, &count, err);
+    if (st != CT_OK)
         goto done;
-    }
     for (i = 0; i < count; i++) {
-        enum ct_replies_result result;
-        char *data = NULL;
-        size_t len = 0;
-        bool seen;
-
         if (hooks && hooks->should_stop && hooks->should_stop(hooks->arg))
             break;
-        st = seen_before(store, seen_stmt, src.mailbox, src.uidvalidity, uids[i], &seen, err);
-        if (st != CT_OK)
-            goto done;
-        /* Release the read snapshot before the next write transaction. */
-        sqlite3_reset(seen_stmt);
-        if (seen)
-            continue;
-        st = ct_imap_fetch(imap, uids[i], &data, &len, err);
-        if (st == CT_ENOTFOUND) {
-            /* Expunged since the search: nothing to remember. */
-            log_line(hooks, CT_REPLIES_INFO, err ? err->message : "a message is gone");
-            st = CT_OK;
-            continue;
-        }
-        if (st == CT_EDATA) {
-            /* Grew past the limit since the search; record it as not a reply. */
-            log_line(hooks, CT_REPLIES_WARNING, err ? err->message : "a message is too large");
-            data = strdup("");
-            if (data == NULL) {
-                st = ct_error_set(err, CT_ENOMEM, "out of memory");
-                goto done;
-            }
-        } else if (st != CT_OK) {
-            goto done;
-        }
-        stats->fetched++;
         src.uid = uids[i];
-        st = ct_replies_record_message(store, data, len, &src, now, hooks, &result, err);
-        free(data);
+        st = fetch_one(store, imap, &src, unseen, unseen_count, now, hooks, stats, err);
         if (st != CT_OK)
             goto done;
-        stats->by_result[result]++;
-        if (!is_ours(result) && result != CT_REPLIES_SEEN &&
-            contains(unseen, unseen_count, uids[i])) {
-            struct ct_error mark_err;
-            ct_error_clear(&mark_err);
-            if (ct_imap_mark_unseen(imap, uids[i], &mark_err) == CT_OK)
-                stats->restored_unseen++;
-            else
-                log_line(hooks, CT_REPLIES_WARNING, mark_err.message);
-        }
     }
 done:
-    sqlite3_finalize(seen_stmt);
     free(uids);
     free(unseen);
     ct_imap_free(imap);

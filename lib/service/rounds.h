@@ -6,8 +6,9 @@
  * the same transaction as the round is marked sent), cancelling one, and
  * what happens to sent and planned groups when a member leaves.
  *
- * A round is 'planned', then 'sent', or 'cancelled' (by the organiser) or
- * 'replaced' (planned again for the same date). See docs/rounds.md.
+ * A round is planned, then sent, or cancelled (by the organiser) or
+ * replaced (planned again for the same date): enum ct_round_state. The
+ * round, group and unpaired views are in core/round.h. See docs/rounds.md.
  */
 #ifndef CT_ROUNDS_H
 #define CT_ROUNDS_H
@@ -19,82 +20,14 @@
 #include "config.h"
 #include "ct.h"
 #include "members.h"
+#include "round.h"
 #include "store.h"
-
-/* Who planned a round: the organiser with the CLI, or coffeetriald on schedule. */
-enum ct_round_origin { CT_ROUND_CLI, CT_ROUND_DAEMON };
-
-/*
- * The terms a group's score is the sum of, in the order of
- * ct_round_group.terms: organisation, team, site, role, weak_tie, bridge,
- * novelty, repeat, random (see docs/pairing.md for what each rewards).
- */
-#define CT_ROUND_TERMS 9
 
 /* The JSON key of term i ("weak_tie"), or NULL past the last. */
 const char *ct_rounds_term_name(size_t i);
 
 /* The same for people ("weak tie"), or NULL past the last. */
 const char *ct_rounds_term_label(size_t i);
-
-/* A member as a round shows them. Strings are heap copies, NULL when unset or erased. */
-struct ct_round_person {
-    int64_t id;
-    char *email; /* NULL once erased */
-    char *name;
-    char *organisation;
-    char *team;
-    char *site;
-    char *role;
-    char *timezone; /* NULL: the network's */
-    bool removed;   /* left the group after it was sent */
-};
-
-struct ct_round_group {
-    int64_t id;     /* 0 in a dry run */
-    char *uid;      /* the calendar UID */
-    int sequence;   /* 0 until the group changes after it was sent */
-    char state[12]; /* "planned", "sent" or "cancelled" */
-    struct ct_round_person members[3];
-    size_t member_count; /* 2 or 3, removed members included */
-    double score;
-    double terms[CT_ROUND_TERMS]; /* the score by rule; they add up to score */
-    char **reasons;               /* why they were grouped, plain words */
-    size_t reason_count;
-    int64_t slot_start; /* Unix seconds UTC; 0 if none */
-    int slot_minutes;
-};
-
-/* An eligible member the round could not group, or who sits out. */
-struct ct_round_unpaired {
-    struct ct_round_person member;
-    char *reason; /* one line */
-    bool sit_out; /* odd = sit_out: this member's turn */
-};
-
-struct ct_round {
-    int64_t id; /* 0 in a dry run */
-    char date[11];
-    uint64_t seed;
-    char state[12];     /* "planned", "sent", "cancelled", "replaced" */
-    char origin[8];     /* "cli" or "daemon" */
-    int64_t send_after; /* daemon: when it is sent unless cancelled or replanned; 0: none */
-    int64_t created_at;
-    int64_t sent_at;      /* 0: not sent */
-    int64_t cancelled_at; /* 0: not cancelled */
-    struct ct_round_group *groups;
-    size_t group_count;
-    struct ct_round_unpaired *unpaired;
-    size_t unpaired_count;
-    /* Filled by ct_rounds_plan only: */
-    bool dry_run;
-    size_t eligible;      /* members due this round */
-    int64_t replaced;     /* the planned round of the same date this one replaced; 0: none */
-    int64_t window_start; /* the meeting window the slots were chosen in */
-    int64_t window_end;
-};
-
-void ct_round_free(struct ct_round *round);
 
 struct ct_round_plan_options {
     const char *date; /* YYYY-MM-DD; NULL: today in the network's zone */
@@ -122,8 +55,8 @@ struct ct_round_plan_options {
  * OUT: *out, the plan (ids are 0 in a dry run), freed with ct_round_free().
  */
 enum ct_status ct_rounds_plan(struct ct_store *store, const struct ct_config *cfg,
-                              const struct ct_round_plan_options *opts, struct ct_round **out,
-                              struct ct_error *err);
+                              const struct ct_round_plan_options *opts, int64_t now,
+                              struct ct_round **out, struct ct_error *err);
 
 /*
  * Round id with its groups (members' names, e-mails, organisations; the
@@ -132,23 +65,6 @@ enum ct_status ct_rounds_plan(struct ct_store *store, const struct ct_config *cf
  */
 enum ct_status ct_rounds_load(struct ct_store *store, int64_t id, struct ct_round **out,
                               struct ct_error *err);
-
-/* One line of `round list`. */
-struct ct_round_summary {
-    int64_t id;
-    char date[11];
-    uint64_t seed;
-    char state[12];
-    char origin[8];
-    size_t groups;   /* groups planned (cancelled ones too) */
-    size_t trios;    /* of which trios */
-    size_t members;  /* members in them, removed ones too */
-    size_t unpaired; /* sit-outs included */
-    int64_t send_after;
-    int64_t created_at;
-    int64_t sent_at;
-    int64_t cancelled_at;
-};
 
 struct ct_round_list {
     struct ct_round_summary *items; /* newest date first */
@@ -179,14 +95,15 @@ struct ct_round_mail {
  * not planned. OUT: *out (may be NULL).
  */
 enum ct_status ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id,
-                              struct ct_round_mail *out, struct ct_error *err);
+                              int64_t now, struct ct_round_mail *out, struct ct_error *err);
 
 /*
  * Mark planned round id and its groups sent, as ct_rounds_send() does, but
  * without building or queuing any mail: for simulations (`coffeetrial
  * simulate` in a temporary database). CT_ENOTFOUND, CT_ESTATE as there.
  */
-enum ct_status ct_rounds_mark_sent(struct ct_store *store, int64_t id, struct ct_error *err);
+enum ct_status ct_rounds_mark_sent(struct ct_store *store, int64_t id, int64_t now,
+                                   struct ct_error *err);
 
 /*
  * Cancel round id. A planned round is marked 'cancelled' and nothing is
@@ -196,11 +113,11 @@ enum ct_status ct_rounds_mark_sent(struct ct_store *store, int64_t id, struct ct
  * CT_ESTATE for a round already cancelled or replaced. OUT: *out (may be NULL).
  */
 enum ct_status ct_rounds_cancel(struct ct_store *store, const struct ct_config *cfg, int64_t id,
-                                struct ct_round_mail *out, struct ct_error *err);
+                                int64_t now, struct ct_round_mail *out, struct ct_error *err);
 
 /*
- * A member leaves (removed, or erased when erasing): runs inside the
- * caller's transaction when one is open, else in its own.
+ * A member leaves (removed, or erased when erasing), at now: runs inside
+ * the caller's transaction txn (the member's record still as it was).
  *  - Sent groups whose meeting is not over: in a pair, both get a CANCEL
  *    and the group is cancelled; in a trio, the leaver gets a CANCEL
  *    listing only them, and the two others an updated REQUEST without
@@ -211,9 +128,9 @@ enum ct_status ct_rounds_cancel(struct ct_store *store, const struct ct_config *
  * go), and what the others receive does not name them.
  * OUT: *out (may be NULL): groups changed, messages queued.
  */
-enum ct_status ct_rounds_member_leave(struct ct_store *store, const struct ct_config *cfg,
-                                      int64_t member_id, bool erasing, struct ct_round_mail *out,
-                                      struct ct_error *err);
+enum ct_status ct_rounds_member_leave(struct ct_txn *txn, const struct ct_config *cfg,
+                                      int64_t member_id, bool erasing, int64_t now,
+                                      struct ct_round_mail *out, struct ct_error *err);
 
 /*
  * A member hook (members.h) that runs ct_rounds_member_leave() for every

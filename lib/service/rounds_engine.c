@@ -10,19 +10,32 @@
 #include "pairing.h"
 #include "rounds_impl.h"
 
-/* The engine's score terms in the order of ct_rounds_term_name(). */
+void
+rounds_outcome_clear(struct rounds_outcome *out)
+{
+    size_t i, j;
+
+    for (i = 0; i < out->group_count; i++) {
+        for (j = 0; j < out->groups[i].reason_count; j++)
+            free(out->groups[i].reasons[j]);
+        free(out->groups[i].reasons);
+    }
+    free(out->groups);
+    for (i = 0; i < out->unpaired_count; i++)
+        free(out->unpaired[i].reason);
+    free(out->unpaired);
+    memset(out, 0, sizeof(*out));
+}
+
+/* The engine's score terms: ct_rounds_term_name() names them in the same
+ * order, that of weights.h. */
 static void
 copy_terms(const struct ct_pairing_score *s, double *terms)
 {
-    terms[0] = s->organisation;
-    terms[1] = s->team;
-    terms[2] = s->site;
-    terms[3] = s->role;
-    terms[4] = s->weak_tie;
-    terms[5] = s->bridge;
-    terms[6] = s->novelty;
-    terms[7] = s->repeat;
-    terms[8] = s->random;
+    size_t i;
+
+    for (i = 0; i < CT_ROUND_TERMS; i++)
+        terms[i] = s->term[i];
 }
 
 /* The engine's input, borrowing from the snapshot; freed by input_free. */
@@ -62,18 +75,18 @@ input_build(const struct rounds_snapshot *snap, struct engine_input *e)
         const struct rounds_member *m = &snap->members[i];
         struct ct_pairing_member *p = &e->members[i];
 
-        p->id = m->id;
+        p->id = m->member.id;
         /* Reasons name members: by name, which the organiser reads. */
-        p->label = m->name && *m->name ? m->name : m->email;
+        p->label = m->member.name && *m->member.name ? m->member.name : m->member.email;
         p->organisation = m->organisation_id;
         p->team = m->team_id;
         p->site = m->site_id;
         p->role = m->role_id;
         p->zone = m->zone;
-        p->active = m->status == 'a' || m->status == 'p';
-        p->paused = m->status == 'p';
-        p->paused_until = m->paused_until;
-        p->frequency = m->frequency;
+        p->active = m->member.status == CT_MEMBER_ACTIVE || m->member.status == CT_MEMBER_PAUSED;
+        p->paused = m->member.status == CT_MEMBER_PAUSED;
+        p->paused_until = m->paused_day;
+        p->frequency = (int)m->member.frequency;
         p->rounds_since_grouped = m->rounds_since_grouped;
         p->trios = m->trios;
         p->sit_outs = m->sit_outs;

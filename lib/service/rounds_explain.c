@@ -12,6 +12,20 @@
 
 #include "json.h"
 #include "rounds_impl.h"
+#include "weights.h"
+
+/* The names and labels are the pairing weights' (weights.h). */
+const char *
+ct_rounds_term_name(size_t i)
+{
+    return i < CT_ROUND_TERMS ? ct_weights[i].name : NULL;
+}
+
+const char *
+ct_rounds_term_label(size_t i)
+{
+    return i < CT_ROUND_TERMS ? ct_weights[i].label : NULL;
+}
 
 void
 rounds_explain_write(struct ct_buf *b, double score, const double *terms, char *const *reasons,

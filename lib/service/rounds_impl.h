@@ -1,7 +1,9 @@
 /*
  * rounds_impl.h: what the files of the rounds module share and nobody else
  * uses: the snapshot of the store a round is planned from, the engine's
- * answer in the module's terms, the explain JSON, and group loading.
+ * answer in the module's terms, the explain JSON, and group loading. Calls
+ * go one way: rounds.c and rounds_mail.c use the snapshot, the engine and
+ * explain; those never call back.
  */
 #ifndef CT_ROUNDS_IMPL_H
 #define CT_ROUNDS_IMPL_H
@@ -14,22 +16,17 @@
 #include "ct.h"
 #include "rounds.h"
 #include "store.h"
+#include "store_rounds.h"
 #include "util.h"
 #include "worktime.h"
 
-/* One member row as planning sees it (erased members too: they are history). */
+/*
+ * One member as planning sees it (erased members too: they are history):
+ * the member view, and what the engine needs besides.
+ */
 struct rounds_member {
-    int64_t id;
-    char *email; /* NULL once erased */
-    char *name;
-    char *organisation;
-    char *team;
-    char *site;
-    char *role;
-    char *timezone;       /* NULL: the network's */
-    char status;          /* 'a'ctive, 'p'aused, 'l'eft, 'e'rased */
-    int32_t paused_until; /* day number; 0: until resumed */
-    int frequency;        /* 1, 2, 3 */
+    struct ct_member member;
+    int32_t paused_day; /* member.paused_until as a day number; 0: until resumed */
     /* Interned boundaries (0: unknown), and the index of the member's zone. */
     uint32_t organisation_id, team_id, site_id, role_id;
     uint32_t zone;
@@ -71,8 +68,18 @@ struct rounds_snapshot {
     int32_t day; /* the round's date, days since 1970-01-01 */
 };
 
-/* The index of member id in the snapshot, or -1. */
-long rounds_snapshot_find(const struct rounds_snapshot *snap, int64_t id);
+/*
+ * Build the snapshot of the round on day from what the store holds
+ * (rounds_snapshot.c): the members (taken out of *planning), boundaries
+ * interned, the history counted in sent rounds, and the working hours of
+ * every zone in [from, to). OUT: *snap, freed with rounds_snapshot_clear()
+ * also on failure.
+ */
+enum ct_status rounds_snapshot_build(const struct ct_config *cfg,
+                                     struct ct_store_planning *planning, int32_t day, int64_t from,
+                                     int64_t to, struct rounds_snapshot *snap,
+                                     struct ct_error *err);
+void rounds_snapshot_clear(struct rounds_snapshot *snap);
 
 /* One group the engine formed. */
 struct rounds_outcome_group {
@@ -98,6 +105,7 @@ struct rounds_outcome {
     size_t eligible;
 };
 
+/* Free what out owns and zero it (rounds_engine.c). */
 void rounds_outcome_clear(struct rounds_outcome *out);
 
 /*
@@ -121,28 +129,32 @@ enum ct_status rounds_explain_read(const char *json, struct ct_round_group *g,
                                    struct ct_error *err);
 
 /*
- * Load the groups chosen by `where` (an SQL condition on the groups table
- * aliased g, with ?1 bound to param), ordered by id, each with its members
- * (removed ones too) and explain. OUT: *groups, *count; free each with
- * rounds_group_clear() and the array with free().
+ * Load the groups filter chooses, ordered by id, each with its members
+ * (removed ones too) and its explain read. OUT: *groups, *count; free each
+ * with ct_round_group_clear() and the array with free().
  */
-enum ct_status rounds_load_groups(struct ct_store *store, const char *where, int64_t param,
+enum ct_status rounds_load_groups(struct ct_store *store,
+                                  const struct ct_store_group_filter *filter,
                                   struct ct_round_group **groups, size_t *count,
                                   struct ct_error *err);
-void rounds_group_clear(struct ct_round_group *g);
-void rounds_person_clear(struct ct_round_person *p);
-
-/* The member's details as a round shows them. OUT: *p (cleared first). */
-enum ct_status rounds_load_person(struct ct_store *store, int64_t member_id,
-                                  struct ct_round_person *p, struct ct_error *err);
 
 /* The meeting window that opens at start: [max(start, now), that + meeting_window). */
 void rounds_window(const struct ct_config *cfg, int64_t start, int64_t now, int64_t *from,
                    int64_t *to);
 
 /* cfg's working hours as a struct ct_worktime. */
-void rounds_worktime(const struct ct_config *cfg, struct ct_worktime *wt);
+static inline void
+rounds_worktime(const struct ct_config *cfg, struct ct_worktime *wt)
+{
+    wt->start_minutes = cfg->schedule.work_start_minutes;
+    wt->end_minutes = cfg->schedule.work_end_minutes;
+    wt->days = cfg->schedule.working_days;
+}
 
-enum ct_status rounds_nomem(struct ct_error *err);
+static inline enum ct_status
+rounds_nomem(struct ct_error *err)
+{
+    return ct_error_set(err, CT_ENOMEM, "out of memory");
+}
 
 #endif

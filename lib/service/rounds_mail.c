@@ -10,47 +10,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store_impl.h"
-#include "clock.h"
 #include "invite.h"
-#include "outbox.h"
 #include "rounds_impl.h"
 #include "slot.h"
+#include "store_outbox.h"
+#include "store_rounds.h"
 
 /* The stand-in for an erased member in what their partner receives (never shown as an address). */
 #define ERASED_NAME  "a member who has left"
 #define ERASED_EMAIL "former-member@erased.invalid"
 
 struct mailer {
-    struct ct_store *store;
+    struct ct_txn *txn;
+    struct ct_store *store; /* the transaction's */
     const struct ct_config *cfg;
     int64_t now;
     struct ct_round_mail counts;
 };
-
-/* Run one statement binding up to three integers (0 binds NULL for none). */
-static enum ct_status
-exec3(struct ct_store *store, const char *sql, int64_t a, int64_t b, int64_t c, const char *doing,
-      struct ct_error *err)
-{
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st = ct_store_prepare(store, sql, &stmt, err);
-    int n;
-
-    if (st != CT_OK)
-        return st;
-    n = sqlite3_bind_parameter_count(stmt);
-    if (n >= 1)
-        sqlite3_bind_int64(stmt, 1, a);
-    if (n >= 2)
-        sqlite3_bind_int64(stmt, 2, b);
-    if (n >= 3)
-        sqlite3_bind_int64(stmt, 3, c);
-    if (sqlite3_step(stmt) != SQLITE_DONE)
-        st = ct_store_error(store, err, doing);
-    sqlite3_finalize(stmt);
-    return st;
-}
 
 /* --- reasons in the members' words ---------------------------------------------- */
 
@@ -71,7 +47,7 @@ static const struct {
 static const char *
 display_name(const struct ct_round_person *p)
 {
-    return p->name && *p->name ? p->name : p->email;
+    return p->member.name && *p->member.name ? p->member.name : p->member.email;
 }
 
 /*
@@ -180,12 +156,12 @@ fill_invite(const struct mailer *m, int64_t round_id, const char *round_date,
     inv->organiser_email = cfg->network.organiser_email;
     for (i = 0; i < ver->count; i++) {
         const struct ct_round_person *p = ver->members[i];
-        inv->members[i].email = p->email;
-        inv->members[i].name = p->name;
-        inv->members[i].organisation = p->organisation;
-        inv->members[i].team = p->team;
-        inv->members[i].role = p->role;
-        inv->members[i].timezone = p->timezone;
+        inv->members[i].email = p->member.email;
+        inv->members[i].name = p->member.name;
+        inv->members[i].organisation = p->member.organisation;
+        inv->members[i].team = p->member.team;
+        inv->members[i].role = p->member.role;
+        inv->members[i].timezone = p->member.timezone;
     }
     inv->member_count = ver->count;
     inv->uid = g->uid;
@@ -213,7 +189,8 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
               struct ct_error *err)
 {
     const struct ct_round_person *to = ver->members[recipient];
-    const char *kind = ver->method == CT_INVITE_CANCEL ? "cancel" : "request";
+    enum ct_outbox_kind kind =
+        ver->method == CT_INVITE_CANCEL ? CT_OUTBOX_CANCEL : CT_OUTBOX_REQUEST;
     char **reasons = NULL, round_text[24];
     size_t reason_count = 0;
     struct ct_invite_message msg;
@@ -223,29 +200,30 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
     enum ct_status st;
 
     memset(&msg, 0, sizeof(msg));
-    if (to->email == NULL)
+    if (to->member.email == NULL)
         return ct_error_set(err, CT_EINTERNAL, "group %" PRId64 ": a member has no address", g->id);
     if (ver->method == CT_INVITE_REQUEST &&
         (st = member_reasons(g, ver->members, ver->count, &reasons, &reason_count, err)) != CT_OK)
         return st;
     fill_invite(m, round_id, round_date, g, ver, reasons, reason_count, &inv, round_text,
                 sizeof(round_text));
-    message_id = ct_invite_message_id(g->uid, to->email, ver->sequence, kind,
-                                      m->cfg->network.organiser_email);
+    message_id = ct_invite_message_id(g->uid, to->member.email, ver->sequence,
+                                      ct_outbox_kind_str(kind), m->cfg->network.organiser_email);
     if (message_id == NULL) {
         st = rounds_nomem(err);
         goto out;
     }
     st = ct_invite_message(&inv, recipient, message_id, m->now, &msg, err);
     if (st != CT_OK) {
-        ct_error_prefix(err, "group %" PRId64 ", message to %s", g->id, to->email);
+        ct_error_prefix(err, "group %" PRId64 ", message to %s", g->id, to->member.email);
         goto out;
     }
     memset(&entry, 0, sizeof(entry));
     entry.message_id = msg.message_id;
-    entry.kind = kind;
+    entry.kind = ver->method == CT_INVITE_CANCEL ? CT_OUTBOX_CANCEL : CT_OUTBOX_REQUEST;
     entry.group_id = g->id;
-    entry.member_id = to->id > 0 && strcmp(to->email, ERASED_EMAIL) != 0 ? to->id : 0;
+    entry.member_id =
+        to->member.id > 0 && strcmp(to->member.email, ERASED_EMAIL) != 0 ? to->member.id : 0;
     entry.recipient = msg.recipient;
     entry.subject = msg.subject;
     entry.method = msg.method;
@@ -254,7 +232,7 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
     entry.ics = msg.ics;
     entry.message = msg.raw;
     entry.message_len = msg.raw_len;
-    st = ct_outbox_enqueue(m->store, &entry, err);
+    st = ct_store_outbox_enqueue(m->txn, &entry, m->now, err);
     if (st == CT_OK)
         m->counts.messages++;
 out:
@@ -291,29 +269,16 @@ current_members(const struct ct_round_group *g, struct version *ver)
 
 /* --- the round's state ---------------------------------------------------------- */
 
+/* Round id's fields, refused (CT_ESTATE) unless it is planned, as sending needs. */
 static enum ct_status
-round_state(struct ct_store *store, int64_t id, char *state, size_t size, char *date,
-            struct ct_error *err)
+planned_round(struct ct_store *store, int64_t id, struct ct_round *hdr, struct ct_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st =
-        ct_store_prepare(store, "SELECT state, date FROM rounds WHERE id = ?1", &stmt, err);
-    int rc;
+    enum ct_status st = ct_store_round_load(store, id, hdr, err);
 
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, id);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        snprintf(state, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
-        snprintf(date, 11, "%s", (const char *)sqlite3_column_text(stmt, 1));
-    } else if (rc == SQLITE_DONE) {
-        st = ct_error_set(err, CT_ENOTFOUND, "no round %" PRId64 " (see coffeetrial round list)",
-                          id);
-    } else {
-        st = ct_store_error(store, err, "read round");
-    }
-    sqlite3_finalize(stmt);
+    if (st == CT_OK && hdr->state != CT_ROUND_PLANNED)
+        st = ct_error_set(err, CT_ESTATE,
+                          "round %" PRId64 " is %s; only a planned round can be sent", id,
+                          ct_round_state_str(hdr->state));
     return st;
 }
 
@@ -325,92 +290,36 @@ static enum ct_status
 drop_planned(struct mailer *m, int64_t round_id, int64_t group_id, int64_t member_id,
              struct ct_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
     int64_t remaining[3];
     size_t n = 0;
     enum ct_status st;
-    int rc;
 
-    st = exec3(m->store, "DELETE FROM group_members WHERE group_id = ?1 AND member_id = ?2",
-               group_id, member_id, 0, "drop member from group", err);
+    st = ct_store_group_member_drop(m->txn, group_id, member_id, remaining, &n, err);
     if (st != CT_OK)
         return st;
-    st = ct_store_prepare(m->store, "SELECT member_id FROM group_members WHERE group_id = ?1",
-                          &stmt, err);
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, group_id);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        if (n < 3)
-            remaining[n++] = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    if (rc != SQLITE_DONE)
-        return ct_store_error(m->store, err, "read group members");
     m->counts.dropped++;
     m->counts.groups++;
     if (n >= 2)
         return CT_OK;
-    if (n == 1) {
-        st = exec3(m->store,
-                   "INSERT OR REPLACE INTO unpaired(round_id, member_id, reason, sit_out)"
-                   " VALUES (?1, ?2, 'partner left', 0)",
-                   round_id, remaining[0], 0, "record unpaired member", err);
-        if (st != CT_OK)
-            return st;
-    }
-    return exec3(m->store, "DELETE FROM groups WHERE id = ?1", group_id, 0, 0, "drop group", err);
+    if (n == 1 && (st = ct_store_unpaired_put(m->txn, round_id, remaining[0], "partner left", false,
+                                              err)) != CT_OK)
+        return st;
+    return ct_store_group_delete(m->txn, group_id, err);
 }
 
 /* Drop members who left or were erased since the plan from round_id's planned groups. */
 static enum ct_status
 drop_departed(struct mailer *m, int64_t round_id, struct ct_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
-    int64_t(*v)[2] = NULL;
-    size_t n = 0, cap = 0, i;
+    struct ct_store_departure *v = NULL;
+    size_t n = 0, i;
     enum ct_status st;
-    int rc;
 
-    st = ct_store_prepare(
-        m->store,
-        "SELECT gm.group_id, gm.member_id FROM group_members gm"
-        " JOIN groups g ON g.id = gm.group_id JOIN members mb ON mb.id = gm.member_id"
-        " WHERE g.round_id = ?1 AND g.state = 'planned'"
-        " AND mb.status IN ('left', 'erased')",
-        &stmt, err);
-    if (st != CT_OK)
-        return st;
-    sqlite3_bind_int64(stmt, 1, round_id);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            int64_t(*nv)[2] = realloc(v, ncap * sizeof(*v));
-            if (nv == NULL) {
-                st = rounds_nomem(err);
-                goto out;
-            }
-            v = nv;
-            cap = ncap;
-        }
-        v[n][0] = sqlite3_column_int64(stmt, 0);
-        v[n][1] = sqlite3_column_int64(stmt, 1);
-        n++;
-    }
-    if (rc != SQLITE_DONE) {
-        st = ct_store_error(m->store, err, "read group members");
-        goto out;
-    }
-    sqlite3_finalize(stmt);
-    stmt = NULL;
+    st = ct_store_groups_departed(m->store, round_id, &v, &n, err);
     for (i = 0; i < n && st == CT_OK; i++)
-        st = drop_planned(m, round_id, v[i][0], v[i][1], err);
+        st = drop_planned(m, round_id, v[i].group_id, v[i].member_id, err);
     if (st == CT_OK)
-        st = exec3(m->store,
-                   "DELETE FROM unpaired WHERE round_id = ?1 AND member_id IN"
-                   " (SELECT id FROM members WHERE status IN ('left', 'erased'))",
-                   round_id, 0, 0, "drop unpaired member", err);
-out:
-    sqlite3_finalize(stmt);
+        st = ct_store_unpaired_drop_departed(m->txn, round_id, err);
     free(v);
     return st;
 }
@@ -432,7 +341,7 @@ reslot(struct mailer *m, uint64_t seed, struct ct_round_group *g, struct ct_slot
 
     for (i = 0; i < g->member_count; i++)
         if (!g->members[i].removed)
-            zones[n++] = g->members[i].timezone;
+            zones[n++] = g->members[i].member.timezone;
     rounds_worktime(cfg, &wt);
     memset(&q, 0, sizeof(q));
     q.zones = zones;
@@ -456,185 +365,176 @@ reslot(struct mailer *m, uint64_t seed, struct ct_round_group *g, struct ct_slot
     return CT_OK;
 }
 
-enum ct_status
-ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id,
-               struct ct_round_mail *out, struct ct_error *err)
+/* A table of the slots of round's groups still ahead, for reslotting the others against. */
+static struct ct_slot_load *
+future_slots(const struct mailer *m, const struct ct_round *round)
 {
-    struct mailer m = {store, cfg, ct_now(), {0}};
-    struct ct_round *round = NULL;
-    struct ct_slot_load *load = NULL;
-    sqlite3_stmt *mark = NULL;
-    char state[16], date[11];
-    enum ct_status st;
+    struct ct_slot_load *load;
+    int64_t from, to;
     size_t i;
 
-    if (out)
-        memset(out, 0, sizeof(*out));
-    st = ct_store_begin(store, err);
-    if (st != CT_OK)
-        return st;
-    if ((st = round_state(store, id, state, sizeof(state), date, err)) != CT_OK)
-        goto out;
-    if (strcmp(state, "planned") != 0) {
-        st = ct_error_set(err, CT_ESTATE,
-                          "round %" PRId64 " is %s; only a planned round can be sent", id, state);
-        goto out;
-    }
-    if ((st = drop_departed(&m, id, err)) != CT_OK ||
-        (st = ct_rounds_load(store, id, &round, err)) != CT_OK ||
-        (st =
-             ct_store_prepare(store,
-                              "UPDATE groups SET state = 'sent', slot_start = ?2, slot_minutes = ?3"
-                              " WHERE id = ?1",
-                              &mark, err)) != CT_OK)
-        goto out;
-    m.counts.groups = 0; /* count the groups invited, not the ones changed by departures */
+    rounds_window(m->cfg, m->now, m->now, &from, &to);
+    load = ct_slot_load_new(from, to);
+    if (load == NULL)
+        return NULL;
+    for (i = 0; i < round->group_count; i++)
+        if (round->groups[i].slot_start >= m->now)
+            ct_slot_load_add(load, round->groups[i].slot_start,
+                             (int64_t)round->groups[i].slot_minutes * 60);
+    return load;
+}
+
+/* Invite every planned group of round and mark it sent (a passed slot is found again first). */
+static enum ct_status
+send_groups(struct mailer *m, struct ct_round *round, struct ct_error *err)
+{
+    struct ct_slot_load *load;
+    enum ct_status st = CT_OK;
+    size_t i;
 
     /* Proposed times that passed while the round waited are found again. */
-    {
-        int64_t from, to;
-        rounds_window(cfg, m.now, m.now, &from, &to);
-        load = ct_slot_load_new(from, to);
-        if (load == NULL) {
-            st = rounds_nomem(err);
-            goto out;
-        }
-        for (i = 0; i < round->group_count; i++)
-            if (round->groups[i].slot_start >= m.now)
-                ct_slot_load_add(load, round->groups[i].slot_start,
-                                 (int64_t)round->groups[i].slot_minutes * 60);
-    }
-    for (i = 0; i < round->group_count; i++) {
+    if ((load = future_slots(m, round)) == NULL)
+        return rounds_nomem(err);
+    for (i = 0; i < round->group_count && st == CT_OK; i++) {
         struct ct_round_group *g = &round->groups[i];
         struct version ver;
 
-        if (strcmp(g->state, "planned") != 0)
+        if (g->state != CT_GROUP_PLANNED)
             continue;
-        if (g->slot_start < m.now && (st = reslot(&m, round->seed, g, load, err)) != CT_OK)
-            goto out;
+        if (g->slot_start < m->now && (st = reslot(m, round->seed, g, load, err)) != CT_OK)
+            break;
         memset(&ver, 0, sizeof(ver));
         current_members(g, &ver);
         ver.method = CT_INVITE_REQUEST;
         ver.sequence = g->sequence;
-        if ((st = queue_all(&m, id, date, g, &ver, err)) != CT_OK)
-            goto out;
-        sqlite3_bind_int64(mark, 1, g->id);
-        sqlite3_bind_int64(mark, 2, g->slot_start);
-        sqlite3_bind_int(mark, 3, g->slot_minutes);
-        if (sqlite3_step(mark) != SQLITE_DONE) {
-            st = ct_store_error(store, err, "mark group sent");
-            goto out;
+        if ((st = queue_all(m, round->id, round->date, g, &ver, err)) != CT_OK)
+            break;
+        g->state = CT_GROUP_SENT;
+        if ((st = ct_store_group_update(m->txn, g, err)) != CT_OK) {
+            ct_error_prefix(err, "mark group sent");
+            break;
         }
-        sqlite3_reset(mark);
-        m.counts.groups++;
+        m->counts.groups++;
     }
-    st = exec3(store, "UPDATE rounds SET state = 'sent', sent_at = ?2 WHERE id = ?1", id, m.now, 0,
-               "mark round sent", err);
-    if (st == CT_OK)
-        st = ct_store_commit(store, err);
-out:
-    sqlite3_finalize(mark);
     ct_slot_load_free(load);
-    ct_round_free(round);
-    if (st != CT_OK) {
-        ct_store_rollback(store);
+    return st;
+}
+
+enum ct_status
+ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, int64_t now,
+               struct ct_round_mail *out, struct ct_error *err)
+{
+    struct mailer m = {NULL, store, cfg, now, {0}};
+    struct ct_round *round = NULL, hdr;
+    enum ct_status st;
+
+    if (out)
+        memset(out, 0, sizeof(*out));
+    if ((st = ct_txn_begin(store, &m.txn, err)) != CT_OK)
         return st;
-    }
+    if ((st = planned_round(store, id, &hdr, err)) != CT_OK ||
+        (st = drop_departed(&m, id, err)) != CT_OK ||
+        (st = ct_rounds_load(store, id, &round, err)) != CT_OK)
+        goto out;
+    m.counts.groups = 0; /* count the groups invited, not the ones changed by departures */
+    if ((st = send_groups(&m, round, err)) != CT_OK ||
+        (st = ct_store_round_set_state(m.txn, id, CT_ROUND_SENT, now, err)) != CT_OK)
+        goto out;
+    st = ct_txn_commit(m.txn, err);
+    m.txn = NULL;
+out:
+    ct_txn_rollback(m.txn);
+    ct_round_free(round);
+    if (st != CT_OK)
+        return st;
     if (out)
         *out = m.counts;
     return CT_OK;
 }
 
 enum ct_status
-ct_rounds_mark_sent(struct ct_store *store, int64_t id, struct ct_error *err)
+ct_rounds_mark_sent(struct ct_store *store, int64_t id, int64_t now, struct ct_error *err)
 {
-    char state[16], date[11];
-    int64_t now = ct_now();
+    struct ct_txn *txn = NULL;
+    struct ct_round hdr;
     enum ct_status st;
 
-    st = ct_store_begin(store, err);
-    if (st != CT_OK)
+    if ((st = ct_txn_begin(store, &txn, err)) != CT_OK)
         return st;
-    if ((st = round_state(store, id, state, sizeof(state), date, err)) != CT_OK)
-        goto out;
-    if (strcmp(state, "planned") != 0) {
-        st = ct_error_set(err, CT_ESTATE,
-                          "round %" PRId64 " is %s; only a planned round can be sent", id, state);
-        goto out;
+    if ((st = planned_round(store, id, &hdr, err)) != CT_OK ||
+        (st = ct_store_groups_set_state(txn, id, CT_GROUP_PLANNED, CT_GROUP_SENT, err)) != CT_OK ||
+        (st = ct_store_round_set_state(txn, id, CT_ROUND_SENT, now, err)) != CT_OK) {
+        ct_txn_rollback(txn);
+        return st;
     }
-    if ((st = exec3(store,
-                    "UPDATE groups SET state = 'sent' WHERE round_id = ?1 AND state = 'planned'",
-                    id, 0, 0, "mark groups sent", err)) != CT_OK ||
-        (st = exec3(store, "UPDATE rounds SET state = 'sent', sent_at = ?2 WHERE id = ?1", id, now,
-                    0, "mark round sent", err)) != CT_OK)
-        goto out;
-    return ct_store_commit(store, err);
-out:
-    ct_store_rollback(store);
-    return st;
+    return ct_txn_commit(txn, err);
 }
 
 /* --- cancel -------------------------------------------------------------------- */
 
-enum ct_status
-ct_rounds_cancel(struct ct_store *store, const struct ct_config *cfg, int64_t id,
-                 struct ct_round_mail *out, struct ct_error *err)
+/* Send a CANCEL to every member of every sent group of round id and cancel the groups. */
+static enum ct_status
+cancel_sent_groups(struct mailer *m, int64_t id, struct ct_error *err)
 {
-    struct mailer m = {store, cfg, ct_now(), {0}};
     struct ct_round *round = NULL;
-    char state[16], date[11];
     enum ct_status st;
     size_t i;
 
+    if ((st = ct_rounds_load(m->store, id, &round, err)) != CT_OK)
+        return st;
+    for (i = 0; i < round->group_count && st == CT_OK; i++) {
+        struct ct_round_group *g = &round->groups[i];
+        struct version ver;
+
+        if (g->state != CT_GROUP_SENT)
+            continue;
+        memset(&ver, 0, sizeof(ver));
+        current_members(g, &ver);
+        ver.method = CT_INVITE_CANCEL;
+        ver.sequence = g->sequence + 1;
+        if ((st = queue_all(m, id, round->date, g, &ver, err)) != CT_OK)
+            break;
+        g->state = CT_GROUP_CANCELLED;
+        g->sequence = ver.sequence;
+        if ((st = ct_store_group_update(m->txn, g, err)) == CT_OK)
+            m->counts.groups++;
+    }
+    ct_round_free(round);
+    return st;
+}
+
+enum ct_status
+ct_rounds_cancel(struct ct_store *store, const struct ct_config *cfg, int64_t id, int64_t now,
+                 struct ct_round_mail *out, struct ct_error *err)
+{
+    struct mailer m = {NULL, store, cfg, now, {0}};
+    struct ct_round hdr;
+    enum ct_status st;
+
     if (out)
         memset(out, 0, sizeof(*out));
-    st = ct_store_begin(store, err);
+    if ((st = ct_txn_begin(store, &m.txn, err)) != CT_OK)
+        return st;
+    if ((st = ct_store_round_load(store, id, &hdr, err)) != CT_OK)
+        goto out;
+    if (hdr.state != CT_ROUND_PLANNED && hdr.state != CT_ROUND_SENT) {
+        st = ct_error_set(err, CT_ESTATE, "round %" PRId64 " is already %s", id,
+                          ct_round_state_str(hdr.state));
+        goto out;
+    }
+    if (hdr.state == CT_ROUND_SENT)
+        st = cancel_sent_groups(&m, id, err);
+    else
+        st = ct_store_groups_set_state(m.txn, id, CT_GROUP_PLANNED, CT_GROUP_CANCELLED, err);
+    if (st != CT_OK ||
+        (st = ct_store_round_set_state(m.txn, id, CT_ROUND_CANCELLED, now, err)) != CT_OK)
+        goto out;
+    st = ct_txn_commit(m.txn, err);
+    m.txn = NULL;
+out:
+    ct_txn_rollback(m.txn);
     if (st != CT_OK)
         return st;
-    if ((st = round_state(store, id, state, sizeof(state), date, err)) != CT_OK)
-        goto out;
-    if (strcmp(state, "planned") != 0 && strcmp(state, "sent") != 0) {
-        st = ct_error_set(err, CT_ESTATE, "round %" PRId64 " is already %s", id, state);
-        goto out;
-    }
-    if (strcmp(state, "sent") == 0) {
-        if ((st = ct_rounds_load(store, id, &round, err)) != CT_OK)
-            goto out;
-        for (i = 0; i < round->group_count; i++) {
-            struct ct_round_group *g = &round->groups[i];
-            struct version ver;
-
-            if (strcmp(g->state, "sent") != 0)
-                continue;
-            memset(&ver, 0, sizeof(ver));
-            current_members(g, &ver);
-            ver.method = CT_INVITE_CANCEL;
-            ver.sequence = g->sequence + 1;
-            if ((st = queue_all(&m, id, date, g, &ver, err)) != CT_OK ||
-                (st = exec3(store,
-                            "UPDATE groups SET state = 'cancelled', sequence = ?2 WHERE id = ?1",
-                            g->id, ver.sequence, 0, "cancel group", err)) != CT_OK)
-                goto out;
-            m.counts.groups++;
-        }
-    } else {
-        st = exec3(store,
-                   "UPDATE groups SET state = 'cancelled' WHERE round_id = ?1"
-                   " AND state = 'planned'",
-                   id, 0, 0, "cancel groups", err);
-        if (st != CT_OK)
-            goto out;
-    }
-    st = exec3(store, "UPDATE rounds SET state = 'cancelled', cancelled_at = ?2 WHERE id = ?1", id,
-               m.now, 0, "cancel round", err);
-    if (st == CT_OK)
-        st = ct_store_commit(store, err);
-out:
-    ct_round_free(round);
-    if (st != CT_OK) {
-        ct_store_rollback(store);
-        return st;
-    }
     if (out)
         *out = m.counts;
     return CT_OK;
@@ -642,206 +542,168 @@ out:
 
 /* --- a member leaves ------------------------------------------------------------- */
 
-/* One group of the leaver's, found before any is changed. */
-struct affected {
-    int64_t group_id;
-    int64_t round_id;
-    char date[11];
-    bool sent;    /* else planned */
-    int64_t ends; /* slot end, 0 if none */
+/* A sent group the leaver is leaving, as its messages are made. */
+struct leaving {
+    struct mailer *m;
+    const struct ct_store_member_group *a;
+    struct ct_round_group *g;
+    struct version all, rest; /* everyone still in; everyone but the leaver */
+    const struct ct_round_person *leaver;
+    size_t leaver_index;
+    bool erasing;
+    int sequence; /* the group's next */
 };
 
+/* A trio goes on as a pair: the leaver's copy is cancelled, the others' updated. */
 static enum ct_status
-sent_group_leave(struct mailer *m, const struct affected *a, int64_t member_id, bool erasing,
-                 struct ct_error *err)
+trio_goes_on(struct leaving *l, struct ct_error *err)
 {
-    struct ct_round_group *groups = NULL, *g;
-    struct ct_round_person placeholder;
-    struct version all, rest, one;
-    const struct ct_round_person *leaver = NULL;
-    size_t count = 0, i, leaver_index = 0;
-    char *note = NULL;
+    struct version one;
+    char *note;
     enum ct_status st;
-    int sequence;
+
+    if (!l->erasing) {
+        one = l->all;
+        one.method = CT_INVITE_CANCEL;
+        one.sequence = l->sequence;
+        one.recipient_only = true;
+        st = queue_message(l->m, l->a->round_id, l->a->date, l->g, &one, l->leaver_index, err);
+        if (st != CT_OK)
+            return st;
+    }
+    note = l->erasing ? ct_asprintf("One member of your group has left the coffee trial; the "
+                                    "meeting goes ahead with the two of you.")
+                      : ct_asprintf("%s has left the coffee trial; the meeting goes ahead with "
+                                    "the two of you.",
+                                    display_name(l->leaver));
+    if (note == NULL)
+        return rounds_nomem(err);
+    l->rest.method = CT_INVITE_REQUEST;
+    l->rest.sequence = l->sequence;
+    l->rest.note = note;
+    st = queue_all(l->m, l->a->round_id, l->a->date, l->g, &l->rest, err);
+    l->rest.note = NULL;
+    free(note);
+    if (st != CT_OK)
+        return st;
+    l->g->sequence = l->sequence;
+    return ct_store_group_update(l->m->txn, l->g, err);
+}
+
+/* A pair is off: both are told (when erasing, only the partner, without the name). */
+static enum ct_status
+pair_is_off(struct leaving *l, struct ct_error *err)
+{
+    struct ct_round_person placeholder;
+    struct version one;
+    enum ct_status st;
+    size_t i;
 
     memset(&placeholder, 0, sizeof(placeholder));
-    st = rounds_load_groups(m->store, "g.id = ?1", a->group_id, &groups, &count, err);
+    if (!l->erasing) {
+        one = l->all;
+        one.method = CT_INVITE_CANCEL;
+        one.sequence = l->sequence;
+        st = queue_message(l->m, l->a->round_id, l->a->date, l->g, &one, l->leaver_index, err);
+        if (st != CT_OK)
+            return st;
+    }
+    for (i = 0; i < l->rest.count; i++) {
+        char *note = ct_asprintf("%s has left the coffee trial, so this meeting will not take "
+                                 "place. You will be paired again in a coming round.",
+                                 l->erasing ? "Your partner" : display_name(l->leaver));
+        if (note == NULL)
+            return rounds_nomem(err);
+        memset(&one, 0, sizeof(one));
+        one.members[0] = l->rest.members[i];
+        one.count = 1;
+        if (l->erasing) {
+            placeholder.member.name = (char *)ERASED_NAME;
+            placeholder.member.email = (char *)ERASED_EMAIL;
+            one.members[one.count++] = &placeholder;
+            one.recipient_only = true;
+        } else {
+            one.members[one.count++] = l->leaver;
+        }
+        one.method = CT_INVITE_CANCEL;
+        one.sequence = l->sequence;
+        one.note = note;
+        st = queue_message(l->m, l->a->round_id, l->a->date, l->g, &one, 0, err);
+        free(note);
+        if (st != CT_OK)
+            return st;
+    }
+    l->g->state = CT_GROUP_CANCELLED;
+    l->g->sequence = l->sequence;
+    return ct_store_group_update(l->m->txn, l->g, err);
+}
+
+static enum ct_status
+sent_group_leave(struct mailer *m, const struct ct_store_member_group *a, int64_t member_id,
+                 bool erasing, struct ct_error *err)
+{
+    struct ct_store_group_filter filter = {.group_id = a->group_id};
+    struct ct_round_group *groups = NULL;
+    struct leaving l;
+    size_t count = 0, i;
+    enum ct_status st;
+
+    st = rounds_load_groups(m->store, &filter, &groups, &count, err);
     if (st != CT_OK)
         return st;
     if (count != 1) {
         st = ct_error_set(err, CT_EINTERNAL, "group %" PRId64 " vanished", a->group_id);
         goto out;
     }
-    g = &groups[0];
-    sequence = g->sequence + 1;
-    memset(&all, 0, sizeof(all));
-    memset(&rest, 0, sizeof(rest));
-    current_members(g, &all);
-    for (i = 0; i < all.count; i++) {
-        if (all.members[i]->id == member_id) {
-            leaver = all.members[i];
-            leaver_index = i;
+    memset(&l, 0, sizeof(l));
+    l.m = m;
+    l.a = a;
+    l.g = &groups[0];
+    l.erasing = erasing;
+    l.sequence = l.g->sequence + 1;
+    current_members(l.g, &l.all);
+    for (i = 0; i < l.all.count; i++) {
+        if (l.all.members[i]->member.id == member_id) {
+            l.leaver = l.all.members[i];
+            l.leaver_index = i;
         } else {
-            rest.members[rest.count++] = all.members[i];
+            l.rest.members[l.rest.count++] = l.all.members[i];
         }
     }
-    if (leaver == NULL)
+    if (l.leaver == NULL)
         goto out; /* already removed */
-
-    if (rest.count >= 2) {
-        /* A trio goes on as a pair: the leaver's copy is cancelled, the others' updated. */
-        if (!erasing) {
-            one = all;
-            one.method = CT_INVITE_CANCEL;
-            one.sequence = sequence;
-            one.recipient_only = true;
-            if ((st = queue_message(m, a->round_id, a->date, g, &one, leaver_index, err)) != CT_OK)
-                goto out;
-        }
-        note = erasing ? ct_asprintf("One member of your group has left the coffee trial; the "
-                                     "meeting goes ahead with the two of you.")
-                       : ct_asprintf("%s has left the coffee trial; the meeting goes ahead with "
-                                     "the two of you.",
-                                     display_name(leaver));
-        if (note == NULL) {
-            st = rounds_nomem(err);
-            goto out;
-        }
-        rest.method = CT_INVITE_REQUEST;
-        rest.sequence = sequence;
-        rest.note = note;
-        if ((st = queue_all(m, a->round_id, a->date, g, &rest, err)) != CT_OK ||
-            (st = exec3(m->store, "UPDATE groups SET sequence = ?2 WHERE id = ?1", g->id, sequence,
-                        0, "update group", err)) != CT_OK)
-            goto out;
-    } else {
-        /* A pair is off: both are told (when erasing, only the partner, without the name). */
-        if (!erasing) {
-            one = all;
-            one.method = CT_INVITE_CANCEL;
-            one.sequence = sequence;
-            if ((st = queue_message(m, a->round_id, a->date, g, &one, leaver_index, err)) != CT_OK)
-                goto out;
-        }
-        for (i = 0; i < rest.count; i++) {
-            free(note);
-            note = ct_asprintf("%s has left the coffee trial, so this meeting will not take place. "
-                               "You will be paired again in a coming round.",
-                               erasing ? "Your partner" : display_name(leaver));
-            if (note == NULL) {
-                st = rounds_nomem(err);
-                goto out;
-            }
-            memset(&one, 0, sizeof(one));
-            one.members[0] = rest.members[i];
-            one.count = 1;
-            if (erasing) {
-                placeholder.id = 0;
-                placeholder.name = (char *)ERASED_NAME;
-                placeholder.email = (char *)ERASED_EMAIL;
-                one.members[one.count++] = &placeholder;
-                one.recipient_only = true;
-            } else {
-                one.members[one.count++] = leaver;
-            }
-            one.method = CT_INVITE_CANCEL;
-            one.sequence = sequence;
-            one.note = note;
-            if ((st = queue_message(m, a->round_id, a->date, g, &one, 0, err)) != CT_OK)
-                goto out;
-        }
-        st = exec3(m->store, "UPDATE groups SET state = 'cancelled', sequence = ?2 WHERE id = ?1",
-                   g->id, sequence, 0, "cancel group", err);
-        if (st != CT_OK)
-            goto out;
-    }
-    st = exec3(m->store,
-               "UPDATE group_members SET removed = 1 WHERE group_id = ?1 AND member_id = ?2", g->id,
-               member_id, 0, "mark member removed", err);
-    if (st == CT_OK)
+    st = l.rest.count >= 2 ? trio_goes_on(&l, err) : pair_is_off(&l, err);
+    if (st == CT_OK &&
+        (st = ct_store_group_member_remove(m->txn, l.g->id, member_id, err)) == CT_OK)
         m->counts.groups++;
 out:
-    free(note);
     for (i = 0; i < count; i++)
-        rounds_group_clear(&groups[i]);
+        ct_round_group_clear(&groups[i]);
     free(groups);
     return st;
 }
 
 enum ct_status
-ct_rounds_member_leave(struct ct_store *store, const struct ct_config *cfg, int64_t member_id,
-                       bool erasing, struct ct_round_mail *out, struct ct_error *err)
+ct_rounds_member_leave(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
+                       bool erasing, int64_t now, struct ct_round_mail *out, struct ct_error *err)
 {
-    struct mailer m = {store, cfg, ct_now(), {0}};
-    sqlite3_stmt *stmt = NULL;
-    struct affected *v = NULL;
-    size_t n = 0, cap = 0, i;
-    bool own = sqlite3_get_autocommit(ct_store_db(store)) != 0;
-    enum ct_status st = CT_OK;
-    int rc;
+    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}};
+    struct ct_store_member_group *v = NULL;
+    size_t n = 0, i;
+    enum ct_status st;
 
     if (out)
         memset(out, 0, sizeof(*out));
-    if (own && (st = ct_store_begin(store, err)) != CT_OK)
-        return st;
-    st = ct_store_prepare(store,
-                          "SELECT g.id, r.id, r.date, r.state = 'sent',"
-                          " coalesce(g.slot_start + g.slot_minutes * 60, 0)"
-                          " FROM group_members gm JOIN groups g ON g.id = gm.group_id"
-                          " JOIN rounds r ON r.id = g.round_id"
-                          " WHERE gm.member_id = ?1 AND gm.removed = 0"
-                          " AND ((r.state = 'planned' AND g.state = 'planned')"
-                          "   OR (r.state = 'sent' AND g.state = 'sent'))"
-                          " ORDER BY g.id",
-                          &stmt, err);
-    if (st != CT_OK)
-        goto out;
-    sqlite3_bind_int64(stmt, 1, member_id);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        struct affected *a;
-        if (n == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct affected *nv = realloc(v, ncap * sizeof(*v));
-            if (nv == NULL) {
-                st = rounds_nomem(err);
-                goto out;
-            }
-            v = nv;
-            cap = ncap;
-        }
-        a = &v[n++];
-        a->group_id = sqlite3_column_int64(stmt, 0);
-        a->round_id = sqlite3_column_int64(stmt, 1);
-        snprintf(a->date, sizeof(a->date), "%s", (const char *)sqlite3_column_text(stmt, 2));
-        a->sent = sqlite3_column_int(stmt, 3) != 0;
-        a->ends = sqlite3_column_int64(stmt, 4);
-    }
-    if (rc != SQLITE_DONE) {
-        st = ct_store_error(store, err, "read the member's groups");
-        goto out;
-    }
-    sqlite3_finalize(stmt);
-    stmt = NULL;
+    st = ct_store_member_groups(m.store, member_id, &v, &n, err);
     for (i = 0; i < n && st == CT_OK; i++) {
         if (!v[i].sent)
             st = drop_planned(&m, v[i].round_id, v[i].group_id, member_id, err);
-        else if (v[i].ends == 0 || v[i].ends > m.now)
+        else if (v[i].ends == 0 || v[i].ends > now)
             st = sent_group_leave(&m, &v[i], member_id, erasing, err);
     }
     if (st == CT_OK)
-        st = exec3(store,
-                   "DELETE FROM unpaired WHERE member_id = ?1 AND round_id IN"
-                   " (SELECT id FROM rounds WHERE state = 'planned')",
-                   member_id, 0, 0, "drop unpaired member", err);
-    if (st == CT_OK && own) {
-        st = ct_store_commit(store, err);
-        own = false;
-    }
-out:
-    sqlite3_finalize(stmt);
+        st = ct_store_unpaired_drop_member(txn, member_id, err);
     free(v);
-    if (own)
-        ct_store_rollback(store);
     if (st == CT_OK && out)
         *out = m.counts;
     return st;
@@ -855,8 +717,7 @@ leave_hook(void *arg, struct ct_txn *txn, int64_t member_id, bool erasing, int64
     struct ct_round_mail mail;
     enum ct_status st;
 
-    (void)now;
-    st = ct_rounds_member_leave(ct_txn_store(txn), leave->cfg, member_id, erasing, &mail, err);
+    st = ct_rounds_member_leave(txn, leave->cfg, member_id, erasing, now, &mail, err);
     if (st != CT_OK)
         return st;
     leave->mail.groups += mail.groups;

@@ -6,6 +6,7 @@
 
 #include <stdint.h>
 
+#include "clock.h"
 #include "rounds.h"
 
 static enum ct_status
@@ -22,10 +23,8 @@ plan(void *arg, struct ct_store *store, const struct ct_config *cfg, const char 
     enum ct_status st;
 
     (void)arg;
-    (void)now;
     *round_id = 0;
-    /* TODO(now): pass sim now */
-    if ((st = ct_rounds_plan(store, cfg, &opts, &round, err)) != CT_OK)
+    if ((st = ct_rounds_plan(store, cfg, &opts, now, &round, err)) != CT_OK)
         return st;
     *round_id = round->id;
     ct_round_free(round);
@@ -36,9 +35,7 @@ static enum ct_status
 send(void *arg, struct ct_store *store, int64_t round_id, int64_t now, struct ct_error *err)
 {
     (void)arg;
-    (void)now;
-    /* TODO(now): pass sim now */
-    return ct_rounds_mark_sent(store, round_id, err);
+    return ct_rounds_mark_sent(store, round_id, now, err);
 }
 
 struct ct_simulate_rounds

@@ -46,6 +46,32 @@ exec_sql(struct ct_store *store, const char *sql, const char *doing, struct ct_e
     return err ? err->status : CT_EIO;
 }
 
+/* BEGIN IMMEDIATE / COMMIT / ROLLBACK on the handle; ct_txn is their only user. */
+static void sql_rollback(struct ct_store *store);
+
+static enum ct_status
+sql_begin(struct ct_store *store, struct ct_error *err)
+{
+    return exec_sql(store, "BEGIN IMMEDIATE", "begin transaction", err);
+}
+
+static enum ct_status
+sql_commit(struct ct_store *store, struct ct_error *err)
+{
+    enum ct_status st = exec_sql(store, "COMMIT", "commit", err);
+
+    if (st != CT_OK)
+        sql_rollback(store);
+    return st;
+}
+
+static void
+sql_rollback(struct ct_store *store)
+{
+    if (!sqlite3_get_autocommit(store->db))
+        (void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
 int
 ct_store_schema_version(struct ct_store *store)
 {
@@ -71,16 +97,16 @@ migrate(struct ct_store *store, struct ct_error *err)
     /* Up to date (the usual case): no write lock needed, so readers never wait. */
     if (ct_store_schema_version(store) == CT_SCHEMA_VERSION)
         return CT_OK;
-    st = ct_store_begin(store, err);
+    st = sql_begin(store, err);
     if (st != CT_OK)
         return st;
     version = ct_store_schema_version(store);
     if (version < 0) {
-        ct_store_rollback(store);
+        sql_rollback(store);
         return ct_store_error(store, err, "read schema version");
     }
     if (version > CT_SCHEMA_VERSION) {
-        ct_store_rollback(store);
+        sql_rollback(store);
         return ct_error_set(err, CT_ECONFIG,
                             "%s: database schema version %d was written by a newer coffeetrial "
                             "(this one knows up to %d); upgrade coffeetrial",
@@ -89,17 +115,17 @@ migrate(struct ct_store *store, struct ct_error *err)
     for (; version < CT_SCHEMA_VERSION; version++) {
         st = exec_sql(store, ct_migrations[version], "migration", err);
         if (st != CT_OK) {
-            ct_store_rollback(store);
+            sql_rollback(store);
             return ct_error_prefix(err, "schema version %d", version + 1);
         }
         snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", version + 1);
         st = exec_sql(store, pragma, "set schema version", err);
         if (st != CT_OK) {
-            ct_store_rollback(store);
+            sql_rollback(store);
             return st;
         }
     }
-    return ct_store_commit(store, err);
+    return sql_commit(store, err);
 }
 
 char *
@@ -328,7 +354,7 @@ ct_store_close(struct ct_store *store)
 }
 
 sqlite3 *
-ct_store_db(struct ct_store *store)
+ct_store_sqlite(struct ct_store *store)
 {
     return store->db;
 }
@@ -340,29 +366,6 @@ ct_store_path(const struct ct_store *store)
 }
 
 enum ct_status
-ct_store_begin(struct ct_store *store, struct ct_error *err)
-{
-    return exec_sql(store, "BEGIN IMMEDIATE", "begin transaction", err);
-}
-
-enum ct_status
-ct_store_commit(struct ct_store *store, struct ct_error *err)
-{
-    enum ct_status st = exec_sql(store, "COMMIT", "commit", err);
-
-    if (st != CT_OK)
-        ct_store_rollback(store);
-    return st;
-}
-
-void
-ct_store_rollback(struct ct_store *store)
-{
-    if (!sqlite3_get_autocommit(store->db))
-        (void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-}
-
-enum ct_status
 ct_txn_begin(struct ct_store *store, struct ct_txn **txn, struct ct_error *err)
 {
     enum ct_status st;
@@ -370,7 +373,7 @@ ct_txn_begin(struct ct_store *store, struct ct_txn **txn, struct ct_error *err)
     *txn = NULL;
     if (store->txn.open)
         return ct_error_set(err, CT_EINTERNAL, "%s: a transaction is already open", store->path);
-    st = ct_store_begin(store, err);
+    st = sql_begin(store, err);
     if (st != CT_OK)
         return st;
     store->txn.store = store;
@@ -383,7 +386,7 @@ enum ct_status
 ct_txn_commit(struct ct_txn *txn, struct ct_error *err)
 {
     txn->open = false;
-    return ct_store_commit(txn->store, err);
+    return sql_commit(txn->store, err);
 }
 
 void
@@ -392,7 +395,7 @@ ct_txn_rollback(struct ct_txn *txn)
     if (txn == NULL)
         return;
     txn->open = false;
-    ct_store_rollback(txn->store);
+    sql_rollback(txn->store);
 }
 
 struct ct_store *
@@ -493,12 +496,7 @@ ct_store_meta_get(struct ct_store *store, const char *key, char **value, struct 
 enum ct_status
 ct_store_meta_set(struct ct_txn *txn, const char *key, const char *value, struct ct_error *err)
 {
-    return ct_store_meta_put(txn->store, key, value, err);
-}
-
-enum ct_status
-ct_store_meta_put(struct ct_store *store, const char *key, const char *value, struct ct_error *err)
-{
+    struct ct_store *store = txn->store;
     sqlite3_stmt *stmt = NULL;
     enum ct_status st = CT_OK;
 

@@ -230,7 +230,7 @@ publish(const char *tmp, const char *path, bool replace, struct ct_error *err)
 enum ct_status
 ct_store_backup(struct ct_store *store, const char *path, bool replace, struct ct_error *err)
 {
-    sqlite3 *db = ct_store_db(store);
+    sqlite3 *db = ct_store_sqlite(store);
     sqlite3_stmt *stmt = NULL;
     struct stat sb;
     enum ct_status st;
@@ -265,7 +265,7 @@ done:
 enum ct_status
 ct_store_restore_from(struct ct_store *store, const char *path, struct ct_error *err)
 {
-    sqlite3 *src = NULL, *db = ct_store_db(store);
+    sqlite3 *src = NULL, *db = ct_store_sqlite(store);
     sqlite3_backup *bk;
     enum ct_status st;
     int rc;

@@ -11,6 +11,7 @@
 
 #include "ct.h"
 #include "entity.h"
+#include "reply.h"
 #include "store.h"
 
 /*
@@ -19,17 +20,8 @@
  */
 char *ct_store_uri(const char *path, const char *query);
 
-/* The underlying handle. Owned by the store. */
-sqlite3 *ct_store_db(struct ct_store *store);
-
-/* Transitional: bare BEGIN IMMEDIATE / COMMIT / ROLLBACK, for code not yet on ct_txn. */
-enum ct_status ct_store_begin(struct ct_store *store, struct ct_error *err);
-enum ct_status ct_store_commit(struct ct_store *store, struct ct_error *err);
-void ct_store_rollback(struct ct_store *store);
-
-/* Transitional: write a meta value outside any ct_txn (autocommit). */
-enum ct_status ct_store_meta_put(struct ct_store *store, const char *key, const char *value,
-                                 struct ct_error *err);
+/* The SQLite handle, for lib/store and the tests' scratch-database fixture. Owned by the store. */
+sqlite3 *ct_store_sqlite(struct ct_store *store);
 
 /*
  * Turn the last SQLite error on the store's handle into err, prefixed with
@@ -78,5 +70,10 @@ const char *ct_store_outbox_state_sql(enum ct_outbox_state value);
 bool ct_store_outbox_state_from_sql(const char *s, enum ct_outbox_state *out);
 const char *ct_store_outbox_kind_sql(enum ct_outbox_kind value);
 bool ct_store_outbox_kind_from_sql(const char *s, enum ct_outbox_kind *out);
+/* Answers (replies.partstat, group_members.partstat, replies.method), as iTIP spells them. */
+const char *ct_store_partstat_sql(enum ct_partstat value);
+bool ct_store_partstat_from_sql(const char *s, enum ct_partstat *out);
+const char *ct_store_reply_method_sql(enum ct_reply_method value);
+bool ct_store_reply_method_from_sql(const char *s, enum ct_reply_method *out);
 
 #endif

@@ -9,11 +9,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GROUP_SELECT                                                                               \
-    "SELECT g.id, g.round_id, g.state, r.state, o.met, o.rating FROM groups g"                     \
-    " JOIN rounds r ON r.id = g.round_id LEFT JOIN outcomes o ON o.group_id = g.id"
+#define GROUP_COLUMNS "g.id, g.round_id, g.state, r.state, o.met, o.rating, g.slot_start"
+#define GROUP_FROM                                                                                 \
+    " FROM groups g JOIN rounds r ON r.id = g.round_id"                                            \
+    " LEFT JOIN outcomes o ON o.group_id = g.id"
+#define GROUP_SELECT "SELECT " GROUP_COLUMNS GROUP_FROM
 
-/* Fill *g from a GROUP_SELECT row. */
+/* The statements of one look-up, prepared once for all rows. */
+struct lookup_stmts {
+    sqlite3_stmt *by_id, *by_uid, *round_by_id, *round_by_date, *member, *member_group;
+};
+
+/* Fill *g from a row starting with GROUP_COLUMNS. */
 static void
 group_read(sqlite3_stmt *stmt, struct ct_outcome_group *g)
 {
@@ -27,9 +34,11 @@ group_read(sqlite3_stmt *stmt, struct ct_outcome_group *g)
     g->has_outcome = sqlite3_column_type(stmt, 4) != SQLITE_NULL;
     g->met = sqlite3_column_int(stmt, 4) != 0;
     g->rating = sqlite3_column_int(stmt, 5);
+    g->has_slot = sqlite3_column_type(stmt, 6) != SQLITE_NULL;
+    g->slot_start = sqlite3_column_int64(stmt, 6);
 }
 
-/* Run a prepared GROUP_SELECT with its key bound. OUT: *found, *g when found. */
+/* Run a prepared group query with its keys bound. OUT: *found, *g when found. */
 static enum ct_status
 group_find(struct ct_store *store, sqlite3_stmt *stmt, struct ct_outcome_group *g, bool *found,
            struct ct_error *err)
@@ -43,35 +52,135 @@ group_find(struct ct_store *store, sqlite3_stmt *stmt, struct ct_outcome_group *
     return st;
 }
 
+/*
+ * The round it->round_id or it->round_date names: by date the lowest sent
+ * one, counting the sent ones, else the latest of any state.
+ */
+static enum ct_status
+round_find(struct ct_store *store, const struct lookup_stmts *q, struct ct_outcome_lookup *it,
+           struct ct_error *err)
+{
+    sqlite3_stmt *stmt = it->round_id ? q->round_by_id : q->round_by_date;
+    enum ct_status st;
+    bool row;
+
+    if (it->round_id)
+        sqlite3_bind_int64(stmt, 1, it->round_id);
+    else
+        sqlite3_bind_text(stmt, 1, it->round_date, -1, SQLITE_STATIC);
+    while ((st = ct_store_step_row(store, stmt, &row, "look up round", err)) == CT_OK && row) {
+        struct ct_outcome_round r = {.id = sqlite3_column_int64(stmt, 0)};
+        (void)ct_store_round_state_from_sql((const char *)sqlite3_column_text(stmt, 1), &r.state);
+        if (r.state == CT_ROUND_SENT)
+            it->round.sent_on_date++;
+        /* Ordered by id: keep the first sent round, else the last round. */
+        if (!it->round_found || it->round.state != CT_ROUND_SENT) {
+            r.sent_on_date = it->round.sent_on_date;
+            it->round = r;
+            it->round_found = true;
+        }
+    }
+    if (it->round_id)
+        it->round.sent_on_date = 0;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return st;
+}
+
+/* The member it->email names, and their group in round_id (see struct ct_outcome_lookup). */
+static enum ct_status
+member_find(struct ct_store *store, const struct lookup_stmts *q, struct ct_outcome_lookup *it,
+            int64_t round_id, struct ct_error *err)
+{
+    enum ct_status st;
+
+    sqlite3_bind_text(q->member, 1, it->email, -1, SQLITE_STATIC);
+    st = ct_store_step_row(store, q->member, &it->member_found, "look up member", err);
+    if (st == CT_OK && it->member_found)
+        it->member_id = sqlite3_column_int64(q->member, 0);
+    sqlite3_reset(q->member);
+    sqlite3_clear_bindings(q->member);
+    if (st != CT_OK || !it->member_found || round_id == 0)
+        return st;
+    sqlite3_bind_int64(q->member_group, 1, it->member_id);
+    sqlite3_bind_int64(q->member_group, 2, round_id);
+    st = ct_store_step_row(store, q->member_group, &it->by_member_found, "look up group", err);
+    if (st == CT_OK && it->by_member_found) {
+        group_read(q->member_group, &it->by_member);
+        it->member_removed = sqlite3_column_int(q->member_group, 7) != 0;
+    }
+    sqlite3_reset(q->member_group);
+    sqlite3_clear_bindings(q->member_group);
+    return st;
+}
+
+/* Look up one row with the prepared statements. */
+static enum ct_status
+lookup_one(struct ct_store *store, const struct lookup_stmts *q, struct ct_outcome_lookup *it,
+           struct ct_error *err)
+{
+    enum ct_status st = CT_OK;
+    int64_t round_id = 0;
+
+    it->by_id_found = it->by_uid_found = it->round_found = false;
+    it->member_found = it->by_member_found = it->member_removed = false;
+    memset(&it->round, 0, sizeof(it->round));
+    if (it->group_id != 0) {
+        sqlite3_bind_int64(q->by_id, 1, it->group_id);
+        if ((st = group_find(store, q->by_id, &it->by_id, &it->by_id_found, err)) != CT_OK)
+            return st;
+    }
+    if (it->uid != NULL) {
+        sqlite3_bind_text(q->by_uid, 1, it->uid, -1, SQLITE_STATIC);
+        if ((st = group_find(store, q->by_uid, &it->by_uid, &it->by_uid_found, err)) != CT_OK)
+            return st;
+    }
+    if ((it->round_id != 0 || it->round_date != NULL) &&
+        (st = round_find(store, q, it, err)) != CT_OK)
+        return st;
+    if (it->email == NULL)
+        return CT_OK;
+    if (it->round_found)
+        round_id = it->round.id;
+    else if (it->round_id == 0 && it->round_date == NULL)
+        round_id =
+            it->by_id_found ? it->by_id.round_id : (it->by_uid_found ? it->by_uid.round_id : 0);
+    return member_find(store, q, it, round_id, err);
+}
+
 enum ct_status
 ct_store_outcome_groups_lookup(struct ct_store *store, struct ct_outcome_lookup *items, size_t n,
                                struct ct_error *err)
 {
-    sqlite3_stmt *by_id = NULL, *by_uid = NULL;
+    struct lookup_stmts q = {0};
     enum ct_status st;
     size_t i;
 
-    if ((st = ct_store_prepare(store, GROUP_SELECT " WHERE g.id = ?1", &by_id, err)) != CT_OK ||
-        (st = ct_store_prepare(store, GROUP_SELECT " WHERE g.uid = ?1", &by_uid, err)) != CT_OK)
+    if ((st = ct_store_prepare(store, GROUP_SELECT " WHERE g.id = ?1", &q.by_id, err)) != CT_OK ||
+        (st = ct_store_prepare(store, GROUP_SELECT " WHERE g.uid = ?1", &q.by_uid, err)) != CT_OK ||
+        (st = ct_store_prepare(store, "SELECT id, state FROM rounds WHERE id = ?1", &q.round_by_id,
+                               err)) != CT_OK ||
+        (st = ct_store_prepare(store, "SELECT id, state FROM rounds WHERE date = ?1 ORDER BY id",
+                               &q.round_by_date, err)) != CT_OK ||
+        (st = ct_store_prepare(store, "SELECT id FROM members WHERE email = ?1", &q.member, err)) !=
+            CT_OK ||
+        (st = ct_store_prepare(store,
+                               "SELECT " GROUP_COLUMNS ", gm.removed" GROUP_FROM
+                               " JOIN group_members gm ON gm.group_id = g.id"
+                               " WHERE gm.member_id = ?1 AND g.round_id = ?2"
+                               " ORDER BY g.state = 'sent' AND gm.removed = 0 DESC,"
+                               " g.state = 'sent' DESC, g.id LIMIT 1",
+                               &q.member_group, err)) != CT_OK)
         goto out;
-    for (i = 0; i < n; i++) {
-        struct ct_outcome_lookup *it = &items[i];
-
-        it->by_id_found = it->by_uid_found = false;
-        if (it->group_id != 0) {
-            sqlite3_bind_int64(by_id, 1, it->group_id);
-            if ((st = group_find(store, by_id, &it->by_id, &it->by_id_found, err)) != CT_OK)
-                goto out;
-        }
-        if (it->uid != NULL) {
-            sqlite3_bind_text(by_uid, 1, it->uid, -1, SQLITE_STATIC);
-            if ((st = group_find(store, by_uid, &it->by_uid, &it->by_uid_found, err)) != CT_OK)
-                goto out;
-        }
-    }
+    for (i = 0; i < n && st == CT_OK; i++)
+        st = lookup_one(store, &q, &items[i], err);
 out:
-    sqlite3_finalize(by_id);
-    sqlite3_finalize(by_uid);
+    sqlite3_finalize(q.by_id);
+    sqlite3_finalize(q.by_uid);
+    sqlite3_finalize(q.round_by_id);
+    sqlite3_finalize(q.round_by_date);
+    sqlite3_finalize(q.member);
+    sqlite3_finalize(q.member_group);
     return st;
 }
 

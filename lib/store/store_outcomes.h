@@ -22,27 +22,55 @@ struct ct_outcome_group {
     int64_t round_id;
     enum ct_group_state state;
     enum ct_round_state round_state;
-    bool has_outcome; /* an outcome is recorded; met and rating are its values */
+    bool has_slot;      /* slot_start is set */
+    int64_t slot_start; /* when the group meets, Unix seconds UTC */
+    bool has_outcome;   /* an outcome is recorded; met and rating are its values */
     bool met;
     int rating; /* 0 for none */
 };
 
-/*
- * One group to look up, by id and/or by calendar UID. The store fills the
- * found flags and the group each key names; a key not given (id 0, uid
- * NULL) is not looked up and its flag stays false.
- */
-struct ct_outcome_lookup {
-    int64_t group_id; /* 0: not given */
-    const char *uid;  /* NULL: not given; borrowed */
-    bool by_id_found; /* OUT */
-    struct ct_outcome_group by_id;
-    bool by_uid_found; /* OUT */
-    struct ct_outcome_group by_uid;
+/* A round a survey row names, by number or by date. */
+struct ct_outcome_round {
+    int64_t id;
+    enum ct_round_state state;
+    size_t sent_on_date; /* by date: how many sent rounds share that date */
 };
 
 /*
- * Look up n groups (see struct ct_outcome_lookup), reading through store
+ * One survey row to look up. Keys not given (0, NULL) are not looked up
+ * and their found flags stay false.
+ *
+ * - group_id / uid: the group so named (by_id, by_uid).
+ * - round_id or round_date (YYYY-MM-DD): the round. By date, the sent
+ *   round on that date is found (the one with the lowest id if several;
+ *   sent_on_date says how many), else the latest round on that date.
+ * - email (compared case-insensitively): the member (member_id), and their
+ *   group in the round found, or, with no round key, in the round of the
+ *   group named by id or uid: a sent group they are still in if any, else
+ *   the group they were taken out of, else a group never sent (by_member,
+ *   member_removed).
+ */
+struct ct_outcome_lookup {
+    int64_t group_id;       /* 0: not given */
+    const char *uid;        /* NULL: not given; borrowed */
+    int64_t round_id;       /* 0: not given */
+    const char *round_date; /* NULL: not given; borrowed */
+    const char *email;      /* NULL: not given; borrowed */
+    bool by_id_found;       /* OUT */
+    struct ct_outcome_group by_id;
+    bool by_uid_found; /* OUT */
+    struct ct_outcome_group by_uid;
+    bool round_found; /* OUT */
+    struct ct_outcome_round round;
+    bool member_found; /* OUT */
+    int64_t member_id;
+    bool by_member_found; /* OUT */
+    struct ct_outcome_group by_member;
+    bool member_removed; /* OUT: taken out of by_member after it was sent */
+};
+
+/*
+ * Look up n rows (see struct ct_outcome_lookup), reading through store
  * (inside a transaction when the caller holds one). Fills items[].
  */
 enum ct_status ct_store_outcome_groups_lookup(struct ct_store *store,

@@ -37,6 +37,16 @@ static const char *const outbox_kind_sql[] = {
     [CT_OUTBOX_NOTICE] = "notice",
 };
 
+static const char *const partstat_sql[] = {
+    [CT_PARTSTAT_NEEDS_ACTION] = "NEEDS-ACTION", [CT_PARTSTAT_ACCEPTED] = "ACCEPTED",
+    [CT_PARTSTAT_DECLINED] = "DECLINED",         [CT_PARTSTAT_TENTATIVE] = "TENTATIVE",
+    [CT_PARTSTAT_DELEGATED] = "DELEGATED",       [CT_PARTSTAT_OTHER] = "OTHER",
+};
+static const char *const reply_method_sql[] = {
+    [CT_REPLY_METHOD_REPLY] = "REPLY",
+    [CT_REPLY_METHOD_COUNTER] = "COUNTER",
+};
+
 /* The index of s in words[0..count), or -1 (also for NULL). */
 static int
 find(const char *const *words, size_t count, const char *s)
@@ -66,3 +76,5 @@ STATE_SQL(round_state, enum ct_round_state, round_state_sql)
 STATE_SQL(group_state, enum ct_group_state, group_state_sql)
 STATE_SQL(outbox_state, enum ct_outbox_state, outbox_state_sql)
 STATE_SQL(outbox_kind, enum ct_outbox_kind, outbox_kind_sql)
+STATE_SQL(partstat, enum ct_partstat, partstat_sql)
+STATE_SQL(reply_method, enum ct_reply_method, reply_method_sql)

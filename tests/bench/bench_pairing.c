@@ -85,33 +85,15 @@ net_add_meeting(struct net *net, uint32_t a, uint32_t b, uint32_t ago)
     net->hist[net->nhist++].rounds_ago = ago;
 }
 
-/*
- * n members in norgs organisations of unequal sizes (30% down to 3% for
- * twelve), teams of about 10 inside each organisation, 2-4 sites per
- * organisation, 8 roles network-wide, three time zones (most in London),
- * 0-3 declared ties inside the team, a few exclusions, and past_rounds of
- * random pairings as history.
- */
+/* Organisation sizes for n members: for 12 organisations 30% down to 3%
+ * (30, 15, 10, 8, 7, 6, 5, 5, 4, 4, 3, 3); otherwise falling geometrically
+ * by a factor of ten. OUT: size[0 .. norgs). */
 static void
-net_generate(struct net *net, size_t n, size_t norgs, unsigned past_rounds, uint64_t seed,
-             bool zones)
+net_org_sizes(size_t n, size_t norgs, size_t *size)
 {
-    static const char *zone_names[3] = {"Europe/London", "Europe/Berlin", "America/New_York"};
-    const struct ct_worktime wt = {9 * 60, 17 * 60, 0x1f};
-    struct ct_rng rng;
     double *share = xcalloc(norgs, sizeof(*share)), total = 0, ratio;
-    size_t *size = xcalloc(norgs, sizeof(*size)), o, i, given = 0;
-    uint32_t *order = xcalloc(n, sizeof(*order));
-    uint32_t next_team = 1, next_site = 1;
-    unsigned r;
+    size_t o, given = 0;
 
-    memset(net, 0, sizeof(*net));
-    ct_rng_seed(&rng, seed);
-    net->n = n;
-    net->norgs = norgs;
-    net->m = xcalloc(n, sizeof(*net->m));
-    /* Sizes: for 12 organisations 30% down to 3% (30, 15, 10, 8, 7, 6, 5, 5,
-     * 4, 4, 3, 3); otherwise falling geometrically by a factor of ten. */
     ratio = norgs > 1 ? pow(0.1, 1.0 / (double)(norgs - 1)) : 1;
     for (o = 0; o < norgs; o++) {
         static const double twelve[12] = {30, 15, 10, 8, 7, 6, 5, 5, 4, 4, 3, 3};
@@ -131,9 +113,19 @@ net_generate(struct net *net, size_t n, size_t norgs, unsigned past_rounds, uint
             size[o]--;
             given--;
         }
-    i = 0;
-    for (o = 0; o < norgs; o++) {
-        size_t k, nsites = 2 + (size_t)ct_rng_below(&rng, 3);
+    free(share);
+}
+
+/* The members, organisation by organisation: teams of 10, 2-4 sites each. */
+static void
+net_members(struct net *net, const size_t *size, unsigned past_rounds, bool zones,
+            struct ct_rng *rng)
+{
+    uint32_t next_team = 1, next_site = 1;
+    size_t o, i = 0;
+
+    for (o = 0; o < net->norgs; o++) {
+        size_t k, nsites = 2 + (size_t)ct_rng_below(rng, 3);
         uint32_t team = next_team, site0 = next_site;
         next_site += (uint32_t)nsites;
         for (k = 0; k < size[o]; k++, i++) {
@@ -143,11 +135,11 @@ net_generate(struct net *net, size_t n, size_t norgs, unsigned past_rounds, uint
             mm->id = (int64_t)i + 1;
             mm->organisation = (uint32_t)o + 1;
             mm->team = team;
-            mm->site = site0 + (uint32_t)ct_rng_below(&rng, nsites);
-            mm->role = 1 + (uint32_t)ct_rng_below(&rng, 8);
+            mm->site = site0 + (uint32_t)ct_rng_below(rng, nsites);
+            mm->role = 1 + (uint32_t)ct_rng_below(rng, 8);
             mm->zone = 0;
             if (zones) {
-                uint64_t z = ct_rng_below(&rng, 100);
+                uint64_t z = ct_rng_below(rng, 100);
                 mm->zone = z < 70 ? 0 : z < 90 ? 1 : 2;
             }
             mm->active = true;
@@ -156,12 +148,21 @@ net_generate(struct net *net, size_t n, size_t norgs, unsigned past_rounds, uint
         }
         next_team++;
     }
-    /* Ties inside the team. */
+}
+
+/* Ties inside the team, a few exclusions, past_rounds of random pairings. */
+static void
+net_relations(struct net *net, unsigned past_rounds, struct ct_rng *rng)
+{
+    size_t i, n = net->n;
+    uint32_t *order = xcalloc(n, sizeof(*order));
+    unsigned r;
+
     net->ties = xcalloc(3 * n, sizeof(*net->ties));
     for (i = 0; i < n; i++) {
-        size_t k, nt = (size_t)ct_rng_below(&rng, 4);
+        size_t k, nt = (size_t)ct_rng_below(rng, 4);
         for (k = 0; k < nt; k++) {
-            size_t j = i + 1 + (size_t)ct_rng_below(&rng, 9);
+            size_t j = i + 1 + (size_t)ct_rng_below(rng, 9);
             if (j < n && net->m[j].team == net->m[i].team) {
                 net->ties[net->nties].a = (uint32_t)i;
                 net->ties[net->nties++].b = (uint32_t)j;
@@ -170,35 +171,67 @@ net_generate(struct net *net, size_t n, size_t norgs, unsigned past_rounds, uint
     }
     net->excl = xcalloc(n / 50 + 1, sizeof(*net->excl));
     for (i = 0; i < n / 50; i++) {
-        net->excl[net->nexcl].a = (uint32_t)ct_rng_below(&rng, n);
-        net->excl[net->nexcl].b = (uint32_t)ct_rng_below(&rng, n);
+        net->excl[net->nexcl].a = (uint32_t)ct_rng_below(rng, n);
+        net->excl[net->nexcl].b = (uint32_t)ct_rng_below(rng, n);
         if (net->excl[net->nexcl].a != net->excl[net->nexcl].b)
             net->nexcl++;
     }
-    /* History: random pairings. */
     for (r = 0; r < past_rounds; r++) {
         for (i = 0; i < n; i++)
             order[i] = (uint32_t)i;
-        ct_rng_shuffle_u32(&rng, order, n);
+        ct_rng_shuffle_u32(rng, order, n);
         for (i = 0; i + 1 < n; i += 2)
             net_add_meeting(net, order[i], order[i + 1], past_rounds - r);
     }
-    if (zones) {
-        net->nzones = 3;
-        for (o = 0; o < 3; o++) {
-            size_t count;
-            if (ct_worktime_intervals(zone_names[o], &wt, WINDOW_START, WINDOW_START + 14 * 86400,
-                                      &net->hours[o], &count, NULL) != CT_OK) {
-                fprintf(stderr, "bench_pairing: no zone %s\n", zone_names[o]);
-                exit(1);
-            }
-            net->zones[o].hours = net->hours[o];
-            net->zones[o].count = count;
-        }
-    }
-    free(share);
-    free(size);
     free(order);
+}
+
+/* Working hours of the three zones in the meeting window. */
+static void
+net_zones(struct net *net)
+{
+    static const char *zone_names[3] = {"Europe/London", "Europe/Berlin", "America/New_York"};
+    const struct ct_worktime wt = {9 * 60, 17 * 60, 0x1f};
+    size_t o;
+
+    net->nzones = 3;
+    for (o = 0; o < 3; o++) {
+        size_t count;
+        if (ct_worktime_intervals(zone_names[o], &wt, WINDOW_START, WINDOW_START + 14 * 86400,
+                                  &net->hours[o], &count, NULL) != CT_OK) {
+            fprintf(stderr, "bench_pairing: no zone %s\n", zone_names[o]);
+            exit(1);
+        }
+        net->zones[o].hours = net->hours[o];
+        net->zones[o].count = count;
+    }
+}
+
+/*
+ * n members in norgs organisations of unequal sizes (30% down to 3% for
+ * twelve), teams of about 10 inside each organisation, 2-4 sites per
+ * organisation, 8 roles network-wide, three time zones (most in London),
+ * 0-3 declared ties inside the team, a few exclusions, and past_rounds of
+ * random pairings as history.
+ */
+static void
+net_generate(struct net *net, size_t n, size_t norgs, unsigned past_rounds, uint64_t seed,
+             bool zones)
+{
+    size_t *size = xcalloc(norgs, sizeof(*size));
+    struct ct_rng rng;
+
+    memset(net, 0, sizeof(*net));
+    ct_rng_seed(&rng, seed);
+    net->n = n;
+    net->norgs = norgs;
+    net->m = xcalloc(n, sizeof(*net->m));
+    net_org_sizes(n, norgs, size);
+    net_members(net, size, past_rounds, zones, &rng);
+    net_relations(net, past_rounds, &rng);
+    if (zones)
+        net_zones(net);
+    free(size);
 }
 
 static void
@@ -249,6 +282,104 @@ die_status(const char *what, enum ct_status st, const struct ct_error *err)
 
 /* ---- exact: the engine against the complete graph ------------------------ */
 
+/* The best time of a few whole plans. OUT: *res, the last plan. */
+static double
+time_engine(const struct ct_pairing_input *in, const struct ct_pairing_params *p, int reps,
+            struct ct_pairing_result **res)
+{
+    struct ct_error err;
+    enum ct_status st;
+    double t0, best = 1e9;
+    int r;
+
+    *res = NULL;
+    for (r = 0; r < reps; r++) {
+        ct_pairing_result_free(*res);
+        t0 = now();
+        st = ct_pairing_run(in, p, res, &err);
+        if (st != CT_OK)
+            die_status("engine", st, &err);
+        if (now() - t0 < best)
+            best = now() - t0;
+    }
+    return best;
+}
+
+/* Every allowed pair's weight, exactly as the engine scores it, into edges
+ * and the file (for NetworkX). Returns how many. */
+static size_t
+allowed_pairs(const struct ct_pairing_ctx *ctx, size_t n, struct ct_matching_edge *edges,
+              const char *file)
+{
+    size_t a, b, m = 0, i;
+    FILE *f = fopen(file, "w");
+
+    if (f == NULL) {
+        perror(file);
+        exit(1);
+    }
+    for (a = 0; a < n; a++)
+        for (b = a + 1; b < n; b++) {
+            struct ct_pairing_score s;
+            if (ct_pairing_allowed(ctx, (uint32_t)a, (uint32_t)b) != CT_RULE_NONE)
+                continue;
+            ct_pairing_score_pair(ctx, (uint32_t)a, (uint32_t)b, &s);
+            edges[m].u = (uint32_t)a;
+            edges[m].v = (uint32_t)b;
+            edges[m++].w = (int64_t)llround(s.total * 10000.0);
+        }
+    fprintf(f, "%zu %zu\n", n, m);
+    for (i = 0; i < m; i++)
+        fprintf(f, "%u %u %.4f\n", edges[i].u, edges[i].v, (double)edges[i].w / 10000.0);
+    fclose(f);
+    return m;
+}
+
+/* A plan's total on those weights (pairs; a trio counts its pairs). */
+static double
+plan_total(const struct ct_pairing_ctx *ctx, const struct ct_pairing_result *res)
+{
+    double total = 0;
+    size_t i;
+
+    for (i = 0; i < res->group_count; i++) {
+        const struct ct_pairing_group *g = &res->groups[i];
+        unsigned x, y;
+        for (x = 0; x < g->size; x++)
+            for (y = x + 1; y < g->size; y++) {
+                struct ct_pairing_score s;
+                ct_pairing_score_pair(ctx, g->members[x], g->members[y], &s);
+                total += (double)llround(s.total * 10000.0) / 10000.0;
+            }
+    }
+    return total;
+}
+
+/* The large-round path (sampled candidates, no pricing) on the same data. */
+static void
+exact_sampled(const struct ct_pairing_ctx *ctx, const struct ct_pairing_input *in,
+              const struct ct_pairing_params *p, double ref_total)
+{
+    struct ct_pairing_params ps = *p;
+    struct ct_pairing_result *rs;
+    struct ct_error err;
+    enum ct_status st;
+    double sampled_total, t1;
+
+    ps.exact_limit = 1;
+    t1 = now();
+    st = ct_pairing_run(in, &ps, &rs, &err);
+    t1 = now() - t1;
+    if (st != CT_OK)
+        die_status("sampled engine", st, &err);
+    sampled_total = plan_total(ctx, rs);
+    printf("large-round path (sampled candidates, no pricing)  total %.4f  time %.6f s  "
+           "ratio %.6f  (edges %zu, improvements %zu)\n",
+           sampled_total, t1, sampled_total / ref_total, rs->stats.candidate_edges,
+           rs->stats.improvements);
+    ct_pairing_result_free(rs);
+}
+
 static int
 cmd_exact(size_t n, uint64_t seed, const char *file)
 {
@@ -260,66 +391,21 @@ cmd_exact(size_t n, uint64_t seed, const char *file)
     struct ct_error err;
     struct ct_matching_edge *edges;
     uint32_t *mate;
-    double t0, t_engine, t_ref, engine_total = 0, ref_total = 0, *wd;
-    size_t a, b, m = 0, i, unp;
-    FILE *f;
+    double t0, t_engine, t_ref, engine_total, ref_total = 0;
+    size_t m, i;
     enum ct_status st;
-    int reps, r;
 
     net_generate(&net, n, 12, 6, seed, true);
     net_input(&net, &in);
     ct_pairing_params_defaults(&p);
     p.seed = seed;
-    /* Engine time: the best of a few runs, the whole plan. */
-    reps = n <= 1000 ? 5 : 2;
-    t_engine = 1e9;
-    res = NULL;
-    for (r = 0; r < reps; r++) {
-        ct_pairing_result_free(res);
-        t0 = now();
-        st = ct_pairing_run(&in, &p, &res, &err);
-        if (st != CT_OK)
-            die_status("engine", st, &err);
-        if (now() - t0 < t_engine)
-            t_engine = now() - t0;
-    }
-    /* Every allowed pair's weight, exactly as the engine scores it. */
+    t_engine = time_engine(&in, &p, n <= 1000 ? 5 : 2, &res);
     st = ct_pairing_ctx_new(&in, &p, &ctx, &err);
     if (st != CT_OK)
         die_status("context", st, &err);
     edges = xcalloc(n * (n - 1) / 2, sizeof(*edges));
-    wd = xcalloc(n * (n - 1) / 2, sizeof(*wd));
-    f = fopen(file, "w");
-    if (f == NULL) {
-        perror(file);
-        return 1;
-    }
-    for (a = 0; a < n; a++)
-        for (b = a + 1; b < n; b++) {
-            struct ct_pairing_score s;
-            if (ct_pairing_allowed(ctx, (uint32_t)a, (uint32_t)b) != CT_RULE_NONE)
-                continue;
-            ct_pairing_score_pair(ctx, (uint32_t)a, (uint32_t)b, &s);
-            edges[m].u = (uint32_t)a;
-            edges[m].v = (uint32_t)b;
-            edges[m].w = (int64_t)llround(s.total * 10000.0);
-            wd[m++] = s.total;
-        }
-    fprintf(f, "%zu %zu\n", n, m);
-    for (i = 0; i < m; i++)
-        fprintf(f, "%u %u %.4f\n", edges[i].u, edges[i].v, (double)edges[i].w / 10000.0);
-    fclose(f);
-    /* The engine's total on those weights (pairs; a trio counts its pairs). */
-    for (i = 0; i < res->group_count; i++) {
-        const struct ct_pairing_group *g = &res->groups[i];
-        unsigned x, y;
-        for (x = 0; x < g->size; x++)
-            for (y = x + 1; y < g->size; y++) {
-                struct ct_pairing_score s;
-                ct_pairing_score_pair(ctx, g->members[x], g->members[y], &s);
-                engine_total += (double)llround(s.total * 10000.0) / 10000.0;
-            }
-    }
+    m = allowed_pairs(ctx, n, edges, file);
+    engine_total = plan_total(ctx, res);
     /* Reference: our blossom on the complete allowed graph. */
     mate = xcalloc(n, sizeof(*mate));
     t0 = now();
@@ -330,47 +416,18 @@ cmd_exact(size_t n, uint64_t seed, const char *file)
     for (i = 0; i < m; i++)
         if (mate[edges[i].u] == edges[i].v)
             ref_total += (double)edges[i].w / 10000.0;
-    unp = res->unpaired_count;
     printf("members %zu  allowed pairs %zu  groups %zu  unpaired %zu\n", n, m, res->group_count,
-           unp);
+           res->unpaired_count);
     printf("engine  total %.4f  time %.6f s  (candidate edges %zu, solves %zu, pricing rounds "
            "%zu, pairs priced %zu, added %zu, proven optimal %s)\n",
            engine_total, t_engine, res->stats.candidate_edges, res->stats.solves,
            res->stats.pricing_rounds, res->stats.priced_pairs, res->stats.priced_added,
            res->stats.optimal ? "yes" : "no");
     printf("blossom on the complete graph  total %.4f  time %.6f s\n", ref_total, t_ref);
-    /* The large-round path (sampled candidates, no pricing) on the same data. */
-    {
-        struct ct_pairing_params ps = p;
-        struct ct_pairing_result *rs;
-        double sampled_total = 0, t1;
-
-        ps.exact_limit = 1;
-        t1 = now();
-        st = ct_pairing_run(&in, &ps, &rs, &err);
-        t1 = now() - t1;
-        if (st != CT_OK)
-            die_status("sampled engine", st, &err);
-        for (i = 0; i < rs->group_count; i++) {
-            const struct ct_pairing_group *g = &rs->groups[i];
-            unsigned x, y;
-            for (x = 0; x < g->size; x++)
-                for (y = x + 1; y < g->size; y++) {
-                    struct ct_pairing_score s;
-                    ct_pairing_score_pair(ctx, g->members[x], g->members[y], &s);
-                    sampled_total += (double)llround(s.total * 10000.0) / 10000.0;
-                }
-        }
-        printf("large-round path (sampled candidates, no pricing)  total %.4f  time %.6f s  "
-               "ratio %.6f  (edges %zu, improvements %zu)\n",
-               sampled_total, t1, sampled_total / ref_total, rs->stats.candidate_edges,
-               rs->stats.improvements);
-        ct_pairing_result_free(rs);
-    }
+    exact_sampled(ctx, &in, &p, ref_total);
     printf("engine / complete-graph optimum = %.6f\n", engine_total / ref_total);
     printf("ENGINE_TOTAL %.4f\nENGINE_TIME %.6f\n", engine_total, t_engine);
     free(edges);
-    free(wd);
     free(mate);
     ct_pairing_result_free(res);
     ct_pairing_ctx_free(ctx);
@@ -560,10 +617,119 @@ reach_bound(const struct net *net, unsigned r)
     return (double)maxflow / (double)(n * (k - 1));
 }
 
+/* One round's figures (or all rounds' added up). */
 struct sim_stats {
-    double cross_sum, overlap_sum;
     size_t pairs, cross, repeats, tied;
+    double overlap;
 };
+
+/* The contact graph as it stands before the round: ties and history. */
+static struct ct_tiegraph *
+contact_graph(const struct net *net)
+{
+    struct ct_tiegraph_edge *te = xcalloc(net->nhist + net->nties + 1, sizeof(*te));
+    struct ct_tiegraph *tg;
+    struct ct_error err;
+    size_t i;
+
+    for (i = 0; i < net->nties; i++) {
+        te[i].a = net->ties[i].a;
+        te[i].b = net->ties[i].b;
+    }
+    for (i = 0; i < net->nhist; i++) {
+        te[net->nties + i].a = net->hist[i].a;
+        te[net->nties + i].b = net->hist[i].b;
+    }
+    if (ct_tiegraph_new(net->n, te, net->nhist + net->nties, &tg, &err) != CT_OK)
+        die_status("tie graph", CT_ENOMEM, &err);
+    free(te);
+    return tg;
+}
+
+/* Whether a-b is among the n pairs of v (either way round). */
+static bool
+pair_listed(const struct ct_pairing_pair *v, size_t n, uint32_t a, uint32_t b)
+{
+    size_t h;
+
+    for (h = 0; h < n; h++)
+        if ((v[h].a == a && v[h].b == b) || (v[h].a == b && v[h].b == a))
+            return true;
+    return false;
+}
+
+static bool
+met_before(const struct net *net, uint32_t a, uint32_t b)
+{
+    size_t h;
+
+    for (h = 0; h < net->nhist; h++)
+        if ((net->hist[h].a == a && net->hist[h].b == b) ||
+            (net->hist[h].a == b && net->hist[h].b == a))
+            return true;
+    return false;
+}
+
+/* The round's pairs counted into st; who met which organisation into metorg. */
+static void
+tally_round(const struct net *net, const struct ct_pairing_result *res,
+            const struct ct_tiegraph *tg, uint8_t *metorg, struct sim_stats *st)
+{
+    size_t i, k = net->norgs;
+
+    for (i = 0; i < res->group_count; i++) {
+        const struct ct_pairing_group *g = &res->groups[i];
+        unsigned x, y;
+        for (x = 0; x < g->size; x++)
+            for (y = x + 1; y < g->size; y++) {
+                uint32_t a = g->members[x], b = g->members[y];
+                st->pairs++;
+                st->cross += net->m[a].organisation != net->m[b].organisation;
+                st->overlap += ct_tiegraph_overlap(tg, a, b);
+                st->repeats += met_before(net, a, b);
+                st->tied += pair_listed(net->ties, net->nties, a, b);
+                metorg[a * k + net->m[b].organisation - 1] = 1;
+                metorg[b * k + net->m[a].organisation - 1] = 1;
+            }
+    }
+}
+
+/* Age the history, then add this round's meetings. */
+static void
+record_round(struct net *net, const struct ct_pairing_result *res)
+{
+    size_t i;
+
+    for (i = 0; i < net->nhist; i++)
+        net->hist[i].rounds_ago++;
+    for (i = 0; i < res->group_count; i++) {
+        const struct ct_pairing_group *g = &res->groups[i];
+        unsigned x, y;
+        for (x = 0; x < g->size; x++)
+            for (y = x + 1; y < g->size; y++)
+                net_add_meeting(net, g->members[x], g->members[y], 1);
+        for (x = 0; x < g->size; x++) {
+            net->m[g->members[x]].rounds_since_grouped = 1;
+            net->m[g->members[x]].trios += g->size == 3;
+        }
+    }
+}
+
+/* The mean share of the other organisations each member has met. */
+static double
+mean_reach(const struct net *net, const uint8_t *metorg)
+{
+    size_t u, o, k = net->norgs;
+    double reach = 0;
+
+    for (u = 0; u < net->n; u++) {
+        size_t met = 0;
+        for (o = 0; o < k; o++)
+            met += metorg[u * k + o] && o + 1 != net->m[u].organisation;
+        reach += (double)met / (double)(k - 1);
+    }
+    return reach / (double)net->n;
+}
 
 static int
 simulate_strategy(const char *name, struct ct_pairing_params *p, unsigned rounds, size_t n,
@@ -573,106 +739,58 @@ simulate_strategy(const char *name, struct ct_pairing_params *p, unsigned rounds
     struct ct_pairing_input in;
     struct ct_pairing_result *res;
     struct ct_error err;
+    struct sim_stats all = {0, 0, 0, 0, 0};
     uint8_t *metorg;
-    size_t k, u, i, total_pairs = 0, total_cross = 0, total_rep = 0, total_tied = 0;
-    double total_overlap = 0;
     unsigned r;
 
     net_generate(&net, n, 12, 0, seed, false);
-    k = net.norgs;
-    metorg = xcalloc(n * k, 1);
+    metorg = xcalloc(n * net.norgs, 1);
     printf("\n%s\n", name);
     printf("round  pairs  cross-org  repeats  tied  overlap   reach  bound  reach/bound\n");
     for (r = 1; r <= rounds; r++) {
-        struct ct_tiegraph *tg;
-        struct ct_tiegraph_edge *te = xcalloc(net.nhist + net.nties + 1, sizeof(*te));
-        size_t pairs = 0, cross = 0, rep = 0, tied = 0;
-        double overlap = 0, reach = 0;
+        struct ct_tiegraph *tg = contact_graph(&net);
+        struct sim_stats one = {0, 0, 0, 0, 0};
+        double reach;
         enum ct_status st;
 
-        /* The contact graph as it stands before the round. */
-        for (i = 0; i < net.nties; i++) {
-            te[i].a = net.ties[i].a;
-            te[i].b = net.ties[i].b;
-        }
-        for (i = 0; i < net.nhist; i++) {
-            te[net.nties + i].a = net.hist[i].a;
-            te[net.nties + i].b = net.hist[i].b;
-        }
-        if (ct_tiegraph_new(n, te, net.nhist + net.nties, &tg, &err) != CT_OK)
-            die_status("tie graph", CT_ENOMEM, &err);
         net_input(&net, &in);
         p->seed = seed * 1000 + r;
         st = ct_pairing_run(&in, p, &res, &err);
         if (st != CT_OK)
             die_status("engine", st, &err);
-        for (i = 0; i < res->group_count; i++) {
-            const struct ct_pairing_group *g = &res->groups[i];
-            unsigned x, y;
-            for (x = 0; x < g->size; x++)
-                for (y = x + 1; y < g->size; y++) {
-                    uint32_t a = g->members[x], b = g->members[y];
-                    size_t h;
-                    pairs++;
-                    cross += net.m[a].organisation != net.m[b].organisation;
-                    overlap += ct_tiegraph_overlap(tg, a, b);
-                    for (h = 0; h < net.nhist; h++)
-                        if ((net.hist[h].a == a && net.hist[h].b == b) ||
-                            (net.hist[h].a == b && net.hist[h].b == a)) {
-                            rep++;
-                            break;
-                        }
-                    for (h = 0; h < net.nties; h++)
-                        if ((net.ties[h].a == a && net.ties[h].b == b) ||
-                            (net.ties[h].a == b && net.ties[h].b == a)) {
-                            tied++;
-                            break;
-                        }
-                    metorg[a * k + net.m[b].organisation - 1] = 1;
-                    metorg[b * k + net.m[a].organisation - 1] = 1;
-                }
-        }
-        /* Age the history, then add this round. */
-        for (i = 0; i < net.nhist; i++)
-            net.hist[i].rounds_ago++;
-        for (i = 0; i < res->group_count; i++) {
-            const struct ct_pairing_group *g = &res->groups[i];
-            unsigned x, y;
-            for (x = 0; x < g->size; x++)
-                for (y = x + 1; y < g->size; y++)
-                    net_add_meeting(&net, g->members[x], g->members[y], 1);
-            for (x = 0; x < g->size; x++) {
-                net.m[g->members[x]].rounds_since_grouped = 1;
-                net.m[g->members[x]].trios += g->size == 3;
-            }
-        }
-        for (u = 0; u < n; u++) {
-            size_t o, met = 0;
-            for (o = 0; o < k; o++)
-                met += metorg[u * k + o] && o + 1 != net.m[u].organisation;
-            reach += (double)met / (double)(k - 1);
-        }
-        reach /= (double)n;
-        total_pairs += pairs;
-        total_cross += cross;
-        total_rep += rep;
-        total_tied += tied;
-        total_overlap += overlap;
-        printf("%5u  %5zu  %9.3f  %7zu  %4zu  %7.4f  %6.3f  %5.3f  %11.4f\n", r, pairs,
-               (double)cross / (double)pairs, rep, tied, overlap / (double)pairs, reach, bounds[r],
-               reach / bounds[r]);
+        tally_round(&net, res, tg, metorg, &one);
+        record_round(&net, res);
+        reach = mean_reach(&net, metorg);
+        all.pairs += one.pairs;
+        all.cross += one.cross;
+        all.repeats += one.repeats;
+        all.tied += one.tied;
+        all.overlap += one.overlap;
+        printf("%5u  %5zu  %9.3f  %7zu  %4zu  %7.4f  %6.3f  %5.3f  %11.4f\n", r, one.pairs,
+               (double)one.cross / (double)one.pairs, one.repeats, one.tied,
+               one.overlap / (double)one.pairs, reach, bounds[r], reach / bounds[r]);
         *final_reach = reach;
         ct_pairing_result_free(res);
         ct_tiegraph_free(tg);
-        free(te);
     }
-    printf("all    %5zu  %9.3f  %7zu  %4zu  %7.4f  %6.3f  %5.3f  %11.4f\n", total_pairs,
-           (double)total_cross / (double)total_pairs, total_rep, total_tied,
-           total_overlap / (double)total_pairs, *final_reach, bounds[rounds],
+    printf("all    %5zu  %9.3f  %7zu  %4zu  %7.4f  %6.3f  %5.3f  %11.4f\n", all.pairs,
+           (double)all.cross / (double)all.pairs, all.repeats, all.tied,
+           all.overlap / (double)all.pairs, *final_reach, bounds[rounds],
            *final_reach / bounds[rounds]);
     free(metorg);
     net_free(&net);
     return 0;
+}
+
+/* Every weight the organiser sets to 0 but keep (CT_WEIGHT_COUNT: none). */
+static void
+only_weights(struct ct_pairing_params *p, enum ct_weight keep)
+{
+    size_t t;
+
+    for (t = 0; t < CT_WEIGHT_COUNT; t++)
+        if (ct_weights[t].key != NULL && t != (size_t)keep)
+            p->weight[t] = 0;
 }
 
 static int
@@ -698,15 +816,13 @@ cmd_simulate(unsigned rounds, size_t n, uint64_t seed)
     free(orgsize);
 
     ct_pairing_params_defaults(&p);
-    p.weight_organisation = p.weight_team = p.weight_site = p.weight_role = 0;
-    p.weight_weak_tie = p.weight_bridge = p.weight_novelty = 0;
-    p.randomness = 1.0;
+    only_weights(&p, CT_WEIGHT_COUNT);
+    p.weight[CT_W_RANDOM] = 1.0;
     simulate_strategy("random pairing (hard rules only)", &p, rounds, n, seed, bounds, &reach);
 
     ct_pairing_params_defaults(&p);
-    p.weight_team = p.weight_site = p.weight_role = 0;
-    p.weight_weak_tie = p.weight_bridge = p.weight_novelty = 0;
-    p.randomness = 0.5;
+    only_weights(&p, CT_W_ORGANISATION);
+    p.weight[CT_W_RANDOM] = 0.5;
     simulate_strategy("organisation weight only (weight_organisation, randomness 0.5)", &p, rounds,
                       n, seed, bounds, &reach);
 

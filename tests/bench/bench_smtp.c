@@ -20,7 +20,7 @@
 #include "config.h"
 #include "outbox.h"
 #include "store.h"
-#include "store_impl.h"
+#include "clock.h"
 #include "transport.h"
 #include "util.h"
 
@@ -122,35 +122,41 @@ run_outbox(struct ct_config *cfg, long n, const char *dir)
     struct ct_outbox_options opts;
     struct ct_outbox_result r;
     struct ct_outbox_entry e;
+    struct ct_txn *txn = NULL;
     struct ct_error err;
     struct ct_buf b;
     char id[96], to[96], *db = ct_asprintf("%s/bench.db", dir);
     long i;
     double start, took;
+    enum ct_status st;
     int rc = 1;
 
     ct_buf_init(&b);
     ct_error_clear(&err);
-    if (db == NULL || ct_store_open(db, &store, &err) != CT_OK || ct_store_begin(store, &err))
+    if (db == NULL || ct_store_open(db, &store, &err) != CT_OK ||
+        ct_txn_begin(store, &txn, &err) != CT_OK)
         goto out;
     for (i = 0; i < n; i++) {
         make_message(&b, i, id, sizeof(id), to, sizeof(to));
         memset(&e, 0, sizeof(e));
         e.message_id = id;
-        e.kind = "request";
+        e.kind = CT_OUTBOX_REQUEST;
         e.recipient = to;
         e.subject = "Coffee";
         e.text_body = "Hello";
         e.message = b.data;
         e.message_len = b.len;
-        if (ct_outbox_enqueue(store, &e, &err) != CT_OK)
+        if (ct_store_outbox_enqueue(txn, &e, ct_now(), &err) != CT_OK)
             goto out;
     }
-    if (ct_store_commit(store, &err) != CT_OK || ct_transport_open(cfg, &t, &err) != CT_OK)
+    st = ct_txn_commit(txn, &err);
+    txn = NULL;
+    if (st != CT_OK || ct_transport_open(cfg, &t, &err) != CT_OK)
         goto out;
     ct_outbox_options_init(&opts, cfg);
     start = seconds();
-    if (ct_outbox_flush(store, t, &opts, &r, &err) != CT_OK)
+    opts.clock = ct_now;
+    if (ct_outbox_flush(store, t, &opts, ct_now(), &r, &err) != CT_OK)
         goto out;
     took = seconds() - start;
     printf("%-34s %6ld messages in %7.2f s: %9.1f msg/s (%ld sent)\n",
@@ -159,6 +165,7 @@ run_outbox(struct ct_config *cfg, long n, const char *dir)
 out:
     if (rc && err.message[0])
         fprintf(stderr, "bench_smtp: %s\n", err.message);
+    ct_txn_rollback(txn);
     ct_transport_close(t);
     ct_store_close(store);
     ct_buf_free(&b);

@@ -36,7 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *text = NULL, *text2 = NULL;
 
     ct_diags_init(&diags);
-    if (ct_config_load_mem("fuzz.ini", (const char *)data, size, &cfg, &diags) != CT_OK)
+    if (ct_config_load_mem("fuzz.ini", (const char *)data, size, 1780000000, &cfg, &diags) != CT_OK)
         goto out;
     for (size_t i = 0; i < diags.count; i++)
         free(ct_diag_format(&diags.items[i]));
@@ -44,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (text == NULL || !prompts_representable(cfg))
         goto out;
     ct_diags_free(&diags);
-    if (ct_config_load_string("fuzz.ini", text, &again, &diags) != CT_OK)
+    if (ct_config_load_string("fuzz.ini", text, 1780000000, &again, &diags) != CT_OK)
         abort(); /* "config show" printed something it cannot read back */
     text2 = ct_config_format(again);
     if (text2 == NULL || strcmp(text, text2) != 0)

@@ -1,6 +1,6 @@
 /*
  * outbox_tool.c: a test helper that queues messages through
- * ct_outbox_enqueue, as round send does, so the outbox and transport tests
+ * ct_store_outbox_enqueue, as round send does, so the outbox and transport tests
  * need no round to be planned first.
  *
  *   outbox_tool DB enqueue ID RECIPIENT FILE [KIND [SUBJECT [METHOD]]]
@@ -12,9 +12,10 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include "clock.h"
 #include "outbox.h"
 #include "store.h"
-#include "store_impl.h"
+#include "store_outbox.h"
 #include "util.h"
 
 static int
@@ -22,6 +23,22 @@ fail(const struct ct_error *err)
 {
     fprintf(stderr, "outbox_tool: %s\n", err->message);
     return ct_status_exit(err->status);
+}
+
+/* Queue e in a transaction of its own. */
+static enum ct_status
+queue_one(struct ct_store *store, const struct ct_outbox_entry *e, struct ct_error *err)
+{
+    struct ct_txn *txn = NULL;
+    enum ct_status st = ct_txn_begin(store, &txn, err);
+
+    if (st == CT_OK)
+        st = ct_store_outbox_enqueue(txn, e, ct_now(), err);
+    if (st != CT_OK) {
+        ct_txn_rollback(txn);
+        return st;
+    }
+    return ct_txn_commit(txn, err);
 }
 
 static int
@@ -41,7 +58,11 @@ enqueue(struct ct_store *store, int argc, char **argv)
     memset(&e, 0, sizeof(e));
     e.message_id = argv[0];
     e.recipient = argv[1];
-    e.kind = argc > 3 ? argv[3] : "request";
+    if (!ct_outbox_kind_parse(argc > 3 ? argv[3] : "request", &e.kind)) {
+        free(data);
+        ct_error_set(&err, CT_EDATA, "kind: '%s' is not request, cancel or notice", argv[3]);
+        return fail(&err);
+    }
     e.subject = argc > 4 ? argv[4] : "Coffee";
     e.method = argc > 5 ? argv[5] : "REQUEST";
     e.text_body = "Hello";
@@ -49,7 +70,7 @@ enqueue(struct ct_store *store, int argc, char **argv)
     e.ics = "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n";
     e.message = data;
     e.message_len = len;
-    if (ct_outbox_enqueue(store, &e, &err) != CT_OK)
+    if (queue_one(store, &e, &err) != CT_OK)
         rc = fail(&err);
     free(data);
     return rc;
@@ -63,6 +84,8 @@ seed(struct ct_store *store, int argc, char **argv)
     struct ct_error err;
     struct ct_buf msg;
     char id[64], to[128];
+    struct ct_txn *txn = NULL;
+    int64_t now = ct_now();
     long n, i, bytes;
 
     if (argc < 2)
@@ -71,7 +94,7 @@ seed(struct ct_store *store, int argc, char **argv)
     bytes = argc > 2 ? strtol(argv[2], NULL, 10) : 2000;
     ct_error_clear(&err);
     ct_buf_init(&msg);
-    if (ct_store_begin(store, &err) != CT_OK)
+    if (ct_txn_begin(store, &txn, &err) != CT_OK)
         return fail(&err);
     for (i = 0; i < n; i++) {
         snprintf(id, sizeof(id), "seed-%05ld.%ld@coffeetrial.test", i, (long)time(NULL));
@@ -88,20 +111,20 @@ seed(struct ct_store *store, int argc, char **argv)
         memset(&e, 0, sizeof(e));
         e.message_id = id;
         e.recipient = to;
-        e.kind = "request";
+        e.kind = CT_OUTBOX_REQUEST;
         e.subject = "Coffee";
         e.method = "REQUEST";
         e.text_body = "Hello";
         e.message = msg.data;
         e.message_len = msg.len;
-        if (msg.failed || ct_outbox_enqueue(store, &e, &err) != CT_OK) {
-            ct_store_rollback(store);
+        if (msg.failed || ct_store_outbox_enqueue(txn, &e, now, &err) != CT_OK) {
+            ct_txn_rollback(txn);
             ct_buf_free(&msg);
             return fail(&err);
         }
     }
     ct_buf_free(&msg);
-    if (ct_store_commit(store, &err) != CT_OK)
+    if (ct_txn_commit(txn, &err) != CT_OK)
         return fail(&err);
     return EX_OK;
 }

@@ -139,7 +139,7 @@ class Env:
         return msg
 
     def enqueue(self, rcpt, **kw):
-        """Queue one message through ct_outbox_enqueue; returns its Message-ID."""
+        """Queue one message through ct_store_outbox_enqueue; returns its Message-ID."""
         msg = self.message(rcpt, **kw)
         raw = msg.as_bytes(policy=policy.SMTP)
         mid = msg["Message-ID"].strip("<>")

@@ -13,7 +13,8 @@ in two ways:
     every other layer the fence headers of lib/fence must stop it.
  2. The text: no SQL, no sqlite3 name and no database spelling of a state
     outside lib/store; no curl outside lib/net; ct_now() read only by the
-    programs (and defined in lib/core/clock.c); ct_store_db gone.
+    programs (and defined in lib/core/clock.c); no ct_store_db, and the
+    SQLite handle (ct_store_sqlite) used by lib/store alone.
 
 Every finding is printed as FILE:LINE: what; the exit status is 1 if any.
 """
@@ -157,7 +158,9 @@ def check_text():
                     if layer != "lib/net" and "curl/curl.h" in text:
                         problem(path, n, "includes curl outside lib/net")
                     if "ct_store_db" in text:
-                        problem(path, n, "ct_store_db() hands out the SQLite handle")
+                        problem(path, n, "ct_store_db() handed out the SQLite handle; it is gone")
+                    if layer != "lib/store" and "ct_store_sqlite" in text:
+                        problem(path, n, "the SQLite handle outside lib/store")
                     if (re.search(r"\bct_now\s*\(\s*\)", text) and top == "lib" and
                             rel not in ("lib/core/clock.c", "lib/core/clock.h")):
                         problem(path, n, "reads the clock; take `now` as an argument")

@@ -106,7 +106,7 @@ fail_stmt(const char *file, int line, sqlite3_stmt *stmt, const char *why)
 static sqlite3_stmt *
 first_row(const char *file, int line, struct ct_store *store, const char *sql, va_list ap)
 {
-    sqlite3 *handle = ct_store_db(store);
+    sqlite3 *handle = ct_store_sqlite(store);
     sqlite3_stmt *stmt = NULL;
     const char *value;
     int i = 0, rc;
@@ -129,8 +129,8 @@ first_row(const char *file, int line, struct ct_store *store, const char *sql, v
 void
 sql_exec_at(const char *file, int line, struct ct_store *store, const char *sql)
 {
-    if (sqlite3_exec(ct_store_db(store), sql, NULL, NULL, NULL) != SQLITE_OK)
-        fail_at(file, line, "%s\n  in: %s", sqlite3_errmsg(ct_store_db(store)), sql);
+    if (sqlite3_exec(ct_store_sqlite(store), sql, NULL, NULL, NULL) != SQLITE_OK)
+        fail_at(file, line, "%s\n  in: %s", sqlite3_errmsg(ct_store_sqlite(store)), sql);
 }
 
 long long

@@ -107,7 +107,7 @@ load_ok(const char *text)
     struct ct_config *cfg = NULL;
 
     ct_diags_free(&diags);
-    if (ct_config_load_string("t.ini", text, &cfg, &diags) != CT_OK) {
+    if (ct_config_load_string("t.ini", text, ct_now(), &cfg, &diags) != CT_OK) {
         dump();
         fail_msg("config did not load");
     }
@@ -122,7 +122,7 @@ expect_one_error(const char *ini, long line, const char *text)
     struct ct_config *cfg = (struct ct_config *)1;
 
     ct_diags_free(&diags);
-    assert_int_equal(ct_config_load_string("t.ini", ini, &cfg, &diags), CT_ECONFIG);
+    assert_int_equal(ct_config_load_string("t.ini", ini, ct_now(), &cfg, &diags), CT_ECONFIG);
     assert_null(cfg);
     assert_diag(CT_ERROR, line, text);
     if (diags.errors != 1) {
@@ -163,7 +163,7 @@ test_shipped_ini(void **state)
 {
     struct ct_config *cfg = NULL;
 
-    assert_int_equal(ct_config_load(CT_SRC "/conf/coffeetrial.ini", &cfg, &diags), CT_OK);
+    assert_int_equal(ct_config_load(CT_SRC "/conf/coffeetrial.ini", ct_now(), &cfg, &diags), CT_OK);
     if (diags.count) {
         dump();
         fail_msg("the shipped configuration has problems");
@@ -174,10 +174,8 @@ test_shipped_ini(void **state)
     ct_config_free(cfg);
 }
 
-static void
-test_every_key(void **state)
-{
-    struct ct_config *cfg = load_ok("[network]\n"
+/* Every key set, one per line (line numbers are asserted below). */
+static const char every_key_ini[] = "[network]\n"
                                     "name = Health & Care Network\n"
                                     "organiser_name = Ana Organiser\n"
                                     "organiser_email = ana@example.org\n"
@@ -233,14 +231,23 @@ test_every_key(void **state)
                                     "url = imap://[::1]:1143/INBOX\n"
                                     "username = coffee\n"
                                     "password_file = imap-pw\n"
-                                    "poll_interval = 0\n");
+                                    "poll_interval = 0\n";
 
-    assert_int_equal(diags.count, 0);
+/* every_key_ini's [network], [store] and [roster]. */
+static void
+check_network_roster(const struct ct_config *cfg)
+{
     assert_string_equal(cfg->network.name, "Health & Care Network");
     assert_string_equal(cfg->network.timezone, "America/New_York");
     assert_string_equal(cfg->roster.source, "https://intranet.example.org/roster.csv");
     assert_int_equal(cfg->roster.refresh, 0);
     assert_int_equal(cfg->roster.max_bytes, 2 * 1024 * 1024);
+}
+
+/* every_key_ini's [schedule] and [pairing]. */
+static void
+check_schedule_pairing(const struct ct_config *cfg)
+{
     assert_string_equal(cfg->schedule.start, "2026-01-06");
     assert_int_equal(cfg->schedule.time_minutes, 8 * 60 + 30);
     assert_int_equal(cfg->schedule.review_period, 0);
@@ -251,12 +258,24 @@ test_every_key(void **state)
     assert_int_equal(cfg->schedule.working_days, 1 | 4 | 16 | 64);
     assert_int_equal(cfg->pairing.avoid_repeats, 12);
     assert_int_equal(cfg->pairing.require_different, CT_B_ORGANISATION | CT_B_ROLE);
-    assert_true(cfg->pairing.weight_organisation == 10.0);
-    assert_true(cfg->pairing.weight_team == 0.25);
-    assert_true(cfg->pairing.weight_site == 0.0);
-    assert_true(cfg->pairing.weight_weak_tie == 1000.0);
-    assert_true(cfg->pairing.weight_novelty == 4.0);
-    assert_true(cfg->pairing.randomness == 0.125);
+    assert_true(cfg->pairing.weight[CT_W_ORGANISATION] == 10.0);
+    assert_true(cfg->pairing.weight[CT_W_TEAM] == 0.25);
+    assert_true(cfg->pairing.weight[CT_W_SITE] == 0.0);
+    assert_true(cfg->pairing.weight[CT_W_WEAK_TIE] == 1000.0);
+    assert_true(cfg->pairing.weight[CT_W_NOVELTY] == 4.0);
+    assert_true(cfg->pairing.weight[CT_W_RANDOM] == 0.125);
+    assert_true(cfg->pairing.weight[CT_W_ROLE] == 2.5);
+    assert_true(cfg->pairing.weight[CT_W_BRIDGE] == 3.0);
+}
+
+static void
+test_every_key(void **state)
+{
+    struct ct_config *cfg = load_ok(every_key_ini);
+
+    assert_int_equal(diags.count, 0);
+    check_network_roster(cfg);
+    check_schedule_pairing(cfg);
     assert_int_equal(cfg->pairing.odd, CT_ODD_SIT_OUT);
     assert_int_equal(cfg->pairing.unanswered_limit, 0);
     assert_string_equal(cfg->invite.prompts, "Just one prompt?");
@@ -287,121 +306,121 @@ struct bad_case {
     const char *message;
 };
 
+static const struct bad_case bad_cases[] = {
+    /* text, e-mail, zone */
+    {"[network]\nname =\n", "[network] name: empty value"},
+    {"[network]\nname = a\x01z\n", "control character in value"},
+    {"[network]\norganiser_email = ana.example.org\n", "missing '@'"},
+    {"[network]\ntimezone = Europe/Londn\n",
+     "[network] timezone = Europe/Londn: unknown time zone"},
+    {"[network]\ntimezone = /etc/passwd\n", "not an IANA time zone name"},
+    /* durations */
+    {"[roster]\nrefresh = 6x\n", "unknown duration unit"},
+    {"[roster]\nrefresh = -1h\n", "not a duration"},
+    {"[roster]\nrefresh = 30s\n", "must be 0 or from 1m to 30d"},
+    {"[schedule]\nduration = 9h\n", "must be from 5m to 8h"},
+    {"[schedule]\nduration = 99999999999999999999\n", "duration too large"},
+    {"[schedule]\nreview_period = 91d\n", "must be from 0 to 90d"},
+    {"[transport]\nretry_base = 0\n", "must be from 1s to 1d"},
+    {"[imap]\npoll_interval = 5s\n", "must be 0 or from 10s to 1d"},
+    {"[smtp]\ntimeout = 2h\n", "must be from 1s to 1h"},
+    /* sizes */
+    {"[roster]\nmax_bytes = lots\n", "not a size"},
+    {"[roster]\nmax_bytes = 2G\n", "must be from 1K to 1G bytes"},
+    /* clock times, hours, days */
+    {"[schedule]\ntime = 9am\n", "not a time of the form HH:MM"},
+    {"[schedule]\ntime = 24:00\n", "from 00:00 to 23:59"},
+    {"[schedule]\ntime = 12:60\n", "time out of range"},
+    {"[schedule]\nworking_hours = 17:00-09:00\n", "the start must be before the end"},
+    {"[schedule]\nworking_hours = 09:00\n", "HH:MM-HH:MM"},
+    {"[schedule]\nworking_hours = 9-17\n", "HH:MM-HH:MM"},
+    {"[schedule]\nworking_days = MO,TU,MON\n", "unknown day 'MON'"},
+    {"[schedule]\nworking_days = MO,TU,mo\n", "MO listed twice"},
+    {"[schedule]\nworking_days = MO,,TU\n", "empty item in list"},
+    {"[schedule]\nworking_days = MO,\n", "empty item in list"},
+    {"[schedule]\nworking_days =\n", "[schedule] working_days: empty value"},
+    /* dates and rules */
+    {"[schedule]\nstart = 2026-02-30\n", "day out of range"},
+    {"[schedule]\nstart = 5 May\n", "YYYY-MM-DD"},
+    {"[schedule]\nrrule = garbage\n", "not a valid RFC 5545 recurrence rule"},
+    {"[schedule]\nrrule = BYDAY=1MO\n", "FREQ is missing"},
+    {"[schedule]\nrrule = FREQ=HOURLY\n", "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY"},
+    {"[schedule]\nrrule = RRULE:FREQ=MONTHLY\n", "without the 'RRULE:' prefix"},
+    {"[schedule]\nrrule = FREQ=MONTHLY;BYDAY=9MO\n", "a numbered BYDAY must be from -5 to 5"},
+    {"[schedule]\nrrule = FREQ=YEARLY;BYDAY=-54MO\n", "from -53 to 53"},
+    {"[schedule]\nrrule = FREQ=YEARLY;BYMONTH=1;BYDAY=6TU\n", "from -5 to 5"},
+    {"[schedule]\nrrule = FREQ=WEEKLY;BYDAY=1MO\n", "needs FREQ=MONTHLY or FREQ=YEARLY"},
+    {"[schedule]\nrrule = FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30,31\n",
+     "no month listed has the BYMONTHDAY days given"},
+    {"[schedule]\nrrule = FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=4,6\n", "no month listed"},
+    {"[schedule]\nrrule = FREQ=YEARLY;BYYEARDAY=366;BYMONTH=1\n", "the rule can match no date"},
+    {"[schedule]\nrrule = FREQ=WEEKLY;UNTIL=20260101\n",
+     "the rule gives no date on or after 2026-06-01"},
+    {"[schedule]\nrrule = FREQ=MONTHLY;UNTIL=20250101\nstart = 2025-06-01\n",
+     "the rule gives no date on or after 2025-06-01"},
+    /* numbers */
+    {"[pairing]\nweight_team = abc\n", "[pairing] weight_team = abc: not a number"},
+    {"[pairing]\nweight_team = nan\n", "not a number"},
+    {"[pairing]\nweight_team = inf\n", "not a number"},
+    {"[pairing]\nweight_team = 1e999\n", "not a number"},
+    {"[pairing]\nweight_team = 0x10\n", "not a number"},
+    {"[pairing]\nweight_team = 1,5\n", "not a number"},
+    {"[pairing]\nweight_team = 1e\n", "not a number"},
+    {"[pairing]\nweight_team = .\n", "not a number"},
+    {"[pairing]\nweight_team = -1\n", "not a number"},
+    {"[pairing]\nrandomness = 1000.5\n", "must be a number from 0 to 1000"},
+    {"[transport]\nmax_attempts = 0\n", "must be a whole number from 1 to 100"},
+    {"[transport]\nmax_attempts = 101\n", "must be a whole number from 1 to 100"},
+    {"[transport]\nmax_attempts = 5x\n", "not a whole number"},
+    {"[transport]\nmax_attempts = 99999999999999999999\n", "not a whole number"},
+    {"[pairing]\nunanswered_limit = 101\n", "from 0 to 100"},
+    {"[pairing]\navoid_repeats = 0\n", "'always' or a number of rounds from 1 to 1000"},
+    {"[pairing]\navoid_repeats = 1001\n", "'always' or a number of rounds from 1 to 1000"},
+    {"[pairing]\navoid_repeats = never\n", "not 'always' or a number of rounds"},
+    /* enumerations and lists */
+    {"[pairing]\nrequire_different = department\n", "unknown boundary 'department'"},
+    {"[pairing]\nrequire_different = team, Team\n", "team listed twice"},
+    {"[pairing]\nrequire_different = organisation, organization\n", "organisation listed twice"},
+    {"[pairing]\nodd = pair\n", "must be trio or sit_out"},
+    {"[transport]\nkind = sendmail\n", "must be spool, smtp or http"},
+    /* URLs */
+    {"[smtp]\nurl = http://mail.example.org\n", "must start with smtp:// or smtps://"},
+    {"[smtp]\nurl = mail.example.org:25\n", "not a URL"},
+    {"[smtp]\nurl = smtp://user:pw@mail.example.org\n", "must not carry a user name"},
+    {"[smtp]\nurl = smtp://mail.example.org:0\n", "port must be a number from 1 to 65535"},
+    {"[smtp]\nurl = smtp://mail.example.org:70000\n", "port must be"},
+    {"[smtp]\nurl = smtp://mail.example.org:x\n", "port must be"},
+    {"[smtp]\nurl = smtp://:25\n", "missing host"},
+    {"[smtp]\nurl = smtp://[zz]\n", "malformed IPv6 host"},
+    {"[smtp]\nurl = smtp://ex ample.org\n", "invalid character in host name"},
+    {"[http]\nurl = smtp://x.example.org\n", "must start with http:// or https://"},
+    {"[http]\nurl = https://x.example.org/a b\n", "white space"},
+    {"[imap]\nurl = imaps//x\n", "not a URL"},
+    {"[imap]\nurl = https://x.example.org\n", "must start with imap:// or imaps://"},
+    {"[roster]\nsource = ftp://x.example.org/r.csv\n", "must start with http:// or https://"},
+    /* templates */
+    {"[invite]\nsubject = Coffee with {name}\n",
+     "unknown placeholder {name} (did you mean {names}?)"},
+    {"[invite]\nsubject = Coffee {when}\n", "unknown placeholder {when} (known: {network}"},
+    {"[invite]\nsubject = Coffee {round\n", "'{' without a closing '}'"},
+    {"[invite]\nsubject =\n", "[invite] subject: empty value"},
+    {"[invite]\nlocation = Room {room}\n", "unknown placeholder {room}"},
+    {"[invite]\nurl = meet.example.org/{uid}\n", "must start with http:// or https://"},
+    {"[invite]\nurl = https://meet.example.org/{uuid}\n", "did you mean {uid}?"},
+    {"[invite]\nurl = https://meet.example.org/ {uid}\n", "white space in URL"},
+    /* paths */
+    {"[store]\npath =\n", "[store] path: empty value"},
+    {"[spool]\ndir =\n", "[spool] dir: empty value"},
+};
+
 static void
 test_bad_values(void **state)
 {
-    static const struct bad_case cases[] = {
-        /* text, e-mail, zone */
-        {"[network]\nname =\n", "[network] name: empty value"},
-        {"[network]\nname = a\x01z\n", "control character in value"},
-        {"[network]\norganiser_email = ana.example.org\n", "missing '@'"},
-        {"[network]\ntimezone = Europe/Londn\n",
-         "[network] timezone = Europe/Londn: unknown time zone"},
-        {"[network]\ntimezone = /etc/passwd\n", "not an IANA time zone name"},
-        /* durations */
-        {"[roster]\nrefresh = 6x\n", "unknown duration unit"},
-        {"[roster]\nrefresh = -1h\n", "not a duration"},
-        {"[roster]\nrefresh = 30s\n", "must be 0 or from 1m to 30d"},
-        {"[schedule]\nduration = 9h\n", "must be from 5m to 8h"},
-        {"[schedule]\nduration = 99999999999999999999\n", "duration too large"},
-        {"[schedule]\nreview_period = 91d\n", "must be from 0 to 90d"},
-        {"[transport]\nretry_base = 0\n", "must be from 1s to 1d"},
-        {"[imap]\npoll_interval = 5s\n", "must be 0 or from 10s to 1d"},
-        {"[smtp]\ntimeout = 2h\n", "must be from 1s to 1h"},
-        /* sizes */
-        {"[roster]\nmax_bytes = lots\n", "not a size"},
-        {"[roster]\nmax_bytes = 2G\n", "must be from 1K to 1G bytes"},
-        /* clock times, hours, days */
-        {"[schedule]\ntime = 9am\n", "not a time of the form HH:MM"},
-        {"[schedule]\ntime = 24:00\n", "from 00:00 to 23:59"},
-        {"[schedule]\ntime = 12:60\n", "time out of range"},
-        {"[schedule]\nworking_hours = 17:00-09:00\n", "the start must be before the end"},
-        {"[schedule]\nworking_hours = 09:00\n", "HH:MM-HH:MM"},
-        {"[schedule]\nworking_hours = 9-17\n", "HH:MM-HH:MM"},
-        {"[schedule]\nworking_days = MO,TU,MON\n", "unknown day 'MON'"},
-        {"[schedule]\nworking_days = MO,TU,mo\n", "MO listed twice"},
-        {"[schedule]\nworking_days = MO,,TU\n", "empty item in list"},
-        {"[schedule]\nworking_days = MO,\n", "empty item in list"},
-        {"[schedule]\nworking_days =\n", "[schedule] working_days: empty value"},
-        /* dates and rules */
-        {"[schedule]\nstart = 2026-02-30\n", "day out of range"},
-        {"[schedule]\nstart = 5 May\n", "YYYY-MM-DD"},
-        {"[schedule]\nrrule = garbage\n", "not a valid RFC 5545 recurrence rule"},
-        {"[schedule]\nrrule = BYDAY=1MO\n", "FREQ is missing"},
-        {"[schedule]\nrrule = FREQ=HOURLY\n", "FREQ must be DAILY, WEEKLY, MONTHLY or YEARLY"},
-        {"[schedule]\nrrule = RRULE:FREQ=MONTHLY\n", "without the 'RRULE:' prefix"},
-        {"[schedule]\nrrule = FREQ=MONTHLY;BYDAY=9MO\n", "a numbered BYDAY must be from -5 to 5"},
-        {"[schedule]\nrrule = FREQ=YEARLY;BYDAY=-54MO\n", "from -53 to 53"},
-        {"[schedule]\nrrule = FREQ=YEARLY;BYMONTH=1;BYDAY=6TU\n", "from -5 to 5"},
-        {"[schedule]\nrrule = FREQ=WEEKLY;BYDAY=1MO\n", "needs FREQ=MONTHLY or FREQ=YEARLY"},
-        {"[schedule]\nrrule = FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30,31\n",
-         "no month listed has the BYMONTHDAY days given"},
-        {"[schedule]\nrrule = FREQ=MONTHLY;BYMONTHDAY=31;BYMONTH=4,6\n", "no month listed"},
-        {"[schedule]\nrrule = FREQ=YEARLY;BYYEARDAY=366;BYMONTH=1\n", "the rule can match no date"},
-        {"[schedule]\nrrule = FREQ=WEEKLY;UNTIL=20260101\n",
-         "the rule gives no date on or after 2026-06-01"},
-        {"[schedule]\nrrule = FREQ=MONTHLY;UNTIL=20250101\nstart = 2025-06-01\n",
-         "the rule gives no date on or after 2025-06-01"},
-        /* numbers */
-        {"[pairing]\nweight_team = abc\n", "[pairing] weight_team = abc: not a number"},
-        {"[pairing]\nweight_team = nan\n", "not a number"},
-        {"[pairing]\nweight_team = inf\n", "not a number"},
-        {"[pairing]\nweight_team = 1e999\n", "not a number"},
-        {"[pairing]\nweight_team = 0x10\n", "not a number"},
-        {"[pairing]\nweight_team = 1,5\n", "not a number"},
-        {"[pairing]\nweight_team = 1e\n", "not a number"},
-        {"[pairing]\nweight_team = .\n", "not a number"},
-        {"[pairing]\nweight_team = -1\n", "not a number"},
-        {"[pairing]\nrandomness = 1000.5\n", "must be a number from 0 to 1000"},
-        {"[transport]\nmax_attempts = 0\n", "must be a whole number from 1 to 100"},
-        {"[transport]\nmax_attempts = 101\n", "must be a whole number from 1 to 100"},
-        {"[transport]\nmax_attempts = 5x\n", "not a whole number"},
-        {"[transport]\nmax_attempts = 99999999999999999999\n", "not a whole number"},
-        {"[pairing]\nunanswered_limit = 101\n", "from 0 to 100"},
-        {"[pairing]\navoid_repeats = 0\n", "'always' or a number of rounds from 1 to 1000"},
-        {"[pairing]\navoid_repeats = 1001\n", "'always' or a number of rounds from 1 to 1000"},
-        {"[pairing]\navoid_repeats = never\n", "not 'always' or a number of rounds"},
-        /* enumerations and lists */
-        {"[pairing]\nrequire_different = department\n", "unknown boundary 'department'"},
-        {"[pairing]\nrequire_different = team, Team\n", "team listed twice"},
-        {"[pairing]\nrequire_different = organisation, organization\n",
-         "organisation listed twice"},
-        {"[pairing]\nodd = pair\n", "must be trio or sit_out"},
-        {"[transport]\nkind = sendmail\n", "must be spool, smtp or http"},
-        /* URLs */
-        {"[smtp]\nurl = http://mail.example.org\n", "must start with smtp:// or smtps://"},
-        {"[smtp]\nurl = mail.example.org:25\n", "not a URL"},
-        {"[smtp]\nurl = smtp://user:pw@mail.example.org\n", "must not carry a user name"},
-        {"[smtp]\nurl = smtp://mail.example.org:0\n", "port must be a number from 1 to 65535"},
-        {"[smtp]\nurl = smtp://mail.example.org:70000\n", "port must be"},
-        {"[smtp]\nurl = smtp://mail.example.org:x\n", "port must be"},
-        {"[smtp]\nurl = smtp://:25\n", "missing host"},
-        {"[smtp]\nurl = smtp://[zz]\n", "malformed IPv6 host"},
-        {"[smtp]\nurl = smtp://ex ample.org\n", "invalid character in host name"},
-        {"[http]\nurl = smtp://x.example.org\n", "must start with http:// or https://"},
-        {"[http]\nurl = https://x.example.org/a b\n", "white space"},
-        {"[imap]\nurl = imaps//x\n", "not a URL"},
-        {"[imap]\nurl = https://x.example.org\n", "must start with imap:// or imaps://"},
-        {"[roster]\nsource = ftp://x.example.org/r.csv\n", "must start with http:// or https://"},
-        /* templates */
-        {"[invite]\nsubject = Coffee with {name}\n",
-         "unknown placeholder {name} (did you mean {names}?)"},
-        {"[invite]\nsubject = Coffee {when}\n", "unknown placeholder {when} (known: {network}"},
-        {"[invite]\nsubject = Coffee {round\n", "'{' without a closing '}'"},
-        {"[invite]\nsubject =\n", "[invite] subject: empty value"},
-        {"[invite]\nlocation = Room {room}\n", "unknown placeholder {room}"},
-        {"[invite]\nurl = meet.example.org/{uid}\n", "must start with http:// or https://"},
-        {"[invite]\nurl = https://meet.example.org/{uuid}\n", "did you mean {uid}?"},
-        {"[invite]\nurl = https://meet.example.org/ {uid}\n", "white space in URL"},
-        /* paths */
-        {"[store]\npath =\n", "[store] path: empty value"},
-        {"[spool]\ndir =\n", "[spool] dir: empty value"},
-    };
     size_t i;
 
     /* Every case's bad key is on line 2. */
-    for (i = 0; i < CT_ARRAY_LEN(cases); i++)
-        expect_one_error(cases[i].ini, 2, cases[i].message);
+    for (i = 0; i < CT_ARRAY_LEN(bad_cases); i++)
+        expect_one_error(bad_cases[i].ini, 2, bad_cases[i].message);
 }
 
 static void
@@ -538,7 +557,7 @@ test_bytes(void **state)
     struct ct_config *cfg = NULL;
 
     ct_diags_free(&diags);
-    assert_int_equal(ct_config_load_mem("t.ini", with_nul, sizeof(with_nul) - 1, &cfg, &diags),
+    assert_int_equal(ct_config_load_mem("t.ini", with_nul, sizeof(with_nul) - 1, ct_now(), &cfg, &diags),
                      CT_ECONFIG);
     assert_diag(CT_ERROR, 2, "NUL byte in line");
     /* The line after it is still read, with the right number. */
@@ -601,7 +620,7 @@ test_prompts_file(void **state)
     snprintf(cfgpath, sizeof(cfgpath), "%s/c.ini", tmpdir);
     write_file("c.ini", "[invite]\nprompts = prompts.txt\n", 0644);
     ct_diags_free(&diags);
-    assert_int_equal(ct_config_load(cfgpath, &cfg, &diags), CT_OK);
+    assert_int_equal(ct_config_load(cfgpath, ct_now(), &cfg, &diags), CT_OK);
     assert_string_equal(cfg->invite.prompts, "First?\nSecond?");
     snprintf(ini, sizeof(ini), "%s/prompts.txt", tmpdir);
     assert_string_equal(cfg->invite.prompts_file, ini);
@@ -609,12 +628,12 @@ test_prompts_file(void **state)
 
     /* ./name, ../name and /name always mean a file, which must exist. */
     write_file("c.ini", "[invite]\nprompts = ./prompts.txt\n", 0644);
-    assert_int_equal(ct_config_load(cfgpath, &cfg, &diags), CT_OK);
+    assert_int_equal(ct_config_load(cfgpath, ct_now(), &cfg, &diags), CT_OK);
     assert_string_equal(cfg->invite.prompts, "First?\nSecond?");
     ct_config_free(cfg);
     write_file("c.ini", "[invite]\nprompts = ./missing.txt\n", 0644);
     ct_diags_free(&diags);
-    assert_int_equal(ct_config_load(cfgpath, &cfg, &diags), CT_ECONFIG);
+    assert_int_equal(ct_config_load(cfgpath, ct_now(), &cfg, &diags), CT_ECONFIG);
     assert_diag(CT_ERROR, 2, "cannot read prompts file");
     assert_diag(CT_ERROR, 2, "missing.txt: No such file or directory");
     snprintf(ini, sizeof(ini), "[invite]\nprompts = %s/empty.txt\n", tmpdir);
@@ -697,7 +716,7 @@ test_secrets(void **state)
                "password_file = empty-password\n[http]\ntoken_file = missing-token\n",
                0644);
     ct_diags_free(&diags);
-    assert_int_equal(ct_config_load(cfgpath, &cfg, &diags), CT_OK);
+    assert_int_equal(ct_config_load(cfgpath, ct_now(), &cfg, &diags), CT_OK);
     snprintf(creds, sizeof(creds), "%s/loose-password", tmpdir);
     assert_string_equal(cfg->smtp.password_file, creds);
     ct_diags_free(&diags);
@@ -796,7 +815,7 @@ test_all_problems_in_one_run(void **state)
                       "kind = smtp\n";          /* 14 */
 
     ct_diags_free(&diags);
-    assert_int_equal(ct_config_load_string("t.ini", ini, &cfg, &diags), CT_ECONFIG);
+    assert_int_equal(ct_config_load_string("t.ini", ini, ct_now(), &cfg, &diags), CT_ECONFIG);
     assert_null(cfg);
     assert_diag(CT_ERROR, 2, "unknown time zone");
     assert_diag(CT_ERROR, 3, "unknown key 'colour'");
@@ -819,12 +838,12 @@ test_missing_file(void **state)
     char path[256];
 
     snprintf(path, sizeof(path), "%s/none.ini", tmpdir);
-    assert_int_equal(ct_config_load(path, &cfg, &diags), CT_ENOINPUT);
+    assert_int_equal(ct_config_load(path, ct_now(), &cfg, &diags), CT_ENOINPUT);
     assert_null(cfg);
     assert_diag(CT_ERROR, 0, "cannot open: No such file or directory");
     assert_string_equal(diags.items[0].file, path);
     ct_diags_free(&diags);
-    assert_int_equal(ct_config_load(tmpdir, &cfg, &diags), CT_ENOINPUT);
+    assert_int_equal(ct_config_load(tmpdir, ct_now(), &cfg, &diags), CT_ENOINPUT);
     assert_diag(CT_ERROR, 0, "Is a directory");
 }
 
@@ -874,22 +893,38 @@ test_format_round_trip(void **state)
     ct_config_free(again);
 }
 
+/* Every weight of weights.h with a key is a [pairing] key, with its
+ * default, its range and its line in "config show"; the others are not keys. */
 static void
-test_expand(void **state)
+test_weight_keys(void **state)
 {
-    struct ct_template_vars vars = {"Net", "7", "2026-12-07", "Ana and Bo", NULL};
-    char *s;
+    struct ct_config *cfg = ct_config_new_defaults();
+    char ini[128], line[64], *shown;
+    size_t t;
 
-    s = ct_config_expand("{network} #{round} {date}: {names}{uid}", &vars);
-    assert_string_equal(s, "Net #7 2026-12-07: Ana and Bo");
-    free(s);
-    /* Anything that is not a placeholder is copied. */
-    s = ct_config_expand("{x} { } {network", &vars);
-    assert_string_equal(s, "{x} { } {network");
-    free(s);
-    s = ct_config_expand("", &vars);
-    assert_string_equal(s, "");
-    free(s);
+    assert_non_null(cfg);
+    shown = ct_config_format(cfg);
+    assert_non_null(shown);
+    for (t = 0; t < CT_WEIGHT_COUNT; t++) {
+        const struct ct_weight_def *w = &ct_weights[t];
+        if (w->key == NULL) {
+            assert_true(cfg->pairing.weight[t] == 0);
+            continue;
+        }
+        assert_true(cfg->pairing.weight[t] == w->default_value);
+        snprintf(line, sizeof(line), "\n%s = ", w->key);
+        assert_non_null(strstr(shown, line));
+        ct_config_free(cfg);
+        snprintf(ini, sizeof(ini), "[pairing]\n%s = 7.5\n", w->key);
+        cfg = load_ok(ini);
+        assert_true(cfg->pairing.weight[t] == 7.5);
+        snprintf(ini, sizeof(ini), "[pairing]\n%s = %g\n", w->key, w->max + 1);
+        snprintf(line, sizeof(line), "must be a number from %g to %g", w->min, w->max);
+        expect_one_error(ini, 2, line);
+    }
+    free(shown);
+    ct_config_free(cfg);
+    expect_one_error("[pairing]\nweight_repeat = 1\n", 2, "unknown key 'weight_repeat'");
 }
 
 static void
@@ -924,7 +959,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_all_problems_in_one_run, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_format_round_trip, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_expand, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_weight_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_path, setup, teardown),
     };
 

@@ -260,6 +260,27 @@ test_write_field(void **state)
     assert_int_equal(ct_csv_unneutralise("'=x", 1), 0); /* only len bytes count */
 }
 
+/* Survey headers reduce to keys of letters and digits, lowercased. */
+static void
+test_header_key(void **state)
+{
+    char key[16];
+
+    (void)state;
+    assert_int_equal(ct_csv_header_key("How was it? (1-5)", 17, key, sizeof(key)), 10);
+    assert_string_equal(key, "howwasit15");
+    assert_int_equal(ct_csv_header_key("E-mail Address", 14, key, sizeof(key)), 12);
+    assert_string_equal(key, "emailaddress");
+    /* Only len bytes count, non-ASCII bytes stay. */
+    assert_int_equal(ct_csv_header_key("Caf\xc3\xa9 time", 5, key, sizeof(key)), 5);
+    assert_string_equal(key, "caf\xc3\xa9");
+    assert_int_equal(ct_csv_header_key(" ?!", 3, key, sizeof(key)), 0);
+    assert_string_equal(key, "");
+    /* Too long for the key: 0, never a cut key that could match a shorter name. */
+    assert_int_equal(ct_csv_header_key("abcdefghijklmnop", 16, key, sizeof(key)), 0);
+    assert_int_equal(ct_csv_header_key("abcdefghijklmno", 15, key, sizeof(key)), 15);
+}
+
 int
 main(void)
 {
@@ -273,6 +294,7 @@ main(void)
         cmocka_unit_test(test_not_terminated),
         cmocka_unit_test(test_column_find),
         cmocka_unit_test(test_write_field),
+        cmocka_unit_test(test_header_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -64,8 +64,7 @@ test_pause_notice_queued(void **state)
     ct_clock_set(1780000000);
     assert_int_equal(ct_txn_begin(w->store, &txn, &err), CT_OK);
     assert_int_equal(
-        ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", 1780000000, &err),
-        CT_OK);
+        ct_notice_queue_pause(txn, w->cfg, 7, "zoe@north.example.org", 1780000000, &err), CT_OK);
     assert_int_equal(ct_txn_commit(txn, &err), CT_OK);
     assert_int_equal(sql_int(w->store,
                              "SELECT count(*) FROM outbox WHERE kind = 'notice' AND member_id = 7"
@@ -84,9 +83,10 @@ test_pause_notice_queued(void **state)
 
     /* Paused again later: a second, distinct notice. */
     ct_clock_set(1790000000);
+    assert_int_equal(ct_txn_begin(w->store, &txn, &err), CT_OK);
     assert_int_equal(
-        ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", 1790000000, &err),
-        CT_OK);
+        ct_notice_queue_pause(txn, w->cfg, 7, "zoe@north.example.org", 1790000000, &err), CT_OK);
+    assert_int_equal(ct_txn_commit(txn, &err), CT_OK);
     assert_int_equal(sql_int(w->store, "SELECT count(DISTINCT message_id) FROM outbox"), 2);
 }
 
@@ -99,8 +99,7 @@ test_rolled_back_with_the_pause(void **state)
 
     assert_int_equal(ct_txn_begin(w->store, &txn, &err), CT_OK);
     assert_int_equal(
-        ct_notice_queue_pause(w->store, w->cfg, 7, "zoe@north.example.org", 1780000000, &err),
-        CT_OK);
+        ct_notice_queue_pause(txn, w->cfg, 7, "zoe@north.example.org", 1780000000, &err), CT_OK);
     ct_txn_rollback(txn);
     assert_int_equal(sql_int(w->store, "SELECT count(*) FROM outbox"), 0);
 }

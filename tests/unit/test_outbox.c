@@ -21,7 +21,7 @@
 #include "outbox.h"
 #include "scratchdb.h"
 #include "store.h"
-#include "store_impl.h"
+#include "store_outbox.h"
 #include "util.h"
 
 #define NOW 1796634000 /* 2026-12-07T09:00:00Z */
@@ -125,23 +125,40 @@ teardown(void **state)
     return 0;
 }
 
+/* Queue e in a transaction of its own, expecting want. */
+static void
+queue(struct fixture *f, const struct ct_outbox_entry *e, enum ct_status want)
+{
+    struct ct_txn *txn = NULL;
+    struct ct_error err;
+
+    assert_int_equal(ct_txn_begin(f->store, &txn, &err), CT_OK);
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_outbox_enqueue(txn, e, ct_now(), &err), want);
+    if (want == CT_OK)
+        assert_int_equal(ct_txn_commit(txn, &err), CT_OK);
+    else {
+        assert_non_null(strstr(err.message, e->message_id));
+        ct_txn_rollback(txn);
+    }
+}
+
 static void
 enqueue(struct fixture *f, const char *id, const char *rcpt)
 {
     struct ct_outbox_entry e = {0};
-    struct ct_error err;
     char raw[128];
 
     snprintf(raw, sizeof(raw), "Message-ID: <%s>\r\nTo: %s\r\n\r\nhi\r\n", id, rcpt);
     e.message_id = id;
-    e.kind = "request";
+    e.kind = CT_OUTBOX_REQUEST;
     e.recipient = rcpt;
     e.subject = "Coffee";
     e.method = "REQUEST";
     e.text_body = "hi";
     e.message = raw;
     e.message_len = strlen(raw);
-    assert_int_equal(ct_outbox_enqueue(f->store, &e, &err), CT_OK);
+    queue(f, &e, CT_OK);
 }
 
 static struct ct_outbox_row *
@@ -162,7 +179,7 @@ list_all(struct fixture *f)
     struct ct_outbox_list *list = NULL;
     struct ct_error err;
 
-    assert_int_equal(ct_outbox_list(f->store, NULL, &list, &err), CT_OK);
+    assert_int_equal(ct_outbox_list(f->store, 0, &list, &err), CT_OK);
     return list;
 }
 
@@ -172,7 +189,7 @@ flush(struct fixture *f, struct ct_outbox_result *r)
     struct ct_error err;
 
     ct_error_clear(&err);
-    return ct_outbox_flush(f->store, f->t, &f->opts, r, &err);
+    return ct_outbox_flush(f->store, f->t, &f->opts, ct_now(), r, &err);
 }
 
 static void
@@ -243,7 +260,7 @@ test_sent(void **state)
                         fake.raw_len);
     list = list_all(f);
     assert_int_equal(list->counts[CT_OUTBOX_SENT], 2);
-    assert_string_equal(row(list, "ana@a.example")->state, "sent");
+    assert_int_equal(row(list, "ana@a.example")->state, CT_OUTBOX_SENT);
     assert_int_equal(row(list, "ana@a.example")->attempts, 1);
     assert_int_equal(row(list, "ana@a.example")->sent_at, NOW);
     assert_null(row(list, "ana@a.example")->last_error);
@@ -260,25 +277,31 @@ test_enqueue_transactional(void **state)
     struct fixture *f = *state;
     struct ct_outbox_entry e = {0};
     struct ct_outbox_list *list;
+    struct ct_txn *txn = NULL;
     struct ct_error err;
 
-    assert_int_equal(ct_store_begin(f->store, &err), CT_OK);
-    enqueue(f, "m1@x", "ana@a.example");
-    ct_store_rollback(f->store);
-    list = list_all(f);
-    assert_int_equal(list->count, 0);
-    ct_outbox_list_free(list);
-    /* A duplicate Message-ID is refused. */
-    enqueue(f, "m1@x", "ana@a.example");
     e.message_id = "m1@x";
-    e.kind = "request";
-    e.recipient = "bo@b.example";
+    e.kind = CT_OUTBOX_REQUEST;
+    e.recipient = "ana@a.example";
     e.subject = "s";
     e.text_body = "t";
     e.message = "x";
     e.message_len = 1;
-    assert_int_equal(ct_outbox_enqueue(f->store, &e, &err), CT_EDATA);
-    assert_non_null(strstr(err.message, "m1@x"));
+    assert_int_equal(ct_txn_begin(f->store, &txn, &err), CT_OK);
+    assert_int_equal(ct_store_outbox_enqueue(txn, &e, NOW, &err), CT_OK);
+    ct_txn_rollback(txn);
+    list = list_all(f);
+    assert_int_equal(list->count, 0);
+    ct_outbox_list_free(list);
+    /* A duplicate Message-ID is refused, and named. */
+    enqueue(f, "m1@x", "ana@a.example");
+    e.recipient = "bo@b.example";
+    queue(f, &e, CT_EDATA);
+    list = list_all(f);
+    assert_int_equal(list->count, 1);
+    assert_int_equal(list->rows[0].kind, CT_OUTBOX_REQUEST);
+    assert_int_equal(list->rows[0].created_at, NOW);
+    ct_outbox_list_free(list);
 }
 
 static void
@@ -296,7 +319,7 @@ test_retry_then_dead(void **state)
     assert_int_equal(r.queued, 1);
     list = list_all(f);
     m = row(list, "temp@a.example");
-    assert_string_equal(m->state, "queued");
+    assert_int_equal(m->state, CT_OUTBOX_QUEUED);
     assert_int_equal(m->attempts, 1);
     assert_in_range(m->next_attempt_at, NOW + 48, NOW + 72);
     assert_int_equal(r.next_attempt_at, m->next_attempt_at);
@@ -328,7 +351,7 @@ test_retry_then_dead(void **state)
     assert_int_equal(r.dead_total, 1);
     list = list_all(f);
     m = row(list, "temp@a.example");
-    assert_string_equal(m->state, "dead");
+    assert_int_equal(m->state, CT_OUTBOX_DEAD);
     assert_int_equal(m->attempts, 3);
     assert_string_equal(m->last_error, "451 mailbox busy");
     ct_outbox_list_free(list);
@@ -365,10 +388,10 @@ test_permanent(void **state)
     assert_int_equal(r.dead, 1);
     assert_int_equal(r.sent, 1);
     list = list_all(f);
-    assert_string_equal(row(list, "perm@a.example")->state, "dead");
+    assert_int_equal(row(list, "perm@a.example")->state, CT_OUTBOX_DEAD);
     assert_int_equal(row(list, "perm@a.example")->attempts, 1);
     assert_string_equal(row(list, "perm@a.example")->last_error, "550 no such user");
-    assert_string_equal(row(list, "ana@a.example")->state, "sent");
+    assert_int_equal(row(list, "ana@a.example")->state, CT_OUTBOX_SENT);
     ct_outbox_list_free(list);
 }
 
@@ -384,7 +407,7 @@ test_unavailable_stops_batch(void **state)
     enqueue(f, "m2@x", "down@b.example");
     enqueue(f, "m3@x", "cy@c.example");
     ct_error_clear(&err);
-    assert_int_equal(ct_outbox_flush(f->store, f->t, &f->opts, &r, &err), CT_EUNAVAIL);
+    assert_int_equal(ct_outbox_flush(f->store, f->t, &f->opts, ct_now(), &r, &err), CT_EUNAVAIL);
     assert_string_equal(err.message, "connection refused");
     assert_true(r.unavailable);
     assert_int_equal(r.sent, 1);
@@ -392,12 +415,12 @@ test_unavailable_stops_batch(void **state)
     assert_int_equal(fake.calls, 2);
     list = list_all(f);
     /* Not the message's fault: no attempt counted, due again at once. */
-    assert_string_equal(row(list, "down@b.example")->state, "queued");
+    assert_int_equal(row(list, "down@b.example")->state, CT_OUTBOX_QUEUED);
     assert_int_equal(row(list, "down@b.example")->attempts, 0);
     assert_int_equal(row(list, "down@b.example")->next_attempt_at, NOW);
     assert_string_equal(row(list, "down@b.example")->last_error, "connection refused");
     /* Claimed in the same batch but never tried: back in the queue. */
-    assert_string_equal(row(list, "cy@c.example")->state, "queued");
+    assert_int_equal(row(list, "cy@c.example")->state, CT_OUTBOX_QUEUED);
     assert_int_equal(row(list, "cy@c.example")->attempts, 0);
     assert_int_equal(list->counts[CT_OUTBOX_SENDING], 0);
     ct_outbox_list_free(list);
@@ -457,10 +480,10 @@ test_stale_claims(void **state)
     assert_int_equal(r.sent, 3);
     assert_int_equal(r.in_flight, 1);
     list = list_all(f);
-    assert_string_equal(row(list, "ana@a.example")->state, "sent");
-    assert_string_equal(row(list, "cy@c.example")->state, "sent");
-    assert_string_equal(row(list, "dee@d.example")->state, "sent");
-    assert_string_equal(row(list, "bo@b.example")->state, "sending");
+    assert_int_equal(row(list, "ana@a.example")->state, CT_OUTBOX_SENT);
+    assert_int_equal(row(list, "cy@c.example")->state, CT_OUTBOX_SENT);
+    assert_int_equal(row(list, "dee@d.example")->state, CT_OUTBOX_SENT);
+    assert_int_equal(row(list, "bo@b.example")->state, CT_OUTBOX_SENDING);
     ct_outbox_list_free(list);
     /* Resent with its own Message-ID. */
     assert_string_equal(fake.ids[0], "crashed@x");
@@ -483,8 +506,8 @@ test_stop_after_message_in_flight(void **state)
     assert_int_equal(r.sent, 1);
     assert_int_equal(r.queued, 2);
     list = list_all(f);
-    assert_string_equal(row(list, "ana@a.example")->state, "sent");
-    assert_string_equal(row(list, "bo@b.example")->state, "queued");
+    assert_int_equal(row(list, "ana@a.example")->state, CT_OUTBOX_SENT);
+    assert_int_equal(row(list, "bo@b.example")->state, CT_OUTBOX_QUEUED);
     assert_int_equal(row(list, "bo@b.example")->attempts, 0);
     assert_int_equal(list->counts[CT_OUTBOX_SENDING], 0);
     ct_outbox_list_free(list);
@@ -530,29 +553,59 @@ test_list_and_requeue(void **state)
     enqueue(f, "m2@x", "perm2@a.example");
     enqueue(f, "m3@x", "ana@a.example");
     assert_int_equal(flush(f, &r), CT_OK);
-    assert_int_equal(ct_outbox_list(f->store, "dead", &list, &err), CT_OK);
+    assert_int_equal(ct_outbox_list(f->store, 1u << CT_OUTBOX_DEAD, &list, &err), CT_OK);
     assert_int_equal(list->count, 2);
     assert_int_equal(list->counts[CT_OUTBOX_DEAD], 2);
     assert_int_equal(list->counts[CT_OUTBOX_SENT], 1);
     ct_outbox_list_free(list);
-    assert_int_equal(ct_outbox_requeue(f->store, 3, &n, &err), CT_ESTATE);
+    assert_int_equal(ct_outbox_requeue(f->store, 3, ct_now(), &n, &err), CT_ESTATE);
     assert_non_null(strstr(err.message, "sent"));
-    assert_int_equal(ct_outbox_requeue(f->store, 99, &n, &err), CT_ENOTFOUND);
-    assert_int_equal(ct_outbox_requeue(f->store, 1, &n, &err), CT_OK);
+    assert_int_equal(ct_outbox_requeue(f->store, 99, ct_now(), &n, &err), CT_ENOTFOUND);
+    assert_int_equal(ct_outbox_requeue(f->store, 1, ct_now(), &n, &err), CT_OK);
     assert_int_equal(n, 1);
     list = list_all(f);
-    assert_string_equal(row(list, "perm1@a.example")->state, "queued");
+    assert_int_equal(row(list, "perm1@a.example")->state, CT_OUTBOX_QUEUED);
     assert_int_equal(row(list, "perm1@a.example")->attempts, 0);
     /* The old error stays visible until the next attempt. */
     assert_string_equal(row(list, "perm1@a.example")->last_error, "550 no such user");
     ct_outbox_list_free(list);
-    assert_int_equal(ct_outbox_requeue(f->store, 0, &n, &err), CT_OK);
+    assert_int_equal(ct_outbox_requeue(f->store, 0, ct_now(), &n, &err), CT_OK);
     assert_int_equal(n, 1);
     enum ct_outbox_state parsed;
     assert_true(ct_outbox_state_parse("dead", &parsed));
     assert_int_equal(parsed, CT_OUTBOX_DEAD);
     assert_false(ct_outbox_state_parse("nope", &parsed));
     assert_string_equal(ct_outbox_state_str(CT_OUTBOX_SENDING), "sending");
+}
+
+static void
+test_next_due_and_pending(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_result r;
+    struct ct_error err;
+    int64_t due = -1;
+    bool found = true;
+    long n = -1;
+
+    assert_int_equal(ct_outbox_next_due(f->store, &due, &found, &err), CT_OK);
+    assert_false(found);
+    assert_int_equal(ct_outbox_pending(f->store, &n, &err), CT_OK);
+    assert_int_equal(n, 0);
+    enqueue(f, "m1@x", "temp@a.example");
+    enqueue(f, "m2@x", "ana@a.example");
+    assert_int_equal(ct_outbox_next_due(f->store, &due, &found, &err), CT_OK);
+    assert_true(found);
+    assert_int_equal(due, NOW);
+    assert_int_equal(ct_outbox_pending(f->store, &n, &err), CT_OK);
+    assert_int_equal(n, 2);
+    /* One sent, one waiting for its retry: due when the retry is. */
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(ct_outbox_pending(f->store, &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ct_outbox_next_due(f->store, &due, &found, &err), CT_OK);
+    assert_true(found);
+    assert_int_equal(due, r.next_attempt_at);
 }
 
 int
@@ -571,6 +624,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_stop_after_message_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_and_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_and_requeue, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_next_due_and_pending, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

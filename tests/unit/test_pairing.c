@@ -704,6 +704,36 @@ test_no_repeats_over_rounds(void **state)
 
 /* ---- scores -------------------------------------------------------------------- */
 
+/* The terms of a score added up (they must give its total). */
+static double
+term_sum(const struct ct_pairing_score *s)
+{
+    double sum = 0;
+    size_t t;
+
+    for (t = 0; t < CT_WEIGHT_COUNT; t++)
+        sum += s->term[t];
+    return sum;
+}
+
+/* The engine's defaults are the weights of weights.h, the derived ones too. */
+static void
+test_params_defaults(void **state)
+{
+    struct ct_pairing_params p;
+    size_t t;
+
+    ct_pairing_params_defaults(&p);
+    for (t = 0; t < CT_WEIGHT_COUNT; t++)
+        if (ct_weights[t].key != NULL)
+            assert_true(p.weight[t] == ct_weights[t].default_value);
+    assert_true(p.weight[CT_W_REPEAT] == ct_weights[CT_W_ORGANISATION].default_value);
+    assert_true(p.weight[CT_W_TEAM] == 1.0 && p.weight[CT_W_SITE] == 0.5);
+    assert_true(p.repeat_halflife == 2.0);
+    assert_int_equal(p.duration, 30 * 60);
+    assert_int_equal(p.avoid_repeats, 0);
+}
+
 static void
 test_fading_penalty(void **state)
 {
@@ -714,7 +744,7 @@ test_fading_penalty(void **state)
 
     net_of_orgs(&net, 5);
     net.p.avoid_repeats = 1;
-    net.p.weight_repeat = 4.0;
+    net.p.weight[CT_W_REPEAT] = 4.0;
     net.p.repeat_halflife = 2.0;
     met(&net, 0, 1, 2); /* just outside the window: the full penalty */
     met(&net, 0, 2, 4); /* two rounds later: half */
@@ -723,13 +753,13 @@ test_fading_penalty(void **state)
     input(&net, &in);
     assert_int_equal(ct_pairing_ctx_new(&in, &net.p, &ctx, NULL), CT_OK);
     ct_pairing_score_pair(ctx, 0, 1, &s);
-    assert_float_equal(s.repeat, -4.0, 1e-9);
+    assert_float_equal(s.term[CT_W_REPEAT], -4.0, 1e-9);
     ct_pairing_score_pair(ctx, 0, 2, &s);
-    assert_float_equal(s.repeat, -2.0, 1e-9);
+    assert_float_equal(s.term[CT_W_REPEAT], -2.0, 1e-9);
     ct_pairing_score_pair(ctx, 0, 3, &s);
-    assert_float_equal(s.repeat, -6.0, 1e-9);
+    assert_float_equal(s.term[CT_W_REPEAT], -6.0, 1e-9);
     ct_pairing_score_pair(ctx, 0, 4, &s);
-    assert_float_equal(s.repeat, 0.0, 1e-9);
+    assert_float_equal(s.term[CT_W_REPEAT], 0.0, 1e-9);
     ct_pairing_ctx_free(ctx);
 }
 
@@ -756,26 +786,19 @@ test_score_breakdown(void **state)
     ct_pairing_score_pair(ctx, 0, 1, &s);
     ct_pairing_score_pair(ctx, 1, 0, &t);
     assert_memory_equal(&s, &t, sizeof(s)); /* symmetric */
-    assert_float_equal(s.organisation, net.p.weight_organisation, 1e-12);
-    assert_float_equal(s.team, net.p.weight_team, 1e-12);
+    assert_float_equal(s.term[CT_W_ORGANISATION], net.p.weight[CT_W_ORGANISATION], 1e-12);
+    assert_float_equal(s.term[CT_W_TEAM], net.p.weight[CT_W_TEAM], 1e-12);
     /* For 0: 1's team and role are new, its organisation is not (0.5); for
      * 1: all three are (1.5); novelty is the mean of the two sides. */
-    assert_float_equal(s.novelty, net.p.weight_novelty * 0.5 * (0.5 + 1.5), 1e-12);
-    assert_true(s.random >= 0 && s.random <= net.p.randomness);
-    assert_float_equal(s.total,
-                       s.organisation + s.team + s.site + s.role + s.weak_tie + s.bridge +
-                           s.novelty + s.repeat + s.random,
-                       1e-9);
+    assert_float_equal(s.term[CT_W_NOVELTY], net.p.weight[CT_W_NOVELTY] * 0.5 * (0.5 + 1.5), 1e-12);
+    assert_true(s.term[CT_W_RANDOM] >= 0 && s.term[CT_W_RANDOM] <= net.p.weight[CT_W_RANDOM]);
+    assert_float_equal(s.total, term_sum(&s), 1e-9);
     ct_pairing_ctx_free(ctx);
 
     r = plan(&net);
     for (i = 0; i < r->group_count; i++) {
         const struct ct_pairing_group *g = &r->groups[i];
-        assert_float_equal(g->score.total,
-                           g->score.organisation + g->score.team + g->score.site + g->score.role +
-                               g->score.weak_tie + g->score.bridge + g->score.novelty +
-                               g->score.repeat + g->score.random,
-                           1e-9);
+        assert_float_equal(g->score.total, term_sum(&g->score), 1e-9);
         for (j = 0; j < g->reason_count; j++) {
             first |= strcmp(g->reasons[j], "first meeting") == 0;
             difforg |= strcmp(g->reasons[j], "different organisation") == 0;
@@ -1197,6 +1220,7 @@ main(void)
         cmocka_unit_test(test_trio_rotation),
         cmocka_unit_test(test_sit_out_rotation),
         cmocka_unit_test(test_no_repeats_over_rounds),
+        cmocka_unit_test(test_params_defaults),
         cmocka_unit_test(test_fading_penalty),
         cmocka_unit_test(test_score_breakdown),
         cmocka_unit_test(test_reproducible),

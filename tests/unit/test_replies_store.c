@@ -17,7 +17,6 @@
 #include "replies.h"
 #include "scratchdb.h"
 #include "store.h"
-#include "store_impl.h"
 #include "util.h"
 
 #define G1 "ct-1-1-7f3a9c@coffee.example"
@@ -49,9 +48,21 @@ capture_log(void *arg, enum ct_replies_level level, const char *line)
     ct_buf_printf(&w->log, "%s\n", line);
 }
 
+/* Is a write transaction open on store? (Then another cannot begin.) */
+static bool
+in_transaction(struct ct_store *store)
+{
+    struct ct_txn *txn = NULL;
+    struct ct_error err;
+
+    if (ct_txn_begin(store, &txn, &err) != CT_OK)
+        return true;
+    ct_txn_rollback(txn);
+    return false;
+}
+
 static enum ct_status
-on_paused(void *arg, struct ct_store *store, int64_t member_id, const char *email,
-          struct ct_error *err)
+on_paused(void *arg, struct ct_txn *txn, int64_t member_id, const char *email, struct ct_error *err)
 {
     struct world *w = arg;
 
@@ -59,7 +70,7 @@ on_paused(void *arg, struct ct_store *store, int64_t member_id, const char *emai
     w->paused_member = member_id;
     assert_non_null(email);
     /* The hook runs inside the pausing transaction: it sees the pause. */
-    assert_false(sqlite3_get_autocommit(ct_store_db(store)));
+    assert_true(in_transaction(ct_txn_store(txn)));
     if (w->paused_status != CT_OK)
         return ct_error_set(err, w->paused_status, "notice could not be queued");
     return CT_OK;
@@ -118,7 +129,7 @@ record_data(struct world *w, const char *data, size_t len, const struct ct_repli
     if (ct_replies_record_message(w->store, data, len, src, NOW, &w->hooks, &result, &err) != CT_OK)
         fail_msg("record: %s", err.message);
     /* Every call leaves no transaction open. */
-    assert_true(sqlite3_get_autocommit(ct_store_db(w->store)));
+    assert_false(in_transaction(w->store));
     return result;
 }
 
@@ -288,7 +299,7 @@ close_at(struct world *w, int64_t now, int limit, struct ct_replies_closed *clos
 
     ct_error_clear(&err);
     st = ct_replies_close_windows(w->store, now, &policy, &w->hooks, closed, &err);
-    assert_true(sqlite3_get_autocommit(ct_store_db(w->store)));
+    assert_false(in_transaction(w->store));
     return st;
 }
 

@@ -27,6 +27,7 @@
 #include "scratchdb.h"
 #include "store.h"
 #include "store_impl.h"
+#include "store_rounds.h"
 #include "util.h"
 
 /* Monday 2026-03-02T12:00:00Z */
@@ -132,7 +133,7 @@ plan(struct fixture *f, const char *date, uint64_t seed, bool dry_run)
     struct ct_error err;
 
     ct_error_clear(&err);
-    if (ct_rounds_plan(f->store, f->cfg, &opts, &round, &err) != CT_OK)
+    if (ct_rounds_plan(f->store, f->cfg, &opts, ct_now(), &round, &err) != CT_OK)
         fail_msg("plan %s: %s", date ? date : "today", err.message);
     assert_non_null(round);
     return round;
@@ -154,7 +155,7 @@ send(struct fixture *f, int64_t id, struct ct_round_mail *mail)
     struct ct_error err;
 
     ct_error_clear(&err);
-    if (ct_rounds_send(f->store, f->cfg, id, mail, &err) != CT_OK)
+    if (ct_rounds_send(f->store, f->cfg, id, ct_now(), mail, &err) != CT_OK)
         fail_msg("send %lld: %s", (long long)id, err.message);
 }
 
@@ -202,10 +203,11 @@ groups_key(const struct ct_round *r)
     for (i = 0; i < r->group_count; i++) {
         const struct ct_round_group *g = &r->groups[i];
         keys[i] = g->member_count == 3
-                      ? ct_asprintf("%lld-%lld-%lld", (long long)g->members[0].id,
-                                    (long long)g->members[1].id, (long long)g->members[2].id)
-                      : ct_asprintf("%lld-%lld", (long long)g->members[0].id,
-                                    (long long)g->members[1].id);
+                      ? ct_asprintf("%lld-%lld-%lld", (long long)g->members[0].member.id,
+                                    (long long)g->members[1].member.id,
+                                    (long long)g->members[2].member.id)
+                      : ct_asprintf("%lld-%lld", (long long)g->members[0].member.id,
+                                    (long long)g->members[1].member.id);
     }
     for (i = 0; i < r->group_count; i++)
         for (j = i + 1; j < r->group_count; j++)
@@ -229,10 +231,12 @@ round_has(const struct ct_round *r, const char *email)
 
     for (i = 0; i < r->group_count; i++)
         for (j = 0; j < r->groups[i].member_count; j++)
-            if (r->groups[i].members[j].email && strcmp(r->groups[i].members[j].email, email) == 0)
+            if (r->groups[i].members[j].member.email &&
+                strcmp(r->groups[i].members[j].member.email, email) == 0)
                 return true;
     for (i = 0; i < r->unpaired_count; i++)
-        if (r->unpaired[i].member.email && strcmp(r->unpaired[i].member.email, email) == 0)
+        if (r->unpaired[i].member.member.email &&
+            strcmp(r->unpaired[i].member.member.email, email) == 0)
             return true;
     return false;
 }
@@ -252,7 +256,7 @@ test_plan_writes_the_groups(void **state)
     assert_true(r->id > 0);
     assert_string_equal(r->date, "2026-03-02");
     assert_int_equal(r->seed, 1234);
-    assert_string_equal(r->state, "planned");
+    assert_int_equal(r->state, CT_ROUND_PLANNED);
     assert_int_equal(r->eligible, 7);
     /* Seven members: two pairs and a trio (odd = trio), nobody left out. */
     assert_int_equal(r->group_count, 3);
@@ -283,7 +287,7 @@ test_plan_writes_the_groups(void **state)
         free(uid);
         assert_int_equal(g->member_count, h->member_count);
         for (j = 0; j < g->member_count; j++)
-            assert_int_equal(g->members[j].id, h->members[j].id);
+            assert_int_equal(g->members[j].member.id, h->members[j].member.id);
         members += g->member_count;
         /* The explanation comes back as written: terms, total and reasons. */
         for (j = 0; j < CT_ROUND_TERMS; j++) {
@@ -301,7 +305,7 @@ test_plan_writes_the_groups(void **state)
         assert_true(h->slot_start >= r->window_start && h->slot_start < r->window_end);
         assert_int_equal(h->slot_start % 1800, 0);
         assert_true(h->slot_start % DAY >= 9 * 3600 && h->slot_start % DAY <= 16 * 3600 + 1800);
-        assert_string_equal(h->state, "planned");
+        assert_int_equal(h->state, CT_GROUP_PLANNED);
         assert_int_equal(h->sequence, 0);
     }
     assert_int_equal(members, 7);
@@ -382,18 +386,18 @@ test_plan_refuses_a_sent_date(void **state)
     id = plan_id(f, "2026-03-02", 5);
     send(f, id, NULL);
     ct_error_clear(&err);
-    assert_int_equal(ct_rounds_plan(f->store, f->cfg, &opts, &r, &err), CT_ESTATE);
+    assert_int_equal(ct_rounds_plan(f->store, f->cfg, &opts, ct_now(), &r, &err), CT_ESTATE);
     assert_null(r);
     assert_non_null(strstr(err.message, "already sent"));
     assert_non_null(strstr(err.message, "round cancel"));
     /* Nothing changed, and the transaction is closed. */
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds"), 1);
-    assert_int_not_equal(sqlite3_get_autocommit(ct_store_db(f->store)), 0);
+    assert_int_not_equal(sqlite3_get_autocommit(ct_store_sqlite(f->store)), 0);
     /* A malformed date is the caller's mistake. */
     opts.date = "2026-02-30";
-    assert_int_equal(ct_rounds_plan(f->store, f->cfg, &opts, &r, &err), CT_EUSAGE);
+    assert_int_equal(ct_rounds_plan(f->store, f->cfg, &opts, ct_now(), &r, &err), CT_EUSAGE);
     /* After cancelling, the date can be planned again. */
-    assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, NULL, &err), CT_OK);
+    assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, ct_now(), NULL, &err), CT_OK);
     ct_round_free(plan(f, "2026-03-02", 5, false));
 }
 
@@ -408,7 +412,7 @@ test_daemon_plan_window(void **state)
 
     import_many(f, 4, NULL);
     ct_error_clear(&err);
-    assert_int_equal(ct_rounds_plan(f->store, f->cfg, &opts, &r, &err), CT_OK);
+    assert_int_equal(ct_rounds_plan(f->store, f->cfg, &opts, ct_now(), &r, &err), CT_OK);
     assert_int_equal(r->window_start, NOW + 3 * DAY);
     for (i = 0; i < r->group_count; i++)
         assert_true(r->groups[i].slot_start >= NOW + 3 * DAY);
@@ -463,7 +467,7 @@ test_send_queues_one_message_per_member(void **state)
         assert_non_null(strstr(ics, "METHOD:REQUEST"));
         assert_non_null(strstr(ics, "SEQUENCE:0"));
         for (j = 0; j < r->groups[i].member_count; j++) {
-            char *att = ct_asprintf("mailto:%s", r->groups[i].members[j].email);
+            char *att = ct_asprintf("mailto:%s", r->groups[i].members[j].member.email);
             assert_non_null(strstr(ics, att));
             free(att);
         }
@@ -475,9 +479,9 @@ test_send_queues_one_message_per_member(void **state)
 
     /* Sending again is refused, and queues nothing. */
     ct_error_clear(&err);
-    assert_int_equal(ct_rounds_send(f->store, f->cfg, id, NULL, &err), CT_ESTATE);
+    assert_int_equal(ct_rounds_send(f->store, f->cfg, id, ct_now(), NULL, &err), CT_ESTATE);
     assert_non_null(strstr(err.message, "is sent"));
-    assert_int_equal(ct_rounds_send(f->store, f->cfg, 999, NULL, &err), CT_ENOTFOUND);
+    assert_int_equal(ct_rounds_send(f->store, f->cfg, 999, ct_now(), NULL, &err), CT_ENOTFOUND);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 7);
 }
 
@@ -497,7 +501,7 @@ test_send_failure_queues_nothing(void **state)
                        " WHEN (SELECT count(*) FROM outbox) >= 4"
                        " BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
     ct_error_clear(&err);
-    assert_int_not_equal(ct_rounds_send(f->store, f->cfg, id, NULL, &err), CT_OK);
+    assert_int_not_equal(ct_rounds_send(f->store, f->cfg, id, ct_now(), NULL, &err), CT_OK);
     assert_non_null(strstr(err.message, "injected failure"));
     sql_exec(f->store, "DROP TRIGGER fail_send");
     {
@@ -545,7 +549,7 @@ test_send_drops_members_who_left(void **state)
     import_many(f, 4, NULL);
     id = plan_id(f, "2026-03-02", 3);
     r = load(f, id);
-    gone = strdup(r->groups[0].members[0].email);
+    gone = strdup(r->groups[0].members[0].member.email);
     ct_round_free(r);
     /* As an import of a roster without them would. */
     sql_exec(f->store,
@@ -577,7 +581,7 @@ test_cancel_planned_mails_nothing(void **state)
     import_many(f, 4, NULL);
     id = plan_id(f, "2026-03-02", 3);
     ct_error_clear(&err);
-    assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, &mail, &err), CT_OK);
+    assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, ct_now(), &mail, &err), CT_OK);
     assert_int_equal(mail.messages, 0);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 0);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE state = 'cancelled'"
@@ -585,8 +589,8 @@ test_cancel_planned_mails_nothing(void **state)
                      1);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state <> 'cancelled'"),
                      0);
-    assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, NULL, &err), CT_ESTATE);
-    assert_int_equal(ct_rounds_send(f->store, f->cfg, id, NULL, &err), CT_ESTATE);
+    assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, ct_now(), NULL, &err), CT_ESTATE);
+    assert_int_equal(ct_rounds_send(f->store, f->cfg, id, ct_now(), NULL, &err), CT_ESTATE);
 }
 
 static void
@@ -604,7 +608,7 @@ test_cancel_sent_sends_cancel_with_same_uid(void **state)
     send(f, id, NULL);
     ct_clock_set(NOW + 3600);
     ct_error_clear(&err);
-    assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, &mail, &err), CT_OK);
+    assert_int_equal(ct_rounds_cancel(f->store, f->cfg, id, ct_now(), &mail, &err), CT_OK);
     assert_int_equal(mail.groups, 2);
     assert_int_equal(mail.messages, 5);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind = 'cancel'"
@@ -616,7 +620,7 @@ test_cancel_sent_sends_cancel_with_same_uid(void **state)
                                        " AND q.kind = 'request' WHERE c.kind = 'cancel'"),
                      5);
     r = load(f, id);
-    assert_string_equal(r->state, "cancelled");
+    assert_int_equal(r->state, CT_ROUND_CANCELLED);
     for (i = 0; i < r->group_count; i++) {
         char *sql = ct_asprintf("SELECT max(id) FROM outbox WHERE group_id = %lld",
                                 (long long)r->groups[i].id);
@@ -626,7 +630,7 @@ test_cancel_sent_sends_cancel_with_same_uid(void **state)
         assert_non_null(strstr(ics, "METHOD:CANCEL"));
         assert_non_null(strstr(ics, "SEQUENCE:1"));
         assert_non_null(strstr(ics, "STATUS:CANCELLED"));
-        assert_string_equal(r->groups[i].state, "cancelled");
+        assert_int_equal(r->groups[i].state, CT_GROUP_CANCELLED);
         assert_int_equal(r->groups[i].sequence, 1);
         free(sql);
         free(ics);
@@ -657,8 +661,7 @@ leave_hook(void *arg, struct ct_txn *txn, int64_t member_id, bool erasing, int64
 {
     struct fixture *f = arg;
 
-    (void)now;
-    return ct_rounds_member_leave(ct_txn_store(txn), f->cfg, member_id, erasing, NULL, err);
+    return ct_rounds_member_leave(txn, f->cfg, member_id, erasing, now, NULL, err);
 }
 
 static void
@@ -867,13 +870,13 @@ test_member_leaves_planned_groups(void **state)
     for (i = 0; i < r->group_count && r->groups[i].member_count != 3; i++)
         ;
     assert_true(i < r->group_count);
-    remove_member(f, r->groups[i].members[0].email);
+    remove_member(f, r->groups[i].members[0].member.email);
     ct_round_free(r);
     r = load(f, id);
     assert_int_equal(r->group_count, 2);
     assert_int_equal(r->groups[0].member_count + r->groups[1].member_count, 4);
     assert_int_equal(r->unpaired_count, 0);
-    remove_member(f, r->groups[0].members[0].email);
+    remove_member(f, r->groups[0].members[0].member.email);
     ct_round_free(r);
     r = load(f, id);
     assert_int_equal(r->group_count, 1);
@@ -999,14 +1002,14 @@ test_mark_sent_queues_nothing(void **state)
     import_many(f, 5, NULL);
     id = plan_id(f, "2026-03-02", 1);
     ct_error_clear(&err);
-    assert_int_equal(ct_rounds_mark_sent(f->store, id, &err), CT_OK);
+    assert_int_equal(ct_rounds_mark_sent(f->store, id, ct_now(), &err), CT_OK);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 0);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE state = 'sent'"
                                        " AND sent_at = 1772452800"),
                      1);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state <> 'sent'"), 0);
-    assert_int_equal(ct_rounds_mark_sent(f->store, id, &err), CT_ESTATE);
-    assert_int_equal(ct_rounds_mark_sent(f->store, 42, &err), CT_ENOTFOUND);
+    assert_int_equal(ct_rounds_mark_sent(f->store, id, ct_now(), &err), CT_ESTATE);
+    assert_int_equal(ct_rounds_mark_sent(f->store, 42, ct_now(), &err), CT_ENOTFOUND);
     /* It counts as history like a sent round. */
     ct_clock_set(NOW + 35 * DAY);
     ct_round_free(plan(f, "2026-04-06", 2, false));
@@ -1036,8 +1039,8 @@ test_list(void **state)
     assert_int_equal(ct_rounds_list(f->store, &list, &err), CT_OK);
     assert_int_equal(list->count, 2);
     assert_string_equal(list->items[0].date, "2026-04-06");
-    assert_string_equal(list->items[0].state, "planned");
-    assert_string_equal(list->items[1].state, "sent");
+    assert_int_equal(list->items[0].state, CT_ROUND_PLANNED);
+    assert_int_equal(list->items[1].state, CT_ROUND_SENT);
     assert_int_equal(list->items[1].groups, 2);
     assert_int_equal(list->items[1].trios, 1);
     assert_int_equal(list->items[1].members, 5);
@@ -1048,6 +1051,59 @@ test_list(void **state)
         assert_int_equal(ct_rounds_load(f->store, 99, &none, &err), CT_ENOTFOUND);
         assert_null(none);
     }
+}
+
+/* The store's typed view of the family: a filter picks groups, states come back as enums. */
+static void
+test_store_groups_by_filter(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_store_group_filter filter = {0};
+    struct ct_round_group *groups = NULL;
+    struct ct_round hdr;
+    struct ct_error err;
+    size_t n = 0, i;
+    int64_t id, found = 0;
+
+    import_many(f, 5, NULL);
+    id = plan_id(f, "2026-03-02", 1);
+    ct_error_clear(&err);
+    filter.round_id = id;
+    assert_int_equal(ct_store_groups_load(f->store, &filter, &groups, &n, &err), CT_OK);
+    assert_int_equal(n, 2);
+    for (i = 0; i < n; i++) {
+        assert_int_equal(groups[i].state, CT_GROUP_PLANNED);
+        assert_non_null(groups[i].explain);
+        assert_true(i == 0 || groups[i].id > groups[i - 1].id);
+    }
+    filter.round_id = 0;
+    filter.group_id = groups[1].id;
+    for (i = 0; i < n; i++)
+        ct_round_group_clear(&groups[i]);
+    free(groups);
+    assert_int_equal(ct_store_groups_load(f->store, &filter, &groups, &n, &err), CT_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(groups[0].id, filter.group_id);
+    ct_round_group_clear(&groups[0]);
+    free(groups);
+    filter.round_id = id + 1; /* no such round: the group is not in it */
+    assert_int_equal(ct_store_groups_load(f->store, &filter, &groups, &n, &err), CT_OK);
+    assert_int_equal(n, 0);
+    free(groups);
+
+    send(f, id, NULL);
+    assert_int_equal(ct_store_round_load(f->store, id, &hdr, &err), CT_OK);
+    assert_int_equal(hdr.state, CT_ROUND_SENT);
+    assert_int_equal(hdr.origin, CT_ROUND_CLI);
+    assert_string_equal(ct_round_origin_str(hdr.origin), "cli");
+    assert_int_equal(hdr.sent_at, NOW);
+    assert_int_equal(ct_store_round_find(f->store, "2026-03-02", CT_ROUND_SENT, &found, &err),
+                     CT_OK);
+    assert_int_equal(found, id);
+    assert_int_equal(ct_store_round_find(f->store, "2026-03-02", CT_ROUND_PLANNED, &found, &err),
+                     CT_OK);
+    assert_int_equal(found, 0);
+    assert_int_equal(ct_store_round_load(f->store, 99, &hdr, &err), CT_ENOTFOUND);
 }
 
 int
@@ -1079,6 +1135,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_same_seed_same_groups, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mark_sent_queues_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_groups_by_filter, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

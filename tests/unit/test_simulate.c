@@ -36,7 +36,7 @@ static enum ct_status
 plan(void *arg, struct ct_store *store, const struct ct_config *cfg, const char *date,
      uint64_t seed, int64_t now, int64_t *round_id, struct ct_error *err)
 {
-    sqlite3 *db = ct_store_db(store);
+    sqlite3 *db = ct_store_sqlite(store);
     sqlite3_stmt *stmt;
     int64_t ids[64], group = 0;
     size_t n = 0, i;
@@ -96,7 +96,7 @@ send(void *arg, struct ct_store *store, int64_t round_id, int64_t now, struct ct
 
     (void)arg;
     (void)err;
-    assert_int_equal(sqlite3_exec(ct_store_db(store), sql, NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(ct_store_sqlite(store), sql, NULL, NULL, NULL), SQLITE_OK);
     free(sql);
     return CT_OK;
 }

@@ -73,7 +73,12 @@ test_reopen_is_idempotent(void **state)
     ct_error_clear(&err);
     assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
     tables = sql_int(store, "SELECT count(*) FROM sqlite_master");
-    assert_int_equal(ct_store_meta_put(store, "probe", "kept", &err), CT_OK);
+    {
+        struct ct_txn *txn = NULL;
+        assert_int_equal(ct_txn_begin(store, &txn, &err), CT_OK);
+        assert_int_equal(ct_store_meta_set(txn, "probe", "kept", &err), CT_OK);
+        assert_int_equal(ct_txn_commit(txn, &err), CT_OK);
+    }
     ct_store_close(store);
 
     store = NULL;
@@ -171,9 +176,9 @@ test_pragmas(void **state)
     assert_int_equal(sql_int(store, "PRAGMA synchronous"), 2); /* FULL */
     assert_true(sql_int(store, "PRAGMA busy_timeout") >= 1000);
     /* Foreign keys are enforced, not only declared. */
-    assert_int_not_equal(
-        sqlite3_exec(ct_store_db(store), "INSERT INTO ties(a, b) VALUES (1, 2)", NULL, NULL, NULL),
-        SQLITE_OK);
+    assert_int_not_equal(sqlite3_exec(ct_store_sqlite(store),
+                                      "INSERT INTO ties(a, b) VALUES (1, 2)", NULL, NULL, NULL),
+                         SQLITE_OK);
     ct_store_close(store);
 }
 
@@ -182,28 +187,33 @@ test_transactions(void **state)
 {
     struct scratchdb *f = *state;
     struct ct_store *store = NULL, *other = NULL;
+    struct ct_txn *txn = NULL, *second = NULL;
     struct ct_error err;
     char *value = NULL;
 
     ct_error_clear(&err);
     assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
-    assert_int_equal(ct_store_begin(store, &err), CT_OK);
-    assert_int_equal(ct_store_meta_put(store, "k", "rolled back", &err), CT_OK);
-    ct_store_rollback(store);
+    assert_int_equal(ct_txn_begin(store, &txn, &err), CT_OK);
+    assert_int_equal(ct_store_meta_set(txn, "k", "rolled back", &err), CT_OK);
+    /* One transaction at a time on a store. */
+    assert_int_equal(ct_txn_begin(store, &second, &err), CT_EINTERNAL);
+    assert_null(second);
+    ct_txn_rollback(txn);
     assert_int_equal(ct_store_meta_get(store, "k", &value, &err), CT_OK);
     assert_null(value);
 
-    assert_int_equal(ct_store_begin(store, &err), CT_OK);
-    assert_int_equal(ct_store_meta_put(store, "k", "committed", &err), CT_OK);
-    assert_int_equal(ct_store_commit(store, &err), CT_OK);
+    assert_int_equal(ct_txn_begin(store, &txn, &err), CT_OK);
+    assert_int_equal(ct_store_meta_set(txn, "k", "committed", &err), CT_OK);
+    assert_int_equal(ct_txn_commit(txn, &err), CT_OK);
 
     /* BEGIN IMMEDIATE: a second writer is told the database is busy. */
     assert_int_equal(ct_store_open(f->path, &other, &err), CT_OK);
-    sqlite3_busy_timeout(ct_store_db(other), 0);
-    assert_int_equal(ct_store_begin(store, &err), CT_OK);
-    assert_int_equal(ct_store_begin(other, &err), CT_EBUSY);
+    sqlite3_busy_timeout(ct_store_sqlite(other), 0);
+    assert_int_equal(ct_txn_begin(store, &txn, &err), CT_OK);
+    assert_int_equal(ct_txn_begin(other, &second, &err), CT_EBUSY);
+    assert_null(second);
     assert_non_null(strstr(err.message, f->path));
-    ct_store_rollback(store);
+    ct_txn_rollback(txn);
     /* Readers are not blocked, and see committed data. */
     assert_int_equal(ct_store_meta_get(other, "k", &value, &err), CT_OK);
     assert_string_equal(value, "committed");

@@ -1,0 +1,404 @@
+/*
+ * rounds_snapshot.c: the snapshot a round is planned from, built from what
+ * the store holds (store_rounds.h): member boundaries interned as small
+ * integers, who met whom counted in sent rounds, each zone's working hours.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rounds_impl.h"
+#include "validate.h"
+
+/* Grow *v (of *cap elements of size) to hold need; false when out of memory. */
+static bool
+grow(void *v, size_t *cap, size_t need, size_t size)
+{
+    void **p = v;
+    size_t ncap = *cap ? *cap : 16;
+    void *nv;
+
+    if (need <= *cap)
+        return true;
+    while (ncap < need)
+        ncap *= 2;
+    nv = realloc(*p, ncap * size);
+    if (nv == NULL)
+        return false;
+    *p = nv;
+    *cap = ncap;
+    return true;
+}
+
+void
+rounds_snapshot_clear(struct rounds_snapshot *snap)
+{
+    size_t i;
+
+    for (i = 0; i < snap->count; i++)
+        ct_member_clear(&snap->members[i].member);
+    free(snap->members);
+    free(snap->ties);
+    free(snap->exclusions);
+    free(snap->history);
+    for (i = 0; i < snap->zone_count; i++) {
+        free(snap->zones[i].name);
+        free(snap->zones[i].hours);
+    }
+    free(snap->zones);
+    memset(snap, 0, sizeof(*snap));
+}
+
+/* The index of member id in the snapshot, or -1. */
+static long
+snapshot_find(const struct rounds_snapshot *snap, int64_t id)
+{
+    size_t lo = 0, hi = snap->count;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (snap->members[mid].member.id == id)
+            return (long)mid;
+        if (snap->members[mid].member.id < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return -1;
+}
+
+/* --- interning boundary names --------------------------------------------------- */
+
+/*
+ * Boundary values become small integers the engine compares. A team is
+ * named within its organisation ("Pharmacy" of two trusts are two teams);
+ * sites and roles are compared across organisations (two trusts can share
+ * a building, and a pharmacist is a pharmacist anywhere).
+ */
+struct intern {
+    char **keys;
+    uint32_t *ids;
+    size_t cap; /* a power of two */
+    size_t count;
+};
+
+static uint64_t
+hash_text(const char *s)
+{
+    uint64_t h = 1469598103934665603ULL;
+
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static void
+intern_free(struct intern *t)
+{
+    size_t i;
+
+    for (i = 0; i < t->cap; i++)
+        free(t->keys[i]);
+    free(t->keys);
+    free(t->ids);
+    memset(t, 0, sizeof(*t));
+}
+
+static bool
+intern_grow(struct intern *t)
+{
+    struct intern n = {0};
+    size_t i;
+
+    n.cap = t->cap ? t->cap * 2 : 256;
+    n.keys = calloc(n.cap, sizeof(*n.keys));
+    n.ids = calloc(n.cap, sizeof(*n.ids));
+    if (n.keys == NULL || n.ids == NULL) {
+        free(n.keys);
+        free(n.ids);
+        return false;
+    }
+    for (i = 0; i < t->cap; i++) {
+        size_t j;
+        if (t->keys[i] == NULL)
+            continue;
+        for (j = hash_text(t->keys[i]) & (n.cap - 1); n.keys[j]; j = (j + 1) & (n.cap - 1))
+            ;
+        n.keys[j] = t->keys[i];
+        n.ids[j] = t->ids[i];
+    }
+    n.count = t->count;
+    free(t->keys);
+    free(t->ids);
+    *t = n;
+    return true;
+}
+
+/* The id of key (kind + parts), assigning the next one if new; 0 if parts are empty. */
+static uint32_t
+intern_id(struct intern *t, char kind, const char *scope, const char *value, bool *failed)
+{
+    char *key;
+    size_t j;
+
+    if (value == NULL || *value == '\0')
+        return 0;
+    key = ct_asprintf("%c%s\x1f%s", kind, scope ? scope : "", value);
+    if (key == NULL || ((t->count + 1) * 2 > t->cap && !intern_grow(t))) {
+        free(key);
+        *failed = true;
+        return 0;
+    }
+    for (j = hash_text(key) & (t->cap - 1); t->keys[j]; j = (j + 1) & (t->cap - 1)) {
+        if (strcmp(t->keys[j], key) == 0) {
+            free(key);
+            return t->ids[j];
+        }
+    }
+    t->keys[j] = key;
+    t->ids[j] = (uint32_t)++t->count;
+    return t->ids[j];
+}
+
+/* --- members, ties and history --------------------------------------------------- */
+
+/* How many sent rounds ago round (id, date) was: 1 = the latest. */
+static uint32_t
+rounds_ago(const struct ct_store_sent_round *sent, size_t n, int64_t id, const char *date)
+{
+    size_t i, newer = 0;
+
+    for (i = 0; i < n; i++) {
+        int c = strcmp(sent[i].date, date);
+        if (sent[i].id == id)
+            return (uint32_t)(i + 1);
+        if (c > 0 || (c == 0 && sent[i].id > id))
+            newer++;
+    }
+    return newer > 0 ? (uint32_t)newer : 1;
+}
+
+static void
+note_grouped(struct rounds_member *m, uint32_t ago)
+{
+    if (m->rounds_since_grouped == 0 || (int)ago < m->rounds_since_grouped)
+        m->rounds_since_grouped = (int)ago;
+}
+
+/*
+ * Take the members out of planning into snap, in id order, interning their
+ * boundaries and zones (the member's zone, or the network's).
+ */
+static enum ct_status
+take_members(const struct ct_config *cfg, struct ct_store_planning *planning,
+             struct rounds_snapshot *snap, struct ct_error *err)
+{
+    struct intern names = {0}, zones = {0};
+    enum ct_status st = CT_OK;
+    size_t i, zone_cap = 0;
+    bool failed = false;
+
+    snap->members = calloc(planning->member_count + 1, sizeof(*snap->members));
+    if (snap->members == NULL)
+        return rounds_nomem(err);
+    for (i = 0; i < planning->member_count; i++) {
+        struct rounds_member *m = &snap->members[snap->count++];
+        struct ct_member *v = &m->member;
+        const char *zone;
+        uint32_t z;
+
+        *v = planning->members[i];
+        memset(&planning->members[i], 0, sizeof(planning->members[i]));
+        if (v->paused_until == NULL || ct_parse_date(v->paused_until, &m->paused_day) != NULL)
+            m->paused_day = 0;
+        if ((int)v->frequency < 1 || (int)v->frequency > 3)
+            v->frequency = CT_FREQ_MONTHLY;
+        m->organisation_id = intern_id(&names, 'o', NULL, v->organisation, &failed);
+        m->team_id = intern_id(&names, 't', v->organisation, v->team, &failed);
+        m->site_id = intern_id(&names, 's', NULL, v->site, &failed);
+        m->role_id = intern_id(&names, 'r', NULL, v->role, &failed);
+        zone = v->timezone ? v->timezone : cfg->network.timezone;
+        z = intern_id(&zones, 'z', NULL, zone, &failed);
+        if (failed)
+            goto nomem;
+        if (z > snap->zone_count) {
+            if (!grow(&snap->zones, &zone_cap, z, sizeof(*snap->zones)))
+                goto nomem;
+            memset(&snap->zones[snap->zone_count], 0, sizeof(*snap->zones));
+            snap->zones[snap->zone_count].name = strdup(zone);
+            snap->zone_count++;
+            if (snap->zones[z - 1].name == NULL)
+                goto nomem;
+        }
+        m->zone = z - 1;
+    }
+    /* The members are the snapshot's now; their old array goes before the engine runs. */
+    free(planning->members);
+    planning->members = NULL;
+    planning->member_count = 0;
+    goto out;
+nomem:
+    st = rounds_nomem(err);
+out:
+    intern_free(&names);
+    intern_free(&zones);
+    return st;
+}
+
+/* Pairs of member ids as pairs of snapshot indices (unknown members and self-pairs dropped). */
+static enum ct_status
+take_pairs(const struct rounds_snapshot *snap, const struct ct_store_pair *ids, size_t n,
+           struct rounds_pair **pairs, size_t *count, struct ct_error *err)
+{
+    size_t i;
+
+    *pairs = calloc(n + 1, sizeof(**pairs));
+    if (*pairs == NULL)
+        return rounds_nomem(err);
+    for (i = 0; i < n; i++) {
+        long a = snapshot_find(snap, ids[i].a);
+        long b = snapshot_find(snap, ids[i].b);
+
+        if (a < 0 || b < 0 || a == b)
+            continue;
+        (*pairs)[*count].a = (uint32_t)a;
+        (*pairs)[*count].b = (uint32_t)b;
+        (*count)++;
+    }
+    return CT_OK;
+}
+
+/* One past group, as its member rows arrive. */
+struct past_group {
+    int64_t id;
+    uint32_t ago;
+    bool sent;
+    long member[3];
+    bool removed[3];
+    size_t rows; /* members, removed ones too */
+};
+
+static enum ct_status
+past_group_done(struct rounds_snapshot *snap, const struct past_group *g, size_t *cap,
+                struct ct_error *err)
+{
+    size_t i, j;
+
+    for (i = 0; i < g->rows && i < 3; i++) {
+        if (g->member[i] < 0)
+            continue;
+        if (g->sent) {
+            note_grouped(&snap->members[g->member[i]], g->ago);
+            if (g->rows == 3)
+                snap->members[g->member[i]].trios++;
+        }
+        if (g->removed[i])
+            continue;
+        for (j = i + 1; j < g->rows && j < 3; j++) {
+            struct rounds_meeting *mt;
+            if (g->member[j] < 0 || g->removed[j])
+                continue;
+            if (!grow(&snap->history, cap, snap->history_count + 1, sizeof(*snap->history)))
+                return rounds_nomem(err);
+            mt = &snap->history[snap->history_count++];
+            mt->a = (uint32_t)g->member[i];
+            mt->b = (uint32_t)g->member[j];
+            mt->rounds_ago = g->ago;
+        }
+    }
+    return CT_OK;
+}
+
+/*
+ * Who was grouped with whom: the groups of sent rounds (members who left a
+ * group after it was sent do not count as having met the others), and any
+ * group recorded as met. Also each member's last round and trio count.
+ */
+static enum ct_status
+count_history(const struct ct_store_planning *p, struct rounds_snapshot *snap, struct ct_error *err)
+{
+    struct past_group g;
+    enum ct_status st;
+    size_t cap = 0, i;
+
+    memset(&g, 0, sizeof(g));
+    for (i = 0; i < p->past_count; i++) {
+        const struct ct_store_past_member *pm = &p->past[i];
+
+        if (pm->group_id != g.id) {
+            if (g.rows > 0 && (st = past_group_done(snap, &g, &cap, err)) != CT_OK)
+                return st;
+            memset(&g, 0, sizeof(g));
+            g.id = pm->group_id;
+            g.ago = rounds_ago(p->sent, p->sent_count, pm->round_id, pm->date);
+            g.sent = pm->round_sent;
+        }
+        if (g.rows < 3) {
+            g.member[g.rows] = snapshot_find(snap, pm->member_id);
+            g.removed[g.rows] = pm->removed;
+        }
+        g.rows++;
+    }
+    return g.rows > 0 ? past_group_done(snap, &g, &cap, err) : CT_OK;
+}
+
+static void
+count_sit_outs(const struct ct_store_planning *p, struct rounds_snapshot *snap)
+{
+    size_t k;
+
+    for (k = 0; k < p->sit_out_count; k++) {
+        long i = snapshot_find(snap, p->sit_outs[k].member_id);
+        uint32_t ago;
+        struct rounds_member *m;
+
+        if (i < 0)
+            continue;
+        m = &snap->members[i];
+        ago = rounds_ago(p->sent, p->sent_count, p->sit_outs[k].round_id, p->sit_outs[k].date);
+        m->sit_outs++;
+        if (m->rounds_since_sit_out == 0 || (int)ago < m->rounds_since_sit_out)
+            m->rounds_since_sit_out = (int)ago;
+        /* Sitting out counts as taking part, for the frequency. */
+        note_grouped(m, ago);
+    }
+}
+
+/* Working hours of every zone in use, inside [from, to). */
+static enum ct_status
+load_zone_hours(const struct ct_config *cfg, struct rounds_snapshot *snap, int64_t from, int64_t to,
+                struct ct_error *err)
+{
+    struct ct_worktime wt;
+    size_t i;
+
+    rounds_worktime(cfg, &wt);
+    for (i = 0; i < snap->zone_count; i++) {
+        struct rounds_zone *z = &snap->zones[i];
+        enum ct_status st =
+            ct_worktime_intervals(z->name, &wt, from, to, &z->hours, &z->count, err);
+        if (st != CT_OK)
+            return ct_error_prefix(err, "time zone %s", z->name);
+    }
+    return CT_OK;
+}
+
+enum ct_status
+rounds_snapshot_build(const struct ct_config *cfg, struct ct_store_planning *planning, int32_t day,
+                      int64_t from, int64_t to, struct rounds_snapshot *snap, struct ct_error *err)
+{
+    enum ct_status st;
+
+    memset(snap, 0, sizeof(*snap));
+    snap->day = day;
+    if ((st = take_members(cfg, planning, snap, err)) != CT_OK ||
+        (st = take_pairs(snap, planning->ties, planning->tie_count, &snap->ties, &snap->tie_count,
+                         err)) != CT_OK ||
+        (st = take_pairs(snap, planning->exclusions, planning->exclusion_count, &snap->exclusions,
+                         &snap->exclusion_count, err)) != CT_OK ||
+        (st = count_history(planning, snap, err)) != CT_OK)
+        return st;
+    count_sit_outs(planning, snap);
+    return load_zone_hours(cfg, snap, from, to, err);
+}

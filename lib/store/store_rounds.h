@@ -1,0 +1,196 @@
+/*
+ * store_rounds.h: the rounds table family (rounds, groups, group_members,
+ * unpaired) behind typed functions: what planning reads, a planned round
+ * written, rounds and groups read back, and the state changes of sending,
+ * cancelling and members leaving. States cross as the enums of entity.h.
+ */
+#ifndef CT_STORE_ROUNDS_H
+#define CT_STORE_ROUNDS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ct.h"
+#include "entity.h"
+#include "round.h"
+#include "store.h"
+
+/* --- what planning reads ------------------------------------------------------ */
+
+struct ct_store_pair {
+    int64_t a, b; /* member ids */
+};
+
+struct ct_store_sent_round {
+    int64_t id;
+    char date[11];
+};
+
+/* One member of a past group: of a sent round, or of any group recorded as met. */
+struct ct_store_past_member {
+    int64_t group_id;
+    int64_t round_id;
+    char date[11];   /* the round's */
+    bool round_sent; /* the round is sent (else the group only counts as met) */
+    int64_t member_id;
+    bool removed; /* left the group after it was sent */
+};
+
+/* A member who sat out a sent round. */
+struct ct_store_sit_out {
+    int64_t member_id;
+    int64_t round_id;
+    char date[11];
+};
+
+/* Everything a round is planned from, as the store holds it. */
+struct ct_store_planning {
+    struct ct_member *members; /* every member, erased ones too, by id; no ties filled */
+    size_t member_count;
+    struct ct_store_pair *ties;
+    size_t tie_count;
+    struct ct_store_pair *exclusions;
+    size_t exclusion_count;
+    struct ct_store_sent_round *sent; /* newest date first */
+    size_t sent_count;
+    struct ct_store_past_member *past; /* ordered by group id */
+    size_t past_count;
+    struct ct_store_sit_out *sit_outs;
+    size_t sit_out_count;
+    int64_t next_group_id; /* the id the next group inserted will take */
+};
+
+/*
+ * Read what planning needs. OUT: *out (cleared first), freed with
+ * ct_store_planning_clear() also on failure.
+ */
+enum ct_status ct_store_planning_load(struct ct_store *store, struct ct_store_planning *out,
+                                      struct ct_error *err);
+void ct_store_planning_clear(struct ct_store_planning *p);
+
+/* --- rounds -------------------------------------------------------------------- */
+
+/*
+ * Write planned round: a round still planned for its date becomes
+ * replaced (its planned groups cancelled; OUT: round->replaced), then the
+ * round (state planned, origin, seed, send_after, created_at = now), its
+ * groups with the ids, UIDs, scores, explain JSON and slots they carry, their
+ * members, and its unpaired. OUT: round->id.
+ */
+enum ct_status ct_store_round_write(struct ct_txn *txn, struct ct_round *round, int64_t now,
+                                    struct ct_error *err);
+
+/*
+ * Round id's own fields (not its groups or unpaired) into *round, which is
+ * zeroed first. CT_ENOTFOUND if there is none.
+ */
+enum ct_status ct_store_round_load(struct ct_store *store, int64_t id, struct ct_round *round,
+                                   struct ct_error *err);
+
+/* The newest round of date in state. OUT: *id, 0 if none. */
+enum ct_status ct_store_round_find(struct ct_store *store, const char *date,
+                                   enum ct_round_state state, int64_t *id, struct ct_error *err);
+
+/* Every round with its counts, newest date first. OUT: *items (free()), *count. */
+enum ct_status ct_store_rounds_list(struct ct_store *store, struct ct_round_summary **items,
+                                    size_t *count, struct ct_error *err);
+
+/*
+ * Set round id's state; sent also sets sent_at, and cancelled
+ * cancelled_at, to now.
+ */
+enum ct_status ct_store_round_set_state(struct ct_txn *txn, int64_t id, enum ct_round_state state,
+                                        int64_t now, struct ct_error *err);
+
+/* --- groups -------------------------------------------------------------------- */
+
+/* Which groups to load: every field that is 0 matches anything. */
+struct ct_store_group_filter {
+    int64_t round_id;
+    int64_t group_id;
+};
+
+/*
+ * The groups filter chooses, ordered by id, each with its members (removed
+ * ones too, ordered by member id) and its explain JSON unread. OUT: *groups,
+ * *count; free each with ct_round_group_clear() and the array with free().
+ */
+enum ct_status ct_store_groups_load(struct ct_store *store,
+                                    const struct ct_store_group_filter *filter,
+                                    struct ct_round_group **groups, size_t *count,
+                                    struct ct_error *err);
+
+/* Write g's state, sequence and slot (start, minutes). */
+enum ct_status ct_store_group_update(struct ct_txn *txn, const struct ct_round_group *g,
+                                     struct ct_error *err);
+
+/* Set the state of round_id's groups that are in state from to to. */
+enum ct_status ct_store_groups_set_state(struct ct_txn *txn, int64_t round_id,
+                                         enum ct_group_state from, enum ct_group_state to,
+                                         struct ct_error *err);
+
+/* Delete group id (and, by cascade, its member rows). */
+enum ct_status ct_store_group_delete(struct ct_txn *txn, int64_t id, struct ct_error *err);
+
+/*
+ * Take member_id out of group_id. OUT: remaining (up to 3) and
+ * *remaining_count: the members still in the group.
+ */
+enum ct_status ct_store_group_member_drop(struct ct_txn *txn, int64_t group_id, int64_t member_id,
+                                          int64_t remaining[3], size_t *remaining_count,
+                                          struct ct_error *err);
+
+/* Mark member_id removed from sent group group_id (they stay in its history). */
+enum ct_status ct_store_group_member_remove(struct ct_txn *txn, int64_t group_id, int64_t member_id,
+                                            struct ct_error *err);
+
+/* A member of a planned group who has left or was erased since. */
+struct ct_store_departure {
+    int64_t group_id;
+    int64_t member_id;
+};
+
+/* The departed members of round_id's planned groups. OUT: *v (free()), *count. */
+enum ct_status ct_store_groups_departed(struct ct_store *store, int64_t round_id,
+                                        struct ct_store_departure **v, size_t *count,
+                                        struct ct_error *err);
+
+/* A group a member is in, not removed, of a planned or sent round (group in the same state). */
+struct ct_store_member_group {
+    int64_t group_id;
+    int64_t round_id;
+    char date[11]; /* the round's */
+    bool sent;     /* else planned */
+    int64_t ends;  /* the slot's end, 0 if none */
+};
+
+/* Member_id's groups that a departure changes, by group id. OUT: *v (free()), *count. */
+enum ct_status ct_store_member_groups(struct ct_store *store, int64_t member_id,
+                                      struct ct_store_member_group **v, size_t *count,
+                                      struct ct_error *err);
+
+/* --- unpaired ------------------------------------------------------------------ */
+
+/*
+ * Round_id's unpaired members, sit-outs first, then by e-mail (erased
+ * last). OUT: *items, *count; free each with ct_round_unpaired_clear() and
+ * the array with free().
+ */
+enum ct_status ct_store_unpaired_load(struct ct_store *store, int64_t round_id,
+                                      struct ct_round_unpaired **items, size_t *count,
+                                      struct ct_error *err);
+
+/* Record member_id as unpaired in round_id, replacing any earlier reason. */
+enum ct_status ct_store_unpaired_put(struct ct_txn *txn, int64_t round_id, int64_t member_id,
+                                     const char *reason, bool sit_out, struct ct_error *err);
+
+/* Drop the unpaired of round_id who have left or were erased. */
+enum ct_status ct_store_unpaired_drop_departed(struct ct_txn *txn, int64_t round_id,
+                                               struct ct_error *err);
+
+/* Drop member_id from the unpaired of every planned round. */
+enum ct_status ct_store_unpaired_drop_member(struct ct_txn *txn, int64_t member_id,
+                                             struct ct_error *err);
+
+#endif
