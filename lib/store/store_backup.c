@@ -172,7 +172,8 @@ ct_store_verify_file(const char *path, int *schema, struct ct_error *err)
     int fd;
 
     *schema = 0;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO given as FILE must not hang the command; it is refused below. */
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return ct_error_set(err, errno == ENOENT ? CT_ENOINPUT : CT_EIO, "%s: %s", path,
                             strerror(errno));
