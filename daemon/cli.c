@@ -159,8 +159,8 @@ ct_cli_config(struct ct_cli *cli)
     return cli->config;
 }
 
-struct ct_store *
-ct_cli_store(struct ct_cli *cli)
+static struct ct_store *
+open_store(struct ct_cli *cli, enum ct_store_access access)
 {
     struct ct_config *cfg;
     struct ct_error err;
@@ -171,11 +171,23 @@ ct_cli_store(struct ct_cli *cli)
     if (cfg == NULL)
         return NULL; /* failed_exit says why */
     ct_error_clear(&err);
-    if (ct_store_open(cfg->store.path, &cli->store, &err) != CT_OK) {
+    if (ct_store_open_for(cfg->store.path, access, &cli->store, &err) != CT_OK) {
         cli->failed_exit = ct_cli_fail(&err);
         return NULL;
     }
     return cli->store;
+}
+
+struct ct_store *
+ct_cli_store(struct ct_cli *cli)
+{
+    return open_store(cli, CT_STORE_WRITE);
+}
+
+struct ct_store *
+ct_cli_store_read(struct ct_cli *cli)
+{
+    return open_store(cli, CT_STORE_READ);
 }
 
 void

@@ -120,6 +120,12 @@ struct ct_config *ct_cli_config(struct ct_cli *cli);
  */
 struct ct_store *ct_cli_store(struct ct_cli *cli);
 
+/*
+ * ct_cli_store() for a command that only reads: a database this user or
+ * mount cannot write opens read-only instead of failing with "read-only".
+ */
+struct ct_store *ct_cli_store_read(struct ct_cli *cli);
+
 /* "coffeetrial: message" on stderr. */
 void ct_cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ct_cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -173,5 +179,6 @@ extern const struct ct_cmd ct_cmds_outcome[];
 extern const struct ct_cmd ct_cmds_outcome_record[];
 extern const struct ct_cmd ct_cmds_report[];
 extern const struct ct_cmd ct_cmds_simulate[];
+extern const struct ct_cmd ct_cmds_backup[];
 
 #endif

@@ -120,7 +120,7 @@ exclude_list(struct ct_cli *cli, const struct ct_args *args)
     size_t i, width = 6;
     char date[16];
 
-    if ((store = ct_cli_store(cli)) == NULL)
+    if ((store = ct_cli_store_read(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_members_exclusion_list(store, &list, &err) != CT_OK)

@@ -169,7 +169,7 @@ member_show(struct ct_cli *cli, const struct ct_args *args)
     size_t i;
     int rc = EX_OK;
 
-    if ((store = ct_cli_store(cli)) == NULL)
+    if ((store = ct_cli_store_read(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_members_find(store, email, &m, &err) != CT_OK ||

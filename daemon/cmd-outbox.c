@@ -141,7 +141,7 @@ outbox_list(struct ct_cli *cli, const struct ct_args *args)
         ct_cli_error("--state: '%s' is not queued, sending, sent, dead, dropped or all", state);
         return EX_USAGE;
     }
-    store = ct_cli_store(cli);
+    store = ct_cli_store_read(cli);
     if (store == NULL)
         return cli->config ? EX_IOERR : EX_CONFIG;
     ct_error_clear(&err);

@@ -66,7 +66,7 @@ report(struct ct_cli *cli, const struct ct_args *args)
         ct_cli_error("--format html writes a whole web page: add --out FILE.html");
         return EX_USAGE;
     }
-    if ((store = ct_cli_store(cli)) == NULL)
+    if ((store = ct_cli_store_read(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_report_build(store, (int64_t)round, ct_now(), &rep, &err) != CT_OK)

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "clock.h"
+#include "csv.h"
 #include "fetch.h"
 #include "members.h"
 #include "orgname.h"
@@ -403,37 +404,18 @@ list_json(const struct ct_member_list *list)
     fputs(list->count ? "\n]\n" : "]\n", stdout);
 }
 
-/* One RFC 4180 field: quoted when it holds a comma, quote, line break or edge space. */
-static void
-csv_field(const char *s, bool last)
-{
-    const char *p;
-
-    if (s == NULL)
-        s = "";
-    if (strpbrk(s, ",\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '))) {
-        putchar('"');
-        for (p = s; *p; p++) {
-            if (*p == '"')
-                putchar('"');
-            putchar(*p);
-        }
-        putchar('"');
-    } else {
-        fputs(s, stdout);
-    }
-    fputs(last ? "\r\n" : ",", stdout);
-}
-
 /* The roster import format: importing this output changes nothing. */
-static void
+static int
 list_csv(const struct ct_member_list *list)
 {
-    struct ct_buf ties;
+    struct ct_buf ties, out;
     size_t i, j;
+    bool failed = false;
+    int rc = EX_OK;
 
     ct_buf_init(&ties);
-    fputs("email,name,organisation,team,site,role,timezone,status,frequency,ties\r\n", stdout);
+    ct_buf_init(&out);
+    ct_buf_puts(&out, "email,name,organisation,team,site,role,timezone,status,frequency,ties\r\n");
     for (i = 0; i < list->count; i++) {
         const struct ct_member *m = &list->items[i];
         ct_buf_reset(&ties);
@@ -443,18 +425,32 @@ list_csv(const struct ct_member_list *list)
                 ct_buf_putc(&ties, ';');
             ct_buf_puts(&ties, m->ties[j]);
         }
-        csv_field(m->email, false);
-        csv_field(m->name, false);
-        csv_field(m->organisation, false);
-        csv_field(m->team, false);
-        csv_field(m->site, false);
-        csv_field(m->role, false);
-        csv_field(m->timezone, false);
-        csv_field(ct_member_status_str(m->status), false);
-        csv_field(ct_frequency_str(m->frequency), false);
-        csv_field(ties.data ? ties.data : "", true);
+        ct_csv_write_field(&out, m->email, false);
+        ct_csv_write_field(&out, m->name, false);
+        ct_csv_write_field(&out, m->organisation, false);
+        ct_csv_write_field(&out, m->team, false);
+        ct_csv_write_field(&out, m->site, false);
+        ct_csv_write_field(&out, m->role, false);
+        ct_csv_write_field(&out, m->timezone, false);
+        ct_csv_write_field(&out, ct_member_status_str(m->status), false);
+        ct_csv_write_field(&out, ct_frequency_str(m->frequency), false);
+        ct_csv_write_field(&out, ties.data ? ties.data : "", true);
+        /* Flush as it goes: a 100,000-member roster need not sit in memory twice. */
+        if (out.len >= 65536) {
+            failed = failed || out.failed;
+            fwrite(out.data, 1, out.len, stdout);
+            ct_buf_reset(&out);
+        }
+    }
+    if (out.len)
+        fwrite(out.data, 1, out.len, stdout);
+    if (failed || out.failed || ties.failed) {
+        ct_cli_error("out of memory");
+        rc = EX_OSERR;
     }
     ct_buf_free(&ties);
+    ct_buf_free(&out);
+    return rc;
 }
 
 static int
@@ -470,6 +466,7 @@ roster_list(struct ct_cli *cli, const struct ct_args *args)
     };
     const char *format = args->format, *status = ct_args_get(args, "status");
     unsigned bits = CT_MEMBERS_CURRENT;
+    int rc = EX_OK;
     struct ct_member_list *list = NULL;
     struct ct_store *store;
     struct ct_error err;
@@ -486,7 +483,7 @@ roster_list(struct ct_cli *cli, const struct ct_args *args)
         }
         bits = statuses[i].bits;
     }
-    if ((store = ct_cli_store(cli)) == NULL)
+    if ((store = ct_cli_store_read(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_members_list(store, bits, &list, &err) != CT_OK)
@@ -494,11 +491,11 @@ roster_list(struct ct_cli *cli, const struct ct_args *args)
     if (strcmp(format, "json") == 0)
         list_json(list);
     else if (strcmp(format, "csv") == 0)
-        list_csv(list);
+        rc = list_csv(list);
     else
         list_text(list);
     ct_member_list_free(list);
-    return EX_OK;
+    return rc;
 }
 
 /* ---- roster orgs ------------------------------------------------------- */

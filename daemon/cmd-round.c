@@ -1100,7 +1100,7 @@ round_show(struct ct_cli *cli, const struct ct_args *args)
 
     if ((rc = round_id(args->operands[0], &id)) != EX_OK)
         return rc;
-    if ((store = ct_cli_store(cli)) == NULL)
+    if ((store = ct_cli_store_read(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_rounds_load(store, id, &round, &err) != CT_OK ||
@@ -1135,7 +1135,7 @@ round_list(struct ct_cli *cli, const struct ct_args *args)
     char when[32];
     size_t i;
 
-    if ((store = ct_cli_store(cli)) == NULL)
+    if ((store = ct_cli_store_read(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_rounds_list(store, &list, &err) != CT_OK)

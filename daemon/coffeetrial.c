@@ -15,17 +15,19 @@
 #include "util.h"
 
 static const struct ct_cmd *const cmd_tables[] = {
-    ct_cmds_config, ct_cmds_roster,  ct_cmds_member,         ct_cmds_exclude, ct_cmds_round,
-    ct_cmds_outbox, ct_cmds_outcome, ct_cmds_outcome_record, ct_cmds_report,  ct_cmds_simulate,
+    ct_cmds_config, ct_cmds_roster,   ct_cmds_member,  ct_cmds_exclude,
+    ct_cmds_round,  ct_cmds_outbox,   ct_cmds_outcome, ct_cmds_outcome_record,
+    ct_cmds_report, ct_cmds_simulate, ct_cmds_backup,
 };
 
 /* The options before COMMAND, parsed like any command's. */
 static const struct ct_cmd global = {
-    .args = "[-c FILE] COMMAND [ARGS]",
+    .args = "[-c FILE | -n NAME] COMMAND [ARGS]",
     .summary = "manage a network's Randomised Coffee Trials",
     .options =
         {
             {"config", 'c', "FILE", "the configuration file"},
+            {"network", 'n', "NAME", "the network NAME: its configuration NAME.ini"},
             {"version", 0, NULL, "print the version and exit"},
         },
     .max_operands = -1,
@@ -69,13 +71,51 @@ list_commands(FILE *f, const char *group)
     }
 }
 
+/* The directory of the default configuration file, where -n looks. */
+static void
+config_dir(char *out, size_t size)
+{
+    const char *slash = strrchr(CT_CONFIG_DEFAULT_PATH, '/');
+    int len = slash ? (int)(slash - CT_CONFIG_DEFAULT_PATH) : 1;
+
+    snprintf(out, size, "%.*s", len, slash ? CT_CONFIG_DEFAULT_PATH : ".");
+}
+
+/*
+ * -n NAME: the configuration file NAME.ini beside the default one. NAME is
+ * a plain word, ^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$, so it cannot leave that
+ * directory. OUT: path. EX_OK, or EX_USAGE after saying why.
+ */
+static int
+network_config(const char *name, char *path, size_t size)
+{
+    char dir[200];
+    size_t i, len = strlen(name);
+
+    for (i = 0; i < len; i++) {
+        char c = name[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-')))
+            break;
+    }
+    if (len == 0 || len > 64 || i < len) {
+        ct_cli_error("-n: '%.64s%s' is not a network name (letters, digits, '_', '.', '-', "
+                     "starting with a letter or digit, at most 64)",
+                     name, len > 64 ? "..." : "");
+        return EX_USAGE;
+    }
+    config_dir(dir, sizeof(dir));
+    snprintf(path, size, "%s/%s.ini", dir, name);
+    return EX_OK;
+}
+
 static void
 usage(FILE *f)
 {
-    char first[] = "  -c FILE   ";
-    char text[256];
+    char first[] = "  -c FILE   ", network[] = "  -n NAME   ";
+    char text[256], dir[200];
 
-    fputs("usage: coffeetrial [-c FILE] COMMAND [ARGS]\n"
+    fputs("usage: coffeetrial [-c FILE | -n NAME] COMMAND [ARGS]\n"
           "       coffeetrial help [COMMAND]\n"
           "       coffeetrial -h | --help | --version\n\n",
           f);
@@ -83,6 +123,9 @@ usage(FILE *f)
              "configuration (default $COFFEETRIAL_CONFIG, else %s, else built-in defaults)",
              CT_CONFIG_DEFAULT_PATH);
     ct_cli_wrap(f, first, strlen(first), text);
+    config_dir(dir, sizeof(dir));
+    snprintf(text, sizeof(text), "the network NAME: -c %s/NAME.ini", dir);
+    ct_cli_wrap(f, network, strlen(network), text);
     fputs("\ncommands:\n", f);
     list_commands(f, NULL);
     fputs("\n\"coffeetrial help COMMAND\" or \"coffeetrial COMMAND --help\" tells more.\n"
@@ -272,6 +315,8 @@ main(int argc, char **argv)
     struct ct_args global_args, args;
     const struct ct_cmd *cmd;
     struct ct_error err;
+    char network_path[300];
+    const char *config;
     int words = 0, rc;
 
     if (ct_cli_parse(&global, argc - 1, argv + 1, &global_args) != EX_OK)
@@ -284,8 +329,19 @@ main(int argc, char **argv)
         printf("coffeetrial %s\n", CT_VERSION);
         return EX_OK;
     }
-    cli.config_option = ct_args_get(&global_args, "config");
-    cli.config_path = ct_config_locate(cli.config_option);
+    if (ct_args_has(&global_args, "config") && ct_args_has(&global_args, "network")) {
+        ct_cli_error("-c and -n both name the configuration; give one");
+        return EX_USAGE;
+    }
+    config = ct_args_get(&global_args, "config");
+    if (ct_args_has(&global_args, "network")) {
+        if (network_config(ct_args_get(&global_args, "network"), network_path,
+                           sizeof(network_path)) != EX_OK)
+            return EX_USAGE;
+        config = network_path;
+    }
+    cli.config_option = config;
+    cli.config_path = ct_config_locate(config);
     argc = global_args.count;
     argv = global_args.operands;
     if (argc == 0) {

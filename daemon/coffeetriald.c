@@ -42,22 +42,6 @@ usage(FILE *f)
           f);
 }
 
-/*
- * Create the database file 0660 (less the umask) before SQLite does: SQLite
- * would create it 0644, and its -wal and -shm files copy the database's
- * mode, so organisers in the group could never write. With the unit's
- * UMask=0007 the group keeps read and write access.
- */
-static void
-create_database_file(const char *path)
-{
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0660);
-
-    if (fd >= 0)
-        close(fd);
-    /* Any other failure is reported by ct_store_open() in its own words. */
-}
-
 static const struct ct_actions *
 choose_actions(void)
 {
@@ -193,10 +177,9 @@ main(int argc, char **argv)
         goto done;
     }
     st = ct_lockfile_acquire(d.cfg->store.path, &lock_fd, &err);
-    if (st == CT_OK) {
-        create_database_file(d.cfg->store.path);
+    /* ct_store_open creates a missing database 0660 (the group's, see the unit). */
+    if (st == CT_OK)
         st = ct_store_open(d.cfg->store.path, &d.store, &err);
-    }
     if (st == CT_OK)
         st = ct_daemon_schedule_init(&d, ct_now(), &err);
     if (st == CT_ECONFIG)

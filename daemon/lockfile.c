@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -34,6 +35,14 @@ holder_pid(int fd)
 enum ct_status
 ct_lockfile_acquire(const char *db_path, int *out, struct ct_error *err)
 {
+    long holder;
+
+    return ct_lockfile_take(db_path, out, &holder, err);
+}
+
+enum ct_status
+ct_lockfile_take(const char *db_path, int *out, long *holder, struct ct_error *err)
+{
     char *path = ct_asprintf("%s.lock", db_path);
     char pidline[32];
     enum ct_status st = CT_OK;
@@ -41,6 +50,7 @@ ct_lockfile_acquire(const char *db_path, int *out, struct ct_error *err)
     long pid;
 
     *out = -1;
+    *holder = 0;
     if (path == NULL)
         return ct_error_set(err, CT_ENOMEM, "out of memory");
     fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0660);
@@ -48,6 +58,11 @@ ct_lockfile_acquire(const char *db_path, int *out, struct ct_error *err)
         st = ct_error_set(err, CT_EIO, "%s: cannot create lock file: %s", path, strerror(errno));
         goto done;
     }
+    /*
+     * 0660 whatever the umask: coffeetrial restore may create it as an
+     * organiser, and the daemon (same group) must open it read-write later.
+     */
+    (void)fchmod(fd, 0660);
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         if (errno != EWOULDBLOCK) {
             st = ct_error_set(err, CT_EIO, "%s: cannot lock: %s", path, strerror(errno));
@@ -55,6 +70,7 @@ ct_lockfile_acquire(const char *db_path, int *out, struct ct_error *err)
         }
         /* The holder writes its pid right after locking: a moment's race at worst. */
         pid = holder_pid(fd);
+        *holder = pid;
         if (pid)
             st =
                 ct_error_set(err, CT_EBUSY, "another instance (pid %ld) is using %s", pid, db_path);

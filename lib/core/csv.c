@@ -261,6 +261,45 @@ ct_csv_column_find(const struct ct_csv_column *columns, int count, const char *c
     return -1;
 }
 
+/* The characters that make a spreadsheet read a cell as a formula (OWASP). */
+static bool
+formula_start(char c)
+{
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+bool
+ct_csv_write_field(struct ct_buf *b, const char *s, bool last)
+{
+    const char *p;
+    bool neutralise;
+
+    if (s == NULL)
+        s = "";
+    neutralise = formula_start(s[0]);
+    if (neutralise || strpbrk(s, ",\"\r\n") || (*s && (s[0] == ' ' || s[strlen(s) - 1] == ' '))) {
+        ct_buf_putc(b, '"');
+        if (neutralise)
+            ct_buf_putc(b, '\'');
+        for (p = s; *p; p++) {
+            if (*p == '"')
+                ct_buf_putc(b, '"');
+            ct_buf_putc(b, *p);
+        }
+        ct_buf_putc(b, '"');
+    } else {
+        ct_buf_puts(b, s);
+    }
+    ct_buf_puts(b, last ? "\r\n" : ",");
+    return !b->failed;
+}
+
+size_t
+ct_csv_unneutralise(const char *s, size_t len)
+{
+    return len >= 2 && s[0] == '\'' && formula_start(s[1]) ? 1 : 0;
+}
+
 size_t
 ct_csv_header_key(const char *cell, size_t len, char *key, size_t size)
 {

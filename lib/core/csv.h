@@ -74,6 +74,24 @@ int ct_csv_column_find(const struct ct_csv_column *columns, int count, const cha
                        size_t len);
 
 /*
+ * Append s (NULL is "") to b as one RFC 4180 field, then "," or, if last,
+ * CRLF. A value a spreadsheet would run as a formula (starting with = + -
+ * @ TAB or CR) gets a leading ' and quotes, as OWASP's "CSV Injection"
+ * advises, so "=HYPERLINK(...)" comes out as "'=HYPERLINK(...)"; any field
+ * holding a comma, quote, line break or edge space is quoted. Returns false
+ * if the buffer ran out of memory.
+ */
+struct ct_buf;
+bool ct_csv_write_field(struct ct_buf *b, const char *s, bool last);
+
+/*
+ * How many bytes to skip at the start of the cell s[0..len) to undo
+ * ct_csv_write_field's neutralising: 1 if it is ' followed by one of
+ * = + - @ TAB CR, else 0 (a ' before anything else is the data's own).
+ */
+size_t ct_csv_unneutralise(const char *s, size_t len);
+
+/*
  * A header cell cell[0 .. len) as a loose comparison key, for tables of
  * column names written the way survey tools spell them: ASCII letters are
  * lowercased, digits and non-ASCII bytes kept, everything else (blanks,

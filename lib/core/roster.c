@@ -269,6 +269,19 @@ blank_record(const struct ct_csv_record *rec)
     return true;
 }
 
+/* Whether any header cell names a roster column. */
+static bool
+names_a_column(const struct parser *p)
+{
+    size_t i;
+
+    for (i = 0; i < p->header_count; i++)
+        if (ct_csv_column_find(columns, CT_COL_COUNT, p->header_names[i],
+                               strlen(p->header_names[i])) >= 0)
+            return true;
+    return false;
+}
+
 /* Map the header's cells to columns; false if the file cannot be read on. */
 static bool
 read_header(struct parser *p, const struct ct_csv_record *rec)
@@ -300,6 +313,13 @@ read_header(struct parser *p, const struct ct_csv_record *rec)
              "header: columns are separated by '%s', not ','; save the file as "
              "comma-separated CSV",
              strchr(p->header_names[0], ';') ? ";" : "\\t");
+        return false;
+    }
+    if (!names_a_column(p)) {
+        /* A binary, HTML or other file: say so without echoing its content. */
+        diag(p, CT_ERROR, rec->line,
+             "not a roster: the first row names none of its columns (email,name,"
+             "organisation,...); is this the right file?");
         return false;
     }
     for (i = 0; i < rec->count; i++) {
@@ -356,7 +376,8 @@ read_header(struct parser *p, const struct ct_csv_record *rec)
 static bool
 take_cell(struct parser *p, const struct ct_csv_record *rec, int column, char **value)
 {
-    size_t len, limit = column == CT_COL_TIES ? CT_ROSTER_MAX_TIES_FIELD : CT_ROSTER_MAX_FIELD;
+    size_t len, skip,
+        limit = column == CT_COL_TIES ? CT_ROSTER_MAX_TIES_FIELD : CT_ROSTER_MAX_FIELD;
     const char *s, *reason;
     long cp;
 
@@ -365,6 +386,10 @@ take_cell(struct parser *p, const struct ct_csv_record *rec, int column, char **
         return true;
     len = rec->lengths[p->map[column]];
     s = trim_span(rec->fields[p->map[column]], &len);
+    /* "'=x" is what roster list --format csv writes for "=x" (csv.h). */
+    skip = ct_csv_unneutralise(s, len);
+    s += skip;
+    len -= skip;
     if (len > limit) {
         diag(p, CT_ERROR, rec->line, "%s: longer than %zu bytes", columns[column].name, limit);
         return false;

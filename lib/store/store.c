@@ -6,9 +6,13 @@
 #include "store_impl.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "schema.h"
 #include "util.h"
@@ -21,6 +25,7 @@ struct ct_txn {
 struct ct_store {
     sqlite3 *db;
     char *path;
+    bool readonly;     /* opened read-only: the file or its directory cannot be written */
     struct ct_txn txn; /* the one write transaction a connection can hold */
 };
 
@@ -89,6 +94,9 @@ migrate(struct ct_store *store, struct ct_error *err)
     int version;
     char pragma[64];
 
+    /* Up to date (the usual case): no write lock needed, so readers never wait. */
+    if (ct_store_schema_version(store) == CT_SCHEMA_VERSION)
+        return CT_OK;
     st = sql_begin(store, err);
     if (st != CT_OK)
         return st;
@@ -120,12 +128,182 @@ migrate(struct ct_store *store, struct ct_error *err)
     return sql_commit(store, err);
 }
 
+char *
+ct_store_uri(const char *path, const char *query)
+{
+    struct ct_buf b;
+    const unsigned char *p;
+
+    ct_buf_init(&b);
+    ct_buf_puts(&b, "file:");
+    for (p = (const unsigned char *)path; *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("/-._~", *p))
+            ct_buf_putc(&b, (char)*p);
+        else
+            ct_buf_printf(&b, "%%%02X", *p);
+    }
+    ct_buf_printf(&b, "?%s", query);
+    if (b.failed) {
+        ct_buf_free(&b);
+        return NULL;
+    }
+    return ct_buf_steal(&b);
+}
+
+/* Whether path with suffix appended exists and is not empty. */
+static bool
+sibling_nonempty(const char *path, const char *suffix)
+{
+    char *name = ct_asprintf("%s%s", path, suffix);
+    struct stat sb;
+    bool yes = name && stat(name, &sb) == 0 && sb.st_size > 0;
+
+    free(name);
+    return yes;
+}
+
+/* access(path + suffix, mode) == 0. */
+static bool
+sibling_access(const char *path, const char *suffix, int mode)
+{
+    char *name = ct_asprintf("%s%s", path, suffix);
+    bool yes = name && access(name, mode) == 0;
+
+    free(name);
+    return yes;
+}
+
+/*
+ * Whether this process can write the existing database at path: the file,
+ * and its directory unless the -wal and -shm files exist writable. OUT:
+ * *why, the errno (EROFS, EACCES) when not.
+ */
+static bool
+writable(const char *path, int *why)
+{
+    char *copy = strdup(path);
+    bool ok = access(path, W_OK) == 0;
+
+    *why = ok ? 0 : errno;
+    if (ok && copy && access(dirname(copy), W_OK) != 0) {
+        *why = errno;
+        ok = sibling_access(path, "-wal", W_OK) && sibling_access(path, "-shm", W_OK);
+    }
+    free(copy);
+    return ok;
+}
+
+/*
+ * Before SQLite sees path: refuse an empty file (never a new network: it
+ * is more likely a failed copy), and create a missing one 0660 whatever
+ * the umask, as the daemon's shared state directory needs (the -wal and
+ * -shm files take the database's mode). OUT: *created.
+ */
+static enum ct_status
+prepare_file(const char *path, bool *created, struct ct_error *err)
+{
+    struct stat sb;
+    int fd;
+
+    *created = false;
+    if (stat(path, &sb) == 0) {
+        if (S_ISREG(sb.st_mode) && sb.st_size == 0 && !sibling_nonempty(path, "-wal"))
+            return ct_error_set(err, CT_EIO,
+                                "%s: empty file (0 bytes), not a coffeetrial database; not "
+                                "taken for a new one: remove it to start afresh, or restore a "
+                                "backup (coffeetrial restore FILE)",
+                                path);
+        return CT_OK;
+    }
+    if (errno != ENOENT)
+        return CT_OK; /* SQLite says why in its own words */
+    fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0660);
+    if (fd >= 0) {
+        *created = true;
+        (void)fchmod(fd, 0660);
+        close(fd);
+    }
+    return CT_OK;
+}
+
+/*
+ * sqlite3_open_v2 for access, read-only when the existing file cannot be
+ * written and only reading was asked for. OUT: store->db, store->readonly.
+ */
+static enum ct_status
+open_handle(struct ct_store *store, enum ct_store_access access, bool created, struct ct_error *err)
+{
+    int why = 0, rc, flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+    char *uri = NULL;
+
+    if (!created && !writable(store->path, &why) && why != ENOENT) {
+        if (access == CT_STORE_WRITE)
+            return ct_error_set(err, CT_EIO,
+                                "%s: read-only (%s): this command changes the database; run it "
+                                "where the database is writable",
+                                store->path, strerror(why));
+        /*
+         * On a read-only file system nobody writes: without a -shm file, a
+         * WAL database opens only as immutable (which would skip a -wal
+         * file's changes, so not when one holds any).
+         */
+        store->readonly = true;
+        uri =
+            ct_store_uri(store->path, why == EROFS && !sibling_access(store->path, "-shm", F_OK) &&
+                                              !sibling_nonempty(store->path, "-wal")
+                                          ? "immutable=1"
+                                          : "mode=ro");
+        flags |= SQLITE_OPEN_READONLY;
+    } else {
+        uri = ct_store_uri(store->path, "mode=rwc");
+        flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    }
+    if (uri == NULL)
+        return ct_error_set(err, CT_ENOMEM, "%s: out of memory", store->path);
+    rc = sqlite3_open_v2(uri, &store->db, flags, NULL);
+    free(uri);
+    if (rc != SQLITE_OK)
+        return ct_error_set(err, CT_EIO, "%s: cannot open database: %s", store->path,
+                            store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc));
+    return CT_OK;
+}
+
+/* A read-only database is used as it is: its schema must be this build's. */
+static enum ct_status
+check_readonly_schema(struct ct_store *store, struct ct_error *err)
+{
+    int version = ct_store_schema_version(store);
+
+    if (version < 0)
+        return ct_store_error(store, err, "read schema version");
+    if (version > CT_SCHEMA_VERSION)
+        return ct_error_set(err, CT_ECONFIG,
+                            "%s: database schema version %d was written by a newer coffeetrial "
+                            "(this one knows up to %d); upgrade coffeetrial",
+                            store->path, version, CT_SCHEMA_VERSION);
+    if (version < CT_SCHEMA_VERSION)
+        return ct_error_set(err, CT_EIO,
+                            "%s: read-only, and its schema (version %d) needs upgrading to %d: "
+                            "run coffeetrial once where the database is writable",
+                            store->path, version, CT_SCHEMA_VERSION);
+    return CT_OK;
+}
+
 enum ct_status
 ct_store_open(const char *path, struct ct_store **out, struct ct_error *err)
 {
+    return ct_store_open_for(path, CT_STORE_WRITE, out, err);
+}
+
+enum ct_status
+ct_store_open_for(const char *path, enum ct_store_access access, struct ct_store **out,
+                  struct ct_error *err)
+{
     struct ct_store *store;
     enum ct_status st;
-    int rc;
+    bool created = false;
+    struct stat sb;
 
     *out = NULL;
     store = calloc(1, sizeof(*store));
@@ -133,13 +311,11 @@ ct_store_open(const char *path, struct ct_store **out, struct ct_error *err)
         free(store);
         return ct_error_set(err, CT_ENOMEM, "%s: out of memory", path);
     }
-    rc = sqlite3_open_v2(path, &store->db,
-                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-    if (rc != SQLITE_OK) {
-        st = ct_error_set(err, CT_EIO, "%s: cannot open database: %s", path,
-                          store->db ? sqlite3_errmsg(store->db) : sqlite3_errstr(rc));
+    st = prepare_file(path, &created, err);
+    if (st == CT_OK)
+        st = open_handle(store, access, created, err);
+    if (st != CT_OK)
         goto fail;
-    }
     sqlite3_extended_result_codes(store->db, 1);
     sqlite3_busy_timeout(store->db, CT_BUSY_TIMEOUT_MS);
     /*
@@ -147,19 +323,23 @@ ct_store_open(const char *path, struct ct_store **out, struct ct_error *err)
      * every committed outbox change survive a power cut.
      */
     st = exec_sql(store,
-                  "PRAGMA journal_mode = WAL;"
-                  "PRAGMA synchronous = FULL;"
-                  "PRAGMA foreign_keys = ON;",
+                  store->readonly ? "PRAGMA foreign_keys = ON;"
+                                  : "PRAGMA journal_mode = WAL;"
+                                    "PRAGMA synchronous = FULL;"
+                                    "PRAGMA foreign_keys = ON;",
                   "configure", err);
     if (st != CT_OK)
         goto fail;
-    st = migrate(store, err);
+    st = store->readonly ? check_readonly_schema(store, err) : migrate(store, err);
     if (st != CT_OK)
         goto fail;
     *out = store;
     return CT_OK;
 fail:
     ct_store_close(store);
+    /* Leave no empty file behind for the next run to refuse. */
+    if (created && stat(path, &sb) == 0 && sb.st_size == 0)
+        unlink(path);
     return st;
 }
 

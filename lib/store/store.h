@@ -27,6 +27,23 @@ struct ct_txn;
  * ct_store_close().
  */
 enum ct_status ct_store_open(const char *path, struct ct_store **out, struct ct_error *err);
+
+/*
+ * What a program means to do with the database: CT_STORE_WRITE refuses a
+ * database it cannot write (CT_EIO, "read-only" and why); CT_STORE_READ
+ * then opens it read-only (a read-only mount, a file the user may only
+ * read), used as it is: no migration, so an older schema is refused too.
+ */
+enum ct_store_access { CT_STORE_WRITE, CT_STORE_READ };
+
+/*
+ * ct_store_open() for access. Both refuse an empty (0-byte) file with a
+ * message saying so (CT_EIO) rather than taking it for a new database,
+ * and create a missing database 0660 whatever the umask (the shared state
+ * directory's group may then write it; docs/operations.md).
+ */
+enum ct_status ct_store_open_for(const char *path, enum ct_store_access access,
+                                 struct ct_store **out, struct ct_error *err);
 void ct_store_close(struct ct_store *store);
 
 const char *ct_store_path(const struct ct_store *store);

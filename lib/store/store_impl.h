@@ -14,6 +14,12 @@
 #include "reply.h"
 #include "store.h"
 
+/*
+ * "file:PATH?QUERY" with PATH percent-encoded, for sqlite3_open_v2 with
+ * SQLITE_OPEN_URI ("mode=ro", "immutable=1"). Heap; NULL when out of memory.
+ */
+char *ct_store_uri(const char *path, const char *query);
+
 /* The SQLite handle, for lib/store and the tests' scratch-database fixture. Owned by the store. */
 sqlite3 *ct_store_sqlite(struct ct_store *store);
 

@@ -14,7 +14,7 @@ within80() {
 
 # All commands: exit 0 on stdout, every group there, 80 columns.
 expect 0 help
-out_has "usage: coffeetrial [-c FILE] COMMAND [ARGS]"
+out_has "usage: coffeetrial [-c FILE | -n NAME] COMMAND [ARGS]"
 for words in "config check" "roster import" "member pause" "exclude list" "round plan" \
     "outbox flush" "outbox retry" "outcome record" "report" "simulate"; do
     out_has "  $words "

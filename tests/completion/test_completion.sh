@@ -58,9 +58,21 @@ expect "check show" coffeetrial help config ""
 expect "queued sending sent dead dropped all" coffeetrial -c x.ini outbox --state ""
 expect "request cancel notice" coffeetrial outbox drop --round 3 --kind ""
 expect "--config" coffeetrial --co
+expect "--network" coffeetrial --net
+expect "-c --config -n --network -h --help --version" coffeetrial -
+# -n NAME: the networks are the INI files beside the default one.
+mkdir "$tmp/etc" && : >"$tmp/etc/north.ini" && : >"$tmp/etc/nowhere.ini" && : >"$tmp/etc/south.ini"
+: >"$tmp/etc/north.ini.dpkg-dist"
+_coffeetrial_confdir=$tmp/etc
+expect "north nowhere" coffeetrial -n no
+expect "north nowhere south" coffeetrial --network ""
+expect "list" coffeetrial -n north round l
+_coffeetrial_confdir=/etc/coffeetrial
 mkdir "$tmp/dir" && : >"$tmp/dir/roster.csv"
 expect "$tmp/dir/roster.csv" coffeetrial roster import "$tmp/dir/r"
 expect "$tmp/dir/roster.csv" coffeetrial simulate --roster "$tmp/dir/"
+expect "$tmp/dir/roster.csv" coffeetrial restore "$tmp/dir/"
+expect "--force" coffeetrial backup x.db --f
 
 # Members' e-mails, from the database the -c file names.
 printf '[store]\npath = %s/ct.db\n' "$tmp" >"$tmp/ct.ini"

@@ -38,6 +38,8 @@ for f in /usr/bin/coffeetrial /usr/sbin/coffeetriald /etc/coffeetrial/coffeetria
     /usr/lib/systemd/system/coffeetriald.service /usr/lib/systemd/system/coffeetriald@.service \
     /usr/lib/systemd/system/coffeetriald-once.service /usr/lib/systemd/system/coffeetriald-once@.service \
     /usr/lib/systemd/system/coffeetrial.timer /usr/lib/systemd/system/coffeetrial@.timer \
+    /usr/lib/systemd/system/coffeetrial-backup.service /usr/lib/systemd/system/coffeetrial-backup@.service \
+    /usr/lib/systemd/system/coffeetrial-backup.timer /usr/lib/systemd/system/coffeetrial-backup@.timer \
     /usr/lib/sysusers.d/coffeetrial.conf /usr/lib/tmpfiles.d/coffeetrial.conf \
     /usr/share/man/man1/coffeetrial.1.gz /usr/share/man/man5/coffeetrial.ini.5.gz \
     /usr/share/man/man8/coffeetriald.8.gz /usr/share/doc/coffeetrial/copyright \

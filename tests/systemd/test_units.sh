@@ -4,7 +4,8 @@
 # the built binary, which verify requires to exist), their hardening scores
 # at most 1.5 ("OK") in systemd-analyze security --offline, each template
 # is its single-network unit with only the per-network lines changed, the
-# sysusers file creates the coffeetrial user and group, and the tmpfiles
+# sysusers file creates the coffeetrial user and group, the nightly backup
+# units (coffeetrial-backup*) are checked alike, and the tmpfiles
 # entry makes the shared state directory.
 set -eu
 src=${CT_SRC:?}
@@ -13,9 +14,12 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 units="coffeetriald.service coffeetriald-once.service coffeetrial.timer
-coffeetriald@.service coffeetriald-once@.service coffeetrial@.timer"
+coffeetriald@.service coffeetriald-once@.service coffeetrial@.timer
+coffeetrial-backup.service coffeetrial-backup.timer
+coffeetrial-backup@.service coffeetrial-backup@.timer"
 for unit in $units; do
-    sed "s#/usr/sbin/coffeetriald#$daemon#" "$src/systemd/$unit" >"$tmp/$unit"
+    sed -e "s#/usr/sbin/coffeetriald#$daemon#" -e "s#/usr/bin/coffeetrial #${CT_BIN:?} #" \
+        "$src/systemd/$unit" >"$tmp/$unit"
 done
 
 # --man=no: the Documentation= pages are installed with the package, not here.
@@ -33,7 +37,7 @@ if [ -s "$tmp/verify.log" ]; then
 fi
 
 for unit in coffeetriald.service coffeetriald-once.service coffeetriald@.service \
-    coffeetriald-once@.service; do
+    coffeetriald-once@.service coffeetrial-backup.service coffeetrial-backup@.service; do
     # The threshold is exposure x 10: fail above 1.5.
     if ! systemd-analyze security --offline=true --threshold=15 "$tmp/$unit" \
         >"$tmp/security.log" 2>&1; then
@@ -51,7 +55,9 @@ settings() {
     grep -Ev '^(#|$|Description=|ExecStart=|StateDirectory=|WorkingDirectory=|LoadCredential=|Unit=)' "$1"
 }
 for pair in coffeetriald.service:coffeetriald@.service \
-    coffeetriald-once.service:coffeetriald-once@.service coffeetrial.timer:coffeetrial@.timer; do
+    coffeetriald-once.service:coffeetriald-once@.service coffeetrial.timer:coffeetrial@.timer \
+    coffeetrial-backup.service:coffeetrial-backup@.service \
+    coffeetrial-backup.timer:coffeetrial-backup@.timer; do
     one=${pair%%:*}
     template=${pair#*:}
     settings "$src/systemd/$one" >"$tmp/one.settings"
@@ -88,6 +94,17 @@ systemd-tmpfiles --root="$tmp/root" --create "$src/systemd/coffeetrial.tmpfiles"
 [ "$(stat -c '%a %u' "$tmp/root/var/lib/coffeetrial")" = \
     "2770 $(awk -F: '$1 == "coffeetrial" { print $3 }' "$tmp/root/etc/passwd")" ] || {
     echo "FAIL: tmpfiles did not make /var/lib/coffeetrial 2770 coffeetrial" >&2
+    exit 1
+}
+[ "$(stat -c '%a %u' "$tmp/root/var/backups/coffeetrial")" = \
+    "750 $(awk -F: '$1 == "coffeetrial" { print $3 }' "$tmp/root/etc/passwd")" ] || {
+    echo "FAIL: tmpfiles did not make /var/backups/coffeetrial 0750 coffeetrial" >&2
+    exit 1
+}
+# The nightly copies are rotated: tmpfiles' age field, 14 days.
+grep -qx 'd /var/backups/coffeetrial 0750 coffeetrial coffeetrial 14d' \
+    "$src/systemd/coffeetrial.tmpfiles" || {
+    echo "FAIL: no 14-day rotation of /var/backups/coffeetrial" >&2
     exit 1
 }
 echo ok

@@ -214,6 +214,52 @@ test_column_find(void **state)
     assert_int_equal(ct_csv_column_find(cols, 3, cell, strlen(cell)), -1);
 }
 
+/* Formula cells get a ' and quotes; the reader gives the ' back; unneutralise drops it. */
+static void
+test_write_field(void **state)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        {"plain", "plain,"},
+        {NULL, ","},
+        {"", ","},
+        {"a,b", "\"a,b\","},
+        {"say \"hi\"", "\"say \"\"hi\"\"\","},
+        {" edge", "\" edge\","},
+        {"=HYPERLINK(\"http://x\",\"y\")", "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\","},
+        {"+1", "\"'+1\","},
+        {"-x", "\"'-x\","},
+        {"@SUM(A1)", "\"'@SUM(A1)\","},
+        {"\tTab", "\"'\tTab\","},
+        {"\rCR", "\"'\rCR\","},
+        {"'=already", "'=already,"}, /* the data's own quote is kept as it is */
+        {"a=b", "a=b,"},
+    };
+    struct ct_buf b;
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ct_buf_init(&b);
+        assert_true(ct_csv_write_field(&b, cases[i].in, false));
+        assert_string_equal(b.data, cases[i].out);
+        ct_buf_free(&b);
+    }
+    ct_buf_init(&b);
+    assert_true(ct_csv_write_field(&b, "last", true));
+    assert_string_equal(b.data, "last\r\n");
+    ct_buf_free(&b);
+
+    assert_int_equal(ct_csv_unneutralise("'=x", 3), 1);
+    assert_int_equal(ct_csv_unneutralise("'-1", 3), 1);
+    assert_int_equal(ct_csv_unneutralise("'\t", 2), 1);
+    assert_int_equal(ct_csv_unneutralise("'x", 2), 0); /* O'Brien-style quotes stay */
+    assert_int_equal(ct_csv_unneutralise("'", 1), 0);
+    assert_int_equal(ct_csv_unneutralise("=x", 2), 0);
+    assert_int_equal(ct_csv_unneutralise("'=x", 1), 0); /* only len bytes count */
+}
+
 /* Survey headers reduce to keys of letters and digits, lowercased. */
 static void
 test_header_key(void **state)
@@ -247,6 +293,7 @@ main(void)
         cmocka_unit_test(test_big),
         cmocka_unit_test(test_not_terminated),
         cmocka_unit_test(test_column_find),
+        cmocka_unit_test(test_write_field),
         cmocka_unit_test(test_header_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -307,13 +307,13 @@ test_header(void **state)
     assert_rejected("name,team\nA,T\n",
                     "r.csv:1: header: missing required columns 'email', 'organisation' (the "
                     "first row must name the columns: email,name,organisation,...)\n");
+    /* No header (or not a roster at all): said once, the cells not echoed. */
     assert_rejected("a@x.example.org,A,X\n",
-                    "r.csv:1: warning: header: unknown column 'a@x.example.org' ignored\n"
-                    "r.csv:1: warning: header: unknown column 'A' ignored\n"
-                    "r.csv:1: warning: header: unknown column 'X' ignored\n"
-                    "r.csv:1: header: missing required columns 'email', 'name', "
-                    "'organisation' (the first row must name the columns: "
-                    "email,name,organisation,...)\n");
+                    "r.csv:1: not a roster: the first row names none of its columns "
+                    "(email,name,organisation,...); is this the right file?\n");
+    assert_rejected("<!DOCTYPE html><html><body>secret</body></html>\n",
+                    "r.csv:1: not a roster: the first row names none of its columns "
+                    "(email,name,organisation,...); is this the right file?\n");
     assert_rejected("email,name,org,organisation\n",
                     "r.csv:1: header: column 4 'organisation' repeats column 3 "
                     "'organisation'\n");

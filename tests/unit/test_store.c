@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -17,6 +19,7 @@
 #include "schema.h"
 #include "scratchdb.h"
 #include "store.h"
+#include "store_backup.h"
 #include "store_impl.h"
 #include "util.h"
 
@@ -219,6 +222,82 @@ test_transactions(void **state)
     ct_store_close(store);
 }
 
+/* An empty file is refused and left alone; a missing one is created 0660 under any umask. */
+static void
+test_empty_file_and_mode(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    struct stat sb;
+    mode_t old;
+    FILE *fp;
+
+    assert_non_null(fp = fopen(f->path, "w"));
+    fclose(fp);
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_EIO);
+    assert_null(store);
+    assert_non_null(strstr(err.message, "empty file (0 bytes), not a coffeetrial database"));
+    assert_int_equal(ct_store_open_for(f->path, CT_STORE_READ, &store, &err), CT_EIO);
+    assert_int_equal(stat(f->path, &sb), 0);
+    assert_int_equal(sb.st_size, 0);
+    unlink(f->path);
+
+    old = umask(0077);
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    umask(old);
+    assert_int_equal(stat(f->path, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0660);
+    ct_store_close(store);
+}
+
+/* A backup is 0600 under umask 0, complete, and never replaces a file unless asked. */
+static void
+test_backup_and_verify(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    char *copy = ct_asprintf("%s/copy.db", f->dir), *junk = ct_asprintf("%s/junk.db", f->dir);
+    const char secret[] = "SQLite format 2 SECRET-ROW-CONTENT\n";
+    struct stat sb;
+    mode_t old;
+    int schema = -1;
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    sql_exec(store, "INSERT INTO meta(key, value) VALUES ('k', 'v')");
+    old = umask(0);
+    assert_int_equal(ct_store_backup(store, copy, false, &err), CT_OK);
+    umask(old);
+    assert_int_equal(stat(copy, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(ct_store_verify_file(copy, &schema, &err), CT_OK);
+    assert_int_equal(schema, CT_SCHEMA_VERSION);
+    assert_int_equal(ct_store_backup(store, copy, false, &err), CT_EIO);
+    assert_non_null(strstr(err.message, "already exists"));
+    assert_int_equal(ct_store_backup(store, copy, true, &err), CT_OK);
+
+    /* Foreign files: refused, none of their content in the message. */
+    assert_int_equal(ct_file_write_atomic(junk, secret, sizeof(secret) - 1, 0600, &err), CT_OK);
+    assert_int_equal(ct_store_verify_file(junk, &schema, &err), CT_EDATA);
+    assert_non_null(strstr(err.message, "not a SQLite database"));
+    assert_null(strstr(err.message, "SECRET"));
+    assert_int_equal(ct_store_verify_file(f->dir, &schema, &err), CT_EDATA);
+    unlink(junk);
+    assert_int_equal(ct_store_verify_file(junk, &schema, &err), CT_ENOINPUT);
+
+    /* Restoring in place brings the backup's content back. */
+    sql_exec(store, "UPDATE meta SET value = 'changed' WHERE key = 'k'");
+    assert_int_equal(ct_store_restore_from(store, copy, &err), CT_OK);
+    assert_sql_text(store, "v", "SELECT value FROM meta WHERE key = 'k'");
+    ct_store_close(store);
+    unlink(copy);
+    free(copy);
+    free(junk);
+}
+
 int
 main(void)
 {
@@ -230,6 +309,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_unopenable_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_file_and_mode, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup_and_verify, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
