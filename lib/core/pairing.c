@@ -713,8 +713,8 @@ coordination_term(double strength, double w)
 static inline double
 term_coordination(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
 {
-    return coordination_term(
-        coordination_of(c->in, c->in->members[a].role, c->in->members[b].role), w);
+    return coordination_term(coordination_of(c->in, c->in->members[a].role, c->in->members[b].role),
+                             w);
 }
 
 /* The penalty of past meetings outside the window (the weight is in it). */

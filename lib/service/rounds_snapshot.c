@@ -409,12 +409,11 @@ rounds_snapshot_build(const struct ct_config *cfg, struct ct_store_planning *pla
 /* --- Relational Coordination ----------------------------------------------------- */
 
 #define RC_MAX_ROLES 4096
-#define RC_KEY 256
+#define RC_KEY       256
 
 /* Set the strength s of every pair of role ids whose folded names are ka and kb. */
 static void
-rc_fill(struct rounds_snapshot *snap, char (*keys)[RC_KEY], const char *ka, const char *kb,
-        float s)
+rc_fill(struct rounds_snapshot *snap, char (*keys)[RC_KEY], const char *ka, const char *kb, float s)
 {
     uint32_t n = snap->coordination_roles, i, j;
 
