@@ -249,6 +249,12 @@ ct_report_free(struct ct_report *report)
     free(report->waits);
     free(report->orgs_met_histogram);
     free(report->rounds);
+    for (i = 0; i < report->rc_count; i++) {
+        free(report->rc_links[i].role_a);
+        free(report->rc_links[i].role_b);
+        free(report->rc_links[i].meetings);
+    }
+    free(report->rc_links);
     free(report);
 }
 

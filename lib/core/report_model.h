@@ -115,6 +115,24 @@ struct ct_report {
     double mean_rating;
     double reach, reach_bound, reach_capacity;
     int64_t generated_at;
+
+    /* Relational Coordination (docs/relational-coordination.md); rc_count 0: no survey. */
+    char rc_wave[11];     /* the latest wave's date, "" when none */
+    char rc_previous[11]; /* the wave before it, "" when none */
+    struct ct_report_rc_link *rc_links;
+    size_t rc_count;
+};
+
+/*
+ * A link of the RC section: weak (below CT_RC_WEAK) in the latest wave or
+ * in the one before, the latest first, weakest first.
+ */
+struct ct_report_rc_link {
+    char *role_a, *role_b;
+    double strength; /* latest wave; NAN if the pair is only in the previous one */
+    double previous; /* the previous wave's, NAN when none */
+    long *meetings;  /* per report round (rounds_count): sent groups across the link */
+    long between;    /* meetings from the previous wave's date to the latest's */
 };
 
 /* Free a report and everything it holds; NULL is accepted. */

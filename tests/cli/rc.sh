@@ -112,6 +112,47 @@ for l in r["links"]:
 assert sum(l["meetings"] for l in r["links"]) > 0, r
 PY
 
+# --- the report's section: weak links of both waves, meetings per round --------------
+expect 0 report
+out_has "Relational Coordination: weak links (below 3.0), wave of 2026-03-01"
+out_has "change since the wave of 2026-01-02 beside the meetings between the two"
+out_has "not cause and effect"
+awk 'length($0) > 80 { bad = 1 } END { exit bad }' "$tmp/out" || fail "report wider than 80"
+expect 0 report --format json
+"$CT_PYTHON" - "$tmp/out" "$db" <<'PY' || fail "report JSON RC section"
+import json, sqlite3, sys
+r = json.load(open(sys.argv[1]))
+rc = r["relational_coordination"]
+assert rc["wave"] == "2026-03-01" and rc["previous_wave"] == "2026-01-02", rc
+links = {(l["role_a"], l["role_b"]): l for l in rc["weak_links"]}
+# Weak in the latest wave, or in the one before (Clinical Pharmacist-Senior Staff Nurse: 2.5 then 2.1).
+assert ("Clinical Pharmacist", "Senior Staff Nurse") in links, links.keys()
+l = links[("Clinical Pharmacist", "Senior Staff Nurse")]
+assert l["previous_strength"] == 2.5 and l["strength"] == 2.1 and abs(l["change"] + 0.4) < 1e-9, l
+assert ("Consultant Physician", "Physiotherapist") not in links  # 3.9: not weak
+db = sqlite3.connect(sys.argv[2])
+def fold(x):
+    return "".join(c for c in (x or "").lower() if c.isalnum())
+groups = {}
+q = """SELECT g.id, r.id, r.date, m.role FROM groups g JOIN rounds r ON r.id = g.round_id
+       JOIN group_members gm ON gm.group_id = g.id AND gm.removed = 0
+       JOIN members m ON m.id = gm.member_id WHERE g.state = 'sent' AND r.state = 'sent'"""
+for gid, rid, date, role in db.execute(q):
+    groups.setdefault(gid, [rid, date, []])[2].append(fold(role))
+dates = dict(db.execute("SELECT id, date FROM rounds"))
+total = 0
+for l in rc["weak_links"]:
+    a, b = fold(l["role_a"]), fold(l["role_b"])
+    for pr in l["meetings_per_round"]:
+        want = sum(1 for rid, d, rs in groups.values() if rid == pr["round"] and a in rs and b in rs)
+        assert pr["meetings"] == want, (l["role_a"], l["role_b"], pr, want)
+        total += want
+    between = sum(pr["meetings"] for pr in l["meetings_per_round"]
+                  if "2026-01-02" <= dates[pr["round"]] < "2026-03-01")
+    assert l["meetings_between_waves"] == between, l
+assert total > 0
+PY
+
 # --- the reason in a plan and in the invitation -----------------------------------
 rm -f "$db"
 cat >two.csv <<'CSV'
