@@ -178,6 +178,29 @@ grep -l "a staff survey says your two roles" spool/*.eml >/dev/null ||
 expect 0 config show
 out_has "weight_coordination = 1"
 
+# --- simulate --rc: weak links met with and without the weight -----------------------
+cat >sim.csv <<'CSV'
+role_a,role_b,strength
+Senior Staff Nurse,Dietitian,2.4
+Physiotherapist,Consultant Physician,2.9
+Ward Manager,Senior Social Worker,2.5
+Clinical Pharmacist,Senior Staff Nurse,1.8
+District Nurse,Social Worker,2.2
+CSV
+expect 0 simulate --roster "$CT_SRC/conf/roster.example.csv" --rounds 6 --rc sim.csv
+out_has "Weak links (below 3.0) of sim.csv with a conversation within 6 rounds:"
+out_has "Relational Coordination: weak links (below 3.0)"
+with=$(sed -n 's/^  \([0-9]*\) of 5 with weight_coordination 1; \([0-9]*\) of 5 without it$/\1/p' "$tmp/out")
+without=$(sed -n 's/^  \([0-9]*\) of 5 with weight_coordination 1; \([0-9]*\) of 5 without it$/\2/p' "$tmp/out")
+[ -n "$with" ] && [ -n "$without" ] || fail "simulate --rc: no comparison line"
+[ "$with" -gt "$without" ] || fail "simulate --rc: the weight met $with weak links, without it $without"
+expect 0 simulate --roster "$CT_SRC/conf/roster.example.csv" --rounds 2 --rc sim.csv --format json
+err_has "of 5 with weight_coordination 1"
+"$CT_PYTHON" -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/out" || fail "simulate JSON"
+printf 'role_a,role_b,strength\nSenior Staff Nurse,Astronaut,2\n' >simbad.csv
+expect 65 simulate --roster "$CT_SRC/conf/roster.example.csv" --rounds 2 --rc simbad.csv
+err_has 'simbad.csv:2: role_b: unknown role "Astronaut"'
+
 expect 64 rc import
 expect 64 rc show --format csv
 expect 0 --help
