@@ -255,6 +255,8 @@ ct_report_free(struct ct_report *report)
         free(report->rc_links[i].meetings);
     }
     free(report->rc_links);
+    ct_rc_links_free(report->rc_matrix[0], report->rc_matrix_count[0]);
+    ct_rc_links_free(report->rc_matrix[1], report->rc_matrix_count[1]);
     free(report);
 }
 

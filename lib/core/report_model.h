@@ -14,6 +14,7 @@
 
 #include "ct.h"
 #include "entity.h"
+#include "rc.h"
 #include "util.h"
 
 /*
@@ -121,6 +122,8 @@ struct ct_report {
     char rc_previous[11]; /* the wave before it, "" when none */
     struct ct_report_rc_link *rc_links;
     size_t rc_count;
+    struct ct_rc_link *rc_matrix[2]; /* every link of the latest wave [0] and the previous [1] */
+    size_t rc_matrix_count[2];
 };
 
 /*

@@ -1170,6 +1170,13 @@ report_rc(struct ct_store *store, struct ct_report *rep, struct ct_error *err)
                 x->previous = links[w][i].strength;
         }
     st = rc_count_meetings(store, rep, err);
+    /* The whole matrices, for the HTML heat maps. */
+    for (w = 0; w < 2; w++) {
+        rep->rc_matrix[w] = links[w];
+        rep->rc_matrix_count[w] = count[w];
+        links[w] = NULL;
+        count[w] = 0;
+    }
 out:
     ct_store_read_end(store);
     for (w = 0; w < 2; w++)

@@ -153,6 +153,26 @@ for l in rc["weak_links"]:
 assert total > 0
 PY
 
+expect 0 report --format html --out r.html
+"$CT_PYTHON" - r.html <<'PY' || fail "report HTML RC heat maps"
+import sys, xml.etree.ElementTree as ET
+s = open(sys.argv[1], encoding="utf-8").read()
+assert "Relational Coordination: how well roles coordinate" in s
+svgs = []
+for part in s.split("<figure class=\"rc\">")[1:]:
+    svg = part.split("</figure>")[0]
+    svgs.append(ET.fromstring(svg))  # well-formed
+assert len(svgs) == 2, len(svgs)  # both waves, side by side
+labels = [x.get("aria-label") for x in svgs]
+assert labels == ["Relational Coordination strengths, wave of 2026-03-01",
+                  "Relational Coordination strengths, wave of 2026-01-02"], labels
+ns = "{http://www.w3.org/2000/svg}"
+titles = [t.text for t in svgs[0].iter(ns + "title")]
+assert "Clinical Pharmacist and Senior Staff Nurse: 2.1 of 5 (weak)" in titles, titles[:5]
+texts = [t.text for t in svgs[0].iter(ns + "text")]
+assert "2.1" in texts
+PY
+
 # --- the reason in a plan and in the invitation -----------------------------------
 rm -f "$db"
 cat >two.csv <<'CSV'
