@@ -177,6 +177,7 @@ extern const struct ct_cmd ct_cmds_outbox[];
 extern const struct ct_cmd ct_cmds_round[];
 extern const struct ct_cmd ct_cmds_outcome[];
 extern const struct ct_cmd ct_cmds_outcome_record[];
+extern const struct ct_cmd ct_cmds_rc[];
 extern const struct ct_cmd ct_cmds_report[];
 extern const struct ct_cmd ct_cmds_simulate[];
 extern const struct ct_cmd ct_cmds_backup[];

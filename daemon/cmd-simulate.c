@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "clock.h"
 #include "fetch.h"
+#include "rc.h"
 #include "report.h"
 #include "roster.h"
 #include "simulate.h"
@@ -128,6 +129,81 @@ simulate_numbers(const struct ct_args *args, long *rounds, unsigned long long *s
     return EX_OK;
 }
 
+/* The weak links of the report's latest wave, and how many had a meeting. */
+static void
+weak_links_met(const struct ct_report *rep, size_t *met, size_t *weak)
+{
+    size_t i, j;
+
+    *met = *weak = 0;
+    for (i = 0; i < rep->rc_count; i++) {
+        long n = 0;
+        if (!(rep->rc_links[i].strength < CT_RC_WEAK))
+            continue;
+        (*weak)++;
+        for (j = 0; j < rep->rounds_count; j++)
+            n += rep->rc_links[i].meetings[j];
+        *met += n > 0;
+    }
+}
+
+/*
+ * Simulate once more without weight_coordination, and say how many weak
+ * links got a conversation with and without it: into out (text), else on
+ * standard error. Loads the survey into opts (opts->rc_*); *data is freed
+ * by the caller.
+ */
+static int
+simulate_rc(struct ct_simulate_options *opts, const struct ct_simulate_rounds *planner,
+            const char *path, struct ct_buf *out, char **data)
+{
+    struct ct_diags diags;
+    struct ct_config without = *opts->cfg;
+    const struct ct_config *with = opts->cfg;
+    struct ct_report *rep[2] = {NULL, NULL};
+    struct ct_error err;
+    size_t len = 0, met[2], weak[2], k;
+    int rc = EX_OK;
+
+    ct_error_clear(&err);
+    ct_diags_init(&diags);
+    if (ct_file_read(path, CT_RC_MAX_BYTES, data, &len, &err) != CT_OK)
+        return ct_cli_fail(&err);
+    opts->rc_name = path;
+    opts->rc_data = *data;
+    opts->rc_len = len;
+    opts->rc_diags = &diags;
+    without.pairing.weight[CT_W_COORDINATION] = 0;
+    for (k = 0; k < 2 && rc == EX_OK; k++) {
+        opts->cfg = k == 0 ? with : &without;
+        if (ct_simulate_run(opts, planner, &rep[k], &err) != CT_OK) {
+            ct_cli_print_diags(&diags);
+            rc = ct_cli_fail(&err);
+        } else {
+            weak_links_met(rep[k], &met[k], &weak[k]);
+        }
+    }
+    opts->cfg = with;
+    if (rc == EX_OK) {
+        struct ct_buf err_text, *b = out;
+        ct_buf_init(&err_text);
+        if (b == NULL)
+            b = &err_text;
+        ct_buf_printf(b,
+                      "Weak links (below %.1f) of %s with a conversation within %d rounds:\n"
+                      "  %zu of %zu with weight_coordination %g; %zu of %zu without it\n\n",
+                      CT_RC_WEAK, path, opts->rounds, met[0], weak[0],
+                      with->pairing.weight[CT_W_COORDINATION], met[1], weak[1]);
+        if (b == &err_text)
+            fputs(err_text.data ? err_text.data : "", stderr);
+        ct_buf_free(&err_text);
+    }
+    ct_report_free(rep[0]);
+    ct_report_free(rep[1]);
+    ct_diags_free(&diags);
+    return rc;
+}
+
 static int
 simulate(struct ct_cli *cli, const struct ct_args *args)
 {
@@ -142,6 +218,8 @@ simulate(struct ct_cli *cli, const struct ct_args *args)
     struct ct_error err;
     struct ct_buf out;
     const char *source = ct_args_get(args, "roster"), *path = ct_args_get(args, "out"), *base;
+    const char *rc_path = ct_args_get(args, "rc");
+    char *rc_data = NULL;
     char *subtitle = NULL;
     bool tty = isatty(STDERR_FILENO) == 1;
     long rounds = 0;
@@ -180,6 +258,10 @@ simulate(struct ct_cli *cli, const struct ct_args *args)
         progress(NULL, 0, opts.rounds);
     }
     ct_error_clear(&err);
+    if (rc_path != NULL &&
+        (rc = simulate_rc(&opts, &planner, rc_path, format == CT_REPORT_TEXT ? &out : NULL,
+                          &rc_data)) != EX_OK)
+        goto out;
     st = ct_simulate_run(&opts, &planner, &rep, &err);
     if (tty)
         progress_clear();
@@ -205,6 +287,7 @@ out:
     ct_report_free(rep);
     ct_roster_free(roster);
     free(subtitle);
+    free(rc_data);
     return rc;
 }
 
@@ -212,7 +295,7 @@ const struct ct_cmd ct_cmds_simulate[] = {
     {
         .group = "simulate",
         .args = "--roster FILE --rounds N [--seed S] [--accept-rate P] "
-                "[--format text|json|html] [--out FILE]",
+                "[--format text|json|html] [--out FILE] [--rc FILE]",
         .summary = "the current rules over N rounds in a temporary database, then the report",
         .options =
             {
@@ -221,6 +304,8 @@ const struct ct_cmd ct_cmds_simulate[] = {
                 {"seed", 0, "S", "the same S gives the same simulation (default 1)"},
                 {"accept-rate", 0, "P", "the chance a member accepts (default 0.8)"},
                 {"out", 0, "FILE", "write to FILE, atomically (default: standard output)"},
+                {"rc", 0, "FILE",
+                 "a Relational Coordination survey: weak links met with and without the weight"},
             },
         .formats = "text|json|html",
         .exec = simulate,

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "matching.h"
+#include "rc.h"
 #include "rng.h"
 #include "tiegraph.h"
 #include "util.h"
@@ -692,6 +693,30 @@ term_novelty(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
     return w * 0.5 * (novelty_side(c, a, b) + novelty_side(c, b, a));
 }
 
+/* The survey strength of roles x and y (1 to 5), 0 where there is no data. */
+static inline double
+coordination_of(const struct ct_pairing_input *in, uint32_t x, uint32_t y)
+{
+    if (in->coordination == NULL || x == 0 || y == 0 || x >= in->coordination_roles ||
+        y >= in->coordination_roles)
+        return 0;
+    return in->coordination[(size_t)x * in->coordination_roles + y];
+}
+
+/* Weak coordination between the roles: w at strength 1, none at 5, linear between. */
+static inline double
+coordination_term(double strength, double w)
+{
+    return strength > 0 ? w * (5.0 - strength) / 4.0 : 0;
+}
+
+static inline double
+term_coordination(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
+{
+    return coordination_term(coordination_of(c->in, c->in->members[a].role, c->in->members[b].role),
+                             w);
+}
+
 /* The penalty of past meetings outside the window (the weight is in it). */
 static inline double
 term_repeat(const struct ct_pairing_ctx *c, uint32_t a, uint32_t b, double w)
@@ -1039,6 +1064,13 @@ bound_novelty(const struct plan *pl, const struct prow *a, const struct prow *b,
                            !has_met(&c->met_role, b->member, a->role));
     }
     return w * 0.5 * nov;
+}
+
+/* Exact: the survey is a lookup. */
+static inline double
+bound_coordination(const struct plan *pl, const struct prow *a, const struct prow *b, double w)
+{
+    return coordination_term(coordination_of(pl->c->in, a->role, b->role), w);
 }
 
 static inline double
@@ -2420,6 +2452,19 @@ reasons_novelty(const struct pair_words *pw, double w, struct reasons *r)
         else if (differ_known(mu->role, mv->role) && !has_met(&c->met_role, who[s], mv->role))
             reason_add(r, ct_asprintf("%snew role for %s", pw->pre, lab[s]));
     }
+}
+
+/* "your roles coordinate weakly: 2.1 of 5 in the March survey", for a weak link. */
+static void
+reasons_coordination(const struct pair_words *pw, double w, struct reasons *r)
+{
+    const struct ct_pairing_input *in = pw->c->in;
+    double s = coordination_of(in, pw->ma->role, pw->mb->role);
+    const char *wave = in->coordination_wave ? in->coordination_wave : "";
+
+    if (w != 0 && s > 0 && s < CT_RC_WEAK)
+        reason_add(r, ct_asprintf("%syour roles coordinate weakly: %.1f of 5 in the %s%ssurvey",
+                                  pw->pre, s, wave, *wave ? " " : ""));
 }
 
 /* Whatever the weight: when (or whether) the two last met. */

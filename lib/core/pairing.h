@@ -68,6 +68,16 @@ struct ct_pairing_input {
     const struct ct_pairing_zone *zones; /* zone_count 0: no working-hours rule */
     size_t zone_count;
     int32_t today; /* the round's date as days since 1970-01-01 */
+    /*
+     * Relational Coordination (docs/relational-coordination.md): the latest
+     * survey's strength of role ids x and y at coordination[x *
+     * coordination_roles + y] (symmetric), 1 weak to 5 strong, 0 where there
+     * is no data; NULL: no survey. coordination_wave names the survey in
+     * reasons ("March").
+     */
+    const float *coordination;
+    uint32_t coordination_roles;
+    const char *coordination_wave;
 };
 
 struct ct_pairing_params {

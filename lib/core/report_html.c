@@ -676,6 +676,135 @@ mixing_cell(struct ct_buf *b, const struct mixing_view *v, size_t i, size_t j)
     ct_buf_puts(b, "</g>\n");
 }
 
+/* ---- Relational Coordination ----------------------------------------------------- */
+
+static int
+str_order(const void *pa, const void *pb)
+{
+    return strcmp(*(const char *const *)pa, *(const char *const *)pb);
+}
+
+/* One wave's role x role strengths as a heat map: orange weak, blue strong, values written. */
+static void
+rc_heatmap(struct ct_buf *b, const struct ct_rc_link *links, size_t count, const char *date)
+{
+    const char **roles = calloc(2 * count + 1, sizeof(*roles));
+    const double label_w = 190, cell = 34, top = 40;
+    size_t n = 0, i, j, k;
+    char colour[8], name[40];
+    double s;
+
+    if (roles == NULL)
+        return;
+    for (i = 0; i < 2 * count; i++) {
+        const char *r = i % 2 ? links[i / 2].role_b : links[i / 2].role_a;
+        for (k = 0; k < n && strcmp(roles[k], r) != 0; k++)
+            ;
+        if (k == n)
+            roles[n++] = r;
+    }
+    qsort(roles, n, sizeof(*roles), str_order);
+    ct_buf_printf(b,
+                  "<figure class=\"rc\"><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 "
+                  "%.0f %.0f\" role=\"img\" aria-label=\"Relational Coordination strengths, "
+                  "wave of ",
+                  label_w + cell * (double)n + 8, top + cell * (double)n + 8);
+    esc(b, date);
+    ct_buf_puts(b, "\">\n<text x=\"0\" y=\"16\" font-size=\"13\">Wave of ");
+    esc(b, date);
+    ct_buf_puts(b, "</text>\n");
+    for (j = 0; j < n; j++)
+        ct_buf_printf(b,
+                      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"middle\" "
+                      "style=\"fill:%s\">%zu</text>\n",
+                      label_w + cell * ((double)j + 0.5), top - 6, C_MUTED, j + 1);
+    for (i = 0; i < n; i++) {
+        ct_buf_printf(b, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" text-anchor=\"end\">%zu. ",
+                      label_w - 6, top + cell * ((double)i + 0.5) + 4, i + 1);
+        esc(b, shorten(roles[i], 26, name, sizeof(name)));
+        ct_buf_puts(b, "</text>\n");
+        for (j = 0; j < n; j++) {
+            bool data = ct_rc_lookup(links, count, roles[i], roles[j], &s);
+            if (!data)
+                snprintf(colour, sizeof(colour), "#ffffff");
+            else if (s < CT_RC_WEAK)
+                blend(0.35 + 0.65 * (CT_RC_WEAK - s) / (CT_RC_WEAK - 1), 0xD5, 0x5E, 0x00, colour,
+                      sizeof(colour));
+            else
+                blend(0.2 + 0.6 * (s - CT_RC_WEAK) / (5 - CT_RC_WEAK), 0x00, 0x72, 0xB2, colour,
+                      sizeof(colour));
+            ct_buf_puts(b, "<g><title>");
+            esc(b, roles[i]);
+            ct_buf_puts(b, " and ");
+            esc(b, roles[j]);
+            if (data)
+                ct_buf_printf(b, ": %.1f of 5%s", s, s < CT_RC_WEAK ? " (weak)" : "");
+            else
+                ct_buf_puts(b, ": no data");
+            ct_buf_printf(b,
+                          "</title><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                          "fill=\"%s\" stroke=\"%s\" stroke-width=\"1\"/>",
+                          label_w + cell * (double)j, top + cell * (double)i, cell, cell, colour,
+                          C_GRID);
+            if (data)
+                ct_buf_printf(b,
+                              "<text x=\"%.1f\" y=\"%.1f\" font-size=\"11\" "
+                              "text-anchor=\"middle\" style=\"fill:%s\">%.1f</text>",
+                              label_w + cell * ((double)j + 0.5),
+                              top + cell * ((double)i + 0.5) + 4, C_INK, s);
+            ct_buf_puts(b, "</g>\n");
+        }
+    }
+    ct_buf_puts(b, "</svg></figure>\n");
+    free(roles);
+}
+
+/* The RC card: both waves side by side, then the weak links with their meetings. */
+static void
+chart_rc(struct ct_buf *b, const struct ct_report *rep)
+{
+    size_t i, j;
+
+    if (rep->rc_wave[0] == '\0')
+        return;
+    card_open(b, "Relational Coordination: how well roles coordinate",
+              "Survey strength of each pair of roles, 1 (weak, orange) to 5 (strong, blue); "
+              "weak below 3.0. The latest wave first, the one before beside it. Below: the "
+              "meetings held across each weak link, and the change in strength beside them "
+              "(side by side, not cause and effect).");
+    ct_buf_puts(b, "<div style=\"display:flex;flex-wrap:wrap;gap:16px\">\n");
+    rc_heatmap(b, rep->rc_matrix[0], rep->rc_matrix_count[0], rep->rc_wave);
+    if (rep->rc_previous[0])
+        rc_heatmap(b, rep->rc_matrix[1], rep->rc_matrix_count[1], rep->rc_previous);
+    ct_buf_puts(b, "</div>\n<table><thead><tr><th>weak link</th><th>strength</th>"
+                   "<th>change</th><th>meetings between the waves</th><th>meetings since "
+                   "the first round</th></tr></thead><tbody>\n");
+    for (i = 0; i < rep->rc_count; i++) {
+        const struct ct_report_rc_link *l = &rep->rc_links[i];
+        long total = 0;
+        for (j = 0; j < rep->rounds_count; j++)
+            total += l->meetings[j];
+        ct_buf_puts(b, "<tr><td>");
+        esc(b, l->role_a);
+        ct_buf_puts(b, " – ");
+        esc(b, l->role_b);
+        if (isnan(l->strength))
+            ct_buf_puts(b, "</td><td>–");
+        else
+            ct_buf_printf(b, "</td><td>%.2f", l->strength);
+        if (isnan(l->strength) || isnan(l->previous))
+            ct_buf_puts(b, "</td><td>–");
+        else
+            ct_buf_printf(b, "</td><td>%+.2f", l->strength - l->previous);
+        if (rep->rc_previous[0])
+            ct_buf_printf(b, "</td><td>%ld", l->between);
+        else
+            ct_buf_puts(b, "</td><td>–");
+        ct_buf_printf(b, "</td><td>%ld</td></tr>\n", total);
+    }
+    ct_buf_puts(b, "</tbody></table></section>\n");
+}
+
 static void
 chart_mixing(struct ct_buf *b, const struct ct_report *rep)
 {
@@ -1020,6 +1149,7 @@ ct_report_render_html(const struct ct_report *rep, const struct ct_report_option
     chart_histogram(b, rep);
     ct_buf_puts(b, "</div>\n");
     chart_mixing(b, rep);
+    chart_rc(b, rep);
     chart_waits(b, rep, shown);
     table_rounds(b, rep);
     ct_buf_puts(b, definitions);

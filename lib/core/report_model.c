@@ -249,6 +249,14 @@ ct_report_free(struct ct_report *report)
     free(report->waits);
     free(report->orgs_met_histogram);
     free(report->rounds);
+    for (i = 0; i < report->rc_count; i++) {
+        free(report->rc_links[i].role_a);
+        free(report->rc_links[i].role_b);
+        free(report->rc_links[i].meetings);
+    }
+    free(report->rc_links);
+    ct_rc_links_free(report->rc_matrix[0], report->rc_matrix_count[0]);
+    ct_rc_links_free(report->rc_matrix[1], report->rc_matrix_count[1]);
     free(report);
 }
 

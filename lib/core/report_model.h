@@ -14,6 +14,7 @@
 
 #include "ct.h"
 #include "entity.h"
+#include "rc.h"
 #include "util.h"
 
 /*
@@ -116,6 +117,26 @@ struct ct_report {
     double mean_rating;
     double reach, reach_bound, reach_capacity;
     int64_t generated_at;
+
+    /* Relational Coordination (docs/relational-coordination.md); rc_count 0: no survey. */
+    char rc_wave[11];     /* the latest wave's date, "" when none */
+    char rc_previous[11]; /* the wave before it, "" when none */
+    struct ct_report_rc_link *rc_links;
+    size_t rc_count;
+    struct ct_rc_link *rc_matrix[2]; /* every link of the latest wave [0] and the previous [1] */
+    size_t rc_matrix_count[2];
+};
+
+/*
+ * A link of the RC section: weak (below CT_RC_WEAK) in the latest wave or
+ * in the one before, the latest first, weakest first.
+ */
+struct ct_report_rc_link {
+    char *role_a, *role_b;
+    double strength; /* latest wave; NAN if the pair is only in the previous one */
+    double previous; /* the previous wave's, NAN when none */
+    long *meetings;  /* per report round (rounds_count): sent groups across the link */
+    long between;    /* meetings from the previous wave's date to the latest's */
 };
 
 /* Free a report and everything it holds; NULL is accepted. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "rc.h"
 #include "report_model.h"
 
 /* ---- helpers shared by the formats ------------------------------------------ */
@@ -334,6 +335,55 @@ text_waits(const struct ct_report *rep, const struct ct_report_options *opts, st
         ct_buf_printf(b, "  ... and %zu more\n", rep->waits_count - shown);
 }
 
+/* The Relational Coordination section: weak links, meetings per round, change between waves. */
+static void
+text_rc(const struct ct_report *rep, struct ct_buf *b)
+{
+    size_t i, j;
+
+    if (rep->rc_wave[0] == '\0')
+        return;
+    ct_buf_printf(b, "\nRelational Coordination: weak links (below %.1f), wave of %s\n", CT_RC_WEAK,
+                  rep->rc_wave);
+    if (rep->rc_count == 0) {
+        ct_buf_puts(b, "  no weak links\n");
+        return;
+    }
+    if (rep->rc_previous[0])
+        ct_buf_printf(b,
+                      "  change since the wave of %s beside the meetings between the two\n"
+                      "  waves: side by side, not cause and effect\n"
+                      "  strength  change  between  link\n",
+                      rep->rc_previous);
+    else
+        ct_buf_puts(b, "  strength  link\n");
+    for (i = 0; i < rep->rc_count; i++) {
+        const struct ct_report_rc_link *l = &rep->rc_links[i];
+        char link[160];
+        snprintf(link, sizeof(link), "%s <-> %s", l->role_a, l->role_b);
+        if (isnan(l->strength))
+            ct_buf_puts(b, "      none");
+        else
+            ct_buf_printf(b, "  %8.2f", l->strength);
+        if (rep->rc_previous[0]) {
+            if (isnan(l->strength) || isnan(l->previous))
+                ct_buf_printf(b, "  %6s", "-");
+            else
+                ct_buf_printf(b, "  %+6.2f", l->strength - l->previous);
+            ct_buf_printf(b, "  %7ld", l->between);
+        }
+        ct_buf_puts(b, "  ");
+        put_cell(b, link, rep->rc_previous[0] ? 45 : 66, false);
+        while (b->len > 0 && b->data[b->len - 1] == ' ')
+            b->data[--b->len] = '\0';
+        ct_buf_puts(b, "\n            meetings per round:");
+        for (j = 0; j < rep->rounds_count; j++)
+            ct_buf_printf(b, "%s %ld", j > 0 && j % 16 == 0 ? "\n              " : "",
+                          l->meetings[j]);
+        ct_buf_putc(b, '\n');
+    }
+}
+
 bool
 ct_report_render_text(const struct ct_report *rep, const struct ct_report_options *opts,
                       struct ct_buf *b)
@@ -362,6 +412,7 @@ ct_report_render_text(const struct ct_report *rep, const struct ct_report_option
     text_mixing(rep, b);
     text_histogram(rep, b);
     text_waits(rep, opts, b);
+    text_rc(rep, b);
     return !b->failed;
 }
 
@@ -401,6 +452,43 @@ json_num(struct ct_buf *b, double v)
         ct_buf_puts(b, "null");
     else
         ct_buf_printf(b, "%.4f", v);
+}
+
+/* "relational_coordination": the weak links of the latest two waves. */
+static void
+json_rc(const struct ct_report *rep, struct ct_buf *b)
+{
+    size_t i, j;
+
+    ct_buf_puts(b, " \"relational_coordination\": {\"wave\": ");
+    json_str(b, rep->rc_wave[0] ? rep->rc_wave : NULL);
+    ct_buf_puts(b, ", \"previous_wave\": ");
+    json_str(b, rep->rc_previous[0] ? rep->rc_previous : NULL);
+    ct_buf_printf(b, ", \"weak_below\": %.1f, \"weak_links\": [", CT_RC_WEAK);
+    for (i = 0; i < rep->rc_count; i++) {
+        const struct ct_report_rc_link *l = &rep->rc_links[i];
+        ct_buf_puts(b, i ? ",\n  {\"role_a\": " : "\n  {\"role_a\": ");
+        json_str(b, l->role_a);
+        ct_buf_puts(b, ", \"role_b\": ");
+        json_str(b, l->role_b);
+        ct_buf_puts(b, ", \"strength\": ");
+        json_num(b, l->strength);
+        ct_buf_puts(b, ", \"previous_strength\": ");
+        json_num(b, l->previous);
+        ct_buf_puts(b, ", \"change\": ");
+        json_num(b, l->strength - l->previous);
+        ct_buf_puts(b, ", \"meetings_between_waves\": ");
+        if (rep->rc_previous[0])
+            ct_buf_printf(b, "%ld", l->between);
+        else
+            ct_buf_puts(b, "null");
+        ct_buf_puts(b, ", \"meetings_per_round\": [");
+        for (j = 0; j < rep->rounds_count; j++)
+            ct_buf_printf(b, "%s{\"round\": %lld, \"meetings\": %ld}", j ? ", " : "",
+                          (long long)rep->rounds[j].id, l->meetings[j]);
+        ct_buf_puts(b, "]}");
+    }
+    ct_buf_puts(b, "]}");
 }
 
 static void
@@ -536,7 +624,9 @@ ct_report_render_json(const struct ct_report *rep, const struct ct_report_option
         json_str(b, m->never_crossed ? NULL : m->last_cross);
         ct_buf_putc(b, '}');
     }
-    ct_buf_puts(b, "]}\n");
+    ct_buf_puts(b, "],\n");
+    json_rc(rep, b);
+    ct_buf_puts(b, "}\n");
     return !b->failed;
 }
 

@@ -41,6 +41,7 @@
     W(WEAK_TIE,     weak_tie,     KEY, "weight_weak_tie",     1.0, 0, 1000, "weak tie",     7)    \
     W(BRIDGE,       bridge,       KEY, "weight_bridge",       1.0, 0, 1000, "bridge",       6)    \
     W(NOVELTY,      novelty,      KEY, "weight_novelty",      3.0, 0, 1000, "novelty",      5)    \
+    W(COORDINATION, coordination, KEY, "weight_coordination", 1.0, 0, 1000, "coordination", 9)    \
     W(REPEAT,       repeat,       NOKEY, NULL,                0.0, 0, 0,    "repeat",       4)    \
     W(RANDOM,       random,       KEY, "randomness",          1.0, 0, 1000, "random",       8)
 /* clang-format on */

@@ -14,6 +14,8 @@
 
 #include "entity.h"
 #include "reply.h"
+#include "rc.h"
+#include "store_rc.h"
 #include "store_report.h"
 #include "util.h"
 
@@ -1073,6 +1075,119 @@ replay_init(struct replay *rp)
     return CT_OK;
 }
 
+/* ---- Relational Coordination ------------------------------------------------------ */
+
+/* The RC section's link for roles a-b, added when new; NULL when out of memory. */
+static struct ct_report_rc_link *
+rc_link(struct ct_report *rep, const struct ct_rc_link *l)
+{
+    struct ct_report_rc_link *v, *x;
+    size_t i;
+
+    for (i = 0; i < rep->rc_count; i++)
+        if (strcmp(rep->rc_links[i].role_a, l->role_a) == 0 &&
+            strcmp(rep->rc_links[i].role_b, l->role_b) == 0)
+            return &rep->rc_links[i];
+    v = realloc(rep->rc_links, (rep->rc_count + 1) * sizeof(*v));
+    if (v == NULL)
+        return NULL;
+    rep->rc_links = v;
+    x = &v[rep->rc_count];
+    memset(x, 0, sizeof(*x));
+    x->strength = x->previous = NAN;
+    x->role_a = ct_strdup(l->role_a);
+    x->role_b = ct_strdup(l->role_b);
+    x->meetings = calloc(rep->rounds_count + 1, sizeof(*x->meetings));
+    rep->rc_count++;
+    return x->role_a && x->role_b && x->meetings ? x : NULL;
+}
+
+/* Each section link's meetings: per report round, and between the two waves. */
+static enum ct_status
+rc_count_meetings(struct ct_store *store, struct ct_report *rep, struct ct_error *err)
+{
+    struct ct_store_rc_group *groups = NULL;
+    size_t n = 0, i, j, k;
+    enum ct_status st = ct_store_rc_groups(store, "0000-00-00", &groups, &n, err);
+
+    for (i = 0; st == CT_OK && i < n; i++) {
+        struct ct_rc_group g = {groups[i].round_id, {NULL, NULL, NULL, NULL}, groups[i].size};
+        for (j = 0; j < groups[i].size; j++)
+            g.roles[j] = groups[i].roles[j];
+        for (k = 0; k < rep->rc_count; k++) {
+            struct ct_report_rc_link *x = &rep->rc_links[k];
+            struct ct_rc_link one = {x->role_a, x->role_b, 0, 0};
+            size_t hit;
+            ct_rc_tally(&one, 1, &g, 1, &hit);
+            if (hit == 0)
+                continue;
+            for (j = 0; j < rep->rounds_count; j++)
+                if (rep->rounds[j].id == groups[i].round_id)
+                    x->meetings[j]++;
+            if (rep->rc_previous[0] && strcmp(groups[i].date, rep->rc_previous) >= 0 &&
+                strcmp(groups[i].date, rep->rc_wave) < 0)
+                x->between++;
+        }
+    }
+    ct_store_rc_groups_free(groups, n);
+    return st;
+}
+
+/* The weak links of the latest wave and the one before, with the meetings across them. */
+static enum ct_status
+report_rc(struct ct_store *store, struct ct_report *rep, struct ct_error *err)
+{
+    struct ct_store_rc_wave *waves = NULL;
+    struct ct_rc_link *links[2] = {NULL, NULL};
+    size_t n = 0, count[2] = {0, 0}, w, i;
+    enum ct_status st;
+
+    if ((st = ct_store_read_begin(store, err)) != CT_OK)
+        return st;
+    if ((st = ct_store_rc_waves(store, &waves, &n, err)) != CT_OK || n == 0)
+        goto out;
+    for (w = 0; w < 2 && w < n && st == CT_OK; w++)
+        st = ct_store_rc_links(store, waves[w].id, &links[w], &count[w], err);
+    if (st != CT_OK)
+        goto out;
+    snprintf(rep->rc_wave, sizeof(rep->rc_wave), "%s", waves[0].date);
+    if (n > 1)
+        snprintf(rep->rc_previous, sizeof(rep->rc_previous), "%s", waves[1].date);
+    for (w = 0; w < 2; w++)
+        for (i = 0; i < count[w]; i++) {
+            struct ct_report_rc_link *x;
+            double other;
+            bool weak = links[w][i].strength < CT_RC_WEAK ||
+                        (ct_rc_lookup(links[1 - w], count[1 - w], links[w][i].role_a,
+                                      links[w][i].role_b, &other) &&
+                         other < CT_RC_WEAK);
+            if (!weak)
+                continue;
+            if ((x = rc_link(rep, &links[w][i])) == NULL) {
+                st = nomem(err);
+                goto out;
+            }
+            if (w == 0)
+                x->strength = links[w][i].strength;
+            else
+                x->previous = links[w][i].strength;
+        }
+    st = rc_count_meetings(store, rep, err);
+    /* The whole matrices, for the HTML heat maps. */
+    for (w = 0; w < 2; w++) {
+        rep->rc_matrix[w] = links[w];
+        rep->rc_matrix_count[w] = count[w];
+        links[w] = NULL;
+        count[w] = 0;
+    }
+out:
+    ct_store_read_end(store);
+    for (w = 0; w < 2; w++)
+        ct_rc_links_free(links[w], count[w]);
+    ct_store_rc_waves_free(waves, n);
+    return st;
+}
+
 enum ct_status
 ct_report_build(struct ct_store *store, int64_t round_id, int64_t now, struct ct_report **out,
                 struct ct_error *err)
@@ -1103,7 +1218,8 @@ ct_report_build(struct ct_store *store, int64_t round_id, int64_t now, struct ct
     for (i = 0; i < ld.rows_count; i++)
         if ((st = replay_round(&rp, i)) != CT_OK)
             goto out;
-    st = finish(&rp);
+    if ((st = finish(&rp)) == CT_OK)
+        st = report_rc(store, rep, err);
 out:
     replay_free(&rp);
     loader_free(&ld);

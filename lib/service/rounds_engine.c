@@ -120,6 +120,9 @@ input_build(const struct rounds_snapshot *snap, struct engine_input *e)
     e->in.zones = e->zones;
     e->in.zone_count = snap->zone_count;
     e->in.today = snap->day;
+    e->in.coordination = snap->coordination;
+    e->in.coordination_roles = snap->coordination_roles;
+    e->in.coordination_wave = snap->coordination_wave;
     return true;
 }
 

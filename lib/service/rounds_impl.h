@@ -66,6 +66,10 @@ struct rounds_snapshot {
     struct rounds_zone *zones;
     size_t zone_count;
     int32_t day; /* the round's date, days since 1970-01-01 */
+    /* Relational Coordination: strengths by role id pair (rounds_snapshot_add_rc); NULL: none. */
+    float *coordination;
+    uint32_t coordination_roles;
+    char coordination_wave[16]; /* the wave's month, "March" */
 };
 
 /*
@@ -80,6 +84,17 @@ enum ct_status rounds_snapshot_build(const struct ct_config *cfg,
                                      int64_t to, struct rounds_snapshot *snap,
                                      struct ct_error *err);
 void rounds_snapshot_clear(struct rounds_snapshot *snap);
+
+/*
+ * Give snap the role-pair strengths of the latest Relational Coordination
+ * wave (links, dated wave_date), by the members' interned role ids; roles
+ * match after ct_rc_fold. No links, or more than 4096 distinct roles: no
+ * effect. CT_ENOMEM.
+ */
+struct ct_rc_link;
+enum ct_status rounds_snapshot_add_rc(struct rounds_snapshot *snap, const char *wave_date,
+                                      const struct ct_rc_link *links, size_t count,
+                                      struct ct_error *err);
 
 /* One group the engine formed. */
 struct rounds_outcome_group {

@@ -46,6 +46,9 @@ static const struct {
     {"no shared contacts", "you have no contacts in common yet"},
 };
 
+/* The start of the engine's weak-coordination reason (its figures follow). */
+#define COORDINATION_REASON "your roles coordinate weakly:"
+
 static const char *
 display_name(const struct ct_round_person *p)
 {
@@ -100,6 +103,9 @@ member_reasons(const struct ct_round_group *g, const struct ct_round_person *con
         for (j = 0; j < CT_ARRAY_LEN(reason_words); j++)
             if (strcmp(text, reason_words[j].engine) == 0)
                 word = reason_words[j].member;
+        /* "your roles coordinate weakly: 2.1 of 5 in the March survey" */
+        if (strncmp(text, COORDINATION_REASON, strlen(COORDINATION_REASON)) == 0)
+            word = "a staff survey says your two roles could work together more closely";
         if (word == NULL)
             continue; /* the organiser's vocabulary ("new organisation for Ana") */
         for (w = 0; w < *count; w++)

@@ -3,10 +3,12 @@
  * the store holds (store_rounds.h): member boundaries interned as small
  * integers, who met whom counted in sent rounds, each zone's working hours.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "orgname.h"
+#include "rc.h"
 #include "rounds_impl.h"
 #include "validate.h"
 
@@ -46,6 +48,7 @@ rounds_snapshot_clear(struct rounds_snapshot *snap)
         free(snap->zones[i].hours);
     }
     free(snap->zones);
+    free(snap->coordination);
     memset(snap, 0, sizeof(*snap));
 }
 
@@ -426,4 +429,62 @@ rounds_snapshot_build(const struct ct_config *cfg, struct ct_store_planning *pla
         return st;
     count_sit_outs(planning, snap);
     return load_zone_hours(cfg, snap, from, to, err);
+}
+
+/* --- Relational Coordination ----------------------------------------------------- */
+
+#define RC_MAX_ROLES 4096
+#define RC_KEY       256
+
+/* Set the strength s of every pair of role ids whose folded names are ka and kb. */
+static void
+rc_fill(struct rounds_snapshot *snap, char (*keys)[RC_KEY], const char *ka, const char *kb, float s)
+{
+    uint32_t n = snap->coordination_roles, i, j;
+
+    for (i = 1; i < n; i++) {
+        if (strcmp(keys[i], ka) != 0)
+            continue;
+        for (j = 1; j < n; j++)
+            if (strcmp(keys[j], kb) == 0) {
+                snap->coordination[(size_t)i * n + j] = s;
+                snap->coordination[(size_t)j * n + i] = s;
+            }
+    }
+}
+
+enum ct_status
+rounds_snapshot_add_rc(struct rounds_snapshot *snap, const char *wave_date,
+                       const struct ct_rc_link *links, size_t count, struct ct_error *err)
+{
+    char(*keys)[RC_KEY] = NULL, ka[RC_KEY], kb[RC_KEY];
+    uint32_t n = 0;
+    size_t i;
+
+    for (i = 0; i < snap->count; i++)
+        if (snap->members[i].role_id >= n)
+            n = snap->members[i].role_id + 1;
+    if (count == 0 || n < 2 || n > RC_MAX_ROLES)
+        return CT_OK;
+    keys = calloc(n, sizeof(*keys));
+    snap->coordination = calloc((size_t)n * n, sizeof(*snap->coordination));
+    if (keys == NULL || snap->coordination == NULL) {
+        free(keys);
+        return rounds_nomem(err);
+    }
+    snap->coordination_roles = n;
+    /* Each role id's name as its members spell it, folded. */
+    for (i = 0; i < snap->count; i++) {
+        uint32_t r = snap->members[i].role_id;
+        if (r != 0 && keys[r][0] == '\0')
+            ct_rc_fold(snap->members[i].member.role, keys[r], RC_KEY);
+    }
+    for (i = 0; i < count; i++)
+        if (ct_rc_fold(links[i].role_a, ka, sizeof(ka)) > 0 &&
+            ct_rc_fold(links[i].role_b, kb, sizeof(kb)) > 0)
+            rc_fill(snap, keys, ka, kb, (float)links[i].strength);
+    snprintf(snap->coordination_wave, sizeof(snap->coordination_wave), "%s",
+             ct_rc_month(wave_date));
+    free(keys);
+    return CT_OK;
 }

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "members.h"
+#include "rc_survey.h"
 #include "replies.h"
 #include "rng.h"
 #include "schedule.h"
@@ -211,8 +212,8 @@ simulate_round(struct sim *sim, int i, struct ct_error *err)
     if ((st = ct_replies_close_windows(sim->store, sim->t, &sim->policy, NULL, NULL, err)) !=
             CT_OK ||
         /* TODO(now): pass sim now */
-        (st = ct_members_expire_pauses(sim->store, local_day(sim->sched, sim->t), sim->t, NULL, err)) !=
-            CT_OK)
+        (st = ct_members_expire_pauses(sim->store, local_day(sim->sched, sim->t), sim->t, NULL,
+                                       err)) != CT_OK)
         return st;
     if ((st = sim->rounds->plan(sim->rounds->arg, sim->store, opts->cfg, date, round_seed, sim->t,
                                 &round_id, err)) != CT_OK ||
@@ -233,6 +234,23 @@ check_options(const struct ct_simulate_options *opts, struct ct_error *err)
     return CT_OK;
 }
 
+/* The RC survey, if any, as a wave dated the first round's day. */
+static enum ct_status
+import_rc(struct sim *sim, struct ct_error *err)
+{
+    const struct ct_simulate_options *opts = sim->opts;
+    struct ct_rc_import_options o = {0};
+    struct ct_rc_import_result r;
+    char date[11];
+
+    if (opts->rc_data == NULL)
+        return CT_OK;
+    ct_schedule_local_date(sim->sched, sim->t, date);
+    o.date = date;
+    return ct_rc_import(sim->store, opts->rc_name, opts->rc_data, opts->rc_len, &o, opts->now, &r,
+                        opts->rc_diags, err);
+}
+
 /* Import the roster and run every round, then let the last windows close. */
 static enum ct_status
 simulate_all(struct sim *sim, struct ct_error *err)
@@ -248,7 +266,7 @@ simulate_all(struct sim *sim, struct ct_error *err)
         return st;
     st = ct_members_sync(sim->store, opts->roster, &sync, opts->now, &synced, err);
     ct_sync_result_free(synced);
-    if (st != CT_OK)
+    if (st != CT_OK || (st = import_rc(sim, err)) != CT_OK)
         return st;
     sim->policy.unanswered_limit = opts->cfg->pairing.unanswered_limit;
     sim->policy.meeting_window = opts->cfg->schedule.meeting_window;

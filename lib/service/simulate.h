@@ -50,6 +50,15 @@ struct ct_simulate_options {
     const char *tmpdir;             /* where the temporary database goes; NULL: $TMPDIR or /tmp */
     int64_t now;                    /* the real time: the first round is after its day unless
                                        [schedule] start says otherwise; the report's time */
+    /*
+     * A Relational Coordination survey (docs/relational-coordination.md) in
+     * rc_data[0..rc_len), file rc_name, imported as a wave dated the first
+     * round's day; NULL: none. Its problems go to rc_diags.
+     */
+    const char *rc_name;
+    const char *rc_data;
+    size_t rc_len;
+    struct ct_diags *rc_diags;
     /* Called after each round (may be NULL): rounds done, of total. */
     void (*progress)(void *arg, int done, int total);
     void *progress_arg;

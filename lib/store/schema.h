@@ -242,6 +242,26 @@ static const char *const ct_migrations[] = {
     "DROP TABLE outbox;"
     "ALTER TABLE outbox_new RENAME TO outbox;"
     "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);",
+    /*
+     * 5: Relational Coordination surveys (docs/relational-coordination.md)
+     */
+    /* one row per survey wave: its date (one wave per date), the file it came from */
+    "CREATE TABLE rc_waves ("
+    "  id INTEGER PRIMARY KEY,"
+    "  date TEXT NOT NULL UNIQUE," /* YYYY-MM-DD */
+    "  source TEXT NOT NULL,"
+    "  aggregated INTEGER NOT NULL DEFAULT 0," /* 1: role_a, role_b, strength rows */
+    "  rows INTEGER NOT NULL,"
+    "  imported_at INTEGER NOT NULL"
+    ");"
+    /* the strength of one unordered role pair in a wave, roles as the roster spells them */
+    "CREATE TABLE rc_links ("
+    "  wave_id INTEGER NOT NULL REFERENCES rc_waves(id) ON DELETE CASCADE,"
+    "  role_a TEXT NOT NULL, role_b TEXT NOT NULL,"
+    "  strength REAL NOT NULL CHECK (strength BETWEEN 1 AND 5),"
+    "  ratings INTEGER NOT NULL DEFAULT 0," /* responses behind it; 0 when aggregated */
+    "  PRIMARY KEY (wave_id, role_a, role_b)"
+    ") WITHOUT ROWID;",
 };
 
 #define CT_SCHEMA_VERSION ((int)(sizeof(ct_migrations) / sizeof(ct_migrations[0])))

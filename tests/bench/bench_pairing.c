@@ -10,6 +10,9 @@
  *                                    a ROUNDS-round simulation on an N-member,
  *                                    12-organisation network: random pairing,
  *                                    organisation weight only, the defaults
+ *   bench_pairing rc ROUNDS N SEED   the defaults with and without
+ *                                    weight_coordination on a generated RC
+ *                                    matrix: pairs across weak links, reach
  *
  * Prints figures; never fails on time. tests/bench/run_pairing.sh runs all.
  */
@@ -23,6 +26,7 @@
 #include "config.h"
 #include "matching.h"
 #include "pairing.h"
+#include "rc.h"
 #include "rng.h"
 #include "tiegraph.h"
 #include "worktime.h"
@@ -832,6 +836,113 @@ cmd_simulate(unsigned rounds, size_t n, uint64_t seed)
     return 0;
 }
 
+/* ---- Relational Coordination --------------------------------------------- */
+
+#define CT_RC_WEAK_BENCH CT_RC_WEAK
+
+/*
+ * A generated RC matrix over the 8 roles (ids 1-8): each role pair's
+ * strength drawn from 1.5-5 with a quarter of the pairs made weak (1.5 to
+ * 3). OUT: rc[9 * 9], symmetric.
+ */
+static void
+rc_matrix(uint64_t seed, float *rc)
+{
+    struct ct_rng rng;
+    uint32_t x, y;
+
+    ct_rng_seed(&rng, seed ^ UINT64_C(0x5c0ffee));
+    for (x = 1; x <= 8; x++)
+        for (y = x; y <= 8; y++) {
+            double u = (double)ct_rng_below(&rng, 1000) / 1000.0;
+            double s = ct_rng_below(&rng, 4) == 0 ? 1.5 + 1.5 * u : 3.0 + 2.0 * u;
+            rc[x * 9 + y] = rc[y * 9 + x] = (float)s;
+        }
+}
+
+/* Rounds of the defaults with weight_coordination w: share of pairs across a weak link, reach. */
+static void
+rc_strategy(double w, const float *rc, unsigned rounds, size_t n, uint64_t seed, double *weak_share,
+            double *reach, size_t *links_met, size_t *weak_links)
+{
+    struct ct_pairing_params p;
+    struct ct_pairing_input in;
+    struct ct_pairing_result *res;
+    struct ct_error err;
+    struct net net;
+    uint8_t *metorg, linkmet[81] = {0};
+    size_t pairs = 0, weak = 0, i, x, y;
+    unsigned r;
+
+    ct_pairing_params_defaults(&p);
+    p.weight[CT_W_COORDINATION] = w;
+    net_generate(&net, n, 12, 0, seed, false);
+    metorg = xcalloc(n * net.norgs, 1);
+    for (r = 1; r <= rounds; r++) {
+        struct ct_tiegraph *tg = contact_graph(&net);
+        struct sim_stats one = {0, 0, 0, 0, 0};
+        enum ct_status st;
+
+        net_input(&net, &in);
+        in.coordination = rc;
+        in.coordination_roles = 9;
+        in.coordination_wave = "March";
+        p.seed = seed * 1000 + r;
+        if ((st = ct_pairing_run(&in, &p, &res, &err)) != CT_OK)
+            die_status("engine", st, &err);
+        for (i = 0; i < res->group_count; i++)
+            for (x = 0; x < res->groups[i].size; x++)
+                for (y = x + 1; y < res->groups[i].size; y++) {
+                    uint32_t ra = net.m[res->groups[i].members[x]].role;
+                    uint32_t rb = net.m[res->groups[i].members[y]].role;
+                    pairs++;
+                    if (rc[ra * 9 + rb] < CT_RC_WEAK_BENCH) {
+                        weak++;
+                        linkmet[ra * 9 + rb] = linkmet[rb * 9 + ra] = 1;
+                    }
+                }
+        tally_round(&net, res, tg, metorg, &one);
+        record_round(&net, res);
+        ct_pairing_result_free(res);
+        ct_tiegraph_free(tg);
+    }
+    *weak_share = (double)weak / (double)pairs;
+    *reach = mean_reach(&net, metorg);
+    *links_met = *weak_links = 0;
+    for (x = 1; x <= 8; x++)
+        for (y = x; y <= 8; y++)
+            if (rc[x * 9 + y] < CT_RC_WEAK_BENCH) {
+                (*weak_links)++;
+                *links_met += linkmet[x * 9 + y];
+            }
+    free(metorg);
+    net_free(&net);
+}
+
+static int
+cmd_rc(unsigned rounds, size_t n, uint64_t seed)
+{
+    float rc[81] = {0};
+    double share0, share1, reach0, reach1;
+    size_t met0, met1, weak, pairs = 0, x, y;
+
+    rc_matrix(seed, rc);
+    for (x = 1; x <= 8; x++)
+        for (y = x; y <= 8; y++)
+            pairs++;
+    rc_strategy(0, rc, rounds, n, seed, &share0, &reach0, &met0, &weak);
+    rc_strategy(1.0, rc, rounds, n, seed, &share1, &reach1, &met1, &weak);
+    printf("network: %zu members, 12 organisations, 8 roles; %zu of %zu role pairs weak "
+           "(below %.1f); %u rounds\n",
+           n, weak, pairs, CT_RC_WEAK_BENCH, rounds);
+    printf("weight_coordination  pairs across a weak link  weak links met  reach\n");
+    printf("%19.1f  %24.3f  %8zu of %zu  %.4f\n", 0.0, share0, met0, weak, reach0);
+    printf("%19.1f  %24.3f  %8zu of %zu  %.4f\n", 1.0, share1, met1, weak, reach1);
+    printf("reach with the weight: %+.2f%% of its value without\n",
+           100.0 * (reach1 - reach0) / reach0);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -842,7 +953,10 @@ main(int argc, char **argv)
     if (argc == 5 && strcmp(argv[1], "simulate") == 0)
         return cmd_simulate((unsigned)strtoul(argv[2], NULL, 10),
                             (size_t)strtoul(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
+    if (argc == 5 && strcmp(argv[1], "rc") == 0)
+        return cmd_rc((unsigned)strtoul(argv[2], NULL, 10), (size_t)strtoul(argv[3], NULL, 10),
+                      strtoull(argv[4], NULL, 10));
     fprintf(stderr, "usage: bench_pairing exact N SEED FILE | scale N SEED | "
-                    "simulate ROUNDS N SEED\n");
+                    "simulate ROUNDS N SEED | rc ROUNDS N SEED\n");
     return 64;
 }

@@ -48,6 +48,9 @@ expect() {
 expect "roster round" coffeetrial ro
 expect "plan show list send cancel" coffeetrial round ""
 expect "text json csv html" coffeetrial report --format ""
+expect "import show" coffeetrial rc ""
+expect "--date --dry-run" coffeetrial rc import --d
+expect "text json" coffeetrial rc show --format ""
 expect "text json" coffeetrial round plan --format ""
 expect "--date --dry-run" coffeetrial round plan --d
 expect "-f --format -h --help --explain --declined" coffeetrial round show 1 -

@@ -809,6 +809,77 @@ test_score_breakdown(void **state)
     ct_pairing_result_free(r);
 }
 
+/* ---- relational coordination ------------------------------------------------------ */
+
+/*
+ * Four members of four organisations, roles 1..4, sites 1 2 1 2: without
+ * a survey the site term keeps 0-2 and 1-3 (same site) apart; a survey
+ * where roles 1-3 and 2-4 coordinate weakly (1 of 5) brings them together
+ * with weight_coordination, and says why.
+ */
+static void
+test_coordination_weight(void **state)
+{
+    float rc[5 * 5] = {0};
+    struct ct_pairing_input in;
+    struct ct_pairing_ctx *ctx;
+    struct ct_pairing_score s;
+    struct ct_pairing_result *r;
+    struct net net;
+    bool said = false;
+    size_t i, j;
+
+    (void)state;
+    net_init(&net);
+    for (i = 0; i < 4; i++) {
+        uint32_t m = add(&net, (uint32_t)i + 1);
+        net.m[m].role = (uint32_t)i + 1;
+        net.m[m].site = 1 + (uint32_t)i % 2;
+    }
+    net.p.weight[CT_W_RANDOM] = 0;
+    rc[1 * 5 + 3] = rc[3 * 5 + 1] = 1.0f;
+    rc[2 * 5 + 4] = rc[4 * 5 + 2] = 1.0f;
+    rc[1 * 5 + 2] = rc[2 * 5 + 1] = 4.6f; /* strong: little effect */
+
+    /* No survey: the weak pairs are not chosen. */
+    r = plan(&net);
+    assert_false(together(r, 0, 2));
+    assert_false(together(r, 1, 3));
+    ct_pairing_result_free(r);
+
+    /* The survey, weight 0: the same answer. */
+    input(&net, &in);
+    in.coordination = rc;
+    in.coordination_roles = 5;
+    in.coordination_wave = "March";
+    net.p.weight[CT_W_COORDINATION] = 0;
+    assert_int_equal(ct_pairing_run(&in, &net.p, &r, NULL), CT_OK);
+    assert_false(together(r, 0, 2));
+    ct_pairing_result_free(r);
+
+    /* The default weight: the weak links meet. */
+    net.p.weight[CT_W_COORDINATION] = 1.0;
+    assert_int_equal(ct_pairing_run(&in, &net.p, &r, NULL), CT_OK);
+    assert_true(together(r, 0, 2));
+    assert_true(together(r, 1, 3));
+    for (i = 0; i < r->group_count; i++)
+        for (j = 0; j < r->groups[i].reason_count; j++)
+            said |= strcmp(r->groups[i].reasons[j],
+                           "your roles coordinate weakly: 1.0 of 5 in the March survey") == 0;
+    assert_true(said);
+    ct_pairing_result_free(r);
+
+    /* The term: w * (5 - s) / 4; nothing where there is no data (roles 1-4). */
+    assert_int_equal(ct_pairing_ctx_new(&in, &net.p, &ctx, NULL), CT_OK);
+    ct_pairing_score_pair(ctx, 0, 2, &s);
+    assert_float_equal(s.term[CT_W_COORDINATION], 1.0, 1e-9);
+    ct_pairing_score_pair(ctx, 0, 1, &s);
+    assert_float_equal(s.term[CT_W_COORDINATION], (5.0 - 4.6) / 4.0, 1e-6);
+    ct_pairing_score_pair(ctx, 0, 3, &s);
+    assert_float_equal(s.term[CT_W_COORDINATION], 0.0, 1e-12);
+    ct_pairing_ctx_free(ctx);
+}
+
 /* ---- reproducibility ------------------------------------------------------------ */
 
 static void
@@ -1224,6 +1295,7 @@ main(void)
         cmocka_unit_test(test_fading_penalty),
         cmocka_unit_test(test_score_breakdown),
         cmocka_unit_test(test_reproducible),
+        cmocka_unit_test(test_coordination_weight),
         cmocka_unit_test(test_optimal_small),
         cmocka_unit_test(test_optimal_priced),
         cmocka_unit_test(test_large_round),

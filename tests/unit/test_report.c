@@ -605,6 +605,52 @@ test_render_csv_json(void **state)
     ct_report_free(rep);
 }
 
+/*
+ * The Relational Coordination section: roles for a1 (Nurse), b1
+ * (Pharmacist), c1 (Social Worker); two waves. Nurse-Pharmacist met in
+ * G1 (round 1) and G8 (round 3), Nurse-Social Worker in G4 (round 2);
+ * G11 (planned) and G12 (cancelled) do not count.
+ */
+static void
+test_rc_section(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_report *rep;
+    struct ct_buf b;
+
+    sql_exec(f->store, "UPDATE members SET role = 'Nurse' WHERE id = 1;"
+                       "UPDATE members SET role = 'Pharmacist' WHERE id = 4;"
+                       "UPDATE members SET role = 'Social Worker' WHERE id = 6;"
+                       "INSERT INTO rc_waves (id, date, source, rows, imported_at) VALUES"
+                       " (1, '2026-01-01', 'jan.csv', 2, 0), (2, '2026-02-15', 'feb.csv', 2, 0);"
+                       "INSERT INTO rc_links (wave_id, role_a, role_b, strength) VALUES"
+                       " (1, 'Nurse', 'Pharmacist', 2.0), (1, 'Nurse', 'Social Worker', 3.5),"
+                       " (2, 'Nurse', 'Pharmacist', 2.6), (2, 'Nurse', 'Social Worker', 2.8);");
+    rep = build(f, 0);
+    assert_string_equal(rep->rc_wave, "2026-02-15");
+    assert_string_equal(rep->rc_previous, "2026-01-01");
+    assert_int_equal(rep->rc_count, 2);
+    ct_buf_init(&b);
+    assert_true(ct_report_render_json(rep, NULL, &b));
+    assert_contains(b.data, "\"relational_coordination\": {\"wave\": \"2026-02-15\", "
+                            "\"previous_wave\": \"2026-01-01\", \"weak_below\": 3.0");
+    assert_contains(b.data, "{\"role_a\": \"Nurse\", \"role_b\": \"Pharmacist\", "
+                            "\"strength\": 2.6000, \"previous_strength\": 2.0000, "
+                            "\"change\": 0.6000, \"meetings_between_waves\": 1, "
+                            "\"meetings_per_round\": [{\"round\": 1, \"meetings\": 1}, "
+                            "{\"round\": 2, \"meetings\": 0}, {\"round\": 3, \"meetings\": 1}, "
+                            "{\"round\": 4, \"meetings\": 0}]}");
+    assert_contains(b.data, "\"change\": -0.7000, \"meetings_between_waves\": 1");
+    ct_buf_reset(&b);
+    assert_true(ct_report_render_text(rep, NULL, &b));
+    assert_contains(b.data, "Relational Coordination: weak links (below 3.0), wave of 2026-02-15\n");
+    assert_contains(b.data, "      2.60   +0.60        1  Nurse <-> Pharmacist\n"
+                            "            meetings per round: 1 0 1 0\n");
+    assert_contains(b.data, "      2.80   -0.70        1  Nurse <-> Social Worker\n");
+    ct_buf_free(&b);
+    ct_report_free(rep);
+}
+
 static size_t
 count(const char *s, const char *needle)
 {
@@ -662,6 +708,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_render_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_csv_json, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_html, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_rc_section, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
