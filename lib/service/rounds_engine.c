@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "pairing.h"
-#include "rounds_impl.h"
+#include "rounds_snapshot.h"
 
 void
 rounds_outcome_clear(struct rounds_outcome *out)

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "rounds_impl.h"
+#include "rounds_snapshot.h"
 #include "weights.h"
 
 /* The names and labels are the pairing weights' (weights.h). */

@@ -13,7 +13,7 @@
 #include "invite.h"
 #include "notices.h"
 #include "replies.h"
-#include "rounds_impl.h"
+#include "rounds_snapshot.h"
 #include "slot.h"
 #include "store_outbox.h"
 #include "store_rounds.h"

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rounds_impl.h"
+#include "rounds_snapshot.h"
 #include "store_rounds.h"
 #include "validate.h"
 

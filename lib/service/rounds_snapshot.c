@@ -9,7 +9,7 @@
 
 #include "orgname.h"
 #include "rc.h"
-#include "rounds_impl.h"
+#include "rounds_snapshot.h"
 #include "validate.h"
 
 /* Grow *v (of *cap elements of size) to hold need; false when out of memory. */

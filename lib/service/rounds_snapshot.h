@@ -1,12 +1,12 @@
 /*
- * rounds_impl.h: what the files of the rounds module share and nobody else
+ * rounds_snapshot.h: what the files of the rounds module share and nobody else
  * uses: the snapshot of the store a round is planned from, the engine's
  * answer in the module's terms, the explain JSON, and group loading. Calls
- * go one way: rounds.c and rounds_mail.c use the snapshot, the engine and
- * explain; those never call back.
+ * go one way: rounds.c, rounds_mail.c and rounds_review.c use the
+ * snapshot, the engine, rounds_build.c and explain; those never call back.
  */
-#ifndef CT_ROUNDS_IMPL_H
-#define CT_ROUNDS_IMPL_H
+#ifndef CT_ROUNDS_SNAPSHOT_H
+#define CT_ROUNDS_SNAPSHOT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,0 +1,238 @@
+/*
+ * rounds_build.c: turning the engine's groups into a round: each group
+ * with its members, a proposed slot inside the meeting window and its
+ * explanation; the members it could not group listed with the reason.
+ * Planning (rounds.c) and the re-forming at send (rounds_review.c) both
+ * build their rounds here, so calls go one way: from them to this file.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "invite.h"
+#include "rounds_snapshot.h"
+#include "slot.h"
+
+void
+rounds_window(const struct ct_config *cfg, int64_t start, int64_t now, int64_t *from, int64_t *to)
+{
+    *from = start > now ? start : now;
+    *to = *from + (cfg->schedule.meeting_window > 0 ? cfg->schedule.meeting_window : 14 * 86400);
+}
+
+/* Grow *v (of *cap elements of size) to hold need; false when out of memory. */
+static bool
+grow(void *v, size_t *cap, size_t need, size_t size)
+{
+    void **p = v;
+    size_t ncap = *cap ? *cap : 16;
+    void *nv;
+
+    if (need <= *cap)
+        return true;
+    while (ncap < need)
+        ncap *= 2;
+    nv = realloc(*p, ncap * size);
+    if (nv == NULL)
+        return false;
+    *p = nv;
+    *cap = ncap;
+    return true;
+}
+
+/* The member's details as a round shows them (heap copies). */
+static enum ct_status
+copy_person(const struct ct_member *m, bool removed, struct ct_round_person *p)
+{
+    struct ct_member *v = &p->member;
+
+    memset(p, 0, sizeof(*p));
+    v->id = m->id;
+    p->removed = removed;
+    if ((m->email && !(v->email = strdup(m->email))) || (m->name && !(v->name = strdup(m->name))) ||
+        (m->organisation && !(v->organisation = strdup(m->organisation))) ||
+        (m->team && !(v->team = strdup(m->team))) || (m->site && !(v->site = strdup(m->site))) ||
+        (m->role && !(v->role = strdup(m->role))) ||
+        (m->timezone && !(v->timezone = strdup(m->timezone)))) {
+        ct_round_person_clear(p);
+        return CT_ENOMEM;
+    }
+    return CT_OK;
+}
+
+static enum ct_status
+add_unpaired(struct ct_round *round, size_t *cap, const struct rounds_member *m, const char *reason,
+             bool sit_out)
+{
+    struct ct_round_unpaired *u;
+
+    if (!grow(&round->unpaired, cap, round->unpaired_count + 1, sizeof(*round->unpaired)))
+        return CT_ENOMEM;
+    u = &round->unpaired[round->unpaired_count];
+    memset(u, 0, sizeof(*u));
+    if (copy_person(&m->member, false, &u->member) != CT_OK)
+        return CT_ENOMEM;
+    u->reason = strdup(reason ? reason : "no eligible partner");
+    if (u->reason == NULL) {
+        ct_round_person_clear(&u->member);
+        return CT_ENOMEM;
+    }
+    u->sit_out = sit_out;
+    round->unpaired_count++;
+    return CT_OK;
+}
+
+/* What building the round's groups shares across them. */
+struct builder {
+    const struct ct_config *cfg;
+    const struct rounds_snapshot *snap;
+    struct ct_round *round;
+    struct ct_slot_load *load;
+    struct ct_worktime wt;
+    int64_t now;
+    int64_t next_id;
+    size_t unpaired_cap;
+};
+
+/* The members of og become unpaired with reason (a group no meeting time fits). */
+static enum ct_status
+group_unpaired(struct builder *b, const struct rounds_outcome_group *og, const char *why)
+{
+    char *reason = ct_asprintf("no meeting time fits: %s", why);
+    enum ct_status st = reason ? CT_OK : CT_ENOMEM;
+    size_t j;
+
+    for (j = 0; j < og->size && st == CT_OK; j++)
+        st = add_unpaired(b->round, &b->unpaired_cap, &b->snap->members[og->members[j]], reason,
+                          false);
+    free(reason);
+    return st;
+}
+
+/* Fill g (its slot found) from og: members, score by rule and reasons. */
+static enum ct_status
+group_fill(struct builder *b, const struct rounds_outcome_group *og, struct ct_round_group *g)
+{
+    size_t j;
+
+    g->state = CT_GROUP_PLANNED;
+    g->slot_minutes = (int)(b->cfg->schedule.duration / 60);
+    g->score = og->total;
+    memcpy(g->terms, og->terms, sizeof(g->terms));
+    for (j = 0; j < og->size; j++) {
+        if (copy_person(&b->snap->members[og->members[j]].member, false, &g->members[j]) != CT_OK)
+            return CT_ENOMEM;
+        g->member_count++;
+    }
+    if (og->reason_count > 0) {
+        g->reasons = calloc(og->reason_count, sizeof(*g->reasons));
+        if (g->reasons == NULL)
+            return CT_ENOMEM;
+        for (j = 0; j < og->reason_count; j++) {
+            if ((g->reasons[j] = strdup(og->reasons[j])) == NULL)
+                return CT_ENOMEM;
+            g->reason_count++;
+        }
+    }
+    return CT_OK;
+}
+
+/*
+ * One of the engine's groups into the round: a UID, a slot from the shared
+ * load table and the members' details; a group without a possible slot is
+ * dropped and its members become unpaired with the slot finder's reason.
+ */
+static enum ct_status
+build_group(struct builder *b, const struct rounds_outcome_group *og, struct ct_error *err)
+{
+    const struct ct_config *cfg = b->cfg;
+    struct ct_round *round = b->round;
+    struct ct_round_group *g = &round->groups[round->group_count];
+    const char *zones[3];
+    struct ct_slot_query q;
+    struct ct_error serr;
+    enum ct_status st;
+    size_t j;
+
+    memset(g, 0, sizeof(*g));
+    g->id = b->next_id;
+    g->uid = ct_invite_uid(cfg->network.name, round->date, g->id, cfg->network.organiser_email);
+    if (g->uid == NULL)
+        return rounds_nomem(err);
+    for (j = 0; j < og->size; j++)
+        zones[j] = b->snap->members[og->members[j]].member.timezone;
+    memset(&q, 0, sizeof(q));
+    q.zones = zones;
+    q.zone_count = og->size;
+    q.network_zone = cfg->network.timezone;
+    q.worktime = &b->wt;
+    q.window_start = round->window_start;
+    q.window_end = round->window_end;
+    q.not_before = b->now;
+    q.duration = cfg->schedule.duration;
+    q.seed = round->seed;
+    q.key = g->uid;
+    ct_error_clear(&serr);
+    st = ct_slot_find(&q, b->load, &g->slot_start, &serr);
+    if (st != CT_OK) {
+        free(g->uid);
+        g->uid = NULL;
+        if (st != CT_ENOTFOUND && st != CT_EDATA)
+            return ct_error_set(err, st, "%s", serr.message);
+        return group_unpaired(b, og, serr.message) == CT_OK ? CT_OK : rounds_nomem(err);
+    }
+    b->next_id++;
+    round->group_count++;
+    return group_fill(b, og, g) == CT_OK ? CT_OK : rounds_nomem(err);
+}
+
+enum ct_status
+rounds_build(const struct ct_config *cfg, const struct rounds_snapshot *snap,
+             const struct rounds_outcome *oc, int64_t first_group_id, int64_t now,
+             struct ct_round *round, struct ct_error *err)
+{
+    struct builder b;
+    enum ct_status st = CT_OK;
+    size_t i;
+
+    memset(&b, 0, sizeof(b));
+    b.cfg = cfg;
+    b.snap = snap;
+    b.round = round;
+    b.now = now;
+    b.next_id = first_group_id;
+    rounds_worktime(cfg, &b.wt);
+    round->groups = calloc(oc->group_count ? oc->group_count : 1, sizeof(*round->groups));
+    b.load = ct_slot_load_new(round->window_start, round->window_end);
+    if (round->groups == NULL || b.load == NULL)
+        st = rounds_nomem(err);
+    for (i = 0; i < oc->group_count && st == CT_OK; i++)
+        st = build_group(&b, &oc->groups[i], err);
+    for (i = 0; i < oc->unpaired_count && st == CT_OK; i++)
+        if (add_unpaired(round, &b.unpaired_cap, &snap->members[oc->unpaired[i].member],
+                         oc->unpaired[i].reason, oc->unpaired[i].sit_out) != CT_OK)
+            st = rounds_nomem(err);
+    ct_slot_load_free(b.load);
+    return st;
+}
+
+enum ct_status
+rounds_explain_groups(struct ct_round *round, struct ct_error *err)
+{
+    struct ct_buf explain;
+    size_t i;
+
+    for (i = 0; i < round->group_count; i++) {
+        struct ct_round_group *g = &round->groups[i];
+
+        ct_buf_init(&explain);
+        rounds_explain_write(&explain, g->score, g->terms, g->reasons, g->reason_count);
+        free(g->explain);
+        g->explain = explain.failed ? NULL : ct_buf_steal(&explain);
+        ct_buf_free(&explain);
+        if (g->explain == NULL)
+            return rounds_nomem(err);
+    }
+    return CT_OK;
+}
