@@ -25,6 +25,7 @@
 #include "schedule.h"
 #include "slot.h"
 #include "store_rounds.h"
+#include "tz.h"
 #include "validate.h"
 
 /* --- planning ------------------------------------------------------------------- */
@@ -46,14 +47,10 @@ random_seed(uint64_t *seed, struct ct_error *err)
 static int64_t
 local_instant(const char *date, int minutes, const char *tz)
 {
-    icaltimezone *zone = NULL;
+    icaltimezone *zone = ct_tz_or_utc(tz);
     struct icaltimetype t = icaltime_null_time();
     int y = 0, mo = 0, d = 0;
 
-    if (tz && strcmp(tz, "UTC") != 0)
-        zone = icaltimezone_get_builtin_timezone(tz);
-    if (zone == NULL)
-        zone = icaltimezone_get_utc_timezone();
     sscanf(date, "%4d-%2d-%2d", &y, &mo, &d);
     t.year = y;
     t.month = mo;
