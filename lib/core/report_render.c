@@ -640,6 +640,25 @@ csv_num(struct ct_buf *b, double v)
         ct_buf_printf(b, "%.4f", v);
 }
 
+/*
+ * The RC section in one column: meetings held in round i across the
+ * section's weak links (docs/relational-coordination.md); empty without a
+ * survey.
+ */
+static void
+csv_weak_link_meetings(struct ct_buf *b, const struct ct_report *rep, size_t i)
+{
+    long sum = 0;
+    size_t j;
+
+    ct_buf_putc(b, ',');
+    if (rep->rc_count == 0)
+        return;
+    for (j = 0; j < rep->rc_count; j++)
+        sum += rep->rc_links[j].meetings ? rep->rc_links[j].meetings[i] : 0;
+    ct_buf_printf(b, "%ld", sum);
+}
+
 bool
 ct_report_render_csv(const struct ct_report *rep, const struct ct_report_options *opts,
                      struct ct_buf *b)
@@ -653,7 +672,7 @@ ct_report_render_csv(const struct ct_report *rep, const struct ct_report_options
                    "invites_failed,invites_pending,accepted,declined,tentative,outcomes,met,"
                    "not_met,ratings,mean_rating,awaiting_outcome,awaiting_outcome_all_accepted,"
                    "new_ties,ties,participants,organisations,reach,"
-                   "reach_bound,reach_simple_bound,proposed\r\n");
+                   "reach_bound,reach_simple_bound,proposed,weak_link_meetings\r\n");
     row_range(rep, &from, &to);
     for (i = from; i < to; i++) {
         const struct ct_report_round *r = &rep->rounds[i];
@@ -679,7 +698,9 @@ ct_report_render_csv(const struct ct_report *rep, const struct ct_report_options
             ct_buf_puts(b, ",,,,,,,");
         }
         /* Appended last, so scripts reading columns by position keep working. */
-        ct_buf_printf(b, ",%ld\r\n", r->proposed);
+        ct_buf_printf(b, ",%ld", r->proposed);
+        csv_weak_link_meetings(b, rep, i);
+        ct_buf_puts(b, "\r\n");
     }
     return !b->failed;
 }
