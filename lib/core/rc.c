@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "orgname.h"
 #include "util.h"
 
 #define KEY_MAX    256
@@ -57,7 +58,15 @@ ct_rc_dimension(size_t i)
 size_t
 ct_rc_fold(const char *name, char *key, size_t size)
 {
-    return name ? ct_csv_header_key(name, strlen(name), key, size) : 0;
+    char *folded = name ? ct_orgname_key(name) : NULL;
+    size_t len = folded ? strlen(folded) : 0;
+
+    if (len == 0 || len >= size)
+        len = 0;
+    else
+        memcpy(key, folded, len + 1);
+    free(folded);
+    return len;
 }
 
 /* ASCII case-insensitive string comparison, 0 when equal. */

@@ -26,10 +26,11 @@
 const char *ct_rc_dimension(size_t i);
 
 /*
- * A role name as a comparison key: ASCII letters lowercased, blanks and
- * punctuation dropped, digits and other bytes kept ("Social Worker" and
- * "social-worker" are "socialworker"). OUT: key. Returns its length, 0 when
- * empty or when it does not fit in size bytes.
+ * A role name as a comparison key, folded as organisation names are
+ * (orgname.h: case, spacing and punctuation ignored, "&" read as "and"):
+ * "Social Worker" and "social-worker" are "socialworker". OUT: key.
+ * Returns its length, 0 when empty, out of memory, or when it does not
+ * fit in size bytes.
  */
 size_t ct_rc_fold(const char *name, char *key, size_t size);
 
