@@ -768,62 +768,56 @@ put_footer(struct bodies *bd, const struct prepared *p)
     ct_buf_free(&line);
 }
 
-/*
- * The introduction for members[r]: who, why, when, what to talk about, how
- * to move it. Returns CT_OK with bd->text and bd->html filled (LF line ends).
- */
+/* The HTML head and the greeting, "Hello NAME,". */
 static void
-build_bodies(const struct prepared *p, size_t r, const char *subject, const char *location,
-             const char *url, struct bodies *bd)
+put_greeting(struct bodies *bd, const char *subject, const char *name)
 {
-    const struct person *me = &p->m[r];
-    const struct ct_invite *inv = p->inv;
-    size_t i, others = p->n - 1;
-    struct ct_buf when;
-
-    ct_buf_init(&when);
     ct_buf_puts(&bd->html, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>");
     put_html_escaped(&bd->html, subject);
     ct_buf_puts(&bd->html,
                 "</title>\n</head>\n<body style=\"font-family:sans-serif;line-height:1.4\">\n");
     ct_buf_puts(&bd->html, "<p>");
     both_text(bd, "Hello ");
-    both_text(bd, me->name);
+    both_text(bd, name);
     both_text(bd, ",");
     ct_buf_puts(&bd->text, "\n\n");
     ct_buf_puts(&bd->html, "</p>\n");
+}
 
-    put_when(&when, inv->start, inv->duration, me->zone_name, me->zone);
-    if (when.failed) {
+/* A cancellation after the greeting: which meeting is cancelled, the note, the footer. */
+static void
+put_cancellation(struct bodies *bd, const struct prepared *p, size_t r, const char *when)
+{
+    size_t others = p->n - 1;
+    struct ct_buf s;
+
+    ct_buf_init(&s);
+    ct_buf_printf(&s, "Your %s meeting", p->network);
+    if (others > 0) {
+        ct_buf_puts(&s, " with ");
+        put_names(&s, p, r);
+    }
+    ct_buf_printf(&s,
+                  " on %s is cancelled%s. Your calendar removes it when you open this "
+                  "message.",
+                  when, p->inv->cancel_recipient_only ? " for you" : "");
+    if (s.failed)
         bd->text.failed = true;
-        goto done;
-    }
+    else
+        both_paragraph(bd, s.data);
+    ct_buf_free(&s);
+    if (p->note && !is_blank(p->note))
+        both_paragraph(bd, p->note);
+    put_footer(bd, p);
+}
 
-    if (inv->method == CT_INVITE_CANCEL) {
-        struct ct_buf s;
+/* The replacement notice (if any), then the partners this round brings members[r]. */
+static void
+put_group(struct bodies *bd, const struct prepared *p, size_t r)
+{
+    size_t i, others = p->n - 1;
 
-        ct_buf_init(&s);
-        ct_buf_printf(&s, "Your %s meeting", p->network);
-        if (others > 0) {
-            ct_buf_puts(&s, " with ");
-            put_names(&s, p, r);
-        }
-        ct_buf_printf(&s,
-                      " on %s is cancelled%s. Your calendar removes it when you open this "
-                      "message.",
-                      when.data, inv->cancel_recipient_only ? " for you" : "");
-        if (s.failed)
-            bd->text.failed = true;
-        else
-            both_paragraph(bd, s.data);
-        ct_buf_free(&s);
-        if (p->note && !is_blank(p->note))
-            both_paragraph(bd, p->note);
-        put_footer(bd, p);
-        goto done;
-    }
-
-    if (inv->sequence > 0) {
+    if (p->inv->sequence > 0) {
         both_paragraph(bd, "This invitation replaces the one sent before.");
         if (p->note && !is_blank(p->note))
             both_paragraph(bd, p->note);
@@ -841,43 +835,56 @@ build_bodies(const struct prepared *p, size_t r, const char *subject, const char
         if (i != r)
             put_partner(bd, &p->m[i]);
     ct_buf_puts(&bd->html, "</ul>\n");
+}
 
-    if (p->reason_count > 0) {
-        struct ct_buf lines;
+/* Why this group: the matcher's reasons as a list (the caller checks there are some). */
+static void
+put_reasons(struct bodies *bd, const struct prepared *p)
+{
+    size_t i, others = p->n - 1;
+    struct ct_buf lines;
 
-        ct_buf_init(&lines);
-        for (i = 0; i < p->reason_count; i++)
-            ct_buf_printf(&lines, "%s\n", p->reasons[i]);
-        ct_buf_puts(&bd->html, "<p>");
-        both_text(bd, others > 1 ? "Why the three of you:" : "Why the two of you:");
-        ct_buf_puts(&bd->text, "\n");
-        ct_buf_puts(&bd->html, "</p>\n");
-        if (lines.failed)
-            bd->text.failed = true;
-        else
-            both_list(bd, lines.data);
-        ct_buf_free(&lines);
-    }
+    ct_buf_init(&lines);
+    for (i = 0; i < p->reason_count; i++)
+        ct_buf_printf(&lines, "%s\n", p->reasons[i]);
+    ct_buf_puts(&bd->html, "<p>");
+    both_text(bd, others > 1 ? "Why the three of you:" : "Why the two of you:");
+    ct_buf_puts(&bd->text, "\n");
+    ct_buf_puts(&bd->html, "</p>\n");
+    if (lines.failed)
+        bd->text.failed = true;
+    else
+        both_list(bd, lines.data);
+    ct_buf_free(&lines);
+}
+
+/* The time in members[r]'s zone (already in when), then in each partner's other zone. */
+static void
+put_proposed_time(struct bodies *bd, const struct prepared *p, size_t r, struct ct_buf *when)
+{
+    const struct person *me = &p->m[r];
+    const struct ct_invite *inv = p->inv;
+    size_t i;
 
     ct_buf_puts(&bd->html, "<p><strong>");
     both_text(bd, "Proposed time:");
     ct_buf_puts(&bd->html, "</strong>");
     both_text(bd, " ");
-    both_text(bd, when.data);
+    both_text(bd, when->data);
     both_text(bd, ".");
     for (i = 0; i < p->n; i++) {
         if (i == r || strcmp(p->m[i].zone_name, me->zone_name) == 0)
             continue;
-        ct_buf_reset(&when);
-        put_when(&when, inv->start, inv->duration, p->m[i].zone_name, p->m[i].zone);
-        if (when.failed)
+        ct_buf_reset(when);
+        put_when(when, inv->start, inv->duration, p->m[i].zone_name, p->m[i].zone);
+        if (when->failed)
             break;
         ct_buf_puts(&bd->text, "\n");
         ct_buf_puts(&bd->html, "<br>\n");
         both_text(bd, "For ");
         both_text(bd, p->m[i].name);
         both_text(bd, " that is ");
-        both_text(bd, when.data);
+        both_text(bd, when->data);
         both_text(bd, ".");
     }
     ct_buf_puts(&bd->text, "\n");
@@ -885,7 +892,12 @@ build_bodies(const struct prepared *p, size_t r, const char *subject, const char
     both_text(bd, "It is inside the working hours of each of you.");
     ct_buf_puts(&bd->text, "\n\n");
     ct_buf_puts(&bd->html, "</p>\n");
+}
 
+/* Where to meet and the link to join, each only when given. */
+static void
+put_place(struct bodies *bd, const char *location, const char *url)
+{
     if (location && *location) {
         ct_buf_puts(&bd->html, "<p><strong>Where:</strong> ");
         ct_buf_printf(&bd->text, "Where: %s\n\n", location);
@@ -900,14 +912,53 @@ build_bodies(const struct prepared *p, size_t r, const char *subject, const char
         put_html_escaped(&bd->html, url);
         ct_buf_puts(&bd->html, "</a></p>\n");
     }
+}
 
-    if (strspn(p->prompts, " \n") != strlen(p->prompts)) {
+/* The conversation prompts as a list, unless they are only blanks and newlines. */
+static void
+put_prompts(struct bodies *bd, const char *prompts)
+{
+    if (strspn(prompts, " \n") != strlen(prompts)) {
         ct_buf_puts(&bd->html, "<p>");
         both_text(bd, "Some questions to start the conversation:");
         ct_buf_puts(&bd->text, "\n");
         ct_buf_puts(&bd->html, "</p>\n");
-        both_list(bd, p->prompts);
+        both_list(bd, prompts);
     }
+}
+
+/*
+ * The introduction for members[r]: who, why, when, what to talk about, how
+ * to move it. Returns CT_OK with bd->text and bd->html filled (LF line ends).
+ */
+static void
+build_bodies(const struct prepared *p, size_t r, const char *subject, const char *location,
+             const char *url, struct bodies *bd)
+{
+    const struct person *me = &p->m[r];
+    const struct ct_invite *inv = p->inv;
+    struct ct_buf when;
+
+    ct_buf_init(&when);
+    put_greeting(bd, subject, me->name);
+
+    put_when(&when, inv->start, inv->duration, me->zone_name, me->zone);
+    if (when.failed) {
+        bd->text.failed = true;
+        goto done;
+    }
+
+    if (inv->method == CT_INVITE_CANCEL) {
+        put_cancellation(bd, p, r, when.data);
+        goto done;
+    }
+
+    put_group(bd, p, r);
+    if (p->reason_count > 0)
+        put_reasons(bd, p);
+    put_proposed_time(bd, p, r, &when);
+    put_place(bd, location, url);
+    put_prompts(bd, p->prompts);
     if (!is_blank(p->reschedule))
         both_paragraph(bd, p->reschedule);
     put_footer(bd, p);

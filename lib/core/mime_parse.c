@@ -895,20 +895,15 @@ trim_or_null(char *s)
     return s;
 }
 
-enum ct_status
-ct_mime_parse_address(const char *value, char **addr, char **name)
+/* Find the first mailbox's end (a ',' outside quotes, comments and <>) and its '<' (*angle). */
+static const char *
+find_mailbox_end(const char *value, const char **angle)
 {
-    struct ct_buf display, bare, comment;
-    const char *s, *angle = NULL, *stop;
+    const char *s;
     int depth = 0;
     bool quoted = false, in_angle = false;
-    char *a = NULL, *at;
-    enum ct_status st = CT_EDATA;
 
-    *addr = NULL;
-    if (name)
-        *name = NULL;
-    /* Find the first mailbox's end (a ',' outside quotes and comments) and its '<'. */
+    *angle = NULL;
     for (s = value; *s; s++) {
         if (*s == '\\' && s[1] && (quoted || depth > 0)) {
             s++;
@@ -926,8 +921,8 @@ ct_mime_parse_address(const char *value, char **addr, char **name)
             quoted = true;
         } else if (*s == '(') {
             depth = 1;
-        } else if (*s == '<' && angle == NULL) {
-            angle = s;
+        } else if (*s == '<' && *angle == NULL) {
+            *angle = s;
             in_angle = true;
         } else if (*s == '>') {
             in_angle = false;
@@ -935,35 +930,52 @@ ct_mime_parse_address(const char *value, char **addr, char **name)
             break;
         }
     }
-    stop = s;
-    ct_buf_init(&display);
-    ct_buf_init(&bare);
-    ct_buf_init(&comment);
-    /* Split the mailbox into display text, bare address text and comments. */
-    quoted = false;
-    depth = 0;
+    return s;
+}
+
+/* The address after angle, up to '>' (or stop), without a source route; NULL if out of memory. */
+static char *
+angle_address(const char *angle, const char *stop)
+{
+    const char *close = memchr(angle, '>', (size_t)(stop - angle));
+    const char *colon;
+    const char *from = angle + 1, *to = close ? close : stop;
+
+    /* <@route,@route:user@host> */
+    colon = memchr(from, ':', (size_t)(to - from));
+    if (colon && memchr(from, '@', (size_t)(colon - from)))
+        from = colon + 1;
+    return strndup(from, (size_t)(to - from));
+}
+
+/* One mailbox's text, sorted by where it stands. */
+struct mailbox_text {
+    struct ct_buf display; /* outside comments, quotes undone */
+    struct ct_buf bare;    /* the same without white space */
+    struct ct_buf comment; /* inside comments, one space between two */
+};
+
+/* Split the mailbox into display text, bare address text and comments; the <address> if any. */
+static char *
+split_mailbox(const char *value, const char *stop, const char *angle, struct mailbox_text *mt)
+{
+    const char *s;
+    int depth = 0;
+    bool quoted = false;
+
     for (s = value; s < stop; s++) {
-        if (angle && s == angle) {
-            const char *close = memchr(angle, '>', (size_t)(stop - angle));
-            const char *colon;
-            const char *from = angle + 1, *to = close ? close : stop;
-            /* <@route,@route:user@host> */
-            colon = memchr(from, ':', (size_t)(to - from));
-            if (colon && memchr(from, '@', (size_t)(colon - from)))
-                from = colon + 1;
-            a = strndup(from, (size_t)(to - from));
-            break;
-        }
+        if (angle && s == angle)
+            return angle_address(angle, stop);
         if (quoted) {
             if (*s == '\\' && s + 1 < stop)
-                ct_buf_putc(&display, *++s);
+                ct_buf_putc(&mt->display, *++s);
             else if (*s == '"')
                 quoted = false;
             else
-                ct_buf_putc(&display, *s);
+                ct_buf_putc(&mt->display, *s);
         } else if (depth > 0) {
             if (*s == '\\' && s + 1 < stop) {
-                ct_buf_putc(&comment, *++s);
+                ct_buf_putc(&mt->comment, *++s);
                 continue;
             }
             if (*s == '(')
@@ -971,37 +983,65 @@ ct_mime_parse_address(const char *value, char **addr, char **name)
             else if (*s == ')' && --depth == 0)
                 continue;
             if (depth > 0)
-                ct_buf_putc(&comment, *s);
+                ct_buf_putc(&mt->comment, *s);
         } else if (*s == '"') {
             quoted = true;
         } else if (*s == '(') {
             depth = 1;
-            if (comment.len)
-                ct_buf_putc(&comment, ' ');
+            if (mt->comment.len)
+                ct_buf_putc(&mt->comment, ' ');
         } else {
-            ct_buf_putc(&display, *s);
+            ct_buf_putc(&mt->display, *s);
             if (!is_wsp(*s))
-                ct_buf_putc(&bare, *s);
+                ct_buf_putc(&mt->bare, *s);
         }
     }
+    return NULL;
+}
+
+/* Trim a (taking it), drop a group's "name:", blanks and ';'; NULL if nothing is left. */
+static char *
+clean_address(char *a)
+{
+    char *colon, *at, *w, *r;
+
+    a = trim_or_null(a);
+    if (a == NULL)
+        return NULL;
+    /* Group syntax "team: a@b;" and stray white space. */
+    colon = strchr(a, ':');
+    if (colon && (at = strchr(a, '@')) && colon < at)
+        memmove(a, colon + 1, strlen(colon + 1) + 1);
+    for (w = r = a; *r; r++)
+        if (!is_wsp(*r) && *r != ';')
+            *w++ = *r;
+    *w = '\0';
+    return a;
+}
+
+enum ct_status
+ct_mime_parse_address(const char *value, char **addr, char **name)
+{
+    struct mailbox_text mt;
+    const char *angle, *stop;
+    char *a, *at;
+    enum ct_status st = CT_EDATA;
+
+    *addr = NULL;
+    if (name)
+        *name = NULL;
+    stop = find_mailbox_end(value, &angle);
+    ct_buf_init(&mt.display);
+    ct_buf_init(&mt.bare);
+    ct_buf_init(&mt.comment);
+    a = split_mailbox(value, stop, angle, &mt);
     if (angle == NULL)
-        a = ct_strdup(bare.data ? bare.data : "");
-    if (display.failed || bare.failed || comment.failed || a == NULL) {
+        a = ct_strdup(mt.bare.data ? mt.bare.data : "");
+    if (mt.display.failed || mt.bare.failed || mt.comment.failed || a == NULL) {
         st = CT_ENOMEM;
         goto done;
     }
-    a = trim_or_null(a);
-    if (a) {
-        /* Group syntax "team: a@b;" and stray white space. */
-        char *colon = strchr(a, ':');
-        char *w, *r;
-        if (colon && (at = strchr(a, '@')) && colon < at)
-            memmove(a, colon + 1, strlen(colon + 1) + 1);
-        for (w = r = a; *r; r++)
-            if (!is_wsp(*r) && *r != ';')
-                *w++ = *r;
-        *w = '\0';
-    }
+    a = clean_address(a);
     at = a ? strrchr(a, '@') : NULL;
     if (at == NULL || at == a || at[1] == '\0') {
         free(a);
@@ -1011,13 +1051,13 @@ ct_mime_parse_address(const char *value, char **addr, char **name)
     *addr = a;
     st = CT_OK;
     if (name) {
-        const char *text = angle ? display.data : comment.data;
+        const char *text = angle ? mt.display.data : mt.comment.data;
         *name = text ? trim_or_null(ct_mime_decode_header(text)) : NULL;
     }
 done:
-    ct_buf_free(&display);
-    ct_buf_free(&bare);
-    ct_buf_free(&comment);
+    ct_buf_free(&mt.display);
+    ct_buf_free(&mt.bare);
+    ct_buf_free(&mt.comment);
     return st;
 }
 
