@@ -12,6 +12,8 @@ JSON, --declined, member show, the report's counts. And "did you mean" for
 a mistyped member e-mail in every command that takes one.
 """
 import datetime
+import csv
+import io
 import json
 import os
 import re
@@ -275,9 +277,8 @@ rj = json.loads(ok("report", "--format", "json").stdout)
 row = [x for x in rj["rounds"] if x["id"] == 2][0]
 check((row["accepted"], row["tentative"], row["declined"], row["proposed"]) == (1, 1, 1, 1),
       "report JSON counts: %r" % row)
-csv = ok("report", "--format", "csv").stdout.splitlines()
-check(csv[0].endswith(",proposed") and
-      [l for l in csv if l.startswith("2,")][0].endswith(",1"), "report CSV proposed column")
+csv_rows = list(csv.DictReader(io.StringIO(ok("report", "--format", "csv").stdout)))
+check([r["proposed"] for r in csv_rows if r["round"] == "2"] == ["1"], "report CSV proposed column")
 
 # --- did you mean -------------------------------------------------------------------------
 real = ga["members"][0]
