@@ -163,10 +163,86 @@ print_dry_run(const struct ct_sync_result *result, const char *source)
                result->left, result->current, result->max_left);
 }
 
+/* Flags, config and source (operand, else [roster] source) into opts; false sets *rc. */
+static bool
+import_options(struct ct_cli *cli, const struct ct_args *args, struct ct_sync_options *opts,
+               struct ct_config **cfg, int *rc)
+{
+    opts->dry_run = ct_args_has(args, "dry-run");
+    opts->merge = ct_args_has(args, "merge");
+    opts->yes = ct_args_has(args, "yes");
+    if ((*cfg = ct_cli_config(cli)) == NULL) {
+        *rc = cli->failed_exit;
+        return false;
+    }
+    opts->max_left = &(*cfg)->roster.max_left;
+    opts->source = args->count == 1 ? args->operands[0] : (*cfg)->roster.source;
+    if (opts->source == NULL || *opts->source == '\0') {
+        ct_cli_error("no roster given, and [roster] source is not set in %s",
+                     (*cfg)->path ? (*cfg)->path : "the configuration");
+        *rc = ct_cli_usage(args->cmd);
+        return false;
+    }
+    return true;
+}
+
+/* Fetch source and parse it as roster name, printing diagnostics; false sets *rc. */
+static bool
+import_load(const struct ct_config *cfg, const char *source, const char *name, char **data,
+            size_t *len, struct ct_roster **roster, struct ct_diags *diags, struct ct_error *err,
+            int *rc)
+{
+    enum ct_status st;
+
+    st = ct_fetch_source(source, (size_t)cfg->roster.max_bytes, (long)cfg->roster.timeout,
+                         cfg->roster.ca_file, data, len, err);
+    if (st != CT_OK) {
+        *rc = ct_cli_fail(err);
+        return false;
+    }
+    st = ct_roster_parse(name, *data, *len, roster, diags);
+    ct_cli_print_diags(diags);
+    if (st == CT_EDATA) {
+        ct_cli_error("%s: %zu error%s; nothing imported", name, diags->errors,
+                     diags->errors == 1 ? "" : "s");
+        *rc = ct_status_exit(st);
+        return false;
+    }
+    if (st != CT_OK) {
+        ct_cli_error("%s: %s; nothing imported", name, ct_status_str(st));
+        *rc = ct_status_exit(st);
+        return false;
+    }
+    return true;
+}
+
+/* What a successful sync did (or, with --dry-run, would do), and the warnings after it. */
+static void
+import_report(struct ct_store *store, const struct ct_config *cfg, const struct ct_roster *roster,
+              const struct ct_sync_options *opts, const struct ct_sync_result *result,
+              const struct ct_rounds_leave *leave)
+{
+    if (opts->dry_run) {
+        print_dry_run(result, opts->source);
+        printf("dry run: nothing changed\n");
+        warn_roster_names(cfg, roster);
+        return;
+    }
+    printf("%s %s: %zu row%s, %zu added, %zu updated, %zu marked left, %zu unchanged\n",
+           opts->merge ? "merged" : "imported", opts->source, result->rows,
+           result->rows == 1 ? "" : "s", result->added, result->updated, result->left,
+           result->unchanged);
+    if (leave->mail.groups > 0)
+        printf("%zu group%s of members who left changed, %zu message%s queued "
+               "(cancellations and updates; coffeetrial outbox flush sends them)\n",
+               leave->mail.groups, leave->mail.groups == 1 ? "" : "s", leave->mail.messages,
+               leave->mail.messages == 1 ? "" : "s");
+    warn_after_import(store, cfg);
+}
+
 static int
 roster_import(struct ct_cli *cli, const struct ct_args *args)
 {
-    const struct ct_cmd *self = args->cmd;
     struct ct_sync_options opts = {0};
     struct ct_sync_result *result = NULL;
     struct ct_roster *roster = NULL;
@@ -181,18 +257,8 @@ roster_import(struct ct_cli *cli, const struct ct_args *args)
     size_t len = 0;
     int rc = EX_OK;
 
-    opts.dry_run = ct_args_has(args, "dry-run");
-    opts.merge = ct_args_has(args, "merge");
-    opts.yes = ct_args_has(args, "yes");
-    if ((cfg = ct_cli_config(cli)) == NULL)
-        return cli->failed_exit;
-    opts.max_left = &cfg->roster.max_left;
-    opts.source = args->count == 1 ? args->operands[0] : cfg->roster.source;
-    if (opts.source == NULL || *opts.source == '\0') {
-        ct_cli_error("no roster given, and [roster] source is not set in %s",
-                     cfg->path ? cfg->path : "the configuration");
-        return ct_cli_usage(self);
-    }
+    if (!import_options(cli, args, &opts, &cfg, &rc))
+        return rc;
 
     ct_diags_init(&diags);
     ct_error_clear(&err);
@@ -204,25 +270,8 @@ roster_import(struct ct_cli *cli, const struct ct_args *args)
         goto out;
     }
     opts.source = name;
-    st = ct_fetch_source(source, (size_t)cfg->roster.max_bytes, (long)cfg->roster.timeout,
-                         cfg->roster.ca_file, &data, &len, &err);
-    if (st != CT_OK) {
-        rc = ct_cli_fail(&err);
+    if (!import_load(cfg, source, name, &data, &len, &roster, &diags, &err, &rc))
         goto out;
-    }
-    st = ct_roster_parse(name, data, len, &roster, &diags);
-    ct_cli_print_diags(&diags);
-    if (st == CT_EDATA) {
-        ct_cli_error("%s: %zu error%s; nothing imported", name, diags.errors,
-                     diags.errors == 1 ? "" : "s");
-        rc = ct_status_exit(st);
-        goto out;
-    }
-    if (st != CT_OK) {
-        ct_cli_error("%s: %s; nothing imported", name, ct_status_str(st));
-        rc = ct_status_exit(st);
-        goto out;
-    }
     /* The store is opened only now: a bad file must not create a database. */
     if ((store = ct_cli_store(cli)) == NULL) {
         rc = cli->failed_exit;
@@ -240,22 +289,7 @@ roster_import(struct ct_cli *cli, const struct ct_args *args)
         rc = ct_cli_fail(&err);
         goto out;
     }
-    if (opts.dry_run) {
-        print_dry_run(result, opts.source);
-        printf("dry run: nothing changed\n");
-        warn_roster_names(cfg, roster);
-    } else {
-        printf("%s %s: %zu row%s, %zu added, %zu updated, %zu marked left, %zu unchanged\n",
-               opts.merge ? "merged" : "imported", opts.source, result->rows,
-               result->rows == 1 ? "" : "s", result->added, result->updated, result->left,
-               result->unchanged);
-        if (leave.mail.groups > 0)
-            printf("%zu group%s of members who left changed, %zu message%s queued "
-                   "(cancellations and updates; coffeetrial outbox flush sends them)\n",
-                   leave.mail.groups, leave.mail.groups == 1 ? "" : "s", leave.mail.messages,
-                   leave.mail.messages == 1 ? "" : "s");
-        warn_after_import(store, cfg);
-    }
+    import_report(store, cfg, roster, &opts, result, &leave);
 out:
     ct_sync_result_free(result);
     ct_roster_free(roster);

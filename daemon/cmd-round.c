@@ -916,19 +916,10 @@ json_declined(const struct ct_round_group *g, const struct ct_answer_list *list)
     return false;
 }
 
-/*
- * A round as JSON: show adds each group's state, sequence, left and, with
- * answers, "answers" and "proposed"; declined_only keeps the groups with
- * a decline.
- */
+/* The round's own fields, up to the opening of its "groups" list. */
 static void
-json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain,
-           const struct ct_answer_list *answers, bool declined_only)
+json_round_head(struct ct_buf *b, const struct ct_round *r)
 {
-    size_t shown = 0;
-    size_t i, j;
-    bool first;
-
     ct_buf_puts(b, "{\"round\": ");
     if (r->dry_run)
         ct_buf_puts(b, "null");
@@ -941,74 +932,94 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain,
     if (r->dry_run)
         ct_buf_puts(b, ", \"dry_run\": true");
     ct_buf_puts(b, ",\n \"groups\": [");
-    for (i = 0; i < r->group_count; i++) {
-        const struct ct_round_group *g = &r->groups[i];
+}
 
-        if (declined_only && !json_declined(g, answers))
+/* The addresses of g's members that are still in it (removed false) or left it (true). */
+static void
+json_group_emails(struct ct_buf *b, const struct ct_round_group *g, bool removed)
+{
+    bool first = true;
+    size_t j;
+
+    for (j = 0; j < g->member_count; j++) {
+        if (g->members[j].removed != removed)
             continue;
-        ct_buf_puts(b, shown++ ? ",\n  {\"id\": " : "\n  {\"id\": ");
-        if (g->id > 0)
-            ct_buf_printf(b, "%" PRId64, g->id);
-        else
-            ct_buf_puts(b, "null");
-        ct_buf_puts(b, ", \"members\": [");
-        first = true;
-        for (j = 0; j < g->member_count; j++) {
-            if (g->members[j].removed)
-                continue;
-            if (!first)
-                ct_buf_puts(b, ", ");
-            ct_json_escape(b, g->members[j].member.email);
-            first = false;
-        }
-        ct_buf_puts(b, "], \"score\": ");
-        json_number(b, g->score);
-        ct_buf_puts(b, ", \"reasons\": [");
-        for (j = 0; j < g->reason_count; j++) {
-            if (j)
-                ct_buf_puts(b, ", ");
-            ct_json_escape(b, g->reasons[j]);
-        }
-        ct_buf_puts(b, "], \"slot\": ");
-        if (g->slot_start > 0) {
-            ct_buf_puts(b, "{\"start\": ");
-            json_time(b, g->slot_start);
-            ct_buf_printf(b, ", \"minutes\": %d}", g->slot_minutes);
-        } else {
-            ct_buf_puts(b, "null");
-        }
-        if (show) {
-            ct_buf_puts(b, ", \"state\": ");
-            ct_json_escape(b, ct_group_state_str(g->state));
-            ct_buf_printf(b, ", \"sequence\": %d, \"left\": [", g->sequence);
-            first = true;
-            for (j = 0; j < g->member_count; j++) {
-                if (!g->members[j].removed)
-                    continue;
-                if (!first)
-                    ct_buf_puts(b, ", ");
-                ct_json_escape(b, g->members[j].member.email);
-                first = false;
-            }
-            ct_buf_puts(b, "], \"reformed\": ");
-            if (g->reformed)
-                ct_json_escape(b, g->reformed);
-            else
-                ct_buf_puts(b, "null");
-            json_answers(b, g, answers);
-        }
-        if (explain) {
-            ct_buf_puts(b, ", \"explain\": {");
-            for (j = 0; j < CT_ROUND_TERMS; j++) {
-                ct_buf_printf(b, "%s\"%s\": ", j ? ", " : "", ct_rounds_term_name(j));
-                json_number(b, g->terms[j]);
-            }
-            ct_buf_puts(b, "}");
-        }
-        ct_buf_puts(b, "}");
+        if (!first)
+            ct_buf_puts(b, ", ");
+        ct_json_escape(b, g->members[j].member.email);
+        first = false;
     }
-    ct_buf_puts(b, r->group_count ? "],\n \"unpaired\": [" : "],\n \"unpaired\": [");
-    for (i = 0; i < r->unpaired_count && !declined_only; i++) {
+}
+
+/* A group's id, members, score, reasons and slot (the fields every listing has). */
+static void
+json_group_core(struct ct_buf *b, const struct ct_round_group *g)
+{
+    size_t j;
+
+    ct_buf_puts(b, "{\"id\": ");
+    if (g->id > 0)
+        ct_buf_printf(b, "%" PRId64, g->id);
+    else
+        ct_buf_puts(b, "null");
+    ct_buf_puts(b, ", \"members\": [");
+    json_group_emails(b, g, false);
+    ct_buf_puts(b, "], \"score\": ");
+    json_number(b, g->score);
+    ct_buf_puts(b, ", \"reasons\": [");
+    for (j = 0; j < g->reason_count; j++) {
+        if (j)
+            ct_buf_puts(b, ", ");
+        ct_json_escape(b, g->reasons[j]);
+    }
+    ct_buf_puts(b, "], \"slot\": ");
+    if (g->slot_start > 0) {
+        ct_buf_puts(b, "{\"start\": ");
+        json_time(b, g->slot_start);
+        ct_buf_printf(b, ", \"minutes\": %d}", g->slot_minutes);
+    } else {
+        ct_buf_puts(b, "null");
+    }
+}
+
+/* What show adds to a group: state, sequence, left, reformed and the answers. */
+static void
+json_group_show(struct ct_buf *b, const struct ct_round_group *g,
+                const struct ct_answer_list *answers)
+{
+    ct_buf_puts(b, ", \"state\": ");
+    ct_json_escape(b, ct_group_state_str(g->state));
+    ct_buf_printf(b, ", \"sequence\": %d, \"left\": [", g->sequence);
+    json_group_emails(b, g, true);
+    ct_buf_puts(b, "], \"reformed\": ");
+    if (g->reformed)
+        ct_json_escape(b, g->reformed);
+    else
+        ct_buf_puts(b, "null");
+    json_answers(b, g, answers);
+}
+
+/* What explain adds to a group: each term of its score. */
+static void
+json_group_explain(struct ct_buf *b, const struct ct_round_group *g)
+{
+    size_t j;
+
+    ct_buf_puts(b, ", \"explain\": {");
+    for (j = 0; j < CT_ROUND_TERMS; j++) {
+        ct_buf_printf(b, "%s\"%s\": ", j ? ", " : "", ct_rounds_term_name(j));
+        json_number(b, g->terms[j]);
+    }
+    ct_buf_puts(b, "}");
+}
+
+/* The "unpaired" list's entries (show and explain add sit_out). */
+static void
+json_unpaired(struct ct_buf *b, const struct ct_round *r, bool show, bool explain)
+{
+    size_t i;
+
+    for (i = 0; i < r->unpaired_count; i++) {
         const struct ct_round_unpaired *u = &r->unpaired[i];
         ct_buf_puts(b, i ? ",\n  {\"email\": " : "\n  {\"email\": ");
         ct_json_escape(b, u->member.member.email);
@@ -1018,6 +1029,37 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain,
             ct_buf_printf(b, ", \"sit_out\": %s", u->sit_out ? "true" : "false");
         ct_buf_puts(b, "}");
     }
+}
+
+/*
+ * A round as JSON: show adds each group's state, sequence, left and, with
+ * answers, "answers" and "proposed"; declined_only keeps the groups with
+ * a decline.
+ */
+static void
+json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain,
+           const struct ct_answer_list *answers, bool declined_only)
+{
+    size_t shown = 0;
+    size_t i;
+
+    json_round_head(b, r);
+    for (i = 0; i < r->group_count; i++) {
+        const struct ct_round_group *g = &r->groups[i];
+
+        if (declined_only && !json_declined(g, answers))
+            continue;
+        ct_buf_puts(b, shown++ ? ",\n  " : "\n  ");
+        json_group_core(b, g);
+        if (show)
+            json_group_show(b, g, answers);
+        if (explain)
+            json_group_explain(b, g);
+        ct_buf_puts(b, "}");
+    }
+    ct_buf_puts(b, "],\n \"unpaired\": [");
+    if (!declined_only)
+        json_unpaired(b, r, show, explain);
     ct_buf_puts(b, "]");
     if (show)
         json_changes(b, r);
