@@ -19,6 +19,7 @@
 #include "clock.h"
 #include "answers.h"
 #include "json.h"
+#include "replies.h"
 #include "rounds.h"
 #include "tz.h"
 #include "util.h"
@@ -592,6 +593,8 @@ struct round_view {
     bool planned_now;                     /* printed by round plan */
     bool declined_only;                   /* only groups with a decline */
     const struct ct_answer_list *answers; /* NULL: no answers column (not sent) */
+    const struct ct_replies_held *held;   /* replies held for the organiser */
+    size_t held_count;
 };
 
 /* "Tue 9 Dec 14:00 (Europe/London)" */
@@ -710,6 +713,28 @@ put_group(struct ct_buf *b, const struct round_view *v, const struct ct_round *r
         put_explain(b, g);
 }
 
+/*
+ * Replies held for the organiser (docs/outcomes.md, "Replies you can
+ * trust"): never applied, one line each with the reason.
+ */
+static void
+put_held(struct ct_buf *b, const struct round_view *v, const struct ct_round *r)
+{
+    char head[160];
+    size_t i;
+
+    if (v->held_count == 0)
+        return;
+    ct_buf_printf(b, "held replies, not applied (coffeetrial outcome held --round %" PRId64 "):\n",
+                  r->id);
+    for (i = 0; i < v->held_count; i++) {
+        const struct ct_replies_held *h = &v->held[i];
+        snprintf(head, sizeof(head), "  #%" PRId64 " group %" PRId64 ": %s for %s: ", h->id,
+                 h->group_id, ct_reply_partstat_name(h->partstat), h->attendee);
+        put_wrapped(b, head, h->reason, 6);
+    }
+}
+
 /* The table of groups, and the legend of the initials it used. */
 static void
 put_groups(struct ct_buf *b, const struct round_view *v, const struct ct_round *r)
@@ -728,12 +753,7 @@ put_groups(struct ct_buf *b, const struct round_view *v, const struct ct_round *
     }
     if (v->declined_only && shown == 0)
         ct_buf_puts(b, "no group has a decline\n");
-    /*
-     * HELD REPLIES (issue 13, "Replies you can trust"): replies kept back
-     * as untrusted belong below the table, one line each with the reason,
-     * once the replies module has a call that lists them for a round; none
-     * exists on this branch's base.
-     */
+    put_held(b, v, r);
     put_legend(b, lg);
     if (lg->failed)
         b->failed = true;
@@ -1036,9 +1056,30 @@ json_unpaired(struct ct_buf *b, const struct ct_round *r, bool show, bool explai
  * answers, "answers" and "proposed"; declined_only keeps the groups with
  * a decline.
  */
+/* round show's "held": the replies held for the organiser, with the reason. */
+static void
+json_held(struct ct_buf *b, const struct ct_replies_held *held, size_t count)
+{
+    size_t i;
+
+    ct_buf_puts(b, ",\n \"held\": [");
+    for (i = 0; i < count; i++) {
+        ct_buf_printf(b, "%s{\"id\": %" PRId64 ", \"group\": %" PRId64 ", \"attendee\": ",
+                      i ? ",\n  " : "\n  ", held[i].id, held[i].group_id);
+        ct_json_escape(b, held[i].attendee);
+        ct_buf_puts(b, ", \"answer\": ");
+        ct_json_escape(b, ct_reply_partstat_name(held[i].partstat));
+        ct_buf_puts(b, ", \"reason\": ");
+        ct_json_escape(b, held[i].reason);
+        ct_buf_puts(b, "}");
+    }
+    ct_buf_puts(b, "]");
+}
+
 static void
 json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain,
-           const struct ct_answer_list *answers, bool declined_only)
+           const struct ct_answer_list *answers, bool declined_only,
+           const struct ct_replies_held *held, size_t held_count)
 {
     size_t shown = 0;
     size_t i;
@@ -1061,19 +1102,22 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain,
     if (!declined_only)
         json_unpaired(b, r, show, explain);
     ct_buf_puts(b, "]");
-    if (show)
+    if (show) {
         json_changes(b, r);
+        json_held(b, held, held_count);
+    }
     ct_buf_puts(b, "}\n");
 }
 
 static void
 print_round_json(const struct ct_round *r, bool show, bool explain,
-                 const struct ct_answer_list *answers, bool declined_only)
+                 const struct ct_answer_list *answers, bool declined_only,
+                 const struct ct_replies_held *held, size_t held_count)
 {
     struct ct_buf b;
 
     ct_buf_init(&b);
-    json_round(&b, r, show, explain, answers, declined_only);
+    json_round(&b, r, show, explain, answers, declined_only, held, held_count);
     if (b.failed)
         ct_cli_error("out of memory");
     else
@@ -1115,7 +1159,7 @@ round_plan(struct ct_cli *cli, const struct ct_args *args)
     if (ct_rounds_plan(store, cli->config, &opts, ct_now(), &round, &err) != CT_OK)
         return ct_cli_fail(&err);
     if (json) {
-        print_round_json(round, false, false, NULL, false);
+        print_round_json(round, false, false, NULL, false, NULL, 0);
     } else {
         struct round_view view = {.cfg = cli->config, .planned_now = true};
         print_round_text(round, &view);
@@ -1134,6 +1178,9 @@ round_show(struct ct_cli *cli, const struct ct_args *args)
     bool json = strcmp(args->format, "json") == 0, explain = ct_args_has(args, "explain");
     bool declined = ct_args_has(args, "declined");
     struct ct_answer_list *answers = NULL;
+    struct ct_replies_held_filter filter = {0};
+    struct ct_replies_held *held = NULL;
+    size_t held_count = 0;
     struct ct_round *round = NULL;
     struct ct_store *store;
     struct ct_error err;
@@ -1145,22 +1192,28 @@ round_show(struct ct_cli *cli, const struct ct_args *args)
     if ((store = ct_cli_store_read(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
+    filter.round_id = id;
     if (ct_rounds_load(store, id, &round, &err) != CT_OK ||
-        ct_answers_round(store, id, &answers, &err) != CT_OK) {
+        ct_answers_round(store, id, &answers, &err) != CT_OK ||
+        ct_replies_held_list(store, &filter, &held, &held_count, &err) != CT_OK) {
         ct_round_free(round);
+        ct_answer_list_free(answers);
         return ct_cli_fail(&err);
     }
     if (json) {
-        print_round_json(round, true, explain, answers, declined);
+        print_round_json(round, true, explain, answers, declined, held, held_count);
     } else {
         struct round_view view = {
             .cfg = cli->config,
             .explain = explain,
             .declined_only = declined,
             .answers = round->sent_at > 0 ? answers : NULL,
+            .held = held,
+            .held_count = held_count,
         };
         print_round_text(round, &view);
     }
+    ct_replies_held_free(held, held_count);
     ct_answer_list_free(answers);
     ct_round_free(round);
     return EX_OK;

@@ -285,6 +285,16 @@ def trust_scenarios(dv, tmp, secret):
                                                                            stored[:40]))
     check(sql(db, "SELECT count(*) FROM held_replies") == "4", "trust: four held rows")
 
+    # round show lists the held replies of its round, with the reason.
+    rid = sql(db, "SELECT min(g.round_id) FROM held_replies h JOIN groups g ON g.id = h.group_id")
+    in_round = sql(db, "SELECT count(*) FROM held_replies h JOIN groups g ON g.id = h.group_id "
+                       "WHERE g.round_id = %s" % rid)
+    shown = json.loads(trust_run(ini, "round", "show", rid, "--format", "json").stdout)
+    check(len(shown["held"]) == int(in_round) > 0 and all(h["reason"] for h in shown["held"]),
+          "trust: round show lists the round's held replies: %r" % shown.get("held"))
+    text = trust_run(ini, "round", "show", rid).stdout
+    check("held replies, not applied" in text, "trust: round show text has the held replies")
+
     # The organiser's listing, and applying one by hand.
     p = trust_run(ini, "outcome", "held", "--format", "json")
     held = json.loads(p.stdout)["held"] if p.returncode == 0 else []
