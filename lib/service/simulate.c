@@ -3,8 +3,7 @@
  * database, with members who answer and meet at random; see simulate.h.
  * Simulated time (each round's scheduled time) is passed down to every
  * call that takes a now, so the timestamps written (sent_at, answers,
- * outcomes, pauses) follow it. Until the rounds and members services take
- * now too, the global clock is also moved for them (TODO(now) below).
+ * outcomes, pauses) follow it; the clock itself is never read or moved.
  */
 #include "simulate.h"
 
@@ -13,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "clock.h"
 #include "members.h"
 #include "rc_survey.h"
 #include "replies.h"
@@ -206,12 +204,9 @@ simulate_round(struct sim *sim, int i, struct ct_error *err)
                               i == 1 ? "" : "s", opts->rounds);
         return st;
     }
-    /* TODO(now): pass sim now -- the rounds and members services still read the clock. */
-    ct_clock_set(sim->t);
     ct_schedule_local_date(sim->sched, sim->t, date);
     if ((st = ct_replies_close_windows(sim->store, sim->t, &sim->policy, NULL, NULL, err)) !=
             CT_OK ||
-        /* TODO(now): pass sim now */
         (st = ct_members_expire_pauses(sim->store, local_day(sim->sched, sim->t), sim->t, NULL,
                                        err)) != CT_OK)
         return st;
@@ -301,8 +296,6 @@ ct_simulate_run(const struct ct_simulate_options *opts, const struct ct_simulate
         (st = ct_store_open(path, &sim.store, err)) != CT_OK)
         goto out;
     st = simulate_all(&sim, err);
-    /* TODO(now): the global clock goes once the rounds and members services take now. */
-    ct_clock_set(0);
     /* The report is made at now, not at the end of simulated time. */
     if (st == CT_OK)
         st = ct_report_build(sim.store, 0, opts->now, report, err);

@@ -76,9 +76,8 @@ struct ct_simulate_options {
  * and members paused by [pairing] unanswered_limit, as the daemon does.
  * At the end the report is built as of opts->now (OUT: *report,
  * ct_report_free()) and the temporary directory removed, whatever
- * happened. Nothing else is touched. Simulated time is passed down; for
- * the services that do not take now yet, the clock is also set to it
- * while rounds run and released (ct_clock_set(0)) afterwards.
+ * happened. Nothing else is touched. Simulated time is passed down to
+ * every call; the clock is never read or moved.
  * CT_EUSAGE for out-of-range options.
  */
 enum ct_status ct_simulate_run(const struct ct_simulate_options *opts,

@@ -164,6 +164,9 @@ def check_text():
                     if (re.search(r"\bct_now\s*\(\s*\)", text) and top == "lib" and
                             rel not in ("lib/core/clock.c", "lib/core/clock.h")):
                         problem(path, n, "reads the clock; take `now` as an argument")
+                    if ("ct_clock_set" in text and top == "lib" and
+                            rel not in ("lib/core/clock.c", "lib/core/clock.h")):
+                        problem(path, n, "moves the clock; pass `now` down instead")
 
 
 check_build()
