@@ -275,7 +275,8 @@ help(int argc, char **argv)
     size_t t = 0, count = 0;
     int words, rc;
 
-    if (argc == 0) {
+    /* "help" alone, and "help help": the overview. */
+    if (argc == 0 || (argc == 1 && strcmp(argv[0], "help") == 0)) {
         usage(stdout);
         return EX_OK;
     }

@@ -20,6 +20,9 @@ for words in "config check" "roster import" "member pause" "exclude list" "round
     out_has "  $words "
 done
 within80 "$tmp/out" "help"
+# "help help" is the same overview, not an unknown command.
+expect 0 help help
+out_has "usage: coffeetrial [-c FILE | -n NAME] COMMAND [ARGS]"
 cp "$tmp/out" "$tmp/help"
 expect 0 --help
 cmp -s "$tmp/out" "$tmp/help" || fail "--help and help differ"
