@@ -180,9 +180,15 @@ member_show(struct ct_cli *cli, const struct ct_args *args)
     }
     if (strcmp(format, "json") == 0) {
         const char *fields[][2] = {
-            {"email", m->email},       {"name", m->name},     {"organisation", m->organisation},
-            {"team", m->team},         {"site", m->site},     {"role", m->role},
-            {"timezone", m->timezone}, {"status", ct_member_status_str(m->status)}, {"paused_until", m->paused_until},
+            {"email", m->email},
+            {"name", m->name},
+            {"organisation", m->organisation},
+            {"team", m->team},
+            {"site", m->site},
+            {"role", m->role},
+            {"timezone", m->timezone},
+            {"status", ct_member_status_str(m->status)},
+            {"paused_until", m->paused_until},
         };
         for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
             printf("%s\"%s\": ", i ? ", " : "{", fields[i][0]);
@@ -220,7 +226,8 @@ member_show(struct ct_cli *cli, const struct ct_args *args)
     print_line("timezone", m->timezone ? m->timezone : "(network's)");
     if (m->paused_until) {
         char status[64];
-        snprintf(status, sizeof(status), "%s until %s", ct_member_status_str(m->status), m->paused_until);
+        snprintf(status, sizeof(status), "%s until %s", ct_member_status_str(m->status),
+                 m->paused_until);
         print_line("status", status);
     } else {
         print_line("status", ct_member_status_str(m->status));

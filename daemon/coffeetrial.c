@@ -15,8 +15,8 @@
 #include "util.h"
 
 static const struct ct_cmd *const cmd_tables[] = {
-    ct_cmds_config, ct_cmds_roster, ct_cmds_member,  ct_cmds_exclude,
-    ct_cmds_round,  ct_cmds_outbox, ct_cmds_outcome, ct_cmds_outcome_record,
+    ct_cmds_config, ct_cmds_roster, ct_cmds_member,   ct_cmds_exclude,
+    ct_cmds_round,  ct_cmds_outbox, ct_cmds_outcome,  ct_cmds_outcome_record,
     ct_cmds_rc,     ct_cmds_report, ct_cmds_simulate, ct_cmds_backup,
 };
 

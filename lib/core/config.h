@@ -56,13 +56,13 @@ struct ct_config {
     } store;
 
     struct {
-        char *source;      /* file path or http(s) URL; NULL if unset */
-        int64_t refresh;   /* seconds, default 6h */
-        int64_t max_bytes; /* fetch size cap, default 64 MiB */
-        int64_t timeout;   /* seconds for a URL fetch, default 60 */
-        char *ca_file;     /* CA bundle for an https source; NULL: the system's */
+        char *source;             /* file path or http(s) URL; NULL if unset */
+        int64_t refresh;          /* seconds, default 6h */
+        int64_t max_bytes;        /* fetch size cap, default 64 MiB */
+        int64_t timeout;          /* seconds for a URL fetch, default 60 */
+        char *ca_file;            /* CA bundle for an https source; NULL: the system's */
         struct ct_share max_left; /* most current members a sync may mark left, default 10% */
-        char *aliases;     /* "variant = canonical" names file; NULL if unset */
+        char *aliases;            /* "variant = canonical" names file; NULL if unset */
         /* That file, parsed when the configuration is loaded (orgname.h); NULL if unset. */
         struct ct_orgname_aliases *org_aliases;
     } roster;

@@ -12,7 +12,6 @@
 #include "ct.h"
 #include "entity.h"
 
-
 /* One roster row. Optional text fields are NULL when empty. */
 struct ct_roster_entry {
     long line;   /* line in the CSV where the record starts */

@@ -119,7 +119,8 @@ enum ct_status ct_rounds_send(struct ct_store *store, const struct ct_config *cf
  * line each for the organiser ("round 3 (planned for 2026-12-07) has Priya
  * Shah in group 4 with Mark Lee: at send, Mark Lee will be re-paired").
  * Call it after the pause (a pause that ends by a round's date changes
- * nothing there) or the exclusion. Read only. OUT: *lines (heap strings, free each and the array), *count.
+ * nothing there) or the exclusion. Read only. OUT: *lines (heap strings, free each and the array),
+ * *count.
  */
 enum ct_status ct_rounds_preview(struct ct_store *store, int64_t member_id, int64_t other_id,
                                  char ***lines, size_t *count, struct ct_error *err);

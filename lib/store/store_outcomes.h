@@ -98,7 +98,7 @@ struct ct_group_seat {
     int64_t group_id;
     int64_t member_id;
     enum ct_partstat partstat;
-    bool removed; /* group_members.removed: taken out of the group */
+    bool removed;  /* group_members.removed: taken out of the group */
     bool proposed; /* ct_store_report_seats only: proposed another time (COUNTER) */
 };
 

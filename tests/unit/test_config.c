@@ -563,8 +563,9 @@ test_bytes(void **state)
     struct ct_config *cfg = NULL;
 
     ct_diags_free(&diags);
-    assert_int_equal(ct_config_load_mem("t.ini", with_nul, sizeof(with_nul) - 1, ct_now(), &cfg, &diags),
-                     CT_ECONFIG);
+    assert_int_equal(
+        ct_config_load_mem("t.ini", with_nul, sizeof(with_nul) - 1, ct_now(), &cfg, &diags),
+        CT_ECONFIG);
     assert_diag(CT_ERROR, 2, "NUL byte in line");
     /* The line after it is still read, with the right number. */
     assert_diag(CT_ERROR, 3, "unknown time zone");

@@ -643,7 +643,8 @@ test_rc_section(void **state)
     assert_contains(b.data, "\"change\": -0.7000, \"meetings_between_waves\": 1");
     ct_buf_reset(&b);
     assert_true(ct_report_render_text(rep, NULL, &b));
-    assert_contains(b.data, "Relational Coordination: weak links (below 3.0), wave of 2026-02-15\n");
+    assert_contains(b.data,
+                    "Relational Coordination: weak links (below 3.0), wave of 2026-02-15\n");
     assert_contains(b.data, "      2.60   +0.60        1  Nurse <-> Pharmacist\n"
                             "            meetings per round: 1 0 1 0\n");
     assert_contains(b.data, "      2.80   -0.70        1  Nurse <-> Social Worker\n");
