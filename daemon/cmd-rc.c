@@ -36,6 +36,7 @@ rc_import(struct ct_cli *cli, const struct ct_args *args)
         rc = cli->failed_exit;
         goto out;
     }
+    options.aliases = cfg->roster.org_aliases;
     if (options.date == NULL) {
         if (ct_schedule_zone_date(cfg->network.timezone, ct_now(), today, &err) != CT_OK) {
             rc = ct_cli_fail(&err);
@@ -95,7 +96,8 @@ wave_roles(const struct ct_rc_wave_view *w, const char **roles)
 }
 
 static void
-show_text(const struct ct_rc_wave_view *w, struct ct_buf *b)
+show_text(const struct ct_orgname_aliases *aliases, const struct ct_rc_wave_view *w,
+          struct ct_buf *b)
 {
     const char **roles = calloc(2 * w->count + 1, sizeof(*roles));
     size_t i, j, n, weak = 0;
@@ -123,7 +125,7 @@ show_text(const struct ct_rc_wave_view *w, struct ct_buf *b)
     for (i = 0; i < n; i++) {
         ct_buf_printf(b, "%3zu ", i + 1);
         for (j = 0; j < n; j++) {
-            if (ct_rc_lookup(w->links, w->count, roles[i], roles[j], &s))
+            if (ct_rc_lookup(aliases, w->links, w->count, roles[i], roles[j], &s))
                 ct_buf_printf(b, " %5.2f", s);
             else
                 ct_buf_printf(b, " %5s", "-");
@@ -171,10 +173,12 @@ rc_show(struct ct_cli *cli, const struct ct_args *args)
     struct ct_buf b;
     int rc;
 
-    if ((store = ct_cli_store(cli)) == NULL)
+    struct ct_config *cfg;
+
+    if ((cfg = ct_cli_config(cli)) == NULL || (store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_rc_view_load(store, &view, &err) != CT_OK)
+    if (ct_rc_view_load(store, cfg->roster.org_aliases, &view, &err) != CT_OK)
         return ct_cli_fail(&err);
     ct_buf_init(&b);
     if (json)
@@ -183,7 +187,7 @@ rc_show(struct ct_cli *cli, const struct ct_args *args)
         ct_buf_puts(&b, "no Relational Coordination survey imported yet "
                         "(coffeetrial rc import FILE.csv)\n");
     else
-        show_text(&view.waves[0], &b);
+        show_text(view.aliases, &view.waves[0], &b);
     rc = ct_cli_write_report(&b, NULL);
     ct_buf_free(&b);
     ct_rc_view_clear(&view);

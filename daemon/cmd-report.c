@@ -69,7 +69,8 @@ report(struct ct_cli *cli, const struct ct_args *args)
     if ((store = ct_cli_store_read(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
-    if (ct_report_build(store, (int64_t)round, ct_now(), &rep, &err) != CT_OK)
+    if (ct_report_build(store, cli->config->roster.org_aliases, (int64_t)round, ct_now(), &rep,
+                        &err) != CT_OK)
         return ct_cli_fail(&err);
     opts.title = cli->config->network.name;
     ct_buf_init(&out);

@@ -56,9 +56,9 @@ ct_rc_dimension(size_t i)
 }
 
 size_t
-ct_rc_fold(const char *name, char *key, size_t size)
+ct_rc_fold(const struct ct_orgname_aliases *aliases, const char *name, char *key, size_t size)
 {
-    char *folded = name ? ct_orgname_key(name) : NULL;
+    char *folded = name ? ct_orgname_identity(aliases, name) : NULL;
     size_t len = folded ? strlen(folded) : 0;
 
     if (len == 0 || len >= size)
@@ -130,20 +130,28 @@ row_error(struct parser *p, long line, const char *fmt, ...)
     va_end(ap);
 }
 
-/* The roster's spelling of role name, or NULL when no member has it. */
+/*
+ * The name role name is kept under: the canonical name of the alias it
+ * falls under, else the roster's spelling; NULL when no member has it.
+ */
 static const char *
 known_role(const struct ct_rc_roster *r, const char *name)
 {
     char want[KEY_MAX], have[KEY_MAX];
-    size_t i;
+    size_t i, a;
 
-    if (ct_rc_fold(name, want, sizeof(want)) == 0)
+    if (ct_rc_fold(r->aliases, name, want, sizeof(want)) == 0)
         return NULL;
     for (i = 0; i < r->count; i++)
-        if (r->roles[i] && ct_rc_fold(r->roles[i], have, sizeof(have)) > 0 &&
+        if (r->roles[i] && ct_rc_fold(r->aliases, r->roles[i], have, sizeof(have)) > 0 &&
             strcmp(want, have) == 0)
-            return r->roles[i];
-    return NULL;
+            break;
+    if (i == r->count)
+        return NULL;
+    for (a = 0; r->aliases && a < r->aliases->count; a++)
+        if (strcmp(r->aliases->items[a].canonical_key, want) == 0)
+            return r->aliases->items[a].canonical;
+    return r->roles[i];
 }
 
 /* The member's role by e-mail; *found says whether the e-mail is in the roster. */
@@ -200,8 +208,8 @@ acc_find(struct parser *p, const char *x, const char *y)
     struct acc *a;
     size_t i;
 
-    ct_rc_fold(x, kx, sizeof(kx));
-    ct_rc_fold(y, ky, sizeof(ky));
+    ct_rc_fold(p->roster->aliases, x, kx, sizeof(kx));
+    ct_rc_fold(p->roster->aliases, y, ky, sizeof(ky));
     if (strcmp(kx, ky) > 0) {
         const char *t = x;
         x = y;
@@ -240,7 +248,7 @@ seen_before(struct parser *p, const char *who, const char *role, long line)
     char key[KEY_MAX];
     size_t i;
 
-    ct_rc_fold(role, key, sizeof(key));
+    ct_rc_fold(p->roster->aliases, role, key, sizeof(key));
     for (i = 0; i < p->seen_n; i++)
         if (ascii_casecmp(p->seen[i].who, who) == 0 && strcmp(p->seen[i].key, key) == 0)
             return p->seen[i].line;
@@ -286,7 +294,7 @@ respondent_role(struct parser *p, const struct ct_csv_record *rec)
         row_error(p, rec->line, "email: %s is not in the roster", email);
     else if (known == NULL)
         row_error(p, rec->line, "email: %s has no role in the roster", email);
-    return known;
+    return known ? known_role(p->roster, known) : NULL;
 }
 
 static void
@@ -573,16 +581,17 @@ done:
 
 /* The index of the link of roles x and y in links, or -1. */
 static long
-link_find(const struct ct_rc_link *links, size_t n, const char *x, const char *y)
+link_find(const struct ct_orgname_aliases *aliases, const struct ct_rc_link *links, size_t n,
+          const char *x, const char *y)
 {
     char kx[KEY_MAX], ky[KEY_MAX], ka[KEY_MAX], kb[KEY_MAX];
     size_t i;
 
-    if (ct_rc_fold(x, kx, sizeof(kx)) == 0 || ct_rc_fold(y, ky, sizeof(ky)) == 0)
+    if (ct_rc_fold(aliases, x, kx, sizeof(kx)) == 0 || ct_rc_fold(aliases, y, ky, sizeof(ky)) == 0)
         return -1;
     for (i = 0; i < n; i++) {
-        ct_rc_fold(links[i].role_a, ka, sizeof(ka));
-        ct_rc_fold(links[i].role_b, kb, sizeof(kb));
+        ct_rc_fold(aliases, links[i].role_a, ka, sizeof(ka));
+        ct_rc_fold(aliases, links[i].role_b, kb, sizeof(kb));
         if ((strcmp(ka, kx) == 0 && strcmp(kb, ky) == 0) ||
             (strcmp(ka, ky) == 0 && strcmp(kb, kx) == 0))
             return (long)i;
@@ -591,10 +600,10 @@ link_find(const struct ct_rc_link *links, size_t n, const char *x, const char *y
 }
 
 bool
-ct_rc_lookup(const struct ct_rc_link *links, size_t n, const char *x, const char *y,
-             double *strength)
+ct_rc_lookup(const struct ct_orgname_aliases *aliases, const struct ct_rc_link *links, size_t n,
+             const char *x, const char *y, double *strength)
 {
-    long i = link_find(links, n, x, y);
+    long i = link_find(aliases, links, n, x, y);
 
     if (i < 0)
         return false;
@@ -603,8 +612,8 @@ ct_rc_lookup(const struct ct_rc_link *links, size_t n, const char *x, const char
 }
 
 void
-ct_rc_tally(const struct ct_rc_link *links, size_t n, const struct ct_rc_group *groups, size_t gn,
-            size_t *meetings)
+ct_rc_tally(const struct ct_orgname_aliases *aliases, const struct ct_rc_link *links, size_t n,
+            const struct ct_rc_group *groups, size_t gn, size_t *meetings)
 {
     size_t g, i, j, k;
 
@@ -614,7 +623,7 @@ ct_rc_tally(const struct ct_rc_link *links, size_t n, const struct ct_rc_group *
         size_t hits = 0;
         for (i = 0; i < groups[g].size && i < 4; i++)
             for (j = i + 1; j < groups[g].size && j < 4; j++) {
-                long l = link_find(links, n, groups[g].roles[i], groups[g].roles[j]);
+                long l = link_find(aliases, links, n, groups[g].roles[i], groups[g].roles[j]);
                 bool again = false;
                 if (l < 0)
                     continue;

@@ -13,6 +13,8 @@
 
 #include "ct.h"
 
+struct ct_orgname_aliases;
+
 /* The seven dimensions of the RC survey, in the order they are documented. */
 #define CT_RC_DIMENSIONS 7
 
@@ -27,23 +29,27 @@ const char *ct_rc_dimension(size_t i);
 
 /*
  * A role name as a comparison key, folded as organisation names are
- * (orgname.h: case, spacing and punctuation ignored, "&" read as "and"):
- * "Social Worker" and "social-worker" are "socialworker". OUT: key.
+ * (orgname.h: case, spacing and punctuation ignored, "&" read as "and")
+ * and mapped through the [roster] aliases (may be NULL), as organisation
+ * names are: "Social Worker" and "social-worker" are "socialworker", and
+ * with the alias "RN = Staff Nurse", "rn" is "staffnurse". OUT: key.
  * Returns its length, 0 when empty, out of memory, or when it does not
  * fit in size bytes.
  */
-size_t ct_rc_fold(const char *name, char *key, size_t size);
+size_t ct_rc_fold(const struct ct_orgname_aliases *aliases, const char *name, char *key,
+                  size_t size);
 
 /* The roster as the import needs it: members' e-mails and roles (borrowed). */
 struct ct_rc_roster {
     const char *const *emails; /* count e-mails, any may be NULL */
     const char *const *roles;  /* count roles as the roster spells them, any may be NULL */
     size_t count;
+    const struct ct_orgname_aliases *aliases; /* [roster] aliases; NULL: none */
 };
 
 /* One role pair of a wave: role_a's key sorts before role_b's (or equals it). */
 struct ct_rc_link {
-    char *role_a; /* as the roster spells it */
+    char *role_a; /* the alias's canonical name, else as the roster spells it */
     char *role_b;
     double strength; /* 1 (weak) to 5 (strong) */
     size_t ratings;  /* responses behind it; 0 when the file was aggregated */
@@ -91,15 +97,15 @@ struct ct_rc_group {
  * How many of groups[0..gn) cross each link (a group counts once per link
  * even if several of its pairs cross it). OUT: meetings[0..n), zeroed first.
  */
-void ct_rc_tally(const struct ct_rc_link *links, size_t n, const struct ct_rc_group *groups,
-                 size_t gn, size_t *meetings);
+void ct_rc_tally(const struct ct_orgname_aliases *aliases, const struct ct_rc_link *links, size_t n,
+                 const struct ct_rc_group *groups, size_t gn, size_t *meetings);
 
 /*
- * The strength of the roles x and y in links (matched with ct_rc_fold, in
- * either order). OUT: *strength. false when the pair has no data.
+ * The strength of the roles x and y in links (matched with ct_rc_fold under
+ * aliases, in either order). OUT: *strength. false when the pair has no data.
  */
-bool ct_rc_lookup(const struct ct_rc_link *links, size_t n, const char *x, const char *y,
-                  double *strength);
+bool ct_rc_lookup(const struct ct_orgname_aliases *aliases, const struct ct_rc_link *links,
+                  size_t n, const char *x, const char *y, double *strength);
 
 /* "March" for a wave date "2026-03-14"; "" if the date is malformed. */
 const char *ct_rc_month(const char *date);

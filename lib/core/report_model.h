@@ -124,6 +124,7 @@ struct ct_report {
     struct ct_report_rc_link *rc_links;
     size_t rc_count;
     struct ct_rc_link *rc_matrix[2]; /* every link of the latest wave [0] and the previous [1] */
+    const struct ct_orgname_aliases *rc_aliases; /* borrowed: role names are matched under them */
     size_t rc_matrix_count[2];
 };
 

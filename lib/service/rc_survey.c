@@ -37,6 +37,7 @@ ct_rc_import(struct ct_store *store, const char *name, const char *data, size_t 
     view.emails = (const char *const *)roster.emails;
     view.roles = (const char *const *)roster.roles;
     view.count = roster.count;
+    view.aliases = options->aliases;
     if ((st = ct_rc_parse(name, data, len, &view, &survey, diags, err)) != CT_OK)
         goto fail;
     result->rows = survey.rows;
@@ -86,7 +87,8 @@ ct_rc_view_clear(struct ct_rc_view *v)
 
 /* The links of w and the meetings across each since its date. */
 static enum ct_status
-wave_fill(struct ct_store *store, struct ct_rc_wave_view *w, struct ct_error *err)
+wave_fill(struct ct_store *store, const struct ct_orgname_aliases *aliases,
+          struct ct_rc_wave_view *w, struct ct_error *err)
 {
     struct ct_store_rc_group *groups = NULL;
     struct ct_rc_group *g = NULL;
@@ -108,7 +110,7 @@ wave_fill(struct ct_store *store, struct ct_rc_wave_view *w, struct ct_error *er
         for (j = 0; j < groups[i].size; j++)
             g[i].roles[j] = groups[i].roles[j];
     }
-    ct_rc_tally(w->links, w->count, g, n, w->meetings);
+    ct_rc_tally(aliases, w->links, w->count, g, n, w->meetings);
 done:
     free(g);
     ct_store_rc_groups_free(groups, n);
@@ -116,7 +118,8 @@ done:
 }
 
 enum ct_status
-ct_rc_view_load(struct ct_store *store, struct ct_rc_view *out, struct ct_error *err)
+ct_rc_view_load(struct ct_store *store, const struct ct_orgname_aliases *aliases,
+                struct ct_rc_view *out, struct ct_error *err)
 {
     struct ct_store_rc_wave *waves = NULL;
     struct ct_txn *txn = NULL;
@@ -124,6 +127,7 @@ ct_rc_view_load(struct ct_store *store, struct ct_rc_view *out, struct ct_error 
     size_t n = 0, i;
 
     memset(out, 0, sizeof(*out));
+    out->aliases = aliases;
     if ((st = ct_txn_begin(store, &txn, err)) != CT_OK)
         return st;
     if ((st = ct_store_rc_waves(store, &waves, &n, err)) != CT_OK)
@@ -137,7 +141,7 @@ ct_rc_view_load(struct ct_store *store, struct ct_rc_view *out, struct ct_error 
         out->waves[i].wave = waves[i];
         waves[i].source = NULL;
         out->wave_count++;
-        if ((st = wave_fill(store, &out->waves[i], err)) != CT_OK)
+        if ((st = wave_fill(store, aliases, &out->waves[i], err)) != CT_OK)
             goto done;
     }
 done:

@@ -19,6 +19,7 @@
 struct ct_rc_import_options {
     bool dry_run;     /* check everything, write nothing */
     const char *date; /* the wave's date, YYYY-MM-DD (the program passes today by default) */
+    const struct ct_orgname_aliases *aliases; /* [roster] aliases, for role names; NULL: none */
 };
 
 struct ct_rc_import_result {
@@ -53,6 +54,7 @@ struct ct_rc_wave_view {
 struct ct_rc_view {
     struct ct_rc_wave_view *waves;
     size_t wave_count;
+    const struct ct_orgname_aliases *aliases; /* borrowed: the roles' aliases */
 };
 
 /*
@@ -61,8 +63,8 @@ struct ct_rc_view {
  * read transaction. No wave is not an error (wave_count 0). OUT: *out,
  * freed with ct_rc_view_clear.
  */
-enum ct_status ct_rc_view_load(struct ct_store *store, struct ct_rc_view *out,
-                               struct ct_error *err);
+enum ct_status ct_rc_view_load(struct ct_store *store, const struct ct_orgname_aliases *aliases,
+                               struct ct_rc_view *out, struct ct_error *err);
 void ct_rc_view_clear(struct ct_rc_view *v);
 
 /*

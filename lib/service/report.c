@@ -1118,7 +1118,7 @@ rc_count_meetings(struct ct_store *store, struct ct_report *rep, struct ct_error
             struct ct_report_rc_link *x = &rep->rc_links[k];
             struct ct_rc_link one = {x->role_a, x->role_b, 0, 0};
             size_t hit;
-            ct_rc_tally(&one, 1, &g, 1, &hit);
+            ct_rc_tally(rep->rc_aliases, &one, 1, &g, 1, &hit);
             if (hit == 0)
                 continue;
             for (j = 0; j < rep->rounds_count; j++)
@@ -1158,7 +1158,7 @@ report_rc(struct ct_store *store, struct ct_report *rep, struct ct_error *err)
             struct ct_report_rc_link *x;
             double other;
             bool weak = links[w][i].strength < CT_RC_WEAK ||
-                        (ct_rc_lookup(links[1 - w], count[1 - w], links[w][i].role_a,
+                        (ct_rc_lookup(rep->rc_aliases, links[1 - w], count[1 - w], links[w][i].role_a,
                                       links[w][i].role_b, &other) &&
                          other < CT_RC_WEAK);
             if (!weak)
@@ -1189,8 +1189,8 @@ out:
 }
 
 enum ct_status
-ct_report_build(struct ct_store *store, int64_t round_id, int64_t now, struct ct_report **out,
-                struct ct_error *err)
+ct_report_build(struct ct_store *store, const struct ct_orgname_aliases *aliases, int64_t round_id,
+                int64_t now, struct ct_report **out, struct ct_error *err)
 {
     struct loader ld;
     struct replay rp;
@@ -1205,6 +1205,7 @@ ct_report_build(struct ct_store *store, int64_t round_id, int64_t now, struct ct
         return nomem(err);
     rep->selected = -1;
     rep->generated_at = now;
+    rep->rc_aliases = aliases;
     rep->reach = rep->reach_bound = rep->reach_capacity = rep->mean_rating = NAN;
     ld.store = store;
     ld.err = err;

@@ -103,7 +103,8 @@ plan_start(const struct ct_config *cfg, const struct ct_round_plan_options *opts
 
 /* The latest Relational Coordination wave's strengths, into the snapshot. */
 static enum ct_status
-plan_add_rc(struct ct_store *store, struct rounds_snapshot *snap, struct ct_error *err)
+plan_add_rc(struct ct_store *store, const struct ct_config *cfg, struct rounds_snapshot *snap,
+            struct ct_error *err)
 {
     struct ct_rc_link *links = NULL;
     size_t count = 0;
@@ -111,7 +112,7 @@ plan_add_rc(struct ct_store *store, struct rounds_snapshot *snap, struct ct_erro
     enum ct_status st = ct_rc_latest(store, date, &links, &count, err);
 
     if (st == CT_OK)
-        st = rounds_snapshot_add_rc(snap, date, links, count, err);
+        st = rounds_snapshot_add_rc(snap, cfg->roster.org_aliases, date, links, count, err);
     ct_rc_links_free(links, count);
     return st;
 }
@@ -147,7 +148,7 @@ plan_compute(struct ct_store *store, const struct ct_config *cfg, int32_t day, i
     if ((st = ct_store_planning_load(store, &planning, err)) == CT_OK &&
         (st = rounds_snapshot_build(cfg, &planning, day, round->window_start, round->window_end,
                                     &snap, err)) == CT_OK &&
-        (st = plan_add_rc(store, &snap, err)) == CT_OK &&
+        (st = plan_add_rc(store, cfg, &snap, err)) == CT_OK &&
         (st = rounds_engine_run(&snap, cfg, round->seed, &oc, err)) == CT_OK &&
         (st = rounds_build(cfg, &snap, &oc, planning.next_group_id, now, round, err)) == CT_OK)
         round->eligible = oc.eligible;

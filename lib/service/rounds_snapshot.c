@@ -454,8 +454,9 @@ rc_fill(struct rounds_snapshot *snap, char (*keys)[RC_KEY], const char *ka, cons
 }
 
 enum ct_status
-rounds_snapshot_add_rc(struct rounds_snapshot *snap, const char *wave_date,
-                       const struct ct_rc_link *links, size_t count, struct ct_error *err)
+rounds_snapshot_add_rc(struct rounds_snapshot *snap, const struct ct_orgname_aliases *aliases,
+                       const char *wave_date, const struct ct_rc_link *links, size_t count,
+                       struct ct_error *err)
 {
     char(*keys)[RC_KEY] = NULL, ka[RC_KEY], kb[RC_KEY];
     uint32_t n = 0;
@@ -477,11 +478,11 @@ rounds_snapshot_add_rc(struct rounds_snapshot *snap, const char *wave_date,
     for (i = 0; i < snap->count; i++) {
         uint32_t r = snap->members[i].role_id;
         if (r != 0 && keys[r][0] == '\0')
-            ct_rc_fold(snap->members[i].member.role, keys[r], RC_KEY);
+            ct_rc_fold(aliases, snap->members[i].member.role, keys[r], RC_KEY);
     }
     for (i = 0; i < count; i++)
-        if (ct_rc_fold(links[i].role_a, ka, sizeof(ka)) > 0 &&
-            ct_rc_fold(links[i].role_b, kb, sizeof(kb)) > 0)
+        if (ct_rc_fold(aliases, links[i].role_a, ka, sizeof(ka)) > 0 &&
+            ct_rc_fold(aliases, links[i].role_b, kb, sizeof(kb)) > 0)
             rc_fill(snap, keys, ka, kb, (float)links[i].strength);
     snprintf(snap->coordination_wave, sizeof(snap->coordination_wave), "%s",
              ct_rc_month(wave_date));

@@ -88,13 +88,15 @@ void rounds_snapshot_clear(struct rounds_snapshot *snap);
 /*
  * Give snap the role-pair strengths of the latest Relational Coordination
  * wave (links, dated wave_date), by the members' interned role ids; roles
- * match after ct_rc_fold. No links, or more than 4096 distinct roles: no
+ * match after ct_rc_fold under the [roster] aliases. No links, or more than 4096 distinct roles: no
  * effect. CT_ENOMEM.
  */
 struct ct_rc_link;
-enum ct_status rounds_snapshot_add_rc(struct rounds_snapshot *snap, const char *wave_date,
-                                      const struct ct_rc_link *links, size_t count,
-                                      struct ct_error *err);
+struct ct_orgname_aliases;
+enum ct_status rounds_snapshot_add_rc(struct rounds_snapshot *snap,
+                                      const struct ct_orgname_aliases *aliases,
+                                      const char *wave_date, const struct ct_rc_link *links,
+                                      size_t count, struct ct_error *err);
 
 /* One group the engine formed. */
 struct rounds_outcome_group {

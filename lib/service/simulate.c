@@ -242,6 +242,7 @@ import_rc(struct sim *sim, struct ct_error *err)
         return CT_OK;
     ct_schedule_local_date(sim->sched, sim->t, date);
     o.date = date;
+    o.aliases = opts->cfg->roster.org_aliases;
     return ct_rc_import(sim->store, opts->rc_name, opts->rc_data, opts->rc_len, &o, opts->now, &r,
                         opts->rc_diags, err);
 }
@@ -298,7 +299,7 @@ ct_simulate_run(const struct ct_simulate_options *opts, const struct ct_simulate
     st = simulate_all(&sim, err);
     /* The report is made at now, not at the end of simulated time. */
     if (st == CT_OK)
-        st = ct_report_build(sim.store, 0, opts->now, report, err);
+        st = ct_report_build(sim.store, opts->cfg->roster.org_aliases, 0, opts->now, report, err);
 out:
     ct_store_close(sim.store);
     remove_tmp(dir, path);

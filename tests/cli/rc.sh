@@ -2,7 +2,8 @@
 # rc.sh: "coffeetrial rc import" and "rc show" through the real binary:
 # both CSV shapes, every bad input refused with FILE:LINE and nothing
 # written, waves by date, the meetings each link had since its wave, the
-# weak-coordination reason in a plan's explanation and in the invitation.
+# weak-coordination reason in a plan's explanation and in the invitation,
+# role names folded through the [roster] aliases.
 set -eu
 . "$CT_SRC/tests/cli/lib.sh"
 
@@ -197,6 +198,29 @@ grep -l "a staff survey says your two roles" spool/*.eml >/dev/null ||
     fail "the invitation lacks the survey line"
 expect 0 config show
 out_has "weight_coordination = 1"
+
+# --- [roster] aliases apply to role names as to organisations ---------------------
+rm -rf "$db" spool
+mkdir conf
+printf '[store]\npath = %s\n[roster]\naliases = aliases.txt\n' "$db" >conf/ct.ini
+printf 'RN = Ward Nurse\nPharmacist = Community Pharmacist\n' >conf/aliases.txt
+expect 0 -c conf/ct.ini roster import two.csv
+printf 'role_a,role_b,strength\nR.N.,pharmacist,2.14\n' >alias.csv
+expect 65 rc import alias.csv
+err_has 'alias.csv:2: role_a: unknown role "R.N." (no member has it)'
+expect 0 -c conf/ct.ini rc import alias.csv --date 2026-03-09
+expect 0 -c conf/ct.ini rc show
+out_has "Community Pharmacist <-> Ward Nurse  (weak)"
+expect 0 -c conf/ct.ini round plan --date 2026-12-14 --format json
+out_has '"your roles coordinate weakly: 2.1 of 5 in the March survey"'
+# A member whose roster role is a variant is matched with the survey's name too.
+sed 's/Ward Nurse/RN/' two.csv >two-rn.csv
+expect 0 -c conf/ct.ini roster import two-rn.csv
+[ "$(sql "SELECT role FROM members WHERE email = 'ana@example.org'")" = RN ] || fail "role not updated"
+expect 0 -c conf/ct.ini round plan --date 2026-12-21 --dry-run --format json
+out_has '"your roles coordinate weakly: 2.1 of 5 in the March survey"'
+expect 0 round plan --date 2026-12-21 --dry-run --format json
+out_lacks 'coordinate weakly'
 
 # --- simulate --rc: weak links met with and without the weight -----------------------
 cat >sim.csv <<'CSV'

@@ -13,13 +13,14 @@
 
 #include <cmocka.h>
 
+#include "orgname.h"
 #include "rc.h"
 #include "util.h"
 
 static const char *const emails[] = {"ana@example.org", "bo@example.org", "cy@example.org",
                                      "di@example.org"};
 static const char *const roles[] = {"Ward Nurse", "Clinical Pharmacist", "Social Worker", NULL};
-static const struct ct_rc_roster roster = {emails, roles, 4};
+static const struct ct_rc_roster roster = {emails, roles, 4, NULL};
 
 /* Parse s; OUT: *out. Returns the status; diags joined into msgs (one per line). */
 static enum ct_status
@@ -95,10 +96,65 @@ test_aggregated(void **state)
     assert_true(s.aggregated);
     assert_int_equal(s.count, 2);
     assert_float_equal(s.links[0].strength, 2.1, 1e-9);
-    assert_true(ct_rc_lookup(s.links, s.count, "ward-nurse", "Clinical pharmacist", &v));
+    assert_true(ct_rc_lookup(NULL, s.links, s.count, "ward-nurse", "Clinical pharmacist", &v));
     assert_float_equal(v, 2.1, 1e-9);
-    assert_false(ct_rc_lookup(s.links, s.count, "Social Worker", "Clinical Pharmacist", &v));
+    assert_false(ct_rc_lookup(NULL, s.links, s.count, "Social Worker", "Clinical Pharmacist", &v));
     ct_rc_survey_clear(&s);
+}
+
+/*
+ * [roster] aliases apply to role names as to organisations: a survey that
+ * says "RN" for the roster's "Ward Nurse" (and one that says "Pharmacist")
+ * is matched, the link is kept under the alias's canonical name, and a
+ * member whose roster role is a variant meets across it.
+ */
+static void
+test_aliases(void **state)
+{
+    static const char aliases_text[] = "RN = Ward Nurse\n"
+                                       "Pharmacist = Clinical Pharmacist\n"
+                                       "Staff Nurse = Ward Nurse\n";
+    static const char *const roles2[] = {"Staff Nurse", "Clinical Pharmacist", "Social Worker",
+                                         NULL};
+    struct ct_orgname_aliases *aliases = NULL;
+    struct ct_rc_roster r = {emails, roles2, 4, NULL};
+    struct ct_rc_survey s;
+    struct ct_diags diags;
+    struct ct_error err;
+    struct ct_rc_group g = {1, {"staff-nurse", "pharmacist", NULL, NULL}, 2};
+    size_t meetings[1];
+    char key[64];
+    double v;
+    const char *csv = "role_a,role_b,strength\nRN,Pharmacist,1.5\n";
+
+    (void)state;
+    ct_diags_init(&diags);
+    assert_int_equal(
+        ct_orgname_aliases_parse("aliases", aliases_text, strlen(aliases_text), &aliases, &diags),
+        CT_OK);
+    /* Without the aliases, "RN" is no member's role. */
+    assert_int_equal(ct_rc_parse("s.csv", csv, strlen(csv), &r, &s, &diags, &err), CT_EDATA);
+    assert_true(diags.count > 0);
+    ct_diags_free(&diags);
+    ct_diags_init(&diags);
+
+    r.aliases = aliases;
+    assert_int_equal(ct_rc_parse("s.csv", csv, strlen(csv), &r, &s, &diags, &err), CT_OK);
+    assert_int_equal(s.count, 1);
+    assert_string_equal(s.links[0].role_a, "Clinical Pharmacist");
+    assert_string_equal(s.links[0].role_b, "Ward Nurse"); /* the canonical name */
+    assert_int_equal(ct_rc_fold(aliases, "R.N.", key, sizeof(key)), strlen("wardnurse"));
+    assert_string_equal(key, "wardnurse");
+    assert_true(ct_rc_lookup(aliases, s.links, s.count, "Staff Nurse", "Pharmacist", &v));
+    assert_float_equal(v, 1.5, 1e-9);
+    assert_false(ct_rc_lookup(NULL, s.links, s.count, "Staff Nurse", "Pharmacist", &v));
+    ct_rc_tally(aliases, s.links, s.count, &g, 1, meetings);
+    assert_int_equal(meetings[0], 1);
+    ct_rc_tally(NULL, s.links, s.count, &g, 1, meetings);
+    assert_int_equal(meetings[0], 0);
+    ct_rc_survey_clear(&s);
+    ct_diags_free(&diags);
+    ct_orgname_aliases_free(aliases);
 }
 
 static void
@@ -159,10 +215,10 @@ test_fold_tally_month(void **state)
     char key[32];
 
     (void)state;
-    assert_int_equal(ct_rc_fold("Social-Worker (Adults)", key, sizeof(key)), 18);
+    assert_int_equal(ct_rc_fold(NULL, "Social-Worker (Adults)", key, sizeof(key)), 18);
     assert_string_equal(key, "socialworkeradults");
-    assert_int_equal(ct_rc_fold("  ", key, sizeof(key)), 0);
-    ct_rc_tally(links, 2, groups, 3, meetings);
+    assert_int_equal(ct_rc_fold(NULL, "  ", key, sizeof(key)), 0);
+    ct_rc_tally(NULL, links, 2, groups, 3, meetings);
     assert_int_equal(meetings[0], 2);
     assert_int_equal(meetings[1], 1);
     assert_string_equal(ct_rc_month("2026-03-14"), "March");
@@ -174,9 +230,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_responses),
-        cmocka_unit_test(test_aggregated),
-        cmocka_unit_test(test_bad_inputs),
+        cmocka_unit_test(test_responses),        cmocka_unit_test(test_aggregated),
+        cmocka_unit_test(test_aliases),          cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_fold_tally_month),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -132,7 +132,7 @@ build(struct scratchdb *f, int64_t round)
     struct ct_error err;
 
     ct_error_clear(&err);
-    if (ct_report_build(f->store, round, NOW, &rep, &err) != CT_OK)
+    if (ct_report_build(f->store, NULL, round, NOW, &rep, &err) != CT_OK)
         fail_msg("ct_report_build: %s", err.message);
     return rep;
 }
@@ -467,11 +467,11 @@ test_as_of_round(void **state)
 
     ct_error_clear(&err);
     rep = (struct ct_report *)1;
-    assert_int_equal(ct_report_build(f->store, 99, NOW, &rep, &err), CT_ENOTFOUND);
+    assert_int_equal(ct_report_build(f->store, NULL, 99, NOW, &rep, &err), CT_ENOTFOUND);
     assert_null(rep);
     assert_string_equal(err.message, "no round 99 (see coffeetrial round list)");
-    assert_int_equal(ct_report_build(f->store, 6, NOW, &rep, &err), CT_ENOTFOUND);
-    assert_int_equal(ct_report_build(f->store, 5, NOW, &rep, &err), CT_ESTATE);
+    assert_int_equal(ct_report_build(f->store, NULL, 6, NOW, &rep, &err), CT_ENOTFOUND);
+    assert_int_equal(ct_report_build(f->store, NULL, 5, NOW, &rep, &err), CT_ESTATE);
     assert_string_equal(err.message, "round 5 was cancelled; nothing to report");
 }
 
