@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "entity.h"
+#include "orgname.h"
 #include "reply.h"
 #include "rc.h"
 #include "store_rc.h"
@@ -151,8 +152,9 @@ struct loader {
     struct ct_store *store;
     struct ct_error *err;
     struct ct_report *rep;
-    int64_t round_id; /* the round asked for, 0 for all */
-    bool found;       /* round_id was read */
+    const struct ct_orgname_aliases *aliases; /* [roster] aliases; NULL: none */
+    int64_t round_id;                         /* the round asked for, 0 for all */
+    bool found;                               /* round_id was read */
     size_t rounds_cap;
     struct member *members;
     size_t members_count, members_cap;
@@ -323,6 +325,73 @@ on_member(void *arg, const struct ct_member *in)
     return CT_OK;
 }
 
+/* A folded organisation: its identity key and the name the report gives it. */
+struct org_name {
+    const char *key, *name; /* borrowed from the summary */
+};
+
+static int
+cmp_org_key(const void *a, const void *b)
+{
+    return strcmp(((const struct org_name *)a)->key, ((const struct org_name *)b)->key);
+}
+
+/*
+ * One organisation, one name: every member's organisation becomes the name
+ * of its folded, aliased group (the alias's canonical spelling, else the
+ * commonest), as pairing and "roster orgs" see it, so spellings are never
+ * counted as two organisations.
+ */
+static enum ct_status
+fold_orgs(struct loader *ld)
+{
+    struct ct_orgname_summary *sum = NULL;
+    struct org_name *names = NULL;
+    const char **orgs = NULL;
+    enum ct_status st = CT_OK;
+    size_t i;
+
+    orgs = malloc((ld->members_count + 1) * sizeof(*orgs));
+    for (i = 0; orgs && i < ld->members_count; i++)
+        orgs[i] = ld->members[i].m.organisation;
+    if (orgs == NULL || ct_orgname_summarise(ld->aliases, orgs, ld->members_count, &sum) != CT_OK ||
+        (names = malloc((sum->count + 1) * sizeof(*names))) == NULL) {
+        st = nomem(ld->err);
+        goto out;
+    }
+    for (i = 0; i < sum->count; i++)
+        names[i] = (struct org_name){sum->groups[i].key, sum->groups[i].name};
+    qsort(names, sum->count, sizeof(*names), cmp_org_key);
+    for (i = 0; i < ld->members_count && st == CT_OK; i++) {
+        struct member *m = &ld->members[i];
+        struct org_name want = {NULL, NULL}, *hit;
+        char *key;
+        if (*m->m.organisation == '\0')
+            continue;
+        if ((key = ct_orgname_identity(ld->aliases, m->m.organisation)) == NULL) {
+            st = nomem(ld->err);
+            break;
+        }
+        want.key = key;
+        hit = bsearch(&want, names, sum->count, sizeof(*names), cmp_org_key);
+        free(key);
+        if (hit && strcmp(hit->name, m->m.organisation) != 0) {
+            char *name = ct_strdup(hit->name);
+            if (name == NULL) {
+                st = nomem(ld->err);
+                break;
+            }
+            free(m->m.organisation);
+            m->m.organisation = name;
+        }
+    }
+out:
+    free(names);
+    free(orgs);
+    ct_orgname_summary_free(sum);
+    return st;
+}
+
 /* Intern the organisations: a sorted list of distinct names, and each member's index in it. */
 static enum ct_status
 intern_orgs(struct loader *ld)
@@ -357,6 +426,8 @@ load_members(struct loader *ld)
 {
     enum ct_status st = ct_store_report_members(ld->store, on_member, ld, ld->err);
 
+    if (st == CT_OK)
+        st = fold_orgs(ld);
     return st != CT_OK ? st : intern_orgs(ld);
 }
 
@@ -1158,8 +1229,8 @@ report_rc(struct ct_store *store, struct ct_report *rep, struct ct_error *err)
             struct ct_report_rc_link *x;
             double other;
             bool weak = links[w][i].strength < CT_RC_WEAK ||
-                        (ct_rc_lookup(rep->rc_aliases, links[1 - w], count[1 - w], links[w][i].role_a,
-                                      links[w][i].role_b, &other) &&
+                        (ct_rc_lookup(rep->rc_aliases, links[1 - w], count[1 - w],
+                                      links[w][i].role_a, links[w][i].role_b, &other) &&
                          other < CT_RC_WEAK);
             if (!weak)
                 continue;
@@ -1208,6 +1279,7 @@ ct_report_build(struct ct_store *store, const struct ct_orgname_aliases *aliases
     rep->rc_aliases = aliases;
     rep->reach = rep->reach_bound = rep->reach_capacity = rep->mean_rating = NAN;
     ld.store = store;
+    ld.aliases = aliases;
     ld.err = err;
     ld.rep = rep;
     ld.round_id = round_id;

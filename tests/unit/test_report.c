@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "ct.h"
+#include "orgname.h"
 #include "report.h"
 #include "scratchdb.h"
 #include "store.h"
@@ -366,6 +367,47 @@ test_dropped_invitation(void **state)
     ct_report_free(rep);
 }
 
+/*
+ * Spellings of one organisation are one organisation in the report, as in
+ * pairing: folded ("ALPHA" is "Alpha", named by its commonest spelling),
+ * then mapped through the [roster] aliases ("Delta = Beta").
+ */
+static void
+test_org_spellings(void **state)
+{
+    static const char text[] = "Delta = Beta\n";
+    struct scratchdb *f = *state;
+    struct ct_orgname_aliases *aliases = NULL;
+    struct ct_report *rep;
+    struct ct_diags diags;
+    struct ct_error err;
+
+    sql_exec(f->store, "UPDATE members SET organisation = 'ALPHA' WHERE id = 3;"
+                       "UPDATE members SET organisation = 'gamma.' WHERE id = 7");
+    rep = build(f, 0);
+    assert_int_equal(rep->orgs_count, 4);
+    assert_string_equal(rep->orgs[0].name, "Alpha");
+    assert_int_equal(rep->orgs[0].members, 3);
+    assert_string_equal(rep->orgs[3].name, "Gamma");
+    assert_int_equal(rep->orgs[3].members, 2);
+    assert_int_equal(rep->cross_org, 12);
+    ct_report_free(rep);
+
+    ct_diags_init(&diags);
+    assert_int_equal(ct_orgname_aliases_parse("aliases", text, strlen(text), &aliases, &diags),
+                     CT_OK);
+    ct_error_clear(&err);
+    assert_int_equal(ct_report_build(f->store, aliases, 0, NOW, &rep, &err), CT_OK);
+    assert_int_equal(rep->orgs_count, 3);
+    assert_string_equal(rep->orgs[1].name, "Beta");
+    assert_int_equal(rep->orgs[1].members, 3); /* b1, b2 and d1 */
+    /* Of the 12 pairs across organisations, only b2-d1 (in the trio G3) is now within one. */
+    assert_int_equal(rep->cross_org, 11);
+    ct_report_free(rep);
+    ct_orgname_aliases_free(aliases);
+    ct_diags_free(&diags);
+}
+
 static void
 test_over_time(void **state)
 {
@@ -712,6 +754,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_rounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dropped_invitation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_over_time, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_org_spellings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_as_of_round, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_render_text, setup, teardown),
