@@ -2058,6 +2058,13 @@ map_vertices(struct plan *pl, const struct cand_list *l)
         }
 }
 
+/* Whether the round's left-out pairs are priced against the duals. */
+static bool
+priced(const struct plan *pl)
+{
+    return pl->c->p.exact || pl->ne <= pl->c->p.exact_limit;
+}
+
 /* Solve, check left-out pairs, widen, solve again: see docs/pairing.md. */
 static enum ct_status
 match(struct plan *pl, struct ct_error *err)
@@ -2088,7 +2095,7 @@ match(struct plan *pl, struct ct_error *err)
          * after pricing, the last solution is where the next one starts. */
         st = solve_graph(pl, use_all, use_all ? CT_MATCHING_EXACT : 0,
                          !use_all && prev_n == pl->nv + (pl->nv % 2) ? &start : NULL, vmate,
-                         pl->ne <= pl->c->p.exact_limit ? &duals : NULL, &ms, err);
+                         priced(pl) ? &duals : NULL, &ms, err);
         if (st != CT_OK)
             goto done;
         if (use_all) {
@@ -2119,7 +2126,7 @@ match(struct plan *pl, struct ct_error *err)
             }
             break;
         }
-        if (pl->ne > pl->c->p.exact_limit || round >= MAX_PRICING_ROUNDS)
+        if (!priced(pl) || (round >= MAX_PRICING_ROUNDS && !pl->c->p.exact))
             break;
         v = price(pl, &duals);
         prev_n = pl->nv + (pl->nv % 2);
