@@ -24,6 +24,7 @@
 #define MAX_PRICING_ROUNDS  40
 #define PRICE_PER_MEMBER    6 /* most violated pairs added per member and round */
 #define NONE                UINT32_MAX
+#define ORG_NEIGHBOURS      1 /* circle neighbours on each side in each organisation sampled */
 
 #define PF_TIE      1u
 #define PF_EXCLUDED 2u
@@ -1452,8 +1453,8 @@ member_sample(struct sampler *sm, const uint32_t *mem, size_t nb, uint32_t u)
         if (norg > 16 && org != 0 && has_met(&c->met_org, ru->member, org) &&
             ct_rng_below(&rng, 4) != 0)
             continue;
-        ns = ring_neighbours(sm->byorg, sm->orgstart[oi], sm->orgstart[oi + 1], ru->rho, 2,
-                             sm->sample, ns, cap);
+        ns = ring_neighbours(sm->byorg, sm->orgstart[oi], sm->orgstart[oi + 1], ru->rho,
+                             ORG_NEIGHBOURS, sm->sample, ns, cap);
         picked++;
     }
     while (ns < cap && extra < 2) {
