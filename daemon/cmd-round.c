@@ -774,6 +774,18 @@ put_changes(struct ct_buf *b, const struct ct_round *r)
         put_wrapped(b, "  ", r->changes[i].line, 4);
 }
 
+/* The sum of the round's group scores: a plan and its --exact optimum compare on it. */
+static double
+round_total_score(const struct ct_round *r)
+{
+    double total = 0;
+    size_t i;
+
+    for (i = 0; i < r->group_count; i++)
+        total += r->groups[i].score;
+    return total;
+}
+
 static void
 print_round_text(const struct ct_round *r, const struct round_view *v)
 {
@@ -814,6 +826,10 @@ print_round_text(const struct ct_round *r, const struct round_view *v)
     if (r->replaced > 0)
         ct_buf_printf(&b, "it replaces round %" PRId64 ", planned before for this date\n",
                       r->replaced);
+    if (planned_now && r->exact)
+        ct_buf_printf(&b, "total score %.2f: %s\n", round_total_score(r),
+                      r->optimal ? "proven optimal over every allowed pair"
+                                 : "NOT proven optimal (the candidates could not place everyone)");
     put_groups(&b, v, r);
     if (r->unpaired_count > 0 && !v->declined_only)
         ct_buf_puts(&b, "unpaired:\n");
@@ -1106,6 +1122,10 @@ json_round(struct ct_buf *b, const struct ct_round *r, bool show, bool explain,
         json_changes(b, r);
         json_held(b, held, held_count);
     }
+    ct_buf_puts(b, ",\n \"total_score\": ");
+    json_number(b, round_total_score(r));
+    if (!show && r->exact)
+        ct_buf_printf(b, ", \"optimal\": %s", r->optimal ? "true" : "false");
     ct_buf_puts(b, "}\n");
 }
 
@@ -1153,6 +1173,7 @@ round_plan(struct ct_cli *cli, const struct ct_args *args)
     }
     opts.seed = seed_arg ? (uint64_t)seed : 0;
     opts.dry_run = ct_args_has(args, "dry-run");
+    opts.exact = ct_args_has(args, "exact");
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
@@ -1348,7 +1369,7 @@ const struct ct_cmd ct_cmds_round[] = {
     {
         .group = "round",
         .name = "plan",
-        .args = "[--date YYYY-MM-DD] [--seed N] [--dry-run] [--format text|json]",
+        .args = "[--date YYYY-MM-DD] [--seed N] [--dry-run] [--exact] [--format text|json]",
         .summary = "pair the eligible members for a round",
         .options =
             {
@@ -1356,6 +1377,8 @@ const struct ct_cmd ct_cmds_round[] = {
                  "the round's date (default: today in the network's zone)"},
                 {"seed", 0, "N", "replay the plan of this seed (default: draw and store one)"},
                 {"dry-run", 0, NULL, "print the plan and write nothing"},
+                {"exact", 0, NULL,
+                 "prove the optimum over every allowed pair (slow on large rounds)"},
             },
         .formats = "text|json",
         .exec = round_plan,

@@ -24,6 +24,7 @@
 #define MAX_PRICING_ROUNDS  40
 #define PRICE_PER_MEMBER    6 /* most violated pairs added per member and round */
 #define NONE                UINT32_MAX
+#define ORG_NEIGHBOURS      1 /* circle neighbours on each side in each organisation sampled */
 
 #define PF_TIE      1u
 #define PF_EXCLUDED 2u
@@ -1452,8 +1453,8 @@ member_sample(struct sampler *sm, const uint32_t *mem, size_t nb, uint32_t u)
         if (norg > 16 && org != 0 && has_met(&c->met_org, ru->member, org) &&
             ct_rng_below(&rng, 4) != 0)
             continue;
-        ns = ring_neighbours(sm->byorg, sm->orgstart[oi], sm->orgstart[oi + 1], ru->rho, 2,
-                             sm->sample, ns, cap);
+        ns = ring_neighbours(sm->byorg, sm->orgstart[oi], sm->orgstart[oi + 1], ru->rho,
+                             ORG_NEIGHBOURS, sm->sample, ns, cap);
         picked++;
     }
     while (ns < cap && extra < 2) {
@@ -1924,6 +1925,184 @@ price_offer(struct topk *tk, uint32_t a, uint32_t b, int64_t violation)
     topk_offer(&tk[b], a, violation);
 }
 
+/* ---- pricing by slices of the circle ---------------------------------------- */
+
+#define SLICE     64         /* members per slice */
+#define SLICE_MIX UINT32_MAX /* a slice whose members differ on a boundary */
+
+/*
+ * A run of matching vertices next to each other on the random term's
+ * circle, those with contacts and those without apart: what every pair
+ * with one of them can score at most is known from the slice alone, so
+ * that a member's pricing skips every slice whose bound its duals cover.
+ */
+struct slice {
+    uint32_t first, count;          /* into the sorted order */
+    uint32_t org, team, site, role; /* the members' value, or SLICE_MIX */
+    int64_t min_dual;
+    double rho_lo, rho_hi;
+    bool contacts; /* its members have contacts */
+};
+
+/* Slice order: without contacts first, then by place on the circle. */
+static int
+cmp_slice_key(const void *x, const void *y)
+{
+    const struct ring_key *a = x, *b = y;
+
+    if (a->org != b->org)
+        return a->org < b->org ? -1 : 1;
+    if (a->rho != b->rho)
+        return a->rho < b->rho ? -1 : 1;
+    return (a->pos > b->pos) - (a->pos < b->pos);
+}
+
+/* A slice's common value of a boundary: v for everyone, else SLICE_MIX. */
+static void
+slice_merge(uint32_t *common, uint32_t v, bool first)
+{
+    if (first)
+        *common = v;
+    else if (*common != v)
+        *common = SLICE_MIX;
+}
+
+/* Whether a's boundary value x can differ (both known) from a slice's common value. */
+static bool
+slice_differs(uint32_t x, uint32_t common)
+{
+    return x != 0 && (common == SLICE_MIX || differ_known(x, common));
+}
+
+/* The best closeness on the circle of rho to a slice spanning [lo, hi]. */
+static double
+slice_closeness(double rho, double lo, double hi)
+{
+    double a, b;
+
+    if (rho >= lo && rho <= hi)
+        return 1.0;
+    a = circle_closeness(rho, lo);
+    b = circle_closeness(rho, hi);
+    return a > b ? a : b;
+}
+
+/* An upper bound of the score of position a with anyone in slice sl. */
+static double
+slice_bound(const struct plan *pl, const struct prow *a, const struct slice *sl)
+{
+    const double *w = pl->c->p.weight;
+    bool org = slice_differs(a->org, sl->org), team = slice_differs(a->team, sl->team);
+    bool role = slice_differs(a->role, sl->role);
+    double s = 0, nov_a = 0, nov_b = 0;
+
+    s += org ? w[CT_W_ORGANISATION] : 0;
+    s += team ? w[CT_W_TEAM] : 0;
+    s += slice_differs(a->site, sl->site) ? w[CT_W_SITE] : 0;
+    s += role ? w[CT_W_ROLE] : 0;
+    s += w[CT_W_WEAK_TIE] > 0 ? w[CT_W_WEAK_TIE] : 0;
+    s += a->contacts && sl->contacts && w[CT_W_BRIDGE] > 0 ? w[CT_W_BRIDGE] : 0;
+    if (org)
+        nov_a += sl->org == SLICE_MIX || !has_met(&pl->c->met_org, a->member, sl->org);
+    nov_a += team ? 0.25 : 0;
+    if (role)
+        nov_a +=
+            sl->role == SLICE_MIX || !has_met(&pl->c->met_role, a->member, sl->role) ? 0.25 : 0;
+    nov_b = (org ? 1 : 0) + (team ? 0.25 : 0) + (role ? 0.25 : 0);
+    s += w[CT_W_NOVELTY] > 0 ? w[CT_W_NOVELTY] * 0.5 * (nov_a + nov_b) : 0;
+    if (pl->c->in->coordination != NULL && w[CT_W_COORDINATION] > 0)
+        s += sl->role != SLICE_MIX
+                 ? coordination_term(coordination_of(pl->c->in, a->role, sl->role),
+                                     w[CT_W_COORDINATION])
+                 : w[CT_W_COORDINATION];
+    if (w[CT_W_RANDOM] > 0)
+        s += w[CT_W_RANDOM] * slice_closeness(a->rho, sl->rho_lo, sl->rho_hi);
+    return s;
+}
+
+/* The matching vertices in slices (OUT: *order, *slices, *count); false when out of memory. */
+static bool
+slices_build(const struct plan *pl, const int64_t *dual, struct ring_key **order,
+             struct slice **slices, size_t *count)
+{
+    size_t v, i, ns = 0;
+    struct ring_key *o = malloc((pl->nv + 1) * sizeof(*o));
+    struct slice *sl = malloc((pl->nv / SLICE + 3) * sizeof(*sl));
+
+    *order = o;
+    *slices = sl;
+    if (!o || !sl)
+        return false;
+    for (v = 0; v < pl->nv; v++) {
+        o[v].org = pl->row[pl->vmap[v]].contacts != 0;
+        o[v].from = 0;
+        o[v].pos = (uint32_t)v; /* the matching vertex */
+        o[v].rho = pl->row[pl->vmap[v]].rho;
+    }
+    qsort(o, pl->nv, sizeof(*o), cmp_slice_key);
+    for (i = 0; i < pl->nv; i++) {
+        const struct prow *r = &pl->row[pl->vmap[o[i].pos]];
+        bool first = i == 0 || sl[ns - 1].count == SLICE || o[i].org != o[i - 1].org;
+        struct slice *cur;
+
+        if (first) {
+            cur = &sl[ns++];
+            cur->first = (uint32_t)i;
+            cur->count = 0;
+            cur->min_dual = INT64_MAX;
+            cur->rho_lo = o[i].rho;
+            cur->contacts = o[i].org != 0;
+        }
+        cur = &sl[ns - 1];
+        slice_merge(&cur->org, r->org, first);
+        slice_merge(&cur->team, r->team, first);
+        slice_merge(&cur->site, r->site, first);
+        slice_merge(&cur->role, r->role, first);
+        if (dual[o[i].pos] < cur->min_dual)
+            cur->min_dual = dual[o[i].pos];
+        cur->rho_hi = o[i].rho;
+        cur->count++;
+    }
+    *count = ns;
+    return true;
+}
+
+/* Price the pairs of vertex a with the later vertices of every slice
+ * its duals do not cover; offers go to tk. */
+static void
+price_member(struct plan *pl, const struct ct_matching_duals *duals, const uint32_t *top,
+             const struct ring_key *order, const struct slice *sl, size_t ns, uint32_t a,
+             struct topk *tk)
+{
+    const int64_t *dual = duals->vertex;
+    uint32_t pa = pl->vmap[a];
+    const struct prow *ra = &pl->row[pa];
+    size_t s, i;
+
+    for (s = 0; s < ns; s++) {
+        if (4 * (weight_of(slice_bound(pl, ra, &sl[s])) + 1) <= dual[a] + sl[s].min_dual)
+            continue;
+        for (i = sl[s].first; i < sl[s].first + sl[s].count; i++) {
+            uint32_t b = order[i].pos, pb = pl->vmap[b];
+            int64_t w;
+
+            if (b <= a)
+                continue;
+            pl->stats.priced_pairs++;
+            /* The outermost blossom both ends share adds at least its dual. */
+            if (4 * bound_cached(pl, pa, pb) <=
+                    dual[a] + dual[b] +
+                        (top[a] != NONE && top[a] == top[b] ? duals->zsum[top[a]] : 0) ||
+                !pos_pair_allowed(pl, pa, pb))
+                continue;
+            w = pair_weight(pl->c, pl->elig[pa], pl->elig[pb]);
+            if (!ct_matching_duals_improves(duals, a, b, w) || cand_contains(&pl->cand, pa, pb))
+                continue;
+            price_offer(tk, pa, pb, 4 * w - dual[a] - dual[b]);
+        }
+    }
+}
+
 /*
  * Check every allowed pair left out of the graph against the duals: a pair
  * with a negative reduced cost could improve the matching. The bound rules
@@ -1965,24 +2144,30 @@ price(struct plan *pl, const struct ct_matching_duals *duals)
             price_offer(tk, u, v, 4 * w - dual[pl->vof[u]] - dual[pl->vof[v]]);
         }
     } else {
-        for (a = 0; a < pl->nv; a++) {
-            uint32_t pa = pl->vmap[a];
-            for (b = a + 1; b < pl->nv; b++) {
-                uint32_t pb = pl->vmap[b];
-                int64_t w;
+        struct ring_key *order = NULL;
+        struct slice *sl = NULL;
+        size_t ns = 0;
 
-                pl->stats.priced_pairs++;
-                if (4 * bound_cached(pl, pa, pb) <= dual[a] + dual[b])
-                    continue;
-                if (!pos_pair_allowed(pl, pa, pb))
-                    continue;
-                w = pair_weight(c, pl->elig[pa], pl->elig[pb]);
-                if (!ct_matching_duals_improves(duals, (uint32_t)a, (uint32_t)b, w) ||
-                    cand_contains(&pl->cand, pa, pb))
-                    continue;
-                price_offer(tk, pa, pb, 4 * w - dual[a] - dual[b]);
-            }
+        uint32_t *top = malloc((pl->nv + 1) * sizeof(*top));
+
+        if (top == NULL || !slices_build(pl, dual, &order, &sl, &ns)) {
+            free(top);
+            free(order);
+            free(sl);
+            added = SIZE_MAX;
+            goto done;
         }
+        for (a = 0; a < pl->nv; a++) {
+            uint32_t t = duals->parent[a];
+            while (t != NONE && duals->parent[t] != NONE)
+                t = duals->parent[t];
+            top[a] = t;
+        }
+        for (a = 0; a < pl->nv; a++)
+            price_member(pl, duals, top, order, sl, ns, (uint32_t)a, tk);
+        free(top);
+        free(order);
+        free(sl);
     }
     before = pl->cand.n;
     for (a = 0; a < pl->ne; a++)
@@ -2058,6 +2243,13 @@ map_vertices(struct plan *pl, const struct cand_list *l)
         }
 }
 
+/* Whether the round's left-out pairs are priced against the duals. */
+static bool
+priced(const struct plan *pl)
+{
+    return pl->c->p.exact || pl->ne <= pl->c->p.exact_limit;
+}
+
 /* Solve, check left-out pairs, widen, solve again: see docs/pairing.md. */
 static enum ct_status
 match(struct plan *pl, struct ct_error *err)
@@ -2088,7 +2280,7 @@ match(struct plan *pl, struct ct_error *err)
          * after pricing, the last solution is where the next one starts. */
         st = solve_graph(pl, use_all, use_all ? CT_MATCHING_EXACT : 0,
                          !use_all && prev_n == pl->nv + (pl->nv % 2) ? &start : NULL, vmate,
-                         pl->ne <= pl->c->p.exact_limit ? &duals : NULL, &ms, err);
+                         priced(pl) ? &duals : NULL, &ms, err);
         if (st != CT_OK)
             goto done;
         if (use_all) {
@@ -2119,7 +2311,7 @@ match(struct plan *pl, struct ct_error *err)
             }
             break;
         }
-        if (pl->ne > pl->c->p.exact_limit || round >= MAX_PRICING_ROUNDS)
+        if (!priced(pl) || (round >= MAX_PRICING_ROUNDS && !pl->c->p.exact))
             break;
         v = price(pl, &duals);
         prev_n = pl->nv + (pl->nv % 2);

@@ -92,6 +92,8 @@ struct ct_pairing_params {
     uint64_t seed;
     unsigned candidates; /* best partners kept per member; 0 = default (16) */
     size_t exact_limit;  /* up to this many eligible members every pair is priced; 0 = 6000 */
+    bool exact;          /* price every allowed pair at any size, with no limit on the pricing
+                          * rounds, until none is violated (round plan --exact): slow */
 };
 
 /* The engine's defaults: ct_config_new_defaults' pairing section, seed 0. */

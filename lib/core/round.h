@@ -112,6 +112,8 @@ struct ct_round {
     int64_t replaced;     /* the planned round of the same date this one replaced; 0: none */
     int64_t window_start; /* the meeting window the slots were chosen in */
     int64_t window_end;
+    bool exact;   /* planned with --exact */
+    bool optimal; /* the matching is proven optimal over every allowed pair */
 };
 
 /* One line of `round list`. */

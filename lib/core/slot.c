@@ -65,11 +65,29 @@ ct_slot_load_new(int64_t from, int64_t to)
     return load;
 }
 
+/* Zones whose intervals a load keeps; more are computed every time. */
+#define HOURS_KEPT 32
+
+struct ct_slot_zone_hours {
+    char *zone;
+    const struct ct_worktime *worktime;
+    int64_t from, to;
+    struct ct_interval *v;
+    size_t n;
+};
+
 void
 ct_slot_load_free(struct ct_slot_load *load)
 {
+    size_t i;
+
     if (load == NULL)
         return;
+    for (i = 0; i < load->hours_count; i++) {
+        free(load->hours[i].zone);
+        free(load->hours[i].v);
+    }
+    free(load->hours);
     free(load->booked);
     free(load);
 }
@@ -128,16 +146,69 @@ zone_of(const struct ct_slot_query *q, size_t i)
     return z ? z : "UTC";
 }
 
-/* Intersect *common (n entries) with the working hours of zone, in place. */
+/* A copy of v[0 .. n) (OUT: *out), NULL when out of memory. */
+static struct ct_interval *
+intervals_dup(const struct ct_interval *v, size_t n)
+{
+    struct ct_interval *c = malloc((n + 1) * sizeof(*c));
+
+    if (c != NULL && n > 0)
+        memcpy(c, v, n * sizeof(*c));
+    return c;
+}
+
+/* A zone's working intervals in [from, to) (OUT: *own, *count, the caller
+ * frees *own), from load's store when it was computed before. */
 static enum ct_status
-narrow_to_zone(const struct ct_slot_query *q, const char *zone, int64_t from, int64_t to,
-               struct ct_interval **common, size_t *n, struct ct_error *err)
+zone_hours(const struct ct_slot_query *q, struct ct_slot_load *load, const char *zone, int64_t from,
+           int64_t to, struct ct_interval **own, size_t *count, struct ct_error *err)
+{
+    struct ct_slot_zone_hours *h;
+    enum ct_status st;
+    size_t i;
+
+    for (i = 0; load != NULL && i < load->hours_count; i++) {
+        h = &load->hours[i];
+        if (h->worktime == q->worktime && h->from == from && h->to == to &&
+            strcmp(h->zone, zone) == 0) {
+            *count = h->n;
+            *own = intervals_dup(h->v, h->n);
+            return *own ? CT_OK : ct_error_set(err, CT_ENOMEM, "out of memory");
+        }
+    }
+    st = ct_worktime_intervals(zone, q->worktime, from, to, own, count, err);
+    if (st != CT_OK || load == NULL || load->hours_count >= HOURS_KEPT)
+        return st;
+    if (load->hours == NULL && (load->hours = calloc(HOURS_KEPT, sizeof(*load->hours))) == NULL)
+        return CT_OK; /* nothing kept: computed again next time */
+    h = &load->hours[load->hours_count];
+    h->zone = strdup(zone);
+    h->v = intervals_dup(*own, *count);
+    if (h->zone == NULL || h->v == NULL) {
+        free(h->zone);
+        free(h->v);
+        return CT_OK;
+    }
+    h->worktime = q->worktime;
+    h->from = from;
+    h->to = to;
+    h->n = *count;
+    load->hours_count++;
+    return CT_OK;
+}
+
+/* Intersect *common (n entries) with the working hours of zone, in place;
+ * load (may be NULL) keeps each zone's hours for the next group. */
+static enum ct_status
+narrow_to_zone(const struct ct_slot_query *q, struct ct_slot_load *load, const char *zone,
+               int64_t from, int64_t to, struct ct_interval **common, size_t *n,
+               struct ct_error *err)
 {
     struct ct_interval *own = NULL, *both = NULL;
     size_t count = 0;
     enum ct_status st;
 
-    st = ct_worktime_intervals(zone, q->worktime, from, to, &own, &count, err);
+    st = zone_hours(q, load, zone, from, to, &own, &count, err);
     if (st != CT_OK)
         return st;
     if (*common == NULL) {
@@ -190,8 +261,8 @@ explain_no_slot(const struct ct_slot_query *q, int64_t from, int64_t to, struct 
 
             if (strcmp(zone_of(q, i), zone_of(q, j)) == 0)
                 continue;
-            if (narrow_to_zone(q, zone_of(q, i), from, to, &v, &n, NULL) != CT_OK ||
-                narrow_to_zone(q, zone_of(q, j), from, to, &v, &n, NULL) != CT_OK) {
+            if (narrow_to_zone(q, NULL, zone_of(q, i), from, to, &v, &n, NULL) != CT_OK ||
+                narrow_to_zone(q, NULL, zone_of(q, j), from, to, &v, &n, NULL) != CT_OK) {
                 free(v);
                 continue;
             }
@@ -245,7 +316,7 @@ ct_slot_find(const struct ct_slot_query *q, struct ct_slot_load *load, int64_t *
             seen = strcmp(zone_of(q, i), zone_of(q, j)) == 0;
         if (seen)
             continue;
-        st = narrow_to_zone(q, zone_of(q, i), from, to, &common, &n, err);
+        st = narrow_to_zone(q, load, zone_of(q, i), from, to, &common, &n, err);
         if (st != CT_OK)
             goto done;
     }

@@ -21,10 +21,16 @@
  * finding prefers the least booked cells and books the one it picks, so
  * the groups of a round, placed one after the other, spread out.
  */
+struct ct_slot_zone_hours; /* slot.c: a zone's working intervals, kept for the next group */
+
 struct ct_slot_load {
     int64_t origin;   /* start of cell 0, a multiple of CT_SLOT_STEP */
     size_t cells;     /* number of cells */
     uint32_t *booked; /* meetings touching each cell */
+    /* The zones' working intervals computed so far: a round has a few zones
+     * and thousands of groups (private to slot.c). */
+    struct ct_slot_zone_hours *hours;
+    size_t hours_count;
 };
 
 /*

@@ -88,6 +88,7 @@ plan_start(const struct ct_config *cfg, const struct ct_round_plan_options *opts
         return rounds_nomem(err);
     ct_format_date(*day, r->date);
     r->dry_run = opts->dry_run;
+    r->exact = opts->exact;
     r->created_at = now;
     r->send_after = opts->send_after;
     r->state = CT_ROUND_PLANNED;
@@ -149,9 +150,11 @@ plan_compute(struct ct_store *store, const struct ct_config *cfg, int32_t day, i
         (st = rounds_snapshot_build(cfg, &planning, day, round->window_start, round->window_end,
                                     &snap, err)) == CT_OK &&
         (st = plan_add_rc(store, cfg, &snap, err)) == CT_OK &&
-        (st = rounds_engine_run(&snap, cfg, round->seed, &oc, err)) == CT_OK &&
-        (st = rounds_build(cfg, &snap, &oc, planning.next_group_id, now, round, err)) == CT_OK)
+        (st = rounds_engine_plan(&snap, cfg, round->seed, round->exact, &oc, err)) == CT_OK &&
+        (st = rounds_build(cfg, &snap, &oc, planning.next_group_id, now, round, err)) == CT_OK) {
         round->eligible = oc.eligible;
+        round->optimal = oc.optimal;
+    }
     ct_store_planning_clear(&planning);
     rounds_snapshot_clear(&snap);
     rounds_outcome_clear(&oc);

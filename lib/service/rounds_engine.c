@@ -130,6 +130,13 @@ enum ct_status
 rounds_engine_run(const struct rounds_snapshot *snap, const struct ct_config *cfg, uint64_t seed,
                   struct rounds_outcome *out, struct ct_error *err)
 {
+    return rounds_engine_plan(snap, cfg, seed, false, out, err);
+}
+
+enum ct_status
+rounds_engine_plan(const struct rounds_snapshot *snap, const struct ct_config *cfg, uint64_t seed,
+                   bool exact, struct rounds_outcome *out, struct ct_error *err)
+{
     struct ct_pairing_result *res = NULL;
     struct ct_pairing_params params;
     struct engine_input e;
@@ -142,12 +149,14 @@ rounds_engine_run(const struct rounds_snapshot *snap, const struct ct_config *cf
         return rounds_nomem(err);
     }
     ct_pairing_params_from_config(&params, cfg, seed);
+    params.exact = exact;
     st = ct_pairing_run(&e.in, &params, &res, err);
     input_free(&e);
     if (st != CT_OK)
         return ct_error_prefix(err, "pairing");
 
     out->eligible = res->stats.eligible;
+    out->optimal = res->stats.optimal;
     out->groups = calloc(res->group_count + 1, sizeof(*out->groups));
     out->unpaired = calloc(res->unpaired_count + 1, sizeof(*out->unpaired));
     if (out->groups == NULL || out->unpaired == NULL) {

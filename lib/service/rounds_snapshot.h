@@ -120,6 +120,7 @@ struct rounds_outcome {
     struct rounds_outcome_unpaired *unpaired;
     size_t unpaired_count;
     size_t eligible;
+    bool optimal; /* the engine proved the matching optimal over every allowed pair */
 };
 
 /* Free what out owns and zero it (rounds_engine.c). */
@@ -132,6 +133,12 @@ void rounds_outcome_clear(struct rounds_outcome *out);
  */
 enum ct_status rounds_engine_run(const struct rounds_snapshot *snap, const struct ct_config *cfg,
                                  uint64_t seed, struct rounds_outcome *out, struct ct_error *err);
+
+/* rounds_engine_run; with exact, the engine prices every allowed pair until
+ * it proves the optimum (round plan --exact: slow on large rounds). */
+enum ct_status rounds_engine_plan(const struct rounds_snapshot *snap, const struct ct_config *cfg,
+                                  uint64_t seed, bool exact, struct rounds_outcome *out,
+                                  struct ct_error *err);
 
 /*
  * The explain JSON stored with a group:

@@ -155,7 +155,8 @@ def inside_working_hours(start, end, addr):
 # --- plan --------------------------------------------------------------------------------
 r = ok("round", "plan", "--seed", "7", "--format", "json")
 plan = json.loads(r.stdout)
-check(set(plan) == {"round", "date", "seed", "state", "groups", "unpaired"},
+check(set(plan) == {"round", "date", "seed", "state", "groups", "unpaired",
+                   "total_score"},
       "plan JSON keys: %s" % sorted(plan))
 check(plan["round"] == 1 and plan["seed"] == 7 and plan["state"] == "planned",
       "plan JSON round/seed/state: %r" % {k: plan[k] for k in ("round", "seed", "state")})

@@ -5,6 +5,7 @@
  * repeat penalties, reproducibility, optimality against brute force, and
  * properties over hundreds of seeds.
  */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -1116,6 +1117,120 @@ test_optimal_priced(void **state)
 }
 
 /*
+ * --exact on the large-round path (sampled candidates, forced here with
+ * exact_limit 1 on 300 members): pricing must reach the optimum of a direct
+ * solve on every allowed pair and say it is proven; without exact, the same
+ * path is not proven (and never above the optimum).
+ */
+static void
+test_exact_sampled(void **state)
+{
+    const size_t n = 300;
+    struct ct_pairing_member *m = calloc(n, sizeof(*m));
+    char(*labels)[16] = calloc(n, sizeof(*labels));
+    struct ct_pairing_meeting *hist = calloc(n * 4, sizeof(*hist));
+    struct ct_matching_edge *edges = calloc(n * n / 2, sizeof(*edges));
+    uint32_t *mate = calloc(n, sizeof(*mate));
+    uint64_t seed;
+
+    (void)state;
+    assert_non_null(m);
+    assert_non_null(edges);
+    for (seed = 1; seed <= 4; seed++) {
+        struct ct_pairing_input in;
+        struct ct_pairing_params p;
+        struct ct_pairing_ctx *ctx;
+        struct ct_pairing_result *r, *plain;
+        size_t nhist, ne = 0, a, b, i;
+        int64_t direct = 0;
+
+        big_net(m, labels, n, hist, &nhist, 3, seed + 40);
+        memset(&in, 0, sizeof(in));
+        in.members = m;
+        in.member_count = n;
+        in.history = hist;
+        in.history_count = nhist;
+        ct_pairing_params_defaults(&p);
+        p.seed = seed;
+        p.exact_limit = 1;
+        p.candidates = 4;
+        assert_int_equal(ct_pairing_ctx_new(&in, &p, &ctx, NULL), CT_OK);
+        for (a = 0; a < n; a++)
+            for (b = a + 1; b < n; b++) {
+                struct ct_pairing_score s;
+                if (ct_pairing_allowed(ctx, (uint32_t)a, (uint32_t)b) != CT_RULE_NONE)
+                    continue;
+                ct_pairing_score_pair(ctx, (uint32_t)a, (uint32_t)b, &s);
+                edges[ne].u = (uint32_t)a;
+                edges[ne].v = (uint32_t)b;
+                edges[ne++].w = (int64_t)(s.total * 10000.0 + 0.5);
+            }
+        assert_int_equal(ct_matching_solve(n, edges, ne, 0, mate, NULL, NULL, NULL), CT_OK);
+        for (i = 0; i < ne; i++)
+            if (mate[edges[i].u] == edges[i].v)
+                direct += edges[i].w;
+        assert_int_equal(ct_pairing_plan(ctx, &plain, NULL), CT_OK);
+        assert_false(plain->stats.optimal);
+        ct_pairing_ctx_free(ctx);
+        p.exact = true;
+        assert_int_equal(ct_pairing_ctx_new(&in, &p, &ctx, NULL), CT_OK);
+        assert_int_equal(ct_pairing_plan(ctx, &r, NULL), CT_OK);
+        assert_true(r->stats.optimal);
+        assert_true(r->stats.pricing_rounds >= 1);
+        assert_int_equal(r->unpaired_count, 0);
+        assert_true(fabs(r->total - (double)direct / 10000.0) < 1e-4 * (double)n);
+        assert_true(plain->total <= r->total + 1e-6);
+        ct_pairing_result_free(r);
+        ct_pairing_result_free(plain);
+        ct_pairing_ctx_free(ctx);
+    }
+    free(m);
+    free(labels);
+    free(hist);
+    free(edges);
+    free(mate);
+}
+
+/* --exact on small rounds agrees with brute force over every grouping. */
+static void
+test_exact_small(void **state)
+{
+    struct ct_rng rng;
+    int t, checked = 0;
+
+    (void)state;
+    ct_rng_seed(&rng, 19);
+    for (t = 0; t < 100; t++) {
+        struct net net;
+        struct ct_pairing_input in;
+        struct ct_pairing_ctx *ctx;
+        struct ct_pairing_result *r;
+        uint32_t all[MAXM];
+        size_t n = 2 * (1 + (size_t)ct_rng_below(&rng, 5)), i;
+        double best;
+
+        random_net(&net, &rng, n, 1 + (size_t)ct_rng_below(&rng, 4));
+        net.p.seed = (uint64_t)t;
+        net.p.exact = true;
+        input(&net, &in);
+        assert_int_equal(ct_pairing_ctx_new(&in, &net.p, &ctx, NULL), CT_OK);
+        for (i = 0; i < n; i++)
+            all[i] = (uint32_t)i;
+        best = brute_best(ctx, all, n);
+        r = plan(&net);
+        if (best > -1e299) {
+            assert_int_equal(r->unpaired_count, 0);
+            assert_true(r->stats.optimal);
+            assert_float_equal(r->total, best, 1e-3 * (double)n);
+            checked++;
+        }
+        ct_pairing_result_free(r);
+        ct_pairing_ctx_free(ctx);
+    }
+    assert_true(checked > 30);
+}
+
+/*
  * A large round takes the sampled path with blocks: an odd count, its dummy
  * in the odd block; everyone grouped, no rule broken.
  */
@@ -1298,6 +1413,8 @@ main(void)
         cmocka_unit_test(test_coordination_weight),
         cmocka_unit_test(test_optimal_small),
         cmocka_unit_test(test_optimal_priced),
+        cmocka_unit_test(test_exact_sampled),
+        cmocka_unit_test(test_exact_small),
         cmocka_unit_test(test_large_round),
         cmocka_unit_test(test_properties),
         cmocka_unit_test(test_bad_input),
