@@ -147,6 +147,7 @@ ct_config_check_files(const struct ct_config *cfg, struct ct_diags *diags)
         {"http", "ca_file", cfg->http.ca_file, false, cfg->transport.kind == CT_TRANSPORT_HTTP},
         {"imap", "password_file", cfg->imap.password_file, true, cfg->imap.url != NULL},
         {"imap", "ca_file", cfg->imap.ca_file, false, cfg->imap.url != NULL},
+        {"web", "secret_file", cfg->web.secret_file, true, cfg->web.public_url != NULL},
     };
     size_t i, errors_before = diags->errors;
 
