@@ -23,8 +23,8 @@
 
 #define BODY_MAX     (16 * 1024)
 #define BUCKETS      1024
-#define BUCKET_BURST 60.0 /* requests a client may make at once */
-#define BUCKET_RATE  2.0  /* and then per second */
+#define BUCKET_BURST 120.0 /* requests a client may make at once */
+#define BUCKET_RATE  2.0   /* and then per second */
 #define CONN_LIMIT   128
 #define CONN_PER_IP  16
 #define CONN_TIMEOUT 15 /* seconds */
@@ -289,7 +289,8 @@ split_path(const char *url, char *word, size_t wsize, char *token, size_t tsize)
     if (url[0] != '/' || (slash = strchr(url + 1, '/')) == NULL)
         return false;
     n = (size_t)(slash - url - 1);
-    if (n == 0 || n >= wsize || strlen(slash + 1) >= tsize || strchr(slash + 1, '/'))
+    if (n == 0 || n >= wsize || slash[1] == '\0' || strlen(slash + 1) >= tsize ||
+        strchr(slash + 1, '/'))
         return false;
     memcpy(word, url + 1, n);
     word[n] = '\0';
