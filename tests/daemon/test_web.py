@@ -281,4 +281,35 @@ for addr in links:
 check(daemon.alive(), "the daemon runs on")
 daemon.signal(15)
 check(daemon.wait_exit() == 0, "the daemon stops cleanly:\n%s" % daemon.text())
+
+# --- socket activation: systemd's socket at fd 3 (LISTEN_PID = the daemon) -----------
+lsock = socket.socket()
+lsock.bind(("127.0.0.1", 0))
+lsock.listen(16)
+port = lsock.getsockname()[1]
+
+
+def as_fd3():
+    os.dup2(lsock.fileno(), 3)
+    os.set_inheritable(3, True)
+
+
+env = base_env(COFFEETRIAL_TEST_NOW=NOW, LISTEN_FDS="1")
+log = open(os.path.join(d, "socket.log"), "w")
+proc = subprocess.Popen(["/bin/sh", "-c", 'LISTEN_PID=$$ exec "$0" "$@"', os.environ["CT_DAEMON"],
+                         "-c", os.path.join(d, "c.ini")], cwd=d, env=env,
+                        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+                        preexec_fn=as_fd3, close_fds=False)
+try:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and "the socket systemd passed" not in open(log.name).read():
+        time.sleep(0.05)
+    check("served on the socket systemd passed" in open(log.name).read(),
+          "the daemon takes the passed socket:\n%s" % open(log.name).read())
+    st, _, _ = request("GET", "/metrics")
+    check(st == 200, "metrics through the passed socket: %d" % st)
+finally:
+    proc.terminate()
+    proc.wait(timeout=20)
+    lsock.close()
 print("ok")
