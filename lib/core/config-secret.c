@@ -172,6 +172,13 @@ ct_config_check_files(const struct ct_config *cfg, struct ct_diags *diags)
                          files[i].key, err.message);
             continue;
         }
+        /* The link key is 64 hex digits (token.h); anything else signs nothing. */
+        if (strcmp(files[i].section, "web") == 0 &&
+            (strlen(secret) != 64 || strspn(secret, "0123456789abcdefABCDEF") != 64))
+            ct_diags_add(diags, sev, cfg->path, line,
+                         "[web] secret_file: %s is not a link key (64 hex digits; coffeetrial "
+                         "web keygen writes one)",
+                         files[i].path);
         explicit_bzero(secret, strlen(secret));
         free(secret);
         if (mode & 077)

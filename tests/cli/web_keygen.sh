@@ -50,7 +50,13 @@ public_url = https://coffee.example.org
 secret_file = key
 INI
 expect 0 -c "$tmp/c.ini" config check
-sed -i 's/^secret_file = key/secret_file = missing/' "$tmp/c.ini"
+printf 'not a key\n' >"$tmp/bad"
+chmod 600 "$tmp/bad"
+sed -i 's/^secret_file = key/secret_file = bad/' "$tmp/c.ini"
+expect 78 -c "$tmp/c.ini" config check
+err_has "[web] secret_file: $tmp/bad is not a link key"
+out_lacks "not a key"
+sed -i 's/^secret_file = bad/secret_file = missing/' "$tmp/c.ini"
 expect 78 -c "$tmp/c.ini" config check
 err_has "[web] secret_file"
 echo "web_keygen: ok"

@@ -264,6 +264,20 @@ check("@" not in text and "Riverside" not in text, "metrics carry no address or 
 st, _, _ = request("POST", "/metrics", "")
 check(st == 405, "POST /metrics -> %d" % st)
 
+# --- slow clients hold nothing up ---------------------------------------------------
+slow = []
+for _ in range(10):
+    k = socket.create_connection(("127.0.0.1", port), timeout=5)
+    k.sendall(b"POST /skip/x HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\nab")
+    slow.append(k)
+t = time.monotonic()
+st, _, _ = request("GET", "/metrics")
+took = time.monotonic() - t
+check(st == 200 and took < 5, "a request beside ten stalled ones: %d in %.2fs" % (st, took))
+print("# /metrics beside ten stalled uploads: %.3fs" % took)
+for k in slow:
+    k.close()
+
 # --- many requests from one client ------------------------------------------------
 codes = [request("GET", links[a]["skip"])[0] for _ in range(250)]
 check(429 in codes, "250 quick requests from one client meet the limit: %s" % sorted(set(codes)))
