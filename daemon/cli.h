@@ -181,5 +181,6 @@ extern const struct ct_cmd ct_cmds_rc[];
 extern const struct ct_cmd ct_cmds_report[];
 extern const struct ct_cmd ct_cmds_simulate[];
 extern const struct ct_cmd ct_cmds_backup[];
+extern const struct ct_cmd ct_cmds_web[];
 
 #endif

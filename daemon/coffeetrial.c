@@ -18,6 +18,7 @@ static const struct ct_cmd *const cmd_tables[] = {
     ct_cmds_config, ct_cmds_roster, ct_cmds_member,   ct_cmds_exclude,
     ct_cmds_round,  ct_cmds_outbox, ct_cmds_outcome,  ct_cmds_outcome_record,
     ct_cmds_rc,     ct_cmds_report, ct_cmds_simulate, ct_cmds_backup,
+    ct_cmds_web,
 };
 
 /* The options before COMMAND, parsed like any command's. */

@@ -20,6 +20,7 @@
 #include "lockfile.h"
 #include "log.h"
 #include "loop.h"
+#include "web.h"
 #include "net.h"
 #include "notify.h"
 #include "transport.h"
@@ -119,6 +120,61 @@ announce_start(struct ct_daemon *d)
     ct_buf_free(&b);
 }
 
+static void
+web_log(void *arg, const char *line)
+{
+    (void)arg;
+    ct_log_info("%s", line);
+}
+
+/*
+ * The socket systemd passed (coffeetriald-web.socket: LISTEN_PID is us,
+ * LISTEN_FDS >= 1, the first at fd 3), else -1 to bind [web] listen.
+ */
+static int
+passed_socket(void)
+{
+    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    int fd = -1;
+
+    if (pid && fds && strtol(pid, NULL, 10) == (long)getpid() && strtol(fds, NULL, 10) >= 1)
+        fd = 3;
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    return fd;
+}
+
+/*
+ * The members' pages and /metrics on their own thread, when the config asks
+ * for them. A listener that cannot start is logged and left off: planning
+ * and delivery go on without it.
+ */
+static struct ct_web *
+start_web(const struct ct_daemon *d)
+{
+    const struct ct_web_hooks hooks = {.now = ct_now, .log = web_log, .arg = NULL};
+    struct ct_web *web = NULL;
+    struct ct_error err;
+    int fd = passed_socket();
+
+    if (d->once || !ct_web_wanted(d->cfg)) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    ct_error_clear(&err);
+    if (ct_web_start(d->cfg, fd, &hooks, &web, &err) != CT_OK) {
+        ct_log_error("members' pages not served: %s", err.message);
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    ct_log_info("members' pages%s served on %s", d->cfg->web.metrics ? " and /metrics" : "",
+                fd >= 0 ? "the socket systemd passed" : d->cfg->web.listen);
+    return web;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -132,6 +188,7 @@ main(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     struct ct_daemon d;
+    struct ct_web *web = NULL;
     struct ct_error err;
     bool check = false;
     enum ct_status st;
@@ -200,7 +257,9 @@ main(int argc, char **argv)
         goto done;
     }
     announce_start(&d);
+    web = start_web(&d);
     rc = ct_daemon_loop(&d);
+    ct_web_stop(web);
     ct_log_info("stopped");
 done:
     ct_notify_close();

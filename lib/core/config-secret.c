@@ -147,6 +147,7 @@ ct_config_check_files(const struct ct_config *cfg, struct ct_diags *diags)
         {"http", "ca_file", cfg->http.ca_file, false, cfg->transport.kind == CT_TRANSPORT_HTTP},
         {"imap", "password_file", cfg->imap.password_file, true, cfg->imap.url != NULL},
         {"imap", "ca_file", cfg->imap.ca_file, false, cfg->imap.url != NULL},
+        {"web", "secret_file", cfg->web.secret_file, true, cfg->web.public_url != NULL},
     };
     size_t i, errors_before = diags->errors;
 
@@ -171,6 +172,13 @@ ct_config_check_files(const struct ct_config *cfg, struct ct_diags *diags)
                          files[i].key, err.message);
             continue;
         }
+        /* The link key is 64 hex digits (token.h); anything else signs nothing. */
+        if (strcmp(files[i].section, "web") == 0 &&
+            (strlen(secret) != 64 || strspn(secret, "0123456789abcdefABCDEF") != 64))
+            ct_diags_add(diags, sev, cfg->path, line,
+                         "[web] secret_file: %s is not a link key (64 hex digits; coffeetrial "
+                         "web keygen writes one)",
+                         files[i].path);
         explicit_bzero(secret, strlen(secret));
         free(secret);
         if (mode & 077)

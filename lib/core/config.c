@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <ini.h>
 #include <libical/ical.h>
 
@@ -67,6 +68,9 @@ enum key_type {
     K_PROMPTS,      /* multi-line text or a file */
     K_SIZE,         /* int64_t bytes, with K, M, G suffixes */
     K_SHARE,        /* struct ct_share: a count up to max, or a percentage "N%" */
+    K_BOOL,         /* bool: yes/no */
+    K_LISTEN,       /* "ADDRESS:PORT", a numeric IPv4 or [IPv6] address, kept as text */
+    K_BASE_URL,     /* an http(s) URL that links are built on: no query, fragment or quotes */
 };
 
 #define KF_OPTIONAL 1u /* an empty value leaves the key unset (NULL) */
@@ -146,13 +150,17 @@ static const struct key_def keys[] = {
     {"imap", "ca_file", K_FILE, F(imap.ca_file), 0, 0, KF_OPTIONAL, NULL},
     {"imap", "poll_interval", K_DURATION, F(imap.poll_interval), 10, DAY, KF_ZERO_OK, NULL},
     {"log", "level", K_LOG_LEVEL, F(log.level), 0, 0, 0, NULL},
+    {"web", "listen", K_LISTEN, F(web.listen), 0, 0, 0, NULL},
+    {"web", "public_url", K_BASE_URL, F(web.public_url), 0, 0, KF_OPTIONAL, NULL},
+    {"web", "secret_file", K_FILE, F(web.secret_file), 0, 0, KF_OPTIONAL | KF_SECRET, NULL},
+    {"web", "metrics", K_BOOL, F(web.metrics), 0, 0, 0, NULL},
 };
 
 #define NKEYS CT_ARRAY_LEN(keys)
 
 static const char *const sections[] = {
-    "network",   "store", "roster", "schedule", "pairing", "invite",
-    "transport", "spool", "smtp",   "http",     "imap",    "log",
+    "network", "store", "roster", "schedule", "pairing", "invite", "transport",
+    "spool",   "smtp",  "http",   "imap",     "log",     "web",
 };
 
 #define NSECTIONS CT_ARRAY_LEN(sections)
@@ -214,9 +222,11 @@ ct_config_new_defaults(void)
     c->http.timeout = 30;
     c->imap.poll_interval = 15 * MINUTE;
     c->log.level = CT_LOG_INFO;
+    c->web.listen = strdup("127.0.0.1:8025");
+    c->web.metrics = false;
     if (!c->network.name || !c->network.organiser_name || !c->network.organiser_email ||
         !c->network.timezone || !c->store.path || !c->schedule.rrule || !c->invite.subject ||
-        !c->invite.prompts || !c->spool.dir || !c->transport.proxy) {
+        !c->invite.prompts || !c->spool.dir || !c->transport.proxy || !c->web.listen) {
         ct_config_free(c);
         return NULL;
     }
@@ -246,6 +256,8 @@ is_string_type(enum key_type t)
     case K_RRULE:
     case K_URL:
     case K_PROXY:
+    case K_LISTEN:
+    case K_BASE_URL:
     case K_PROMPTS: return true;
     default: return false;
     }
@@ -1669,6 +1681,81 @@ set_log_level(struct parser *p, struct ct_config *c, int k, const char *v, char 
     return NULL;
 }
 
+static const char *
+set_bool(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    static const char *const words[] = {"yes", "no", "true", "false", "on", "off", "1", "0"};
+    static const int values[] = {1, 0, 1, 0, 1, 0, 1, 0};
+    int x;
+
+    (void)p, (void)copy;
+    if (!set_word(v, words, values, CT_ARRAY_LEN(words), &x))
+        return "must be yes or no";
+    *(bool *)field_of(c, k) = x != 0;
+    return NULL;
+}
+
+/* [web] listen: "127.0.0.1:8025" or "[::1]:8025"; numeric, so no lookup at start. */
+static const char *
+set_listen(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    static const char must[] = "must be ADDRESS:PORT with a numeric address, "
+                               "such as 127.0.0.1:8025 or [::1]:8025";
+    const char *colon = strrchr(v, ':');
+    unsigned char addr[16];
+    char host[64];
+    int64_t port;
+    size_t n;
+
+    (void)p, (void)c, (void)k;
+    if (colon == NULL || colon == v || !parse_int(colon + 1, &port))
+        return must;
+    if (port < 1 || port > 65535)
+        return "port must be a number from 1 to 65535";
+    n = (size_t)(colon - v);
+    if (v[0] == '[') {
+        if (n < 3 || v[n - 1] != ']' || n - 2 >= sizeof(host))
+            return must;
+        memcpy(host, v + 1, n - 2);
+        host[n - 2] = '\0';
+        if (inet_pton(AF_INET6, host, addr) != 1)
+            return must;
+    } else {
+        if (n >= sizeof(host))
+            return must;
+        memcpy(host, v, n);
+        host[n] = '\0';
+        if (inet_pton(AF_INET, host, addr) != 1)
+            return must;
+    }
+    return set_checked(NULL, v, copy);
+}
+
+/* [web] public_url: the base of every member link, so it goes into headers and
+ * HTML: only an http(s) URL of plain characters; a trailing '/' is dropped. */
+static const char *
+set_base_url(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    const char *why = check_url(v, "http https");
+    size_t n;
+
+    (void)p, (void)c, (void)k;
+    if (why == WRONG_SCHEME)
+        return "must start with http:// or https://";
+    if (why)
+        return why;
+    if (strpbrk(v, "?#<>\"'`,;\\ {}|^"))
+        return "must be a plain base URL, without a query, fragment, quotes, commas or spaces";
+    for (const char *q = v; *q; q++)
+        if ((unsigned char)*q >= 0x7f)
+            return "must be ASCII (write a non-ASCII host name as punycode)";
+    n = strlen(v);
+    while (n > 0 && v[n - 1] == '/')
+        n--;
+    *copy = strndup(v, n);
+    return NULL;
+}
+
 /* The parser of each kind of value that keys[] names; K_PROMPTS has its own
  * path (set_prompts: multi-line text or a file, empty allowed). */
 static set_fn *const setters[] = {
@@ -1699,6 +1786,9 @@ static set_fn *const setters[] = {
     [K_PROXY] = set_proxy,
     [K_LOG_LEVEL] = set_log_level,
     [K_SHARE] = set_share,
+    [K_BOOL] = set_bool,
+    [K_LISTEN] = set_listen,
+    [K_BASE_URL] = set_base_url,
 };
 
 /* Convert one key's raw value into the config; errors go to diags. */
@@ -1872,6 +1962,10 @@ cross_checks(struct parser *p, const struct ct_config *c)
              "[smtp] username needs password_file (a file holding the password)");
     if (c->smtp.password_file && !c->smtp.username && !is_bad(p, "smtp", "username"))
         perr(p, line_of(p, "smtp", "password_file"), "[smtp] password_file needs username");
+    if (c->web.public_url && !c->web.secret_file && !is_bad(p, "web", "secret_file"))
+        perr(p, line_of(p, "web", "public_url"),
+             "[web] public_url needs secret_file (the key that signs members' links; "
+             "coffeetrial web keygen FILE writes one)");
     if (c->imap.url) {
         if (!c->imap.username && !is_bad(p, "imap", "username"))
             perr(p, line_of(p, "imap", "url"), "[imap] url needs username");
@@ -2155,6 +2249,7 @@ format_key(struct ct_buf *b, const struct ct_config *c, const struct key_def *d)
                                          : "info");
         break;
     }
+    case K_BOOL: snprintf(tmp, sizeof(tmp), "%s", *(const bool *)field ? "yes" : "no"); break;
     default: ct_buf_printf(b, " %s\n", *(char *const *)field); return;
     }
     ct_buf_printf(b, " %s\n", tmp);

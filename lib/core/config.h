@@ -144,6 +144,14 @@ struct ct_config {
     struct {
         enum ct_log_level level; /* default info; coffeetriald -v forces debug */
     } log;
+
+    /* The members' pages and /metrics, served by coffeetriald (lib/web). */
+    struct {
+        char *listen;      /* "ADDRESS:PORT", default "127.0.0.1:8025" */
+        char *public_url;  /* base of members' links, no trailing '/'; NULL: no pages */
+        char *secret_file; /* the link-signing key (a credential); NULL if unset */
+        bool metrics;      /* serve GET /metrics; default no */
+    } web;
 };
 
 /* A config holding every default; NULL on allocation failure. */

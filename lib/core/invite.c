@@ -643,6 +643,9 @@ put_html_escaped(struct ct_buf *b, const char *s)
 struct bodies {
     struct ct_buf text;
     struct ct_buf html;
+    /* Where the member's links are in text, [from, to): the calendar's
+     * DESCRIPTION leaves them out (a forwarded event must not carry them). */
+    size_t links_from, links_to;
 };
 
 static void
@@ -768,6 +771,108 @@ put_footer(struct bodies *bd, const struct prepared *p)
     ct_buf_free(&line);
 }
 
+/* Whether s is a link we put into a header or an attribute (struct ct_invite_links). */
+static bool
+link_ok(const char *s, bool mailto)
+{
+    size_t n;
+
+    if (mailto ? strncmp(s, "mailto:", 7) != 0
+               : strncmp(s, "https://", 8) != 0 && strncmp(s, "http://", 7) != 0)
+        return false;
+    for (n = 0; s[n]; n++)
+        if ((unsigned char)s[n] <= 0x20 || (unsigned char)s[n] >= 0x7f || strchr("<>\"',\\`", s[n]))
+            return false;
+    return n < 1000;
+}
+
+static bool
+has_link(const char *s)
+{
+    return s && *s;
+}
+
+/* Every link of l is absent or clean; else CT_EDATA naming which. */
+static enum ct_status
+check_links(const struct ct_invite_links *l, struct ct_error *err)
+{
+    const char *const urls[] = {l->skip,        l->pause,   l->stop,
+                                l->preferences, l->checkin, l->unsubscribe};
+    size_t i;
+
+    for (i = 0; i < CT_ARRAY_LEN(urls); i++)
+        if (has_link(urls[i]) && !link_ok(urls[i], false))
+            return ct_error_set(err, CT_EDATA, "a member's link is not a plain http(s) URL");
+    if (has_link(l->unsubscribe_mailto) && !link_ok(l->unsubscribe_mailto, true))
+        return ct_error_set(err, CT_EDATA, "the unsubscribe address is not a plain mailto: URL");
+    return CT_OK;
+}
+
+enum ct_status
+ct_invite_list_unsubscribe(const struct ct_invite_links *l, char **headers, struct ct_error *err)
+{
+    bool https = l && has_link(l->unsubscribe), mailto = l && has_link(l->unsubscribe_mailto);
+    enum ct_status st;
+
+    *headers = NULL;
+    if (l && (st = check_links(l, err)) != CT_OK)
+        return st;
+    if (!https && !mailto)
+        *headers = strdup("");
+    else if (https && mailto)
+        *headers = ct_asprintf("List-Unsubscribe: <%s>,\r\n <%s>\r\n"
+                               "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+                               l->unsubscribe, l->unsubscribe_mailto);
+    else if (https)
+        *headers = ct_asprintf("List-Unsubscribe: <%s>\r\n"
+                               "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n",
+                               l->unsubscribe);
+    else
+        *headers = ct_asprintf("List-Unsubscribe: <%s>\r\n", l->unsubscribe_mailto);
+    return *headers ? CT_OK : ct_error_set(err, CT_ENOMEM, "out of memory");
+}
+
+/*
+ * The member's links before the footer: in the text, one per line with the
+ * URL on its own line; in HTML, short link words that wrap at 390 px. An
+ * invitation offers all of them, a cancellation what still makes sense.
+ */
+static void
+put_links(struct bodies *bd, const struct ct_invite_links *l, bool request)
+{
+    const struct {
+        const char *url, *text, *label;
+        bool in_cancel;
+    } items[] = {
+        {l->skip, "Can't make it this time? Skip this round:", "Skip this round", false},
+        {l->checkin, "After the meeting, tell us whether you met:", "Did you meet?", false},
+        {l->pause, "Need a break? Pause for a while:", "Pause", true},
+        {l->preferences, "Your hours, days and how you like to meet:", "Your preferences", true},
+        {l->stop, "Leave the coffee trial:", "Leave", true},
+    };
+    bool any = false;
+    size_t i;
+
+    bd->links_from = bd->text.len;
+    for (i = 0; i < CT_ARRAY_LEN(items); i++) {
+        if (!has_link(items[i].url) || (!request && !items[i].in_cancel))
+            continue;
+        if (!any) {
+            ct_buf_puts(&bd->text, "Your coffee trial, your choice:\n");
+            ct_buf_puts(&bd->html, "<p style=\"line-height:2\">Your coffee trial, your choice:");
+        }
+        ct_buf_printf(&bd->text, "  %s\n  %s\n", items[i].text, items[i].url);
+        ct_buf_printf(&bd->html, "%s<a href=\"%s\" style=\"white-space:nowrap\">%s</a>",
+                      any ? " &middot;\n" : "\n", items[i].url, items[i].label);
+        any = true;
+    }
+    if (any) {
+        ct_buf_puts(&bd->text, "\n");
+        ct_buf_puts(&bd->html, "</p>\n");
+    }
+    bd->links_to = bd->text.len;
+}
+
 /* The HTML head and the greeting, "Hello NAME,". */
 static void
 put_greeting(struct bodies *bd, const char *subject, const char *name)
@@ -808,6 +913,8 @@ put_cancellation(struct bodies *bd, const struct prepared *p, size_t r, const ch
     ct_buf_free(&s);
     if (p->note && !is_blank(p->note))
         both_paragraph(bd, p->note);
+    if (p->inv->links)
+        put_links(bd, p->inv->links, false);
     put_footer(bd, p);
 }
 
@@ -961,6 +1068,8 @@ build_bodies(const struct prepared *p, size_t r, const char *subject, const char
     put_prompts(bd, p->prompts);
     if (!is_blank(p->reschedule))
         both_paragraph(bd, p->reschedule);
+    if (inv->links)
+        put_links(bd, inv->links, true);
     put_footer(bd, p);
 done:
     ct_buf_puts(&bd->html, "</body>\n</html>\n");
@@ -1191,7 +1300,8 @@ static enum ct_status
 build_content(const struct prepared *p, size_t r, struct content *c, struct ct_error *err)
 {
     char *title;
-    struct bodies bd;
+    struct bodies bd = {0};
+    char *description = NULL;
     enum ct_status st;
 
     memset(c, 0, sizeof(*c));
@@ -1222,8 +1332,16 @@ build_content(const struct prepared *p, size_t r, struct content *c, struct ct_e
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
         goto fail;
     }
-    st = build_ics(p, r, title, c->text, c->location, c->url, &c->ics, err);
+    /* The calendar's description is the text without the member's links. */
+    description = ct_asprintf("%.*s%s", (int)bd.links_from, c->text, c->text + bd.links_to);
+    if (description == NULL) {
+        free(title);
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto fail;
+    }
+    st = build_ics(p, r, title, description, c->location, c->url, &c->ics, err);
     free(title);
+    free(description);
     if (st != CT_OK)
         goto fail;
     return CT_OK;
@@ -1658,7 +1776,7 @@ ct_invite_message(const struct ct_invite *inv, size_t recipient, const char *mes
     struct prepared p;
     struct content c;
     struct ct_buf b;
-    char mixed[64], alt[64];
+    char mixed[64], alt[64], *list_headers = NULL;
     const char *method;
     enum ct_status st;
 
@@ -1683,10 +1801,13 @@ ct_invite_message(const struct ct_invite *inv, size_t recipient, const char *mes
     if (out->text == NULL || out->html == NULL)
         goto nomem;
 
+    if ((st = ct_invite_list_unsubscribe(inv->links, &list_headers, err)) != CT_OK)
+        goto done;
     make_boundary(mixed, sizeof(mixed), message_id, "mixed");
     make_boundary(alt, sizeof(alt), message_id, "alt");
     put_common_headers(&b, p.organiser_name, p.organiser_email, p.m[recipient].name,
                        p.m[recipient].email, c.subject, message_id, date);
+    ct_buf_puts(&b, list_headers);
     ct_buf_printf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n", mixed);
     ct_buf_puts(&b, "This is a calendar invitation in MIME format.\r\n");
     ct_buf_printf(&b, "\r\n--%s\r\n", mixed);
@@ -1733,17 +1854,49 @@ done:
     ct_buf_free(&b);
     content_free(&c);
     prepared_free(&p);
+    free(list_headers);
     return st;
 }
 
 /* ------------------------------------------------------------------ */
 /* Notices                                                              */
 
+/* A notice's text with links' block put before its signature ("-- "), else at the end. */
+static enum ct_status
+notice_links(char **body, const struct ct_invite_links *l)
+{
+    struct bodies bd = {0};
+    char *sig, *joined;
+
+    ct_buf_init(&bd.text);
+    ct_buf_init(&bd.html);
+    put_links(&bd, l, false);
+    if (bd.text.failed || bd.html.failed) {
+        ct_buf_free(&bd.text);
+        ct_buf_free(&bd.html);
+        return CT_ENOMEM;
+    }
+    sig = strstr(*body, "\n-- \n");
+    if (sig)
+        joined = ct_asprintf("%.*s\n\n%s%s", (int)(sig - *body), *body,
+                             bd.text.data ? bd.text.data : "", sig + 1);
+    else
+        joined = ct_asprintf("%s\n\n%s", *body, bd.text.data ? bd.text.data : "");
+    ct_buf_free(&bd.text);
+    ct_buf_free(&bd.html);
+    if (joined == NULL)
+        return CT_ENOMEM;
+    free(*body);
+    *body = joined;
+    return CT_OK;
+}
+
 enum ct_status
 ct_invite_notice(const struct ct_invite_notice *n, const char *message_id, int64_t date,
                  struct ct_invite_message *out, struct ct_error *err)
 {
     char *from_name = NULL, *to_name = NULL, *subject = NULL, *body = NULL, *text = NULL;
+    char *list_headers = NULL;
     struct ct_buf b;
     enum ct_status st;
 
@@ -1757,12 +1910,17 @@ ct_invite_notice(const struct ct_invite_notice *n, const char *message_id, int64
     from_name = clean_text(n->organiser_name ? n->organiser_name : n->network, false);
     to_name = clean_text(n->recipient_name, false);
     subject = clean_text(n->subject ? n->subject : n->network, false);
+    if ((st = ct_invite_list_unsubscribe(n->links, &list_headers, err)) != CT_OK)
+        goto done;
     body = clean_text(n->text, true);
+    if (body && n->links && (st = notice_links(&body, n->links)) != CT_OK)
+        goto nomem;
     text = body ? to_crlf(body) : NULL;
     if (!from_name || !to_name || !subject || !text)
         goto nomem;
     put_common_headers(&b, from_name, n->organiser_email, to_name, n->recipient_email, subject,
                        message_id, date);
+    ct_buf_puts(&b, list_headers);
     ct_buf_puts(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
                     "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
     put_quoted_printable(&b, text);
@@ -1789,6 +1947,7 @@ done:
     free(subject);
     free(body);
     free(text);
+    free(list_headers);
     return st;
 }
 

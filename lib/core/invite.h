@@ -35,6 +35,17 @@
 
 enum ct_invite_method { CT_INVITE_REQUEST, CT_INVITE_CANCEL };
 
+/*
+ * A member's own links (service/links.h builds them), borrowed. NULL or ""
+ * means absent. Every URL must be http(s) of printable ASCII without
+ * spaces, quotes, '<', '>' or ','; anything else is refused (CT_EDATA), so
+ * no link can add a header or break out of an HTML attribute.
+ */
+struct ct_invite_links {
+    const char *skip, *pause, *stop, *preferences, *checkin, *unsubscribe;
+    const char *unsubscribe_mailto; /* "mailto:organiser@...?subject=unsubscribe" */
+};
+
 /* One member of a group. Strings are borrowed; only email is required. */
 struct ct_invite_person {
     const char *email; /* addr-spec; checked, never neutralised */
@@ -87,6 +98,9 @@ struct ct_invite {
      * an updated REQUEST without them; the text still names the others.
      */
     bool cancel_recipient_only;
+    /* The recipient's links: a block in both bodies and the List-Unsubscribe
+     * headers (ct_invite_list_unsubscribe); NULL = none. */
+    const struct ct_invite_links *links;
 };
 
 /*
@@ -169,6 +183,9 @@ struct ct_invite_notice {
     const char *recipient_email;
     const char *subject;
     const char *text; /* the body; LF or CRLF line ends */
+    /* The recipient's links (pause, stop, preferences, unsubscribe appended
+     * to the text) and List-Unsubscribe headers; NULL = none. */
+    const struct ct_invite_links *links;
 };
 
 /*
@@ -188,6 +205,17 @@ enum ct_status ct_invite_pause_notice(const char *network, const char *organiser
                                       const char *organiser_email, const char *recipient_name,
                                       int unanswered, char **subject, char **text,
                                       struct ct_error *err);
+
+/*
+ * The List-Unsubscribe headers for links, CRLF-terminated, for any message
+ * to a member (RFC 2369, RFC 8058): "List-Unsubscribe: <https://...>,
+ * <mailto:...>" (the https one only when links->unsubscribe is set) and then
+ * "List-Unsubscribe-Post: List-Unsubscribe=One-Click" with the https one.
+ * OUT: *headers, a heap string ("" when links has neither). CT_EDATA if a
+ * link is not a clean URL (see struct ct_invite_links).
+ */
+enum ct_status ct_invite_list_unsubscribe(const struct ct_invite_links *links, char **headers,
+                                          struct ct_error *err);
 
 /*
  * Roster text made safe for one line: invalid UTF-8 becomes U+FFFD, and

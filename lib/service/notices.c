@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "invite.h"
+#include "links.h"
 #include "outbox.h"
 #include "store_members.h"
 #include "util.h"
@@ -28,14 +29,28 @@ member_name(struct ct_store *store, int64_t member_id)
     return name;
 }
 
+/* The member's links for a notice (no round or group). OUT: *links, *view. */
+static enum ct_status
+notice_links(const struct ct_config *cfg, int64_t member_id, int64_t now, struct ct_links *links,
+             struct ct_invite_links *view, struct ct_error *err)
+{
+    enum ct_status st = ct_links_build(cfg, member_id, 0, 0, now, links, err);
+
+    if (st == CT_OK)
+        ct_links_view(links, view);
+    return st;
+}
+
 enum ct_status
 ct_notice_queue_pause(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
                       const char *email, int64_t now, struct ct_error *err)
 {
     struct ct_store *store = ct_txn_store(txn);
     struct ct_invite_message msg = {0};
-    struct ct_invite_notice notice;
+    struct ct_invite_notice notice = {0};
     struct ct_outbox_entry entry;
+    struct ct_links links;
+    struct ct_invite_links view;
     char *name = NULL, *subject = NULL, *text = NULL, *key = NULL, *message_id = NULL;
     enum ct_status st;
 
@@ -60,6 +75,9 @@ ct_notice_queue_pause(struct ct_txn *txn, const struct ct_config *cfg, int64_t m
     notice.recipient_email = email;
     notice.subject = subject;
     notice.text = text;
+    if ((st = notice_links(cfg, member_id, now, &links, &view, err)) != CT_OK)
+        goto out;
+    notice.links = &view;
     st = ct_invite_notice(&notice, message_id, now, &msg, err);
     if (st != CT_OK)
         goto out;
@@ -89,8 +107,10 @@ ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_config *cfg, in
 {
     struct ct_store *store = ct_txn_store(txn);
     struct ct_invite_message msg = {0};
-    struct ct_invite_notice notice;
+    struct ct_invite_notice notice = {0};
     struct ct_outbox_entry entry;
+    struct ct_links links;
+    struct ct_invite_links view;
     char *name = NULL, *subject = NULL, *text = NULL, *key = NULL, *message_id = NULL;
     enum ct_status st = CT_OK;
 
@@ -115,6 +135,9 @@ ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_config *cfg, in
     notice.recipient_email = email;
     notice.subject = subject;
     notice.text = text;
+    if ((st = notice_links(cfg, member_id, now, &links, &view, err)) != CT_OK)
+        goto out;
+    notice.links = &view;
     if ((st = ct_invite_notice(&notice, message_id, now, &msg, err)) != CT_OK)
         goto out;
     memset(&entry, 0, sizeof(entry));
@@ -143,7 +166,7 @@ ct_notice_queue_organiser(struct ct_txn *txn, const struct ct_config *cfg, const
 {
     const char *to = cfg->network.organiser_email;
     struct ct_invite_message msg = {0};
-    struct ct_invite_notice notice;
+    struct ct_invite_notice notice = {0};
     struct ct_outbox_entry entry;
     char *message_id;
     enum ct_status st;

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "invite.h"
+#include "links.h"
 #include "notices.h"
 #include "replies.h"
 #include "rounds_snapshot.h"
@@ -231,6 +232,8 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
     struct ct_invite_message msg;
     struct ct_outbox_entry entry;
     struct ct_invite inv;
+    struct ct_links links;
+    struct ct_invite_links link_view;
     char *message_id = NULL, *member_uid = NULL;
     enum ct_status st;
 
@@ -244,6 +247,13 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
                 sizeof(round_text));
     if ((st = member_keys(m, g, ver, recipient, &inv, &member_uid, err)) != CT_OK)
         goto out;
+    if (to->member.id > 0 && strcmp(to->member.email, ERASED_EMAIL) != 0) {
+        st = ct_links_build(m->cfg, to->member.id, round_id, g->id, m->now, &links, err);
+        if (st != CT_OK)
+            goto out;
+        ct_links_view(&links, &link_view);
+        inv.links = &link_view;
+    }
     message_id = ct_invite_message_id(g->uid, to->member.email, ver->sequence,
                                       ct_outbox_kind_str(kind), m->cfg->network.organiser_email);
     if (message_id == NULL) {

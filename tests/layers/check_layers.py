@@ -2,17 +2,20 @@
 """check_layers.py SRC BUILD: the walls between lib/'s layers hold.
 
 docs/hacking.md ("Layers") draws them: lib/core is pure, lib/store is the
-only code that speaks SQL, lib/net the only code that speaks curl, and the
-programs in daemon/ sit on lib/service. This test holds the tree to that
+only code that speaks SQL, lib/net the only code that speaks curl, lib/web
+the only code that speaks libmicrohttpd, and the programs in daemon/ sit on
+lib/service (coffeetriald also on lib/web). This test holds the tree to that
 in two ways:
 
  1. The build: for one source file of each layer, the compiler is run with
     that file's own flags (from BUILD/compile_commands.json) on a probe
-    that includes <sqlite3.h>, then one that includes <curl/curl.h>. The
-    probe must compile in lib/store (SQLite) and lib/net (curl) only; in
+    that includes <sqlite3.h>, then <curl/curl.h>, then <microhttpd.h>. The
+    probe must compile in lib/store (SQLite), lib/net (curl) and lib/web
+    (libmicrohttpd) only; in
     every other layer the fence headers of fence/ must stop it.
  2. The text: no SQL, no sqlite3 name and no database spelling of a state
-    outside lib/store; no curl outside lib/net; ct_now() read only by the
+    outside lib/store; no curl outside lib/net, no libmicrohttpd outside
+    lib/web; ct_now() read only by the
     programs (and defined in lib/core/clock.c); no ct_store_db, and the
     SQLite handle (ct_store_sqlite) used by lib/store alone.
 
@@ -30,11 +33,12 @@ SRC = os.path.abspath(sys.argv[1])
 BUILD = os.path.abspath(sys.argv[2])
 
 LAYERS = {
-    "lib/core": {"sqlite": False, "curl": False},
-    "lib/store": {"sqlite": True, "curl": False},
-    "lib/net": {"sqlite": False, "curl": True},
-    "lib/service": {"sqlite": False, "curl": False},
-    "daemon": {"sqlite": False, "curl": False},
+    "lib/core": {"sqlite": False, "curl": False, "mhd": False},
+    "lib/store": {"sqlite": True, "curl": False, "mhd": False},
+    "lib/net": {"sqlite": False, "curl": True, "mhd": False},
+    "lib/service": {"sqlite": False, "curl": False, "mhd": False},
+    "lib/web": {"sqlite": False, "curl": False, "mhd": True},
+    "daemon": {"sqlite": False, "curl": False, "mhd": False},
 }
 
 problems = []
@@ -87,7 +91,8 @@ def check_build():
             if layer is None or layer in seen:
                 continue
             seen.add(layer)
-            for lib, header in (("sqlite", "sqlite3.h"), ("curl", "curl/curl.h")):
+            for lib, header in (("sqlite", "sqlite3.h"), ("curl", "curl/curl.h"),
+                                ("mhd", "microhttpd.h")):
                 builds = probe_compile(entry, header, tmp)
                 if builds != LAYERS[layer][lib]:
                     problem(path, 1, "#include <%s> %s in %s with this file's flags" %
@@ -157,6 +162,8 @@ def check_text():
                             problem(path, n, "a state compared as a string; use the enum")
                     if layer != "lib/net" and "curl/curl.h" in text:
                         problem(path, n, "includes curl outside lib/net")
+                    if layer != "lib/web" and "microhttpd.h" in text:
+                        problem(path, n, "includes libmicrohttpd outside lib/web")
                     if "ct_store_db" in text:
                         problem(path, n, "ct_store_db() handed out the SQLite handle; it is gone")
                     if layer != "lib/store" and "ct_store_sqlite" in text:

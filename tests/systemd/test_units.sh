@@ -16,7 +16,8 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 units="coffeetriald.service coffeetriald-once.service coffeetrial.timer
 coffeetriald@.service coffeetriald-once@.service coffeetrial@.timer
 coffeetrial-backup.service coffeetrial-backup.timer
-coffeetrial-backup@.service coffeetrial-backup@.timer"
+coffeetrial-backup@.service coffeetrial-backup@.timer
+coffeetriald-web.socket"
 for unit in $units; do
     sed -e "s#/usr/sbin/coffeetriald#$daemon#" -e "s#/usr/bin/coffeetrial #${CT_BIN:?} #" \
         "$src/systemd/$unit" >"$tmp/$unit"

@@ -389,6 +389,18 @@ static const struct bad_case bad_cases[] = {
     {"[transport]\nproxy = None\n", "must be none, env, or a URL"},
     {"[log]\nlevel = loud\n", "[log] level = loud: must be warning, info or debug"},
     {"[log]\nlevel = notice\n", "must be warning, info or debug"},
+    {"[web]\nmetrics = maybe\n", "[web] metrics = maybe: must be yes or no"},
+    {"[web]\nlisten = localhost:8025\n", "must be ADDRESS:PORT with a numeric address"},
+    {"[web]\nlisten = 127.0.0.1\n", "must be ADDRESS:PORT"},
+    {"[web]\nlisten = 127.0.0.1:0\n", "port must be a number from 1 to 65535"},
+    {"[web]\nlisten = 127.0.0.1:99999\n", "port must be"},
+    {"[web]\nlisten = ::1:8025\n", "must be ADDRESS:PORT"},
+    {"[web]\nlisten = [::1:8025\n", "must be ADDRESS:PORT"},
+    {"[web]\npublic_url = ftp://coffee.example.org\n", "must start with http:// or https://"},
+    {"[web]\npublic_url = https://coffee.example.org/?a=b\n", "without a query"},
+    {"[web]\npublic_url = https://coffee.example.org/a>b\n", "must be a plain base URL"},
+    {"[web]\npublic_url = https://coffee.example.org/a,b\n", "must be a plain base URL"},
+    {"[web]\npublic_url = https://u:pw@coffee.example.org\n", "must not carry a user name"},
     /* URLs */
     {"[smtp]\nurl = http://mail.example.org\n", "must start with smtp:// or smtps://"},
     {"[smtp]\nurl = mail.example.org:25\n", "not a URL"},
@@ -951,6 +963,42 @@ test_proxy_and_log_level(void **state)
     assert_null(strstr(diags.items[0].message, "hunter2"));
 }
 
+/* [web]: defaults, accepted values, shown as read; public_url needs the key. */
+static void
+test_web(void **state)
+{
+    struct ct_config *cfg = ct_config_new_defaults();
+    char *shown;
+
+    (void)state;
+    assert_non_null(cfg);
+    assert_string_equal(cfg->web.listen, "127.0.0.1:8025");
+    assert_null(cfg->web.public_url);
+    assert_null(cfg->web.secret_file);
+    assert_false(cfg->web.metrics);
+    shown = ct_config_format(cfg);
+    assert_non_null(strstr(shown, "\n[web]\nlisten = 127.0.0.1:8025\n"));
+    assert_non_null(strstr(shown, "\nmetrics = no\n"));
+    free(shown);
+    ct_config_free(cfg);
+    cfg = load_ok("[web]\nlisten = [::1]:9000\npublic_url = https://coffee.example.org/ct//\n"
+                  "secret_file = /run/credentials/web-key\nmetrics = Yes\n");
+    assert_string_equal(cfg->web.listen, "[::1]:9000");
+    assert_string_equal(cfg->web.public_url, "https://coffee.example.org/ct");
+    assert_string_equal(cfg->web.secret_file, "/run/credentials/web-key");
+    assert_true(cfg->web.metrics);
+    shown = ct_config_format(cfg);
+    assert_non_null(strstr(shown, "\npublic_url = https://coffee.example.org/ct\n"));
+    assert_non_null(strstr(shown, "\nmetrics = yes\n"));
+    free(shown);
+    ct_config_free(cfg);
+    cfg = load_ok("[web]\nmetrics = off\nlisten = 0.0.0.0:80\n");
+    assert_false(cfg->web.metrics);
+    ct_config_free(cfg);
+    expect_one_error("[web]\npublic_url = https://coffee.example.org\n", 2,
+                     "[web] public_url needs secret_file");
+}
+
 static void
 test_weight_keys(void **state)
 {
@@ -1017,6 +1065,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_format_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_weight_keys, setup, teardown),
         cmocka_unit_test_setup_teardown(test_proxy_and_log_level, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_web, setup, teardown),
         cmocka_unit_test_setup_teardown(test_default_path, setup, teardown),
     };
 

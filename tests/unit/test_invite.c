@@ -689,6 +689,72 @@ test_update_keeps_answers(void **state)
     ct_invite_message_clear(&msg);
 }
 
+/* List-Unsubscribe: https then mailto, One-Click only with https; a link that
+ * could add a header or leave an attribute is refused, never written. */
+static void
+test_list_unsubscribe(void **state)
+{
+    struct ct_invite_links l = {0};
+    struct ct_invite inv = sample();
+    struct ct_invite_message msg;
+    struct ct_error err;
+    char *h = NULL;
+    static const char *const evil[] = {
+        "https://x.example/u\r\nBcc: eve@example.org",
+        "https://x.example/u>, <https://evil",
+        "https://x.example/u v",
+        "https://x.example/\"onmouseover=x",
+        "javascript:alert(1)",
+        "https://x.example/caf\xc3\xa9",
+    };
+    (void)state;
+
+    assert_int_equal(ct_invite_list_unsubscribe(NULL, &h, &err), CT_OK);
+    assert_string_equal(h, "");
+    free(h);
+    l.unsubscribe_mailto = "mailto:coffee@example.org?subject=unsubscribe";
+    assert_int_equal(ct_invite_list_unsubscribe(&l, &h, &err), CT_OK);
+    assert_string_equal(h, "List-Unsubscribe: <mailto:coffee@example.org?subject=unsubscribe>\r\n");
+    free(h);
+    l.unsubscribe = "https://c.example/unsubscribe/T0K.EN";
+    assert_int_equal(ct_invite_list_unsubscribe(&l, &h, &err), CT_OK);
+    assert_string_equal(h, "List-Unsubscribe: <https://c.example/unsubscribe/T0K.EN>,\r\n"
+                           " <mailto:coffee@example.org?subject=unsubscribe>\r\n"
+                           "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n");
+    free(h);
+    for (size_t i = 0; i < CT_ARRAY_LEN(evil); i++) {
+        struct ct_invite_links bad = l;
+        bad.skip = evil[i];
+        h = NULL;
+        assert_int_equal(ct_invite_list_unsubscribe(&bad, &h, &err), CT_EDATA);
+        assert_null(h);
+        inv.links = &bad;
+        assert_int_equal(ct_invite_message(&inv, 0, "id@example.org", DTSTAMP, &msg, &err),
+                         CT_EDATA);
+        assert_null(msg.raw);
+    }
+    l.unsubscribe_mailto = "mailto:a@b\r\nX: y";
+    assert_int_equal(ct_invite_list_unsubscribe(&l, &h, &err), CT_EDATA);
+    /* In a message: the headers, and the links in both bodies but not the calendar. */
+    l.unsubscribe_mailto = "mailto:coffee@example.org?subject=unsubscribe";
+    l.skip = "https://c.example/skip/SK1P";
+    l.stop = "https://c.example/stop/ST0P";
+    inv.links = &l;
+    assert_int_equal(ct_invite_message(&inv, 0, "id@example.org", DTSTAMP, &msg, &err), CT_OK);
+    assert_non_null(strstr(msg.raw, "\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
+    assert_non_null(strstr(msg.text, "https://c.example/skip/SK1P"));
+    assert_non_null(strstr(msg.html, "href=\"https://c.example/stop/ST0P\""));
+    assert_null(strstr(msg.ics, "SK1P"));
+    ct_invite_message_clear(&msg);
+    /* A cancellation offers no skip. */
+    inv.method = CT_INVITE_CANCEL;
+    inv.sequence = 1;
+    assert_int_equal(ct_invite_message(&inv, 0, "id@example.org", DTSTAMP, &msg, &err), CT_OK);
+    assert_null(strstr(msg.text, "SK1P"));
+    assert_non_null(strstr(msg.text, "ST0P"));
+    ct_invite_message_clear(&msg);
+}
+
 int
 main(void)
 {
@@ -705,6 +771,7 @@ main(void)
         cmocka_unit_test(test_pause_notice),
         cmocka_unit_test(test_member_uid),
         cmocka_unit_test(test_update_keeps_answers),
+        cmocka_unit_test(test_list_unsubscribe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
