@@ -80,6 +80,7 @@ enum ct_round_change_kind {
     CT_CHANGE_WITH = 6,     /* at send: member re-formed into new_group_id */
     CT_CHANGE_UNPAIRED = 7, /* at send: member could not be grouped (reason) */
     CT_CHANGE_KEPT = 8,     /* the group's other members still meet */
+    CT_CHANGE_SKIPPED = 9,  /* member skips the round (their own choice, member_actions.h) */
 };
 
 /* One planned group that changed since the plan, as one line for people. */

@@ -823,6 +823,35 @@ withdraw(struct mailer *m, int64_t member_id, int64_t other_id, struct ct_error 
 }
 
 enum ct_status
+ct_rounds_member_withdraw(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
+                          int64_t round_id, enum ct_round_change_kind cause, int64_t now,
+                          struct ct_round_mail *out, struct ct_error *err)
+{
+    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}};
+    struct ct_store_member_group *v = NULL;
+    size_t n = 0, i;
+    enum ct_status st;
+
+    if (out)
+        memset(out, 0, sizeof(*out));
+    st = ct_store_member_groups(m.store, member_id, &v, &n, err);
+    for (i = 0; i < n && st == CT_OK; i++) {
+        if (round_id > 0 && v[i].round_id != round_id)
+            continue;
+        if (!v[i].sent) {
+            if (cause == CT_CHANGE_SKIPPED)
+                st = drop_planned(&m, v[i].round_id, v[i].group_id, member_id, cause, err);
+        } else if (v[i].ends == 0 || v[i].ends > now) {
+            st = sent_group_leave(&m, &v[i], member_id, false, WHY_PAUSED, err);
+        }
+    }
+    free(v);
+    if (st == CT_OK && out)
+        *out = m.counts;
+    return st;
+}
+
+enum ct_status
 ct_rounds_withdraw(struct ct_store *store, const struct ct_config *cfg, const char *email,
                    const char *other_email, int64_t now, struct ct_round_mail *out,
                    struct ct_error *err)

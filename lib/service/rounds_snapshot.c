@@ -70,6 +70,19 @@ snapshot_find(const struct rounds_snapshot *snap, int64_t id)
     return -1;
 }
 
+enum ct_status
+rounds_snapshot_skip(struct rounds_snapshot *snap, const int64_t *ids, size_t count)
+{
+    size_t k;
+
+    for (k = 0; k < count; k++) {
+        long i = snapshot_find(snap, ids[k]);
+        if (i >= 0)
+            snap->members[i].skipping = true;
+    }
+    return CT_OK;
+}
+
 /* --- interning boundary names --------------------------------------------------- */
 
 /*

@@ -35,6 +35,7 @@ struct rounds_member {
     int rounds_since_sit_out;
     int trios;
     int sit_outs;
+    bool skipping; /* the member skips this round (member_actions.h): not eligible */
 };
 
 struct rounds_pair {
@@ -84,6 +85,9 @@ enum ct_status rounds_snapshot_build(const struct ct_config *cfg,
                                      int64_t to, struct rounds_snapshot *snap,
                                      struct ct_error *err);
 void rounds_snapshot_clear(struct rounds_snapshot *snap);
+
+/* Mark the members ids[0..count) (sorted) as skipping the round: the engine leaves them out. */
+enum ct_status rounds_snapshot_skip(struct rounds_snapshot *snap, const int64_t *ids, size_t count);
 
 /*
  * Give snap the role-pair strengths of the latest Relational Coordination

@@ -104,8 +104,10 @@ exec3(struct ct_txn *txn, const char *sql, int64_t a, int64_t b, int64_t c, cons
 /* --- members as rounds see them ---------------------------------------------------- */
 
 /* The member columns a round reads, in this order from col: id, email, name, org, team, site,
- * role, zone. */
-#define PERSON_COLUMNS "m.id, m.email, m.name, m.organisation, m.team, m.site, m.role, m.timezone"
+ * role, zone. The zone a member chose (member_prefs) wins over the roster's. */
+#define PERSON_COLUMNS                                                                             \
+    "m.id, m.email, m.name, m.organisation, m.team, m.site, m.role,"                               \
+    " COALESCE((SELECT mp.timezone FROM member_prefs mp WHERE mp.member_id = m.id), m.timezone)"
 
 static bool
 read_person(sqlite3_stmt *stmt, int col, struct ct_member *m)
@@ -147,7 +149,9 @@ planning_members(struct ct_store *store, struct ct_store_planning *p, struct ct_
     if ((p->members = calloc(cap ? cap : 1, sizeof(*p->members))) == NULL)
         return nomem(err);
     st = ct_store_prepare(store,
-                          "SELECT " PERSON_COLUMNS ", m.status, m.paused_until, m.frequency"
+                          "SELECT " PERSON_COLUMNS ", m.status, m.paused_until,"
+                          " COALESCE((SELECT mp.frequency FROM member_prefs mp"
+                          " WHERE mp.member_id = m.id), m.frequency)"
                           " FROM members m ORDER BY m.id",
                           &stmt, err);
     if (st != CT_OK)
