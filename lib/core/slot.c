@@ -128,16 +128,33 @@ zone_of(const struct ct_slot_query *q, size_t i)
     return z ? z : "UTC";
 }
 
-/* Intersect *common (n entries) with the working hours of zone, in place. */
+/* Member i's working hours: their own (q->worktimes[i]) or everyone's. */
+static const struct ct_worktime *
+worktime_of(const struct ct_slot_query *q, size_t i)
+{
+    return q->worktimes && q->worktimes[i] ? q->worktimes[i] : q->worktime;
+}
+
+/* Members i and j work the same hours in the same zone. */
+static bool
+same_hours(const struct ct_slot_query *q, size_t i, size_t j)
+{
+    const struct ct_worktime *a = worktime_of(q, i), *b = worktime_of(q, j);
+
+    return strcmp(zone_of(q, i), zone_of(q, j)) == 0 && a->start_minutes == b->start_minutes &&
+           a->end_minutes == b->end_minutes && a->days == b->days;
+}
+
+/* Intersect *common (n entries) with the working hours of member i, in place. */
 static enum ct_status
-narrow_to_zone(const struct ct_slot_query *q, const char *zone, int64_t from, int64_t to,
+narrow_to_zone(const struct ct_slot_query *q, size_t i, int64_t from, int64_t to,
                struct ct_interval **common, size_t *n, struct ct_error *err)
 {
     struct ct_interval *own = NULL, *both = NULL;
     size_t count = 0;
     enum ct_status st;
 
-    st = ct_worktime_intervals(zone, q->worktime, from, to, &own, &count, err);
+    st = ct_worktime_intervals(zone_of(q, i), worktime_of(q, i), from, to, &own, &count, err);
     if (st != CT_OK)
         return st;
     if (*common == NULL) {
@@ -188,15 +205,20 @@ explain_no_slot(const struct ct_slot_query *q, int64_t from, int64_t to, struct 
             size_t n = 0;
             bool room;
 
-            if (strcmp(zone_of(q, i), zone_of(q, j)) == 0)
+            if (same_hours(q, i, j))
                 continue;
-            if (narrow_to_zone(q, zone_of(q, i), from, to, &v, &n, NULL) != CT_OK ||
-                narrow_to_zone(q, zone_of(q, j), from, to, &v, &n, NULL) != CT_OK) {
+            if (narrow_to_zone(q, i, from, to, &v, &n, NULL) != CT_OK ||
+                narrow_to_zone(q, j, from, to, &v, &n, NULL) != CT_OK) {
                 free(v);
                 continue;
             }
             room = has_room(v, n, q->duration);
             free(v);
+            if (!room && strcmp(zone_of(q, i), zone_of(q, j)) == 0)
+                return ct_error_set(err, CT_ENOTFOUND,
+                                    "no %ld-minute slot between %s and %s inside the working "
+                                    "hours of two members (in %s) who set their own hours",
+                                    minutes, d1, d2, zone_of(q, i));
             if (!room)
                 return ct_error_set(err, CT_ENOTFOUND,
                                     "no %ld-minute slot between %s and %s inside working hours "
@@ -238,14 +260,14 @@ ct_slot_find(const struct ct_slot_query *q, struct ct_slot_load *load, int64_t *
         return ct_error_set(err, CT_ENOTFOUND, "the meeting window ended on %s", d);
     }
 
-    /* The group's common working time: each distinct zone narrows it once. */
+    /* The group's common working time: each distinct zone and hours narrows it once. */
     for (i = 0; i < q->zone_count; i++) {
         bool seen = false;
         for (j = 0; j < i && !seen; j++)
-            seen = strcmp(zone_of(q, i), zone_of(q, j)) == 0;
+            seen = same_hours(q, i, j);
         if (seen)
             continue;
-        st = narrow_to_zone(q, zone_of(q, i), from, to, &common, &n, err);
+        st = narrow_to_zone(q, i, from, to, &common, &n, err);
         if (st != CT_OK)
             goto done;
     }

@@ -345,19 +345,36 @@ reslot(struct mailer *m, uint64_t seed, struct ct_round_group *g, struct ct_slot
        struct ct_error *err)
 {
     const struct ct_config *cfg = m->cfg;
+    const struct ct_worktime *hours[3];
+    struct ct_worktime wt, own[3];
     const char *zones[3];
-    struct ct_worktime wt;
     struct ct_slot_query q;
     size_t i, n = 0;
     int64_t start;
     enum ct_status st;
 
-    for (i = 0; i < g->member_count; i++)
-        if (!g->members[i].removed)
-            zones[n++] = g->members[i].member.timezone;
     rounds_worktime(cfg, &wt);
+    for (i = 0; i < g->member_count; i++) {
+        struct ct_store_member_hours h;
+        if (g->members[i].removed)
+            continue;
+        /* The hours and days a member set for themselves, over the network's. */
+        st = ct_store_member_hours_get(m->store, g->members[i].member.id, &h, err);
+        if (st != CT_OK)
+            return st;
+        own[n] = wt;
+        if (h.has_hours) {
+            own[n].start_minutes = h.start_minutes;
+            own[n].end_minutes = h.end_minutes;
+        }
+        if (h.has_days)
+            own[n].days = h.days;
+        hours[n] = h.has_hours || h.has_days ? &own[n] : NULL;
+        zones[n++] = g->members[i].member.timezone;
+    }
     memset(&q, 0, sizeof(q));
     q.zones = zones;
+    q.worktimes = hours;
     q.zone_count = n;
     q.network_zone = cfg->network.timezone;
     q.worktime = &wt;

@@ -36,6 +36,8 @@ struct rounds_member {
     int trios;
     int sit_outs;
     bool skipping; /* the member skips this round (member_actions.h): not eligible */
+    bool own_hours;              /* the member set their hours or days: worktime is theirs */
+    struct ct_worktime worktime; /* the network's, with what they set over it */
 };
 
 struct rounds_pair {
@@ -49,7 +51,8 @@ struct rounds_meeting {
 
 /* A zone's working intervals inside the meeting window. */
 struct rounds_zone {
-    char *name; /* IANA */
+    char *name;                  /* IANA */
+    struct ct_worktime worktime; /* the hours these members work (a zone may appear per hours) */
     struct ct_interval *hours;
     size_t count;
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefs.h"
 #include "store_impl.h"
 #include "util.h"
 
@@ -333,6 +334,70 @@ planning_next_group(struct ct_store *store, struct ct_store_planning *p, struct 
     return st;
 }
 
+static const char hours_sql[] =
+    "SELECT member_id, working_hours, working_days FROM member_prefs"
+    " WHERE (working_hours IS NOT NULL OR working_days IS NOT NULL) AND (?1 = 0 OR member_id = ?1)"
+    " ORDER BY member_id";
+
+/* The current row of hours_sql into *h. */
+static void
+hours_from_row(sqlite3_stmt *stmt, struct ct_store_member_hours *h)
+{
+    struct ct_prefs p;
+
+    memset(h, 0, sizeof(*h));
+    ct_prefs_init(&p);
+    h->member_id = sqlite3_column_int64(stmt, 0);
+    p.working_hours = (char *)sqlite3_column_text(stmt, 1);
+    p.working_days = (char *)sqlite3_column_text(stmt, 2);
+    h->has_hours =
+        ct_prefs_hours(&p, &h->start_minutes, &h->end_minutes) && h->end_minutes > h->start_minutes;
+    h->has_days = ct_prefs_days(&p, &h->days);
+}
+
+static enum ct_status
+planning_hours(struct ct_store *store, struct ct_store_planning *p, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+    size_t cap = 0;
+    int rc;
+
+    if ((st = ct_store_prepare(store, hours_sql, &stmt, err)) != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, 0);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (!grow(&p->hours, &cap, p->hours_count + 1, sizeof(*p->hours))) {
+            sqlite3_finalize(stmt);
+            return nomem(err);
+        }
+        hours_from_row(stmt, &p->hours[p->hours_count++]);
+    }
+    st = rc == SQLITE_DONE ? CT_OK : ct_store_error(store, err, "read working hours");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+enum ct_status
+ct_store_member_hours_get(struct ct_store *store, int64_t member_id,
+                          struct ct_store_member_hours *out, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+    bool row = false;
+
+    memset(out, 0, sizeof(*out));
+    out->member_id = member_id;
+    if ((st = ct_store_prepare(store, hours_sql, &stmt, err)) != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, member_id);
+    st = ct_store_step_row(store, stmt, &row, "read working hours", err);
+    if (st == CT_OK && row)
+        hours_from_row(stmt, out);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
 enum ct_status
 ct_store_planning_load(struct ct_store *store, struct ct_store_planning *out, struct ct_error *err)
 {
@@ -346,7 +411,8 @@ ct_store_planning_load(struct ct_store *store, struct ct_store_planning *out, st
                              &out->exclusion_count, err)) != CT_OK ||
         (st = planning_sent(store, out, err)) != CT_OK ||
         (st = planning_past(store, out, err)) != CT_OK ||
-        (st = planning_sit_outs(store, out, err)) != CT_OK)
+        (st = planning_sit_outs(store, out, err)) != CT_OK ||
+        (st = planning_hours(store, out, err)) != CT_OK)
         return st;
     return planning_next_group(store, out, err);
 }
@@ -366,6 +432,7 @@ ct_store_planning_clear(struct ct_store_planning *p)
     free(p->sent);
     free(p->past);
     free(p->sit_outs);
+    free(p->hours);
     memset(p, 0, sizeof(*p));
 }
 

@@ -535,6 +535,33 @@ test_frequency_pref_in_planning(void **state)
     assert_int_equal(grouped(f, plan(f, "2026-05-04"), "m0@o0.org"), 1);
 }
 
+static void
+test_hours_pref_in_planning(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_prefs p;
+    struct ct_error err;
+    int64_t r;
+
+    import_many(f, 2, "UTC");
+    ct_prefs_init(&p);
+    p.working_hours = "14:00-15:00";
+    p.working_days = "WE";
+    ct_error_clear(&err);
+    assert_int_equal(ct_action_prefs_set(f->store, f->cfg, 1, &p, CT_VIA_PAGE, f->now, &err),
+                     CT_OK);
+    r = plan(f, "2026-03-02");
+    assert_int_equal(grouped(f, r, "m0@o0.org"), 1);
+    /* Wednesday, inside 14:00-15:00 UTC for the whole meeting. */
+    assert_sql_text(f->store, "3 14",
+                    "SELECT strftime('%w', slot_start, 'unixepoch') || ' ' ||"
+                    " strftime('%H', slot_start, 'unixepoch') FROM groups");
+    assert_int_equal(sql_int(f->store,
+                             "SELECT (slot_start + slot_minutes * 60) % 86400 <= 15 * 3600"
+                             " FROM groups"),
+                     1);
+}
+
 /* ---- check-ins -------------------------------------------------------------- */
 
 static void
@@ -683,6 +710,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_skip_all_or_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reimport_keeps_prefs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_frequency_pref_in_planning, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hours_pref_in_planning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkin_refuses_a_planned_or_foreign_group, setup,
                                         teardown),
