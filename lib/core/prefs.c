@@ -262,3 +262,65 @@ ct_checkin_parse(const char *s, enum ct_checkin *out)
         *out = (enum ct_checkin)i;
     return i >= 0;
 }
+
+static const char *const reply_words[] = {
+    [CT_WORD_NONE] = "",     [CT_WORD_SKIP] = "SKIP", [CT_WORD_PAUSE] = "PAUSE",
+    [CT_WORD_STOP] = "STOP", [CT_WORD_MET] = "MET",   [CT_WORD_NOT_MET] = "NOT MET"};
+
+const char *
+ct_reply_word_str(enum ct_reply_word word)
+{
+    return WORD(reply_words, word);
+}
+
+/* Whether line[0..n) is word (upper case; ' ' in word also matches '-' or blanks), ignoring case.
+ */
+static bool
+line_is_word(const char *line, size_t n, const char *word)
+{
+    size_t i = 0;
+
+    for (; *word; word++) {
+        if (*word == ' ') {
+            if (i >= n || (line[i] != ' ' && line[i] != '\t' && line[i] != '-'))
+                return false;
+            while (i < n && (line[i] == ' ' || line[i] == '\t' || line[i] == '-'))
+                i++;
+            continue;
+        }
+        if (i >= n || ((unsigned char)line[i] & ~0x20u) != (unsigned char)*word)
+            return false;
+        i++;
+    }
+    return i == n;
+}
+
+enum ct_reply_word
+ct_reply_word_parse(const char *text)
+{
+    const char *p = text;
+
+    while (p && *p) {
+        size_t len = strcspn(p, "\r\n"), a = 0, b = len, w;
+        const char *next = p + len + strspn(p + len, "\r\n");
+
+        /* A signature first: nothing was typed above it. */
+        if ((len == 2 || len == 3) && p[0] == '-' && p[1] == '-' && (len == 2 || p[2] == ' '))
+            return CT_WORD_NONE;
+        while (a < b && (p[a] == ' ' || p[a] == '\t'))
+            a++;
+        if (a == b || p[a] == '>') {
+            p = next;
+            continue;
+        }
+        while (b > a && (p[b - 1] == ' ' || p[b - 1] == '\t'))
+            b--;
+        if (b > a && (p[b - 1] == '.' || p[b - 1] == '!'))
+            b--;
+        for (w = CT_WORD_SKIP; w <= CT_WORD_NOT_MET; w++)
+            if (line_is_word(p + a, b - a, reply_words[w]))
+                return (enum ct_reply_word)w;
+        return CT_WORD_NONE;
+    }
+    return CT_WORD_NONE;
+}

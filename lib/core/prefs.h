@@ -95,4 +95,26 @@ bool ct_via_parse(const char *s, enum ct_via *out);
 bool ct_meeting_mode_parse(const char *s, enum ct_meeting_mode *out);
 bool ct_checkin_parse(const char *s, enum ct_checkin *out);
 
+/* The one word of a reply that acts (docs/members.md "Replying with one word"). */
+enum ct_reply_word {
+    CT_WORD_NONE,
+    CT_WORD_SKIP,
+    CT_WORD_PAUSE,
+    CT_WORD_STOP,
+    CT_WORD_MET,
+    CT_WORD_NOT_MET,
+};
+
+/*
+ * The word a person typed as the first line of a reply's text: the first
+ * line that is not blank and not quoted ('>'), which must hold one of
+ * SKIP, PAUSE, STOP, MET, NOT MET and nothing else (case ignored; blanks
+ * and a final '.' or '!' allowed; "NOT-MET" too). A signature ("-- ")
+ * first, or any other first line, is CT_WORD_NONE.
+ */
+enum ct_reply_word ct_reply_word_parse(const char *text);
+
+/* "SKIP", "NOT MET", ...; "" for CT_WORD_NONE. */
+const char *ct_reply_word_str(enum ct_reply_word word);
+
 #endif

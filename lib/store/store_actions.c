@@ -579,6 +579,36 @@ ct_store_checkin_outcome_set(struct ct_txn *txn, int64_t group_id, int met, int 
     return st;
 }
 
+/* ---- replies bound to a message we sent -------------------------------------- */
+
+enum ct_status
+ct_store_message_owner(struct ct_store *store, const char *message_id, struct ct_message_owner *out,
+                       struct ct_error *err)
+{
+    static const char sql[] =
+        "SELECT IFNULL(o.member_id, 0), IFNULL(o.group_id, 0), IFNULL(g.round_id, 0)"
+        " FROM outbox o LEFT JOIN groups g ON g.id = o.group_id"
+        " WHERE o.message_id = ?1 AND o.state = ?2";
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+    bool row = false;
+
+    memset(out, 0, sizeof(*out));
+    if ((st = ct_store_prepare(store, sql, &stmt, err)) != CT_OK)
+        return st;
+    sqlite3_bind_text(stmt, 1, message_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, ct_store_outbox_state_sql(CT_OUTBOX_SENT), -1, SQLITE_STATIC);
+    st = ct_store_step_row(store, stmt, &row, "look up a message we sent", err);
+    if (st == CT_OK && row) {
+        out->found = true;
+        out->member_id = sqlite3_column_int64(stmt, 0);
+        out->group_id = sqlite3_column_int64(stmt, 1);
+        out->round_id = sqlite3_column_int64(stmt, 2);
+    }
+    sqlite3_finalize(stmt);
+    return st;
+}
+
 /* ---- counts for reports ---------------------------------------------------- */
 
 enum ct_status

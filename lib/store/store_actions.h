@@ -146,6 +146,20 @@ enum ct_status ct_store_checkin_outcome_set(struct ct_txn *txn, int64_t group_id
                                             int rating, const char *note, int64_t now,
                                             struct ct_error *err);
 
+/* ---- replies bound to a message we sent -------------------------------------- */
+
+/* Who a message we sent went to, and what it was about. */
+struct ct_message_owner {
+    bool found;        /* a sent outbox message has this Message-ID */
+    int64_t member_id; /* 0: not to a member (a notice to the organiser) */
+    int64_t group_id;  /* 0: about no group (a notice) */
+    int64_t round_id;  /* the group's round, 0 if none */
+};
+
+/* The sent outbox message message_id (without angle brackets). OUT: *out. */
+enum ct_status ct_store_message_owner(struct ct_store *store, const char *message_id,
+                                      struct ct_message_owner *out, struct ct_error *err);
+
 /* ---- counts for reports ---------------------------------------------------- */
 
 /*

@@ -21,6 +21,7 @@
 #include "member_actions.h"
 #include "members.h"
 #include "outcomes.h"
+#include "replies.h"
 #include "roster.h"
 #include "rounds.h"
 #include "scratchdb.h"
@@ -676,6 +677,133 @@ test_member_and_erasure(void **state)
                      CT_ENOTFOUND);
 }
 
+/* ---- one-word replies ---------------------------------------------------------- */
+
+/* The Message-ID (without brackets) of the invitation sent to email, marked sent. */
+static char *
+invitation_id(struct fixture *f, const char *email)
+{
+    sql_exec(f->store, "UPDATE outbox SET state = 'sent', sent_at = 1 WHERE state = 'queued'");
+    return sql_text(f->store,
+                    "SELECT message_id FROM outbox WHERE recipient = ?1 AND kind = 'request'"
+                    " ORDER BY id DESC LIMIT 1",
+                    email);
+}
+
+static enum ct_replies_result
+reply(struct fixture *f, const char *from, const char *in_reply_to, const char *body, uint32_t uid)
+{
+    struct ct_replies_hooks hooks = {0};
+    struct ct_replies_source src = {"organiser@example.org/INBOX", 7, uid};
+    enum ct_replies_result result = CT_REPLIES_RESULT_COUNT;
+    struct ct_error err;
+    struct ct_buf b;
+
+    hooks.cfg = f->cfg;
+    ct_buf_init(&b);
+    ct_buf_printf(&b, "From: Someone <%s>\r\nTo: organiser@example.org\r\nSubject: Re: coffee\r\n",
+                  from);
+    if (in_reply_to)
+        ct_buf_printf(&b, "In-Reply-To: <%s>\r\nReferences: <older@elsewhere>\r\n <%s>\r\n",
+                      in_reply_to, in_reply_to);
+    ct_buf_printf(&b, "Message-ID: <r%u@mail.example>\r\nMIME-Version: 1.0\r\n%s", uid, body);
+    assert_false(b.failed);
+    ct_error_clear(&err);
+    if (ct_replies_record_message(f->store, b.data, b.len, &src, f->now, &hooks, &result, &err) !=
+        CT_OK)
+        fail_msg("reply: %s", err.message);
+    ct_buf_free(&b);
+    return result;
+}
+
+#define PLAIN "Content-Type: text/plain; charset=utf-8\r\n\r\n"
+
+static void
+test_reply_word_parse(void **state)
+{
+    (void)state;
+    assert_int_equal(ct_reply_word_parse("SKIP"), CT_WORD_SKIP);
+    assert_int_equal(ct_reply_word_parse("\r\n  skip.\r\n\r\nOn Monday Ana wrote:\r\n> STOP"),
+                     CT_WORD_SKIP);
+    assert_int_equal(ct_reply_word_parse("> quoted first\nPause!\n"), CT_WORD_PAUSE);
+    assert_int_equal(ct_reply_word_parse("Not  Met"), CT_WORD_NOT_MET);
+    assert_int_equal(ct_reply_word_parse("not-met"), CT_WORD_NOT_MET);
+    assert_int_equal(ct_reply_word_parse("met"), CT_WORD_MET);
+    assert_int_equal(ct_reply_word_parse("Stop it"), CT_WORD_NONE);
+    assert_int_equal(ct_reply_word_parse("Thanks! SKIP"), CT_WORD_NONE);
+    assert_int_equal(ct_reply_word_parse("-- \nSKIP"), CT_WORD_NONE);
+    assert_int_equal(ct_reply_word_parse("metal"), CT_WORD_NONE);
+    assert_int_equal(ct_reply_word_parse(""), CT_WORD_NONE);
+    assert_int_equal(ct_reply_word_parse(NULL), CT_WORD_NONE);
+}
+
+static void
+test_reply_skip_is_trusted_by_message_id(void **state)
+{
+    struct fixture *f = *state;
+    char *id;
+    int64_t r;
+
+    import_many(f, 2, NULL);
+    r = plan(f, "2026-03-02");
+    send(f, r);
+    id = invitation_id(f, "m0@o0.org");
+    f->now += 600;
+    assert_int_equal(reply(f, "M0@o0.org", id,
+                           "Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\n" PLAIN
+                           "Skip\r\n\r\nOn Monday the organiser wrote:\r\n> Coffee?\r\n--b\r\n"
+                           "Content-Type: text/html\r\n\r\n<p>Skip</p>\r\n--b--\r\n",
+                           1),
+                     CT_REPLIES_ACTION);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM skips WHERE member_id = 1"), 1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state = 'cancelled'"), 1);
+    assert_sql_text(f->store, "skip reply", "SELECT action || ' ' || via FROM action_log");
+    /* The same message again is not read twice. */
+    assert_int_equal(reply(f, "m0@o0.org", id, PLAIN "SKIP\r\n", 1), CT_REPLIES_SEEN);
+    /* Someone else quoting m0's invitation is held, and changes nothing. */
+    assert_int_equal(reply(f, "m1@o1.org", id, PLAIN "STOP\r\n", 2), CT_REPLIES_HELD);
+    assert_sql_text(f->store, "active", "SELECT status FROM members WHERE id = 1");
+    /* From alone binds nothing. */
+    assert_int_equal(reply(f, "m0@o0.org", NULL, PLAIN "STOP\r\n", 3), CT_REPLIES_HELD);
+    assert_int_equal(reply(f, "m0@o0.org", "forged@example.org", PLAIN "STOP\r\n", 4),
+                     CT_REPLIES_HELD);
+    assert_sql_text(f->store, "active", "SELECT status FROM members WHERE id = 1");
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM held_replies WHERE reason LIKE"
+                                       " '%not the address%'"),
+                     1);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM held_replies WHERE reason LIKE"
+                                       " '%answers no message%'"),
+                     2);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM imap_seen"), 4);
+    /* A text that is not one word is what it was before: not a reply. */
+    assert_int_equal(reply(f, "m0@o0.org", id, PLAIN "Sorry, I have to skip this one\r\n", 5),
+                     CT_REPLIES_NOT_REPLY);
+    free(id);
+}
+
+static void
+test_reply_met_and_stop(void **state)
+{
+    struct fixture *f = *state;
+    char *id;
+
+    import_many(f, 2, NULL);
+    send(f, plan(f, "2026-03-02"));
+    id = invitation_id(f, "m1@o1.org");
+    f->now += 8 * DAY;
+    assert_int_equal(reply(f, "m1@o1.org", id, PLAIN "MET\r\n", 1), CT_REPLIES_ACTION);
+    assert_sql_text(f->store, "met reply", "SELECT met || ' ' || via FROM checkins");
+    assert_sql_text(f->store, "1 checkin", "SELECT met || ' ' || source FROM outcomes");
+    assert_int_equal(reply(f, "m1@o1.org", id, PLAIN "STOP\r\n", 2), CT_REPLIES_ACTION);
+    assert_sql_text(f->store, "left", "SELECT status FROM members WHERE id = 2");
+    /* Stopped: a SKIP is refused, and held with the reason. */
+    assert_int_equal(reply(f, "m1@o1.org", id, PLAIN "skip\r\n", 3), CT_REPLIES_HELD);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM held_replies WHERE reason LIKE"
+                                       " 'SKIP refused: %left the network%'"),
+                     1);
+    free(id);
+}
+
 static void
 test_words(void **state)
 {
@@ -716,6 +844,9 @@ main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_member_and_erasure, setup, teardown),
         cmocka_unit_test(test_words),
+        cmocka_unit_test(test_reply_word_parse),
+        cmocka_unit_test_setup_teardown(test_reply_skip_is_trusted_by_message_id, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reply_met_and_stop, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
