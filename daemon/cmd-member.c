@@ -14,7 +14,10 @@
 #include "answers.h"
 #include "cli.h"
 #include "clock.h"
+#include "invite.h"
+#include "member_actions.h"
 #include "members.h"
+#include "store_actions.h"
 #include "rounds.h"
 #include "tz.h"
 #include "validate.h"
@@ -157,24 +160,143 @@ print_answers_text(const struct ct_answer_list *list, const char *zone_name)
     }
 }
 
+/* "2026-03-02 12:00 UTC" into buf. */
+static void
+format_time(int64_t t, char *buf, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+        snprintf(buf, size, "?");
+}
+
+/* The member's own fields, as "field value" pairs in the order people read them. */
+static size_t
+prefs_fields(const struct ct_prefs *p, const char *out[][2], char *freq, size_t freq_size)
+{
+    size_t n = 0;
+
+    if (p->timezone)
+        out[n][0] = "timezone", out[n++][1] = p->timezone;
+    if (p->working_hours)
+        out[n][0] = "working_hours", out[n++][1] = p->working_hours;
+    if (p->working_days)
+        out[n][0] = "working_days", out[n++][1] = p->working_days;
+    if (p->frequency > 0) {
+        snprintf(freq, freq_size, "%d", p->frequency);
+        out[n][0] = "frequency", out[n++][1] = freq;
+    }
+    if (p->mode >= 0)
+        out[n][0] = "mode", out[n++][1] = ct_meeting_mode_str((enum ct_meeting_mode)p->mode);
+    if (p->greeting)
+        out[n][0] = "greeting", out[n++][1] = p->greeting;
+    if (p->intro)
+        out[n][0] = "intro", out[n++][1] = p->intro;
+    return n;
+}
+
+static void
+print_prefs_json(const struct ct_prefs *p)
+{
+    const char *f[8][2];
+    char freq[16];
+    size_t n = prefs_fields(p, f, freq, sizeof(freq)), i;
+
+    fputs(", \"preferences\": {", stdout);
+    for (i = 0; i < n; i++) {
+        printf("%s\"%s\": ", i ? ", " : "", f[i][0]);
+        if (strcmp(f[i][0], "frequency") == 0)
+            fputs(freq, stdout);
+        else
+            ct_cli_json_string(stdout, f[i][1]);
+    }
+    fputs("}", stdout);
+}
+
+static void
+print_actions_json(const struct ct_action_entry *v, size_t n)
+{
+    char at[32];
+    size_t i;
+
+    fputs(", \"actions\": [", stdout);
+    for (i = 0; i < n; i++) {
+        format_time(v[i].at, at, sizeof(at));
+        printf("%s{\"at\": \"%s\", \"action\": \"%s\", \"via\": \"%s\", \"detail\": ",
+               i ? ", " : "", at, ct_log_action_str(v[i].action), ct_via_str(v[i].via));
+        if (v[i].detail)
+            ct_cli_json_string(stdout, v[i].detail);
+        else
+            fputs("null", stdout);
+        printf(", \"round\": ");
+        printf(v[i].round_id ? "%lld" : "null", (long long)v[i].round_id);
+        printf(", \"group\": ");
+        printf(v[i].group_id ? "%lld}" : "null}", (long long)v[i].group_id);
+    }
+    fputs("]", stdout);
+}
+
+static void
+print_prefs_text(const struct ct_prefs *p)
+{
+    const char *f[8][2];
+    char freq[16];
+    size_t n = prefs_fields(p, f, freq, sizeof(freq)), i;
+
+    printf("%-14s%s\n", "own settings", n ? "" : " -");
+    for (i = 0; i < n; i++) {
+        char *clean = ct_invite_clean_line(f[i][1]);
+        printf("  %-12s %s%s\n", f[i][0], clean ? clean : "?",
+               strcmp(f[i][0], "frequency") == 0 ? " (every Nth round)" : "");
+        free(clean);
+    }
+}
+
+static void
+print_actions_text(const struct ct_action_entry *v, size_t n)
+{
+    char at[32];
+    size_t i;
+
+    printf("%-14s%s\n", "actions", n ? "" : " -");
+    for (i = 0; i < n; i++) {
+        char *clean = v[i].detail ? ct_invite_clean_line(v[i].detail) : NULL;
+        format_time(v[i].at, at, sizeof(at));
+        printf("  %s  %-11s by %-9s", at, ct_log_action_str(v[i].action),
+               v[i].via == CT_VIA_ORGANISER ? "organiser" : ct_via_str(v[i].via));
+        if (v[i].round_id)
+            printf(" round %lld", (long long)v[i].round_id);
+        if (v[i].group_id)
+            printf(" group %lld", (long long)v[i].group_id);
+        printf("%s%s\n", clean ? ": " : "", clean ? clean : "");
+        free(clean);
+    }
+}
+
 static int
 member_show(struct ct_cli *cli, const struct ct_args *args)
 {
     const char *email = args->operands[0], *format = args->format;
     struct ct_answer_list *answers = NULL;
+    struct ct_action_entry *actions = NULL;
     struct ct_member_history h;
     struct ct_member *m = NULL;
     struct ct_store *store;
+    struct ct_prefs prefs;
     struct ct_error err;
-    size_t i;
+    size_t i, nactions = 0;
     int rc = EX_OK;
 
+    ct_prefs_init(&prefs);
     if ((store = ct_cli_store_read(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_members_find(store, email, &m, &err) != CT_OK ||
         ct_members_history(store, m->id, &h, &err) != CT_OK ||
-        ct_answers_member(store, m->id, &answers, &err) != CT_OK) {
+        ct_answers_member(store, m->id, &answers, &err) != CT_OK ||
+        ct_action_prefs_get(store, m->id, &prefs, &err) != CT_OK ||
+        ct_action_log_list(store, m->id, &actions, &nactions, &err) != CT_OK) {
         rc = ct_cli_fail_member(cli, &err, &email, 1);
         goto out;
     }
@@ -214,6 +336,8 @@ member_show(struct ct_cli *cli, const struct ct_args *args)
         }
         fputs("], \"answers\": ", stdout);
         print_answers_json(answers);
+        print_prefs_json(&prefs);
+        print_actions_json(actions, nactions);
         fputs("}\n", stdout);
         goto out;
     }
@@ -245,7 +369,11 @@ member_show(struct ct_cli *cli, const struct ct_args *args)
     print_time("added", m->created_at);
     print_time("updated", m->updated_at);
     print_answers_text(answers, m->timezone ? m->timezone : cli->config->network.timezone);
+    print_prefs_text(&prefs);
+    print_actions_text(actions, nactions);
 out:
+    ct_prefs_free(&prefs);
+    ct_store_action_entries_free(actions, nactions);
     ct_answer_list_free(answers);
     ct_member_free(m);
     return rc;

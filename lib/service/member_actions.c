@@ -413,3 +413,132 @@ ct_action_member(struct ct_store *store, int64_t member_id, struct ct_member **o
     *out = m;
     return CT_OK;
 }
+
+enum ct_status
+ct_action_log_list(struct ct_store *store, int64_t member_id, struct ct_action_entry **out,
+                   size_t *count, struct ct_error *err)
+{
+    return ct_store_action_log_load(store, member_id, out, count, err);
+}
+
+/* ---- the organiser's view ------------------------------------------------------------ */
+
+void
+ct_action_round_clear(struct ct_action_round *r)
+{
+    size_t i;
+
+    if (r == NULL)
+        return;
+    for (i = 0; i < r->skip_count; i++)
+        free(r->skips[i].email);
+    for (i = 0; i < r->checkin_count; i++) {
+        free(r->checkins[i].email);
+        free(r->checkins[i].note);
+    }
+    free(r->skips);
+    free(r->checkins);
+    free(r->disagree);
+    memset(r, 0, sizeof(*r));
+}
+
+/* member_id's address (NULL once erased). CT_ENOMEM only. */
+static enum ct_status
+email_of(struct ct_store *store, int64_t member_id, char **email, struct ct_error *err)
+{
+    struct ct_member m;
+    enum ct_status st = ct_store_member_get(store, member_id, &m, err);
+
+    *email = NULL;
+    if (st == CT_ENOTFOUND)
+        return CT_OK;
+    if (st != CT_OK)
+        return st;
+    *email = m.email;
+    m.email = NULL;
+    ct_member_clear(&m);
+    return CT_OK;
+}
+
+/* The check-ins of r, and each group whose members said both met and not met. */
+static enum ct_status
+round_checkins(struct ct_store *store, int64_t round_id, struct ct_action_round *r,
+               struct ct_error *err)
+{
+    struct ct_checkin_row *v = NULL;
+    size_t n = 0, i, j;
+    enum ct_status st;
+
+    if ((st = ct_store_checkins_load(store, 0, round_id, &v, &n, err)) != CT_OK)
+        return st;
+    r->checkins = calloc(n + 1, sizeof(*r->checkins));
+    r->disagree = calloc(n + 1, sizeof(*r->disagree));
+    if (r->checkins == NULL || r->disagree == NULL)
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    for (i = 0; i < n && st == CT_OK; i++) {
+        struct ct_action_round_checkin *c = &r->checkins[r->checkin_count++];
+        bool met = false, not_met = false;
+
+        c->group_id = v[i].group_id;
+        c->member_id = v[i].member_id;
+        c->answer = v[i].met;
+        c->rating = v[i].rating;
+        c->note = v[i].note;
+        v[i].note = NULL;
+        c->via = v[i].via;
+        c->at = v[i].at;
+        st = email_of(store, v[i].member_id, &c->email, err);
+        if (i + 1 < n && v[i + 1].group_id == v[i].group_id)
+            continue;
+        for (j = 0; j <= i; j++) /* the group's rows end at i */
+            if (v[j].group_id == v[i].group_id) {
+                met = met || v[j].met == CT_CHECKIN_MET;
+                not_met = not_met || v[j].met == CT_CHECKIN_NOT_MET;
+            }
+        if (met && not_met)
+            r->disagree[r->disagree_count++] = v[i].group_id;
+    }
+    ct_store_checkins_free(v, n);
+    return st;
+}
+
+enum ct_status
+ct_action_round_load(struct ct_store *store, int64_t round_id, struct ct_action_round *out,
+                     struct ct_error *err)
+{
+    struct ct_skip_row *skips = NULL;
+    struct ct_action_counts *counts = NULL;
+    size_t nskips = 0, ncounts = 0, i;
+    enum ct_status st;
+
+    memset(out, 0, sizeof(*out));
+    st = ct_store_skips_round(store, round_id, &skips, &nskips, err);
+    if (st == CT_OK && (out->skips = calloc(nskips + 1, sizeof(*out->skips))) == NULL)
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    for (i = 0; i < nskips && st == CT_OK; i++) {
+        struct ct_action_round_skip *k = &out->skips[out->skip_count++];
+        k->member_id = skips[i].member_id;
+        k->via = skips[i].via;
+        k->at = skips[i].at;
+        st = email_of(store, k->member_id, &k->email, err);
+    }
+    if (st == CT_OK)
+        st = round_checkins(store, round_id, out, err);
+    if (st == CT_OK)
+        st = ct_store_action_counts(store, &counts, &ncounts, err);
+    for (i = 0; i < ncounts && st == CT_OK; i++)
+        if (counts[i].round_id == round_id)
+            out->rematched = counts[i].rematches;
+    free(counts);
+    free(skips);
+    if (st != CT_OK)
+        ct_action_round_clear(out);
+    return st;
+}
+
+enum ct_status
+ct_action_counts_load(struct ct_store *store, struct ct_action_counts **out, size_t *count,
+                      struct ct_error *err)
+{
+    return ct_store_action_counts(store, out, count, err);
+}

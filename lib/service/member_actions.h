@@ -13,6 +13,7 @@
 #define CT_MEMBER_ACTIONS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -102,5 +103,55 @@ enum ct_status ct_action_checkin(struct ct_store *store, const struct ct_config 
  */
 enum ct_status ct_action_member(struct ct_store *store, int64_t member_id, struct ct_member **out,
                                 struct ct_error *err);
+
+/*
+ * What member_id did, oldest first, for member show: each call of this
+ * module (store_actions.h's struct ct_action_entry). OUT: *out (free with
+ * ct_store_action_entries_free) and *count.
+ */
+struct ct_action_entry;
+enum ct_status ct_action_log_list(struct ct_store *store, int64_t member_id,
+                                  struct ct_action_entry **out, size_t *count,
+                                  struct ct_error *err);
+
+/* What members did about one round, for round show. */
+struct ct_action_round_skip {
+    int64_t member_id;
+    char *email; /* NULL once erased */
+    enum ct_via via;
+    int64_t at;
+};
+struct ct_action_round_checkin {
+    int64_t group_id;
+    int64_t member_id;
+    char *email; /* NULL once erased */
+    enum ct_checkin answer;
+    int rating; /* 0: none */
+    char *note; /* NULL: none */
+    enum ct_via via;
+    int64_t at;
+};
+struct ct_action_round {
+    struct ct_action_round_skip *skips; /* by member id */
+    size_t skip_count;
+    struct ct_action_round_checkin *checkins; /* by group, then member */
+    size_t checkin_count;
+    int64_t *disagree; /* groups whose members answered met and not met */
+    size_t disagree_count;
+    long rematched; /* members re-formed into a new group after the plan (round_changes) */
+};
+
+/*
+ * round_id's skips, check-ins (with the groups whose members disagree)
+ * and re-matches. OUT: *out, freed with ct_action_round_clear().
+ */
+enum ct_status ct_action_round_load(struct ct_store *store, int64_t round_id,
+                                    struct ct_action_round *out, struct ct_error *err);
+void ct_action_round_clear(struct ct_action_round *r);
+
+/* Per round, what members did: store_actions.h's counts. OUT: *out (free()), *count. */
+struct ct_action_counts;
+enum ct_status ct_action_counts_load(struct ct_store *store, struct ct_action_counts **out,
+                                     size_t *count, struct ct_error *err);
 
 #endif
