@@ -34,7 +34,8 @@ const char *ct_round_origin_str(enum ct_round_origin origin);
  */
 struct ct_round_person {
     struct ct_member member;
-    bool removed; /* left the group after it was sent */
+    bool removed;   /* left the group after it was sent */
+    char *greeting; /* the name the member asked to be greeted by (member_prefs); NULL: none */
 };
 
 struct ct_round_group {

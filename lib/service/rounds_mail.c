@@ -170,6 +170,7 @@ fill_invite(const struct mailer *m, int64_t round_id, const char *round_date,
         inv->members[i].team = p->member.team;
         inv->members[i].role = p->member.role;
         inv->members[i].timezone = p->member.timezone;
+        inv->greetings[i] = p->greeting;
     }
     inv->member_count = ver->count;
     inv->uid = g->uid;

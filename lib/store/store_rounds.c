@@ -761,7 +761,9 @@ ct_store_round_set_state(struct ct_txn *txn, int64_t id, enum ct_round_state sta
 
 #define GROUP_SELECT                                                                               \
     "SELECT g.id, g.uid, g.sequence, g.state, g.score, g.explain, g.slot_start, g.slot_minutes,"   \
-    " gm.removed, " PERSON_COLUMNS " FROM groups g JOIN group_members gm ON gm.group_id = g.id"    \
+    " gm.removed, " PERSON_COLUMNS ","                                                             \
+    " (SELECT mp.greeting FROM member_prefs mp WHERE mp.member_id = m.id)"                         \
+    " FROM groups g JOIN group_members gm ON gm.group_id = g.id"                                   \
     " JOIN members m ON m.id = gm.member_id"
 
 /* The group fields of the current row into g (zeroed first); false when out of memory. */
@@ -835,9 +837,13 @@ ct_store_groups_load(struct ct_store *store, const struct ct_store_group_filter 
         }
         if (g->member_count < 3) {
             struct ct_round_person *p = &g->members[g->member_count];
+            bool failed = false;
             if (!read_person(stmt, 9, &p->member))
                 goto nomem;
             p->removed = sqlite3_column_int(stmt, 8) != 0;
+            p->greeting = ct_store_column_dup(stmt, 17, &failed);
+            if (failed)
+                goto nomem;
             g->member_count++;
         }
     }

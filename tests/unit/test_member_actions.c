@@ -563,6 +563,30 @@ test_hours_pref_in_planning(void **state)
                      1);
 }
 
+static void
+test_greeting_in_invitation(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_prefs p;
+    struct ct_error err;
+
+    import_many(f, 2, NULL);
+    ct_prefs_init(&p);
+    p.greeting = "Bea";
+    ct_error_clear(&err);
+    assert_int_equal(ct_action_prefs_set(f->store, f->cfg, 1, &p, CT_VIA_PAGE, f->now, &err),
+                     CT_OK);
+    send(f, plan(f, "2026-03-02"));
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE recipient = 'm0@o0.org'"
+                                       " AND text_body LIKE 'Hello Bea,%'"),
+                     1);
+    /* The partner's copy greets the partner, and names Member 0 as the roster does. */
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE recipient = 'm1@o1.org'"
+                                       " AND text_body LIKE 'Hello Member 1,%'"
+                                       " AND text_body LIKE '%Member 0%'"),
+                     1);
+}
+
 /* ---- check-ins -------------------------------------------------------------- */
 
 static void
@@ -839,6 +863,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_reimport_keeps_prefs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_frequency_pref_in_planning, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hours_pref_in_planning, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_greeting_in_invitation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_checkin_refuses_a_planned_or_foreign_group, setup,
                                         teardown),
