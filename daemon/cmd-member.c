@@ -217,14 +217,14 @@ print_prefs_json(const struct ct_prefs *p)
 static void
 print_actions_json(const struct ct_action_entry *v, size_t n)
 {
-    char at[32];
     size_t i;
 
     fputs(", \"actions\": [", stdout);
     for (i = 0; i < n; i++) {
-        format_time(v[i].at, at, sizeof(at));
-        printf("%s{\"at\": \"%s\", \"action\": \"%s\", \"via\": \"%s\", \"detail\": ",
-               i ? ", " : "", at, ct_log_action_str(v[i].action), ct_via_str(v[i].via));
+        printf("%s{\"at\": ", i ? ", " : "");
+        print_utc(v[i].at);
+        printf(", \"action\": \"%s\", \"via\": \"%s\", \"detail\": ",
+               ct_log_action_str(v[i].action), ct_via_str(v[i].via));
         if (v[i].detail)
             ct_cli_json_string(stdout, v[i].detail);
         else

@@ -55,7 +55,7 @@ a = m["actions"]
 assert [x["action"] for x in a] == ["preferences", "skip", "checkin", "pause"], a
 assert [x["via"] for x in a] == ["page", "reply", "page", "organiser"], a
 assert a[1]["round"] == 1 and a[1]["group"] is None and a[2]["group"] == int(sys.argv[2]), a
-assert a[0]["at"] == "2026-12-07 09:00 UTC", a
+assert a[0]["at"] == "2026-12-07T09:00:00Z" and a[1]["at"] == "2026-12-07T09:01:00Z", a
 PY
 # A member who did nothing shows so.
 expect 0 member show bo.berg@alpha.example.org
