@@ -274,6 +274,55 @@ print_actions_text(const struct ct_action_entry *v, size_t n)
     }
 }
 
+/* member show --format json: one object (docs/coffeetrial.1). */
+static void
+print_member_json(const struct ct_member *m, const struct ct_member_history *hist,
+                  const struct ct_answer_list *answers, const struct ct_prefs *prefs,
+                  const struct ct_action_entry *actions, size_t nactions)
+{
+    const struct ct_member_history h = *hist;
+    const char *fields[][2] = {
+        {"email", m->email},
+        {"name", m->name},
+        {"organisation", m->organisation},
+        {"team", m->team},
+        {"site", m->site},
+        {"role", m->role},
+        {"timezone", m->timezone},
+        {"status", ct_member_status_str(m->status)},
+        {"paused_until", m->paused_until},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        printf("%s\"%s\": ", i ? ", " : "{", fields[i][0]);
+        if (fields[i][1])
+            ct_cli_json_string(stdout, fields[i][1]);
+        else
+            fputs("null", stdout);
+    }
+    printf(", \"frequency\": \"%s\", \"groups\": %ld, \"groups_planned\": %ld,"
+           " \"met\": %ld, \"accepted\": %ld, \"unanswered\": %d, \"exclusions\": %ld,"
+           " \"last_round\": ",
+           ct_frequency_str(m->frequency), h.groups, h.groups_planned, h.met, h.accepted,
+           m->unanswered, h.exclusions);
+    if (h.last_round[0])
+        ct_cli_json_string(stdout, h.last_round);
+    else
+        fputs("null", stdout);
+    fputs(", \"ties\": [", stdout);
+    for (i = 0; i < m->ties_count; i++) {
+        if (i)
+            fputs(", ", stdout);
+        ct_cli_json_string(stdout, m->ties[i]);
+    }
+    fputs("], \"answers\": ", stdout);
+    print_answers_json(answers);
+    print_prefs_json(prefs);
+    print_actions_json(actions, nactions);
+    fputs("}\n", stdout);
+}
+
 static int
 member_show(struct ct_cli *cli, const struct ct_args *args)
 {
@@ -301,44 +350,7 @@ member_show(struct ct_cli *cli, const struct ct_args *args)
         goto out;
     }
     if (strcmp(format, "json") == 0) {
-        const char *fields[][2] = {
-            {"email", m->email},
-            {"name", m->name},
-            {"organisation", m->organisation},
-            {"team", m->team},
-            {"site", m->site},
-            {"role", m->role},
-            {"timezone", m->timezone},
-            {"status", ct_member_status_str(m->status)},
-            {"paused_until", m->paused_until},
-        };
-        for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-            printf("%s\"%s\": ", i ? ", " : "{", fields[i][0]);
-            if (fields[i][1])
-                ct_cli_json_string(stdout, fields[i][1]);
-            else
-                fputs("null", stdout);
-        }
-        printf(", \"frequency\": \"%s\", \"groups\": %ld, \"groups_planned\": %ld,"
-               " \"met\": %ld, \"accepted\": %ld, \"unanswered\": %d, \"exclusions\": %ld,"
-               " \"last_round\": ",
-               ct_frequency_str(m->frequency), h.groups, h.groups_planned, h.met, h.accepted,
-               m->unanswered, h.exclusions);
-        if (h.last_round[0])
-            ct_cli_json_string(stdout, h.last_round);
-        else
-            fputs("null", stdout);
-        fputs(", \"ties\": [", stdout);
-        for (i = 0; i < m->ties_count; i++) {
-            if (i)
-                fputs(", ", stdout);
-            ct_cli_json_string(stdout, m->ties[i]);
-        }
-        fputs("], \"answers\": ", stdout);
-        print_answers_json(answers);
-        print_prefs_json(&prefs);
-        print_actions_json(actions, nactions);
-        fputs("}\n", stdout);
+        print_member_json(m, &h, answers, &prefs, actions, nactions);
         goto out;
     }
     print_line("email", m->email);
