@@ -28,11 +28,14 @@ struct act {
 
 /* Begin the call's transaction and load member_id: CT_ENOTFOUND if unknown or erased. */
 static enum ct_status
-act_begin(struct ct_store *store, int64_t member_id, struct act *a, struct ct_error *err)
+act_begin(struct ct_store *store, int64_t member_id, enum ct_via via, struct act *a,
+          struct ct_error *err)
 {
     enum ct_status st;
 
     memset(a, 0, sizeof(*a));
+    if (via < CT_VIA_PAGE || via > CT_VIA_ORGANISER)
+        return ct_error_set(err, CT_EUSAGE, "via: not page, reply or organiser");
     if ((st = ct_txn_begin(store, &a->txn, err)) != CT_OK)
         return st;
     st = ct_store_member_get(ct_txn_store(a->txn), member_id, &a->member, err);
@@ -105,7 +108,7 @@ ct_action_skip(struct ct_store *store, const struct ct_config *cfg, int64_t memb
 
     if (round_id < 0)
         return ct_error_set(err, CT_EUSAGE, "round: not a round number");
-    st = act_begin(store, member_id, &a, err);
+    st = act_begin(store, member_id, via, &a, err);
     if (st == CT_OK && a.member.status == CT_MEMBER_LEFT)
         st = refuse_stopped(&a, err);
     if (st == CT_OK && round_id > 0)
@@ -147,7 +150,7 @@ ct_action_pause(struct ct_store *store, const struct ct_config *cfg, int64_t mem
         return ct_error_set(err, CT_EUSAGE, "until: the pause must end after today");
     if (until_day > 0)
         ct_format_date(until_day, until);
-    st = act_begin(store, member_id, &a, err);
+    st = act_begin(store, member_id, via, &a, err);
     if (st == CT_OK && a.member.status == CT_MEMBER_LEFT)
         st = refuse_stopped(&a, err);
     if (st == CT_OK) {
@@ -170,7 +173,7 @@ ct_action_stop(struct ct_store *store, const struct ct_config *cfg, int64_t memb
     struct act a;
     enum ct_status st;
 
-    st = act_begin(store, member_id, &a, err);
+    st = act_begin(store, member_id, via, &a, err);
     a.changed = st == CT_OK && a.member.status != CT_MEMBER_LEFT;
     if (a.changed &&
         (st = ct_rounds_member_leave(a.txn, cfg, member_id, false, now, NULL, err)) == CT_OK)
@@ -187,7 +190,7 @@ ct_action_resume(struct ct_store *store, const struct ct_config *cfg, int64_t me
     enum ct_status st;
 
     (void)cfg;
-    st = act_begin(store, member_id, &a, err);
+    st = act_begin(store, member_id, via, &a, err);
     a.changed = st == CT_OK && a.member.status != CT_MEMBER_ACTIVE;
     if (a.changed) {
         snprintf(detail, sizeof(detail), "was %s", ct_member_status_str(a.member.status));
@@ -230,11 +233,13 @@ ct_action_prefs_set(struct ct_store *store, const struct ct_config *cfg, int64_t
     enum ct_status st;
 
     (void)cfg;
+    if (p == NULL)
+        return ct_error_set(err, CT_EUSAGE, "preferences: none given");
     if ((st = ct_prefs_validate(p, err)) != CT_OK)
         return st;
     ct_prefs_init(&old);
     ct_buf_init(&fields);
-    st = act_begin(store, member_id, &a, err);
+    st = act_begin(store, member_id, via, &a, err);
     if (st == CT_OK)
         st = ct_store_prefs_get(ct_txn_store(a.txn), member_id, &old, NULL, err);
     if (st == CT_OK && !ct_prefs_equal(&old, p)) {
@@ -364,7 +369,7 @@ ct_action_checkin(struct ct_store *store, const struct ct_config *cfg, int64_t m
     (void)cfg;
     if ((st = checkin_check(c, rating, note, err)) != CT_OK)
         return st;
-    st = act_begin(store, member_id, &a, err);
+    st = act_begin(store, member_id, via, &a, err);
     if (st == CT_OK)
         st = checkin_seat(ct_txn_store(a.txn), member_id, group_id, err);
     if (st == CT_OK) {

@@ -324,8 +324,14 @@ test_pause_stop_resume(void **state)
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM action_log WHERE detail LIKE"
                                        " '%no change'"),
                      3);
-    /* Unknown members. */
+    /* Unknown members, and an unknown way of acting, change nothing. */
     assert_int_equal(ct_action_stop(f->store, f->cfg, 77, CT_VIA_PAGE, f->now, &err), CT_ENOTFOUND);
+    assert_int_equal(ct_action_stop(f->store, f->cfg, m0, (enum ct_via)9, f->now, &err), CT_EUSAGE);
+    assert_non_null(strstr(err.message, "via"));
+    assert_int_equal(ct_action_prefs_set(f->store, f->cfg, m0, NULL, CT_VIA_PAGE, f->now, &err),
+                     CT_EUSAGE);
+    assert_sql_text(f->store, "active", "SELECT status FROM members WHERE id = 1");
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM action_log"), 6);
 }
 
 static void
