@@ -276,7 +276,8 @@ replies_paused(void *arg, struct ct_txn *txn, int64_t member_id, const char *ema
 static enum ct_status
 imap_poll(struct ct_action_ctx *ctx, struct ct_error *err)
 {
-    struct ct_replies_hooks hooks = {replies_log, replies_paused, replies_should_stop, ctx};
+    struct ct_replies_hooks hooks = {replies_log, replies_paused, replies_should_stop, ctx,
+                                     ctx->cfg};
     struct ct_replies_policy policy;
     struct ct_replies_closed closed;
     struct ct_replies_stats stats;

@@ -14,7 +14,10 @@
 #include "answers.h"
 #include "cli.h"
 #include "clock.h"
+#include "invite.h"
+#include "member_actions.h"
 #include "members.h"
+#include "store_actions.h"
 #include "rounds.h"
 #include "tz.h"
 #include "validate.h"
@@ -157,64 +160,197 @@ print_answers_text(const struct ct_answer_list *list, const char *zone_name)
     }
 }
 
+/* "2026-03-02 12:00 UTC" into buf. */
+static void
+format_time(int64_t t, char *buf, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+        snprintf(buf, size, "?");
+}
+
+/* The member's own fields, as "field value" pairs in the order people read them. */
+static size_t
+prefs_fields(const struct ct_prefs *p, const char *out[][2], char *freq, size_t freq_size)
+{
+    size_t n = 0;
+
+    if (p->timezone)
+        out[n][0] = "timezone", out[n++][1] = p->timezone;
+    if (p->working_hours)
+        out[n][0] = "working_hours", out[n++][1] = p->working_hours;
+    if (p->working_days)
+        out[n][0] = "working_days", out[n++][1] = p->working_days;
+    if (p->frequency > 0) {
+        snprintf(freq, freq_size, "%d", p->frequency);
+        out[n][0] = "frequency", out[n++][1] = freq;
+    }
+    if (p->mode >= 0)
+        out[n][0] = "mode", out[n++][1] = ct_meeting_mode_str((enum ct_meeting_mode)p->mode);
+    if (p->greeting)
+        out[n][0] = "greeting", out[n++][1] = p->greeting;
+    if (p->intro)
+        out[n][0] = "intro", out[n++][1] = p->intro;
+    return n;
+}
+
+static void
+print_prefs_json(const struct ct_prefs *p)
+{
+    const char *f[8][2];
+    char freq[16];
+    size_t n = prefs_fields(p, f, freq, sizeof(freq)), i;
+
+    fputs(", \"preferences\": {", stdout);
+    for (i = 0; i < n; i++) {
+        printf("%s\"%s\": ", i ? ", " : "", f[i][0]);
+        if (strcmp(f[i][0], "frequency") == 0)
+            fputs(freq, stdout);
+        else
+            ct_cli_json_string(stdout, f[i][1]);
+    }
+    fputs("}", stdout);
+}
+
+static void
+print_actions_json(const struct ct_action_entry *v, size_t n)
+{
+    size_t i;
+
+    fputs(", \"actions\": [", stdout);
+    for (i = 0; i < n; i++) {
+        printf("%s{\"at\": ", i ? ", " : "");
+        print_utc(v[i].at);
+        printf(", \"action\": \"%s\", \"via\": \"%s\", \"detail\": ",
+               ct_log_action_str(v[i].action), ct_via_str(v[i].via));
+        if (v[i].detail)
+            ct_cli_json_string(stdout, v[i].detail);
+        else
+            fputs("null", stdout);
+        printf(", \"round\": ");
+        printf(v[i].round_id ? "%lld" : "null", (long long)v[i].round_id);
+        printf(", \"group\": ");
+        printf(v[i].group_id ? "%lld}" : "null}", (long long)v[i].group_id);
+    }
+    fputs("]", stdout);
+}
+
+static void
+print_prefs_text(const struct ct_prefs *p)
+{
+    const char *f[8][2];
+    char freq[16];
+    size_t n = prefs_fields(p, f, freq, sizeof(freq)), i;
+
+    printf("%-14s%s\n", "own settings", n ? "" : " -");
+    for (i = 0; i < n; i++) {
+        char *clean = ct_invite_clean_line(f[i][1]);
+        printf("  %-12s %s%s\n", f[i][0], clean ? clean : "?",
+               strcmp(f[i][0], "frequency") == 0 ? " (every Nth round)" : "");
+        free(clean);
+    }
+}
+
+static void
+print_actions_text(const struct ct_action_entry *v, size_t n)
+{
+    char at[32];
+    size_t i;
+
+    printf("%-14s%s\n", "actions", n ? "" : " -");
+    for (i = 0; i < n; i++) {
+        char *clean = v[i].detail ? ct_invite_clean_line(v[i].detail) : NULL;
+        format_time(v[i].at, at, sizeof(at));
+        printf("  %s  %-11s by %-9s", at, ct_log_action_str(v[i].action),
+               v[i].via == CT_VIA_ORGANISER ? "organiser" : ct_via_str(v[i].via));
+        if (v[i].round_id)
+            printf(" round %lld", (long long)v[i].round_id);
+        if (v[i].group_id)
+            printf(" group %lld", (long long)v[i].group_id);
+        printf("%s%s\n", clean ? ": " : "", clean ? clean : "");
+        free(clean);
+    }
+}
+
+/* member show --format json: one object (docs/coffeetrial.1). */
+static void
+print_member_json(const struct ct_member *m, const struct ct_member_history *hist,
+                  const struct ct_answer_list *answers, const struct ct_prefs *prefs,
+                  const struct ct_action_entry *actions, size_t nactions)
+{
+    const struct ct_member_history h = *hist;
+    const char *fields[][2] = {
+        {"email", m->email},
+        {"name", m->name},
+        {"organisation", m->organisation},
+        {"team", m->team},
+        {"site", m->site},
+        {"role", m->role},
+        {"timezone", m->timezone},
+        {"status", ct_member_status_str(m->status)},
+        {"paused_until", m->paused_until},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        printf("%s\"%s\": ", i ? ", " : "{", fields[i][0]);
+        if (fields[i][1])
+            ct_cli_json_string(stdout, fields[i][1]);
+        else
+            fputs("null", stdout);
+    }
+    printf(", \"frequency\": \"%s\", \"groups\": %ld, \"groups_planned\": %ld,"
+           " \"met\": %ld, \"accepted\": %ld, \"unanswered\": %d, \"exclusions\": %ld,"
+           " \"last_round\": ",
+           ct_frequency_str(m->frequency), h.groups, h.groups_planned, h.met, h.accepted,
+           m->unanswered, h.exclusions);
+    if (h.last_round[0])
+        ct_cli_json_string(stdout, h.last_round);
+    else
+        fputs("null", stdout);
+    fputs(", \"ties\": [", stdout);
+    for (i = 0; i < m->ties_count; i++) {
+        if (i)
+            fputs(", ", stdout);
+        ct_cli_json_string(stdout, m->ties[i]);
+    }
+    fputs("], \"answers\": ", stdout);
+    print_answers_json(answers);
+    print_prefs_json(prefs);
+    print_actions_json(actions, nactions);
+    fputs("}\n", stdout);
+}
+
 static int
 member_show(struct ct_cli *cli, const struct ct_args *args)
 {
     const char *email = args->operands[0], *format = args->format;
     struct ct_answer_list *answers = NULL;
+    struct ct_action_entry *actions = NULL;
     struct ct_member_history h;
     struct ct_member *m = NULL;
     struct ct_store *store;
+    struct ct_prefs prefs;
     struct ct_error err;
-    size_t i;
+    size_t i, nactions = 0;
     int rc = EX_OK;
 
+    ct_prefs_init(&prefs);
     if ((store = ct_cli_store_read(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
     if (ct_members_find(store, email, &m, &err) != CT_OK ||
         ct_members_history(store, m->id, &h, &err) != CT_OK ||
-        ct_answers_member(store, m->id, &answers, &err) != CT_OK) {
+        ct_answers_member(store, m->id, &answers, &err) != CT_OK ||
+        ct_action_prefs_get(store, m->id, &prefs, &err) != CT_OK ||
+        ct_action_log_list(store, m->id, &actions, &nactions, &err) != CT_OK) {
         rc = ct_cli_fail_member(cli, &err, &email, 1);
         goto out;
     }
     if (strcmp(format, "json") == 0) {
-        const char *fields[][2] = {
-            {"email", m->email},
-            {"name", m->name},
-            {"organisation", m->organisation},
-            {"team", m->team},
-            {"site", m->site},
-            {"role", m->role},
-            {"timezone", m->timezone},
-            {"status", ct_member_status_str(m->status)},
-            {"paused_until", m->paused_until},
-        };
-        for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-            printf("%s\"%s\": ", i ? ", " : "{", fields[i][0]);
-            if (fields[i][1])
-                ct_cli_json_string(stdout, fields[i][1]);
-            else
-                fputs("null", stdout);
-        }
-        printf(", \"frequency\": \"%s\", \"groups\": %ld, \"groups_planned\": %ld,"
-               " \"met\": %ld, \"accepted\": %ld, \"unanswered\": %d, \"exclusions\": %ld,"
-               " \"last_round\": ",
-               ct_frequency_str(m->frequency), h.groups, h.groups_planned, h.met, h.accepted,
-               m->unanswered, h.exclusions);
-        if (h.last_round[0])
-            ct_cli_json_string(stdout, h.last_round);
-        else
-            fputs("null", stdout);
-        fputs(", \"ties\": [", stdout);
-        for (i = 0; i < m->ties_count; i++) {
-            if (i)
-                fputs(", ", stdout);
-            ct_cli_json_string(stdout, m->ties[i]);
-        }
-        fputs("], \"answers\": ", stdout);
-        print_answers_json(answers);
-        fputs("}\n", stdout);
+        print_member_json(m, &h, answers, &prefs, actions, nactions);
         goto out;
     }
     print_line("email", m->email);
@@ -245,7 +381,11 @@ member_show(struct ct_cli *cli, const struct ct_args *args)
     print_time("added", m->created_at);
     print_time("updated", m->updated_at);
     print_answers_text(answers, m->timezone ? m->timezone : cli->config->network.timezone);
+    print_prefs_text(&prefs);
+    print_actions_text(actions, nactions);
 out:
+    ct_prefs_free(&prefs);
+    ct_store_action_entries_free(actions, nactions);
     ct_answer_list_free(answers);
     ct_member_free(m);
     return rc;

@@ -107,6 +107,7 @@ outcome_fetch(struct ct_cli *cli, const struct ct_args *args)
     hooks.log = print_log;
     hooks.paused = queue_pause_notice;
     hooks.arg = &log;
+    hooks.cfg = cfg;
     st = ct_replies_fetch(store, &options, ct_now(), &hooks, &stats, &err);
     wipe_free(password);
     if (st != CT_OK) {

@@ -20,6 +20,7 @@
 #include "answers.h"
 #include "json.h"
 #include "replies.h"
+#include "member_actions.h"
 #include "rounds.h"
 #include "tz.h"
 #include "util.h"
@@ -1193,6 +1194,126 @@ round_plan(struct ct_cli *cli, const struct ct_args *args)
     return EX_OK;
 }
 
+/* --- what members did (member_actions.h) ---------------------------------------- */
+
+static const char *
+member_label(const char *email)
+{
+    return email ? email : "a former member";
+}
+
+static bool
+disagrees(const struct ct_action_round *a, int64_t group_id)
+{
+    size_t i;
+
+    for (i = 0; i < a->disagree_count; i++)
+        if (a->disagree[i] == group_id)
+            return true;
+    return false;
+}
+
+/* round show: who skipped, who checked in (and where they disagree), how many re-matched. */
+static void
+put_member_actions(struct ct_buf *b, const struct ct_action_round *a)
+{
+    size_t i;
+
+    if (a->skip_count > 0)
+        ct_buf_puts(b, "skipped by members:\n");
+    for (i = 0; i < a->skip_count; i++)
+        ct_buf_printf(b, "  %s (by %s)\n", member_label(a->skips[i].email),
+                      ct_via_str(a->skips[i].via));
+    if (a->checkin_count > 0)
+        ct_buf_puts(b, "check-ins (did you meet?):\n");
+    for (i = 0; i < a->checkin_count; i++) {
+        const struct ct_action_round_checkin *c = &a->checkins[i];
+        ct_buf_printf(b, "  group %" PRId64 ": %s says %s", c->group_id, member_label(c->email),
+                      c->answer == CT_CHECKIN_MET     ? "met"
+                      : c->answer == CT_CHECKIN_MOVED ? "not yet (moved)"
+                                                      : "not met");
+        if (c->rating > 0)
+            ct_buf_printf(b, ", rating %d", c->rating);
+        ct_buf_printf(b, " (by %s)%s\n", ct_via_str(c->via),
+                      disagrees(a, c->group_id) && (i + 1 == a->checkin_count ||
+                                                    a->checkins[i + 1].group_id != c->group_id)
+                          ? "  <- the group's members disagree"
+                          : "");
+    }
+    if (a->rematched > 0)
+        ct_buf_printf(b, "re-matched: %ld member%s put in a new group after the plan\n",
+                      a->rematched, a->rematched == 1 ? "" : "s");
+}
+
+static void
+json_member_actions(struct ct_buf *b, const struct ct_action_round *a)
+{
+    size_t i;
+
+    ct_buf_puts(b, ",\n \"skips\": [");
+    for (i = 0; i < a->skip_count; i++) {
+        ct_buf_puts(b, i ? ", {\"email\": " : "{\"email\": ");
+        if (a->skips[i].email)
+            ct_json_escape(b, a->skips[i].email);
+        else
+            ct_buf_puts(b, "null");
+        ct_buf_puts(b, ", \"via\": ");
+        ct_json_escape(b, ct_via_str(a->skips[i].via));
+        ct_buf_puts(b, ", \"at\": ");
+        json_time(b, a->skips[i].at);
+        ct_buf_puts(b, "}");
+    }
+    ct_buf_puts(b, "],\n \"checkins\": [");
+    for (i = 0; i < a->checkin_count; i++) {
+        const struct ct_action_round_checkin *c = &a->checkins[i];
+        ct_buf_printf(b, "%s{\"group\": %" PRId64 ", \"email\": ", i ? ",\n  " : "\n  ",
+                      c->group_id);
+        if (c->email)
+            ct_json_escape(b, c->email);
+        else
+            ct_buf_puts(b, "null");
+        ct_buf_puts(b, ", \"answer\": ");
+        ct_json_escape(b, ct_checkin_str(c->answer));
+        if (c->rating > 0)
+            ct_buf_printf(b, ", \"rating\": %d", c->rating);
+        else
+            ct_buf_puts(b, ", \"rating\": null");
+        ct_buf_puts(b, ", \"note\": ");
+        if (c->note)
+            ct_json_escape(b, c->note);
+        else
+            ct_buf_puts(b, "null");
+        ct_buf_puts(b, ", \"via\": ");
+        ct_json_escape(b, ct_via_str(c->via));
+        ct_buf_puts(b, "}");
+    }
+    ct_buf_puts(b, "],\n \"disagreements\": [");
+    for (i = 0; i < a->disagree_count; i++)
+        ct_buf_printf(b, "%s%" PRId64, i ? ", " : "", a->disagree[i]);
+    ct_buf_printf(b, "],\n \"rematched\": %ld", a->rematched);
+}
+
+/* round show's JSON: the round, then what members did, in one object. */
+static void
+print_show_json(const struct ct_round *r, bool explain, const struct ct_answer_list *answers,
+                bool declined, const struct ct_replies_held *held, size_t held_count,
+                const struct ct_action_round *acts)
+{
+    struct ct_buf b;
+
+    ct_buf_init(&b);
+    json_round(&b, r, true, explain, answers, declined, held, held_count);
+    if (!b.failed && b.len >= 2)
+        b.len -= 2; /* the closing "}\n" */
+    json_member_actions(&b, acts);
+    ct_buf_puts(&b, "}\n");
+    if (b.failed)
+        ct_cli_error("out of memory");
+    else
+        fwrite(b.data, 1, b.len, stdout);
+    ct_buf_free(&b);
+}
+
 static int
 round_show(struct ct_cli *cli, const struct ct_args *args)
 {
@@ -1203,11 +1324,13 @@ round_show(struct ct_cli *cli, const struct ct_args *args)
     struct ct_replies_held *held = NULL;
     size_t held_count = 0;
     struct ct_round *round = NULL;
+    struct ct_action_round acts;
     struct ct_store *store;
     struct ct_error err;
     int64_t id;
     int rc;
 
+    memset(&acts, 0, sizeof(acts));
     if ((rc = round_id(args->operands[0], &id)) != EX_OK)
         return rc;
     if ((store = ct_cli_store_read(cli)) == NULL)
@@ -1216,13 +1339,15 @@ round_show(struct ct_cli *cli, const struct ct_args *args)
     filter.round_id = id;
     if (ct_rounds_load(store, id, &round, &err) != CT_OK ||
         ct_answers_round(store, id, &answers, &err) != CT_OK ||
-        ct_replies_held_list(store, &filter, &held, &held_count, &err) != CT_OK) {
+        ct_replies_held_list(store, &filter, &held, &held_count, &err) != CT_OK ||
+        ct_action_round_load(store, id, &acts, &err) != CT_OK) {
         ct_round_free(round);
         ct_answer_list_free(answers);
+        ct_replies_held_free(held, held_count);
         return ct_cli_fail(&err);
     }
     if (json) {
-        print_round_json(round, true, explain, answers, declined, held, held_count);
+        print_show_json(round, explain, answers, declined, held, held_count, &acts);
     } else {
         struct round_view view = {
             .cfg = cli->config,
@@ -1232,8 +1357,16 @@ round_show(struct ct_cli *cli, const struct ct_args *args)
             .held = held,
             .held_count = held_count,
         };
+        struct ct_buf b;
         print_round_text(round, &view);
+        ct_buf_init(&b);
+        if (!declined)
+            put_member_actions(&b, &acts);
+        if (b.len > 0 && !b.failed)
+            fwrite(b.data, 1, b.len, stdout);
+        ct_buf_free(&b);
     }
+    ct_action_round_clear(&acts);
     ct_replies_held_free(held, held_count);
     ct_answer_list_free(answers);
     ct_round_free(round);

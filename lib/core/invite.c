@@ -313,6 +313,7 @@ ct_invite_member_uid(const char *group_uid, const unsigned char *secret, size_t 
 
 struct person {
     char *email, *name, *organisation, *team, *role, *zone_name;
+    char *greeting; /* "Hello GREETING," in their own copy; NULL: name */
     icaltimezone *zone;
 };
 
@@ -347,6 +348,7 @@ prepared_free(struct prepared *p)
     for (i = 0; i < CT_INVITE_MAX_MEMBERS; i++) {
         free(p->m[i].email);
         free(p->m[i].name);
+        free(p->m[i].greeting);
         free(p->m[i].organisation);
         free(p->m[i].team);
         free(p->m[i].role);
@@ -423,8 +425,10 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
         dst->organisation = src->organisation ? clean_text(src->organisation, false) : NULL;
         dst->team = src->team ? clean_text(src->team, false) : NULL;
         dst->role = src->role ? clean_text(src->role, false) : NULL;
+        dst->greeting = inv->greetings[i] ? clean_text(inv->greetings[i], false) : NULL;
         dst->zone_name = strdup(zone ? zone : "UTC");
         nomem |= !dst->email || !dst->name || !dst->zone_name ||
+                 (inv->greetings[i] && !dst->greeting) ||
                  (src->organisation && !dst->organisation) || (src->team && !dst->team) ||
                  (src->role && !dst->role);
     }
@@ -1047,7 +1051,7 @@ build_bodies(const struct prepared *p, size_t r, const char *subject, const char
     struct ct_buf when;
 
     ct_buf_init(&when);
-    put_greeting(bd, subject, me->name);
+    put_greeting(bd, subject, me->greeting && *me->greeting ? me->greeting : me->name);
 
     put_when(&when, inv->start, inv->duration, me->zone_name, me->zone);
     if (when.failed) {

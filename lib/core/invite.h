@@ -75,6 +75,8 @@ struct ct_invite {
      * with RSVP=FALSE, so calendars do not ask again; NEEDS_ACTION (0) asks.
      */
     enum ct_partstat answers[CT_INVITE_MAX_MEMBERS];
+    /* members[i]'s own name to be greeted by in their copy ("Hello Bea,"); NULL: their name */
+    const char *greetings[CT_INVITE_MAX_MEMBERS];
     const char *uid;       /* the recipient's own event UID (see ct_invite_member_uid) */
     const char *group_uid; /* {uid} in templates: the group's; NULL = uid */
     int sequence;          /* 0 first; higher for every update or cancel */

@@ -48,6 +48,7 @@ struct ctype {
 struct walker {
     struct ct_mime_message *msg;
     bool nomem;
+    int attached; /* inside this many attached messages (message/rfc822) */
 };
 
 static int
@@ -1178,6 +1179,26 @@ add_calendar(struct walker *w, const struct headers *h, const struct ctype *ct, 
     m->calendars[m->calendar_count++] = text;
 }
 
+/* The message's own text (the first plain-text part), decoded, at most CT_MIME_MAX_TEXT bytes. */
+static void
+add_text(struct walker *w, const struct headers *h, const struct ctype *ct, const char *body,
+         size_t n)
+{
+    size_t dlen = 0;
+    char *decoded = decode_transfer(h, body, n, &dlen);
+
+    if (decoded == NULL) {
+        w->nomem = true;
+        return;
+    }
+    if (dlen > CT_MIME_MAX_TEXT)
+        dlen = CT_MIME_MAX_TEXT;
+    w->msg->text = ct_mime_to_utf8(param_raw(ct, "charset"), decoded, dlen, NULL);
+    free(decoded);
+    if (w->msg->text == NULL)
+        w->nomem = true;
+}
+
 /* Walk each body part between the delimiter lines of boundary. */
 static void
 walk_multipart(struct walker *w, const char *p, size_t n, const char *boundary, int depth,
@@ -1254,12 +1275,18 @@ walk_body(struct walker *w, const struct headers *h, const char *body, size_t n,
         char *inner = decode_transfer(h, body, n, &dlen);
         if (inner == NULL)
             w->nomem = true;
-        else
+        else {
+            w->attached++;
             walk_entity(w, inner, dlen, depth + 1, false);
+            w->attached--;
+        }
         free(inner);
     } else {
         if (is_calendar_type(type) || has_ics_name(&ct, &disp))
             add_calendar(w, h, &ct, body, n);
+        else if (strcmp(type, "text/plain") == 0 && w->attached == 0 && w->msg->text == NULL &&
+                 !(disp.type && strcmp(disp.type, "attachment") == 0))
+            add_text(w, h, &ct, body, n);
     }
 done:
     ctype_free(&ct);
@@ -1297,6 +1324,9 @@ ct_mime_message_free(struct ct_mime_message *msg)
     free(msg->from_name);
     free(msg->subject);
     free(msg->message_id);
+    free(msg->in_reply_to);
+    free(msg->references);
+    free(msg->text);
     for (i = 0; i < msg->calendar_count; i++)
         free(msg->calendars[i]);
     free(msg->calendars);
@@ -1334,6 +1364,12 @@ ct_mime_parse(const char *data, size_t len, struct ct_mime_message **out, struct
             w.nomem = true;
         w.msg->message_id = trim_or_null(id);
     }
+    v = header_get(&h, "in-reply-to");
+    if (v && (w.msg->in_reply_to = strdup(v)) == NULL)
+        w.nomem = true;
+    v = header_get(&h, "references");
+    if (v && (w.msg->references = strdup(v)) == NULL)
+        w.nomem = true;
     if (!w.nomem)
         walk_body(&w, &h, data + body, len - body, 0, false);
 done:

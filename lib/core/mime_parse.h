@@ -19,6 +19,8 @@
 #define CT_MIME_MAX_PARTS 512
 /* How many distinct calendar parts one message may yield. */
 #define CT_MIME_MAX_CALENDARS 8
+/* How much of a message's own text is kept. */
+#define CT_MIME_MAX_TEXT 4096
 
 /* What a message says about itself, and every calendar found in it. */
 struct ct_mime_message {
@@ -26,6 +28,14 @@ struct ct_mime_message {
     char *from_name;  /* its display name, decoded to UTF-8, or NULL */
     char *subject;    /* decoded to UTF-8, or NULL */
     char *message_id; /* as written, with angle brackets, or NULL */
+    char *in_reply_to; /* the In-Reply-To header as written (unfolded), or NULL */
+    char *references;  /* the References header as written (unfolded), or NULL */
+    /*
+     * The first text/plain part that is not an attachment and not inside
+     * an attached message, decoded to UTF-8 (at most CT_MIME_MAX_TEXT
+     * bytes of it), or NULL: what a person typed in a reply.
+     */
+    char *text;
     /*
      * Decoded calendar texts (UTF-8, NUL-terminated, NUL bytes dropped), in
      * the order found, identical copies kept once: clients often send the

@@ -441,6 +441,34 @@ chart_outcomes(struct ct_buf *b, const struct ct_report *rep)
     free(values);
 }
 
+static void
+chart_member_actions(struct ct_buf *b, const struct ct_report *rep)
+{
+    static const char *const names[] = {"skipped", "paused", "stopped", "re-matched", "checked in"};
+    static const char *const colours[] = {C_ORANGE, C_SKY, C_RED, C_BLUE, C_GREEN};
+    long *values = calloc(rep->rounds_count * 5 + 1, sizeof(*values));
+    size_t i;
+
+    if (values == NULL) {
+        b->failed = true;
+        return;
+    }
+    for (i = 0; i < rep->rounds_count; i++) {
+        const struct ct_report_round *r = &rep->rounds[i];
+        values[i * 5 + 0] = r->skips;
+        values[i * 5 + 1] = r->pauses;
+        values[i * 5 + 2] = r->stops;
+        values[i * 5 + 3] = r->rematches;
+        values[i * 5 + 4] = r->checkins;
+    }
+    card_open(b, "What members did for themselves",
+              "Per round: members who skipped it, paused or stopped while it was the latest "
+              "round, were put in a new group after the plan, and answered \"did you meet?\".");
+    stacked_bars(b, rep, values, 5, names, colours, "members", "member actions per round");
+    ct_buf_puts(b, "</section>\n");
+    free(values);
+}
+
 /* One line series of shares (NAN points skipped) with dots; dash may be NULL. */
 static void
 line_series(struct ct_buf *b, const struct ct_report *rep, size_t which, double top,
@@ -1146,6 +1174,7 @@ ct_report_render_html(const struct ct_report *rep, const struct ct_report_option
     ct_buf_puts(b, "</div>\n<div class=\"grid\">\n");
     chart_participation(b, rep);
     chart_outcomes(b, rep);
+    chart_member_actions(b, rep);
     chart_reach(b, rep);
     chart_histogram(b, rep);
     ct_buf_puts(b, "</div>\n");

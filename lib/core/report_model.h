@@ -67,6 +67,13 @@ struct ct_report_round {
     double reach;          /* mean share of the other organisations each has met */
     double reach_bound;    /* the transportation (max-flow) bound on reach */
     double reach_capacity; /* the simpler bound: min(other organisations, partners) */
+
+    /* what members did for themselves (member_actions.h; store_actions.h's counts) */
+    long skips;     /* members who skipped this round */
+    long pauses;    /* pauses while this was the latest round */
+    long stops;     /* members who left while this was the latest round */
+    long checkins;  /* "did you meet?" answers about its groups */
+    long rematches; /* members put in a new group after the plan */
 };
 
 /* One organisation among the members who took part. */

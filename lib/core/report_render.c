@@ -183,6 +183,21 @@ text_rounds(const struct ct_report *rep, struct ct_buf *b)
         put_decimal(b, r->mean_rating, 7, 1);
         ct_buf_putc(b, '\n');
     }
+    rule(b, "What members did for themselves");
+    ct_buf_printf(b, "%5s %-10s%6s%7s%6s%10s%11s\n", "round", "date", "skips", "pauses", "stops",
+                  "check-ins", "re-matched");
+    for (i = from; i < to; i++) {
+        const struct ct_report_round *r = &rep->rounds[i];
+        ct_buf_printf(b, "%5lld %-10s", (long long)r->id, r->date);
+        put_long(b, r->skips, 6);
+        put_long(b, r->pauses, 7);
+        put_long(b, r->stops, 6);
+        put_long(b, r->checkins, 10);
+        put_long(b, r->rematches, 11);
+        ct_buf_putc(b, '\n');
+    }
+    ct_buf_puts(b, "pauses, stops: while this was the latest round; re-matched: put in a new\n"
+                   "group after the plan\n");
     rule(b, "Ties and reach after each round");
     ct_buf_printf(b, "%5s %-10s%9s%9s%8s%5s%7s%7s%8s\n", "round", "date", "new ties", "all ties",
                   "members", "orgs", "reach", "bound", "simple");
@@ -520,6 +535,10 @@ json_round(struct ct_buf *b, const struct ct_report_round *r)
     json_num(b, r->mean_rating);
     ct_buf_printf(b, ", \"awaiting_outcome\": %ld, \"awaiting_outcome_all_accepted\": %ld",
                   r->awaiting, r->awaiting_accepted);
+    ct_buf_printf(b,
+                  ", \"member_actions\": {\"skips\": %ld, \"pauses\": %ld, \"stops\": %ld,"
+                  " \"checkins\": %ld, \"rematches\": %ld}",
+                  r->skips, r->pauses, r->stops, r->checkins, r->rematches);
     if (is_sent(r)) {
         ct_buf_printf(b,
                       ", \"new_ties\": %ld, \"ties\": %ld, \"participants\": %ld,"
@@ -672,7 +691,8 @@ ct_report_render_csv(const struct ct_report *rep, const struct ct_report_options
                    "invites_failed,invites_pending,accepted,declined,tentative,outcomes,met,"
                    "not_met,ratings,mean_rating,awaiting_outcome,awaiting_outcome_all_accepted,"
                    "new_ties,ties,participants,organisations,reach,"
-                   "reach_bound,reach_simple_bound,proposed,weak_link_meetings\r\n");
+                   "reach_bound,reach_simple_bound,proposed,weak_link_meetings,skips,pauses,"
+                   "stops,checkins,rematches\r\n");
     row_range(rep, &from, &to);
     for (i = from; i < to; i++) {
         const struct ct_report_round *r = &rep->rounds[i];
@@ -700,6 +720,8 @@ ct_report_render_csv(const struct ct_report *rep, const struct ct_report_options
         /* Appended last, so scripts reading columns by position keep working. */
         ct_buf_printf(b, ",%ld", r->proposed);
         csv_weak_link_meetings(b, rep, i);
+        ct_buf_printf(b, ",%ld,%ld,%ld,%ld,%ld", r->skips, r->pauses, r->stops, r->checkins,
+                      r->rematches);
         ct_buf_puts(b, "\r\n");
     }
     return !b->failed;

@@ -24,6 +24,8 @@ ct_round_person_clear(struct ct_round_person *p)
         return;
     ct_member_clear(&p->member);
     p->removed = false;
+    free(p->greeting);
+    p->greeting = NULL;
 }
 
 void

@@ -34,7 +34,8 @@ const char *ct_round_origin_str(enum ct_round_origin origin);
  */
 struct ct_round_person {
     struct ct_member member;
-    bool removed; /* left the group after it was sent */
+    bool removed;   /* left the group after it was sent */
+    char *greeting; /* the name the member asked to be greeted by (member_prefs); NULL: none */
 };
 
 struct ct_round_group {
@@ -80,6 +81,7 @@ enum ct_round_change_kind {
     CT_CHANGE_WITH = 6,     /* at send: member re-formed into new_group_id */
     CT_CHANGE_UNPAIRED = 7, /* at send: member could not be grouped (reason) */
     CT_CHANGE_KEPT = 8,     /* the group's other members still meet */
+    CT_CHANGE_SKIPPED = 9,  /* member skips the round (their own choice, member_actions.h) */
 };
 
 /* One planned group that changed since the plan, as one line for people. */

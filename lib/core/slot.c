@@ -70,7 +70,7 @@ ct_slot_load_new(int64_t from, int64_t to)
 
 struct ct_slot_zone_hours {
     char *zone;
-    const struct ct_worktime *worktime;
+    struct ct_worktime worktime; /* by value: members may set their own hours */
     int64_t from, to;
     struct ct_interval *v;
     size_t n;
@@ -157,10 +157,32 @@ intervals_dup(const struct ct_interval *v, size_t n)
     return c;
 }
 
-/* A zone's working intervals in [from, to) (OUT: *own, *count, the caller
- * frees *own), from load's store when it was computed before. */
+/* Member i's working hours: their own (q->worktimes[i]) or everyone's. */
+static const struct ct_worktime *
+worktime_of(const struct ct_slot_query *q, size_t i)
+{
+    return q->worktimes && q->worktimes[i] ? q->worktimes[i] : q->worktime;
+}
+
+static bool
+same_worktime(const struct ct_worktime *a, const struct ct_worktime *b)
+{
+    return a->start_minutes == b->start_minutes && a->end_minutes == b->end_minutes &&
+           a->days == b->days;
+}
+
+/* Members i and j work the same hours in the same zone. */
+static bool
+same_hours(const struct ct_slot_query *q, size_t i, size_t j)
+{
+    return strcmp(zone_of(q, i), zone_of(q, j)) == 0 &&
+           same_worktime(worktime_of(q, i), worktime_of(q, j));
+}
+
+/* The working intervals of hours wt in zone within [from, to) (OUT: *own,
+ * *count, the caller frees *own), from load's store when computed before. */
 static enum ct_status
-zone_hours(const struct ct_slot_query *q, struct ct_slot_load *load, const char *zone, int64_t from,
+zone_hours(const struct ct_worktime *wt, struct ct_slot_load *load, const char *zone, int64_t from,
            int64_t to, struct ct_interval **own, size_t *count, struct ct_error *err)
 {
     struct ct_slot_zone_hours *h;
@@ -169,14 +191,14 @@ zone_hours(const struct ct_slot_query *q, struct ct_slot_load *load, const char 
 
     for (i = 0; load != NULL && i < load->hours_count; i++) {
         h = &load->hours[i];
-        if (h->worktime == q->worktime && h->from == from && h->to == to &&
+        if (same_worktime(&h->worktime, wt) && h->from == from && h->to == to &&
             strcmp(h->zone, zone) == 0) {
             *count = h->n;
             *own = intervals_dup(h->v, h->n);
             return *own ? CT_OK : ct_error_set(err, CT_ENOMEM, "out of memory");
         }
     }
-    st = ct_worktime_intervals(zone, q->worktime, from, to, own, count, err);
+    st = ct_worktime_intervals(zone, wt, from, to, own, count, err);
     if (st != CT_OK || load == NULL || load->hours_count >= HOURS_KEPT)
         return st;
     if (load->hours == NULL && (load->hours = calloc(HOURS_KEPT, sizeof(*load->hours))) == NULL)
@@ -189,7 +211,7 @@ zone_hours(const struct ct_slot_query *q, struct ct_slot_load *load, const char 
         free(h->v);
         return CT_OK;
     }
-    h->worktime = q->worktime;
+    h->worktime = *wt;
     h->from = from;
     h->to = to;
     h->n = *count;
@@ -197,18 +219,17 @@ zone_hours(const struct ct_slot_query *q, struct ct_slot_load *load, const char 
     return CT_OK;
 }
 
-/* Intersect *common (n entries) with the working hours of zone, in place;
- * load (may be NULL) keeps each zone's hours for the next group. */
+/* Intersect *common (n entries) with the working hours of member i, in
+ * place; load (may be NULL) keeps each zone's hours for the next group. */
 static enum ct_status
-narrow_to_zone(const struct ct_slot_query *q, struct ct_slot_load *load, const char *zone,
-               int64_t from, int64_t to, struct ct_interval **common, size_t *n,
-               struct ct_error *err)
+narrow_to_zone(const struct ct_slot_query *q, struct ct_slot_load *load, size_t i, int64_t from,
+               int64_t to, struct ct_interval **common, size_t *n, struct ct_error *err)
 {
     struct ct_interval *own = NULL, *both = NULL;
     size_t count = 0;
     enum ct_status st;
 
-    st = zone_hours(q, load, zone, from, to, &own, &count, err);
+    st = zone_hours(worktime_of(q, i), load, zone_of(q, i), from, to, &own, &count, err);
     if (st != CT_OK)
         return st;
     if (*common == NULL) {
@@ -259,15 +280,20 @@ explain_no_slot(const struct ct_slot_query *q, int64_t from, int64_t to, struct 
             size_t n = 0;
             bool room;
 
-            if (strcmp(zone_of(q, i), zone_of(q, j)) == 0)
+            if (same_hours(q, i, j))
                 continue;
-            if (narrow_to_zone(q, NULL, zone_of(q, i), from, to, &v, &n, NULL) != CT_OK ||
-                narrow_to_zone(q, NULL, zone_of(q, j), from, to, &v, &n, NULL) != CT_OK) {
+            if (narrow_to_zone(q, NULL, i, from, to, &v, &n, NULL) != CT_OK ||
+                narrow_to_zone(q, NULL, j, from, to, &v, &n, NULL) != CT_OK) {
                 free(v);
                 continue;
             }
             room = has_room(v, n, q->duration);
             free(v);
+            if (!room && strcmp(zone_of(q, i), zone_of(q, j)) == 0)
+                return ct_error_set(err, CT_ENOTFOUND,
+                                    "no %ld-minute slot between %s and %s inside the working "
+                                    "hours of two members (in %s) who set their own hours",
+                                    minutes, d1, d2, zone_of(q, i));
             if (!room)
                 return ct_error_set(err, CT_ENOTFOUND,
                                     "no %ld-minute slot between %s and %s inside working hours "
@@ -309,14 +335,14 @@ ct_slot_find(const struct ct_slot_query *q, struct ct_slot_load *load, int64_t *
         return ct_error_set(err, CT_ENOTFOUND, "the meeting window ended on %s", d);
     }
 
-    /* The group's common working time: each distinct zone narrows it once. */
+    /* The group's common working time: each distinct zone and hours narrows it once. */
     for (i = 0; i < q->zone_count; i++) {
         bool seen = false;
         for (j = 0; j < i && !seen; j++)
-            seen = strcmp(zone_of(q, i), zone_of(q, j)) == 0;
+            seen = same_hours(q, i, j);
         if (seen)
             continue;
-        st = narrow_to_zone(q, load, zone_of(q, i), from, to, &common, &n, err);
+        st = narrow_to_zone(q, load, i, from, to, &common, &n, err);
         if (st != CT_OK)
             goto done;
     }

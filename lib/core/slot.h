@@ -50,6 +50,8 @@ struct ct_slot_query {
     size_t zone_count;        /* members in the group, >= 1 */
     const char *network_zone; /* IANA; NULL means UTC */
     const struct ct_worktime *worktime;
+    /* Each member's own hours (zone_count entries); NULL, or a NULL entry: worktime. */
+    const struct ct_worktime *const *worktimes;
     int64_t window_start; /* the round's meeting window [start, end), Unix seconds */
     int64_t window_end;
     int64_t not_before; /* usually ct_now(): no slot starts earlier */

@@ -4,6 +4,7 @@
  * it is in replies_fetch.c.
  */
 #include "replies.h"
+#include "replies_words.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@ static const char *const result_labels[CT_REPLIES_RESULT_COUNT] = {
     [CT_REPLIES_COUNTER] = "proposed another time",
     [CT_REPLIES_DUPLICATE] = "already recorded",
     [CT_REPLIES_SUPERSEDED] = "ignored (a later answer is recorded)",
+    [CT_REPLIES_ACTION] = "acted on (one-word reply)",
     [CT_REPLIES_OLD_SEQUENCE] = "ignored (old sequence)",
     [CT_REPLIES_HELD] = "held for the organiser (not to be trusted)",
     [CT_REPLIES_CANCELLED] = "ignored (meeting cancelled)",
@@ -593,6 +595,10 @@ ct_replies_record_message(struct ct_store *store, const char *data, size_t len,
         snprintf(where, sizeof(where), "UID %lu", (unsigned long)src->uid);
     else
         snprintf(where, sizeof(where), "message");
+    if (parsed.count == 0 && ct_reply_word_parse(msg->text) != CT_WORD_NONE) {
+        st = replies_word(store, msg, src, where, now, hooks, result, err);
+        goto done;
+    }
 
     st = ct_txn_begin(store, &txn, err);
     if (st != CT_OK)

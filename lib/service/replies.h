@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "ct.h"
 #include "imap.h"
 #include "reply.h"
@@ -33,6 +34,7 @@
 enum ct_replies_result {
     CT_REPLIES_RECORDED,     /* a new PARTSTAT was recorded */
     CT_REPLIES_COUNTER,      /* a proposal of another time was recorded */
+    CT_REPLIES_ACTION,       /* a trusted one-word reply (SKIP, PAUSE, ...) was acted on */
     CT_REPLIES_DUPLICATE,    /* the same answer was recorded before */
     CT_REPLIES_SUPERSEDED,   /* older (by DTSTAMP) than an answer already recorded */
     CT_REPLIES_OLD_SEQUENCE, /* answers an older version (SEQUENCE) of the invitation */
@@ -69,6 +71,11 @@ struct ct_replies_hooks {
     /* Polled between messages: true ends a fetch early (SIGTERM). */
     bool (*should_stop)(void *arg);
     void *arg;
+    /*
+     * The configuration one-word replies act under (member_actions.h);
+     * NULL: such replies are held for the organiser instead.
+     */
+    const struct ct_config *cfg;
 };
 
 /* Where a message came from: its key in imap_seen. */
@@ -80,10 +87,14 @@ struct ct_replies_source {
 
 /*
  * Read one whole message (len bytes), find its calendar replies and record
- * them, in one transaction of its own that also remembers src in imap_seen
- * (src may be NULL for messages that do not come from IMAP). A message src
- * names that is already in imap_seen is left alone (CT_REPLIES_SEEN).
- * Malformed messages are results, not errors. OUT: *result.
+ * them (or, for a message without a calendar reply whose text starts with
+ * one word, SKIP, PAUSE, STOP, MET or NOT MET, act on it as the member:
+ * see replies_words.c; trusted only when its In-Reply-To or References
+ * names a message we sent that member and its From is their address, else
+ * held for the organiser with the reason), in one transaction of its own that also remembers src in
+ * imap_seen (src may be NULL for messages that do not come from IMAP). A message src names that is
+ * already in imap_seen is left alone (CT_REPLIES_SEEN). Malformed messages are results, not errors.
+ * OUT: *result.
  */
 enum ct_status ct_replies_record_message(struct ct_store *store, const char *data, size_t len,
                                          const struct ct_replies_source *src, int64_t now,

@@ -5,6 +5,7 @@
  * after it) come from one pass: O(group members + contacts x degree).
  */
 #include "report.h"
+#include "store_actions.h"
 
 #include <limits.h>
 #include <math.h>
@@ -1259,6 +1260,27 @@ out:
     return st;
 }
 
+/* What members did for themselves, per round (store_actions.h). */
+static enum ct_status
+report_actions(struct ct_store *store, struct ct_report *rep, struct ct_error *err)
+{
+    struct ct_action_counts *v = NULL;
+    size_t n = 0, i, j;
+    enum ct_status st = ct_store_action_counts(store, &v, &n, err);
+
+    for (i = 0; i < rep->rounds_count && st == CT_OK; i++)
+        for (j = 0; j < n; j++)
+            if (v[j].round_id == rep->rounds[i].id) {
+                rep->rounds[i].skips = v[j].skips;
+                rep->rounds[i].pauses = v[j].pauses;
+                rep->rounds[i].stops = v[j].stops;
+                rep->rounds[i].checkins = v[j].checkins;
+                rep->rounds[i].rematches = v[j].rematches;
+            }
+    free(v);
+    return st;
+}
+
 enum ct_status
 ct_report_build(struct ct_store *store, const struct ct_orgname_aliases *aliases, int64_t round_id,
                 int64_t now, struct ct_report **out, struct ct_error *err)
@@ -1293,6 +1315,8 @@ ct_report_build(struct ct_store *store, const struct ct_orgname_aliases *aliases
             goto out;
     if ((st = finish(&rp)) == CT_OK)
         st = report_rc(store, rep, err);
+    if (st == CT_OK)
+        st = report_actions(store, rep, err);
 out:
     replay_free(&rp);
     loader_free(&ld);

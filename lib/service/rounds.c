@@ -24,6 +24,7 @@
 #include "rounds_snapshot.h"
 #include "schedule.h"
 #include "slot.h"
+#include "store_actions.h"
 #include "store_rounds.h"
 #include "tz.h"
 #include "validate.h"
@@ -126,7 +127,8 @@ plan_compute(struct ct_store *store, const struct ct_config *cfg, int32_t day, i
     struct ct_store_planning planning;
     struct rounds_snapshot snap;
     struct rounds_outcome oc;
-    int64_t start, sent_id = 0;
+    int64_t start, sent_id = 0, *skipping = NULL;
+    size_t skipping_count = 0;
     enum ct_status st;
 
     memset(&planning, 0, sizeof(planning));
@@ -147,8 +149,11 @@ plan_compute(struct ct_store *store, const struct ct_config *cfg, int32_t day, i
                       cfg->schedule.review_period;
     rounds_window(cfg, start, now, &round->window_start, &round->window_end);
     if ((st = ct_store_planning_load(store, &planning, err)) == CT_OK &&
+        (st = ct_store_skips_for_date(store, round->date, &skipping, &skipping_count, err)) ==
+            CT_OK &&
         (st = rounds_snapshot_build(cfg, &planning, day, round->window_start, round->window_end,
                                     &snap, err)) == CT_OK &&
+        (st = rounds_snapshot_skip(&snap, skipping, skipping_count)) == CT_OK &&
         (st = plan_add_rc(store, cfg, &snap, err)) == CT_OK &&
         (st = rounds_engine_plan(&snap, cfg, round->seed, round->exact, &oc, err)) == CT_OK &&
         (st = rounds_build(cfg, &snap, &oc, planning.next_group_id, now, round, err)) == CT_OK) {
@@ -158,6 +163,7 @@ plan_compute(struct ct_store *store, const struct ct_config *cfg, int32_t day, i
     ct_store_planning_clear(&planning);
     rounds_snapshot_clear(&snap);
     rounds_outcome_clear(&oc);
+    free(skipping);
     return st;
 }
 
@@ -189,8 +195,10 @@ ct_rounds_plan(struct ct_store *store, const struct ct_config *cfg,
             round->groups[i].id = 0;
         goto out;
     }
+    /* Skips of "the next round" are this round's from now on. */
     if ((st = rounds_explain_groups(round, err)) != CT_OK ||
-        (st = ct_store_round_write(txn, round, now, err)) != CT_OK)
+        (st = ct_store_round_write(txn, round, now, err)) != CT_OK ||
+        (st = ct_store_skips_bind(txn, round->id, err)) != CT_OK)
         goto out;
     st = ct_txn_commit(txn, err);
     txn = NULL;

@@ -184,6 +184,21 @@ enum ct_status ct_rounds_withdraw(struct ct_store *store, const struct ct_config
                                   struct ct_round_mail *out, struct ct_error *err);
 
 /*
+ * Inside the caller's transaction txn: member_id (still active) drops out
+ * of round_id (0: every round) at now, as after a pause (issue 13's path):
+ * sent groups whose meeting is not over are changed as by
+ * ct_rounds_withdraw (a pair is cancelled, a trio goes on as a pair, the
+ * partner left alone is told and becomes a re-match candidate). With cause
+ * CT_CHANGE_SKIPPED, planned groups of round_id lose the member too (the
+ * partner left alone is re-formed at send); other causes leave planned
+ * rounds to the send's reconciliation. OUT: *out (may be NULL).
+ */
+enum ct_status ct_rounds_member_withdraw(struct ct_txn *txn, const struct ct_config *cfg,
+                                         int64_t member_id, int64_t round_id,
+                                         enum ct_round_change_kind cause, int64_t now,
+                                         struct ct_round_mail *out, struct ct_error *err);
+
+/*
  * A member hook (members.h) that runs ct_rounds_member_leave() for every
  * member that member remove, member erase or a roster import makes leave,
  * adding up in mail what it did. ct_rounds_leave_init() points

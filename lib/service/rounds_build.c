@@ -149,6 +149,7 @@ build_group(struct builder *b, const struct rounds_outcome_group *og, struct ct_
     const struct ct_config *cfg = b->cfg;
     struct ct_round *round = b->round;
     struct ct_round_group *g = &round->groups[round->group_count];
+    const struct ct_worktime *hours[3];
     const char *zones[3];
     struct ct_slot_query q;
     struct ct_error serr;
@@ -160,10 +161,14 @@ build_group(struct builder *b, const struct rounds_outcome_group *og, struct ct_
     g->uid = ct_invite_uid(cfg->network.name, round->date, g->id, cfg->network.organiser_email);
     if (g->uid == NULL)
         return rounds_nomem(err);
-    for (j = 0; j < og->size; j++)
-        zones[j] = b->snap->members[og->members[j]].member.timezone;
+    for (j = 0; j < og->size; j++) {
+        const struct rounds_member *m = &b->snap->members[og->members[j]];
+        zones[j] = m->member.timezone;
+        hours[j] = m->own_hours ? &m->worktime : NULL;
+    }
     memset(&q, 0, sizeof(q));
     q.zones = zones;
+    q.worktimes = hours;
     q.zone_count = og->size;
     q.network_zone = cfg->network.timezone;
     q.worktime = &b->wt;

@@ -83,7 +83,10 @@ input_build(const struct rounds_snapshot *snap, struct engine_input *e)
         p->site = m->site_id;
         p->role = m->role_id;
         p->zone = m->zone;
-        p->active = m->member.status == CT_MEMBER_ACTIVE || m->member.status == CT_MEMBER_PAUSED;
+        /* A member skipping this round is as good as absent from it. */
+        p->active =
+            (m->member.status == CT_MEMBER_ACTIVE || m->member.status == CT_MEMBER_PAUSED) &&
+            !m->skipping;
         p->paused = m->member.status == CT_MEMBER_PAUSED;
         p->paused_until = m->paused_day;
         p->frequency = (int)m->member.frequency;

@@ -171,6 +171,7 @@ fill_invite(const struct mailer *m, int64_t round_id, const char *round_date,
         inv->members[i].team = p->member.team;
         inv->members[i].role = p->member.role;
         inv->members[i].timezone = p->member.timezone;
+        inv->greetings[i] = p->greeting;
     }
     inv->member_count = ver->count;
     inv->uid = g->uid;
@@ -355,19 +356,36 @@ reslot(struct mailer *m, uint64_t seed, struct ct_round_group *g, struct ct_slot
        struct ct_error *err)
 {
     const struct ct_config *cfg = m->cfg;
+    const struct ct_worktime *hours[3];
+    struct ct_worktime wt, own[3];
     const char *zones[3];
-    struct ct_worktime wt;
     struct ct_slot_query q;
     size_t i, n = 0;
     int64_t start;
     enum ct_status st;
 
-    for (i = 0; i < g->member_count; i++)
-        if (!g->members[i].removed)
-            zones[n++] = g->members[i].member.timezone;
     rounds_worktime(cfg, &wt);
+    for (i = 0; i < g->member_count; i++) {
+        struct ct_store_member_hours h;
+        if (g->members[i].removed)
+            continue;
+        /* The hours and days a member set for themselves, over the network's. */
+        st = ct_store_member_hours_get(m->store, g->members[i].member.id, &h, err);
+        if (st != CT_OK)
+            return st;
+        own[n] = wt;
+        if (h.has_hours) {
+            own[n].start_minutes = h.start_minutes;
+            own[n].end_minutes = h.end_minutes;
+        }
+        if (h.has_days)
+            own[n].days = h.days;
+        hours[n] = h.has_hours || h.has_days ? &own[n] : NULL;
+        zones[n++] = g->members[i].member.timezone;
+    }
     memset(&q, 0, sizeof(q));
     q.zones = zones;
+    q.worktimes = hours;
     q.zone_count = n;
     q.network_zone = cfg->network.timezone;
     q.worktime = &wt;
@@ -829,6 +847,35 @@ withdraw(struct mailer *m, int64_t member_id, int64_t other_id, struct ct_error 
     }
     free(v);
     free(w);
+    return st;
+}
+
+enum ct_status
+ct_rounds_member_withdraw(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
+                          int64_t round_id, enum ct_round_change_kind cause, int64_t now,
+                          struct ct_round_mail *out, struct ct_error *err)
+{
+    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}};
+    struct ct_store_member_group *v = NULL;
+    size_t n = 0, i;
+    enum ct_status st;
+
+    if (out)
+        memset(out, 0, sizeof(*out));
+    st = ct_store_member_groups(m.store, member_id, &v, &n, err);
+    for (i = 0; i < n && st == CT_OK; i++) {
+        if (round_id > 0 && v[i].round_id != round_id)
+            continue;
+        if (!v[i].sent) {
+            if (cause == CT_CHANGE_SKIPPED)
+                st = drop_planned(&m, v[i].round_id, v[i].group_id, member_id, cause, err);
+        } else if (v[i].ends == 0 || v[i].ends > now) {
+            st = sent_group_leave(&m, &v[i], member_id, false, WHY_PAUSED, err);
+        }
+    }
+    free(v);
+    if (st == CT_OK && out)
+        *out = m.counts;
     return st;
 }
 

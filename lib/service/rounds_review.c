@@ -342,6 +342,9 @@ cause_words(struct ct_buf *b, const struct ct_store_round_change *c)
         ct_buf_printf(b, "%s left since the plan", who(c->member_name, c->member_erased));
         break;
     case CT_CHANGE_ERASED: ct_buf_puts(b, "a member was erased since the plan"); break;
+    case CT_CHANGE_SKIPPED:
+        ct_buf_printf(b, "%s skips this round", who(c->member_name, c->member_erased));
+        break;
     case CT_CHANGE_EXCLUDED:
         ct_buf_printf(b, "%s and %s are now excluded from meeting",
                       who(c->member_name, c->member_erased), who(c->other_name, c->other_erased));
@@ -354,7 +357,7 @@ static bool
 is_cause(enum ct_round_change_kind kind)
 {
     return kind == CT_CHANGE_PAUSED || kind == CT_CHANGE_LEFT || kind == CT_CHANGE_ERASED ||
-           kind == CT_CHANGE_EXCLUDED;
+           kind == CT_CHANGE_EXCLUDED || kind == CT_CHANGE_SKIPPED;
 }
 
 static const struct ct_round_group *

@@ -70,6 +70,19 @@ snapshot_find(const struct rounds_snapshot *snap, int64_t id)
     return -1;
 }
 
+enum ct_status
+rounds_snapshot_skip(struct rounds_snapshot *snap, const int64_t *ids, size_t count)
+{
+    size_t k;
+
+    for (k = 0; k < count; k++) {
+        long i = snapshot_find(snap, ids[k]);
+        if (i >= 0)
+            snap->members[i].skipping = true;
+    }
+    return CT_OK;
+}
+
 /* --- interning boundary names --------------------------------------------------- */
 
 /*
@@ -218,8 +231,32 @@ note_grouped(struct rounds_member *m, uint32_t ago)
 }
 
 /*
+ * The working time of member m: the network's, with the hours and days the
+ * member set over it (planning->hours, by id; *k walks it in step).
+ */
+static void
+member_worktime(const struct ct_config *cfg, const struct ct_store_planning *planning, size_t *k,
+                struct rounds_member *m)
+{
+    rounds_worktime(cfg, &m->worktime);
+    while (*k < planning->hours_count && planning->hours[*k].member_id < m->member.id)
+        (*k)++;
+    if (*k < planning->hours_count && planning->hours[*k].member_id == m->member.id) {
+        const struct ct_store_member_hours *h = &planning->hours[*k];
+        if (h->has_hours) {
+            m->worktime.start_minutes = h->start_minutes;
+            m->worktime.end_minutes = h->end_minutes;
+        }
+        if (h->has_days)
+            m->worktime.days = h->days;
+        m->own_hours = h->has_hours || h->has_days;
+    }
+}
+
+/*
  * Take the members out of planning into snap, in id order, interning their
- * boundaries and zones (the member's zone, or the network's).
+ * boundaries and zones (the member's zone, or the network's; a member with
+ * hours of their own gets a zone entry for those hours).
  */
 static enum ct_status
 take_members(const struct ct_config *cfg, struct ct_store_planning *planning,
@@ -227,7 +264,8 @@ take_members(const struct ct_config *cfg, struct ct_store_planning *planning,
 {
     struct intern names = {0}, zones = {0};
     enum ct_status st = CT_OK;
-    size_t i, zone_cap = 0;
+    size_t i, zone_cap = 0, k = 0;
+    char hours_key[48];
     bool failed = false;
 
     snap->members = calloc(planning->member_count + 1, sizeof(*snap->members));
@@ -246,8 +284,11 @@ take_members(const struct ct_config *cfg, struct ct_store_planning *planning,
         if ((int)v->frequency < 1 || (int)v->frequency > 3)
             v->frequency = CT_FREQ_MONTHLY;
         intern_boundaries(&names, cfg->roster.org_aliases, m, &failed);
+        member_worktime(cfg, planning, &k, m);
+        snprintf(hours_key, sizeof(hours_key), "%d-%d-%u", m->worktime.start_minutes,
+                 m->worktime.end_minutes, m->worktime.days);
         zone = v->timezone ? v->timezone : cfg->network.timezone;
-        z = intern_id(&zones, 'z', NULL, zone, &failed);
+        z = intern_id(&zones, 'z', m->own_hours ? hours_key : NULL, zone, &failed);
         if (failed)
             goto nomem;
         if (z > snap->zone_count) {
@@ -255,6 +296,7 @@ take_members(const struct ct_config *cfg, struct ct_store_planning *planning,
                 goto nomem;
             memset(&snap->zones[snap->zone_count], 0, sizeof(*snap->zones));
             snap->zones[snap->zone_count].name = strdup(zone);
+            snap->zones[snap->zone_count].worktime = m->worktime;
             snap->zone_count++;
             if (snap->zones[z - 1].name == NULL)
                 goto nomem;
@@ -398,14 +440,13 @@ static enum ct_status
 load_zone_hours(const struct ct_config *cfg, struct rounds_snapshot *snap, int64_t from, int64_t to,
                 struct ct_error *err)
 {
-    struct ct_worktime wt;
     size_t i;
 
-    rounds_worktime(cfg, &wt);
+    (void)cfg;
     for (i = 0; i < snap->zone_count; i++) {
         struct rounds_zone *z = &snap->zones[i];
         enum ct_status st =
-            ct_worktime_intervals(z->name, &wt, from, to, &z->hours, &z->count, err);
+            ct_worktime_intervals(z->name, &z->worktime, from, to, &z->hours, &z->count, err);
         if (st != CT_OK)
             return ct_error_prefix(err, "time zone %s", z->name);
     }

@@ -35,6 +35,9 @@ struct rounds_member {
     int rounds_since_sit_out;
     int trios;
     int sit_outs;
+    bool skipping; /* the member skips this round (member_actions.h): not eligible */
+    bool own_hours;              /* the member set their hours or days: worktime is theirs */
+    struct ct_worktime worktime; /* the network's, with what they set over it */
 };
 
 struct rounds_pair {
@@ -48,7 +51,8 @@ struct rounds_meeting {
 
 /* A zone's working intervals inside the meeting window. */
 struct rounds_zone {
-    char *name; /* IANA */
+    char *name;                  /* IANA */
+    struct ct_worktime worktime; /* the hours these members work (a zone may appear per hours) */
     struct ct_interval *hours;
     size_t count;
 };
@@ -84,6 +88,9 @@ enum ct_status rounds_snapshot_build(const struct ct_config *cfg,
                                      int64_t to, struct rounds_snapshot *snap,
                                      struct ct_error *err);
 void rounds_snapshot_clear(struct rounds_snapshot *snap);
+
+/* Mark the members ids[0..count) (sorted) as skipping the round: the engine leaves them out. */
+enum ct_status rounds_snapshot_skip(struct rounds_snapshot *snap, const int64_t *ids, size_t count);
 
 /*
  * Give snap the role-pair strengths of the latest Relational Coordination

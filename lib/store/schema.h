@@ -262,6 +262,57 @@ static const char *const ct_migrations[] = {
     "  ratings INTEGER NOT NULL DEFAULT 0," /* responses behind it; 0 when aggregated */
     "  PRIMARY KEY (wave_id, role_a, role_b)"
     ") WITHOUT ROWID;",
+    /*
+     * 6: members act for themselves (issue 14, docs/members.md): what they
+     * did and how (action_log), the fields they own (member_prefs, which a
+     * roster sync never writes), the rounds they skip (round_id NULL: the
+     * next round planned) and their "did you meet?" answers (checkins).
+     */
+    "CREATE TABLE action_log ("
+    "  id INTEGER PRIMARY KEY,"
+    "  member_id INTEGER NOT NULL REFERENCES members(id),"
+    "  action TEXT NOT NULL"
+    "    CHECK (action IN ('skip','pause','stop','resume','preferences','checkin')),"
+    "  detail TEXT," /* one line: "until 2026-05-01", "met, rating 4", "no change" */
+    "  via TEXT NOT NULL CHECK (via IN ('page','reply','organiser')),"
+    "  round_id INTEGER REFERENCES rounds(id) ON DELETE SET NULL,"
+    "  group_id INTEGER REFERENCES groups(id) ON DELETE SET NULL,"
+    "  at INTEGER NOT NULL"
+    ");"
+    "CREATE INDEX action_log_member ON action_log(member_id, at);"
+    "CREATE INDEX action_log_round ON action_log(round_id);"
+    /* NULL: not set by the member (the roster's value or the network's default applies) */
+    "CREATE TABLE member_prefs ("
+    "  member_id INTEGER PRIMARY KEY REFERENCES members(id),"
+    "  working_hours TEXT," /* HH:MM-HH:MM */
+    "  working_days TEXT,"  /* MO,TU,... */
+    "  timezone TEXT,"
+    "  frequency INTEGER CHECK (frequency IN (1,2,3)),"
+    "  mode TEXT CHECK (mode IN ('either','in_person','video')),"
+    "  intro TEXT,"
+    "  greeting TEXT,"
+    "  updated_at INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE skips ("
+    "  id INTEGER PRIMARY KEY,"
+    "  member_id INTEGER NOT NULL REFERENCES members(id),"
+    "  round_id INTEGER REFERENCES rounds(id) ON DELETE CASCADE," /* NULL: the next round */
+    "  via TEXT NOT NULL CHECK (via IN ('page','reply','organiser')),"
+    "  at INTEGER NOT NULL"
+    ");"
+    "CREATE UNIQUE INDEX skips_member_round ON skips(member_id, IFNULL(round_id, 0));"
+    "CREATE INDEX skips_round ON skips(round_id);"
+    "CREATE TABLE checkins ("
+    "  member_id INTEGER NOT NULL REFERENCES members(id),"
+    "  group_id INTEGER NOT NULL REFERENCES groups(id) ON DELETE CASCADE,"
+    "  met TEXT NOT NULL CHECK (met IN ('met','moved','not_met')),"
+    "  rating INTEGER CHECK (rating BETWEEN 1 AND 5),"
+    "  note TEXT,"
+    "  via TEXT NOT NULL CHECK (via IN ('page','reply','organiser')),"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (member_id, group_id)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX checkins_group ON checkins(group_id);",
 };
 
 #define CT_SCHEMA_VERSION ((int)(sizeof(ct_migrations) / sizeof(ct_migrations[0])))

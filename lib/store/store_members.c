@@ -811,6 +811,9 @@ ct_store_checkpoint(struct ct_store *store)
 static const char *const erase_sql[] = {
     "DELETE FROM ties WHERE a = ?1 OR b = ?1",
     "DELETE FROM exclusions WHERE a = ?1 OR b = ?1",
+    /* What they set for themselves (intro, greeting, zone) and their check-in notes. */
+    "DELETE FROM member_prefs WHERE member_id = ?1",
+    "UPDATE checkins SET note = NULL WHERE member_id = ?1",
     /* Mail not sent yet will not be: it is dropped. */
     "DELETE FROM outbox WHERE (member_id = ?1 OR recipient = ?2 COLLATE NOCASE)"
     " AND state IN ('queued', 'sending')",

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "prefs.h"
 #include "store_impl.h"
 #include "util.h"
 
@@ -104,8 +105,10 @@ exec3(struct ct_txn *txn, const char *sql, int64_t a, int64_t b, int64_t c, cons
 /* --- members as rounds see them ---------------------------------------------------- */
 
 /* The member columns a round reads, in this order from col: id, email, name, org, team, site,
- * role, zone. */
-#define PERSON_COLUMNS "m.id, m.email, m.name, m.organisation, m.team, m.site, m.role, m.timezone"
+ * role, zone. The zone a member chose (member_prefs) wins over the roster's. */
+#define PERSON_COLUMNS                                                                             \
+    "m.id, m.email, m.name, m.organisation, m.team, m.site, m.role,"                               \
+    " COALESCE((SELECT mp.timezone FROM member_prefs mp WHERE mp.member_id = m.id), m.timezone)"
 
 static bool
 read_person(sqlite3_stmt *stmt, int col, struct ct_member *m)
@@ -147,7 +150,9 @@ planning_members(struct ct_store *store, struct ct_store_planning *p, struct ct_
     if ((p->members = calloc(cap ? cap : 1, sizeof(*p->members))) == NULL)
         return nomem(err);
     st = ct_store_prepare(store,
-                          "SELECT " PERSON_COLUMNS ", m.status, m.paused_until, m.frequency"
+                          "SELECT " PERSON_COLUMNS ", m.status, m.paused_until,"
+                          " COALESCE((SELECT mp.frequency FROM member_prefs mp"
+                          " WHERE mp.member_id = m.id), m.frequency)"
                           " FROM members m ORDER BY m.id",
                           &stmt, err);
     if (st != CT_OK)
@@ -329,6 +334,70 @@ planning_next_group(struct ct_store *store, struct ct_store_planning *p, struct 
     return st;
 }
 
+static const char hours_sql[] =
+    "SELECT member_id, working_hours, working_days FROM member_prefs"
+    " WHERE (working_hours IS NOT NULL OR working_days IS NOT NULL) AND (?1 = 0 OR member_id = ?1)"
+    " ORDER BY member_id";
+
+/* The current row of hours_sql into *h. */
+static void
+hours_from_row(sqlite3_stmt *stmt, struct ct_store_member_hours *h)
+{
+    struct ct_prefs p;
+
+    memset(h, 0, sizeof(*h));
+    ct_prefs_init(&p);
+    h->member_id = sqlite3_column_int64(stmt, 0);
+    p.working_hours = (char *)sqlite3_column_text(stmt, 1);
+    p.working_days = (char *)sqlite3_column_text(stmt, 2);
+    h->has_hours =
+        ct_prefs_hours(&p, &h->start_minutes, &h->end_minutes) && h->end_minutes > h->start_minutes;
+    h->has_days = ct_prefs_days(&p, &h->days);
+}
+
+static enum ct_status
+planning_hours(struct ct_store *store, struct ct_store_planning *p, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+    size_t cap = 0;
+    int rc;
+
+    if ((st = ct_store_prepare(store, hours_sql, &stmt, err)) != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, 0);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (!grow(&p->hours, &cap, p->hours_count + 1, sizeof(*p->hours))) {
+            sqlite3_finalize(stmt);
+            return nomem(err);
+        }
+        hours_from_row(stmt, &p->hours[p->hours_count++]);
+    }
+    st = rc == SQLITE_DONE ? CT_OK : ct_store_error(store, err, "read working hours");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+enum ct_status
+ct_store_member_hours_get(struct ct_store *store, int64_t member_id,
+                          struct ct_store_member_hours *out, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+    bool row = false;
+
+    memset(out, 0, sizeof(*out));
+    out->member_id = member_id;
+    if ((st = ct_store_prepare(store, hours_sql, &stmt, err)) != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, member_id);
+    st = ct_store_step_row(store, stmt, &row, "read working hours", err);
+    if (st == CT_OK && row)
+        hours_from_row(stmt, out);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
 enum ct_status
 ct_store_planning_load(struct ct_store *store, struct ct_store_planning *out, struct ct_error *err)
 {
@@ -342,7 +411,8 @@ ct_store_planning_load(struct ct_store *store, struct ct_store_planning *out, st
                              &out->exclusion_count, err)) != CT_OK ||
         (st = planning_sent(store, out, err)) != CT_OK ||
         (st = planning_past(store, out, err)) != CT_OK ||
-        (st = planning_sit_outs(store, out, err)) != CT_OK)
+        (st = planning_sit_outs(store, out, err)) != CT_OK ||
+        (st = planning_hours(store, out, err)) != CT_OK)
         return st;
     return planning_next_group(store, out, err);
 }
@@ -362,6 +432,7 @@ ct_store_planning_clear(struct ct_store_planning *p)
     free(p->sent);
     free(p->past);
     free(p->sit_outs);
+    free(p->hours);
     memset(p, 0, sizeof(*p));
 }
 
@@ -690,7 +761,9 @@ ct_store_round_set_state(struct ct_txn *txn, int64_t id, enum ct_round_state sta
 
 #define GROUP_SELECT                                                                               \
     "SELECT g.id, g.uid, g.sequence, g.state, g.score, g.explain, g.slot_start, g.slot_minutes,"   \
-    " gm.removed, " PERSON_COLUMNS " FROM groups g JOIN group_members gm ON gm.group_id = g.id"    \
+    " gm.removed, " PERSON_COLUMNS ","                                                             \
+    " (SELECT mp.greeting FROM member_prefs mp WHERE mp.member_id = m.id)"                         \
+    " FROM groups g JOIN group_members gm ON gm.group_id = g.id"                                   \
     " JOIN members m ON m.id = gm.member_id"
 
 /* The group fields of the current row into g (zeroed first); false when out of memory. */
@@ -764,9 +837,13 @@ ct_store_groups_load(struct ct_store *store, const struct ct_store_group_filter 
         }
         if (g->member_count < 3) {
             struct ct_round_person *p = &g->members[g->member_count];
+            bool failed = false;
             if (!read_person(stmt, 9, &p->member))
                 goto nomem;
             p->removed = sqlite3_column_int(stmt, 8) != 0;
+            p->greeting = ct_store_column_dup(stmt, 17, &failed);
+            if (failed)
+                goto nomem;
             g->member_count++;
         }
     }

@@ -44,6 +44,16 @@ struct ct_store_sit_out {
     char date[11];
 };
 
+/* Working hours a member set for themselves (member_prefs); the network's fill what they did not.
+ */
+struct ct_store_member_hours {
+    int64_t member_id;
+    bool has_hours; /* start_minutes, end_minutes set */
+    int start_minutes, end_minutes;
+    bool has_days; /* days set */
+    unsigned days; /* bit 0 Monday */
+};
+
 /* Everything a round is planned from, as the store holds it. */
 struct ct_store_planning {
     struct ct_member *members; /* every member, erased ones too, by id; no ties filled */
@@ -59,6 +69,8 @@ struct ct_store_planning {
     struct ct_store_sit_out *sit_outs;
     size_t sit_out_count;
     int64_t next_group_id; /* the id the next group inserted will take */
+    struct ct_store_member_hours *hours; /* members with hours or days of their own, by id */
+    size_t hours_count;
 };
 
 /*
@@ -68,6 +80,13 @@ struct ct_store_planning {
 enum ct_status ct_store_planning_load(struct ct_store *store, struct ct_store_planning *out,
                                       struct ct_error *err);
 void ct_store_planning_clear(struct ct_store_planning *p);
+
+/*
+ * The hours and days member_id set for themselves. OUT: *out (has_hours,
+ * has_days false when unset).
+ */
+enum ct_status ct_store_member_hours_get(struct ct_store *store, int64_t member_id,
+                                         struct ct_store_member_hours *out, struct ct_error *err);
 
 /* --- rounds -------------------------------------------------------------------- */
 

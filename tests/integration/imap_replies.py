@@ -21,6 +21,10 @@ arrival; a comment with control characters and 3,000 characters; held
 replies listed, applied by hand, and never pausing anyone; and a trio in
 which one member accepted and another left: the updated REQUEST keeps the
 acceptance (RSVP=FALSE), "Updated:" only in the Subject.
+
+Then one-word replies (issue 14): SKIP from a member replying to their own
+invitation is acted on; the same word from someone else quoting it, or
+with no reference to a message we sent, is held; other text is not a reply.
 """
 import email
 import email.policy
@@ -323,6 +327,82 @@ def trust_scenarios(dv, tmp, secret):
     check(status[a] == "paused", "trust: a, who never answered, is paused: %r" % status)
 
 
+WORDS_ROSTER = """email,name,organisation,team,site,role,timezone,status,frequency,ties
+kim@k.example,Kim Lee,Org K,T1,S1,Nurse,Europe/London,active,monthly,
+lou@l.example,Lou Diaz,Org L,T2,S2,Doctor,Europe/London,active,monthly,
+max@m.example,Max Roy,Org M,T3,S3,Manager,Europe/London,active,monthly,
+ned@n.example,Ned Ito,Org N,T4,S4,Pharmacist,Europe/London,active,monthly,
+"""
+
+
+def word_eml(n, sender, in_reply_to, text):
+    """A plain reply with one word on its first line, quoting what it answers."""
+    head = "From: %s\r\nTo: organiser@example.org\r\nSubject: Re: coffee\r\n" % sender
+    if in_reply_to:
+        head += "In-Reply-To: %s\r\nReferences: %s\r\n" % (in_reply_to, in_reply_to)
+    return (head + "Message-ID: <word-%d@test.example>\r\nDate: Mon, 1 Mar 2027 08:30:00 +0000\r\n"
+            "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n%s\r\n\r\n"
+            "On Monday the organiser wrote:\r\n> Coffee?\r\n" % (n, text)).encode()
+
+
+def word_scenarios(dv, tmp, secret):
+    """One-word replies (issue 14): trusted by the Message-ID a member received, never by From."""
+    box = os.path.join(tmp, "words")
+    os.makedirs(box)
+    db = os.path.join(box, "words.db")
+    spool = os.path.join(box, "spool")
+    roster = os.path.join(box, "roster.csv")
+    with open(roster, "w") as f:
+        f.write(WORDS_ROSTER)
+    ini = os.path.join(box, "coffeetrial.ini")
+    with open(ini, "w") as f:
+        f.write("[store]\npath = %s\n\n[spool]\ndir = %s\n\n"
+                "[imap]\nurl = imap://127.0.0.1:%d/Words\nusername = %s\npassword_file = %s\n"
+                % (db, spool, dv.imap_port, dv.user, secret))
+    for args in (["roster", "import", roster], ["round", "plan", "--date", "2027-03-01"],
+                 ["round", "send", "1"], ["outbox", "flush"]):
+        check(trust_run(ini, *args).returncode == 0, "words: coffeetrial " + " ".join(args))
+    ids = {}
+    for name in os.listdir(spool):
+        with open(os.path.join(spool, name), "rb") as f:
+            m = email.message_from_bytes(f.read(), policy=email.policy.default)
+        ids[m["To"].addresses[0].addr_spec.lower()] = m["Message-ID"].strip()
+    check(len(ids) == 4, "words: four invitations spooled: %r" % ids)
+    if len(ids) != 4:
+        return
+    kim, max_ = "kim@k.example", "max@m.example"
+    replies = [
+        word_eml(1, "Kim Lee <%s>" % kim, ids[kim], "Skip"),         # trusted
+        word_eml(2, "mallory@evil.example", ids[max_], "STOP"),      # someone else: held
+        word_eml(3, max_, None, "STOP"),                             # From alone: held
+        word_eml(4, max_, ids[max_], "I will be a bit late"),        # not a word: as before
+    ]
+    imap = imaplib.IMAP4("127.0.0.1", dv.imap_port)
+    try:
+        imap.login(dv.user, dv.password)
+        imap.create("Words")
+        for raw in replies:
+            check(imap.append("Words", None, None, raw)[0] == "OK", "words: APPEND")
+    finally:
+        imap.logout()
+    p = trust_run(ini, "outcome", "fetch", "-v", now="2027-03-01T09:00:00Z")
+    check(p.returncode == 0, "words: fetch exits 0")
+    check("1 acted on (one-word reply)" in p.stdout and
+          "2 held for the organiser (not to be trusted)" in p.stdout,
+          "words: one acted on, two held: " + p.stdout)
+    check("not the address the message went to" in p.stderr and
+          "answers no message we sent a member" in p.stderr, "words: fetch -v says why")
+    check(sql(db, "SELECT count(*) FROM skips s JOIN members m ON m.id = s.member_id "
+                  "WHERE m.email = '%s' AND s.round_id = 1 AND s.via = 'reply'" % kim) == "1",
+          "words: Kim skips round 1")
+    check(sql(db, "SELECT group_concat(status) FROM members WHERE email = '%s'" % max_)
+          == "active", "words: nobody stopped Max")
+    shown = json.loads(trust_run(ini, "round", "show", "1", "--format", "json").stdout)
+    check([k["email"] for k in shown["skips"]] == [kim], "words: round show marks the skip")
+    text = trust_run(ini, "member", "show", kim).stdout
+    check("skip        by reply     round 1" in text, "words: member show says how: " + text)
+
+
 TRIO_ROSTER = """email,name,organisation,team,site,role,timezone,status,frequency,ties
 gil@g.example,Gil Ortiz,Org G,T7,S7,Nurse,Europe/London,active,monthly,
 hal@h.example,Hal Berg,Org H,T8,S8,Doctor,Europe/London,active,monthly,
@@ -532,6 +612,7 @@ def main():
             # 8. Replies you can trust, on a round the real binary sent.
             trust_scenarios(dv, tmp, secret)
             updated_request_keeps_answers(dv, tmp, secret)
+            word_scenarios(dv, tmp, secret)
             if failures:
                 print("--- dovecot log ---\n" + dv.log())
 

@@ -629,12 +629,15 @@ test_render_csv_json(void **state)
         lines++;
     assert_int_equal(lines, 1 + 4);
     assert_true(strncmp(b.data, "round,date,state,eligible,grouped,", 34) == 0);
-    assert_contains(b.data, "\r\n2,2026-02-02,sent,8,8,4,0,0,0,4,4,1.0000,4,1.0000,0.2500,"
-                            "0,0,0,0,6,0,1,3,2,1,2,3.5000,1,1,3,4,8,4,0.2917,0.5417,0.6667,0,\r\n");
+    assert_contains(
+        b.data, "\r\n2,2026-02-02,sent,8,8,4,0,0,0,4,4,1.0000,4,1.0000,0.2500,"
+                "0,0,0,0,6,0,1,3,2,1,2,3.5000,1,1,3,4,8,4,0.2917,0.5417,0.6667,0,,0,0,0,0,0\r\n");
     assert_contains(b.data, "\r\n4,2026-04-06,planned,2,2,1,0,0,0,1,1,1.0000,1,1.0000,1.0000,0,0,0,"
-                            "0,0,0,0,0,0,0,0,,0,0,,,,,,,,0,\r\n");
+                            "0,0,0,0,0,0,0,0,,0,0,,,,,,,,0,,0,0,0,0,0\r\n");
     assert_contains(b.data, "\r\n1,2026-01-05,");
-    assert_true(strstr(b.data, "reach_simple_bound,proposed,weak_link_meetings\r\n") != NULL);
+    assert_true(strstr(b.data,
+                       "reach_simple_bound,proposed,weak_link_meetings,skips,pauses,stops,checkins,"
+                       "rematches\r\n") != NULL);
     ct_buf_reset(&b);
     assert_true(ct_report_render_json(rep, NULL, &b));
     assert_contains(b.data, "\"round\": null");
@@ -693,11 +696,11 @@ test_rc_section(void **state)
     ct_buf_reset(&b);
     assert_true(ct_report_render_csv(rep, NULL, &b));
     /* One column: meetings across the weak links per round, here 1 1 1 0. */
-    assert_contains(b.data, ",proposed,weak_link_meetings\r\n");
+    assert_contains(b.data, ",proposed,weak_link_meetings,skips,");
     assert_contains(b.data, "\r\n1,2026-01-05,sent,");
-    assert_contains(b.data, ",0.4167,1,1\r\n2,2026-02-02,");
-    assert_contains(b.data, ",0.8333,0,1\r\n4,2026-04-06,");
-    assert_contains(b.data, ",,0,0\r\n");
+    assert_contains(b.data, ",0.4167,1,1,0,0,0,0,0\r\n2,2026-02-02,");
+    assert_contains(b.data, ",0.8333,0,1,0,0,0,0,0\r\n4,2026-04-06,");
+    assert_contains(b.data, ",,0,0,0,0,0,0,0\r\n");
     ct_buf_free(&b);
     ct_report_free(rep);
 }
