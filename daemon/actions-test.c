@@ -21,6 +21,7 @@
 #include "daemon_state.h"
 #include "log.h"
 #include "outbox.h"
+#include "rematch.h"
 #include "transport.h"
 
 static enum ct_status
@@ -135,12 +136,20 @@ fake_imap_poll(struct ct_action_ctx *ctx, struct ct_error *err)
     return CT_OK;
 }
 
+/* Re-matching touches only the store: the stand-in is the real thing. */
+static enum ct_status
+fake_rounds_rematch(struct ct_action_ctx *ctx, struct ct_error *err)
+{
+    return ct_rounds_rematch_open(ctx->store, ctx->cfg, ctx->now, NULL, err);
+}
+
 static const struct ct_actions fakes = {
     .roster_refresh = fake_roster_refresh,
     .round_plan = fake_round_plan,
     .round_send = fake_round_send,
     .outbox_flush = fake_outbox_flush,
     .imap_poll = fake_imap_poll,
+    .rounds_rematch = fake_rounds_rematch,
 };
 
 const struct ct_actions *

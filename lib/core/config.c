@@ -67,6 +67,7 @@ enum key_type {
     K_PROMPTS,      /* multi-line text or a file */
     K_SIZE,         /* int64_t bytes, with K, M, G suffixes */
     K_SHARE,        /* struct ct_share: a count up to max, or a percentage "N%" */
+    K_BOOL,         /* int 0/1 from "yes"/"no" */
 };
 
 #define KF_OPTIONAL 1u /* an empty value leaves the key unset (NULL) */
@@ -120,6 +121,9 @@ static const struct key_def keys[] = {
     {"pairing", "require_different", K_BOUNDARIES, F(pairing.require_different), 0, 0, 0, NULL},
     CT_WEIGHT_LIST(WEIGHT_KEY){"pairing", "odd", K_ODD, F(pairing.odd), 0, 0, 0, NULL},
     {"pairing", "unanswered_limit", K_INT, F(pairing.unanswered_limit), 0, 100, 0, NULL},
+    {"pairing", "rematch", K_BOOL, F(pairing.rematch), 0, 0, 0, NULL},
+    {"pairing", "rematch_until", K_DURATION, F(pairing.rematch_until), HOUR, 366 * DAY, KF_ZERO_OK,
+     NULL},
     {"invite", "subject", K_TEMPLATE, F(invite.subject), 0, 0, 0, NULL},
     {"invite", "prompts", K_PROMPTS, F(invite.prompts), 0, 0, KF_MULTI, NULL},
     {"invite", "location", K_TEMPLATE, F(invite.location), 0, 0, KF_OPTIONAL, NULL},
@@ -203,6 +207,8 @@ ct_config_new_defaults(void)
         c->pairing.weight[i] = ct_weights[i].key ? ct_weights[i].default_value : 0;
     c->pairing.odd = CT_ODD_TRIO;
     c->pairing.unanswered_limit = 3;
+    c->pairing.rematch = 1;
+    c->pairing.rematch_until = 2 * DAY;
     c->invite.subject = strdup("{network}: coffee with {names}");
     c->invite.prompts = strdup(CT_DEFAULT_PROMPTS);
     c->transport.kind = CT_TRANSPORT_SPOOL;
@@ -1608,6 +1614,20 @@ set_odd(struct parser *p, struct ct_config *c, int k, const char *v, char **copy
 }
 
 static const char *
+set_bool(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
+{
+    static const char *const words[] = {"yes", "no"};
+    static const int values[] = {1, 0};
+    int x;
+
+    (void)p, (void)copy;
+    if (!set_word(v, words, values, CT_ARRAY_LEN(words), &x))
+        return "must be yes or no";
+    *(int *)field_of(c, k) = x;
+    return NULL;
+}
+
+static const char *
 set_kind(struct parser *p, struct ct_config *c, int k, const char *v, char **copy)
 {
     static const char *const words[] = {"spool", "smtp", "http"};
@@ -1699,6 +1719,7 @@ static set_fn *const setters[] = {
     [K_PROXY] = set_proxy,
     [K_LOG_LEVEL] = set_log_level,
     [K_SHARE] = set_share,
+    [K_BOOL] = set_bool,
 };
 
 /* Convert one key's raw value into the config; errors go to diags. */
@@ -2125,6 +2146,7 @@ format_key(struct ct_buf *b, const struct ct_config *c, const struct key_def *d)
         return;
     case K_NUMBER: format_number(*(const double *)field, tmp, sizeof(tmp)); break;
     case K_INT: snprintf(tmp, sizeof(tmp), "%d", *(const int *)field); break;
+    case K_BOOL: snprintf(tmp, sizeof(tmp), "%s", *(const int *)field ? "yes" : "no"); break;
     case K_REPEATS:
         if (*(const int *)field == 0)
             snprintf(tmp, sizeof(tmp), "always");

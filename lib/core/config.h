@@ -86,7 +86,9 @@ struct ct_config {
          * a term without a key (repeat) stays 0 here. */
         double weight[CT_WEIGHT_COUNT];
         enum ct_odd_policy odd;
-        int unanswered_limit; /* 0 disables; default 3 */
+        int unanswered_limit;  /* 0 disables; default 3 */
+        int rematch;           /* re-match partners left alone after sending; default 1 (yes) */
+        int64_t rematch_until; /* seconds before the window ends that re-matching stops; 2d */
     } pairing;
 
     struct {

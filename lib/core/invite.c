@@ -817,11 +817,11 @@ put_group(struct bodies *bd, const struct prepared *p, size_t r)
 {
     size_t i, others = p->n - 1;
 
-    if (p->inv->sequence > 0) {
+    if (p->inv->sequence > 0)
         both_paragraph(bd, "This invitation replaces the one sent before.");
-        if (p->note && !is_blank(p->note))
-            both_paragraph(bd, p->note);
-    }
+    /* Why it changed, or (a re-match's new invitation) why it comes. */
+    if (p->note && !is_blank(p->note))
+        both_paragraph(bd, p->note);
     ct_buf_puts(&bd->html, "<p>");
     both_text(bd, "This round of ");
     ct_buf_puts(&bd->text, p->network);

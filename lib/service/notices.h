@@ -38,6 +38,16 @@ enum ct_status ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_
                                             int64_t now, struct ct_error *err);
 
 /*
+ * Queue the "no partner this time" notice to member_id at email, left
+ * alone in sent round round_id when re-matching found nobody for them
+ * (rematch.h). Inside the caller's transaction; one per member and round
+ * (the Message-ID is keyed by both).
+ */
+enum ct_status ct_notice_queue_no_partner(struct ct_txn *txn, const struct ct_config *cfg,
+                                          int64_t member_id, const char *email, int64_t round_id,
+                                          int64_t now, struct ct_error *err);
+
+/*
  * Queue a plain notice to the organiser ([network] organiser_email) in
  * txn. key names the event and makes the Message-ID, so it must differ
  * between notices (include the time). subject and text are the message's.

@@ -305,6 +305,31 @@ current_members(const struct ct_round_group *g, struct version *ver)
             ver->members[ver->count++] = &g->members[i];
 }
 
+enum ct_status
+rounds_mail_group(struct ct_txn *txn, const struct ct_config *cfg, int64_t round_id,
+                  const char *date, const struct ct_round_group *g, bool cancel, int sequence,
+                  int64_t only, const char *note, int64_t now, size_t *messages,
+                  struct ct_error *err)
+{
+    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}};
+    struct version ver;
+    enum ct_status st = CT_OK;
+    size_t i;
+
+    memset(&ver, 0, sizeof(ver));
+    current_members(g, &ver);
+    ver.method = cancel ? CT_INVITE_CANCEL : CT_INVITE_REQUEST;
+    ver.sequence = sequence;
+    ver.note = note;
+    ver.recipient_only = cancel && only > 0;
+    for (i = 0; i < ver.count && st == CT_OK; i++)
+        if (only == 0 || ver.members[i]->member.id == only)
+            st = queue_message(&m, round_id, date, g, &ver, i, err);
+    if (messages)
+        *messages += m.counts.messages;
+    return st;
+}
+
 /* --- the round's state ---------------------------------------------------------- */
 
 /* Round id's fields, refused (CT_ESTATE) unless it is planned, as sending needs. */
