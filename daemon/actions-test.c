@@ -19,6 +19,7 @@
 
 #include "actions.h"
 #include "daemon_state.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "outbox.h"
 #include "rematch.h"
@@ -143,6 +144,14 @@ fake_rounds_rematch(struct ct_action_ctx *ctx, struct ct_error *err)
     return ct_rounds_rematch_open(ctx->store, ctx->cfg, ctx->now, NULL, err);
 }
 
+/* Lifecycle messages touch only the store and the outbox: the stand-in is the real thing. */
+static enum ct_status
+fake_lifecycle_send(struct ct_action_ctx *ctx, int64_t next_round, const char *next_date,
+                    struct ct_error *err)
+{
+    return ct_lifecycle_run(ctx->store, ctx->cfg, next_round, next_date, ctx->now, NULL, err);
+}
+
 static const struct ct_actions fakes = {
     .roster_refresh = fake_roster_refresh,
     .round_plan = fake_round_plan,
@@ -150,6 +159,7 @@ static const struct ct_actions fakes = {
     .outbox_flush = fake_outbox_flush,
     .imap_poll = fake_imap_poll,
     .rounds_rematch = fake_rounds_rematch,
+    .lifecycle_send = fake_lifecycle_send,
 };
 
 const struct ct_actions *

@@ -640,6 +640,49 @@ rematch_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
     return st;
 }
 
+/* --- messages job: welcome, reminder, check-in every MESSAGES_EVERY when [messages] asks --- */
+
+#define MESSAGES_EVERY (15 * 60)
+
+static const char *
+messages_unavailable(struct ct_daemon *d, bool *missing)
+{
+    const struct ct_config *cfg = d->cfg;
+
+    if (!cfg->messages.welcome && cfg->messages.reminder_before <= 0 &&
+        cfg->messages.checkin_after <= 0)
+        return "[messages] welcome, reminder_before and checkin_after are all off";
+    if (d->actions->lifecycle_send)
+        return NULL;
+    *missing = true;
+    return "lifecycle messages to members are not available in this build";
+}
+
+static int64_t
+messages_next_due(struct ct_daemon *d, int64_t now)
+{
+    (void)now;
+    return d->messaged_at + MESSAGES_EVERY;
+}
+
+static enum ct_status
+messages_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
+{
+    struct ct_action_ctx ctx = action_ctx(d, now);
+    char date[11] = "";
+    int64_t occ = 0;
+    enum ct_status st;
+
+    if (d->schedule && ct_schedule_next(d->schedule, now, &occ, NULL) == CT_OK)
+        ct_schedule_local_date(d->schedule, occ, date);
+    else
+        occ = 0;
+    st = d->actions->lifecycle_send(&ctx, occ, date, err);
+    if (st == CT_OK)
+        d->messaged_at = now;
+    return st;
+}
+
 /*
  * The order matters when several are due at once: a fresh roster before
  * planning, planning before sending (review_period = 0 sends at once),
@@ -653,6 +696,7 @@ const struct ct_job ct_daemon_jobs[] = {
     {"outbox", outbox_unavailable, outbox_next_due, outbox_run},
     {"imap", imap_unavailable, imap_next_due, imap_run},
     {"rematch", rematch_unavailable, rematch_next_due, rematch_run},
+    {"messages", messages_unavailable, messages_next_due, messages_run},
 };
 const int ct_daemon_njobs = (int)CT_ARRAY_LEN(ct_daemon_jobs);
 

@@ -150,13 +150,18 @@ static const struct key_def keys[] = {
     {"imap", "ca_file", K_FILE, F(imap.ca_file), 0, 0, KF_OPTIONAL, NULL},
     {"imap", "poll_interval", K_DURATION, F(imap.poll_interval), 10, DAY, KF_ZERO_OK, NULL},
     {"log", "level", K_LOG_LEVEL, F(log.level), 0, 0, 0, NULL},
+    {"messages", "welcome", K_BOOL, F(messages.welcome), 0, 0, 0, NULL},
+    {"messages", "reminder_before", K_DURATION, F(messages.reminder_before), HOUR, 30 * DAY,
+     KF_ZERO_OK, NULL},
+    {"messages", "checkin_after", K_DURATION, F(messages.checkin_after), HOUR, 30 * DAY, KF_ZERO_OK,
+     NULL},
 };
 
 #define NKEYS CT_ARRAY_LEN(keys)
 
 static const char *const sections[] = {
-    "network",   "store", "roster", "schedule", "pairing", "invite",
-    "transport", "spool", "smtp",   "http",     "imap",    "log",
+    "network", "store", "roster", "schedule", "pairing", "invite",   "transport",
+    "spool",   "smtp",  "http",   "imap",     "log",     "messages",
 };
 
 #define NSECTIONS CT_ARRAY_LEN(sections)

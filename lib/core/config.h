@@ -146,6 +146,13 @@ struct ct_config {
     struct {
         enum ct_log_level level; /* default info; coffeetriald -v forces debug */
     } log;
+
+    /* Lifecycle messages to members (lib/service/lifecycle.h); all off by default. */
+    struct {
+        int welcome;             /* a welcome when a member first joins; default 0 (no) */
+        int64_t reminder_before; /* seconds before a round is planned; 0 (default): none */
+        int64_t checkin_after;   /* seconds after the proposed slot; 0 (default): none */
+    } messages;
 };
 
 /* A config holding every default; NULL on allocation failure. */

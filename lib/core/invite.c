@@ -1739,6 +1739,117 @@ done:
 /* ------------------------------------------------------------------ */
 /* Notices                                                              */
 
+/* Whether line (up to len) is one http(s) URL without spaces. */
+static bool
+is_url_line(const char *line, size_t len)
+{
+    size_t i;
+
+    if (!((len > 8 && strncmp(line, "https://", 8) == 0) ||
+          (len > 7 && strncmp(line, "http://", 7) == 0)))
+        return false;
+    for (i = 0; i < len; i++)
+        if (line[i] == ' ' || line[i] == '"' || line[i] == '<' || line[i] == '>')
+            return false;
+    return true;
+}
+
+/* One paragraph para[0..len) of a notice as HTML into b. */
+static void
+put_notice_paragraph(struct ct_buf *b, const char *para, size_t len)
+{
+    const char *nl = memchr(para, '\n', len);
+    char *part;
+
+    if (nl && memchr(nl + 1, '\n', len - (size_t)(nl + 1 - para)) == NULL &&
+        is_url_line(nl + 1, len - (size_t)(nl + 1 - para))) {
+        /* "LABEL\nURL": one big link, wide enough for a thumb, never wider than the screen. */
+        ct_buf_puts(b, "<p><a style=\"display:inline-block;padding:0.8em 1.4em;border-radius:6px;"
+                       "background:#1f5f8b;color:#ffffff;text-decoration:none;font-size:1.1em;"
+                       "max-width:100%;box-sizing:border-box\" href=\"");
+        part = strndup(nl + 1, len - (size_t)(nl + 1 - para));
+        if (part == NULL) {
+            b->failed = true;
+            return;
+        }
+        put_html_escaped(b, part);
+        free(part);
+        ct_buf_puts(b, "\">");
+        part = strndup(para, (size_t)(nl - para));
+        if (part == NULL) {
+            b->failed = true;
+            return;
+        }
+        put_html_escaped(b, part);
+        free(part);
+        ct_buf_puts(b, "</a></p>\n");
+        return;
+    }
+    if ((part = strndup(para, len)) == NULL) {
+        b->failed = true;
+        return;
+    }
+    ct_buf_puts(b, "<p>");
+    put_html_escaped(b, part);
+    ct_buf_puts(b, "</p>\n");
+    free(part);
+}
+
+/* The HTML of a notice whose text is body (LF line ends). Heap; NULL when out of memory. */
+static char *
+notice_html(const char *subject, const char *body)
+{
+    struct ct_buf b;
+    const char *p = body;
+
+    ct_buf_init(&b);
+    ct_buf_puts(&b, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                    "<title>");
+    put_html_escaped(&b, subject);
+    ct_buf_puts(&b, "</title>\n</head>\n<body style=\"font-family:sans-serif;line-height:1.5;"
+                    "max-width:40em;margin:0 auto;padding:1em;overflow-wrap:anywhere\">\n");
+    while (*p) {
+        const char *end = strstr(p, "\n\n");
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+
+        while (len > 0 && p[len - 1] == '\n')
+            len--;
+        if (len > 0)
+            put_notice_paragraph(&b, p, len);
+        if (end == NULL)
+            break;
+        p = end + 2;
+        while (*p == '\n')
+            p++;
+    }
+    ct_buf_puts(&b, "</body>\n</html>\n");
+    if (b.failed) {
+        ct_buf_free(&b);
+        return NULL;
+    }
+    return ct_buf_steal(&b);
+}
+
+/* The body of a notice with an HTML alternative, after the common headers. */
+static void
+put_notice_alternative(struct ct_buf *b, const char *message_id, const char *text, const char *html)
+{
+    char alt[80];
+
+    make_boundary(alt, sizeof(alt), message_id, "alt");
+    ct_buf_printf(b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", alt);
+    ct_buf_printf(b, "--%s\r\n", alt);
+    ct_buf_puts(b, "Content-Type: text/plain; charset=UTF-8\r\n"
+                   "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+    put_quoted_printable(b, text);
+    ct_buf_printf(b, "\r\n--%s\r\n", alt);
+    ct_buf_puts(b, "Content-Type: text/html; charset=UTF-8\r\n"
+                   "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+    put_quoted_printable(b, html);
+    ct_buf_printf(b, "\r\n--%s--\r\n", alt);
+}
+
 enum ct_status
 ct_invite_notice(const struct ct_invite_notice *n, const char *message_id, int64_t date,
                  struct ct_invite_message *out, struct ct_error *err)
@@ -1763,9 +1874,18 @@ ct_invite_notice(const struct ct_invite_notice *n, const char *message_id, int64
         goto nomem;
     put_common_headers(&b, from_name, n->organiser_email, to_name, n->recipient_email, subject,
                        message_id, date);
-    ct_buf_puts(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
-                    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-    put_quoted_printable(&b, text);
+    if (n->html) {
+        char *html = notice_html(subject, body);
+        out->html = html ? to_crlf(html) : NULL;
+        free(html);
+        if (out->html == NULL)
+            goto nomem;
+        put_notice_alternative(&b, message_id, text, out->html);
+    } else {
+        ct_buf_puts(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
+                        "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+        put_quoted_printable(&b, text);
+    }
     if (b.failed)
         goto nomem;
     out->raw_len = b.len;

@@ -34,7 +34,7 @@ ct_notice_queue_pause(struct ct_txn *txn, const struct ct_config *cfg, int64_t m
 {
     struct ct_store *store = ct_txn_store(txn);
     struct ct_invite_message msg = {0};
-    struct ct_invite_notice notice;
+    struct ct_invite_notice notice = {0};
     struct ct_outbox_entry entry;
     char *name = NULL, *subject = NULL, *text = NULL, *key = NULL, *message_id = NULL;
     enum ct_status st;
@@ -89,7 +89,7 @@ ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_config *cfg, in
 {
     struct ct_store *store = ct_txn_store(txn);
     struct ct_invite_message msg = {0};
-    struct ct_invite_notice notice;
+    struct ct_invite_notice notice = {0};
     struct ct_outbox_entry entry;
     char *name = NULL, *subject = NULL, *text = NULL, *key = NULL, *message_id = NULL;
     enum ct_status st = CT_OK;
@@ -137,14 +137,13 @@ out:
     return st;
 }
 
-/* Queue subject and text to member_id at email as a notice keyed by key, inside txn. */
-static enum ct_status
-queue_member_notice(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
-                    const char *email, const char *name, const char *key, const char *subject,
-                    const char *text, int64_t now, struct ct_error *err)
+enum ct_status
+ct_notice_queue_member(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
+                       const char *email, const char *name, const char *key, const char *subject,
+                       const char *text, bool html, int64_t now, struct ct_error *err)
 {
     struct ct_invite_message msg = {0};
-    struct ct_invite_notice notice;
+    struct ct_invite_notice notice = {0};
     struct ct_outbox_entry entry;
     char *message_id;
     enum ct_status st;
@@ -159,6 +158,7 @@ queue_member_notice(struct ct_txn *txn, const struct ct_config *cfg, int64_t mem
     notice.recipient_email = email;
     notice.subject = subject;
     notice.text = text;
+    notice.html = html;
     st = ct_invite_notice(&notice, message_id, now, &msg, err);
     if (st == CT_OK) {
         memset(&entry, 0, sizeof(entry));
@@ -168,6 +168,7 @@ queue_member_notice(struct ct_txn *txn, const struct ct_config *cfg, int64_t mem
         entry.recipient = msg.recipient;
         entry.subject = msg.subject;
         entry.text_body = msg.text;
+        entry.html_body = msg.html;
         entry.message = msg.raw;
         entry.message_len = msg.raw_len;
         st = ct_store_outbox_enqueue(txn, &entry, now, err);
@@ -196,7 +197,8 @@ ct_notice_queue_no_partner(struct ct_txn *txn, const struct ct_config *cfg, int6
     if (subject == NULL || text == NULL || key == NULL)
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
     else
-        st = queue_member_notice(txn, cfg, member_id, email, name, key, subject, text, now, err);
+        st = ct_notice_queue_member(txn, cfg, member_id, email, name, key, subject, text, false,
+                                    now, err);
     free(name);
     free(subject);
     free(text);
@@ -210,7 +212,7 @@ ct_notice_queue_organiser(struct ct_txn *txn, const struct ct_config *cfg, const
 {
     const char *to = cfg->network.organiser_email;
     struct ct_invite_message msg = {0};
-    struct ct_invite_notice notice;
+    struct ct_invite_notice notice = {0};
     struct ct_outbox_entry entry;
     char *message_id;
     enum ct_status st;

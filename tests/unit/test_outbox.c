@@ -756,7 +756,7 @@ test_migration_keeps_rows(void **state)
              "INSERT INTO outbox SELECT * FROM old; DROP TABLE old;"
              "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
              /* and without what the migrations after it add */
-             "DROP TABLE rc_links; DROP TABLE rc_waves;");
+             "DROP TABLE rc_links; DROP TABLE rc_waves; DROP TABLE lifecycle_sent;");
     snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", drop_migration());
     sql_exec(f->store, pragma);
     ct_store_close(f->store);
