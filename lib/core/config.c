@@ -128,6 +128,9 @@ static const struct key_def keys[] = {
     {"invite", "prompts", K_PROMPTS, F(invite.prompts), 0, 0, KF_MULTI, NULL},
     {"invite", "location", K_TEMPLATE, F(invite.location), 0, 0, KF_OPTIONAL, NULL},
     {"invite", "url", K_URL_TEMPLATE, F(invite.url), 0, 0, KF_OPTIONAL, NULL},
+    {"invite", "location_in_person", K_TEMPLATE, F(invite.location_in_person), 0, 0, KF_OPTIONAL,
+     NULL},
+    {"invite", "location_remote", K_TEMPLATE, F(invite.location_remote), 0, 0, KF_OPTIONAL, NULL},
     {"transport", "kind", K_KIND, F(transport.kind), 0, 0, 0, NULL},
     {"transport", "max_attempts", K_INT, F(transport.max_attempts), 1, 100, 0, NULL},
     {"transport", "retry_base", K_DURATION, F(transport.retry_base), 1, DAY, 0, NULL},
@@ -166,7 +169,7 @@ static const char *const sections[] = {
 
 #define NSECTIONS CT_ARRAY_LEN(sections)
 
-static const char *const placeholders[] = {"network", "round", "date", "names", "uid"};
+static const char *const placeholders[] = {"network", "round", "date", "names", "uid", "site"};
 
 static const char *const weekdays[] = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
 

@@ -97,6 +97,10 @@ struct ct_config {
         char *prompts_file; /* the file prompts were read from, or NULL if inline */
         char *location;     /* template or NULL */
         char *url;          /* template or NULL */
+        /* Per pair (rounds_mail.c): in person when all allow it and share a site, else remote;
+         * either NULL falls back to location. Templates, with {site}. */
+        char *location_in_person;
+        char *location_remote;
     } invite;
 
     struct {

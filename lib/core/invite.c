@@ -320,7 +320,7 @@ struct prepared {
     const struct ct_invite *inv;
     char *network, *organiser_name, *organiser_email, *uid, *group_uid, *date;
     char *prompts, *reschedule, *note;
-    char *subject_template, *location_template, *url_template;
+    char *subject_template, *location_template, *url_template, *site;
     struct person m[CT_INVITE_MAX_MEMBERS];
     size_t n;
     char **reasons;
@@ -344,6 +344,7 @@ prepared_free(struct prepared *p)
     free(p->subject_template);
     free(p->location_template);
     free(p->url_template);
+    free(p->site);
     for (i = 0; i < CT_INVITE_MAX_MEMBERS; i++) {
         free(p->m[i].email);
         free(p->m[i].name);
@@ -445,6 +446,8 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     p->location_template =
         inv->location_template ? clean_text(inv->location_template, false) : NULL;
     p->url_template = inv->url_template ? clean_text(inv->url_template, false) : NULL;
+    p->site = clean_text(inv->site ? inv->site : "", false);
+    nomem |= p->site == NULL;
     nomem |= !p->network || !p->organiser_name || !p->organiser_email || !p->uid || !p->group_uid ||
              !p->date || !p->prompts || !p->reschedule || (inv->note && !p->note) ||
              !p->subject_template || (inv->location_template && !p->location_template) ||
@@ -504,7 +507,7 @@ put_percent_encoded(struct ct_buf *b, const char *s)
 }
 
 /*
- * Expand {network}, {round}, {date}, {names}, {uid} in tpl; anything else in
+ * Expand {network}, {round}, {date}, {names}, {uid}, {site} in tpl; anything else in
  * braces is kept as written. names_skip is the recipient (SIZE_MAX: all).
  */
 static char *
@@ -537,6 +540,8 @@ expand(const struct prepared *p, const char *tpl, size_t names_skip, bool url)
             put_names(&value, p, names_skip);
         else if (len == 3 && strncmp(s + 1, "uid", len) == 0)
             ct_buf_puts(&value, p->group_uid);
+        else if (len == 4 && strncmp(s + 1, "site", len) == 0)
+            ct_buf_puts(&value, p->site);
         else {
             ct_buf_putc(&b, *s++);
             continue;

@@ -87,6 +87,7 @@ struct ct_invite {
      * an updated REQUEST without them; the text still names the others.
      */
     bool cancel_recipient_only;
+    const char *site; /* {site} in templates: the site the members share; NULL = "" */
 };
 
 /*

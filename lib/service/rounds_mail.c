@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "invite.h"
 #include "notices.h"
@@ -148,6 +149,46 @@ struct version {
     const char *note;
 };
 
+/*
+ * Whether member_id allows meeting in person. STAND-IN until the actions
+ * branch lands: every member counts as "either"; at merge, read the
+ * member's mode with ct_action_prefs_get() and refuse CT_MODE_VIDEO.
+ */
+static bool
+allows_in_person(const struct mailer *m, int64_t member_id)
+{
+    (void)m, (void)member_id;
+    return true;
+}
+
+/*
+ * The meeting place of ver's members ([invite] location_in_person when
+ * every one of them allows meeting in person and they share a site, else
+ * location_remote; either unset falls back to location). OUT: *site, the
+ * shared site for {site} ("" when they meet remotely).
+ */
+static const char *
+pick_location(const struct mailer *m, const struct version *ver, const char **site)
+{
+    const struct ct_config *cfg = m->cfg;
+    const char *shared = NULL;
+    bool in_person = ver->count > 0;
+    size_t i;
+
+    for (i = 0; i < ver->count && in_person; i++) {
+        const char *s = ver->members[i]->member.site;
+        if (s == NULL || *s == '\0' || (shared && strcasecmp(shared, s) != 0) ||
+            !allows_in_person(m, ver->members[i]->member.id))
+            in_person = false;
+        shared = s;
+    }
+    *site = in_person ? shared : "";
+    if (in_person)
+        return cfg->invite.location_in_person ? cfg->invite.location_in_person
+                                              : cfg->invite.location;
+    return cfg->invite.location_remote ? cfg->invite.location_remote : cfg->invite.location;
+}
+
 static void
 fill_invite(const struct mailer *m, int64_t round_id, const char *round_date,
             const struct ct_round_group *g, const struct version *ver, char *const *reasons,
@@ -182,7 +223,7 @@ fill_invite(const struct mailer *m, int64_t round_id, const char *round_date,
     inv->reason_count = reason_count;
     inv->prompts = cfg->invite.prompts;
     inv->subject_template = cfg->invite.subject;
-    inv->location_template = cfg->invite.location;
+    inv->location_template = pick_location(m, ver, &inv->site);
     inv->url_template = cfg->invite.url;
     inv->round = round_id > 0 && round_id < 1000000000 ? (int)round_id : 0;
     inv->round_date = round_date;
