@@ -599,8 +599,19 @@ put_date_words(struct ct_buf *b, struct icaltimetype lt)
                   lt.year);
 }
 
+/* The place an IANA zone is named after, as people say it: "America/New_York" -> "New York". */
+static void
+put_zone_place(struct ct_buf *b, const char *zone_name)
+{
+    const char *slash = strrchr(zone_name, '/');
+    const char *s = slash ? slash + 1 : zone_name;
+
+    for (; *s; s++)
+        ct_buf_putc(b, *s == '_' ? ' ' : *s);
+}
+
 /*
- * "Wednesday 9 December 2026, 10:00 to 10:30 (Europe/London time, UTC+00:00)",
+ * "Wednesday 9 December 2026, 10:00 to 10:30 (London time, UTC+00:00)",
  * with the end's date too when it falls on another day.
  */
 static void
@@ -621,9 +632,12 @@ put_when(struct ct_buf *b, int64_t start, int64_t duration, const char *zone_nam
     ct_buf_printf(b, "%02d:%02d", e.hour, e.minute);
     if (strcmp(zone_name, "UTC") == 0)
         ct_buf_puts(b, " (UTC)");
-    else
-        ct_buf_printf(b, " (%s time, UTC%c%02d:%02d)", zone_name, off < 0 ? '-' : '+',
-                      (int)(m / 60), (int)(m % 60));
+    else {
+        ct_buf_puts(b, " (");
+        put_zone_place(b, zone_name);
+        ct_buf_printf(b, " time, UTC%c%02d:%02d)", off < 0 ? '-' : '+', (int)(m / 60),
+                      (int)(m % 60));
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -763,6 +777,7 @@ put_footer(struct bodies *bd, const struct prepared *p)
     if (line.failed) {
         bd->text.failed = true;
     } else {
+        both_paragraph(bd, "Questions? Just reply to this e-mail.");
         ct_buf_puts(&bd->text, "-- \n");
         ct_buf_puts(&bd->text, line.data);
         ct_buf_puts(&bd->text, "\n");
@@ -777,10 +792,14 @@ put_footer(struct bodies *bd, const struct prepared *p)
 static void
 put_greeting(struct bodies *bd, const char *subject, const char *name)
 {
-    ct_buf_puts(&bd->html, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    ct_buf_puts(&bd->html, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+                           "<meta name=\"viewport\" content=\"width=device-width, "
+                           "initial-scale=1\">\n<title>");
     put_html_escaped(&bd->html, subject);
-    ct_buf_puts(&bd->html,
-                "</title>\n</head>\n<body style=\"font-family:sans-serif;line-height:1.4\">\n");
+    /* Long links and addresses wrap instead of widening the page on a phone. */
+    ct_buf_puts(&bd->html, "</title>\n</head>\n<body style=\"font-family:sans-serif;"
+                           "line-height:1.4;max-width:40em;margin:0 auto;padding:0 0.5em;"
+                           "overflow-wrap:anywhere\">\n");
     ct_buf_puts(&bd->html, "<p>");
     both_text(bd, "Hello ");
     both_text(bd, name);
@@ -842,25 +861,80 @@ put_group(struct bodies *bd, const struct prepared *p, size_t r)
     ct_buf_puts(&bd->html, "</ul>\n");
 }
 
-/* Why this group: the matcher's reasons as a list (the caller checks there are some). */
+/* Besides where they work, at most this many reasons make the "why" sentence. */
+#define WHY_OTHERS                  2
+#define CT_INVITE_MAX_REASONS_SHOWN WHY_OTHERS
+
+/* The "you work ..." reasons as one clause into b: "you work for X, in Y and at Z". OUT: count. */
+static size_t
+put_work_clause(struct ct_buf *b, const struct prepared *p)
+{
+    size_t i, n = 0, total = 0;
+
+    for (i = 0; i < p->reason_count; i++)
+        total += strncmp(p->reasons[i], "you work ", 9) == 0;
+    for (i = 0; i < p->reason_count; i++) {
+        if (strncmp(p->reasons[i], "you work ", 9) != 0)
+            continue;
+        if (n > 0)
+            ct_buf_puts(b, n + 1 == total ? " and " : ", ");
+        ct_buf_puts(b, n == 0 ? p->reasons[i] : p->reasons[i] + 9);
+        n++;
+    }
+    return n;
+}
+
+/* Whether reason r is one of the first WHY_OTHERS others (a survey's reason goes first). */
+static bool
+why_keeps(const struct prepared *p, size_t r)
+{
+    size_t i, rank = 0;
+    bool survey = strncmp(p->reasons[r], "a staff survey", 14) == 0;
+
+    if (survey)
+        return true;
+    for (i = 0; i < p->reason_count; i++)
+        if (strncmp(p->reasons[i], "you work ", 9) != 0 &&
+            (strncmp(p->reasons[i], "a staff survey", 14) == 0 || i < r))
+            rank++;
+    return rank < WHY_OTHERS;
+}
+
+/*
+ * Why this group, in one sentence instead of a list: "Why the two of you:
+ * you work for different organisations, in different teams and at
+ * different sites, and you have not met through the coffee trial before."
+ * (the caller checks there are reasons).
+ */
 static void
 put_reasons(struct bodies *bd, const struct prepared *p)
 {
-    size_t i, others = p->n - 1;
-    struct ct_buf lines;
+    const char *parts[1 + CT_INVITE_MAX_REASONS_SHOWN];
+    size_t i, n = 0, others = p->n - 1;
+    struct ct_buf work, line;
 
-    ct_buf_init(&lines);
-    for (i = 0; i < p->reason_count; i++)
-        ct_buf_printf(&lines, "%s\n", p->reasons[i]);
-    ct_buf_puts(&bd->html, "<p>");
-    both_text(bd, others > 1 ? "Why the three of you:" : "Why the two of you:");
-    ct_buf_puts(&bd->text, "\n");
-    ct_buf_puts(&bd->html, "</p>\n");
-    if (lines.failed)
+    ct_buf_init(&work);
+    ct_buf_init(&line);
+    if (put_work_clause(&work, p) > 0 && !work.failed)
+        parts[n++] = work.data;
+    for (i = 0; i < p->reason_count && n < CT_ARRAY_LEN(parts); i++)
+        if (strncmp(p->reasons[i], "you work ", 9) != 0 && why_keeps(p, i))
+            parts[n++] = p->reasons[i];
+    ct_buf_puts(&line, others > 1 ? "Why the three of you: " : "Why the two of you: ");
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            ct_buf_puts(&line, i + 1 < n                        ? ", "
+                               : n > 2 || strchr(parts[0], ',') ? ", and "
+                                                                : " and ");
+        ct_buf_puts(&line, parts[i]);
+    }
+    ct_buf_puts(&line, ".");
+    if (line.failed || work.failed)
         bd->text.failed = true;
     else
-        both_list(bd, lines.data);
-    ct_buf_free(&lines);
+        both_paragraph(bd, line.data);
+    ct_buf_free(&work);
+    ct_buf_free(&line);
 }
 
 /* The time in members[r]'s zone (already in when), then in each partner's other zone. */
