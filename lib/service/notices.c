@@ -98,8 +98,12 @@ ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_config *cfg, in
     subject = ct_asprintf("%s: your partner can't make it", cfg->network.name);
     text =
         ct_asprintf("Hello%s%s,\n\nyour partner can't make it this month, so the meeting in "
-                    "your calendar is called off. We'll try to find you someone new.\n\n%s\n",
+                    "your calendar is called off. %s\n\n%s\n",
                     name ? " " : "", name ? name : "",
+                    cfg->pairing.rematch
+                        ? "We'll try to find you someone new: a new invitation follows if we do."
+                        : "There is no new partner this time; you will be paired again in the "
+                          "next round.",
                     cfg->network.organiser_name ? cfg->network.organiser_name : cfg->network.name);
     key = ct_asprintf("partner-gone-%" PRId64 "-%" PRId64, group_id, member_id);
     message_id =

@@ -741,7 +741,11 @@ pair_is_off(struct leaving *l, struct ct_error *err)
                               "place. You will be paired again in a coming round.",
                               l->erasing ? "Your partner" : display_name(l->leaver))
                 : ct_asprintf("Your partner can't make it this time, so this meeting will not "
-                              "take place. We'll try to find you someone new.");
+                              "take place. %s",
+                              l->m->cfg->pairing.rematch
+                                  ? "We'll try to find you someone new: a new invitation "
+                                    "follows if we do."
+                                  : "You will be paired again in the next round.");
         if (note == NULL)
             return rounds_nomem(err);
         memset(&one, 0, sizeof(one));

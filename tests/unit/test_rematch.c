@@ -402,6 +402,29 @@ test_refusals_and_cutoff(void **state)
     ct_round_free(r);
 }
 
+/* The partner left alone is told whether a new invitation may follow, as [pairing] rematch says. */
+static void
+test_partner_told_what_follows(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_round *r;
+
+    import_many(f, 8);
+    r = plan_send(f, "2026-03-02", 7);
+    pause_member(f, &r->groups[0].members[0].member);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind IN ('notice',"
+                                       " 'cancel') AND text_body LIKE '%a new invitation follows"
+                                       " if we do%'"),
+                     2);
+    f->cfg->pairing.rematch = 0;
+    pause_member(f, &r->groups[1].members[0].member);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind IN ('notice',"
+                                       " 'cancel') AND text_body LIKE '%paired again in the next"
+                                       " round%'"),
+                     2);
+    ct_round_free(r);
+}
+
 int
 main(void)
 {
@@ -411,6 +434,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_remainder_told, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_repeats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals_and_cutoff, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partner_told_what_follows, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
