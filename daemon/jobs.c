@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "outbox.h"
+#include "rematch.h"
 #include "transport.h"
 #include "util.h"
 
@@ -622,11 +623,19 @@ rematch_unavailable(struct ct_daemon *d, bool *missing)
     return "re-matching partners left alone is not available in this build";
 }
 
+/* Every REMATCH_EVERY while a sent round's re-match window is open; else never. */
 static int64_t
 rematch_next_due(struct ct_daemon *d, int64_t now)
 {
-    (void)now;
-    return d->rematched_at + REMATCH_EVERY;
+    struct ct_error err;
+    bool open = false;
+
+    ct_error_clear(&err);
+    if (ct_rounds_rematch_pending(d->store, d->cfg, now, &open, &err) != CT_OK) {
+        ct_log_warnx("%s", err.message);
+        return CT_NEVER;
+    }
+    return open ? d->rematched_at + REMATCH_EVERY : CT_NEVER;
 }
 
 static enum ct_status

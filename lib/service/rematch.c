@@ -51,21 +51,26 @@ struct rematch {
 
 /* --- what the round looks like ----------------------------------------------------- */
 
-/* The cut-off: the round's window end minus [pairing] rematch_until. */
+/* The cut-off of the round of date (send_after, sent_at): its window end minus rematch_until. */
 static int64_t
-cutoff(const struct ct_config *cfg, const struct ct_round *hdr)
+cutoff_of(const struct ct_config *cfg, const char *date, int64_t send_after, int64_t sent_at)
 {
-    int64_t start =
-        hdr->send_after > 0
-            ? hdr->send_after
-            : rounds_local_instant(hdr->date, cfg->schedule.time_minutes, cfg->network.timezone) +
-                  cfg->schedule.review_period;
+    int64_t start = send_after > 0 ? send_after
+                                   : rounds_local_instant(date, cfg->schedule.time_minutes,
+                                                          cfg->network.timezone) +
+                                         cfg->schedule.review_period;
     int64_t window = cfg->schedule.meeting_window > 0 ? cfg->schedule.meeting_window : 14 * 86400;
 
     /* At send, proposed times that had passed were found again from then on. */
-    if (hdr->sent_at > start)
-        start = hdr->sent_at;
+    if (sent_at > start)
+        start = sent_at;
     return start + window - cfg->pairing.rematch_until;
+}
+
+static int64_t
+cutoff(const struct ct_config *cfg, const struct ct_round *hdr)
+{
+    return cutoff_of(cfg, hdr->date, hdr->send_after, hdr->sent_at);
 }
 
 static void
@@ -772,6 +777,24 @@ ct_rounds_rematch(struct ct_store *store, const struct ct_config *cfg, int64_t r
                   bool dry_run, int64_t now, struct ct_rematch_result *out, struct ct_error *err)
 {
     return ct_rounds_rematch_lines(store, cfg, round_id, dry_run, now, out, NULL, NULL, err);
+}
+
+enum ct_status
+ct_rounds_rematch_pending(struct ct_store *store, const struct ct_config *cfg, int64_t now,
+                          bool *open, struct ct_error *err)
+{
+    struct ct_round_summary *items = NULL;
+    size_t count = 0, i;
+    enum ct_status st;
+
+    *open = false;
+    if ((st = ct_store_rounds_list(store, &items, &count, err)) != CT_OK)
+        return st;
+    for (i = 0; i < count && !*open; i++)
+        *open = items[i].state == CT_ROUND_SENT &&
+                now < cutoff_of(cfg, items[i].date, items[i].send_after, items[i].sent_at);
+    free(items);
+    return CT_OK;
 }
 
 enum ct_status

@@ -58,6 +58,10 @@ enum ct_status ct_rounds_rematch_lines(struct ct_store *store, const struct ct_c
                                        struct ct_rematch_result *out, char ***lines, size_t *count,
                                        struct ct_error *err);
 
+/* Whether any sent round's re-match window is open at now. OUT: *open. */
+enum ct_status ct_rounds_rematch_pending(struct ct_store *store, const struct ct_config *cfg,
+                                         int64_t now, bool *open, struct ct_error *err);
+
 /*
  * Re-match every sent round whose re-match window is open at now (the
  * daemon's job, [pairing] rematch = yes). OUT: *out (may be NULL), summed.
