@@ -19,8 +19,10 @@
 
 #include "actions.h"
 #include "daemon_state.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "outbox.h"
+#include "rematch.h"
 #include "transport.h"
 
 static enum ct_status
@@ -135,12 +137,29 @@ fake_imap_poll(struct ct_action_ctx *ctx, struct ct_error *err)
     return CT_OK;
 }
 
+/* Re-matching touches only the store: the stand-in is the real thing. */
+static enum ct_status
+fake_rounds_rematch(struct ct_action_ctx *ctx, struct ct_error *err)
+{
+    return ct_rounds_rematch_open(ctx->store, ctx->cfg, ctx->now, NULL, err);
+}
+
+/* Lifecycle messages touch only the store and the outbox: the stand-in is the real thing. */
+static enum ct_status
+fake_lifecycle_send(struct ct_action_ctx *ctx, int64_t next_round, const char *next_date,
+                    struct ct_error *err)
+{
+    return ct_lifecycle_run(ctx->store, ctx->cfg, next_round, next_date, ctx->now, NULL, err);
+}
+
 static const struct ct_actions fakes = {
     .roster_refresh = fake_roster_refresh,
     .round_plan = fake_round_plan,
     .round_send = fake_round_send,
     .outbox_flush = fake_outbox_flush,
     .imap_poll = fake_imap_poll,
+    .rounds_rematch = fake_rounds_rematch,
+    .lifecycle_send = fake_lifecycle_send,
 };
 
 const struct ct_actions *

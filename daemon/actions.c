@@ -13,9 +13,11 @@
 
 #include "clock.h"
 #include "fetch.h"
+#include "lifecycle.h"
 #include "log.h"
 #include "members.h"
 #include "notices.h"
+#include "rematch.h"
 #include "outbox.h"
 #include "replies.h"
 #include "roster.h"
@@ -312,12 +314,45 @@ imap_poll(struct ct_action_ctx *ctx, struct ct_error *err)
     return ct_replies_close_windows(ctx->store, ctx->now, &policy, &hooks, &closed, err);
 }
 
+/* --- re-match: partners left alone after a send (lib/rematch) --- */
+
+static enum ct_status
+rounds_rematch(struct ct_action_ctx *ctx, struct ct_error *err)
+{
+    struct ct_rematch_result res;
+    enum ct_status st = ct_rounds_rematch_open(ctx->store, ctx->cfg, ctx->now, &res, err);
+
+    if (st == CT_OK && res.alone > 0)
+        ct_log_info("re-match: %zu members alone; %zu re-paired, %zu joined a pair as a third, "
+                    "%zu told there is no partner this time",
+                    res.alone, res.regrouped, res.trios, res.told);
+    return st;
+}
+
+/* --- lifecycle messages: welcome, reminder, check-in (lib/lifecycle) --- */
+
+static enum ct_status
+lifecycle_send(struct ct_action_ctx *ctx, int64_t next_round, const char *next_date,
+               struct ct_error *err)
+{
+    struct ct_lifecycle_result res;
+    enum ct_status st =
+        ct_lifecycle_run(ctx->store, ctx->cfg, next_round, next_date, ctx->now, &res, err);
+
+    if (st == CT_OK && res.welcomes + res.reminders + res.checkins > 0)
+        ct_log_info("lifecycle messages queued: %zu welcomes, %zu reminders, %zu check-ins",
+                    res.welcomes, res.reminders, res.checkins);
+    return st;
+}
+
 static const struct ct_actions builtin = {
     .roster_refresh = roster_refresh, /* roster import (lib/roster, lib/members) */
     .round_plan = round_plan,         /* pairing and rounds (lib/rounds, lib/pairing) */
     .round_send = round_send,         /* invites into the outbox (lib/rounds, lib/invite) */
     .outbox_flush = outbox_flush,     /* transports (lib/outbox, lib/transport) */
     .imap_poll = imap_poll,           /* iTIP replies over IMAP (lib/replies) */
+    .rounds_rematch = rounds_rematch, /* partners left alone re-matched (lib/rematch) */
+    .lifecycle_send = lifecycle_send, /* welcome, reminder, check-in (lib/lifecycle) */
 };
 
 const struct ct_actions *

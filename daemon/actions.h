@@ -57,6 +57,20 @@ struct ct_actions {
 
     /* Read the organiser's mailbox once and record iTIP replies. */
     enum ct_status (*imap_poll)(struct ct_action_ctx *ctx, struct ct_error *err);
+
+    /*
+     * Re-match every sent round whose window is still open (rematch.h):
+     * the members a partner dropped out on are paired again and invited.
+     */
+    enum ct_status (*rounds_rematch)(struct ct_action_ctx *ctx, struct ct_error *err);
+
+    /*
+     * Queue the lifecycle messages due (lifecycle.h): welcomes, reminders
+     * for the round scheduled at next_round (0: none) dated next_date, and
+     * check-ins.
+     */
+    enum ct_status (*lifecycle_send)(struct ct_action_ctx *ctx, int64_t next_round,
+                                     const char *next_date, struct ct_error *err);
 };
 
 /* The actions linked into this build (actions.c). */

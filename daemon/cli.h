@@ -183,4 +183,7 @@ extern const struct ct_cmd ct_cmds_simulate[];
 extern const struct ct_cmd ct_cmds_backup[];
 extern const struct ct_cmd ct_cmds_web[];
 
+/* "round rematch ID [--dry-run]" (cmd-rematch.c), in the round table. */
+int ct_cmd_round_rematch(struct ct_cli *cli, const struct ct_args *args);
+
 #endif

@@ -1554,5 +1554,15 @@ const struct ct_cmd ct_cmds_round[] = {
         .max_operands = 1,
         .exec = round_cancel,
     },
+    {
+        .group = "round",
+        .name = "rematch",
+        .args = "ID [--dry-run]",
+        .summary = "pair again now the members of a sent round whose partner dropped out",
+        .options = {{"dry-run", 0, NULL, "say what would be done and write nothing"}},
+        .min_operands = 1,
+        .max_operands = 1,
+        .exec = ct_cmd_round_rematch, /* cmd-rematch.c */
+    },
     {0},
 };

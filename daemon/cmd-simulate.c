@@ -129,6 +129,65 @@ simulate_numbers(const struct ct_args *args, long *rounds, unsigned long long *s
     return EX_OK;
 }
 
+/* --dropout P: a number from 0 to 1. OUT: *dropout. */
+static int
+simulate_dropout_arg(const struct ct_args *args, double *dropout)
+{
+    const char *v = ct_args_get(args, "dropout");
+    char *end;
+
+    if (v == NULL)
+        return EX_OK;
+    errno = 0;
+    *dropout = strtod(v, &end);
+    if (errno || *end || end == v || !isfinite(*dropout) || *dropout < 0.0 || *dropout > 1.0) {
+        ct_cli_error("--dropout: '%s' is not a number from 0 to 1", v);
+        return EX_USAGE;
+    }
+    return EX_OK;
+}
+
+/*
+ * With members dropping out: simulate with re-match and without, and say
+ * the reach of each against its bound, into out (text), else on standard
+ * error.
+ */
+static int
+simulate_dropout(struct ct_simulate_options *opts, const struct ct_simulate_rounds *planner,
+                 struct ct_buf *out)
+{
+    struct ct_report *rep[2] = {NULL, NULL};
+    struct ct_buf err_text, *b = out;
+    struct ct_error err;
+    bool rematch = opts->rematch;
+    int rc = EX_OK;
+    size_t k;
+
+    ct_error_clear(&err);
+    for (k = 0; k < 2 && rc == EX_OK; k++) {
+        opts->rematch = k == 0;
+        if (ct_simulate_run(opts, planner, &rep[k], &err) != CT_OK)
+            rc = ct_cli_fail(&err);
+    }
+    opts->rematch = rematch;
+    ct_buf_init(&err_text);
+    if (b == NULL)
+        b = &err_text;
+    if (rc == EX_OK)
+        ct_buf_printf(b,
+                      "Reach with %g of members dropping out of each round, after %d rounds:\n"
+                      "  %.2f of its bound %.2f with re-match; %.2f of its bound %.2f "
+                      "without\n\n",
+                      opts->dropout, opts->rounds, rep[0]->reach, rep[0]->reach_bound,
+                      rep[1]->reach, rep[1]->reach_bound);
+    if (b == &err_text)
+        fputs(err_text.data ? err_text.data : "", stderr);
+    ct_buf_free(&err_text);
+    ct_report_free(rep[0]);
+    ct_report_free(rep[1]);
+    return rc;
+}
+
 /* The weak links of the report's latest wave, and how many had a meeting. */
 static void
 weak_links_met(const struct ct_report *rep, size_t *met, size_t *weak)
@@ -229,7 +288,8 @@ simulate(struct ct_cli *cli, const struct ct_args *args)
     int rc;
 
     ct_buf_init(&out);
-    if ((rc = simulate_numbers(args, &rounds, &seed, &accept)) != EX_OK)
+    if ((rc = simulate_numbers(args, &rounds, &seed, &accept)) != EX_OK ||
+        (rc = simulate_dropout_arg(args, &opts.dropout)) != EX_OK)
         return rc;
     /* The parser checked the name against .formats (no csv). */
     (void)ct_report_format_parse(args->format, &format);
@@ -252,6 +312,7 @@ simulate(struct ct_cli *cli, const struct ct_args *args)
     opts.rounds = (int)rounds;
     opts.seed = (uint64_t)seed;
     opts.accept_rate = accept;
+    opts.rematch = cfg->pairing.rematch != 0;
     opts.now = ct_now();
     if (tty) {
         opts.progress = progress;
@@ -261,6 +322,9 @@ simulate(struct ct_cli *cli, const struct ct_args *args)
     if (rc_path != NULL &&
         (rc = simulate_rc(&opts, &planner, rc_path, format == CT_REPORT_TEXT ? &out : NULL,
                           &rc_data)) != EX_OK)
+        goto out;
+    if (opts.dropout > 0.0 &&
+        (rc = simulate_dropout(&opts, &planner, format == CT_REPORT_TEXT ? &out : NULL)) != EX_OK)
         goto out;
     st = ct_simulate_run(&opts, &planner, &rep, &err);
     if (tty)
@@ -294,7 +358,7 @@ out:
 const struct ct_cmd ct_cmds_simulate[] = {
     {
         .group = "simulate",
-        .args = "--roster FILE --rounds N [--seed S] [--accept-rate P] "
+        .args = "--roster FILE --rounds N [--seed S] [--accept-rate P] [--dropout P] "
                 "[--format text|json|html] [--out FILE] [--rc FILE]",
         .summary = "the current rules over N rounds in a temporary database, then the report",
         .options =
@@ -303,6 +367,9 @@ const struct ct_cmd ct_cmds_simulate[] = {
                 {"rounds", 0, "N", "how many rounds, 1 to 120 (required)"},
                 {"seed", 0, "S", "the same S gives the same simulation (default 1)"},
                 {"accept-rate", 0, "P", "the chance a member accepts (default 0.8)"},
+                {"dropout", 0, "P",
+                 "the chance a member drops out of a round once invited, re-matched as "
+                 "[pairing] rematch says; prints reach with and without re-match (default 0)"},
                 {"out", 0, "FILE", "write to FILE, atomically (default: standard output)"},
                 {"rc", 0, "FILE",
                  "a Relational Coordination survey: weak links met with and without the weight"},

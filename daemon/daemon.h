@@ -75,6 +75,8 @@ struct ct_daemon {
     int npending;
     int64_t roster_refreshed_at; /* 0: never */
     int64_t imap_polled_at;      /* 0: never */
+    int64_t rematched_at;        /* the last re-match run; 0: none since the start */
+    int64_t messaged_at;         /* the last lifecycle messages run; 0: none since the start */
 
     /*
      * Set by the loop: called by actions between units of work (feeds the

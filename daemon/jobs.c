@@ -17,6 +17,7 @@
 #include "jobs.h"
 #include "log.h"
 #include "outbox.h"
+#include "rematch.h"
 #include "transport.h"
 #include "util.h"
 
@@ -606,10 +607,96 @@ imap_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
     return ct_daemon_state_set_time(d->store, CT_DSTATE_IMAP, now, err);
 }
 
+/* --- rematch job: partners left alone, every REMATCH_EVERY when [pairing] rematch = yes --- */
+
+/* How often the daemon looks for members left alone in sent rounds. */
+#define REMATCH_EVERY (15 * 60)
+
+static const char *
+rematch_unavailable(struct ct_daemon *d, bool *missing)
+{
+    if (!d->cfg->pairing.rematch)
+        return "[pairing] rematch = no";
+    if (d->actions->rounds_rematch)
+        return NULL;
+    *missing = true;
+    return "re-matching partners left alone is not available in this build";
+}
+
+/* Every REMATCH_EVERY while a sent round's re-match window is open; else never. */
+static int64_t
+rematch_next_due(struct ct_daemon *d, int64_t now)
+{
+    struct ct_error err;
+    bool open = false;
+
+    ct_error_clear(&err);
+    if (ct_rounds_rematch_pending(d->store, d->cfg, now, &open, &err) != CT_OK) {
+        ct_log_warnx("%s", err.message);
+        return CT_NEVER;
+    }
+    return open ? d->rematched_at + REMATCH_EVERY : CT_NEVER;
+}
+
+static enum ct_status
+rematch_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
+{
+    struct ct_action_ctx ctx = action_ctx(d, now);
+    enum ct_status st = d->actions->rounds_rematch(&ctx, err);
+
+    if (st == CT_OK)
+        d->rematched_at = now;
+    return st;
+}
+
+/* --- messages job: welcome, reminder, check-in every MESSAGES_EVERY when [messages] asks --- */
+
+#define MESSAGES_EVERY (15 * 60)
+
+static const char *
+messages_unavailable(struct ct_daemon *d, bool *missing)
+{
+    const struct ct_config *cfg = d->cfg;
+
+    if (!cfg->messages.welcome && cfg->messages.reminder_before <= 0 &&
+        cfg->messages.checkin_after <= 0)
+        return "[messages] welcome, reminder_before and checkin_after are all off";
+    if (d->actions->lifecycle_send)
+        return NULL;
+    *missing = true;
+    return "lifecycle messages to members are not available in this build";
+}
+
+static int64_t
+messages_next_due(struct ct_daemon *d, int64_t now)
+{
+    (void)now;
+    return d->messaged_at + MESSAGES_EVERY;
+}
+
+static enum ct_status
+messages_run(struct ct_daemon *d, int64_t now, struct ct_error *err)
+{
+    struct ct_action_ctx ctx = action_ctx(d, now);
+    char date[11] = "";
+    int64_t occ = 0;
+    enum ct_status st;
+
+    if (d->schedule && ct_schedule_next(d->schedule, now, &occ, NULL) == CT_OK)
+        ct_schedule_local_date(d->schedule, occ, date);
+    else
+        occ = 0;
+    st = d->actions->lifecycle_send(&ctx, occ, date, err);
+    if (st == CT_OK)
+        d->messaged_at = now;
+    return st;
+}
+
 /*
  * The order matters when several are due at once: a fresh roster before
  * planning, planning before sending (review_period = 0 sends at once),
- * sending before delivering the outbox.
+ * sending before delivering the outbox; re-matching last, after the replies
+ * (its messages go out at the outbox's next turn, due at once).
  */
 const struct ct_job ct_daemon_jobs[] = {
     {"roster", roster_unavailable, roster_next_due, roster_run},
@@ -617,6 +704,8 @@ const struct ct_job ct_daemon_jobs[] = {
     {"send", send_unavailable, send_next_due, send_run},
     {"outbox", outbox_unavailable, outbox_next_due, outbox_run},
     {"imap", imap_unavailable, imap_next_due, imap_run},
+    {"rematch", rematch_unavailable, rematch_next_due, rematch_run},
+    {"messages", messages_unavailable, messages_next_due, messages_run},
 };
 const int ct_daemon_njobs = (int)CT_ARRAY_LEN(ct_daemon_jobs);
 

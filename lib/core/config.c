@@ -124,10 +124,16 @@ static const struct key_def keys[] = {
     {"pairing", "require_different", K_BOUNDARIES, F(pairing.require_different), 0, 0, 0, NULL},
     CT_WEIGHT_LIST(WEIGHT_KEY){"pairing", "odd", K_ODD, F(pairing.odd), 0, 0, 0, NULL},
     {"pairing", "unanswered_limit", K_INT, F(pairing.unanswered_limit), 0, 100, 0, NULL},
+    {"pairing", "rematch", K_BOOL, F(pairing.rematch), 0, 0, 0, NULL},
+    {"pairing", "rematch_until", K_DURATION, F(pairing.rematch_until), HOUR, 366 * DAY, KF_ZERO_OK,
+     NULL},
     {"invite", "subject", K_TEMPLATE, F(invite.subject), 0, 0, 0, NULL},
     {"invite", "prompts", K_PROMPTS, F(invite.prompts), 0, 0, KF_MULTI, NULL},
     {"invite", "location", K_TEMPLATE, F(invite.location), 0, 0, KF_OPTIONAL, NULL},
     {"invite", "url", K_URL_TEMPLATE, F(invite.url), 0, 0, KF_OPTIONAL, NULL},
+    {"invite", "location_in_person", K_TEMPLATE, F(invite.location_in_person), 0, 0, KF_OPTIONAL,
+     NULL},
+    {"invite", "location_remote", K_TEMPLATE, F(invite.location_remote), 0, 0, KF_OPTIONAL, NULL},
     {"transport", "kind", K_KIND, F(transport.kind), 0, 0, 0, NULL},
     {"transport", "max_attempts", K_INT, F(transport.max_attempts), 1, 100, 0, NULL},
     {"transport", "retry_base", K_DURATION, F(transport.retry_base), 1, DAY, 0, NULL},
@@ -154,18 +160,23 @@ static const struct key_def keys[] = {
     {"web", "public_url", K_BASE_URL, F(web.public_url), 0, 0, KF_OPTIONAL, NULL},
     {"web", "secret_file", K_FILE, F(web.secret_file), 0, 0, KF_OPTIONAL | KF_SECRET, NULL},
     {"web", "metrics", K_BOOL, F(web.metrics), 0, 0, 0, NULL},
+    {"messages", "welcome", K_BOOL, F(messages.welcome), 0, 0, 0, NULL},
+    {"messages", "reminder_before", K_DURATION, F(messages.reminder_before), HOUR, 30 * DAY,
+     KF_ZERO_OK, NULL},
+    {"messages", "checkin_after", K_DURATION, F(messages.checkin_after), HOUR, 30 * DAY, KF_ZERO_OK,
+     NULL},
 };
 
 #define NKEYS CT_ARRAY_LEN(keys)
 
 static const char *const sections[] = {
     "network", "store", "roster", "schedule", "pairing", "invite", "transport",
-    "spool",   "smtp",  "http",   "imap",     "log",     "web",
+    "spool",   "smtp",  "http",   "imap",     "log",     "web",    "messages",
 };
 
 #define NSECTIONS CT_ARRAY_LEN(sections)
 
-static const char *const placeholders[] = {"network", "round", "date", "names", "uid"};
+static const char *const placeholders[] = {"network", "round", "date", "names", "uid", "site"};
 
 static const char *const weekdays[] = {"MO", "TU", "WE", "TH", "FR", "SA", "SU"};
 
@@ -211,6 +222,8 @@ ct_config_new_defaults(void)
         c->pairing.weight[i] = ct_weights[i].key ? ct_weights[i].default_value : 0;
     c->pairing.odd = CT_ODD_TRIO;
     c->pairing.unanswered_limit = 3;
+    c->pairing.rematch = 1;
+    c->pairing.rematch_until = 2 * DAY;
     c->invite.subject = strdup("{network}: coffee with {names}");
     c->invite.prompts = strdup(CT_DEFAULT_PROMPTS);
     c->transport.kind = CT_TRANSPORT_SPOOL;

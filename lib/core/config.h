@@ -86,7 +86,9 @@ struct ct_config {
          * a term without a key (repeat) stays 0 here. */
         double weight[CT_WEIGHT_COUNT];
         enum ct_odd_policy odd;
-        int unanswered_limit; /* 0 disables; default 3 */
+        int unanswered_limit;  /* 0 disables; default 3 */
+        bool rematch;          /* re-match partners left alone after sending; default yes */
+        int64_t rematch_until; /* seconds before the window ends that re-matching stops; 2d */
     } pairing;
 
     struct {
@@ -95,6 +97,10 @@ struct ct_config {
         char *prompts_file; /* the file prompts were read from, or NULL if inline */
         char *location;     /* template or NULL */
         char *url;          /* template or NULL */
+        /* Per pair (rounds_mail.c): in person when all allow it and share a site, else remote;
+         * either NULL falls back to location. Templates, with {site}. */
+        char *location_in_person;
+        char *location_remote;
     } invite;
 
     struct {
@@ -152,6 +158,12 @@ struct ct_config {
         char *secret_file; /* the link-signing key (a credential); NULL if unset */
         bool metrics;      /* serve GET /metrics; default no */
     } web;
+    /* Lifecycle messages to members (lib/service/lifecycle.h); all off by default. */
+    struct {
+        bool welcome;            /* a welcome when a member first joins; default no */
+        int64_t reminder_before; /* seconds before a round is planned; 0 (default): none */
+        int64_t checkin_after;   /* seconds after the proposed slot; 0 (default): none */
+    } messages;
 };
 
 /* A config holding every default; NULL on allocation failure. */

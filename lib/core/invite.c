@@ -321,7 +321,7 @@ struct prepared {
     const struct ct_invite *inv;
     char *network, *organiser_name, *organiser_email, *uid, *group_uid, *date;
     char *prompts, *reschedule, *note;
-    char *subject_template, *location_template, *url_template;
+    char *subject_template, *location_template, *url_template, *site;
     struct person m[CT_INVITE_MAX_MEMBERS];
     size_t n;
     char **reasons;
@@ -345,6 +345,7 @@ prepared_free(struct prepared *p)
     free(p->subject_template);
     free(p->location_template);
     free(p->url_template);
+    free(p->site);
     for (i = 0; i < CT_INVITE_MAX_MEMBERS; i++) {
         free(p->m[i].email);
         free(p->m[i].name);
@@ -449,6 +450,8 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     p->location_template =
         inv->location_template ? clean_text(inv->location_template, false) : NULL;
     p->url_template = inv->url_template ? clean_text(inv->url_template, false) : NULL;
+    p->site = clean_text(inv->site ? inv->site : "", false);
+    nomem |= p->site == NULL;
     nomem |= !p->network || !p->organiser_name || !p->organiser_email || !p->uid || !p->group_uid ||
              !p->date || !p->prompts || !p->reschedule || (inv->note && !p->note) ||
              !p->subject_template || (inv->location_template && !p->location_template) ||
@@ -508,7 +511,7 @@ put_percent_encoded(struct ct_buf *b, const char *s)
 }
 
 /*
- * Expand {network}, {round}, {date}, {names}, {uid} in tpl; anything else in
+ * Expand {network}, {round}, {date}, {names}, {uid}, {site} in tpl; anything else in
  * braces is kept as written. names_skip is the recipient (SIZE_MAX: all).
  */
 static char *
@@ -541,6 +544,8 @@ expand(const struct prepared *p, const char *tpl, size_t names_skip, bool url)
             put_names(&value, p, names_skip);
         else if (len == 3 && strncmp(s + 1, "uid", len) == 0)
             ct_buf_puts(&value, p->group_uid);
+        else if (len == 4 && strncmp(s + 1, "site", len) == 0)
+            ct_buf_puts(&value, p->site);
         else {
             ct_buf_putc(&b, *s++);
             continue;
@@ -598,8 +603,19 @@ put_date_words(struct ct_buf *b, struct icaltimetype lt)
                   lt.year);
 }
 
+/* The place an IANA zone is named after, as people say it: "America/New_York" -> "New York". */
+static void
+put_zone_place(struct ct_buf *b, const char *zone_name)
+{
+    const char *slash = strrchr(zone_name, '/');
+    const char *s = slash ? slash + 1 : zone_name;
+
+    for (; *s; s++)
+        ct_buf_putc(b, *s == '_' ? ' ' : *s);
+}
+
 /*
- * "Wednesday 9 December 2026, 10:00 to 10:30 (Europe/London time, UTC+00:00)",
+ * "Wednesday 9 December 2026, 10:00 to 10:30 (London time, UTC+00:00)",
  * with the end's date too when it falls on another day.
  */
 static void
@@ -620,9 +636,12 @@ put_when(struct ct_buf *b, int64_t start, int64_t duration, const char *zone_nam
     ct_buf_printf(b, "%02d:%02d", e.hour, e.minute);
     if (strcmp(zone_name, "UTC") == 0)
         ct_buf_puts(b, " (UTC)");
-    else
-        ct_buf_printf(b, " (%s time, UTC%c%02d:%02d)", zone_name, off < 0 ? '-' : '+',
-                      (int)(m / 60), (int)(m % 60));
+    else {
+        ct_buf_puts(b, " (");
+        put_zone_place(b, zone_name);
+        ct_buf_printf(b, " time, UTC%c%02d:%02d)", off < 0 ? '-' : '+', (int)(m / 60),
+                      (int)(m % 60));
+    }
 }
 
 /* ------------------------------------------------------------------ */
@@ -765,6 +784,7 @@ put_footer(struct bodies *bd, const struct prepared *p)
     if (line.failed) {
         bd->text.failed = true;
     } else {
+        both_paragraph(bd, "Questions? Just reply to this e-mail.");
         ct_buf_puts(&bd->text, "-- \n");
         ct_buf_puts(&bd->text, line.data);
         ct_buf_puts(&bd->text, "\n");
@@ -881,10 +901,14 @@ put_links(struct bodies *bd, const struct ct_invite_links *l, bool request)
 static void
 put_greeting(struct bodies *bd, const char *subject, const char *name)
 {
-    ct_buf_puts(&bd->html, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n<title>");
+    ct_buf_puts(&bd->html, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+                           "<meta name=\"viewport\" content=\"width=device-width, "
+                           "initial-scale=1\">\n<title>");
     put_html_escaped(&bd->html, subject);
-    ct_buf_puts(&bd->html,
-                "</title>\n</head>\n<body style=\"font-family:sans-serif;line-height:1.4\">\n");
+    /* Long links and addresses wrap instead of widening the page on a phone. */
+    ct_buf_puts(&bd->html, "</title>\n</head>\n<body style=\"font-family:sans-serif;"
+                           "line-height:1.4;max-width:40em;margin:0 auto;padding:0 0.5em;"
+                           "overflow-wrap:anywhere\">\n");
     ct_buf_puts(&bd->html, "<p>");
     both_text(bd, "Hello ");
     both_text(bd, name);
@@ -928,11 +952,11 @@ put_group(struct bodies *bd, const struct prepared *p, size_t r)
 {
     size_t i, others = p->n - 1;
 
-    if (p->inv->sequence > 0) {
+    if (p->inv->sequence > 0)
         both_paragraph(bd, "This invitation replaces the one sent before.");
-        if (p->note && !is_blank(p->note))
-            both_paragraph(bd, p->note);
-    }
+    /* Why it changed, or (a re-match's new invitation) why it comes. */
+    if (p->note && !is_blank(p->note))
+        both_paragraph(bd, p->note);
     ct_buf_puts(&bd->html, "<p>");
     both_text(bd, "This round of ");
     ct_buf_puts(&bd->text, p->network);
@@ -948,25 +972,80 @@ put_group(struct bodies *bd, const struct prepared *p, size_t r)
     ct_buf_puts(&bd->html, "</ul>\n");
 }
 
-/* Why this group: the matcher's reasons as a list (the caller checks there are some). */
+/* Besides where they work, at most this many reasons make the "why" sentence. */
+#define WHY_OTHERS                  2
+#define CT_INVITE_MAX_REASONS_SHOWN WHY_OTHERS
+
+/* The "you work ..." reasons as one clause into b: "you work for X, in Y and at Z". OUT: count. */
+static size_t
+put_work_clause(struct ct_buf *b, const struct prepared *p)
+{
+    size_t i, n = 0, total = 0;
+
+    for (i = 0; i < p->reason_count; i++)
+        total += strncmp(p->reasons[i], "you work ", 9) == 0;
+    for (i = 0; i < p->reason_count; i++) {
+        if (strncmp(p->reasons[i], "you work ", 9) != 0)
+            continue;
+        if (n > 0)
+            ct_buf_puts(b, n + 1 == total ? " and " : ", ");
+        ct_buf_puts(b, n == 0 ? p->reasons[i] : p->reasons[i] + 9);
+        n++;
+    }
+    return n;
+}
+
+/* Whether reason r is one of the first WHY_OTHERS others (a survey's reason goes first). */
+static bool
+why_keeps(const struct prepared *p, size_t r)
+{
+    size_t i, rank = 0;
+    bool survey = strncmp(p->reasons[r], "a staff survey", 14) == 0;
+
+    if (survey)
+        return true;
+    for (i = 0; i < p->reason_count; i++)
+        if (strncmp(p->reasons[i], "you work ", 9) != 0 &&
+            (strncmp(p->reasons[i], "a staff survey", 14) == 0 || i < r))
+            rank++;
+    return rank < WHY_OTHERS;
+}
+
+/*
+ * Why this group, in one sentence instead of a list: "Why the two of you:
+ * you work for different organisations, in different teams and at
+ * different sites, and you have not met through the coffee trial before."
+ * (the caller checks there are reasons).
+ */
 static void
 put_reasons(struct bodies *bd, const struct prepared *p)
 {
-    size_t i, others = p->n - 1;
-    struct ct_buf lines;
+    const char *parts[1 + CT_INVITE_MAX_REASONS_SHOWN];
+    size_t i, n = 0, others = p->n - 1;
+    struct ct_buf work, line;
 
-    ct_buf_init(&lines);
-    for (i = 0; i < p->reason_count; i++)
-        ct_buf_printf(&lines, "%s\n", p->reasons[i]);
-    ct_buf_puts(&bd->html, "<p>");
-    both_text(bd, others > 1 ? "Why the three of you:" : "Why the two of you:");
-    ct_buf_puts(&bd->text, "\n");
-    ct_buf_puts(&bd->html, "</p>\n");
-    if (lines.failed)
+    ct_buf_init(&work);
+    ct_buf_init(&line);
+    if (put_work_clause(&work, p) > 0 && !work.failed)
+        parts[n++] = work.data;
+    for (i = 0; i < p->reason_count && n < CT_ARRAY_LEN(parts); i++)
+        if (strncmp(p->reasons[i], "you work ", 9) != 0 && why_keeps(p, i))
+            parts[n++] = p->reasons[i];
+    ct_buf_puts(&line, others > 1 ? "Why the three of you: " : "Why the two of you: ");
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            ct_buf_puts(&line, i + 1 < n                        ? ", "
+                               : n > 2 || strchr(parts[0], ',') ? ", and "
+                                                                : " and ");
+        ct_buf_puts(&line, parts[i]);
+    }
+    ct_buf_puts(&line, ".");
+    if (line.failed || work.failed)
         bd->text.failed = true;
     else
-        both_list(bd, lines.data);
-    ct_buf_free(&lines);
+        both_paragraph(bd, line.data);
+    ct_buf_free(&work);
+    ct_buf_free(&line);
 }
 
 /* The time in members[r]'s zone (already in when), then in each partner's other zone. */
@@ -1895,6 +1974,117 @@ notice_links(char **body, const struct ct_invite_links *l)
     return CT_OK;
 }
 
+/* Whether line (up to len) is one http(s) URL without spaces. */
+static bool
+is_url_line(const char *line, size_t len)
+{
+    size_t i;
+
+    if (!((len > 8 && strncmp(line, "https://", 8) == 0) ||
+          (len > 7 && strncmp(line, "http://", 7) == 0)))
+        return false;
+    for (i = 0; i < len; i++)
+        if (line[i] == ' ' || line[i] == '"' || line[i] == '<' || line[i] == '>')
+            return false;
+    return true;
+}
+
+/* One paragraph para[0..len) of a notice as HTML into b. */
+static void
+put_notice_paragraph(struct ct_buf *b, const char *para, size_t len)
+{
+    const char *nl = memchr(para, '\n', len);
+    char *part;
+
+    if (nl && memchr(nl + 1, '\n', len - (size_t)(nl + 1 - para)) == NULL &&
+        is_url_line(nl + 1, len - (size_t)(nl + 1 - para))) {
+        /* "LABEL\nURL": one big link, wide enough for a thumb, never wider than the screen. */
+        ct_buf_puts(b, "<p><a style=\"display:inline-block;padding:0.8em 1.4em;border-radius:6px;"
+                       "background:#1f5f8b;color:#ffffff;text-decoration:none;font-size:1.1em;"
+                       "max-width:100%;box-sizing:border-box\" href=\"");
+        part = strndup(nl + 1, len - (size_t)(nl + 1 - para));
+        if (part == NULL) {
+            b->failed = true;
+            return;
+        }
+        put_html_escaped(b, part);
+        free(part);
+        ct_buf_puts(b, "\">");
+        part = strndup(para, (size_t)(nl - para));
+        if (part == NULL) {
+            b->failed = true;
+            return;
+        }
+        put_html_escaped(b, part);
+        free(part);
+        ct_buf_puts(b, "</a></p>\n");
+        return;
+    }
+    if ((part = strndup(para, len)) == NULL) {
+        b->failed = true;
+        return;
+    }
+    ct_buf_puts(b, "<p>");
+    put_html_escaped(b, part);
+    ct_buf_puts(b, "</p>\n");
+    free(part);
+}
+
+/* The HTML of a notice whose text is body (LF line ends). Heap; NULL when out of memory. */
+static char *
+notice_html(const char *subject, const char *body)
+{
+    struct ct_buf b;
+    const char *p = body;
+
+    ct_buf_init(&b);
+    ct_buf_puts(&b, "<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                    "<title>");
+    put_html_escaped(&b, subject);
+    ct_buf_puts(&b, "</title>\n</head>\n<body style=\"font-family:sans-serif;line-height:1.5;"
+                    "max-width:40em;margin:0 auto;padding:1em;overflow-wrap:anywhere\">\n");
+    while (*p) {
+        const char *end = strstr(p, "\n\n");
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+
+        while (len > 0 && p[len - 1] == '\n')
+            len--;
+        if (len > 0)
+            put_notice_paragraph(&b, p, len);
+        if (end == NULL)
+            break;
+        p = end + 2;
+        while (*p == '\n')
+            p++;
+    }
+    ct_buf_puts(&b, "</body>\n</html>\n");
+    if (b.failed) {
+        ct_buf_free(&b);
+        return NULL;
+    }
+    return ct_buf_steal(&b);
+}
+
+/* The body of a notice with an HTML alternative, after the common headers. */
+static void
+put_notice_alternative(struct ct_buf *b, const char *message_id, const char *text, const char *html)
+{
+    char alt[80];
+
+    make_boundary(alt, sizeof(alt), message_id, "alt");
+    ct_buf_printf(b, "Content-Type: multipart/alternative; boundary=\"%s\"\r\n\r\n", alt);
+    ct_buf_printf(b, "--%s\r\n", alt);
+    ct_buf_puts(b, "Content-Type: text/plain; charset=UTF-8\r\n"
+                   "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+    put_quoted_printable(b, text);
+    ct_buf_printf(b, "\r\n--%s\r\n", alt);
+    ct_buf_puts(b, "Content-Type: text/html; charset=UTF-8\r\n"
+                   "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+    put_quoted_printable(b, html);
+    ct_buf_printf(b, "\r\n--%s--\r\n", alt);
+}
+
 enum ct_status
 ct_invite_notice(const struct ct_invite_notice *n, const char *message_id, int64_t date,
                  struct ct_invite_message *out, struct ct_error *err)
@@ -1925,9 +2115,18 @@ ct_invite_notice(const struct ct_invite_notice *n, const char *message_id, int64
     put_common_headers(&b, from_name, n->organiser_email, to_name, n->recipient_email, subject,
                        message_id, date);
     ct_buf_puts(&b, list_headers);
-    ct_buf_puts(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
-                    "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-    put_quoted_printable(&b, text);
+    if (n->html) {
+        char *html = notice_html(subject, body);
+        out->html = html ? to_crlf(html) : NULL;
+        free(html);
+        if (out->html == NULL)
+            goto nomem;
+        put_notice_alternative(&b, message_id, text, out->html);
+    } else {
+        ct_buf_puts(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
+                        "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
+        put_quoted_printable(&b, text);
+    }
     if (b.failed)
         goto nomem;
     out->raw_len = b.len;

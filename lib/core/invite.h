@@ -103,6 +103,7 @@ struct ct_invite {
     /* The recipient's links: a block in both bodies and the List-Unsubscribe
      * headers (ct_invite_list_unsubscribe); NULL = none. */
     const struct ct_invite_links *links;
+    const char *site; /* {site} in templates: the site the members share; NULL = "" */
 };
 
 /*
@@ -188,12 +189,19 @@ struct ct_invite_notice {
     /* The recipient's links (pause, stop, preferences, unsubscribe appended
      * to the text) and List-Unsubscribe headers; NULL = none. */
     const struct ct_invite_links *links;
+    /*
+     * Also an HTML alternative made from text (lifecycle messages): each
+     * paragraph a <p>; a paragraph of two lines "LABEL" and an http(s) URL
+     * becomes one big link reading LABEL. false: text/plain alone.
+     */
+    bool html;
 };
 
 /*
  * The notice as a single text/plain message with the same header rules as
- * invitations (one recipient, RFC 2047 names, no injectable headers).
- * OUT: *out (html, ics and method are NULL).
+ * invitations (one recipient, RFC 2047 names, no injectable headers);
+ * with notice->html, multipart/alternative with the HTML made from the
+ * text. OUT: *out (ics and method are NULL; html NULL unless asked for).
  */
 enum ct_status ct_invite_notice(const struct ct_invite_notice *notice, const char *message_id,
                                 int64_t date, struct ct_invite_message *out, struct ct_error *err);

@@ -118,8 +118,12 @@ ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_config *cfg, in
     subject = ct_asprintf("%s: your partner can't make it", cfg->network.name);
     text =
         ct_asprintf("Hello%s%s,\n\nyour partner can't make it this month, so the meeting in "
-                    "your calendar is called off. We'll try to find you someone new.\n\n%s\n",
+                    "your calendar is called off. %s\n\n%s\n",
                     name ? " " : "", name ? name : "",
+                    cfg->pairing.rematch
+                        ? "We'll try to find you someone new: a new invitation follows if we do."
+                        : "There is no new partner this time; you will be paired again in the "
+                          "next round.",
                     cfg->network.organiser_name ? cfg->network.organiser_name : cfg->network.name);
     key = ct_asprintf("partner-gone-%" PRId64 "-%" PRId64, group_id, member_id);
     message_id =
@@ -157,6 +161,75 @@ out:
     free(text);
     free(key);
     free(message_id);
+    return st;
+}
+
+enum ct_status
+ct_notice_queue_member(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
+                       const char *email, const char *name, const char *key, const char *subject,
+                       const char *text, bool html, int64_t now, struct ct_error *err)
+{
+    struct ct_invite_message msg = {0};
+    struct ct_invite_notice notice = {0};
+    struct ct_outbox_entry entry;
+    char *message_id;
+    enum ct_status st;
+
+    message_id = ct_invite_message_id(key, email, 0, "notice", cfg->network.organiser_email);
+    if (message_id == NULL)
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    notice.network = cfg->network.name;
+    notice.organiser_name = cfg->network.organiser_name;
+    notice.organiser_email = cfg->network.organiser_email;
+    notice.recipient_name = name;
+    notice.recipient_email = email;
+    notice.subject = subject;
+    notice.text = text;
+    notice.html = html;
+    st = ct_invite_notice(&notice, message_id, now, &msg, err);
+    if (st == CT_OK) {
+        memset(&entry, 0, sizeof(entry));
+        entry.message_id = msg.message_id;
+        entry.kind = CT_OUTBOX_NOTICE;
+        entry.member_id = member_id;
+        entry.recipient = msg.recipient;
+        entry.subject = msg.subject;
+        entry.text_body = msg.text;
+        entry.html_body = msg.html;
+        entry.message = msg.raw;
+        entry.message_len = msg.raw_len;
+        st = ct_store_outbox_enqueue(txn, &entry, now, err);
+    }
+    ct_invite_message_clear(&msg);
+    free(message_id);
+    return st;
+}
+
+enum ct_status
+ct_notice_queue_no_partner(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
+                           const char *email, int64_t round_id, int64_t now, struct ct_error *err)
+{
+    char *name = member_name(ct_txn_store(txn), member_id), *subject, *text, *key;
+    enum ct_status st;
+
+    subject = ct_asprintf("%s: no partner this time", cfg->network.name);
+    text =
+        ct_asprintf("Hello%s%s,\n\nwe looked for someone new for you to meet this round, but "
+                    "nobody free fits your calendar and the pairing rules before the round "
+                    "ends. There is no meeting for you this time; you will be paired again in "
+                    "the next round.\n\nQuestions? Just reply to this e-mail.\n\n%s\n",
+                    name ? " " : "", name ? name : "",
+                    cfg->network.organiser_name ? cfg->network.organiser_name : cfg->network.name);
+    key = ct_asprintf("no-partner-%" PRId64 "-%" PRId64, round_id, member_id);
+    if (subject == NULL || text == NULL || key == NULL)
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    else
+        st = ct_notice_queue_member(txn, cfg, member_id, email, name, key, subject, text, false,
+                                    now, err);
+    free(name);
+    free(subject);
+    free(text);
+    free(key);
     return st;
 }
 

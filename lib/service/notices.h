@@ -7,6 +7,7 @@
 #ifndef CT_NOTICES_H
 #define CT_NOTICES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
@@ -36,6 +37,26 @@ enum ct_status ct_notice_queue_pause(struct ct_txn *txn, const struct ct_config 
 enum ct_status ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_config *cfg,
                                             int64_t member_id, const char *email, int64_t group_id,
                                             int64_t now, struct ct_error *err);
+
+/*
+ * Queue the "no partner this time" notice to member_id at email, left
+ * alone in sent round round_id when re-matching found nobody for them
+ * (rematch.h). Inside the caller's transaction; one per member and round
+ * (the Message-ID is keyed by both).
+ */
+enum ct_status ct_notice_queue_no_partner(struct ct_txn *txn, const struct ct_config *cfg,
+                                          int64_t member_id, const char *email, int64_t round_id,
+                                          int64_t now, struct ct_error *err);
+
+/*
+ * Queue subject and text to member_id at email (greeted as name, may be
+ * NULL) as a notice whose Message-ID is keyed by key, inside txn; with
+ * html, also as HTML made from the text (ct_invite_notice).
+ */
+enum ct_status ct_notice_queue_member(struct ct_txn *txn, const struct ct_config *cfg,
+                                      int64_t member_id, const char *email, const char *name,
+                                      const char *key, const char *subject, const char *text,
+                                      bool html, int64_t now, struct ct_error *err);
 
 /*
  * Queue a plain notice to the organiser ([network] organiser_email) in

@@ -45,8 +45,8 @@ random_seed(uint64_t *seed, struct ct_error *err)
 }
 
 /* date (YYYY-MM-DD) at minutes after local midnight in zone tz, as Unix seconds. */
-static int64_t
-local_instant(const char *date, int minutes, const char *tz)
+int64_t
+rounds_local_instant(const char *date, int minutes, const char *tz)
 {
     icaltimezone *zone = ct_tz_or_utc(tz);
     struct icaltimetype t = icaltime_null_time();
@@ -143,10 +143,10 @@ plan_compute(struct ct_store *store, const struct ct_config *cfg, int32_t day, i
                                 "again, cancel it first (coffeetrial round cancel %" PRId64 ")",
                                 sent_id, round->date, sent_id);
     }
-    start = round->send_after > 0
-                ? round->send_after
-                : local_instant(round->date, cfg->schedule.time_minutes, cfg->network.timezone) +
-                      cfg->schedule.review_period;
+    start = round->send_after > 0 ? round->send_after
+                                  : rounds_local_instant(round->date, cfg->schedule.time_minutes,
+                                                         cfg->network.timezone) +
+                                        cfg->schedule.review_period;
     rounds_window(cfg, start, now, &round->window_start, &round->window_end);
     if ((st = ct_store_planning_load(store, &planning, err)) == CT_OK &&
         (st = ct_store_skips_for_date(store, round->date, &skipping, &skipping_count, err)) ==

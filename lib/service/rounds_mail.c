@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "invite.h"
 #include "links.h"
@@ -149,6 +150,46 @@ struct version {
     const char *note;
 };
 
+/*
+ * Whether member_id allows meeting in person. STAND-IN until the actions
+ * branch lands: every member counts as "either"; at merge, read the
+ * member's mode with ct_action_prefs_get() and refuse CT_MODE_VIDEO.
+ */
+static bool
+allows_in_person(const struct mailer *m, int64_t member_id)
+{
+    (void)m, (void)member_id;
+    return true;
+}
+
+/*
+ * The meeting place of ver's members ([invite] location_in_person when
+ * every one of them allows meeting in person and they share a site, else
+ * location_remote; either unset falls back to location). OUT: *site, the
+ * shared site for {site} ("" when they meet remotely).
+ */
+static const char *
+pick_location(const struct mailer *m, const struct version *ver, const char **site)
+{
+    const struct ct_config *cfg = m->cfg;
+    const char *shared = NULL;
+    bool in_person = ver->count > 0;
+    size_t i;
+
+    for (i = 0; i < ver->count && in_person; i++) {
+        const char *s = ver->members[i]->member.site;
+        if (s == NULL || *s == '\0' || (shared && strcasecmp(shared, s) != 0) ||
+            !allows_in_person(m, ver->members[i]->member.id))
+            in_person = false;
+        shared = s;
+    }
+    *site = in_person ? shared : "";
+    if (in_person)
+        return cfg->invite.location_in_person ? cfg->invite.location_in_person
+                                              : cfg->invite.location;
+    return cfg->invite.location_remote ? cfg->invite.location_remote : cfg->invite.location;
+}
+
 static void
 fill_invite(const struct mailer *m, int64_t round_id, const char *round_date,
             const struct ct_round_group *g, const struct version *ver, char *const *reasons,
@@ -184,7 +225,7 @@ fill_invite(const struct mailer *m, int64_t round_id, const char *round_date,
     inv->reason_count = reason_count;
     inv->prompts = cfg->invite.prompts;
     inv->subject_template = cfg->invite.subject;
-    inv->location_template = cfg->invite.location;
+    inv->location_template = pick_location(m, ver, &inv->site);
     inv->url_template = cfg->invite.url;
     inv->round = round_id > 0 && round_id < 1000000000 ? (int)round_id : 0;
     inv->round_date = round_date;
@@ -314,6 +355,31 @@ current_members(const struct ct_round_group *g, struct version *ver)
     for (i = 0; i < g->member_count; i++)
         if (!g->members[i].removed)
             ver->members[ver->count++] = &g->members[i];
+}
+
+enum ct_status
+rounds_mail_group(struct ct_txn *txn, const struct ct_config *cfg, int64_t round_id,
+                  const char *date, const struct ct_round_group *g, bool cancel, int sequence,
+                  int64_t only, const char *note, int64_t now, size_t *messages,
+                  struct ct_error *err)
+{
+    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}};
+    struct version ver;
+    enum ct_status st = CT_OK;
+    size_t i;
+
+    memset(&ver, 0, sizeof(ver));
+    current_members(g, &ver);
+    ver.method = cancel ? CT_INVITE_CANCEL : CT_INVITE_REQUEST;
+    ver.sequence = sequence;
+    ver.note = note;
+    ver.recipient_only = cancel && only > 0;
+    for (i = 0; i < ver.count && st == CT_OK; i++)
+        if (only == 0 || ver.members[i]->member.id == only)
+            st = queue_message(&m, round_id, date, g, &ver, i, err);
+    if (messages)
+        *messages += m.counts.messages;
+    return st;
 }
 
 /* --- the round's state ---------------------------------------------------------- */
@@ -703,7 +769,11 @@ pair_is_off(struct leaving *l, struct ct_error *err)
                               "place. You will be paired again in a coming round.",
                               l->erasing ? "Your partner" : display_name(l->leaver))
                 : ct_asprintf("Your partner can't make it this time, so this meeting will not "
-                              "take place. We'll try to find you someone new.");
+                              "take place. %s",
+                              l->m->cfg->pairing.rematch
+                                  ? "We'll try to find you someone new: a new invitation "
+                                    "follows if we do."
+                                  : "You will be paired again in the next round.");
         if (note == NULL)
             return rounds_nomem(err);
         memset(&one, 0, sizeof(one));

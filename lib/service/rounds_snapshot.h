@@ -215,6 +215,21 @@ enum ct_status rounds_review_reconcile(struct ct_txn *txn, const struct ct_confi
 enum ct_status rounds_review_load(struct ct_store *store, struct ct_round *round,
                                   struct ct_error *err);
 
+/*
+ * Queue a REQUEST (cancel false) or a CANCEL of group g of round round_id
+ * (date) at sequence, with note (may be NULL), to each of its members still
+ * in (not removed), or with only > 0 to that member alone (a CANCEL then
+ * lists them alone), inside txn (rounds_mail.c).
+ * OUT: *messages (may be NULL) increased by the messages queued.
+ */
+enum ct_status rounds_mail_group(struct ct_txn *txn, const struct ct_config *cfg, int64_t round_id,
+                                 const char *date, const struct ct_round_group *g, bool cancel,
+                                 int sequence, int64_t only, const char *note, int64_t now,
+                                 size_t *messages, struct ct_error *err);
+
+/* The instant of date (YYYY-MM-DD) at minutes after midnight in zone tz (rounds.c). */
+int64_t rounds_local_instant(const char *date, int minutes, const char *tz);
+
 /* The meeting window that opens at start: [max(start, now), that + meeting_window). */
 void rounds_window(const struct ct_config *cfg, int64_t start, int64_t now, int64_t *from,
                    int64_t *to);

@@ -55,7 +55,12 @@ decide_answers(struct ct_group_seat *seats, size_t n, double accept_rate, uint64
         bool all_accepted = true, met;
 
         for (; i < n && seats[i].group_id == group; i++) {
-            double x = uniform(rng);
+            double x;
+            if (seats[i].partstat == CT_PARTSTAT_DECLINED) {
+                all_accepted = false; /* dropped out: stays declined */
+                continue;
+            }
+            x = uniform(rng);
             seats[i].partstat = x < accept_rate ? CT_PARTSTAT_ACCEPTED
                                 : x < accept_rate + (1.0 - accept_rate) / 3.0
                                     ? CT_PARTSTAT_DECLINED
@@ -101,6 +106,34 @@ out:
     ct_txn_rollback(txn);
     free(seats);
     free(outcomes);
+    return st;
+}
+
+/* Each member invited in round_id declines at once with chance dropout. One transaction. */
+static enum ct_status
+members_drop_out(struct ct_store *store, int64_t round_id, double dropout, uint64_t *rng,
+                 struct ct_error *err)
+{
+    struct ct_group_seat *seats = NULL;
+    struct ct_txn *txn = NULL;
+    size_t n = 0, i, k = 0;
+    enum ct_status st;
+
+    if ((st = ct_txn_begin(store, &txn, err)) != CT_OK ||
+        (st = ct_store_outcomes_round_members(store, round_id, &seats, &n, err)) != CT_OK)
+        goto out;
+    for (i = 0; i < n; i++)
+        if (uniform(rng) < dropout) {
+            seats[k] = seats[i];
+            seats[k++].partstat = CT_PARTSTAT_DECLINED;
+        }
+    if ((st = ct_store_outcomes_answers_set(txn, seats, k, err)) != CT_OK)
+        goto out;
+    st = ct_txn_commit(txn, err);
+    txn = NULL;
+out:
+    ct_txn_rollback(txn);
+    free(seats);
     return st;
 }
 
@@ -214,6 +247,13 @@ simulate_round(struct sim *sim, int i, struct ct_error *err)
                                 &round_id, err)) != CT_OK ||
         (st = sim->rounds->send(sim->rounds->arg, sim->store, round_id, sim->t, err)) != CT_OK)
         return st;
+    if (opts->dropout > 0.0 &&
+        (st = members_drop_out(sim->store, round_id, opts->dropout, &sim->rng, err)) != CT_OK)
+        return st;
+    if (opts->dropout > 0.0 && opts->rematch && sim->rounds->rematch &&
+        (st = sim->rounds->rematch(sim->rounds->arg, sim->store, opts->cfg, round_id, sim->t + 3600,
+                                   err)) != CT_OK)
+        return st;
     return members_respond(sim->store, round_id, opts->accept_rate, &sim->rng, sim->t, err);
 }
 
@@ -226,6 +266,8 @@ check_options(const struct ct_simulate_options *opts, struct ct_error *err)
     if (!(opts->accept_rate >= 0.0 && opts->accept_rate <= 1.0))
         return ct_error_set(err, CT_EUSAGE, "accept rate: %g is not from 0 to 1",
                             opts->accept_rate);
+    if (!(opts->dropout >= 0.0 && opts->dropout <= 1.0))
+        return ct_error_set(err, CT_EUSAGE, "dropout: %g is not from 0 to 1", opts->dropout);
     return CT_OK;
 }
 

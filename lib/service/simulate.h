@@ -38,6 +38,12 @@ struct ct_simulate_rounds {
      */
     enum ct_status (*send)(void *arg, struct ct_store *store, int64_t round_id, int64_t now,
                            struct ct_error *err);
+    /*
+     * Re-match sent round_id at now, as "round rematch" does (rematch.h);
+     * NULL: a simulation never re-matches.
+     */
+    enum ct_status (*rematch)(void *arg, struct ct_store *store, const struct ct_config *cfg,
+                              int64_t round_id, int64_t now, struct ct_error *err);
     void *arg;
 };
 
@@ -47,6 +53,8 @@ struct ct_simulate_options {
     int rounds;                     /* how many rounds (1-1000) */
     uint64_t seed;                  /* the same seed gives the same simulation */
     double accept_rate;             /* the chance a member accepts an invitation (0-1) */
+    double dropout;                 /* the chance a member invited drops out at once (0-1) */
+    bool rematch;                   /* then re-match the partners left alone (rounds->rematch) */
     const char *tmpdir;             /* where the temporary database goes; NULL: $TMPDIR or /tmp */
     int64_t now;                    /* the real time: the first round is after its day unless
                                        [schedule] start says otherwise; the report's time */
@@ -68,7 +76,9 @@ struct ct_simulate_options {
  * Simulate. In a fresh database in a new temporary directory: import the
  * roster; then for each of the schedule's next opts->rounds occurrences
  * (from [schedule] start, or from now): resume members whose pause ended,
- * plan the round, send it, and simulate the members: each accepts with
+ * plan the round, send it, let each member drop out (decline) with
+ * dropout and, with rematch, re-match the partners left alone an hour
+ * later; then simulate the members: each who did not drop out accepts with
  * accept_rate, else declines (a third of the rest) or does not answer; a
  * group whose members all accepted meets 9 times in 10 (rating 3-5), any
  * other group does not; the outcomes are recorded as a survey would. Once

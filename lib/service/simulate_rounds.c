@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "clock.h"
+#include "rematch.h"
 #include "rounds.h"
 
 static enum ct_status
@@ -38,10 +39,18 @@ send(void *arg, struct ct_store *store, int64_t round_id, int64_t now, struct ct
     return ct_rounds_mark_sent(store, round_id, now, err);
 }
 
+static enum ct_status
+rematch(void *arg, struct ct_store *store, const struct ct_config *cfg, int64_t round_id,
+        int64_t now, struct ct_error *err)
+{
+    (void)arg;
+    return ct_rounds_rematch(store, cfg, round_id, false, now, NULL, err);
+}
+
 struct ct_simulate_rounds
 ct_simulate_rounds_real(void)
 {
-    struct ct_simulate_rounds r = {.plan = plan, .send = send, .arg = NULL};
+    struct ct_simulate_rounds r = {.plan = plan, .send = send, .rematch = rematch, .arg = NULL};
 
     return r;
 }

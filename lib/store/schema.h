@@ -313,6 +313,22 @@ static const char *const ct_migrations[] = {
     "  PRIMARY KEY (member_id, group_id)"
     ") WITHOUT ROWID;"
     "CREATE INDEX checkins_group ON checkins(group_id);",
+    /*
+     * 7 (issue 14, lifecycle messages): which welcome, reminder and check-in
+     * each member was sent, so none goes twice (a daemon restart included).
+     * kind is enum ct_lifecycle_kind (store_lifecycle.h); key names the round
+     * ("" for the welcome, the round's date for a reminder, the group id for
+     * a check-in). Members already here were welcomed by the organiser.
+     */
+    "CREATE TABLE lifecycle_sent ("
+    "  member_id INTEGER NOT NULL REFERENCES members(id),"
+    "  kind INTEGER NOT NULL,"
+    "  key TEXT NOT NULL,"
+    "  at INTEGER NOT NULL,"
+    "  PRIMARY KEY (member_id, kind, key)"
+    ") WITHOUT ROWID;"
+    "INSERT INTO lifecycle_sent(member_id, kind, key, at)"
+    "  SELECT id, 1, '', created_at FROM members;",
 };
 
 #define CT_SCHEMA_VERSION ((int)(sizeof(ct_migrations) / sizeof(ct_migrations[0])))

@@ -951,6 +951,14 @@ ct_store_group_member_remove(struct ct_txn *txn, int64_t group_id, int64_t membe
 }
 
 enum ct_status
+ct_store_group_member_add(struct ct_txn *txn, int64_t group_id, int64_t member_id,
+                          struct ct_error *err)
+{
+    return exec3(txn, "INSERT INTO group_members(group_id, member_id) VALUES (?1, ?2)", group_id,
+                 member_id, 0, "add a member to a group", err);
+}
+
+enum ct_status
 ct_store_groups_departed(struct ct_store *store, int64_t round_id, struct ct_store_departure **v,
                          size_t *count, struct ct_error *err)
 {

@@ -164,6 +164,10 @@ enum ct_status ct_store_group_member_drop(struct ct_txn *txn, int64_t group_id, 
 enum ct_status ct_store_group_member_remove(struct ct_txn *txn, int64_t group_id, int64_t member_id,
                                             struct ct_error *err);
 
+/* Add member_id to group group_id (a re-matched member joining a pair as a third). */
+enum ct_status ct_store_group_member_add(struct ct_txn *txn, int64_t group_id, int64_t member_id,
+                                         struct ct_error *err);
+
 /* A member of a planned group who has left, was erased or paused since. */
 struct ct_store_departure {
     int64_t group_id;

@@ -24,6 +24,22 @@ for x in rounds:
     assert x["accepted"] > 0 and x["met"] > 0, x
 assert r["over_time"]["rounds_sent"] == 6
 PY
+# --dropout: members drop out after the send; reach with and without re-match.
+expect 64 simulate --roster "$roster" --rounds 2 --dropout 1.5
+err_has "--dropout"
+expect 0 simulate --roster "$roster" --rounds 6 --dropout 0.2
+out_has "Reach with 0.2 of members dropping out of each round, after 6 rounds:"
+"$CT_PYTHON" - "$tmp/out" <<'PY' || fail "re-match raises reach"
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"  ([0-9.]+) of its bound ([0-9.]+) with re-match; ([0-9.]+) of its bound "
+              r"([0-9.]+) without", text)
+assert m, text[:400]
+with_rm, bound_rm, without, bound = map(float, m.groups())
+assert with_rm > without, (with_rm, without)
+assert with_rm <= bound_rm and without <= bound, m.groups()
+PY
+
 [ ! -e coffeetrial.db ] || fail "simulate created ./coffeetrial.db"
 [ -z "$(ls -A "$tmp" | grep -v -e '^out$' -e '^err$' -e '^first.json$')" ] ||
     fail "simulate left files behind: $(ls -A "$tmp")"

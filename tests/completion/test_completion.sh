@@ -46,7 +46,7 @@ expect() {
 }
 
 expect "roster round" coffeetrial ro
-expect "plan show list send cancel" coffeetrial round ""
+expect "plan show list send cancel rematch" coffeetrial round ""
 expect "text json csv html" coffeetrial report --format ""
 expect "import show" coffeetrial rc ""
 expect "--date --dry-run" coffeetrial rc import --d

@@ -8,7 +8,9 @@ with COFFEETRIAL_TEST_NOW (test builds).
 origin daemon, send_after at the end of the review period); --once after
 the review period sends it (one invitation per member, delivered to the
 spool in the same pass); --once again sends nothing new. A round the
-organiser replanned by hand in between is the one sent."""
+organiser replanned by hand in between is the one sent. A member paused
+after the send leaves a partner alone, whom the re-match job pairs again
+(or tells) once."""
 
 import calendar
 import os
@@ -111,6 +113,23 @@ def scenario(replan):
              query(db, "SELECT count(*) FROM outbox"), spool(d))
     check(before == after, "a second --once changed something")
     check("sent round" not in err and "planned round" not in err, "second --once did work:\n" + err)
+
+    # A member paused after the send: the daemon's re-match job pairs the one
+    # left alone again (a third for a pair, or told), once.
+    pair = query(db, "SELECT g.id, min(gm.member_id), max(gm.member_id) FROM groups g JOIN"
+                     " group_members gm ON gm.group_id = g.id WHERE g.round_id = ? AND"
+                     " g.state = 'sent' GROUP BY g.id HAVING count(*) = 2 ORDER BY g.id LIMIT 1",
+                 (expect_id,))[0]
+    who = query(db, "SELECT email FROM members WHERE id = ?", (pair[1],))[0][0]
+    cli(d, utc(2027, 2, 3, 9, 5), "member", "pause", who)
+    queued = query(db, "SELECT count(*) FROM outbox")[0][0]
+    err = once(d, utc(2027, 2, 3, 9, 30))
+    check("re-match: 1 members alone" in err, "no re-match logged:\n" + err)
+    got = query(db, "SELECT kind FROM outbox WHERE member_id = ? AND id > ?", (pair[2], queued))
+    check(got in ([("request",)], [("notice",)]),
+          "the one left alone is invited again or told: %r" % got)
+    err = once(d, utc(2027, 2, 3, 9, 50))
+    check("re-match:" not in err, "re-matched twice:\n" + err)
 
 
 scenario(replan=False)

@@ -144,6 +144,8 @@ test_defaults(void **state)
     assert_int_equal(cfg->schedule.duration, 1800);
     assert_int_equal(cfg->schedule.working_days, 0x1f);
     assert_int_equal(cfg->pairing.avoid_repeats, 0);
+    assert_int_equal(cfg->pairing.rematch, 1);
+    assert_int_equal(cfg->pairing.rematch_until, 2 * 86400);
     assert_int_equal(cfg->transport.kind, CT_TRANSPORT_SPOOL);
     assert_null(cfg->path);
     assert_int_equal(ct_config_line(cfg, "network", "name"), 0);
@@ -155,6 +157,12 @@ test_defaults(void **state)
     assert_int_equal(diags.count, 0);
     assert_string_equal(cfg->invite.subject, "{network}: coffee with {names}");
     assert_string_equal(cfg->path, "t.ini");
+    ct_config_free(cfg);
+
+    /* [pairing] rematch takes yes or no; rematch_until 0 re-matches to the window's end. */
+    cfg = load_ok("[pairing]\nrematch = no\nrematch_until = 0\n");
+    assert_int_equal(cfg->pairing.rematch, 0);
+    assert_int_equal(cfg->pairing.rematch_until, 0);
     ct_config_free(cfg);
 }
 
@@ -382,6 +390,8 @@ static const struct bad_case bad_cases[] = {
     {"[pairing]\nrequire_different = team, Team\n", "team listed twice"},
     {"[pairing]\nrequire_different = organisation, organization\n", "organisation listed twice"},
     {"[pairing]\nodd = pair\n", "must be trio or sit_out"},
+    {"[pairing]\nrematch = maybe\n", "must be yes or no"},
+    {"[pairing]\nrematch_until = 10m\n", "rematch_until"},
     {"[transport]\nkind = sendmail\n", "must be spool, smtp or http"},
     {"[transport]\nproxy = yes\n", "must be none, env, or a URL starting with http://"},
     {"[transport]\nproxy = ftp://proxy.example.org\n", "must be none, env, or a URL"},

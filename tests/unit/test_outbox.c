@@ -758,7 +758,7 @@ test_migration_keeps_rows(void **state)
              /* and without what the migrations after it add */
              "DROP TABLE rc_links; DROP TABLE rc_waves;"
              "DROP TABLE action_log; DROP TABLE member_prefs; DROP TABLE skips;"
-             " DROP TABLE checkins;");
+             " DROP TABLE checkins; DROP TABLE lifecycle_sent;");
     snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", drop_migration());
     sql_exec(f->store, pragma);
     ct_store_close(f->store);

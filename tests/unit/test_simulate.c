@@ -101,7 +101,7 @@ send(void *arg, struct ct_store *store, int64_t round_id, int64_t now, struct ct
     return CT_OK;
 }
 
-static const struct ct_simulate_rounds rounds = {plan, send, NULL};
+static const struct ct_simulate_rounds rounds = {.plan = plan, .send = send, .arg = NULL};
 
 struct progress_log {
     int calls;
