@@ -774,6 +774,41 @@ put_changes(struct ct_buf *b, const struct ct_round *r)
         put_wrapped(b, "  ", r->changes[i].line, 4);
 }
 
+/* n with a comma between thousands ("41,000"), into out. */
+static void
+thousands(size_t n, char *out, size_t size)
+{
+    char digits[32];
+    size_t len, i, o = 0;
+
+    len = (size_t)snprintf(digits, sizeof(digits), "%zu", n);
+    for (i = 0; i < len && o + 2 < size; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+}
+
+/* A planned round part-way through its send: how many groups are queued, and how to finish. */
+static void
+put_send_progress(struct ct_buf *b, const struct ct_round *r)
+{
+    size_t i, queued = 0, planned = 0;
+    char a[32], c[32];
+
+    for (i = 0; i < r->group_count; i++) {
+        queued += r->groups[i].state == CT_GROUP_SENT;
+        planned += r->groups[i].state == CT_GROUP_PLANNED;
+    }
+    if (queued == 0)
+        return;
+    thousands(queued, a, sizeof(a));
+    thousands(queued + planned, c, sizeof(c));
+    ct_buf_printf(b, "sending: %s of %s groups queued; round send %" PRId64 " queues the rest\n", a,
+                  c, r->id);
+}
+
 static void
 print_round_text(const struct ct_round *r, const struct round_view *v)
 {
@@ -814,6 +849,8 @@ print_round_text(const struct ct_round *r, const struct round_view *v)
     if (r->replaced > 0)
         ct_buf_printf(&b, "it replaces round %" PRId64 ", planned before for this date\n",
                       r->replaced);
+    if (!planned_now && r->state == CT_ROUND_PLANNED)
+        put_send_progress(&b, r);
     put_groups(&b, v, r);
     if (r->unpaired_count > 0 && !v->declined_only)
         ct_buf_puts(&b, "unpaired:\n");
