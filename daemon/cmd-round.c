@@ -1339,6 +1339,15 @@ round_send(struct ct_cli *cli, const struct ct_args *args)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
+#ifdef CT_TEST_HOOKS
+    /* "BATCH:AFTER": groups per batch, and stop after that many batches (a crash mid-send). */
+    if (getenv("COFFEETRIAL_TEST_SEND_STOP") &&
+        sscanf(getenv("COFFEETRIAL_TEST_SEND_STOP"), "%zu:%zu", &ct_rounds_send_test_batch,
+               &ct_rounds_send_test_stop_after) != 2) {
+        ct_cli_error("COFFEETRIAL_TEST_SEND_STOP: BATCH:AFTER");
+        return EX_USAGE;
+    }
+#endif
     if (ct_rounds_send(store, cli->config, id, ct_now(), &mail, &changes, &err) != CT_OK)
         return ct_cli_fail(&err);
     printf("sent round %" PRId64 ": %zu invitation%s queued for %zu group%s\n", id, mail.messages,

@@ -124,6 +124,9 @@ enum ct_status ct_rounds_send(struct ct_store *store, const struct ct_config *cf
  * batches (0: never). */
 extern size_t ct_rounds_send_test_batch;
 extern size_t ct_rounds_send_test_stop_after;
+/* Tests only: called between two batches of a send (another process writing meanwhile). */
+extern void (*ct_rounds_send_test_between)(void *arg);
+extern void *ct_rounds_send_test_arg;
 #endif
 
 /*

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "invite.h"
+#include "invite_recipe.h"
 #include "notices.h"
 #include "replies.h"
 #include "rounds_snapshot.h"
@@ -211,14 +212,22 @@ member_keys(struct mailer *m, const struct ct_round_group *g, const struct versi
             return st;
         inv->uid = *member_uid;
     }
-    for (i = 0; ver->method == CT_INVITE_REQUEST && i < ver->count && st == CT_OK; i++)
+    /* A group never sent has no answers yet: nothing to read. */
+    for (i = 0; ver->method == CT_INVITE_REQUEST && g->state != CT_GROUP_PLANNED &&
+                i < ver->count && st == CT_OK;
+         i++)
         if (ver->members[i]->member.id > 0)
             st = ct_store_replies_partstat(m->store, g->id, ver->members[i]->member.id,
                                            &inv->answers[i], err);
     return st;
 }
 
-/* Build the message of version ver of group g for ver->members[recipient] and queue it. */
+/*
+ * Queue the message of version ver of group g for ver->members[recipient]:
+ * its recipe (core/invite_recipe.h), built into the message at delivery,
+ * with the Subject the outbox lists; the invitation is checked here as
+ * building it would.
+ */
 static enum ct_status
 queue_message(struct mailer *m, int64_t round_id, const char *round_date,
               const struct ct_round_group *g, const struct version *ver, size_t recipient,
@@ -229,13 +238,13 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
         ver->method == CT_INVITE_CANCEL ? CT_OUTBOX_CANCEL : CT_OUTBOX_REQUEST;
     char **reasons = NULL, round_text[24];
     size_t reason_count = 0;
-    struct ct_invite_message msg;
     struct ct_outbox_entry entry;
     struct ct_invite inv;
-    char *message_id = NULL, *member_uid = NULL;
+    struct ct_buf recipe;
+    char *message_id = NULL, *member_uid = NULL, *subject = NULL;
     enum ct_status st;
 
-    memset(&msg, 0, sizeof(msg));
+    ct_buf_init(&recipe);
     if (to->member.email == NULL)
         return ct_error_set(err, CT_EINTERNAL, "group %" PRId64 ": a member has no address", g->id);
     if (ver->method == CT_INVITE_REQUEST &&
@@ -251,30 +260,29 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
         st = rounds_nomem(err);
         goto out;
     }
-    st = ct_invite_message(&inv, recipient, message_id, m->now, &msg, err);
-    if (st != CT_OK) {
+    if ((st = ct_invite_subject(&inv, recipient, &subject, err)) != CT_OK ||
+        (st = ct_invite_recipe_encode(&inv, recipient, message_id, m->now, &recipe, err)) !=
+            CT_OK) {
         ct_error_prefix(err, "group %" PRId64 ", message to %s", g->id, to->member.email);
         goto out;
     }
     memset(&entry, 0, sizeof(entry));
-    entry.message_id = msg.message_id;
-    entry.kind = ver->method == CT_INVITE_CANCEL ? CT_OUTBOX_CANCEL : CT_OUTBOX_REQUEST;
+    entry.message_id = message_id;
+    entry.kind = kind;
     entry.group_id = g->id;
     entry.member_id =
         to->member.id > 0 && strcmp(to->member.email, ERASED_EMAIL) != 0 ? to->member.id : 0;
-    entry.recipient = msg.recipient;
-    entry.subject = msg.subject;
-    entry.method = msg.method;
-    entry.text_body = msg.text;
-    entry.html_body = msg.html;
-    entry.ics = msg.ics;
-    entry.message = msg.raw;
-    entry.message_len = msg.raw_len;
+    entry.recipient = to->member.email;
+    entry.subject = subject;
+    entry.method = ver->method == CT_INVITE_CANCEL ? "CANCEL" : "REQUEST";
+    entry.recipe = recipe.data;
+    entry.recipe_len = recipe.len;
     st = ct_store_outbox_enqueue(m->txn, &entry, m->now, err);
     if (st == CT_OK)
         m->counts.messages++;
 out:
-    ct_invite_message_clear(&msg);
+    ct_buf_free(&recipe);
+    free(subject);
     free(message_id);
     free(member_uid);
     free_words(reasons, reason_count);
@@ -404,6 +412,8 @@ future_slots(const struct mailer *m, const struct ct_round *round)
 #ifdef CT_TEST_HOOKS
 size_t ct_rounds_send_test_batch;
 size_t ct_rounds_send_test_stop_after;
+void (*ct_rounds_send_test_between)(void *arg);
+void *ct_rounds_send_test_arg;
 #endif
 
 /* Invite planned group g (a passed slot is found again first) and mark it sent. */
@@ -437,21 +447,25 @@ send_group(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *
  */
 static enum ct_status
 send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *load, size_t batch,
-           int64_t *last_id, bool *done, struct ct_error *err)
+           int64_t *last_id, int64_t *seen, bool *done, struct ct_error *err)
 {
     struct ct_store_group_filter filter = {
         .round_id = hdr->id, .after_id = *last_id, .batch = batch};
     struct ct_round_group *groups = NULL;
     struct ct_round now_hdr; /* a round cancelled between two batches stops the send */
     size_t count = 0, i;
+    int64_t version = 0;
     enum ct_status st;
 
     *done = false;
     if ((st = ct_txn_begin(m->store, &m->txn, err)) != CT_OK)
         return st;
-    if ((st = planned_round(m->store, hdr->id, &now_hdr, err)) != CT_OK ||
-        (st = rounds_review_reconcile(m->txn, m->cfg, hdr, m->now, &m->counts.dropped, err)) !=
-            CT_OK ||
+    /* Nobody else wrote since the last batch: nothing can have changed since its reconcile. */
+    if ((st = ct_store_data_version(m->store, &version, err)) != CT_OK)
+        goto out;
+    if (*last_id == 0 || version != *seen)
+        st = rounds_review_reconcile(m->txn, m->cfg, hdr, m->now, &m->counts.dropped, err);
+    if (st != CT_OK || (st = planned_round(m->store, hdr->id, &now_hdr, err)) != CT_OK ||
         (st = rounds_load_groups(m->store, &filter, &groups, &count, err)) != CT_OK)
         goto out;
     for (i = 0; i < count && st == CT_OK; i++)
@@ -467,6 +481,8 @@ send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *lo
         st = ct_txn_commit(m->txn, err);
         m->txn = NULL;
     }
+    if (st == CT_OK)
+        st = ct_store_data_version(m->store, seen, err);
 out:
     ct_txn_rollback(m->txn);
     m->txn = NULL;
@@ -487,7 +503,7 @@ send_groups(struct mailer *m, const struct ct_round *round, struct ct_error *err
     size_t batch = SEND_BATCH, batches = 0;
     struct ct_slot_load *load;
     enum ct_status st = CT_OK;
-    int64_t last_id = 0;
+    int64_t last_id = 0, seen = 0;
     bool done = false;
 
 #ifdef CT_TEST_HOOKS
@@ -498,11 +514,13 @@ send_groups(struct mailer *m, const struct ct_round *round, struct ct_error *err
     if ((load = future_slots(m, round)) == NULL)
         return rounds_nomem(err);
     while (!done && st == CT_OK) {
-        st = send_batch(m, round, load, batch, &last_id, &done, err);
+        st = send_batch(m, round, load, batch, &last_id, &seen, &done, err);
         batches++;
 #ifdef CT_TEST_HOOKS
         if (st == CT_OK && !done && batches == ct_rounds_send_test_stop_after)
             st = ct_error_set(err, CT_EIO, "test hook: the send stopped after batch %zu", batches);
+        if (st == CT_OK && !done && ct_rounds_send_test_between)
+            ct_rounds_send_test_between(ct_rounds_send_test_arg);
 #endif
     }
     ct_slot_load_free(load);

@@ -262,6 +262,16 @@ static const char *const ct_migrations[] = {
     "  ratings INTEGER NOT NULL DEFAULT 0," /* responses behind it; 0 when aggregated */
     "  PRIMARY KEY (wave_id, role_a, role_b)"
     ") WITHOUT ROWID;",
+    /*
+     * 6: the outbox stores each message once (issue 15): an invitation as
+     * its recipe (the inputs it is made from at delivery, byte for byte the
+     * same; core/invite_recipe.h), with empty bodies and message. Rows sent
+     * before keep the whole message, their three copies of its parts gone.
+     * Messages by group, for the report and a round's rows, are indexed.
+     */
+    "ALTER TABLE outbox ADD COLUMN recipe BLOB;"
+    "UPDATE outbox SET text_body = '', html_body = NULL, ics = NULL WHERE state = 'sent';"
+    "CREATE INDEX outbox_group ON outbox(group_id);",
 };
 
 #define CT_SCHEMA_VERSION ((int)(sizeof(ct_migrations) / sizeof(ct_migrations[0])))

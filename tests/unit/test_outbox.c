@@ -753,7 +753,10 @@ test_migration_keeps_rows(void **state)
              " attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,"
              " claimed_by INTEGER, claimed_at INTEGER, last_error TEXT,"
              " created_at INTEGER NOT NULL, sent_at INTEGER);"
-             "INSERT INTO outbox SELECT * FROM old; DROP TABLE old;"
+             "INSERT INTO outbox SELECT id, message_id, kind, group_id, member_id, recipient,"
+             " subject, method, text_body, html_body, ics, message, state, attempts,"
+             " next_attempt_at, claimed_by, claimed_at, last_error, created_at, sent_at"
+             " FROM old; DROP TABLE old;"
              "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
              /* and without what the migrations after it add */
              "DROP TABLE rc_links; DROP TABLE rc_waves;");
@@ -768,6 +771,14 @@ test_migration_keeps_rows(void **state)
                     " || coalesce(last_error, ''), '|') FROM (SELECT * FROM outbox ORDER BY id)");
     assert_int_equal(sql_int(store, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
                                     " AND name = 'outbox_due' AND tbl_name = 'outbox'"),
+                     1);
+    /* A sent message keeps one copy (the message), a queued one everything it had. */
+    assert_sql_text(store, "1:0:1|3:1:1",
+                    "SELECT group_concat(id || ':' || (length(text_body) > 0) || ':' ||"
+                    " (length(message) > 0), '|') FROM (SELECT * FROM outbox WHERE id IN (1, 3)"
+                    " ORDER BY id)");
+    assert_int_equal(sql_int(store, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                    " AND name = 'outbox_group' AND tbl_name = 'outbox'"),
                      1);
     /* The new state is allowed; the rebuild left no table behind. */
     sql_exec(store, "UPDATE outbox SET state = 'dropped' WHERE id = 3");
