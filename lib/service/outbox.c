@@ -717,3 +717,37 @@ ct_outbox_pending(struct ct_store *store, long *count, struct ct_error *err)
 {
     return ct_store_outbox_pending(store, count, err);
 }
+
+/* Rows compacted per transaction: each commits in a few milliseconds. */
+#define COMPACT_BATCH 2000
+
+struct compact_job {
+    int64_t before;
+    long count;
+};
+
+static enum ct_status
+compact_in(struct ct_txn *txn, void *arg, struct ct_error *err)
+{
+    struct compact_job *job = arg;
+
+    return ct_store_outbox_compact(txn, job->before, COMPACT_BATCH, &job->count, err);
+}
+
+enum ct_status
+ct_outbox_compact(struct ct_store *store, int64_t keep, int64_t now, long *count,
+                  struct ct_error *err)
+{
+    struct compact_job job = {now - keep, 0};
+    enum ct_status st = CT_OK;
+
+    *count = 0;
+    if (keep <= 0)
+        return CT_OK;
+    do {
+        st = in_txn(store, compact_in, &job, err);
+        if (st == CT_OK)
+            *count += job.count;
+    } while (st == CT_OK && job.count == COMPACT_BATCH);
+    return st;
+}

@@ -506,3 +506,30 @@ ct_store_outbox_requeue(struct ct_txn *txn, int64_t id, int64_t now, long *count
     sqlite3_finalize(stmt);
     return st;
 }
+
+enum ct_status
+ct_store_outbox_compact(struct ct_txn *txn, int64_t before, int max, long *count,
+                        struct ct_error *err)
+{
+    struct ct_store *store = ct_txn_store(txn);
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+
+    *count = 0;
+    st = ct_store_prepare(store,
+                          "UPDATE outbox SET text_body = '', html_body = NULL, ics = NULL,"
+                          " message = X'', recipe = NULL WHERE id IN (SELECT id FROM outbox"
+                          " WHERE state = ?1 AND sent_at < ?2 AND (recipe IS NOT NULL"
+                          " OR length(message) > 0 OR length(text_body) > 0) LIMIT ?3)",
+                          &stmt, err);
+    if (st != CT_OK)
+        return ct_error_prefix(err, "compact the outbox");
+    sqlite3_bind_text(stmt, 1, ct_store_outbox_state_sql(CT_OUTBOX_SENT), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, before);
+    sqlite3_bind_int(stmt, 3, max);
+    st = ct_store_step_done(store, stmt, "compact the outbox", err);
+    if (st == CT_OK)
+        *count = (long)sqlite3_changes(sqlite3_db_handle(stmt));
+    sqlite3_finalize(stmt);
+    return st;
+}

@@ -175,4 +175,13 @@ enum ct_status ct_store_outbox_release(struct ct_txn *txn, int64_t pid, struct c
 enum ct_status ct_store_outbox_requeue(struct ct_txn *txn, int64_t id, int64_t now, long *count,
                                        struct ct_error *err);
 
+/*
+ * Drop the message of up to max rows sent before `before` (the bodies, the
+ * raw message, the recipe), keeping everything else a report or a listing
+ * reads (kind, recipient, subject, state, attempts, times). OUT: *count,
+ * the rows compacted (fewer than max: none are left).
+ */
+enum ct_status ct_store_outbox_compact(struct ct_txn *txn, int64_t before, int max, long *count,
+                                       struct ct_error *err);
+
 #endif

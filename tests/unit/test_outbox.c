@@ -815,6 +815,38 @@ test_next_due_and_pending(void **state)
     assert_int_equal(due, r.next_attempt_at);
 }
 
+/* [store] keep_messages: sent long ago loses its message, keeps what reports read. */
+static void
+test_compact_old_sent(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_error err;
+    long count = -1;
+
+    enqueue(f, "old@x", "ana@a.example");
+    enqueue(f, "new@x", "bo@b.example");
+    enqueue(f, "queued@x", "cy@c.example");
+    sql_exec(f->store, "UPDATE outbox SET state = 'sent', sent_at = 1000 WHERE id = 1;"
+                       "UPDATE outbox SET state = 'sent', sent_at = 1800000 WHERE id = 2;"
+                       "UPDATE outbox SET recipe = X'01' WHERE id = 1;");
+    ct_error_clear(&err);
+    /* 0 keeps everything. */
+    assert_int_equal(ct_outbox_compact(f->store, 0, 2000000, &count, &err), CT_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(ct_outbox_compact(f->store, 500000, 2000000, &count, &err), CT_OK);
+    assert_int_equal(count, 1);
+    assert_sql_text(f->store, "old@x|ana@a.example|Coffee|sent|1000|0|0|1",
+                    "SELECT message_id || '|' || recipient || '|' || subject || '|' || state ||"
+                    " '|' || sent_at || '|' || length(message) || '|' || length(text_body) ||"
+                    " '|' || (recipe IS NULL) FROM outbox WHERE id = 1");
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE id > 1"
+                                       " AND length(message) > 0 AND length(text_body) > 0"),
+                     2);
+    /* Done once: nothing left to compact. */
+    assert_int_equal(ct_outbox_compact(f->store, 500000, 2000000, &count, &err), CT_OK);
+    assert_int_equal(count, 0);
+}
+
 int
 main(void)
 {
@@ -835,6 +867,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_drop_by_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drop_by_round, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_keeps_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compact_old_sent, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
