@@ -406,8 +406,12 @@ future_slots(const struct mailer *m, const struct ct_round *round)
     return load;
 }
 
-/* Groups queued per transaction: a batch commits well inside 0.25 s at any roster size. */
-#define SEND_BATCH 1000
+/*
+ * Groups queued per transaction at most, and how long (seconds) a batch may
+ * hold the write lock before it commits: others wait well under 0.25 s.
+ */
+#define SEND_BATCH      1000
+#define SEND_TXN_BUDGET 0.1
 
 #ifdef CT_TEST_HOOKS
 size_t ct_rounds_send_test_batch;
@@ -468,15 +472,18 @@ send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *lo
     if (st != CT_OK || (st = planned_round(m->store, hdr->id, &now_hdr, err)) != CT_OK ||
         (st = rounds_load_groups(m->store, &filter, &groups, &count, err)) != CT_OK)
         goto out;
-    for (i = 0; i < count && st == CT_OK; i++)
+    /* Whole groups until the batch is done or has held the lock for its budget. */
+    for (i = 0; i < count && st == CT_OK; i++) {
         if (groups[i].state == CT_GROUP_PLANNED)
             st = send_group(m, hdr, &groups[i], load, err);
+        *last_id = groups[i].id;
+        if (ct_txn_elapsed(m->txn) > SEND_TXN_BUDGET)
+            break;
+    }
     if (st == CT_OK && count == 0) {
         st = ct_store_round_set_state(m->txn, hdr->id, CT_ROUND_SENT, m->now, err);
         *done = true;
     }
-    if (st == CT_OK && count > 0)
-        *last_id = groups[count - 1].id;
     if (st == CT_OK) {
         st = ct_txn_commit(m->txn, err);
         m->txn = NULL;

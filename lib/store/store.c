@@ -69,6 +69,12 @@ ct_store_data_version(struct ct_store *store, int64_t *version, struct ct_error 
 }
 
 double
+ct_txn_elapsed(const struct ct_txn *txn)
+{
+    return txn && txn->open ? monotonic_seconds() - txn->store->txn_started : 0;
+}
+
+double
 ct_store_longest_txn(const struct ct_store *store)
 {
     return store ? store->txn_longest : 0;

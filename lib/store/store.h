@@ -66,6 +66,9 @@ enum ct_status ct_txn_commit(struct ct_txn *txn, struct ct_error *err);
 /* Roll back and end txn; NULL is accepted, so a cleanup label can call it. */
 void ct_txn_rollback(struct ct_txn *txn);
 
+/* Seconds (monotonic) since txn began: a long job commits when its budget is spent. */
+double ct_txn_elapsed(const struct ct_txn *txn);
+
 /*
  * A number that changes whenever another connection (another process)
  * commits a change to the database, and only then. OUT: *version.
