@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "invite.h"
 #include "invite_recipe.h"
@@ -507,6 +508,7 @@ out:
 static enum ct_status
 send_groups(struct mailer *m, const struct ct_round *round, struct ct_error *err)
 {
+    struct timespec breath = {0, 3000000};
     size_t batch = SEND_BATCH, batches = 0;
     struct ct_slot_load *load;
     enum ct_status st = CT_OK;
@@ -521,6 +523,9 @@ send_groups(struct mailer *m, const struct ct_round *round, struct ct_error *err
     if ((load = future_slots(m, round)) == NULL)
         return rounds_nomem(err);
     while (!done && st == CT_OK) {
+        /* A breath between two batches: a writer waiting for the lock gets it now. */
+        if (batches > 0)
+            nanosleep(&breath, NULL);
         st = send_batch(m, round, load, batch, &last_id, &seen, &done, err);
         batches++;
 #ifdef CT_TEST_HOOKS

@@ -83,6 +83,24 @@ ct_store_longest_txn(const struct ct_store *store)
 /* How long a writer waits for another process's transaction. */
 #define CT_BUSY_TIMEOUT_MS 10000
 
+/*
+ * SQLite's own busy timeout sleeps up to 100 ms between tries, so a writer
+ * waiting on a long job that commits in batches (round send) rarely finds
+ * the lock free in the few milliseconds between two batches: it tries
+ * every millisecond instead, for CT_BUSY_TIMEOUT_MS in all.
+ */
+static int
+busy_wait(void *arg, int tries)
+{
+    struct timespec ms = {0, 1000000};
+
+    (void)arg;
+    if (tries >= CT_BUSY_TIMEOUT_MS)
+        return 0;
+    nanosleep(&ms, NULL);
+    return 1;
+}
+
 static enum ct_status
 exec_sql(struct ct_store *store, const char *sql, const char *doing, struct ct_error *err)
 {
@@ -368,7 +386,7 @@ ct_store_open_for(const char *path, enum ct_store_access access, struct ct_store
     if (st != CT_OK)
         goto fail;
     sqlite3_extended_result_codes(store->db, 1);
-    sqlite3_busy_timeout(store->db, CT_BUSY_TIMEOUT_MS);
+    sqlite3_busy_handler(store->db, busy_wait, NULL);
     /*
      * WAL lets the CLI read while the daemon writes; synchronous=FULL makes
      * every committed outbox change survive a power cut.
