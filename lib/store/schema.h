@@ -267,11 +267,12 @@ static const char *const ct_migrations[] = {
      * its recipe (the inputs it is made from at delivery, byte for byte the
      * same; core/invite_recipe.h), with empty bodies and message. Rows sent
      * before keep the whole message, their three copies of its parts gone.
-     * Messages by group, for the report and a round's rows, are indexed.
+     * Messages by group and member are indexed: a round's rows, and the
+     * report's count per member, read in order without a sort.
      */
     "ALTER TABLE outbox ADD COLUMN recipe BLOB;"
     "UPDATE outbox SET text_body = '', html_body = NULL, ics = NULL WHERE state = 'sent';"
-    "CREATE INDEX outbox_group ON outbox(group_id);",
+    "CREATE INDEX outbox_group ON outbox(group_id, member_id);",
 };
 
 #define CT_SCHEMA_VERSION ((int)(sizeof(ct_migrations) / sizeof(ct_migrations[0])))
