@@ -109,6 +109,21 @@ flush_event(void *arg, const struct ct_outbox_event *ev)
         run->stop = 1;
 }
 
+/* [store] keep_messages, after each flush: the bodies of messages sent long ago go. */
+static void
+compact_sent(struct ct_action_ctx *ctx)
+{
+    struct ct_error err;
+    long count = 0;
+
+    ct_error_clear(&err);
+    if (ct_outbox_compact(ctx->store, ctx->cfg->store.keep_messages, ct_now(), &count, &err) !=
+        CT_OK)
+        ct_log_warnx("compacting sent messages: %s", err.message);
+    else if (count > 0)
+        ct_log_info("%ld sent messages older than [store] keep_messages compacted", count);
+}
+
 static enum ct_status
 outbox_flush(struct ct_action_ctx *ctx, struct ct_error *err)
 {
@@ -130,6 +145,7 @@ outbox_flush(struct ct_action_ctx *ctx, struct ct_error *err)
     /* The time now, not the job's start: the send job may just have queued mail. */
     st = ct_outbox_flush(ctx->store, t, &opts, ct_now(), &result, err);
     ct_transport_close(t);
+    compact_sent(ctx);
     if (st == CT_OK || st == CT_EUNAVAIL) {
         /* An unavailable service is logged by the loop, with its backoff. */
         if (result.sent + result.retry + result.dead + result.reclaimed > 0) {

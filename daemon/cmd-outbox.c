@@ -217,6 +217,22 @@ print_flush_text(const struct ct_outbox_result *r)
     ct_buf_free(&b);
 }
 
+/* [store] keep_messages: the bodies of messages sent long ago go (a line says so). */
+static void
+compact_sent(struct ct_cli *cli, struct ct_store *store, bool json)
+{
+    struct ct_error err;
+    long count = 0;
+
+    ct_error_clear(&err);
+    if (ct_outbox_compact(store, cli->config->store.keep_messages, ct_now(), &count, &err) != CT_OK)
+        ct_cli_error("compacting sent messages: %s", err.message);
+    else if (count > 0 && !json)
+        printf("%ld sent message%s older than [store] keep_messages compacted (kept: who, when, "
+               "what became of it)\n",
+               count, count == 1 ? "" : "s");
+}
+
 static int
 outbox_flush(struct ct_cli *cli, const struct ct_args *args)
 {
@@ -272,6 +288,7 @@ outbox_flush(struct ct_cli *cli, const struct ct_args *args)
         print_flush_json(&result, st == CT_OK ? NULL : &err);
     else
         print_flush_text(&result);
+    compact_sent(cli, store, json);
     /* Precedence: unreachable, then some left for later, then some refused. */
     if (st == CT_EUNAVAIL)
         rc = EX_UNAVAILABLE;

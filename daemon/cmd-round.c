@@ -787,6 +787,41 @@ round_total_score(const struct ct_round *r)
     return total;
 }
 
+/* n with a comma between thousands ("41,000"), into out. */
+static void
+thousands(size_t n, char *out, size_t size)
+{
+    char digits[32];
+    size_t len, i, o = 0;
+
+    len = (size_t)snprintf(digits, sizeof(digits), "%zu", n);
+    for (i = 0; i < len && o + 2 < size; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            out[o++] = ',';
+        out[o++] = digits[i];
+    }
+    out[o] = '\0';
+}
+
+/* A planned round part-way through its send: how many groups are queued, and how to finish. */
+static void
+put_send_progress(struct ct_buf *b, const struct ct_round *r)
+{
+    size_t i, queued = 0, planned = 0;
+    char a[32], c[32];
+
+    for (i = 0; i < r->group_count; i++) {
+        queued += r->groups[i].state == CT_GROUP_SENT;
+        planned += r->groups[i].state == CT_GROUP_PLANNED;
+    }
+    if (queued == 0)
+        return;
+    thousands(queued, a, sizeof(a));
+    thousands(queued + planned, c, sizeof(c));
+    ct_buf_printf(b, "sending: %s of %s groups queued; round send %" PRId64 " queues the rest\n", a,
+                  c, r->id);
+}
+
 static void
 print_round_text(const struct ct_round *r, const struct round_view *v)
 {
@@ -831,6 +866,8 @@ print_round_text(const struct ct_round *r, const struct round_view *v)
         ct_buf_printf(&b, "total score %.2f: %s\n", round_total_score(r),
                       r->optimal ? "proven optimal over every allowed pair"
                                  : "NOT proven optimal (the candidates could not place everyone)");
+    if (!planned_now && r->state == CT_ROUND_PLANNED)
+        put_send_progress(&b, r);
     put_groups(&b, v, r);
     if (r->unpaired_count > 0 && !v->declined_only)
         ct_buf_puts(&b, "unpaired:\n");
@@ -1456,6 +1493,15 @@ round_send(struct ct_cli *cli, const struct ct_args *args)
     if ((store = ct_cli_store(cli)) == NULL)
         return cli->failed_exit;
     ct_error_clear(&err);
+#ifdef CT_TEST_HOOKS
+    /* "BATCH:AFTER": groups per batch, and stop after that many batches (a crash mid-send). */
+    if (getenv("COFFEETRIAL_TEST_SEND_STOP") &&
+        sscanf(getenv("COFFEETRIAL_TEST_SEND_STOP"), "%zu:%zu", &ct_rounds_send_test_batch,
+               &ct_rounds_send_test_stop_after) != 2) {
+        ct_cli_error("COFFEETRIAL_TEST_SEND_STOP: BATCH:AFTER");
+        return EX_USAGE;
+    }
+#endif
     if (ct_rounds_send(store, cli->config, id, ct_now(), &mail, &changes, &err) != CT_OK)
         return ct_cli_fail(&err);
     printf("sent round %" PRId64 ": %zu invitation%s queued for %zu group%s\n", id, mail.messages,

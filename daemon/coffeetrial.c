@@ -367,6 +367,9 @@ main(int argc, char **argv)
         return EX_SOFTWARE;
     }
     rc = cmd->exec(&cli, &args);
+    /* For tests/bench: how long this command held the database's write lock at most. */
+    if (cli.store && getenv("COFFEETRIAL_BENCH_TXN"))
+        fprintf(stderr, "longest write transaction: %.3f s\n", ct_store_longest_txn(cli.store));
     ct_store_close(cli.store);
     ct_config_free(cli.config);
     ct_net_global_cleanup();

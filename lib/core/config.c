@@ -104,6 +104,8 @@ static const struct key_def keys[] = {
     {"network", "organiser_email", K_EMAIL, F(network.organiser_email), 0, 0, 0, NULL},
     {"network", "timezone", K_ZONE, F(network.timezone), 0, 0, 0, NULL},
     {"store", "path", K_PATH, F(store.path), 0, 0, 0, NULL},
+    {"store", "keep_messages", K_DURATION, F(store.keep_messages), DAY, 3650 * DAY, KF_ZERO_OK,
+     NULL},
     {"roster", "source", K_SOURCE, F(roster.source), 0, 0, KF_OPTIONAL, NULL},
     {"roster", "refresh", K_DURATION, F(roster.refresh), MINUTE, 30 * DAY, KF_ZERO_OK, NULL},
     {"roster", "max_bytes", K_SIZE, F(roster.max_bytes), 1024, INT64_C(1) << 30, 0, NULL},
@@ -210,6 +212,7 @@ ct_config_new_defaults(void)
     c->schedule.review_period = 2 * DAY;
     c->schedule.meeting_window = 14 * DAY;
     c->schedule.duration = 30 * MINUTE;
+    c->store.keep_messages = 90 * DAY;
     c->schedule.work_start_minutes = 9 * 60;
     c->schedule.work_end_minutes = 17 * 60;
     c->schedule.working_days = 0x1f;

@@ -53,6 +53,7 @@ struct ct_config {
 
     struct {
         char *path; /* default "coffeetrial.db" relative to the working directory */
+        int64_t keep_messages; /* seconds a sent message's body is kept; 0 = forever; 90d */
     } store;
 
     struct {

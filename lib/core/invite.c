@@ -1941,6 +1941,24 @@ done:
     return st;
 }
 
+enum ct_status
+ct_invite_subject(const struct ct_invite *inv, size_t recipient, char **subject,
+                  struct ct_error *err)
+{
+    struct prepared p;
+    enum ct_status st;
+
+    *subject = NULL;
+    if ((st = prepare(inv, &p, err)) != CT_OK)
+        return st;
+    if (recipient >= p.n)
+        st = ct_error_set(err, CT_EUSAGE, "recipient %zu is not a member of the group", recipient);
+    else if ((*subject = subject_for(&p, recipient)) == NULL)
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    prepared_free(&p);
+    return st;
+}
+
 /* ------------------------------------------------------------------ */
 /* Notices                                                              */
 

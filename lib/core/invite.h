@@ -165,6 +165,14 @@ char *ct_invite_message_id(const char *uid, const char *recipient_email, int seq
 char *ct_invite_uid(const char *network, const char *round_date, int64_t group_id,
                     const char *organiser_email);
 
+/*
+ * The Subject ct_invite_message() would give members[recipient]'s message,
+ * after the same checks of inv (CT_EDATA names the field), without building
+ * the message. OUT: *subject (heap).
+ */
+enum ct_status ct_invite_subject(const struct ct_invite *inv, size_t recipient, char **subject,
+                                 struct ct_error *err);
+
 /* Bytes of secret randomness in a member's UID (at least 128 bits). */
 #define CT_INVITE_UID_SECRET 20
 

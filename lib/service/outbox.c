@@ -8,6 +8,7 @@
  * go out twice, and it then carries the same Message-ID as before.
  */
 #include "outbox.h"
+#include "invite_recipe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -216,7 +217,57 @@ record(struct ct_store *store, int64_t id, const struct ct_outbox_outcome *outco
     return in_txn(store, record_in, &job, err);
 }
 
-/* The claimed row id, with its message; *found false if it is no longer ours. */
+enum ct_status
+ct_outbox_row_build(struct ct_outbox_row *row, struct ct_error *err)
+{
+    struct ct_invite_message msg;
+    enum ct_status st;
+
+    if (row->recipe == NULL)
+        return CT_OK;
+    st = ct_invite_recipe_message(row->recipe, row->recipe_len, &msg, err);
+    if (st != CT_OK)
+        return ct_error_prefix(err, "outbox message %lld", (long long)row->id);
+    free(row->text_body);
+    free(row->html_body);
+    free(row->ics);
+    free(row->message);
+    row->text_body = msg.text;
+    row->html_body = msg.html;
+    row->ics = msg.ics;
+    row->message = msg.raw;
+    row->message_len = msg.raw_len;
+    msg.text = msg.html = msg.ics = msg.raw = NULL;
+    ct_invite_message_clear(&msg);
+    return CT_OK;
+}
+
+/*
+ * Build row's message from its recipe; a recipe that cannot make one
+ * (damaged) makes the row dead with the reason, and *found false.
+ */
+static enum ct_status
+build_or_bury(struct ct_store *store, struct ct_outbox_row *row, bool *found, struct ct_error *err)
+{
+    struct ct_outbox_outcome o;
+    struct ct_error why;
+    enum ct_status st;
+
+    ct_error_clear(&why);
+    if (ct_outbox_row_build(row, &why) == CT_OK)
+        return CT_OK;
+    o.state = CT_OUTBOX_DEAD;
+    o.attempts = row->attempts + 1;
+    o.next_attempt_at = 0;
+    o.error = why.message;
+    st = record(store, row->id, &o, row->claimed_at, err);
+    ct_outbox_row_clear(row);
+    *found = false;
+    return st;
+}
+
+/* The claimed row id, with its message (built from its recipe); *found false if it is no longer
+ * ours. */
 static enum ct_status
 load_claimed(struct ct_store *store, int64_t id, struct ct_outbox_row *row, bool *found,
              struct ct_error *err)
@@ -235,6 +286,8 @@ load_claimed(struct ct_store *store, int64_t id, struct ct_outbox_row *row, bool
         memset(&rows[0], 0, sizeof(rows[0]));
     }
     ct_outbox_rows_free(rows, count);
+    if (*found && row->recipe)
+        st = build_or_bury(store, row, found, err);
     return st;
 }
 
@@ -663,4 +716,38 @@ enum ct_status
 ct_outbox_pending(struct ct_store *store, long *count, struct ct_error *err)
 {
     return ct_store_outbox_pending(store, count, err);
+}
+
+/* Rows compacted per transaction: each commits in a few milliseconds. */
+#define COMPACT_BATCH 2000
+
+struct compact_job {
+    int64_t before;
+    long count;
+};
+
+static enum ct_status
+compact_in(struct ct_txn *txn, void *arg, struct ct_error *err)
+{
+    struct compact_job *job = arg;
+
+    return ct_store_outbox_compact(txn, job->before, COMPACT_BATCH, &job->count, err);
+}
+
+enum ct_status
+ct_outbox_compact(struct ct_store *store, int64_t keep, int64_t now, long *count,
+                  struct ct_error *err)
+{
+    struct compact_job job = {now - keep, 0};
+    enum ct_status st = CT_OK;
+
+    *count = 0;
+    if (keep <= 0)
+        return CT_OK;
+    do {
+        st = in_txn(store, compact_in, &job, err);
+        if (st == CT_OK)
+            *count += job.count;
+    } while (st == CT_OK && job.count == COMPACT_BATCH);
+    return st;
 }

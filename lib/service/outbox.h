@@ -86,6 +86,21 @@ struct ct_outbox_result {
 };
 
 /*
+ * Fill row's bodies and message from its recipe (a row without one is left
+ * as it is): the same bytes every time, so a message sent again is the same
+ * message. CT_EDATA for a damaged recipe.
+ */
+enum ct_status ct_outbox_row_build(struct ct_outbox_row *row, struct ct_error *err);
+
+/*
+ * [store] keep_messages: drop the message of every row sent more than keep
+ * seconds before now (keep 0: never), keeping what reports and listings
+ * read; in short transactions. OUT: *count, the rows compacted.
+ */
+enum ct_status ct_outbox_compact(struct ct_store *store, int64_t keep, int64_t now, long *count,
+                                 struct ct_error *err);
+
+/*
  * Deliver every message due at now through t. Claims of processes that are
  * gone are first returned to the queue. Each message's fate is recorded
  * before the next is sent. Returns CT_OK when the outbox was worked through

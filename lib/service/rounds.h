@@ -109,10 +109,26 @@ void ct_round_changes_clear(struct ct_round_changes *c);
  * CT_ESTATE if it is not planned. OUT: *out (may be NULL); *changes (may
  * be NULL), what changed since the plan, one line per planned group,
  * freed with ct_round_changes_clear().
+ *
+ * The groups are queued in batches, each a short transaction of whole
+ * groups (every member's message or none): other writers wait well under
+ * a second. A send that stops part way (a crash) leaves the round planned
+ * with some groups sent; calling this again honours what changed since
+ * and queues the rest, and the round is sent once every group is.
  */
 enum ct_status ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id,
                               int64_t now, struct ct_round_mail *out,
                               struct ct_round_changes *changes, struct ct_error *err);
+
+#ifdef CT_TEST_HOOKS
+/* Tests only: groups per batch of a send (0: the default), and stop with CT_EIO after that many
+ * batches (0: never). */
+extern size_t ct_rounds_send_test_batch;
+extern size_t ct_rounds_send_test_stop_after;
+/* Tests only: called between two batches of a send (another process writing meanwhile). */
+extern void (*ct_rounds_send_test_between)(void *arg);
+extern void *ct_rounds_send_test_arg;
+#endif
 
 /*
  * What pausing member_id (other_id 0), or excluding member_id and other_id

@@ -3,15 +3,18 @@
  * a planned round (a REQUEST per member), cancelling a round (a CANCEL per
  * member of each sent group), and a member leaving (a CANCEL, or an updated
  * REQUEST to the rest of a trio). Each runs in one transaction together
- * with the outbox rows it queues, so a crash leaves all or nothing.
+ * with the outbox rows it queues, so a crash leaves all or nothing; a
+ * round's send runs in batches of whole groups, each its own transaction.
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "invite.h"
+#include "invite_recipe.h"
 #include "links.h"
 #include "notices.h"
 #include "replies.h"
@@ -253,14 +256,22 @@ member_keys(struct mailer *m, const struct ct_round_group *g, const struct versi
             return st;
         inv->uid = *member_uid;
     }
-    for (i = 0; ver->method == CT_INVITE_REQUEST && i < ver->count && st == CT_OK; i++)
+    /* A group never sent has no answers yet: nothing to read. */
+    for (i = 0; ver->method == CT_INVITE_REQUEST && g->state != CT_GROUP_PLANNED &&
+                i < ver->count && st == CT_OK;
+         i++)
         if (ver->members[i]->member.id > 0)
             st = ct_store_replies_partstat(m->store, g->id, ver->members[i]->member.id,
                                            &inv->answers[i], err);
     return st;
 }
 
-/* Build the message of version ver of group g for ver->members[recipient] and queue it. */
+/*
+ * Queue the message of version ver of group g for ver->members[recipient]:
+ * its recipe (core/invite_recipe.h), built into the message at delivery,
+ * with the Subject the outbox lists; the invitation is checked here as
+ * building it would.
+ */
 static enum ct_status
 queue_message(struct mailer *m, int64_t round_id, const char *round_date,
               const struct ct_round_group *g, const struct version *ver, size_t recipient,
@@ -271,15 +282,15 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
         ver->method == CT_INVITE_CANCEL ? CT_OUTBOX_CANCEL : CT_OUTBOX_REQUEST;
     char **reasons = NULL, round_text[24];
     size_t reason_count = 0;
-    struct ct_invite_message msg;
     struct ct_outbox_entry entry;
     struct ct_invite inv;
     struct ct_links links;
     struct ct_invite_links link_view;
-    char *message_id = NULL, *member_uid = NULL;
+    struct ct_buf recipe;
+    char *message_id = NULL, *member_uid = NULL, *subject = NULL;
     enum ct_status st;
 
-    memset(&msg, 0, sizeof(msg));
+    ct_buf_init(&recipe);
     if (to->member.email == NULL)
         return ct_error_set(err, CT_EINTERNAL, "group %" PRId64 ": a member has no address", g->id);
     if (ver->method == CT_INVITE_REQUEST &&
@@ -302,30 +313,29 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
         st = rounds_nomem(err);
         goto out;
     }
-    st = ct_invite_message(&inv, recipient, message_id, m->now, &msg, err);
-    if (st != CT_OK) {
+    if ((st = ct_invite_subject(&inv, recipient, &subject, err)) != CT_OK ||
+        (st = ct_invite_recipe_encode(&inv, recipient, message_id, m->now, &recipe, err)) !=
+            CT_OK) {
         ct_error_prefix(err, "group %" PRId64 ", message to %s", g->id, to->member.email);
         goto out;
     }
     memset(&entry, 0, sizeof(entry));
-    entry.message_id = msg.message_id;
-    entry.kind = ver->method == CT_INVITE_CANCEL ? CT_OUTBOX_CANCEL : CT_OUTBOX_REQUEST;
+    entry.message_id = message_id;
+    entry.kind = kind;
     entry.group_id = g->id;
     entry.member_id =
         to->member.id > 0 && strcmp(to->member.email, ERASED_EMAIL) != 0 ? to->member.id : 0;
-    entry.recipient = msg.recipient;
-    entry.subject = msg.subject;
-    entry.method = msg.method;
-    entry.text_body = msg.text;
-    entry.html_body = msg.html;
-    entry.ics = msg.ics;
-    entry.message = msg.raw;
-    entry.message_len = msg.raw_len;
+    entry.recipient = to->member.email;
+    entry.subject = subject;
+    entry.method = ver->method == CT_INVITE_CANCEL ? "CANCEL" : "REQUEST";
+    entry.recipe = recipe.data;
+    entry.recipe_len = recipe.len;
     st = ct_store_outbox_enqueue(m->txn, &entry, m->now, err);
     if (st == CT_OK)
         m->counts.messages++;
 out:
-    ct_invite_message_clear(&msg);
+    ct_buf_free(&recipe);
+    free(subject);
     free(message_id);
     free(member_uid);
     free_words(reasons, reason_count);
@@ -491,40 +501,154 @@ future_slots(const struct mailer *m, const struct ct_round *round)
     return load;
 }
 
-/* Invite every planned group of round and mark it sent (a passed slot is found again first). */
+/*
+ * Groups queued per transaction at most, and how long (seconds) a batch may
+ * hold the write lock before it commits: others wait well under 0.25 s.
+ */
+#define SEND_BATCH      1000
+#define SEND_TXN_BUDGET 0.1
+
+#ifdef CT_TEST_HOOKS
+size_t ct_rounds_send_test_batch;
+size_t ct_rounds_send_test_stop_after;
+void (*ct_rounds_send_test_between)(void *arg);
+void *ct_rounds_send_test_arg;
+#endif
+
+/* Invite planned group g (a passed slot is found again first) and mark it sent. */
 static enum ct_status
-send_groups(struct mailer *m, struct ct_round *round, struct ct_error *err)
+send_group(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *g,
+           struct ct_slot_load *load, struct ct_error *err)
 {
+    struct version ver;
+    enum ct_status st;
+
+    if (g->slot_start < m->now && (st = reslot(m, hdr->seed, g, load, err)) != CT_OK)
+        return st;
+    memset(&ver, 0, sizeof(ver));
+    current_members(g, &ver);
+    ver.method = CT_INVITE_REQUEST;
+    ver.sequence = g->sequence;
+    if ((st = queue_all(m, hdr->id, hdr->date, g, &ver, err)) != CT_OK)
+        return st;
+    g->state = CT_GROUP_SENT;
+    if ((st = ct_store_group_update(m->txn, g, err)) != CT_OK)
+        return ct_error_prefix(err, "mark group sent");
+    m->counts.groups++;
+    return CT_OK;
+}
+
+/*
+ * One batch of the send, in its own transaction: the changes since the
+ * plan honoured again (a pause between two batches is), then up to
+ * `batch` planned groups after *last_id queued whole and marked sent;
+ * with none left, the round becomes sent. OUT: *last_id, *done.
+ */
+static enum ct_status
+send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *load, size_t batch,
+           int64_t *last_id, int64_t *seen, bool *done, struct ct_error *err)
+{
+    struct ct_store_group_filter filter = {
+        .round_id = hdr->id, .after_id = *last_id, .batch = batch};
+    struct ct_round_group *groups = NULL;
+    struct ct_round now_hdr; /* a round cancelled between two batches stops the send */
+    size_t count = 0, i;
+    int64_t version = 0;
+    enum ct_status st;
+
+    *done = false;
+    if ((st = ct_txn_begin(m->store, &m->txn, err)) != CT_OK)
+        return st;
+    /* Nobody else wrote since the last batch: nothing can have changed since its reconcile. */
+    if ((st = ct_store_data_version(m->store, &version, err)) != CT_OK)
+        goto out;
+    if (*last_id == 0 || version != *seen)
+        st = rounds_review_reconcile(m->txn, m->cfg, hdr, m->now, &m->counts.dropped, err);
+    if (st != CT_OK || (st = planned_round(m->store, hdr->id, &now_hdr, err)) != CT_OK ||
+        (st = rounds_load_groups(m->store, &filter, &groups, &count, err)) != CT_OK)
+        goto out;
+    /* Whole groups until the batch is done or has held the lock for its budget. */
+    for (i = 0; i < count && st == CT_OK; i++) {
+        if (groups[i].state == CT_GROUP_PLANNED)
+            st = send_group(m, hdr, &groups[i], load, err);
+        *last_id = groups[i].id;
+        if (ct_txn_elapsed(m->txn) > SEND_TXN_BUDGET)
+            break;
+    }
+    if (st == CT_OK && count == 0) {
+        st = ct_store_round_set_state(m->txn, hdr->id, CT_ROUND_SENT, m->now, err);
+        *done = true;
+    }
+    if (st == CT_OK) {
+        st = ct_txn_commit(m->txn, err);
+        m->txn = NULL;
+    }
+    if (st == CT_OK)
+        st = ct_store_data_version(m->store, seen, err);
+out:
+    ct_txn_rollback(m->txn);
+    m->txn = NULL;
+    for (i = 0; i < count; i++)
+        ct_round_group_clear(&groups[i]);
+    free(groups);
+    return st;
+}
+
+/*
+ * Every planned group of round hdr, batch by batch; a send stopped part
+ * way (a crash, or the test hook) left whole groups queued, and calling
+ * this again queues the rest.
+ */
+static enum ct_status
+send_groups(struct mailer *m, const struct ct_round *round, struct ct_error *err)
+{
+    struct timespec breath = {0, 3000000};
+    size_t batch = SEND_BATCH, batches = 0;
     struct ct_slot_load *load;
     enum ct_status st = CT_OK;
-    size_t i;
+    int64_t last_id = 0, seen = 0;
+    bool done = false;
 
+#ifdef CT_TEST_HOOKS
+    if (ct_rounds_send_test_batch > 0)
+        batch = ct_rounds_send_test_batch;
+#endif
     /* Proposed times that passed while the round waited are found again. */
     if ((load = future_slots(m, round)) == NULL)
         return rounds_nomem(err);
-    for (i = 0; i < round->group_count && st == CT_OK; i++) {
-        struct ct_round_group *g = &round->groups[i];
-        struct version ver;
-
-        if (g->state != CT_GROUP_PLANNED)
-            continue;
-        if (g->slot_start < m->now && (st = reslot(m, round->seed, g, load, err)) != CT_OK)
-            break;
-        memset(&ver, 0, sizeof(ver));
-        current_members(g, &ver);
-        ver.method = CT_INVITE_REQUEST;
-        ver.sequence = g->sequence;
-        if ((st = queue_all(m, round->id, round->date, g, &ver, err)) != CT_OK)
-            break;
-        g->state = CT_GROUP_SENT;
-        if ((st = ct_store_group_update(m->txn, g, err)) != CT_OK) {
-            ct_error_prefix(err, "mark group sent");
-            break;
-        }
-        m->counts.groups++;
+    while (!done && st == CT_OK) {
+        /* A breath between two batches: a writer waiting for the lock gets it now. */
+        if (batches > 0)
+            nanosleep(&breath, NULL);
+        st = send_batch(m, round, load, batch, &last_id, &seen, &done, err);
+        batches++;
+#ifdef CT_TEST_HOOKS
+        if (st == CT_OK && !done && batches == ct_rounds_send_test_stop_after)
+            st = ct_error_set(err, CT_EIO, "test hook: the send stopped after batch %zu", batches);
+        if (st == CT_OK && !done && ct_rounds_send_test_between)
+            ct_rounds_send_test_between(ct_rounds_send_test_arg);
+#endif
     }
     ct_slot_load_free(load);
     return st;
+}
+
+/* *round again as stored, if any change since the plan was recorded for it (else as it is). */
+static enum ct_status
+changed_round(struct ct_store *store, int64_t id, struct ct_round **round, struct ct_error *err)
+{
+    struct ct_store_round_change *v = NULL;
+    size_t n = 0;
+    enum ct_status st = ct_store_changes_load(store, id, &v, &n, err);
+
+    ct_store_changes_free(v, n);
+    if (st != CT_OK || n == 0) {
+        (*round)->state = CT_ROUND_SENT;
+        return st;
+    }
+    ct_round_free(*round);
+    *round = NULL;
+    return ct_rounds_load(store, id, round, err);
 }
 
 enum ct_status
@@ -539,36 +663,27 @@ ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, 
         memset(out, 0, sizeof(*out));
     if (changes)
         memset(changes, 0, sizeof(*changes));
-    if ((st = ct_txn_begin(store, &m.txn, err)) != CT_OK)
-        return st;
+    /* Read outside any transaction: the slots to spread new ones against. */
     if ((st = planned_round(store, id, &hdr, err)) != CT_OK ||
-        (st = rounds_review_reconcile(m.txn, cfg, &hdr, now, &m.counts.dropped, err)) != CT_OK ||
         (st = ct_rounds_load(store, id, &round, err)) != CT_OK)
         goto out;
     m.counts.groups = 0; /* count the groups invited, not the ones changed by departures */
-    if ((st = send_groups(&m, round, err)) != CT_OK ||
-        (st = ct_store_round_set_state(m.txn, id, CT_ROUND_SENT, now, err)) != CT_OK)
+    if ((st = send_groups(&m, round, err)) != CT_OK)
         goto out;
-    /* What changed, in the words of a sent round. */
-    round->state = CT_ROUND_SENT;
-    if (changes && (st = rounds_review_load(store, round, err)) != CT_OK)
+    /* What changed, in the words of the sent round, read back (when anything did). */
+    if (changes && (st = changed_round(store, id, &round, err)) != CT_OK)
         goto out;
-    st = ct_txn_commit(m.txn, err);
-    m.txn = NULL;
-    if (st == CT_OK && changes) {
+    if (changes) {
         changes->items = round->changes;
         changes->count = round->change_count;
         round->changes = NULL;
         round->change_count = 0;
     }
 out:
-    ct_txn_rollback(m.txn);
     ct_round_free(round);
-    if (st != CT_OK)
-        return st;
     if (out)
         *out = m.counts;
-    return CT_OK;
+    return st;
 }
 
 void
@@ -654,9 +769,9 @@ ct_rounds_cancel(struct ct_store *store, const struct ct_config *cfg, int64_t id
                           ct_round_state_str(hdr.state));
         goto out;
     }
-    if (hdr.state == CT_ROUND_SENT)
-        st = cancel_sent_groups(&m, id, err);
-    else
+    /* A planned round may be part-way through its send: its queued groups are cancelled too. */
+    st = cancel_sent_groups(&m, id, err);
+    if (st == CT_OK && hdr.state == CT_ROUND_PLANNED)
         st = ct_store_groups_set_state(m.txn, id, CT_GROUP_PLANNED, CT_GROUP_CANCELLED, err);
     if (st != CT_OK ||
         (st = ct_store_round_set_state(m.txn, id, CT_ROUND_CANCELLED, now, err)) != CT_OK)

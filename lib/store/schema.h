@@ -329,6 +329,17 @@ static const char *const ct_migrations[] = {
     ") WITHOUT ROWID;"
     "INSERT INTO lifecycle_sent(member_id, kind, key, at)"
     "  SELECT id, 1, '', created_at FROM members;",
+    /*
+     * 8: the outbox stores each message once (issue 15): an invitation as
+     * its recipe (the inputs it is made from at delivery, byte for byte the
+     * same; core/invite_recipe.h), with empty bodies and message. Rows sent
+     * before keep the whole message, their three copies of its parts gone.
+     * Messages by group and member are indexed: a round's rows, and the
+     * report's count per member, read in order without a sort.
+     */
+    "ALTER TABLE outbox ADD COLUMN recipe BLOB;"
+    "UPDATE outbox SET text_body = '', html_body = NULL, ics = NULL WHERE state = 'sent';"
+    "CREATE INDEX outbox_group ON outbox(group_id, member_id);",
 };
 
 #define CT_SCHEMA_VERSION ((int)(sizeof(ct_migrations) / sizeof(ct_migrations[0])))

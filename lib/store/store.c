@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -25,12 +26,80 @@ struct ct_txn {
 struct ct_store {
     sqlite3 *db;
     char *path;
-    bool readonly;     /* opened read-only: the file or its directory cannot be written */
-    struct ct_txn txn; /* the one write transaction a connection can hold */
+    bool readonly;      /* opened read-only: the file or its directory cannot be written */
+    struct ct_txn txn;  /* the one write transaction a connection can hold */
+    double txn_started; /* monotonic seconds, when txn began */
+    double txn_longest; /* the longest write transaction so far, seconds */
 };
+
+/* Monotonic seconds, for timing write transactions (never the wall clock). */
+static double
+monotonic_seconds(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A write transaction ended: remember it if it was the longest. */
+static void
+txn_timed(struct ct_store *store)
+{
+    double held = monotonic_seconds() - store->txn_started;
+
+    if (held > store->txn_longest)
+        store->txn_longest = held;
+}
+
+enum ct_status
+ct_store_data_version(struct ct_store *store, int64_t *version, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st = CT_OK;
+
+    *version = 0;
+    if (sqlite3_prepare_v2(store->db, "PRAGMA data_version", -1, &stmt, NULL) != SQLITE_OK ||
+        sqlite3_step(stmt) != SQLITE_ROW)
+        st = ct_store_error(store, err, "read the data version");
+    else
+        *version = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+double
+ct_txn_elapsed(const struct ct_txn *txn)
+{
+    return txn && txn->open ? monotonic_seconds() - txn->store->txn_started : 0;
+}
+
+double
+ct_store_longest_txn(const struct ct_store *store)
+{
+    return store ? store->txn_longest : 0;
+}
 
 /* How long a writer waits for another process's transaction. */
 #define CT_BUSY_TIMEOUT_MS 10000
+
+/*
+ * SQLite's own busy timeout sleeps up to 100 ms between tries, so a writer
+ * waiting on a long job that commits in batches (round send) rarely finds
+ * the lock free in the few milliseconds between two batches: it tries
+ * every millisecond instead, for CT_BUSY_TIMEOUT_MS in all.
+ */
+static int
+busy_wait(void *arg, int tries)
+{
+    struct timespec ms = {0, 1000000};
+
+    (void)arg;
+    if (tries >= CT_BUSY_TIMEOUT_MS)
+        return 0;
+    nanosleep(&ms, NULL);
+    return 1;
+}
 
 static enum ct_status
 exec_sql(struct ct_store *store, const char *sql, const char *doing, struct ct_error *err)
@@ -317,7 +386,7 @@ ct_store_open_for(const char *path, enum ct_store_access access, struct ct_store
     if (st != CT_OK)
         goto fail;
     sqlite3_extended_result_codes(store->db, 1);
-    sqlite3_busy_timeout(store->db, CT_BUSY_TIMEOUT_MS);
+    sqlite3_busy_handler(store->db, busy_wait, NULL);
     /*
      * WAL lets the CLI read while the daemon writes; synchronous=FULL makes
      * every committed outbox change survive a power cut.
@@ -378,6 +447,7 @@ ct_txn_begin(struct ct_store *store, struct ct_txn **txn, struct ct_error *err)
         return st;
     store->txn.store = store;
     store->txn.open = true;
+    store->txn_started = monotonic_seconds();
     *txn = &store->txn;
     return CT_OK;
 }
@@ -385,8 +455,12 @@ ct_txn_begin(struct ct_store *store, struct ct_txn **txn, struct ct_error *err)
 enum ct_status
 ct_txn_commit(struct ct_txn *txn, struct ct_error *err)
 {
+    enum ct_status st;
+
     txn->open = false;
-    return sql_commit(txn->store, err);
+    st = sql_commit(txn->store, err);
+    txn_timed(txn->store);
+    return st;
 }
 
 void
@@ -396,6 +470,7 @@ ct_txn_rollback(struct ct_txn *txn)
         return;
     txn->open = false;
     sql_rollback(txn->store);
+    txn_timed(txn->store);
 }
 
 struct ct_store *

@@ -66,6 +66,22 @@ enum ct_status ct_txn_commit(struct ct_txn *txn, struct ct_error *err);
 /* Roll back and end txn; NULL is accepted, so a cleanup label can call it. */
 void ct_txn_rollback(struct ct_txn *txn);
 
+/* Seconds (monotonic) since txn began: a long job commits when its budget is spent. */
+double ct_txn_elapsed(const struct ct_txn *txn);
+
+/*
+ * A number that changes whenever another connection (another process)
+ * commits a change to the database, and only then. OUT: *version.
+ */
+enum ct_status ct_store_data_version(struct ct_store *store, int64_t *version,
+                                     struct ct_error *err);
+
+/*
+ * The longest write transaction this connection has held, in seconds
+ * (monotonic), for benchmarks: other writers wait that long at worst.
+ */
+double ct_store_longest_txn(const struct ct_store *store);
+
 /* The store a transaction writes to, for reads inside it. */
 struct ct_store *ct_txn_store(struct ct_txn *txn);
 

@@ -820,7 +820,7 @@ static const char *const erase_sql[] = {
     "UPDATE outbox SET recipient = '" ERASED_PLACEHOLDER "',"
     " subject = '" ERASED_PLACEHOLDER "', text_body = '" ERASED_PLACEHOLDER "',"
     " html_body = NULL, ics = NULL, last_error = NULL,"
-    " message = CAST('" ERASED_PLACEHOLDER "' AS BLOB)"
+    " message = CAST('" ERASED_PLACEHOLDER "' AS BLOB), recipe = NULL"
     " WHERE member_id = ?1 OR recipient = ?2 COLLATE NOCASE",
     /*
      * The partners' copies of their groups' invitations name them too. The
@@ -830,7 +830,7 @@ static const char *const erase_sql[] = {
     "UPDATE outbox SET "
     SCRUB("subject") ", " SCRUB("text_body") ", " SCRUB("html_body") ", "
     SCRUB("ics") ", " SCRUB("last_error") ","
-    " message = CAST('" ERASED_PLACEHOLDER "' AS BLOB)"
+    " message = CAST('" ERASED_PLACEHOLDER "' AS BLOB), recipe = NULL"
     " WHERE state IN ('sent', 'dead', 'dropped')"
     " AND group_id IN (SELECT group_id FROM group_members WHERE member_id = ?1)",
     "UPDATE outcomes SET " SCRUB("note")

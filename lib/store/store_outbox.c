@@ -16,7 +16,7 @@
     "id, message_id, kind, state, coalesce(group_id, 0), coalesce(member_id, 0), recipient, "      \
     "subject, method, last_error, attempts, next_attempt_at, coalesce(claimed_by, 0), "            \
     "coalesce(claimed_at, 0), created_at, coalesce(sent_at, 0)"
-#define MESSAGE_COLUMNS ", text_body, html_body, ics, message"
+#define MESSAGE_COLUMNS ", text_body, html_body, ics, message, recipe"
 
 void
 ct_outbox_row_clear(struct ct_outbox_row *r)
@@ -31,6 +31,7 @@ ct_outbox_row_clear(struct ct_outbox_row *r)
     free(r->html_body);
     free(r->ics);
     free(r->message);
+    free(r->recipe);
     free(r->last_error);
     memset(r, 0, sizeof(*r));
 }
@@ -57,9 +58,9 @@ insert_row(struct ct_store *store, const struct ct_outbox_entry *e, int64_t now,
     st = ct_store_prepare(store,
                           "INSERT INTO outbox (message_id, kind, group_id, member_id, "
                           "recipient, subject, method, text_body, html_body, ics, message, "
-                          "state, attempts, next_attempt_at, created_at) "
+                          "state, attempts, next_attempt_at, created_at, recipe) "
                           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, 0, "
-                          "?12, ?12)",
+                          "?12, ?12, ?14)",
                           &stmt, err);
     if (st != CT_OK)
         return ct_error_prefix(err, "queue message");
@@ -72,12 +73,19 @@ insert_row(struct ct_store *store, const struct ct_outbox_entry *e, int64_t now,
     sqlite3_bind_text(stmt, 5, e->recipient, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 6, e->subject, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 7, e->method, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 8, e->text_body, -1, SQLITE_STATIC);
+    /* A recipe stands for the message: the bodies are made from it at delivery. */
+    sqlite3_bind_text(stmt, 8, e->recipe ? "" : e->text_body, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 9, e->html_body, -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 10, e->ics, -1, SQLITE_STATIC);
     sqlite3_bind_blob64(stmt, 11, e->message ? e->message : "", e->message_len, SQLITE_STATIC);
     sqlite3_bind_int64(stmt, 12, now);
     sqlite3_bind_text(stmt, 13, ct_store_outbox_state_sql(CT_OUTBOX_QUEUED), -1, SQLITE_STATIC);
+    if (e->recipe) {
+        sqlite3_bind_null(stmt, 9);
+        sqlite3_bind_null(stmt, 10);
+        sqlite3_bind_blob64(stmt, 11, "", 0, SQLITE_STATIC);
+        sqlite3_bind_blob64(stmt, 14, e->recipe, e->recipe_len, SQLITE_STATIC);
+    }
     st = ct_store_step_done(store, stmt, "queue message", err);
     if (st != CT_OK)
         ct_error_prefix(err, "message %s to %s", e->message_id ? e->message_id : "?",
@@ -139,6 +147,8 @@ read_row(sqlite3_stmt *stmt, bool with_message, struct ct_outbox_row *r)
         r->html_body = ct_store_column_dup(stmt, 17, &failed);
         r->ics = ct_store_column_dup(stmt, 18, &failed);
         r->message = column_blob_dup(stmt, 19, &r->message_len, &failed);
+        if (sqlite3_column_type(stmt, 20) != SQLITE_NULL)
+            r->recipe = column_blob_dup(stmt, 20, &r->recipe_len, &failed);
     }
     return !failed;
 }
@@ -493,6 +503,33 @@ ct_store_outbox_requeue(struct ct_txn *txn, int64_t id, int64_t now, long *count
     st = ct_store_step_done(store, stmt, "requeue", err);
     if (st == CT_OK)
         *count = sqlite3_changes(sqlite3_db_handle(stmt));
+    sqlite3_finalize(stmt);
+    return st;
+}
+
+enum ct_status
+ct_store_outbox_compact(struct ct_txn *txn, int64_t before, int max, long *count,
+                        struct ct_error *err)
+{
+    struct ct_store *store = ct_txn_store(txn);
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+
+    *count = 0;
+    st = ct_store_prepare(store,
+                          "UPDATE outbox SET text_body = '', html_body = NULL, ics = NULL,"
+                          " message = X'', recipe = NULL WHERE id IN (SELECT id FROM outbox"
+                          " WHERE state = ?1 AND sent_at < ?2 AND (recipe IS NOT NULL"
+                          " OR length(message) > 0 OR length(text_body) > 0) LIMIT ?3)",
+                          &stmt, err);
+    if (st != CT_OK)
+        return ct_error_prefix(err, "compact the outbox");
+    sqlite3_bind_text(stmt, 1, ct_store_outbox_state_sql(CT_OUTBOX_SENT), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(stmt, 2, before);
+    sqlite3_bind_int(stmt, 3, max);
+    st = ct_store_step_done(store, stmt, "compact the outbox", err);
+    if (st == CT_OK)
+        *count = (long)sqlite3_changes(sqlite3_db_handle(stmt));
     sqlite3_finalize(stmt);
     return st;
 }

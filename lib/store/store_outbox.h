@@ -32,6 +32,13 @@ struct ct_outbox_entry {
     const char *ics;       /* may be NULL */
     const void *message;   /* the whole RFC 5322 message, CRLF line ends */
     size_t message_len;
+    /*
+     * Or, instead of the bodies and the message (ignored then), the recipe
+     * they are made from at delivery (core/invite_recipe.h): stored once,
+     * a fraction of the size.
+     */
+    const void *recipe;
+    size_t recipe_len;
 };
 
 /*
@@ -51,8 +58,10 @@ struct ct_outbox_row {
     char *text_body; /* with_message only */
     char *html_body; /* with_message only; may be NULL */
     char *ics;       /* with_message only; may be NULL */
-    void *message;   /* with_message only; never NULL then */
+    void *message;   /* with_message only; never NULL then (empty for a recipe) */
     size_t message_len;
+    void *recipe; /* with_message only: what the message is made from, or NULL */
+    size_t recipe_len;
     char *last_error; /* NULL if none */
     int attempts;
     int64_t next_attempt_at;
@@ -164,6 +173,15 @@ enum ct_status ct_store_outbox_release(struct ct_txn *txn, int64_t pid, struct c
  * OUT: *count, rows changed.
  */
 enum ct_status ct_store_outbox_requeue(struct ct_txn *txn, int64_t id, int64_t now, long *count,
+                                       struct ct_error *err);
+
+/*
+ * Drop the message of up to max rows sent before `before` (the bodies, the
+ * raw message, the recipe), keeping everything else a report or a listing
+ * reads (kind, recipient, subject, state, attempts, times). OUT: *count,
+ * the rows compacted (fewer than max: none are left).
+ */
+enum ct_status ct_store_outbox_compact(struct ct_txn *txn, int64_t before, int max, long *count,
                                        struct ct_error *err);
 
 #endif

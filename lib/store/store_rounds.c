@@ -438,6 +438,40 @@ ct_store_planning_clear(struct ct_store_planning *p)
 
 /* --- writing a planned round ----------------------------------------------------------- */
 
+/*
+ * CT_ESTATE when the round planned for date is part-way through its send
+ * (some groups queued): it is finished or cancelled, never replaced.
+ */
+static enum ct_status
+sending_round(struct ct_store *store, const char *date, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+    int rc;
+
+    st = ct_store_prepare(store,
+                          "SELECT r.id, count(*) FROM rounds r JOIN groups g ON g.round_id = r.id"
+                          " WHERE r.date = ?1 AND r.state = ?2 AND g.state = ?3 GROUP BY r.id",
+                          &stmt, err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_text(stmt, 1, date, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 2, ct_store_round_state_sql(CT_ROUND_PLANNED), -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, ct_store_group_state_sql(CT_GROUP_SENT), -1, SQLITE_STATIC);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        st = ct_error_set(err, CT_ESTATE,
+                          "round %lld for %s is part-way through its send (%lld groups queued):"
+                          " finish it with round send %lld, or cancel it, before planning again",
+                          (long long)sqlite3_column_int64(stmt, 0), date,
+                          (long long)sqlite3_column_int64(stmt, 1),
+                          (long long)sqlite3_column_int64(stmt, 0));
+    else if (rc != SQLITE_DONE)
+        st = ct_store_error(store, err, "read the round planned for its date");
+    sqlite3_finalize(stmt);
+    return st;
+}
+
 /* The round still planned for round->date becomes replaced, its planned groups cancelled. */
 static enum ct_status
 replace_planned(struct ct_store *store, struct ct_round *round, struct ct_error *err)
@@ -446,6 +480,8 @@ replace_planned(struct ct_store *store, struct ct_round *round, struct ct_error 
     enum ct_status st;
     int rc;
 
+    if ((st = sending_round(store, round->date, err)) != CT_OK)
+        return st;
     if ((st = ct_store_prepare(store,
                                "UPDATE rounds SET state = ?2 WHERE date = ?1 AND state = ?3"
                                " RETURNING id",
@@ -793,7 +829,14 @@ groups_query(struct ct_store *store, const struct ct_store_group_filter *filter,
 {
     enum ct_status st;
 
-    if (filter->group_id > 0)
+    if (filter->batch > 0)
+        st = ct_store_prepare(store,
+                              GROUP_SELECT
+                              " WHERE g.id IN (SELECT id FROM groups WHERE round_id = ?2"
+                              " AND state = ?3 AND id > ?4 ORDER BY id LIMIT ?5)"
+                              " ORDER BY g.id, m.id",
+                              stmt, err);
+    else if (filter->group_id > 0)
         st = ct_store_prepare(store,
                               GROUP_SELECT " WHERE g.id = ?1 AND (?2 = 0 OR g.round_id = ?2)"
                                            " ORDER BY g.id, m.id",
@@ -809,6 +852,11 @@ groups_query(struct ct_store *store, const struct ct_store_group_filter *filter,
         sqlite3_bind_int64(*stmt, 1, filter->group_id);
     if (sqlite3_bind_parameter_count(*stmt) >= 2)
         sqlite3_bind_int64(*stmt, 2, filter->round_id);
+    if (filter->batch > 0) {
+        sqlite3_bind_text(*stmt, 3, ct_store_group_state_sql(CT_GROUP_PLANNED), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(*stmt, 4, filter->after_id);
+        sqlite3_bind_int64(*stmt, 5, (sqlite3_int64)filter->batch);
+    }
     return CT_OK;
 }
 
@@ -1024,12 +1072,13 @@ ct_store_member_groups(struct ct_store *store, int64_t member_id, struct ct_stor
     *v = NULL;
     *count = 0;
     st = ct_store_prepare(store,
-                          "SELECT g.id, r.id, r.date, r.state = ?3,"
+                          "SELECT g.id, r.id, r.date, g.state = ?5,"
                           " coalesce(g.slot_start + g.slot_minutes * 60, 0)"
                           " FROM group_members gm JOIN groups g ON g.id = gm.group_id"
                           " JOIN rounds r ON r.id = g.round_id"
                           " WHERE gm.member_id = ?1 AND gm.removed = 0"
-                          " AND ((r.state = ?2 AND g.state = ?4)"
+                          /* a round part-way through its send is planned, some groups sent */
+                          " AND ((r.state = ?2 AND g.state IN (?4, ?5))"
                           "   OR (r.state = ?3 AND g.state = ?5))"
                           " ORDER BY g.id",
                           &stmt, err);
@@ -1360,5 +1409,33 @@ out:
         *v = NULL;
         *count = 0;
     }
+    return st;
+}
+
+enum ct_status
+ct_store_round_send_progress(struct ct_store *store, int64_t round_id, long *queued, long *planned,
+                             struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+    int rc;
+
+    *queued = *planned = 0;
+    st = ct_store_prepare(store,
+                          "SELECT count(*) FILTER (WHERE state = ?2),"
+                          " count(*) FILTER (WHERE state = ?3) FROM groups WHERE round_id = ?1",
+                          &stmt, err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, round_id);
+    sqlite3_bind_text(stmt, 2, ct_store_group_state_sql(CT_GROUP_SENT), -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, ct_store_group_state_sql(CT_GROUP_PLANNED), -1, SQLITE_STATIC);
+    if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        *queued = (long)sqlite3_column_int64(stmt, 0);
+        *planned = (long)sqlite3_column_int64(stmt, 1);
+    } else {
+        st = ct_store_error(store, err, "count the round's groups");
+    }
+    sqlite3_finalize(stmt);
     return st;
 }

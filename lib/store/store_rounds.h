@@ -128,6 +128,12 @@ enum ct_status ct_store_round_set_state(struct ct_txn *txn, int64_t id, enum ct_
 struct ct_store_group_filter {
     int64_t round_id;
     int64_t group_id;
+    /*
+     * A batch of a send (with round_id): only the round's planned groups
+     * with an id above after_id, at most batch of them. 0: no batching.
+     */
+    int64_t after_id;
+    size_t batch;
 };
 
 /*
@@ -192,6 +198,13 @@ struct ct_store_member_group {
     bool sent;     /* else planned */
     int64_t ends;  /* the slot's end, 0 if none */
 };
+
+/*
+ * How far the send of round_id has gone. OUT: *queued (its groups sent),
+ * *planned (its groups still planned).
+ */
+enum ct_status ct_store_round_send_progress(struct ct_store *store, int64_t round_id, long *queued,
+                                            long *planned, struct ct_error *err);
 
 /* Member_id's groups that a departure changes, by group id. OUT: *v (free()), *count. */
 enum ct_status ct_store_member_groups(struct ct_store *store, int64_t member_id,

@@ -103,6 +103,11 @@ def proc_sample(pid):
             pass  # closed while we looked: look again
 
 
+def db_kb(db):
+    """The database's size in kB: SQLite's page cache holds up to 2,000 kB of its pages."""
+    return query(db, "PRAGMA page_count")[0][0] * query(db, "PRAGMA page_size")[0][0] // 1024
+
+
 def progress(db):
     """(rounds sent, outbox messages not yet sent or failed)."""
     sent = query(db, "SELECT count(*) FROM rounds WHERE state = 'sent'")[0][0]
@@ -144,7 +149,7 @@ while time.monotonic() < deadline:
     rss, fds = proc_sample(daemon.pid)
     seen_fds.add(tuple(fds))
     if pending == 0 and sent not in samples:
-        samples[sent] = (rss, fds)
+        samples[sent] = (rss, fds, db_kb(db))
     if len(restarts) < len(RESTART_AFTER) and sent >= RESTART_AFTER[len(restarts)] and pending:
         # Mid-delivery: some of this round's messages are accepted, some not yet.
         restarts.append((sent, pending, len(smtp.received())))
@@ -197,7 +202,10 @@ check("127.0.0.1:%d" % smtp.port in log, "the daemon never noticed the server wa
 
 # Memory and descriptors: compared with a quiet moment after the first rounds.
 base = min(k for k in samples if k >= WARM_ROUNDS)
-base_rss, base_fds = samples[base]
+base_rss, base_fds, base_db = samples[base]
+# The page cache fills as the database grows until it holds SQLite's 2,000 kB:
+# a small database (the outbox stores each message once) is still growing into it.
+cache_growth = max(0, min(db_kb(db), 2000) - min(base_db, 2000))
 def busy_extra(fds):
     """The descriptors held beyond the quiet set, which must be of the busy kinds."""
     extra = Counter(fds) - Counter(base_fds)
@@ -215,9 +223,11 @@ peak = max(len(busy_extra(f)) for f in seen_fds)
 print("# RSS %d kB after %d rounds, %d kB after %d; fds %d then %d, at most %d more while busy"
       % (base_rss, base, final_rss, ROUNDS, len(base_fds), len(final_fds), peak))
 for k in sorted(samples):
-    print("#   after %2d rounds: RSS %6d kB, %d fds" % (k, samples[k][0], len(samples[k][1])))
-check(final_rss <= base_rss + RSS_SLACK_KB,
-      "RSS grew from %d kB to %d kB" % (base_rss, final_rss))
+    print("#   after %2d rounds: RSS %6d kB, %d fds, database %d kB"
+          % (k, samples[k][0], len(samples[k][1]), samples[k][2]))
+check(final_rss <= base_rss + RSS_SLACK_KB + cache_growth,
+      "RSS grew from %d kB to %d kB (the database by %d kB)" % (base_rss, final_rss,
+                                                              cache_growth))
 check(final_fds == base_fds, "file descriptors changed: %r -> %r" % (base_fds, final_fds))
 for f in seen_fds:
     extra = busy_extra(f)

@@ -15,7 +15,9 @@
 
 #include <cmocka.h>
 
+#include "outbox.h"
 #include "store_impl.h"
+#include "store_outbox.h"
 #include "scratchdb.h"
 #include "util.h"
 
@@ -187,4 +189,37 @@ assert_sql_text_at(const char *file, int line, struct ct_store *store, const cha
         fail_stmt(file, line, stmt, why);
     }
     sqlite3_finalize(stmt);
+}
+
+void
+scratchdb_outbox_bodies(struct ct_store *store)
+{
+    struct ct_outbox_filter filter = {.with_message = true};
+    struct ct_outbox_row *rows = NULL;
+    struct ct_error err;
+    size_t count = 0, i;
+    sqlite3_stmt *stmt = NULL;
+
+    ct_error_clear(&err);
+    if (ct_store_outbox_load(store, &filter, &rows, &count, &err) != CT_OK)
+        fail_msg("outbox load: %s", err.message);
+    if (sqlite3_prepare_v2(ct_store_sqlite(store),
+                           "UPDATE outbox SET text_body = ?1, html_body = ?2, ics = ?3 WHERE id = ?4",
+                           -1, &stmt, NULL) != SQLITE_OK)
+        fail_msg("%s", sqlite3_errmsg(ct_store_sqlite(store)));
+    for (i = 0; i < count; i++) {
+        if (rows[i].recipe == NULL)
+            continue;
+        if (ct_outbox_row_build(&rows[i], &err) != CT_OK)
+            fail_msg("build outbox row %lld: %s", (long long)rows[i].id, err.message);
+        sqlite3_bind_text(stmt, 1, rows[i].text_body ? rows[i].text_body : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 2, rows[i].html_body, -1, SQLITE_STATIC);
+        sqlite3_bind_text(stmt, 3, rows[i].ics, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(stmt, 4, rows[i].id);
+        if (sqlite3_step(stmt) != SQLITE_DONE)
+            fail_msg("%s", sqlite3_errmsg(ct_store_sqlite(store)));
+        sqlite3_reset(stmt);
+    }
+    sqlite3_finalize(stmt);
+    ct_outbox_rows_free(rows, count);
 }

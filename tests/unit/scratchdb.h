@@ -54,6 +54,14 @@ void scratchdb_free(struct scratchdb *db);
 /* assert_sql_text(store, want, sql, ...): fail unless sql_text() is want. */
 #define assert_sql_text(...) assert_sql_text_at(__FILE__, __LINE__, __VA_ARGS__, (const char *)NULL)
 
+/*
+ * Invitations are stored as recipes and built at delivery (issue 15): write
+ * each recipe row's built text, HTML and calendar into its text_body,
+ * html_body and ics columns, so a test's SQL can read them as delivery
+ * would send them. Call it before such queries.
+ */
+void scratchdb_outbox_bodies(struct ct_store *store);
+
 void sql_exec_at(const char *file, int line, struct ct_store *store, const char *sql);
 long long sql_int_at(const char *file, int line, struct ct_store *store, const char *sql, ...);
 char *sql_text_at(const char *file, int line, struct ct_store *store, const char *sql, ...);

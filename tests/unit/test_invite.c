@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "invite.h"
+#include "invite_recipe.h"
 #include "util.h"
 
 /* Monday 2026-03-02 09:00 UTC, and the slot on Wednesday 4 March 14:30 UTC. */
@@ -785,6 +786,91 @@ test_list_unsubscribe(void **state)
     ct_invite_message_clear(&msg);
 }
 
+/* The message a recipe makes is byte for byte the one made from the invitation itself. */
+static void
+check_recipe(const struct ct_invite *inv, size_t recipient, const char *message_id)
+{
+    struct ct_invite_message direct, built, again;
+    struct ct_error err;
+    struct ct_buf b;
+
+    ct_buf_init(&b);
+    assert_int_equal(ct_invite_message(inv, recipient, message_id, DTSTAMP + 7, &direct, &err),
+                     CT_OK);
+    assert_int_equal(ct_invite_recipe_encode(inv, recipient, message_id, DTSTAMP + 7, &b, &err),
+                     CT_OK);
+    /* Much smaller than the message it stands for. */
+    assert_true(b.len * 4 < direct.raw_len);
+    assert_int_equal(ct_invite_recipe_message(b.data, b.len, &built, &err), CT_OK);
+    assert_int_equal(ct_invite_recipe_message(b.data, b.len, &again, &err), CT_OK);
+    assert_int_equal(built.raw_len, direct.raw_len);
+    assert_memory_equal(built.raw, direct.raw, direct.raw_len);
+    assert_memory_equal(again.raw, direct.raw, direct.raw_len);
+    assert_string_equal(built.text, direct.text);
+    assert_string_equal(built.html, direct.html);
+    assert_string_equal(built.ics, direct.ics);
+    assert_string_equal(built.subject, direct.subject);
+    assert_string_equal(built.recipient, direct.recipient);
+    assert_string_equal(built.message_id, message_id);
+    ct_invite_message_clear(&direct);
+    ct_invite_message_clear(&built);
+    ct_invite_message_clear(&again);
+    ct_buf_free(&b);
+}
+
+static void
+test_recipe_round_trip(void **state)
+{
+    static const char *const one_reason[] = {"first meeting"};
+    struct ct_invite inv = sample();
+    struct ct_invite_message msg;
+    struct ct_invite_recipe r;
+    struct ct_error err;
+    struct ct_buf b;
+    size_t cut;
+    char *subject = NULL;
+
+    (void)state;
+    check_recipe(&inv, 0, "m1@example.org");
+    check_recipe(&inv, 1, "m2@example.org");
+    /* Every optional field set: a trio, answers, prompts, templates, a note, a cancel. */
+    inv.members[2] =
+        (struct ct_invite_person){"cy@c.example", NULL, NULL, NULL, NULL, "Asia/Tokyo"};
+    inv.member_count = 3;
+    inv.answers[1] = CT_PARTSTAT_ACCEPTED;
+    inv.group_uid = "coffeetrial-2026-03-02-g17@example.org";
+    inv.sequence = 2;
+    inv.prompts = "What surprised you this year?\nWhat do you wish others knew?";
+    inv.subject_template = "Coffee with {names} ({date})";
+    inv.reschedule_hint = "Reply to move it.";
+    inv.note = "Bo can no longer come.";
+    inv.reasons = one_reason;
+    inv.reason_count = 1;
+    check_recipe(&inv, 2, "m3@example.org");
+    inv.method = CT_INVITE_CANCEL;
+    inv.cancel_recipient_only = true;
+    check_recipe(&inv, 1, "m4@example.org");
+    /* The subject alone is the message's. */
+    assert_int_equal(ct_invite_message(&inv, 1, "m4@example.org", DTSTAMP, &msg, &err), CT_OK);
+    assert_int_equal(ct_invite_subject(&inv, 1, &subject, &err), CT_OK);
+    assert_string_equal(subject, msg.subject);
+    free(subject);
+    ct_invite_message_clear(&msg);
+    /* A damaged recipe is refused, whatever its length: never read past its end. */
+    ct_buf_init(&b);
+    assert_int_equal(ct_invite_recipe_encode(&inv, 1, "m4@example.org", DTSTAMP, &b, &err), CT_OK);
+    for (cut = 0; cut < b.len; cut++) {
+        void *copy = malloc(cut ? cut : 1);
+        memcpy(copy, b.data, cut);
+        assert_int_equal(ct_invite_recipe_decode(copy, cut, &r, &err), CT_EDATA);
+        free(copy);
+    }
+    b.data[0] = 99;
+    assert_int_equal(ct_invite_recipe_decode(b.data, b.len, &r, &err), CT_EDATA);
+    assert_non_null(strstr(err.message, "unknown version"));
+    ct_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -803,6 +889,7 @@ main(void)
         cmocka_unit_test(test_member_uid),
         cmocka_unit_test(test_update_keeps_answers),
         cmocka_unit_test(test_list_unsubscribe),
+        cmocka_unit_test(test_recipe_round_trip),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -123,7 +123,7 @@ test_welcome_once(void **state)
     struct fixture *f = *state;
     struct ct_lifecycle_result res;
 
-    f->cfg->messages.welcome = 1;
+    f->cfg->messages.welcome = true;
     import_many(f, 3);
     res = run(f, 0, NULL);
     assert_int_equal(res.welcomes, 3);

@@ -583,6 +583,7 @@ test_greeting_in_invitation(void **state)
     assert_int_equal(ct_action_prefs_set(f->store, f->cfg, 1, &p, CT_VIA_PAGE, f->now, &err),
                      CT_OK);
     send(f, plan(f, "2026-03-02"));
+    scratchdb_outbox_bodies(f->store);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE recipient = 'm0@o0.org'"
                                        " AND text_body LIKE 'Hello Bea,%'"),
                      1);

@@ -753,7 +753,10 @@ test_migration_keeps_rows(void **state)
              " attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,"
              " claimed_by INTEGER, claimed_at INTEGER, last_error TEXT,"
              " created_at INTEGER NOT NULL, sent_at INTEGER);"
-             "INSERT INTO outbox SELECT * FROM old; DROP TABLE old;"
+             "INSERT INTO outbox SELECT id, message_id, kind, group_id, member_id, recipient,"
+             " subject, method, text_body, html_body, ics, message, state, attempts,"
+             " next_attempt_at, claimed_by, claimed_at, last_error, created_at, sent_at"
+             " FROM old; DROP TABLE old;"
              "CREATE INDEX outbox_due ON outbox(state, next_attempt_at);"
              /* and without what the migrations after it add */
              "DROP TABLE rc_links; DROP TABLE rc_waves;"
@@ -770,6 +773,14 @@ test_migration_keeps_rows(void **state)
                     " || coalesce(last_error, ''), '|') FROM (SELECT * FROM outbox ORDER BY id)");
     assert_int_equal(sql_int(store, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
                                     " AND name = 'outbox_due' AND tbl_name = 'outbox'"),
+                     1);
+    /* A sent message keeps one copy (the message), a queued one everything it had. */
+    assert_sql_text(store, "1:0:1|3:1:1",
+                    "SELECT group_concat(id || ':' || (length(text_body) > 0) || ':' ||"
+                    " (length(message) > 0), '|') FROM (SELECT * FROM outbox WHERE id IN (1, 3)"
+                    " ORDER BY id)");
+    assert_int_equal(sql_int(store, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+                                    " AND name = 'outbox_group' AND tbl_name = 'outbox'"),
                      1);
     /* The new state is allowed; the rebuild left no table behind. */
     sql_exec(store, "UPDATE outbox SET state = 'dropped' WHERE id = 3");
@@ -806,6 +817,38 @@ test_next_due_and_pending(void **state)
     assert_int_equal(due, r.next_attempt_at);
 }
 
+/* [store] keep_messages: sent long ago loses its message, keeps what reports read. */
+static void
+test_compact_old_sent(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_error err;
+    long count = -1;
+
+    enqueue(f, "old@x", "ana@a.example");
+    enqueue(f, "new@x", "bo@b.example");
+    enqueue(f, "queued@x", "cy@c.example");
+    sql_exec(f->store, "UPDATE outbox SET state = 'sent', sent_at = 1000 WHERE id = 1;"
+                       "UPDATE outbox SET state = 'sent', sent_at = 1800000 WHERE id = 2;"
+                       "UPDATE outbox SET recipe = X'01' WHERE id = 1;");
+    ct_error_clear(&err);
+    /* 0 keeps everything. */
+    assert_int_equal(ct_outbox_compact(f->store, 0, 2000000, &count, &err), CT_OK);
+    assert_int_equal(count, 0);
+    assert_int_equal(ct_outbox_compact(f->store, 500000, 2000000, &count, &err), CT_OK);
+    assert_int_equal(count, 1);
+    assert_sql_text(f->store, "old@x|ana@a.example|Coffee|sent|1000|0|0|1",
+                    "SELECT message_id || '|' || recipient || '|' || subject || '|' || state ||"
+                    " '|' || sent_at || '|' || length(message) || '|' || length(text_body) ||"
+                    " '|' || (recipe IS NULL) FROM outbox WHERE id = 1");
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE id > 1"
+                                       " AND length(message) > 0 AND length(text_body) > 0"),
+                     2);
+    /* Done once: nothing left to compact. */
+    assert_int_equal(ct_outbox_compact(f->store, 500000, 2000000, &count, &err), CT_OK);
+    assert_int_equal(count, 0);
+}
+
 int
 main(void)
 {
@@ -826,6 +869,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_drop_by_id, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drop_by_round, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_keeps_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_compact_old_sent, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -412,12 +412,14 @@ test_partner_told_what_follows(void **state)
     import_many(f, 8);
     r = plan_send(f, "2026-03-02", 7);
     pause_member(f, &r->groups[0].members[0].member);
+    scratchdb_outbox_bodies(f->store);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind IN ('notice',"
                                        " 'cancel') AND text_body LIKE '%a new invitation follows"
                                        " if we do%'"),
                      2);
-    f->cfg->pairing.rematch = 0;
+    f->cfg->pairing.rematch = false;
     pause_member(f, &r->groups[1].members[0].member);
+    scratchdb_outbox_bodies(f->store);
     assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE kind IN ('notice',"
                                        " 'cancel') AND text_body LIKE '%paired again in the next"
                                        " round%'"),

@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+#include <pthread.h>
 
 #include <cmocka.h>
 
@@ -174,7 +176,7 @@ test_pragmas(void **state)
     assert_sql_text(store, "wal", "PRAGMA journal_mode");
     assert_int_equal(sql_int(store, "PRAGMA foreign_keys"), 1);
     assert_int_equal(sql_int(store, "PRAGMA synchronous"), 2); /* FULL */
-    assert_true(sql_int(store, "PRAGMA busy_timeout") >= 1000);
+    /* A writer waits for another's transaction (test_busy_wait), with its own handler. */
     /* Foreign keys are enforced, not only declared. */
     assert_int_not_equal(sqlite3_exec(ct_store_sqlite(store),
                                       "INSERT INTO ties(a, b) VALUES (1, 2)", NULL, NULL, NULL),
@@ -298,6 +300,49 @@ test_backup_and_verify(void **state)
     free(junk);
 }
 
+/* The other connection's transaction, committed after a while. */
+struct holder {
+    struct ct_store *store;
+    struct ct_txn *txn;
+};
+
+static void *
+release_later(void *arg)
+{
+    struct holder *h = arg;
+    struct timespec t = {0, 200000000};
+    struct ct_error err;
+
+    nanosleep(&t, NULL);
+    ct_txn_commit(h->txn, &err);
+    return NULL;
+}
+
+/* A writer blocked by another connection waits for it, and gets in once it commits. */
+static void
+test_busy_wait(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_store *a = NULL, *b = NULL;
+    struct ct_txn *txn = NULL;
+    struct holder h;
+    struct ct_error err;
+    pthread_t thread;
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &a, &err), CT_OK);
+    assert_int_equal(ct_store_open(f->path, &b, &err), CT_OK);
+    h.store = a;
+    assert_int_equal(ct_txn_begin(a, &h.txn, &err), CT_OK);
+    assert_int_equal(pthread_create(&thread, NULL, release_later, &h), 0);
+    assert_int_equal(ct_txn_begin(b, &txn, &err), CT_OK);
+    assert_true(ct_txn_elapsed(txn) >= 0);
+    assert_int_equal(ct_txn_commit(txn, &err), CT_OK);
+    pthread_join(thread, NULL);
+    ct_store_close(a);
+    ct_store_close(b);
+}
+
 int
 main(void)
 {
@@ -308,6 +353,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unopenable_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_busy_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_file_and_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_and_verify, setup, teardown),
