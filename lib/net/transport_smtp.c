@@ -253,18 +253,18 @@ out:
     return st;
 }
 
+/* One message; r->relay_fault when the relay, not the message, failed. */
 static enum ct_status
-smtp_send(void *state, const struct ct_transport_message *msg, int64_t *retry_after,
-          struct ct_error *err)
+smtp_send_one(void *state, const struct ct_transport_message *msg, struct ct_transport_result *r)
 {
     struct smtp *s = state;
+    struct ct_error *err = &r->err;
     struct curl_slist *rcpt = NULL;
     char *from = NULL, *to = NULL;
     enum ct_status st;
     CURLcode rc;
     long reply = 0;
 
-    (void)retry_after;
     if (!ct_transport_address_ok(msg->recipient))
         return ct_error_set(err, CT_EPERM, "recipient '%s' is not a usable address",
                             msg->recipient ? msg->recipient : "");
@@ -291,6 +291,8 @@ smtp_send(void *state, const struct ct_transport_message *msg, int64_t *retry_af
     curl_easy_setopt(s->curl, CURLOPT_MAIL_RCPT, NULL);
     s->upload = NULL;
     st = ct_transport_smtp_classify((int)rc, reply, s->curl_message);
+    /* Temporary without a 4xx answer: the connection dropped or went silent. */
+    r->relay_fault = st == CT_ETEMP && reply < 400;
     if (st == CT_OK)
         goto out;
     if (rc == CURLE_USE_SSL_FAILED)
@@ -308,9 +310,32 @@ out:
     return st;
 }
 
+static enum ct_status
+smtp_send(void *state, const struct ct_transport_message *msg, int64_t *retry_after,
+          struct ct_error *err)
+{
+    struct ct_transport_result r;
+    enum ct_status st;
+
+    memset(&r, 0, sizeof(r));
+    st = smtp_send_one(state, msg, &r);
+    *retry_after = r.retry_after;
+    if (st != CT_OK && err)
+        *err = r.err;
+    return st;
+}
+
+static void
+smtp_send_batch(void *state, const struct ct_transport_message *msgs, size_t n,
+                struct ct_transport_batch *batch, struct ct_transport_result *results)
+{
+    ct_transport_batch_each(state, msgs, n, batch, results, smtp_send_one);
+}
+
 const struct ct_transport_backend ct_transport_smtp = {
     .name = "smtp",
     .open = smtp_open,
     .send = smtp_send,
     .close = smtp_close,
+    .send_batch = smtp_send_batch,
 };

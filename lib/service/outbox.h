@@ -31,8 +31,12 @@
  * live flush, if longer) is taken back even if its process seems alive.
  */
 #define CT_OUTBOX_STALE_CLAIM 3600
-/* Rows claimed per transaction. */
+/* Rows claimed per transaction, unless the transport prefers another number. */
 #define CT_OUTBOX_BATCH 16
+/* The most rows claimed per transaction. */
+#define CT_OUTBOX_BATCH_MAX 1024
+/* Relay faults in a row (no answer, dropped connection) that trip the breaker. */
+#define CT_OUTBOX_BREAKER 3
 
 /* What one delivery attempt came to, for logs. Strings are borrowed. */
 struct ct_outbox_event {
@@ -53,7 +57,8 @@ struct ct_outbox_options {
     int64_t retry_base;  /* first retry delay, seconds, >= 1 */
     int64_t retry_cap;   /* longest delay before jitter, seconds */
     int64_t stale_claim; /* claims older than this are taken back, seconds */
-    int batch;           /* rows claimed per transaction */
+    int batch;           /* rows claimed per transaction; 0: the transport's choice */
+    int breaker;         /* relay faults in a row that stop the flush; 0: never */
     long limit;          /* stop after this many attempts; 0: no limit */
     uint64_t seed;       /* jitter random seed; 0: from the system */
     /*
@@ -82,6 +87,7 @@ struct ct_outbox_result {
     long dead_total;         /* dead messages in the outbox, this flush's included */
     int64_t next_attempt_at; /* earliest next attempt of a queued message; 0: none */
     bool unavailable;        /* the transport could not be used: batch stopped */
+    int64_t breaker_until;   /* the breaker is open (the relay failing) until then; 0: closed */
     bool stopped;            /* opts->stop was raised */
 };
 
