@@ -90,8 +90,12 @@ took = time.time() - t0
 check(rc == 69, "mid-DATA drop: exit 69 (got %d)" % rc)
 check(took < 20, "bounded in time (%.1f s)" % took)
 st = read_json(E2.path("drop.json"))
-check(st["requests"] == 3 and st["accepted"] == 0,
-      "3 messages reached DATA before the breaker tripped (got %d)" % st["requests"])
+# Over 4 connections ([smtp] connections' default) the messages in flight
+# when the third fault comes finish too: 3 to 6 reach DATA, none is taken.
+check(3 <= st["requests"] <= 6 and st["accepted"] == 0,
+      "3 to 6 messages reached DATA before the breaker tripped (got %d)" % st["requests"])
+check(st["connections"] <= 3 + 4, "a new connection per dropped one, at most (got %d)"
+      % st["connections"])
 a = attempts(E2)
 check(len(a) == N and all(x == 0 for x in a), "none of %d messages lost an attempt" % N)
 check("breaker open" in err, "the breaker is named: %s" % err.strip())
