@@ -145,7 +145,11 @@ while time.monotonic() < deadline:
     rss, fds = proc_sample(daemon.pid)
     seen_fds.add(tuple(fds))
     if pending == 0 and sent not in samples:
-        samples[sent] = (rss, fds)
+        # The last batch is marked sent just before the flush closes its
+        # connections: sample again once it has had time to.
+        time.sleep(0.2)
+        if progress(db) == (sent, 0):
+            samples[sent] = proc_sample(daemon.pid)
     if len(restarts) < len(RESTART_AFTER) and sent >= RESTART_AFTER[len(restarts)] and pending:
         # Mid-delivery: some of this round's messages are accepted, some not yet.
         restarts.append((sent, pending, len(smtp.received())))
