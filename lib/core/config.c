@@ -148,6 +148,7 @@ static const struct key_def keys[] = {
     {"smtp", "ca_file", K_FILE, F(smtp.ca_file), 0, 0, KF_OPTIONAL, NULL},
     {"smtp", "timeout", K_DURATION, F(smtp.timeout), 1, HOUR, 0, NULL},
     {"smtp", "tls", K_SMTP_TLS, F(smtp.tls), 0, 0, 0, NULL},
+    {"smtp", "connections", K_INT, F(smtp.connections), 1, 32, 0, NULL},
     {"http", "url", K_URL, F(http.url), 0, 0, KF_OPTIONAL, "http https"},
     {"http", "token_file", K_FILE, F(http.token_file), 0, 0, KF_OPTIONAL | KF_SECRET, NULL},
     {"http", "ca_file", K_FILE, F(http.ca_file), 0, 0, KF_OPTIONAL, NULL},
@@ -235,6 +236,7 @@ ct_config_new_defaults(void)
     c->transport.proxy = strdup("none");
     c->spool.dir = strdup("spool");
     c->smtp.timeout = 30;
+    c->smtp.connections = 4;
     c->http.timeout = 30;
     c->imap.poll_interval = 15 * MINUTE;
     c->log.level = CT_LOG_INFO;

@@ -131,6 +131,7 @@ struct ct_config {
         char *ca_file;
         int64_t timeout;      /* seconds, default 30 */
         enum ct_smtp_tls tls; /* default auto */
+        int connections;      /* parallel connections for a batch, default 4 */
     } smtp;
 
     struct {

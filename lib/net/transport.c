@@ -88,6 +88,89 @@ ct_transport_send(struct ct_transport *t, const struct ct_transport_message *msg
     return t->backend->send(t->state, msg, retry_after, err);
 }
 
+bool
+ct_transport_batch_going(const struct ct_transport_batch *batch)
+{
+    return !batch->tripped && !batch->unavailable && !(batch->stop && *batch->stop);
+}
+
+void
+ct_transport_batch_note(struct ct_transport_batch *batch, size_t i,
+                        const struct ct_transport_result *r)
+{
+    if (r->status == CT_EUNAVAIL)
+        batch->unavailable = true;
+    else if (r->relay_fault)
+        batch->consecutive++;
+    else
+        batch->consecutive = 0;
+    if (batch->threshold > 0 && batch->consecutive >= batch->threshold)
+        batch->tripped = true;
+    if (batch->done)
+        batch->done(batch->done_arg, i, r);
+}
+
+void
+ct_transport_results_init(struct ct_transport_result *results, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        memset(&results[i], 0, sizeof(results[i]));
+        results[i].status = CT_ESTATE;
+    }
+}
+
+void
+ct_transport_batch_each(void *state, const struct ct_transport_message *msgs, size_t n,
+                        struct ct_transport_batch *batch, struct ct_transport_result *results,
+                        enum ct_status (*send)(void *state, const struct ct_transport_message *msg,
+                                               struct ct_transport_result *r))
+{
+    size_t i;
+
+    for (i = 0; i < n && ct_transport_batch_going(batch); i++) {
+        struct ct_transport_result *r = &results[i];
+
+        ct_error_clear(&r->err);
+        r->retry_after = 0;
+        r->relay_fault = false;
+        r->status = send(state, &msgs[i], r);
+        if (r->status != CT_OK && r->err.message[0] == '\0')
+            ct_error_set(&r->err, r->status, "%s", ct_status_str(r->status));
+        ct_transport_batch_note(batch, i, r);
+    }
+}
+
+/* A backend without send_batch: its send(), one by one; state is the transport. */
+static enum ct_status
+plain_send(void *state, const struct ct_transport_message *msg, struct ct_transport_result *r)
+{
+    struct ct_transport *t = state;
+
+    return t->backend->send(t->state, msg, &r->retry_after, &r->err);
+}
+
+void
+ct_transport_send_batch(struct ct_transport *t, const struct ct_transport_message *msgs, size_t n,
+                        struct ct_transport_batch *batch, struct ct_transport_result *results)
+{
+    batch->tripped = false;
+    batch->unavailable = false;
+    ct_transport_results_init(results, n);
+    if (t->backend->send_batch) {
+        t->backend->send_batch(t->state, msgs, n, batch, results);
+        return;
+    }
+    ct_transport_batch_each(t, msgs, n, batch, results, plain_send);
+}
+
+int
+ct_transport_batch_size(const struct ct_transport *t)
+{
+    return t->backend->batch_size ? t->backend->batch_size(t->state) : 0;
+}
+
 const char *
 ct_transport_name(const struct ct_transport *t)
 {

@@ -7,6 +7,8 @@
 #ifndef CT_TRANSPORT_H
 #define CT_TRANSPORT_H
 
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +34,36 @@ struct ct_transport_message {
     int64_t now; /* when the send starts, Unix seconds: a Retry-After date is read against it */
 };
 
+/* What became of one message of a batch. */
+struct ct_transport_result {
+    enum ct_status status; /* as send() returns; CT_ESTATE: not tried (the batch stopped) */
+    int64_t retry_after;   /* seconds the server asked us to wait; 0: none */
+    /*
+     * The relay failed, not the message: no answer within the timeout on a
+     * connection it accepted, or the connection dropped or reset mid-message
+     * (status CT_ETEMP). These trip the breaker.
+     */
+    bool relay_fault;
+    struct ct_error err; /* why, when status is not CT_OK */
+};
+
+/*
+ * How a batch is sent, and the breaker it shares with the flush: the batch
+ * stops taking new messages once *stop is raised, a message is CT_EUNAVAIL
+ * (then `unavailable`), or `consecutive` relay faults reach `threshold` (then `tripped`). Any
+ * answer from the relay (sent, refused, deferred) sets consecutive to 0.
+ * done(), if set, is called once per message tried, as its result comes.
+ */
+struct ct_transport_batch {
+    int threshold;    /* consecutive relay faults that trip the breaker; 0: never */
+    int consecutive;  /* in/out: relay faults in a row so far in this flush */
+    bool tripped;     /* out */
+    bool unavailable; /* out: a message was CT_EUNAVAIL */
+    volatile sig_atomic_t *stop;
+    void (*done)(void *arg, size_t i, const struct ct_transport_result *result);
+    void *done_arg;
+};
+
 /*
  * A backend. open() reads what it needs from cfg (which it must not keep:
  * copy what outlives the call), reads secrets and prepares, without yet
@@ -52,6 +84,16 @@ struct ct_transport_backend {
     enum ct_status (*send)(void *state, const struct ct_transport_message *msg,
                            int64_t *retry_after, struct ct_error *err);
     void (*close)(void *state);
+    /*
+     * Optional: deliver msgs[0..n) (several at once, or with one sync for
+     * all) and fill results[i] for each; a message reported CT_OK must be
+     * delivered for good (durable) when this returns. NULL: send() one by
+     * one, in order.
+     */
+    void (*send_batch)(void *state, const struct ct_transport_message *msgs, size_t n,
+                       struct ct_transport_batch *batch, struct ct_transport_result *results);
+    /* Optional: messages worth claiming per batch; 0 or NULL: the outbox's default. */
+    int (*batch_size)(void *state);
 };
 
 /* An open transport: a backend and its state. */
@@ -82,6 +124,18 @@ enum ct_status ct_transport_open_backend(const struct ct_transport_backend *back
  */
 enum ct_status ct_transport_send(struct ct_transport *t, const struct ct_transport_message *msg,
                                  int64_t *retry_after, struct ct_error *err);
+
+/*
+ * Deliver a batch: see struct ct_transport_batch and send_batch. Every
+ * results[i] is filled (CT_ESTATE for a message not tried); batch->tripped
+ * says whether the breaker tripped.
+ */
+void ct_transport_send_batch(struct ct_transport *t, const struct ct_transport_message *msgs,
+                             size_t n, struct ct_transport_batch *batch,
+                             struct ct_transport_result *results);
+
+/* How many messages the transport would take per batch; 0: no preference. */
+int ct_transport_batch_size(const struct ct_transport *t);
 
 const char *ct_transport_name(const struct ct_transport *t);
 

@@ -255,11 +255,13 @@ build_document(struct ct_buf *b, const struct ct_transport_message *msg)
     return ct_buf_puts(b, "}");
 }
 
+/* One message; r->relay_fault when the gateway, not the message, failed. */
 static enum ct_status
-http_send(void *state, const struct ct_transport_message *msg, int64_t *retry_after,
-          struct ct_error *err)
+http_send_one(void *state, const struct ct_transport_message *msg, struct ct_transport_result *r)
 {
     struct http *h = state;
+    struct ct_error *err = &r->err;
+    int64_t *retry_after = &r->retry_after;
     struct curl_slist *headers = NULL, *more;
     struct ct_buf doc;
     char *key = NULL, reply[CT_TRANSPORT_REPLY_MAX];
@@ -299,11 +301,16 @@ http_send(void *state, const struct ct_transport_message *msg, int64_t *retry_af
         case CURLE_OPERATION_TIMEDOUT:
             /* Connected but no answer: the gateway may yet have it; retry. */
             st = connect_time > 0 ? CT_ETEMP : CT_EUNAVAIL;
+            r->relay_fault = st == CT_ETEMP;
             break;
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
         case CURLE_GOT_NOTHING:
-        case CURLE_PARTIAL_FILE: st = CT_ETEMP; break;
+        case CURLE_PARTIAL_FILE:
+            /* The connection dropped mid-exchange: the gateway's doing. */
+            st = CT_ETEMP;
+            r->relay_fault = true;
+            break;
         default: st = CT_EUNAVAIL; break;
         }
         ct_error_set(err, st, "%s: %s", h->url,
@@ -324,9 +331,32 @@ out:
     return st;
 }
 
+static enum ct_status
+http_send(void *state, const struct ct_transport_message *msg, int64_t *retry_after,
+          struct ct_error *err)
+{
+    struct ct_transport_result r;
+    enum ct_status st;
+
+    memset(&r, 0, sizeof(r));
+    st = http_send_one(state, msg, &r);
+    *retry_after = r.retry_after;
+    if (st != CT_OK && err)
+        *err = r.err;
+    return st;
+}
+
+static void
+http_send_batch(void *state, const struct ct_transport_message *msgs, size_t n,
+                struct ct_transport_batch *batch, struct ct_transport_result *results)
+{
+    ct_transport_batch_each(state, msgs, n, batch, results, http_send_one);
+}
+
 const struct ct_transport_backend ct_transport_http = {
     .name = "http",
     .open = http_open,
     .send = http_send,
     .close = http_close,
+    .send_batch = http_send_batch,
 };

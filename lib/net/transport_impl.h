@@ -22,6 +22,30 @@ extern const struct ct_transport_backend ct_transport_http;
 /* Retry-After values above this many seconds are capped to it (a week). */
 #define CT_TRANSPORT_RETRY_AFTER_MAX (7 * 86400)
 
+/* True while a batch may take another message: not stopped, tripped or unavailable. */
+bool ct_transport_batch_going(const struct ct_transport_batch *batch);
+
+/*
+ * Account for results[i], just filled: the breaker's count, `unavailable`,
+ * `tripped`, and the done() callback.
+ */
+void ct_transport_batch_note(struct ct_transport_batch *batch, size_t i,
+                             const struct ct_transport_result *r);
+
+/* Mark every result "not tried" (CT_ESTATE). */
+void ct_transport_results_init(struct ct_transport_result *results, size_t n);
+
+/*
+ * A batch sent one message after another through send(), which fills r's
+ * retry_after, relay_fault and err and returns the status. Stops as
+ * ct_transport_batch_going() says.
+ */
+void ct_transport_batch_each(void *state, const struct ct_transport_message *msgs, size_t n,
+                             struct ct_transport_batch *batch, struct ct_transport_result *results,
+                             enum ct_status (*send)(void *state,
+                                                    const struct ct_transport_message *msg,
+                                                    struct ct_transport_result *r));
+
 /*
  * ct_config_read_secret() for the setting named what ("[smtp]
  * password_file"), which every failure names: unset, missing, unreadable,

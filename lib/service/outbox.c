@@ -33,7 +33,8 @@ ct_outbox_options_init(struct ct_outbox_options *opts, const struct ct_config *c
     opts->max_attempts = cfg && cfg->transport.max_attempts > 0 ? cfg->transport.max_attempts : 8;
     opts->retry_base = cfg && cfg->transport.retry_base > 0 ? cfg->transport.retry_base : 300;
     opts->retry_cap = CT_OUTBOX_RETRY_CAP;
-    opts->batch = CT_OUTBOX_BATCH;
+    opts->batch = 0; /* the transport's choice */
+    opts->breaker = CT_OUTBOX_BREAKER;
     /*
      * A live flush may hold its batch for up to batch x (connect + 4 x
      * timeout); a claim older than twice that cannot be one in progress
@@ -193,9 +194,12 @@ release_claims(struct ct_store *store, struct ct_error *err)
     return in_txn(store, release_in, NULL, err);
 }
 
+/* The outcomes of one batch: the rows tried, recorded in one transaction. */
 struct record_job {
-    int64_t id;
-    const struct ct_outbox_outcome *outcome;
+    const struct ct_outbox_row *rows;
+    const struct ct_outbox_outcome *outcomes;
+    const bool *tried;
+    size_t n;
     int64_t now;
 };
 
@@ -203,18 +207,14 @@ static enum ct_status
 record_in(struct ct_txn *txn, void *arg, struct ct_error *err)
 {
     struct record_job *job = arg;
+    enum ct_status st = CT_OK;
+    size_t i;
 
-    return ct_store_outbox_record(txn, job->id, (int64_t)getpid(), job->outcome, job->now, err);
-}
-
-/* Record one attempt's outcome on a row we claimed. */
-static enum ct_status
-record(struct ct_store *store, int64_t id, const struct ct_outbox_outcome *outcome, int64_t now,
-       struct ct_error *err)
-{
-    struct record_job job = {id, outcome, now};
-
-    return in_txn(store, record_in, &job, err);
+    for (i = 0; st == CT_OK && i < job->n; i++)
+        if (job->tried[i])
+            st = ct_store_outbox_record(txn, job->rows[i].id, (int64_t)getpid(), &job->outcomes[i],
+                                        job->now, err);
+    return st;
 }
 
 enum ct_status
@@ -250,6 +250,8 @@ static enum ct_status
 build_or_bury(struct ct_store *store, struct ct_outbox_row *row, bool *found, struct ct_error *err)
 {
     struct ct_outbox_outcome o;
+    bool tried = true;
+    struct record_job job = {row, &o, &tried, 1, row->claimed_at};
     struct ct_error why;
     enum ct_status st;
 
@@ -260,7 +262,7 @@ build_or_bury(struct ct_store *store, struct ct_outbox_row *row, bool *found, st
     o.attempts = row->attempts + 1;
     o.next_attempt_at = 0;
     o.error = why.message;
-    st = record(store, row->id, &o, row->claimed_at, err);
+    st = in_txn(store, record_in, &job, err);
     ct_outbox_row_clear(row);
     *found = false;
     return st;
@@ -293,13 +295,11 @@ load_claimed(struct ct_store *store, int64_t id, struct ct_outbox_row *row, bool
 
 /*
  * Decide what a send's status means for the row: its new state, attempts
- * and next attempt, counted in result. *unavailable when the transport
- * could not be used.
+ * and next attempt, counted in result.
  */
 static void
 decide(const struct ct_outbox_options *opts, enum ct_status sent, int64_t retry_after, int64_t now,
-       uint64_t *rng, struct ct_outbox_outcome *o, struct ct_outbox_result *result,
-       bool *unavailable)
+       uint64_t *rng, struct ct_outbox_outcome *o, struct ct_outbox_result *result)
 {
     switch (sent) {
     case CT_OK:
@@ -311,7 +311,6 @@ decide(const struct ct_outbox_options *opts, enum ct_status sent, int64_t retry_
     case CT_EUNAVAIL:
         /* Not this message's fault: it keeps its place and its attempts. */
         o->state = CT_OUTBOX_QUEUED;
-        *unavailable = true;
         break;
     case CT_EPERM:
         o->state = CT_OUTBOX_DEAD;
@@ -358,56 +357,143 @@ report_attempt(const struct ct_outbox_options *opts, const struct ct_outbox_row 
     opts->report(opts->report_arg, &ev);
 }
 
+/* What a flush carries from batch to batch. */
+struct flush_state {
+    struct ct_transport_batch ctl; /* the breaker's count, stop, done() */
+    uint64_t rng;
+    bool answered;         /* the relay answered at least once */
+    struct ct_error cause; /* the unusable service's error, or the last relay fault */
+};
+
+/* One batch in flight: its rows and what became of each. */
+struct batch_run {
+    const struct ct_outbox_options *opts;
+    struct ct_outbox_result *result;
+    struct flush_state *fs;
+    int64_t now;
+    struct ct_outbox_row *rows;
+    struct ct_transport_result *results;
+    struct ct_outbox_outcome *outcomes;
+    bool *tried;
+    size_t *pending; /* relay faults not judged yet */
+    size_t npending;
+};
+
 /*
- * Send one claimed row and record what happened. OUT: *unavailable when
- * the transport cannot be used (the row is then back in the queue as it
- * was, with the error noted).
+ * Settle message i. A relay fault is counted as an attempt only when the
+ * relay then answered another message (so it was this message's doing);
+ * otherwise it keeps its attempts and waits out the first retry delay.
+ */
+static void
+settle(struct batch_run *b, size_t i, bool counted)
+{
+    const struct ct_transport_result *r = &b->results[i];
+    struct ct_outbox_outcome *o = &b->outcomes[i];
+    int64_t now = b->opts->clock ? b->opts->clock() : b->now;
+
+    o->attempts = b->rows[i].attempts;
+    o->next_attempt_at = b->rows[i].next_attempt_at;
+    o->error = r->status == CT_OK ? NULL : r->err.message;
+    if (r->relay_fault && !counted) {
+        o->state = CT_OUTBOX_QUEUED;
+        o->next_attempt_at = now + ct_outbox_backoff(b->opts->retry_base, b->opts->retry_cap,
+                                                     o->attempts + 1, next_random(&b->fs->rng));
+        b->result->retry++;
+    } else {
+        decide(b->opts, r->status, r->retry_after, now, &b->fs->rng, o, b->result);
+    }
+    b->tried[i] = true;
+    report_attempt(b->opts, &b->rows[i], r->status, o);
+}
+
+/* ct_transport_batch's done(): settle each result as it comes. */
+static void
+batch_done(void *arg, size_t i, const struct ct_transport_result *r)
+{
+    struct batch_run *b = arg;
+    size_t k;
+
+    if (r->relay_fault) {
+        b->fs->cause = r->err;
+        b->pending[b->npending++] = i;
+        return;
+    }
+    if (r->status == CT_EUNAVAIL) {
+        b->fs->cause = r->err;
+    } else {
+        b->fs->answered = true;
+        for (k = 0; k < b->npending; k++)
+            settle(b, b->pending[k], true);
+        b->npending = 0;
+    }
+    settle(b, i, false);
+}
+
+/*
+ * Load the claimed rows ids[0..count) and send them as one batch, then
+ * record every outcome in one transaction. Rows not tried (the batch
+ * stopped) stay claimed until the flush releases them.
  */
 static enum ct_status
-deliver(struct ct_store *store, struct ct_transport *t, const struct ct_outbox_options *opts,
-        int64_t id, int64_t now, uint64_t *rng, struct ct_outbox_result *result, bool *unavailable,
-        struct ct_error *err)
+deliver_batch(struct ct_store *store, struct ct_transport *t, const struct ct_outbox_options *opts,
+              const int64_t *ids, int count, int64_t now, struct flush_state *fs,
+              struct ct_outbox_result *result, struct ct_error *err)
 {
-    struct ct_outbox_row row = {0};
-    struct ct_transport_message msg;
-    struct ct_outbox_outcome o;
-    struct ct_error send_err;
-    enum ct_status st, sent;
-    int64_t retry_after = 0;
+    struct batch_run b = {.opts = opts, .result = result, .fs = fs, .now = now};
+    struct ct_transport_message *msgs = calloc((size_t)count, sizeof(*msgs));
+    size_t n = 0, i;
+    enum ct_status st = CT_OK;
     bool found;
 
-    *unavailable = false;
-    st = load_claimed(store, id, &row, &found, err);
-    if (st != CT_OK || !found)
-        return st; /* not found: taken back by another process meanwhile */
-    memset(&msg, 0, sizeof(msg));
-    msg.message_id = row.message_id;
-    msg.recipient = row.recipient;
-    msg.subject = row.subject;
-    msg.method = row.method;
-    msg.text_body = row.text_body;
-    msg.html_body = row.html_body;
-    msg.ics = row.ics;
-    msg.raw = row.message;
-    msg.raw_len = row.message_len;
-    msg.from = opts->from;
-    msg.now = opts->clock ? opts->clock() : now;
-
-    ct_error_clear(&send_err);
-    sent = ct_transport_send(t, &msg, &retry_after, &send_err);
-    if (sent != CT_OK && send_err.message[0] == '\0')
-        ct_error_set(&send_err, sent, "%s", ct_status_str(sent));
-    if (opts->clock)
-        now = opts->clock();
-    o.attempts = row.attempts;
-    o.next_attempt_at = row.next_attempt_at;
-    o.error = sent == CT_OK ? NULL : send_err.message;
-    decide(opts, sent, retry_after, now, rng, &o, result, unavailable);
-    report_attempt(opts, &row, sent, &o);
-    st = record(store, id, &o, now, err);
-    ct_outbox_row_clear(&row);
-    if (st == CT_OK && *unavailable)
-        ct_error_set(err, CT_EUNAVAIL, "%s", send_err.message);
+    b.rows = calloc((size_t)count, sizeof(*b.rows));
+    b.results = calloc((size_t)count, sizeof(*b.results));
+    b.outcomes = calloc((size_t)count, sizeof(*b.outcomes));
+    b.tried = calloc((size_t)count, sizeof(*b.tried));
+    b.pending = calloc((size_t)count, sizeof(*b.pending));
+    if (!msgs || !b.rows || !b.results || !b.outcomes || !b.tried || !b.pending) {
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        goto out;
+    }
+    for (i = 0; st == CT_OK && i < (size_t)count; i++) {
+        st = load_claimed(store, ids[i], &b.rows[n], &found, err);
+        if (st == CT_OK && found)
+            n++; /* not found: taken back by another process meanwhile */
+    }
+    for (i = 0; st == CT_OK && i < n; i++) {
+        const struct ct_outbox_row *row = &b.rows[i];
+        msgs[i] = (struct ct_transport_message){.message_id = row->message_id,
+                                                .from = opts->from,
+                                                .recipient = row->recipient,
+                                                .subject = row->subject,
+                                                .method = row->method,
+                                                .text_body = row->text_body,
+                                                .html_body = row->html_body,
+                                                .ics = row->ics,
+                                                .raw = row->message,
+                                                .raw_len = row->message_len,
+                                                .now = opts->clock ? opts->clock() : now};
+    }
+    if (st != CT_OK || n == 0)
+        goto out;
+    fs->ctl.done = batch_done;
+    fs->ctl.done_arg = &b;
+    ct_transport_send_batch(t, msgs, n, &fs->ctl, b.results);
+    /* Faults at the end of the batch, not followed by an answer: not counted. */
+    for (i = 0; i < b.npending; i++)
+        settle(&b, b.pending[i], false);
+    st = in_txn(
+        store, record_in,
+        &(struct record_job){b.rows, b.outcomes, b.tried, n, opts->clock ? opts->clock() : now},
+        err);
+out:
+    for (i = 0; b.rows && i < n; i++)
+        ct_outbox_row_clear(&b.rows[i]);
+    free(msgs);
+    free(b.rows);
+    free(b.results);
+    free(b.outcomes);
+    free(b.tried);
+    free(b.pending);
     return st;
 }
 
@@ -451,22 +537,25 @@ stop_raised(const struct ct_outbox_options *opts, struct ct_outbox_result *resul
 
 /*
  * Claim and deliver batches until nothing due at `due` is left, the limit
- * is reached, a stop is asked for or the transport is unusable.
+ * is reached, a stop is asked for, the transport is unusable or the
+ * breaker trips (fs->ctl says which).
  */
 static enum ct_status
 deliver_due(struct ct_store *store, struct ct_transport *t, const struct ct_outbox_options *opts,
-            int64_t due, struct ct_outbox_result *result, bool *unavailable, struct ct_error *err)
+            int64_t due, struct flush_state *fs, struct ct_outbox_result *result,
+            struct ct_error *err)
 {
-    int64_t ids[256];
-    int batch = opts->batch > 0 ? opts->batch : CT_OUTBOX_BATCH;
-    uint64_t rng = seed_random(opts->seed, due);
+    int64_t ids[CT_OUTBOX_BATCH_MAX];
+    int batch = opts->batch > 0 ? opts->batch : ct_transport_batch_size(t);
     long attempted = 0;
     enum ct_status st = CT_OK;
-    int count, i;
+    int count;
 
+    if (batch <= 0)
+        batch = CT_OUTBOX_BATCH;
     if (batch > (int)CT_ARRAY_LEN(ids))
         batch = (int)CT_ARRAY_LEN(ids);
-    while (!*unavailable && !stop_raised(opts, result)) {
+    while (!fs->ctl.unavailable && !fs->ctl.tripped && !stop_raised(opts, result)) {
         int64_t now = opts->clock ? opts->clock() : due;
 
         if (opts->limit > 0 && attempted >= opts->limit)
@@ -476,16 +565,122 @@ deliver_due(struct ct_store *store, struct ct_transport *t, const struct ct_outb
         st = claim(store, due, now, batch, ids, &count, err);
         if (st != CT_OK || count == 0)
             break;
-        for (i = 0; i < count && !stop_raised(opts, result); i++) {
-            st = deliver(store, t, opts, ids[i], now, &rng, result, unavailable, err);
-            attempted++;
-            if (st != CT_OK || *unavailable)
-                break;
-        }
-        if (st != CT_OK || result->stopped)
+        st = deliver_batch(store, t, opts, ids, count, now, fs, result, err);
+        attempted += count;
+        if (st != CT_OK)
             break;
     }
     return st;
+}
+
+/* The breaker's state in the meta table: "TRIPS NEXT_TRY"; unset or "" when closed. */
+#define BREAKER_KEY "outbox_breaker"
+
+static enum ct_status
+breaker_load(struct ct_store *store, int *trips, int64_t *next_try, struct ct_error *err)
+{
+    char *text = NULL;
+    long long at = 0;
+    int n = 0;
+    enum ct_status st = ct_store_meta_get(store, BREAKER_KEY, &text, err);
+
+    *trips = 0;
+    *next_try = 0;
+    if (st == CT_OK && text && *text && sscanf(text, "%d %lld", &n, &at) == 2 && n > 0) {
+        *trips = n;
+        *next_try = (int64_t)at;
+    }
+    free(text);
+    return st;
+}
+
+struct breaker_job {
+    const char *value;
+};
+
+static enum ct_status
+breaker_save_in(struct ct_txn *txn, void *arg, struct ct_error *err)
+{
+    return ct_store_meta_set(txn, BREAKER_KEY, ((struct breaker_job *)arg)->value, err);
+}
+
+static enum ct_status
+breaker_save(struct ct_store *store, int trips, int64_t next_try, struct ct_error *err)
+{
+    char value[64] = "";
+
+    if (trips > 0)
+        snprintf(value, sizeof(value), "%d %lld", trips, (long long)next_try);
+    return in_txn(store, breaker_save_in, &(struct breaker_job){value}, err);
+}
+
+static void
+format_utc(int64_t t, char *out, size_t size)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+
+    if (gmtime_r(&tt, &tm) == NULL || strftime(out, size, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+        snprintf(out, size, "%lld", (long long)t);
+}
+
+/*
+ * After the flush: a tripped breaker opens (the next try backs off, doubling
+ * with each trip in a row); a relay that answered closes it.
+ */
+static enum ct_status
+breaker_update(struct ct_store *store, const struct ct_outbox_options *opts, int64_t now,
+               struct flush_state *fs, struct ct_outbox_result *result, struct ct_error *err)
+{
+    int trips;
+    int64_t next_try;
+    char when[32];
+    enum ct_status st = breaker_load(store, &trips, &next_try, err);
+
+    if (st != CT_OK)
+        return st;
+    if (!fs->ctl.tripped)
+        return fs->answered && trips > 0 ? breaker_save(store, 0, 0, err) : CT_OK;
+    trips++;
+    next_try =
+        now + ct_outbox_backoff(opts->retry_base, opts->retry_cap, trips, next_random(&fs->rng));
+    st = breaker_save(store, trips, next_try, err);
+    if (st != CT_OK)
+        return st;
+    result->breaker_until = next_try;
+    format_utc(next_try, when, sizeof(when));
+    return ct_error_set(err, CT_EUNAVAIL,
+                        "relay failing: %d messages in a row got no answer or a dropped "
+                        "connection (last: %s); breaker open, no attempts counted, next try at "
+                        "%s UTC",
+                        fs->ctl.consecutive, fs->cause.message, when);
+}
+
+/* A breaker still open at now: CT_EUNAVAIL saying until when; else CT_OK. */
+static enum ct_status
+breaker_check(struct ct_store *store, int64_t now, struct ct_outbox_result *result,
+              struct ct_error *err)
+{
+    int trips;
+    int64_t next_try;
+    char when[32];
+    enum ct_status st = breaker_load(store, &trips, &next_try, err);
+
+    if (st != CT_OK || trips == 0 || next_try <= now)
+        return st;
+    result->breaker_until = next_try;
+    format_utc(next_try, when, sizeof(when));
+    return ct_error_set(err, CT_EUNAVAIL,
+                        "relay breaker open after %d failing flush%s: next try at %s UTC", trips,
+                        trips == 1 ? "" : "es", when);
+}
+
+/* Nothing queued goes before an open breaker's next try. */
+static void
+breaker_delays(struct ct_outbox_result *result)
+{
+    if (result->queued > 0 && result->breaker_until > result->next_attempt_at)
+        result->next_attempt_at = result->breaker_until;
 }
 
 enum ct_status
@@ -493,21 +688,31 @@ ct_outbox_flush(struct ct_store *store, struct ct_transport *t,
                 const struct ct_outbox_options *opts, int64_t now, struct ct_outbox_result *result,
                 struct ct_error *err)
 {
+    struct flush_state fs;
     struct ct_error ignored;
     enum ct_status st;
-    bool unavailable = false;
 
     memset(result, 0, sizeof(*result));
+    memset(&fs, 0, sizeof(fs));
+    fs.ctl.threshold = opts->breaker;
+    fs.ctl.stop = opts->stop;
+    fs.rng = seed_random(opts->seed, now);
     st = reclaim(store, opts, now, &result->reclaimed, err);
-    if (st != CT_OK)
+    if (st == CT_OK)
+        st = breaker_check(store, now, result, err);
+    if (st != CT_OK) {
+        result->unavailable = st == CT_EUNAVAIL;
+        (void)tally(store, result, &ignored);
+        breaker_delays(result);
         return st;
+    }
     /*
      * Only what is due when the flush starts: a message rescheduled during
      * it (at least a second later) waits for the next flush, so a flush
      * always ends.
      */
-    st = deliver_due(store, t, opts, now, result, &unavailable, err);
-    /* Claimed but not tried (stopped, or the transport went away). */
+    st = deliver_due(store, t, opts, now, &fs, result, err);
+    /* Claimed but not tried (stopped, tripped, or the transport went away). */
     if (st == CT_OK)
         st = release_claims(store, err);
     else
@@ -516,10 +721,12 @@ ct_outbox_flush(struct ct_store *store, struct ct_transport *t,
         st = tally(store, result, err);
     else
         (void)tally(store, result, &ignored);
-    if (st == CT_OK && unavailable) {
-        result->unavailable = true;
-        st = err ? err->status : CT_EUNAVAIL;
-    }
+    if (st == CT_OK)
+        st = breaker_update(store, opts, opts->clock ? opts->clock() : now, &fs, result, err);
+    if (st == CT_OK && fs.ctl.unavailable)
+        st = ct_error_set(err, CT_EUNAVAIL, "%s", fs.cause.message);
+    result->unavailable = st == CT_EUNAVAIL;
+    breaker_delays(result);
     return st;
 }
 
@@ -709,7 +916,16 @@ out:
 enum ct_status
 ct_outbox_next_due(struct ct_store *store, int64_t *due, bool *found, struct ct_error *err)
 {
-    return ct_store_outbox_next_due(store, due, found, err);
+    int trips;
+    int64_t next_try;
+    enum ct_status st = ct_store_outbox_next_due(store, due, found, err);
+
+    if (st != CT_OK || !*found)
+        return st;
+    st = breaker_load(store, &trips, &next_try, err);
+    if (st == CT_OK && trips > 0 && next_try > *due)
+        *due = next_try;
+    return st;
 }
 
 enum ct_status

@@ -2,11 +2,15 @@
  * outbox.h: the crash-safe queue between a round being sent and its mail
  * leaving. Rows are written in the caller's transaction (the round's send,
  * with ct_store_outbox_enqueue() of store_outbox.h),
- * then delivered one by one: claimed and committed before sending, marked
- * sent after, or scheduled for a retry with exponential backoff and jitter,
- * or dead after max_attempts with the last error kept. Claims of a process
- * that died go back to the queue, so a crash loses nothing; a message
- * interrupted mid-send goes out again with the same Message-ID.
+ * then delivered in batches: claimed and committed before sending, given
+ * to the transport (which may send them in parallel, or sync them once),
+ * then each marked sent, scheduled for a retry with exponential backoff and
+ * jitter, or dead after max_attempts with the last error kept, the batch's
+ * outcomes in one transaction. Relay faults in a row (no answer, dropped
+ * connections) trip a breaker that costs no attempts and holds off the
+ * next flush. Claims of a process that died go back to the queue, so a
+ * crash loses nothing; a message interrupted mid-send goes out again with
+ * the same Message-ID.
  */
 #ifndef CT_OUTBOX_H
 #define CT_OUTBOX_H
@@ -31,8 +35,12 @@
  * live flush, if longer) is taken back even if its process seems alive.
  */
 #define CT_OUTBOX_STALE_CLAIM 3600
-/* Rows claimed per transaction. */
+/* Rows claimed per transaction, unless the transport prefers another number. */
 #define CT_OUTBOX_BATCH 16
+/* The most rows claimed per transaction. */
+#define CT_OUTBOX_BATCH_MAX 1024
+/* Relay faults in a row (no answer, dropped connection) that trip the breaker. */
+#define CT_OUTBOX_BREAKER 3
 
 /* What one delivery attempt came to, for logs. Strings are borrowed. */
 struct ct_outbox_event {
@@ -53,7 +61,8 @@ struct ct_outbox_options {
     int64_t retry_base;  /* first retry delay, seconds, >= 1 */
     int64_t retry_cap;   /* longest delay before jitter, seconds */
     int64_t stale_claim; /* claims older than this are taken back, seconds */
-    int batch;           /* rows claimed per transaction */
+    int batch;           /* rows claimed per transaction; 0: the transport's choice */
+    int breaker;         /* relay faults in a row that stop the flush; 0: never */
     long limit;          /* stop after this many attempts; 0: no limit */
     uint64_t seed;       /* jitter random seed; 0: from the system */
     /*
@@ -82,6 +91,7 @@ struct ct_outbox_result {
     long dead_total;         /* dead messages in the outbox, this flush's included */
     int64_t next_attempt_at; /* earliest next attempt of a queued message; 0: none */
     bool unavailable;        /* the transport could not be used: batch stopped */
+    int64_t breaker_until;   /* the breaker is open (the relay failing) until then; 0: closed */
     bool stopped;            /* opts->stop was raised */
 };
 
@@ -102,11 +112,15 @@ enum ct_status ct_outbox_compact(struct ct_store *store, int64_t keep, int64_t n
 
 /*
  * Deliver every message due at now through t. Claims of processes that are
- * gone are first returned to the queue. Each message's fate is recorded
- * before the next is sent. Returns CT_OK when the outbox was worked through
- * (whatever each message's fate: see *result), CT_EUNAVAIL when the
- * transport could not be used (err says why; the message stays queued and
- * its attempts unchanged), or a database error. OUT: *result, always filled.
+ * gone are first returned to the queue. Each batch's fates are recorded
+ * before the next batch is sent. Returns CT_OK when the outbox was worked
+ * through (whatever each message's fate: see *result), CT_EUNAVAIL when the
+ * transport could not be used, when opts->breaker relay faults came in a
+ * row (the breaker then opens until result->breaker_until, kept in the
+ * database), or when the breaker is still open (nothing is tried): err says
+ * why in one line, and the messages stay queued with their attempts
+ * unchanged. A relay fault followed by an answer counts as an attempt.
+ * Or a database error. OUT: *result, always filled.
  */
 enum ct_status ct_outbox_flush(struct ct_store *store, struct ct_transport *t,
                                const struct ct_outbox_options *opts, int64_t now,
@@ -173,7 +187,8 @@ enum ct_status ct_outbox_drop(struct ct_store *store, const struct ct_outbox_dro
 
 /*
  * When the earliest queued (or claimed) message is due, for the daemon's
- * timer. OUT: *due, and *found false when nothing waits.
+ * timer; never before an open breaker's next try. OUT: *due, and *found
+ * false when nothing waits.
  */
 enum ct_status ct_outbox_next_due(struct ct_store *store, int64_t *due, bool *found,
                                   struct ct_error *err);

@@ -57,9 +57,10 @@ WARM_ROUNDS = 4  # by then SQLite's page cache, libical's zones and curl are war
 # merges them, so its RSS settles more slowly; its leak checker runs at exit.
 SANITIZED = os.environ.get("CT_SANITIZE") == "1"
 RSS_SLACK_KB = 2048 if SANITIZED else 512
-# Held only while delivering: the SMTP connection, the socket pair libcurl
-# keeps for waking its transfer loop, and SQLite's temporary file for a sort.
-FD_BUSY = 4
+# Held only while delivering: the SMTP connections ([smtp] connections, 4 by
+# default), the socket pair libcurl's multi handle keeps for waking its
+# transfer loop, and SQLite's temporary file for a sort.
+FD_BUSY = 4 + 2 + 1
 START = calendar.timegm((2027, 3, 20, 8, 0, 0))  # 08:00 in London, a week before summer time
 
 
@@ -149,7 +150,12 @@ while time.monotonic() < deadline:
     rss, fds = proc_sample(daemon.pid)
     seen_fds.add(tuple(fds))
     if pending == 0 and sent not in samples:
-        samples[sent] = (rss, fds, db_kb(db))
+        # The last batch is marked sent just before the flush closes its
+        # connections: sample again once it has had time to.
+        time.sleep(0.2)
+        if progress(db) == (sent, 0):
+            rss, fds = proc_sample(daemon.pid)
+            samples[sent] = (rss, fds, db_kb(db))
     if len(restarts) < len(RESTART_AFTER) and sent >= RESTART_AFTER[len(restarts)] and pending:
         # Mid-delivery: some of this round's messages are accepted, some not yet.
         restarts.append((sent, pending, len(smtp.received())))

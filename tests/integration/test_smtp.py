@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """test_smtp.py: the SMTP transport against aiosmtpd on 127.0.0.1.
 
-Delivery over STARTTLS with AUTH, one connection reused for a batch, the
+Delivery over STARTTLS with AUTH, [smtp] connections reused for a batch, the
 delivered mail parsed with Python's email package; 550 permanent and 451
 temporary (at RCPT and at the end of data); retries with backoff up to
 max_attempts; and every way the service can be unusable (no STARTTLS when
@@ -44,13 +44,13 @@ srv = Server("smtp_server.py", "--starttls", cert, key, "--auth", "coffee:s3cret
              "--log", E.path("deliveries.jsonl"), stderr_path=E.path("smtp.log"))
 good = ["ana@a.example", "bo@a.example", "cy@b.example", "dee@c.example", "ed@d.example"]
 ids = {r: E.enqueue(r) for r in good}
-rc, out, err = E.flush(settings(srv.port))
+rc, out, err = E.flush(settings(srv.port, **{"smtp.connections": "2"}))
 check(rc == 0, "flush of deliverable messages exits 0")
 check("5 sent, 0 to retry" in out, "summary counts 5 sent")
 stats, log, mails = delivered()
 check(stats["messages"] == 5, "server received 5 messages")
-check(stats["connections"] == 1, "one connection reused for the batch (got %d)"
-      % stats["connections"])
+check(stats["connections"] == 2, "[smtp] connections = 2: two connections, reused for the "
+      "batch (got %d)" % stats["connections"])
 check(stats["tls_messages"] == 5 and stats["auth_messages"] == 5,
       "every message went over STARTTLS after AUTH")
 for d, m in zip(log, mails):
@@ -161,6 +161,9 @@ for what, st in cases:
     check(rc == 69, "%s: exit 69 (got %d)" % (what, rc))
     check(m["state"] == "queued" and m["attempts"] == 0, "%s: message stays queued" % what)
 check(read_json(E3.path("stats.json"))["messages"] == 0, "nothing delivered meanwhile")
+rc, out, err = E3.flush(settings(tls.port, **{"smtp.connections": "0"}))
+check(rc == 78 and "connections" in err, "[smtp] connections = 0 is a config error (78): %s"
+      % err.strip())
 rc, out, err = E3.flush(settings(tls.port, **{"smtp.ca_file": E3.path("nothing.pem")}))
 check(rc == 78 and "[smtp] ca_file" in err, "a missing ca_file is a config error (78)")
 rc, out, err = E3.flush(settings(tls.port))

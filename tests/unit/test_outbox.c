@@ -86,6 +86,46 @@ static const struct ct_transport_backend fake_backend = {
     .close = fake_close,
 };
 
+/*
+ * The same fake with a batch sender: recipients "hang..." are relay faults
+ * (no answer, as from a hung gateway); the rest go through fake_send.
+ */
+static void
+fake_send_batch(void *state, const struct ct_transport_message *msgs, size_t n,
+                struct ct_transport_batch *batch, struct ct_transport_result *results)
+{
+    size_t i;
+
+    for (i = 0; i < n && !batch->tripped && !batch->unavailable; i++) {
+        struct ct_transport_result *r = &results[i];
+
+        ct_error_clear(&r->err);
+        if (strncmp(msgs[i].recipient, "hang", 4) == 0) {
+            fake.calls++;
+            r->relay_fault = true;
+            r->status = ct_error_set(&r->err, CT_ETEMP, "operation timed out");
+        } else {
+            r->status = fake_send(state, &msgs[i], &r->retry_after, &r->err);
+        }
+        if (r->relay_fault)
+            batch->consecutive++;
+        else if (r->status != CT_EUNAVAIL)
+            batch->consecutive = 0;
+        batch->unavailable = r->status == CT_EUNAVAIL;
+        batch->tripped = batch->threshold > 0 && batch->consecutive >= batch->threshold;
+        if (batch->done)
+            batch->done(batch->done_arg, i, r);
+    }
+}
+
+static const struct ct_transport_backend fake_batch_backend = {
+    .name = "fake-batch",
+    .open = fake_open,
+    .send = fake_send,
+    .close = fake_close,
+    .send_batch = fake_send_batch,
+};
+
 struct fixture {
     struct scratchdb *db;
     struct ct_store *store; /* db->store */
@@ -849,6 +889,63 @@ test_compact_old_sent(void **state)
     assert_int_equal(count, 0);
 }
 
+/* Relay faults in a row trip the breaker: no attempt counted, the next flush waits. */
+static void
+test_breaker(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_outbox_result r;
+    struct ct_outbox_list *list;
+    struct ct_error err;
+    int64_t due;
+    bool found;
+    size_t i;
+    char id[32], rcpt[32];
+
+    ct_transport_close(f->t);
+    assert_int_equal(ct_transport_open_backend(&fake_batch_backend, NULL, &f->t, &err), CT_OK);
+    /* One hung message between answers: its own fault, counted. */
+    enqueue(f, "p1@x", "hang-alone@a.example");
+    enqueue(f, "p2@x", "ana@a.example");
+    assert_int_equal(flush(f, &r), CT_OK);
+    assert_int_equal(r.sent, 1);
+    assert_int_equal(r.breaker_until, 0);
+    list = list_all(f);
+    assert_int_equal(row(list, "hang-alone@a.example")->attempts, 1);
+    ct_outbox_list_free(list);
+    /* 20 hung: the third in a row trips it; nobody loses an attempt. */
+    for (i = 0; i < 20; i++) {
+        snprintf(id, sizeof(id), "h%zu@x", i);
+        snprintf(rcpt, sizeof(rcpt), "hang%zu@b.example", i);
+        enqueue(f, id, rcpt);
+    }
+    ct_clock_set(NOW + 86400);
+    fake.calls = 0;
+    assert_int_equal(flush(f, &r), CT_EUNAVAIL);
+    assert_true(r.unavailable);
+    assert_int_equal(fake.calls, 3);
+    assert_true(r.breaker_until >= NOW + 86400 + 48 && r.breaker_until <= NOW + 86400 + 72);
+    assert_int_equal(r.next_attempt_at, r.breaker_until);
+    list = list_all(f);
+    for (i = 0; i < list->count; i++)
+        if (strncmp(list->rows[i].recipient, "hang", 4) == 0 &&
+            strcmp(list->rows[i].recipient, "hang-alone@a.example") != 0)
+            assert_int_equal(list->rows[i].attempts, 0);
+    ct_outbox_list_free(list);
+    /* The daemon's timer and the next flush respect it. */
+    assert_int_equal(ct_outbox_next_due(f->store, &due, &found, &err), CT_OK);
+    assert_true(found);
+    assert_int_equal(due, r.breaker_until);
+    fake.calls = 0;
+    assert_int_equal(flush(f, &r), CT_EUNAVAIL);
+    assert_int_equal(fake.calls, 0);
+    /* Past it, still hung: trips again, with a longer wait. */
+    ct_clock_set(due);
+    assert_int_equal(flush(f, &r), CT_EUNAVAIL);
+    assert_int_equal(fake.calls, 3);
+    assert_true(r.breaker_until - due >= 96);
+}
+
 int
 main(void)
 {
@@ -861,6 +958,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_retry_after_honoured, setup, teardown),
         cmocka_unit_test_setup_teardown(test_permanent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unavailable_stops_batch, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_breaker, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stale_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_after_message_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_and_batches, setup, teardown),

@@ -4,6 +4,7 @@
  * address checks, spool names and writes, secrets, and settings refused at
  * open. (Real servers are in tests/integration.)
  */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -341,6 +342,85 @@ expect_open_error(struct ct_config *cfg, const char *words)
 }
 
 static void
+count_done(void *arg, size_t i, const struct ct_transport_result *r)
+{
+    (void)i;
+    (void)r;
+    (*(int *)arg)++;
+}
+
+/*
+ * A spool batch: every file written, synced and renamed before it is
+ * reported sent; one that cannot take its name (a directory is in the way)
+ * is a temporary failure that leaves no temporary file, the others go.
+ */
+static void
+test_spool_batch(void **state)
+{
+    struct ct_config *cfg = ct_config_new_defaults();
+    struct ct_transport *t = NULL;
+    struct ct_transport_message msgs[3] = {{0}};
+    struct ct_transport_result results[3];
+    struct ct_transport_batch batch = {0};
+    struct ct_error err;
+    char *dir = temp_dir(), *path, *data = NULL;
+    const char *ids[3] = {"b1@x", "b2@x", "b3@x"};
+    size_t len = 0, i;
+    int done = 0;
+    DIR *d;
+    struct dirent *e;
+
+    (void)state;
+    free(cfg->spool.dir);
+    cfg->spool.dir = ct_asprintf("%s/spool", dir);
+    assert_int_equal(ct_transport_open(cfg, &t, &err), CT_OK);
+    assert_int_equal(ct_transport_batch_size(t), 256);
+    for (i = 0; i < 3; i++) {
+        msgs[i].message_id = ids[i];
+        msgs[i].recipient = "ana@a.example";
+        msgs[i].raw = ids[i];
+        msgs[i].raw_len = strlen(ids[i]);
+    }
+    path = ct_asprintf("%s/b2@x.eml", cfg->spool.dir);
+    assert_int_equal(mkdir(path, 0700), 0);
+    free(path);
+    path = ct_asprintf("%s/b2@x.eml/in-the-way", cfg->spool.dir);
+    write_file(path, "x", 0600);
+    free(path);
+    batch.done = count_done;
+    batch.done_arg = &done;
+    ct_transport_send_batch(t, msgs, 3, &batch, results);
+    assert_int_equal(done, 3);
+    assert_int_equal(results[0].status, CT_OK);
+    assert_int_equal(results[1].status, CT_ETEMP);
+    assert_non_null(strstr(results[1].err.message, "rename"));
+    assert_false(results[1].relay_fault);
+    assert_int_equal(results[2].status, CT_OK);
+    path = ct_asprintf("%s/b3@x.eml", cfg->spool.dir);
+    assert_int_equal(ct_file_read(path, 1024, &data, &len, &err), CT_OK);
+    assert_string_equal(data, "b3@x");
+    free(data);
+    free(path);
+    d = opendir(cfg->spool.dir);
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL)
+        assert_null(strstr(e->d_name, ".tmp."));
+    closedir(d);
+    /* Raised stop: nothing tried, nothing written. */
+    msgs[0].message_id = "b4@x";
+    batch.stop = &(volatile sig_atomic_t){1};
+    ct_transport_send_batch(t, msgs, 1, &batch, results);
+    assert_int_equal(results[0].status, CT_ESTATE);
+    path = ct_asprintf("%s/b4@x.eml", cfg->spool.dir);
+    assert_int_not_equal(access(path, F_OK), 0);
+    free(path);
+    ct_transport_close(t);
+    ct_config_free(cfg);
+    remove_tree(dir);
+    free(dir);
+}
+
+static void
 test_open_refuses_bad_settings(void **state)
 {
     struct ct_config *cfg = ct_config_new_defaults();
@@ -440,12 +520,13 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_retry_after),       cmocka_unit_test(test_http_classify),
-        cmocka_unit_test(test_smtp_classify),     cmocka_unit_test(test_loopback),
-        cmocka_unit_test(test_address_ok),        cmocka_unit_test(test_spool_name),
-        cmocka_unit_test(test_reply_text),        cmocka_unit_test(test_read_secret),
-        cmocka_unit_test(test_spool_send),        cmocka_unit_test(test_open_refuses_bad_settings),
-        cmocka_unit_test(test_nothing_listening), cmocka_unit_test(test_find),
+        cmocka_unit_test(test_retry_after),   cmocka_unit_test(test_http_classify),
+        cmocka_unit_test(test_smtp_classify), cmocka_unit_test(test_loopback),
+        cmocka_unit_test(test_address_ok),    cmocka_unit_test(test_spool_name),
+        cmocka_unit_test(test_reply_text),    cmocka_unit_test(test_read_secret),
+        cmocka_unit_test(test_spool_send),    cmocka_unit_test(test_open_refuses_bad_settings),
+        cmocka_unit_test(test_spool_batch),   cmocka_unit_test(test_nothing_listening),
+        cmocka_unit_test(test_find),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
