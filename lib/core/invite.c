@@ -2125,7 +2125,7 @@ ct_invite_notice(const struct ct_invite_notice *n, const char *message_id, int64
     if ((st = ct_invite_list_unsubscribe(n->links, &list_headers, err)) != CT_OK)
         goto done;
     body = clean_text(n->text, true);
-    if (body && n->links && (st = notice_links(&body, n->links)) != CT_OK)
+    if (body && n->links && !n->links_headers_only && (st = notice_links(&body, n->links)) != CT_OK)
         goto nomem;
     text = body ? to_crlf(body) : NULL;
     if (!from_name || !to_name || !subject || !text)

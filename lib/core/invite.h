@@ -203,6 +203,9 @@ struct ct_invite_notice {
      * becomes one big link reading LABEL. false: text/plain alone.
      */
     bool html;
+    /* The text lays out the links itself (lifecycle messages): links gives
+     * only the List-Unsubscribe headers, no block appended. */
+    bool links_headers_only;
 };
 
 /*

@@ -57,7 +57,7 @@ send_once(struct run *r, const struct ct_store_life_due *d, enum ct_lifecycle_ki
     if (msgkey == NULL)
         return ct_error_set(err, CT_ENOMEM, "out of memory");
     st = ct_notice_queue_member(r->txn, r->cfg, d->member_id, d->email, d->name, msgkey, subject,
-                                b->data, true, r->now, err);
+                                b->data, true, true, r->now, err);
     free(msgkey);
     if (st == CT_OK)
         (*counter)++;

@@ -167,14 +167,21 @@ out:
 enum ct_status
 ct_notice_queue_member(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
                        const char *email, const char *name, const char *key, const char *subject,
-                       const char *text, bool html, int64_t now, struct ct_error *err)
+                       const char *text, bool html, bool own_links, int64_t now,
+                       struct ct_error *err)
 {
     struct ct_invite_message msg = {0};
     struct ct_invite_notice notice = {0};
     struct ct_outbox_entry entry;
+    struct ct_links links;
+    struct ct_invite_links view;
     char *message_id;
     enum ct_status st;
 
+    if ((st = notice_links(cfg, member_id, now, &links, &view, err)) != CT_OK)
+        return st;
+    notice.links = &view;
+    notice.links_headers_only = own_links;
     message_id = ct_invite_message_id(key, email, 0, "notice", cfg->network.organiser_email);
     if (message_id == NULL)
         return ct_error_set(err, CT_ENOMEM, "out of memory");
@@ -225,7 +232,7 @@ ct_notice_queue_no_partner(struct ct_txn *txn, const struct ct_config *cfg, int6
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
     else
         st = ct_notice_queue_member(txn, cfg, member_id, email, name, key, subject, text, false,
-                                    now, err);
+                                    false, now, err);
     free(name);
     free(subject);
     free(text);

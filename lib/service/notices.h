@@ -51,12 +51,15 @@ enum ct_status ct_notice_queue_no_partner(struct ct_txn *txn, const struct ct_co
 /*
  * Queue subject and text to member_id at email (greeted as name, may be
  * NULL) as a notice whose Message-ID is keyed by key, inside txn; with
- * html, also as HTML made from the text (ct_invite_notice).
+ * html, also as HTML made from the text (ct_invite_notice). Every such
+ * notice carries the member's List-Unsubscribe headers; own_links says the
+ * text already lays out the member's links, else their block is appended.
  */
 enum ct_status ct_notice_queue_member(struct ct_txn *txn, const struct ct_config *cfg,
                                       int64_t member_id, const char *email, const char *name,
                                       const char *key, const char *subject, const char *text,
-                                      bool html, int64_t now, struct ct_error *err);
+                                      bool html, bool own_links, int64_t now,
+                                      struct ct_error *err);
 
 /*
  * Queue a plain notice to the organiser ([network] organiser_email) in

@@ -17,6 +17,8 @@
 #include "invite_recipe.h"
 #include "links.h"
 #include "notices.h"
+#include "prefs.h"
+#include "store_actions.h"
 #include "replies.h"
 #include "rounds_snapshot.h"
 #include "slot.h"
@@ -154,15 +156,26 @@ struct version {
 };
 
 /*
- * Whether member_id allows meeting in person. STAND-IN until the actions
- * branch lands: every member counts as "either"; at merge, read the
- * member's mode with ct_action_prefs_get() and refuse CT_MODE_VIDEO.
+ * Whether member_id allows meeting in person: anyone but a member whose
+ * own meeting mode is video. Without [invite] location_in_person there is
+ * no in-person place to choose, so nothing is read. A preference that
+ * cannot be read counts as video: a remote meeting suits everyone.
  */
 static bool
 allows_in_person(const struct mailer *m, int64_t member_id)
 {
-    (void)m, (void)member_id;
-    return true;
+    struct ct_prefs p;
+    struct ct_error err;
+    bool ok;
+
+    if (m->cfg->invite.location_in_person == NULL || member_id <= 0)
+        return true;
+    ct_error_clear(&err);
+    if (ct_store_prefs_get(m->store, member_id, &p, NULL, &err) != CT_OK)
+        return false;
+    ok = p.mode != CT_MODE_VIDEO;
+    ct_prefs_free(&p);
+    return ok;
 }
 
 /*

@@ -349,7 +349,8 @@ dispatch(struct ct_web *w, struct MHD_Connection *c, const char *url, const char
         }
     }
     ct_buf_init(&page.body);
-    web_route(&w->ctx, action, token, post ? &form : NULL, now, &page);
+    web_route(&w->ctx, action, token, post ? &form : NULL,
+              MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "answer"), now, &page);
     web_form_free(&form);
     return send_page(w, c, &page, NULL);
 }

@@ -255,18 +255,27 @@ prefs_shown(struct web_page *p, const struct ct_prefs *v)
 
 /* ---- check-in --------------------------------------------------------------------------- */
 
+/*
+ * The check-in form; answer is the link's ?answer= (the check-in message
+ * links "met" and "not_met"), preselected, else NULL: nothing is chosen.
+ */
 static void
-checkin_form(struct web_page *p)
+checkin_form(struct web_page *p, const char *answer)
 {
+    bool met = answer && strcmp(answer, "met") == 0;
+    bool not_met = answer && strcmp(answer, "not_met") == 0;
     int i;
 
+    ct_buf_printf(&p->body,
+                  "<form method=\"post\">\n<fieldset>\n<legend>Did you meet?</legend>\n"
+                  "<label class=\"opt\"><input type=\"radio\" name=\"met\" value=\"yes\" "
+                  "required%s> Yes, we met</label>\n"
+                  "<label class=\"opt\"><input type=\"radio\" name=\"met\" value=\"moved\"> "
+                  "Not yet, we moved it</label>\n"
+                  "<label class=\"opt\"><input type=\"radio\" name=\"met\" value=\"no\"%s> "
+                  "No</label>\n",
+                  met ? " checked" : "", not_met ? " checked" : "");
     ct_buf_puts(&p->body,
-                "<form method=\"post\">\n<fieldset>\n<legend>Did you meet?</legend>\n"
-                "<label class=\"opt\"><input type=\"radio\" name=\"met\" value=\"yes\" required>"
-                " Yes, we met</label>\n"
-                "<label class=\"opt\"><input type=\"radio\" name=\"met\" value=\"moved\"> Not yet, "
-                "we moved it</label>\n"
-                "<label class=\"opt\"><input type=\"radio\" name=\"met\" value=\"no\"> No</label>\n"
                 "</fieldset>\n<fieldset class=\"rating\">\n<legend>How was it? (1 = poor, 5 = "
                 "great; optional)</legend>\n");
     for (i = 1; i <= 5; i++)
@@ -313,7 +322,7 @@ checkin_post(struct ct_store *store, const struct web_ctx *ctx, const struct ct_
 /* The GET page of each action: what will happen, and one button. */
 static void
 show(const struct web_ctx *ctx, struct ct_store *store, const struct ct_token *t,
-     const struct ct_member *m, int64_t now, struct web_page *p)
+     const struct ct_member *m, const char *answer, int64_t now, struct web_page *p)
 {
     struct ct_prefs v;
     struct ct_error err;
@@ -356,7 +365,7 @@ show(const struct web_ctx *ctx, struct ct_store *store, const struct ct_token *t
     case CT_ACTION_CHECKIN:
         title(p, 200, "Did you meet?");
         para(p, "Tell us how your coffee went; it helps us pair people well.");
-        checkin_form(p);
+        checkin_form(p, answer);
         break;
     case CT_ACTION_UNSUBSCRIBE:
         title(p, 200, "Unsubscribe?");
@@ -468,7 +477,7 @@ still_valid(const struct ct_member *m, enum ct_action a)
 
 void
 web_route(const struct web_ctx *ctx, enum ct_action action, const char *text,
-          const struct web_form *form, int64_t now, struct web_page *p)
+          const struct web_form *form, const char *answer, int64_t now, struct web_page *p)
 {
     struct ct_store *store = NULL;
     struct ct_member *m = NULL;
@@ -510,7 +519,7 @@ web_route(const struct web_ctx *ctx, enum ct_action action, const char *text,
         title(p, 200, "You are unsubscribed");
         para(p, "You get no messages from this coffee trial any more; nothing changed.");
     } else if (form == NULL) {
-        show(ctx, store, &t, m, now, p);
+        show(ctx, store, &t, m, answer, now, p);
     } else {
         act(ctx, store, &t, form, now, p);
     }

@@ -23,9 +23,11 @@ struct web_ctx {
  * The page for action with token text: form is NULL for a GET (which never
  * changes anything), the posted form for a POST (which acts). Fills page
  * (status, title, body); refusals are plain 4xx pages that change nothing.
+ * answer is the link's ?answer= (may be NULL), preselected on a check-in page.
  */
 void web_route(const struct web_ctx *ctx, enum ct_action action, const char *token,
-               const struct web_form *form, int64_t now, struct web_page *page);
+               const struct web_form *form, const char *answer, int64_t now,
+               struct web_page *page);
 
 /* The Prometheus text (OUT: *text, heap, *len); returns the HTTP status. */
 int web_metrics(const struct web_ctx *ctx, int64_t now, char **text, size_t *len);

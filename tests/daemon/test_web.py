@@ -157,6 +157,13 @@ check('type="radio" name="for" value="1m"' in body and 'type="date"' in body,
 body = page_ok(links[a]["checkin"], "checkin")
 check('name="met" value="moved"' in body and 'name="rating" value="5"' in body,
       "check-in offers yes/moved/no and a rating")
+check(" checked" not in body, "a bare check-in link preselects nothing")
+body = page_ok(links[a]["checkin"] + "?answer=met", "checkin")
+check('value="yes" required checked' in body, "the check-in message's 'met' link preselects yes")
+body = page_ok(links[a]["checkin"] + "?answer=not_met", "checkin")
+check('value="no" checked' in body and 'value="yes" required checked' not in body,
+      "the 'not met' link preselects no")
+check(state() == before, "a check-in page opened from either link changed nothing")
 for label in re.findall(r'<input type="(?:text|date)" id="([a-z_]+)"', page_ok(
         links[a]["preferences"], "preferences")):
     check('<label for="%s">' % label, "preferences: field %s has a label" % label)

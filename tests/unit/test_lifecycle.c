@@ -134,6 +134,12 @@ test_welcome_once(void **state)
                                        " '%name=\"viewport\"%' AND text_body LIKE '%PAUSE or STOP%'"
                                        " AND text_body LIKE '%Just reply to this e-mail%'"),
                      3);
+    /* Every message to a member has List-Unsubscribe (the mailto without a web address),
+     * and the welcome's own words are not followed by a second block of links. */
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox WHERE CAST(message AS TEXT)"
+                                       " LIKE '%List-Unsubscribe: <mailto:%subject=unsubscribe>%'"
+                                       " AND text_body NOT LIKE '%PAUSE or STOP%PAUSE or STOP%'"),
+                     3);
     /* Again (a restart, a second pass): nobody is welcomed twice; a newcomer is. */
     res = run(f, 0, NULL);
     assert_int_equal(res.welcomes, 0);

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "config.h"
 #include "ct.h"
+#include "member_actions.h"
 #include "members.h"
 #include "roster.h"
 #include "rounds.h"
@@ -144,6 +145,33 @@ test_in_person_when_a_site_is_shared(void **state)
                      0);
 }
 
+/* A member who meets only by video is never sent to the café, even with their site-mate. */
+static void
+test_video_member_meets_remotely(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_prefs p;
+    struct ct_error err;
+
+    f->cfg->invite.location_in_person = strdup("Café at {site}");
+    f->cfg->invite.location_remote = strdup("https://meet.example.org/{uid}");
+    import(f);
+    sql_exec(f->store, "INSERT INTO exclusions(a, b, created_at) SELECT x.id, y.id, 0 FROM"
+                       " members x, members y WHERE x.email = 'a0@o0.org' AND y.email LIKE 'b%'"
+                       " AND x.id < y.id");
+    ct_prefs_init(&p);
+    p.mode = CT_MODE_VIDEO;
+    ct_error_clear(&err);
+    assert_int_equal(ct_action_prefs_set(f->store, f->cfg,
+                                         sql_int(f->store, "SELECT id FROM members WHERE"
+                                                           " email = 'a1@o1.org'"),
+                                         &p, CT_VIA_PAGE, ct_now(), &err),
+                     CT_OK);
+    plan_send(f, 3);
+    assert_int_equal(requests(f, 1, "%%LOCATION:Café%%"), 0);
+    assert_int_equal(requests(f, 1, "%%LOCATION:https://meet.example.org/%%"), 2);
+}
+
 static void
 test_location_is_the_fallback(void **state)
 {
@@ -165,6 +193,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_in_person_when_a_site_is_shared, setup, teardown),
         cmocka_unit_test_setup_teardown(test_location_is_the_fallback, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_video_member_meets_remotely, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
