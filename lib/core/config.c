@@ -131,6 +131,7 @@ static const struct key_def keys[] = {
      NULL},
     {"invite", "subject", K_TEMPLATE, F(invite.subject), 0, 0, 0, NULL},
     {"invite", "prompts", K_PROMPTS, F(invite.prompts), 0, 0, KF_MULTI, NULL},
+    {"invite", "opener", K_TEXT, F(invite.opener), 0, 0, KF_OPTIONAL, NULL},
     {"invite", "location", K_TEMPLATE, F(invite.location), 0, 0, KF_OPTIONAL, NULL},
     {"invite", "url", K_URL_TEMPLATE, F(invite.url), 0, 0, KF_OPTIONAL, NULL},
     {"invite", "location_in_person", K_TEMPLATE, F(invite.location_in_person), 0, 0, KF_OPTIONAL,

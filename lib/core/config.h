@@ -96,6 +96,7 @@ struct ct_config {
         char *subject;      /* template */
         char *prompts;      /* one prompt per line, '\n'-separated, no trailing newline */
         char *prompts_file; /* the file prompts were read from, or NULL if inline */
+        char *opener;       /* a lighter first question, before the prompts; NULL: none */
         char *location;     /* template or NULL */
         char *url;          /* template or NULL */
         /* Per pair (rounds_mail.c): in person when all allow it and share a site, else remote;

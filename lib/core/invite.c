@@ -320,7 +320,7 @@ struct person {
 struct prepared {
     const struct ct_invite *inv;
     char *network, *organiser_name, *organiser_email, *uid, *group_uid, *date;
-    char *prompts, *reschedule, *note;
+    char *prompts, *opener, *reschedule, *note;
     char *subject_template, *location_template, *url_template, *site;
     struct person m[CT_INVITE_MAX_MEMBERS];
     size_t n;
@@ -340,6 +340,7 @@ prepared_free(struct prepared *p)
     free(p->group_uid);
     free(p->date);
     free(p->prompts);
+    free(p->opener);
     free(p->reschedule);
     free(p->note);
     free(p->subject_template);
@@ -440,6 +441,8 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     p->group_uid = clean_text(inv->group_uid ? inv->group_uid : inv->uid, false);
     p->date = clean_text(inv->round_date, false);
     p->prompts = clean_text(inv->prompts ? inv->prompts : CT_INVITE_DEFAULT_PROMPTS, true);
+    p->opener = inv->opener && !is_blank(inv->opener) ? clean_text(inv->opener, false) : NULL;
+    nomem |= inv->opener && !is_blank(inv->opener) && p->opener == NULL;
     p->reschedule = clean_text(
         inv->reschedule_hint ? inv->reschedule_hint : CT_INVITE_DEFAULT_RESCHEDULE, true);
     p->note = inv->note ? clean_text(inv->note, true) : NULL;
@@ -1104,10 +1107,20 @@ put_place(struct bodies *bd, const char *location, const char *url)
     }
 }
 
-/* The conversation prompts as a list, unless they are only blanks and newlines. */
+/*
+ * The lighter first question (opener, may be NULL), then the conversation
+ * prompts as a list, unless they are only blanks and newlines.
+ */
 static void
-put_prompts(struct bodies *bd, const char *prompts)
+put_prompts(struct bodies *bd, const char *opener, const char *prompts)
 {
+    if (opener) {
+        ct_buf_puts(&bd->html, "<p>");
+        both_text(bd, "To break the ice: ");
+        both_text(bd, opener);
+        ct_buf_puts(&bd->text, "\n\n");
+        ct_buf_puts(&bd->html, "</p>\n");
+    }
     if (strspn(prompts, " \n") != strlen(prompts)) {
         ct_buf_puts(&bd->html, "<p>");
         both_text(bd, "Some questions to start the conversation:");
@@ -1148,7 +1161,7 @@ build_bodies(const struct prepared *p, size_t r, const char *subject, const char
         put_reasons(bd, p);
     put_proposed_time(bd, p, r, &when);
     put_place(bd, location, url);
-    put_prompts(bd, p->prompts);
+    put_prompts(bd, p->opener, p->prompts);
     if (!is_blank(p->reschedule))
         both_paragraph(bd, p->reschedule);
     if (inv->links)

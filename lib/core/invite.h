@@ -87,6 +87,7 @@ struct ct_invite {
     const char *const *reasons; /* why they were paired, plain words ("different organisation") */
     size_t reason_count;
     const char *prompts;           /* one prompt a line; NULL = CT_INVITE_DEFAULT_PROMPTS */
+    const char *opener;            /* a lighter first question, before the prompts; NULL = none */
     const char *subject_template;  /* NULL = CT_INVITE_DEFAULT_SUBJECT */
     const char *location_template; /* NULL = no LOCATION */
     const char *url_template;      /* NULL = no URL */

@@ -18,7 +18,7 @@
  * (and bump RECIPE_VERSION if old recipes must still be read), then this.
  */
 #if UINTPTR_MAX == UINT64_MAX /* the size below is an LP64 one; other ABIs rely on LP64 builds */
-_Static_assert(sizeof(struct ct_invite) == 384, "struct ct_invite changed: update the recipe");
+_Static_assert(sizeof(struct ct_invite) == 392, "struct ct_invite changed: update the recipe");
 #endif
 
 static void
@@ -101,6 +101,7 @@ ct_invite_recipe_encode(const struct ct_invite *inv, size_t recipient, const cha
     for (i = 0; i < inv->reason_count; i++)
         put_str(out, inv->reasons[i]);
     put_str(out, inv->prompts);
+    put_str(out, inv->opener);
     put_str(out, inv->subject_template);
     put_str(out, inv->location_template);
     put_str(out, inv->url_template);
@@ -263,6 +264,7 @@ ct_invite_recipe_decode(const void *data, size_t len, struct ct_invite_recipe *r
     inv->method = get_int(&rd) == CT_INVITE_CANCEL ? CT_INVITE_CANCEL : CT_INVITE_REQUEST;
     get_reasons(&rd, inv);
     inv->prompts = get_str(&rd);
+    inv->opener = get_str(&rd);
     inv->subject_template = get_str(&rd);
     inv->location_template = get_str(&rd);
     inv->url_template = get_str(&rd);

@@ -240,6 +240,7 @@ fill_invite(const struct mailer *m, int64_t round_id, const char *round_date,
     inv->reasons = (const char *const *)reasons;
     inv->reason_count = reason_count;
     inv->prompts = cfg->invite.prompts;
+    inv->opener = cfg->invite.opener;
     inv->subject_template = cfg->invite.subject;
     inv->location_template = pick_location(m, ver, &inv->site);
     inv->url_template = cfg->invite.url;

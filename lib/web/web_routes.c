@@ -12,6 +12,7 @@
 
 #include "entity.h"
 #include "member_actions.h"
+#include "schedule.h"
 #include "members.h"
 #include "store.h"
 #include "validate.h"
@@ -68,12 +69,25 @@ action_failed(struct web_page *p, const struct ct_error *err)
 
 /* ---- pause ---------------------------------------------------------------------------- */
 
+/* Today in the network's zone, in days since 1970-01-01, as pause dates are counted. */
+static int32_t
+local_today(const struct web_ctx *ctx, int64_t now)
+{
+    char date[16];
+    int32_t day;
+
+    if (ct_schedule_zone_date(ctx->cfg->network.timezone, now, date, NULL) != CT_OK ||
+        ct_parse_date(date, &day) != NULL)
+        return (int32_t)(now / DAY);
+    return day;
+}
+
 static void
-pause_form(struct web_page *p, int64_t now)
+pause_form(struct web_page *p, int32_t today)
 {
     char min[16];
 
-    ct_format_date((int32_t)(now / DAY) + 1, min);
+    ct_format_date(today + 1, min);
     para(p, "While you are paused you will not be paired. Choose how long:");
     ct_buf_puts(&p->body, "<form method=\"post\">\n<fieldset>\n<legend>Pause for</legend>\n"
                           "<label class=\"opt\"><input type=\"radio\" name=\"for\" value=\"1m\" "
@@ -90,10 +104,10 @@ pause_form(struct web_page *p, int64_t now)
 
 /* The day the pause ends (days since 1970), from the form; -1 with *why if it is wrong. */
 static int32_t
-pause_until(const struct web_form *f, int64_t now, const char **why)
+pause_until(const struct web_form *f, int32_t today, const char **why)
 {
     const char *choice = web_form_get(f, "for"), *date = web_form_get(f, "until");
-    int32_t today = (int32_t)(now / DAY), day = 0;
+    int32_t day = 0;
 
     *why = "Choose one month, three months or a date.";
     if (choice && strcmp(choice, "1m") == 0)
@@ -338,7 +352,7 @@ show(const struct web_ctx *ctx, struct ct_store *store, const struct ct_token *t
         break;
     case CT_ACTION_PAUSE:
         title(p, 200, "Pause for a while?");
-        pause_form(p, now);
+        pause_form(p, local_today(ctx, now));
         break;
     case CT_ACTION_STOP:
         title(p, 200, "Leave the coffee trial?");
@@ -411,7 +425,7 @@ act(const struct web_ctx *ctx, struct ct_store *store, const struct ct_token *t,
         para(p, "Thank you for letting us know. See you in the next round.");
         break;
     case CT_ACTION_PAUSE:
-        if ((until = pause_until(f, now, &why)) < 0) {
+        if ((until = pause_until(f, local_today(ctx, now), &why)) < 0) {
             refuse(p, 400, "Please check the form", why);
             return;
         }

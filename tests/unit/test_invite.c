@@ -818,6 +818,34 @@ check_recipe(const struct ct_invite *inv, size_t recipient, const char *message_
     ct_buf_free(&b);
 }
 
+/* [invite] opener: a lighter first question, before the prompts, in both bodies. */
+static void
+test_opener(void **state)
+{
+    struct ct_invite inv = sample();
+    struct ct_invite_message msg;
+    struct ct_error err;
+    const char *ice, *prompts;
+
+    (void)state;
+    assert_int_equal(ct_invite_message(&inv, 0, "id@example.org", DTSTAMP, &msg, &err), CT_OK);
+    assert_null(strstr(msg.text, "To break the ice"));
+    ct_invite_message_clear(&msg);
+    inv.opener = "What was the best <thing> about your week?";
+    assert_int_equal(ct_invite_message(&inv, 0, "id@example.org", DTSTAMP, &msg, &err), CT_OK);
+    ice = strstr(msg.text, "To break the ice: What was the best <thing> about your week?");
+    prompts = strstr(msg.text, "Some questions to start the conversation:");
+    assert_non_null(ice);
+    assert_non_null(prompts);
+    assert_true(ice < prompts);
+    assert_non_null(strstr(msg.html, "To break the ice: What was the best &lt;thing&gt;"));
+    ct_invite_message_clear(&msg);
+    inv.opener = "   ";
+    assert_int_equal(ct_invite_message(&inv, 0, "id@example.org", DTSTAMP, &msg, &err), CT_OK);
+    assert_null(strstr(msg.text, "To break the ice"));
+    ct_invite_message_clear(&msg);
+}
+
 static void
 test_recipe_round_trip(void **state)
 {
@@ -841,6 +869,15 @@ test_recipe_round_trip(void **state)
     inv.group_uid = "coffeetrial-2026-03-02-g17@example.org";
     inv.sequence = 2;
     inv.prompts = "What surprised you this year?\nWhat do you wish others knew?";
+    inv.opener = "What was the best thing about your week?";
+    inv.greetings[2] = "Cee";
+    inv.site = "North Site";
+    inv.location_template = "Café at {site}";
+    inv.links = &(const struct ct_invite_links){
+        .skip = "https://c.example/skip/SK1P",
+        .stop = "https://c.example/stop/ST0P",
+        .unsubscribe = "https://c.example/unsubscribe/UN5",
+        .unsubscribe_mailto = "mailto:coffee@example.org?subject=unsubscribe"};
     inv.subject_template = "Coffee with {names} ({date})";
     inv.reschedule_hint = "Reply to move it.";
     inv.note = "Bo can no longer come.";
@@ -890,6 +927,7 @@ main(void)
         cmocka_unit_test(test_update_keeps_answers),
         cmocka_unit_test(test_list_unsubscribe),
         cmocka_unit_test(test_recipe_round_trip),
+        cmocka_unit_test(test_opener),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
