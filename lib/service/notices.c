@@ -45,59 +45,23 @@ enum ct_status
 ct_notice_queue_pause(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
                       const char *email, int64_t now, struct ct_error *err)
 {
-    struct ct_store *store = ct_txn_store(txn);
-    struct ct_invite_message msg = {0};
-    struct ct_invite_notice notice = {0};
-    struct ct_outbox_entry entry;
-    struct ct_links links;
-    struct ct_invite_links view;
-    char *name = NULL, *subject = NULL, *text = NULL, *key = NULL, *message_id = NULL;
+    char *name = member_name(ct_txn_store(txn), member_id), *subject = NULL, *text = NULL;
+    char *key = NULL;
     enum ct_status st;
 
-    name = member_name(store, member_id);
     st = ct_invite_pause_notice(cfg->network.name, cfg->network.organiser_name,
                                 cfg->network.organiser_email, name, cfg->pairing.unanswered_limit,
                                 &subject, &text, err);
-    if (st != CT_OK)
-        goto out;
     /* One key per pause event: the member and the moment they were paused. */
-    key = ct_asprintf("pause-%" PRId64 "-%" PRId64, member_id, now);
-    message_id =
-        key ? ct_invite_message_id(key, email, 0, "notice", cfg->network.organiser_email) : NULL;
-    if (message_id == NULL) {
+    if (st == CT_OK && (key = ct_asprintf("pause-%" PRId64 "-%" PRId64, member_id, now)) == NULL)
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
-        goto out;
-    }
-    notice.network = cfg->network.name;
-    notice.organiser_name = cfg->network.organiser_name;
-    notice.organiser_email = cfg->network.organiser_email;
-    notice.recipient_name = name;
-    notice.recipient_email = email;
-    notice.subject = subject;
-    notice.text = text;
-    if ((st = notice_links(cfg, member_id, now, &links, &view, err)) != CT_OK)
-        goto out;
-    notice.links = &view;
-    st = ct_invite_notice(&notice, message_id, now, &msg, err);
-    if (st != CT_OK)
-        goto out;
-    memset(&entry, 0, sizeof(entry));
-    entry.message_id = msg.message_id;
-    entry.kind = CT_OUTBOX_NOTICE;
-    entry.member_id = member_id;
-    entry.recipient = msg.recipient;
-    entry.subject = msg.subject;
-    entry.text_body = msg.text;
-    entry.message = msg.raw;
-    entry.message_len = msg.raw_len;
-    st = ct_store_outbox_enqueue(txn, &entry, now, err);
-out:
-    ct_invite_message_clear(&msg);
+    if (st == CT_OK)
+        st = ct_notice_queue_member(txn, cfg, member_id, email, name, key, subject, text, false,
+                                    false, now, err);
     free(name);
     free(subject);
     free(text);
     free(key);
-    free(message_id);
     return st;
 }
 
@@ -105,16 +69,9 @@ enum ct_status
 ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
                              const char *email, int64_t group_id, int64_t now, struct ct_error *err)
 {
-    struct ct_store *store = ct_txn_store(txn);
-    struct ct_invite_message msg = {0};
-    struct ct_invite_notice notice = {0};
-    struct ct_outbox_entry entry;
-    struct ct_links links;
-    struct ct_invite_links view;
-    char *name = NULL, *subject = NULL, *text = NULL, *key = NULL, *message_id = NULL;
-    enum ct_status st = CT_OK;
+    char *name = member_name(ct_txn_store(txn), member_id), *subject, *text, *key;
+    enum ct_status st;
 
-    name = member_name(store, member_id);
     subject = ct_asprintf("%s: your partner can't make it", cfg->network.name);
     text =
         ct_asprintf("Hello%s%s,\n\nyour partner can't make it this month, so the meeting in "
@@ -126,41 +83,15 @@ ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_config *cfg, in
                           "next round.",
                     cfg->network.organiser_name ? cfg->network.organiser_name : cfg->network.name);
     key = ct_asprintf("partner-gone-%" PRId64 "-%" PRId64, group_id, member_id);
-    message_id =
-        key ? ct_invite_message_id(key, email, 0, "notice", cfg->network.organiser_email) : NULL;
-    if (subject == NULL || text == NULL || message_id == NULL) {
+    if (subject == NULL || text == NULL || key == NULL)
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
-        goto out;
-    }
-    notice.network = cfg->network.name;
-    notice.organiser_name = cfg->network.organiser_name;
-    notice.organiser_email = cfg->network.organiser_email;
-    notice.recipient_name = name;
-    notice.recipient_email = email;
-    notice.subject = subject;
-    notice.text = text;
-    if ((st = notice_links(cfg, member_id, now, &links, &view, err)) != CT_OK)
-        goto out;
-    notice.links = &view;
-    if ((st = ct_invite_notice(&notice, message_id, now, &msg, err)) != CT_OK)
-        goto out;
-    memset(&entry, 0, sizeof(entry));
-    entry.message_id = msg.message_id;
-    entry.kind = CT_OUTBOX_NOTICE;
-    entry.member_id = member_id;
-    entry.recipient = msg.recipient;
-    entry.subject = msg.subject;
-    entry.text_body = msg.text;
-    entry.message = msg.raw;
-    entry.message_len = msg.raw_len;
-    st = ct_store_outbox_enqueue(txn, &entry, now, err);
-out:
-    ct_invite_message_clear(&msg);
+    else
+        st = ct_notice_queue_member(txn, cfg, member_id, email, name, key, subject, text, false,
+                                    false, now, err);
     free(name);
     free(subject);
     free(text);
     free(key);
-    free(message_id);
     return st;
 }
 
