@@ -1945,8 +1945,9 @@ ct_invite_message(const struct ct_invite *inv, size_t recipient, const char *mes
     goto done;
 nomem:
     st = ct_error_set(err, CT_ENOMEM, "out of memory");
-    ct_invite_message_clear(out);
 done:
+    if (st != CT_OK)
+        ct_invite_message_clear(out); /* the bodies made before a refused link, say */
     ct_buf_free(&b);
     content_free(&c);
     prepared_free(&p);

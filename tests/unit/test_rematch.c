@@ -199,6 +199,7 @@ test_decline_and_pause_are_repaired(void **state)
     assert_int_equal(res.regrouped, 2);
     after = dump(f);
     assert_string_equal(before, after);
+    free(before);
     free(after);
 
     res = rematch(f, r->id, false);
