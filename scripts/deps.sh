@@ -11,7 +11,7 @@ libcurl4-openssl-dev libical-dev libsqlite3-dev libinih-dev libmicrohttpd-dev
 libssl-dev"
 test_pkgs="libcmocka-dev clang libclang-rt-14-dev openssl dpkg-dev lintian
 python3 python3-aiosmtpd python3-icalendar python3-networkx systemd dovecot-imapd
-chromium chromium-driver python3-selenium fonts-dejavu-core"
+chromium chromium-driver python3-selenium fonts-dejavu-core curl"
 
 case "${1:-build}" in
 build) pkgs=$build_pkgs ;;

@@ -193,6 +193,15 @@ for what, method, path, want in cases:
           "%s: the headers on a refusal too" % what)
 st, r, _ = request("PUT", skip, body="")
 check("POST" in (r.getheader("Allow") or ""), "405 says what is allowed")
+# The same refusals through curl(1), as an operator probing the listener would see them.
+for what, method, path, want in cases:
+    args = ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "10",
+            "-X", method]
+    if method in ("POST", "PUT"):
+        args += ["--data", ""]
+    got = subprocess.run(args + ["http://127.0.0.1:%d%s" % (port, path)], capture_output=True,
+                         text=True, timeout=30).stdout
+    check(got == str(want), "curl, %s: %s -> %s, want %d" % (what, method, got, want))
 forms = [
     ("bad escape", links[a]["pause"], "for=%zz", "application/x-www-form-urlencoded", 400),
     ("no value", links[a]["pause"], "for", "application/x-www-form-urlencoded", 400),
