@@ -95,36 +95,28 @@ ct_notice_queue_partner_gone(struct ct_txn *txn, const struct ct_config *cfg, in
     return st;
 }
 
-enum ct_status
-ct_notice_queue_member(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
-                       const char *email, const char *name, const char *key, const char *subject,
-                       const char *text, bool html, bool own_links, int64_t now,
-                       struct ct_error *err)
+/*
+ * Make notice (its recipient, subject, text, links and html set by the
+ * caller; the network's fields set here) into a message whose Message-ID is
+ * keyed by key, and queue it in txn to member_id (0: the organiser).
+ */
+static enum ct_status
+queue_notice(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
+             struct ct_invite_notice *notice, const char *key, int64_t now, struct ct_error *err)
 {
     struct ct_invite_message msg = {0};
-    struct ct_invite_notice notice = {0};
     struct ct_outbox_entry entry;
-    struct ct_links links;
-    struct ct_invite_links view;
     char *message_id;
     enum ct_status st;
 
-    if ((st = notice_links(cfg, member_id, now, &links, &view, err)) != CT_OK)
-        return st;
-    notice.links = &view;
-    notice.links_headers_only = own_links;
-    message_id = ct_invite_message_id(key, email, 0, "notice", cfg->network.organiser_email);
+    message_id = ct_invite_message_id(key, notice->recipient_email, 0, "notice",
+                                      cfg->network.organiser_email);
     if (message_id == NULL)
         return ct_error_set(err, CT_ENOMEM, "out of memory");
-    notice.network = cfg->network.name;
-    notice.organiser_name = cfg->network.organiser_name;
-    notice.organiser_email = cfg->network.organiser_email;
-    notice.recipient_name = name;
-    notice.recipient_email = email;
-    notice.subject = subject;
-    notice.text = text;
-    notice.html = html;
-    st = ct_invite_notice(&notice, message_id, now, &msg, err);
+    notice->network = cfg->network.name;
+    notice->organiser_name = cfg->network.organiser_name;
+    notice->organiser_email = cfg->network.organiser_email;
+    st = ct_invite_notice(notice, message_id, now, &msg, err);
     if (st == CT_OK) {
         memset(&entry, 0, sizeof(entry));
         entry.message_id = msg.message_id;
@@ -141,6 +133,29 @@ ct_notice_queue_member(struct ct_txn *txn, const struct ct_config *cfg, int64_t 
     ct_invite_message_clear(&msg);
     free(message_id);
     return st;
+}
+
+enum ct_status
+ct_notice_queue_member(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
+                       const char *email, const char *name, const char *key, const char *subject,
+                       const char *text, bool html, bool own_links, int64_t now,
+                       struct ct_error *err)
+{
+    struct ct_invite_notice notice = {0};
+    struct ct_links links;
+    struct ct_invite_links view;
+    enum ct_status st;
+
+    if ((st = notice_links(cfg, member_id, now, &links, &view, err)) != CT_OK)
+        return st;
+    notice.links = &view;
+    notice.links_headers_only = own_links;
+    notice.recipient_name = name;
+    notice.recipient_email = email;
+    notice.subject = subject;
+    notice.text = text;
+    notice.html = html;
+    return queue_notice(txn, cfg, member_id, &notice, key, now, err);
 }
 
 enum ct_status
@@ -175,35 +190,11 @@ enum ct_status
 ct_notice_queue_organiser(struct ct_txn *txn, const struct ct_config *cfg, const char *key,
                           const char *subject, const char *text, int64_t now, struct ct_error *err)
 {
-    const char *to = cfg->network.organiser_email;
-    struct ct_invite_message msg = {0};
     struct ct_invite_notice notice = {0};
-    struct ct_outbox_entry entry;
-    char *message_id;
-    enum ct_status st;
 
-    if ((message_id = ct_invite_message_id(key, to, 0, "notice", to)) == NULL)
-        return ct_error_set(err, CT_ENOMEM, "out of memory");
-    notice.network = cfg->network.name;
-    notice.organiser_name = cfg->network.organiser_name;
-    notice.organiser_email = to;
     notice.recipient_name = cfg->network.organiser_name;
-    notice.recipient_email = to;
+    notice.recipient_email = cfg->network.organiser_email;
     notice.subject = subject;
     notice.text = text;
-    st = ct_invite_notice(&notice, message_id, now, &msg, err);
-    if (st == CT_OK) {
-        memset(&entry, 0, sizeof(entry));
-        entry.message_id = msg.message_id;
-        entry.kind = CT_OUTBOX_NOTICE;
-        entry.recipient = msg.recipient;
-        entry.subject = msg.subject;
-        entry.text_body = msg.text;
-        entry.message = msg.raw;
-        entry.message_len = msg.raw_len;
-        st = ct_store_outbox_enqueue(txn, &entry, now, err);
-    }
-    ct_invite_message_clear(&msg);
-    free(message_id);
-    return st;
+    return queue_notice(txn, cfg, 0, &notice, key, now, err);
 }
