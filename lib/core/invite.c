@@ -966,7 +966,9 @@ put_group(struct bodies *bd, const struct prepared *p, size_t r)
     ct_buf_puts(&bd->html, "<strong>");
     put_html_escaped(&bd->html, p->network);
     ct_buf_puts(&bd->html, "</strong>");
-    both_text(bd, others > 1 ? " brings the three of you together:" : " pairs you with:");
+    both_text(bd, others > 2   ? " brings the four of you together:"
+                  : others > 1 ? " brings the three of you together:"
+                               : " pairs you with:");
     ct_buf_puts(&bd->text, "\n\n");
     ct_buf_puts(&bd->html, "</p>\n<ul>\n");
     for (i = 0; i < p->n; i++)
@@ -1034,7 +1036,9 @@ put_reasons(struct bodies *bd, const struct prepared *p)
     for (i = 0; i < p->reason_count && n < CT_ARRAY_LEN(parts); i++)
         if (strncmp(p->reasons[i], "you work ", 9) != 0 && why_keeps(p, i))
             parts[n++] = p->reasons[i];
-    ct_buf_puts(&line, others > 1 ? "Why the three of you: " : "Why the two of you: ");
+    ct_buf_puts(&line, others > 2   ? "Why the four of you: "
+                       : others > 1 ? "Why the three of you: "
+                                    : "Why the two of you: ");
     for (i = 0; i < n; i++) {
         if (i > 0)
             ct_buf_puts(&line, i + 1 < n                        ? ", "

@@ -19,7 +19,7 @@
 #include "ct.h"
 #include "reply.h"
 
-#define CT_INVITE_MAX_MEMBERS 3
+#define CT_INVITE_MAX_MEMBERS CT_GROUP_MAX /* one invitation lists the whole group */
 
 /* Defaults used when a template or text is NULL (see docs/invitations.md). */
 #define CT_INVITE_DEFAULT_SUBJECT "{network}: coffee with {names}"
@@ -69,7 +69,7 @@ struct ct_invite {
     const char *organiser_name;
     const char *organiser_email;
     struct ct_invite_person members[CT_INVITE_MAX_MEMBERS];
-    size_t member_count; /* 2 or 3 */
+    size_t member_count; /* 2 to 4 */
     /*
      * members[i]'s answer already recorded: an updated REQUEST keeps it,
      * with RSVP=FALSE, so calendars do not ask again; NEEDS_ACTION (0) asks.
