@@ -16,8 +16,9 @@
 #define SCALE        10000.0 /* score points to matching weight units */
 #define ATTACH_TRIES 24      /* pairs a member looks at to join as a third */
 #define MERGE_TRIES  12      /* pairs a pair looks at to make a four with */
-#define SWAP_TRIES   4       /* groups a member looks at to swap into, per pass */
-#define SWAP_PASSES  3
+#define SWAP_TRIES   3       /* groups a member looks at to swap into, per pass */
+#define SWAP_PASSES  2       /* up to SWAP_LARGE members; one beyond */
+#define SWAP_LARGE   20000
 #define FAIR_LOOK    256 /* feasible swaps weighed when a group of another size is handed on */
 
 struct pair {
@@ -26,6 +27,7 @@ struct pair {
     bool split;    /* its members join other pairs as thirds */
     uint32_t with; /* a third (member) or another pair (four), or NONE */
     bool merged;   /* part of a four (with is the other pair) */
+    bool taken;    /* collected into a group */
 };
 
 struct single {
@@ -45,9 +47,31 @@ struct state {
     struct ct_grouping_group *g; /* the result */
     size_t ng;
     uint32_t *group_of; /* by member index: the group in g, or NONE */
+    double *contrib;    /* by member index: the score it brings its group (swaps) */
     uint32_t *left;
     size_t nleft;
+    double most; /* no pair scores more (most_score) */
+    /* Pairs by their place on the random term's circle (the first member's). */
+    uint32_t *order; /* np pair indices, by place */
+    double *place;   /* by pair index */
 };
+
+/*
+ * The most any pair can score under p's weights: every positive weight at
+ * its best (novelty 1.5 times its weight, pairing.c novelty_side); repeat
+ * only ever subtracts.
+ */
+static double
+most_score(const struct ct_pairing_params *p)
+{
+    double most = 0;
+    size_t i;
+
+    for (i = 0; i < CT_WEIGHT_COUNT; i++)
+        if (i != CT_W_REPEAT && p->weight[i] > 0)
+            most += i == CT_W_NOVELTY ? 1.5 * p->weight[i] : p->weight[i];
+    return most;
+}
 
 void
 ct_grouping_sizes(size_t n, unsigned k, size_t sizes[CT_GROUP_MAX + 1])
@@ -276,6 +300,73 @@ attach_edge(struct state *st, struct edges *e, size_t i, uint32_t j, uint8_t *se
                     weight_of(score(st, x, p->a) + score(st, x, p->b)));
 }
 
+/* The rank in st->order of the first pair at place x or after it. */
+static size_t
+place_rank(const struct state *st, double x)
+{
+    size_t lo = 0, hi = st->np;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (st->place[st->order[mid]] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The t-th neighbour (t >= 1) of rank at on a circle of n: at, at + 1, at - 1, at + 2, ... */
+static size_t
+near(size_t at, size_t t, size_t n)
+{
+    size_t step;
+
+    if (n == 0 || t <= 1)
+        return n ? at % n : 0;
+    step = (t / 2) % n;
+    return t % 2 == 0 ? (at + step) % n : (at + n - step) % n;
+}
+
+struct placed {
+    double place;
+    uint32_t i;
+};
+
+static int
+cmp_place(const void *x, const void *y)
+{
+    const struct placed *a = x, *b = y;
+
+    if (a->place != b->place)
+        return a->place < b->place ? -1 : 1;
+    return (a->i > b->i) - (a->i < b->i);
+}
+
+/* st->order and st->place: the pairs by place on the circle. */
+static bool
+order_pairs(struct state *st)
+{
+    struct placed *v = malloc((st->np + 1) * sizeof(*v));
+    size_t i;
+
+    st->order = malloc((st->np + 1) * sizeof(*st->order));
+    st->place = malloc((st->np + 1) * sizeof(*st->place));
+    if (!v || !st->order || !st->place) {
+        free(v);
+        return false;
+    }
+    for (i = 0; i < st->np; i++) {
+        v[i].i = (uint32_t)i;
+        v[i].place = st->place[i] = ct_pairing_place(st->c, st->p[i].a);
+    }
+    qsort(v, st->np, sizeof(*v), cmp_place);
+    for (i = 0; i < st->np; i++)
+        st->order[i] = v[i].i;
+    free(v);
+    return true;
+}
+
 /* A single no matching placed: back to its home, else any pair that takes it. */
 static void
 attach_fallback(struct state *st, size_t i)
@@ -314,9 +405,12 @@ attach_singles(struct state *st, struct ct_error *err)
         goto nomem;
     for (i = 0; i < st->ns; i++) {
         uint32_t tried[ATTACH_TRIES + 1];
+        size_t at = place_rank(st, ct_pairing_place(st->c, st->s[i].x));
         tried[0] = st->s[i].home;
+        /* Its neighbours on the circle (a high random term), and a few at random. */
         for (t = 1; t <= ATTACH_TRIES; t++)
-            tried[t] = (uint32_t)ct_rng_below(&st->rng, st->np);
+            tried[t] = t <= ATTACH_TRIES - 4 ? st->order[near(at, t, st->np)]
+                                             : (uint32_t)ct_rng_below(&st->rng, st->np);
         for (t = 0; t <= ATTACH_TRIES; t++)
             if (!attach_edge(st, &e, i, tried[t], seen))
                 goto nomem;
@@ -395,9 +489,9 @@ merge_pairs(struct state *st, size_t max, struct ct_error *err)
 
     if (fr == NULL)
         goto nomem;
-    for (i = 0; i < st->np; i++)
-        if (!st->p[i].split && st->p[i].with == NONE)
-            fr[nf++] = (uint32_t)i;
+    for (i = 0; i < st->np; i++) /* by place on the circle */
+        if (!st->p[st->order[i]].split && st->p[st->order[i]].with == NONE)
+            fr[nf++] = st->order[i];
     if (nf < 2 || max == 0)
         goto done;
     for (i = 0; i < nf; i++) {
@@ -407,8 +501,9 @@ merge_pairs(struct state *st, size_t max, struct ct_error *err)
                     goto nomem;
             continue;
         }
-        for (t = 0; t < MERGE_TRIES; t++) {
-            size_t j = (size_t)ct_rng_below(&st->rng, nf);
+        for (t = 2; t < MERGE_TRIES + 2; t++) {
+            /* Neighbours on the circle first, two at random. */
+            size_t j = t < MERGE_TRIES ? near(i, t, nf) : (size_t)ct_rng_below(&st->rng, nf);
             if (j != i && four_ok(st, fr[i], fr[j], &w) &&
                 !edge_add(&e, (uint32_t)i, (uint32_t)j, w))
                 goto nomem;
@@ -450,18 +545,19 @@ collect(struct state *st)
 {
     size_t i;
 
-    for (i = 0; i < st->np; i++) {
-        const struct pair *p = &st->p[i];
+    for (i = 0; i < st->np; i++) { /* by place: neighbouring groups are close on the circle */
+        const struct pair *p = &st->p[st->order[i]];
         struct ct_grouping_group *g;
         unsigned j;
 
-        if (p->split || (p->merged && p->with < i))
+        if (p->split || p->taken)
             continue;
         g = &st->g[st->ng];
         g->size = 0;
         g->m[g->size++] = p->a;
         g->m[g->size++] = p->b;
         if (p->merged) {
+            st->p[p->with].taken = true;
             g->m[g->size++] = st->p[p->with].a;
             g->m[g->size++] = st->p[p->with].b;
         } else if (p->with != NONE) {
@@ -502,6 +598,17 @@ may_replace(const struct state *st, const struct ct_grouping_group *g, uint32_t 
     return may_join(st, rest, n, x);
 }
 
+/* Each member's share of group gi's score, into contrib. */
+static void
+contributions(struct state *st, uint32_t gi)
+{
+    const struct ct_grouping_group *g = &st->g[gi];
+    unsigned j;
+
+    for (j = 0; j < g->size; j++)
+        st->contrib[g->m[j]] = contribution(st, g, g->m[j], NONE);
+}
+
 static void
 swap_members(struct state *st, uint32_t gu, unsigned iu, uint32_t gv, unsigned iv)
 {
@@ -511,6 +618,8 @@ swap_members(struct state *st, uint32_t gu, unsigned iu, uint32_t gv, unsigned i
     st->g[gv].m[iv] = u;
     st->group_of[v] = gu;
     st->group_of[u] = gv;
+    contributions(st, gu);
+    contributions(st, gv);
 }
 
 /*
@@ -523,8 +632,10 @@ swap_gain(const struct state *st, uint32_t gu, unsigned iu, uint32_t gv, unsigne
     const struct ct_grouping_group *a = &st->g[gu], *b = &st->g[gv];
     uint32_t u = a->m[iu], v = b->m[iv];
 
-    *gain = contribution(st, a, v, u) + contribution(st, b, u, v) - contribution(st, a, u, NONE) -
-            contribution(st, b, v, NONE);
+    *gain = contribution(st, a, v, u) - st->contrib[u] - st->contrib[v];
+    if (*gain <= 1e-9 - (double)(b->size - 1) * st->most)
+        return true; /* u cannot bring b enough: not worth scoring */
+    *gain += contribution(st, b, u, v);
     if (*gain <= 1e-9)
         return true;
     return may_replace(st, a, u, v) && may_replace(st, b, v, u);
@@ -539,7 +650,9 @@ improve_member(struct state *st, uint32_t gu, unsigned iu)
     unsigned bi = 0, t, iv;
 
     for (t = 0; t < SWAP_TRIES; t++) {
-        uint32_t gv = (uint32_t)ct_rng_below(&st->rng, st->ng);
+        /* Groups near on the circle (collect() made them so), the last at random. */
+        uint32_t gv = t + 1 < SWAP_TRIES ? (uint32_t)near(gu, t + 2, st->ng)
+                                         : (uint32_t)ct_rng_below(&st->rng, st->ng);
         if (gv == gu || st->g[gv].size != st->g[gu].size)
             continue;
         for (iv = 0; iv < st->g[gv].size; iv++)
@@ -558,7 +671,9 @@ improve(struct state *st)
 
     if (st->ng < 2)
         return;
-    for (pass = 0; pass < SWAP_PASSES; pass++)
+    for (i = 0; i < st->ng; i++)
+        contributions(st, (uint32_t)i);
+    for (pass = 0; pass < (st->np * 2 > SWAP_LARGE ? 1 : SWAP_PASSES); pass++)
         for (i = 0; i < st->ng; i++)
             for (j = 0; j < st->g[i].size; j++)
                 improve_member(st, (uint32_t)i, j);
@@ -639,13 +754,13 @@ rotate(struct state *st)
 static enum ct_status
 form(struct state *st, size_t ng_in, struct ct_error *err)
 {
-    size_t sizes[CT_GROUP_MAX + 1], n = 2 * st->np + st->ns, d = 0;
+    size_t sizes[CT_GROUP_MAX + 1], n = 2 * st->np + st->ns, d = 0, i;
     enum ct_status status;
 
     ct_grouping_sizes(n, st->k, sizes);
     if (sizes[3] > st->ns)
         d = (sizes[3] - st->ns) / 2;
-    if (!split_pairs(st, d))
+    if (!order_pairs(st) || !split_pairs(st, d))
         return ct_error_set(err, CT_ENOMEM, "grouping: out of memory");
     if ((status = attach_singles(st, err)) != CT_OK)
         return status;
@@ -653,6 +768,8 @@ form(struct state *st, size_t ng_in, struct ct_error *err)
         return status;
     collect(st);
     (void)ng_in;
+    for (i = 0; i < st->ng; i++)
+        contributions(st, (uint32_t)i);
     rotate(st);
     improve(st);
     return CT_OK;
@@ -677,8 +794,10 @@ ct_grouping_form(const struct ct_pairing_ctx *ctx, struct ct_grouping_group *gro
     st.left = left;
     ct_rng_seed(&st.rng, ct_rng_splitmix(p->seed ^ UINT64_C(0x67726f7570696e67)));
     st.group_of = malloc((in->member_count + 1) * sizeof(*st.group_of));
+    st.contrib = calloc(in->member_count + 1, sizeof(*st.contrib));
+    st.most = most_score(p);
     st.g = calloc(*count + 1, sizeof(*st.g));
-    if (!st.group_of || !st.g || !decompose(&st, groups, *count)) {
+    if (!st.group_of || !st.contrib || !st.g || !decompose(&st, groups, *count)) {
         status = ct_error_set(err, CT_ENOMEM, "grouping: out of memory");
         goto done;
     }
@@ -693,6 +812,9 @@ done:
     free(st.s);
     free(st.g);
     free(st.group_of);
+    free(st.contrib);
+    free(st.order);
+    free(st.place);
     return status;
 }
 

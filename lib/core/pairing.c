@@ -3147,6 +3147,12 @@ ct_pairing_ctx_params(const struct ct_pairing_ctx *c)
     return &c->p;
 }
 
+double
+ct_pairing_place(const struct ct_pairing_ctx *c, uint32_t member)
+{
+    return c->rho[member];
+}
+
 bool
 ct_pairing_group_hours(const struct ct_pairing_ctx *c, const uint32_t *m, size_t n)
 {

@@ -194,6 +194,12 @@ bool ct_pairing_trio_hours(const struct ct_pairing_ctx *ctx, uint32_t a, uint32_
 const struct ct_pairing_input *ct_pairing_ctx_input(const struct ct_pairing_ctx *ctx);
 const struct ct_pairing_params *ct_pairing_ctx_params(const struct ct_pairing_ctx *ctx);
 
+/*
+ * The member's place on the random term's circle, in [0, 1): members close
+ * on it score a high random term together (grouping.c looks there first).
+ */
+double ct_pairing_place(const struct ct_pairing_ctx *ctx, uint32_t member);
+
 /* Whether members m[0 .. n) share working hours for a meeting (groups of 3 or 4). */
 bool ct_pairing_group_hours(const struct ct_pairing_ctx *ctx, const uint32_t *m, size_t n);
 
