@@ -3183,8 +3183,8 @@ ct_pairing_group_hours(const struct ct_pairing_ctx *c, const uint32_t *m, size_t
     tmp = malloc(cap * sizeof(*tmp));
     ok = acc != NULL && tmp != NULL; /* out of memory: refuse rather than guess */
     if (ok) {
-        na = ct_intervals_intersect(z[zs[0]].hours, z[zs[0]].count, z[zs[1]].hours,
-                                    z[zs[1]].count, acc);
+        na = ct_intervals_intersect(z[zs[0]].hours, z[zs[0]].count, z[zs[1]].hours, z[zs[1]].count,
+                                    acc);
         for (i = 2; i < nz; i++) {
             size_t nt = ct_intervals_intersect(acc, na, z[zs[i]].hours, z[zs[i]].count, tmp);
             memcpy(acc, tmp, nt * sizeof(*acc));
@@ -3236,8 +3236,8 @@ plan_regroup(struct plan *pl, struct grouping *gr, struct ct_pairing_result *r,
         struct ct_pairing_unpaired *u = &r->unpaired[r->unpaired_count];
         u->member = left[i];
         u->rule = CT_RULE_NONE;
-        u->reason = ct_asprintf("no group of %u could take them within the rules",
-                                pl->c->p.group_size);
+        u->reason =
+            ct_asprintf("no group of %u could take them within the rules", pl->c->p.group_size);
         if (u->reason == NULL) {
             st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
             goto done;

@@ -90,7 +90,7 @@ struct ct_pairing_params {
     double repeat_halflife; /* rounds for the repeat penalty to halve */
     enum ct_odd_policy odd;
     unsigned group_size; /* 2 (0 too): pairs; 3 or 4: groups of that size (grouping.h) */
-    int64_t duration; /* meeting length in seconds (working-hours rule) */
+    int64_t duration;    /* meeting length in seconds (working-hours rule) */
     uint64_t seed;
     unsigned candidates; /* best partners kept per member; 0 = default (16) */
     size_t exact_limit;  /* up to this many eligible members every pair is priced; 0 = 6000 */
@@ -131,8 +131,8 @@ struct ct_pairing_score {
 struct ct_pairing_group {
     uint32_t members[CT_GROUP_MAX]; /* indices into the input, ascending */
     unsigned size;                  /* 2, or 3 for a trio; up to group_size + 1 (grouping.h) */
-    struct ct_pairing_score score; /* summed over the group's pairs */
-    char **reasons;                /* "different organisation", "first meeting", ... */
+    struct ct_pairing_score score;  /* summed over the group's pairs */
+    char **reasons;                 /* "different organisation", "first meeting", ... */
     size_t reason_count;
 };
 

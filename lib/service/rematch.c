@@ -141,8 +141,8 @@ declined(struct rematch *r, int64_t group_id, int64_t member_id, bool *out, stru
 
 /* Members of sent group g still in it who did not decline. OUT: *n, ids[0..*n). */
 static enum ct_status
-meeting_members(struct rematch *r, const struct ct_round_group *g, int64_t ids[CT_GROUP_MAX], size_t *n,
-                struct ct_error *err)
+meeting_members(struct rematch *r, const struct ct_round_group *g, int64_t ids[CT_GROUP_MAX],
+                size_t *n, struct ct_error *err)
 {
     enum ct_status st = CT_OK;
     size_t i;
@@ -435,9 +435,8 @@ write_new(struct rematch *r, struct ct_round *nr, struct ct_error *err)
                                    "someone new to meet.",
                                    r->now, NULL, err);
         when(g->slot_start, at, sizeof(at));
-        add_line(r, ct_asprintf("group %" PRId64 ": %s with %s%s%s%s%s, %s (new invitation)",
-                                g->id, name_of(&g->members[0].member),
-                                name_of(&g->members[1].member),
+        add_line(r, ct_asprintf("group %" PRId64 ": %s with %s%s%s%s%s, %s (new invitation)", g->id,
+                                name_of(&g->members[0].member), name_of(&g->members[1].member),
                                 g->member_count > 3   ? ", "
                                 : g->member_count > 2 ? " and "
                                                       : "",
@@ -499,7 +498,8 @@ slot_fits(struct rematch *r, const struct ct_round_group *g, const char *const *
 /* Whether the engine groups a with pair g (ids) as a trio, and the slot fits. */
 static enum ct_status
 accepts(struct rematch *r, struct rounds_snapshot *snap, const enum ct_member_status *saved,
-        const struct ct_round_group *g, const int64_t ids[CT_GROUP_MAX], bool *out, struct ct_error *err)
+        const struct ct_round_group *g, const int64_t ids[CT_GROUP_MAX], bool *out,
+        struct ct_error *err)
 {
     struct rounds_outcome oc;
     const char *zones[3] = {NULL, NULL, NULL};

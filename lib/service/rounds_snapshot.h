@@ -36,7 +36,7 @@ struct rounds_member {
     int trios;
     int by_size[CT_GROUP_MAX + 1]; /* sent groups by size (group_size > 2: off-size ones rotate) */
     int sit_outs;
-    bool skipping; /* the member skips this round (member_actions.h): not eligible */
+    bool skipping;               /* the member skips this round (member_actions.h): not eligible */
     bool own_hours;              /* the member set their hours or days: worktime is theirs */
     struct ct_worktime worktime; /* the network's, with what they set over it */
 };

@@ -519,8 +519,8 @@ plan_members(const struct ct_pairing_result *res, size_t *n)
  * *stderr_out, its standard error; the four's term is then left out).
  */
 static double
-groups_bound(const struct ct_pairing_ctx *ctx, const uint32_t *all, size_t n, unsigned k,
-             bool four, size_t sample, uint64_t seed, double *stderr_out)
+groups_bound(const struct ct_pairing_ctx *ctx, const uint32_t *all, size_t n, unsigned k, bool four,
+             size_t sample, uint64_t seed, double *stderr_out)
 {
     double sum = 0, sq = 0, next, top[4] = {0, 0, 0, 0};
     struct ct_rng rng;
@@ -591,8 +591,8 @@ cmd_groups(size_t n, unsigned k, uint64_t seed, size_t sample)
     t0 = now();
     bound = groups_bound(ctx, all, nm, k, k == 3 && sizes[4] > 0, sample, seed, &se);
     printf("members %zu  eligible %zu  group_size %u\n", n, nm, k);
-    printf("groups %zu: %zu of 4, %zu of 3, %zu of 2; unpaired %zu\n", res->group_count,
-           sizes[4], sizes[3], sizes[2], res->unpaired_count);
+    printf("groups %zu: %zu of 4, %zu of 3, %zu of 2; unpaired %zu\n", res->group_count, sizes[4],
+           sizes[3], sizes[2], res->unpaired_count);
     printf("plan %.3f s wall, %.3f s CPU (pairs alone %.3f s wall, %.3f s CPU, total_score %.2f)  "
            "peak RSS %.1f MB\n",
            t_plan, c_plan, t_pairs, c_pairs, pairs_total, peak_rss_kb() / 1024.0);
@@ -601,8 +601,8 @@ cmd_groups(size_t n, unsigned k, uint64_t seed, size_t sample)
                "total/bound %.4f\n",
                res->total, bound, se, sample, now() - t0, res->total / bound);
     else
-        printf("total_score %.2f  bound %.2f (every pair, %.1f s)  total/bound %.4f\n",
-               res->total, bound, now() - t0, res->total / bound);
+        printf("total_score %.2f  bound %.2f (every pair, %.1f s)  total/bound %.4f\n", res->total,
+               bound, now() - t0, res->total / bound);
     free(all);
     ct_pairing_result_free(res);
     ct_pairing_ctx_free(ctx);
