@@ -16,8 +16,8 @@
 #define SCALE        10000.0 /* score points to matching weight units */
 #define ATTACH_TRIES 24      /* pairs a member looks at to join as a third */
 #define MERGE_TRIES  12      /* pairs a pair looks at to make a four with */
-#define SWAP_TRIES   3       /* groups a member looks at to swap into, per pass */
-#define SWAP_PASSES  2       /* up to SWAP_LARGE members; one beyond */
+#define SWAP_TRIES   4       /* groups each group is dealt again with, per pass */
+#define SWAP_PASSES  3       /* up to SWAP_LARGE members; one beyond */
 #define SWAP_LARGE   20000
 #define FAIR_LOOK    256 /* feasible swaps weighed when a group of another size is handed on */
 
@@ -641,42 +641,124 @@ swap_gain(const struct state *st, uint32_t gu, unsigned iu, uint32_t gv, unsigne
     return may_replace(st, a, u, v) && may_replace(st, b, v, u);
 }
 
-/* One member's best improving swap into SWAP_TRIES random groups of its size. */
-static void
-improve_member(struct state *st, uint32_t gu, unsigned iu)
-{
-    double best = 1e-9, gain;
-    uint32_t bg = NONE;
-    unsigned bi = 0, t, iv;
+/* A deal of 2s members into two groups of s: the bits of the first (member 0 always in it). */
+struct deal {
+    unsigned mask;
+    double value;
+};
 
-    for (t = 0; t < SWAP_TRIES; t++) {
-        /* Groups near on the circle (collect() made them so), the last at random. */
-        uint32_t gv = t + 1 < SWAP_TRIES ? (uint32_t)near(gu, t + 2, st->ng)
-                                         : (uint32_t)ct_rng_below(&st->rng, st->ng);
-        if (gv == gu || st->g[gv].size != st->g[gu].size)
-            continue;
-        for (iv = 0; iv < st->g[gv].size; iv++)
-            if (swap_gain(st, gu, iu, gv, iv, &gain) && gain > best)
-                best = gain, bg = gv, bi = iv;
-    }
-    if (bg != NONE)
-        swap_members(st, gu, iu, bg, bi);
+static int
+cmp_deal(const void *x, const void *y)
+{
+    const struct deal *a = x, *b = y;
+
+    if (a->value != b->value)
+        return a->value > b->value ? -1 : 1;
+    return (a->mask > b->mask) - (a->mask < b->mask);
 }
 
+/* The score of the group of u[] members in mask (n members), or false if a pair is not allowed. */
+static bool
+deal_value(const double sc[][2 * CT_GROUP_MAX], const bool ok[][2 * CT_GROUP_MAX], unsigned n,
+           unsigned mask, double *value)
+{
+    unsigned i, j;
+    double v = 0;
+
+    for (i = 0; i < n; i++)
+        for (j = i + 1; j < n; j++)
+            if (((mask >> i) & 1) == ((mask >> j) & 1)) {
+                if (!ok[i][j])
+                    return false;
+                v += sc[i][j];
+            }
+    *value = v;
+    return true;
+}
+
+/* The members of u[] in mask (or out of it) as group g. */
+static void
+deal_group(struct state *st, uint32_t gi, const uint32_t *u, unsigned n, unsigned mask,
+           unsigned want)
+{
+    struct ct_grouping_group *g = &st->g[gi];
+    unsigned i;
+
+    g->size = 0;
+    for (i = 0; i < n; i++)
+        if (((mask >> i) & 1) == want) {
+            g->m[g->size++] = u[i];
+            st->group_of[u[i]] = gi;
+        }
+}
+
+/*
+ * The members of groups ga and gb (of the same size s) dealt again into two
+ * groups of s, the best way every rule allows, if that raises their score:
+ * every one of the C(2s - 1, s - 1) deals is weighed (35 for fours).
+ */
+static void
+redeal(struct state *st, uint32_t ga, uint32_t gb)
+{
+    unsigned s = st->g[ga].size, n = 2 * s, i, j, mask, nd = 0;
+    uint32_t u[2 * CT_GROUP_MAX], m[CT_GROUP_MAX];
+    double sc[2 * CT_GROUP_MAX][2 * CT_GROUP_MAX], cur, v;
+    bool ok[2 * CT_GROUP_MAX][2 * CT_GROUP_MAX];
+    struct deal d[64];
+
+    for (i = 0; i < s; i++) {
+        u[i] = st->g[ga].m[i];
+        u[s + i] = st->g[gb].m[i];
+    }
+    for (i = 0; i < n; i++)
+        for (j = i + 1; j < n; j++) {
+            bool same = (i < s) == (j < s);
+            ok[i][j] = same || allowed(st, u[i], u[j]);
+            sc[i][j] = ok[i][j] ? score(st, u[i], u[j]) : 0;
+        }
+    if (!deal_value(sc, ok, n, (1u << s) - 1, &cur))
+        return;
+    for (mask = 1; mask < (1u << n); mask += 2) /* member 0 in the first group */
+        if ((unsigned)__builtin_popcount(mask) == s && mask != (1u << s) - 1 &&
+            deal_value(sc, ok, n, mask, &v) && v > cur + 1e-9 && nd < 64) {
+            d[nd].mask = mask;
+            d[nd++].value = v;
+        }
+    qsort(d, nd, sizeof(*d), cmp_deal);
+    for (i = 0; i < nd; i++) {
+        bool hours = true;
+        unsigned side, k;
+        for (side = 0; side < 2 && hours && s >= 3; side++) {
+            for (j = 0, k = 0; j < n; j++)
+                if (((d[i].mask >> j) & 1) == 1 - side)
+                    m[k++] = u[j];
+            hours = ct_pairing_group_hours(st->c, m, k);
+        }
+        if (hours) {
+            deal_group(st, ga, u, n, d[i].mask, 1);
+            deal_group(st, gb, u, n, d[i].mask, 0);
+            return;
+        }
+    }
+}
+
+/* Each group dealt again with its neighbours on the circle and one group at random. */
 static void
 improve(struct state *st)
 {
     size_t pass, i;
-    unsigned j;
+    unsigned t;
 
     if (st->ng < 2)
         return;
-    for (i = 0; i < st->ng; i++)
-        contributions(st, (uint32_t)i);
     for (pass = 0; pass < (st->np * 2 > SWAP_LARGE ? 1 : SWAP_PASSES); pass++)
         for (i = 0; i < st->ng; i++)
-            for (j = 0; j < st->g[i].size; j++)
-                improve_member(st, (uint32_t)i, j);
+            for (t = 0; t < SWAP_TRIES; t++) {
+                uint32_t gv = t + 1 < SWAP_TRIES ? (uint32_t)near(i, t + 2, st->ng)
+                                                 : (uint32_t)ct_rng_below(&st->rng, st->ng);
+                if (gv != i && st->g[gv].size == st->g[i].size)
+                    redeal(st, (uint32_t)i, gv);
+            }
 }
 
 /* ---- fairness: groups of another size go to those who had the fewest ----- */
