@@ -390,8 +390,8 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     if (inv == NULL)
         return ct_error_set(err, CT_EUSAGE, "no invitation given");
     if (inv->member_count < 2 || inv->member_count > CT_INVITE_MAX_MEMBERS)
-        return ct_error_set(err, CT_EDATA, "a group has 2 or 3 members, not %zu",
-                            inv->member_count);
+        return ct_error_set(err, CT_EDATA, "a group has 2 to %d members, not %zu",
+                            CT_INVITE_MAX_MEMBERS, inv->member_count);
     if (inv->duration <= 0)
         return ct_error_set(err, CT_EDATA, "meeting duration must be positive");
     if (inv->uid == NULL || is_blank(inv->uid))
