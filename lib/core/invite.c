@@ -443,8 +443,10 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     p->prompts = clean_text(inv->prompts ? inv->prompts : CT_INVITE_DEFAULT_PROMPTS, true);
     p->opener = inv->opener && !is_blank(inv->opener) ? clean_text(inv->opener, false) : NULL;
     nomem |= inv->opener && !is_blank(inv->opener) && p->opener == NULL;
-    p->reschedule = clean_text(
-        inv->reschedule_hint ? inv->reschedule_hint : CT_INVITE_DEFAULT_RESCHEDULE, true);
+    p->reschedule = clean_text(inv->reschedule_hint    ? inv->reschedule_hint
+                               : inv->member_count > 2 ? CT_INVITE_DEFAULT_RESCHEDULE_GROUP
+                                                       : CT_INVITE_DEFAULT_RESCHEDULE,
+                               true);
     p->note = inv->note ? clean_text(inv->note, true) : NULL;
     p->subject_template = clean_text(inv->subject_template && !is_blank(inv->subject_template)
                                          ? inv->subject_template

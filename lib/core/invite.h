@@ -32,6 +32,11 @@
     "If the time does not suit you, use \"Propose new time\" in your calendar, or agree "          \
     "another time with your partner by e-mail and move the meeting. Please do not simply "         \
     "decline: your partner is looking forward to meeting you."
+/* The same for a group of three or four. */
+#define CT_INVITE_DEFAULT_RESCHEDULE_GROUP                                                         \
+    "If the time does not suit you, use \"Propose new time\" in your calendar, or agree "          \
+    "another time with the others by e-mail and move the meeting. Please do not simply "           \
+    "decline: the others are looking forward to meeting you."
 
 enum ct_invite_method { CT_INVITE_REQUEST, CT_INVITE_CANCEL };
 
@@ -93,7 +98,7 @@ struct ct_invite {
     const char *url_template;      /* NULL = no URL */
     int round;                     /* round number, for {round} */
     const char *round_date;        /* YYYY-MM-DD, for {date} */
-    const char *reschedule_hint;   /* NULL = CT_INVITE_DEFAULT_RESCHEDULE */
+    const char *reschedule_hint;   /* NULL = CT_INVITE_DEFAULT_RESCHEDULE (_GROUP for 3 or 4) */
     const char *note;              /* optional extra paragraph (why it changed), or NULL */
     /*
      * CANCEL only: list the recipient alone as ATTENDEE. This is the cancel

@@ -933,6 +933,8 @@ test_group_of_four(void **state)
     assert_int_equal(attendees, 4);
     assert_non_null(strstr(msg.text, "brings the four of you together"));
     assert_non_null(strstr(msg.text, "Why the four of you"));
+    assert_non_null(strstr(msg.text, "the others are looking forward to meeting you"));
+    assert_null(strstr(msg.text, "your partner"));
     assert_string_equal(msg.recipient, "di@d.example");
     ct_invite_message_clear(&msg);
     check_recipe(&inv, 3, "four@example.org");
