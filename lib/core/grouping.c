@@ -3,7 +3,7 @@
  * grouping.h). Pairs are split, their members attached to other pairs
  * (a matching of members to pairs), pairs merged into fours (a matching of
  * pairs to pairs), the groups of another size handed to those who had the
- * fewest, then members swapped between groups while the score rises.
+ * fewest, then neighbouring groups dealt again while the score rises.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -83,11 +83,9 @@ ct_grouping_sizes(size_t n, unsigned k, size_t sizes[CT_GROUP_MAX + 1])
         sizes[1] = n == 1;
         return;
     }
-    if (n < 2 * k && n > k) { /* too few for two groups of k and a remainder */
-        if (k == 4 && n == 5) {
-            sizes[3] = sizes[2] = 1;
-            return;
-        }
+    if (k == 4 && n == 5) { /* too few for three groups of three */
+        sizes[3] = sizes[2] = 1;
+        return;
     }
     sizes[k] = q;
     if (r == 0)
@@ -834,7 +832,7 @@ rotate(struct state *st)
 /* ---- the whole ------------------------------------------------------------ */
 
 static enum ct_status
-form(struct state *st, size_t ng_in, struct ct_error *err)
+form(struct state *st, struct ct_error *err)
 {
     size_t sizes[CT_GROUP_MAX + 1], n = 2 * st->np + st->ns, d = 0, i;
     enum ct_status status;
@@ -849,7 +847,6 @@ form(struct state *st, size_t ng_in, struct ct_error *err)
     if ((status = merge_pairs(st, st->k == 4 ? st->np : sizes[4], err)) != CT_OK)
         return status;
     collect(st);
-    (void)ng_in;
     for (i = 0; i < st->ng; i++)
         contributions(st, (uint32_t)i);
     rotate(st);
@@ -883,7 +880,7 @@ ct_grouping_form(const struct ct_pairing_ctx *ctx, struct ct_grouping_group *gro
         status = ct_error_set(err, CT_ENOMEM, "grouping: out of memory");
         goto done;
     }
-    status = form(&st, *count, err);
+    status = form(&st, err);
     if (status == CT_OK) {
         memcpy(groups, st.g, st.ng * sizeof(*groups));
         *count = st.ng;

@@ -35,8 +35,8 @@ void ct_grouping_sizes(size_t n, unsigned k, size_t sizes[CT_GROUP_MAX + 1]);
  * group_size (3 or 4), the rest in groups of another size as
  * ct_grouping_sizes says, within every hard rule for every pair and with
  * common working hours, the score (the sum over each group's pairs)
- * improved by swapping members between groups, deterministic under the
- * context's seed. Who lands in a group of another size rotates: members
+ * improved by dealing neighbouring groups' members again, deterministic
+ * under the context's seed. Who lands in a group of another size rotates: members
  * with the fewest such groups so far (ct_pairing_member.off_size) first.
  * groups[0 .. *count) in; the new groups out in the same array (never more
  * than came in). OUT: *count; left[0 .. *left_count): members no group
