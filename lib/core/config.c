@@ -1978,12 +1978,6 @@ cross_checks(struct parser *p, const struct ct_config *c)
             pwarn(p, line_of(p, "http", "url"),
                   "[http] url is set but [transport] kind is not http: it is not used");
     }
-    if (c->pairing.group_size > 2 && c->pairing.odd == CT_ODD_SIT_OUT &&
-        !is_bad(p, "pairing", "group_size") && !is_bad(p, "pairing", "odd"))
-        perr(p, line_of(p, "pairing", "odd"),
-             "[pairing] odd = sit_out needs group_size = 2: with groups of %d the members left "
-             "over join groups of another size (odd = trio)",
-             c->pairing.group_size);
     if (c->smtp.username && !c->smtp.password_file && !is_bad(p, "smtp", "password_file"))
         perr(p, line_of(p, "smtp", "username"),
              "[smtp] username needs password_file (a file holding the password)");

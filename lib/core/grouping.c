@@ -32,7 +32,7 @@ struct pair {
 
 struct single {
     uint32_t x;
-    uint32_t home; /* the pair it came with (a trio, or the pair it was split from) */
+    uint32_t home; /* the pair it came with (a trio, or the pair it was split from); NONE: none */
 };
 
 struct state {
@@ -50,6 +50,8 @@ struct state {
     double *contrib;    /* by member index: the score it brings its group (swaps) */
     uint32_t *left;
     size_t nleft;
+    uint32_t *sat; /* odd = sit_out: who sits out */
+    size_t nsat;
     double most; /* no pair scores more (most_score) */
     /* Pairs by their place on the random term's circle (the first member's). */
     uint32_t *order; /* np pair indices, by place */
@@ -157,7 +159,7 @@ decompose(struct state *st, const struct ct_grouping_group *in, size_t n)
 {
     size_t i;
 
-    st->p = calloc(n + 1, sizeof(*st->p));
+    st->p = calloc(2 * n + 1, sizeof(*st->p)); /* room for pairs of singles (pair_singles) */
     st->s = calloc(2 * n + 1, sizeof(*st->s));
     if (!st->p || !st->s)
         return false;
@@ -167,6 +169,11 @@ decompose(struct state *st, const struct ct_grouping_group *in, size_t n)
         unsigned drop = 0, j;
         double best = -1e300;
 
+        if (in[i].size == 1) { /* the pairs' sit-out (odd = sit_out): back in the pool */
+            st->s[st->ns].x = m[0];
+            st->s[st->ns++].home = NONE;
+            continue;
+        }
         if (in[i].size == 3)
             for (j = 0; j < 3; j++) {
                 double sc = score(st, m[(j + 1) % 3], m[(j + 2) % 3]);
@@ -231,7 +238,8 @@ split_pairs(struct state *st, size_t d)
         return false;
     }
     for (i = 0; i < st->ns; i++)
-        home[st->s[i].home] = 1;
+        if (st->s[i].home != NONE)
+            home[st->s[i].home] = 1;
     for (i = 0; i < st->np; i++) {
         if (home[i])
             continue;
@@ -369,11 +377,11 @@ order_pairs(struct state *st)
 static void
 attach_fallback(struct state *st, size_t i)
 {
-    struct pair *home = &st->p[st->s[i].home];
+    struct pair *home = st->s[i].home != NONE ? &st->p[st->s[i].home] : NULL;
     uint32_t x = st->s[i].x, m[2];
     size_t j;
 
-    if (!home->split && home->with == NONE) {
+    if (home && !home->split && home->with == NONE) {
         home->with = x;
         return;
     }
@@ -404,7 +412,7 @@ attach_singles(struct state *st, struct ct_error *err)
     for (i = 0; i < st->ns; i++) {
         uint32_t tried[ATTACH_TRIES + 1];
         size_t at = place_rank(st, ct_pairing_place(st->c, st->s[i].x));
-        tried[0] = st->s[i].home;
+        tried[0] = st->s[i].home != NONE ? st->s[i].home : st->order[near(at, 1, st->np)];
         /* Its neighbours on the circle (a high random term), and a few at random. */
         for (t = 1; t <= ATTACH_TRIES; t++)
             tried[t] = t <= ATTACH_TRIES - 4 ? st->order[near(at, t, st->np)]
@@ -423,8 +431,8 @@ attach_singles(struct state *st, struct ct_error *err)
             st->p[mate[i] - st->ns].with = st->s[i].x;
     /* Split pairs whose two members both stayed out are whole again. */
     for (i = 0; i < st->ns; i++) {
-        struct pair *h = &st->p[st->s[i].home];
-        if (mate[i] != CT_MATCHING_NONE || !h->split)
+        struct pair *h = st->s[i].home != NONE ? &st->p[st->s[i].home] : NULL;
+        if (mate[i] != CT_MATCHING_NONE || h == NULL || !h->split)
             continue;
         for (t = i + 1; t < st->ns; t++)
             if (st->s[t].home == st->s[i].home && mate[t] == CT_MATCHING_NONE) {
@@ -829,6 +837,115 @@ rotate(struct state *st)
     }
 }
 
+/* ---- odd = sit_out: the remainder sits out, in rotation ------------------ */
+
+struct sit_key {
+    int last;     /* sat out the previous round: last in line */
+    int sit_outs; /* fewest first */
+    uint64_t draw;
+    uint32_t x;
+};
+
+static int
+cmp_sit(const void *x, const void *y)
+{
+    const struct sit_key *a = x, *b = y;
+
+    if (a->last != b->last)
+        return a->last - b->last;
+    if (a->sit_outs != b->sit_outs)
+        return a->sit_outs - b->sit_outs;
+    if (a->draw != b->draw)
+        return a->draw < b->draw ? -1 : 1;
+    return (a->x > b->x) - (a->x < b->x);
+}
+
+/* Remove member x from its pair: the pair is split, its partner a single. */
+static void
+take_out(struct state *st, uint32_t pi, uint32_t x)
+{
+    struct pair *p = &st->p[pi];
+    uint32_t other = p->a == x ? p->b : p->a;
+    size_t i;
+
+    st->sat[st->nsat++] = x;
+    if (p->split) { /* its partner went first: drop the partner's single */
+        for (i = 0; i < st->ns; i++)
+            if (st->s[i].x == x) {
+                st->s[i] = st->s[--st->ns];
+                return;
+            }
+        return;
+    }
+    p->split = true;
+    st->s[st->ns].x = other;
+    st->s[st->ns++].home = pi;
+}
+
+/* count members sit out: the fewest sit-outs first, never the last round's
+ * if others can (the same order as the pairs' dummy, pairing.c). */
+static bool
+sit_out_rest(struct state *st, size_t count, uint64_t seed)
+{
+    struct sit_key *k = calloc(2 * st->np + st->ns + 1, sizeof(*k));
+    size_t i, n = 0;
+
+    if (k == NULL)
+        return false;
+    for (i = 0; i < 2 * st->np + st->ns; i++) {
+        const struct pair *p = i < 2 * st->np ? &st->p[i / 2] : NULL;
+        uint32_t x = p == NULL ? st->s[i - 2 * st->np].x : i % 2 ? p->b : p->a;
+        const struct ct_pairing_member *m = &st->mem[x];
+        if (p && p->split)
+            continue;
+        k[n].last = m->rounds_since_sit_out == 1;
+        k[n].sit_outs = m->sit_outs;
+        k[n].draw = ct_rng_hash(seed, (uint64_t)m->id, 0x5175);
+        k[n++].x = x;
+    }
+    qsort(k, n, sizeof(*k), cmp_sit);
+    for (i = 0; i < count && i < n; i++) {
+        bool single = false;
+        size_t j;
+        for (j = 0; j < st->ns && !single; j++)
+            if (st->s[j].x == k[i].x) { /* a single (the pairs' own sit-out) */
+                st->sat[st->nsat++] = k[i].x;
+                st->s[j] = st->s[--st->ns];
+                single = true;
+            }
+        for (j = 0; j < st->np && !single; j++)
+            if (st->p[j].a == k[i].x || st->p[j].b == k[i].x) {
+                take_out(st, (uint32_t)j, k[i].x);
+                break;
+            }
+    }
+    free(k);
+    return true;
+}
+
+/* Singles beyond the thirds wanted pair up with each other where the rules allow. */
+static void
+pair_singles(struct state *st, size_t want)
+{
+    size_t i, j;
+
+    for (i = 0; i < st->ns && st->ns > want; i++)
+        for (j = i + 1; j < st->ns && st->ns > want; j++) {
+            struct pair *p = &st->p[st->np];
+            if (!allowed(st, st->s[i].x, st->s[j].x))
+                continue;
+            p->a = st->s[i].x;
+            p->b = st->s[j].x;
+            p->s = score(st, p->a, p->b);
+            p->with = NONE;
+            st->np++;
+            st->s[j] = st->s[--st->ns];
+            st->s[i] = st->s[--st->ns];
+            i--; /* look at the single moved into place i */
+            break;
+        }
+}
+
 /* ---- the whole ------------------------------------------------------------ */
 
 static enum ct_status
@@ -837,7 +954,14 @@ form(struct state *st, struct ct_error *err)
     size_t sizes[CT_GROUP_MAX + 1], n = 2 * st->np + st->ns, d = 0, i;
     enum ct_status status;
 
+    if (st->sat != NULL && n % st->k != 0) { /* odd = sit_out */
+        if (!sit_out_rest(st, n % st->k, ct_pairing_ctx_params(st->c)->seed))
+            return ct_error_set(err, CT_ENOMEM, "grouping: out of memory");
+        n -= n % st->k;
+    }
     ct_grouping_sizes(n, st->k, sizes);
+    if (st->ns > sizes[3])
+        pair_singles(st, sizes[3]);
     if (sizes[3] > st->ns)
         d = (sizes[3] - st->ns) / 2;
     if (!order_pairs(st) || !split_pairs(st, d))
@@ -856,7 +980,8 @@ form(struct state *st, struct ct_error *err)
 
 enum ct_status
 ct_grouping_form(const struct ct_pairing_ctx *ctx, struct ct_grouping_group *groups, size_t *count,
-                 uint32_t *left, size_t *left_count, struct ct_error *err)
+                 uint32_t *left, size_t *left_count, uint32_t *sat, size_t *sat_count,
+                 struct ct_error *err)
 {
     const struct ct_pairing_params *p = ct_pairing_ctx_params(ctx);
     const struct ct_pairing_input *in = ct_pairing_ctx_input(ctx);
@@ -864,6 +989,7 @@ ct_grouping_form(const struct ct_pairing_ctx *ctx, struct ct_grouping_group *gro
     enum ct_status status;
 
     *left_count = 0;
+    *sat_count = 0;
     if (p->group_size < 3 || p->group_size > CT_GROUP_MAX)
         return ct_error_set(err, CT_EUSAGE, "grouping: group size %u is not 3 or 4", p->group_size);
     memset(&st, 0, sizeof(st));
@@ -871,6 +997,7 @@ ct_grouping_form(const struct ct_pairing_ctx *ctx, struct ct_grouping_group *gro
     st.mem = in->members;
     st.k = p->group_size;
     st.left = left;
+    st.sat = p->odd == CT_ODD_SIT_OUT ? sat : NULL;
     ct_rng_seed(&st.rng, ct_rng_splitmix(p->seed ^ UINT64_C(0x67726f7570696e67)));
     st.group_of = malloc((in->member_count + 1) * sizeof(*st.group_of));
     st.contrib = calloc(in->member_count + 1, sizeof(*st.contrib));
@@ -885,6 +1012,7 @@ ct_grouping_form(const struct ct_pairing_ctx *ctx, struct ct_grouping_group *gro
         memcpy(groups, st.g, st.ng * sizeof(*groups));
         *count = st.ng;
         *left_count = st.nleft;
+        *sat_count = st.nsat;
     }
 done:
     free(st.p);

@@ -33,7 +33,10 @@ void ct_grouping_sizes(size_t n, unsigned k, size_t sizes[CT_GROUP_MAX + 1]);
 /*
  * Regroup a plan's pairs (and groups of three) into groups of the context's
  * group_size (3 or 4), the rest in groups of another size as
- * ct_grouping_sizes says, within every hard rule for every pair and with
+ * ct_grouping_sizes says (with odd = sit_out, the rest sits out instead:
+ * the fewest sit-outs first, not those who sat out the round before while
+ * others can; OUT: sat[0 .. *sat_count), room for every member that came
+ * in), within every hard rule for every pair and with
  * common working hours, the score (the sum over each group's pairs)
  * improved by dealing neighbouring groups' members again, deterministic
  * under the context's seed. Who lands in a group of another size rotates: members
@@ -44,8 +47,8 @@ void ct_grouping_sizes(size_t n, unsigned k, size_t sizes[CT_GROUP_MAX + 1]);
  * member that came in. CT_ENOMEM, or CT_EUSAGE for a group size out of range.
  */
 enum ct_status ct_grouping_form(const struct ct_pairing_ctx *ctx, struct ct_grouping_group *groups,
-                                size_t *count, uint32_t *left, size_t *left_count,
-                                struct ct_error *err);
+                                size_t *count, uint32_t *left, size_t *left_count, uint32_t *sat,
+                                size_t *sat_count, struct ct_error *err);
 
 /*
  * For the bench's upper bound on a plan's total score with groups of k

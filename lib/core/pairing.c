@@ -3205,9 +3205,9 @@ static enum ct_status
 plan_regroup(struct plan *pl, struct grouping *gr, struct ct_pairing_result *r,
              struct ct_error *err)
 {
-    struct ct_grouping_group *g = calloc(gr->ng + 1, sizeof(*g));
-    uint32_t *left = malloc((pl->ne + 1) * sizeof(*left));
-    size_t i, j, ng = gr->ng, nleft = 0;
+    struct ct_grouping_group *g = calloc(gr->ng + r->unpaired_count + 1, sizeof(*g));
+    uint32_t *left = malloc((2 * pl->ne + 1) * sizeof(*left));
+    size_t i, j, ng = gr->ng, nleft = 0, nsat = 0;
     enum ct_status st = CT_OK;
 
     if (g == NULL || left == NULL) {
@@ -3219,7 +3219,18 @@ plan_regroup(struct plan *pl, struct grouping *gr, struct ct_pairing_result *r,
         for (j = 0; j < g[i].size; j++)
             g[i].m[j] = pl->elig[gr->g[i].m[j]];
     }
-    st = ct_grouping_form(pl->c, g, &ng, left, &nleft, err);
+    /* The pairs' sit-out joins the pool: the groups decide who sits out. */
+    for (i = j = 0; i < r->unpaired_count; i++) {
+        if (r->unpaired[i].sit_out) {
+            g[ng].size = 1;
+            g[ng++].m[0] = r->unpaired[i].member;
+            free(r->unpaired[i].reason);
+        } else {
+            r->unpaired[j++] = r->unpaired[i];
+        }
+    }
+    r->unpaired_count = j;
+    st = ct_grouping_form(pl->c, g, &ng, left, &nleft, left + pl->ne, &nsat, err);
     if (st != CT_OK)
         goto done;
     for (i = 0; i < pl->ne; i++)
@@ -3232,12 +3243,20 @@ plan_regroup(struct plan *pl, struct grouping *gr, struct ct_pairing_result *r,
         }
     }
     gr->ng = ng;
-    for (i = 0; i < nleft; i++) {
+    for (i = 0; i < nleft + nsat; i++) {
         struct ct_pairing_unpaired *u = &r->unpaired[r->unpaired_count];
-        u->member = left[i];
+        uint32_t x = i < nleft ? left[i] : left[pl->ne + i - nleft]; /* sat[] follows */
+        const struct ct_pairing_member *m = &pl->c->in->members[x];
+        u->member = x;
         u->rule = CT_RULE_NONE;
+        u->sit_out = i >= nleft;
         u->reason =
-            ct_asprintf("no group of %u could take them within the rules", pl->c->p.group_size);
+            u->sit_out
+                ? ct_asprintf("sits out this round: the members left over from groups of %u "
+                              "(odd = sit_out; sat out %d time%s before); first in line next round",
+                              pl->c->p.group_size, m->sit_outs, m->sit_outs == 1 ? "" : "s")
+                : ct_asprintf("no group of %u could take them within the rules",
+                              pl->c->p.group_size);
         if (u->reason == NULL) {
             st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
             goto done;

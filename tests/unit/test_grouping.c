@@ -358,6 +358,53 @@ test_rotation(void **state)
     }
 }
 
+/* odd = sit_out: the members left over sit out, the fewest sit-outs first. */
+static void
+test_sit_out(void **state)
+{
+    unsigned k;
+
+    (void)state;
+    for (k = 3; k <= 4; k++) {
+        size_t n;
+        for (n = 12; n <= 17; n++) {
+            struct net net;
+            int round;
+
+            net_of_orgs(&net, k, (uint32_t)n, 21);
+            net.p.odd = CT_ODD_SIT_OUT;
+            for (round = 0; round < 6; round++) {
+                struct planned pl;
+                size_t sizes[CT_GROUP_MAX + 1], i, at_min = 0, got = 0;
+                int min = INT32_MAX;
+                uint8_t sat[MAXM] = {0};
+                uint32_t x;
+
+                net.p.seed = 300 + (uint64_t)round;
+                for (x = 0; x < net.n; x++)
+                    min = net.m[x].sit_outs < min ? net.m[x].sit_outs : min;
+                for (x = 0; x < net.n; x++)
+                    at_min += net.m[x].sit_outs == min;
+                plan(&net, &pl);
+                assert_int_equal(check(&pl, sizes) + n % k, n);
+                assert_int_equal(sizes[k] * k, n - n % k); /* every group of k */
+                assert_int_equal(pl.r->unpaired_count, n % k);
+                for (i = 0; i < pl.r->unpaired_count; i++) {
+                    assert_true(pl.r->unpaired[i].sit_out);
+                    sat[pl.r->unpaired[i].member] = 1;
+                    got += net.m[pl.r->unpaired[i].member].sit_outs == min;
+                }
+                assert_int_equal(got, at_min < n % k ? at_min : n % k);
+                for (x = 0; x < net.n; x++) {
+                    net.m[x].sit_outs += sat[x];
+                    net.m[x].rounds_since_sit_out = sat[x] ? 1 : net.m[x].sit_outs ? 2 : 0;
+                }
+                done(&pl);
+            }
+        }
+    }
+}
+
 /* The same seed gives the same groups; another seed, others. */
 static void
 test_deterministic(void **state)
@@ -497,6 +544,7 @@ main(void)
         cmocka_unit_test(test_rules_every_pair),
         cmocka_unit_test(test_hours_of_the_group),
         cmocka_unit_test(test_rotation),
+        cmocka_unit_test(test_sit_out),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_random_networks),
         cmocka_unit_test(test_two_is_pairs),
