@@ -429,14 +429,23 @@ local_stamp(int64_t t, const char *zone_name, char *out, size_t size)
     snprintf(out, size, "%04d-%02d-%02d %02d:%02d", lt.year, lt.month, lt.day, lt.hour, lt.minute);
 }
 
-static size_t
-trio_count(const struct ct_round *r)
+/* Groups of each size 2 .. CT_GROUP_MAX. OUT: n[size]. */
+static void
+size_counts(const struct ct_round *r, size_t n[CT_GROUP_MAX + 1])
 {
-    size_t i, n = 0;
+    size_t i;
 
+    memset(n, 0, (CT_GROUP_MAX + 1) * sizeof(*n));
     for (i = 0; i < r->group_count; i++)
-        n += r->groups[i].member_count == 3;
-    return n;
+        if (r->groups[i].member_count <= CT_GROUP_MAX)
+            n[r->groups[i].member_count]++;
+}
+
+/* The pairs among a group's n members. */
+static size_t
+pair_count(size_t n)
+{
+    return n * (n - 1) / 2;
 }
 
 /*
@@ -518,10 +527,10 @@ trio_reasons(const struct ct_round_group *g, char **items, size_t max, size_t *n
                               g->reasons[j]);
         }
         /* "new organisation for Ana" names its pairs already. */
-        for (j = 0; j < g->member_count && count > 0 && count < 3; j++)
+        for (j = 0; j < g->member_count && count > 0 && count < pair_count(g->member_count); j++)
             if (g->members[j].member.name && strstr(text, g->members[j].member.name))
                 count = 0;
-        if (count == 0 || count >= 3)
+        if (count == 0 || count >= pair_count(g->member_count))
             items[*n] = ct_asprintf("%s", text);
         else
             items[*n] = ct_asprintf("%s (%s)", text, pairs.data ? pairs.data : "");
@@ -549,7 +558,7 @@ put_explain(struct ct_buf *b, const struct ct_round_group *g)
         put_items(b, "       score: ", terms, n, " ", 14);
     for (i = 0; i < n; i++)
         free(terms[i]);
-    if (g->member_count == 3) {
+    if (g->member_count >= 3) {
         trio_reasons(g, why, CT_ARRAY_LEN(why), &nwhy, &b->failed);
         if (nwhy > 0 && !b->failed)
             put_items(b, "       why: ", why, nwhy, "; ", 12);
@@ -583,7 +592,7 @@ fit_word(const struct ct_round_group *g, const struct ct_config *cfg)
     if (most <= 0)
         return "";
     /* The random term is the last (round.h). */
-    share = (g->score - g->terms[CT_ROUND_TERMS - 1]) / (g->member_count == 3 ? 3 : 1) / most;
+    share = (g->score - g->terms[CT_ROUND_TERMS - 1]) / (double)pair_count(g->member_count) / most;
     return share >= 0.75 ? "strong" : share >= 0.5 ? "good" : share >= 0.25 ? "fair" : "low";
 }
 
@@ -679,7 +688,7 @@ static void
 put_group(struct ct_buf *b, const struct round_view *v, const struct ct_round *r,
           const struct ct_round_group *g, struct legend *lg)
 {
-    struct member_cell cells[3];
+    struct member_cell cells[CT_GROUP_MAX];
     size_t width = WIDTH - 33, indent = 33, i;
     char when[32];
 
@@ -699,7 +708,7 @@ put_group(struct ct_buf *b, const struct round_view *v, const struct ct_round *r
         indent += 6;
     }
     memset(cells, 0, sizeof(cells));
-    for (i = 0; i < g->member_count && i < 3; i++) {
+    for (i = 0; i < g->member_count && i < CT_GROUP_MAX; i++) {
         const struct ct_round_person *p = &g->members[i];
         cells[i].name = person_name(p);
         cells[i].name_w = ct_utf8_width(cells[i].name);
@@ -822,6 +831,22 @@ put_send_progress(struct ct_buf *b, const struct ct_round *r)
                   c, r->id);
 }
 
+/* " (12 of 4, 1 of 3)": the groups by size, largest first. */
+static void
+put_sizes(struct ct_buf *b, const size_t sizes[CT_GROUP_MAX + 1])
+{
+    const char *sep = " (";
+    size_t s;
+
+    for (s = CT_GROUP_MAX; s >= 2; s--)
+        if (sizes[s]) {
+            ct_buf_printf(b, "%s%zu of %zu", sep, sizes[s], s);
+            sep = ", ";
+        }
+    if (*sep == ',')
+        ct_buf_putc(b, ')');
+}
+
 static void
 print_round_text(const struct ct_round *r, const struct round_view *v)
 {
@@ -829,7 +854,7 @@ print_round_text(const struct ct_round *r, const struct round_view *v)
     bool planned_now = v->planned_now;
     struct ct_buf b;
     char when[32], head[256];
-    size_t i, trios = trio_count(r);
+    size_t i, sizes[CT_GROUP_MAX + 1];
 
     ct_buf_init(&b);
     if (r->dry_run)
@@ -839,8 +864,11 @@ print_round_text(const struct ct_round *r, const struct round_view *v)
         ct_buf_printf(&b, "round %" PRId64 " for %s (seed %" PRIu64 "): %s\n", r->id, r->date,
                       r->seed, ct_round_state_str(r->state));
     ct_buf_printf(&b, "%zu group%s", r->group_count, r->group_count == 1 ? "" : "s");
-    if (trios)
-        ct_buf_printf(&b, " (%zu trio%s)", trios, trios == 1 ? "" : "s");
+    size_counts(r, sizes);
+    if (v->cfg->pairing.group_size > 2 || sizes[4] > 0)
+        put_sizes(&b, sizes);
+    else if (sizes[3])
+        ct_buf_printf(&b, " (%zu trio%s)", sizes[3], sizes[3] == 1 ? "" : "s");
     ct_buf_printf(&b, ", %zu unpaired", r->unpaired_count);
     if (planned_now)
         ct_buf_printf(&b, ", of %zu eligible", r->eligible);

@@ -125,6 +125,7 @@ static const struct key_def keys[] = {
     {"pairing", "avoid_repeats", K_REPEATS, F(pairing.avoid_repeats), 1, 1000, 0, NULL},
     {"pairing", "require_different", K_BOUNDARIES, F(pairing.require_different), 0, 0, 0, NULL},
     CT_WEIGHT_LIST(WEIGHT_KEY){"pairing", "odd", K_ODD, F(pairing.odd), 0, 0, 0, NULL},
+    {"pairing", "group_size", K_INT, F(pairing.group_size), 2, CT_GROUP_MAX, 0, NULL},
     {"pairing", "unanswered_limit", K_INT, F(pairing.unanswered_limit), 0, 100, 0, NULL},
     {"pairing", "rematch", K_BOOL, F(pairing.rematch), 0, 0, 0, NULL},
     {"pairing", "rematch_until", K_DURATION, F(pairing.rematch_until), HOUR, 366 * DAY, KF_ZERO_OK,
@@ -226,6 +227,7 @@ ct_config_new_defaults(void)
     for (i = 0; i < CT_WEIGHT_COUNT; i++)
         c->pairing.weight[i] = ct_weights[i].key ? ct_weights[i].default_value : 0;
     c->pairing.odd = CT_ODD_TRIO;
+    c->pairing.group_size = 2;
     c->pairing.unanswered_limit = 3;
     c->pairing.rematch = 1;
     c->pairing.rematch_until = 2 * DAY;

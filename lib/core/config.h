@@ -87,6 +87,7 @@ struct ct_config {
          * a term without a key (repeat) stays 0 here. */
         double weight[CT_WEIGHT_COUNT];
         enum ct_odd_policy odd;
+        int group_size;        /* 2 (pairs, default), 3 or 4: CT_GROUP_MAX */
         int unanswered_limit;  /* 0 disables; default 3 */
         bool rematch;          /* re-match partners left alone after sending; default yes */
         int64_t rematch_until; /* seconds before the window ends that re-matching stops; 2d */

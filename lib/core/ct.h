@@ -38,6 +38,9 @@ int ct_status_exit(enum ct_status status);
 
 #define CT_ERROR_MAX 1024
 
+/* The most members a group of a round may have ([pairing] group_size 2 to 4). */
+#define CT_GROUP_MAX 4
+
 /* What went wrong, in one line a user can act on. */
 struct ct_error {
     enum ct_status status;

@@ -390,8 +390,8 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     if (inv == NULL)
         return ct_error_set(err, CT_EUSAGE, "no invitation given");
     if (inv->member_count < 2 || inv->member_count > CT_INVITE_MAX_MEMBERS)
-        return ct_error_set(err, CT_EDATA, "a group has 2 or 3 members, not %zu",
-                            inv->member_count);
+        return ct_error_set(err, CT_EDATA, "a group has 2 to %d members, not %zu",
+                            CT_INVITE_MAX_MEMBERS, inv->member_count);
     if (inv->duration <= 0)
         return ct_error_set(err, CT_EDATA, "meeting duration must be positive");
     if (inv->uid == NULL || is_blank(inv->uid))
@@ -443,8 +443,10 @@ prepare(const struct ct_invite *inv, struct prepared *p, struct ct_error *err)
     p->prompts = clean_text(inv->prompts ? inv->prompts : CT_INVITE_DEFAULT_PROMPTS, true);
     p->opener = inv->opener && !is_blank(inv->opener) ? clean_text(inv->opener, false) : NULL;
     nomem |= inv->opener && !is_blank(inv->opener) && p->opener == NULL;
-    p->reschedule = clean_text(
-        inv->reschedule_hint ? inv->reschedule_hint : CT_INVITE_DEFAULT_RESCHEDULE, true);
+    p->reschedule = clean_text(inv->reschedule_hint    ? inv->reschedule_hint
+                               : inv->member_count > 2 ? CT_INVITE_DEFAULT_RESCHEDULE_GROUP
+                                                       : CT_INVITE_DEFAULT_RESCHEDULE,
+                               true);
     p->note = inv->note ? clean_text(inv->note, true) : NULL;
     p->subject_template = clean_text(inv->subject_template && !is_blank(inv->subject_template)
                                          ? inv->subject_template
@@ -966,7 +968,9 @@ put_group(struct bodies *bd, const struct prepared *p, size_t r)
     ct_buf_puts(&bd->html, "<strong>");
     put_html_escaped(&bd->html, p->network);
     ct_buf_puts(&bd->html, "</strong>");
-    both_text(bd, others > 1 ? " brings the three of you together:" : " pairs you with:");
+    both_text(bd, others > 2   ? " brings the four of you together:"
+                  : others > 1 ? " brings the three of you together:"
+                               : " pairs you with:");
     ct_buf_puts(&bd->text, "\n\n");
     ct_buf_puts(&bd->html, "</p>\n<ul>\n");
     for (i = 0; i < p->n; i++)
@@ -1034,7 +1038,9 @@ put_reasons(struct bodies *bd, const struct prepared *p)
     for (i = 0; i < p->reason_count && n < CT_ARRAY_LEN(parts); i++)
         if (strncmp(p->reasons[i], "you work ", 9) != 0 && why_keeps(p, i))
             parts[n++] = p->reasons[i];
-    ct_buf_puts(&line, others > 1 ? "Why the three of you: " : "Why the two of you: ");
+    ct_buf_puts(&line, others > 2   ? "Why the four of you: "
+                       : others > 1 ? "Why the three of you: "
+                                    : "Why the two of you: ");
     for (i = 0; i < n; i++) {
         if (i > 0)
             ct_buf_puts(&line, i + 1 < n                        ? ", "

@@ -19,7 +19,7 @@
 #include "ct.h"
 #include "reply.h"
 
-#define CT_INVITE_MAX_MEMBERS 3
+#define CT_INVITE_MAX_MEMBERS CT_GROUP_MAX /* one invitation lists the whole group */
 
 /* Defaults used when a template or text is NULL (see docs/invitations.md). */
 #define CT_INVITE_DEFAULT_SUBJECT "{network}: coffee with {names}"
@@ -32,6 +32,11 @@
     "If the time does not suit you, use \"Propose new time\" in your calendar, or agree "          \
     "another time with your partner by e-mail and move the meeting. Please do not simply "         \
     "decline: your partner is looking forward to meeting you."
+/* The same for a group of three or four. */
+#define CT_INVITE_DEFAULT_RESCHEDULE_GROUP                                                         \
+    "If the time does not suit you, use \"Propose new time\" in your calendar, or agree "          \
+    "another time with the others by e-mail and move the meeting. Please do not simply "           \
+    "decline: the others are looking forward to meeting you."
 
 enum ct_invite_method { CT_INVITE_REQUEST, CT_INVITE_CANCEL };
 
@@ -69,7 +74,7 @@ struct ct_invite {
     const char *organiser_name;
     const char *organiser_email;
     struct ct_invite_person members[CT_INVITE_MAX_MEMBERS];
-    size_t member_count; /* 2 or 3 */
+    size_t member_count; /* 2 to 4 */
     /*
      * members[i]'s answer already recorded: an updated REQUEST keeps it,
      * with RSVP=FALSE, so calendars do not ask again; NEEDS_ACTION (0) asks.
@@ -93,7 +98,7 @@ struct ct_invite {
     const char *url_template;      /* NULL = no URL */
     int round;                     /* round number, for {round} */
     const char *round_date;        /* YYYY-MM-DD, for {date} */
-    const char *reschedule_hint;   /* NULL = CT_INVITE_DEFAULT_RESCHEDULE */
+    const char *reschedule_hint;   /* NULL = CT_INVITE_DEFAULT_RESCHEDULE (_GROUP for 3 or 4) */
     const char *note;              /* optional extra paragraph (why it changed), or NULL */
     /*
      * CANCEL only: list the recipient alone as ATTENDEE. This is the cancel

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grouping.h"
 #include "matching.h"
 #include "rc.h"
 #include "rng.h"
@@ -104,6 +105,7 @@ ct_pairing_params_from_config(struct ct_pairing_params *p, const struct ct_confi
     p->weight[CT_W_REPEAT] = ct_weight_repeat_of(cfg->pairing.weight[CT_W_ORGANISATION]);
     p->repeat_halflife = CT_WEIGHT_REPEAT_HALFLIFE;
     p->odd = cfg->pairing.odd;
+    p->group_size = (unsigned)cfg->pairing.group_size;
     p->duration = cfg->schedule.duration;
     p->seed = seed;
 }
@@ -2350,7 +2352,7 @@ done:
 /* ---- groups ------------------------------------------------------------- */
 
 struct group_build {
-    uint32_t m[3]; /* positions */
+    uint32_t m[CT_GROUP_MAX]; /* positions */
     unsigned size;
 };
 
@@ -2872,7 +2874,7 @@ validate(const struct ct_pairing_ctx *c, const struct plan *pl, const struct ct_
         return ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
     for (i = 0; i < r->group_count && st == CT_OK; i++) {
         const struct ct_pairing_group *g = &r->groups[i];
-        if (g->size < 2 || g->size > 3)
+        if (g->size < 2 || g->size > CT_GROUP_MAX || (g->size > 3 && c->p.group_size < 3))
             st = ct_error_set(err, CT_EINTERNAL, "pairing: a group of %u", g->size);
         for (a = 0; a < g->size && st == CT_OK; a++) {
             uint32_t x = g->members[a];
@@ -2887,9 +2889,8 @@ validate(const struct ct_pairing_ctx *c, const struct plan *pl, const struct ct_
                                       rule_str(rule));
             }
         }
-        if (st == CT_OK && g->size == 3 &&
-            !ct_pairing_trio_hours(c, g->members[0], g->members[1], g->members[2]))
-            st = ct_error_set(err, CT_EINTERNAL, "pairing: trio without common working hours");
+        if (st == CT_OK && g->size >= 3 && !ct_pairing_group_hours(c, g->members, g->size))
+            st = ct_error_set(err, CT_EINTERNAL, "pairing: group without common working hours");
     }
     for (i = 0; i < r->unpaired_count && st == CT_OK; i++) {
         uint32_t x = r->unpaired[i].member;
@@ -3118,7 +3119,7 @@ plan_groups(const struct plan *pl, const struct grouping *gr, struct ct_pairing_
                 ct_pairing_score_pair(c, og->members[a], og->members[b], &s);
                 for (t = 0; t < CT_WEIGHT_COUNT; t++)
                     og->score.term[t] += s.term[t];
-                pair_reasons(c, og->members[a], og->members[b], og->size == 3, &rs);
+                pair_reasons(c, og->members[a], og->members[b], og->size >= 3, &rs);
             }
         og->score.total = score_sum(&og->score);
         og->reasons = rs.v;
@@ -3130,6 +3131,142 @@ plan_groups(const struct plan *pl, const struct grouping *gr, struct ct_pairing_
     }
     qsort(r->groups, r->group_count, sizeof(*r->groups), cmp_groups);
     return true;
+}
+
+/* ---- groups of 3 or 4 ([pairing] group_size; the algorithm is grouping.c) ---- */
+
+const struct ct_pairing_input *
+ct_pairing_ctx_input(const struct ct_pairing_ctx *c)
+{
+    return c->in;
+}
+
+const struct ct_pairing_params *
+ct_pairing_ctx_params(const struct ct_pairing_ctx *c)
+{
+    return &c->p;
+}
+
+double
+ct_pairing_place(const struct ct_pairing_ctx *c, uint32_t member)
+{
+    return c->rho[member];
+}
+
+bool
+ct_pairing_group_hours(const struct ct_pairing_ctx *c, const uint32_t *m, size_t n)
+{
+    const struct ct_pairing_zone *z = c->in->zones;
+    uint32_t zs[CT_GROUP_MAX];
+    struct ct_interval *acc, *tmp;
+    size_t i, j, nz = 0, cap = 1, na;
+    bool ok;
+
+    if (c->nz == 0)
+        return true;
+    for (i = 0; i < n && i < CT_GROUP_MAX; i++) {
+        uint32_t zi = c->in->members[m[i]].zone;
+        for (j = 0; j < nz && zs[j] != zi; j++)
+            ;
+        if (j == nz)
+            zs[nz++] = zi;
+    }
+    for (i = 0; i < nz; i++)
+        for (j = i + 1; j < nz; j++)
+            if (!c->zone_ok[zs[i] * c->nz + zs[j]])
+                return false;
+    if (nz <= 2)
+        return true; /* two zones only: the pair table answered */
+    for (i = 0; i < nz; i++)
+        cap += z[zs[i]].count;
+    acc = malloc(cap * sizeof(*acc));
+    tmp = malloc(cap * sizeof(*tmp));
+    ok = acc != NULL && tmp != NULL; /* out of memory: refuse rather than guess */
+    if (ok) {
+        na = ct_intervals_intersect(z[zs[0]].hours, z[zs[0]].count, z[zs[1]].hours, z[zs[1]].count,
+                                    acc);
+        for (i = 2; i < nz; i++) {
+            size_t nt = ct_intervals_intersect(acc, na, z[zs[i]].hours, z[zs[i]].count, tmp);
+            memcpy(acc, tmp, nt * sizeof(*acc));
+            na = nt;
+        }
+        ok = ct_intervals_longest(acc, na) >= c->p.duration;
+    }
+    free(acc);
+    free(tmp);
+    return ok;
+}
+
+/*
+ * group_size 3 or 4: the matching's pairs (and trios) become groups of that
+ * size through grouping.c; members it cannot place join the unpaired.
+ */
+static enum ct_status
+plan_regroup(struct plan *pl, struct grouping *gr, struct ct_pairing_result *r,
+             struct ct_error *err)
+{
+    struct ct_grouping_group *g = calloc(gr->ng + r->unpaired_count + 1, sizeof(*g));
+    uint32_t *left = malloc((2 * pl->ne + 1) * sizeof(*left));
+    size_t i, j, ng = gr->ng, nleft = 0, nsat = 0;
+    enum ct_status st = CT_OK;
+
+    if (g == NULL || left == NULL) {
+        st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+        goto done;
+    }
+    for (i = 0; i < ng; i++) {
+        g[i].size = gr->g[i].size;
+        for (j = 0; j < g[i].size; j++)
+            g[i].m[j] = pl->elig[gr->g[i].m[j]];
+    }
+    /* The pairs' sit-out joins the pool: the groups decide who sits out. */
+    for (i = j = 0; i < r->unpaired_count; i++) {
+        if (r->unpaired[i].sit_out) {
+            g[ng].size = 1;
+            g[ng++].m[0] = r->unpaired[i].member;
+            free(r->unpaired[i].reason);
+        } else {
+            r->unpaired[j++] = r->unpaired[i];
+        }
+    }
+    r->unpaired_count = j;
+    st = ct_grouping_form(pl->c, g, &ng, left, &nleft, left + pl->ne, &nsat, err);
+    if (st != CT_OK)
+        goto done;
+    for (i = 0; i < pl->ne; i++)
+        gr->group_of[i] = NONE;
+    for (i = 0; i < ng; i++) {
+        gr->g[i].size = g[i].size;
+        for (j = 0; j < g[i].size; j++) {
+            gr->g[i].m[j] = pl->pos[g[i].m[j]];
+            gr->group_of[gr->g[i].m[j]] = (uint32_t)i;
+        }
+    }
+    gr->ng = ng;
+    for (i = 0; i < nleft + nsat; i++) {
+        struct ct_pairing_unpaired *u = &r->unpaired[r->unpaired_count];
+        uint32_t x = i < nleft ? left[i] : left[pl->ne + i - nleft]; /* sat[] follows */
+        const struct ct_pairing_member *m = &pl->c->in->members[x];
+        u->member = x;
+        u->rule = CT_RULE_NONE;
+        u->sit_out = i >= nleft;
+        u->reason =
+            u->sit_out
+                ? ct_asprintf("sits out this round: the members left over from groups of %u "
+                              "(odd = sit_out; sat out %d time%s before); first in line next round",
+                              pl->c->p.group_size, m->sit_outs, m->sit_outs == 1 ? "" : "s")
+                : ct_asprintf("no group of %u could take them within the rules",
+                              pl->c->p.group_size);
+        if (u->reason == NULL) {
+            st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+            goto done;
+        }
+        r->unpaired_count++;
+    }
+done:
+    free(g);
+    free(left);
+    return st;
 }
 
 enum ct_status
@@ -3156,7 +3293,11 @@ ct_pairing_plan(struct ct_pairing_ctx *c, struct ct_pairing_result **out, struct
     if (st != CT_OK)
         goto fail;
     plan_pair_leftovers(&pl, &gr);
-    if (!plan_unpaired(&pl, &gr, r) || !plan_groups(&pl, &gr, r))
+    if (!plan_unpaired(&pl, &gr, r))
+        goto nomem;
+    if (c->p.group_size > 2 && (st = plan_regroup(&pl, &gr, r, err)) != CT_OK)
+        goto fail;
+    if (!plan_groups(&pl, &gr, r))
         goto nomem;
     r->stats = pl.stats;
     st = validate(c, &pl, r, err);

@@ -34,6 +34,7 @@ struct ct_pairing_member {
     int trios;                /* trios the member has been in */
     int sit_outs;             /* rounds the member sat out */
     int rounds_since_sit_out; /* 1 = sat out the previous round; 0 = never */
+    int off_size;             /* group_size > 2: past groups of a size other than group_size */
 };
 
 /* Two members by index into ct_pairing_input.members. */
@@ -88,7 +89,8 @@ struct ct_pairing_params {
     double weight[CT_WEIGHT_COUNT];
     double repeat_halflife; /* rounds for the repeat penalty to halve */
     enum ct_odd_policy odd;
-    int64_t duration; /* meeting length in seconds (working-hours rule) */
+    unsigned group_size; /* 2 (0 too): pairs; 3 or 4: groups of that size (grouping.h) */
+    int64_t duration;    /* meeting length in seconds (working-hours rule) */
     uint64_t seed;
     unsigned candidates; /* best partners kept per member; 0 = default (16) */
     size_t exact_limit;  /* up to this many eligible members every pair is priced; 0 = 6000 */
@@ -127,10 +129,10 @@ struct ct_pairing_score {
 };
 
 struct ct_pairing_group {
-    uint32_t members[3];           /* indices into the input, ascending */
-    unsigned size;                 /* 2, or 3 for a trio */
-    struct ct_pairing_score score; /* summed over the group's pairs */
-    char **reasons;                /* "different organisation", "first meeting", ... */
+    uint32_t members[CT_GROUP_MAX]; /* indices into the input, ascending */
+    unsigned size;                  /* 2, or 3 for a trio; up to group_size + 1 (grouping.h) */
+    struct ct_pairing_score score;  /* summed over the group's pairs */
+    char **reasons;                 /* "different organisation", "first meeting", ... */
     size_t reason_count;
 };
 
@@ -187,6 +189,19 @@ enum ct_pairing_rule ct_pairing_allowed(const struct ct_pairing_ctx *ctx, uint32
 
 /* Whether members a, b and x share working hours for a meeting (trios). */
 bool ct_pairing_trio_hours(const struct ct_pairing_ctx *ctx, uint32_t a, uint32_t b, uint32_t x);
+
+/* What the context was built from (borrowed from it). */
+const struct ct_pairing_input *ct_pairing_ctx_input(const struct ct_pairing_ctx *ctx);
+const struct ct_pairing_params *ct_pairing_ctx_params(const struct ct_pairing_ctx *ctx);
+
+/*
+ * The member's place on the random term's circle, in [0, 1): members close
+ * on it score a high random term together (grouping.c looks there first).
+ */
+double ct_pairing_place(const struct ct_pairing_ctx *ctx, uint32_t member);
+
+/* Whether members m[0 .. n) share working hours for a meeting (groups of 3 or 4). */
+bool ct_pairing_group_hours(const struct ct_pairing_ctx *ctx, const uint32_t *m, size_t n);
 
 /* The soft score of pair a-b, by rule (OUT: *score). Symmetric. */
 void ct_pairing_score_pair(const struct ct_pairing_ctx *ctx, uint32_t a, uint32_t b,

@@ -35,7 +35,7 @@ ct_round_group_clear(struct ct_round_group *g)
 
     if (g == NULL)
         return;
-    for (i = 0; i < g->member_count && i < 3; i++)
+    for (i = 0; i < g->member_count && i < CT_GROUP_MAX; i++)
         ct_round_person_clear(&g->members[i]);
     for (i = 0; i < g->reason_count; i++)
         free(g->reasons[i]);

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ct.h"
 #include "entity.h"
 #include "weights.h"
 
@@ -43,8 +44,8 @@ struct ct_round_group {
     char *uid;    /* the calendar UID */
     int sequence; /* 0 until the group changes after it was sent */
     enum ct_group_state state;
-    struct ct_round_person members[3];
-    size_t member_count; /* 2 or 3, removed members included */
+    struct ct_round_person members[CT_GROUP_MAX];
+    size_t member_count; /* 2 to 4 ([pairing] group_size), removed members included */
     double score;
     double terms[CT_ROUND_TERMS]; /* the score by rule; they add up to score */
     char **reasons;               /* why they were grouped, plain words */

@@ -141,8 +141,8 @@ declined(struct rematch *r, int64_t group_id, int64_t member_id, bool *out, stru
 
 /* Members of sent group g still in it who did not decline. OUT: *n, ids[0..*n). */
 static enum ct_status
-meeting_members(struct rematch *r, const struct ct_round_group *g, int64_t ids[3], size_t *n,
-                struct ct_error *err)
+meeting_members(struct rematch *r, const struct ct_round_group *g, int64_t ids[CT_GROUP_MAX],
+                size_t *n, struct ct_error *err)
 {
     enum ct_status st = CT_OK;
     size_t i;
@@ -162,7 +162,7 @@ meeting_members(struct rematch *r, const struct ct_round_group *g, int64_t ids[3
 static enum ct_status
 still_meets(struct rematch *r, const struct ct_round_group *g, bool *out, struct ct_error *err)
 {
-    int64_t ids[3];
+    int64_t ids[CT_GROUP_MAX];
     size_t n = 0;
     enum ct_status st = CT_OK;
 
@@ -435,10 +435,14 @@ write_new(struct rematch *r, struct ct_round *nr, struct ct_error *err)
                                    "someone new to meet.",
                                    r->now, NULL, err);
         when(g->slot_start, at, sizeof(at));
-        add_line(r, ct_asprintf("group %" PRId64 ": %s with %s%s%s, %s (new invitation)", g->id,
+        add_line(r, ct_asprintf("group %" PRId64 ": %s with %s%s%s%s%s, %s (new invitation)", g->id,
                                 name_of(&g->members[0].member), name_of(&g->members[1].member),
-                                g->member_count > 2 ? " and " : "",
-                                g->member_count > 2 ? name_of(&g->members[2].member) : "", at));
+                                g->member_count > 3   ? ", "
+                                : g->member_count > 2 ? " and "
+                                                      : "",
+                                g->member_count > 2 ? name_of(&g->members[2].member) : "",
+                                g->member_count > 3 ? " and " : "",
+                                g->member_count > 3 ? name_of(&g->members[3].member) : "", at));
     }
     return st;
 }
@@ -494,7 +498,8 @@ slot_fits(struct rematch *r, const struct ct_round_group *g, const char *const *
 /* Whether the engine groups a with pair g (ids) as a trio, and the slot fits. */
 static enum ct_status
 accepts(struct rematch *r, struct rounds_snapshot *snap, const enum ct_member_status *saved,
-        const struct ct_round_group *g, const int64_t ids[3], bool *out, struct ct_error *err)
+        const struct ct_round_group *g, const int64_t ids[CT_GROUP_MAX], bool *out,
+        struct ct_error *err)
 {
     struct rounds_outcome oc;
     const char *zones[3] = {NULL, NULL, NULL};
@@ -571,7 +576,7 @@ place_remainder(struct rematch *r, struct rounds_snapshot *snap, const enum ct_m
     for (i = 0; i < r->group_count && r->cfg->pairing.odd == CT_ODD_TRIO && tries < TRIO_TRIES;
          i++) {
         struct ct_round_group *g = &r->groups[i];
-        int64_t ids[3];
+        int64_t ids[CT_GROUP_MAX];
         size_t n = 0;
         bool ok = false;
 

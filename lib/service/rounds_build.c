@@ -149,8 +149,8 @@ build_group(struct builder *b, const struct rounds_outcome_group *og, struct ct_
     const struct ct_config *cfg = b->cfg;
     struct ct_round *round = b->round;
     struct ct_round_group *g = &round->groups[round->group_count];
-    const struct ct_worktime *hours[3];
-    const char *zones[3];
+    const struct ct_worktime *hours[CT_GROUP_MAX];
+    const char *zones[CT_GROUP_MAX];
     struct ct_slot_query q;
     struct ct_error serr;
     enum ct_status st;

@@ -58,8 +58,19 @@ input_free(struct engine_input *e)
     free(e->zones);
 }
 
+/* Past groups of a size other than k (group_size > 2): who had a turn. */
+static int
+off_size(const struct rounds_member *m, int k)
+{
+    int s, n = 0;
+
+    for (s = 2; s <= CT_GROUP_MAX; s++)
+        n += s != k ? m->by_size[s] : 0;
+    return n;
+}
+
 static bool
-input_build(const struct rounds_snapshot *snap, struct engine_input *e)
+input_build(const struct rounds_snapshot *snap, int group_size, struct engine_input *e)
 {
     size_t i;
 
@@ -92,6 +103,7 @@ input_build(const struct rounds_snapshot *snap, struct engine_input *e)
         p->frequency = (int)m->member.frequency;
         p->rounds_since_grouped = m->rounds_since_grouped;
         p->trios = m->trios;
+        p->off_size = off_size(m, group_size);
         p->sit_outs = m->sit_outs;
         p->rounds_since_sit_out = m->rounds_since_sit_out;
     }
@@ -147,7 +159,7 @@ rounds_engine_plan(const struct rounds_snapshot *snap, const struct ct_config *c
     size_t i, j;
 
     memset(out, 0, sizeof(*out));
-    if (!input_build(snap, &e)) {
+    if (!input_build(snap, cfg->pairing.group_size, &e)) {
         input_free(&e);
         return rounds_nomem(err);
     }
@@ -172,7 +184,7 @@ rounds_engine_plan(const struct rounds_snapshot *snap, const struct ct_config *c
         struct ct_pairing_group *pg = &res->groups[i];
         struct rounds_outcome_group *g = &out->groups[i];
 
-        for (j = 0; j < 3; j++)
+        for (j = 0; j < CT_GROUP_MAX; j++)
             g->members[j] = pg->members[j];
         g->size = pg->size;
         g->total = pg->score.total;

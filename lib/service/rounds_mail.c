@@ -147,7 +147,7 @@ free_words(char **words, size_t count)
 
 /* What one message of a group is made from, besides the group itself. */
 struct version {
-    const struct ct_round_person *members[3]; /* who the event lists */
+    const struct ct_round_person *members[CT_GROUP_MAX]; /* who the event lists */
     size_t count;
     enum ct_invite_method method;
     int sequence;
@@ -446,9 +446,9 @@ reslot(struct mailer *m, uint64_t seed, struct ct_round_group *g, struct ct_slot
        struct ct_error *err)
 {
     const struct ct_config *cfg = m->cfg;
-    const struct ct_worktime *hours[3];
-    struct ct_worktime wt, own[3];
-    const char *zones[3];
+    const struct ct_worktime *hours[CT_GROUP_MAX];
+    struct ct_worktime wt, own[CT_GROUP_MAX];
+    const char *zones[CT_GROUP_MAX];
     struct ct_slot_query q;
     size_t i, n = 0;
     int64_t start;
@@ -831,10 +831,12 @@ leaver_told(struct leaving *l, struct ct_error *err)
     return st;
 }
 
-/* A trio goes on as a pair: the leaver's copy is cancelled, the others' updated. */
+/* A group of three goes on as a pair, of four as three: the leaver's copy is
+ * cancelled, the others' updated. */
 static enum ct_status
 trio_goes_on(struct leaving *l, struct ct_error *err)
 {
+    const char *you = l->rest.count > 2 ? "three" : "two";
     struct version one;
     char *note;
     enum ct_status st;
@@ -849,14 +851,15 @@ trio_goes_on(struct leaving *l, struct ct_error *err)
             return st;
     }
     note = l->erasing ? ct_asprintf("One member of your group has left the coffee trial; the "
-                                    "meeting goes ahead with the two of you.")
+                                    "meeting goes ahead with the %s of you.",
+                                    you)
            : l->why == WHY_LEFT
                ? ct_asprintf("%s has left the coffee trial; the meeting goes ahead with "
-                             "the two of you.",
-                             display_name(l->leaver))
-               : ct_asprintf("%s can't make it this time; the meeting goes ahead with the two of "
+                             "the %s of you.",
+                             display_name(l->leaver), you)
+               : ct_asprintf("%s can't make it this time; the meeting goes ahead with the %s of "
                              "you.",
-                             display_name(l->leaver));
+                             display_name(l->leaver), you);
     if (note == NULL)
         return rounds_nomem(err);
     l->rest.method = CT_INVITE_REQUEST;

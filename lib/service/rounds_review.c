@@ -38,7 +38,7 @@ rounds_review_drop(struct ct_txn *txn, int64_t round_id, int64_t group_id, int64
                    enum ct_round_change_kind cause, int64_t now, size_t *dropped,
                    struct ct_error *err)
 {
-    int64_t remaining[3];
+    int64_t remaining[CT_GROUP_MAX];
     size_t n = 0;
     enum ct_status st;
 
@@ -528,7 +528,7 @@ pending_orphans(const struct ct_round *round, int64_t group_id, const int64_t *g
                 bool dissolved, struct ct_store_round_change **v, size_t *n)
 {
     const struct ct_round_group *g = find_group(round, group_id);
-    int64_t left[3];
+    int64_t left[CT_GROUP_MAX];
     size_t i, j, k = 0;
 
     for (i = 0; g && i < g->member_count; i++) {
@@ -565,7 +565,7 @@ pending(struct ct_store *store, const struct ct_round *round, struct ct_store_ro
         (st = ct_store_groups_excluded(store, round->id, &x, &nx, err)) != CT_OK)
         goto out;
     for (i = 0; i < nd && fine; i++) {
-        int64_t gone[3];
+        int64_t gone[CT_GROUP_MAX];
         size_t k = 0;
         fine = pending_add(round, d[i].group_id,
                            d[i].status == CT_MEMBER_PAUSED   ? CT_CHANGE_PAUSED
@@ -573,7 +573,7 @@ pending(struct ct_store *store, const struct ct_round *round, struct ct_store_ro
                                                              : CT_CHANGE_LEFT,
                            d[i].member_id, 0, v, n);
         for (j = 0; j < nd; j++)
-            if (d[j].group_id == d[i].group_id && k < 3)
+            if (d[j].group_id == d[i].group_id && k < CT_GROUP_MAX)
                 gone[k++] = d[j].member_id;
         /* Once per group, after its last departure; a group with an exclusion is dissolved. */
         for (j = 0; j < nx && fine; j++)
@@ -583,11 +583,11 @@ pending(struct ct_store *store, const struct ct_round *round, struct ct_store_ro
             fine = pending_orphans(round, d[i].group_id, gone, k, false, v, n);
     }
     for (i = 0; i < nx && fine; i++) {
-        int64_t gone[3];
+        int64_t gone[CT_GROUP_MAX];
         size_t k = 0;
         fine = pending_add(round, x[i].group_id, CT_CHANGE_EXCLUDED, x[i].a, x[i].b, v, n);
         for (j = 0; j < nd; j++)
-            if (d[j].group_id == x[i].group_id && k < 3)
+            if (d[j].group_id == x[i].group_id && k < CT_GROUP_MAX)
                 gone[k++] = d[j].member_id;
         if (fine && (i + 1 == nx || x[i + 1].group_id != x[i].group_id))
             fine = pending_orphans(round, x[i].group_id, gone, k, true, v, n);

@@ -344,8 +344,8 @@ struct past_group {
     int64_t id;
     uint32_t ago;
     bool sent;
-    long member[3];
-    bool removed[3];
+    long member[CT_GROUP_MAX];
+    bool removed[CT_GROUP_MAX];
     size_t rows; /* members, removed ones too */
 };
 
@@ -355,17 +355,19 @@ past_group_done(struct rounds_snapshot *snap, const struct past_group *g, size_t
 {
     size_t i, j;
 
-    for (i = 0; i < g->rows && i < 3; i++) {
+    for (i = 0; i < g->rows && i < CT_GROUP_MAX; i++) {
         if (g->member[i] < 0)
             continue;
         if (g->sent) {
             note_grouped(&snap->members[g->member[i]], g->ago);
             if (g->rows == 3)
                 snap->members[g->member[i]].trios++;
+            if (g->rows <= CT_GROUP_MAX)
+                snap->members[g->member[i]].by_size[g->rows]++;
         }
         if (g->removed[i])
             continue;
-        for (j = i + 1; j < g->rows && j < 3; j++) {
+        for (j = i + 1; j < g->rows && j < CT_GROUP_MAX; j++) {
             struct rounds_meeting *mt;
             if (g->member[j] < 0 || g->removed[j])
                 continue;
@@ -404,7 +406,7 @@ count_history(const struct ct_store_planning *p, struct rounds_snapshot *snap, s
             g.ago = rounds_ago(p->sent, p->sent_count, pm->round_id, pm->date);
             g.sent = pm->round_sent;
         }
-        if (g.rows < 3) {
+        if (g.rows < CT_GROUP_MAX) {
             g.member[g.rows] = snapshot_find(snap, pm->member_id);
             g.removed[g.rows] = pm->removed;
         }

@@ -34,8 +34,9 @@ struct rounds_member {
     int rounds_since_grouped; /* grouped or sat out */
     int rounds_since_sit_out;
     int trios;
+    int by_size[CT_GROUP_MAX + 1]; /* sent groups by size (group_size > 2: off-size ones rotate) */
     int sit_outs;
-    bool skipping; /* the member skips this round (member_actions.h): not eligible */
+    bool skipping;               /* the member skips this round (member_actions.h): not eligible */
     bool own_hours;              /* the member set their hours or days: worktime is theirs */
     struct ct_worktime worktime; /* the network's, with what they set over it */
 };
@@ -107,8 +108,8 @@ enum ct_status rounds_snapshot_add_rc(struct rounds_snapshot *snap,
 
 /* One group the engine formed. */
 struct rounds_outcome_group {
-    uint32_t members[3]; /* snapshot indices */
-    unsigned size;       /* 2 or 3 */
+    uint32_t members[CT_GROUP_MAX]; /* snapshot indices */
+    unsigned size;                  /* 2 to 4 */
     double total;
     double terms[CT_ROUND_TERMS];
     char **reasons;

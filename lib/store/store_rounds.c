@@ -883,7 +883,7 @@ ct_store_groups_load(struct ct_store *store, const struct ct_store_group_filter 
                 goto nomem;
             n++;
         }
-        if (g->member_count < 3) {
+        if (g->member_count < CT_GROUP_MAX) {
             struct ct_round_person *p = &g->members[g->member_count];
             bool failed = false;
             if (!read_person(stmt, 9, &p->member))
@@ -965,7 +965,8 @@ ct_store_group_delete(struct ct_txn *txn, int64_t id, struct ct_error *err)
 
 enum ct_status
 ct_store_group_member_drop(struct ct_txn *txn, int64_t group_id, int64_t member_id,
-                           int64_t remaining[3], size_t *remaining_count, struct ct_error *err)
+                           int64_t remaining[CT_GROUP_MAX], size_t *remaining_count,
+                           struct ct_error *err)
 {
     struct ct_store *store = ct_txn_store(txn);
     sqlite3_stmt *stmt = NULL;
@@ -983,7 +984,7 @@ ct_store_group_member_drop(struct ct_txn *txn, int64_t group_id, int64_t member_
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-        if (*remaining_count < 3)
+        if (*remaining_count < CT_GROUP_MAX)
             remaining[(*remaining_count)++] = sqlite3_column_int64(stmt, 0);
     st = rc == SQLITE_DONE ? CT_OK : ct_store_error(store, err, "read group members");
     sqlite3_finalize(stmt);

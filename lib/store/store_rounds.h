@@ -159,11 +159,11 @@ enum ct_status ct_store_groups_set_state(struct ct_txn *txn, int64_t round_id,
 enum ct_status ct_store_group_delete(struct ct_txn *txn, int64_t id, struct ct_error *err);
 
 /*
- * Take member_id out of group_id. OUT: remaining (up to 3) and
+ * Take member_id out of group_id. OUT: remaining (up to CT_GROUP_MAX) and
  * *remaining_count: the members still in the group.
  */
 enum ct_status ct_store_group_member_drop(struct ct_txn *txn, int64_t group_id, int64_t member_id,
-                                          int64_t remaining[3], size_t *remaining_count,
+                                          int64_t remaining[CT_GROUP_MAX], size_t *remaining_count,
                                           struct ct_error *err);
 
 /* Mark member_id removed from sent group group_id (they stay in its history). */

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "grouping.h"
 #include "matching.h"
 #include "pairing.h"
 #include "rc.h"
@@ -476,6 +477,133 @@ cmd_scale(size_t n, uint64_t seed)
            res->stats.improvements);
     printf("peak RSS %.1f MB (%.1f MB for the generated input)\n", peak_rss_kb() / 1024.0,
            rss_before / 1024.0);
+    ct_pairing_result_free(res);
+    ct_pairing_ctx_free(ctx);
+    net_free(&net);
+    return 0;
+}
+
+/* ---- groups of three or four --------------------------------------------- */
+
+/* CPU seconds of this process (the machine is shared: wall time is noisy). */
+static double
+cpu_now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The eligible members of a plan (grouped or listed). OUT: *n. */
+static uint32_t *
+plan_members(const struct ct_pairing_result *res, size_t *n)
+{
+    uint32_t *v = xcalloc(4 * res->group_count + res->unpaired_count + 1, sizeof(*v));
+    size_t i, j;
+
+    *n = 0;
+    for (i = 0; i < res->group_count; i++)
+        for (j = 0; j < res->groups[i].size; j++)
+            v[(*n)++] = res->groups[i].members[j];
+    for (i = 0; i < res->unpaired_count; i++)
+        v[(*n)++] = res->unpaired[i].member;
+    return v;
+}
+
+/*
+ * The upper bound of a plan with groups of k: half the sum over members of
+ * their k - 1 best allowed partner scores, plus, with a four among threes,
+ * half the four largest third-best scores. Every member when sample is 0
+ * (O(n^2)), else an estimate from sample members drawn at random (OUT:
+ * *stderr_out, its standard error; the four's term is then left out).
+ */
+static double
+groups_bound(const struct ct_pairing_ctx *ctx, const uint32_t *all, size_t n, unsigned k, bool four,
+             size_t sample, uint64_t seed, double *stderr_out)
+{
+    double sum = 0, sq = 0, next, top[4] = {0, 0, 0, 0};
+    struct ct_rng rng;
+    size_t i, m = sample && sample < n ? sample : n;
+
+    ct_rng_seed(&rng, seed ^ 0xb0b0);
+    for (i = 0; i < m; i++) {
+        uint32_t x = m == n ? all[i] : all[ct_rng_below(&rng, n)];
+        double b = ct_grouping_member_best(ctx, all, n, x, k, &next);
+        size_t j;
+        sum += b;
+        sq += b * b;
+        for (j = 0; j < 4 && m == n; j++)
+            if (next > top[j]) {
+                double t = top[j];
+                top[j] = next;
+                next = t;
+            }
+    }
+    *stderr_out = 0;
+    if (m == n)
+        return sum / 2 + (four ? (top[0] + top[1] + top[2] + top[3]) / 2 : 0);
+    *stderr_out = (double)n / 2 * sqrt((sq / m - (sum / m) * (sum / m)) / m);
+    return (double)n / 2 * sum / m;
+}
+
+static int
+cmd_groups(size_t n, unsigned k, uint64_t seed, size_t sample)
+{
+    struct net net;
+    struct ct_pairing_input in;
+    struct ct_pairing_params p;
+    struct ct_pairing_result *res, *pairs;
+    struct ct_pairing_ctx *ctx;
+    struct ct_error err;
+    enum ct_status st;
+    size_t sizes[CT_GROUP_MAX + 1] = {0}, i, nm;
+    double t0, t_plan, t_pairs, bound, se, pairs_total, c0, c_plan, c_pairs;
+    uint32_t *all;
+
+    net_generate(&net, n, 12, 12, seed, true);
+    net_input(&net, &in);
+    ct_pairing_params_defaults(&p);
+    p.seed = seed;
+    if ((st = ct_pairing_ctx_new(&in, &p, &ctx, &err)) != CT_OK)
+        die_status("context", st, &err);
+    t0 = now();
+    c0 = cpu_now();
+    if ((st = ct_pairing_plan(ctx, &pairs, &err)) != CT_OK)
+        die_status("plan", st, &err);
+    t_pairs = now() - t0;
+    c_pairs = cpu_now() - c0;
+    pairs_total = pairs->total;
+    ct_pairing_result_free(pairs);
+    ct_pairing_ctx_free(ctx);
+    p.group_size = k;
+    if ((st = ct_pairing_ctx_new(&in, &p, &ctx, &err)) != CT_OK)
+        die_status("context", st, &err);
+    t0 = now();
+    c0 = cpu_now();
+    if ((st = ct_pairing_plan(ctx, &res, &err)) != CT_OK)
+        die_status("plan", st, &err);
+    t_plan = now() - t0;
+    c_plan = cpu_now() - c0;
+    for (i = 0; i < res->group_count; i++)
+        sizes[res->groups[i].size]++;
+    all = plan_members(res, &nm);
+    t0 = now();
+    bound = groups_bound(ctx, all, nm, k, k == 3 && sizes[4] > 0, sample, seed, &se);
+    printf("members %zu  eligible %zu  group_size %u\n", n, nm, k);
+    printf("groups %zu: %zu of 4, %zu of 3, %zu of 2; unpaired %zu\n", res->group_count, sizes[4],
+           sizes[3], sizes[2], res->unpaired_count);
+    printf("plan %.3f s wall, %.3f s CPU (pairs alone %.3f s wall, %.3f s CPU, total_score %.2f)  "
+           "peak RSS %.1f MB\n",
+           t_plan, c_plan, t_pairs, c_pairs, pairs_total, peak_rss_kb() / 1024.0);
+    if (se > 0)
+        printf("total_score %.2f  bound %.2f +- %.2f (estimated from %zu members, %.1f s)  "
+               "total/bound %.4f\n",
+               res->total, bound, se, sample, now() - t0, res->total / bound);
+    else
+        printf("total_score %.2f  bound %.2f (every pair, %.1f s)  total/bound %.4f\n", res->total,
+               bound, now() - t0, res->total / bound);
+    free(all);
     ct_pairing_result_free(res);
     ct_pairing_ctx_free(ctx);
     net_free(&net);
@@ -950,6 +1078,10 @@ main(int argc, char **argv)
         return cmd_exact((size_t)strtoul(argv[2], NULL, 10), strtoull(argv[3], NULL, 10), argv[4]);
     if (argc == 4 && strcmp(argv[1], "scale") == 0)
         return cmd_scale((size_t)strtoul(argv[2], NULL, 10), strtoull(argv[3], NULL, 10));
+    if ((argc == 5 || argc == 6) && strcmp(argv[1], "groups") == 0)
+        return cmd_groups((size_t)strtoul(argv[2], NULL, 10), (unsigned)strtoul(argv[3], NULL, 10),
+                          strtoull(argv[4], NULL, 10),
+                          argc == 6 ? (size_t)strtoul(argv[5], NULL, 10) : 0);
     if (argc == 5 && strcmp(argv[1], "simulate") == 0)
         return cmd_simulate((unsigned)strtoul(argv[2], NULL, 10),
                             (size_t)strtoul(argv[3], NULL, 10), strtoull(argv[4], NULL, 10));
@@ -957,6 +1089,6 @@ main(int argc, char **argv)
         return cmd_rc((unsigned)strtoul(argv[2], NULL, 10), (size_t)strtoul(argv[3], NULL, 10),
                       strtoull(argv[4], NULL, 10));
     fprintf(stderr, "usage: bench_pairing exact N SEED FILE | scale N SEED | "
-                    "simulate ROUNDS N SEED | rc ROUNDS N SEED\n");
+                    "groups N K SEED [SAMPLE] | simulate ROUNDS N SEED | rc ROUNDS N SEED\n");
     return 64;
 }

@@ -908,6 +908,49 @@ test_recipe_round_trip(void **state)
     ct_buf_free(&b);
 }
 
+/* A group of four ([pairing] group_size = 4): one invitation lists all four, speaks to the four. */
+static void
+test_group_of_four(void **state)
+{
+    static const char *const why[] = {"first meeting", "different organisation"};
+    struct ct_invite inv = sample();
+    struct ct_invite_message msg;
+    struct ct_invite_recipe r;
+    struct ct_error err;
+    struct ct_buf b;
+    const char *p;
+    size_t attendees = 0;
+
+    (void)state;
+    inv.members[2] = (struct ct_invite_person){"cy@c.example", "Cy", NULL, NULL, NULL, NULL};
+    inv.members[3] = (struct ct_invite_person){"di@d.example", "Di", NULL, NULL, NULL, NULL};
+    inv.member_count = 4;
+    inv.reasons = why;
+    inv.reason_count = 2;
+    assert_int_equal(ct_invite_message(&inv, 3, "four@example.org", DTSTAMP, &msg, &err), CT_OK);
+    for (p = msg.ics; (p = strstr(p, "ATTENDEE")) != NULL; p++)
+        attendees++;
+    assert_int_equal(attendees, 4);
+    assert_non_null(strstr(msg.text, "brings the four of you together"));
+    assert_non_null(strstr(msg.text, "Why the four of you"));
+    assert_non_null(strstr(msg.text, "the others are looking forward to meeting you"));
+    assert_null(strstr(msg.text, "your partner"));
+    assert_string_equal(msg.recipient, "di@d.example");
+    ct_invite_message_clear(&msg);
+    check_recipe(&inv, 3, "four@example.org");
+    /* The recipe counts its members: four decode, more than four are refused. */
+    ct_buf_init(&b);
+    assert_int_equal(ct_invite_recipe_encode(&inv, 3, "four@example.org", DTSTAMP, &b, &err),
+                     CT_OK);
+    assert_int_equal(ct_invite_recipe_decode(b.data, b.len, &r, &err), CT_OK);
+    assert_int_equal(r.inv.member_count, 4);
+    ct_invite_recipe_clear(&r);
+    inv.member_count = 5;
+    assert_int_equal(ct_invite_message(&inv, 0, "five@example.org", DTSTAMP, &msg, &err), CT_EDATA);
+    assert_non_null(strstr(err.message, "2 to 4 members, not 5"));
+    ct_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -927,6 +970,7 @@ main(void)
         cmocka_unit_test(test_update_keeps_answers),
         cmocka_unit_test(test_list_unsubscribe),
         cmocka_unit_test(test_recipe_round_trip),
+        cmocka_unit_test(test_group_of_four),
         cmocka_unit_test(test_opener),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
