@@ -30,7 +30,7 @@ _Static_assert(sizeof(struct ct_invite) == 392, "struct ct_invite changed: updat
     }
 
 /*
- * The strings version 2 stores as a reference: -(i + 1) for shared[i].
+ * The strings version 2 stores as a reference (string i, put_str).
  * FROZEN: stored recipes point at these by index and a resend must be byte
  * for byte the same, so an entry is never changed, removed or reordered,
  * only appended (a text that changes elsewhere just stops matching).
@@ -69,10 +69,13 @@ static const struct {
 #define SHARED_COUNT ((int64_t)CT_ARRAY_LEN(shared))
 
 /*
- * The strings of one recipe so far, in order, for references to them:
- * -(SHARED_COUNT + k + 1) is the k-th. Both sides keep the first REPEATS.
+ * The strings of one recipe so far, in order, for references to them (the
+ * k-th is string SHARED_COUNT + k). Both sides keep the first REPEATS.
  */
 #define REPEATS 96
+
+/* The shortest prefix of an earlier string stored as a reference. */
+#define PREFIX_MIN 12
 
 struct writer {
     struct ct_buf *b;
@@ -98,11 +101,49 @@ put_int(struct ct_buf *b, int64_t v)
     ct_buf_append(b, bytes, n);
 }
 
-/* s as a reference when it is a shared string or one this recipe already holds, else spelled. */
+/* The length of the longest prefix a and b share. */
+static size_t
+common_prefix(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t n = 0, max = alen < blen ? alen : blen;
+
+    while (n < max && a[n] == b[n])
+        n++;
+    return n;
+}
+
+/*
+ * The strings of this recipe this one starts like (a UID's group part, the
+ * links' public_url): the index of the best and the prefix's length.
+ */
+static size_t
+best_prefix(const struct writer *w, const char *s, size_t len, size_t *which)
+{
+    size_t best = 0, i, n;
+
+    for (i = 0; len >= PREFIX_MIN && i < w->n; i++) {
+        if (w->seen_len[i] < PREFIX_MIN || w->seen[i][0] != s[0])
+            continue;
+        n = common_prefix(w->seen[i], w->seen_len[i], s, len);
+        if (n > best) {
+            best = n;
+            *which = i;
+        }
+    }
+    return best >= PREFIX_MIN ? best : 0;
+}
+
+/*
+ * s as a reference when it is a shared string or one this recipe already
+ * holds, as a reference to the one it starts like plus the rest, else
+ * spelled. A reference is -(2k + 1) for the whole of string k (shared[k],
+ * then this recipe's strings), -(2k + 2) for a prefix of it, whose length
+ * and the rest follow.
+ */
 static void
 put_str(struct writer *w, const char *s)
 {
-    size_t len = s ? strlen(s) : 0, i;
+    size_t len = s ? strlen(s) : 0, i, which = 0, prefix;
 
     if (s == NULL) {
         put_int(w->b, 0);
@@ -110,17 +151,24 @@ put_str(struct writer *w, const char *s)
     }
     for (i = 0; len > 2 && i < CT_ARRAY_LEN(shared); i++)
         if (shared[i].len == len && memcmp(shared[i].text, s, len) == 0) {
-            put_int(w->b, -(int64_t)i - 1);
+            put_int(w->b, -2 * (int64_t)i - 1);
             return;
         }
     for (i = 0; len > 2 && i < w->n; i++)
         if (w->seen_len[i] == len && memcmp(w->seen[i], s, len) == 0) {
-            put_int(w->b, -SHARED_COUNT - (int64_t)i - 1);
+            put_int(w->b, -2 * (SHARED_COUNT + (int64_t)i) - 1);
             return;
         }
+    prefix = best_prefix(w, s, len, &which);
     if (w->n < REPEATS) {
         w->seen[w->n] = s;
         w->seen_len[w->n++] = len;
+    }
+    if (prefix > 0) {
+        put_int(w->b, -2 * (SHARED_COUNT + (int64_t)which) - 2);
+        put_int(w->b, (int64_t)prefix);
+        s += prefix;
+        len -= prefix;
     }
     put_int(w->b, (int64_t)len + 1);
     ct_buf_append(w->b, s, len);
@@ -208,6 +256,7 @@ struct reader {
     bool bad, nomem;
     int version;
     const char *seen[REPEATS]; /* version 2: the strings so far, as the writer kept them */
+    size_t seen_len[REPEATS];
     size_t n;
 };
 
@@ -232,49 +281,76 @@ get_int(struct reader *rd)
     return (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
 }
 
-/* A reference (version 2): a shared string or one read before; NULL and bad if none. */
+/* String k (a shared one, then this recipe's so far); NULL and bad if none. */
 static const char *
-get_ref(struct reader *rd, int64_t n)
+string_at(struct reader *rd, int64_t k, size_t *len)
 {
-    int64_t ref = -n - 1;
-
-    if (rd->version >= 2 && ref < SHARED_COUNT)
-        return shared[ref].text;
-    if (rd->version >= 2 && ref - SHARED_COUNT < (int64_t)rd->n)
-        return rd->seen[ref - SHARED_COUNT];
+    if (rd->version < 2 || k < 0) {
+        rd->bad = true;
+        return NULL;
+    }
+    if (k < SHARED_COUNT) {
+        *len = shared[k].len;
+        return shared[k].text;
+    }
+    if (k - SHARED_COUNT < (int64_t)rd->n) {
+        *len = rd->seen_len[k - SHARED_COUNT];
+        return rd->seen[k - SHARED_COUNT];
+    }
     rd->bad = true;
     return NULL;
 }
 
+/* A new string of this recipe: prefix bytes of pre, then a spelled rest. */
 static const char *
-get_str(struct reader *rd)
+get_spelled(struct reader *rd, const char *pre, size_t prefix, int64_t n)
 {
-    int64_t n = get_int(rd);
     char *s, **grown;
 
-    if (rd->bad || n == 0)
-        return NULL;
-    if (n < 0)
-        return get_ref(rd, n);
-    if (n - 1 > rd->end - rd->p) {
+    if (rd->bad || n < 1 || n - 1 > rd->end - rd->p) {
         rd->bad = true;
         return NULL;
     }
     grown = realloc(rd->r->owned, (rd->r->owned_count + 1) * sizeof(*grown));
-    s = grown ? malloc((size_t)n) : NULL;
+    s = grown ? malloc(prefix + (size_t)n) : NULL;
     if (grown)
         rd->r->owned = grown;
     if (s == NULL) {
         rd->bad = rd->nomem = true;
         return NULL;
     }
-    memcpy(s, rd->p, (size_t)n - 1);
-    s[n - 1] = '\0';
+    memcpy(s, pre, prefix);
+    memcpy(s + prefix, rd->p, (size_t)n - 1);
+    s[prefix + (size_t)n - 1] = '\0';
     rd->p += n - 1;
     rd->r->owned[rd->r->owned_count++] = s;
-    if (rd->n < REPEATS)
-        rd->seen[rd->n++] = s;
+    if (rd->n < REPEATS) {
+        rd->seen[rd->n] = s;
+        rd->seen_len[rd->n++] = prefix + (size_t)n - 1;
+    }
     return s;
+}
+
+static const char *
+get_str(struct reader *rd)
+{
+    int64_t n = get_int(rd), ref, prefix;
+    const char *s;
+    size_t len = 0;
+
+    if (rd->bad || n == 0)
+        return NULL;
+    if (n > 0)
+        return get_spelled(rd, "", 0, n);
+    ref = -(n + 1); /* 2k (whole) or 2k + 1 (a prefix) */
+    if ((s = string_at(rd, ref / 2, &len)) == NULL || ref % 2 == 0)
+        return s;
+    prefix = get_int(rd);
+    if (rd->bad || prefix < 1 || (uint64_t)prefix > len) {
+        rd->bad = true;
+        return NULL;
+    }
+    return get_spelled(rd, s, (size_t)prefix, get_int(rd));
 }
 
 /* The members and the fields up to the reasons. */

@@ -36,6 +36,7 @@ struct mailer {
     const struct ct_config *cfg;
     int64_t now;
     struct ct_round_mail counts;
+    struct ct_links_key *key; /* a send's: [web] secret_file read once, at its first link */
 };
 
 /* --- reasons in the members' words ---------------------------------------------- */
@@ -338,7 +339,11 @@ queue_one(struct mailer *m, int64_t round_id, const struct ct_round_group *g,
         inv.uid = member_uid;
     }
     if (to->member.id > 0 && strcmp(to->member.email, ERASED_EMAIL) != 0) {
-        st = ct_links_build(m->cfg, to->member.id, round_id, g->id, m->now, &links, err);
+        if (m->key && !m->key->loaded && (st = ct_links_key_load(m->cfg, m->key, err)) != CT_OK)
+            goto out;
+        st = m->key ? ct_links_build_keyed(m->cfg, m->key, to->member.id, round_id, g->id, m->now,
+                                           &links, err)
+                    : ct_links_build(m->cfg, to->member.id, round_id, g->id, m->now, &links, err);
         if (st != CT_OK)
             goto out;
         ct_links_view(&links, &link_view);
@@ -445,7 +450,7 @@ rounds_mail_group(struct ct_txn *txn, const struct ct_config *cfg, int64_t round
                   int64_t only, const char *note, int64_t now, size_t *messages,
                   struct ct_error *err)
 {
-    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}};
+    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}, NULL};
     struct version ver;
     enum ct_status st = CT_OK;
     size_t i;
@@ -756,7 +761,8 @@ enum ct_status
 ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, int64_t now,
                struct ct_round_mail *out, struct ct_round_changes *changes, struct ct_error *err)
 {
-    struct mailer m = {NULL, store, cfg, now, {0}};
+    struct mailer m = {NULL, store, cfg, now, {0}, NULL};
+    struct ct_links_key key;
     struct ct_round hdr;
     enum ct_status st;
     int cache_pages = 0;
@@ -765,6 +771,8 @@ ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, 
         memset(out, 0, sizeof(*out));
     if (changes)
         memset(changes, 0, sizeof(*changes));
+    memset(&key, 0, sizeof(key));
+    m.key = &key;
     /* Read outside any transaction: the round's fields (the groups come batch by batch). */
     if ((st = planned_round(store, id, &hdr, err)) != CT_OK)
         goto out;
@@ -783,6 +791,7 @@ ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, 
     if (changes)
         st = sent_changes(store, id, changes, err);
 out:
+    ct_links_key_clear(&key);
     if (cache_pages != 0)
         ct_store_cache_size_set(store, cache_pages);
     if (out)
@@ -858,7 +867,7 @@ enum ct_status
 ct_rounds_cancel(struct ct_store *store, const struct ct_config *cfg, int64_t id, int64_t now,
                  struct ct_round_mail *out, struct ct_error *err)
 {
-    struct mailer m = {NULL, store, cfg, now, {0}};
+    struct mailer m = {NULL, store, cfg, now, {0}, NULL};
     struct ct_round hdr;
     enum ct_status st;
 
@@ -1080,7 +1089,7 @@ enum ct_status
 ct_rounds_member_leave(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
                        bool erasing, int64_t now, struct ct_round_mail *out, struct ct_error *err)
 {
-    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}};
+    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}, NULL};
     struct ct_store_member_group *v = NULL;
     size_t n = 0, i;
     enum ct_status st;
@@ -1144,7 +1153,7 @@ ct_rounds_member_withdraw(struct ct_txn *txn, const struct ct_config *cfg, int64
                           int64_t round_id, enum ct_round_change_kind cause, int64_t now,
                           struct ct_round_mail *out, struct ct_error *err)
 {
-    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}};
+    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}, NULL};
     struct ct_store_member_group *v = NULL;
     size_t n = 0, i;
     enum ct_status st;
@@ -1173,7 +1182,7 @@ ct_rounds_withdraw(struct ct_store *store, const struct ct_config *cfg, const ch
                    const char *other_email, int64_t now, struct ct_round_mail *out,
                    struct ct_error *err)
 {
-    struct mailer m = {NULL, store, cfg, now, {0}};
+    struct mailer m = {NULL, store, cfg, now, {0}, NULL};
     struct ct_member *a = NULL, *b = NULL;
     enum ct_status st;
 

@@ -948,6 +948,13 @@ test_recipe_shared_strings(void **state)
     inv.reasons = words;
     inv.reason_count = 2;
     inv.members[0].timezone = "America/New_York"; /* as the second member's */
+    /* Links that start alike: their public_url is stored once. */
+    inv.links = &(const struct ct_invite_links){
+        .skip = "https://coffee.example.net/skip/SK1P",
+        .pause = "https://coffee.example.net/pause/PA5E",
+        .stop = "https://coffee.example.net/stop/ST0P",
+        .unsubscribe = "https://coffee.example.net/unsubscribe/UN5",
+        .unsubscribe_mailto = "mailto:coffee@example.org?subject=unsubscribe"};
     check_recipe(&inv, 0, "m1@example.org");
     ct_buf_init(&b);
     assert_int_equal(ct_invite_recipe_encode(&inv, 0, "m1@example.org", DTSTAMP, &b, &err), CT_OK);
@@ -955,6 +962,9 @@ test_recipe_shared_strings(void **state)
     assert_false(recipe_holds(&b, "Propose new time"));
     assert_false(recipe_holds(&b, "different teams"));
     assert_false(recipe_holds(&b, "Europe/London"));
+    assert_true(recipe_holds(&b, "https://coffee.example.net/skip/SK1P"));
+    assert_false(recipe_holds(&b, "https://coffee.example.net/pause"));
+    assert_true(recipe_holds(&b, "pause/PA5E"));
     tz = recipe_find(&b, 0, "America/New_York");
     assert_true(tz > 0);
     assert_int_equal(recipe_find(&b, (size_t)tz + 1, "America/New_York"), -1);
@@ -965,6 +975,7 @@ test_recipe_shared_strings(void **state)
     assert_string_equal(r.inv.members[1].timezone, "America/New_York");
     assert_string_equal(r.inv.network_timezone, "Europe/London");
     assert_string_equal(r.inv.network, "Coffee Trial");
+    assert_string_equal(r.inv.links->unsubscribe, "https://coffee.example.net/unsubscribe/UN5");
     ct_invite_recipe_clear(&r);
     ct_buf_free(&b);
     /* A reference past the strings read so far is a damaged recipe. */
@@ -983,8 +994,8 @@ test_recipe_shared_strings(void **state)
 static void
 test_recipe_shared_frozen(void **state)
 {
-    /* version 2; network: shared 3; its time zone: shared 14; organiser: shared 4 */
-    static const unsigned char head[] = {2, 7, 29, 9};
+    /* version 2; network: shared 3; its time zone: shared 14; organiser: shared 4 (zigzag) */
+    static const unsigned char head[] = {2, 13, 57, 17};
     struct ct_invite inv = sample();
     struct ct_error err;
     struct ct_buf b;
