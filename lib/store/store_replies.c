@@ -531,6 +531,29 @@ ct_store_replies_set_member_uid(struct ct_txn *txn, int64_t group_id, int64_t me
     return st;
 }
 
+enum ct_status
+ct_store_replies_claim_member_uid(struct ct_txn *txn, int64_t group_id, int64_t member_id,
+                                  const char *uid, bool *claimed, struct ct_error *err)
+{
+    static const char sql[] = "UPDATE group_members SET uid = ?3"
+                              " WHERE group_id = ?1 AND member_id = ?2 AND uid IS NULL";
+    struct ct_store *store = ct_txn_store(txn);
+    sqlite3_stmt *stmt;
+    enum ct_status st;
+
+    *claimed = false;
+    if ((st = ct_store_cached(store, sql, &stmt, err)) != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, group_id);
+    sqlite3_bind_int64(stmt, 2, member_id);
+    sqlite3_bind_text(stmt, 3, uid, -1, SQLITE_STATIC);
+    st = ct_store_step_done(store, stmt, "store a member's event UID", err);
+    if (st == CT_OK)
+        *claimed = sqlite3_changes(ct_store_sqlite(store)) > 0;
+    ct_store_release(stmt);
+    return st;
+}
+
 void
 ct_replies_owners_clear(struct ct_replies_owner *owners, size_t count)
 {
