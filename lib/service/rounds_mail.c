@@ -640,7 +640,7 @@ send_group(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *
  */
 static enum ct_status
 send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *load, size_t *batch,
-           int64_t *last_id, int64_t *seen, bool *done, struct ct_error *err)
+           int64_t *last_id, int64_t *seen, bool *orphaned, bool *done, struct ct_error *err)
 {
     struct ct_store_group_filter filter = {
         .round_id = hdr->id, .after_id = *last_id, .batch = *batch};
@@ -657,7 +657,8 @@ send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *lo
     if ((st = ct_store_data_version(m->store, &version, err)) != CT_OK)
         goto out;
     if (*last_id == 0 || version != *seen)
-        st = rounds_review_reconcile(m->txn, m->cfg, hdr, m->now, &m->counts.dropped, err);
+        st =
+            rounds_review_reconcile(m->txn, m->cfg, hdr, m->now, &m->counts.dropped, orphaned, err);
     if (st != CT_OK || (st = planned_round(m->store, hdr->id, &now_hdr, err)) != CT_OK ||
         (st = rounds_load_groups(m->store, &filter, &groups, &count, err)) != CT_OK)
         goto out;
@@ -670,7 +671,8 @@ send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *lo
             break;
     }
     *batch = i < count ? i + 1 : count == *batch ? *batch * 2 : *batch;
-    if (st == CT_OK && count == 0) {
+    /* The last batch: the round is sent once nobody is left to re-form. */
+    if (st == CT_OK && count == 0 && !*orphaned) {
         st = ct_store_round_set_state(m->txn, hdr->id, CT_ROUND_SENT, m->now, err);
         *done = true;
     }
@@ -702,7 +704,7 @@ send_groups(struct mailer *m, const struct ct_round *hdr, struct ct_error *err)
     struct ct_slot_load *load;
     enum ct_status st = CT_OK;
     int64_t last_id = 0, seen = 0;
-    bool done = false;
+    bool done = false, orphaned = false;
 
 #ifdef CT_TEST_HOOKS
     if (ct_rounds_send_test_batch > 0)
@@ -718,7 +720,12 @@ send_groups(struct mailer *m, const struct ct_round *hdr, struct ct_error *err)
             ct_store_checkpoint_due(m->store, SEND_CHECKPOINT_PAGES);
             nanosleep(&breath, NULL);
         }
-        st = send_batch(m, hdr, load, &batch, &last_id, &seen, &done, err);
+        st = send_batch(m, hdr, load, &batch, &last_id, &seen, &orphaned, &done, err);
+        /* Members left without a partner: re-formed into new groups, which later batches send. */
+        if (st == CT_OK && orphaned) {
+            st = rounds_review_reform(m->store, m->cfg, hdr, m->now, err);
+            orphaned = false;
+        }
         batch = fixed ? fixed : batch < 1 ? 1 : batch > SEND_BATCH_MAX ? SEND_BATCH_MAX : batch;
         batches++;
 #ifdef CT_TEST_HOOKS
