@@ -1979,6 +1979,27 @@ ct_invite_subject(const struct ct_invite *inv, size_t recipient, char **subject,
     return st;
 }
 
+enum ct_status
+ct_invite_subjects(const struct ct_invite *inv, char **subjects, struct ct_error *err)
+{
+    struct prepared p;
+    enum ct_status st;
+    size_t i;
+
+    if ((st = prepare(inv, &p, err)) != CT_OK)
+        return st;
+    for (i = 0; i < p.n; i++) {
+        if ((subjects[i] = subject_for(&p, i)) == NULL) {
+            while (i > 0)
+                free(subjects[--i]);
+            st = ct_error_set(err, CT_ENOMEM, "out of memory");
+            break;
+        }
+    }
+    prepared_free(&p);
+    return st;
+}
+
 /* ------------------------------------------------------------------ */
 /* Notices                                                              */
 

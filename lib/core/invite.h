@@ -179,6 +179,14 @@ char *ct_invite_uid(const char *network, const char *round_date, int64_t group_i
 enum ct_status ct_invite_subject(const struct ct_invite *inv, size_t recipient, char **subject,
                                  struct ct_error *err);
 
+/*
+ * ct_invite_subject() for every member at once, inv checked once (a send
+ * makes a message per member of the same invitation). OUT: subjects[i]
+ * (heap) for each of inv->member_count members; untouched on failure.
+ */
+enum ct_status ct_invite_subjects(const struct ct_invite *inv, char **subjects,
+                                  struct ct_error *err);
+
 /* Bytes of secret randomness in a member's UID (at least 128 bits). */
 #define CT_INVITE_UID_SECRET 20
 

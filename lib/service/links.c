@@ -36,8 +36,32 @@ build_mailto(const char *organiser, char *out, size_t size, struct ct_error *err
 }
 
 enum ct_status
-ct_links_build(const struct ct_config *cfg, int64_t member_id, int64_t round_id, int64_t group_id,
-               int64_t now, struct ct_links *out, struct ct_error *err)
+ct_links_key_load(const struct ct_config *cfg, struct ct_links_key *key, struct ct_error *err)
+{
+    enum ct_status st;
+
+    memset(key, 0, sizeof(*key));
+    if (cfg->web.public_url == NULL)
+        return CT_OK;
+    if ((st = ct_token_key_read(cfg->web.secret_file, key->bytes, NULL, err)) != CT_OK) {
+        explicit_bzero(key, sizeof(*key));
+        return ct_error_prefix(err, "[web] secret_file");
+    }
+    key->loaded = true;
+    return CT_OK;
+}
+
+void
+ct_links_key_clear(struct ct_links_key *key)
+{
+    if (key)
+        explicit_bzero(key, sizeof(*key));
+}
+
+enum ct_status
+ct_links_build_keyed(const struct ct_config *cfg, const struct ct_links_key *key, int64_t member_id,
+                     int64_t round_id, int64_t group_id, int64_t now, struct ct_links *out,
+                     struct ct_error *err)
 {
     const struct {
         enum ct_action action;
@@ -47,7 +71,6 @@ ct_links_build(const struct ct_config *cfg, int64_t member_id, int64_t round_id,
         {CT_ACTION_STOP, out->stop},       {CT_ACTION_PREFERENCES, out->preferences},
         {CT_ACTION_CHECKIN, out->checkin}, {CT_ACTION_UNSUBSCRIBE, out->unsubscribe},
     };
-    unsigned char key[CT_WEB_KEY_BYTES];
     enum ct_status st;
     size_t i;
 
@@ -56,8 +79,8 @@ ct_links_build(const struct ct_config *cfg, int64_t member_id, int64_t round_id,
                       sizeof(out->unsubscribe_mailto), err);
     if (st != CT_OK || cfg->web.public_url == NULL)
         return st;
-    if ((st = ct_token_key_read(cfg->web.secret_file, key, NULL, err)) != CT_OK)
-        return ct_error_prefix(err, "[web] secret_file");
+    if (!key->loaded)
+        return ct_error_set(err, CT_EINTERNAL, "[web] secret_file: the key was not read");
     for (i = 0; i < CT_ARRAY_LEN(actions) && st == CT_OK; i++) {
         struct ct_token t = {
             .member_id = member_id,
@@ -71,7 +94,7 @@ ct_links_build(const struct ct_config *cfg, int64_t member_id, int64_t round_id,
         char token[CT_TOKEN_MAX];
         int n;
 
-        st = ct_token_make(key, sizeof(key), &t, token, sizeof(token), err);
+        st = ct_token_make(key->bytes, sizeof(key->bytes), &t, token, sizeof(token), err);
         if (st != CT_OK)
             break;
         n = snprintf(actions[i].slot, 512, "%s/%s/%s", cfg->web.public_url, ct_action_str(t.action),
@@ -79,13 +102,32 @@ ct_links_build(const struct ct_config *cfg, int64_t member_id, int64_t round_id,
         if (n < 0 || n >= 512)
             st = ct_error_set(err, CT_ECONFIG, "[web] public_url is too long for a link");
     }
-    explicit_bzero(key, sizeof(key));
     if (st != CT_OK) {
         char mailto[sizeof(out->unsubscribe_mailto)];
         memcpy(mailto, out->unsubscribe_mailto, sizeof(mailto));
         memset(out, 0, sizeof(*out));
         memcpy(out->unsubscribe_mailto, mailto, sizeof(mailto));
     }
+    return st;
+}
+
+enum ct_status
+ct_links_build(const struct ct_config *cfg, int64_t member_id, int64_t round_id, int64_t group_id,
+               int64_t now, struct ct_links *out, struct ct_error *err)
+{
+    struct ct_links_key key;
+    enum ct_status st;
+
+    memset(out, 0, sizeof(*out));
+    /* The mailto link first: its error comes before the key's, as ever. */
+    st = build_mailto(cfg->network.organiser_email, out->unsubscribe_mailto,
+                      sizeof(out->unsubscribe_mailto), err);
+    if (st != CT_OK || cfg->web.public_url == NULL)
+        return st;
+    if ((st = ct_links_key_load(cfg, &key, err)) != CT_OK)
+        return st;
+    st = ct_links_build_keyed(cfg, &key, member_id, round_id, group_id, now, out, err);
+    ct_links_key_clear(&key);
     return st;
 }
 

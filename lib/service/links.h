@@ -6,11 +6,13 @@
 #ifndef CT_LINKS_H
 #define CT_LINKS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config.h"
 #include "ct.h"
 #include "invite.h"
+#include "token.h"
 
 /*
  * How long links stay valid, from when the message is made (docs/members.md).
@@ -39,6 +41,28 @@ struct ct_links {
 enum ct_status ct_links_build(const struct ct_config *cfg, int64_t member_id, int64_t round_id,
                               int64_t group_id, int64_t now, struct ct_links *out,
                               struct ct_error *err);
+
+/* The key of [web] secret_file, read once for many messages (a round's send). */
+struct ct_links_key {
+    unsigned char bytes[CT_WEB_KEY_BYTES];
+    bool loaded;
+};
+
+/*
+ * Read the key into *key when [web] public_url is set (else nothing is read
+ * and *key stays unloaded); errors as ct_links_build's. Clear it with
+ * ct_links_key_clear. OUT: *key.
+ */
+enum ct_status ct_links_key_load(const struct ct_config *cfg, struct ct_links_key *key,
+                                 struct ct_error *err);
+
+/* Wipe *key; NULL is fine. */
+void ct_links_key_clear(struct ct_links_key *key);
+
+/* ct_links_build with the key already read (key->loaded, or no public_url). OUT: *out. */
+enum ct_status ct_links_build_keyed(const struct ct_config *cfg, const struct ct_links_key *key,
+                                    int64_t member_id, int64_t round_id, int64_t group_id,
+                                    int64_t now, struct ct_links *out, struct ct_error *err);
 
 /* links as the invitation builder takes them (borrowed from links). OUT: *view. */
 void ct_links_view(const struct ct_links *links, struct ct_invite_links *view);

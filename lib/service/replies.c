@@ -633,10 +633,11 @@ ct_replies_member_uid(struct ct_txn *txn, int64_t group_id, int64_t member_id,
 {
     unsigned char secret[CT_INVITE_UID_SECRET];
     enum ct_status st;
+    char *stored = NULL;
+    bool claimed = false;
 
-    st = ct_store_replies_member_uid(ct_txn_store(txn), group_id, member_id, uid, err);
-    if (st != CT_OK || *uid != NULL)
-        return st;
+    *uid = NULL;
+    /* A new UID first, stored unless there is one: a send's members have none yet. */
     if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
         return ct_error_set(err, CT_EIO, "group %lld: no system randomness for the invitation UID",
                             (long long)group_id);
@@ -645,10 +646,16 @@ ct_replies_member_uid(struct ct_txn *txn, int64_t group_id, int64_t member_id,
     if (*uid == NULL)
         return ct_error_set(err, CT_EINTERNAL, "group %lld: cannot make a UID from '%s'",
                             (long long)group_id, group_uid ? group_uid : "");
-    st = ct_store_replies_set_member_uid(txn, group_id, member_id, *uid, err);
+    st = ct_store_replies_claim_member_uid(txn, group_id, member_id, *uid, &claimed, err);
+    if (st == CT_OK && !claimed)
+        st = ct_store_replies_member_uid(ct_txn_store(txn), group_id, member_id, &stored, err);
     if (st != CT_OK) {
         free(*uid);
         *uid = NULL;
+    } else if (stored != NULL) {
+        /* The one stored before stays the member's. */
+        free(*uid);
+        *uid = stored;
     }
     return st;
 }

@@ -19,6 +19,7 @@
 #include "notices.h"
 #include "prefs.h"
 #include "store_actions.h"
+#include "store_members.h"
 #include "replies.h"
 #include "rounds_snapshot.h"
 #include "slot.h"
@@ -35,6 +36,7 @@ struct mailer {
     const struct ct_config *cfg;
     int64_t now;
     struct ct_round_mail counts;
+    struct ct_links_key *key; /* a send's: [web] secret_file read once, at its first link */
 };
 
 /* --- reasons in the members' words ---------------------------------------------- */
@@ -251,71 +253,97 @@ fill_invite(const struct mailer *m, int64_t round_id, const char *round_date,
 }
 
 /*
- * The recipient's own event UID (replies you can trust, docs/outcomes.md)
- * and, in a REQUEST, every member's recorded answer, so an update does not
- * ask again. OUT: *member_uid (heap, inv->uid points at it).
+ * What every message of version ver of group g shares: the invitation (the
+ * recipient's own UID and links are set per message), the reasons in the
+ * members' words, each member's Subject (the invitation checked once, as
+ * building it would) and, in a REQUEST, every member's recorded answer, so
+ * an update does not ask again.
  */
-static enum ct_status
-member_keys(struct mailer *m, const struct ct_round_group *g, const struct version *ver,
-            size_t recipient, struct ct_invite *inv, char **member_uid, struct ct_error *err)
+struct draft {
+    struct ct_invite inv;
+    char **reasons;
+    size_t reason_count;
+    char round_text[24];
+    char *subjects[CT_INVITE_MAX_MEMBERS];
+};
+
+static void
+draft_free(struct draft *d)
 {
-    const struct ct_round_person *to = ver->members[recipient];
+    size_t i;
+
+    free_words(d->reasons, d->reason_count);
+    for (i = 0; i < CT_INVITE_MAX_MEMBERS; i++)
+        free(d->subjects[i]);
+    memset(d, 0, sizeof(*d));
+}
+
+/* The draft of ver; errors name the message to ver->members[first], the first one queued. */
+static enum ct_status
+draft_make(struct mailer *m, int64_t round_id, const char *round_date,
+           const struct ct_round_group *g, const struct version *ver, size_t first, struct draft *d,
+           struct ct_error *err)
+{
     enum ct_status st = CT_OK;
     size_t i;
 
-    inv->group_uid = g->uid;
-    if (to->member.id > 0 && g->id > 0) {
-        st = ct_replies_member_uid(m->txn, g->id, to->member.id, g->uid, member_uid, err);
-        if (st != CT_OK)
-            return st;
-        inv->uid = *member_uid;
-    }
+    memset(d, 0, sizeof(*d));
+    if (ver->method == CT_INVITE_REQUEST &&
+        (st = member_reasons(g, ver->members, ver->count, &d->reasons, &d->reason_count, err)) !=
+            CT_OK)
+        return st;
+    fill_invite(m, round_id, round_date, g, ver, d->reasons, d->reason_count, &d->inv,
+                d->round_text, sizeof(d->round_text));
+    d->inv.group_uid = g->uid;
     /* A group never sent has no answers yet: nothing to read. */
     for (i = 0; ver->method == CT_INVITE_REQUEST && g->state != CT_GROUP_PLANNED &&
                 i < ver->count && st == CT_OK;
          i++)
         if (ver->members[i]->member.id > 0)
             st = ct_store_replies_partstat(m->store, g->id, ver->members[i]->member.id,
-                                           &inv->answers[i], err);
+                                           &d->inv.answers[i], err);
+    if (st == CT_OK && (st = ct_invite_subjects(&d->inv, d->subjects, err)) != CT_OK)
+        ct_error_prefix(err, "group %" PRId64 ", message to %s", g->id,
+                        ver->members[first]->member.email);
+    if (st != CT_OK)
+        draft_free(d);
     return st;
 }
 
 /*
- * Queue the message of version ver of group g for ver->members[recipient]:
- * its recipe (core/invite_recipe.h), built into the message at delivery,
- * with the Subject the outbox lists; the invitation is checked here as
- * building it would.
+ * Queue the message of draft d (version ver of group g) for
+ * ver->members[recipient]: its recipe (core/invite_recipe.h), built into
+ * the message at delivery, with the Subject the outbox lists. The
+ * recipient's own event UID makes replies trustworthy (docs/outcomes.md).
  */
 static enum ct_status
-queue_message(struct mailer *m, int64_t round_id, const char *round_date,
-              const struct ct_round_group *g, const struct version *ver, size_t recipient,
-              struct ct_error *err)
+queue_one(struct mailer *m, int64_t round_id, const struct ct_round_group *g,
+          const struct version *ver, const struct draft *d, size_t recipient, struct ct_error *err)
 {
     const struct ct_round_person *to = ver->members[recipient];
     enum ct_outbox_kind kind =
         ver->method == CT_INVITE_CANCEL ? CT_OUTBOX_CANCEL : CT_OUTBOX_REQUEST;
-    char **reasons = NULL, round_text[24];
-    size_t reason_count = 0;
     struct ct_outbox_entry entry;
-    struct ct_invite inv;
+    struct ct_invite inv = d->inv;
     struct ct_links links;
     struct ct_invite_links link_view;
     struct ct_buf recipe;
-    char *message_id = NULL, *member_uid = NULL, *subject = NULL;
-    enum ct_status st;
+    char *message_id = NULL, *member_uid = NULL;
+    enum ct_status st = CT_OK;
 
     ct_buf_init(&recipe);
-    if (to->member.email == NULL)
-        return ct_error_set(err, CT_EINTERNAL, "group %" PRId64 ": a member has no address", g->id);
-    if (ver->method == CT_INVITE_REQUEST &&
-        (st = member_reasons(g, ver->members, ver->count, &reasons, &reason_count, err)) != CT_OK)
-        return st;
-    fill_invite(m, round_id, round_date, g, ver, reasons, reason_count, &inv, round_text,
-                sizeof(round_text));
-    if ((st = member_keys(m, g, ver, recipient, &inv, &member_uid, err)) != CT_OK)
-        goto out;
+    if (to->member.id > 0 && g->id > 0) {
+        st = ct_replies_member_uid(m->txn, g->id, to->member.id, g->uid, &member_uid, err);
+        if (st != CT_OK)
+            goto out;
+        inv.uid = member_uid;
+    }
     if (to->member.id > 0 && strcmp(to->member.email, ERASED_EMAIL) != 0) {
-        st = ct_links_build(m->cfg, to->member.id, round_id, g->id, m->now, &links, err);
+        if (m->key && !m->key->loaded && (st = ct_links_key_load(m->cfg, m->key, err)) != CT_OK)
+            goto out;
+        st = m->key ? ct_links_build_keyed(m->cfg, m->key, to->member.id, round_id, g->id, m->now,
+                                           &links, err)
+                    : ct_links_build(m->cfg, to->member.id, round_id, g->id, m->now, &links, err);
         if (st != CT_OK)
             goto out;
         ct_links_view(&links, &link_view);
@@ -327,9 +355,8 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
         st = rounds_nomem(err);
         goto out;
     }
-    if ((st = ct_invite_subject(&inv, recipient, &subject, err)) != CT_OK ||
-        (st = ct_invite_recipe_encode(&inv, recipient, message_id, m->now, &recipe, err)) !=
-            CT_OK) {
+    if ((st = ct_invite_recipe_encode(&inv, recipient, message_id, m->now, &recipe, err)) !=
+        CT_OK) {
         ct_error_prefix(err, "group %" PRId64 ", message to %s", g->id, to->member.email);
         goto out;
     }
@@ -340,7 +367,7 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
     entry.member_id =
         to->member.id > 0 && strcmp(to->member.email, ERASED_EMAIL) != 0 ? to->member.id : 0;
     entry.recipient = to->member.email;
-    entry.subject = subject;
+    entry.subject = d->subjects[recipient];
     entry.method = ver->method == CT_INVITE_CANCEL ? "CANCEL" : "REQUEST";
     entry.recipe = recipe.data;
     entry.recipe_len = recipe.len;
@@ -349,23 +376,59 @@ queue_message(struct mailer *m, int64_t round_id, const char *round_date,
         m->counts.messages++;
 out:
     ct_buf_free(&recipe);
-    free(subject);
     free(message_id);
     free(member_uid);
-    free_words(reasons, reason_count);
     return st;
 }
 
-/* Queue version ver to each of its members. */
+/* The members of ver without an address: none may be written to (checked before anything). */
+static enum ct_status
+check_addresses(const struct ct_round_group *g, const struct version *ver, size_t only,
+                struct ct_error *err)
+{
+    size_t i;
+
+    for (i = 0; i < ver->count; i++)
+        if ((only == SIZE_MAX || i == only) && ver->members[i]->member.email == NULL)
+            return ct_error_set(err, CT_EINTERNAL, "group %" PRId64 ": a member has no address",
+                                g->id);
+    return CT_OK;
+}
+
+/* Queue the message of version ver of group g for ver->members[recipient] alone. */
+static enum ct_status
+queue_message(struct mailer *m, int64_t round_id, const char *round_date,
+              const struct ct_round_group *g, const struct version *ver, size_t recipient,
+              struct ct_error *err)
+{
+    struct draft d;
+    enum ct_status st;
+
+    if ((st = check_addresses(g, ver, recipient, err)) != CT_OK ||
+        (st = draft_make(m, round_id, round_date, g, ver, recipient, &d, err)) != CT_OK)
+        return st;
+    st = queue_one(m, round_id, g, ver, &d, recipient, err);
+    draft_free(&d);
+    return st;
+}
+
+/* Queue version ver to each of its members, the invitation made and checked once. */
 static enum ct_status
 queue_all(struct mailer *m, int64_t round_id, const char *round_date,
           const struct ct_round_group *g, const struct version *ver, struct ct_error *err)
 {
-    enum ct_status st = CT_OK;
+    struct draft d;
+    enum ct_status st;
     size_t i;
 
+    if (ver->count == 0)
+        return CT_OK;
+    if ((st = check_addresses(g, ver, SIZE_MAX, err)) != CT_OK ||
+        (st = draft_make(m, round_id, round_date, g, ver, 0, &d, err)) != CT_OK)
+        return st;
     for (i = 0; i < ver->count && st == CT_OK; i++)
-        st = queue_message(m, round_id, round_date, g, ver, i, err);
+        st = queue_one(m, round_id, g, ver, &d, i, err);
+    draft_free(&d);
     return st;
 }
 
@@ -387,7 +450,7 @@ rounds_mail_group(struct ct_txn *txn, const struct ct_config *cfg, int64_t round
                   int64_t only, const char *note, int64_t now, size_t *messages,
                   struct ct_error *err)
 {
-    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}};
+    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}, NULL};
     struct version ver;
     enum ct_status st = CT_OK;
     size_t i;
@@ -496,31 +559,48 @@ reslot(struct mailer *m, uint64_t seed, struct ct_round_group *g, struct ct_slot
     return CT_OK;
 }
 
-/* A table of the slots of round's groups still ahead, for reslotting the others against. */
-static struct ct_slot_load *
-future_slots(const struct mailer *m, const struct ct_round *round)
+/* A table of the slots of round id's groups still ahead, for reslotting the others against. */
+static enum ct_status
+future_slots(const struct mailer *m, int64_t id, struct ct_slot_load **out, struct ct_error *err)
 {
-    struct ct_slot_load *load;
+    struct ct_store_slot *slots = NULL;
+    size_t count = 0, i;
     int64_t from, to;
-    size_t i;
+    enum ct_status st;
 
+    *out = NULL;
+    /* Only the times, not the whole round: the groups are read batch by batch. */
+    if ((st = ct_store_round_slots(m->store, id, &slots, &count, err)) != CT_OK)
+        return st;
     rounds_window(m->cfg, m->now, m->now, &from, &to);
-    load = ct_slot_load_new(from, to);
-    if (load == NULL)
-        return NULL;
-    for (i = 0; i < round->group_count; i++)
-        if (round->groups[i].slot_start >= m->now)
-            ct_slot_load_add(load, round->groups[i].slot_start,
-                             (int64_t)round->groups[i].slot_minutes * 60);
-    return load;
+    if ((*out = ct_slot_load_new(from, to)) == NULL) {
+        free(slots);
+        return rounds_nomem(err);
+    }
+    for (i = 0; i < count; i++)
+        if (slots[i].start >= m->now)
+            ct_slot_load_add(*out, slots[i].start, (int64_t)slots[i].minutes * 60);
+    free(slots);
+    return CT_OK;
 }
 
 /*
- * Groups queued per transaction at most, and how long (seconds) a batch may
- * hold the write lock before it commits: others wait well under 0.25 s.
+ * Groups read for the first transaction of a send, and at most; how long
+ * (seconds) a batch may hold the write lock before it commits: others wait
+ * well under 0.25 s, its commit included (an fsync took up to 0.11 s on a
+ * busy 2-core machine). A batch that ends on its budget sizes the next one
+ * (no groups read for nothing); one that ends early lets the next read
+ * twice as many (fewer commits).
  */
-#define SEND_BATCH      1000
-#define SEND_TXN_BUDGET 0.1
+#define SEND_BATCH      500
+#define SEND_BATCH_MAX  8000
+#define SEND_TXN_BUDGET 0.06
+
+/* The WAL is copied into the database between two batches once it holds this many pages. */
+#define SEND_CHECKPOINT_PAGES 8192
+
+/* The page cache of a send, KiB (the connection's is SQLite's default, 2 MB). */
+#define SEND_CACHE_KIB 65536
 
 #ifdef CT_TEST_HOOKS
 size_t ct_rounds_send_test_batch;
@@ -556,14 +636,15 @@ send_group(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *
  * One batch of the send, in its own transaction: the changes since the
  * plan honoured again (a pause between two batches is), then up to
  * `batch` planned groups after *last_id queued whole and marked sent;
- * with none left, the round becomes sent. OUT: *last_id, *done.
+ * with none left, the round becomes sent. OUT: *last_id, *done, *batch
+ * (how many groups the next batch reads).
  */
 static enum ct_status
-send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *load, size_t batch,
-           int64_t *last_id, int64_t *seen, bool *done, struct ct_error *err)
+send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *load, size_t *batch,
+           int64_t *last_id, int64_t *seen, bool *orphaned, bool *done, struct ct_error *err)
 {
     struct ct_store_group_filter filter = {
-        .round_id = hdr->id, .after_id = *last_id, .batch = batch};
+        .round_id = hdr->id, .after_id = *last_id, .batch = *batch};
     struct ct_round_group *groups = NULL;
     struct ct_round now_hdr; /* a round cancelled between two batches stops the send */
     size_t count = 0, i;
@@ -577,7 +658,8 @@ send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *lo
     if ((st = ct_store_data_version(m->store, &version, err)) != CT_OK)
         goto out;
     if (*last_id == 0 || version != *seen)
-        st = rounds_review_reconcile(m->txn, m->cfg, hdr, m->now, &m->counts.dropped, err);
+        st =
+            rounds_review_reconcile(m->txn, m->cfg, hdr, m->now, &m->counts.dropped, orphaned, err);
     if (st != CT_OK || (st = planned_round(m->store, hdr->id, &now_hdr, err)) != CT_OK ||
         (st = rounds_load_groups(m->store, &filter, &groups, &count, err)) != CT_OK)
         goto out;
@@ -589,7 +671,9 @@ send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *lo
         if (ct_txn_elapsed(m->txn) > SEND_TXN_BUDGET)
             break;
     }
-    if (st == CT_OK && count == 0) {
+    *batch = i < count ? i + 1 : count == *batch ? *batch * 2 : *batch;
+    /* The last batch: the round is sent once nobody is left to re-form. */
+    if (st == CT_OK && count == 0 && !*orphaned) {
         st = ct_store_round_set_state(m->txn, hdr->id, CT_ROUND_SENT, m->now, err);
         *done = true;
     }
@@ -614,27 +698,36 @@ out:
  * this again queues the rest.
  */
 static enum ct_status
-send_groups(struct mailer *m, const struct ct_round *round, struct ct_error *err)
+send_groups(struct mailer *m, const struct ct_round *hdr, struct ct_error *err)
 {
     struct timespec breath = {0, 3000000};
-    size_t batch = SEND_BATCH, batches = 0;
+    size_t batch = SEND_BATCH, batches = 0, fixed = 0;
     struct ct_slot_load *load;
     enum ct_status st = CT_OK;
     int64_t last_id = 0, seen = 0;
-    bool done = false;
+    bool done = false, orphaned = false;
 
 #ifdef CT_TEST_HOOKS
     if (ct_rounds_send_test_batch > 0)
-        batch = ct_rounds_send_test_batch;
+        batch = fixed = ct_rounds_send_test_batch;
 #endif
     /* Proposed times that passed while the round waited are found again. */
-    if ((load = future_slots(m, round)) == NULL)
-        return rounds_nomem(err);
+    if ((st = future_slots(m, hdr->id, &load, err)) != CT_OK)
+        return st;
+    ct_store_checkpoints_deferred(m->store, true);
     while (!done && st == CT_OK) {
         /* A breath between two batches: a writer waiting for the lock gets it now. */
-        if (batches > 0)
+        if (batches > 0) {
+            ct_store_checkpoint_due(m->store, SEND_CHECKPOINT_PAGES);
             nanosleep(&breath, NULL);
-        st = send_batch(m, round, load, batch, &last_id, &seen, &done, err);
+        }
+        st = send_batch(m, hdr, load, &batch, &last_id, &seen, &orphaned, &done, err);
+        /* Members left without a partner: re-formed into new groups, which later batches send. */
+        if (st == CT_OK && orphaned) {
+            st = rounds_review_reform(m->store, m->cfg, hdr, m->now, err);
+            orphaned = false;
+        }
+        batch = fixed ? fixed : batch < 1 ? 1 : batch > SEND_BATCH_MAX ? SEND_BATCH_MAX : batch;
         batches++;
 #ifdef CT_TEST_HOOKS
         if (st == CT_OK && !done && batches == ct_rounds_send_test_stop_after)
@@ -643,58 +736,72 @@ send_groups(struct mailer *m, const struct ct_round *round, struct ct_error *err
             ct_rounds_send_test_between(ct_rounds_send_test_arg);
 #endif
     }
+    ct_store_checkpoint_due(m->store, 1);
+    ct_store_checkpoints_deferred(m->store, false);
     ct_slot_load_free(load);
     return st;
 }
 
-/* *round again as stored, if any change since the plan was recorded for it (else as it is). */
+/* What changed since the plan, in the words of the sent round read back (when anything did). */
 static enum ct_status
-changed_round(struct ct_store *store, int64_t id, struct ct_round **round, struct ct_error *err)
+sent_changes(struct ct_store *store, int64_t id, struct ct_round_changes *changes,
+             struct ct_error *err)
 {
     struct ct_store_round_change *v = NULL;
+    struct ct_round *round = NULL;
     size_t n = 0;
     enum ct_status st = ct_store_changes_load(store, id, &v, &n, err);
 
     ct_store_changes_free(v, n);
-    if (st != CT_OK || n == 0) {
-        (*round)->state = CT_ROUND_SENT;
+    if (st != CT_OK || n == 0)
         return st;
-    }
-    ct_round_free(*round);
-    *round = NULL;
-    return ct_rounds_load(store, id, round, err);
+    if ((st = ct_rounds_load(store, id, &round, err)) != CT_OK)
+        return st;
+    changes->items = round->changes;
+    changes->count = round->change_count;
+    round->changes = NULL;
+    round->change_count = 0;
+    ct_round_free(round);
+    return CT_OK;
 }
 
 enum ct_status
 ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, int64_t now,
                struct ct_round_mail *out, struct ct_round_changes *changes, struct ct_error *err)
 {
-    struct mailer m = {NULL, store, cfg, now, {0}};
-    struct ct_round *round = NULL, hdr;
+    struct mailer m = {NULL, store, cfg, now, {0}, NULL};
+    struct ct_links_key key;
+    struct ct_round hdr;
     enum ct_status st;
+    int cache_pages = 0;
 
     if (out)
         memset(out, 0, sizeof(*out));
     if (changes)
         memset(changes, 0, sizeof(*changes));
-    /* Read outside any transaction: the slots to spread new ones against. */
-    if ((st = planned_round(store, id, &hdr, err)) != CT_OK ||
-        (st = ct_rounds_load(store, id, &round, err)) != CT_OK)
+    memset(&key, 0, sizeof(key));
+    m.key = &key;
+    /* Read outside any transaction: the round's fields (the groups come batch by batch). */
+    if ((st = planned_round(store, id, &hdr, err)) != CT_OK)
         goto out;
     m.counts.groups = 0; /* count the groups invited, not the ones changed by departures */
-    if ((st = send_groups(&m, round, err)) != CT_OK)
+    /*
+     * Each message lands at a random place in the outbox's Message-ID index
+     * and the members' UID index, and each group reads its members from all
+     * over the members table: with SQLite's default 2 MB page cache that is
+     * over ten page reads per message at 100,000 members. The connection's
+     * own setting comes back afterwards.
+     */
+    cache_pages = ct_store_cache_size(store);
+    ct_store_cache_size_set(store, -SEND_CACHE_KIB);
+    if ((st = send_groups(&m, &hdr, err)) != CT_OK)
         goto out;
-    /* What changed, in the words of the sent round, read back (when anything did). */
-    if (changes && (st = changed_round(store, id, &round, err)) != CT_OK)
-        goto out;
-    if (changes) {
-        changes->items = round->changes;
-        changes->count = round->change_count;
-        round->changes = NULL;
-        round->change_count = 0;
-    }
+    if (changes)
+        st = sent_changes(store, id, changes, err);
 out:
-    ct_round_free(round);
+    ct_links_key_clear(&key);
+    if (cache_pages != 0)
+        ct_store_cache_size_set(store, cache_pages);
     if (out)
         *out = m.counts;
     return st;
@@ -768,7 +875,7 @@ enum ct_status
 ct_rounds_cancel(struct ct_store *store, const struct ct_config *cfg, int64_t id, int64_t now,
                  struct ct_round_mail *out, struct ct_error *err)
 {
-    struct mailer m = {NULL, store, cfg, now, {0}};
+    struct mailer m = {NULL, store, cfg, now, {0}, NULL};
     struct ct_round hdr;
     enum ct_status st;
 
@@ -993,7 +1100,7 @@ enum ct_status
 ct_rounds_member_leave(struct ct_txn *txn, const struct ct_config *cfg, int64_t member_id,
                        bool erasing, int64_t now, struct ct_round_mail *out, struct ct_error *err)
 {
-    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}};
+    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}, NULL};
     struct ct_store_member_group *v = NULL;
     size_t n = 0, i;
     enum ct_status st;
@@ -1057,7 +1164,7 @@ ct_rounds_member_withdraw(struct ct_txn *txn, const struct ct_config *cfg, int64
                           int64_t round_id, enum ct_round_change_kind cause, int64_t now,
                           struct ct_round_mail *out, struct ct_error *err)
 {
-    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}};
+    struct mailer m = {txn, ct_txn_store(txn), cfg, now, {0}, NULL};
     struct ct_store_member_group *v = NULL;
     size_t n = 0, i;
     enum ct_status st;
@@ -1086,7 +1193,7 @@ ct_rounds_withdraw(struct ct_store *store, const struct ct_config *cfg, const ch
                    const char *other_email, int64_t now, struct ct_round_mail *out,
                    struct ct_error *err)
 {
-    struct mailer m = {NULL, store, cfg, now, {0}};
+    struct mailer m = {NULL, store, cfg, now, {0}, NULL};
     struct ct_member *a = NULL, *b = NULL;
     enum ct_status st;
 

@@ -257,67 +257,139 @@ place(struct ct_txn *txn, const struct orphans *o, struct ct_round *r, int64_t n
     return st;
 }
 
-/* Run the engine on the orphans alone and place what it forms (slots from now on). */
-static enum ct_status
-reform(struct ct_txn *txn, const struct ct_config *cfg, const struct ct_round *hdr,
-       const struct orphans *o, int64_t now, struct ct_error *err)
+/* A re-forming of orphans, worked out before it is written. */
+struct reform {
+    struct ct_round r;
+    int64_t first_id; /* the group id the first new group takes */
+};
+
+static void
+reform_clear(struct reform *f)
 {
-    struct ct_store *store = ct_txn_store(txn);
+    clear_parts(&f->r);
+    memset(f, 0, sizeof(*f));
+}
+
+/*
+ * Run the engine on the orphans o alone (slots from now on), as store
+ * reads now: the whole network's planning state, for every rule. OUT: *f.
+ */
+static enum ct_status
+reform_compute(struct ct_store *store, const struct ct_config *cfg, const struct ct_round *hdr,
+               const struct orphans *o, int64_t now, struct reform *f, struct ct_error *err)
+{
     struct ct_store_planning planning;
     struct rounds_snapshot snap;
     struct rounds_outcome oc;
-    struct ct_round r;
-    int64_t first_id = 0;
     int32_t day = 0;
     enum ct_status st;
 
     memset(&planning, 0, sizeof(planning));
     memset(&snap, 0, sizeof(snap));
     memset(&oc, 0, sizeof(oc));
-    memset(&r, 0, sizeof(r));
-    r.id = hdr->id;
-    memcpy(r.date, hdr->date, sizeof(r.date));
-    r.seed = (hdr->seed ^ REFORM_SEED_MIX) & ((UINT64_C(1) << 53) - 1);
-    rounds_window(cfg, hdr->send_after > now ? hdr->send_after : now, now, &r.window_start,
-                  &r.window_end);
+    memset(f, 0, sizeof(*f));
+    f->r.id = hdr->id;
+    memcpy(f->r.date, hdr->date, sizeof(f->r.date));
+    f->r.seed = (hdr->seed ^ REFORM_SEED_MIX) & ((UINT64_C(1) << 53) - 1);
+    rounds_window(cfg, hdr->send_after > now ? hdr->send_after : now, now, &f->r.window_start,
+                  &f->r.window_end);
     if (ct_parse_date(hdr->date, &day) != NULL)
         return ct_error_set(err, CT_EDATA, "round %" PRId64 ": bad date '%s'", hdr->id, hdr->date);
-    if ((st = ct_store_group_next_id(store, &first_id, err)) == CT_OK &&
+    if ((st = ct_store_group_next_id(store, &f->first_id, err)) == CT_OK &&
         (st = ct_store_planning_load(store, &planning, err)) == CT_OK &&
-        (st = rounds_snapshot_build(cfg, &planning, day, r.window_start, r.window_end, &snap,
+        (st = rounds_snapshot_build(cfg, &planning, day, f->r.window_start, f->r.window_end, &snap,
                                     err)) == CT_OK) {
         keep_only(&snap, o);
-        if ((st = rounds_engine_run(&snap, cfg, r.seed, &oc, err)) == CT_OK &&
-            (st = rounds_build(cfg, &snap, &oc, first_id, now, &r, err)) == CT_OK)
-            st = place(txn, o, &r, now, err);
+        if ((st = rounds_engine_run(&snap, cfg, f->r.seed, &oc, err)) == CT_OK)
+            st = rounds_build(cfg, &snap, &oc, f->first_id, now, &f->r, err);
     }
     ct_store_planning_clear(&planning);
     rounds_snapshot_clear(&snap);
     rounds_outcome_clear(&oc);
-    clear_parts(&r);
+    if (st != CT_OK)
+        reform_clear(f);
     return st;
+}
+
+/* The orphans of round_id as its changes stand in store. OUT: *o (free o->member, o->group). */
+static enum ct_status
+orphans_now(struct ct_store *store, int64_t round_id, struct orphans *o, struct ct_error *err)
+{
+    struct ct_store_round_change *v = NULL;
+    size_t n = 0;
+    enum ct_status st;
+
+    memset(o, 0, sizeof(*o));
+    if ((st = ct_store_changes_load(store, round_id, &v, &n, err)) == CT_OK)
+        st = find_orphans(v, n, o, err);
+    ct_store_changes_free(v, n);
+    return st;
+}
+
+static bool
+same_orphans(const struct orphans *a, const struct orphans *b)
+{
+    return a->count == b->count &&
+           (a->count == 0 || (memcmp(a->member, b->member, a->count * sizeof(*a->member)) == 0 &&
+                              memcmp(a->group, b->group, a->count * sizeof(*a->group)) == 0));
 }
 
 enum ct_status
 rounds_review_reconcile(struct ct_txn *txn, const struct ct_config *cfg, const struct ct_round *hdr,
-                        int64_t now, size_t *dropped, struct ct_error *err)
+                        int64_t now, size_t *dropped, bool *orphaned, struct ct_error *err)
 {
-    struct ct_store_round_change *v = NULL;
     struct orphans o;
-    size_t n = 0;
     enum ct_status st;
 
+    (void)cfg;
+    *orphaned = false;
     memset(&o, 0, sizeof(o));
-    if ((st = take_out(txn, hdr->id, now, dropped, err)) != CT_OK ||
-        (st = ct_store_changes_load(ct_txn_store(txn), hdr->id, &v, &n, err)) != CT_OK ||
-        (st = find_orphans(v, n, &o, err)) != CT_OK)
-        goto out;
-    if (o.count > 0)
-        st = reform(txn, cfg, hdr, &o, now, err);
-out:
-    ct_store_changes_free(v, n);
+    if ((st = take_out(txn, hdr->id, now, dropped, err)) == CT_OK &&
+        (st = orphans_now(ct_txn_store(txn), hdr->id, &o, err)) == CT_OK)
+        *orphaned = o.count > 0;
     free(o.member);
     free(o.group);
+    return st;
+}
+
+enum ct_status
+rounds_review_reform(struct ct_store *store, const struct ct_config *cfg,
+                     const struct ct_round *hdr, int64_t now, struct ct_error *err)
+{
+    struct orphans o, again;
+    struct reform f;
+    struct ct_txn *txn = NULL;
+    int64_t next_id = 0;
+    enum ct_status st;
+
+    memset(&again, 0, sizeof(again));
+    memset(&f, 0, sizeof(f));
+    /* The engine's work (seconds at 100k: the network's whole state) holds no lock. */
+    if ((st = orphans_now(store, hdr->id, &o, err)) != CT_OK || o.count == 0 ||
+        (st = reform_compute(store, cfg, hdr, &o, now, &f, err)) != CT_OK)
+        goto out;
+    if ((st = ct_txn_begin(store, &txn, err)) != CT_OK ||
+        (st = orphans_now(store, hdr->id, &again, err)) != CT_OK ||
+        (st = ct_store_group_next_id(store, &next_id, err)) != CT_OK)
+        goto out;
+    /* Someone wrote in between (rare): worked out again, under the lock this time. */
+    if (!same_orphans(&o, &again) || next_id != f.first_id) {
+        reform_clear(&f);
+        if (again.count > 0 &&
+            (st = reform_compute(store, cfg, hdr, &again, now, &f, err)) != CT_OK)
+            goto out;
+    }
+    if (again.count > 0 && (st = place(txn, &again, &f.r, now, err)) != CT_OK)
+        goto out;
+    st = ct_txn_commit(txn, err);
+    txn = NULL;
+out:
+    ct_txn_rollback(txn);
+    reform_clear(&f);
+    free(o.member);
+    free(o.group);
+    free(again.member);
+    free(again.group);
     return st;
 }
 

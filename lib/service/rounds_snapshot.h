@@ -198,16 +198,27 @@ enum ct_status rounds_review_drop(struct ct_txn *txn, int64_t round_id, int64_t 
 
 /*
  * At send, inside the send's transaction txn: take members who left, were
- * erased or paused out of planned round hdr's groups, dissolve the groups
- * holding a pair now excluded, and re-form every member left without a
- * partner among themselves with the pairing engine under every rule (seed
- * derived from the round's), each new group with a slot from now on;
- * whoever cannot be grouped becomes unpaired with the reason. Everything is
- * recorded in round_changes. OUT: *dropped (members taken out).
+ * erased or paused out of planned round hdr's groups and dissolve the
+ * groups holding a pair now excluded, recording it all in round_changes.
+ * OUT: *dropped (members taken out), *orphaned (members left without a
+ * partner: rounds_review_reform places them, after txn).
  */
 enum ct_status rounds_review_reconcile(struct ct_txn *txn, const struct ct_config *cfg,
                                        const struct ct_round *hdr, int64_t now, size_t *dropped,
-                                       struct ct_error *err);
+                                       bool *orphaned, struct ct_error *err);
+
+/*
+ * Re-form every member of round hdr left without a partner among
+ * themselves with the pairing engine under every rule (seed derived from
+ * the round's), each new group with a slot from now on; whoever cannot be
+ * grouped becomes unpaired with the reason, recorded in round_changes. The
+ * engine runs outside any transaction (it reads the whole network: seconds
+ * at 100,000 members); its result is written in a short one of its own,
+ * worked out again inside it only if another process changed the orphans
+ * or added groups meanwhile.
+ */
+enum ct_status rounds_review_reform(struct ct_store *store, const struct ct_config *cfg,
+                                    const struct ct_round *hdr, int64_t now, struct ct_error *err);
 
 /*
  * Fill round->changes and each group's reformed from round_changes, the

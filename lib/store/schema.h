@@ -340,6 +340,12 @@ static const char *const ct_migrations[] = {
     "ALTER TABLE outbox ADD COLUMN recipe BLOB;"
     "UPDATE outbox SET text_body = '', html_body = NULL, ics = NULL WHERE state = 'sent';"
     "CREATE INDEX outbox_group ON outbox(group_id, member_id);",
+    /*
+     * 9: members by status (issue 15): each batch of a send looks up the few
+     * members away since the plan (paused, left, erased) from this index
+     * instead of walking every group of the round under the write lock.
+     */
+    "CREATE INDEX IF NOT EXISTS members_status ON members(status);",
 };
 
 #define CT_SCHEMA_VERSION ((int)(sizeof(ct_migrations) / sizeof(ct_migrations[0])))

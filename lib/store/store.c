@@ -18,18 +18,33 @@
 #include "schema.h"
 #include "util.h"
 
+#ifndef SQLITE_DEFAULT_WAL_AUTOCHECKPOINT
+#define SQLITE_DEFAULT_WAL_AUTOCHECKPOINT 1000 /* SQLite's own default */
+#endif
+
 struct ct_txn {
     struct ct_store *store;
     bool open;
 };
 
+/* Statements prepared once per connection (ct_store_cached), keyed by their SQL's address. */
+#define CT_STORE_CACHE 64
+
+struct cached_stmt {
+    const char *sql;
+    sqlite3_stmt *stmt;
+};
+
 struct ct_store {
     sqlite3 *db;
+    struct cached_stmt cache[CT_STORE_CACHE];
+    size_t cached;
     char *path;
     bool readonly;      /* opened read-only: the file or its directory cannot be written */
     struct ct_txn txn;  /* the one write transaction a connection can hold */
     double txn_started; /* monotonic seconds, when txn began */
     double txn_longest; /* the longest write transaction so far, seconds */
+    int wal_pages;      /* pages in the WAL, while checkpoints are deferred */
 };
 
 /* Monotonic seconds, for timing write transactions (never the wall clock). */
@@ -72,6 +87,35 @@ double
 ct_txn_elapsed(const struct ct_txn *txn)
 {
     return txn && txn->open ? monotonic_seconds() - txn->store->txn_started : 0;
+}
+
+/* SQLite's WAL hook while checkpoints are deferred: only note the WAL's size. */
+static int
+wal_grew(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    (void)db;
+    (void)name;
+    ((struct ct_store *)arg)->wal_pages = pages;
+    return SQLITE_OK;
+}
+
+void
+ct_store_checkpoints_deferred(struct ct_store *store, bool on)
+{
+    store->wal_pages = 0;
+    if (on)
+        sqlite3_wal_hook(store->db, wal_grew, store);
+    else
+        sqlite3_wal_autocheckpoint(store->db, SQLITE_DEFAULT_WAL_AUTOCHECKPOINT);
+}
+
+void
+ct_store_checkpoint_due(struct ct_store *store, int pages)
+{
+    if (store->wal_pages < pages || store->txn.open)
+        return;
+    (void)sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    store->wal_pages = 0;
 }
 
 double
@@ -415,8 +459,12 @@ fail:
 void
 ct_store_close(struct ct_store *store)
 {
+    size_t i;
+
     if (store == NULL)
         return;
+    for (i = 0; i < store->cached; i++)
+        sqlite3_finalize(store->cache[i].stmt);
     sqlite3_close(store->db);
     free(store->path);
     free(store);
@@ -502,6 +550,40 @@ ct_store_prepare(struct ct_store *store, const char *sql, sqlite3_stmt **stmt, s
         return ct_store_error(store, err, "prepare query");
     }
     return CT_OK;
+}
+
+enum ct_status
+ct_store_cached(struct ct_store *store, const char *sql, sqlite3_stmt **stmt, struct ct_error *err)
+{
+    size_t i;
+
+    *stmt = NULL;
+    for (i = 0; i < store->cached; i++)
+        if (store->cache[i].sql == sql) {
+            *stmt = store->cache[i].stmt;
+            return CT_OK;
+        }
+    if (store->cached == CT_STORE_CACHE)
+        return ct_error_set(err, CT_EINTERNAL, "%s: more than %d cached queries", store->path,
+                            CT_STORE_CACHE);
+    if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) !=
+        SQLITE_OK) {
+        *stmt = NULL;
+        return ct_store_error(store, err, "prepare query");
+    }
+    store->cache[store->cached].sql = sql;
+    store->cache[store->cached].stmt = *stmt;
+    store->cached++;
+    return CT_OK;
+}
+
+void
+ct_store_release(sqlite3_stmt *stmt)
+{
+    if (stmt == NULL)
+        return;
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
 }
 
 enum ct_status

@@ -82,6 +82,21 @@ enum ct_status ct_store_data_version(struct ct_store *store, int64_t *version,
  */
 double ct_store_longest_txn(const struct ct_store *store);
 
+/*
+ * A long job that commits in batches (round send) checkpoints the WAL
+ * itself, between its transactions: on, commits no longer copy the WAL into
+ * the database as they end (SQLite's automatic checkpoint, every 1,000
+ * pages, inside the COMMIT the job times); off, that comes back.
+ */
+void ct_store_checkpoints_deferred(struct ct_store *store, bool on);
+
+/*
+ * With checkpoints deferred: copy the WAL into the database (a passive
+ * checkpoint, outside any transaction: other writers go on) once it holds
+ * at least `pages` pages since the last one.
+ */
+void ct_store_checkpoint_due(struct ct_store *store, int pages);
+
 /* The store a transaction writes to, for reads inside it. */
 struct ct_store *ct_txn_store(struct ct_txn *txn);
 

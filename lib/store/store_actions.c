@@ -192,7 +192,7 @@ ct_store_prefs_get(struct ct_store *store, int64_t member_id, struct ct_prefs *o
     ct_prefs_init(out);
     if (found)
         *found = false;
-    if ((st = ct_store_prepare(store, sql, &stmt, err)) != CT_OK)
+    if ((st = ct_store_cached(store, sql, &stmt, err)) != CT_OK) /* a send reads it per member */
         return st;
     sqlite3_bind_int64(stmt, 1, member_id);
     st = ct_store_step_row(store, stmt, &row, "read member preferences", err);
@@ -213,7 +213,7 @@ ct_store_prefs_get(struct ct_store *store, int64_t member_id, struct ct_prefs *o
             st = nomem(err);
         }
     }
-    sqlite3_finalize(stmt);
+    ct_store_release(stmt);
     return st;
 }
 

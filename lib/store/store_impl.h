@@ -35,6 +35,19 @@ enum ct_status ct_store_prepare(struct ct_store *store, const char *sql, sqlite3
                                 struct ct_error *err);
 
 /*
+ * The statement of sql prepared once for the connection and kept until
+ * ct_store_close (statements a send runs per row are not parsed again per
+ * row). sql must have static storage duration: its address is the key.
+ * OUT: *stmt, owned by the store: the caller never finalizes it, and hands
+ * it back with ct_store_release (or ct_store_step_done) before the next use.
+ */
+enum ct_status ct_store_cached(struct ct_store *store, const char *sql, sqlite3_stmt **stmt,
+                               struct ct_error *err);
+
+/* Reset a cached statement and clear its bindings, for its next use; NULL is fine. */
+void ct_store_release(sqlite3_stmt *stmt);
+
+/*
  * Step a statement that returns no rows, then reset it and clear its
  * bindings for reuse. doing says what it was for ("insert member").
  */

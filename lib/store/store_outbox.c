@@ -52,16 +52,16 @@ static enum ct_status
 insert_row(struct ct_store *store, const struct ct_outbox_entry *e, int64_t now,
            struct ct_error *err)
 {
+    static const char sql[] = "INSERT INTO outbox (message_id, kind, group_id, member_id, "
+                              "recipient, subject, method, text_body, html_body, ics, message, "
+                              "state, attempts, next_attempt_at, created_at, recipe) "
+                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, 0, "
+                              "?12, ?12, ?14)";
     sqlite3_stmt *stmt = NULL;
     enum ct_status st;
 
-    st = ct_store_prepare(store,
-                          "INSERT INTO outbox (message_id, kind, group_id, member_id, "
-                          "recipient, subject, method, text_body, html_body, ics, message, "
-                          "state, attempts, next_attempt_at, created_at, recipe) "
-                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?13, 0, "
-                          "?12, ?12, ?14)",
-                          &stmt, err);
+    /* Prepared once per connection: a send queues a message per member. */
+    st = ct_store_cached(store, sql, &stmt, err);
     if (st != CT_OK)
         return ct_error_prefix(err, "queue message");
     sqlite3_bind_text(stmt, 1, e->message_id, -1, SQLITE_STATIC);
@@ -90,7 +90,7 @@ insert_row(struct ct_store *store, const struct ct_outbox_entry *e, int64_t now,
     if (st != CT_OK)
         ct_error_prefix(err, "message %s to %s", e->message_id ? e->message_id : "?",
                         e->recipient ? e->recipient : "?");
-    sqlite3_finalize(stmt);
+    ct_store_release(stmt);
     return st;
 }
 

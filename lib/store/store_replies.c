@@ -489,13 +489,14 @@ enum ct_status
 ct_store_replies_member_uid(struct ct_store *store, int64_t group_id, int64_t member_id, char **uid,
                             struct ct_error *err)
 {
+    static const char sql[] =
+        "SELECT uid FROM group_members WHERE group_id = ?1 AND member_id = ?2";
     sqlite3_stmt *stmt;
     enum ct_status st;
     bool row = false, nomem = false;
 
     *uid = NULL;
-    st = ct_store_prepare(
-        store, "SELECT uid FROM group_members WHERE group_id = ?1 AND member_id = ?2", &stmt, err);
+    st = ct_store_cached(store, sql, &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);
@@ -503,7 +504,7 @@ ct_store_replies_member_uid(struct ct_store *store, int64_t group_id, int64_t me
     st = ct_store_step_row(store, stmt, &row, "read a member's event UID", err);
     if (st == CT_OK && row)
         *uid = column_dup(stmt, 0, &nomem);
-    sqlite3_finalize(stmt);
+    ct_store_release(stmt);
     if (st == CT_OK && nomem)
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
     return st;
@@ -514,19 +515,42 @@ ct_store_replies_set_member_uid(struct ct_txn *txn, int64_t group_id, int64_t me
                                 const char *uid, struct ct_error *err)
 {
     struct ct_store *store = ct_txn_store(txn);
+    static const char sql[] =
+        "UPDATE group_members SET uid = ?3 WHERE group_id = ?1 AND member_id = ?2";
     sqlite3_stmt *stmt;
     enum ct_status st;
 
-    st = ct_store_prepare(
-        store, "UPDATE group_members SET uid = ?3 WHERE group_id = ?1 AND member_id = ?2", &stmt,
-        err);
+    st = ct_store_cached(store, sql, &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, group_id);
     sqlite3_bind_int64(stmt, 2, member_id);
     sqlite3_bind_text(stmt, 3, uid, -1, SQLITE_STATIC);
     st = ct_store_step_done(store, stmt, "store a member's event UID", err);
-    sqlite3_finalize(stmt);
+    ct_store_release(stmt);
+    return st;
+}
+
+enum ct_status
+ct_store_replies_claim_member_uid(struct ct_txn *txn, int64_t group_id, int64_t member_id,
+                                  const char *uid, bool *claimed, struct ct_error *err)
+{
+    static const char sql[] = "UPDATE group_members SET uid = ?3"
+                              " WHERE group_id = ?1 AND member_id = ?2 AND uid IS NULL";
+    struct ct_store *store = ct_txn_store(txn);
+    sqlite3_stmt *stmt;
+    enum ct_status st;
+
+    *claimed = false;
+    if ((st = ct_store_cached(store, sql, &stmt, err)) != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, group_id);
+    sqlite3_bind_int64(stmt, 2, member_id);
+    sqlite3_bind_text(stmt, 3, uid, -1, SQLITE_STATIC);
+    st = ct_store_step_done(store, stmt, "store a member's event UID", err);
+    if (st == CT_OK)
+        *claimed = sqlite3_changes(ct_store_sqlite(store)) > 0;
+    ct_store_release(stmt);
     return st;
 }
 

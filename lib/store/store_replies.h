@@ -117,6 +117,15 @@ enum ct_status ct_store_replies_set_member_uid(struct ct_txn *txn, int64_t group
                                                int64_t member_id, const char *uid,
                                                struct ct_error *err);
 
+/*
+ * Store uid as (group_id, member_id)'s own event UID unless it has one
+ * already: one statement where a send would read, then write. OUT:
+ * *claimed, false when a UID was there (or no such member of the group).
+ */
+enum ct_status ct_store_replies_claim_member_uid(struct ct_txn *txn, int64_t group_id,
+                                                 int64_t member_id, const char *uid, bool *claimed,
+                                                 struct ct_error *err);
+
 /* Who holds an event UID: one member's copy of a group's invitation. */
 struct ct_replies_owner {
     int64_t group_id;

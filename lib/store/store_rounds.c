@@ -827,25 +827,25 @@ static enum ct_status
 groups_query(struct ct_store *store, const struct ct_store_group_filter *filter,
              sqlite3_stmt **stmt, struct ct_error *err)
 {
+    /* Cached: a send reads a batch of groups per transaction. */
+    static const char by_batch[] =
+        GROUP_SELECT " WHERE g.id IN (SELECT id FROM groups WHERE round_id = ?2"
+                     " AND state = ?3 AND id > ?4 ORDER BY id LIMIT ?5)"
+                     " ORDER BY g.id, m.id";
+    static const char by_id[] = GROUP_SELECT " WHERE g.id = ?1 AND (?2 = 0 OR g.round_id = ?2)"
+                                             " ORDER BY g.id, m.id";
+    static const char by_round[] = GROUP_SELECT " WHERE g.round_id = ?2 ORDER BY g.id, m.id";
+    static const char all[] = GROUP_SELECT " ORDER BY g.id, m.id";
     enum ct_status st;
 
     if (filter->batch > 0)
-        st = ct_store_prepare(store,
-                              GROUP_SELECT
-                              " WHERE g.id IN (SELECT id FROM groups WHERE round_id = ?2"
-                              " AND state = ?3 AND id > ?4 ORDER BY id LIMIT ?5)"
-                              " ORDER BY g.id, m.id",
-                              stmt, err);
+        st = ct_store_cached(store, by_batch, stmt, err);
     else if (filter->group_id > 0)
-        st = ct_store_prepare(store,
-                              GROUP_SELECT " WHERE g.id = ?1 AND (?2 = 0 OR g.round_id = ?2)"
-                                           " ORDER BY g.id, m.id",
-                              stmt, err);
+        st = ct_store_cached(store, by_id, stmt, err);
     else if (filter->round_id > 0)
-        st = ct_store_prepare(store, GROUP_SELECT " WHERE g.round_id = ?2 ORDER BY g.id, m.id",
-                              stmt, err);
+        st = ct_store_cached(store, by_round, stmt, err);
     else
-        st = ct_store_prepare(store, GROUP_SELECT " ORDER BY g.id, m.id", stmt, err);
+        st = ct_store_cached(store, all, stmt, err);
     if (st != CT_OK)
         return st;
     if (sqlite3_bind_parameter_count(*stmt) >= 1)
@@ -907,7 +907,7 @@ ct_store_groups_load(struct ct_store *store, const struct ct_store_group_filter 
 nomem:
     st = nomem(err);
 out:
-    sqlite3_finalize(stmt);
+    ct_store_release(stmt);
     for (i = 0; i < n; i++)
         ct_round_group_clear(&v[i]);
     free(v);
@@ -915,16 +915,54 @@ out:
 }
 
 enum ct_status
+ct_store_round_slots(struct ct_store *store, int64_t round_id, struct ct_store_slot **slots,
+                     size_t *count, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    struct ct_store_slot *v = NULL;
+    size_t n = 0, cap = 0;
+    enum ct_status st;
+    int rc;
+
+    *slots = NULL;
+    *count = 0;
+    st = ct_store_prepare(store, "SELECT slot_start, slot_minutes FROM groups WHERE round_id = ?1",
+                          &stmt, err);
+    if (st != CT_OK)
+        return st;
+    sqlite3_bind_int64(stmt, 1, round_id);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (!grow(&v, &cap, n + 1, sizeof(*v))) {
+            st = nomem(err);
+            goto out;
+        }
+        v[n].start = sqlite3_column_int64(stmt, 0);
+        v[n].minutes = sqlite3_column_int(stmt, 1);
+        n++;
+    }
+    if (rc != SQLITE_DONE) {
+        st = ct_store_error(store, err, "read the round's times");
+        goto out;
+    }
+    *slots = v;
+    *count = n;
+    v = NULL;
+out:
+    sqlite3_finalize(stmt);
+    free(v);
+    return st;
+}
+
+enum ct_status
 ct_store_group_update(struct ct_txn *txn, const struct ct_round_group *g, struct ct_error *err)
 {
+    static const char sql[] = "UPDATE groups SET state = ?2, sequence = ?3, slot_start = ?4,"
+                              " slot_minutes = ?5 WHERE id = ?1";
     struct ct_store *store = ct_txn_store(txn);
     sqlite3_stmt *stmt = NULL;
     enum ct_status st;
 
-    st = ct_store_prepare(store,
-                          "UPDATE groups SET state = ?2, sequence = ?3, slot_start = ?4,"
-                          " slot_minutes = ?5 WHERE id = ?1",
-                          &stmt, err);
+    st = ct_store_cached(store, sql, &stmt, err);
     if (st != CT_OK)
         return st;
     sqlite3_bind_int64(stmt, 1, g->id);
@@ -933,7 +971,7 @@ ct_store_group_update(struct ct_txn *txn, const struct ct_round_group *g, struct
     sqlite3_bind_int64(stmt, 4, g->slot_start);
     sqlite3_bind_int(stmt, 5, g->slot_minutes);
     st = ct_store_step_done(store, stmt, "update group", err);
-    sqlite3_finalize(stmt);
+    ct_store_release(stmt);
     return st;
 }
 
@@ -1019,9 +1057,15 @@ ct_store_groups_departed(struct ct_store *store, int64_t round_id, struct ct_sto
     *v = NULL;
     *count = 0;
     st = ct_store_prepare(store,
-                          "SELECT gm.group_id, gm.member_id, mb.status FROM group_members gm"
-                          " JOIN groups g ON g.id = gm.group_id JOIN members mb"
-                          " ON mb.id = gm.member_id JOIN rounds r ON r.id = g.round_id"
+                          /*
+                           * From the few members away (members_status) to their
+                           * groups: never a walk over the round's groups, which a
+                           * send's batches repeat (CROSS JOIN fixes the order).
+                           */
+                          "SELECT gm.group_id, gm.member_id, mb.status FROM members mb"
+                          " CROSS JOIN group_members gm ON gm.member_id = mb.id"
+                          " CROSS JOIN groups g ON g.id = gm.group_id"
+                          " CROSS JOIN rounds r ON r.id = g.round_id"
                           " WHERE g.round_id = ?1 AND g.state = ?2 AND mb.status IN (?3, ?4, ?5)"
                           /* a pause over by the round's date does not take anyone out */
                           " AND NOT (mb.status = ?5 AND mb.paused_until IS NOT NULL"
@@ -1260,10 +1304,12 @@ ct_store_groups_excluded(struct ct_store *store, int64_t round_id,
     *v = NULL;
     *count = 0;
     st = ct_store_prepare(store,
-                          "SELECT g.id, x.a, x.b FROM groups g"
-                          " JOIN group_members ga ON ga.group_id = g.id"
-                          " JOIN group_members gb ON gb.group_id = g.id"
-                          " JOIN exclusions x ON x.a = ga.member_id AND x.b = gb.member_id"
+                          /* From the exclusions to the groups, as above for departures. */
+                          "SELECT g.id, x.a, x.b FROM exclusions x"
+                          " CROSS JOIN group_members ga ON ga.member_id = x.a"
+                          " CROSS JOIN group_members gb"
+                          " ON gb.group_id = ga.group_id AND gb.member_id = x.b"
+                          " CROSS JOIN groups g ON g.id = ga.group_id"
                           " WHERE g.round_id = ?1 AND g.state = ?2 ORDER BY g.id, x.a, x.b",
                           &stmt, err);
     if (st != CT_OK)

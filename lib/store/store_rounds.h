@@ -146,6 +146,20 @@ enum ct_status ct_store_groups_load(struct ct_store *store,
                                     struct ct_round_group **groups, size_t *count,
                                     struct ct_error *err);
 
+/* A group's proposed time: its start and length. */
+struct ct_store_slot {
+    int64_t start;
+    int minutes;
+};
+
+/*
+ * The proposed times of every group of round_id, without the groups (a send
+ * spreads new times against them). OUT: *slots (free()), *count.
+ */
+enum ct_status ct_store_round_slots(struct ct_store *store, int64_t round_id,
+                                    struct ct_store_slot **slots, size_t *count,
+                                    struct ct_error *err);
+
 /* Write g's state, sequence and slot (start, minutes). */
 enum ct_status ct_store_group_update(struct ct_txn *txn, const struct ct_round_group *g,
                                      struct ct_error *err);

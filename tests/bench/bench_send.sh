@@ -8,7 +8,10 @@
 # database bytes the send added per member (one round), "outbox flush" to
 # the spool (messages per second), and the peak memory of "round plan",
 # "report" and "simulate --rounds 2" on the same roster. Never fails on
-# time; fails if a step fails. A release build:
+# time; fails if a step fails. The embedded defaults, or the configuration
+# file CT_BENCH_CONFIG names (e.g. one setting [web] public_url and
+# [invite] location_in_person; its database must be coffeetrial.db in the
+# current directory, the default). A release build:
 #
 #   cmake -S . -B build-rel -DCMAKE_BUILD_TYPE=Release && cmake --build build-rel
 #   tests/bench/bench_send.sh build-rel/daemon/coffeetrial 1000 10000 100000
@@ -22,11 +25,13 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 [ -x "$bin" ] || { echo "bench_send.sh: no coffeetrial at $bin" >&2; exit 66; }
 [ -x /usr/bin/time ] || { echo "bench_send.sh: needs GNU time (scripts/deps.sh test)" >&2; exit 69; }
 
+config=${CT_BENCH_CONFIG:-}
+[ -z "$config" ] || config=$(cd "$(dirname "$config")" && pwd)/$(basename "$config")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ct-bench-send.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 cd "$tmp"
-unset COFFEETRIAL_CONFIG
+if [ -n "$config" ]; then export COFFEETRIAL_CONFIG="$config"; else unset COFFEETRIAL_CONFIG; fi
 
 # run NAME ARGS...: coffeetrial under GNU time; "wall peak_MB" into $NAME.time
 run() {

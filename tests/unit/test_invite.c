@@ -951,6 +951,141 @@ test_group_of_four(void **state)
     ct_buf_free(&b);
 }
 
+/* Where text first occurs in recipe b at or after from; -1 if nowhere. */
+static long
+recipe_find(const struct ct_buf *b, size_t from, const char *text)
+{
+    size_t n = strlen(text), i;
+
+    for (i = from; i + n <= b->len; i++)
+        if (memcmp(b->data + i, text, n) == 0)
+            return (long)i;
+    return -1;
+}
+
+static bool
+recipe_holds(const struct ct_buf *b, const char *text)
+{
+    return recipe_find(b, 0, text) >= 0;
+}
+
+/*
+ * Version 2 recipes store the strings many messages share (the default
+ * prompts, the reasons in the members' words) and the ones the recipe
+ * already holds (a time zone) as references, and make the same message.
+ */
+static void
+test_recipe_shared_strings(void **state)
+{
+    static const char *const words[] = {"you work in different teams",
+                                        "you have no contacts in common yet"};
+    struct ct_invite inv = sample();
+    struct ct_invite_recipe r;
+    struct ct_error err;
+    struct ct_buf b;
+    long tz;
+
+    (void)state;
+    inv.prompts = CT_INVITE_DEFAULT_PROMPTS;
+    inv.reschedule_hint = CT_INVITE_DEFAULT_RESCHEDULE;
+    inv.reasons = words;
+    inv.reason_count = 2;
+    inv.members[0].timezone = "America/New_York"; /* as the second member's */
+    /* Links that start alike: their public_url is stored once. */
+    inv.links = &(const struct ct_invite_links){
+        .skip = "https://coffee.example.net/skip/SK1P",
+        .pause = "https://coffee.example.net/pause/PA5E",
+        .stop = "https://coffee.example.net/stop/ST0P",
+        .unsubscribe = "https://coffee.example.net/unsubscribe/UN5",
+        .unsubscribe_mailto = "mailto:coffee@example.org?subject=unsubscribe"};
+    check_recipe(&inv, 0, "m1@example.org");
+    ct_buf_init(&b);
+    assert_int_equal(ct_invite_recipe_encode(&inv, 0, "m1@example.org", DTSTAMP, &b, &err), CT_OK);
+    assert_false(recipe_holds(&b, "What part of your work"));
+    assert_false(recipe_holds(&b, "Propose new time"));
+    assert_false(recipe_holds(&b, "different teams"));
+    assert_false(recipe_holds(&b, "Europe/London"));
+    assert_true(recipe_holds(&b, "https://coffee.example.net/skip/SK1P"));
+    assert_false(recipe_holds(&b, "https://coffee.example.net/pause"));
+    assert_true(recipe_holds(&b, "pause/PA5E"));
+    tz = recipe_find(&b, 0, "America/New_York");
+    assert_true(tz > 0);
+    assert_int_equal(recipe_find(&b, (size_t)tz + 1, "America/New_York"), -1);
+    /* Decoded, the references are the strings again. */
+    assert_int_equal(ct_invite_recipe_decode(b.data, b.len, &r, &err), CT_OK);
+    assert_string_equal(r.inv.prompts, CT_INVITE_DEFAULT_PROMPTS);
+    assert_string_equal(r.inv.reasons[1], "you have no contacts in common yet");
+    assert_string_equal(r.inv.members[1].timezone, "America/New_York");
+    assert_string_equal(r.inv.network_timezone, "Europe/London");
+    assert_string_equal(r.inv.network, "Coffee Trial");
+    assert_string_equal(r.inv.links->unsubscribe, "https://coffee.example.net/unsubscribe/UN5");
+    ct_invite_recipe_clear(&r);
+    ct_buf_free(&b);
+    /* A reference past the strings read so far is a damaged recipe. */
+    ct_buf_init(&b);
+    ct_buf_putc(&b, 2);
+    ct_buf_putc(&b, 0x7f); /* zigzag -64: nothing shared or read before has that index */
+    assert_int_equal(ct_invite_recipe_decode(b.data, b.len, &r, &err), CT_EDATA);
+    ct_buf_free(&b);
+}
+
+/*
+ * The shared strings are frozen: a stored recipe names them by index, and a
+ * resend must make the same bytes. This recipe pins the table's first
+ * entries and their order.
+ */
+static void
+test_recipe_shared_frozen(void **state)
+{
+    /* version 2; network: shared 3; its time zone: shared 14; organiser: shared 4 (zigzag) */
+    static const unsigned char head[] = {2, 13, 57, 17};
+    struct ct_invite inv = sample();
+    struct ct_error err;
+    struct ct_buf b;
+
+    (void)state;
+    inv.organiser_name = "Coffee Trial organiser";
+    ct_buf_init(&b);
+    assert_int_equal(ct_invite_recipe_encode(&inv, 0, "m1@example.org", DTSTAMP, &b, &err), CT_OK);
+    assert_memory_equal(b.data, head, sizeof(head));
+    ct_buf_free(&b);
+}
+
+/* Recipes stored before version 2 (every string spelled out) make the same message. */
+static void
+test_recipe_version1(void **state)
+{
+    struct ct_invite inv = sample();
+    struct ct_invite_message direct, built;
+    struct ct_invite_recipe r;
+    struct ct_error err;
+    struct ct_buf b;
+
+    (void)state;
+    /* Nothing shared or repeated: the version 2 bytes are version 1's but for the first. */
+    inv.network = "Bay Coffee";
+    inv.network_timezone = "Europe/Dublin";
+    inv.members[0].timezone = "Europe/Paris";
+    inv.reasons = NULL;
+    inv.reason_count = 0;
+    ct_buf_init(&b);
+    assert_int_equal(ct_invite_recipe_encode(&inv, 1, "m9@example.org", DTSTAMP, &b, &err), CT_OK);
+    b.data[0] = 1;
+    assert_int_equal(ct_invite_message(&inv, 1, "m9@example.org", DTSTAMP, &direct, &err), CT_OK);
+    assert_int_equal(ct_invite_recipe_message(b.data, b.len, &built, &err), CT_OK);
+    assert_int_equal(built.raw_len, direct.raw_len);
+    assert_memory_equal(built.raw, direct.raw, direct.raw_len);
+    ct_invite_message_clear(&direct);
+    ct_invite_message_clear(&built);
+    ct_buf_free(&b);
+    /* A version 1 recipe has no references. */
+    ct_buf_init(&b);
+    ct_buf_putc(&b, 1);
+    ct_buf_putc(&b, 7);
+    assert_int_equal(ct_invite_recipe_decode(b.data, b.len, &r, &err), CT_EDATA);
+    ct_buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -971,6 +1106,9 @@ main(void)
         cmocka_unit_test(test_list_unsubscribe),
         cmocka_unit_test(test_recipe_round_trip),
         cmocka_unit_test(test_group_of_four),
+        cmocka_unit_test(test_recipe_shared_strings),
+        cmocka_unit_test(test_recipe_shared_frozen),
+        cmocka_unit_test(test_recipe_version1),
         cmocka_unit_test(test_opener),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

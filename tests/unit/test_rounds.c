@@ -1920,6 +1920,7 @@ struct other_writer {
     const char *path;
     const char *email;
     int calls;
+    const char *email2; /* paused too, if set */
 };
 
 static void
@@ -1933,7 +1934,8 @@ pause_from_elsewhere(void *arg)
         return;
     ct_error_clear(&err);
     assert_int_equal(ct_store_open(w->path, &other, &err), CT_OK);
-    if (ct_members_pause(other, w->email, NULL, 20514, ct_now(), &err) != CT_OK)
+    if (ct_members_pause(other, w->email, NULL, 20514, ct_now(), &err) != CT_OK ||
+        (w->email2 && ct_members_pause(other, w->email2, NULL, 20514, ct_now(), &err) != CT_OK))
         fail_msg("pause from elsewhere: %s", err.message);
     ct_store_close(other);
 }
@@ -1942,7 +1944,7 @@ static void
 test_send_sees_other_writers(void **state)
 {
     struct fixture *f = *state;
-    struct other_writer w = {f->db->path, NULL, 0};
+    struct other_writer w = {f->db->path, NULL, 0, NULL};
     struct ct_round *r;
     char *email, *sql;
     int64_t id;
@@ -1969,6 +1971,50 @@ test_send_sees_other_writers(void **state)
                          sql_int(f->store, "SELECT count(*) FROM unpaired"),
                      7);
     free(email);
+}
+
+/*
+ * Two members paused between batches leave two partners still to be
+ * invited: they are re-formed together (the engine runs outside the
+ * batches' transactions) and the new group is sent by a later batch.
+ */
+static void
+test_send_reforms_between_batches(void **state)
+{
+    struct fixture *f = *state;
+    struct other_writer w = {f->db->path, NULL, 0, NULL};
+    struct ct_round *r;
+    char *a, *b;
+    int64_t id;
+
+    import_many(f, 8, NULL);
+    id = plan_id(f, "2026-03-02", 4);
+    r = load(f, id);
+    assert_int_equal(r->group_count, 4);
+    a = group_email(r, 2, 0);
+    b = group_email(r, 3, 0);
+    ct_round_free(r);
+    w.email = a;
+    w.email2 = b;
+    ct_rounds_send_test_batch = 1;
+    ct_rounds_send_test_between = pause_from_elsewhere;
+    ct_rounds_send_test_arg = &w;
+    send(f, id, NULL);
+    ct_rounds_send_test_batch = 0;
+    ct_rounds_send_test_between = NULL;
+    ct_rounds_send_test_arg = NULL;
+    /* Everyone but the two paused invited, whole groups only, the round sent. */
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM outbox"), 6);
+    assert_int_equal(half_queued(f, id), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM groups WHERE state = 'planned'"), 0);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM rounds WHERE state = 'sent'"), 1);
+    r = load(f, id);
+    assert_int_equal(r->group_count, 3);
+    assert_non_null(r->groups[2].reformed);
+    assert_int_equal(r->groups[2].state, CT_GROUP_SENT);
+    ct_round_free(r);
+    free(a);
+    free(b);
 }
 #endif
 
@@ -2019,6 +2065,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_send_pause_between_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_stopped_then_cancelled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_send_sees_other_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_send_reforms_between_batches, setup, teardown),
 #endif
     };
 
