@@ -357,11 +357,20 @@ build_rows(void *arg)
     return NULL;
 }
 
-/* Start building l's messages on a thread (here and now if no thread can start). */
+/*
+ * Start building l's messages on a thread (here and now if no thread can
+ * start). The thread blocks every signal, so a SIGTERM or SIGINT reaches
+ * the flush's own thread and interrupts what it waits for, as before.
+ */
 static void
 build_start(struct loaded *l)
 {
+    sigset_t all, old;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
     l->running = pthread_create(&l->thread, NULL, build_rows, l) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (!l->running)
         build_rows(l);
 }
