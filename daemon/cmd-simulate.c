@@ -326,6 +326,7 @@ simulate(struct ct_cli *cli, const struct ct_args *args)
     if (opts.dropout > 0.0 &&
         (rc = simulate_dropout(&opts, &planner, format == CT_REPORT_TEXT ? &out : NULL)) != EX_OK)
         goto out;
+    opts.release_roster = &roster; /* the last run: the rounds need not keep it */
     st = ct_simulate_run(&opts, &planner, &rep, &err);
     if (tty)
         progress_clear();

@@ -1273,7 +1273,9 @@ refold(const char *ical)
         len = logical.len;
         if (len == 0)
             continue;
-        /* Fold it again. */
+        /* Fold it again: every fold carries at least ICS_LINE_MAX - 4 octets. */
+        if (!ct_buf_reserve(&out, len + 3 * (len / (ICS_LINE_MAX - 4) + 1) + 2))
+            break;
         col = 0;
         for (i = 0; i < len;) {
             size_t n = 1, limit = ICS_LINE_MAX;
@@ -1288,14 +1290,17 @@ refold(const char *ical)
             if (i + n > len)
                 n = len - i;
             if (col + n > limit) {
-                ct_buf_puts(&out, "\r\n ");
+                memcpy(out.data + out.len, "\r\n ", 3);
+                out.len += 3;
                 col = 1;
             }
-            ct_buf_append(&out, logical.data + i, n);
+            memcpy(out.data + out.len, logical.data + i, n);
+            out.len += n;
             col += n;
             i += n;
         }
-        ct_buf_puts(&out, "\r\n");
+        memcpy(out.data + out.len, "\r\n", 3); /* and the NUL */
+        out.len += 2;
     }
     if (logical.failed)
         out.failed = true;
@@ -1488,16 +1493,22 @@ static char *
 to_crlf(const char *s)
 {
     struct ct_buf b;
+    size_t len = strlen(s);
+    char *o;
 
     ct_buf_init(&b);
-    ct_buf_append(&b, "", 0);
+    if (len > SIZE_MAX / 2 - 1 || !ct_buf_reserve(&b, 2 * len))
+        return NULL;
+    o = b.data;
     for (; *s; s++) {
         if (*s == '\r')
             continue;
         if (*s == '\n')
-            ct_buf_putc(&b, '\r');
-        ct_buf_putc(&b, *s);
+            *o++ = '\r';
+        *o++ = *s;
     }
+    *o = '\0';
+    b.len = (size_t)(o - b.data);
     return ct_buf_steal(&b);
 }
 
@@ -1746,14 +1757,21 @@ header_date(struct ct_buf *b, int64_t t)
 static void
 put_quoted_printable(struct ct_buf *b, const char *s)
 {
+    static const char hex[] = "0123456789ABCDEF";
     size_t col = 0;
+    char *o;
 
     while (*s) {
         unsigned char c = (unsigned char)*s;
         bool literal;
 
+        /* Room for the most one input byte makes: a soft break and "=XX". */
+        if (b->cap - b->len < 8 && !ct_buf_reserve(b, 1024))
+            return;
+        o = b->data + b->len;
         if (c == '\r' && s[1] == '\n') {
-            ct_buf_puts(b, "\r\n");
+            memcpy(o, "\r\n", 2);
+            b->len += 2;
             col = 0;
             s += 2;
             continue;
@@ -1761,20 +1779,26 @@ put_quoted_printable(struct ct_buf *b, const char *s)
         literal = (c >= 33 && c <= 126 && c != '=') ||
                   ((c == ' ' || c == '\t') && s[1] != '\r' && s[1] != '\0');
         if (col + (literal ? 1 : 3) > QP_LINE_MAX - 1) {
-            ct_buf_puts(b, "=\r\n");
+            memcpy(o, "=\r\n", 3);
+            o += 3;
             col = 0;
         }
         if (col == 0 && (c == '.' || strncmp(s, "From ", 5) == 0))
             literal = false;
         if (literal) {
-            ct_buf_putc(b, (char)c);
+            *o++ = (char)c;
             col++;
         } else {
-            ct_buf_printf(b, "=%02X", c);
+            *o++ = '=';
+            *o++ = hex[c >> 4];
+            *o++ = hex[c & 15];
             col += 3;
         }
+        b->len = (size_t)(o - b->data);
         s++;
     }
+    if (b->data)
+        b->data[b->len] = '\0';
     if (col > 0)
         ct_buf_puts(b, "=\r\n");
 }
@@ -1786,28 +1810,37 @@ put_base64(struct ct_buf *b, const char *data, size_t len)
         "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     const unsigned char *p = (const unsigned char *)data;
     size_t i, col = 0;
+    char *o;
 
+    /* 4 characters per 3 bytes, CRLF after each B64_LINE_MAX and at the end. */
+    if (len > SIZE_MAX / 2 || !ct_buf_reserve(b, (len + 2) / 3 * 4 + (len / 57 + 1) * 2 + 2))
+        return;
+    o = b->data + b->len;
     for (i = 0; i < len; i += 3) {
         uint32_t v = (uint32_t)p[i] << 16;
-        char out[4];
 
         if (i + 1 < len)
             v |= (uint32_t)p[i + 1] << 8;
         if (i + 2 < len)
             v |= p[i + 2];
-        out[0] = alphabet[(v >> 18) & 63];
-        out[1] = alphabet[(v >> 12) & 63];
-        out[2] = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
-        out[3] = i + 2 < len ? alphabet[v & 63] : '=';
-        ct_buf_append(b, out, 4);
+        o[0] = alphabet[(v >> 18) & 63];
+        o[1] = alphabet[(v >> 12) & 63];
+        o[2] = i + 1 < len ? alphabet[(v >> 6) & 63] : '=';
+        o[3] = i + 2 < len ? alphabet[v & 63] : '=';
+        o += 4;
         col += 4;
         if (col >= B64_LINE_MAX) {
-            ct_buf_puts(b, "\r\n");
+            *o++ = '\r';
+            *o++ = '\n';
             col = 0;
         }
     }
-    if (col > 0)
-        ct_buf_puts(b, "\r\n");
+    if (col > 0) {
+        *o++ = '\r';
+        *o++ = '\n';
+    }
+    b->len = (size_t)(o - b->data);
+    *o = '\0';
 }
 
 /*
@@ -1907,6 +1940,9 @@ ct_invite_message(const struct ct_invite *inv, size_t recipient, const char *mes
         goto done;
     make_boundary(mixed, sizeof(mixed), message_id, "mixed");
     make_boundary(alt, sizeof(alt), message_id, "alt");
+    /* One allocation for the usual message: headers, QP bodies, the calendar twice in base64. */
+    ct_buf_reserve(&b, 4096 + strlen(list_headers) + (strlen(out->text) + strlen(out->html)) * 5 / 4 +
+                           strlen(c.ics) * 3);
     put_common_headers(&b, p.organiser_name, p.organiser_email, p.m[recipient].name,
                        p.m[recipient].email, c.subject, message_id, date);
     ct_buf_puts(&b, list_headers);

@@ -1,143 +1,14 @@
 /*
  * report_model.c: the report's plain data: freeing it, picking a format
- * and its renderer, and the transportation bound on reach (a small
- * maximum flow); see report_model.h.
+ * and its renderer, and the transportation bound on reach (a maximum
+ * flow, computed as its minimum cut); see report_model.h.
  */
 #include "report_model.h"
 
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- the transportation bound ------------------------------------------------- */
-
-/* Dinic's maximum flow on a small graph. */
-struct flow {
-    size_t nodes;
-    size_t *head; /* first edge of each node, SIZE_MAX = none */
-    size_t *next, *to;
-    long *cap;
-    size_t edges, edges_cap;
-    int *level;
-    size_t *iter, *queue;
-};
-
-static bool
-flow_init(struct flow *f, size_t nodes)
-{
-    size_t i;
-
-    memset(f, 0, sizeof(*f));
-    f->nodes = nodes;
-    f->head = malloc(nodes * sizeof(*f->head));
-    f->level = malloc(nodes * sizeof(*f->level));
-    f->iter = malloc(nodes * sizeof(*f->iter));
-    f->queue = malloc(nodes * sizeof(*f->queue));
-    if (!f->head || !f->level || !f->iter || !f->queue)
-        return false;
-    for (i = 0; i < nodes; i++)
-        f->head[i] = SIZE_MAX;
-    return true;
-}
-
-static void
-flow_free(struct flow *f)
-{
-    free(f->head);
-    free(f->next);
-    free(f->to);
-    free(f->cap);
-    free(f->level);
-    free(f->iter);
-    free(f->queue);
-}
-
-static bool
-flow_edge1(struct flow *f, size_t from, size_t to, long cap)
-{
-    if (f->edges == f->edges_cap) {
-        size_t ncap = f->edges_cap ? f->edges_cap * 2 : 256;
-        size_t *next = realloc(f->next, ncap * sizeof(*next));
-        size_t *tov = next ? realloc(f->to, ncap * sizeof(*tov)) : NULL;
-        long *capv = tov ? realloc(f->cap, ncap * sizeof(*capv)) : NULL;
-        if (next)
-            f->next = next;
-        if (tov)
-            f->to = tov;
-        if (capv == NULL)
-            return false;
-        f->cap = capv;
-        f->edges_cap = ncap;
-    }
-    f->to[f->edges] = to;
-    f->cap[f->edges] = cap;
-    f->next[f->edges] = f->head[from];
-    f->head[from] = f->edges++;
-    return true;
-}
-
-/* An edge and its residual twin (edge e's twin is e ^ 1). */
-static bool
-flow_edge(struct flow *f, size_t from, size_t to, long cap)
-{
-    return flow_edge1(f, from, to, cap) && flow_edge1(f, to, from, 0);
-}
-
-static bool
-flow_levels(struct flow *f, size_t s, size_t t)
-{
-    size_t qh = 0, qt = 0, i, e;
-
-    for (i = 0; i < f->nodes; i++)
-        f->level[i] = -1;
-    f->level[s] = 0;
-    f->queue[qt++] = s;
-    while (qh < qt) {
-        size_t v = f->queue[qh++];
-        for (e = f->head[v]; e != SIZE_MAX; e = f->next[e]) {
-            if (f->cap[e] > 0 && f->level[f->to[e]] < 0) {
-                f->level[f->to[e]] = f->level[v] + 1;
-                f->queue[qt++] = f->to[e];
-            }
-        }
-    }
-    return f->level[t] >= 0;
-}
-
-/* Push up to limit along level-increasing paths (the graph is 4 layers deep). */
-static long
-flow_push(struct flow *f, size_t v, size_t t, long limit)
-{
-    long pushed;
-
-    if (v == t)
-        return limit;
-    for (; f->iter[v] != SIZE_MAX; f->iter[v] = f->next[f->iter[v]]) {
-        size_t e = f->iter[v], w = f->to[e];
-        if (f->cap[e] <= 0 || f->level[w] != f->level[v] + 1)
-            continue;
-        pushed = flow_push(f, w, t, limit < f->cap[e] ? limit : f->cap[e]);
-        if (pushed > 0) {
-            f->cap[e] -= pushed;
-            f->cap[e ^ 1] += pushed;
-            return pushed;
-        }
-    }
-    return 0;
-}
-
-static long
-flow_max(struct flow *f, size_t s, size_t t)
-{
-    long total = 0, pushed;
-
-    while (flow_levels(f, s, t)) {
-        memcpy(f->iter, f->head, f->nodes * sizeof(*f->iter));
-        while ((pushed = flow_push(f, s, t, LONG_MAX)) > 0)
-            total += pushed;
-    }
-    return total;
-}
 
 /* Members with the same organisation and the same cap are interchangeable. */
 struct member_class {
@@ -156,79 +27,142 @@ class_cmp(const void *pa, const void *pb)
     return (a->cap > b->cap) - (a->cap < b->cap);
 }
 
-long
-ct_report_reach_flow(const size_t *org, const long *partners, size_t n, size_t k, long *capacity)
+/*
+ * The members as classes (same organisation, same cap min(partners, k - 1)
+ * > 0), and each organisation's supply (the sum of its partner counts).
+ * OUT: *classes (the caller frees), *nclasses, supply[0..k), *total_cap.
+ */
+static bool
+reach_classes(const size_t *org, const long *partners, size_t n, size_t k,
+              struct member_class **out, size_t *nclasses, long *supply, long *total_cap)
 {
-    struct member_class *classes = NULL;
-    long *supply = NULL, total_cap = 0, result = -1;
-    size_t i, p, nclasses = 0, source, sink;
-    struct flow f;
-    bool ok;
+    struct member_class *classes = malloc(n * sizeof(*classes));
+    size_t i, w = 0;
 
-    memset(&f, 0, sizeof(f));
-    if (capacity)
-        *capacity = 0;
-    if (k < 2 || n == 0)
-        return 0;
-    classes = malloc(n * sizeof(*classes));
-    supply = calloc(k, sizeof(*supply));
-    if (classes == NULL || supply == NULL)
-        goto out;
-    /*
-     * A member meets at most min(partners, k - 1) other organisations; the
-     * members of organisation p can be partners to at most supply[p]
-     * others (one per partner they had). Merging members of one
-     * organisation with the same cap is exact: any flow that gives a class
-     * of c members at most c meetings with each organisation and c * cap in
-     * all can be dealt out round-robin so no member exceeds cap or meets an
-     * organisation twice.
-     */
+    *out = classes;
+    *nclasses = 0;
+    *total_cap = 0;
+    if (classes == NULL)
+        return false;
     for (i = 0; i < n; i++) {
         long cap = partners[i] < (long)(k - 1) ? partners[i] : (long)(k - 1);
         supply[org[i]] += partners[i];
         if (cap <= 0)
             continue;
-        total_cap += cap;
-        classes[nclasses].org = org[i];
-        classes[nclasses].cap = cap;
-        classes[nclasses].count = 1;
-        nclasses++;
+        *total_cap += cap;
+        classes[*nclasses] = (struct member_class){org[i], cap, 1};
+        (*nclasses)++;
     }
-    if (capacity)
-        *capacity = total_cap;
-    if (nclasses > 1) {
-        size_t w = 0;
-        qsort(classes, nclasses, sizeof(*classes), class_cmp);
-        for (i = 1; i < nclasses; i++) {
+    if (*nclasses > 1) {
+        qsort(classes, *nclasses, sizeof(*classes), class_cmp);
+        for (i = 1; i < *nclasses; i++) {
             if (classes[i].org == classes[w].org && classes[i].cap == classes[w].cap)
                 classes[w].count++;
             else
                 classes[++w] = classes[i];
         }
-        nclasses = w + 1;
+        *nclasses = w + 1;
     }
-    /* Nodes: source, classes, organisations, sink. */
-    source = 0;
-    sink = 1 + nclasses + k;
-    if (!flow_init(&f, sink + 1))
-        goto out;
-    ok = true;
-    for (i = 0; i < nclasses && ok; i++) {
-        ok = flow_edge(&f, source, 1 + i, classes[i].count * classes[i].cap);
-        for (p = 0; p < k && ok; p++)
-            if (p != classes[i].org)
-                ok = flow_edge(&f, 1 + i, 1 + nclasses + p, classes[i].count);
+    return true;
+}
+
+/* The sum of the t largest of v[0..n) (v is reordered): a quickselect. */
+static long
+sum_largest(long *v, size_t n, size_t t)
+{
+    size_t lo = 0, hi = n, i, store;
+    long sum = 0, pivot, tmp;
+
+    /* Partition until v[0..t) holds the t largest. */
+    while (t > lo && t < hi && hi - lo > 1) {
+        pivot = v[lo + (hi - lo) / 2];
+        tmp = v[lo + (hi - lo) / 2];
+        v[lo + (hi - lo) / 2] = v[hi - 1];
+        v[hi - 1] = tmp;
+        for (store = lo, i = lo; i < hi - 1; i++) {
+            if (v[i] > pivot) {
+                tmp = v[i];
+                v[i] = v[store];
+                v[store++] = tmp;
+            }
+        }
+        tmp = v[store];
+        v[store] = v[hi - 1];
+        v[hi - 1] = tmp;
+        if (store + 1 == t || store == t)
+            break;
+        if (store > t)
+            hi = store;
+        else
+            lo = store + 1;
     }
-    for (p = 0; p < k && ok; p++)
-        if (supply[p] > 0)
-            ok = flow_edge(&f, 1 + nclasses + p, sink, supply[p]);
-    if (!ok)
-        goto out;
-    result = flow_max(&f, source, sink);
-out:
-    flow_free(&f);
+    for (i = 0; i < t; i++)
+        sum += v[i];
+    return sum;
+}
+
+/*
+ * The maximum flow of the transportation network (source -> class i, cap
+ * count * cap; class i -> every other organisation, cap count; org p ->
+ * sink, cap supply[p]) as its minimum cut, without building the network
+ * (classes x organisations edges: gigabytes at a million members). With T
+ * the organisations on the sink's side, |T| = t, a cut costs
+ *   sum over p not in T of supply[p]
+ *   + sum over classes of min(count * cap, count * (t - [own org in T])),
+ * so for each t the best T is the t organisations gaining most from being
+ * in it: supply[p] + sum over p's classes of
+ * min(s, count * t) - min(s, count * (t - 1)).
+ */
+static long
+reach_min_cut(const struct member_class *classes, size_t nclasses, const long *supply, size_t k,
+              long *gain)
+{
+    long total_supply = 0, best, base, s, a, b;
+    size_t i, p, t;
+
+    for (p = 0; p < k; p++)
+        total_supply += supply[p];
+    best = total_supply; /* t = 0: every organisation on the source's side */
+    for (t = 1; t <= k; t++) {
+        base = total_supply;
+        memcpy(gain, supply, k * sizeof(*gain));
+        for (i = 0; i < nclasses; i++) {
+            s = classes[i].count * classes[i].cap;
+            a = classes[i].count * (long)t;
+            b = classes[i].count * (long)(t - 1);
+            a = a < s ? a : s;
+            b = b < s ? b : s;
+            base += a;
+            gain[classes[i].org] += a - b;
+        }
+        base -= sum_largest(gain, k, t);
+        if (base < best)
+            best = base;
+    }
+    return best;
+}
+
+long
+ct_report_reach_flow(const size_t *org, const long *partners, size_t n, size_t k, long *capacity)
+{
+    struct member_class *classes = NULL;
+    long *supply = NULL, *gain = NULL, total_cap = 0, result = -1;
+    size_t nclasses = 0;
+
+    if (capacity)
+        *capacity = 0;
+    if (k < 2 || n == 0)
+        return 0;
+    supply = calloc(k, sizeof(*supply));
+    gain = calloc(k, sizeof(*gain));
+    if (supply && gain &&
+        reach_classes(org, partners, n, k, &classes, &nclasses, supply, &total_cap))
+        result = reach_min_cut(classes, nclasses, supply, k, gain);
+    if (capacity && result >= 0)
+        *capacity = total_cap;
     free(classes);
     free(supply);
+    free(gain);
     return result;
 }
 

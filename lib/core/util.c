@@ -70,6 +70,12 @@ fail:
 }
 
 bool
+ct_buf_reserve(struct ct_buf *b, size_t extra)
+{
+    return buf_reserve(b, extra);
+}
+
+bool
 ct_buf_append(struct ct_buf *b, const void *data, size_t len)
 {
     if (!buf_reserve(b, len))
@@ -90,6 +96,11 @@ ct_buf_puts(struct ct_buf *b, const char *s)
 bool
 ct_buf_putc(struct ct_buf *b, char c)
 {
+    if (!b->failed && b->len + 2 <= b->cap) { /* the common case: room for it and the NUL */
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return true;
+    }
     return ct_buf_append(b, &c, 1);
 }
 

@@ -45,6 +45,12 @@ struct ct_buf {
 void ct_buf_init(struct ct_buf *b);
 void ct_buf_free(struct ct_buf *b);
 void ct_buf_reset(struct ct_buf *b);
+/*
+ * Make room for extra more bytes and the NUL, so a writer may fill
+ * data[len .. len + extra) itself, then advance len and write the NUL.
+ * False (and failed set) when out of memory.
+ */
+bool ct_buf_reserve(struct ct_buf *b, size_t extra);
 bool ct_buf_append(struct ct_buf *b, const void *data, size_t len);
 bool ct_buf_puts(struct ct_buf *b, const char *s);
 bool ct_buf_putc(struct ct_buf *b, char c);

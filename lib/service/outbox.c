@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,13 +208,17 @@ static enum ct_status
 record_in(struct ct_txn *txn, void *arg, struct ct_error *err)
 {
     struct record_job *job = arg;
-    enum ct_status st = CT_OK;
+    int64_t *ids = malloc((job->n ? job->n : 1) * sizeof(*ids));
+    enum ct_status st;
     size_t i;
 
-    for (i = 0; st == CT_OK && i < job->n; i++)
-        if (job->tried[i])
-            st = ct_store_outbox_record(txn, job->rows[i].id, (int64_t)getpid(), &job->outcomes[i],
-                                        job->now, err);
+    if (ids == NULL)
+        return ct_error_set(err, CT_ENOMEM, "out of memory");
+    for (i = 0; i < job->n; i++)
+        ids[i] = job->rows[i].id;
+    st = ct_store_outbox_record_batch(txn, (int64_t)getpid(), ids, job->outcomes, job->tried,
+                                      job->n, job->now, err);
+    free(ids);
     return st;
 }
 
@@ -242,54 +247,158 @@ ct_outbox_row_build(struct ct_outbox_row *row, struct ct_error *err)
     return CT_OK;
 }
 
-/*
- * Build row's message from its recipe; a recipe that cannot make one
- * (damaged) makes the row dead with the reason, and *found false.
- */
+/* Make row dead with the reason its recipe could not make a message (damaged). */
 static enum ct_status
-build_or_bury(struct ct_store *store, struct ct_outbox_row *row, bool *found, struct ct_error *err)
+bury(struct ct_store *store, struct ct_outbox_row *row, const struct ct_error *why,
+     struct ct_error *err)
 {
     struct ct_outbox_outcome o;
     bool tried = true;
     struct record_job job = {row, &o, &tried, 1, row->claimed_at};
-    struct ct_error why;
     enum ct_status st;
 
-    ct_error_clear(&why);
-    if (ct_outbox_row_build(row, &why) == CT_OK)
-        return CT_OK;
     o.state = CT_OUTBOX_DEAD;
     o.attempts = row->attempts + 1;
     o.next_attempt_at = 0;
-    o.error = why.message;
+    o.error = why->message;
     st = in_txn(store, record_in, &job, err);
     ct_outbox_row_clear(row);
-    *found = false;
     return st;
 }
 
-/* The claimed row id, with its message (built from its recipe); *found false if it is no longer
- * ours. */
-static enum ct_status
-load_claimed(struct ct_store *store, int64_t id, struct ct_outbox_row *row, bool *found,
-             struct ct_error *err)
-{
-    struct ct_outbox_filter filter = {.state_mask = 1u << CT_OUTBOX_SENDING,
-                                      .id = id,
-                                      .claimed_by = (int64_t)getpid(),
-                                      .with_message = true};
-    struct ct_outbox_row *rows = NULL;
-    size_t count = 0;
-    enum ct_status st = ct_store_outbox_load(store, &filter, &rows, &count, err);
+/*
+ * A claimed batch on its way: claimed and loaded (SQLite, the flush's
+ * thread), its messages built from their recipes (pure, on a thread of
+ * their own while the batch before goes out), sent, recorded.
+ */
+struct loaded {
+    int64_t ids[CT_OUTBOX_BATCH_MAX];
+    int count;                  /* rows claimed */
+    int64_t now;                /* when they were claimed */
+    struct ct_outbox_row *rows; /* rows[0..n): the claimed rows still ours */
+    struct ct_error *why;       /* why[i]: rows[i]'s recipe could not make a message */
+    bool *bad;
+    size_t n;
+    pthread_t thread;
+    bool running; /* thread is building the messages */
+};
 
-    *found = st == CT_OK && count == 1;
-    if (*found) {
-        *row = rows[0];
-        memset(&rows[0], 0, sizeof(rows[0]));
+static void
+loaded_free(struct loaded *l)
+{
+    size_t i;
+
+    if (l == NULL)
+        return;
+    for (i = 0; l->rows && i < l->n; i++)
+        ct_outbox_row_clear(&l->rows[i]);
+    free(l->rows);
+    free(l->why);
+    free(l->bad);
+    free(l);
+}
+
+static struct loaded *
+loaded_new(int batch)
+{
+    struct loaded *l = calloc(1, sizeof(*l));
+
+    if (l == NULL)
+        return NULL;
+    l->rows = calloc((size_t)batch, sizeof(*l->rows));
+    l->why = calloc((size_t)batch, sizeof(*l->why));
+    l->bad = calloc((size_t)batch, sizeof(*l->bad));
+    if (!l->rows || !l->why || !l->bad) {
+        loaded_free(l);
+        return NULL;
     }
-    ct_outbox_rows_free(rows, count);
-    if (*found && row->recipe)
-        st = build_or_bury(store, row, found, err);
+    return l;
+}
+
+/* Clear the rows of l for the next batch. */
+static void
+loaded_clear(struct loaded *l)
+{
+    size_t i;
+
+    for (i = 0; i < l->n; i++)
+        ct_outbox_row_clear(&l->rows[i]);
+    l->n = 0;
+    l->count = 0;
+}
+
+/* Claim up to max rows due by `due` at now and load them (messages not built yet). */
+static enum ct_status
+claim_and_load(struct ct_store *store, int64_t due, int64_t now, int max, struct loaded *l,
+               struct ct_error *err)
+{
+    enum ct_status st = claim(store, due, now, max, l->ids, &l->count, err);
+
+    l->now = now;
+    l->n = 0;
+    if (st != CT_OK || l->count == 0)
+        return st;
+    /* A row no longer ours was taken back by another process meanwhile. */
+    return ct_store_outbox_load_claimed(store, (int64_t)getpid(), l->ids, (size_t)l->count,
+                                        l->rows, &l->n, err);
+}
+
+/* Build every loaded row's message from its recipe: pure, no SQLite (a thread's body). */
+static void *
+build_rows(void *arg)
+{
+    struct loaded *l = arg;
+    size_t i;
+
+    for (i = 0; i < l->n; i++) {
+        ct_error_clear(&l->why[i]);
+        l->bad[i] = l->rows[i].recipe && ct_outbox_row_build(&l->rows[i], &l->why[i]) != CT_OK;
+    }
+    return NULL;
+}
+
+/*
+ * Start building l's messages on a thread (here and now if no thread can
+ * start). The thread blocks every signal, so a SIGTERM or SIGINT reaches
+ * the flush's own thread and interrupts what it waits for, as before.
+ */
+static void
+build_start(struct loaded *l)
+{
+    sigset_t all, old;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    l->running = pthread_create(&l->thread, NULL, build_rows, l) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!l->running)
+        build_rows(l);
+}
+
+/* Wait for l's messages; bury the rows whose recipe made none (when bury). */
+static enum ct_status
+build_finish(struct ct_store *store, struct loaded *l, bool bury_bad, struct ct_error *err)
+{
+    enum ct_status st = CT_OK;
+    size_t i, kept = 0;
+
+    if (l->running)
+        pthread_join(l->thread, NULL);
+    l->running = false;
+    for (i = 0; i < l->n; i++) {
+        if (l->bad[i]) {
+            if (st == CT_OK && bury_bad)
+                st = bury(store, &l->rows[i], &l->why[i], err);
+            ct_outbox_row_clear(&l->rows[i]);
+            continue;
+        }
+        if (kept != i) {
+            l->rows[kept] = l->rows[i];
+            memset(&l->rows[i], 0, sizeof(l->rows[i]));
+        }
+        kept++;
+    }
+    l->n = kept;
     return st;
 }
 
@@ -436,30 +545,24 @@ batch_done(void *arg, size_t i, const struct ct_transport_result *r)
  */
 static enum ct_status
 deliver_batch(struct ct_store *store, struct ct_transport *t, const struct ct_outbox_options *opts,
-              const int64_t *ids, int count, int64_t now, struct flush_state *fs,
-              struct ct_outbox_result *result, struct ct_error *err)
+              struct loaded *l, struct flush_state *fs, struct ct_outbox_result *result,
+              struct ct_error *err)
 {
-    struct batch_run b = {.opts = opts, .result = result, .fs = fs, .now = now};
-    struct ct_transport_message *msgs = calloc((size_t)count, sizeof(*msgs));
-    size_t n = 0, i;
+    int64_t now = l->now;
+    size_t n = l->n, i;
+    struct batch_run b = {.opts = opts, .result = result, .fs = fs, .now = now, .rows = l->rows};
+    struct ct_transport_message *msgs = calloc(n ? n : 1, sizeof(*msgs));
     enum ct_status st = CT_OK;
-    bool found;
 
-    b.rows = calloc((size_t)count, sizeof(*b.rows));
-    b.results = calloc((size_t)count, sizeof(*b.results));
-    b.outcomes = calloc((size_t)count, sizeof(*b.outcomes));
-    b.tried = calloc((size_t)count, sizeof(*b.tried));
-    b.pending = calloc((size_t)count, sizeof(*b.pending));
-    if (!msgs || !b.rows || !b.results || !b.outcomes || !b.tried || !b.pending) {
+    b.results = calloc(n ? n : 1, sizeof(*b.results));
+    b.outcomes = calloc(n ? n : 1, sizeof(*b.outcomes));
+    b.tried = calloc(n ? n : 1, sizeof(*b.tried));
+    b.pending = calloc(n ? n : 1, sizeof(*b.pending));
+    if (!msgs || !b.results || !b.outcomes || !b.tried || !b.pending) {
         st = ct_error_set(err, CT_ENOMEM, "out of memory");
         goto out;
     }
-    for (i = 0; st == CT_OK && i < (size_t)count; i++) {
-        st = load_claimed(store, ids[i], &b.rows[n], &found, err);
-        if (st == CT_OK && found)
-            n++; /* not found: taken back by another process meanwhile */
-    }
-    for (i = 0; st == CT_OK && i < n; i++) {
+    for (i = 0; i < n; i++) {
         const struct ct_outbox_row *row = &b.rows[i];
         msgs[i] = (struct ct_transport_message){.message_id = row->message_id,
                                                 .from = opts->from,
@@ -473,7 +576,7 @@ deliver_batch(struct ct_store *store, struct ct_transport *t, const struct ct_ou
                                                 .raw_len = row->message_len,
                                                 .now = opts->clock ? opts->clock() : now};
     }
-    if (st != CT_OK || n == 0)
+    if (n == 0)
         goto out;
     fs->ctl.done = batch_done;
     fs->ctl.done_arg = &b;
@@ -486,10 +589,8 @@ deliver_batch(struct ct_store *store, struct ct_transport *t, const struct ct_ou
         &(struct record_job){b.rows, b.outcomes, b.tried, n, opts->clock ? opts->clock() : now},
         err);
 out:
-    for (i = 0; b.rows && i < n; i++)
-        ct_outbox_row_clear(&b.rows[i]);
+    loaded_clear(l);
     free(msgs);
-    free(b.rows);
     free(b.results);
     free(b.outcomes);
     free(b.tried);
@@ -535,41 +636,68 @@ stop_raised(const struct ct_outbox_options *opts, struct ct_outbox_result *resul
     return false;
 }
 
+static bool
+halted(const struct ct_outbox_options *opts, struct flush_state *fs,
+       struct ct_outbox_result *result)
+{
+    return fs->ctl.unavailable || fs->ctl.tripped || stop_raised(opts, result);
+}
+
 /*
  * Claim and deliver batches until nothing due at `due` is left, the limit
  * is reached, a stop is asked for, the transport is unusable or the
- * breaker trips (fs->ctl says which).
+ * breaker trips (fs->ctl says which). While one batch goes out, the next
+ * is claimed and its messages built on a second thread; a batch claimed
+ * but never sent stays claimed until the flush releases it.
  */
 static enum ct_status
 deliver_due(struct ct_store *store, struct ct_transport *t, const struct ct_outbox_options *opts,
             int64_t due, struct flush_state *fs, struct ct_outbox_result *result,
             struct ct_error *err)
 {
-    int64_t ids[CT_OUTBOX_BATCH_MAX];
     int batch = opts->batch > 0 ? opts->batch : ct_transport_batch_size(t);
+    struct loaded *cur, *next, *swap;
     long attempted = 0;
-    enum ct_status st = CT_OK;
-    int count;
+    enum ct_status st = CT_OK, built;
+    bool more = true;
 
     if (batch <= 0)
         batch = CT_OUTBOX_BATCH;
-    if (batch > (int)CT_ARRAY_LEN(ids))
-        batch = (int)CT_ARRAY_LEN(ids);
-    while (!fs->ctl.unavailable && !fs->ctl.tripped && !stop_raised(opts, result)) {
-        int64_t now = opts->clock ? opts->clock() : due;
-
-        if (opts->limit > 0 && attempted >= opts->limit)
-            break;
-        if (opts->limit > 0 && opts->limit - attempted < batch)
-            batch = (int)(opts->limit - attempted);
-        st = claim(store, due, now, batch, ids, &count, err);
-        if (st != CT_OK || count == 0)
-            break;
-        st = deliver_batch(store, t, opts, ids, count, now, fs, result, err);
-        attempted += count;
-        if (st != CT_OK)
-            break;
+    if (batch > CT_OUTBOX_BATCH_MAX)
+        batch = CT_OUTBOX_BATCH_MAX;
+    cur = loaded_new(batch);
+    next = loaded_new(batch);
+    if (cur == NULL || next == NULL) {
+        st = ct_error_set(err, CT_ENOMEM, "out of memory");
+        more = false;
     }
+    while (more) {
+        more = !halted(opts, fs, result) && !(opts->limit > 0 && attempted >= opts->limit);
+        if (more && opts->limit > 0 && opts->limit - attempted < batch)
+            batch = (int)(opts->limit - attempted);
+        if (more) {
+            st = claim_and_load(store, due, opts->clock ? opts->clock() : due, batch, next, err);
+            attempted += next->count;
+            more = st == CT_OK && next->count > 0;
+            if (next->n > 0)
+                build_start(next);
+        }
+        if (st == CT_OK && cur->n > 0 && !halted(opts, fs, result))
+            st = deliver_batch(store, t, opts, cur, fs, result, err);
+        loaded_clear(cur);
+        built = build_finish(store, next, st == CT_OK, err);
+        if (st == CT_OK)
+            st = built;
+        more = more && st == CT_OK;
+        swap = cur;
+        cur = next;
+        next = swap;
+    }
+    /* A stop asked for during the last batch is reported too. */
+    if (st == CT_OK)
+        (void)halted(opts, fs, result);
+    loaded_free(cur);
+    loaded_free(next);
     return st;
 }
 

@@ -145,8 +145,7 @@ struct member {
     int64_t last_round_seen; /* row index + 1 of the last round counted */
     bool crossed;
     char last_cross[11];
-    unsigned char *met_orgs; /* bitset over all organisations */
-    long orgs_met;
+    long orgs_met; /* organisations met: the pairs (member, org) in the replay's met */
 };
 
 struct loader {
@@ -414,11 +413,6 @@ intern_orgs(struct loader *ld)
         const char **hit = bsearch(&key, ld->orgs, w, sizeof(*ld->orgs), cmp_str);
         ld->members[i].org = (size_t)(hit - ld->orgs);
     }
-    for (i = 0; i < ld->members_count; i++) {
-        ld->members[i].met_orgs = calloc((ld->orgs_count + 7) / 8 + 1, 1);
-        if (ld->members[i].met_orgs == NULL)
-            return nomem(ld->err);
-    }
     return CT_OK;
 }
 
@@ -537,6 +531,7 @@ struct replay {
     struct pairset graph;    /* declared ties and contacts so far */
     struct pairset contacts; /* contacts so far (the ties made) */
     struct pairset grouped;  /* pairs ever grouped in sent rounds */
+    struct pairset met;      /* (member i, members_count + organisation p): i has met p */
     struct adjlist *adj;     /* the graph's neighbours of each member */
     size_t **round_groups;   /* per row, indices of its groups */
     size_t *round_groups_count;
@@ -628,18 +623,6 @@ took_part(struct member *m, size_t row)
     m->last_round_seen = (int64_t)row + 1;
     m->rounds++;
     m->waited++;
-}
-
-static bool
-bit_test(const unsigned char *bits, size_t i)
-{
-    return (bits[i / 8] >> (i % 8)) & 1u;
-}
-
-static void
-bit_set(unsigned char *bits, size_t i)
-{
-    bits[i / 8] |= (unsigned char)(1u << (i % 8));
 }
 
 /* Reach and its bounds over the members who have taken part so far. */
@@ -777,21 +760,22 @@ replay_figures(struct replay *rp, size_t row, bool sent, long *shared, long *rat
 }
 
 /* A contact across organisations: both members have now met the other's. */
-static void
-crossed(struct member *ma, struct member *mb, const char *date)
+static bool
+crossed(struct replay *rp, struct member *ma, struct member *mb, const char *date)
 {
-    size_t j;
+    size_t j, n = rp->ld->members_count;
+    bool added;
 
     for (j = 0; j < 2; j++) {
         struct member *self = j ? mb : ma, *partner = j ? ma : mb;
-        if (!bit_test(self->met_orgs, partner->org)) {
-            bit_set(self->met_orgs, partner->org);
-            self->orgs_met++;
-        }
+        if (!pairset_add(&rp->met, (size_t)(self - rp->ld->members), n + partner->org, &added))
+            return false;
+        self->orgs_met += added;
         self->crossed = true;
         self->waited = 0;
         memcpy(self->last_cross, date, sizeof(self->last_cross));
     }
+    return true;
 }
 
 /* The pairs of one sent group: partners, mixing, grouped pairs and contacts. */
@@ -829,8 +813,8 @@ replay_group(struct replay *rp, const struct group *g, struct ct_report_round *r
             if (!pairset_add(&rp->contacts, p->member, q->member, &added))
                 return nomem(ld->err);
             r->new_ties += added;
-            if (ma->org != mb->org)
-                crossed(ma, mb, r->date);
+            if (ma->org != mb->org && !crossed(rp, ma, mb, r->date))
+                return nomem(ld->err);
         }
     }
     return CT_OK;
@@ -927,7 +911,13 @@ finish_orgs(struct replay *rp, size_t *compact, size_t *members)
             compact[i] = k++;
     *members = n;
     rep->orgs = calloc(k + 1, sizeof(*rep->orgs));
-    rep->mixing = calloc(k * k + 1, sizeof(*rep->mixing));
+    /*
+     * The report's mixing is the replay's, compacted in place: entry (i, j)
+     * moves to (compact[i], compact[j]), never after where it was, so
+     * nothing is overwritten before it is read (one k x k matrix, not two).
+     */
+    rep->mixing = rp->mixing_all;
+    rp->mixing_all = NULL;
     rep->orgs_met_histogram = calloc(k + 1, sizeof(*rep->orgs_met_histogram));
     if (!rep->orgs || !rep->mixing || !rep->orgs_met_histogram)
         return nomem(ld->err);
@@ -939,7 +929,7 @@ finish_orgs(struct replay *rp, size_t *compact, size_t *members)
         rep->orgs_count = compact[i] + 1;
         for (j = 0; j < ld->orgs_count; j++)
             if (compact[j] != SIZE_MAX)
-                rep->mixing[compact[i] * k + compact[j]] = rp->mixing_all[i * ld->orgs_count + j];
+                rep->mixing[compact[i] * k + compact[j]] = rep->mixing[i * ld->orgs_count + j];
     }
     return CT_OK;
 }
@@ -1058,10 +1048,8 @@ loader_free(struct loader *ld)
 {
     size_t i;
 
-    for (i = 0; i < ld->members_count; i++) {
+    for (i = 0; i < ld->members_count; i++)
         ct_member_clear(&ld->members[i].m);
-        free(ld->members[i].met_orgs);
-    }
     free(ld->members);
     free(ld->orgs); /* the names belong to the members */
     for (i = 0; i < ld->groups_count; i++)
@@ -1089,6 +1077,7 @@ replay_free(struct replay *rp)
     free(rp->graph.keys);
     free(rp->contacts.keys);
     free(rp->grouped.keys);
+    free(rp->met.keys);
     free(rp->unpaired);
     free(rp->mixing_all);
 }

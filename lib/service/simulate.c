@@ -304,6 +304,10 @@ simulate_all(struct sim *sim, struct ct_error *err)
         return st;
     st = ct_members_sync(sim->store, opts->roster, &sync, opts->now, &synced, err);
     ct_sync_result_free(synced);
+    if (opts->release_roster && *opts->release_roster == opts->roster) {
+        ct_roster_free(*opts->release_roster);
+        *opts->release_roster = NULL;
+    }
     if (st != CT_OK || (st = import_rc(sim, err)) != CT_OK)
         return st;
     sim->policy.unanswered_limit = opts->cfg->pairing.unanswered_limit;

@@ -50,6 +50,11 @@ struct ct_simulate_rounds {
 struct ct_simulate_options {
     const struct ct_config *cfg;    /* the rules, schedule and network zone */
     const struct ct_roster *roster; /* the members, imported as "roster import" would */
+    /*
+     * NULL, or where the caller keeps roster: it is then freed (and *release_roster set to
+     * NULL) once imported, so the rounds and the report run without it in memory.
+     */
+    struct ct_roster **release_roster;
     int rounds;                     /* how many rounds (1-1000) */
     uint64_t seed;                  /* the same seed gives the same simulation */
     double accept_rate;             /* the chance a member accepts an invitation (0-1) */

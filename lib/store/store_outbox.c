@@ -378,23 +378,18 @@ ct_store_outbox_claim(struct ct_txn *txn, int64_t due, int max, int64_t pid, int
     return st;
 }
 
-enum ct_status
-ct_store_outbox_record(struct ct_txn *txn, int64_t id, int64_t pid,
-                       const struct ct_outbox_outcome *o, int64_t now, struct ct_error *err)
-{
-    struct ct_store *store = ct_txn_store(txn);
-    sqlite3_stmt *stmt = NULL;
-    enum ct_status st;
+#define RECORD_SQL                                                                                 \
+    "UPDATE outbox SET state = ?2, attempts = ?3, "                                                \
+    "next_attempt_at = ?4, last_error = ?5, "                                                      \
+    "sent_at = CASE WHEN ?2 = ?8 THEN ?6 ELSE sent_at END, "                                       \
+    "claimed_by = NULL, claimed_at = NULL "                                                        \
+    "WHERE id = ?1 AND state = ?9 AND claimed_by = ?7"
 
-    st = ct_store_prepare(store,
-                          "UPDATE outbox SET state = ?2, attempts = ?3, "
-                          "next_attempt_at = ?4, last_error = ?5, "
-                          "sent_at = CASE WHEN ?2 = ?8 THEN ?6 ELSE sent_at END, "
-                          "claimed_by = NULL, claimed_at = NULL "
-                          "WHERE id = ?1 AND state = ?9 AND claimed_by = ?7",
-                          &stmt, err);
-    if (st != CT_OK)
-        return ct_error_prefix(err, "record delivery");
+/* Bind one outcome to a prepared RECORD_SQL and run it (the statement is reset after). */
+static enum ct_status
+record_step(struct ct_store *store, sqlite3_stmt *stmt, int64_t id, int64_t pid,
+            const struct ct_outbox_outcome *o, int64_t now, struct ct_error *err)
+{
     sqlite3_bind_int64(stmt, 1, id);
     sqlite3_bind_text(stmt, 2, ct_store_outbox_state_sql(o->state), -1, SQLITE_STATIC);
     sqlite3_bind_int(stmt, 3, o->attempts);
@@ -404,8 +399,64 @@ ct_store_outbox_record(struct ct_txn *txn, int64_t id, int64_t pid,
     sqlite3_bind_int64(stmt, 7, pid);
     sqlite3_bind_text(stmt, 8, ct_store_outbox_state_sql(CT_OUTBOX_SENT), -1, SQLITE_STATIC);
     sqlite3_bind_text(stmt, 9, ct_store_outbox_state_sql(CT_OUTBOX_SENDING), -1, SQLITE_STATIC);
-    st = ct_store_step_done(store, stmt, "record delivery", err);
+    return ct_store_step_done(store, stmt, "record delivery", err);
+}
+
+enum ct_status
+ct_store_outbox_record(struct ct_txn *txn, int64_t id, int64_t pid,
+                       const struct ct_outbox_outcome *o, int64_t now, struct ct_error *err)
+{
+    return ct_store_outbox_record_batch(txn, pid, &id, o, NULL, 1, now, err);
+}
+
+enum ct_status
+ct_store_outbox_record_batch(struct ct_txn *txn, int64_t pid, const int64_t *ids,
+                             const struct ct_outbox_outcome *outcomes, const bool *tried, size_t n,
+                             int64_t now, struct ct_error *err)
+{
+    struct ct_store *store = ct_txn_store(txn);
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+    size_t i;
+
+    st = ct_store_prepare(store, RECORD_SQL, &stmt, err);
+    if (st != CT_OK)
+        return ct_error_prefix(err, "record delivery");
+    for (i = 0; st == CT_OK && i < n; i++)
+        if (tried == NULL || tried[i])
+            st = record_step(store, stmt, ids[i], pid, &outcomes[i], now, err);
     sqlite3_finalize(stmt);
+    return st;
+}
+
+enum ct_status
+ct_store_outbox_load_claimed(struct ct_store *store, int64_t pid, const int64_t *ids, size_t n,
+                             struct ct_outbox_row *rows, size_t *count, struct ct_error *err)
+{
+    struct ct_outbox_filter f = {.state_mask = 1u << CT_OUTBOX_SENDING,
+                                 .id = 1, /* bound per row below */
+                                 .claimed_by = pid,
+                                 .with_message = true};
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+    size_t i;
+    bool row;
+
+    *count = 0;
+    st = prepare_load(store, &f, &stmt, err);
+    for (i = 0; st == CT_OK && i < n; i++) {
+        sqlite3_reset(stmt);
+        sqlite3_bind_int64(stmt, 1, ids[i]);
+        st = ct_store_step_row(store, stmt, &row, "read outbox", err);
+        if (st == CT_OK && row && !read_row(stmt, true, &rows[(*count)++]))
+            st = ct_error_set(err, CT_ENOMEM, "out of memory");
+    }
+    sqlite3_finalize(stmt);
+    if (st != CT_OK) {
+        for (i = 0; i < *count; i++)
+            ct_outbox_row_clear(&rows[i]);
+        *count = 0;
+    }
     return st;
 }
 

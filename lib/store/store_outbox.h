@@ -149,6 +149,25 @@ enum ct_status ct_store_outbox_record(struct ct_txn *txn, int64_t id, int64_t pi
                                       struct ct_error *err);
 
 /*
+ * ct_store_outbox_record() for a batch with one statement: outcomes[i] for
+ * row ids[i], for every i < n with tried[i] (tried NULL: every i).
+ */
+enum ct_status ct_store_outbox_record_batch(struct ct_txn *txn, int64_t pid, const int64_t *ids,
+                                            const struct ct_outbox_outcome *outcomes,
+                                            const bool *tried, size_t n, int64_t now,
+                                            struct ct_error *err);
+
+/*
+ * The rows ids[0..n) still claimed by pid (state sending), with their
+ * messages, through one statement. rows[] holds n entries; OUT: rows[0..
+ * *count) filled in the order of ids (a row no longer ours is skipped),
+ * each cleared by the caller with ct_outbox_row_clear().
+ */
+enum ct_status ct_store_outbox_load_claimed(struct ct_store *store, int64_t pid, const int64_t *ids,
+                                            size_t n, struct ct_outbox_row *rows, size_t *count,
+                                            struct ct_error *err);
+
+/*
  * Put a claimed row back in the queue with a note in last_error (NULL
  * keeps the old one), if it is still claimed (by pid, or by anyone when
  * pid is 0).

@@ -4,6 +4,7 @@
  * bound on its own, --round, and the renderers' shape (80 columns, CSV
  * rows, escaped HTML).
  */
+#include <limits.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -168,6 +169,77 @@ test_reach_flow(void **state)
         const long p2[] = {5, 5, 5, 5, 5, 5};
         assert_int_equal(ct_report_reach_flow(o2, p2, 6, 3, &capacity), 12);
         assert_int_equal(capacity, 12);
+    }
+}
+
+/*
+ * The transportation network member by member (source -> member, cap
+ * min(partners, k - 1); member -> every other organisation, cap 1;
+ * organisation -> sink, cap the sum of its partner counts), its maximum
+ * flow by augmenting paths on a matrix: the reference for the cut.
+ */
+#define REF_NODES 24
+static long
+reference_flow(const size_t *org, const long *partners, size_t n, size_t k)
+{
+    long cap[REF_NODES][REF_NODES] = {{0}}, total = 0;
+    size_t src = 0, sink = 1 + n + k, i, p, v;
+
+    for (i = 0; i < n; i++) {
+        cap[src][1 + i] = partners[i] < (long)k - 1 ? partners[i] : (long)k - 1;
+        for (p = 0; p < k; p++)
+            if (p != org[i])
+                cap[1 + i][1 + n + p] = 1;
+        cap[1 + n + org[i]][sink] += partners[i];
+    }
+    for (;;) {
+        size_t prev[REF_NODES], queue[REF_NODES], qh = 0, qt = 0;
+        long push = LONG_MAX;
+
+        for (v = 0; v <= sink; v++)
+            prev[v] = SIZE_MAX;
+        prev[src] = src;
+        queue[qt++] = src;
+        while (qh < qt && prev[sink] == SIZE_MAX)
+            for (v = 0, i = queue[qh++]; v <= sink; v++)
+                if (prev[v] == SIZE_MAX && cap[i][v] > 0) {
+                    prev[v] = i;
+                    queue[qt++] = v;
+                }
+        if (prev[sink] == SIZE_MAX)
+            return total;
+        for (v = sink; v != src; v = prev[v])
+            push = cap[prev[v]][v] < push ? cap[prev[v]][v] : push;
+        for (v = sink; v != src; v = prev[v]) {
+            cap[prev[v]][v] -= push;
+            cap[v][prev[v]] += push;
+        }
+        total += push;
+    }
+}
+
+/* The bound (a minimum cut, no network built) equals the maximum flow, on random small cases. */
+static void
+test_reach_flow_random(void **state)
+{
+    uint64_t seed = 12345;
+    int round;
+
+    (void)state;
+    for (round = 0; round < 3000; round++) {
+        size_t org[16], n, k, i;
+        long partners[16];
+
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        n = 1 + (size_t)(seed >> 60);       /* 1..16 */
+        k = 2 + (size_t)((seed >> 40) % 5); /* 2..6 */
+        for (i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            org[i] = (size_t)((seed >> 33) % k);
+            partners[i] = (long)((seed >> 20) % 7);
+        }
+        assert_int_equal(ct_report_reach_flow(org, partners, n, k, NULL),
+                         reference_flow(org, partners, n, k));
     }
 }
 
@@ -754,6 +826,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reach_flow),
+        cmocka_unit_test(test_reach_flow_random),
         cmocka_unit_test_setup_teardown(test_rounds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dropped_invitation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_over_time, setup, teardown),

@@ -273,6 +273,39 @@ test_deterministic(void **state)
     ct_report_free(c);
 }
 
+/* A roster given up with release_roster is freed once imported; the simulation is the same. */
+static void
+test_release_roster(void **state)
+{
+    struct fixture *f = *state;
+    struct ct_report *a = simulate(f, 3, 7, 0.8, NULL), *b = NULL;
+    struct ct_simulate_options opts = {.cfg = f->cfg,
+                                       .roster = f->roster,
+                                       .release_roster = &f->roster,
+                                       .rounds = 3,
+                                       .seed = 7,
+                                       .accept_rate = 0.8,
+                                       .tmpdir = f->tmp,
+                                       .now = ct_now()};
+    struct ct_buf ja, jb;
+    struct ct_error err;
+
+    ct_error_clear(&err);
+    if (ct_simulate_run(&opts, &rounds, &b, &err) != CT_OK)
+        fail_msg("ct_simulate_run: %s", err.message);
+    assert_null(f->roster);
+    a->generated_at = b->generated_at = 0;
+    ct_buf_init(&ja);
+    ct_buf_init(&jb);
+    assert_true(ct_report_render_json(a, NULL, &ja));
+    assert_true(ct_report_render_json(b, NULL, &jb));
+    assert_string_equal(ja.data, jb.data);
+    ct_buf_free(&ja);
+    ct_buf_free(&jb);
+    ct_report_free(a);
+    ct_report_free(b);
+}
+
 static void
 test_bad_options(void **state)
 {
@@ -306,6 +339,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_everyone_accepts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nobody_accepts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deterministic, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_release_roster, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
