@@ -1601,7 +1601,8 @@ deal_blocks(struct plan *pl, size_t nblocks, struct block_key *order)
  * Popular members would be everyone's choice, and their hundreds of edges
  * slow the matching while only one can be used: each member keeps the best
  * 2k of the choices that fell on it, but nobody is left with fewer than two
- * of their own choices. The kept choices become candidates.
+ * of their own choices. The kept choices become candidates. The choices are
+ * sorted by cmp_choice (sample_join).
  */
 static bool
 keep_choices(struct sampler *sm)
@@ -1609,7 +1610,6 @@ keep_choices(struct sampler *sm)
     struct plan *pl = sm->pl;
     size_t i, run = 0;
 
-    qsort(sm->chosen, sm->nchosen, sizeof(*sm->chosen), cmp_choice);
     memset(sm->stamp, 0, (pl->ne + 1) * sizeof(*sm->stamp)); /* now: choices kept per member */
     for (i = 0; i < sm->nchosen; i++) {
         if (i > 0 && sm->chosen[i].who == sm->chosen[i - 1].who)
@@ -1668,24 +1668,30 @@ sample_worker(void *arg, unsigned half)
         j->ok[half] = sample_block(&j->sm[half], mem, nb);
     }
     free(mem);
+    qsort(j->sm[half].chosen, j->sm[half].nchosen, sizeof(*j->sm[half].chosen), cmp_choice);
 }
 
-/* Sampler 1's choices and candidates joined to sampler 0's: keep_choices
- * sorts both, so the result is that of one sampler doing every block. */
+/* Sampler 1's choices and candidates joined to sampler 0's, the choices
+ * merged in cmp_choice order (each sampler sorted its own): the result is
+ * that of one sampler doing every block. */
 static bool
 sample_join(struct plan *pl, struct sampler *s0, struct sampler *s1)
 {
-    size_t i;
+    struct choice *all = malloc((s0->nchosen + s1->nchosen + 1) * sizeof(*all));
+    size_t i = 0, k = 0, n = 0;
 
-    if (s1->nchosen > 0) {
-        struct choice *all =
-            realloc(s0->chosen, (s0->nchosen + s1->nchosen + 1) * sizeof(*s0->chosen));
-        if (all == NULL)
-            return false;
-        s0->chosen = all;
-        memcpy(all + s0->nchosen, s1->chosen, s1->nchosen * sizeof(*all));
-        s0->nchosen += s1->nchosen;
+    if (all == NULL)
+        return false;
+    while (i < s0->nchosen || k < s1->nchosen) {
+        if (k == s1->nchosen ||
+            (i < s0->nchosen && cmp_choice(&s0->chosen[i], &s1->chosen[k]) <= 0))
+            all[n++] = s0->chosen[i++];
+        else
+            all[n++] = s1->chosen[k++];
     }
+    free(s0->chosen);
+    s0->chosen = all;
+    s0->nchosen = n;
     for (i = 0; i < s0->cand.n; i++)
         if (!cand_push(&pl->cand, (uint32_t)(s0->cand.v[i].key >> 32), (uint32_t)s0->cand.v[i].key,
                        s0->cand.v[i].w))
