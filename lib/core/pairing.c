@@ -2422,7 +2422,12 @@ price_member(const struct price_job *j, uint32_t a, struct topk *tk)
                 !pos_pair_allowed(pl, pa, pb))
                 continue;
             w = pair_weight(pl->c, pl->elig[pa], pl->elig[pb]);
-            if (!ct_matching_duals_improves(duals, a, b, w) || cand_contains(&pl->cand, pa, pb))
+            /* Ends in different outermost blossoms share no blossom dual:
+             * the vertex duals decide, without walking the nesting. */
+            if (4 * w <= da + dual[b] ||
+                (ca.top != NONE && ca.top == j->crow[i].top &&
+                 !ct_matching_duals_improves(duals, a, b, w)) ||
+                cand_contains(&pl->cand, pa, pb))
                 continue;
             price_offer(tk, pa, pb, 4 * w - da - dual[b]);
         }
