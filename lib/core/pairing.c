@@ -275,6 +275,22 @@ build_met(struct ct_pairing_ctx *c, struct met_lists *ml, size_t field)
     return true;
 }
 
+/* Whether value is in the sorted list ml->v[lo .. hi). */
+static bool
+met_in(const struct met_lists *ml, size_t lo, size_t hi, uint32_t value)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ml->v[mid] == value)
+            return true;
+        if (ml->v[mid] < value)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
 static bool
 has_met(const struct met_lists *ml, uint32_t u, uint32_t value)
 {
@@ -954,6 +970,7 @@ struct prow {
     int64_t id;
     double rho;
     uint64_t met_org, met_team, met_role; /* bit sets, when the ids are small */
+    size_t met_org_lo, met_org_hi;        /* else the organisations met, in met_org.v */
     uint32_t member;
     uint32_t org, team, site, role, comm;
     uint32_t contacts; /* has a contact in the tie graph */
@@ -1049,8 +1066,8 @@ bound_novelty(const struct plan *pl, const struct prow *a, const struct prow *b,
         if (c->met_org.bit != NULL)
             nov += (double)(!((a->met_org >> b->org) & 1) + !((b->met_org >> a->org) & 1));
         else
-            nov +=
-                !has_met(&c->met_org, a->member, b->org) + !has_met(&c->met_org, b->member, a->org);
+            nov += !met_in(&c->met_org, a->met_org_lo, a->met_org_hi, b->org) +
+                   !met_in(&c->met_org, b->met_org_lo, b->met_org_hi, a->org);
     }
     if (differ_known(a->team, b->team)) {
         if (c->met_team.bit != NULL)
@@ -1645,7 +1662,8 @@ keep_choices(struct sampler *sm)
  * is sampled by sampler b % 2. */
 struct sample_job {
     struct plan *pl;
-    const struct block_key *order; /* members in dealing order */
+    const uint32_t *bmem; /* members by block, in dealing order */
+    const size_t *bstart; /* block b is bmem[bstart[b] .. bstart[b + 1]) */
     size_t nblocks;
     struct sampler sm[2];
     bool ok[2];
@@ -1655,20 +1673,39 @@ static void
 sample_worker(void *arg, unsigned half)
 {
     struct sample_job *j = arg;
-    struct plan *pl = j->pl;
-    uint32_t *mem = malloc((pl->ne + 1) * sizeof(*mem));
+    size_t b;
+
+    j->ok[half] = true;
+    for (b = half; b < j->nblocks && j->ok[half]; b += 2)
+        j->ok[half] =
+            sample_block(&j->sm[half], j->bmem + j->bstart[b], j->bstart[b + 1] - j->bstart[b]);
+    qsort(j->sm[half].chosen, j->sm[half].nchosen, sizeof(*j->sm[half].chosen), cmp_choice);
+}
+
+/* The members of each block in dealing order (OUT: bmem, bstart); false
+ * when out of memory. */
+static bool
+bucket_blocks(const struct plan *pl, const struct block_key *order, size_t nblocks, uint32_t **bmem,
+              size_t **bstart)
+{
     size_t i, b;
 
-    j->ok[half] = mem != NULL;
-    for (b = half; b < j->nblocks && j->ok[half]; b += 2) {
-        size_t nb = 0;
-        for (i = 0; i < pl->ne; i++)
-            if (j->nblocks == 1 || pl->block[j->order[i].pos] == b)
-                mem[nb++] = j->order[i].pos;
-        j->ok[half] = sample_block(&j->sm[half], mem, nb);
+    *bmem = malloc((pl->ne + 1) * sizeof(**bmem));
+    *bstart = calloc(nblocks + 2, sizeof(**bstart));
+    if (*bmem == NULL || *bstart == NULL)
+        return false;
+    for (i = 0; i < pl->ne; i++)
+        (*bstart)[(nblocks == 1 ? 0 : pl->block[i]) + 1]++;
+    for (b = 0; b < nblocks; b++)
+        (*bstart)[b + 1] += (*bstart)[b];
+    for (i = 0; i < pl->ne; i++) {
+        uint32_t p = order[i].pos;
+        (*bmem)[(*bstart)[nblocks == 1 ? 0 : pl->block[p]]++] = p;
     }
-    free(mem);
-    qsort(j->sm[half].chosen, j->sm[half].nchosen, sizeof(*j->sm[half].chosen), cmp_choice);
+    for (b = nblocks; b > 0; b--)
+        (*bstart)[b] = (*bstart)[b - 1];
+    (*bstart)[0] = 0;
+    return true;
 }
 
 /* Sampler 1's choices and candidates joined to sampler 0's, the choices
@@ -1677,21 +1714,23 @@ sample_worker(void *arg, unsigned half)
 static bool
 sample_join(struct plan *pl, struct sampler *s0, struct sampler *s1)
 {
-    struct choice *all = malloc((s0->nchosen + s1->nchosen + 1) * sizeof(*all));
-    size_t i = 0, k = 0, n = 0;
+    struct choice *all = realloc(s0->chosen, (s0->nchosen + s1->nchosen + 1) * sizeof(*all));
+    size_t i = s0->nchosen, k = s1->nchosen, n = s0->nchosen + s1->nchosen;
 
     if (all == NULL)
         return false;
-    while (i < s0->nchosen || k < s1->nchosen) {
-        if (k == s1->nchosen ||
-            (i < s0->nchosen && cmp_choice(&s0->chosen[i], &s1->chosen[k]) <= 0))
-            all[n++] = s0->chosen[i++];
-        else
-            all[n++] = s1->chosen[k++];
-    }
-    free(s0->chosen);
     s0->chosen = all;
-    s0->nchosen = n;
+    /* Merged from the back, in place: the larger of the two tails goes last. */
+    while (k > 0) {
+        if (i > 0 && cmp_choice(&all[i - 1], &s1->chosen[k - 1]) > 0)
+            all[--n] = all[--i];
+        else
+            all[--n] = s1->chosen[--k];
+    }
+    s0->nchosen += s1->nchosen;
+    free(s1->chosen); /* merged: its memory is better spent on what follows */
+    s1->chosen = NULL;
+    s1->nchosen = 0;
     for (i = 0; i < s0->cand.n; i++)
         if (!cand_push(&pl->cand, (uint32_t)(s0->cand.v[i].key >> 32), (uint32_t)s0->cand.v[i].key,
                        s0->cand.v[i].w))
@@ -1731,18 +1770,21 @@ candidates_sampled(struct plan *pl)
     struct sample_job job;
     size_t nblocks = pl->ne >= 3 * BLOCK_SIZE ? (pl->ne + BLOCK_SIZE / 2) / BLOCK_SIZE : 1;
     struct block_key *order = malloc((pl->ne + 1) * sizeof(*order));
-    size_t share[2] = {0, 0}, i;
+    size_t share[2] = {0, 0}, i, *bstart = NULL;
+    uint32_t *bmem = NULL;
     bool ok = false;
 
     memset(&job, 0, sizeof(job));
-    if (!order || !deal_blocks(pl, nblocks, order))
+    if (!order || !deal_blocks(pl, nblocks, order) ||
+        !bucket_blocks(pl, order, nblocks, &bmem, &bstart))
         goto done;
     for (i = 0; i < pl->ne; i++)
         share[nblocks == 1 ? 0 : pl->block[i] % 2]++;
     if (!sampler_init(&job.sm[0], pl, share[0]) || !sampler_init(&job.sm[1], pl, share[1]))
         goto done;
     job.pl = pl;
-    job.order = order;
+    job.bmem = bmem;
+    job.bstart = bstart;
     job.nblocks = nblocks;
     if (nblocks > 1)
         ct_par_run2(sample_worker, &job);
@@ -1758,6 +1800,8 @@ done:
     sampler_free(&job.sm[0]);
     sampler_free(&job.sm[1]);
     free(order);
+    free(bmem);
+    free(bstart);
     return ok;
 }
 
@@ -3351,6 +3395,8 @@ plan_positions(struct plan *pl, struct ct_pairing_ctx *c)
         rw->met_org = c->met_org.bit ? c->met_org.bit[pl->elig[i]] : 0;
         rw->met_team = c->met_team.bit ? c->met_team.bit[pl->elig[i]] : 0;
         rw->met_role = c->met_role.bit ? c->met_role.bit[pl->elig[i]] : 0;
+        rw->met_org_lo = c->met_org.off[pl->elig[i]];
+        rw->met_org_hi = c->met_org.off[pl->elig[i] + 1];
         rw->member = pl->elig[i];
         rw->org = mi->organisation;
         rw->team = mi->team;
