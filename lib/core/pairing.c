@@ -1562,6 +1562,7 @@ sampler_free(struct sampler *sm)
     free(sm->t.who);
     free(sm->t.w);
     free(sm->cand.v);
+    memset(sm, 0, sizeof(*sm)); /* freeing again is harmless */
 }
 
 /* The sampler's scratch for a round of pl->ne members, of whom it samples
@@ -1669,6 +1670,7 @@ struct sample_job {
     bool ok[2];
 };
 
+/* Sampler half takes blocks half, half + 2, ...; then sorts its choices. */
 static void
 sample_worker(void *arg, unsigned half)
 {
@@ -1739,6 +1741,10 @@ sample_join(struct plan *pl, struct sampler *s0, struct sampler *s1)
         if (!cand_push(&pl->cand, (uint32_t)(s1->cand.v[i].key >> 32), (uint32_t)s1->cand.v[i].key,
                        s1->cand.v[i].w))
             return false;
+    free(s0->cand.v);
+    free(s1->cand.v);
+    memset(&s0->cand, 0, sizeof(s0->cand));
+    memset(&s1->cand, 0, sizeof(s1->cand));
     return true;
 }
 
@@ -1792,7 +1798,12 @@ candidates_sampled(struct plan *pl)
         sample_worker(&job, 0);
     if (!job.ok[0] || (nblocks > 1 && !job.ok[1]) || !sample_join(pl, &job.sm[0], &job.sm[1]))
         goto done;
-    if (!keep_choices(&job.sm[0]) || !cand_sort_unique(&pl->cand))
+    if (!keep_choices(&job.sm[0]))
+        goto done;
+    /* The samplers' scratch (the choices: 128 MB at 1M members) is spent. */
+    sampler_free(&job.sm[0]);
+    sampler_free(&job.sm[1]);
+    if (!cand_sort_unique(&pl->cand))
         goto done;
     ct_par_run2(score_worker, pl);
     ok = true;
@@ -2304,8 +2315,9 @@ struct crow {
     double rho;
     uint64_t met_org, met_team, met_role;
     uint32_t org, team, site, role, comm, contacts;
-    uint32_t top;  /* outermost blossom, or NONE */
-    int64_t coord; /* its role's best coordination term, in weight units */
+    uint32_t top;   /* outermost blossom, or NONE */
+    uint32_t inner; /* innermost blossom, or NONE */
+    int64_t coord;  /* its role's best coordination term, in weight units */
 };
 
 /* The terms' weights in weight units, rounded up, for crow_bound. */
@@ -2398,6 +2410,7 @@ crow_fill(const struct plan *pl, const struct ct_matching_duals *duals, const ui
     r->comm = p->comm;
     r->contacts = p->contacts;
     r->top = top[v];
+    r->inner = duals->parent[v];
     /* Over every role of a partner: the term is symmetric, so the larger
      * of both ends' values bounds the pair. */
     if (in->coordination != NULL && w > 0)
@@ -2420,6 +2433,32 @@ struct price_job {
     struct topk *tk[2];
     size_t priced[2];
 };
+
+/*
+ * For a pair whose vertex duals fall short of 4w: whether the blossom duals
+ * both ends share leave it violated. The shared blossoms run from the
+ * outermost down to the innermost common one, whose running sum (zsum)
+ * lies between the outermost's and the smaller of the two ends' innermost
+ * (blossom duals are never negative): only between those two is the
+ * nesting walked.
+ */
+static bool
+blossoms_leave_violated(const struct ct_matching_duals *duals, uint32_t u, uint32_t v,
+                        const struct crow *a, const struct crow *b, int64_t w)
+{
+    int64_t need = 4 * w - a->dual - b->dual, low, high;
+
+    if (a->top == NONE || a->top != b->top)
+        return true;
+    low = duals->zsum[a->top];
+    high = duals->zsum[a->inner] < duals->zsum[b->inner] ? duals->zsum[a->inner]
+                                                         : duals->zsum[b->inner];
+    if (need <= low)
+        return false;
+    if (need > high)
+        return true;
+    return ct_matching_duals_improves(duals, u, v, w);
+}
 
 /* Price the pairs of vertex a with the later vertices of every slice
  * its duals do not cover; offers go to tk. Returns the pairs priced. */
@@ -2469,8 +2508,7 @@ price_member(const struct price_job *j, uint32_t a, struct topk *tk)
             /* Ends in different outermost blossoms share no blossom dual:
              * the vertex duals decide, without walking the nesting. */
             if (4 * w <= da + dual[b] ||
-                (ca.top != NONE && ca.top == j->crow[i].top &&
-                 !ct_matching_duals_improves(duals, a, b, w)) ||
+                !blossoms_leave_violated(duals, a, b, &ca, &j->crow[i], w) ||
                 cand_contains(&pl->cand, pa, pb))
                 continue;
             price_offer(tk, pa, pb, 4 * w - da - dual[b]);
@@ -2479,6 +2517,7 @@ price_member(const struct price_job *j, uint32_t a, struct topk *tk)
     return priced;
 }
 
+/* Worker half prices vertices half, half + 2, ... into its own lists. */
 static void
 price_worker(void *arg, unsigned half)
 {
