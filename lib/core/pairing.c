@@ -12,6 +12,7 @@
 
 #include "grouping.h"
 #include "matching.h"
+#include "par.h"
 #include "rc.h"
 #include "rng.h"
 #include "tiegraph.h"
@@ -274,6 +275,22 @@ build_met(struct ct_pairing_ctx *c, struct met_lists *ml, size_t field)
         for (i = ml->off[v]; i < ml->off[v + 1]; i++)
             ml->bit[v] |= UINT64_C(1) << ml->v[i];
     return true;
+}
+
+/* Whether value is in the sorted list ml->v[lo .. hi). */
+static bool
+met_in(const struct met_lists *ml, size_t lo, size_t hi, uint32_t value)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (ml->v[mid] == value)
+            return true;
+        if (ml->v[mid] < value)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
 }
 
 static bool
@@ -955,6 +972,7 @@ struct prow {
     int64_t id;
     double rho;
     uint64_t met_org, met_team, met_role; /* bit sets, when the ids are small */
+    size_t met_org_lo, met_org_hi;        /* else the organisations met, in met_org.v */
     uint32_t member;
     uint32_t org, team, site, role, comm;
     uint32_t contacts; /* has a contact in the tie graph */
@@ -1050,8 +1068,8 @@ bound_novelty(const struct plan *pl, const struct prow *a, const struct prow *b,
         if (c->met_org.bit != NULL)
             nov += (double)(!((a->met_org >> b->org) & 1) + !((b->met_org >> a->org) & 1));
         else
-            nov +=
-                !has_met(&c->met_org, a->member, b->org) + !has_met(&c->met_org, b->member, a->org);
+            nov += !met_in(&c->met_org, a->met_org_lo, a->met_org_hi, b->org) +
+                   !met_in(&c->met_org, b->met_org_lo, b->met_org_hi, a->org);
     }
     if (differ_known(a->team, b->team)) {
         if (c->met_team.bit != NULL)
@@ -1231,9 +1249,9 @@ collect_all(struct plan *pl)
     return cand_sort_unique(&pl->all);
 }
 
-/* One member's candidates from every eligible member (starved samples). */
+/* One member's candidates from every eligible member (starved samples), into l. */
 static bool
-scan_member(struct plan *pl, uint32_t i, struct topk *t)
+scan_member(struct plan *pl, uint32_t i, struct topk *t, struct cand_list *l)
 {
     struct ct_pairing_ctx *c = pl->c;
     size_t j;
@@ -1246,7 +1264,7 @@ scan_member(struct plan *pl, uint32_t i, struct topk *t)
         topk_offer(t, (uint32_t)j, pair_weight(c, pl->elig[i], pl->elig[j]));
     }
     for (j = 0; j < t->n; j++)
-        if (!cand_push(&pl->cand, i, t->who[j], t->w[j]))
+        if (!cand_push(l, i, t->who[j], t->w[j]))
             return false;
     return true;
 }
@@ -1353,7 +1371,8 @@ struct sampler {
     uint32_t *orgstart, *dense, *stamp, *sample, *freshstart;
     struct choice *chosen;
     size_t nchosen, cap;
-    size_t norg; /* organisations in the current block */
+    struct cand_list cand; /* the random picks and full scans of its blocks */
+    size_t norg;           /* organisations in the current block */
     struct topk t;
 };
 
@@ -1491,14 +1510,14 @@ member_choose(struct sampler *sm, uint32_t u, size_t ns)
         /* The two random members go in whatever their score: the graph
          * stays well connected. */
         if (s + 2 >= ns) {
-            if (!cand_push(&pl->cand, u, j, 0))
+            if (!cand_push(&sm->cand, u, j, 0))
                 return false;
             continue;
         }
         topk_offer(&sm->t, j, b);
     }
     if (sm->t.n == 0)
-        return scan_member(pl, u, &sm->t);
+        return scan_member(pl, u, &sm->t, &sm->cand);
     for (s = 0; s < sm->t.n; s++) {
         sm->chosen[sm->nchosen].by = u;
         sm->chosen[sm->nchosen].who = sm->t.who[s];
@@ -1544,11 +1563,14 @@ sampler_free(struct sampler *sm)
     free(sm->freshstart);
     free(sm->t.who);
     free(sm->t.w);
+    free(sm->cand.v);
+    memset(sm, 0, sizeof(*sm)); /* freeing again is harmless */
 }
 
-/* The sampler's scratch for a round of pl->ne members; false when out of memory. */
+/* The sampler's scratch for a round of pl->ne members, of whom it samples
+ * up to nmem; false when out of memory. */
 static bool
-sampler_init(struct sampler *sm, struct plan *pl)
+sampler_init(struct sampler *sm, struct plan *pl, size_t nmem)
 {
     memset(sm, 0, sizeof(*sm));
     sm->pl = pl;
@@ -1560,7 +1582,7 @@ sampler_init(struct sampler *sm, struct plan *pl)
     sm->dense = malloc((pl->ne + 1) * sizeof(*sm->dense));
     sm->stamp = calloc(pl->ne + 1, sizeof(*sm->stamp));
     sm->sample = malloc(sm->cap * sizeof(*sm->sample));
-    sm->chosen = malloc((pl->ne * sm->k + 1) * sizeof(*sm->chosen));
+    sm->chosen = malloc((nmem * sm->k + 1) * sizeof(*sm->chosen));
     sm->t.who = malloc(pl->ne * sizeof(*sm->t.who) + 1);
     sm->t.w = malloc(pl->ne * sizeof(*sm->t.w) + 1);
     sm->t.k = sm->k;
@@ -1599,7 +1621,8 @@ deal_blocks(struct plan *pl, size_t nblocks, struct block_key *order)
  * Popular members would be everyone's choice, and their hundreds of edges
  * slow the matching while only one can be used: each member keeps the best
  * 2k of the choices that fell on it, but nobody is left with fewer than two
- * of their own choices. The kept choices become candidates.
+ * of their own choices. The kept choices become candidates. The choices are
+ * sorted by cmp_choice (sample_join).
  */
 static bool
 keep_choices(struct sampler *sm)
@@ -1607,7 +1630,6 @@ keep_choices(struct sampler *sm)
     struct plan *pl = sm->pl;
     size_t i, run = 0;
 
-    qsort(sm->chosen, sm->nchosen, sizeof(*sm->chosen), cmp_choice);
     memset(sm->stamp, 0, (pl->ne + 1) * sizeof(*sm->stamp)); /* now: choices kept per member */
     for (i = 0; i < sm->nchosen; i++) {
         if (i > 0 && sm->chosen[i].who == sm->chosen[i - 1].who)
@@ -1639,37 +1661,160 @@ keep_choices(struct sampler *sm)
  * wander across the whole network), at a cost in the total score of a few
  * hundredths of a percent (docs/pairing.md).
  */
+/* The blocks of a round's candidate search, shared by two samplers: block b
+ * is sampled by sampler b % 2. */
+struct sample_job {
+    struct plan *pl;
+    const uint32_t *bmem; /* members by block, in dealing order */
+    const size_t *bstart; /* block b is bmem[bstart[b] .. bstart[b + 1]) */
+    size_t nblocks;
+    struct sampler sm[2];
+    bool ok[2];
+};
+
+/* Sampler half takes blocks half, half + 2, ...; then sorts its choices. */
+static void
+sample_worker(void *arg, unsigned half)
+{
+    struct sample_job *j = arg;
+    size_t b;
+
+    j->ok[half] = true;
+    for (b = half; b < j->nblocks && j->ok[half]; b += 2)
+        j->ok[half] =
+            sample_block(&j->sm[half], j->bmem + j->bstart[b], j->bstart[b + 1] - j->bstart[b]);
+    qsort(j->sm[half].chosen, j->sm[half].nchosen, sizeof(*j->sm[half].chosen), cmp_choice);
+}
+
+/* The members of each block in dealing order (OUT: bmem, bstart); false
+ * when out of memory. */
+static bool
+bucket_blocks(const struct plan *pl, const struct block_key *order, size_t nblocks, uint32_t **bmem,
+              size_t **bstart)
+{
+    size_t i, b;
+
+    *bmem = malloc((pl->ne + 1) * sizeof(**bmem));
+    *bstart = calloc(nblocks + 2, sizeof(**bstart));
+    if (*bmem == NULL || *bstart == NULL)
+        return false;
+    for (i = 0; i < pl->ne; i++)
+        (*bstart)[(nblocks == 1 ? 0 : pl->block[i]) + 1]++;
+    for (b = 0; b < nblocks; b++)
+        (*bstart)[b + 1] += (*bstart)[b];
+    for (i = 0; i < pl->ne; i++) {
+        uint32_t p = order[i].pos;
+        (*bmem)[(*bstart)[nblocks == 1 ? 0 : pl->block[p]]++] = p;
+    }
+    for (b = nblocks; b > 0; b--)
+        (*bstart)[b] = (*bstart)[b - 1];
+    (*bstart)[0] = 0;
+    return true;
+}
+
+/* Sampler 1's choices and candidates joined to sampler 0's, the choices
+ * merged in cmp_choice order (each sampler sorted its own): the result is
+ * that of one sampler doing every block. */
+static bool
+sample_join(struct plan *pl, struct sampler *s0, struct sampler *s1)
+{
+    struct choice *all = realloc(s0->chosen, (s0->nchosen + s1->nchosen + 1) * sizeof(*all));
+    size_t i = s0->nchosen, k = s1->nchosen, n = s0->nchosen + s1->nchosen;
+
+    if (all == NULL)
+        return false;
+    s0->chosen = all;
+    /* Merged from the back, in place: the larger of the two tails goes last. */
+    while (k > 0) {
+        if (i > 0 && cmp_choice(&all[i - 1], &s1->chosen[k - 1]) > 0)
+            all[--n] = all[--i];
+        else
+            all[--n] = s1->chosen[--k];
+    }
+    s0->nchosen += s1->nchosen;
+    free(s1->chosen); /* merged: its memory is better spent on what follows */
+    s1->chosen = NULL;
+    s1->nchosen = 0;
+    for (i = 0; i < s0->cand.n; i++)
+        if (!cand_push(&pl->cand, (uint32_t)(s0->cand.v[i].key >> 32), (uint32_t)s0->cand.v[i].key,
+                       s0->cand.v[i].w))
+            return false;
+    for (i = 0; i < s1->cand.n; i++)
+        if (!cand_push(&pl->cand, (uint32_t)(s1->cand.v[i].key >> 32), (uint32_t)s1->cand.v[i].key,
+                       s1->cand.v[i].w))
+            return false;
+    free(s0->cand.v);
+    free(s1->cand.v);
+    memset(&s0->cand, 0, sizeof(s0->cand));
+    memset(&s1->cand, 0, sizeof(s1->cand));
+    return true;
+}
+
+/* Score candidates [half * n / 2, (half + 1) * n / 2) in full. */
+static void
+score_worker(void *arg, unsigned half)
+{
+    struct plan *pl = arg;
+    size_t i, from = half * (pl->cand.n / 2), to = half ? pl->cand.n : pl->cand.n / 2;
+
+    for (i = from; i < to; i++)
+        pl->cand.v[i].w = pair_weight(pl->c, pl->elig[pl->cand.v[i].key >> 32],
+                                      pl->elig[(uint32_t)pl->cand.v[i].key]);
+}
+
+/*
+ * Large rounds: no pair table of everyone. Above BLOCK_SIZE * 3 members the
+ * round is split into blocks of about BLOCK_SIZE, balanced by organisation
+ * and drawn afresh every round, and members find candidates inside their
+ * block: the matching then works on graphs of bounded size (its trees cannot
+ * wander across the whole network), at a cost in the total score of a few
+ * hundredths of a percent (docs/pairing.md). Two samplers take alternate
+ * blocks on two threads; their results are joined before anything depends
+ * on their order.
+ */
 static bool
 candidates_sampled(struct plan *pl)
 {
-    struct sampler sm;
+    struct sample_job job;
     size_t nblocks = pl->ne >= 3 * BLOCK_SIZE ? (pl->ne + BLOCK_SIZE / 2) / BLOCK_SIZE : 1;
     struct block_key *order = malloc((pl->ne + 1) * sizeof(*order));
-    uint32_t *mem = malloc((pl->ne + 1) * sizeof(*mem));
-    size_t i, b;
+    size_t share[2] = {0, 0}, i, *bstart = NULL;
+    uint32_t *bmem = NULL;
     bool ok = false;
 
-    if (!sampler_init(&sm, pl) || !order || !mem || !deal_blocks(pl, nblocks, order))
+    memset(&job, 0, sizeof(job));
+    if (!order || !deal_blocks(pl, nblocks, order) ||
+        !bucket_blocks(pl, order, nblocks, &bmem, &bstart))
         goto done;
-    for (b = 0; b < nblocks; b++) {
-        size_t nb = 0;
-        for (i = 0; i < pl->ne; i++)
-            if (nblocks == 1 || pl->block[order[i].pos] == b)
-                mem[nb++] = order[i].pos;
-        if (!sample_block(&sm, mem, nb))
-            goto done;
-    }
-    if (!keep_choices(&sm) || !cand_sort_unique(&pl->cand))
+    for (i = 0; i < pl->ne; i++)
+        share[nblocks == 1 ? 0 : pl->block[i] % 2]++;
+    if (!sampler_init(&job.sm[0], pl, share[0]) || !sampler_init(&job.sm[1], pl, share[1]))
         goto done;
-    /* Score the kept edges in full. */
-    for (i = 0; i < pl->cand.n; i++)
-        pl->cand.v[i].w = pair_weight(pl->c, pl->elig[pl->cand.v[i].key >> 32],
-                                      pl->elig[(uint32_t)pl->cand.v[i].key]);
+    job.pl = pl;
+    job.bmem = bmem;
+    job.bstart = bstart;
+    job.nblocks = nblocks;
+    if (nblocks > 1)
+        ct_par_run2(sample_worker, &job);
+    else
+        sample_worker(&job, 0);
+    if (!job.ok[0] || (nblocks > 1 && !job.ok[1]) || !sample_join(pl, &job.sm[0], &job.sm[1]))
+        goto done;
+    if (!keep_choices(&job.sm[0]))
+        goto done;
+    /* The samplers' scratch (the choices: 128 MB at 1M members) is spent. */
+    sampler_free(&job.sm[0]);
+    sampler_free(&job.sm[1]);
+    if (!cand_sort_unique(&pl->cand))
+        goto done;
+    ct_par_run2(score_worker, pl);
     ok = true;
 done:
-    sampler_free(&sm);
+    sampler_free(&job.sm[0]);
+    sampler_free(&job.sm[1]);
     free(order);
-    free(mem);
+    free(bmem);
+    free(bstart);
     return ok;
 }
 
@@ -1721,6 +1866,106 @@ dummy_tier(const struct plan *pl, uint8_t *tier)
             tier[i] = pl->vof[i] != NONE && !pl->no_dummy[i];
 }
 
+/* The components of a graph, solved by two workers (see solve_components). */
+struct comp_job {
+    const struct ct_matching_edge *ce; /* edges bucketed by component, local numbers */
+    const size_t *vstart, *estart;     /* per component */
+    const uint32_t *global;            /* local vertex -> graph vertex */
+    const uint8_t *owner;              /* per component: the worker that solves it */
+    size_t ncomp;
+    unsigned flags;
+    uint32_t *mate;
+    uint32_t *cmate[2];
+    struct ct_matching_stats ms[2];
+    struct ct_error err[2];
+    enum ct_status st[2];
+};
+
+/* Worker half's components, in order; mate[] entries are disjoint between halves. */
+static void
+comp_worker(void *arg, unsigned half)
+{
+    struct comp_job *j = arg;
+    struct ct_matching_stats *ms = &j->ms[half];
+    size_t c;
+
+    memset(ms, 0, sizeof(*ms));
+    ms->certified = true;
+    j->st[half] = CT_OK;
+    for (c = 0; c < j->ncomp; c++) {
+        struct ct_matching_stats cs;
+        size_t nv = j->vstart[c + 1] - j->vstart[c], v;
+        const uint32_t *global = j->global + j->vstart[c];
+
+        if (j->owner[c] != half)
+            continue;
+        j->st[half] = ct_matching_solve(nv, j->ce + j->estart[c], j->estart[c + 1] - j->estart[c],
+                                        j->flags, j->cmate[half], NULL, &cs, &j->err[half]);
+        if (j->st[half] != CT_OK)
+            return;
+        for (v = 0; v < nv; v++)
+            j->mate[global[v]] = j->cmate[half][v] == CT_MATCHING_NONE ? CT_MATCHING_NONE
+                                                                       : global[j->cmate[half][v]];
+        ms->stages += cs.stages;
+        ms->dual_updates += cs.dual_updates;
+        ms->blossoms += cs.blossoms;
+        ms->expansions += cs.expansions;
+        ms->exposed += cs.exposed;
+        ms->initial += cs.initial;
+        ms->certified = ms->certified && cs.certified;
+        ms->exact_pass = ms->exact_pass || cs.exact_pass;
+    }
+}
+
+/* Solve the components on two threads, each taking the next component to
+ * the one with less work so far (edges, then vertices); the matchings are
+ * those of a solve in order. */
+static enum ct_status
+solve_comp_jobs(struct comp_job *j, size_t n, struct ct_matching_stats *ms, struct ct_error *err)
+{
+    uint8_t *owner = malloc(j->ncomp + 1);
+    size_t load[2] = {0, 0}, c;
+    enum ct_status st;
+
+    j->cmate[0] = malloc((n + 1) * sizeof(*j->cmate[0]));
+    j->cmate[1] = malloc((n + 1) * sizeof(*j->cmate[1]));
+    if (!owner || !j->cmate[0] || !j->cmate[1]) {
+        st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
+        goto done;
+    }
+    for (c = 0; c < j->ncomp; c++) {
+        unsigned h = load[1] < load[0];
+        owner[c] = (uint8_t)h;
+        load[h] += (j->estart[c + 1] - j->estart[c]) + (j->vstart[c + 1] - j->vstart[c]);
+    }
+    j->owner = owner;
+    if (j->ncomp > 1)
+        ct_par_run2(comp_worker, j);
+    else {
+        comp_worker(j, 0);
+        comp_worker(j, 1);
+    }
+    st = j->st[0] != CT_OK ? j->st[0] : j->st[1];
+    if (st != CT_OK) {
+        *err = j->err[j->st[0] != CT_OK ? 0 : 1];
+        goto done;
+    }
+    *ms = j->ms[0];
+    ms->stages += j->ms[1].stages;
+    ms->dual_updates += j->ms[1].dual_updates;
+    ms->blossoms += j->ms[1].blossoms;
+    ms->expansions += j->ms[1].expansions;
+    ms->exposed += j->ms[1].exposed;
+    ms->initial += j->ms[1].initial;
+    ms->certified = ms->certified && j->ms[1].certified;
+    ms->exact_pass = ms->exact_pass || j->ms[1].exact_pass;
+done:
+    free(owner);
+    free(j->cmate[0]);
+    free(j->cmate[1]);
+    return st;
+}
+
 /*
  * Solve a graph one connected component at a time: large rounds' blocks are
  * separate graphs, and solving each alone keeps the work in cache.
@@ -1731,14 +1976,14 @@ solve_components(size_t n, const struct ct_matching_edge *edges, size_t m, unsig
 {
     uint32_t *parent = malloc((n + 1) * sizeof(*parent)), *comp = malloc((n + 1) * sizeof(*comp));
     uint32_t *local = malloc((n + 1) * sizeof(*local)), *global = malloc((n + 1) * sizeof(*global));
-    uint32_t *cmate = malloc((n + 1) * sizeof(*cmate));
     size_t *vstart = NULL, *estart = NULL, ncomp = 0, i, c;
     struct ct_matching_edge *ce = malloc((m + 1) * sizeof(*ce));
+    struct comp_job job;
     enum ct_status st = CT_OK;
 
     memset(ms, 0, sizeof(*ms));
     ms->certified = true;
-    if (!parent || !comp || !local || !global || !cmate || !ce)
+    if (!parent || !comp || !local || !global || !ce)
         goto nomem;
     for (i = 0; i < n; i++)
         parent[i] = (uint32_t)i;
@@ -1786,26 +2031,15 @@ solve_components(size_t n, const struct ct_matching_edge *edges, size_t m, unsig
     for (c = ncomp; c > 0; c--)
         estart[c] = estart[c - 1];
     estart[0] = 0;
-    for (c = 0; c < ncomp; c++) {
-        struct ct_matching_stats cs;
-        size_t nv = vstart[c + 1] - vstart[c], v;
-
-        st = ct_matching_solve(nv, ce + estart[c], estart[c + 1] - estart[c], flags, cmate, NULL,
-                               &cs, err);
-        if (st != CT_OK)
-            goto done;
-        for (v = 0; v < nv; v++)
-            mate[global[vstart[c] + v]] =
-                cmate[v] == CT_MATCHING_NONE ? CT_MATCHING_NONE : global[vstart[c] + cmate[v]];
-        ms->stages += cs.stages;
-        ms->dual_updates += cs.dual_updates;
-        ms->blossoms += cs.blossoms;
-        ms->expansions += cs.expansions;
-        ms->exposed += cs.exposed;
-        ms->initial += cs.initial;
-        ms->certified = ms->certified && cs.certified;
-        ms->exact_pass = ms->exact_pass || cs.exact_pass;
-    }
+    memset(&job, 0, sizeof(job));
+    job.ce = ce;
+    job.vstart = vstart;
+    job.estart = estart;
+    job.global = global;
+    job.ncomp = ncomp;
+    job.flags = flags;
+    job.mate = mate;
+    st = solve_comp_jobs(&job, n, ms, err);
     goto done;
 nomem:
     st = ct_error_set(err, CT_ENOMEM, "pairing: out of memory");
@@ -1814,7 +2048,6 @@ done:
     free(comp);
     free(local);
     free(global);
-    free(cmate);
     free(vstart);
     free(estart);
     free(ce);
@@ -2069,40 +2302,318 @@ slices_build(const struct plan *pl, const int64_t *dual, struct ring_key **order
     return true;
 }
 
-/* Price the pairs of vertex a with the later vertices of every slice
- * its duals do not cover; offers go to tk. */
-static void
-price_member(struct plan *pl, const struct ct_matching_duals *duals, const uint32_t *top,
-             const struct ring_key *order, const struct slice *sl, size_t ns, uint32_t a,
-             struct topk *tk)
+/* One pricing pass over the slices, shared by two workers: worker h prices
+ * the vertices a with a % 2 == h into its own lists tk[h] (top-k lists keep
+ * the k best under a total order, so joining the two gives what one pass
+ * would have found). */
+
+/*
+ * A matching vertex as the pricing's pair test reads it, copied in slice
+ * order so that the test walks memory in order: its dual and what the
+ * bound needs.
+ */
+struct crow {
+    int64_t dual;
+    double rho;
+    uint64_t met_org, met_team, met_role;
+    uint32_t org, team, site, role, comm, contacts;
+    uint32_t top;   /* outermost blossom, or NONE */
+    uint32_t inner; /* innermost blossom, or NONE */
+    int64_t coord;  /* its role's best coordination term, in weight units */
+};
+
+/* The terms' weights in weight units, rounded up, for crow_bound. */
+struct cweights {
+    int64_t org, team, site, role, bridge, nov1, nov4, weak;
+    double random;
+    bool bits_org, bits_team, bits_role;
+};
+
+/* Every term of CT_WEIGHT_LIST is bounded in crow_bound: a new term needs its bound there. */
+_Static_assert(CT_WEIGHT_COUNT == 10, "crow_bound bounds every score term");
+
+/* Weight units above x * SCALE for x >= 0 (truncation, plus one). */
+static int64_t
+units_up(double x)
 {
+    return (int64_t)(x * SCALE) + 1;
+}
+
+static void
+cweights_init(const struct plan *pl, struct cweights *cw)
+{
+    const double *w = pl->c->p.weight;
+
+    cw->org = units_up(w[CT_W_ORGANISATION]);
+    cw->team = units_up(w[CT_W_TEAM]);
+    cw->site = units_up(w[CT_W_SITE]);
+    cw->role = units_up(w[CT_W_ROLE]);
+    cw->bridge = units_up(w[CT_W_BRIDGE]);
+    cw->nov1 = units_up(w[CT_W_NOVELTY] * 0.5);
+    cw->nov4 = units_up(w[CT_W_NOVELTY] * 0.125);
+    cw->weak = units_up(w[CT_W_WEAK_TIE]);
+    cw->random = w[CT_W_RANDOM] * SCALE;
+    cw->bits_org = pl->c->met_org.bit != NULL;
+    cw->bits_team = pl->c->met_team.bit != NULL;
+    cw->bits_role = pl->c->met_role.bit != NULL;
+}
+
+/*
+ * An upper bound of bound_weight for a and b in whole weight units, in
+ * integer arithmetic but for the random term: at least as large as the
+ * pair bound (every term rounded up, two units to spare), and cheap.
+ * Weights are never negative (weights.h bounds them at 0).
+ */
+static inline int64_t
+crow_bound(const struct cweights *cw, const struct crow *a, const struct crow *b)
+{
+    int64_t s = cw->weak + (a->coord > b->coord ? a->coord : b->coord) + 2;
+    double d = a->rho > b->rho ? a->rho - b->rho : b->rho - a->rho;
+
+    if (differ_known(a->org, b->org)) {
+        s += cw->org;
+        s += cw->nov1 * ((cw->bits_org ? !((a->met_org >> b->org) & 1) : 1) +
+                         (cw->bits_org ? !((b->met_org >> a->org) & 1) : 1));
+    }
+    if (differ_known(a->team, b->team))
+        s += cw->team + cw->nov4 * ((cw->bits_team ? !((a->met_team >> b->team) & 1) : 1) +
+                                    (cw->bits_team ? !((b->met_team >> a->team) & 1) : 1));
+    if (differ_known(a->site, b->site))
+        s += cw->site;
+    if (differ_known(a->role, b->role))
+        s += cw->role + cw->nov4 * ((cw->bits_role ? !((a->met_role >> b->role) & 1) : 1) +
+                                    (cw->bits_role ? !((b->met_role >> a->role) & 1) : 1));
+    if (a->contacts && b->contacts && a->comm != b->comm)
+        s += cw->bridge;
+    if (d > 0.5)
+        d = 1.0 - d;
+    return s + (int64_t)(cw->random * (1.0 - 2.0 * d)) + 1;
+}
+
+/* Vertex v's crow. */
+static void
+crow_fill(const struct plan *pl, const struct ct_matching_duals *duals, const uint32_t *top,
+          uint32_t v, struct crow *r)
+{
+    const struct prow *p = &pl->row[pl->vmap[v]];
+    const struct ct_pairing_input *in = pl->c->in;
+    double w = pl->c->p.weight[CT_W_COORDINATION], best = 0;
+    size_t k;
+
+    r->dual = duals->vertex[v];
+    r->rho = p->rho;
+    r->met_org = p->met_org;
+    r->met_team = p->met_team;
+    r->met_role = p->met_role;
+    r->org = p->org;
+    r->team = p->team;
+    r->site = p->site;
+    r->role = p->role;
+    r->comm = p->comm;
+    r->contacts = p->contacts;
+    r->top = top[v];
+    r->inner = duals->parent[v];
+    /* Over every role of a partner: the term is symmetric, so the larger
+     * of both ends' values bounds the pair. */
+    if (in->coordination != NULL && w > 0)
+        for (k = 0; k < in->coordination_roles; k++) {
+            double t = coordination_term(coordination_of(in, p->role, (uint32_t)k), w);
+            best = t > best ? t : best;
+        }
+    r->coord = best > 0 ? units_up(best) : 0;
+}
+
+struct price_job {
+    struct plan *pl;
+    const struct ct_matching_duals *duals;
+    const uint32_t *top; /* per vertex: outermost blossom, or NONE */
+    const struct ring_key *order;
+    const struct crow *crow; /* per vertex, in slice order */
+    struct cweights cw;
+    const struct slice *sl;
+    size_t ns;
+    struct topk *tk[2];
+    size_t priced[2];
+};
+
+/*
+ * For a pair whose vertex duals fall short of 4w: whether the blossom duals
+ * both ends share leave it violated. The shared blossoms run from the
+ * outermost down to the innermost common one, whose running sum (zsum)
+ * lies between the outermost's and the smaller of the two ends' innermost
+ * (blossom duals are never negative): only between those two is the
+ * nesting walked.
+ */
+static bool
+blossoms_leave_violated(const struct ct_matching_duals *duals, uint32_t u, uint32_t v,
+                        const struct crow *a, const struct crow *b, int64_t w)
+{
+    int64_t need = 4 * w - a->dual - b->dual, low, high;
+
+    if (a->top == NONE || a->top != b->top)
+        return true;
+    low = duals->zsum[a->top];
+    high = duals->zsum[a->inner] < duals->zsum[b->inner] ? duals->zsum[a->inner]
+                                                         : duals->zsum[b->inner];
+    if (need <= low)
+        return false;
+    if (need > high)
+        return true;
+    return ct_matching_duals_improves(duals, u, v, w);
+}
+
+/* Price the pairs of vertex a with the later vertices of every slice
+ * its duals do not cover; offers go to tk. Returns the pairs priced. */
+static size_t
+price_member(const struct price_job *j, uint32_t a, struct topk *tk)
+{
+    const struct plan *pl = j->pl;
+    const struct ct_matching_duals *duals = j->duals;
     const int64_t *dual = duals->vertex;
     uint32_t pa = pl->vmap[a];
     const struct prow *ra = &pl->row[pa];
-    size_t s, i;
+    size_t s, i, priced = 0;
+    int64_t da = dual[a];
+    struct crow ca;
 
-    for (s = 0; s < ns; s++) {
-        if (4 * (weight_of(slice_bound(pl, ra, &sl[s])) + 1) <= dual[a] + sl[s].min_dual)
+    crow_fill(pl, duals, j->top, a, &ca);
+    for (s = 0; s < j->ns; s++) {
+        const struct slice *sl = &j->sl[s];
+        /* The slice's bound holds for each of its members: against their
+         * own duals it rules out most pairs before anything else is read. */
+        int64_t sb = 4 * (weight_of(slice_bound(pl, ra, sl)) + 1) - da;
+
+        if (sb <= sl->min_dual)
             continue;
-        for (i = sl[s].first; i < sl[s].first + sl[s].count; i++) {
-            uint32_t b = order[i].pos, pb = pl->vmap[b];
+        for (i = sl->first; i < sl->first + sl->count; i++) {
+            uint32_t b, pb;
             int64_t w;
 
+            if (sb <= j->crow[i].dual ||
+                4 * crow_bound(&j->cw, &ca, &j->crow[i]) <=
+                    da + j->crow[i].dual +
+                        (ca.top != NONE && ca.top == j->crow[i].top ? duals->zsum[ca.top] : 0))
+                continue;
+            b = j->order[i].pos;
             if (b <= a)
                 continue;
-            pl->stats.priced_pairs++;
+            pb = pl->vmap[b];
+            priced++;
             /* The outermost blossom both ends share adds at least its dual. */
-            if (4 * bound_cached(pl, pa, pb) <=
-                    dual[a] + dual[b] +
-                        (top[a] != NONE && top[a] == top[b] ? duals->zsum[top[a]] : 0) ||
+            if (4 * bound_cached(pl, pa, pb) <= da + dual[b] +
+                                                    (j->top[a] != NONE && j->top[a] == j->top[b]
+                                                         ? duals->zsum[j->top[a]]
+                                                         : 0) ||
                 !pos_pair_allowed(pl, pa, pb))
                 continue;
             w = pair_weight(pl->c, pl->elig[pa], pl->elig[pb]);
-            if (!ct_matching_duals_improves(duals, a, b, w) || cand_contains(&pl->cand, pa, pb))
+            /* Ends in different outermost blossoms share no blossom dual:
+             * the vertex duals decide, without walking the nesting. */
+            if (4 * w <= da + dual[b] ||
+                !blossoms_leave_violated(duals, a, b, &ca, &j->crow[i], w) ||
+                cand_contains(&pl->cand, pa, pb))
                 continue;
-            price_offer(tk, pa, pb, 4 * w - dual[a] - dual[b]);
+            price_offer(tk, pa, pb, 4 * w - da - dual[b]);
         }
     }
+    return priced;
+}
+
+/* Worker half prices vertices half, half + 2, ... into its own lists. */
+static void
+price_worker(void *arg, unsigned half)
+{
+    struct price_job *j = arg;
+    size_t a;
+
+    j->priced[half] = 0;
+    for (a = half; a < j->pl->nv; a += 2)
+        j->priced[half] += price_member(j, (uint32_t)a, j->tk[half]);
+}
+
+/* Top-k lists for ne positions, k each, in one allocation (NULL when out of memory). */
+static struct topk *
+price_lists(size_t ne, size_t k)
+{
+    struct topk *tk = calloc(ne + 1, sizeof(*tk));
+    uint32_t *who = malloc((ne * k + 1) * sizeof(*who));
+    int64_t *viol = malloc((ne * k + 1) * sizeof(*viol));
+    size_t a;
+
+    if (!tk || !who || !viol) {
+        free(tk);
+        free(who);
+        free(viol);
+        return NULL;
+    }
+    for (a = 0; a < ne; a++) {
+        tk[a].who = who + a * k;
+        tk[a].w = viol + a * k;
+        tk[a].k = k;
+    }
+    tk[ne].who = who; /* for price_lists_free */
+    tk[ne].w = viol;
+    return tk;
+}
+
+static void
+price_lists_free(struct topk *tk, size_t ne)
+{
+    if (tk == NULL)
+        return;
+    free(tk[ne].who);
+    free(tk[ne].w);
+    free(tk);
+}
+
+/* The slice pass on two threads, its offers joined into tk; false when out of memory. */
+static bool
+price_slices(struct plan *pl, const struct ct_matching_duals *duals, struct topk *tk)
+{
+    struct price_job j;
+    struct ring_key *order = NULL;
+    struct slice *sl = NULL;
+    uint32_t *top = malloc((pl->nv + 1) * sizeof(*top));
+    struct crow *crow = malloc((pl->nv + 1) * sizeof(*crow));
+    struct topk *tk1 = price_lists(pl->ne, PRICE_PER_MEMBER);
+    size_t a, b, ns = 0;
+    bool ok = false;
+
+    if (!top || !crow || !tk1 || !slices_build(pl, duals->vertex, &order, &sl, &ns))
+        goto done;
+    for (a = 0; a < pl->nv; a++) {
+        uint32_t t = duals->parent[a];
+        while (t != NONE && duals->parent[t] != NONE)
+            t = duals->parent[t];
+        top[a] = t;
+    }
+    for (a = 0; a < pl->nv; a++) {
+        crow_fill(pl, duals, top, order[a].pos, &crow[a]);
+    }
+    memset(&j, 0, sizeof(j));
+    j.pl = pl;
+    j.duals = duals;
+    j.top = top;
+    j.order = order;
+    j.crow = crow;
+    cweights_init(pl, &j.cw);
+    j.sl = sl;
+    j.ns = ns;
+    j.tk[0] = tk;
+    j.tk[1] = tk1;
+    ct_par_run2(price_worker, &j);
+    pl->stats.priced_pairs += j.priced[0] + j.priced[1];
+    for (a = 0; a < pl->ne; a++)
+        for (b = 0; b < tk1[a].n; b++)
+            topk_offer(&tk[a], tk1[a].who[b], tk1[a].w[b]);
+    ok = true;
+done:
+    free(top);
+    free(crow);
+    free(order);
+    free(sl);
+    price_lists_free(tk1, pl->ne);
+    return ok;
 }
 
 /*
@@ -2118,20 +2629,11 @@ price(struct plan *pl, const struct ct_matching_duals *duals)
 {
     const int64_t *dual = duals->vertex;
     struct ct_pairing_ctx *c = pl->c;
-    size_t a, b, added = 0, k = PRICE_PER_MEMBER, before;
-    struct topk *tk = calloc(pl->ne + 1, sizeof(*tk));
-    uint32_t *who = malloc((pl->ne * k + 1) * sizeof(*who));
-    int64_t *viol = malloc((pl->ne * k + 1) * sizeof(*viol));
+    size_t a, b, added = SIZE_MAX, before;
+    struct topk *tk = price_lists(pl->ne, PRICE_PER_MEMBER);
 
-    if (!tk || !who || !viol) {
-        added = SIZE_MAX;
+    if (tk == NULL)
         goto done;
-    }
-    for (a = 0; a < pl->ne; a++) {
-        tk[a].who = who + a * k;
-        tk[a].w = viol + a * k;
-        tk[a].k = k;
-    }
     pl->stats.pricing_rounds++;
     if (pl->all_known) {
         size_t e;
@@ -2145,52 +2647,23 @@ price(struct plan *pl, const struct ct_matching_duals *duals)
                 continue;
             price_offer(tk, u, v, 4 * w - dual[pl->vof[u]] - dual[pl->vof[v]]);
         }
-    } else {
-        struct ring_key *order = NULL;
-        struct slice *sl = NULL;
-        size_t ns = 0;
-
-        uint32_t *top = malloc((pl->nv + 1) * sizeof(*top));
-
-        if (top == NULL || !slices_build(pl, dual, &order, &sl, &ns)) {
-            free(top);
-            free(order);
-            free(sl);
-            added = SIZE_MAX;
-            goto done;
-        }
-        for (a = 0; a < pl->nv; a++) {
-            uint32_t t = duals->parent[a];
-            while (t != NONE && duals->parent[t] != NONE)
-                t = duals->parent[t];
-            top[a] = t;
-        }
-        for (a = 0; a < pl->nv; a++)
-            price_member(pl, duals, top, order, sl, ns, (uint32_t)a, tk);
-        free(top);
-        free(order);
-        free(sl);
+    } else if (!price_slices(pl, duals, tk)) {
+        goto done;
     }
     before = pl->cand.n;
     for (a = 0; a < pl->ne; a++)
         for (b = 0; b < tk[a].n; b++) {
             uint32_t x = tk[a].who[b];
             int64_t w = pair_weight(c, pl->elig[a], pl->elig[x]);
-            if (!cand_push(&pl->cand, (uint32_t)a, x, w)) {
-                added = SIZE_MAX;
+            if (!cand_push(&pl->cand, (uint32_t)a, x, w))
                 goto done;
-            }
         }
-    if (pl->cand.n > before && !cand_sort_unique(&pl->cand)) {
-        added = SIZE_MAX;
+    if (pl->cand.n > before && !cand_sort_unique(&pl->cand))
         goto done;
-    }
     added = pl->cand.n - before;
     pl->stats.priced_added += added;
 done:
-    free(tk);
-    free(who);
-    free(viol);
+    price_lists_free(tk, pl->ne);
     return added;
 }
 
@@ -2212,7 +2685,7 @@ widen_exposed(struct plan *pl, const uint32_t *vmate)
     for (v = 0; v < pl->nv && added < 2000; v++) {
         if (vmate[v] != CT_MATCHING_NONE)
             continue;
-        if (!scan_member(pl, pl->vmap[v], &t)) {
+        if (!scan_member(pl, pl->vmap[v], &t, &pl->cand)) {
             added = SIZE_MAX;
             break;
         }
@@ -2479,9 +2952,12 @@ improve(struct plan *pl, struct group_build *g, size_t ng, uint32_t *group_of)
 {
     struct ct_rng rng;
     size_t i, tries;
+    int64_t *gw; /* each pair's weight, kept up to date across swaps */
 
-    if (ng < 2)
+    if (ng < 2 || (gw = malloc(ng * sizeof(*gw))) == NULL)
         return;
+    for (i = 0; i < ng; i++)
+        gw[i] = g[i].size == 2 ? pos_weight(pl, g[i].m[0], g[i].m[1]) : 0;
     ct_rng_seed(&rng, pl->c->p.seed ^ SALT_IMPROVE);
     for (i = 0; i < ng; i++) {
         if (g[i].size != 2)
@@ -2489,37 +2965,46 @@ improve(struct plan *pl, struct group_build *g, size_t ng, uint32_t *group_of)
         for (tries = 0; tries < 4; tries++) {
             size_t j = (size_t)ct_rng_below(&rng, ng);
             uint32_t a = g[i].m[0], b = g[i].m[1], x, y;
-            int64_t now, alt1, alt2;
+            int64_t now, alt1 = INT64_MIN, alt2 = INT64_MIN, ax = 0, by = 0, ay = 0, bx = 0;
 
             if (j == i || g[j].size != 2)
                 continue;
             x = g[j].m[0];
             y = g[j].m[1];
-            now = pos_weight(pl, a, b) + pos_weight(pl, x, y);
+            now = gw[i] + gw[j];
             /* The bounds rule out most swaps before anything is scored. */
-            alt1 = bound_weight(pl, a, x) + bound_weight(pl, b, y) > now && pos_allowed(pl, a, x) &&
-                           pos_allowed(pl, b, y)
-                       ? pos_weight(pl, a, x) + pos_weight(pl, b, y)
-                       : INT64_MIN;
-            alt2 = bound_weight(pl, a, y) + bound_weight(pl, b, x) > now && pos_allowed(pl, a, y) &&
-                           pos_allowed(pl, b, x)
-                       ? pos_weight(pl, a, y) + pos_weight(pl, b, x)
-                       : INT64_MIN;
+            if (bound_weight(pl, a, x) + bound_weight(pl, b, y) > now && pos_allowed(pl, a, x) &&
+                pos_allowed(pl, b, y)) {
+                ax = pos_weight(pl, a, x);
+                by = pos_weight(pl, b, y);
+                alt1 = ax + by;
+            }
+            if (bound_weight(pl, a, y) + bound_weight(pl, b, x) > now && pos_allowed(pl, a, y) &&
+                pos_allowed(pl, b, x)) {
+                ay = pos_weight(pl, a, y);
+                bx = pos_weight(pl, b, x);
+                alt2 = ay + bx;
+            }
             if (alt1 > now && alt1 >= alt2) {
                 g[i].m[1] = x;
                 g[j].m[0] = b;
                 group_of[x] = (uint32_t)i;
                 group_of[b] = (uint32_t)j;
+                gw[i] = ax;
+                gw[j] = by;
                 pl->stats.improvements++;
             } else if (alt2 > now) {
                 g[i].m[1] = y;
                 g[j].m[1] = b;
                 group_of[y] = (uint32_t)i;
                 group_of[b] = (uint32_t)j;
+                gw[i] = ay;
+                gw[j] = bx;
                 pl->stats.improvements++;
             }
         }
     }
+    free(gw);
 }
 
 /* ---- reasons -------------------------------------------------------------- */
@@ -2950,6 +3435,8 @@ plan_positions(struct plan *pl, struct ct_pairing_ctx *c)
         rw->met_org = c->met_org.bit ? c->met_org.bit[pl->elig[i]] : 0;
         rw->met_team = c->met_team.bit ? c->met_team.bit[pl->elig[i]] : 0;
         rw->met_role = c->met_role.bit ? c->met_role.bit[pl->elig[i]] : 0;
+        rw->met_org_lo = c->met_org.off[pl->elig[i]];
+        rw->met_org_hi = c->met_org.off[pl->elig[i] + 1];
         rw->member = pl->elig[i];
         rw->org = mi->organisation;
         rw->team = mi->team;

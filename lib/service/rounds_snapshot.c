@@ -156,22 +156,35 @@ intern_grow(struct intern *t)
 static uint32_t
 intern_id(struct intern *t, char kind, const char *scope, const char *value, bool *failed)
 {
-    char *key;
-    size_t j;
+    char buf[256], *key;
+    size_t j, ls, lv;
 
     if (value == NULL || *value == '\0')
         return 0;
-    key = ct_asprintf("%c%s\x1f%s", kind, scope ? scope : "", value);
+    /* The key kind, scope, US, value: built on the stack, copied only when new. */
+    ls = scope ? strlen(scope) : 0;
+    lv = strlen(value);
+    key = ls + lv + 3 <= sizeof(buf) ? buf : malloc(ls + lv + 3);
     if (key == NULL || ((t->count + 1) * 2 > t->cap && !intern_grow(t))) {
-        free(key);
+        if (key != buf)
+            free(key);
         *failed = true;
         return 0;
     }
+    key[0] = kind;
+    memcpy(key + 1, scope ? scope : "", ls);
+    key[1 + ls] = '\x1f';
+    memcpy(key + 2 + ls, value, lv + 1);
     for (j = hash_text(key) & (t->cap - 1); t->keys[j]; j = (j + 1) & (t->cap - 1)) {
         if (strcmp(t->keys[j], key) == 0) {
-            free(key);
+            if (key != buf)
+                free(key);
             return t->ids[j];
         }
+    }
+    if (key == buf && (key = strdup(buf)) == NULL) {
+        *failed = true;
+        return 0;
     }
     t->keys[j] = key;
     t->ids[j] = (uint32_t)++t->count;

@@ -8,7 +8,10 @@
 #   round plan --dry-run --seed 1 --exact --format json   (the proven optimum)
 # and one line: total_score of each, their ratio, and wall time, CPU time
 # and peak RSS of each (GNU time). --exact is slow on large rounds (minutes
-# at 100k). Never fails on time; fails if a step fails.
+# at 100k). Never fails on time; fails if a step fails. Sizes above
+# CT_BENCH_EXACT_MAX (default: none) skip --exact and print the plan's cost
+# alone (1M: CT_BENCH_EXACT_MAX=100000 ... 1000000). Each size runs with a
+# configuration file whose [roster] max_bytes takes a 1M roster (180 MB).
 #
 #   tests/bench/bench_plan_quality.sh build/daemon/coffeetrial 10000 30000 100000
 set -eu
@@ -24,7 +27,10 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ct-bench-quality.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
-unset COFFEETRIAL_CONFIG
+exact_max=${CT_BENCH_EXACT_MAX:-}
+printf '[roster]\nmax_bytes = 1G\n' >"$tmp/coffeetrial.ini"
+COFFEETRIAL_CONFIG=$tmp/coffeetrial.ini
+export COFFEETRIAL_CONFIG
 
 # timed OUT ARGS...: run coffeetrial, stdout to OUT, "wall cpu peakMB" to OUT.time.
 timed() {
@@ -54,6 +60,13 @@ for n in $sizes; do
     "$python" "$here/gen_roster.py" "$n" --seed 1 -o "$d/roster.csv"
     (cd "$d" && "$bin" roster import roster.csv >/dev/null)
     (cd "$d" && timed plan.json round plan --dry-run --seed 1 --format json)
+    if [ -n "$exact_max" ] && [ "$n" -gt "$exact_max" ]; then
+        set -- $(total "$d/plan.json") $(cat "$d/plan.json.cost")
+        printf '%8s %12s %12s %9s | %7s %6s %7s | %8s %8s %7s\n' "$n" "$1" - - "$4" "$5" "$6" \
+            - - -
+        rm -rf "$d"
+        continue
+    fi
     (cd "$d" && timed exact.json round plan --dry-run --seed 1 --exact --format json)
     set -- $(total "$d/plan.json") $(total "$d/exact.json") $(cat "$d/plan.json.cost") \
         $(cat "$d/exact.json.cost")
@@ -64,5 +77,6 @@ for n in $sizes; do
     printf '%8s %12s %12s %8.4f%% | %7s %6s %7s | %8s %8s %7s\n' "$n" "$1" "$4" \
         "$(awk -v a="$1" -v b="$4" 'BEGIN { print 100 * a / b }')" "$7" "$8" "$9" \
         "${10}" "${11}" "${12}"
+    rm -rf "$d"
 done
 echo "plan: round plan --dry-run --seed 1 --format json; optimum: the same with --exact"
