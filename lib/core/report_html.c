@@ -390,7 +390,8 @@ stacked_bars(struct ct_buf *b, const struct ct_report *rep, const long *values, 
 static void
 chart_participation(struct ct_buf *b, const struct ct_report *rep)
 {
-    static const char *const names[] = {"in a pair", "in a trio", "sat out or unpaired"};
+    static const char *const names[] = {"in a pair", "in a group of three or four",
+                                        "sat out or unpaired"};
     static const char *const colours[] = {C_BLUE, C_SKY, C_ORANGE};
     long *values = calloc(rep->rounds_count * 3 + 1, sizeof(*values));
     size_t i;
@@ -401,13 +402,13 @@ chart_participation(struct ct_buf *b, const struct ct_report *rep)
     }
     for (i = 0; i < rep->rounds_count; i++) {
         const struct ct_report_round *r = &rep->rounds[i];
-        values[i * 3 + 0] = r->grouped - 3 * r->trios;
-        values[i * 3 + 1] = 3 * r->trios;
+        values[i * 3 + 0] = r->grouped - 3 * r->trios - 4 * r->fours;
+        values[i * 3 + 1] = 3 * r->trios + 4 * r->fours;
         values[i * 3 + 2] = r->unpaired;
     }
     card_open(b, "Who took part, each round",
-              "Members eligible for the round: placed in a pair, in a trio, or left without "
-              "a partner.");
+              "Members eligible for the round: placed in a pair, in a group of three or "
+              "four, or left without a partner.");
     stacked_bars(b, rep, values, 3, names, colours, "members", "members per round");
     ct_buf_puts(b, "</section>\n");
     free(values);
@@ -1035,13 +1036,14 @@ table_rounds(struct ct_buf *b, const struct ct_report *rep)
     size_t i, from = rep->selected >= 0 ? (size_t)rep->selected : 0;
 
     card_open(b, "Round by round", NULL);
-    ct_buf_puts(b, "<div class=\"scroll\"><table><thead><tr><th class=\"l\">round</th>"
-                   "<th class=\"l\">date</th><th class=\"l\">state</th><th>eligible</th>"
-                   "<th>grouped</th><th>trios</th><th>unpaired</th><th>across orgs</th>"
-                   "<th>first meetings</th><th>shared contacts</th><th>invites sent</th>"
-                   "<th>failed</th><th>accepted</th><th>met</th><th>did not meet</th>"
-                   "<th>rating</th><th>new ties</th><th>reach</th><th>at most</th></tr></thead>"
-                   "<tbody>\n");
+    ct_buf_puts(b,
+                "<div class=\"scroll\"><table><thead><tr><th class=\"l\">round</th>"
+                "<th class=\"l\">date</th><th class=\"l\">state</th><th>eligible</th>"
+                "<th>grouped</th><th>trios</th><th>fours</th><th>unpaired</th><th>across orgs</th>"
+                "<th>first meetings</th><th>shared contacts</th><th>invites sent</th>"
+                "<th>failed</th><th>accepted</th><th>met</th><th>did not meet</th>"
+                "<th>rating</th><th>new ties</th><th>reach</th><th>at most</th></tr></thead>"
+                "<tbody>\n");
     for (i = from; i < rep->rounds_count; i++) {
         const struct ct_report_round *r = &rep->rounds[i];
         ct_buf_printf(b, "<tr><td class=\"l\">%lld</td><td class=\"l\">", (long long)r->id);
@@ -1052,6 +1054,7 @@ table_rounds(struct ct_buf *b, const struct ct_report *rep)
         cell_long(b, r->eligible);
         cell_long(b, r->grouped);
         cell_long(b, r->trios);
+        cell_long(b, r->fours);
         cell_long(b, r->unpaired);
         cell_share(b, r->cross_org_share);
         cell_share(b, r->first_meeting_share);

@@ -20,7 +20,7 @@
 /*
  * One round's figures. Shares and means are NAN when there is nothing to
  * divide by (no pairings, no ratings); "pairings" are the pairs of members
- * placed together (a pair is one pairing, a trio three).
+ * placed together (a pair is one pairing, a trio three, a group of four six).
  */
 struct ct_report_round {
     int64_t id;
@@ -31,6 +31,7 @@ struct ct_report_round {
     long grouped;  /* members placed in a group */
     long groups;
     long trios;    /* groups of three */
+    long fours;    /* groups of four ([pairing] group_size = 4, or 3 with one left over) */
     long unpaired; /* eligible members without a group (sit-outs included) */
     long sat_out;  /* of which sat out by the odd = sit_out rule */
     long pairings;

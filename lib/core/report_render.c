@@ -141,22 +141,22 @@ text_rounds(const struct ct_report *rep, struct ct_buf *b)
     rule(b, rep->selected >= 0 ? "The round: who was grouped, and with whom"
                                : "Rounds: who was grouped, and with whom");
     ct_buf_printf(b, "%5s %-10s %-7s%9s%8s%6s%9s%7s%6s%7s\n", "round", "date", "state", "eligible",
-                  "grouped", "trios", "unpaired", "across", "first", "shared");
+                  "grouped", "3s+4s", "unpaired", "across", "first", "shared");
     for (i = from; i < to; i++) {
         const struct ct_report_round *r = &rep->rounds[i];
         ct_buf_printf(b, "%5lld %-10s %-7s", (long long)r->id, r->date,
                       ct_round_state_str(r->state));
         put_long(b, r->eligible, 9);
         put_long(b, r->grouped, 8);
-        put_long(b, r->trios, 6);
+        put_long(b, r->trios + r->fours, 6);
         put_long(b, r->unpaired, 9);
         put_share(b, r->cross_org_share, 7);
         put_share(b, r->first_meeting_share, 6);
         put_decimal(b, r->mean_shared_contacts, 7, 2);
         ct_buf_putc(b, '\n');
     }
-    ct_buf_puts(b, "across: pairings across organisations; first: first meetings; shared:\n"
-                   "contacts the two had in common, per pairing\n");
+    ct_buf_puts(b, "3s+4s: groups of three or four; across: pairings across organisations;\n"
+                   "first: first meetings; shared: contacts the two had in common, per pairing\n");
     rule(b, "Invitations and answers");
     ct_buf_printf(b, "%5s %-10s%6s%7s%8s%9s%10s%9s%9s\n", "round", "date", "sent", "failed",
                   "pending", "accepted", "tentative", "declined", "proposed");
@@ -515,9 +515,9 @@ json_round(struct ct_buf *b, const struct ct_report_round *r)
     json_str(b, ct_round_state_str(r->state));
     ct_buf_printf(b,
                   ", \"eligible\": %ld, \"grouped\": %ld, \"groups\": %ld, \"trios\": %ld,"
-                  " \"unpaired\": %ld, \"sat_out\": %ld, \"pairings\": %ld,"
+                  " \"fours\": %ld, \"unpaired\": %ld, \"sat_out\": %ld, \"pairings\": %ld,"
                   " \"cross_organisation\": %ld, \"cross_organisation_share\": ",
-                  r->eligible, r->grouped, r->groups, r->trios, r->unpaired, r->sat_out,
+                  r->eligible, r->grouped, r->groups, r->trios, r->fours, r->unpaired, r->sat_out,
                   r->pairings, r->cross_org);
     json_num(b, r->cross_org_share);
     ct_buf_printf(b, ", \"first_meetings\": %ld, \"first_meeting_share\": ", r->first_meetings);
@@ -685,7 +685,7 @@ ct_report_render_csv(const struct ct_report *rep, const struct ct_report_options
     size_t from, to, i;
 
     (void)opts;
-    ct_buf_puts(b, "round,date,state,eligible,grouped,groups,trios,unpaired,sat_out,pairings,"
+    ct_buf_puts(b, "round,date,state,eligible,grouped,groups,trios,fours,unpaired,sat_out,pairings,"
                    "cross_organisation,cross_organisation_share,first_meetings,"
                    "first_meeting_share,mean_shared_contacts,invites,invites_sent,"
                    "invites_failed,invites_pending,accepted,declined,tentative,outcomes,met,"
@@ -696,9 +696,9 @@ ct_report_render_csv(const struct ct_report *rep, const struct ct_report_options
     row_range(rep, &from, &to);
     for (i = from; i < to; i++) {
         const struct ct_report_round *r = &rep->rounds[i];
-        ct_buf_printf(b, "%lld,%s,%s,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld", (long long)r->id, r->date,
-                      ct_round_state_str(r->state), r->eligible, r->grouped, r->groups, r->trios,
-                      r->unpaired, r->sat_out, r->pairings, r->cross_org);
+        ct_buf_printf(b, "%lld,%s,%s,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld,%ld", (long long)r->id,
+                      r->date, ct_round_state_str(r->state), r->eligible, r->grouped, r->groups,
+                      r->trios, r->fours, r->unpaired, r->sat_out, r->pairings, r->cross_org);
         csv_num(b, r->cross_org_share);
         ct_buf_printf(b, ",%ld", r->first_meetings);
         csv_num(b, r->first_meeting_share);

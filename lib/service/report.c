@@ -728,6 +728,8 @@ replay_figures(struct replay *rp, size_t row, bool sent, long *shared, long *rat
         r->grouped += (long)g->count;
         if (g->count == 3)
             r->trios++;
+        else if (g->count == 4)
+            r->fours++;
         for (x = 0; x < g->count; x++) {
             const struct gmember *gm = &g->members[x];
             if (gm->invite) {

@@ -143,6 +143,18 @@ for rcpt, method, att, text in mail:
               "%s: the text speaks to the four" % rcpt)
 check(any(len(att) == 4 for _, _, att, _ in mail), "some invitations list 4 attendees")
 
+# The report counts the groups by size, and six pairings in a four.
+rep = json.loads(ok(d, "report", "--format", "json").stdout)["rounds"][0]
+sizes = [len(g["members"]) for g in plan["groups"]]
+check(rep["fours"] == sizes.count(4) and rep["trios"] == sizes.count(3),
+      "report: %r fours, %r trios, for sizes %r" % (rep["fours"], rep["trios"], sorted(set(sizes))))
+check(rep["pairings"] == sum(n * (n - 1) // 2 for n in sizes),
+      "report: %r pairings" % rep["pairings"])
+csv_head = ok(d, "report", "--format", "csv").stdout.splitlines()[0].split(",")
+check(csv_head[6:8] == ["trios", "fours"], "report CSV: trios, fours: %r" % csv_head[:9])
+html = ok(d, "report", "--format", "html").stdout
+check("in a group of three or four" in html, "the HTML chart names groups of three or four")
+
 # A member leaves a group of four after the send: the three others go on.
 four = fours[0]
 leaver = four["members"][0]
