@@ -251,7 +251,8 @@ split_pairs(struct state *st, size_t d)
                        : 0;
         nk++;
     }
-    qsort(keys, nk, sizeof(*keys), cmp_split);
+    if (nk > 1)
+        qsort(keys, nk, sizeof(*keys), cmp_split);
     for (i = 0; i < d && i < nk; i++) {
         struct pair *p = &st->p[keys[i].i];
         p->split = true;
@@ -366,7 +367,8 @@ order_pairs(struct state *st)
         v[i].i = (uint32_t)i;
         v[i].place = st->place[i] = ct_pairing_place(st->c, st->p[i].a);
     }
-    qsort(v, st->np, sizeof(*v), cmp_place);
+    if (st->np > 1)
+        qsort(v, st->np, sizeof(*v), cmp_place);
     for (i = 0; i < st->np; i++)
         st->order[i] = v[i].i;
     free(v);
@@ -528,7 +530,9 @@ merge_pairs(struct state *st, size_t max, struct ct_error *err)
         if (mate[i] != CT_MATCHING_NONE && mate[i] > i && four_ok(st, fr[i], fr[mate[i]], &w) &&
             !edge_add(&e, (uint32_t)i, mate[i], w))
             goto nomem;
-    qsort(e.v, e.n, sizeof(*e.v), cmp_edge_w);
+    /* qsort and memcpy want a real pointer even for nothing to move. */
+    if (e.n > 1)
+        qsort(e.v, e.n, sizeof(*e.v), cmp_edge_w);
     for (i = 0; i < e.n && made < max; i++, made++) {
         st->p[fr[e.v[i].u]].with = fr[e.v[i].v];
         st->p[fr[e.v[i].u]].merged = true;
@@ -903,7 +907,8 @@ sit_out_rest(struct state *st, size_t count, uint64_t seed)
         k[n].draw = ct_rng_hash(seed, (uint64_t)m->id, 0x5175);
         k[n++].x = x;
     }
-    qsort(k, n, sizeof(*k), cmp_sit);
+    if (n > 1)
+        qsort(k, n, sizeof(*k), cmp_sit);
     for (i = 0; i < count && i < n; i++) {
         bool single = false;
         size_t j;
@@ -1009,7 +1014,8 @@ ct_grouping_form(const struct ct_pairing_ctx *ctx, struct ct_grouping_group *gro
     }
     status = form(&st, err);
     if (status == CT_OK) {
-        memcpy(groups, st.g, st.ng * sizeof(*groups));
+        if (st.ng > 0)
+            memcpy(groups, st.g, st.ng * sizeof(*groups));
         *count = st.ng;
         *left_count = st.nleft;
         *sat_count = st.nsat;
