@@ -52,7 +52,7 @@ struct ct_config {
     } network;
 
     struct {
-        char *path; /* default "coffeetrial.db" relative to the working directory */
+        char *path;            /* default "coffeetrial.db" relative to the working directory */
         int64_t keep_messages; /* seconds a sent message's body is kept; 0 = forever; 90d */
     } store;
 

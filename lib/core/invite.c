@@ -1941,8 +1941,8 @@ ct_invite_message(const struct ct_invite *inv, size_t recipient, const char *mes
     make_boundary(mixed, sizeof(mixed), message_id, "mixed");
     make_boundary(alt, sizeof(alt), message_id, "alt");
     /* One allocation for the usual message: headers, QP bodies, the calendar twice in base64. */
-    ct_buf_reserve(&b, 4096 + strlen(list_headers) + (strlen(out->text) + strlen(out->html)) * 5 / 4 +
-                           strlen(c.ics) * 3);
+    ct_buf_reserve(&b, 4096 + strlen(list_headers) +
+                           (strlen(out->text) + strlen(out->html)) * 5 / 4 + strlen(c.ics) * 3);
     put_common_headers(&b, p.organiser_name, p.organiser_email, p.m[recipient].name,
                        p.m[recipient].email, c.subject, message_id, date);
     ct_buf_puts(&b, list_headers);

@@ -24,10 +24,10 @@
 
 /* What a message says about itself, and every calendar found in it. */
 struct ct_mime_message {
-    char *from;       /* addr-spec of the first From: mailbox, NULL if none */
-    char *from_name;  /* its display name, decoded to UTF-8, or NULL */
-    char *subject;    /* decoded to UTF-8, or NULL */
-    char *message_id; /* as written, with angle brackets, or NULL */
+    char *from;        /* addr-spec of the first From: mailbox, NULL if none */
+    char *from_name;   /* its display name, decoded to UTF-8, or NULL */
+    char *subject;     /* decoded to UTF-8, or NULL */
+    char *message_id;  /* as written, with angle brackets, or NULL */
     char *in_reply_to; /* the In-Reply-To header as written (unfolded), or NULL */
     char *references;  /* the References header as written (unfolded), or NULL */
     /*

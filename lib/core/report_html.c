@@ -715,8 +715,8 @@ str_order(const void *pa, const void *pb)
 
 /* One wave's role x role strengths as a heat map: orange weak, blue strong, values written. */
 static void
-rc_heatmap(struct ct_buf *b, const struct ct_orgname_aliases *aliases, const struct ct_rc_link *links,
-           size_t count, const char *date)
+rc_heatmap(struct ct_buf *b, const struct ct_orgname_aliases *aliases,
+           const struct ct_rc_link *links, size_t count, const char *date)
 {
     const char **roles = calloc(2 * count + 1, sizeof(*roles));
     const double label_w = 190, cell = 34, top = 40;
@@ -805,7 +805,8 @@ chart_rc(struct ct_buf *b, const struct ct_report *rep)
     ct_buf_puts(b, "<div style=\"display:flex;flex-wrap:wrap;gap:16px\">\n");
     rc_heatmap(b, rep->rc_aliases, rep->rc_matrix[0], rep->rc_matrix_count[0], rep->rc_wave);
     if (rep->rc_previous[0])
-        rc_heatmap(b, rep->rc_aliases, rep->rc_matrix[1], rep->rc_matrix_count[1], rep->rc_previous);
+        rc_heatmap(b, rep->rc_aliases, rep->rc_matrix[1], rep->rc_matrix_count[1],
+                   rep->rc_previous);
     ct_buf_puts(b, "</div>\n<table><thead><tr><th>weak link</th><th>strength</th>"
                    "<th>change</th><th>meetings between the waves</th><th>meetings since "
                    "the first round</th></tr></thead><tbody>\n");

@@ -58,8 +58,7 @@ enum ct_status ct_notice_queue_no_partner(struct ct_txn *txn, const struct ct_co
 enum ct_status ct_notice_queue_member(struct ct_txn *txn, const struct ct_config *cfg,
                                       int64_t member_id, const char *email, const char *name,
                                       const char *key, const char *subject, const char *text,
-                                      bool html, bool own_links, int64_t now,
-                                      struct ct_error *err);
+                                      bool html, bool own_links, int64_t now, struct ct_error *err);
 
 /*
  * Queue a plain notice to the organiser ([network] organiser_email) in

@@ -339,8 +339,8 @@ claim_and_load(struct ct_store *store, int64_t due, int64_t now, int max, struct
     if (st != CT_OK || l->count == 0)
         return st;
     /* A row no longer ours was taken back by another process meanwhile. */
-    return ct_store_outbox_load_claimed(store, (int64_t)getpid(), l->ids, (size_t)l->count,
-                                        l->rows, &l->n, err);
+    return ct_store_outbox_load_claimed(store, (int64_t)getpid(), l->ids, (size_t)l->count, l->rows,
+                                        &l->n, err);
 }
 
 /* Build every loaded row's message from its recipe: pure, no SQLite (a thread's body). */

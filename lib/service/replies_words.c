@@ -89,12 +89,15 @@ act(struct ct_store *store, const struct ct_config *cfg, const struct ct_message
     case CT_WORD_PAUSE:
         st = ct_action_pause(store, cfg, o->member_id, 0, CT_VIA_REPLY, now, &refused);
         break;
-    case CT_WORD_STOP: st = ct_action_stop(store, cfg, o->member_id, CT_VIA_REPLY, now, &refused); break;
+    case CT_WORD_STOP:
+        st = ct_action_stop(store, cfg, o->member_id, CT_VIA_REPLY, now, &refused);
+        break;
     case CT_WORD_MET:
     case CT_WORD_NOT_MET:
         if (o->group_id == 0) {
-            snprintf(why, why_size, "%s answers an invitation; this replies to a message about no "
-                                    "meeting",
+            snprintf(why, why_size,
+                     "%s answers an invitation; this replies to a message about no "
+                     "meeting",
                      ct_reply_word_str(word));
             return CT_OK;
         }

@@ -23,7 +23,7 @@
  * OUT: *out, freed with ct_report_free().
  */
 enum ct_status ct_report_build(struct ct_store *store, const struct ct_orgname_aliases *aliases,
-                               int64_t round_id, int64_t now,
-                               struct ct_report **out, struct ct_error *err);
+                               int64_t round_id, int64_t now, struct ct_report **out,
+                               struct ct_error *err);
 
 #endif

@@ -55,14 +55,14 @@ struct ct_simulate_options {
      * NULL) once imported, so the rounds and the report run without it in memory.
      */
     struct ct_roster **release_roster;
-    int rounds;                     /* how many rounds (1-1000) */
-    uint64_t seed;                  /* the same seed gives the same simulation */
-    double accept_rate;             /* the chance a member accepts an invitation (0-1) */
-    double dropout;                 /* the chance a member invited drops out at once (0-1) */
-    bool rematch;                   /* then re-match the partners left alone (rounds->rematch) */
-    const char *tmpdir;             /* where the temporary database goes; NULL: $TMPDIR or /tmp */
-    int64_t now;                    /* the real time: the first round is after its day unless
-                                       [schedule] start says otherwise; the report's time */
+    int rounds;         /* how many rounds (1-1000) */
+    uint64_t seed;      /* the same seed gives the same simulation */
+    double accept_rate; /* the chance a member accepts an invitation (0-1) */
+    double dropout;     /* the chance a member invited drops out at once (0-1) */
+    bool rematch;       /* then re-match the partners left alone (rounds->rematch) */
+    const char *tmpdir; /* where the temporary database goes; NULL: $TMPDIR or /tmp */
+    int64_t now;        /* the real time: the first round is after its day unless
+                           [schedule] start says otherwise; the report's time */
     /*
      * A Relational Coordination survey (docs/relational-coordination.md) in
      * rc_data[0..rc_len), file rc_name, imported as a wave dated the first

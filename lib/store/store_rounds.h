@@ -68,7 +68,7 @@ struct ct_store_planning {
     size_t past_count;
     struct ct_store_sit_out *sit_outs;
     size_t sit_out_count;
-    int64_t next_group_id; /* the id the next group inserted will take */
+    int64_t next_group_id;               /* the id the next group inserted will take */
     struct ct_store_member_hours *hours; /* members with hours or days of their own, by id */
     size_t hours_count;
 };

@@ -26,8 +26,7 @@ struct web_ctx {
  * answer is the link's ?answer= (may be NULL), preselected on a check-in page.
  */
 void web_route(const struct web_ctx *ctx, enum ct_action action, const char *token,
-               const struct web_form *form, const char *answer, int64_t now,
-               struct web_page *page);
+               const struct web_form *form, const char *answer, int64_t now, struct web_page *page);
 
 /* The Prometheus text (OUT: *text, heap, *len); returns the HTTP status. */
 int web_metrics(const struct web_ctx *ctx, int64_t now, char **text, size_t *len);

@@ -203,9 +203,10 @@ scratchdb_outbox_bodies(struct ct_store *store)
     ct_error_clear(&err);
     if (ct_store_outbox_load(store, &filter, &rows, &count, &err) != CT_OK)
         fail_msg("outbox load: %s", err.message);
-    if (sqlite3_prepare_v2(ct_store_sqlite(store),
-                           "UPDATE outbox SET text_body = ?1, html_body = ?2, ics = ?3 WHERE id = ?4",
-                           -1, &stmt, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(
+            ct_store_sqlite(store),
+            "UPDATE outbox SET text_body = ?1, html_body = ?2, ics = ?3 WHERE id = ?4", -1, &stmt,
+            NULL) != SQLITE_OK)
         fail_msg("%s", sqlite3_errmsg(ct_store_sqlite(store)));
     for (i = 0; i < count; i++) {
         if (rows[i].recipe == NULL)

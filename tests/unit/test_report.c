@@ -704,8 +704,9 @@ test_render_csv_json(void **state)
     assert_contains(
         b.data, "\r\n2,2026-02-02,sent,8,8,4,0,0,0,0,4,4,1.0000,4,1.0000,0.2500,"
                 "0,0,0,0,6,0,1,3,2,1,2,3.5000,1,1,3,4,8,4,0.2917,0.5417,0.6667,0,,0,0,0,0,0\r\n");
-    assert_contains(b.data, "\r\n4,2026-04-06,planned,2,2,1,0,0,0,0,1,1,1.0000,1,1.0000,1.0000,0,0,0,"
-                            "0,0,0,0,0,0,0,0,,0,0,,,,,,,,0,,0,0,0,0,0\r\n");
+    assert_contains(b.data,
+                    "\r\n4,2026-04-06,planned,2,2,1,0,0,0,0,1,1,1.0000,1,1.0000,1.0000,0,0,0,"
+                    "0,0,0,0,0,0,0,0,,0,0,,,,,,,,0,,0,0,0,0,0\r\n");
     assert_contains(b.data, "\r\n1,2026-01-05,");
     assert_true(strstr(b.data,
                        "reach_simple_bound,proposed,weak_link_meetings,skips,pauses,stops,checkins,"
