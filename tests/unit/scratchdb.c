@@ -15,7 +15,9 @@
 
 #include <cmocka.h>
 
+#include "members.h"
 #include "outbox.h"
+#include "roster.h"
 #include "store_impl.h"
 #include "store_outbox.h"
 #include "scratchdb.h"
@@ -223,4 +225,39 @@ scratchdb_outbox_bodies(struct ct_store *store)
     }
     sqlite3_finalize(stmt);
     ct_outbox_rows_free(rows, count);
+}
+
+void
+scratchdb_import(struct ct_store *store, const char *csv, int64_t now)
+{
+    struct ct_sync_options opts = {.source = "roster.csv"};
+    struct ct_sync_result *res = NULL;
+    struct ct_roster *roster = NULL;
+    struct ct_diags diags;
+    struct ct_error err;
+
+    ct_diags_init(&diags);
+    if (ct_roster_parse("roster.csv", csv, strlen(csv), &roster, &diags) != CT_OK)
+        fail_msg("roster: %s", diags.count ? diags.items[0].message : "?");
+    ct_error_clear(&err);
+    if (ct_members_sync(store, roster, &opts, now, &res, &err) != CT_OK)
+        fail_msg("sync: %s", err.message);
+    ct_sync_result_free(res);
+    ct_roster_free(roster);
+    ct_diags_free(&diags);
+}
+
+void
+scratchdb_import_many(struct ct_store *store, int n, int64_t now)
+{
+    struct ct_buf b;
+    int i;
+
+    ct_buf_init(&b);
+    ct_buf_puts(&b, "email,name,organisation,team,role,timezone,status,frequency,ties\n");
+    for (i = 0; i < n; i++)
+        ct_buf_printf(&b, "m%d@o%d.org,Member %d,Org %d,Team %d,Role %d,,,,\n", i, i, i, i, i, i);
+    assert_false(b.failed);
+    scratchdb_import(store, b.data, now);
+    ct_buf_free(&b);
 }

@@ -7,6 +7,8 @@
 #ifndef CT_TEST_SCRATCHDB_H
 #define CT_TEST_SCRATCHDB_H
 
+#include <stdint.h>
+
 #include "store.h"
 
 struct scratchdb {
@@ -61,6 +63,19 @@ void scratchdb_free(struct scratchdb *db);
  * would send them. Call it before such queries.
  */
 void scratchdb_outbox_bodies(struct ct_store *store);
+
+/*
+ * Import roster CSV text (named roster.csv in messages) into store at time
+ * now, as `roster import` would; fails the test on a roster error or a
+ * failed sync.
+ */
+void scratchdb_import(struct ct_store *store, const char *csv, int64_t now);
+
+/*
+ * Import n members m0@o0.org, m1@o1.org, ...: "Member I" of "Org I",
+ * "Team I", "Role I", each in an organisation of their own.
+ */
+void scratchdb_import_many(struct ct_store *store, int n, int64_t now);
 
 void sql_exec_at(const char *file, int line, struct ct_store *store, const char *sql);
 long long sql_int_at(const char *file, int line, struct ct_store *store, const char *sql, ...);

@@ -64,27 +64,7 @@ teardown(void **state)
 static void
 import_many(struct fixture *f, int n)
 {
-    struct ct_sync_options opts = {.source = "roster.csv"};
-    struct ct_sync_result *res = NULL;
-    struct ct_roster *roster = NULL;
-    struct ct_diags diags;
-    struct ct_error err;
-    struct ct_buf b;
-    int i;
-
-    ct_buf_init(&b);
-    ct_buf_puts(&b, "email,name,organisation,team,role,timezone,status,frequency,ties\n");
-    for (i = 0; i < n; i++)
-        ct_buf_printf(&b, "m%d@o%d.org,Member %d,Org %d,Team %d,Role %d,,,,\n", i, i, i, i, i, i);
-    ct_diags_init(&diags);
-    assert_int_equal(ct_roster_parse("roster.csv", b.data, b.len, &roster, &diags), CT_OK);
-    ct_error_clear(&err);
-    if (ct_members_sync(f->store, roster, &opts, ct_now(), &res, &err) != CT_OK)
-        fail_msg("sync: %s", err.message);
-    ct_sync_result_free(res);
-    ct_roster_free(roster);
-    ct_diags_free(&diags);
-    ct_buf_free(&b);
+    scratchdb_import_many(f->store, n, ct_now());
 }
 
 static struct ct_lifecycle_result

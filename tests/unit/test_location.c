@@ -71,20 +71,8 @@ import(struct fixture *f)
         "a1@o1.org,A One,Org 1,T1,North Site,R1,,,,\n"
         "b0@o2.org,B Zero,Org 2,T2,South Site,R2,,,,\n"
         "b1@o3.org,B One,Org 3,T3,,R3,,,,\n";
-    struct ct_sync_options opts = {.source = "roster.csv"};
-    struct ct_sync_result *res = NULL;
-    struct ct_roster *roster = NULL;
-    struct ct_diags diags;
-    struct ct_error err;
 
-    ct_diags_init(&diags);
-    assert_int_equal(ct_roster_parse("roster.csv", csv, strlen(csv), &roster, &diags), CT_OK);
-    ct_error_clear(&err);
-    if (ct_members_sync(f->store, roster, &opts, ct_now(), &res, &err) != CT_OK)
-        fail_msg("sync: %s", err.message);
-    ct_sync_result_free(res);
-    ct_roster_free(roster);
-    ct_diags_free(&diags);
+    scratchdb_import(f->store, csv, ct_now());
 }
 
 static void

@@ -75,21 +75,7 @@ teardown(void **state)
 static void
 import(struct fixture *f, const char *csv)
 {
-    struct ct_sync_options opts = {.source = "roster.csv"};
-    struct ct_sync_result *res = NULL;
-    struct ct_roster *roster = NULL;
-    struct ct_diags diags;
-    struct ct_error err;
-
-    ct_diags_init(&diags);
-    if (ct_roster_parse("roster.csv", csv, strlen(csv), &roster, &diags) != CT_OK)
-        fail_msg("roster: %s", diags.count ? diags.items[0].message : "?");
-    ct_error_clear(&err);
-    if (ct_members_sync(f->store, roster, &opts, f->now, &res, &err) != CT_OK)
-        fail_msg("sync: %s", err.message);
-    ct_sync_result_free(res);
-    ct_roster_free(roster);
-    ct_diags_free(&diags);
+    scratchdb_import(f->store, csv, f->now);
 }
 
 /* n members m0@o0.org ... (ids 1..n), each in their own organisation, zone z. */
