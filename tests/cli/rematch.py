@@ -15,57 +15,19 @@ import email
 import email.policy
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 
 import icalendar
 
-BIN = os.environ["CT_BIN"]
 SRC = os.environ["CT_SRC"]
 ROSTER = os.path.join(SRC, "conf", "roster.example.csv")
 NOW = "2027-03-01T08:00:00Z"  # a Monday, before the schedule's 09:00
 
-failures = []
-tmp = tempfile.mkdtemp(prefix="ct-rematch-")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ctcli  # noqa: E402  (beside this script)
 
-
-def check(cond, what):
-    if not cond:
-        failures.append(what)
-        print("FAIL: " + what, file=sys.stderr)
-    return cond
-
-
-def finish():
-    shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print("%d failure(s)" % len(failures), file=sys.stderr)
-        sys.exit(1)
-    print("ok")
-    sys.exit(0)
-
-
-def run(*args):
-    env = dict(os.environ)
-    env["COFFEETRIAL_CONFIG"] = ""
-    env["COFFEETRIAL_TEST_NOW"] = NOW
-    return subprocess.run([BIN] + list(args), cwd=tmp, env=env, capture_output=True, text=True,
-                          timeout=120)
-
-
-def ok(*args):
-    r = run(*args)
-    if not check(r.returncode == 0, "coffeetrial %s: exit %d\n%s%s"
-                 % (" ".join(args), r.returncode, r.stdout, r.stderr)):
-        finish()
-    return r
-
-
-def spool():
-    d = os.path.join(tmp, "spool")
-    return set(os.listdir(d)) if os.path.isdir(d) else set()
+cli = ctcli.Cli("ct-rematch-", NOW)
+tmp, check, finish, run, ok, spool = cli.tmp, cli.check, cli.finish, cli.run, cli.ok, cli.spool
 
 
 def read(name):
