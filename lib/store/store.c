@@ -323,6 +323,31 @@ ct_store_schema_version(struct ct_store *store)
     return version;
 }
 
+/*
+ * A migration that edited a table's definition in sqlite_schema (a CHECK,
+ * as SQLite documents for changes that need no copy of the table): the
+ * schema version goes up, so every connection reads the schema again, and
+ * editing is switched off.
+ */
+static enum ct_status
+schema_edited(struct ct_store *store, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    char pragma[64];
+    int cookie = -1;
+
+    if (sqlite3_prepare_v2(store->db, "PRAGMA schema_version", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        cookie = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    if (cookie < 0)
+        return ct_store_error(store, err, "read the schema's version");
+    snprintf(pragma, sizeof(pragma), "PRAGMA schema_version = %d", cookie + 1);
+    if (exec_sql(store, pragma, "count the schema's change", err) != CT_OK)
+        return err->status;
+    return exec_sql(store, "PRAGMA writable_schema = OFF", "end the schema's edit", err);
+}
+
 /* Apply every migration the database lacks, each in its own transaction. */
 static enum ct_status
 migrate(struct ct_store *store, struct ct_error *err)
@@ -351,6 +376,8 @@ migrate(struct ct_store *store, struct ct_error *err)
     }
     for (; version < CT_SCHEMA_VERSION; version++) {
         st = exec_sql(store, ct_migrations[version], "migration", err);
+        if (st == CT_OK && strstr(ct_migrations[version], "writable_schema") != NULL)
+            st = schema_edited(store, err);
         if (st != CT_OK) {
             sql_rollback(store);
             return ct_error_prefix(err, "schema version %d", version + 1);

@@ -224,6 +224,64 @@ test_transactions(void **state)
     ct_store_close(store);
 }
 
+/*
+ * No CHECK of three or more values is written as IN (...), which SQLite
+ * checks through a temporary index built for every row (schema version
+ * 11), and the comparisons that replaced them still refuse what they did.
+ */
+static void
+test_check_constraints(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    sqlite3_stmt *stmt = NULL;
+    sqlite3 *db;
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    db = ct_store_sqlite(store);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT name, sql FROM sqlite_schema WHERE type = 'table'",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(stmt, 0);
+        const char *sql = (const char *)sqlite3_column_text(stmt, 1), *in = sql;
+        while ((in = strstr(in, " IN (")) != NULL) {
+            const char *end = strchr(in, ')');
+            const char *comma = strchr(in, ',');
+            /* Two values are compared directly; three or more are not allowed. */
+            if (comma && end && comma < end && strchr(comma + 1, ',') &&
+                strchr(comma + 1, ',') < end)
+                fail_msg("table %s still checks a list: %.60s", name, in);
+            in += 5;
+        }
+    }
+    sqlite3_finalize(stmt);
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO rounds (date, seed, state, created_at)"
+                                      " VALUES ('2026-01-05', 1, 'bogus', 0)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_non_null(strstr(sqlite3_errmsg(db), "CHECK constraint failed"));
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO rounds (date, seed, state, created_at)"
+                                  " VALUES ('2026-01-05', 1, 'replaced', 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_not_equal(
+        sqlite3_exec(db, "UPDATE rounds SET state = 'sent ' WHERE seed = 1", NULL, NULL, NULL),
+        SQLITE_OK);
+    ct_store_close(store);
+    /* Reopened (another connection): the same schema, no migration left. */
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    assert_int_equal(ct_store_schema_version(store), CT_SCHEMA_VERSION);
+    assert_int_equal(sql_int(store, "SELECT count(*) FROM rounds WHERE state = 'replaced'", NULL),
+                     1);
+    ct_store_close(store);
+}
+
 /* One transaction writing about 400 KB into the meta table (many WAL pages). */
 static void
 write_batch(struct ct_store *store, int batch)
@@ -434,6 +492,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_busy_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deferred_checkpoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_constraints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_file_and_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_and_verify, setup, teardown),
     };
