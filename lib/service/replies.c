@@ -628,16 +628,11 @@ done:
 /* ---- members' own UIDs, held replies, the organiser's view ----------- */
 
 enum ct_status
-ct_replies_member_uid(struct ct_txn *txn, int64_t group_id, int64_t member_id,
-                      const char *group_uid, char **uid, struct ct_error *err)
+ct_replies_member_uid_new(int64_t group_id, const char *group_uid, char **uid, struct ct_error *err)
 {
     unsigned char secret[CT_INVITE_UID_SECRET];
-    enum ct_status st;
-    char *stored = NULL;
-    bool claimed = false;
 
     *uid = NULL;
-    /* A new UID first, stored unless there is one: a send's members have none yet. */
     if (getrandom(secret, sizeof(secret), 0) != (ssize_t)sizeof(secret))
         return ct_error_set(err, CT_EIO, "group %lld: no system randomness for the invitation UID",
                             (long long)group_id);
@@ -646,7 +641,28 @@ ct_replies_member_uid(struct ct_txn *txn, int64_t group_id, int64_t member_id,
     if (*uid == NULL)
         return ct_error_set(err, CT_EINTERNAL, "group %lld: cannot make a UID from '%s'",
                             (long long)group_id, group_uid ? group_uid : "");
-    st = ct_store_replies_claim_member_uid(txn, group_id, member_id, *uid, &claimed, err);
+    return CT_OK;
+}
+
+enum ct_status
+ct_replies_member_uid_claim(struct ct_txn *txn, int64_t group_id, int64_t member_id,
+                            const char *uid, bool *claimed, struct ct_error *err)
+{
+    return ct_store_replies_claim_member_uid(txn, group_id, member_id, uid, claimed, err);
+}
+
+enum ct_status
+ct_replies_member_uid(struct ct_txn *txn, int64_t group_id, int64_t member_id,
+                      const char *group_uid, char **uid, struct ct_error *err)
+{
+    enum ct_status st;
+    char *stored = NULL;
+    bool claimed = false;
+
+    /* A new UID first, stored unless there is one: a send's members have none yet. */
+    if ((st = ct_replies_member_uid_new(group_id, group_uid, uid, err)) != CT_OK)
+        return st;
+    st = ct_replies_member_uid_claim(txn, group_id, member_id, *uid, &claimed, err);
     if (st == CT_OK && !claimed)
         st = ct_store_replies_member_uid(ct_txn_store(txn), group_id, member_id, &stored, err);
     if (st != CT_OK) {

@@ -114,6 +114,18 @@ enum ct_status ct_replies_member_uid(struct ct_txn *txn, int64_t group_id, int64
                                      const char *group_uid, char **uid, struct ct_error *err);
 
 /*
+ * The two halves of ct_replies_member_uid(), for a caller that makes UIDs
+ * on another thread: a new UID for a member of the group with UID
+ * group_uid (reads no store; OUT: *uid, heap), and storing it as member_id's
+ * in group_id unless one is stored already (OUT: *claimed; when false, the
+ * stored one stays and ct_replies_member_uid() returns it).
+ */
+enum ct_status ct_replies_member_uid_new(int64_t group_id, const char *group_uid, char **uid,
+                                         struct ct_error *err);
+enum ct_status ct_replies_member_uid_claim(struct ct_txn *txn, int64_t group_id, int64_t member_id,
+                                           const char *uid, bool *claimed, struct ct_error *err);
+
+/*
  * Replies held for the organiser (filter as in store_replies.h; NULL: all
  * still held). OUT: *list, *count, freed with ct_replies_held_free().
  */

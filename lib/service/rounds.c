@@ -226,17 +226,8 @@ rounds_load_groups(struct ct_store *store, const struct ct_store_group_filter *f
     *count = 0;
     if ((st = ct_store_groups_load(store, filter, &v, &n, err)) != CT_OK)
         return st;
-    for (i = 0; i < n && st == CT_OK; i++) {
-        struct ct_round_group *g = &v[i];
-        double score = g->score;
-
-        if (g->explain)
-            st = rounds_explain_read(g->explain, g, err);
-        /* The column is the truth; explain's copy could only disagree by a bug. */
-        g->score = score;
-        free(g->explain);
-        g->explain = NULL;
-    }
+    for (i = 0; i < n && st == CT_OK; i++)
+        st = rounds_group_explain(&v[i], err);
     if (st != CT_OK) {
         for (i = 0; i < n; i++)
             ct_round_group_clear(&v[i]);

@@ -7,6 +7,9 @@
  * round's send runs in batches of whole groups, each its own transaction.
  */
 #include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -155,6 +158,7 @@ struct version {
     int sequence;
     bool recipient_only; /* CANCEL listing the recipient alone */
     const char *note;
+    const char *location, *site; /* chosen already (NULL: pick_location() chooses) */
 };
 
 /*
@@ -244,7 +248,11 @@ fill_invite(const struct mailer *m, int64_t round_id, const char *round_date,
     inv->prompts = cfg->invite.prompts;
     inv->opener = cfg->invite.opener;
     inv->subject_template = cfg->invite.subject;
-    inv->location_template = pick_location(m, ver, &inv->site);
+    if (ver->location) {
+        inv->location_template = ver->location;
+        inv->site = ver->site;
+    } else
+        inv->location_template = pick_location(m, ver, &inv->site);
     inv->url_template = cfg->invite.url;
     inv->round = round_id > 0 && round_id < 1000000000 ? (int)round_id : 0;
     inv->round_date = round_date;
@@ -311,69 +319,110 @@ draft_make(struct mailer *m, int64_t round_id, const char *round_date,
 }
 
 /*
- * Queue the message of draft d (version ver of group g) for
- * ver->members[recipient]: its recipe (core/invite_recipe.h), built into
- * the message at delivery, with the Subject the outbox lists. The
- * recipient's own event UID makes replies trustworthy (docs/outcomes.md).
+ * The message of draft d (version ver of group g) for ver->members[recipient],
+ * whose own event UID is uid (NULL: the group's): its Message-ID and its
+ * recipe (core/invite_recipe.h), built into the message at delivery. Reads
+ * nothing from the store. OUT: *message_id (heap), recipe.
  */
 static enum ct_status
-queue_one(struct mailer *m, int64_t round_id, const struct ct_round_group *g,
-          const struct version *ver, const struct draft *d, size_t recipient, struct ct_error *err)
+message_make(const struct mailer *m, int64_t round_id, const struct ct_round_group *g,
+             const struct version *ver, const struct draft *d, size_t recipient, const char *uid,
+             char **message_id, struct ct_buf *recipe, struct ct_error *err)
 {
     const struct ct_round_person *to = ver->members[recipient];
     enum ct_outbox_kind kind =
         ver->method == CT_INVITE_CANCEL ? CT_OUTBOX_CANCEL : CT_OUTBOX_REQUEST;
-    struct ct_outbox_entry entry;
     struct ct_invite inv = d->inv;
     struct ct_links links;
     struct ct_invite_links link_view;
-    struct ct_buf recipe;
-    char *message_id = NULL, *member_uid = NULL;
-    enum ct_status st = CT_OK;
+    enum ct_status st;
 
-    ct_buf_init(&recipe);
-    if (to->member.id > 0 && g->id > 0) {
-        st = ct_replies_member_uid(m->txn, g->id, to->member.id, g->uid, &member_uid, err);
-        if (st != CT_OK)
-            goto out;
-        inv.uid = member_uid;
-    }
+    *message_id = NULL;
+    if (uid)
+        inv.uid = uid;
     if (to->member.id > 0 && strcmp(to->member.email, ERASED_EMAIL) != 0) {
-        if (m->key && !m->key->loaded && (st = ct_links_key_load(m->cfg, m->key, err)) != CT_OK)
-            goto out;
         st = m->key ? ct_links_build_keyed(m->cfg, m->key, to->member.id, round_id, g->id, m->now,
                                            &links, err)
                     : ct_links_build(m->cfg, to->member.id, round_id, g->id, m->now, &links, err);
         if (st != CT_OK)
-            goto out;
+            return st;
         ct_links_view(&links, &link_view);
         inv.links = &link_view;
     }
-    message_id = ct_invite_message_id(g->uid, to->member.email, ver->sequence,
-                                      ct_outbox_kind_str(kind), m->cfg->network.organiser_email);
-    if (message_id == NULL) {
-        st = rounds_nomem(err);
-        goto out;
-    }
-    if ((st = ct_invite_recipe_encode(&inv, recipient, message_id, m->now, &recipe, err)) !=
+    *message_id = ct_invite_message_id(g->uid, to->member.email, ver->sequence,
+                                       ct_outbox_kind_str(kind), m->cfg->network.organiser_email);
+    if (*message_id == NULL)
+        return rounds_nomem(err);
+    if ((st = ct_invite_recipe_encode(&inv, recipient, *message_id, m->now, recipe, err)) !=
         CT_OK) {
-        ct_error_prefix(err, "group %" PRId64 ", message to %s", g->id, to->member.email);
-        goto out;
+        free(*message_id);
+        *message_id = NULL;
+        return ct_error_prefix(err, "group %" PRId64 ", message to %s", g->id, to->member.email);
     }
+    return CT_OK;
+}
+
+/* Queue the message made by message_make() (the Subject the outbox lists is the draft's). */
+static enum ct_status
+message_put(struct mailer *m, const struct ct_round_group *g, const struct version *ver,
+            const struct draft *d, size_t recipient, const char *message_id,
+            const struct ct_buf *recipe, struct ct_error *err)
+{
+    const struct ct_round_person *to = ver->members[recipient];
+    struct ct_outbox_entry entry;
+    enum ct_status st;
+
     memset(&entry, 0, sizeof(entry));
     entry.message_id = message_id;
-    entry.kind = kind;
+    entry.kind = ver->method == CT_INVITE_CANCEL ? CT_OUTBOX_CANCEL : CT_OUTBOX_REQUEST;
     entry.group_id = g->id;
     entry.member_id =
         to->member.id > 0 && strcmp(to->member.email, ERASED_EMAIL) != 0 ? to->member.id : 0;
     entry.recipient = to->member.email;
     entry.subject = d->subjects[recipient];
     entry.method = ver->method == CT_INVITE_CANCEL ? "CANCEL" : "REQUEST";
-    entry.recipe = recipe.data;
-    entry.recipe_len = recipe.len;
+    entry.recipe = recipe->data;
+    entry.recipe_len = recipe->len;
     st = ct_store_outbox_enqueue(m->txn, &entry, m->now, err);
     if (st == CT_OK)
         m->counts.messages++;
+    return st;
+}
+
+/* The links key, read at the first message that needs it (a send reads it once). */
+static enum ct_status
+mailer_key(struct mailer *m, struct ct_error *err)
+{
+    if (m->key && !m->key->loaded)
+        return ct_links_key_load(m->cfg, m->key, err);
+    return CT_OK;
+}
+
+/*
+ * Queue the message of draft d (version ver of group g) for
+ * ver->members[recipient]. The recipient's own event UID makes replies
+ * trustworthy (docs/outcomes.md).
+ */
+static enum ct_status
+queue_one(struct mailer *m, int64_t round_id, const struct ct_round_group *g,
+          const struct version *ver, const struct draft *d, size_t recipient, struct ct_error *err)
+{
+    const struct ct_round_person *to = ver->members[recipient];
+    struct ct_buf recipe;
+    char *message_id = NULL, *member_uid = NULL;
+    enum ct_status st = CT_OK;
+
+    ct_buf_init(&recipe);
+    if (to->member.id > 0 && g->id > 0 &&
+        (st = ct_replies_member_uid(m->txn, g->id, to->member.id, g->uid, &member_uid, err)) !=
+            CT_OK)
+        goto out;
+    if (to->member.id > 0 && strcmp(to->member.email, ERASED_EMAIL) != 0 &&
+        (st = mailer_key(m, err)) != CT_OK)
+        goto out;
+    if ((st = message_make(m, round_id, g, ver, d, recipient, member_uid, &message_id, &recipe,
+                           err)) == CT_OK)
+        st = message_put(m, g, ver, d, recipient, message_id, &recipe, err);
 out:
     ct_buf_free(&recipe);
     free(message_id);
@@ -594,7 +643,7 @@ future_slots(const struct mailer *m, int64_t id, struct ct_slot_load **out, stru
  */
 #define SEND_BATCH      500
 #define SEND_BATCH_MAX  8000
-#define SEND_TXN_BUDGET 0.06
+#define SEND_TXN_BUDGET 0.12
 
 /* The WAL is copied into the database between two batches once it holds this many pages. */
 #define SEND_CHECKPOINT_PAGES 8192
@@ -608,6 +657,19 @@ size_t ct_rounds_send_test_stop_after;
 void (*ct_rounds_send_test_between)(void *arg);
 void *ct_rounds_send_test_arg;
 #endif
+
+/* Mark g sent, its messages queued. */
+static enum ct_status
+group_sent(struct mailer *m, struct ct_round_group *g, struct ct_error *err)
+{
+    enum ct_status st;
+
+    g->state = CT_GROUP_SENT;
+    if ((st = ct_store_group_update(m->txn, g, err)) != CT_OK)
+        return ct_error_prefix(err, "mark group sent");
+    m->counts.groups++;
+    return CT_OK;
+}
 
 /* Invite planned group g (a passed slot is found again first) and mark it sent. */
 static enum ct_status
@@ -625,11 +687,217 @@ send_group(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *
     ver.sequence = g->sequence;
     if ((st = queue_all(m, hdr->id, hdr->date, g, &ver, err)) != CT_OK)
         return st;
-    g->state = CT_GROUP_SENT;
-    if ((st = ct_store_group_update(m->txn, g, err)) != CT_OK)
-        return ct_error_prefix(err, "mark group sent");
-    m->counts.groups++;
+    return group_sent(m, g, err);
+}
+
+/* --- a batch's messages made on a second thread ----------------------------------- */
+
+/*
+ * While this thread queues a batch's groups, a second one makes what each
+ * needs ahead of it: its explain read, the draft (its invitation checked),
+ * and for each member a new event UID, the Message-ID and the recipe. It
+ * reads no store: the meeting place needs the members' preferences, so it
+ * is chosen here first when [invite] location_in_person is set, and a group
+ * whose time has passed is left to send_group() here (reslotting goes in
+ * order). Nothing it makes is queued until this thread has stored the
+ * member's UID; a member who had one already is queued here afresh.
+ */
+struct made {
+    bool whole;                  /* the draft and messages below are made */
+    const char *location, *site; /* chosen here first (NULL: by the maker) */
+    struct version ver;
+    struct draft d;
+    char *uids[CT_GROUP_MAX]; /* NULL for a member without one (a dry run's) */
+    char *message_ids[CT_GROUP_MAX];
+    struct ct_buf recipes[CT_GROUP_MAX];
+    enum ct_status st; /* the maker stops at the first group that fails */
+};
+
+/*
+ * The writing thread takes group i once done > i, waiting on cond only
+ * when it is not (and saying so in waiting, so the maker signals only
+ * then: a lock per group for nothing cost 3% of a send).
+ */
+struct maker {
+    struct mailer *m; /* the thread reads only its cfg, now and key */
+    const struct ct_round *hdr;
+    struct ct_round_group *groups;
+    struct made *made;
+    size_t count;
+    struct ct_error err; /* the error of the group that failed */
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    atomic_size_t done; /* made[0, done) are finished */
+    atomic_bool waiting, stop;
+    pthread_t thread;
+    bool running;
+};
+
+/* Make x from group g (its state and slot are as loaded). */
+static enum ct_status
+make_group(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *g, struct made *x,
+           struct ct_error *err)
+{
+    enum ct_status st;
+    size_t r;
+
+    for (r = 0; r < CT_GROUP_MAX; r++)
+        ct_buf_init(&x->recipes[r]);
+    if ((st = rounds_group_explain(g, err)) != CT_OK || g->state != CT_GROUP_PLANNED ||
+        g->slot_start < m->now)
+        return st;
+    current_members(g, &x->ver);
+    x->ver.method = CT_INVITE_REQUEST;
+    x->ver.sequence = g->sequence;
+    x->ver.location = x->location;
+    x->ver.site = x->site;
+    if (x->ver.count == 0)
+        return CT_OK;
+    if ((st = check_addresses(g, &x->ver, SIZE_MAX, err)) != CT_OK ||
+        (st = draft_make(m, hdr->id, hdr->date, g, &x->ver, 0, &x->d, err)) != CT_OK)
+        return st;
+    x->whole = true;
+    for (r = 0; r < x->ver.count && st == CT_OK; r++) {
+        const struct ct_round_person *to = x->ver.members[r];
+        if (to->member.id > 0 && g->id > 0)
+            st = ct_replies_member_uid_new(g->id, g->uid, &x->uids[r], err);
+        if (st == CT_OK)
+            st = message_make(m, hdr->id, g, &x->ver, &x->d, r, x->uids[r], &x->message_ids[r],
+                              &x->recipes[r], err);
+    }
+    return st;
+}
+
+static void *
+maker_run(void *arg)
+{
+    struct maker *k = arg;
+    size_t i;
+    bool failed = false;
+
+    for (i = 0; i < k->count && !failed && !atomic_load(&k->stop); i++) {
+        struct made *x = &k->made[i];
+        x->st = make_group(k->m, k->hdr, &k->groups[i], x, &k->err);
+        failed = x->st != CT_OK;
+        atomic_store(&k->done, i + 1);
+        if (atomic_load(&k->waiting)) {
+            pthread_mutex_lock(&k->lock);
+            pthread_cond_signal(&k->cond);
+            pthread_mutex_unlock(&k->lock);
+        }
+    }
+    return NULL;
+}
+
+/*
+ * Start making the count groups of a batch (here, one by one as they are
+ * waited for, if no thread can start). The thread blocks every signal, so
+ * a SIGTERM reaches this one.
+ */
+static enum ct_status
+maker_start(struct maker *k, struct mailer *m, const struct ct_round *hdr,
+            struct ct_round_group *groups, size_t count, struct ct_error *err)
+{
+    sigset_t all, old;
+    enum ct_status st;
+    size_t i;
+
+    memset(k, 0, sizeof(*k));
+    k->m = m;
+    k->hdr = hdr;
+    k->groups = groups;
+    k->count = count;
+    atomic_init(&k->done, 0);
+    atomic_init(&k->waiting, false);
+    atomic_init(&k->stop, false);
+    if (count == 0)
+        return CT_OK;
+    if ((k->made = calloc(count, sizeof(*k->made))) == NULL)
+        return rounds_nomem(err);
+    /* Read here, before the maker runs: the links key, the members' preferences. */
+    if ((st = mailer_key(m, err)) != CT_OK)
+        return st;
+    for (i = 0; i < count && m->cfg->invite.location_in_person; i++) {
+        struct version ver;
+        if (groups[i].state != CT_GROUP_PLANNED)
+            continue;
+        current_members(&groups[i], &ver);
+        k->made[i].location = pick_location(m, &ver, &k->made[i].site);
+    }
+    pthread_mutex_init(&k->lock, NULL);
+    pthread_cond_init(&k->cond, NULL);
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    k->running = pthread_create(&k->thread, NULL, maker_run, k) == 0;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return CT_OK;
+}
+
+/* Group i of the batch once it is made (made here when no thread runs); its error in *err. */
+static struct made *
+maker_wait(struct maker *k, size_t i, struct ct_error *err)
+{
+    struct made *x = &k->made[i];
+
+    if (!k->running)
+        x->st = make_group(k->m, k->hdr, &k->groups[i], x, &k->err);
+    else if (atomic_load(&k->done) <= i) {
+        pthread_mutex_lock(&k->lock);
+        atomic_store(&k->waiting, true);
+        while (atomic_load(&k->done) <= i)
+            pthread_cond_wait(&k->cond, &k->lock);
+        atomic_store(&k->waiting, false);
+        pthread_mutex_unlock(&k->lock);
+    }
+    if (x->st != CT_OK)
+        *err = k->err;
+    return x;
+}
+
+/* Stop the maker, wait for it and free what it made (the groups stay the caller's). */
+static void
+maker_stop(struct maker *k)
+{
+    size_t i, r;
+
+    if (k->running) {
+        atomic_store(&k->stop, true);
+        pthread_join(k->thread, NULL);
+        pthread_mutex_destroy(&k->lock);
+        pthread_cond_destroy(&k->cond);
+    }
+    for (i = 0; k->made && i < k->count; i++) {
+        struct made *x = &k->made[i];
+        draft_free(&x->d);
+        for (r = 0; r < CT_GROUP_MAX; r++) {
+            free(x->uids[r]);
+            free(x->message_ids[r]);
+            ct_buf_free(&x->recipes[r]);
+        }
+    }
+    free(k->made);
+    memset(k, 0, sizeof(*k));
+}
+
+/* Queue what was made for planned group g, each member's UID stored first, and mark it sent. */
+static enum ct_status
+send_made(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *g,
+          const struct made *x, struct ct_error *err)
+{
+    enum ct_status st = CT_OK;
+    size_t r;
+
+    for (r = 0; r < x->ver.count && st == CT_OK; r++) {
+        bool claimed = true;
+        if (x->uids[r])
+            st = ct_replies_member_uid_claim(m->txn, g->id, x->ver.members[r]->member.id,
+                                             x->uids[r], &claimed, err);
+        if (st != CT_OK)
+            break;
+        st = claimed ? message_put(m, g, &x->ver, &x->d, r, x->message_ids[r], &x->recipes[r], err)
+                     : queue_one(m, hdr->id, g, &x->ver, &x->d, r, err);
+    }
+    return st == CT_OK ? group_sent(m, g, err) : st;
 }
 
 /*
@@ -646,12 +914,14 @@ send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *lo
     struct ct_store_group_filter filter = {
         .round_id = hdr->id, .after_id = *last_id, .batch = *batch};
     struct ct_round_group *groups = NULL;
+    struct maker k;
     struct ct_round now_hdr; /* a round cancelled between two batches stops the send */
-    size_t count = 0, i;
+    size_t count = 0, i = 0;
     int64_t version = 0;
     enum ct_status st;
 
     *done = false;
+    memset(&k, 0, sizeof(k));
     if ((st = ct_txn_begin(m->store, &m->txn, err)) != CT_OK)
         return st;
     /* Nobody else wrote since the last batch: nothing can have changed since its reconcile. */
@@ -661,16 +931,22 @@ send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *lo
         st =
             rounds_review_reconcile(m->txn, m->cfg, hdr, m->now, &m->counts.dropped, orphaned, err);
     if (st != CT_OK || (st = planned_round(m->store, hdr->id, &now_hdr, err)) != CT_OK ||
-        (st = rounds_load_groups(m->store, &filter, &groups, &count, err)) != CT_OK)
+        (st = ct_store_groups_load(m->store, &filter, &groups, &count, err)) != CT_OK ||
+        (st = maker_start(&k, m, hdr, groups, count, err)) != CT_OK)
         goto out;
     /* Whole groups until the batch is done or has held the lock for its budget. */
     for (i = 0; i < count && st == CT_OK; i++) {
+        struct made *x = maker_wait(&k, i, err);
+        if ((st = x->st) != CT_OK)
+            break;
         if (groups[i].state == CT_GROUP_PLANNED)
-            st = send_group(m, hdr, &groups[i], load, err);
+            st = x->whole ? send_made(m, hdr, &groups[i], x, err)
+                          : send_group(m, hdr, &groups[i], load, err);
         *last_id = groups[i].id;
         if (ct_txn_elapsed(m->txn) > SEND_TXN_BUDGET)
             break;
     }
+    maker_stop(&k);
     *batch = i < count ? i + 1 : count == *batch ? *batch * 2 : *batch;
     /* The last batch: the round is sent once nobody is left to re-form. */
     if (st == CT_OK && count == 0 && !*orphaned) {
@@ -684,6 +960,7 @@ send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *lo
     if (st == CT_OK)
         st = ct_store_data_version(m->store, seen, err);
 out:
+    maker_stop(&k);
     ct_txn_rollback(m->txn);
     m->txn = NULL;
     for (i = 0; i < count; i++)

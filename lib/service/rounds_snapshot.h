@@ -161,8 +161,14 @@ enum ct_status rounds_explain_read(const char *json, struct ct_round_group *g,
                                    struct ct_error *err);
 
 /*
+ * g's stored explain read into its terms and reasons, the score column
+ * kept (explain's copy could only disagree by a bug), and then freed.
+ */
+enum ct_status rounds_group_explain(struct ct_round_group *g, struct ct_error *err);
+
+/*
  * Load the groups filter chooses, ordered by id, each with its members
- * (removed ones too) and its explain read. OUT: *groups, *count; free each
+ * (removed ones too) and its explain read (rounds_group_explain). OUT: *groups, *count; free each
  * with ct_round_group_clear() and the array with free().
  */
 enum ct_status rounds_load_groups(struct ct_store *store,

@@ -346,6 +346,46 @@ static const char *const ct_migrations[] = {
      * instead of walking every group of the round under the write lock.
      */
     "CREATE INDEX IF NOT EXISTS members_status ON members(status);",
+    /*
+     * 10: members' UIDs indexed only once they have one (issue 15): a plan
+     * stored a NULL entry per member, and each send replaced it; a reply's
+     * lookup (uid = ?) uses the partial index all the same.
+     */
+    "DROP INDEX IF EXISTS group_members_uid;"
+    "CREATE INDEX group_members_uid ON group_members(uid) WHERE uid IS NOT NULL;",
+    /*
+     * 11: CHECK constraints of three or more values written as comparisons
+     * (issue 15). SQLite builds a temporary index for `x IN (a, b, c)` each
+     * time a row is checked: two for every outbox row queued or marked, one
+     * for every group and member written (a quarter of an import's insert,
+     * measured). The constraints mean the same; SQLite's documented way to
+     * change a CHECK without copying the table is to edit its definition,
+     * which migrate() completes (schema_version, writable_schema off).
+     */
+    "PRAGMA writable_schema = ON;"
+    "UPDATE sqlite_schema SET sql = replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(sql,"
+    "'CHECK (action IN (''skip'',''pause'',''stop'',''resume'',''preferences'',''checkin''))',"
+    "'CHECK (action = ''skip'' OR action = ''pause'' OR action = ''stop'' OR action = ''resume'' OR action = ''preferences'' OR action = ''checkin'')'),"
+    "'CHECK (frequency IN (1,2,3))',"
+    "'CHECK (frequency = 1 OR frequency = 2 OR frequency = 3)'),"
+    "'CHECK (kind IN (''request'',''cancel'',''notice''))',"
+    "'CHECK (kind = ''request'' OR kind = ''cancel'' OR kind = ''notice'')'),"
+    "'CHECK (met IN (''met'',''moved'',''not_met''))',"
+    "'CHECK (met = ''met'' OR met = ''moved'' OR met = ''not_met'')'),"
+    "'CHECK (mode IN (''either'',''in_person'',''video''))',"
+    "'CHECK (mode = ''either'' OR mode = ''in_person'' OR mode = ''video'')'),"
+    "'CHECK (state IN (''planned'',''sent'',''cancelled''))',"
+    "'CHECK (state = ''planned'' OR state = ''sent'' OR state = ''cancelled'')'),"
+    "'CHECK (state IN (''planned'',''sent'',''cancelled'',''replaced''))',"
+    "'CHECK (state = ''planned'' OR state = ''sent'' OR state = ''cancelled'' OR state = ''replaced'')'),"
+    "'CHECK (state IN (''queued'',''sending'',''sent'',''dead'',''dropped''))',"
+    "'CHECK (state = ''queued'' OR state = ''sending'' OR state = ''sent'' OR state = ''dead'' OR state = ''dropped'')'),"
+    "'CHECK (status IN (''active'',''paused'',''left'',''erased''))',"
+    "'CHECK (status = ''active'' OR status = ''paused'' OR status = ''left'' OR status = ''erased'')'),"
+    "'CHECK (via IN (''page'',''reply'',''organiser''))',"
+    "'CHECK (via = ''page'' OR via = ''reply'' OR via = ''organiser'')')"
+    "  WHERE type = 'table' AND name IN ('members', 'member_prefs', 'rounds', 'groups',"
+    "  'outbox', 'action_log', 'checkins', 'skips');",
 };
 
 #define CT_SCHEMA_VERSION ((int)(sizeof(ct_migrations) / sizeof(ct_migrations[0])))

@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,11 +42,33 @@ struct ct_store {
     struct cached_stmt cache[CT_STORE_CACHE];
     size_t cached;
     char *path;
-    bool readonly;      /* opened read-only: the file or its directory cannot be written */
-    struct ct_txn txn;  /* the one write transaction a connection can hold */
-    double txn_started; /* monotonic seconds, when txn began */
-    double txn_longest; /* the longest write transaction so far, seconds */
-    int wal_pages;      /* pages in the WAL, while checkpoints are deferred */
+    bool readonly;             /* opened read-only: the file or its directory cannot be written */
+    struct ct_txn txn;         /* the one write transaction a connection can hold */
+    double txn_started;        /* monotonic seconds, when txn began */
+    double txn_longest;        /* the longest write transaction so far, seconds */
+    int wal_pages;             /* pages in the WAL, while checkpoints are deferred */
+    struct checkpointer *ckpt; /* while checkpoints are deferred (NULL: this thread does them) */
+};
+
+/*
+ * While a long job writes batch after batch, its checkpoints run on a
+ * second connection and thread: copying the WAL into the database (and its
+ * fsync) overlaps the next batch instead of standing between two. A
+ * checkpoint running beside a writer cannot let the WAL start over, so
+ * once it has grown past CKPT_RESTART times the threshold, the job's own
+ * thread waits for the checkpointer and catches up itself: the WAL then
+ * starts from the beginning at the next commit, and stays bounded.
+ */
+#define CKPT_RESTART 4
+
+static int busy_wait(void *arg, int tries);
+
+struct checkpointer {
+    sqlite3 *db;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool wanted, busy, quit; /* under lock */
 };
 
 /* Monotonic seconds, for timing write transactions (never the wall clock). */
@@ -99,23 +123,123 @@ wal_grew(void *arg, sqlite3 *db, const char *name, int pages)
     return SQLITE_OK;
 }
 
+static void *
+checkpointer_run(void *arg)
+{
+    struct checkpointer *c = arg;
+
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (!c->wanted && !c->quit)
+            pthread_cond_wait(&c->cond, &c->lock);
+        if (!c->wanted)
+            break;
+        c->wanted = false;
+        c->busy = true;
+        pthread_mutex_unlock(&c->lock);
+        (void)sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        pthread_mutex_lock(&c->lock);
+        c->busy = false;
+        pthread_cond_broadcast(&c->cond);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+/* A checkpointer on its own connection to store's file; NULL when none can start. */
+static struct checkpointer *
+checkpointer_start(struct ct_store *store)
+{
+    struct checkpointer *c;
+    char *uri;
+    sigset_t all, old;
+    int rc;
+
+    if (store->readonly || (c = calloc(1, sizeof(*c))) == NULL)
+        return NULL;
+    if ((uri = ct_store_uri(store->path, "mode=rw")) == NULL) {
+        free(c);
+        return NULL;
+    }
+    rc = sqlite3_open_v2(uri, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI,
+                         NULL);
+    free(uri);
+    if (rc == SQLITE_OK) {
+        sqlite3_busy_handler(c->db, busy_wait, NULL);
+        /* A connection finds the WAL at its first read: until then it checkpoints nothing. */
+        rc = sqlite3_exec(c->db, "SELECT 1 FROM sqlite_schema LIMIT 1", NULL, NULL, NULL);
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->cond, NULL);
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    if (rc != SQLITE_OK || pthread_create(&c->thread, NULL, checkpointer_run, c) != 0)
+        rc = SQLITE_ERROR;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (rc != SQLITE_OK) {
+        sqlite3_close(c->db);
+        pthread_mutex_destroy(&c->lock);
+        pthread_cond_destroy(&c->cond);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Finish the checkpoint asked for, stop the thread, close its connection. */
+static void
+checkpointer_stop(struct checkpointer *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->quit = true;
+    pthread_cond_broadcast(&c->cond);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL);
+    sqlite3_close(c->db);
+    pthread_mutex_destroy(&c->lock);
+    pthread_cond_destroy(&c->cond);
+    free(c);
+}
+
 void
 ct_store_checkpoints_deferred(struct ct_store *store, bool on)
 {
     store->wal_pages = 0;
-    if (on)
+    checkpointer_stop(store->ckpt);
+    store->ckpt = NULL;
+    if (on) {
         sqlite3_wal_hook(store->db, wal_grew, store);
-    else
+        store->ckpt = checkpointer_start(store);
+    } else
         sqlite3_wal_autocheckpoint(store->db, SQLITE_DEFAULT_WAL_AUTOCHECKPOINT);
 }
 
 void
 ct_store_checkpoint_due(struct ct_store *store, int pages)
 {
+    struct checkpointer *c = store->ckpt;
+    bool here = c == NULL;
+
     if (store->wal_pages < pages || store->txn.open)
         return;
-    (void)sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-    store->wal_pages = 0;
+    if (c) {
+        pthread_mutex_lock(&c->lock);
+        if (store->wal_pages >= CKPT_RESTART * pages || pages <= 1) {
+            /* Catch up here, so that the WAL can start over. */
+            while (c->busy || c->wanted)
+                pthread_cond_wait(&c->cond, &c->lock);
+            here = true;
+        } else if (!c->busy)
+            c->wanted = true;
+        pthread_cond_broadcast(&c->cond);
+        pthread_mutex_unlock(&c->lock);
+    }
+    if (here) {
+        (void)sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+        store->wal_pages = 0;
+    }
 }
 
 double
@@ -199,6 +323,31 @@ ct_store_schema_version(struct ct_store *store)
     return version;
 }
 
+/*
+ * A migration that edited a table's definition in sqlite_schema (a CHECK,
+ * as SQLite documents for changes that need no copy of the table): the
+ * schema version goes up, so every connection reads the schema again, and
+ * editing is switched off.
+ */
+static enum ct_status
+schema_edited(struct ct_store *store, struct ct_error *err)
+{
+    sqlite3_stmt *stmt = NULL;
+    char pragma[64];
+    int cookie = -1;
+
+    if (sqlite3_prepare_v2(store->db, "PRAGMA schema_version", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        cookie = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    if (cookie < 0)
+        return ct_store_error(store, err, "read the schema's version");
+    snprintf(pragma, sizeof(pragma), "PRAGMA schema_version = %d", cookie + 1);
+    if (exec_sql(store, pragma, "count the schema's change", err) != CT_OK)
+        return err->status;
+    return exec_sql(store, "PRAGMA writable_schema = OFF", "end the schema's edit", err);
+}
+
 /* Apply every migration the database lacks, each in its own transaction. */
 static enum ct_status
 migrate(struct ct_store *store, struct ct_error *err)
@@ -227,6 +376,8 @@ migrate(struct ct_store *store, struct ct_error *err)
     }
     for (; version < CT_SCHEMA_VERSION; version++) {
         st = exec_sql(store, ct_migrations[version], "migration", err);
+        if (st == CT_OK && strstr(ct_migrations[version], "writable_schema") != NULL)
+            st = schema_edited(store, err);
         if (st != CT_OK) {
             sql_rollback(store);
             return ct_error_prefix(err, "schema version %d", version + 1);
@@ -341,14 +492,28 @@ prepare_file(const char *path, bool *created, struct ct_error *err)
 }
 
 /*
+ * Before SQLite's first use: no count of its memory, which nothing reads
+ * and which takes a process-wide lock at every allocation (with a send's
+ * second thread, a contended one). Too late is harmless (SQLITE_MISUSE).
+ */
+static void
+sqlite_configure(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/*
  * sqlite3_open_v2 for access, read-only when the existing file cannot be
  * written and only reading was asked for. OUT: store->db, store->readonly.
  */
 static enum ct_status
 open_handle(struct ct_store *store, enum ct_store_access access, bool created, struct ct_error *err)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
     int why = 0, rc, flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
     char *uri = NULL;
+
+    pthread_once(&configured, sqlite_configure);
 
     if (!created && !writable(store->path, &why) && why != ENOENT) {
         if (access == CT_STORE_WRITE)
@@ -463,6 +628,7 @@ ct_store_close(struct ct_store *store)
 
     if (store == NULL)
         return;
+    checkpointer_stop(store->ckpt);
     for (i = 0; i < store->cached; i++)
         sqlite3_finalize(store->cache[i].stmt);
     sqlite3_close(store->db);

@@ -831,11 +831,11 @@ groups_query(struct ct_store *store, const struct ct_store_group_filter *filter,
     static const char by_batch[] =
         GROUP_SELECT " WHERE g.id IN (SELECT id FROM groups WHERE round_id = ?2"
                      " AND state = ?3 AND id > ?4 ORDER BY id LIMIT ?5)"
-                     " ORDER BY g.id, m.id";
+                     " ORDER BY g.id, gm.member_id";
     static const char by_id[] = GROUP_SELECT " WHERE g.id = ?1 AND (?2 = 0 OR g.round_id = ?2)"
-                                             " ORDER BY g.id, m.id";
-    static const char by_round[] = GROUP_SELECT " WHERE g.round_id = ?2 ORDER BY g.id, m.id";
-    static const char all[] = GROUP_SELECT " ORDER BY g.id, m.id";
+                                             " ORDER BY g.id, gm.member_id";
+    static const char by_round[] = GROUP_SELECT " WHERE g.round_id = ?2 ORDER BY g.id, gm.member_id";
+    static const char all[] = GROUP_SELECT " ORDER BY g.id, gm.member_id";
     enum ct_status st;
 
     if (filter->batch > 0)

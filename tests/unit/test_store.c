@@ -224,6 +224,142 @@ test_transactions(void **state)
     ct_store_close(store);
 }
 
+/*
+ * No CHECK of three or more values is written as IN (...), which SQLite
+ * checks through a temporary index built for every row (schema version
+ * 11), and the comparisons that replaced them still refuse what they did.
+ */
+static void
+test_check_constraints(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    sqlite3_stmt *stmt = NULL;
+    sqlite3 *db;
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    db = ct_store_sqlite(store);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT name, sql FROM sqlite_schema WHERE type = 'table'",
+                                        -1, &stmt, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(stmt, 0);
+        const char *sql = (const char *)sqlite3_column_text(stmt, 1), *in = sql;
+        while ((in = strstr(in, " IN (")) != NULL) {
+            const char *end = strchr(in, ')');
+            const char *comma = strchr(in, ',');
+            /* Two values are compared directly; three or more are not allowed. */
+            if (comma && end && comma < end && strchr(comma + 1, ',') &&
+                strchr(comma + 1, ',') < end)
+                fail_msg("table %s still checks a list: %.60s", name, in);
+            in += 5;
+        }
+    }
+    sqlite3_finalize(stmt);
+    assert_int_not_equal(sqlite3_exec(db,
+                                      "INSERT INTO rounds (date, seed, state, created_at)"
+                                      " VALUES ('2026-01-05', 1, 'bogus', 0)",
+                                      NULL, NULL, NULL),
+                         SQLITE_OK);
+    assert_non_null(strstr(sqlite3_errmsg(db), "CHECK constraint failed"));
+    assert_int_equal(sqlite3_exec(db,
+                                  "INSERT INTO rounds (date, seed, state, created_at)"
+                                  " VALUES ('2026-01-05', 1, 'replaced', 0)",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_not_equal(
+        sqlite3_exec(db, "UPDATE rounds SET state = 'sent ' WHERE seed = 1", NULL, NULL, NULL),
+        SQLITE_OK);
+    ct_store_close(store);
+    /* Reopened (another connection): the same schema, no migration left. */
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    assert_int_equal(ct_store_schema_version(store), CT_SCHEMA_VERSION);
+    assert_int_equal(sql_int(store, "SELECT count(*) FROM rounds WHERE state = 'replaced'", NULL),
+                     1);
+    ct_store_close(store);
+}
+
+/* One transaction writing about 400 KB into the meta table (many WAL pages). */
+static void
+write_batch(struct ct_store *store, int batch)
+{
+    struct ct_txn *txn = NULL;
+    struct ct_error err;
+    char key[32], *value = malloc(4001);
+    int i;
+
+    assert_non_null(value);
+    memset(value, 'a' + batch % 26, 4000);
+    value[4000] = '\0';
+    ct_error_clear(&err);
+    assert_int_equal(ct_txn_begin(store, &txn, &err), CT_OK);
+    for (i = 0; i < 100; i++) {
+        snprintf(key, sizeof(key), "k%d-%d", batch, i);
+        assert_int_equal(ct_store_meta_set(txn, key, value, &err), CT_OK);
+    }
+    assert_int_equal(ct_txn_commit(txn, &err), CT_OK);
+    free(value);
+}
+
+static off_t
+file_size(const char *path, const char *suffix)
+{
+    char name[4096];
+    struct stat sb;
+
+    snprintf(name, sizeof(name), "%s%s", path, suffix);
+    return stat(name, &sb) == 0 ? sb.st_size : 0;
+}
+
+/*
+ * Checkpoints deferred (a batched send): the checkpoint asked for between
+ * two batches copies the WAL into the database on its own thread, and the
+ * WAL stays bounded however many batches follow.
+ */
+static void
+test_deferred_checkpoints(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    char *value = NULL;
+    off_t before, wal_max = 0;
+    int batch;
+
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    ct_store_checkpoints_deferred(store, true);
+    before = file_size(f->path, "");
+    write_batch(store, 0);
+    /* Nothing copied yet: the commit did not checkpoint. */
+    assert_int_equal(file_size(f->path, ""), before);
+    ct_store_checkpoint_due(store, 50);
+    /* Turning deferral off waits for the checkpoint asked for. */
+    ct_store_checkpoints_deferred(store, false);
+    assert_true(file_size(f->path, "") > before + 300000);
+
+    ct_store_checkpoints_deferred(store, true);
+    for (batch = 1; batch <= 60; batch++) {
+        off_t wal;
+        write_batch(store, batch);
+        ct_store_checkpoint_due(store, 50);
+        if ((wal = file_size(f->path, "-wal")) > wal_max)
+            wal_max = wal;
+    }
+    ct_store_checkpoint_due(store, 1);
+    ct_store_checkpoints_deferred(store, false);
+    /* 60 batches of about 100 pages each; the WAL never held a third of them. */
+    assert_true(wal_max < (off_t)60 * 100 * 4096 / 3);
+    assert_int_equal(ct_store_meta_get(store, "k60-99", &value, &err), CT_OK);
+    assert_non_null(value);
+    assert_int_equal(strlen(value), 4000);
+    free(value);
+    ct_store_close(store);
+}
+
 /* An empty file is refused and left alone; a missing one is created 0660 under any umask. */
 static void
 test_empty_file_and_mode(void **state)
@@ -355,6 +491,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_deferred_checkpoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_check_constraints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_empty_file_and_mode, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup_and_verify, setup, teardown),
     };
