@@ -478,6 +478,75 @@ ct_store_member_get(struct ct_store *store, int64_t id, struct ct_member *out, s
     return member_load_one(store, NULL, id, out, err);
 }
 
+void
+ct_member_value_counts_free(struct ct_member_value_count *values, size_t n)
+{
+    size_t i;
+
+    for (i = 0; values && i < n; i++)
+        free(values[i].value);
+    free(values);
+}
+
+/* Append value (count members) to *out[0..*n), growing it by doubling *cap. */
+static bool
+value_count_add(struct ct_member_value_count **out, size_t *n, size_t *cap, const char *value,
+                size_t count)
+{
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 64;
+        struct ct_member_value_count *v = realloc(*out, c * sizeof(*v));
+        if (v == NULL)
+            return false;
+        *out = v;
+        *cap = c;
+    }
+    if (((*out)[*n].value = strdup(value)) == NULL)
+        return false;
+    (*out)[(*n)++].count = count;
+    return true;
+}
+
+enum ct_status
+ct_store_members_value_counts(struct ct_store *store, unsigned statuses,
+                              enum ct_member_column column, struct ct_member_value_count **out,
+                              size_t *n, struct ct_error *err)
+{
+    static const char *const sql[] = {
+        [CT_MEMBER_COLUMN_ORGANISATION] =
+            "SELECT organisation, count(*) FROM members WHERE status IN (?1, ?2, ?3)"
+            " AND organisation <> '' GROUP BY organisation",
+        [CT_MEMBER_COLUMN_SITE] = "SELECT site, count(*) FROM members WHERE status IN (?1, ?2, ?3)"
+                                  " AND site <> '' GROUP BY site",
+    };
+    static const enum ct_member_status bits[] = {CT_MEMBER_ACTIVE, CT_MEMBER_PAUSED,
+                                                 CT_MEMBER_LEFT};
+    sqlite3_stmt *stmt = NULL;
+    enum ct_status st;
+    size_t cap = 0, i;
+    bool row = true;
+
+    *out = NULL;
+    *n = 0;
+    if ((st = ct_store_prepare(store, sql[column], &stmt, err)) != CT_OK)
+        return st;
+    for (i = 0; i < CT_ARRAY_LEN(bits); i++)
+        if (statuses & status_bit(bits[i]))
+            bind_status(stmt, (int)i + 1, bits[i]);
+    while (st == CT_OK &&
+           (st = ct_store_step_row(store, stmt, &row, "count member names", err)) == CT_OK && row)
+        if (!value_count_add(out, n, &cap, (const char *)sqlite3_column_text(stmt, 0),
+                             (size_t)sqlite3_column_int64(stmt, 1)))
+            st = nomem(err);
+    sqlite3_finalize(stmt);
+    if (st != CT_OK) {
+        ct_member_value_counts_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return st;
+}
+
 enum ct_status
 ct_store_member_history(struct ct_store *store, int64_t member_id, struct ct_member_history *out,
                         struct ct_error *err)

@@ -237,6 +237,54 @@ test_sync_adds(void **state)
     roster_free(r);
 }
 
+/* The organisation and site names of the current members, counted in the store. */
+static void
+test_value_counts(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_roster *r = roster_new();
+    struct ct_sync_result *res;
+    struct ct_member_value_count *v = NULL;
+    size_t n = 0;
+    struct ct_error err;
+
+    roster_add(r, "ana@a.org,Ana Alves,Alpha Trust");
+    roster_add(r, "bo@b.org,Bo Berg,Alpha Trust");
+    roster_add(r, "cy@c.org,Cy Chen,alpha trust,,paused");
+    roster_add(r, "di@d.org,Di Dee,Beta Council,,left");
+    r->entries[0].site = strdup("Main Site");
+    r->entries[1].site = strdup("Main Site");
+    r->entries[2].site = strdup("");
+    r->entries[3].site = strdup("Mian Site");
+    res = do_sync(f, r, false, false);
+    ct_sync_result_free(res);
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_value_counts(f->store, CT_MEMBERS_CURRENT,
+                                             CT_MEMBER_COLUMN_ORGANISATION, &v, &n, &err),
+                     CT_OK);
+    assert_int_equal(n, 2); /* byte for byte; the one who left is not counted */
+    assert_string_equal(v[0].value, "Alpha Trust");
+    assert_int_equal(v[0].count, 2);
+    assert_string_equal(v[1].value, "alpha trust");
+    assert_int_equal(v[1].count, 1);
+    ct_member_value_counts_free(v, n);
+    assert_int_equal(
+        ct_members_value_counts(f->store, CT_MEMBERS_ALL, CT_MEMBER_COLUMN_SITE, &v, &n, &err),
+        CT_OK);
+    assert_int_equal(n, 2); /* no empty site */
+    assert_string_equal(v[0].value, "Main Site");
+    assert_int_equal(v[0].count, 2);
+    assert_string_equal(v[1].value, "Mian Site");
+    assert_int_equal(v[1].count, 1);
+    ct_member_value_counts_free(v, n);
+    assert_int_equal(
+        ct_members_value_counts(f->store, CT_MEMBERS_PAUSED, CT_MEMBER_COLUMN_SITE, &v, &n, &err),
+        CT_OK);
+    assert_int_equal(n, 0);
+    ct_member_value_counts_free(v, n);
+    roster_free(r);
+}
+
 static void
 test_sync_updates_and_unchanged(void **state)
 {
@@ -1012,6 +1060,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sync_adds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_value_counts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_updates_and_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_marks_left_and_merge_does_not, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_dry_run_writes_nothing, setup, teardown),
