@@ -133,7 +133,9 @@ struct ct_member_write {
 
 /*
  * Apply writes[0..n) in order; updated_at (and created_at of new members)
- * becomes now. OUT: writes[i].member.id of each ADD.
+ * becomes now. On an error the transaction must be rolled back: the
+ * writes before it, and some new members, may be in. OUT:
+ * writes[i].member.id of each ADD.
  */
 enum ct_status ct_store_members_apply(struct ct_txn *txn, struct ct_member_write *writes, size_t n,
                                       int64_t now, struct ct_error *err);
