@@ -20,31 +20,23 @@
 
 /* ---- organisation names ------------------------------------------------ */
 
-/* Which member field a names list holds. */
-enum name_field { NAME_ORGANISATION, NAME_SITE };
-
-static const char *
-member_field(const struct ct_member *m, enum name_field f)
-{
-    return f == NAME_ORGANISATION ? m->organisation : m->site;
-}
-
 /* At most this many near-duplicate warnings per field, the smallest groups first. */
 #define NEAR_WARNINGS_MAX 20
 
 /*
  * Warn (stderr) about each pair of names that look like one but that
  * neither folding nor [roster] aliases make one. what: "organisation".
+ * names[i] is held by counts[i] members (NULL: one each).
  */
 static void
 warn_near_duplicates(const struct ct_config *cfg, const char *what, const char *const *names,
-                     size_t n)
+                     const size_t *counts, size_t n)
 {
     struct ct_orgname_summary *sum = NULL;
     struct ct_orgname_near *near = NULL;
     size_t count = 0, i;
 
-    if (ct_orgname_summarise(cfg->roster.org_aliases, names, n, &sum) != CT_OK ||
+    if (ct_orgname_summarise_counted(cfg->roster.org_aliases, names, counts, n, &sum) != CT_OK ||
         ct_orgname_near_duplicates(sum, &near, &count) != CT_OK) {
         ct_cli_warn("out of memory checking %s names", what);
         goto out;
@@ -65,24 +57,6 @@ out:
     ct_orgname_summary_free(sum);
 }
 
-/* Near-duplicate organisation and site names among the current members in list. */
-static void
-warn_member_names(const struct ct_config *cfg, const struct ct_member_list *list)
-{
-    static const char *const what[] = {"organisation", "site"};
-    const char **names = calloc(list->count + 1, sizeof(*names));
-    size_t i, f;
-
-    if (names == NULL)
-        return;
-    for (f = 0; f < CT_ARRAY_LEN(what); f++) {
-        for (i = 0; i < list->count; i++)
-            names[i] = member_field(&list->items[i], (enum name_field)f);
-        warn_near_duplicates(cfg, what[f], names, list->count);
-    }
-    free(names);
-}
-
 /* The same for a dry run: the roster's members who are not marked left. */
 static void
 warn_roster_names(const struct ct_config *cfg, const struct ct_roster *roster)
@@ -99,27 +73,47 @@ warn_roster_names(const struct ct_config *cfg, const struct ct_roster *roster)
             orgs[n] = e->organisation;
             sites[n++] = e->site;
         }
-        warn_near_duplicates(cfg, "organisation", orgs, n);
-        warn_near_duplicates(cfg, "site", sites, n);
+        warn_near_duplicates(cfg, "organisation", orgs, NULL, n);
+        warn_near_duplicates(cfg, "site", sites, NULL, n);
     }
     free(orgs);
     free(sites);
 }
 
-/* After an import: warn about the current members' names (a failure to list is only warned). */
+/*
+ * After an import: warn about the current members' organisation and site
+ * names, counted in the store (a failure to count is only warned).
+ */
 static void
 warn_after_import(struct ct_store *store, const struct ct_config *cfg)
 {
-    struct ct_member_list *list = NULL;
+    static const char *const what[] = {"organisation", "site"};
+    struct ct_member_value_count *values = NULL;
+    const char **names = NULL;
+    size_t *counts = NULL, n = 0, i, f;
     struct ct_error err;
 
     ct_error_clear(&err);
-    if (ct_members_list(store, CT_MEMBERS_CURRENT, &list, &err) != CT_OK) {
-        ct_cli_warn("cannot check organisation names: %s", err.message);
-        return;
+    for (f = 0; f < CT_ARRAY_LEN(what); f++) {
+        if (ct_members_value_counts(store, CT_MEMBERS_CURRENT, (enum ct_member_column)f, &values,
+                                    &n, &err) != CT_OK) {
+            ct_cli_warn("cannot check organisation names: %s", err.message);
+            return;
+        }
+        names = calloc(n + 1, sizeof(*names));
+        counts = calloc(n + 1, sizeof(*counts));
+        for (i = 0; names && counts && i < n; i++) {
+            names[i] = values[i].value;
+            counts[i] = values[i].count;
+        }
+        if (names && counts)
+            warn_near_duplicates(cfg, what[f], names, counts, n);
+        else
+            ct_cli_warn("out of memory checking %s names", what[f]);
+        free(names);
+        free(counts);
+        ct_member_value_counts_free(values, n);
     }
-    warn_member_names(cfg, list);
-    ct_member_list_free(list);
 }
 
 /* ---- roster import ----------------------------------------------------- */
@@ -272,6 +266,9 @@ roster_import(struct ct_cli *cli, const struct ct_args *args)
     opts.source = name;
     if (!import_load(cfg, source, name, &data, &len, &roster, &diags, &err, &rc))
         goto out;
+    /* The roster holds copies: the file's bytes (179 MB for 1M members) can go. */
+    free(data);
+    data = NULL;
     /* The store is opened only now: a bad file must not create a database. */
     if ((store = ct_cli_store(cli)) == NULL) {
         rc = cli->failed_exit;
@@ -288,6 +285,11 @@ roster_import(struct ct_cli *cli, const struct ct_args *args)
         fflush(stdout);
         rc = ct_cli_fail(&err);
         goto out;
+    }
+    /* Only a dry run reports from the roster; the warnings after an import list the store. */
+    if (!opts.dry_run) {
+        ct_roster_free(roster);
+        roster = NULL;
     }
     import_report(store, cfg, roster, &opts, result, &leave);
 out:
@@ -619,7 +621,7 @@ roster_orgs(struct ct_cli *cli, const struct ct_args *args)
         orgs_json(sum);
     else
         orgs_text(sum, list->count);
-    warn_near_duplicates(cfg, "organisation", names, list->count);
+    warn_near_duplicates(cfg, "organisation", names, NULL, list->count);
 out:
     ct_orgname_summary_free(sum);
     ct_member_list_free(list);

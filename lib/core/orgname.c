@@ -358,6 +358,7 @@ ct_orgname_similar(const char *key_a, const char *key_b)
 struct named {
     char *key;
     const char *name;
+    size_t count; /* members with this name */
 };
 
 static int
@@ -428,19 +429,19 @@ group_fill(const struct ct_orgname_aliases *aliases, struct ct_orgname_group *g,
     const char *canonical = canonical_of(aliases, v[0].key);
     size_t i;
 
-    g->count = n;
     if ((g->key = strdup(v[0].key)) == NULL ||
         (g->spellings = calloc(n, sizeof(*g->spellings))) == NULL)
         return false;
     for (i = 0; i < n; i++) {
         struct ct_orgname_spelling *s = &g->spellings[g->spellings_count];
+        g->count += v[i].count;
         if (i > 0 && strcmp(v[i].name, v[i - 1].name) == 0) {
-            s[-1].count++;
+            s[-1].count += v[i].count;
             continue;
         }
         if ((s->name = strdup(v[i].name)) == NULL)
             return false;
-        s->count = 1;
+        s->count = v[i].count;
         g->spellings_count++;
     }
     qsort(g->spellings, g->spellings_count, sizeof(*g->spellings), spelling_cmp);
@@ -452,6 +453,13 @@ enum ct_status
 ct_orgname_summarise(const struct ct_orgname_aliases *aliases, const char *const *names, size_t n,
                      struct ct_orgname_summary **out)
 {
+    return ct_orgname_summarise_counted(aliases, names, NULL, n, out);
+}
+
+enum ct_status
+ct_orgname_summarise_counted(const struct ct_orgname_aliases *aliases, const char *const *names,
+                             const size_t *counts, size_t n, struct ct_orgname_summary **out)
+{
     struct ct_orgname_summary *sum = calloc(1, sizeof(*sum));
     struct named *v = calloc(n + 1, sizeof(*v));
     size_t i, m = 0, start;
@@ -461,10 +469,11 @@ ct_orgname_summarise(const struct ct_orgname_aliases *aliases, const char *const
     if (sum == NULL || v == NULL)
         goto out;
     for (i = 0; i < n; i++) {
-        if (names[i] == NULL || names[i][0] == '\0')
+        if (names[i] == NULL || names[i][0] == '\0' || (counts && counts[i] == 0))
             continue;
         if ((v[m].key = ct_orgname_identity(aliases, names[i])) == NULL)
             goto out;
+        v[m].count = counts ? counts[i] : 1;
         v[m++].name = names[i];
     }
     qsort(v, m, sizeof(*v), named_cmp);

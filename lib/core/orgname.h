@@ -111,6 +111,15 @@ struct ct_orgname_summary {
 enum ct_status ct_orgname_summarise(const struct ct_orgname_aliases *aliases,
                                     const char *const *names, size_t n,
                                     struct ct_orgname_summary **out);
+
+/*
+ * The same for n distinct names, names[i] held by counts[i] members (NULL
+ * counts: one each); as fast as there are distinct names, whatever the
+ * members. The summary is the one of the names repeated.
+ */
+enum ct_status ct_orgname_summarise_counted(const struct ct_orgname_aliases *aliases,
+                                            const char *const *names, const size_t *counts,
+                                            size_t n, struct ct_orgname_summary **out);
 void ct_orgname_summary_free(struct ct_orgname_summary *summary);
 
 /* Two groups of a summary that look like one: smaller is the one with fewer names. */

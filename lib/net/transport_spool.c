@@ -9,6 +9,7 @@
 #define _GNU_SOURCE /* syncfs */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 
 struct spool {
     char *dir;
+    bool tmpfile; /* write through O_TMPFILE and linkat (see spool_tmpfile_works) */
 };
 
 /* Messages per batch: one directory sync for this many files. */
@@ -65,6 +67,35 @@ spool_close(void *state)
     free(s);
 }
 
+/*
+ * True if files can be written here unnamed (O_TMPFILE) and named once
+ * whole (linkat through /proc/self/fd): one directory entry per message
+ * instead of a temporary one and a rename. Nothing visible is created.
+ */
+static bool
+spool_tmpfile_works(const char *dir)
+{
+#ifdef O_TMPFILE
+    int fd;
+
+#ifdef CT_TEST_HOOKS
+    const char *off = getenv("COFFEETRIAL_TEST_SPOOL_NO_TMPFILE");
+    if (off && *off == '1')
+        return false;
+#endif
+    if (access("/proc/self/fd", X_OK) != 0)
+        return false;
+    fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+#else
+    (void)dir;
+    return false;
+#endif
+}
+
 static enum ct_status
 spool_open(const struct ct_config *cfg, void **state, struct ct_error *err)
 {
@@ -88,6 +119,7 @@ spool_open(const struct ct_config *cfg, void **state, struct ct_error *err)
         free(s);
         return ct_error_set(err, CT_ENOMEM, "out of memory");
     }
+    s->tmpfile = spool_tmpfile_works(dir);
     *state = s;
     return CT_OK;
 }
@@ -119,47 +151,87 @@ spool_send(void *state, const struct ct_transport_message *msg, int64_t *retry_a
 
 /* One message of a batch on its way to the spool. */
 struct spool_file {
-    char *path; /* DIR/NAME.eml */
-    char *tmp;  /* DIR/NAME.eml.tmp.PID */
-    int fd;
+    char *name; /* NAME.eml */
+    int fd;     /* its data: an unnamed O_TMPFILE, or NAME.eml.tmp.PID when named */
+    bool named;
 };
 
 /* A failed step: a full disk or a vanished directory may mend, so CT_ETEMP. */
 static enum ct_status
-spool_fail(struct ct_transport_result *r, const char *path, const char *what)
+spool_fail(struct ct_transport_result *r, const char *dir, const char *name, const char *what)
 {
-    r->status = ct_error_set(&r->err, CT_ETEMP, "%s: %s: %s", path, what, strerror(errno));
+    r->status = ct_error_set(&r->err, CT_ETEMP, "%s/%s: %s: %s", dir, name, what, strerror(errno));
     return r->status;
 }
 
-/* Write msg to a new temporary file, its writeback started. */
+/* NAME.eml.tmp.PID, the temporary name of NAME.eml. False if it does not fit. */
+static bool
+spool_tmp_name(const char *name, char *tmp, size_t size)
+{
+    int n = snprintf(tmp, size, "%s.tmp.%ld", name, (long)getpid());
+
+    return n > 0 && (size_t)n < size;
+}
+
+#ifdef CT_TEST_HOOKS
+/*
+ * COFFEETRIAL_TEST_SPOOL_CRASH=written|synced|linked: the process ends
+ * (exit 70, no cleanup, as a crash would) after that step of a batch, so
+ * the tests can look at what a reader would see then.
+ */
+static void
+spool_crash_point(const char *step)
+{
+    const char *at = getenv("COFFEETRIAL_TEST_SPOOL_CRASH");
+
+    if (at && strcmp(at, step) == 0)
+        _exit(70);
+}
+#else
+#define spool_crash_point(step) ((void)0)
+#endif
+
+/*
+ * Write msg's bytes to a file of its own in the spool (dfd): an O_TMPFILE,
+ * which has no name until spool_commit() gives it one, or else a
+ * temporary NAME.eml.tmp.PID (the filesystem has no O_TMPFILE).
+ */
 static enum ct_status
-spool_write(struct spool *s, const struct ct_transport_message *msg, struct spool_file *f,
+spool_write(struct spool *s, int dfd, const struct ct_transport_message *msg, struct spool_file *f,
             struct ct_transport_result *r)
 {
-    char *name = ct_transport_spool_name(msg->message_id);
+    char tmp[PATH_MAX];
     const char *p = msg->raw;
     size_t left = msg->raw_len;
     ssize_t w;
 
-    if (name == NULL)
+    f->name = ct_transport_spool_name(msg->message_id);
+    if (f->name == NULL)
         return r->status =
                    ct_error_set(&r->err, CT_EPERM, "message id '%s' cannot name a spool file",
                                 msg->message_id ? msg->message_id : "");
-    f->path = ct_asprintf("%s/%s", s->dir, name);
-    f->tmp = f->path ? ct_asprintf("%s.tmp.%ld", f->path, (long)getpid()) : NULL;
-    free(name);
-    if (f->tmp == NULL)
-        return r->status = ct_error_set(&r->err, CT_ENOMEM, "out of memory");
-    f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+#ifdef O_TMPFILE
+    if (s->tmpfile) {
+        f->fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0640);
+        /* Not on this filesystem after all (EOPNOTSUPP; EISDIR on old kernels). */
+        if (f->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL))
+            s->tmpfile = false;
+    }
+#endif
+    if (!s->tmpfile) {
+        if (!spool_tmp_name(f->name, tmp, sizeof(tmp)))
+            return r->status = ct_error_set(&r->err, CT_EPERM, "%s: name too long", f->name);
+        f->named = true;
+        f->fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    }
     if (f->fd < 0)
-        return spool_fail(r, f->tmp, "open");
+        return spool_fail(r, s->dir, f->name, "open");
     while (left > 0) {
         w = write(f->fd, p, left);
         if (w < 0 && errno == EINTR)
             continue;
         if (w < 0)
-            return spool_fail(r, f->tmp, "write");
+            return spool_fail(r, s->dir, f->name, "write");
         p += w;
         left -= (size_t)w;
     }
@@ -167,21 +239,75 @@ spool_write(struct spool *s, const struct ct_transport_message *msg, struct spoo
 }
 
 /*
- * Give a written file its final name, after a fsync unless synced (the
- * filesystem was just synced); the directory is synced after.
+ * Give f's O_TMPFILE the name NAME.eml. A NAME.eml already there (the
+ * message sent again) is replaced whole: the file is linked to
+ * NAME.eml.tmp.PID first and renamed over it.
  */
 static void
-spool_commit(struct spool_file *f, bool synced, struct ct_transport_result *r)
+spool_link(struct spool *s, int dfd, struct spool_file *f, struct ct_transport_result *r)
 {
+    char proc[64], tmp[PATH_MAX];
+
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
+    if (linkat(AT_FDCWD, proc, dfd, f->name, AT_SYMLINK_FOLLOW) == 0)
+        return;
+    if (errno != EEXIST) {
+        spool_fail(r, s->dir, f->name, "link");
+        return;
+    }
+    if (!spool_tmp_name(f->name, tmp, sizeof(tmp))) {
+        r->status = ct_error_set(&r->err, CT_EPERM, "%s: name too long", f->name);
+        return;
+    }
+    if (linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW) != 0 && errno == EEXIST &&
+        unlinkat(dfd, tmp, 0) == 0)
+        (void)linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW);
+    if (renameat(dfd, tmp, dfd, f->name) != 0) {
+        spool_fail(r, s->dir, f->name, "rename");
+        (void)unlinkat(dfd, tmp, 0);
+    }
+}
+
+/*
+ * Give a written file its final name, after a fsync unless synced (the
+ * filesystem was just synced).
+ */
+static void
+spool_commit(struct spool *s, int dfd, struct spool_file *f, bool synced,
+             struct ct_transport_result *r)
+{
+    char tmp[PATH_MAX];
+
     if (!synced && fsync(f->fd) != 0)
-        spool_fail(r, f->tmp, "fsync");
-    else if (close(f->fd) != 0)
-        spool_fail(r, f->tmp, "close");
-    else if (rename(f->tmp, f->path) != 0)
-        spool_fail(r, f->path, "rename");
-    if (r->status != CT_OK && f->fd >= 0)
-        close(f->fd);
-    f->fd = -1;
+        spool_fail(r, s->dir, f->name, "fsync");
+    else if (!f->named)
+        spool_link(s, dfd, f, r);
+    else if (spool_tmp_name(f->name, tmp, sizeof(tmp)) && renameat(dfd, tmp, dfd, f->name) != 0)
+        spool_fail(r, s->dir, f->name, "rename");
+}
+
+/*
+ * Make the new names durable. A linked O_TMPFILE's link count is in its
+ * inode, not in the directory: without a journal, a directory fsync alone
+ * would not write it, so the filesystem is synced again (one call for all;
+ * on a journal it commits the names and link counts together). If that
+ * fails, each linked file and the directory are fsync'd. False on failure.
+ */
+static bool
+spool_sync_names(int dfd, struct spool_file *files, size_t n,
+                 const struct ct_transport_result *results, bool synced)
+{
+    bool linked = false;
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        linked = linked || (results[i].status == CT_OK && !files[i].named);
+    if (linked && synced && syncfs(dfd) == 0)
+        return true;
+    for (i = 0; linked && i < n; i++)
+        if (results[i].status == CT_OK && !files[i].named && fsync(files[i].fd) != 0)
+            return false;
+    return fsync(dfd) == 0;
 }
 
 static void
@@ -192,19 +318,29 @@ spool_send_batch(void *state, const struct ct_transport_message *msgs, size_t n,
     struct spool_file *files = calloc(n ? n : 1, sizeof(*files));
     size_t tried = 0, i;
     bool synced;
-    int dfd;
+    int dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
     if (files == NULL) {
         for (i = 0; i < n; i++)
             results[i].status = ct_error_set(&results[i].err, CT_ENOMEM, "out of memory");
-        return;
+        goto out;
     }
-    /* Write every file; sync and rename them; sync the directory once. */
+    if (dfd < 0) {
+        int e = errno;
+
+        for (i = 0; i < n; i++) {
+            results[i].status =
+                ct_error_set(&results[i].err, CT_ETEMP, "%s: open: %s", s->dir, strerror(e));
+            ct_transport_batch_note(batch, i, &results[i]);
+        }
+        goto out;
+    }
+    /* Write every file; sync them; name them; make the names durable. */
     for (; tried < n && !(batch->stop && *batch->stop); tried++) {
         files[tried].fd = -1;
-        spool_write(s, &msgs[tried], &files[tried], &results[tried]);
+        spool_write(s, dfd, &msgs[tried], &files[tried], &results[tried]);
     }
-    dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    spool_crash_point("written");
     /*
      * One syncfs() writes back every file of the batch with one journal
      * commit and one cache flush; a fsync() per file would flush the disk's
@@ -212,25 +348,30 @@ spool_send_batch(void *state, const struct ct_transport_message *msgs, size_t n,
      * writeback error on the filesystem (Linux >= 5.8); if it fails, each
      * file is fsync'd so the error lands on the message it belongs to.
      */
-    synced = dfd >= 0 && syncfs(dfd) == 0;
+    synced = syncfs(dfd) == 0;
+    spool_crash_point("synced");
     for (i = 0; i < tried; i++)
         if (results[i].status == CT_OK)
-            spool_commit(&files[i], synced, &results[i]);
-    if (dfd < 0 || fsync(dfd) != 0)
+            spool_commit(s, dfd, &files[i], synced, &results[i]);
+    spool_crash_point("linked");
+    if (!spool_sync_names(dfd, files, tried, results, synced))
         for (i = 0; i < tried; i++)
             if (results[i].status == CT_OK)
-                spool_fail(&results[i], s->dir, "fsync");
-    if (dfd >= 0)
-        close(dfd);
+                spool_fail(&results[i], s->dir, files[i].name, "fsync");
     for (i = 0; i < tried; i++) {
+        char tmp[PATH_MAX];
+
         if (files[i].fd >= 0)
             close(files[i].fd);
-        if (results[i].status != CT_OK && files[i].tmp)
-            (void)unlink(files[i].tmp);
-        free(files[i].path);
-        free(files[i].tmp);
+        if (results[i].status != CT_OK && files[i].named &&
+            spool_tmp_name(files[i].name, tmp, sizeof(tmp)))
+            (void)unlinkat(dfd, tmp, 0);
+        free(files[i].name);
         ct_transport_batch_note(batch, i, &results[i]);
     }
+out:
+    if (dfd >= 0)
+        close(dfd);
     free(files);
 }
 

@@ -141,6 +141,17 @@ enum ct_status ct_members_sync_refused_notice(struct ct_store *store, const stru
                                               int64_t now, bool *queued, struct ct_error *err);
 
 /*
+ * The distinct organisation (or site) names of the members whose status is
+ * one of the CT_MEMBERS_* bits in statuses, each with how many members hold
+ * it (see ct_store_members_value_counts()). OUT: *out, *n, freed with
+ * ct_member_value_counts_free().
+ */
+enum ct_status ct_members_value_counts(struct ct_store *store, unsigned statuses,
+                                       enum ct_member_column column,
+                                       struct ct_member_value_count **out, size_t *n,
+                                       struct ct_error *err);
+
+/*
  * Members whose status is one of the CT_MEMBERS_* bits in statuses, ordered
  * by e-mail, with their ties. OUT: *out, freed with ct_member_list_free().
  */

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -269,7 +270,8 @@ bury(struct ct_store *store, struct ct_outbox_row *row, const struct ct_error *w
 /*
  * A claimed batch on its way: claimed and loaded (SQLite, the flush's
  * thread), its messages built from their recipes (pure, on a thread of
- * their own while the batch before goes out), sent, recorded.
+ * their own while the batch before goes out, and on the flush's thread
+ * too once that batch is out), sent, recorded.
  */
 struct loaded {
     int64_t ids[CT_OUTBOX_BATCH_MAX];
@@ -279,6 +281,7 @@ struct loaded {
     struct ct_error *why;       /* why[i]: rows[i]'s recipe could not make a message */
     bool *bad;
     size_t n;
+    atomic_size_t next_row; /* the next row to build, taken by whichever thread is free */
     pthread_t thread;
     bool running; /* thread is building the messages */
 };
@@ -343,17 +346,27 @@ claim_and_load(struct ct_store *store, int64_t due, int64_t now, int max, struct
                                         &l->n, err);
 }
 
-/* Build every loaded row's message from its recipe: pure, no SQLite (a thread's body). */
-static void *
-build_rows(void *arg)
+/*
+ * Build the loaded rows' messages from their recipes, one row after another
+ * as l->next_row hands them out, until none is left: pure, no SQLite, so
+ * the flush's thread can take a share once its own batch is out.
+ */
+static void
+build_some(struct loaded *l)
 {
-    struct loaded *l = arg;
     size_t i;
 
-    for (i = 0; i < l->n; i++) {
+    while ((i = atomic_fetch_add(&l->next_row, 1)) < l->n) {
         ct_error_clear(&l->why[i]);
         l->bad[i] = l->rows[i].recipe && ct_outbox_row_build(&l->rows[i], &l->why[i]) != CT_OK;
     }
+}
+
+/* The building thread's body. */
+static void *
+build_rows(void *arg)
+{
+    build_some(arg);
     return NULL;
 }
 
@@ -367,6 +380,7 @@ build_start(struct loaded *l)
 {
     sigset_t all, old;
 
+    atomic_store(&l->next_row, 0);
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
     l->running = pthread_create(&l->thread, NULL, build_rows, l) == 0;
@@ -375,15 +389,20 @@ build_start(struct loaded *l)
         build_rows(l);
 }
 
-/* Wait for l's messages; bury the rows whose recipe made none (when bury). */
+/*
+ * Build what is left of l's messages alongside the thread, and wait for it;
+ * bury the rows whose recipe made none (when bury).
+ */
 static enum ct_status
 build_finish(struct ct_store *store, struct loaded *l, bool bury_bad, struct ct_error *err)
 {
     enum ct_status st = CT_OK;
     size_t i, kept = 0;
 
-    if (l->running)
+    if (l->running) {
+        build_some(l);
         pthread_join(l->thread, NULL);
+    }
     l->running = false;
     for (i = 0; i < l->n; i++) {
         if (l->bad[i]) {
@@ -647,8 +666,9 @@ halted(const struct ct_outbox_options *opts, struct flush_state *fs,
  * Claim and deliver batches until nothing due at `due` is left, the limit
  * is reached, a stop is asked for, the transport is unusable or the
  * breaker trips (fs->ctl says which). While one batch goes out, the next
- * is claimed and its messages built on a second thread; a batch claimed
- * but never sent stays claimed until the flush releases it.
+ * is claimed and its messages built on a second thread, which this thread
+ * joins when its batch is out; a batch claimed but never sent stays
+ * claimed until the flush releases it.
  */
 static enum ct_status
 deliver_due(struct ct_store *store, struct ct_transport *t, const struct ct_outbox_options *opts,

@@ -58,6 +58,28 @@ void ct_member_list_free(struct ct_member_list *list);
 enum ct_status ct_store_member_find(struct ct_store *store, const char *email,
                                     struct ct_member *out, struct ct_error *err);
 
+/* A value of a member's column and how many members hold it. */
+struct ct_member_value_count {
+    char *value;
+    size_t count;
+};
+
+/* Which column ct_store_members_value_counts() counts. */
+enum ct_member_column { CT_MEMBER_COLUMN_ORGANISATION, CT_MEMBER_COLUMN_SITE };
+
+/*
+ * The distinct values of column (byte for byte) among the members whose
+ * status is one of the CT_MEMBERS_* bits in statuses, each with how many
+ * hold it; NULL and empty values are left out. One pass in SQLite, for the
+ * name checks after an import, without loading every member.
+ * OUT: *out (freed with ct_member_value_counts_free()), *n.
+ */
+enum ct_status ct_store_members_value_counts(struct ct_store *store, unsigned statuses,
+                                             enum ct_member_column column,
+                                             struct ct_member_value_count **out, size_t *n,
+                                             struct ct_error *err);
+void ct_member_value_counts_free(struct ct_member_value_count *values, size_t n);
+
 /* The member with this id (erased ones too, without ties) into *out (OUT); CT_ENOTFOUND. */
 enum ct_status ct_store_member_get(struct ct_store *store, int64_t id, struct ct_member *out,
                                    struct ct_error *err);
@@ -111,7 +133,9 @@ struct ct_member_write {
 
 /*
  * Apply writes[0..n) in order; updated_at (and created_at of new members)
- * becomes now. OUT: writes[i].member.id of each ADD.
+ * becomes now. On an error the transaction must be rolled back: the
+ * writes before it, and some new members, may be in. OUT:
+ * writes[i].member.id of each ADD.
  */
 enum ct_status ct_store_members_apply(struct ct_txn *txn, struct ct_member_write *writes, size_t n,
                                       int64_t now, struct ct_error *err);

@@ -1,8 +1,10 @@
 #!/bin/sh
 # bench_spool.sh: how fast `coffeetrial outbox flush` writes the outbox to the
 # spool ([transport] kind = spool), the whole process: claims, reading each
-# message, writing MESSAGE-ID.eml durably (fsync of the files and of the
-# directory) and marking them sent in SQLite. The spool and the database are
+# message, writing MESSAGE-ID.eml durably (unnamed O_TMPFILE files synced,
+# then named with linkat and synced again; in a build with CT_TEST_HOOKS,
+# COFFEETRIAL_TEST_SPOOL_NO_TMPFILE=1 measures the temporary-name-and-rename
+# fallback) and marking them sent in SQLite. The spool and the database are
 # on the same disk as the build tree (not /tmp, which may be tmpfs: fsync
 # there costs nothing). For comparison, in the same run: the same files
 # written the way the spool did before its batches (per message: write,

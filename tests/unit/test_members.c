@@ -16,6 +16,7 @@
 
 #include "ct.h"
 #include "members.h"
+#include "roster.h"
 #include "scratchdb.h"
 #include "store.h"
 #include "util.h"
@@ -234,6 +235,99 @@ test_sync_adds(void **state)
     assert_string_equal(list->items[0].email, "cy@c.org");
     assert_int_equal(list->items[0].ties_count, 0);
     ct_member_list_free(list);
+    roster_free(r);
+}
+
+/*
+ * New members go in 64 to a statement: each gets the id one INSERT each
+ * would have given it (one more than the largest, in roster order), past a
+ * full statement and its tail, after members already there.
+ */
+static void
+test_sync_adds_many(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_roster *r = three_members(), *big;
+    struct ct_sync_result *res = do_sync(f, r, false, false);
+    struct ct_buf csv;
+    struct ct_diags diags;
+    int i;
+
+    ct_sync_result_free(res);
+    /* A gap: the largest id decides, as SQLite's own choice would. */
+    sql_exec(f->store, "UPDATE members SET id = 10 WHERE id = 3");
+    ct_buf_init(&csv);
+    ct_buf_puts(&csv, "email,name,organisation,status\n"
+                      "ana@a.org,Ana Alves,Alpha Trust,active\n"
+                      "bo@b.org,Bo Berg,Beta Council,active\n"
+                      "cy@c.org,Cy Chen,Gamma Uni,paused\n");
+    for (i = 0; i < 130; i++)
+        ct_buf_printf(&csv, "m%03d@n.org,Member %d,Org %d,%s\n", i, i, i % 7,
+                      i % 3 ? "active" : "paused");
+    ct_diags_init(&diags);
+    assert_int_equal(ct_roster_parse("big.csv", csv.data, csv.len, &big, &diags), CT_OK);
+    res = do_sync(f, big, false, false);
+    assert_int_equal(res->added, 130);
+    ct_sync_result_free(res);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members"), 133);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members WHERE id > 10 AND"
+                                       " email = printf('m%03d@n.org', id - 11)"),
+                     130);
+    assert_int_equal(sql_int(f->store, "SELECT count(*) FROM members WHERE id > 10 AND"
+                                       " status = 'paused' AND roster_status = 'paused'"),
+                     44);
+    assert_int_equal(sql_int(f->store, "SELECT max(id) FROM members"), 140);
+    ct_buf_free(&csv);
+    ct_diags_free(&diags);
+    ct_roster_free(big);
+    roster_free(r);
+}
+
+/* The organisation and site names of the current members, counted in the store. */
+static void
+test_value_counts(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_roster *r = roster_new();
+    struct ct_sync_result *res;
+    struct ct_member_value_count *v = NULL;
+    size_t n = 0;
+    struct ct_error err;
+
+    roster_add(r, "ana@a.org,Ana Alves,Alpha Trust");
+    roster_add(r, "bo@b.org,Bo Berg,Alpha Trust");
+    roster_add(r, "cy@c.org,Cy Chen,alpha trust,,paused");
+    roster_add(r, "di@d.org,Di Dee,Beta Council,,left");
+    r->entries[0].site = strdup("Main Site");
+    r->entries[1].site = strdup("Main Site");
+    r->entries[2].site = strdup("");
+    r->entries[3].site = strdup("Mian Site");
+    res = do_sync(f, r, false, false);
+    ct_sync_result_free(res);
+    ct_error_clear(&err);
+    assert_int_equal(ct_members_value_counts(f->store, CT_MEMBERS_CURRENT,
+                                             CT_MEMBER_COLUMN_ORGANISATION, &v, &n, &err),
+                     CT_OK);
+    assert_int_equal(n, 2); /* byte for byte; the one who left is not counted */
+    assert_string_equal(v[0].value, "Alpha Trust");
+    assert_int_equal(v[0].count, 2);
+    assert_string_equal(v[1].value, "alpha trust");
+    assert_int_equal(v[1].count, 1);
+    ct_member_value_counts_free(v, n);
+    assert_int_equal(
+        ct_members_value_counts(f->store, CT_MEMBERS_ALL, CT_MEMBER_COLUMN_SITE, &v, &n, &err),
+        CT_OK);
+    assert_int_equal(n, 2); /* no empty site */
+    assert_string_equal(v[0].value, "Main Site");
+    assert_int_equal(v[0].count, 2);
+    assert_string_equal(v[1].value, "Mian Site");
+    assert_int_equal(v[1].count, 1);
+    ct_member_value_counts_free(v, n);
+    assert_int_equal(
+        ct_members_value_counts(f->store, CT_MEMBERS_PAUSED, CT_MEMBER_COLUMN_SITE, &v, &n, &err),
+        CT_OK);
+    assert_int_equal(n, 0);
+    ct_member_value_counts_free(v, n);
     roster_free(r);
 }
 
@@ -1012,6 +1106,8 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sync_adds, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_value_counts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sync_adds_many, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_updates_and_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_marks_left_and_merge_does_not, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sync_dry_run_writes_nothing, setup, teardown),

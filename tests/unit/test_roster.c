@@ -859,6 +859,42 @@ test_orgname_groups(void **state)
     ct_orgname_aliases_free(a);
 }
 
+/* Distinct names with counts summarise as the names repeated would. */
+static void
+test_orgname_groups_counted(void **state)
+{
+    static const char *const repeated[] = {
+        "NUH", "Riverside Trust", "NUH", "N.U.H.", "Riverside Trusts",
+        "NUH", "Riverside Trust", "",    NULL,
+    };
+    static const char *const distinct[] = {"Riverside Trusts", "N.U.H.", "NUH",
+                                           "Riverside Trust",  "",       "Gone"};
+    static const size_t counts[] = {1, 1, 3, 2, 4, 0};
+    struct ct_orgname_summary *a = NULL, *b = NULL;
+    size_t i, j;
+    (void)state;
+
+    assert_int_equal(ct_orgname_summarise(NULL, repeated, CT_ARRAY_LEN(repeated), &a), CT_OK);
+    assert_int_equal(
+        ct_orgname_summarise_counted(NULL, distinct, counts, CT_ARRAY_LEN(distinct), &b), CT_OK);
+    assert_int_equal(a->count, 3);
+    assert_int_equal(b->count, a->count);
+    for (i = 0; i < a->count; i++) {
+        assert_string_equal(b->groups[i].name, a->groups[i].name);
+        assert_string_equal(b->groups[i].key, a->groups[i].key);
+        assert_int_equal(b->groups[i].count, a->groups[i].count);
+        assert_int_equal(b->groups[i].spellings_count, a->groups[i].spellings_count);
+        for (j = 0; j < a->groups[i].spellings_count; j++) {
+            assert_string_equal(b->groups[i].spellings[j].name, a->groups[i].spellings[j].name);
+            assert_int_equal(b->groups[i].spellings[j].count, a->groups[i].spellings[j].count);
+        }
+    }
+    assert_string_equal(b->groups[0].name, "NUH");
+    assert_int_equal(b->groups[0].count, 4);
+    ct_orgname_summary_free(a);
+    ct_orgname_summary_free(b);
+}
+
 int
 main(void)
 {
@@ -882,6 +918,7 @@ main(void)
         cmocka_unit_test(test_orgname_aliases),
         cmocka_unit_test(test_orgname_similar),
         cmocka_unit_test(test_orgname_groups),
+        cmocka_unit_test(test_orgname_groups_counted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

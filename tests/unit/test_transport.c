@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -349,31 +350,77 @@ count_done(void *arg, size_t i, const struct ct_transport_result *r)
     (*(int *)arg)++;
 }
 
+/* A spool transport writing to DIR/spool, the O_TMPFILE path off when plain. OUT: *cfg. */
+static struct ct_transport *
+spool_open_in(const char *dir, bool plain, struct ct_config **cfg)
+{
+    struct ct_transport *t = NULL;
+    struct ct_error err;
+
+    *cfg = ct_config_new_defaults();
+    free((*cfg)->spool.dir);
+    (*cfg)->spool.dir = ct_asprintf("%s/spool", dir);
+    if (plain)
+        setenv("COFFEETRIAL_TEST_SPOOL_NO_TMPFILE", "1", 1);
+    assert_int_equal(ct_transport_open(*cfg, &t, &err), CT_OK);
+    unsetenv("COFFEETRIAL_TEST_SPOOL_NO_TMPFILE");
+    return t;
+}
+
+/* How many of dir's entries end in suffix (NULL: any entry but . and ..). */
+static int
+count_entries(const char *dir, const char *suffix)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+
+    assert_non_null(d);
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name), sl = suffix ? strlen(suffix) : 0;
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (suffix == NULL || (len >= sl && strcmp(e->d_name + len - sl, suffix) == 0))
+            n++;
+    }
+    closedir(d);
+    return n;
+}
+
+static void
+expect_file(const char *dir, const char *name, const char *content)
+{
+    char *path = ct_asprintf("%s/%s", dir, name), *data = NULL;
+    size_t len = 0;
+    struct ct_error err;
+
+    assert_int_equal(ct_file_read(path, 1 << 20, &data, &len, &err), CT_OK);
+    assert_int_equal(len, strlen(content));
+    assert_memory_equal(data, content, len);
+    free(data);
+    free(path);
+}
+
 /*
- * A spool batch: every file written, synced and renamed before it is
+ * A spool batch: every file written, synced and named before it is
  * reported sent; one that cannot take its name (a directory is in the way)
- * is a temporary failure that leaves no temporary file, the others go.
+ * is a temporary failure that leaves no temporary file, the others go; a
+ * message sent again replaces its file whole. Through O_TMPFILE, and
+ * through temporary names (plain) as where O_TMPFILE is missing.
  */
 static void
-test_spool_batch(void **state)
+spool_batch(bool plain)
 {
-    struct ct_config *cfg = ct_config_new_defaults();
-    struct ct_transport *t = NULL;
+    struct ct_config *cfg;
+    char *dir = temp_dir(), *path;
+    struct ct_transport *t = spool_open_in(dir, plain, &cfg);
     struct ct_transport_message msgs[3] = {{0}};
     struct ct_transport_result results[3];
     struct ct_transport_batch batch = {0};
-    struct ct_error err;
-    char *dir = temp_dir(), *path, *data = NULL;
     const char *ids[3] = {"b1@x", "b2@x", "b3@x"};
-    size_t len = 0, i;
+    size_t i;
     int done = 0;
-    DIR *d;
-    struct dirent *e;
 
-    (void)state;
-    free(cfg->spool.dir);
-    cfg->spool.dir = ct_asprintf("%s/spool", dir);
-    assert_int_equal(ct_transport_open(cfg, &t, &err), CT_OK);
     assert_int_equal(ct_transport_batch_size(t), 256);
     for (i = 0; i < 3; i++) {
         msgs[i].message_id = ids[i];
@@ -394,18 +441,23 @@ test_spool_batch(void **state)
     assert_int_equal(results[0].status, CT_OK);
     assert_int_equal(results[1].status, CT_ETEMP);
     assert_non_null(strstr(results[1].err.message, "rename"));
+    assert_non_null(strstr(results[1].err.message, "b2@x.eml"));
     assert_false(results[1].relay_fault);
     assert_int_equal(results[2].status, CT_OK);
-    path = ct_asprintf("%s/b3@x.eml", cfg->spool.dir);
-    assert_int_equal(ct_file_read(path, 1024, &data, &len, &err), CT_OK);
-    assert_string_equal(data, "b3@x");
-    free(data);
-    free(path);
-    d = opendir(cfg->spool.dir);
-    assert_non_null(d);
-    while ((e = readdir(d)) != NULL)
-        assert_null(strstr(e->d_name, ".tmp."));
-    closedir(d);
+    expect_file(cfg->spool.dir, "b3@x.eml", "b3@x");
+    assert_int_equal(count_entries(cfg->spool.dir, NULL), 3);
+    /* Sent again, longer then shorter: each time the new bytes, whole. */
+    msgs[0].raw = "b1@x, the second time";
+    msgs[0].raw_len = strlen(msgs[0].raw);
+    ct_transport_send_batch(t, msgs, 1, &batch, results);
+    assert_int_equal(results[0].status, CT_OK);
+    expect_file(cfg->spool.dir, "b1@x.eml", "b1@x, the second time");
+    msgs[0].raw = "b1";
+    msgs[0].raw_len = 2;
+    ct_transport_send_batch(t, msgs, 1, &batch, results);
+    assert_int_equal(results[0].status, CT_OK);
+    expect_file(cfg->spool.dir, "b1@x.eml", "b1");
+    assert_int_equal(count_entries(cfg->spool.dir, NULL), 3);
     /* Raised stop: nothing tried, nothing written. */
     msgs[0].message_id = "b4@x";
     batch.stop = &(volatile sig_atomic_t){1};
@@ -419,6 +471,105 @@ test_spool_batch(void **state)
     remove_tree(dir);
     free(dir);
 }
+
+static void
+test_spool_batch(void **state)
+{
+    (void)state;
+    spool_batch(false);
+}
+
+static void
+test_spool_batch_plain(void **state)
+{
+    (void)state;
+    spool_batch(true);
+}
+
+#ifdef CT_TEST_HOOKS
+/*
+ * Run a batch of 40 messages in a child that dies (as in a crash) after
+ * the step `at` (COFFEETRIAL_TEST_SPOOL_CRASH); the spool dir is left as
+ * the crash left it.
+ */
+static void
+spool_crash_at(const char *dir, bool plain, const char *at)
+{
+    struct ct_transport_message msgs[40] = {{0}};
+    struct ct_transport_result results[40];
+    char ids[40][16];
+    int status = 0, i;
+    pid_t pid;
+
+    for (i = 0; i < 40; i++) {
+        snprintf(ids[i], sizeof(ids[i]), "c%02d@x", i);
+        msgs[i].message_id = ids[i];
+        msgs[i].recipient = "ana@a.example";
+        msgs[i].raw = "the whole message\r\n";
+        msgs[i].raw_len = strlen(msgs[i].raw);
+    }
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        struct ct_config *cfg;
+        struct ct_transport *t = spool_open_in(dir, plain, &cfg);
+        struct ct_transport_batch batch = {0};
+
+        setenv("COFFEETRIAL_TEST_SPOOL_CRASH", at, 1);
+        ct_transport_send_batch(t, msgs, 40, &batch, results);
+        _exit(0); /* not reached: the hook ends the process */
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status));
+    assert_int_equal(WEXITSTATUS(status), 70);
+}
+
+/*
+ * Crash safety: a file gets its name only once its bytes are durable, so a
+ * crash before the names leaves no .eml at all (through O_TMPFILE nothing
+ * at all: the unnamed files go with the process), and a crash after leaves
+ * every .eml whole.
+ */
+static void
+spool_crash(bool plain)
+{
+    char *dir = temp_dir(), *spool = ct_asprintf("%s/spool", dir);
+    char name[32];
+    int i;
+
+    spool_crash_at(dir, plain, "written");
+    assert_int_equal(count_entries(spool, ".eml"), 0);
+    assert_int_equal(count_entries(spool, NULL), plain ? 40 : 0);
+    /* (Each crashed process leaves its own NAME.eml.tmp.PID files.) */
+    spool_crash_at(dir, plain, "synced");
+    assert_int_equal(count_entries(spool, ".eml"), 0);
+    assert_int_equal(count_entries(spool, NULL), plain ? 80 : 0);
+    spool_crash_at(dir, plain, "linked");
+    assert_int_equal(count_entries(spool, ".eml"), 40);
+    for (i = 0; i < 40; i++) {
+        snprintf(name, sizeof(name), "c%02d@x.eml", i);
+        expect_file(spool, name, "the whole message\r\n");
+    }
+    remove_tree(dir);
+    free(dir);
+    free(spool);
+}
+
+static void
+test_spool_crash(void **state)
+{
+    (void)state;
+    spool_crash(false);
+}
+
+static void
+test_spool_crash_plain(void **state)
+{
+    (void)state;
+    spool_crash(true);
+}
+#endif
 
 static void
 test_open_refuses_bad_settings(void **state)
@@ -520,13 +671,16 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_retry_after),   cmocka_unit_test(test_http_classify),
-        cmocka_unit_test(test_smtp_classify), cmocka_unit_test(test_loopback),
-        cmocka_unit_test(test_address_ok),    cmocka_unit_test(test_spool_name),
-        cmocka_unit_test(test_reply_text),    cmocka_unit_test(test_read_secret),
-        cmocka_unit_test(test_spool_send),    cmocka_unit_test(test_open_refuses_bad_settings),
-        cmocka_unit_test(test_spool_batch),   cmocka_unit_test(test_nothing_listening),
-        cmocka_unit_test(test_find),
+        cmocka_unit_test(test_retry_after),       cmocka_unit_test(test_http_classify),
+        cmocka_unit_test(test_smtp_classify),     cmocka_unit_test(test_loopback),
+        cmocka_unit_test(test_address_ok),        cmocka_unit_test(test_spool_name),
+        cmocka_unit_test(test_reply_text),        cmocka_unit_test(test_read_secret),
+        cmocka_unit_test(test_spool_send),        cmocka_unit_test(test_open_refuses_bad_settings),
+        cmocka_unit_test(test_spool_batch),       cmocka_unit_test(test_spool_batch_plain),
+        cmocka_unit_test(test_nothing_listening), cmocka_unit_test(test_find),
+#ifdef CT_TEST_HOOKS
+        cmocka_unit_test(test_spool_crash),       cmocka_unit_test(test_spool_crash_plain),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
