@@ -129,10 +129,24 @@ plan_add_rc(struct ct_store *store, const struct ct_config *cfg, struct rounds_s
     return st;
 }
 
-/* Inside the transaction: check the date is free, then run the engine and build the round. */
+/* Build the round from the engine's outcome; unless a dry run, write it in txn as it is built. */
 static enum ct_status
-plan_compute(struct ct_store *store, const struct ct_config *cfg, int32_t day, int64_t now,
-             struct ct_round *round, struct ct_error *err)
+plan_build(const struct ct_config *cfg, struct rounds_snapshot *snap, struct rounds_outcome *oc,
+           int64_t first_group_id, int64_t now, struct ct_round *round, struct ct_txn *txn,
+           struct ct_error *err)
+{
+    if (round->dry_run)
+        return rounds_build(cfg, snap, oc, first_group_id, now, round, err);
+    return rounds_build_write(cfg, snap, oc, first_group_id, now, round, txn, err);
+}
+
+/*
+ * Inside the transaction txn: check the date is free, then run the engine
+ * and build the round, written unless a dry run.
+ */
+static enum ct_status
+plan_compute(struct ct_store *store, struct ct_txn *txn, const struct ct_config *cfg, int32_t day,
+             int64_t now, struct ct_round *round, struct ct_error *err)
 {
     struct ct_store_planning planning;
     struct rounds_snapshot snap;
@@ -166,7 +180,7 @@ plan_compute(struct ct_store *store, const struct ct_config *cfg, int32_t day, i
         (st = rounds_snapshot_skip(&snap, skipping, skipping_count)) == CT_OK &&
         (st = plan_add_rc(store, cfg, &snap, err)) == CT_OK &&
         (st = rounds_engine_plan(&snap, cfg, round->seed, round->exact, &oc, err)) == CT_OK &&
-        (st = rounds_build(cfg, &snap, &oc, planning.next_group_id, now, round, err)) == CT_OK) {
+        (st = plan_build(cfg, &snap, &oc, planning.next_group_id, now, round, txn, err)) == CT_OK) {
         round->eligible = oc.eligible;
         round->optimal = oc.optimal;
     }
@@ -200,7 +214,7 @@ ct_rounds_plan(struct ct_store *store, const struct ct_config *cfg,
     ct_store_cache_size_set(store, -PLAN_CACHE_KIB);
     /* One transaction from reading to writing; a dry run rolls it back. */
     if ((st = ct_txn_begin(store, &txn, err)) != CT_OK ||
-        (st = plan_compute(store, cfg, day, now, round, err)) != CT_OK)
+        (st = plan_compute(store, txn, cfg, day, now, round, err)) != CT_OK)
         goto out;
     if (opts->dry_run) {
         /* Nothing is written: the ids the plan would take are not the round's. */
@@ -209,9 +223,7 @@ ct_rounds_plan(struct ct_store *store, const struct ct_config *cfg,
         goto out;
     }
     /* Skips of "the next round" are this round's from now on. */
-    if ((st = rounds_explain_groups(round, err)) != CT_OK ||
-        (st = ct_store_round_write(txn, round, now, err)) != CT_OK ||
-        (st = ct_store_skips_bind(txn, round->id, err)) != CT_OK)
+    if ((st = ct_store_skips_bind(txn, round->id, err)) != CT_OK)
         goto out;
     st = ct_txn_commit(txn, err);
     txn = NULL;

@@ -180,6 +180,19 @@ enum ct_status rounds_build(const struct ct_config *cfg, const struct rounds_sna
                             const struct rounds_outcome *oc, int64_t first_group_id, int64_t now,
                             struct ct_round *round, struct ct_error *err);
 
+/*
+ * rounds_build, the round written as it is built, inside txn: the round
+ * (ct_store_round_write_start; OUT: round->id), each group with its explain
+ * JSON while the next ones are built on a second thread, then the
+ * unpaired. Writes what ct_store_round_write would write after
+ * rounds_build and rounds_explain_groups; the groups' explain is freed
+ * once written (NULL). The round takes the members' details from snap and
+ * the reasons from oc, which are then good only for clearing.
+ */
+enum ct_status rounds_build_write(const struct ct_config *cfg, struct rounds_snapshot *snap,
+                                  struct rounds_outcome *oc, int64_t first_group_id, int64_t now,
+                                  struct ct_round *round, struct ct_txn *txn, struct ct_error *err);
+
 /* Write each group's explain JSON from its score, terms and reasons (rounds.c). */
 enum ct_status rounds_explain_groups(struct ct_round *round, struct ct_error *err);
 

@@ -604,13 +604,29 @@ insert_unpaired(struct ct_store *store, const struct ct_round *round, struct ct_
 }
 
 enum ct_status
+ct_store_round_write_start(struct ct_txn *txn, struct ct_round *round, int64_t now,
+                           struct ct_error *err)
+{
+    struct ct_store *store = ct_txn_store(txn);
+    enum ct_status st = replace_planned(store, round, err);
+
+    return st == CT_OK ? insert_round(store, round, now, err) : st;
+}
+
+enum ct_status
+ct_store_round_write_unpaired(struct ct_txn *txn, const struct ct_round *round,
+                              struct ct_error *err)
+{
+    return insert_unpaired(ct_txn_store(txn), round, err);
+}
+
+enum ct_status
 ct_store_round_write(struct ct_txn *txn, struct ct_round *round, int64_t now, struct ct_error *err)
 {
     struct ct_store *store = ct_txn_store(txn);
     enum ct_status st;
 
-    if ((st = replace_planned(store, round, err)) != CT_OK ||
-        (st = insert_round(store, round, now, err)) != CT_OK ||
+    if ((st = ct_store_round_write_start(txn, round, now, err)) != CT_OK ||
         (st = insert_groups(store, round->id, round->groups, round->group_count, err)) != CT_OK)
         return st;
     return insert_unpaired(store, round, err);

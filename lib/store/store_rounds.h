@@ -101,6 +101,17 @@ enum ct_status ct_store_round_write(struct ct_txn *txn, struct ct_round *round, 
                                     struct ct_error *err);
 
 /*
+ * ct_store_round_write in steps, for a round written while it is built:
+ * the start (the planned round replaced, the round inserted; OUT:
+ * round->replaced, round->id), then its groups in order with
+ * ct_store_groups_add, then its unpaired with ct_store_round_write_unpaired.
+ */
+enum ct_status ct_store_round_write_start(struct ct_txn *txn, struct ct_round *round, int64_t now,
+                                          struct ct_error *err);
+enum ct_status ct_store_round_write_unpaired(struct ct_txn *txn, const struct ct_round *round,
+                                             struct ct_error *err);
+
+/*
  * Round id's own fields (not its groups or unpaired) into *round, which is
  * zeroed first. CT_ENOTFOUND if there is none.
  */
