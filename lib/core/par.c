@@ -119,7 +119,7 @@ ct_par_progress_cancelled(struct ct_par_progress *p)
 }
 
 struct pipe_job {
-    void (*producer)(void *arg);
+    void (*there)(void *arg);
     void *arg;
 };
 
@@ -128,14 +128,14 @@ pipe_main(void *p)
 {
     struct pipe_job *job = p;
 
-    job->producer(job->arg);
+    job->there(job->arg);
     return NULL;
 }
 
 void
-ct_par_pipe(void (*producer)(void *arg), void (*consumer)(void *arg), void *arg)
+ct_par_pipe(void (*producer)(void *arg), void (*consumer)(void *arg), void *arg, bool produce_here)
 {
-    struct pipe_job job = {producer, arg};
+    struct pipe_job job = {produce_here ? consumer : producer, arg};
     pthread_t t;
 
     if (pthread_create(&t, NULL, pipe_main, &job) != 0) {
@@ -143,6 +143,9 @@ ct_par_pipe(void (*producer)(void *arg), void (*consumer)(void *arg), void *arg)
         consumer(arg);
         return;
     }
-    consumer(arg);
+    if (produce_here)
+        producer(arg);
+    else
+        consumer(arg);
     pthread_join(t, NULL);
 }

@@ -45,11 +45,13 @@ void ct_par_progress_cancel(struct ct_par_progress *p);
 bool ct_par_progress_cancelled(struct ct_par_progress *p);
 
 /*
- * Run producer(arg) on a second thread and consumer(arg) on this one, and
- * return when both are done. The consumer may wait on the producer (through
- * a ct_par_progress), never the other way round: when no thread can be
- * started, the producer runs here first, then the consumer.
+ * Run producer(arg) and consumer(arg) on two threads, the producer on this
+ * one when produce_here (it owns a database connection, say), else the
+ * consumer; return when both are done. The consumer may wait on the
+ * producer (through a ct_par_progress), never the other way round: when no
+ * thread can be started, the producer runs here first, then the consumer.
  */
-void ct_par_pipe(void (*producer)(void *arg), void (*consumer)(void *arg), void *arg);
+void ct_par_pipe(void (*producer)(void *arg), void (*consumer)(void *arg), void *arg,
+                 bool produce_here);
 
 #endif

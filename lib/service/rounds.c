@@ -172,11 +172,10 @@ plan_compute(struct ct_store *store, struct ct_txn *txn, const struct ct_config 
                                                          cfg->network.timezone) +
                                         cfg->schedule.review_period;
     rounds_window(cfg, start, now, &round->window_start, &round->window_end);
-    if ((st = ct_store_planning_load(store, &planning, err)) == CT_OK &&
+    if ((st = rounds_snapshot_load(store, cfg, &planning, day, round->window_start,
+                                   round->window_end, &snap, err)) == CT_OK &&
         (st = ct_store_skips_for_date(store, round->date, &skipping, &skipping_count, err)) ==
             CT_OK &&
-        (st = rounds_snapshot_build(cfg, &planning, day, round->window_start, round->window_end,
-                                    &snap, err)) == CT_OK &&
         (st = rounds_snapshot_skip(&snap, skipping, skipping_count)) == CT_OK &&
         (st = plan_add_rc(store, cfg, &snap, err)) == CT_OK &&
         (st = rounds_engine_plan(&snap, cfg, round->seed, round->exact, &oc, err)) == CT_OK &&

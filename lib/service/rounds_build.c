@@ -381,7 +381,7 @@ rounds_build_write(const struct ct_config *cfg, struct rounds_snapshot *snap,
     if (st == CT_OK) {
         ct_error_clear(&p.build_err);
         ct_error_clear(&p.write_err);
-        ct_par_pipe(pipe_build, pipe_write, &p);
+        ct_par_pipe(pipe_build, pipe_write, &p, false);
         /* The builder's failure first: the writer may only have stopped for it. */
         if (p.build_st != CT_OK) {
             *err = p.build_err;

@@ -88,6 +88,17 @@ enum ct_status rounds_snapshot_build(const struct ct_config *cfg,
                                      struct ct_store_planning *planning, int32_t day, int64_t from,
                                      int64_t to, struct rounds_snapshot *snap,
                                      struct ct_error *err);
+
+/*
+ * ct_store_planning_load and rounds_snapshot_build at once: the members
+ * are taken into the snapshot on a second thread as this one reads them
+ * (and then the rest of what planning needs). OUT: *planning (what is left
+ * of it: clear it with ct_store_planning_clear()) and *snap, as the two
+ * would leave them, also on failure.
+ */
+enum ct_status rounds_snapshot_load(struct ct_store *store, const struct ct_config *cfg,
+                                    struct ct_store_planning *planning, int32_t day, int64_t from,
+                                    int64_t to, struct rounds_snapshot *snap, struct ct_error *err);
 void rounds_snapshot_clear(struct rounds_snapshot *snap);
 
 /* Mark the members ids[0..count) (sorted) as skipping the round: the engine leaves them out. */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "par.h"
 #include "prefs.h"
 #include "store_impl.h"
 #include "util.h"
@@ -131,8 +132,17 @@ read_person(sqlite3_stmt *stmt, int col, struct ct_member *m)
 
 /* --- what planning reads ------------------------------------------------------------ */
 
+/* Members published to a reader at a time (ct_store_planning_load_with). */
+#define MEMBERS_BATCH 1024
+
+/*
+ * Every member into p->members, by id. With progress, the members read are
+ * published as they come: the array is then never moved (a reader holds
+ * it), and a table that grew since it was counted is an error.
+ */
 static enum ct_status
-planning_members(struct ct_store *store, struct ct_store_planning *p, struct ct_error *err)
+planning_members(struct ct_store *store, struct ct_store_planning *p,
+                 struct ct_par_progress *progress, struct ct_error *err)
 {
     sqlite3_stmt *stmt = NULL;
     enum ct_status st;
@@ -145,6 +155,7 @@ planning_members(struct ct_store *store, struct ct_store_planning *p, struct ct_
         return st;
     if (sqlite3_step(stmt) == SQLITE_ROW)
         cap = (size_t)sqlite3_column_int64(stmt, 0) + 1;
+    p->member_total = cap - (cap > 0);
     sqlite3_finalize(stmt);
     stmt = NULL;
     if ((p->members = calloc(cap ? cap : 1, sizeof(*p->members))) == NULL)
@@ -161,6 +172,10 @@ planning_members(struct ct_store *store, struct ct_store_planning *p, struct ct_
         struct ct_member *m;
         bool failed = false;
 
+        if (progress != NULL && p->member_count + 1 > cap) {
+            st = ct_error_set(err, CT_EINTERNAL, "members changed while they were read");
+            goto out;
+        }
         if (!grow(&p->members, &cap, p->member_count + 1, sizeof(*p->members)))
             goto nomem;
         m = &p->members[p->member_count];
@@ -175,6 +190,8 @@ planning_members(struct ct_store *store, struct ct_store_planning *p, struct ct_
         m->frequency = (enum ct_frequency)sqlite3_column_int(stmt, 10);
         if (failed)
             goto nomem;
+        if (progress != NULL && p->member_count % MEMBERS_BATCH == 0)
+            ct_par_progress_publish(progress, p->member_count, false);
     }
     st = rc == SQLITE_DONE ? CT_OK : ct_store_error(store, err, "read members");
     goto out;
@@ -401,18 +418,30 @@ ct_store_member_hours_get(struct ct_store *store, int64_t member_id,
 enum ct_status
 ct_store_planning_load(struct ct_store *store, struct ct_store_planning *out, struct ct_error *err)
 {
+    return ct_store_planning_load_with(store, out, NULL, err);
+}
+
+enum ct_status
+ct_store_planning_load_with(struct ct_store *store, struct ct_store_planning *out,
+                            struct ct_par_progress *members, struct ct_error *err)
+{
     enum ct_status st;
 
     memset(out, 0, sizeof(*out));
-    if ((st = planning_members(store, out, err)) != CT_OK ||
+    /* The hours first: whoever reads the members as they come needs them. */
+    st = planning_hours(store, out, err);
+    if (st == CT_OK)
+        st = planning_members(store, out, members, err);
+    if (members != NULL)
+        ct_par_progress_publish(members, out->member_count, true);
+    if (st != CT_OK ||
         (st = planning_pairs(store, "SELECT a, b FROM ties", &out->ties, &out->tie_count, err)) !=
             CT_OK ||
         (st = planning_pairs(store, "SELECT a, b FROM exclusions", &out->exclusions,
                              &out->exclusion_count, err)) != CT_OK ||
         (st = planning_sent(store, out, err)) != CT_OK ||
         (st = planning_past(store, out, err)) != CT_OK ||
-        (st = planning_sit_outs(store, out, err)) != CT_OK ||
-        (st = planning_hours(store, out, err)) != CT_OK)
+        (st = planning_sit_outs(store, out, err)) != CT_OK)
         return st;
     return planning_next_group(store, out, err);
 }

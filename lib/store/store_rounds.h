@@ -71,6 +71,7 @@ struct ct_store_planning {
     int64_t next_group_id;               /* the id the next group inserted will take */
     struct ct_store_member_hours *hours; /* members with hours or days of their own, by id */
     size_t hours_count;
+    size_t member_total; /* the members counted before they were read */
 };
 
 /*
@@ -79,6 +80,17 @@ struct ct_store_planning {
  */
 enum ct_status ct_store_planning_load(struct ct_store *store, struct ct_store_planning *out,
                                       struct ct_error *err);
+
+struct ct_par_progress; /* par.h */
+
+/*
+ * ct_store_planning_load, publishing the members to members as they are
+ * read (their count; the last publish when all are read or the read
+ * failed): another thread can take out->members[0 .. published) while the
+ * rest is read. The working hours are read before the members.
+ */
+enum ct_status ct_store_planning_load_with(struct ct_store *store, struct ct_store_planning *out,
+                                           struct ct_par_progress *members, struct ct_error *err);
 void ct_store_planning_clear(struct ct_store_planning *p);
 
 /*

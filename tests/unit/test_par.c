@@ -121,12 +121,15 @@ test_pipe_in_order(void **state)
     (void)state;
     assert_non_null(p);
     for (round = 0; round < 20; round++) {
+        bool here = round % 2 == 1;
+
         memset(p, 0, sizeof(*p));
         p->progress = ct_par_progress_new();
         assert_non_null(p->progress);
-        ct_par_pipe(produce, consume, p);
-        assert_true(pthread_equal(p->consumer, pthread_self()));
-        assert_false(pthread_equal(p->producer, pthread_self()));
+        ct_par_pipe(produce, consume, p, here);
+        /* The side asked for runs on this thread, the other on another. */
+        assert_true(pthread_equal(here ? p->producer : p->consumer, pthread_self()));
+        assert_false(pthread_equal(here ? p->consumer : p->producer, pthread_self()));
         assert_int_equal(p->consumed, ITEMS);
         assert_true(p->sum == (uint64_t)ITEMS * (ITEMS + 1) / 2);
         ct_par_progress_free(p->progress);
@@ -143,7 +146,7 @@ test_pipe_cancel(void **state)
     assert_non_null(p);
     p->progress = ct_par_progress_new();
     p->stop_after = 1000;
-    ct_par_pipe(produce, consume, p);
+    ct_par_pipe(produce, consume, p, false);
     /* The producer stopped at its next check after the cancel. */
     assert_int_equal(p->consumed, 1000);
     assert_true(p->produced < 1000 + 97);
