@@ -3573,42 +3573,78 @@ plan_unpaired(struct plan *pl, struct grouping *gr, struct ct_pairing_result *r)
     return true;
 }
 
+/* One group as member indices, with its score and reasons; false when out of memory. */
+static bool
+group_result(const struct plan *pl, const struct group_build *gb, struct ct_pairing_group *og)
+{
+    const struct ct_pairing_ctx *c = pl->c;
+    struct reasons rs = {NULL, 0, 0, false};
+    unsigned a, b;
+    size_t t;
+
+    og->size = gb->size;
+    for (a = 0; a < og->size; a++)
+        og->members[a] = pl->elig[gb->m[a]];
+    sort3(og->members, og->size);
+    for (a = 0; a < og->size; a++)
+        for (b = a + 1; b < og->size; b++) {
+            struct ct_pairing_score s;
+            ct_pairing_score_pair(c, og->members[a], og->members[b], &s);
+            for (t = 0; t < CT_WEIGHT_COUNT; t++)
+                og->score.term[t] += s.term[t];
+            pair_reasons(c, og->members[a], og->members[b], og->size >= 3, &rs);
+        }
+    og->score.total = score_sum(&og->score);
+    og->reasons = rs.v;
+    og->reason_count = rs.n;
+    return !rs.failed;
+}
+
+/* The groups of a plan, their results written by two workers. */
+struct groups_job {
+    const struct plan *pl;
+    const struct grouping *gr;
+    struct ct_pairing_result *r;
+    bool failed[2];
+};
+
+/* Groups [half * ng / 2, (half + 1) * ng / 2): each touches only its own result. */
+static void
+groups_worker(void *arg, unsigned half)
+{
+    struct groups_job *j = arg;
+    size_t i, ng = j->gr->ng, to = half ? ng : ng / 2;
+
+    for (i = half ? ng / 2 : 0; i < to && !j->failed[half]; i++)
+        j->failed[half] = !group_result(j->pl, &j->gr->g[i], &j->r->groups[i]);
+}
+
+/* Rounds with fewer groups than this write them on one thread. */
+#define PAR_GROUPS 1024
+
 /* The groups as member indices, with scores and reasons, sorted; false
  * when out of memory. */
 static bool
 plan_groups(const struct plan *pl, const struct grouping *gr, struct ct_pairing_result *r)
 {
-    const struct ct_pairing_ctx *c = pl->c;
-    size_t i, t;
+    struct groups_job job = {pl, gr, r, {false, false}};
+    size_t i;
 
     r->groups = calloc(gr->ng + 1, sizeof(*r->groups));
     if (r->groups == NULL)
         return false;
-    for (i = 0; i < gr->ng; i++) {
-        struct ct_pairing_group *og = &r->groups[i];
-        struct reasons rs = {NULL, 0, 0, false};
-        unsigned a, b;
-
-        og->size = gr->g[i].size;
-        for (a = 0; a < og->size; a++)
-            og->members[a] = pl->elig[gr->g[i].m[a]];
-        sort3(og->members, og->size);
-        for (a = 0; a < og->size; a++)
-            for (b = a + 1; b < og->size; b++) {
-                struct ct_pairing_score s;
-                ct_pairing_score_pair(c, og->members[a], og->members[b], &s);
-                for (t = 0; t < CT_WEIGHT_COUNT; t++)
-                    og->score.term[t] += s.term[t];
-                pair_reasons(c, og->members[a], og->members[b], og->size >= 3, &rs);
-            }
-        og->score.total = score_sum(&og->score);
-        og->reasons = rs.v;
-        og->reason_count = rs.n;
-        r->group_count = i + 1;
-        if (rs.failed)
-            return false;
-        r->total += og->score.total;
+    if (gr->ng >= PAR_GROUPS) {
+        ct_par_run2(groups_worker, &job);
+    } else {
+        groups_worker(&job, 0);
+        groups_worker(&job, 1);
     }
+    r->group_count = gr->ng; /* those not reached have no reasons to free */
+    if (job.failed[0] || job.failed[1])
+        return false;
+    /* Added in the groups' order, as one thread would. */
+    for (i = 0; i < gr->ng; i++)
+        r->total += r->groups[i].score.total;
     qsort(r->groups, r->group_count, sizeof(*r->groups), cmp_groups);
     return true;
 }
