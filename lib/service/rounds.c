@@ -39,6 +39,13 @@
  */
 #define PLAN_CACHE_KIB 65536
 
+/*
+ * The database file mapped while planning, up to this many bytes: the
+ * members are read in place instead of copied page by page (0.15 s of the
+ * 0.4 s it takes to read 100,000 members).
+ */
+#define PLAN_MMAP_BYTES ((int64_t)256 << 20)
+
 /* --- planning ------------------------------------------------------------------- */
 
 /* A seed from the system, below 2^53 so that every JSON reader keeps it exact. */
@@ -199,6 +206,7 @@ ct_rounds_plan(struct ct_store *store, const struct ct_config *cfg,
     struct ct_txn *txn = NULL;
     int32_t day = 0, today_day = 0;
     int cache_pages = 0;
+    int64_t mmap_bytes = -1;
     enum ct_status st;
     size_t i;
 
@@ -211,6 +219,8 @@ ct_rounds_plan(struct ct_store *store, const struct ct_config *cfg,
         goto out;
     cache_pages = ct_store_cache_size(store);
     ct_store_cache_size_set(store, -PLAN_CACHE_KIB);
+    mmap_bytes = ct_store_mmap_size(store);
+    ct_store_mmap_size_set(store, PLAN_MMAP_BYTES);
     /* One transaction from reading to writing; a dry run rolls it back. */
     if ((st = ct_txn_begin(store, &txn, err)) != CT_OK ||
         (st = plan_compute(store, txn, cfg, day, now, round, err)) != CT_OK)
@@ -230,6 +240,8 @@ out:
     ct_txn_rollback(txn);
     if (cache_pages != 0)
         ct_store_cache_size_set(store, cache_pages);
+    if (mmap_bytes >= 0)
+        ct_store_mmap_size_set(store, mmap_bytes);
     if (st != CT_OK) {
         ct_round_free(round);
         return st;

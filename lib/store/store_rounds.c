@@ -465,6 +465,32 @@ ct_store_planning_clear(struct ct_store_planning *p)
     memset(p, 0, sizeof(*p));
 }
 
+int64_t
+ct_store_mmap_size(struct ct_store *store)
+{
+    sqlite3_stmt *stmt = NULL;
+    int64_t bytes = 0;
+
+    if (ct_store_prepare(store, "PRAGMA mmap_size", &stmt, NULL) == CT_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        bytes = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return bytes;
+}
+
+void
+ct_store_mmap_size_set(struct ct_store *store, int64_t bytes)
+{
+    sqlite3_stmt *stmt = NULL;
+    char sql[64];
+
+    snprintf(sql, sizeof(sql), "PRAGMA mmap_size = %" PRId64, bytes);
+    if (ct_store_prepare(store, sql, &stmt, NULL) == CT_OK)
+        while (sqlite3_step(stmt) == SQLITE_ROW)
+            ;
+    sqlite3_finalize(stmt);
+}
+
 /* --- writing a planned round ----------------------------------------------------------- */
 
 /*

@@ -100,6 +100,15 @@ void ct_store_planning_clear(struct ct_store_planning *p);
 enum ct_status ct_store_member_hours_get(struct ct_store *store, int64_t member_id,
                                          struct ct_store_member_hours *out, struct ct_error *err);
 
+/*
+ * The connection's memory map of the database file (PRAGMA mmap_size), in
+ * bytes: planning reads every member once, and reading the pages in place
+ * costs a third of copying them into the page cache. 0 turns it off (the
+ * default).
+ */
+int64_t ct_store_mmap_size(struct ct_store *store);
+void ct_store_mmap_size_set(struct ct_store *store, int64_t bytes);
+
 /* --- rounds -------------------------------------------------------------------- */
 
 /*
