@@ -491,6 +491,30 @@ ct_store_mmap_size_set(struct ct_store *store, int64_t bytes)
     sqlite3_finalize(stmt);
 }
 
+bool
+ct_store_foreign_keys(struct ct_store *store)
+{
+    sqlite3_stmt *stmt = NULL;
+    bool on = true;
+
+    if (ct_store_prepare(store, "PRAGMA foreign_keys", &stmt, NULL) == CT_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        on = sqlite3_column_int(stmt, 0) != 0;
+    sqlite3_finalize(stmt);
+    return on;
+}
+
+void
+ct_store_foreign_keys_set(struct ct_store *store, bool on)
+{
+    sqlite3_stmt *stmt = NULL;
+
+    if (ct_store_prepare(store, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF",
+                         &stmt, NULL) == CT_OK)
+        (void)sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+}
+
 /* --- writing a planned round ----------------------------------------------------------- */
 
 /*

@@ -109,6 +109,16 @@ enum ct_status ct_store_member_hours_get(struct ct_store *store, int64_t member_
 int64_t ct_store_mmap_size(struct ct_store *store);
 void ct_store_mmap_size_set(struct ct_store *store, int64_t bytes);
 
+/*
+ * Whether the connection checks foreign keys, and turn that on or off
+ * (PRAGMA foreign_keys; outside a transaction only, else nothing changes).
+ * A planned round's rows refer to the round, groups and members of the
+ * same transaction: checking each of its 150,000 rows at 100,000 members
+ * is a quarter of writing them.
+ */
+bool ct_store_foreign_keys(struct ct_store *store);
+void ct_store_foreign_keys_set(struct ct_store *store, bool on);
+
 /* --- rounds -------------------------------------------------------------------- */
 
 /*
