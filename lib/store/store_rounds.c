@@ -160,11 +160,13 @@ planning_members(struct ct_store *store, struct ct_store_planning *p,
     stmt = NULL;
     if ((p->members = calloc(cap ? cap : 1, sizeof(*p->members))) == NULL)
         return nomem(err);
+    /* PERSON_COLUMNS' order, the member's preferences joined once rather than looked up twice. */
     st = ct_store_prepare(store,
-                          "SELECT " PERSON_COLUMNS ", m.status, m.paused_until,"
-                          " COALESCE((SELECT mp.frequency FROM member_prefs mp"
-                          " WHERE mp.member_id = m.id), m.frequency)"
-                          " FROM members m ORDER BY m.id",
+                          "SELECT m.id, m.email, m.name, m.organisation, m.team, m.site, m.role,"
+                          " COALESCE(mp.timezone, m.timezone), m.status, m.paused_until,"
+                          " COALESCE(mp.frequency, m.frequency)"
+                          " FROM members m LEFT JOIN member_prefs mp ON mp.member_id = m.id"
+                          " ORDER BY m.id",
                           &stmt, err);
     if (st != CT_OK)
         return st;
