@@ -1621,8 +1621,10 @@ deal_blocks(struct plan *pl, size_t nblocks, struct block_key *order)
  * Popular members would be everyone's choice, and their hundreds of edges
  * slow the matching while only one can be used: each member keeps the best
  * 2k of the choices that fell on it, but nobody is left with fewer than two
- * of their own choices. The kept choices become candidates. The choices are
- * sorted by cmp_choice (sample_join).
+ * of their own choices. The kept choices become the sampler's candidates.
+ * The choices are sorted by cmp_choice. A member chooses inside its block,
+ * so the choices by and of a member are all one sampler's: each sampler
+ * keeps its own, as one sampler keeping everyone's would.
  */
 static bool
 keep_choices(struct sampler *sm)
@@ -1640,14 +1642,14 @@ keep_choices(struct sampler *sm)
             continue;
         sm->chosen[i].bound = INT64_MIN; /* kept */
         sm->stamp[sm->chosen[i].by]++;
-        if (!cand_push(&pl->cand, sm->chosen[i].by, sm->chosen[i].who, 0))
+        if (!cand_push(&sm->cand, sm->chosen[i].by, sm->chosen[i].who, 0))
             return false;
     }
     for (i = 0; i < sm->nchosen; i++) {
         if (sm->chosen[i].bound == INT64_MIN || sm->stamp[sm->chosen[i].by] >= 2)
             continue;
         sm->stamp[sm->chosen[i].by]++;
-        if (!cand_push(&pl->cand, sm->chosen[i].by, sm->chosen[i].who, 0))
+        if (!cand_push(&sm->cand, sm->chosen[i].by, sm->chosen[i].who, 0))
             return false;
     }
     return true;
@@ -1672,18 +1674,29 @@ struct sample_job {
     bool ok[2];
 };
 
-/* Sampler half takes blocks half, half + 2, ...; then sorts its choices. */
+/*
+ * Sampler half takes blocks half, half + 2, ...; then keeps its choices
+ * and sorts its candidates (without duplicates). The candidates' weights
+ * are not final: they are scored once both halves are joined.
+ */
 static void
 sample_worker(void *arg, unsigned half)
 {
     struct sample_job *j = arg;
+    struct sampler *sm = &j->sm[half];
     size_t b;
 
     j->ok[half] = true;
     for (b = half; b < j->nblocks && j->ok[half]; b += 2)
-        j->ok[half] =
-            sample_block(&j->sm[half], j->bmem + j->bstart[b], j->bstart[b + 1] - j->bstart[b]);
-    qsort(j->sm[half].chosen, j->sm[half].nchosen, sizeof(*j->sm[half].chosen), cmp_choice);
+        j->ok[half] = sample_block(sm, j->bmem + j->bstart[b], j->bstart[b + 1] - j->bstart[b]);
+    if (!j->ok[half])
+        return;
+    qsort(sm->chosen, sm->nchosen, sizeof(*sm->chosen), cmp_choice);
+    j->ok[half] = keep_choices(sm) && cand_sort_unique(&sm->cand);
+    /* The choices (128 MB at 1M members) are spent. */
+    free(sm->chosen);
+    sm->chosen = NULL;
+    sm->nchosen = 0;
 }
 
 /* The members of each block in dealing order (OUT: bmem, bstart); false
@@ -1712,41 +1725,24 @@ bucket_blocks(const struct plan *pl, const struct block_key *order, size_t nbloc
     return true;
 }
 
-/* Sampler 1's choices and candidates joined to sampler 0's, the choices
- * merged in cmp_choice order (each sampler sorted its own): the result is
- * that of one sampler doing every block. */
+/* The samplers' candidates, each sorted without duplicates, into the
+ * empty list l likewise; false when out of memory. */
 static bool
-sample_join(struct plan *pl, struct sampler *s0, struct sampler *s1)
+cand_merge(struct cand_list *l, const struct cand_list *a, const struct cand_list *b)
 {
-    struct choice *all = realloc(s0->chosen, (s0->nchosen + s1->nchosen + 1) * sizeof(*all));
-    size_t i = s0->nchosen, k = s1->nchosen, n = s0->nchosen + s1->nchosen;
+    size_t i = 0, k = 0, n = 0;
 
-    if (all == NULL)
+    l->cap = a->n + b->n + 1;
+    l->v = malloc(l->cap * sizeof(*l->v));
+    if (l->v == NULL)
         return false;
-    s0->chosen = all;
-    /* Merged from the back, in place: the larger of the two tails goes last. */
-    while (k > 0) {
-        if (i > 0 && cmp_choice(&all[i - 1], &s1->chosen[k - 1]) > 0)
-            all[--n] = all[--i];
-        else
-            all[--n] = s1->chosen[--k];
+    while (i < a->n || k < b->n) {
+        const struct cand *next =
+            k >= b->n || (i < a->n && a->v[i].key <= b->v[k].key) ? &a->v[i++] : &b->v[k++];
+        if (n == 0 || l->v[n - 1].key != next->key)
+            l->v[n++] = *next;
     }
-    s0->nchosen += s1->nchosen;
-    free(s1->chosen); /* merged: its memory is better spent on what follows */
-    s1->chosen = NULL;
-    s1->nchosen = 0;
-    for (i = 0; i < s0->cand.n; i++)
-        if (!cand_push(&pl->cand, (uint32_t)(s0->cand.v[i].key >> 32), (uint32_t)s0->cand.v[i].key,
-                       s0->cand.v[i].w))
-            return false;
-    for (i = 0; i < s1->cand.n; i++)
-        if (!cand_push(&pl->cand, (uint32_t)(s1->cand.v[i].key >> 32), (uint32_t)s1->cand.v[i].key,
-                       s1->cand.v[i].w))
-            return false;
-    free(s0->cand.v);
-    free(s1->cand.v);
-    memset(&s0->cand, 0, sizeof(s0->cand));
-    memset(&s1->cand, 0, sizeof(s1->cand));
+    l->n = n;
     return true;
 }
 
@@ -1798,15 +1794,12 @@ candidates_sampled(struct plan *pl)
         ct_par_run2(sample_worker, &job);
     else
         sample_worker(&job, 0);
-    if (!job.ok[0] || (nblocks > 1 && !job.ok[1]) || !sample_join(pl, &job.sm[0], &job.sm[1]))
+    if (!job.ok[0] || (nblocks > 1 && !job.ok[1]) || pl->cand.n > 0 ||
+        !cand_merge(&pl->cand, &job.sm[0].cand, &job.sm[1].cand))
         goto done;
-    if (!keep_choices(&job.sm[0]))
-        goto done;
-    /* The samplers' scratch (the choices: 128 MB at 1M members) is spent. */
+    /* The samplers' scratch is spent. */
     sampler_free(&job.sm[0]);
     sampler_free(&job.sm[1]);
-    if (!cand_sort_unique(&pl->cand))
-        goto done;
     ct_par_run2(score_worker, pl);
     ok = true;
 done:
@@ -3580,42 +3573,78 @@ plan_unpaired(struct plan *pl, struct grouping *gr, struct ct_pairing_result *r)
     return true;
 }
 
+/* One group as member indices, with its score and reasons; false when out of memory. */
+static bool
+group_result(const struct plan *pl, const struct group_build *gb, struct ct_pairing_group *og)
+{
+    const struct ct_pairing_ctx *c = pl->c;
+    struct reasons rs = {NULL, 0, 0, false};
+    unsigned a, b;
+    size_t t;
+
+    og->size = gb->size;
+    for (a = 0; a < og->size; a++)
+        og->members[a] = pl->elig[gb->m[a]];
+    sort3(og->members, og->size);
+    for (a = 0; a < og->size; a++)
+        for (b = a + 1; b < og->size; b++) {
+            struct ct_pairing_score s;
+            ct_pairing_score_pair(c, og->members[a], og->members[b], &s);
+            for (t = 0; t < CT_WEIGHT_COUNT; t++)
+                og->score.term[t] += s.term[t];
+            pair_reasons(c, og->members[a], og->members[b], og->size >= 3, &rs);
+        }
+    og->score.total = score_sum(&og->score);
+    og->reasons = rs.v;
+    og->reason_count = rs.n;
+    return !rs.failed;
+}
+
+/* The groups of a plan, their results written by two workers. */
+struct groups_job {
+    const struct plan *pl;
+    const struct grouping *gr;
+    struct ct_pairing_result *r;
+    bool failed[2];
+};
+
+/* Groups [half * ng / 2, (half + 1) * ng / 2): each touches only its own result. */
+static void
+groups_worker(void *arg, unsigned half)
+{
+    struct groups_job *j = arg;
+    size_t i, ng = j->gr->ng, to = half ? ng : ng / 2;
+
+    for (i = half ? ng / 2 : 0; i < to && !j->failed[half]; i++)
+        j->failed[half] = !group_result(j->pl, &j->gr->g[i], &j->r->groups[i]);
+}
+
+/* Rounds with fewer groups than this write them on one thread. */
+#define PAR_GROUPS 1024
+
 /* The groups as member indices, with scores and reasons, sorted; false
  * when out of memory. */
 static bool
 plan_groups(const struct plan *pl, const struct grouping *gr, struct ct_pairing_result *r)
 {
-    const struct ct_pairing_ctx *c = pl->c;
-    size_t i, t;
+    struct groups_job job = {pl, gr, r, {false, false}};
+    size_t i;
 
     r->groups = calloc(gr->ng + 1, sizeof(*r->groups));
     if (r->groups == NULL)
         return false;
-    for (i = 0; i < gr->ng; i++) {
-        struct ct_pairing_group *og = &r->groups[i];
-        struct reasons rs = {NULL, 0, 0, false};
-        unsigned a, b;
-
-        og->size = gr->g[i].size;
-        for (a = 0; a < og->size; a++)
-            og->members[a] = pl->elig[gr->g[i].m[a]];
-        sort3(og->members, og->size);
-        for (a = 0; a < og->size; a++)
-            for (b = a + 1; b < og->size; b++) {
-                struct ct_pairing_score s;
-                ct_pairing_score_pair(c, og->members[a], og->members[b], &s);
-                for (t = 0; t < CT_WEIGHT_COUNT; t++)
-                    og->score.term[t] += s.term[t];
-                pair_reasons(c, og->members[a], og->members[b], og->size >= 3, &rs);
-            }
-        og->score.total = score_sum(&og->score);
-        og->reasons = rs.v;
-        og->reason_count = rs.n;
-        r->group_count = i + 1;
-        if (rs.failed)
-            return false;
-        r->total += og->score.total;
+    if (gr->ng >= PAR_GROUPS) {
+        ct_par_run2(groups_worker, &job);
+    } else {
+        groups_worker(&job, 0);
+        groups_worker(&job, 1);
     }
+    r->group_count = gr->ng; /* those not reached have no reasons to free */
+    if (job.failed[0] || job.failed[1])
+        return false;
+    /* Added in the groups' order, as one thread would. */
+    for (i = 0; i < gr->ng; i++)
+        r->total += r->groups[i].score.total;
     qsort(r->groups, r->group_count, sizeof(*r->groups), cmp_groups);
     return true;
 }

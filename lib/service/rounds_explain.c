@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,16 +28,51 @@ ct_rounds_term_label(size_t i)
     return i < CT_ROUND_TERMS ? ct_weights[i].label : NULL;
 }
 
+/*
+ * v as "%.17g" writes it. Most terms are whole or half points (a boundary
+ * crossed, a first meeting): those are spelled here, digit by digit, the
+ * same as printf would, which is most of the time of writing a large
+ * round's explanations; any other value goes to printf.
+ */
+static void
+put_number(struct ct_buf *b, double v)
+{
+    char digits[24];
+    double whole = trunc(v), a = fabs(v);
+    uint64_t n;
+    size_t k = sizeof(digits);
+
+    if (!(a < 1e15) || (v != whole && v - whole != 0.5 && v - whole != -0.5)) {
+        ct_buf_printf(b, "%.17g", v);
+        return;
+    }
+    n = (uint64_t)fabs(whole);
+    do {
+        digits[--k] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    if (signbit(v))
+        digits[--k] = '-';
+    ct_buf_append(b, digits + k, sizeof(digits) - k);
+    if (v != whole)
+        ct_buf_puts(b, ".5");
+}
+
 void
 rounds_explain_write(struct ct_buf *b, double score, const double *terms, char *const *reasons,
                      size_t reason_count)
 {
     size_t i;
 
-    ct_buf_printf(b, "{\"score\":%.17g,\"terms\":{", isfinite(score) ? score : 0.0);
-    for (i = 0; i < CT_ROUND_TERMS; i++)
-        ct_buf_printf(b, "%s\"%s\":%.17g", i ? "," : "", ct_rounds_term_name(i),
-                      isfinite(terms[i]) ? terms[i] : 0.0);
+    ct_buf_puts(b, "{\"score\":");
+    put_number(b, isfinite(score) ? score : 0.0);
+    ct_buf_puts(b, ",\"terms\":{");
+    for (i = 0; i < CT_ROUND_TERMS; i++) {
+        ct_buf_puts(b, i ? ",\"" : "\"");
+        ct_buf_puts(b, ct_rounds_term_name(i));
+        ct_buf_puts(b, "\":");
+        put_number(b, isfinite(terms[i]) ? terms[i] : 0.0);
+    }
     ct_buf_puts(b, "},\"reasons\":[");
     for (i = 0; i < reason_count; i++) {
         if (i)

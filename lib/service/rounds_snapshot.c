@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "orgname.h"
+#include "par.h"
 #include "rc.h"
 #include "rounds_snapshot.h"
 #include "validate.h"
@@ -266,67 +267,113 @@ member_worktime(const struct ct_config *cfg, const struct ct_store_planning *pla
     }
 }
 
+/* Taking the members out of planning: the interning tables it keeps. */
+struct taker {
+    const struct ct_config *cfg;
+    struct intern names, zones;
+    size_t members_cap, zone_cap, k; /* k: walks planning->hours */
+    bool failed;
+};
+
+static void
+taker_free(struct taker *t)
+{
+    intern_free(&t->names);
+    intern_free(&t->zones);
+}
+
+/* Room for n members in snap, exactly (a round of 100,000 would otherwise hold 131,072). */
+static bool
+members_reserve(struct taker *t, struct rounds_snapshot *snap, size_t n)
+{
+    struct rounds_member *v = realloc(snap->members, n * sizeof(*v));
+
+    if (v == NULL)
+        return false;
+    snap->members = v;
+    t->members_cap = n;
+    return true;
+}
+
 /*
- * Take the members out of planning into snap, in id order, interning their
- * boundaries and zones (the member's zone, or the network's; a member with
- * hours of their own gets a zone entry for those hours).
+ * Take planning->members[i] into snap (the next member, in id order),
+ * interning its boundaries and zone (the member's zone, or the network's;
+ * a member with hours of their own gets a zone entry for those hours).
+ * False when out of memory.
  */
+static bool
+take_member(struct taker *t, struct ct_store_planning *planning, size_t i,
+            struct rounds_snapshot *snap)
+{
+    const struct ct_config *cfg = t->cfg;
+    struct rounds_member *m;
+    struct ct_member *v;
+    char hours_key[48];
+    const char *zone;
+    uint32_t z;
+
+    if (!grow(&snap->members, &t->members_cap, snap->count + 1, sizeof(*snap->members)))
+        return false;
+    m = &snap->members[snap->count++];
+    memset(m, 0, sizeof(*m));
+    v = &m->member;
+    *v = planning->members[i];
+    memset(&planning->members[i], 0, sizeof(planning->members[i]));
+    if (v->paused_until == NULL || ct_parse_date(v->paused_until, &m->paused_day) != NULL)
+        m->paused_day = 0;
+    if ((int)v->frequency < 1 || (int)v->frequency > 3)
+        v->frequency = CT_FREQ_MONTHLY;
+    intern_boundaries(&t->names, cfg->roster.org_aliases, m, &t->failed);
+    member_worktime(cfg, planning, &t->k, m);
+    if (m->own_hours)
+        snprintf(hours_key, sizeof(hours_key), "%d-%d-%u", m->worktime.start_minutes,
+                 m->worktime.end_minutes, m->worktime.days);
+    zone = v->timezone ? v->timezone : cfg->network.timezone;
+    z = intern_id(&t->zones, 'z', m->own_hours ? hours_key : NULL, zone, &t->failed);
+    if (t->failed)
+        return false;
+    if (z > snap->zone_count) {
+        if (!grow(&snap->zones, &t->zone_cap, z, sizeof(*snap->zones)))
+            return false;
+        memset(&snap->zones[snap->zone_count], 0, sizeof(*snap->zones));
+        snap->zones[snap->zone_count].name = strdup(zone);
+        snap->zones[snap->zone_count].worktime = m->worktime;
+        snap->zone_count++;
+        if (snap->zones[z - 1].name == NULL)
+            return false;
+    }
+    m->zone = z - 1;
+    return true;
+}
+
+/* The members are the snapshot's now; their old array goes before the engine runs. */
+static void
+members_taken(struct ct_store_planning *planning)
+{
+    free(planning->members);
+    planning->members = NULL;
+    planning->member_count = 0;
+}
+
+/* Take every member out of planning into snap, in id order (take_member). */
 static enum ct_status
 take_members(const struct ct_config *cfg, struct ct_store_planning *planning,
              struct rounds_snapshot *snap, struct ct_error *err)
 {
-    struct intern names = {0}, zones = {0};
-    enum ct_status st = CT_OK;
-    size_t i, zone_cap = 0, k = 0;
-    char hours_key[48];
-    bool failed = false;
+    struct taker t;
+    bool ok = true;
+    size_t i;
 
-    snap->members = calloc(planning->member_count + 1, sizeof(*snap->members));
-    if (snap->members == NULL)
+    memset(&t, 0, sizeof(t));
+    t.cfg = cfg;
+    ok = members_reserve(&t, snap, planning->member_count + 1);
+    for (i = 0; i < planning->member_count && ok; i++)
+        ok = take_member(&t, planning, i, snap);
+    taker_free(&t);
+    if (!ok)
         return rounds_nomem(err);
-    for (i = 0; i < planning->member_count; i++) {
-        struct rounds_member *m = &snap->members[snap->count++];
-        struct ct_member *v = &m->member;
-        const char *zone;
-        uint32_t z;
-
-        *v = planning->members[i];
-        memset(&planning->members[i], 0, sizeof(planning->members[i]));
-        if (v->paused_until == NULL || ct_parse_date(v->paused_until, &m->paused_day) != NULL)
-            m->paused_day = 0;
-        if ((int)v->frequency < 1 || (int)v->frequency > 3)
-            v->frequency = CT_FREQ_MONTHLY;
-        intern_boundaries(&names, cfg->roster.org_aliases, m, &failed);
-        member_worktime(cfg, planning, &k, m);
-        snprintf(hours_key, sizeof(hours_key), "%d-%d-%u", m->worktime.start_minutes,
-                 m->worktime.end_minutes, m->worktime.days);
-        zone = v->timezone ? v->timezone : cfg->network.timezone;
-        z = intern_id(&zones, 'z', m->own_hours ? hours_key : NULL, zone, &failed);
-        if (failed)
-            goto nomem;
-        if (z > snap->zone_count) {
-            if (!grow(&snap->zones, &zone_cap, z, sizeof(*snap->zones)))
-                goto nomem;
-            memset(&snap->zones[snap->zone_count], 0, sizeof(*snap->zones));
-            snap->zones[snap->zone_count].name = strdup(zone);
-            snap->zones[snap->zone_count].worktime = m->worktime;
-            snap->zone_count++;
-            if (snap->zones[z - 1].name == NULL)
-                goto nomem;
-        }
-        m->zone = z - 1;
-    }
-    /* The members are the snapshot's now; their old array goes before the engine runs. */
-    free(planning->members);
-    planning->members = NULL;
-    planning->member_count = 0;
-    goto out;
-nomem:
-    st = rounds_nomem(err);
-out:
-    intern_free(&names);
-    intern_free(&zones);
-    return st;
+    members_taken(planning);
+    return CT_OK;
 }
 
 /* Pairs of member ids as pairs of snapshot indices (unknown members and self-pairs dropped). */
@@ -468,6 +515,23 @@ load_zone_hours(const struct ct_config *cfg, struct rounds_snapshot *snap, int64
     return CT_OK;
 }
 
+/* The snapshot's history, pairs and zone hours, its members taken. */
+static enum ct_status
+snapshot_finish(const struct ct_config *cfg, struct ct_store_planning *planning, int64_t from,
+                int64_t to, struct rounds_snapshot *snap, struct ct_error *err)
+{
+    enum ct_status st;
+
+    if ((st = take_pairs(snap, planning->ties, planning->tie_count, &snap->ties, &snap->tie_count,
+                         err)) != CT_OK ||
+        (st = take_pairs(snap, planning->exclusions, planning->exclusion_count, &snap->exclusions,
+                         &snap->exclusion_count, err)) != CT_OK ||
+        (st = count_history(planning, snap, err)) != CT_OK)
+        return st;
+    count_sit_outs(planning, snap);
+    return load_zone_hours(cfg, snap, from, to, err);
+}
+
 enum ct_status
 rounds_snapshot_build(const struct ct_config *cfg, struct ct_store_planning *planning, int32_t day,
                       int64_t from, int64_t to, struct rounds_snapshot *snap, struct ct_error *err)
@@ -476,15 +540,77 @@ rounds_snapshot_build(const struct ct_config *cfg, struct ct_store_planning *pla
 
     memset(snap, 0, sizeof(*snap));
     snap->day = day;
-    if ((st = take_members(cfg, planning, snap, err)) != CT_OK ||
-        (st = take_pairs(snap, planning->ties, planning->tie_count, &snap->ties, &snap->tie_count,
-                         err)) != CT_OK ||
-        (st = take_pairs(snap, planning->exclusions, planning->exclusion_count, &snap->exclusions,
-                         &snap->exclusion_count, err)) != CT_OK ||
-        (st = count_history(planning, snap, err)) != CT_OK)
-        return st;
-    count_sit_outs(planning, snap);
-    return load_zone_hours(cfg, snap, from, to, err);
+    st = take_members(cfg, planning, snap, err);
+    return st == CT_OK ? snapshot_finish(cfg, planning, from, to, snap, err) : st;
+}
+
+/* The store read on this thread while another takes the members as they come. */
+struct snapshot_pipe {
+    struct ct_store *store;
+    struct ct_store_planning *planning;
+    struct rounds_snapshot *snap;
+    struct ct_par_progress *progress;
+    struct taker taker;
+    enum ct_status load_st;
+    struct ct_error load_err;
+    bool take_ok;
+};
+
+static void
+pipe_load(void *arg)
+{
+    struct snapshot_pipe *p = arg;
+
+    p->load_st = ct_store_planning_load_with(p->store, p->planning, p->progress, &p->load_err);
+}
+
+static void
+pipe_take(void *arg)
+{
+    struct snapshot_pipe *p = arg;
+    size_t taken = 0, done;
+    bool last = false;
+
+    p->take_ok = true;
+    while (!last && p->take_ok) {
+        done = ct_par_progress_wait(p->progress, taken, &last);
+        /* Sized once, from the count the store read before the first member. */
+        if (taken == 0 && p->taker.members_cap == 0)
+            p->take_ok = members_reserve(&p->taker, p->snap, p->planning->member_total + 1);
+        for (; taken < done && p->take_ok; taken++)
+            p->take_ok = take_member(&p->taker, p->planning, taken, p->snap);
+    }
+}
+
+enum ct_status
+rounds_snapshot_load(struct ct_store *store, const struct ct_config *cfg,
+                     struct ct_store_planning *planning, int32_t day, int64_t from, int64_t to,
+                     struct rounds_snapshot *snap, struct ct_error *err)
+{
+    struct snapshot_pipe p;
+
+    memset(snap, 0, sizeof(*snap));
+    memset(planning, 0, sizeof(*planning));
+    snap->day = day;
+    memset(&p, 0, sizeof(p));
+    p.store = store;
+    p.planning = planning;
+    p.snap = snap;
+    p.taker.cfg = cfg;
+    ct_error_clear(&p.load_err);
+    if ((p.progress = ct_par_progress_new()) == NULL)
+        return rounds_nomem(err);
+    ct_par_pipe(pipe_load, pipe_take, &p, true);
+    ct_par_progress_free(p.progress);
+    taker_free(&p.taker);
+    if (p.load_st != CT_OK) {
+        *err = p.load_err;
+        return p.load_st;
+    }
+    if (!p.take_ok)
+        return rounds_nomem(err);
+    members_taken(planning);
+    return snapshot_finish(cfg, planning, from, to, snap, err);
 }
 
 /* --- Relational Coordination ----------------------------------------------------- */

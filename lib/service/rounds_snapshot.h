@@ -88,6 +88,17 @@ enum ct_status rounds_snapshot_build(const struct ct_config *cfg,
                                      struct ct_store_planning *planning, int32_t day, int64_t from,
                                      int64_t to, struct rounds_snapshot *snap,
                                      struct ct_error *err);
+
+/*
+ * ct_store_planning_load and rounds_snapshot_build at once: the members
+ * are taken into the snapshot on a second thread as this one reads them
+ * (and then the rest of what planning needs). OUT: *planning (what is left
+ * of it: clear it with ct_store_planning_clear()) and *snap, as the two
+ * would leave them, also on failure.
+ */
+enum ct_status rounds_snapshot_load(struct ct_store *store, const struct ct_config *cfg,
+                                    struct ct_store_planning *planning, int32_t day, int64_t from,
+                                    int64_t to, struct rounds_snapshot *snap, struct ct_error *err);
 void rounds_snapshot_clear(struct rounds_snapshot *snap);
 
 /* Mark the members ids[0..count) (sorted) as skipping the round: the engine leaves them out. */
@@ -185,6 +196,19 @@ enum ct_status rounds_load_groups(struct ct_store *store,
 enum ct_status rounds_build(const struct ct_config *cfg, const struct rounds_snapshot *snap,
                             const struct rounds_outcome *oc, int64_t first_group_id, int64_t now,
                             struct ct_round *round, struct ct_error *err);
+
+/*
+ * rounds_build, the round written as it is built, inside txn: the round
+ * (ct_store_round_write_start; OUT: round->id), each group with its explain
+ * JSON while the next ones are built on a second thread, then the
+ * unpaired. Writes what ct_store_round_write would write after
+ * rounds_build and rounds_explain_groups; the groups' explain is freed
+ * once written (NULL). The round takes the members' details from snap and
+ * the reasons from oc, which are then good only for clearing.
+ */
+enum ct_status rounds_build_write(const struct ct_config *cfg, struct rounds_snapshot *snap,
+                                  struct rounds_outcome *oc, int64_t first_group_id, int64_t now,
+                                  struct ct_round *round, struct ct_txn *txn, struct ct_error *err);
 
 /* Write each group's explain JSON from its score, terms and reasons (rounds.c). */
 enum ct_status rounds_explain_groups(struct ct_round *round, struct ct_error *err);

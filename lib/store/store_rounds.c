@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "par.h"
 #include "prefs.h"
 #include "store_impl.h"
 #include "util.h"
@@ -131,8 +132,17 @@ read_person(sqlite3_stmt *stmt, int col, struct ct_member *m)
 
 /* --- what planning reads ------------------------------------------------------------ */
 
+/* Members published to a reader at a time (ct_store_planning_load_with). */
+#define MEMBERS_BATCH 1024
+
+/*
+ * Every member into p->members, by id. With progress, the members read are
+ * published as they come: the array is then never moved (a reader holds
+ * it), and a table that grew since it was counted is an error.
+ */
 static enum ct_status
-planning_members(struct ct_store *store, struct ct_store_planning *p, struct ct_error *err)
+planning_members(struct ct_store *store, struct ct_store_planning *p,
+                 struct ct_par_progress *progress, struct ct_error *err)
 {
     sqlite3_stmt *stmt = NULL;
     enum ct_status st;
@@ -145,15 +155,18 @@ planning_members(struct ct_store *store, struct ct_store_planning *p, struct ct_
         return st;
     if (sqlite3_step(stmt) == SQLITE_ROW)
         cap = (size_t)sqlite3_column_int64(stmt, 0) + 1;
+    p->member_total = cap - (cap > 0);
     sqlite3_finalize(stmt);
     stmt = NULL;
     if ((p->members = calloc(cap ? cap : 1, sizeof(*p->members))) == NULL)
         return nomem(err);
+    /* PERSON_COLUMNS' order, the member's preferences joined once rather than looked up twice. */
     st = ct_store_prepare(store,
-                          "SELECT " PERSON_COLUMNS ", m.status, m.paused_until,"
-                          " COALESCE((SELECT mp.frequency FROM member_prefs mp"
-                          " WHERE mp.member_id = m.id), m.frequency)"
-                          " FROM members m ORDER BY m.id",
+                          "SELECT m.id, m.email, m.name, m.organisation, m.team, m.site, m.role,"
+                          " COALESCE(mp.timezone, m.timezone), m.status, m.paused_until,"
+                          " COALESCE(mp.frequency, m.frequency)"
+                          " FROM members m LEFT JOIN member_prefs mp ON mp.member_id = m.id"
+                          " ORDER BY m.id",
                           &stmt, err);
     if (st != CT_OK)
         return st;
@@ -161,6 +174,10 @@ planning_members(struct ct_store *store, struct ct_store_planning *p, struct ct_
         struct ct_member *m;
         bool failed = false;
 
+        if (progress != NULL && p->member_count + 1 > cap) {
+            st = ct_error_set(err, CT_EINTERNAL, "members changed while they were read");
+            goto out;
+        }
         if (!grow(&p->members, &cap, p->member_count + 1, sizeof(*p->members)))
             goto nomem;
         m = &p->members[p->member_count];
@@ -175,6 +192,8 @@ planning_members(struct ct_store *store, struct ct_store_planning *p, struct ct_
         m->frequency = (enum ct_frequency)sqlite3_column_int(stmt, 10);
         if (failed)
             goto nomem;
+        if (progress != NULL && p->member_count % MEMBERS_BATCH == 0)
+            ct_par_progress_publish(progress, p->member_count, false);
     }
     st = rc == SQLITE_DONE ? CT_OK : ct_store_error(store, err, "read members");
     goto out;
@@ -401,18 +420,30 @@ ct_store_member_hours_get(struct ct_store *store, int64_t member_id,
 enum ct_status
 ct_store_planning_load(struct ct_store *store, struct ct_store_planning *out, struct ct_error *err)
 {
+    return ct_store_planning_load_with(store, out, NULL, err);
+}
+
+enum ct_status
+ct_store_planning_load_with(struct ct_store *store, struct ct_store_planning *out,
+                            struct ct_par_progress *members, struct ct_error *err)
+{
     enum ct_status st;
 
     memset(out, 0, sizeof(*out));
-    if ((st = planning_members(store, out, err)) != CT_OK ||
+    /* The hours first: whoever reads the members as they come needs them. */
+    st = planning_hours(store, out, err);
+    if (st == CT_OK)
+        st = planning_members(store, out, members, err);
+    if (members != NULL)
+        ct_par_progress_publish(members, out->member_count, true);
+    if (st != CT_OK ||
         (st = planning_pairs(store, "SELECT a, b FROM ties", &out->ties, &out->tie_count, err)) !=
             CT_OK ||
         (st = planning_pairs(store, "SELECT a, b FROM exclusions", &out->exclusions,
                              &out->exclusion_count, err)) != CT_OK ||
         (st = planning_sent(store, out, err)) != CT_OK ||
         (st = planning_past(store, out, err)) != CT_OK ||
-        (st = planning_sit_outs(store, out, err)) != CT_OK ||
-        (st = planning_hours(store, out, err)) != CT_OK)
+        (st = planning_sit_outs(store, out, err)) != CT_OK)
         return st;
     return planning_next_group(store, out, err);
 }
@@ -434,6 +465,56 @@ ct_store_planning_clear(struct ct_store_planning *p)
     free(p->sit_outs);
     free(p->hours);
     memset(p, 0, sizeof(*p));
+}
+
+int64_t
+ct_store_mmap_size(struct ct_store *store)
+{
+    sqlite3_stmt *stmt = NULL;
+    int64_t bytes = 0;
+
+    if (ct_store_prepare(store, "PRAGMA mmap_size", &stmt, NULL) == CT_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        bytes = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return bytes;
+}
+
+void
+ct_store_mmap_size_set(struct ct_store *store, int64_t bytes)
+{
+    sqlite3_stmt *stmt = NULL;
+    char sql[64];
+
+    snprintf(sql, sizeof(sql), "PRAGMA mmap_size = %" PRId64, bytes);
+    if (ct_store_prepare(store, sql, &stmt, NULL) == CT_OK)
+        while (sqlite3_step(stmt) == SQLITE_ROW)
+            ;
+    sqlite3_finalize(stmt);
+}
+
+bool
+ct_store_foreign_keys(struct ct_store *store)
+{
+    sqlite3_stmt *stmt = NULL;
+    bool on = true;
+
+    if (ct_store_prepare(store, "PRAGMA foreign_keys", &stmt, NULL) == CT_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        on = sqlite3_column_int(stmt, 0) != 0;
+    sqlite3_finalize(stmt);
+    return on;
+}
+
+void
+ct_store_foreign_keys_set(struct ct_store *store, bool on)
+{
+    sqlite3_stmt *stmt = NULL;
+
+    if (ct_store_prepare(store, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF",
+                         &stmt, NULL) == CT_OK)
+        (void)sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
 }
 
 /* --- writing a planned round ----------------------------------------------------------- */
@@ -604,13 +685,29 @@ insert_unpaired(struct ct_store *store, const struct ct_round *round, struct ct_
 }
 
 enum ct_status
+ct_store_round_write_start(struct ct_txn *txn, struct ct_round *round, int64_t now,
+                           struct ct_error *err)
+{
+    struct ct_store *store = ct_txn_store(txn);
+    enum ct_status st = replace_planned(store, round, err);
+
+    return st == CT_OK ? insert_round(store, round, now, err) : st;
+}
+
+enum ct_status
+ct_store_round_write_unpaired(struct ct_txn *txn, const struct ct_round *round,
+                              struct ct_error *err)
+{
+    return insert_unpaired(ct_txn_store(txn), round, err);
+}
+
+enum ct_status
 ct_store_round_write(struct ct_txn *txn, struct ct_round *round, int64_t now, struct ct_error *err)
 {
     struct ct_store *store = ct_txn_store(txn);
     enum ct_status st;
 
-    if ((st = replace_planned(store, round, err)) != CT_OK ||
-        (st = insert_round(store, round, now, err)) != CT_OK ||
+    if ((st = ct_store_round_write_start(txn, round, now, err)) != CT_OK ||
         (st = insert_groups(store, round->id, round->groups, round->group_count, err)) != CT_OK)
         return st;
     return insert_unpaired(store, round, err);

@@ -71,6 +71,7 @@ struct ct_store_planning {
     int64_t next_group_id;               /* the id the next group inserted will take */
     struct ct_store_member_hours *hours; /* members with hours or days of their own, by id */
     size_t hours_count;
+    size_t member_total; /* the members counted before they were read */
 };
 
 /*
@@ -79,6 +80,17 @@ struct ct_store_planning {
  */
 enum ct_status ct_store_planning_load(struct ct_store *store, struct ct_store_planning *out,
                                       struct ct_error *err);
+
+struct ct_par_progress; /* par.h */
+
+/*
+ * ct_store_planning_load, publishing the members to members as they are
+ * read (their count; the last publish when all are read or the read
+ * failed): another thread can take out->members[0 .. published) while the
+ * rest is read. The working hours are read before the members.
+ */
+enum ct_status ct_store_planning_load_with(struct ct_store *store, struct ct_store_planning *out,
+                                           struct ct_par_progress *members, struct ct_error *err);
 void ct_store_planning_clear(struct ct_store_planning *p);
 
 /*
@@ -87,6 +99,25 @@ void ct_store_planning_clear(struct ct_store_planning *p);
  */
 enum ct_status ct_store_member_hours_get(struct ct_store *store, int64_t member_id,
                                          struct ct_store_member_hours *out, struct ct_error *err);
+
+/*
+ * The connection's memory map of the database file (PRAGMA mmap_size), in
+ * bytes: planning reads every member once, and reading the pages in place
+ * costs a third of copying them into the page cache. 0 turns it off (the
+ * default).
+ */
+int64_t ct_store_mmap_size(struct ct_store *store);
+void ct_store_mmap_size_set(struct ct_store *store, int64_t bytes);
+
+/*
+ * Whether the connection checks foreign keys, and turn that on or off
+ * (PRAGMA foreign_keys; outside a transaction only, else nothing changes).
+ * A planned round's rows refer to the round, groups and members of the
+ * same transaction: checking each of its 150,000 rows at 100,000 members
+ * is a quarter of writing them.
+ */
+bool ct_store_foreign_keys(struct ct_store *store);
+void ct_store_foreign_keys_set(struct ct_store *store, bool on);
 
 /* --- rounds -------------------------------------------------------------------- */
 
@@ -99,6 +130,17 @@ enum ct_status ct_store_member_hours_get(struct ct_store *store, int64_t member_
  */
 enum ct_status ct_store_round_write(struct ct_txn *txn, struct ct_round *round, int64_t now,
                                     struct ct_error *err);
+
+/*
+ * ct_store_round_write in steps, for a round written while it is built:
+ * the start (the planned round replaced, the round inserted; OUT:
+ * round->replaced, round->id), then its groups in order with
+ * ct_store_groups_add, then its unpaired with ct_store_round_write_unpaired.
+ */
+enum ct_status ct_store_round_write_start(struct ct_txn *txn, struct ct_round *round, int64_t now,
+                                          struct ct_error *err);
+enum ct_status ct_store_round_write_unpaired(struct ct_txn *txn, const struct ct_round *round,
+                                             struct ct_error *err);
 
 /*
  * Round id's own fields (not its groups or unpaired) into *round, which is
