@@ -671,15 +671,21 @@ group_sent(struct mailer *m, struct ct_round_group *g, struct ct_error *err)
     return CT_OK;
 }
 
-/* Invite planned group g (a passed slot is found again first) and mark it sent. */
+/*
+ * Invite planned group g (a passed slot is found again first, against
+ * *load, the slots still ahead, read at the first group that needs them:
+ * most sends have none) and mark it sent.
+ */
 static enum ct_status
 send_group(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *g,
-           struct ct_slot_load *load, struct ct_error *err)
+           struct ct_slot_load **load, struct ct_error *err)
 {
     struct version ver;
     enum ct_status st;
 
-    if (g->slot_start < m->now && (st = reslot(m, hdr->seed, g, load, err)) != CT_OK)
+    if (g->slot_start < m->now &&
+        ((*load == NULL && (st = future_slots(m, hdr->id, load, err)) != CT_OK) ||
+         (st = reslot(m, hdr->seed, g, *load, err)) != CT_OK))
         return st;
     memset(&ver, 0, sizeof(ver));
     current_members(g, &ver);
@@ -711,12 +717,16 @@ struct made {
     char *message_ids[CT_GROUP_MAX];
     struct ct_buf recipes[CT_GROUP_MAX];
     enum ct_status st; /* the maker stops at the first group that fails */
+    atomic_bool ready; /* made by the maker (the writing thread's own are not marked) */
 };
 
 /*
- * The writing thread takes group i once done > i, waiting on cond only
- * when it is not (and saying so in waiting, so the maker signals only
- * then: a lock per group for nothing cost 3% of a send).
+ * Each group is made by whichever thread claims it first (next): the
+ * maker takes them in order, and the writing thread makes the one it
+ * needs itself when the maker has not reached it yet (at the start of a
+ * batch, or when the maker lost its CPU), else it waits on cond for the
+ * one being made, saying so in waiting, so the maker signals only then
+ * (a lock per group for nothing cost 3% of a send).
  */
 struct maker {
     struct mailer *m; /* the thread reads only its cfg, now and key */
@@ -724,10 +734,10 @@ struct maker {
     struct ct_round_group *groups;
     struct made *made;
     size_t count;
-    struct ct_error err; /* the error of the group that failed */
+    struct ct_error err; /* the error of the group the maker failed */
     pthread_mutex_t lock;
     pthread_cond_t cond;
-    atomic_size_t done; /* made[0, done) are finished */
+    atomic_size_t next; /* the next group to claim */
     atomic_bool waiting, stop;
     pthread_t thread;
     bool running;
@@ -775,11 +785,11 @@ maker_run(void *arg)
     size_t i;
     bool failed = false;
 
-    for (i = 0; i < k->count && !failed && !atomic_load(&k->stop); i++) {
+    while (!failed && !atomic_load(&k->stop) && (i = atomic_fetch_add(&k->next, 1)) < k->count) {
         struct made *x = &k->made[i];
         x->st = make_group(k->m, k->hdr, &k->groups[i], x, &k->err);
         failed = x->st != CT_OK;
-        atomic_store(&k->done, i + 1);
+        atomic_store(&x->ready, true);
         if (atomic_load(&k->waiting)) {
             pthread_mutex_lock(&k->lock);
             pthread_cond_signal(&k->cond);
@@ -807,7 +817,7 @@ maker_start(struct maker *k, struct mailer *m, const struct ct_round *hdr,
     k->hdr = hdr;
     k->groups = groups;
     k->count = count;
-    atomic_init(&k->done, 0);
+    atomic_init(&k->next, 0);
     atomic_init(&k->waiting, false);
     atomic_init(&k->stop, false);
     if (count == 0)
@@ -833,18 +843,26 @@ maker_start(struct maker *k, struct mailer *m, const struct ct_round *hdr,
     return CT_OK;
 }
 
-/* Group i of the batch once it is made (made here when no thread runs); its error in *err. */
+/*
+ * Group i of the batch once it is made (here, if the maker has not
+ * claimed it: groups are asked for in order, so all before i are
+ * claimed); its error in *err.
+ */
 static struct made *
 maker_wait(struct maker *k, size_t i, struct ct_error *err)
 {
     struct made *x = &k->made[i];
+    size_t unclaimed = i;
 
-    if (!k->running)
-        x->st = make_group(k->m, k->hdr, &k->groups[i], x, &k->err);
-    else if (atomic_load(&k->done) <= i) {
+    if (atomic_load(&x->ready))
+        ;
+    else if (atomic_compare_exchange_strong(&k->next, &unclaimed, i + 1)) {
+        x->st = make_group(k->m, k->hdr, &k->groups[i], x, err);
+        return x;
+    } else {
         pthread_mutex_lock(&k->lock);
         atomic_store(&k->waiting, true);
-        while (atomic_load(&k->done) <= i)
+        while (!atomic_load(&x->ready))
             pthread_cond_wait(&k->cond, &k->lock);
         atomic_store(&k->waiting, false);
         pthread_mutex_unlock(&k->lock);
@@ -908,7 +926,7 @@ send_made(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *g
  * (how many groups the next batch reads).
  */
 static enum ct_status
-send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load *load, size_t *batch,
+send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load **load, size_t *batch,
            int64_t *last_id, int64_t *seen, bool *orphaned, bool *done, struct ct_error *err)
 {
     struct ct_store_group_filter filter = {
@@ -979,7 +997,7 @@ send_groups(struct mailer *m, const struct ct_round *hdr, struct ct_error *err)
 {
     struct timespec breath = {0, 3000000};
     size_t batch = SEND_BATCH, batches = 0, fixed = 0;
-    struct ct_slot_load *load;
+    struct ct_slot_load *load = NULL;
     enum ct_status st = CT_OK;
     int64_t last_id = 0, seen = 0;
     bool done = false, orphaned = false;
@@ -988,9 +1006,6 @@ send_groups(struct mailer *m, const struct ct_round *hdr, struct ct_error *err)
     if (ct_rounds_send_test_batch > 0)
         batch = fixed = ct_rounds_send_test_batch;
 #endif
-    /* Proposed times that passed while the round waited are found again. */
-    if ((st = future_slots(m, hdr->id, &load, err)) != CT_OK)
-        return st;
     ct_store_checkpoints_deferred(m->store, true);
     while (!done && st == CT_OK) {
         /* A breath between two batches: a writer waiting for the lock gets it now. */
@@ -998,7 +1013,7 @@ send_groups(struct mailer *m, const struct ct_round *hdr, struct ct_error *err)
             ct_store_checkpoint_due(m->store, SEND_CHECKPOINT_PAGES);
             nanosleep(&breath, NULL);
         }
-        st = send_batch(m, hdr, load, &batch, &last_id, &seen, &orphaned, &done, err);
+        st = send_batch(m, hdr, &load, &batch, &last_id, &seen, &orphaned, &done, err);
         /* Members left without a partner: re-formed into new groups, which later batches send. */
         if (st == CT_OK && orphaned) {
             st = rounds_review_reform(m->store, m->cfg, hdr, m->now, err);
