@@ -218,10 +218,12 @@ ct_rounds_plan(struct ct_store *store, const struct ct_config *cfg,
     if (!opts->dry_run &&
         (st = ct_members_expire_pauses(store, today_day, now, NULL, err)) != CT_OK)
         goto out;
-    cache_pages = ct_store_cache_size(store);
-    ct_store_cache_size_set(store, -PLAN_CACHE_KIB);
-    mmap_bytes = ct_store_mmap_size(store);
-    ct_store_mmap_size_set(store, PLAN_MMAP_BYTES);
+    if (!opts->lean) {
+        cache_pages = ct_store_cache_size(store);
+        ct_store_cache_size_set(store, -PLAN_CACHE_KIB);
+        mmap_bytes = ct_store_mmap_size(store);
+        ct_store_mmap_size_set(store, PLAN_MMAP_BYTES);
+    }
     /*
      * The round's rows refer to the round, its groups and members read in
      * the same transaction, so they hold by construction: the store does

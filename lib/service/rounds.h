@@ -36,6 +36,7 @@ struct ct_round_plan_options {
     int64_t send_after; /* when the round will be sent (daemon); 0: unknown */
     bool dry_run;       /* compute and return the plan, write nothing */
     bool exact;         /* prove the optimum over every allowed pair (slow on large rounds) */
+    bool lean; /* keep the connection's page cache and no memory map: memory before speed */
 };
 
 /*

@@ -156,7 +156,7 @@ static void
 test_checkin_after_the_slot(void **state)
 {
     struct fixture *f = *state;
-    struct ct_round_plan_options opts = {"2026-03-02", 7, CT_ROUND_CLI, 0, false, false};
+    struct ct_round_plan_options opts = {"2026-03-02", 7, CT_ROUND_CLI, 0, false, false, false};
     struct ct_lifecycle_result res;
     struct ct_round *round = NULL;
     struct ct_error err;

@@ -78,7 +78,7 @@ import(struct fixture *f)
 static void
 plan_send(struct fixture *f, uint64_t seed)
 {
-    struct ct_round_plan_options opts = {"2026-03-02", seed, CT_ROUND_CLI, 0, false, false};
+    struct ct_round_plan_options opts = {"2026-03-02", seed, CT_ROUND_CLI, 0, false, false, false};
     struct ct_round *round = NULL;
     struct ct_error err;
 

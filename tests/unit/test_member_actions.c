@@ -98,7 +98,7 @@ import_many(struct fixture *f, int n, const char *zone)
 static int64_t
 plan(struct fixture *f, const char *date)
 {
-    struct ct_round_plan_options opts = {date, 11, CT_ROUND_CLI, 0, false, false};
+    struct ct_round_plan_options opts = {date, 11, CT_ROUND_CLI, 0, false, false, false};
     struct ct_round *round = NULL;
     struct ct_error err;
     int64_t id;

@@ -73,7 +73,7 @@ import_many(struct fixture *f, int n)
 static struct ct_round *
 plan_send(struct fixture *f, const char *date, uint64_t seed)
 {
-    struct ct_round_plan_options opts = {date, seed, CT_ROUND_CLI, 0, false, false};
+    struct ct_round_plan_options opts = {date, seed, CT_ROUND_CLI, 0, false, false, false};
     struct ct_round *round = NULL;
     struct ct_error err;
     int64_t id;
@@ -356,7 +356,7 @@ static void
 test_refusals_and_cutoff(void **state)
 {
     struct fixture *f = *state;
-    struct ct_round_plan_options opts = {"2026-03-02", 7, CT_ROUND_CLI, 0, false, false};
+    struct ct_round_plan_options opts = {"2026-03-02", 7, CT_ROUND_CLI, 0, false, false, false};
     struct ct_round *round = NULL, *r;
     struct ct_rematch_result res;
     struct ct_error err;

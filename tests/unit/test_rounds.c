@@ -117,7 +117,7 @@ dump(struct fixture *f)
 static struct ct_round *
 plan(struct fixture *f, const char *date, uint64_t seed, bool dry_run)
 {
-    struct ct_round_plan_options opts = {date, seed, CT_ROUND_CLI, 0, dry_run, false};
+    struct ct_round_plan_options opts = {date, seed, CT_ROUND_CLI, 0, dry_run, false, false};
     struct ct_round *round = NULL;
     struct ct_error err;
 
@@ -407,7 +407,7 @@ static void
 test_plan_refuses_a_sent_date(void **state)
 {
     struct fixture *f = *state;
-    struct ct_round_plan_options opts = {"2026-03-02", 5, CT_ROUND_CLI, 0, false, false};
+    struct ct_round_plan_options opts = {"2026-03-02", 5, CT_ROUND_CLI, 0, false, false, false};
     struct ct_round *r = NULL;
     struct ct_error err;
     int64_t id;
@@ -436,7 +436,7 @@ test_daemon_plan_window(void **state)
 {
     struct fixture *f = *state;
     struct ct_round_plan_options opts = {"2026-03-02",  8,     CT_ROUND_DAEMON,
-                                         NOW + 3 * DAY, false, false};
+                                         NOW + 3 * DAY, false, false, false};
     struct ct_round *r = NULL;
     struct ct_error err;
     size_t i;
@@ -1882,7 +1882,7 @@ test_send_stopped_then_cancelled(void **state)
     send_stopped(f, id, 1);
     /* A new plan for the date would orphan the invited group: refused. */
     {
-        struct ct_round_plan_options opts = {"2026-03-02", 5, CT_ROUND_CLI, 0, false, false};
+        struct ct_round_plan_options opts = {"2026-03-02", 5, CT_ROUND_CLI, 0, false, false, false};
         struct ct_round *round = NULL;
 
         ct_error_clear(&err);
