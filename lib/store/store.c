@@ -48,6 +48,7 @@ struct ct_store {
     double txn_longest;        /* the longest write transaction so far, seconds */
     int wal_pages;             /* pages in the WAL, while checkpoints are deferred */
     struct checkpointer *ckpt; /* while checkpoints are deferred (NULL: this thread does them) */
+    bool deferred;             /* checkpoints deferred, no checkpointer tried yet */
 };
 
 /*
@@ -57,7 +58,9 @@ struct ct_store {
  * checkpoint running beside a writer cannot let the WAL start over, so
  * once it has grown past CKPT_RESTART times the threshold, the job's own
  * thread waits for the checkpointer and catches up itself: the WAL then
- * starts from the beginning at the next commit, and stays bounded.
+ * starts from the beginning at the next commit, and stays bounded. The
+ * checkpointer starts at the first checkpoint due: a small job never
+ * opens its connection.
  */
 #define CKPT_RESTART 4
 
@@ -209,21 +212,27 @@ ct_store_checkpoints_deferred(struct ct_store *store, bool on)
     store->wal_pages = 0;
     checkpointer_stop(store->ckpt);
     store->ckpt = NULL;
-    if (on) {
+    store->deferred = on;
+    if (on)
         sqlite3_wal_hook(store->db, wal_grew, store);
-        store->ckpt = checkpointer_start(store);
-    } else
+    else
         sqlite3_wal_autocheckpoint(store->db, SQLITE_DEFAULT_WAL_AUTOCHECKPOINT);
 }
 
 void
 ct_store_checkpoint_due(struct ct_store *store, int pages)
 {
-    struct checkpointer *c = store->ckpt;
-    bool here = c == NULL;
+    struct checkpointer *c;
+    bool here;
 
     if (store->wal_pages < pages || store->txn.open)
         return;
+    if (store->ckpt == NULL && store->deferred && pages > 1) {
+        store->ckpt = checkpointer_start(store);
+        store->deferred = false; /* tried once: without one, this thread checkpoints */
+    }
+    c = store->ckpt;
+    here = c == NULL;
     if (c) {
         pthread_mutex_lock(&c->lock);
         if (store->wal_pages >= CKPT_RESTART * pages || pages <= 1) {
