@@ -931,7 +931,8 @@ groups_query(struct ct_store *store, const struct ct_store_group_filter *filter,
                      " ORDER BY g.id, gm.member_id";
     static const char by_id[] = GROUP_SELECT " WHERE g.id = ?1 AND (?2 = 0 OR g.round_id = ?2)"
                                              " ORDER BY g.id, gm.member_id";
-    static const char by_round[] = GROUP_SELECT " WHERE g.round_id = ?2 ORDER BY g.id, gm.member_id";
+    static const char by_round[] =
+        GROUP_SELECT " WHERE g.round_id = ?2 ORDER BY g.id, gm.member_id";
     static const char all[] = GROUP_SELECT " ORDER BY g.id, gm.member_id";
     enum ct_status st;
 

@@ -435,8 +435,8 @@ static void
 test_daemon_plan_window(void **state)
 {
     struct fixture *f = *state;
-    struct ct_round_plan_options opts = {"2026-03-02",  8,     CT_ROUND_DAEMON,
-                                         NOW + 3 * DAY, false, false, false};
+    struct ct_round_plan_options opts = {"2026-03-02", 8,    CT_ROUND_DAEMON, NOW + 3 * DAY, false,
+                                         false,        false};
     struct ct_round *r = NULL;
     struct ct_error err;
     size_t i;
