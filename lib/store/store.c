@@ -6,6 +6,7 @@
 #include "store_impl.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <pthread.h>
@@ -249,6 +250,35 @@ ct_store_checkpoint_due(struct ct_store *store, int pages)
         (void)sqlite3_wal_checkpoint_v2(store->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
         store->wal_pages = 0;
     }
+}
+
+int64_t
+ct_store_pragma(struct ct_store *store, const char *name, int64_t fallback)
+{
+    sqlite3_stmt *stmt = NULL;
+    char sql[64];
+    int64_t v = fallback;
+
+    snprintf(sql, sizeof(sql), "PRAGMA %s", name);
+    if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW)
+        v = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return v;
+}
+
+void
+ct_store_pragma_set(struct ct_store *store, const char *name, int64_t value)
+{
+    sqlite3_stmt *stmt = NULL;
+    char sql[96];
+
+    snprintf(sql, sizeof(sql), "PRAGMA %s = %" PRId64, name, value);
+    /* Some (mmap_size) answer with a row: step until done. */
+    if (sqlite3_prepare_v2(store->db, sql, -1, &stmt, NULL) == SQLITE_OK)
+        while (sqlite3_step(stmt) == SQLITE_ROW)
+            ;
+    sqlite3_finalize(stmt);
 }
 
 double

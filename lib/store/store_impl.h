@@ -20,6 +20,13 @@
  */
 char *ct_store_uri(const char *path, const char *query);
 
+/*
+ * A connection setting: PRAGMA name's value (fallback when it cannot be
+ * read), and setting it (best effort: these only trade speed or memory).
+ */
+int64_t ct_store_pragma(struct ct_store *store, const char *name, int64_t fallback);
+void ct_store_pragma_set(struct ct_store *store, const char *name, int64_t value);
+
 /* The SQLite handle, for lib/store and the tests' scratch-database fixture. Owned by the store. */
 sqlite3 *ct_store_sqlite(struct ct_store *store);
 

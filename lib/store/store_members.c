@@ -941,23 +941,13 @@ ct_store_import_record(struct ct_txn *txn, const struct ct_import *import, int64
 int
 ct_store_cache_size(struct ct_store *store)
 {
-    sqlite3_stmt *stmt = NULL;
-    int pages = 0;
-
-    if (ct_store_prepare(store, "PRAGMA cache_size", &stmt, NULL) == CT_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW)
-        pages = sqlite3_column_int(stmt, 0);
-    sqlite3_finalize(stmt);
-    return pages;
+    return (int)ct_store_pragma(store, "cache_size", 0);
 }
 
 void
 ct_store_cache_size_set(struct ct_store *store, int pages)
 {
-    char sql[48];
-
-    snprintf(sql, sizeof(sql), "PRAGMA cache_size = %d", pages);
-    (void)exec(store, sql, "set cache size", NULL);
+    ct_store_pragma_set(store, "cache_size", pages);
 }
 
 /* ---- erasure ----------------------------------------------------------- */

@@ -470,51 +470,25 @@ ct_store_planning_clear(struct ct_store_planning *p)
 int64_t
 ct_store_mmap_size(struct ct_store *store)
 {
-    sqlite3_stmt *stmt = NULL;
-    int64_t bytes = 0;
-
-    if (ct_store_prepare(store, "PRAGMA mmap_size", &stmt, NULL) == CT_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW)
-        bytes = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return bytes;
+    return ct_store_pragma(store, "mmap_size", 0);
 }
 
 void
 ct_store_mmap_size_set(struct ct_store *store, int64_t bytes)
 {
-    sqlite3_stmt *stmt = NULL;
-    char sql[64];
-
-    snprintf(sql, sizeof(sql), "PRAGMA mmap_size = %" PRId64, bytes);
-    if (ct_store_prepare(store, sql, &stmt, NULL) == CT_OK)
-        while (sqlite3_step(stmt) == SQLITE_ROW)
-            ;
-    sqlite3_finalize(stmt);
+    ct_store_pragma_set(store, "mmap_size", bytes);
 }
 
 bool
 ct_store_foreign_keys(struct ct_store *store)
 {
-    sqlite3_stmt *stmt = NULL;
-    bool on = true;
-
-    if (ct_store_prepare(store, "PRAGMA foreign_keys", &stmt, NULL) == CT_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW)
-        on = sqlite3_column_int(stmt, 0) != 0;
-    sqlite3_finalize(stmt);
-    return on;
+    return ct_store_pragma(store, "foreign_keys", 1) != 0;
 }
 
 void
 ct_store_foreign_keys_set(struct ct_store *store, bool on)
 {
-    sqlite3_stmt *stmt = NULL;
-
-    if (ct_store_prepare(store, on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF",
-                         &stmt, NULL) == CT_OK)
-        (void)sqlite3_step(stmt);
-    sqlite3_finalize(stmt);
+    ct_store_pragma_set(store, "foreign_keys", on);
 }
 
 /* --- writing a planned round ----------------------------------------------------------- */
