@@ -1,10 +1,22 @@
 /*
  * tz.c: IANA time-zone names to libical zones, checked first; see tz.h.
  * Everything in core that needs a zone by name comes through here.
+ *
+ * libical 3.0 is not safe to ask for a zone from two threads: its table
+ * of zones is published before it is filled, so a second thread can walk
+ * it while the first still grows it, and a name missing from zone.tab is
+ * appended to it; a zone's definition is read on its first use, and that
+ * rewrites its name while another lookup may be comparing it. The send
+ * and the flush build messages on two threads, and the daemon's web
+ * thread queues them too, so every lookup is made here, one at a time,
+ * and reads the zone's definition before the zone is handed out.
  */
 #include "tz.h"
 
+#include <pthread.h>
 #include <string.h>
+
+static pthread_mutex_t lookup_lock = PTHREAD_MUTEX_INITIALIZER;
 
 bool
 ct_tz_name_plausible(const char *name)
@@ -15,11 +27,18 @@ ct_tz_name_plausible(const char *name)
 icaltimezone *
 ct_tz_lookup(const char *name)
 {
+    icaltimezone *zone;
+
     if (name == NULL || strcmp(name, "UTC") == 0)
         return icaltimezone_get_utc_timezone();
     if (!ct_tz_name_plausible(name))
         return NULL;
-    return icaltimezone_get_builtin_timezone(name);
+    pthread_mutex_lock(&lookup_lock);
+    zone = icaltimezone_get_builtin_timezone(name);
+    if (zone)
+        (void)icaltimezone_get_component(zone);
+    pthread_mutex_unlock(&lookup_lock);
+    return zone;
 }
 
 icaltimezone *
