@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tz.h"
 #include "util.h"
 
 static const char *const partstat_names[] = {
@@ -107,6 +108,54 @@ time_of(struct icaltimetype t)
         return 0;
     zone = t.zone ? t.zone : icaltimezone_get_utc_timezone();
     return (int64_t)icaltime_as_timet_with_zone(t, zone);
+}
+
+/*
+ * The time of vevent's DTSTART or DTEND property prop. A TZID names a
+ * VTIMEZONE of the calendar or an IANA zone; an unknown one reads as UTC,
+ * as a floating time does. The zone is looked up here rather than by
+ * icalcomponent_get_dtstart(): libical would open whatever file under the
+ * zoneinfo directory the sender's TZID names, "../" included, and a FIFO
+ * would stop the reader for good.
+ */
+static struct icaltimetype
+time_in(icalcomponent *vevent, icalproperty *prop)
+{
+    struct icaltimetype t = icalvalue_get_datetime(icalproperty_get_value(prop));
+    icalparameter *param = icalproperty_get_first_parameter(prop, ICAL_TZID_PARAMETER);
+    icaltimezone *zone = NULL;
+    const char *tzid;
+    icalcomponent *c;
+
+    if (param == NULL || icaltime_is_utc(t) || icaltime_is_date(t))
+        return t;
+    tzid = icalparameter_get_tzid(param);
+    if (tzid == NULL)
+        return t;
+    for (c = vevent; c && zone == NULL; c = icalcomponent_get_parent(c))
+        zone = icalcomponent_get_timezone(c, tzid);
+    if (zone == NULL)
+        zone = ct_tz_lookup(tzid);
+    return zone ? icaltime_set_timezone(&t, zone) : t;
+}
+
+/* A proposal's start, and its end from DTEND or DTSTART + DURATION; 0 when missing. */
+static void
+proposed_times(icalcomponent *vevent, int64_t *start, int64_t *end)
+{
+    icalproperty *dtstart = icalcomponent_get_first_property(vevent, ICAL_DTSTART_PROPERTY);
+    icalproperty *dtend = icalcomponent_get_first_property(vevent, ICAL_DTEND_PROPERTY);
+    icalproperty *dur = icalcomponent_get_first_property(vevent, ICAL_DURATION_PROPERTY);
+    struct icaltimetype from = icaltime_null_time();
+
+    if (dtstart && icalproperty_get_value(dtstart)) {
+        from = time_in(vevent, dtstart);
+        *start = time_of(from);
+    }
+    if (dtend && icalproperty_get_value(dtend))
+        *end = time_of(time_in(vevent, dtend));
+    else if (dur && icalproperty_get_value(dur) && *start)
+        *end = time_of(icaltime_add(from, icalproperty_get_duration(dur)));
 }
 
 /*
@@ -338,11 +387,7 @@ read_event(icalcomponent *vevent, enum ct_reply_method method, struct ct_reply_e
         ev->sequence = 0;
     ev->dtstamp = time_of(icalcomponent_get_dtstamp(vevent));
     if (method == CT_REPLY_METHOD_COUNTER) {
-        if (icalcomponent_get_first_property(vevent, ICAL_DTSTART_PROPERTY))
-            ev->proposed_start = time_of(icalcomponent_get_dtstart(vevent));
-        if (icalcomponent_get_first_property(vevent, ICAL_DTEND_PROPERTY) ||
-            icalcomponent_get_first_property(vevent, ICAL_DURATION_PROPERTY))
-            ev->proposed_end = time_of(icalcomponent_get_dtend(vevent));
+        proposed_times(vevent, &ev->proposed_start, &ev->proposed_end);
     }
     comment = icalcomponent_get_comment(vevent);
     if (comment && *comment) {

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -156,6 +158,47 @@ test_counter(void **state)
     assert_int_equal(r->events[0].proposed_start, 1781082000);
     assert_int_equal(r->events[0].proposed_end, 1781082000 + 1800);
     ct_reply_free(r);
+}
+
+/* A COUNTER's TZID: an IANA name without a VTIMEZONE, and a name that is a path. */
+static void
+test_counter_zone_names(void **state)
+{
+    char dir[] = "/tmp/ct-reply-XXXXXX", *fifo, *text;
+    struct ct_reply *r;
+
+    r = text_reply("BEGIN:VCALENDAR\nMETHOD:COUNTER\nBEGIN:VEVENT\nUID:u\n"
+                   "DTSTART;TZID=Europe/London:20260610T100000\n"
+                   "DTEND;TZID=Europe/London:20260610T103000\n"
+                   "ATTENDEE;PARTSTAT=TENTATIVE:mailto:a@b.example\nEND:VEVENT\nEND:VCALENDAR\n",
+                   CT_OK, NULL, 0);
+    assert_int_equal(r->events[0].proposed_start, 1781082000); /* 09:00Z, summer time */
+    assert_int_equal(r->events[0].proposed_end, 1781082000 + 1800);
+    ct_reply_free(r);
+
+    /*
+     * A TZID that climbs out of the zoneinfo directory to a FIFO: libical's
+     * own lookup opened it and waited for a writer for ever. It is no zone,
+     * so the time reads as UTC; the alarm turns a hang into a failure.
+     */
+    assert_non_null(mkdtemp(dir));
+    fifo = ct_asprintf("%s/zone", dir);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    text = ct_asprintf("BEGIN:VCALENDAR\nMETHOD:COUNTER\nBEGIN:VEVENT\nUID:u\n"
+                       "DTSTART;TZID=\"../../../../../../../..%s\":20260610T100000\n"
+                       "DURATION:PT30M\nATTENDEE;PARTSTAT=TENTATIVE:mailto:a@b.example\n"
+                       "END:VEVENT\nEND:VCALENDAR\n",
+                       fifo);
+    alarm(10);
+    r = text_reply(text, CT_OK, NULL, 0);
+    alarm(0);
+    assert_int_equal(r->events[0].proposed_start, 1781085600); /* 10:00Z */
+    assert_int_equal(r->events[0].proposed_end, 1781085600 + 1800);
+    ct_reply_free(r);
+    unlink(fifo);
+    rmdir(dir);
+    free(fifo);
+    free(text);
 }
 
 static void
@@ -343,6 +386,7 @@ main(void)
         cmocka_unit_test(test_client_shapes),
         cmocka_unit_test(test_details),
         cmocka_unit_test(test_counter),
+        cmocka_unit_test(test_counter_zone_names),
         cmocka_unit_test(test_refused),
         cmocka_unit_test(test_parse_errors),
         cmocka_unit_test(test_events_and_attendees),
