@@ -97,6 +97,9 @@ void ct_store_checkpoints_deferred(struct ct_store *store, bool on);
  */
 void ct_store_checkpoint_due(struct ct_store *store, int pages);
 
+/* The database's page size, in bytes. */
+int ct_store_page_size(struct ct_store *store);
+
 /* The store a transaction writes to, for reads inside it. */
 struct ct_store *ct_txn_store(struct ct_txn *txn);
 

@@ -175,12 +175,37 @@ test_pragmas(void **state)
     assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
     assert_sql_text(store, "wal", "PRAGMA journal_mode");
     assert_int_equal(sql_int(store, "PRAGMA foreign_keys"), 1);
-    assert_int_equal(sql_int(store, "PRAGMA synchronous"), 2); /* FULL */
+    assert_int_equal(sql_int(store, "PRAGMA synchronous"), 2);  /* FULL */
+    assert_int_equal(sql_int(store, "PRAGMA page_size"), 8192); /* a new database's */
+    assert_int_equal(ct_store_page_size(store), 8192);
     /* A writer waits for another's transaction (test_busy_wait), with its own handler. */
     /* Foreign keys are enforced, not only declared. */
     assert_int_not_equal(sqlite3_exec(ct_store_sqlite(store),
                                       "INSERT INTO ties(a, b) VALUES (1, 2)", NULL, NULL, NULL),
                          SQLITE_OK);
+    ct_store_close(store);
+}
+
+/* A database made before 8 KiB pages keeps its own page size. */
+static void
+test_page_size_kept(void **state)
+{
+    struct scratchdb *f = *state;
+    struct ct_store *store = NULL;
+    struct ct_error err;
+    sqlite3 *db = NULL;
+
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL;"
+                                  "CREATE TABLE t (x); DROP TABLE t;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    ct_error_clear(&err);
+    assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    assert_int_equal(ct_store_page_size(store), 4096);
+    assert_int_equal(sql_int(store, "PRAGMA user_version") > 0, 1);
     ct_store_close(store);
 }
 
@@ -331,7 +356,10 @@ test_deferred_checkpoints(void **state)
 
     ct_error_clear(&err);
     assert_int_equal(ct_store_open(f->path, &store, &err), CT_OK);
+    assert_int_equal(sql_int(store, "PRAGMA synchronous"), 2); /* FULL */
     ct_store_checkpoints_deferred(store, true);
+    /* The job's commits do not wait for the disk; the end of it does. */
+    assert_int_equal(sql_int(store, "PRAGMA synchronous"), 1); /* NORMAL */
     before = file_size(f->path, "");
     write_batch(store, 0);
     /* Nothing copied yet: the commit did not checkpoint. */
@@ -351,6 +379,7 @@ test_deferred_checkpoints(void **state)
     }
     ct_store_checkpoint_due(store, 1);
     ct_store_checkpoints_deferred(store, false);
+    assert_int_equal(sql_int(store, "PRAGMA synchronous"), 2);
     /* 60 batches of about 100 pages each; the WAL never held a third of them. */
     assert_true(wal_max < (off_t)60 * 100 * 4096 / 3);
     assert_int_equal(ct_store_meta_get(store, "k60-99", &value, &err), CT_OK);
@@ -489,6 +518,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_not_a_database, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unopenable_path, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_page_size_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_busy_wait, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deferred_checkpoints, setup, teardown),
