@@ -636,17 +636,16 @@ future_slots(const struct mailer *m, int64_t id, struct ct_slot_load **out, stru
 /*
  * Groups read for the first transaction of a send, and at most; how long
  * (seconds) a batch may hold the write lock before it commits: others wait
- * well under 0.25 s, its commit included (an fsync took up to 0.11 s on a
- * busy 2-core machine). A batch that ends on its budget sizes the next one
- * (no groups read for nothing); one that ends early lets the next read
- * twice as many (fewer commits).
+ * well under 0.25 s, its commit included. Each batch reads as many groups
+ * as the one before sent in the budget, at its pace (at most twice as
+ * many): a batch that reads more than it can send reads them for nothing.
  */
 #define SEND_BATCH      500
 #define SEND_BATCH_MAX  8000
 #define SEND_TXN_BUDGET 0.12
 
-/* The WAL is copied into the database between two batches once it holds this many pages. */
-#define SEND_CHECKPOINT_PAGES 8192
+/* The WAL is copied into the database between two batches once it holds this many bytes. */
+#define SEND_CHECKPOINT_BYTES (32 << 20)
 
 /* The page cache of a send, KiB (the connection's is SQLite's default, 2 MB). */
 #define SEND_CACHE_KIB 65536
@@ -925,6 +924,21 @@ send_made(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *g
  * with none left, the round becomes sent. OUT: *last_id, *done, *batch
  * (how many groups the next batch reads).
  */
+/*
+ * How many groups the next batch reads, after one that sent `sent` groups
+ * holding the lock `elapsed` seconds: as many as fit in the budget at that
+ * pace, and at most twice `sent`.
+ */
+static size_t
+next_batch(size_t sent, double elapsed)
+{
+    double fit = 2.0 * (double)sent;
+
+    if (elapsed > 0 && (double)sent * SEND_TXN_BUDGET / elapsed < fit)
+        fit = (double)sent * SEND_TXN_BUDGET / elapsed;
+    return fit < 1 ? 1 : (size_t)fit;
+}
+
 static enum ct_status
 send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load **load, size_t *batch,
            int64_t *last_id, int64_t *seen, bool *orphaned, bool *done, struct ct_error *err)
@@ -965,7 +979,7 @@ send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load **l
             break;
     }
     maker_stop(&k);
-    *batch = i < count ? i + 1 : count == *batch ? *batch * 2 : *batch;
+    *batch = next_batch(i < count ? i + 1 : count, ct_txn_elapsed(m->txn));
     /* The last batch: the round is sent once nobody is left to re-form. */
     if (st == CT_OK && count == 0 && !*orphaned) {
         st = ct_store_round_set_state(m->txn, hdr->id, CT_ROUND_SENT, m->now, err);
@@ -1001,16 +1015,18 @@ send_groups(struct mailer *m, const struct ct_round *hdr, struct ct_error *err)
     enum ct_status st = CT_OK;
     int64_t last_id = 0, seen = 0;
     bool done = false, orphaned = false;
+    int pages;
 
 #ifdef CT_TEST_HOOKS
     if (ct_rounds_send_test_batch > 0)
         batch = fixed = ct_rounds_send_test_batch;
 #endif
+    pages = SEND_CHECKPOINT_BYTES / ct_store_page_size(m->store);
     ct_store_checkpoints_deferred(m->store, true);
     while (!done && st == CT_OK) {
         /* A breath between two batches: a writer waiting for the lock gets it now. */
         if (batches > 0) {
-            ct_store_checkpoint_due(m->store, SEND_CHECKPOINT_PAGES);
+            ct_store_checkpoint_due(m->store, pages);
             nanosleep(&breath, NULL);
         }
         st = send_batch(m, hdr, &load, &batch, &last_id, &seen, &orphaned, &done, err);
