@@ -1094,11 +1094,11 @@ ct_rounds_send(struct ct_store *store, const struct ct_config *cfg, int64_t id, 
         goto out;
     m.counts.groups = 0; /* count the groups invited, not the ones changed by departures */
     /*
-     * Each message lands at a random place in the outbox's Message-ID index
-     * and the members' UID index, and each group reads its members from all
-     * over the members table: with SQLite's default 2 MB page cache that is
-     * over ten page reads per message at 100,000 members. The connection's
-     * own setting comes back afterwards.
+     * Each group reads its members from all over the members table, and
+     * the tables and indexes a batch writes grow at several places at
+     * once: with SQLite's default 2 MB page cache that was over ten page
+     * reads per message at 100,000 members. The connection's own setting
+     * comes back afterwards.
      */
     cache_pages = ct_store_cache_size(store);
     ct_store_cache_size_set(store, -SEND_CACHE_KIB);
