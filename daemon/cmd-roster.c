@@ -87,17 +87,21 @@ warn_roster_names(const struct ct_config *cfg, const struct ct_roster *roster)
 static void
 warn_after_import(struct ct_store *store, const struct ct_config *cfg)
 {
-    static const char *const what[] = {"organisation", "site"};
+    static const struct {
+        enum ct_member_column column;
+        const char *what;
+    } fields[] = {{CT_MEMBER_COLUMN_ORGANISATION, "organisation"}, {CT_MEMBER_COLUMN_SITE, "site"}};
     struct ct_member_value_count *values = NULL;
     const char **names = NULL;
     size_t *counts = NULL, n = 0, i, f;
     struct ct_error err;
 
     ct_error_clear(&err);
-    for (f = 0; f < CT_ARRAY_LEN(what); f++) {
-        if (ct_members_value_counts(store, CT_MEMBERS_CURRENT, (enum ct_member_column)f, &values,
-                                    &n, &err) != CT_OK) {
-            ct_cli_warn("cannot check organisation names: %s", err.message);
+    for (f = 0; f < CT_ARRAY_LEN(fields); f++) {
+        const char *what = fields[f].what;
+        if (ct_members_value_counts(store, CT_MEMBERS_CURRENT, fields[f].column, &values, &n,
+                                    &err) != CT_OK) {
+            ct_cli_warn("cannot check %s names: %s", what, err.message);
             return;
         }
         names = calloc(n + 1, sizeof(*names));
@@ -107,9 +111,9 @@ warn_after_import(struct ct_store *store, const struct ct_config *cfg)
             counts[i] = values[i].count;
         }
         if (names && counts)
-            warn_near_duplicates(cfg, what[f], names, counts, n);
+            warn_near_duplicates(cfg, what, names, counts, n);
         else
-            ct_cli_warn("out of memory checking %s names", what[f]);
+            ct_cli_warn("out of memory checking %s names", what);
         free(names);
         free(counts);
         ct_member_value_counts_free(values, n);

@@ -1794,7 +1794,7 @@ candidates_sampled(struct plan *pl)
         ct_par_run2(sample_worker, &job);
     else
         sample_worker(&job, 0);
-    if (!job.ok[0] || (nblocks > 1 && !job.ok[1]) || pl->cand.n > 0 ||
+    if (!job.ok[0] || (nblocks > 1 && !job.ok[1]) ||
         !cand_merge(&pl->cand, &job.sm[0].cand, &job.sm[1].cand))
         goto done;
     /* The samplers' scratch is spent. */

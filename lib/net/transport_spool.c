@@ -1,15 +1,15 @@
 /*
  * transport_spool.c: the spool transport, for first runs and dry runs:
- * each message is written whole to [spool] dir as MESSAGE-ID.eml, through
- * a temporary file, fsync and rename, so a reader never sees half a message
- * and a message written twice simply replaces itself. A batch writes all
- * its temporary files, syncs them, renames them and syncs the directory
- * once, and only then reports them delivered.
+ * each message is written whole to [spool] dir as MESSAGE-ID.eml, so a
+ * reader never sees half a message and a message written twice simply
+ * replaces itself. A batch writes every message to an unnamed O_TMPFILE
+ * (or, where the filesystem has none, to NAME.eml.tmp.PID), syncs the
+ * filesystem once, then names each file (linkat, or rename) and makes the
+ * names durable, and only then reports them delivered.
  */
 #define _GNU_SOURCE /* syncfs */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,8 +152,8 @@ spool_send(void *state, const struct ct_transport_message *msg, int64_t *retry_a
 /* One message of a batch on its way to the spool. */
 struct spool_file {
     char *name; /* NAME.eml */
-    int fd;     /* its data: an unnamed O_TMPFILE, or NAME.eml.tmp.PID when named */
-    bool named;
+    char *tmp;  /* NAME.eml.tmp.PID holding its data; NULL: fd is an unnamed O_TMPFILE */
+    int fd;
 };
 
 /* A failed step: a full disk or a vanished directory may mend, so CT_ETEMP. */
@@ -164,13 +164,11 @@ spool_fail(struct ct_transport_result *r, const char *dir, const char *name, con
     return r->status;
 }
 
-/* NAME.eml.tmp.PID, the temporary name of NAME.eml. False if it does not fit. */
-static bool
-spool_tmp_name(const char *name, char *tmp, size_t size)
+/* NAME.eml.tmp.PID, the temporary name of NAME.eml (heap; NULL: out of memory). */
+static char *
+spool_tmp_name(const char *name)
 {
-    int n = snprintf(tmp, size, "%s.tmp.%ld", name, (long)getpid());
-
-    return n > 0 && (size_t)n < size;
+    return ct_asprintf("%s.tmp.%ld", name, (long)getpid());
 }
 
 #ifdef CT_TEST_HOOKS
@@ -200,7 +198,6 @@ static enum ct_status
 spool_write(struct spool *s, int dfd, const struct ct_transport_message *msg, struct spool_file *f,
             struct ct_transport_result *r)
 {
-    char tmp[PATH_MAX];
     const char *p = msg->raw;
     size_t left = msg->raw_len;
     ssize_t w;
@@ -219,10 +216,9 @@ spool_write(struct spool *s, int dfd, const struct ct_transport_message *msg, st
     }
 #endif
     if (!s->tmpfile) {
-        if (!spool_tmp_name(f->name, tmp, sizeof(tmp)))
-            return r->status = ct_error_set(&r->err, CT_EPERM, "%s: name too long", f->name);
-        f->named = true;
-        f->fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+        if ((f->tmp = spool_tmp_name(f->name)) == NULL)
+            return r->status = ct_error_set(&r->err, CT_ENOMEM, "out of memory");
+        f->fd = openat(dfd, f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
     }
     if (f->fd < 0)
         return spool_fail(r, s->dir, f->name, "open");
@@ -246,7 +242,7 @@ spool_write(struct spool *s, int dfd, const struct ct_transport_message *msg, st
 static void
 spool_link(struct spool *s, int dfd, struct spool_file *f, struct ct_transport_result *r)
 {
-    char proc[64], tmp[PATH_MAX];
+    char proc[64], *tmp;
 
     snprintf(proc, sizeof(proc), "/proc/self/fd/%d", f->fd);
     if (linkat(AT_FDCWD, proc, dfd, f->name, AT_SYMLINK_FOLLOW) == 0)
@@ -255,17 +251,20 @@ spool_link(struct spool *s, int dfd, struct spool_file *f, struct ct_transport_r
         spool_fail(r, s->dir, f->name, "link");
         return;
     }
-    if (!spool_tmp_name(f->name, tmp, sizeof(tmp))) {
-        r->status = ct_error_set(&r->err, CT_EPERM, "%s: name too long", f->name);
+    if ((tmp = spool_tmp_name(f->name)) == NULL) {
+        r->status = ct_error_set(&r->err, CT_ENOMEM, "out of memory");
         return;
     }
-    if (linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW) != 0 && errno == EEXIST &&
-        unlinkat(dfd, tmp, 0) == 0)
-        (void)linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW);
-    if (renameat(dfd, tmp, dfd, f->name) != 0) {
+    /* A NAME.eml.tmp.PID left by a crashed process of the same pid goes first. */
+    if (linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW) != 0 &&
+        (errno != EEXIST || unlinkat(dfd, tmp, 0) != 0 ||
+         linkat(AT_FDCWD, proc, dfd, tmp, AT_SYMLINK_FOLLOW) != 0))
+        spool_fail(r, s->dir, f->name, "link");
+    else if (renameat(dfd, tmp, dfd, f->name) != 0) {
         spool_fail(r, s->dir, f->name, "rename");
         (void)unlinkat(dfd, tmp, 0);
     }
+    free(tmp);
 }
 
 /*
@@ -276,13 +275,11 @@ static void
 spool_commit(struct spool *s, int dfd, struct spool_file *f, bool synced,
              struct ct_transport_result *r)
 {
-    char tmp[PATH_MAX];
-
     if (!synced && fsync(f->fd) != 0)
         spool_fail(r, s->dir, f->name, "fsync");
-    else if (!f->named)
+    else if (f->tmp == NULL)
         spool_link(s, dfd, f, r);
-    else if (spool_tmp_name(f->name, tmp, sizeof(tmp)) && renameat(dfd, tmp, dfd, f->name) != 0)
+    else if (renameat(dfd, f->tmp, dfd, f->name) != 0)
         spool_fail(r, s->dir, f->name, "rename");
 }
 
@@ -301,11 +298,11 @@ spool_sync_names(int dfd, struct spool_file *files, size_t n,
     size_t i;
 
     for (i = 0; i < n; i++)
-        linked = linked || (results[i].status == CT_OK && !files[i].named);
+        linked = linked || (results[i].status == CT_OK && files[i].tmp == NULL);
     if (linked && synced && syncfs(dfd) == 0)
         return true;
     for (i = 0; linked && i < n; i++)
-        if (results[i].status == CT_OK && !files[i].named && fsync(files[i].fd) != 0)
+        if (results[i].status == CT_OK && files[i].tmp == NULL && fsync(files[i].fd) != 0)
             return false;
     return fsync(dfd) == 0;
 }
@@ -359,14 +356,12 @@ spool_send_batch(void *state, const struct ct_transport_message *msgs, size_t n,
             if (results[i].status == CT_OK)
                 spool_fail(&results[i], s->dir, files[i].name, "fsync");
     for (i = 0; i < tried; i++) {
-        char tmp[PATH_MAX];
-
         if (files[i].fd >= 0)
             close(files[i].fd);
-        if (results[i].status != CT_OK && files[i].named &&
-            spool_tmp_name(files[i].name, tmp, sizeof(tmp)))
-            (void)unlinkat(dfd, tmp, 0);
+        if (results[i].status != CT_OK && files[i].tmp)
+            (void)unlinkat(dfd, files[i].tmp, 0);
         free(files[i].name);
+        free(files[i].tmp);
         ct_transport_batch_note(batch, i, &results[i]);
     }
 out:

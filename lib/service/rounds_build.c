@@ -279,6 +279,7 @@ build_all(struct builder *b, const struct rounds_outcome *oc, struct ct_par_prog
 {
     struct ct_round *round = b->round;
     enum ct_status st = CT_OK;
+    bool cancelled = false;
     size_t i;
 
     for (i = 0; i < oc->group_count && st == CT_OK; i++) {
@@ -287,14 +288,15 @@ build_all(struct builder *b, const struct rounds_outcome *oc, struct ct_par_prog
         st = build_group(b, &oc->groups[i], err);
         if (st != CT_OK || progress == NULL || round->group_count == before)
             continue;
-        st = explain_group(&b->explain, &round->groups[before], err);
-        if (round->group_count % BUILD_BATCH == 0) {
-            if (ct_par_progress_cancelled(progress))
-                break;
-            ct_par_progress_publish(progress, round->group_count, false);
-        }
+        if ((st = explain_group(&b->explain, &round->groups[before], err)) != CT_OK ||
+            round->group_count % BUILD_BATCH != 0)
+            continue;
+        /* The writer gave up (its error is the one reported): nothing more to build. */
+        if ((cancelled = ct_par_progress_cancelled(progress)))
+            break;
+        ct_par_progress_publish(progress, round->group_count, false);
     }
-    for (i = 0; i < oc->unpaired_count && st == CT_OK; i++)
+    for (i = 0; i < oc->unpaired_count && st == CT_OK && !cancelled; i++)
         if (add_unpaired(b, oc->unpaired[i].member, oc->unpaired[i].reason,
                          oc->unpaired[i].sit_out) != CT_OK)
             st = rounds_nomem(err);

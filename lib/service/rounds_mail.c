@@ -708,9 +708,8 @@ send_group(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *
  * member's UID; a member who had one already is queued here afresh.
  */
 struct made {
-    bool whole;                  /* the draft and messages below are made */
-    const char *location, *site; /* chosen here first (NULL: by the maker) */
-    struct version ver;
+    bool whole;         /* the draft and messages below are made */
+    struct version ver; /* its location and site chosen here first (NULL: by the maker) */
     struct draft d;
     char *uids[CT_GROUP_MAX]; /* NULL for a member without one (a dry run's) */
     char *message_ids[CT_GROUP_MAX];
@@ -758,8 +757,6 @@ make_group(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *
     current_members(g, &x->ver);
     x->ver.method = CT_INVITE_REQUEST;
     x->ver.sequence = g->sequence;
-    x->ver.location = x->location;
-    x->ver.site = x->site;
     if (x->ver.count == 0)
         return CT_OK;
     if ((st = check_addresses(g, &x->ver, SIZE_MAX, err)) != CT_OK ||
@@ -831,7 +828,7 @@ maker_start(struct maker *k, struct mailer *m, const struct ct_round *hdr,
         if (groups[i].state != CT_GROUP_PLANNED)
             continue;
         current_members(&groups[i], &ver);
-        k->made[i].location = pick_location(m, &ver, &k->made[i].site);
+        k->made[i].ver.location = pick_location(m, &ver, &k->made[i].ver.site);
     }
     pthread_mutex_init(&k->lock, NULL);
     pthread_cond_init(&k->cond, NULL);
@@ -918,13 +915,6 @@ send_made(struct mailer *m, const struct ct_round *hdr, struct ct_round_group *g
 }
 
 /*
- * One batch of the send, in its own transaction: the changes since the
- * plan honoured again (a pause between two batches is), then up to
- * `batch` planned groups after *last_id queued whole and marked sent;
- * with none left, the round becomes sent. OUT: *last_id, *done, *batch
- * (how many groups the next batch reads).
- */
-/*
  * How many groups the next batch reads, after one that sent `sent` groups
  * holding the lock `elapsed` seconds: as many as fit in the budget at that
  * pace, and at most twice `sent`.
@@ -939,6 +929,13 @@ next_batch(size_t sent, double elapsed)
     return fit < 1 ? 1 : (size_t)fit;
 }
 
+/*
+ * One batch of the send, in its own transaction: the changes since the
+ * plan honoured again (a pause between two batches is), then up to
+ * `batch` planned groups after *last_id queued whole and marked sent;
+ * with none left, the round becomes sent. OUT: *last_id, *done, *batch
+ * (how many groups the next batch reads).
+ */
 static enum ct_status
 send_batch(struct mailer *m, const struct ct_round *hdr, struct ct_slot_load **load, size_t *batch,
            int64_t *last_id, int64_t *seen, bool *orphaned, bool *done, struct ct_error *err)

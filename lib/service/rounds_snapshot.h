@@ -201,8 +201,8 @@ enum ct_status rounds_build(const struct ct_config *cfg, const struct rounds_sna
  * rounds_build, the round written as it is built, inside txn: the round
  * (ct_store_round_write_start; OUT: round->id), each group with its explain
  * JSON while the next ones are built on a second thread, then the
- * unpaired. Writes what ct_store_round_write would write after
- * rounds_build and rounds_explain_groups; the groups' explain is freed
+ * unpaired. Writes the round rounds_build and rounds_explain_groups
+ * would make; the groups' explain is freed
  * once written (NULL). The round takes the members' details from snap and
  * the reasons from oc, which are then good only for clearing.
  */

@@ -256,6 +256,9 @@ ct_store_checkpoints_deferred(struct ct_store *store, bool on)
         /* If the sync fails, the next commit with FULL syncs instead. */
         (void)wal_sync(store);
         ct_store_pragma_set(store, "synchronous", store->synchronous);
+        /* Refused inside a transaction: kept, so that the next call restores it. */
+        if (ct_store_pragma(store, "synchronous", 0) != store->synchronous)
+            return;
     }
     store->synchronous = 0;
 }
@@ -397,15 +400,7 @@ sql_rollback(struct ct_store *store)
 int
 ct_store_schema_version(struct ct_store *store)
 {
-    sqlite3_stmt *stmt;
-    int version = -1;
-
-    if (sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
-        return -1;
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        version = sqlite3_column_int(stmt, 0);
-    sqlite3_finalize(stmt);
-    return version;
+    return (int)ct_store_pragma(store, "user_version", -1);
 }
 
 /*
@@ -417,17 +412,12 @@ ct_store_schema_version(struct ct_store *store)
 static enum ct_status
 schema_edited(struct ct_store *store, struct ct_error *err)
 {
-    sqlite3_stmt *stmt = NULL;
     char pragma[64];
-    int cookie = -1;
+    int64_t cookie = ct_store_pragma(store, "schema_version", -1);
 
-    if (sqlite3_prepare_v2(store->db, "PRAGMA schema_version", -1, &stmt, NULL) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW)
-        cookie = sqlite3_column_int(stmt, 0);
-    sqlite3_finalize(stmt);
     if (cookie < 0)
         return ct_store_error(store, err, "read the schema's version");
-    snprintf(pragma, sizeof(pragma), "PRAGMA schema_version = %d", cookie + 1);
+    snprintf(pragma, sizeof(pragma), "PRAGMA schema_version = %" PRId64, cookie + 1);
     if (exec_sql(store, pragma, "count the schema's change", err) != CT_OK)
         return err->status;
     return exec_sql(store, "PRAGMA writable_schema = OFF", "end the schema's edit", err);

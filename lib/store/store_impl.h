@@ -22,7 +22,9 @@ char *ct_store_uri(const char *path, const char *query);
 
 /*
  * A connection setting: PRAGMA name's value (fallback when it cannot be
- * read), and setting it (best effort: these only trade speed or memory).
+ * read), and setting it (best effort, unchecked: a caller whose setting
+ * matters, such as synchronous, which SQLite refuses to change inside a
+ * transaction, reads it back).
  */
 int64_t ct_store_pragma(struct ct_store *store, const char *name, int64_t fallback);
 void ct_store_pragma_set(struct ct_store *store, const char *name, int64_t value);

@@ -672,17 +672,20 @@ static const char *const apply_doing[APPLY_COUNT] = {
     [CT_MEMBER_WRITE_LEAVE] = "mark member left",
 };
 
-/* The fields of m as ?1..?7 (e-mail, name, organisation, team, site, role, zone). */
+/*
+ * The fields of m as ?(base+1)..?(base+7) (e-mail, name, organisation,
+ * team, site, role, zone).
+ */
 static void
-bind_member_fields(sqlite3_stmt *stmt, const struct ct_member *m)
+bind_member_fields(sqlite3_stmt *stmt, int base, const struct ct_member *m)
 {
-    sqlite3_bind_text(stmt, 1, m->email, -1, SQLITE_STATIC);
-    bind_text_or_null(stmt, 2, m->name);
-    bind_text_or_null(stmt, 3, m->organisation);
-    bind_text_or_null(stmt, 4, m->team);
-    bind_text_or_null(stmt, 5, m->site);
-    bind_text_or_null(stmt, 6, m->role);
-    bind_text_or_null(stmt, 7, m->timezone);
+    sqlite3_bind_text(stmt, base + 1, m->email, -1, SQLITE_STATIC);
+    bind_text_or_null(stmt, base + 2, m->name);
+    bind_text_or_null(stmt, base + 3, m->organisation);
+    bind_text_or_null(stmt, base + 4, m->team);
+    bind_text_or_null(stmt, base + 5, m->site);
+    bind_text_or_null(stmt, base + 6, m->role);
+    bind_text_or_null(stmt, base + 7, m->timezone);
 }
 
 static void
@@ -703,7 +706,7 @@ bind_write(sqlite3_stmt *stmt, const struct ct_member_write *w, int64_t now)
     switch (w->kind) {
     case CT_MEMBER_WRITE_ADD: break; /* add_members() */
     case CT_MEMBER_WRITE_UPDATE:
-        bind_member_fields(stmt, m);
+        bind_member_fields(stmt, 0, m);
         bind_roster_status(stmt, 8, w->roster_status);
         sqlite3_bind_int(stmt, 9, (int)m->frequency);
         sqlite3_bind_int64(stmt, 10, now);
@@ -724,15 +727,15 @@ bind_write(sqlite3_stmt *stmt, const struct ct_member_write *w, int64_t now)
 }
 
 /*
- * New members go in ADD_ROWS to an INSERT: the CHECK constraints on status
- * and frequency (IN lists of 4 and 3) make SQLite build two small lookup
- * tables each time a statement runs, and each run has a statement journal;
- * once per 64 rows instead of per row cuts a million-member import's
- * inserts by a fifth. OR FAIL, not the default ABORT: a failing row
- * leaves the rows before it in, which saves the statement journal (64 rows
- * of index pages would spill it to a temporary file); the caller's
- * transaction is rolled back on any error anyway. ADD_PARAMS per row: id,
- * the 7 fields, status, frequency, now.
+ * New members go in ADD_ROWS to an INSERT: each run of a statement has its
+ * own set-up and statement journal, and once per 64 rows instead of per
+ * row cut a million-member import's inserts by a fifth (measured while the
+ * CHECKs on status and frequency were still IN lists, which SQLite turned
+ * into lookup tables at every run; migration 11 made them comparisons).
+ * A run of fewer new members goes in one row at a time. OR FAIL, not the default ABORT: a failing
+ * row leaves the rows before it in, which saves the statement journal (64 rows of index pages would
+ * spill it to a temporary file); the caller's transaction is rolled back on any error anyway.
+ * ADD_PARAMS per row: id, the 7 fields, status, frequency, now.
  */
 #define ADD_ROWS   64
 #define ADD_PARAMS 11
@@ -768,13 +771,7 @@ bind_add(sqlite3_stmt *stmt, int base, const struct ct_member_write *w, int64_t 
     const struct ct_member *m = &w->member;
 
     sqlite3_bind_int64(stmt, base + 1, m->id);
-    sqlite3_bind_text(stmt, base + 2, m->email, -1, SQLITE_STATIC);
-    bind_text_or_null(stmt, base + 3, m->name);
-    bind_text_or_null(stmt, base + 4, m->organisation);
-    bind_text_or_null(stmt, base + 5, m->team);
-    bind_text_or_null(stmt, base + 6, m->site);
-    bind_text_or_null(stmt, base + 7, m->role);
-    bind_text_or_null(stmt, base + 8, m->timezone);
+    bind_member_fields(stmt, base + 1, m);
     bind_status(stmt, base + 9, m->status);
     sqlite3_bind_int(stmt, base + 10, (int)m->frequency);
     sqlite3_bind_int64(stmt, base + 11, now);
@@ -784,36 +781,34 @@ bind_add(sqlite3_stmt *stmt, int base, const struct ct_member_write *w, int64_t 
  * Insert the new members writes[0..n) (all ADDs); on an error the
  * transaction must be rolled back (some rows may be in). Each gets the id SQLite
  * would give it, one more than the largest (*next_id, advanced), so the
- * table is the same as with one INSERT each. *full caches the statement
- * of ADD_ROWS rows (the caller finalizes it).
+ * table is the same as with one INSERT each. adds[0] caches the statement
+ * of ADD_ROWS rows, adds[1] that of one row, each prepared when first
+ * needed (the caller finalizes them).
  */
 static enum ct_status
-add_members(struct ct_store *store, sqlite3_stmt **full, struct ct_member_write *writes, size_t n,
+add_members(struct ct_store *store, sqlite3_stmt *adds[2], struct ct_member_write *writes, size_t n,
             int64_t *next_id, int64_t now, struct ct_error *err)
 {
     enum ct_status st = CT_OK;
 
     while (st == CT_OK && n > 0) {
-        size_t rows = n < ADD_ROWS ? n : ADD_ROWS, r;
-        sqlite3_stmt *stmt = rows == ADD_ROWS ? *full : NULL;
-        char *sql = stmt ? NULL : add_sql(rows);
+        size_t rows = n < ADD_ROWS ? 1 : ADD_ROWS, r;
+        sqlite3_stmt **stmt = &adds[rows == 1];
 
-        if (stmt == NULL && sql == NULL)
-            return nomem(err);
-        if (stmt == NULL && (st = ct_store_prepare(store, sql, &stmt, err)) != CT_OK) {
+        if (*stmt == NULL) {
+            char *sql = add_sql(rows);
+            if (sql == NULL)
+                return nomem(err);
+            st = ct_store_prepare(store, sql, stmt, err);
             free(sql);
-            return st;
+            if (st != CT_OK)
+                return st;
         }
-        free(sql);
-        if (rows == ADD_ROWS)
-            *full = stmt;
         for (r = 0; r < rows; r++) {
             writes[r].member.id = (*next_id)++;
-            bind_add(stmt, (int)r * ADD_PARAMS, &writes[r], now);
+            bind_add(*stmt, (int)r * ADD_PARAMS, &writes[r], now);
         }
-        st = ct_store_step_done(store, stmt, "add member", err);
-        if (stmt != *full)
-            sqlite3_finalize(stmt);
+        st = ct_store_step_done(store, *stmt, "add member", err);
         writes += rows;
         n -= rows;
     }
@@ -841,7 +836,7 @@ ct_store_members_apply(struct ct_txn *txn, struct ct_member_write *writes, size_
                        struct ct_error *err)
 {
     struct ct_store *store = ct_txn_store(txn);
-    sqlite3_stmt *stmts[APPLY_COUNT] = {0}, *adds = NULL;
+    sqlite3_stmt *stmts[APPLY_COUNT] = {0}, *adds[2] = {NULL, NULL};
     enum ct_status st = CT_OK;
     int64_t next_id = 0;
     size_t i = 0, k;
@@ -855,7 +850,7 @@ ct_store_members_apply(struct ct_txn *txn, struct ct_member_write *writes, size_
                 ;
             if (next_id == 0 && (st = next_member_id(store, &next_id, err)) != CT_OK)
                 break;
-            st = add_members(store, &adds, w, k - i, &next_id, now, err);
+            st = add_members(store, adds, w, k - i, &next_id, now, err);
             i = k;
             continue;
         }
@@ -868,7 +863,8 @@ ct_store_members_apply(struct ct_txn *txn, struct ct_member_write *writes, size_
     }
     for (k = 0; k < APPLY_COUNT; k++)
         sqlite3_finalize(stmts[k]);
-    sqlite3_finalize(adds);
+    sqlite3_finalize(adds[0]);
+    sqlite3_finalize(adds[1]);
     return st;
 }
 

@@ -676,18 +676,6 @@ ct_store_round_write_unpaired(struct ct_txn *txn, const struct ct_round *round,
 }
 
 enum ct_status
-ct_store_round_write(struct ct_txn *txn, struct ct_round *round, int64_t now, struct ct_error *err)
-{
-    struct ct_store *store = ct_txn_store(txn);
-    enum ct_status st;
-
-    if ((st = ct_store_round_write_start(txn, round, now, err)) != CT_OK ||
-        (st = insert_groups(store, round->id, round->groups, round->group_count, err)) != CT_OK)
-        return st;
-    return insert_unpaired(store, round, err);
-}
-
-enum ct_status
 ct_store_groups_add(struct ct_txn *txn, int64_t round_id, const struct ct_round_group *groups,
                     size_t count, struct ct_error *err)
 {

@@ -122,20 +122,13 @@ void ct_store_foreign_keys_set(struct ct_store *store, bool on);
 /* --- rounds -------------------------------------------------------------------- */
 
 /*
- * Write planned round: a round still planned for its date becomes
- * replaced (its planned groups cancelled; OUT: round->replaced), then the
- * round (state planned, origin, seed, send_after, created_at = now), its
- * groups with the ids, UIDs, scores, explain JSON and slots they carry, their
- * members, and its unpaired. OUT: round->id.
- */
-enum ct_status ct_store_round_write(struct ct_txn *txn, struct ct_round *round, int64_t now,
-                                    struct ct_error *err);
-
-/*
- * ct_store_round_write in steps, for a round written while it is built:
- * the start (the planned round replaced, the round inserted; OUT:
- * round->replaced, round->id), then its groups in order with
- * ct_store_groups_add, then its unpaired with ct_store_round_write_unpaired.
+ * Write planned round, in steps, while it is built: the start (a round
+ * still planned for its date becomes replaced, its planned groups
+ * cancelled; OUT: round->replaced; then the round: state planned, origin,
+ * seed, send_after, created_at = now; OUT: round->id), then its groups in
+ * order with ct_store_groups_add (the ids, UIDs, scores, explain JSON and
+ * slots they carry, and their members), then its unpaired with
+ * ct_store_round_write_unpaired.
  */
 enum ct_status ct_store_round_write_start(struct ct_txn *txn, struct ct_round *round, int64_t now,
                                           struct ct_error *err);
